@@ -1,0 +1,35 @@
+package io.github.eventbus;
+
+/**
+ * What {@link EventBus#publish(Object)} does when the bus's bounded queue is full. Chosen with
+ * {@link EventBusBuilder#backpressure(BackpressurePolicy)}; the default is {@link #BLOCK}.
+ *
+ * <p>Capacity is counted in pending deliveries: an event with three subscribers takes three
+ * places until each subscriber has handled it, and a delivery waiting for a retry keeps its place.
+ * A publish from inside a handler never blocks or runs deliveries itself (that could deadlock the
+ * workers it waits for): it is accepted over capacity.
+ */
+public enum BackpressurePolicy {
+
+  /**
+   * The publisher waits for room, for at most {@link EventBusBuilder#blockTimeout} if one is set;
+   * when it elapses the publish fails with {@link RejectedEventException}.
+   */
+  BLOCK,
+
+  /** The publish fails at once with {@link RejectedEventException}; nothing is delivered. */
+  REJECT,
+
+  /**
+   * The publisher makes room itself: it runs, on its own thread, the queued deliveries of the
+   * event's subscribers whose queues no worker is serving at that moment, then enqueues its event
+   * (waiting as {@link #BLOCK} if there is still no room). Per-subscriber order is kept.
+   */
+  CALLER_RUNS,
+
+  /**
+   * The event is not delivered. Every drop is counted in {@link DeliveryStats#dropped()} and
+   * reported as one {@link DeadLetter} per subscriber with a {@link RejectedEventException} cause.
+   */
+  DROP
+}

@@ -1,0 +1,142 @@
+package io.github.eventbus;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The bound of the asynchronous queue: a count of pending deliveries, with a closed flag in its
+ * top bit so that closing and reserving are ordered by one atomic variable (a publish either
+ * reserves before the close, and is drained, or sees the close and is refused).
+ */
+final class Capacity {
+
+  enum Reservation { OK, FULL, CLOSED }
+
+  private static final long CLOSED_BIT = 1L << 62;
+
+  private final AtomicLong state = new AtomicLong();
+  private final long capacity;
+  private final MetricsRegistry metrics;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private volatile int waiters;
+
+  Capacity(long capacity, MetricsRegistry metrics) {
+    this.capacity = capacity;
+    this.metrics = metrics;
+  }
+
+  long depth() {
+    return state.get() & ~CLOSED_BIT;
+  }
+
+  boolean isClosed() {
+    return (state.get() & CLOSED_BIT) != 0;
+  }
+
+  /** Reserves room for {@code n} deliveries; an empty queue admits any {@code n}. */
+  Reservation tryReserve(int n) {
+    while (true) {
+      long s = state.get();
+      if ((s & CLOSED_BIT) != 0) {
+        return Reservation.CLOSED;
+      }
+      if (s > 0 && s + n > capacity) {
+        return Reservation.FULL;
+      }
+      if (state.compareAndSet(s, s + n)) {
+        metrics.observeDepth(s + n);
+        return Reservation.OK;
+      }
+    }
+  }
+
+  /** Reserves beyond the bound (for publishes from inside handlers, and retries); fails only once closed. */
+  boolean forceReserve(int n, boolean evenIfClosed) {
+    while (true) {
+      long s = state.get();
+      if ((s & CLOSED_BIT) != 0 && !evenIfClosed) {
+        return false;
+      }
+      if (state.compareAndSet(s, s + n)) {
+        metrics.observeDepth((s + n) & ~CLOSED_BIT);
+        return true;
+      }
+    }
+  }
+
+  /** Waits for room; returns CLOSED if the bus closes, FULL if the timeout elapses. */
+  Reservation awaitReserve(int n, long timeoutNanos) throws InterruptedException {
+    long remaining = timeoutNanos;
+    lock.lock();
+    try {
+      waiters++;
+      try {
+        while (true) {
+          Reservation r = tryReserve(n);
+          if (r != Reservation.FULL) {
+            return r;
+          }
+          if (remaining <= 0) {
+            return Reservation.FULL;
+          }
+          remaining = changed.awaitNanos(remaining);
+        }
+      } finally {
+        waiters--;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void release(int n) {
+    if (n == 0) {
+      return;
+    }
+    long s = state.addAndGet(-n);
+    if (waiters > 0 || (s & CLOSED_BIT) != 0) {
+      signal();
+    }
+  }
+
+  void close() {
+    long s;
+    do {
+      s = state.get();
+    } while (!state.compareAndSet(s, s | CLOSED_BIT));
+    signal();
+  }
+
+  /** After {@link #close()}: waits until every reserved delivery was released. */
+  boolean awaitEmpty(long timeoutNanos) throws InterruptedException {
+    long remaining = timeoutNanos;
+    lock.lock();
+    try {
+      waiters++;
+      try {
+        while (depth() > 0) {
+          if (remaining <= 0) {
+            return false;
+          }
+          remaining = changed.awaitNanos(remaining);
+        }
+        return true;
+      } finally {
+        waiters--;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void signal() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+}

@@ -1,0 +1,787 @@
+package io.github.eventbus;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link EventBus} built by {@link EventBusBuilder}. */
+final class DefaultEventBus implements EventBus {
+
+  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+
+  private static final int RUNNING = 0;
+  private static final int CLOSING = 1;
+  private static final int CLOSED = 2;
+
+  static final int DELIVERED = 0;
+  static final int SKIPPED = 1;
+  static final int FILTERED = 2;
+  static final int FAILED = 3;
+
+  private final String name;
+  private final String source;
+  private final Clock clock;
+  private final EventIds ids = new EventIds();
+  private final int workers;
+  private final Executor userExecutor;
+  private final ScheduledExecutorService userScheduler;
+  private final DoubleSupplier jitter;
+  private final SubscriberExceptionHandler exceptionHandler; // null: log
+  private final BackpressurePolicy backpressure;
+  private final long blockTimeoutNanos;
+  private final Duration drainTimeout;
+  private final int latencySampling;
+  private final MetricsRegistry metrics;
+  private final Capacity capacity;
+  private final InFlight inFlight = new InFlight();
+  private final Set<RetryTask> pendingRetries = ConcurrentHashMap.newKeySet();
+
+  private final Object lock = new Object();
+  private final Object closeLock = new Object();
+  private volatile Registry registry;
+  private final Map<Object, List<Subscriber>> listeners = new IdentityHashMap<>(); // under lock
+  private long nextSequence; // under lock
+  private volatile int state = RUNNING;
+  private volatile boolean abandoned;
+  private volatile Executor executor;
+  private ThreadPoolExecutor ownedExecutor; // under lock
+  private volatile ScheduledExecutorService scheduler;
+  private ScheduledThreadPoolExecutor ownedScheduler; // under lock
+
+  DefaultEventBus(EventBusBuilder.Config config) {
+    this.name = config.name();
+    this.source = config.source();
+    this.clock = config.clock();
+    this.workers = config.workers();
+    this.userExecutor = config.executor();
+    this.userScheduler = config.scheduler();
+    this.jitter = config.jitterSource();
+    this.exceptionHandler = config.exceptionHandler();
+    this.backpressure = config.backpressure();
+    this.blockTimeoutNanos = config.blockTimeout() == null ? Long.MAX_VALUE : config.blockTimeout().toNanos();
+    this.drainTimeout = config.drainTimeout();
+    this.latencySampling = config.latencySampling();
+    this.metrics = new MetricsRegistry(config.maxTrackedTypes());
+    this.capacity = new Capacity(config.queueCapacity(), metrics);
+    this.registry = Registry.empty(metrics);
+    this.scheduler = userScheduler;
+  }
+
+  // ---------------------------------------------------------------- subscribing
+
+  @Override
+  public <E> Subscription subscribe(Class<E> type, EventHandler<? super E> handler) {
+    return on(type).subscribe(handler);
+  }
+
+  @Override
+  public <E> Subscription subscribeEnvelope(
+      Class<E> type, EventHandler<? super Event<? extends E>> handler) {
+    return on(type).subscribeEnvelope(handler);
+  }
+
+  @Override
+  public Subscription subscribe(String pattern, EventHandler<? super Event<?>> handler) {
+    return onType(pattern).subscribeEnvelope(handler);
+  }
+
+  @Override
+  public <E> SubscriptionBuilder<E> on(Class<E> type) {
+    requireNonNull(type, "type");
+    if (type == Event.class) {
+      throw new IllegalArgumentException("Event is the envelope, never a payload: subscribe to the"
+          + " payload class with subscribeEnvelope(type, handler), or to a type pattern");
+    }
+    if (type.isPrimitive()) {
+      throw new IllegalArgumentException("cannot subscribe to primitive type " + type
+          + "; events are objects, subscribe to its wrapper class");
+    }
+    TypeNames.of(type); // fails fast on a malformed @EventType
+    return new SubscriptionBuilder<>(this, type, null);
+  }
+
+  @Override
+  public SubscriptionBuilder<Object> onType(String pattern) {
+    return new SubscriptionBuilder<>(this, null, TypePattern.compile(pattern));
+  }
+
+  Subscriber add(
+      Class<?> type, TypePattern pattern, String subscriberName, int priority,
+      Predicate<Object> filter, RetryPolicy retry, boolean concurrent, boolean envelope,
+      EventHandler<Object> handler, Object listener) {
+    synchronized (lock) {
+      ensureOpen();
+      long sequence = ++nextSequence;
+      String label = subscriberName != null
+          ? subscriberName
+          : (type != null ? TypeNames.of(type) : pattern.pattern()) + "#" + sequence;
+      Subscriber s = new Subscriber(this, sequence, label, type, pattern, priority, filter, retry,
+          concurrent, envelope, handler, listener);
+      registry = registry.with(s);
+      if (listener != null) {
+        listeners.computeIfAbsent(listener, l -> new ArrayList<>()).add(s);
+      }
+      return s;
+    }
+  }
+
+  void unsubscribe(Subscriber s) {
+    synchronized (lock) {
+      if (s.active) {
+        s.active = false;
+        registry = registry.without(s);
+      }
+    }
+    inFlight.awaitIdle(s);
+  }
+
+  @Override
+  public void register(Object listener) {
+    requireNonNull(listener, "listener");
+    List<ListenerMethods.Method> methods = ListenerMethods.of(listener);
+    synchronized (lock) {
+      ensureOpen();
+      if (listeners.containsKey(listener)) {
+        throw new IllegalArgumentException("listener " + describe(listener)
+            + " is already registered; unregister it first");
+      }
+      for (ListenerMethods.Method m : methods) {
+        add(m.type(), null, m.name(), m.priority(), null, RetryPolicy.none(), m.concurrent(),
+            m.envelope(), m.handler(), listener);
+      }
+    }
+  }
+
+  @Override
+  public void unregister(Object listener) {
+    requireNonNull(listener, "listener");
+    List<Subscriber> subs;
+    synchronized (lock) {
+      subs = listeners.remove(listener);
+    }
+    if (subs == null) {
+      throw new IllegalArgumentException("listener " + describe(listener) + " is not registered");
+    }
+    subs.forEach(Subscriber::close);
+  }
+
+  private static String describe(Object listener) {
+    return listener.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(listener));
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  @Override
+  public void publish(Object event) {
+    publishAsync(event, null);
+  }
+
+  @Override
+  public void publish(Object event, Metadata metadata) {
+    publishAsync(rejectEnvelope(event), requireNonNull(metadata, "metadata"));
+  }
+
+  @Override
+  public void publishSync(Object event) {
+    publishSyncInternal(event, null);
+  }
+
+  @Override
+  public void publishSync(Object event, Metadata metadata) {
+    publishSyncInternal(rejectEnvelope(event), requireNonNull(metadata, "metadata"));
+  }
+
+  private static Object rejectEnvelope(Object event) {
+    if (event instanceof Event<?>) {
+      throw new IllegalArgumentException(
+          "event is an Event envelope, which carries its own metadata; publish it without metadata,"
+              + " or use event.withMetadata(metadata)");
+    }
+    return event;
+  }
+
+  private void publishAsync(Object event, Metadata metadata) {
+    requireNonNull(event, "event");
+    ensureOpen();
+    Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
+    Object payload = envelope != null ? envelope.payload() : event;
+    Route route = registry.route(payload);
+    if (envelope == null) {
+      envelope = stamp(payload, route.type, metadata);
+    }
+    Subscriber[] targets = route.targets;
+    if (targets.length == 0) {
+      route.stats.published.increment();
+      deadEvent(envelope, route.stats);
+      return;
+    }
+    if (!admit(route, envelope)) {
+      return;
+    }
+    route.stats.published.increment();
+    executor(); // start workers on first use
+    for (Subscriber s : targets) {
+      dispatchQueued(s, new Delivery(envelope, route.stats, 1, 0));
+    }
+  }
+
+  private void publishSyncInternal(Object event, Metadata metadata) {
+    requireNonNull(event, "event");
+    ensureOpen();
+    Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
+    Object payload = envelope != null ? envelope.payload() : event;
+    Route route = registry.route(payload);
+    TypeStats stats = route.stats;
+    stats.published.increment();
+    Subscriber[] targets = route.targets;
+    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length == 0)) {
+      envelope = stamp(payload, route.type, metadata);
+    }
+    if (targets.length == 0) {
+      deadEvent(envelope, stats);
+      return;
+    }
+    InFlight.Slot slot = inFlight.slot();
+    int delivered = 0;
+    for (Subscriber s : targets) {
+      int outcome = invoke(s, payload, envelope, stats, slot);
+      if (outcome == DELIVERED) {
+        delivered++;
+      } else if (outcome == FAILED) {
+        Throwable cause = slot.failure;
+        slot.failure = null;
+        if (envelope == null) {
+          envelope = stamp(payload, route.type, null);
+        }
+        onFailure(s, new Delivery(envelope, stats, 1, 0), cause, false);
+      }
+    }
+    if (delivered > 0) {
+      stats.delivered.add(delivered);
+    }
+  }
+
+  private Event<?> withDefaultSource(Event<?> event) {
+    return event.source().isEmpty() ? event.withSource(source) : event;
+  }
+
+  private <T> Event<T> stamp(T payload, String type, Metadata metadata) {
+    Instant now = clock.instant();
+    Metadata meta = metadata == null ? Metadata.empty() : metadata;
+    return Event.stamp(ids.nextHigh(now.toEpochMilli()), EventIds.randomLow(), type, now,
+        meta.source().orElse(source), payload, meta);
+  }
+
+  /** Applies backpressure; returns false if the event was dropped. */
+  private boolean admit(Route route, Event<?> envelope) {
+    int n = route.targets.length;
+    Capacity.Reservation reservation = capacity.tryReserve(n);
+    if (reservation == Capacity.Reservation.OK) {
+      return true;
+    }
+    if (reservation == Capacity.Reservation.CLOSED) {
+      throw closed();
+    }
+    if (inFlight.isDelivering()) {
+      // Waiting here could wait for this very thread; accept over capacity instead.
+      if (capacity.forceReserve(n, false)) {
+        return true;
+      }
+      throw closed();
+    }
+    switch (backpressure) {
+      case REJECT:
+        route.stats.rejected.increment();
+        throw new RejectedEventException("bus '" + name + "' rejected an event of type "
+            + route.type + ": its queue is full (" + capacity.depth() + " pending deliveries)");
+      case DROP:
+        RejectedEventException cause = new RejectedEventException("bus '" + name
+            + "' dropped this event: its queue was full and the backpressure policy is DROP");
+        route.stats.dropped.add(n);
+        for (Subscriber s : route.targets) {
+          deadLetter(envelope, s.name, cause, 0, route.stats);
+        }
+        return false;
+      case CALLER_RUNS:
+        for (Subscriber s : route.targets) {
+          if (s.mailbox != null) {
+            s.mailbox.tryRunHere();
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    try {
+      reservation = capacity.awaitReserve(n, blockTimeoutNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      route.stats.rejected.increment();
+      throw new RejectedEventException("interrupted while waiting for room in the queue of bus '"
+          + name + "'; the event was not published");
+    }
+    if (reservation == Capacity.Reservation.OK) {
+      return true;
+    }
+    if (reservation == Capacity.Reservation.CLOSED) {
+      throw closed();
+    }
+    route.stats.rejected.increment();
+    throw new RejectedEventException("bus '" + name + "' rejected an event of type " + route.type
+        + ": its queue stayed full for the block timeout of "
+        + Duration.ofNanos(blockTimeoutNanos));
+  }
+
+  // ---------------------------------------------------------------- delivering
+
+  InFlight.Slot slot() {
+    return inFlight.slot();
+  }
+
+  private void dispatchQueued(Subscriber s, Delivery delivery) {
+    if (s.mailbox != null) {
+      s.mailbox.enqueue(delivery);
+    } else {
+      execute(new ConcurrentDelivery(s, delivery));
+    }
+  }
+
+  /** Calls one handler; returns one of DELIVERED, SKIPPED, FILTERED, FAILED (cause in the slot). */
+  private int invoke(
+      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
+    Subscriber previous = slot.enter(s);
+    try {
+      if (!s.active) {
+        return SKIPPED;
+      }
+      if (s.filter != null && !s.filter.test(payload)) {
+        return FILTERED;
+      }
+      Object argument = s.wantsEnvelope ? envelope : payload;
+      if (s.sample(latencySampling)) {
+        long start = System.nanoTime();
+        s.handler.handle(argument);
+        stats.recordLatency(System.nanoTime() - start);
+      } else {
+        s.handler.handle(argument);
+      }
+      return DELIVERED;
+    } catch (Throwable t) {
+      slot.failure = t;
+      return FAILED;
+    } finally {
+      slot.exit(previous);
+    }
+  }
+
+  /** Runs a queued delivery; returns true if it is finished (its queue place can be released). */
+  boolean deliverQueued(Subscriber s, Delivery delivery, InFlight.Slot slot) {
+    if (abandoned) {
+      undelivered(s, delivery);
+      return true;
+    }
+    int outcome = invoke(s, delivery.event.payload(), delivery.event, delivery.stats, slot);
+    if (outcome == DELIVERED) {
+      delivery.stats.delivered.increment();
+    } else if (outcome == FAILED) {
+      Throwable cause = slot.failure;
+      slot.failure = null;
+      return onFailure(s, delivery, cause, true);
+    }
+    return true;
+  }
+
+  /**
+   * Reports a failed attempt and schedules a retry or dead-letters it. Returns true if the delivery
+   * is finished, false if a retry now holds its queue place.
+   */
+  private boolean onFailure(Subscriber s, Delivery failed, Throwable cause, boolean holdsPlace) {
+    TypeStats stats = failed.stats;
+    stats.failed.increment();
+    int next = failed.attempt + 1;
+    long now = clock.millis();
+    long first = failed.attempt == 1 ? now : failed.firstAttemptMillis;
+    Duration delay = null;
+    if (next <= s.retry.maxAttempts() && s.active && !abandoned) {
+      Duration candidate = s.retry.delayBefore(next, jitterUnit());
+      if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))
+          && (holdsPlace || capacity.forceReserve(1, false))) {
+        delay = candidate;
+      }
+    }
+    reportFailure(cause, s, failed.event, failed.attempt, delay != null);
+    if (delay != null) {
+      if (scheduleRetry(s, new Delivery(failed.event, stats, next, first), delay)) {
+        stats.retried.increment();
+        return false;
+      }
+      if (!holdsPlace) {
+        capacity.release(1);
+      }
+    }
+    deadLetter(failed.event, s.name, cause, failed.attempt, stats);
+    return true;
+  }
+
+  private double jitterUnit() {
+    try {
+      double u = jitter.getAsDouble();
+      return u >= 0.0 && u <= 1.0 ? u : 0.5;
+    } catch (RuntimeException e) {
+      log.warn("The jitter source of bus '{}' threw; using no jitter for this retry", name, e);
+      return 0.5;
+    }
+  }
+
+  private boolean scheduleRetry(Subscriber s, Delivery delivery, Duration delay) {
+    RetryTask task = new RetryTask(s, delivery);
+    pendingRetries.add(task);
+    try {
+      task.future = scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      pendingRetries.remove(task);
+      return false;
+    }
+  }
+
+  private void reportFailure(
+      Throwable cause, Subscriber s, Event<?> event, int attempt, boolean willRetry) {
+    SubscriberExceptionContext context =
+        new SubscriberExceptionContext(name, s.name, event, attempt, willRetry);
+    if (exceptionHandler == null) {
+      logFailure(cause, context);
+      return;
+    }
+    try {
+      exceptionHandler.handleException(cause, context);
+    } catch (Throwable inner) {
+      log.warn("The SubscriberExceptionHandler of bus '{}' threw while handling a failure of"
+          + " subscriber '{}'; ignoring it", name, s.name, inner);
+    }
+  }
+
+  static void logFailure(Throwable cause, SubscriberExceptionContext c) {
+    log.warn("Subscriber '{}' of bus '{}' failed on event {} of type {} (attempt {}{})",
+        c.subscriber(), c.bus(), c.event().id(), c.event().type(), c.attempt(),
+        c.willRetry() ? ", will retry" : ", giving up", cause);
+  }
+
+  private void deadLetter(
+      Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
+    stats.deadLettered.increment();
+    if (!publishSystem(new DeadLetter(event, subscriberName, cause, attempts))) {
+      log.warn("Event {} of type {} was not handled by subscriber '{}' of bus '{}' after {}"
+          + " attempt(s), and nothing subscribes to DeadLetter: {}", event.id(), event.type(),
+          subscriberName, name, attempts, String.valueOf(cause));
+    }
+  }
+
+  private void deadEvent(Event<?> event, TypeStats stats) {
+    stats.deadEvents.increment();
+    publishSystem(new DeadEvent(event));
+  }
+
+  private void undelivered(Subscriber s, Delivery delivery) {
+    delivery.stats.undelivered.increment();
+    deadLetter(delivery.event, s.name, new RejectedEventException("bus '" + name + "' closed before"
+        + " this event was delivered (drain timeout " + drainTimeout + " elapsed)"),
+        delivery.attempt - 1, delivery.stats);
+  }
+
+  /**
+   * Delivers a DeadLetter or DeadEvent on this thread to subscribers of exactly its class. A
+   * failure is reported and goes no further. Returns false if nobody subscribes.
+   */
+  private boolean publishSystem(Object systemEvent) {
+    Route route = registry.systemRoute(systemEvent.getClass());
+    if (route.targets.length == 0) {
+      return false;
+    }
+    route.stats.published.increment();
+    Event<?> envelope = stamp(systemEvent, route.type, null);
+    InFlight.Slot slot = inFlight.slot();
+    for (Subscriber s : route.targets) {
+      int outcome = invoke(s, systemEvent, envelope, route.stats, slot);
+      if (outcome == DELIVERED) {
+        route.stats.delivered.increment();
+      } else if (outcome == FAILED) {
+        Throwable cause = slot.failure;
+        slot.failure = null;
+        route.stats.failed.increment();
+        reportFailure(cause, s, envelope, 1, false);
+      }
+    }
+    return true;
+  }
+
+  void release(int n) {
+    capacity.release(n);
+  }
+
+  /** Runs a task on the delivery executor; if it refuses, reports the task's deliveries. */
+  void execute(Runnable task) {
+    try {
+      executor().execute(task);
+    } catch (RejectedExecutionException e) {
+      refused(task);
+    }
+  }
+
+  private void refused(Runnable task) {
+    if (task instanceof Mailbox mailbox) {
+      mailbox.unschedule();
+      List<Delivery> lost = mailbox.takeAll();
+      lost.forEach(d -> undelivered(mailbox.subscriber(), d));
+      release(lost.size());
+    } else if (task instanceof ConcurrentDelivery concurrent) {
+      undelivered(concurrent.subscriber, concurrent.delivery);
+      release(1);
+    }
+  }
+
+  private Executor executor() {
+    Executor current = executor;
+    if (current != null) {
+      return current;
+    }
+    synchronized (lock) {
+      if (executor == null) {
+        if (state == CLOSED) {
+          throw new RejectedExecutionException("bus '" + name + "' is closed");
+        }
+        if (userExecutor != null) {
+          executor = userExecutor;
+        } else {
+          ownedExecutor = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
+              new LinkedBlockingQueue<>(), threads("worker"));
+          ownedExecutor.prestartAllCoreThreads();
+          executor = ownedExecutor;
+        }
+      }
+      return executor;
+    }
+  }
+
+  private ScheduledExecutorService scheduler() {
+    ScheduledExecutorService current = scheduler;
+    if (current != null) {
+      return current;
+    }
+    synchronized (lock) {
+      if (scheduler == null) {
+        if (state == CLOSED) {
+          throw new RejectedExecutionException("bus '" + name + "' is closed");
+        }
+        ownedScheduler = new ScheduledThreadPoolExecutor(1, threads("retry"));
+        ownedScheduler.setRemoveOnCancelPolicy(true);
+        scheduler = ownedScheduler;
+      }
+      return scheduler;
+    }
+  }
+
+  private ThreadFactory threads(String role) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + role + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Override
+  public void start() {
+    ensureOpen();
+    executor();
+  }
+
+  @Override
+  public void close() {
+    if (inFlight.isDelivering()) {
+      throw new IllegalStateException("close() was called from inside a handler of bus '" + name
+          + "'; it would wait for that handler to finish. Close the bus from another thread");
+    }
+    synchronized (closeLock) {
+      if (state == CLOSED) {
+        return;
+      }
+      state = CLOSING;
+      capacity.close();
+      long deadline = System.nanoTime() + drainTimeout.toNanos();
+      boolean drained;
+      try {
+        drained = capacity.awaitEmpty(drainTimeout.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        drained = false;
+      }
+      if (!drained) {
+        abandonLeftovers();
+      }
+      shutDownOwnedThreads(deadline);
+      state = CLOSED;
+    }
+  }
+
+  private void abandonLeftovers() {
+    abandoned = true;
+    int count = 0;
+    for (RetryTask task : pendingRetries) {
+      if (pendingRetries.remove(task)) {
+        Future<?> future = task.future;
+        if (future != null) {
+          future.cancel(false);
+        }
+        undelivered(task.subscriber, task.delivery);
+        release(1);
+        count++;
+      }
+    }
+    for (Subscriber s : registry.all()) {
+      if (s.mailbox != null) {
+        List<Delivery> left = s.mailbox.takeAll();
+        left.forEach(d -> undelivered(s, d));
+        release(left.size());
+        count += left.size();
+      }
+    }
+    log.warn("Bus '{}' closed with deliveries left after its drain timeout of {}: {} reported as"
+        + " undelivered dead letters, others still running are reported as they end",
+        name, drainTimeout, count);
+  }
+
+  private void shutDownOwnedThreads(long deadline) {
+    ThreadPoolExecutor pool;
+    ScheduledThreadPoolExecutor timer;
+    synchronized (lock) {
+      pool = ownedExecutor;
+      timer = ownedScheduler;
+    }
+    if (timer != null) {
+      timer.shutdownNow();
+    }
+    if (pool == null) {
+      return;
+    }
+    pool.shutdown();
+    try {
+      long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
+      if (!pool.awaitTermination(wait, TimeUnit.NANOSECONDS)) {
+        abandoned = true;
+        pool.shutdownNow().forEach(this::refused);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      pool.shutdownNow().forEach(this::refused);
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return state != RUNNING;
+  }
+
+  private void ensureOpen() {
+    if (state != RUNNING) {
+      throw closed();
+    }
+  }
+
+  private IllegalStateException closed() {
+    return new IllegalStateException("bus '" + name + "' is closed; it accepts no more events or"
+        + " subscriptions");
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Map<String, Integer> subscribers() {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (Subscriber s : registry.all()) {
+      counts.merge(s.subscribedTo(), 1, Integer::sum);
+    }
+    return java.util.Collections.unmodifiableMap(counts);
+  }
+
+  @Override
+  public EventBusMetrics metrics() {
+    return metrics.snapshot(capacity.depth());
+  }
+
+  @Override
+  public String toString() {
+    return "EventBus{name=" + name + ", state="
+        + (state == RUNNING ? "running" : state == CLOSING ? "closing" : "closed") + "}";
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  /** A delivery to a concurrent subscriber, run directly on the executor. */
+  private final class ConcurrentDelivery implements Runnable {
+    final Subscriber subscriber;
+    final Delivery delivery;
+
+    ConcurrentDelivery(Subscriber subscriber, Delivery delivery) {
+      this.subscriber = subscriber;
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void run() {
+      if (deliverQueued(subscriber, delivery, inFlight.slot())) {
+        release(1);
+      }
+    }
+  }
+
+  /** A retry waiting on the scheduler; it re-enters the subscriber's queue when due. */
+  private final class RetryTask implements Runnable {
+    final Subscriber subscriber;
+    final Delivery delivery;
+    volatile Future<?> future;
+
+    RetryTask(Subscriber subscriber, Delivery delivery) {
+      this.subscriber = subscriber;
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void run() {
+      if (pendingRetries.remove(this)) {
+        dispatchQueued(subscriber, delivery);
+      }
+    }
+  }
+}

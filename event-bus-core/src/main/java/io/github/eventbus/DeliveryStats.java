@@ -1,0 +1,32 @@
+package io.github.eventbus;
+
+/**
+ * Counters of what happened to published events, for one type name or for all of them.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param published events accepted by {@code publish} or {@code publishSync}
+ * @param delivered handler calls that returned normally
+ * @param failed handler calls that threw (each failed attempt counts)
+ * @param retried retries scheduled
+ * @param deadLettered deliveries given up after their last attempt, dropped or undelivered at
+ *     close: each became a {@link DeadLetter}
+ * @param deadEvents events that had no subscriber, each became a {@link DeadEvent}
+ * @param rejected events refused by backpressure with {@link RejectedEventException}
+ * @param dropped deliveries dropped by {@link BackpressurePolicy#DROP} (also counted in
+ *     {@code deadLettered})
+ * @param undelivered deliveries still pending when the bus closed (also counted in
+ *     {@code deadLettered})
+ * @param latency handler latency of the timed deliveries
+ */
+public record DeliveryStats(
+    long published,
+    long delivered,
+    long failed,
+    long retried,
+    long deadLettered,
+    long deadEvents,
+    long rejected,
+    long dropped,
+    long undelivered,
+    HandlerLatency latency) {}

@@ -1,0 +1,211 @@
+package io.github.eventbus;
+
+import java.util.Map;
+
+/**
+ * An in-process event bus: handlers subscribe by event class (receiving subclasses and
+ * implementations too) or by {@linkplain TypePattern type-name pattern}; publishers publish
+ * synchronously or through a bounded asynchronous queue.
+ *
+ * <pre>{@code
+ * try (EventBus bus = EventBus.builder().name("orders").build()) {
+ *   Subscription s = bus.subscribe(OrderPlaced.class, order -> ship(order));
+ *   bus.publish(new OrderPlaced("o-1"));      // asynchronous, bounded, ordered per subscriber
+ *   bus.publishSync(new OrderPlaced("o-2"));  // delivered before this returns
+ * }                                           // close() drains what was accepted
+ * }</pre>
+ *
+ * <h2>Delivery</h2>
+ * {@link #publish(Object)} enqueues one delivery per matching subscriber and returns; named worker
+ * threads owned by the bus (or a user {@link java.util.concurrent.Executor}) run them. Events
+ * published by one thread reach each subscriber in publish order, whatever the number of workers,
+ * because each subscriber has its own queue served by one worker at a time; a subscriber that opts
+ * into {@linkplain SubscriptionBuilder#concurrent() concurrent delivery} gives that up. The queue is
+ * bounded; what happens when it is full is the {@link BackpressurePolicy}. {@link #publishSync(Object)}
+ * calls the matching handlers on the caller's thread, highest {@linkplain SubscriptionBuilder#priority
+ * priority} first, before it returns.
+ *
+ * <h2>Failures</h2>
+ * A handler's exception never reaches the publisher or other handlers: it goes to the
+ * {@link SubscriberExceptionHandler}, then to the subscription's {@link RetryPolicy}, and after the
+ * last attempt becomes a {@link DeadLetter}. An event without subscribers becomes a
+ * {@link DeadEvent}. Nothing accepted disappears without a trace: it is delivered, dead-lettered,
+ * or reported as undelivered at close.
+ *
+ * <h2>Lifecycle</h2>
+ * A built bus is running. Worker threads start at the first asynchronous publish, or at
+ * {@link #start()}. {@link #close()} stops accepting events, drains the queue and pending retries
+ * for up to the {@linkplain EventBusBuilder#drainTimeout drain timeout}, reports what could not be
+ * delivered as dead letters, and stops the threads the bus created (never a user's executor).
+ *
+ * <p><b>Thread-safety:</b> all methods are thread-safe.
+ */
+public interface EventBus extends AutoCloseable {
+
+  /**
+   * Returns a builder for a bus.
+   *
+   * @return a new builder
+   */
+  static EventBusBuilder builder() {
+    return new EventBusBuilder();
+  }
+
+  /**
+   * Subscribes a handler to events of a class and of all its subclasses and implementations; each
+   * event is delivered once even when it matches through several supertypes.
+   *
+   * @param type the event class; {@code Object.class} receives every event except
+   *     {@link DeadLetter} and {@link DeadEvent}
+   * @param handler receives the payloads
+   * @param <E> the event type
+   * @return the subscription, to close
+   * @throws IllegalStateException if the bus is closed
+   */
+  <E> Subscription subscribe(Class<E> type, EventHandler<? super E> handler);
+
+  /**
+   * Subscribes a handler to the envelopes of events of a class and its subtypes.
+   *
+   * @param type the event class
+   * @param handler receives the envelopes
+   * @param <E> the event type
+   * @return the subscription, to close
+   * @throws IllegalStateException if the bus is closed
+   */
+  <E> Subscription subscribeEnvelope(Class<E> type, EventHandler<? super Event<? extends E>> handler);
+
+  /**
+   * Subscribes a handler to the envelopes of events whose type name matches a pattern.
+   *
+   * @param pattern a type name or wildcard pattern, see {@link TypePattern}
+   * @param handler receives the envelopes
+   * @return the subscription, to close
+   * @throws IllegalArgumentException if the pattern is malformed; the message says why
+   * @throws IllegalStateException if the bus is closed
+   */
+  Subscription subscribe(String pattern, EventHandler<? super Event<?>> handler);
+
+  /**
+   * Starts a subscription with options: priority, filter, retry policy, concurrency and name.
+   *
+   * @param type the event class
+   * @param <E> the event type
+   * @return a builder that subscribes when given the handler
+   */
+  <E> SubscriptionBuilder<E> on(Class<E> type);
+
+  /**
+   * Starts a subscription by type pattern with options.
+   *
+   * @param pattern a type name or wildcard pattern, see {@link TypePattern}
+   * @return a builder that subscribes when given the handler
+   * @throws IllegalArgumentException if the pattern is malformed
+   */
+  SubscriptionBuilder<Object> onType(String pattern);
+
+  /**
+   * Subscribes every method of a listener annotated with {@link Subscribe @Subscribe} (or Guava's
+   * {@code @Subscribe}), as Guava's {@code EventBus.register} does.
+   *
+   * @param listener the listener object
+   * @throws IllegalArgumentException if the listener has no such method, a method does not take
+   *     exactly one parameter, or the listener is already registered
+   * @throws IllegalStateException if the bus is closed
+   */
+  void register(Object listener);
+
+  /**
+   * Closes every subscription that {@link #register(Object)} made for a listener.
+   *
+   * @param listener a registered listener
+   * @throws IllegalArgumentException if the listener is not registered
+   */
+  void unregister(Object listener);
+
+  /**
+   * Publishes an event asynchronously: enqueues a delivery for each matching subscriber and
+   * returns. Publishing an {@link Event} republishes that envelope with its id and timestamp.
+   *
+   * @param event the payload, or an envelope
+   * @throws RejectedEventException if the queue is full and the backpressure policy rejects
+   * @throws IllegalStateException if the bus is closed
+   */
+  void publish(Object event);
+
+  /**
+   * Publishes an event asynchronously with metadata.
+   *
+   * @param event the payload
+   * @param metadata correlation id, source and headers for the envelope
+   * @throws RejectedEventException if the queue is full and the backpressure policy rejects
+   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if {@code event} is an {@link Event} (it has metadata already)
+   */
+  void publish(Object event, Metadata metadata);
+
+  /**
+   * Publishes an event synchronously: calls each matching handler on this thread, highest
+   * priority first, and returns when they all have (retries, if any, run later on the bus's
+   * scheduler and workers).
+   *
+   * @param event the payload, or an envelope
+   * @throws IllegalStateException if the bus is closed
+   */
+  void publishSync(Object event);
+
+  /**
+   * Publishes an event synchronously with metadata.
+   *
+   * @param event the payload
+   * @param metadata correlation id, source and headers for the envelope
+   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if {@code event} is an {@link Event}
+   */
+  void publishSync(Object event, Metadata metadata);
+
+  /**
+   * Starts the bus's worker threads now rather than at the first asynchronous publish. Idempotent.
+   *
+   * @throws IllegalStateException if the bus is closed
+   */
+  void start();
+
+  /**
+   * Stops accepting events, delivers what was accepted (queue and pending retries) for up to the
+   * drain timeout, turns whatever is left into {@link DeadLetter}s (counted as
+   * {@link DeliveryStats#undelivered()}), closes every subscription and stops the threads the bus
+   * created. Idempotent; a second call returns once the first has finished.
+   */
+  @Override
+  void close();
+
+  /**
+   * Tells whether {@link #close()} was called.
+   *
+   * @return {@code true} once closing has begun
+   */
+  boolean isClosed();
+
+  /**
+   * Returns the bus's name, used in thread names and logs.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * Counts active subscriptions per subscribed type: the type name of the class for class
+   * subscriptions, the pattern for pattern subscriptions.
+   *
+   * @return an unmodifiable map sorted by key
+   */
+  Map<String, Integer> subscribers();
+
+  /**
+   * Returns a snapshot of the bus's counters.
+   *
+   * @return the metrics
+   */
+  EventBusMetrics metrics();
+}

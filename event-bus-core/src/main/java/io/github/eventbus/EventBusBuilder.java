@@ -1,0 +1,321 @@
+package io.github.eventbus;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * Configures and builds an {@link EventBus}; obtained from {@link EventBus#builder()}.
+ *
+ * <pre>{@code
+ * EventBus bus = EventBus.builder()
+ *     .name("orders")
+ *     .workers(4)
+ *     .queueCapacity(10_000)
+ *     .backpressure(BackpressurePolicy.BLOCK)
+ *     .blockTimeout(Duration.ofSeconds(2))
+ *     .build();
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Options and defaults</caption>
+ *   <tr><th>option</th><th>default</th></tr>
+ *   <tr><td>{@link #name}</td><td>{@code event-bus}</td></tr>
+ *   <tr><td>{@link #source}</td><td>the name</td></tr>
+ *   <tr><td>{@link #clock}</td><td>{@link Clock#systemUTC()}</td></tr>
+ *   <tr><td>{@link #workers} / {@link #executor}</td><td>as many workers as processors, 1 to 4</td></tr>
+ *   <tr><td>{@link #queueCapacity}</td><td>65,536 pending deliveries</td></tr>
+ *   <tr><td>{@link #backpressure} / {@link #blockTimeout}</td><td>{@code BLOCK}, no timeout</td></tr>
+ *   <tr><td>{@link #scheduler}</td><td>one thread of the bus's own, started at the first retry</td></tr>
+ *   <tr><td>{@link #jitterSource}</td><td>{@link ThreadLocalRandom}</td></tr>
+ *   <tr><td>{@link #exceptionHandler}</td><td>logs at WARN, without the payload</td></tr>
+ *   <tr><td>{@link #drainTimeout}</td><td>30 seconds</td></tr>
+ *   <tr><td>{@link #latencySampling}</td><td>one delivery in 16</td></tr>
+ *   <tr><td>{@link #maxTrackedTypes}</td><td>1,024</td></tr>
+ * </table>
+ *
+ * <p><b>Thread-safety:</b> not thread-safe. Each option may be set once, and a wrong value fails at
+ * once with a message naming the option. {@link #build()} copies the options, so the builder may
+ * build several buses.
+ */
+public final class EventBusBuilder {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private String name;
+  private String source;
+  private Clock clock;
+  private Integer workers;
+  private Executor executor;
+  private Integer queueCapacity;
+  private BackpressurePolicy backpressure;
+  private Duration blockTimeout;
+  private ScheduledExecutorService scheduler;
+  private DoubleSupplier jitterSource;
+  private SubscriberExceptionHandler exceptionHandler;
+  private Duration drainTimeout;
+  private Integer latencySampling;
+  private Integer maxTrackedTypes;
+
+  EventBusBuilder() {}
+
+  /**
+   * Names the bus; the name prefixes its thread names and appears in logs and errors.
+   *
+   * @param name 1 to 64 letters, digits, '.', '_' or '-'
+   * @return this builder
+   * @throws IllegalArgumentException if the name has other characters or length
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder name(String name) {
+    requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException("name must be 1 to 64 letters, digits, '.', '_' or '-',"
+          + " but was \"" + name + "\"");
+    }
+    this.name = Settings.setOnce(this.name, name, "name");
+    return this;
+  }
+
+  /**
+   * Sets the source recorded in envelopes whose publisher gives none.
+   *
+   * @param source a non-blank source, such as the application's name
+   * @return this builder
+   * @throws IllegalArgumentException if blank
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder source(String source) {
+    requireNonNull(source, "source");
+    if (source.isBlank()) {
+      throw new IllegalArgumentException("source must not be blank");
+    }
+    this.source = Settings.setOnce(this.source, source, "source");
+    return this;
+  }
+
+  /**
+   * Sets the clock of envelope timestamps, ids and retry timing.
+   *
+   * @param clock the clock
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder clock(Clock clock) {
+    this.clock = Settings.setOnce(this.clock, clock, "clock");
+    return this;
+  }
+
+  /**
+   * Sets how many worker threads the bus creates for asynchronous delivery. They are named
+   * {@code <name>-worker-<n>}, are daemon threads, start at the first asynchronous publish or at
+   * {@link EventBus#start()}, and stop at {@link EventBus#close()}.
+   *
+   * @param workers at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set, or if {@link #executor} was set
+   */
+  public EventBusBuilder workers(int workers) {
+    if (executor != null) {
+      throw new IllegalStateException("workers cannot be combined with executor: the bus either"
+          + " owns its workers or uses yours");
+    }
+    this.workers = Settings.setOnce(this.workers, Settings.positive(workers, "workers"), "workers");
+    return this;
+  }
+
+  /**
+   * Delivers asynchronous events on your executor instead of the bus's own workers. The bus never
+   * shuts it down. Per-subscriber ordering still holds: the bus submits one task per subscriber
+   * queue at a time.
+   *
+   * @param executor the executor
+   * @return this builder
+   * @throws IllegalStateException if already set, or if {@link #workers} was set
+   */
+  public EventBusBuilder executor(Executor executor) {
+    if (workers != null) {
+      throw new IllegalStateException("executor cannot be combined with workers: the bus either"
+          + " owns its workers or uses yours");
+    }
+    this.executor = Settings.setOnce(this.executor, executor, "executor");
+    return this;
+  }
+
+  /**
+   * Bounds the asynchronous queue, counted in pending deliveries (one per subscriber per event).
+   *
+   * @param capacity at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder queueCapacity(int capacity) {
+    this.queueCapacity = Settings.setOnce(this.queueCapacity,
+        Settings.positive(capacity, "queueCapacity"), "queueCapacity");
+    return this;
+  }
+
+  /**
+   * Chooses what {@link EventBus#publish(Object)} does when the queue is full.
+   *
+   * @param policy the policy
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder backpressure(BackpressurePolicy policy) {
+    this.backpressure = Settings.setOnce(this.backpressure, policy, "backpressure");
+    return this;
+  }
+
+  /**
+   * Limits how long a publisher waits for room under {@link BackpressurePolicy#BLOCK} or
+   * {@link BackpressurePolicy#CALLER_RUNS}; after it, the publish throws
+   * {@link RejectedEventException}.
+   *
+   * @param timeout a positive duration
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder blockTimeout(Duration timeout) {
+    this.blockTimeout = Settings.setOnce(this.blockTimeout,
+        Settings.positive(timeout, "blockTimeout"), "blockTimeout");
+    return this;
+  }
+
+  /**
+   * Waits for retries on your scheduler instead of a thread of the bus's own. The bus never shuts
+   * it down. Tests pass a manual scheduler to drive retries without waiting.
+   *
+   * @param scheduler the scheduler
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder scheduler(ScheduledExecutorService scheduler) {
+    this.scheduler = Settings.setOnce(this.scheduler, scheduler, "scheduler");
+    return this;
+  }
+
+  /**
+   * Sets where retry jitter comes from: a thread-safe supplier of numbers in {@code [0, 1]}.
+   *
+   * @param source the source
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder jitterSource(DoubleSupplier source) {
+    this.jitterSource = Settings.setOnce(this.jitterSource, source, "jitterSource");
+    return this;
+  }
+
+  /**
+   * Receives every handler exception instead of the default WARN log.
+   *
+   * @param handler a thread-safe handler
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder exceptionHandler(SubscriberExceptionHandler handler) {
+    this.exceptionHandler = Settings.setOnce(this.exceptionHandler, handler, "exceptionHandler");
+    return this;
+  }
+
+  /**
+   * Limits how long {@link EventBus#close()} waits for queued deliveries and pending retries.
+   *
+   * @param timeout zero or more
+   * @return this builder
+   * @throws IllegalArgumentException if negative
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder drainTimeout(Duration timeout) {
+    this.drainTimeout = Settings.setOnce(this.drainTimeout,
+        Settings.nonNegative(timeout, "drainTimeout"), "drainTimeout");
+    return this;
+  }
+
+  /**
+   * Times one delivery in {@code interval} per subscription for {@link HandlerLatency}; 1 times
+   * every delivery, at the cost of two clock reads each.
+   *
+   * @param interval at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder latencySampling(int interval) {
+    this.latencySampling = Settings.setOnce(this.latencySampling,
+        Settings.positive(interval, "latencySampling"), "latencySampling");
+    return this;
+  }
+
+  /**
+   * Bounds how many type names get counters of their own in {@link EventBus#metrics()}.
+   *
+   * @param max at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder maxTrackedTypes(int max) {
+    this.maxTrackedTypes = Settings.setOnce(this.maxTrackedTypes,
+        Settings.positive(max, "maxTrackedTypes"), "maxTrackedTypes");
+    return this;
+  }
+
+  /**
+   * Builds a running bus.
+   *
+   * @return the bus
+   * @throws IllegalStateException if {@code blockTimeout} is set with a policy that never blocks
+   */
+  public EventBus build() {
+    BackpressurePolicy policy = backpressure != null ? backpressure : BackpressurePolicy.BLOCK;
+    if (blockTimeout != null
+        && policy != BackpressurePolicy.BLOCK && policy != BackpressurePolicy.CALLER_RUNS) {
+      throw new IllegalStateException("blockTimeout applies only to BLOCK and CALLER_RUNS, but"
+          + " backpressure is " + policy + "; remove blockTimeout or change the policy");
+    }
+    String busName = name != null ? name : "event-bus";
+    return new DefaultEventBus(new Config(
+        busName,
+        source != null ? source : busName,
+        clock != null ? clock : Clock.systemUTC(),
+        workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
+        executor,
+        queueCapacity != null ? queueCapacity : 65_536,
+        policy,
+        blockTimeout,
+        scheduler,
+        jitterSource != null ? jitterSource : () -> ThreadLocalRandom.current().nextDouble(),
+        exceptionHandler,
+        drainTimeout != null ? drainTimeout : Duration.ofSeconds(30),
+        latencySampling != null ? latencySampling : 16,
+        maxTrackedTypes != null ? maxTrackedTypes : 1024));
+  }
+
+  /** The options, copied at build time. */
+  record Config(
+      String name,
+      String source,
+      Clock clock,
+      int workers,
+      Executor executor,
+      int queueCapacity,
+      BackpressurePolicy backpressure,
+      Duration blockTimeout,
+      ScheduledExecutorService scheduler,
+      DoubleSupplier jitterSource,
+      SubscriberExceptionHandler exceptionHandler,
+      Duration drainTimeout,
+      int latencySampling,
+      int maxTrackedTypes) {}
+}

@@ -1,0 +1,30 @@
+package io.github.eventbus;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A snapshot of an {@link EventBus}'s counters, taken by {@link EventBus#metrics()}.
+ *
+ * <p>Counters are read one after the other while events flow, so a snapshot of a busy bus is not
+ * an atomic cut: {@code delivered} may include a delivery whose {@code published} was not yet
+ * counted. Per-type counters are kept for at most {@link EventBusBuilder#maxTrackedTypes(int)}
+ * type names; events of further names are counted under the key {@code "(other)"}.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param totals counters over all types
+ * @param byType counters per type name, sorted by name
+ * @param queueDepth deliveries accepted by {@code publish} and not yet finished (including those
+ *     waiting for a retry)
+ * @param queueHighWaterMark the largest {@code queueDepth} seen
+ */
+public record EventBusMetrics(
+    DeliveryStats totals, Map<String, DeliveryStats> byType, long queueDepth, long queueHighWaterMark) {
+
+  /** Copies the map into an unmodifiable one sorted by type name. */
+  public EventBusMetrics {
+    byType = Collections.unmodifiableMap(new TreeMap<>(byType));
+  }
+}

@@ -1,0 +1,53 @@
+package io.github.eventbus;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The bus's counters: {@link TypeStats} per type name, capped so that a flood of distinct dynamic
+ * type names cannot grow memory without bound, and the queue's depth and high-water mark.
+ */
+final class MetricsRegistry {
+
+  static final String OTHER_TYPES = "(other)";
+
+  private final ConcurrentHashMap<String, TypeStats> byType = new ConcurrentHashMap<>();
+  private final TypeStats other = new TypeStats();
+  private final int maxTypes;
+  final AtomicLong highWaterMark = new AtomicLong();
+
+  MetricsRegistry(int maxTypes) {
+    this.maxTypes = maxTypes;
+  }
+
+  TypeStats forType(String type) {
+    TypeStats stats = byType.get(type);
+    if (stats != null) {
+      return stats;
+    }
+    if (byType.size() >= maxTypes) {
+      return other;
+    }
+    return byType.computeIfAbsent(type, t -> new TypeStats());
+  }
+
+  void observeDepth(long depth) {
+    long high = highWaterMark.get();
+    while (depth > high && !highWaterMark.compareAndSet(high, depth)) {
+      high = highWaterMark.get();
+    }
+  }
+
+  EventBusMetrics snapshot(long queueDepth) {
+    Map<String, DeliveryStats> types = new LinkedHashMap<>();
+    byType.forEach((type, stats) -> types.put(type, stats.snapshot()));
+    DeliveryStats others = other.snapshot();
+    if (others.published() > 0 || others.deadLettered() > 0 || others.rejected() > 0) {
+      types.put(OTHER_TYPES, others);
+    }
+    return new EventBusMetrics(
+        TypeStats.sum(types.values()), types, queueDepth, Math.max(queueDepth, highWaterMark.get()));
+  }
+}

@@ -1,0 +1,36 @@
+package io.github.eventbus;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** Every class and interface an event class can be assigned to, each once; cached per class. */
+final class TypeHierarchy {
+
+  private static final ClassValue<Class<?>[]> SUPERTYPES =
+      new ClassValue<>() {
+        @Override
+        protected Class<?>[] computeValue(Class<?> type) {
+          Set<Class<?>> all = new LinkedHashSet<>();
+          Deque<Class<?>> todo = new ArrayDeque<>();
+          todo.add(type);
+          while (!todo.isEmpty()) {
+            Class<?> next = todo.poll();
+            if (all.add(next)) {
+              if (next.getSuperclass() != null) {
+                todo.add(next.getSuperclass());
+              }
+              todo.addAll(java.util.Arrays.asList(next.getInterfaces()));
+            }
+          }
+          return all.toArray(new Class<?>[0]);
+        }
+      };
+
+  private TypeHierarchy() {}
+
+  static Class<?>[] of(Class<?> type) {
+    return SUPERTYPES.get(type);
+  }
+}

@@ -1,0 +1,65 @@
+package io.github.eventbus;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAccumulator;
+import java.util.concurrent.atomic.LongAdder;
+
+/** The live counters of one type name; {@link #snapshot()} turns them into {@link DeliveryStats}. */
+final class TypeStats {
+
+  final LongAdder published = new LongAdder();
+  final LongAdder delivered = new LongAdder();
+  final LongAdder failed = new LongAdder();
+  final LongAdder retried = new LongAdder();
+  final LongAdder deadLettered = new LongAdder();
+  final LongAdder deadEvents = new LongAdder();
+  final LongAdder rejected = new LongAdder();
+  final LongAdder dropped = new LongAdder();
+  final LongAdder undelivered = new LongAdder();
+  private final LongAdder timedCount = new LongAdder();
+  private final LongAdder timedNanos = new LongAdder();
+  private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
+
+  void recordLatency(long nanos) {
+    timedCount.increment();
+    timedNanos.add(nanos);
+    maxNanos.accumulate(nanos);
+  }
+
+  DeliveryStats snapshot() {
+    return new DeliveryStats(
+        published.sum(), delivered.sum(), failed.sum(), retried.sum(), deadLettered.sum(),
+        deadEvents.sum(), rejected.sum(), dropped.sum(), undelivered.sum(),
+        latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
+  }
+
+  static HandlerLatency latency(long count, long totalNanos, long max) {
+    return count == 0
+        ? HandlerLatency.NONE
+        : new HandlerLatency(count, Duration.ofNanos(totalNanos / count), Duration.ofNanos(max));
+  }
+
+  /** Adds up several snapshots, latency included. */
+  static DeliveryStats sum(Iterable<DeliveryStats> all) {
+    long[] c = new long[9];
+    long count = 0;
+    long total = 0;
+    long max = 0;
+    for (DeliveryStats s : all) {
+      c[0] += s.published();
+      c[1] += s.delivered();
+      c[2] += s.failed();
+      c[3] += s.retried();
+      c[4] += s.deadLettered();
+      c[5] += s.deadEvents();
+      c[6] += s.rejected();
+      c[7] += s.dropped();
+      c[8] += s.undelivered();
+      count += s.latency().count();
+      total += s.latency().mean().toNanos() * s.latency().count();
+      max = Math.max(max, s.latency().max().toNanos());
+    }
+    return new DeliveryStats(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+        latency(count, total, max));
+  }
+}

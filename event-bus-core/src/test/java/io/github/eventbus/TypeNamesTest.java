@@ -1,0 +1,60 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TypeNamesTest {
+
+  @EventType("file_change")
+  record Annotated(String path) {}
+
+  record Plain(String path) {}
+
+  @EventType("bad name")
+  record Malformed() {}
+
+  @Test
+  void of_annotatedClass_usesAnnotation() {
+    assertThat(TypeNames.of(Annotated.class)).isEqualTo("file_change");
+    assertThat(TypeNames.of(new Annotated("/x"))).isEqualTo("file_change");
+  }
+
+  @Test
+  void of_plainClass_usesBinaryName() {
+    assertThat(TypeNames.of(Plain.class)).isEqualTo("io.github.eventbus.TypeNamesTest$Plain");
+  }
+
+  @Test
+  void of_dynamicEvent_usesItsType() {
+    assertThat(TypeNames.of(DynamicEvent.of("deployment", Map.of()))).isEqualTo("deployment");
+  }
+
+  @Test
+  void of_malformedAnnotation_throwsNamingTheClass() {
+    assertThatThrownBy(() -> TypeNames.of(Malformed.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("@EventType(\"bad name\")")
+        .hasMessageContaining("Malformed")
+        .hasMessageContaining("character ' '");
+  }
+
+  @Test
+  void isValid_followsGrammar() {
+    assertThat(TypeNames.isValid("report.ready")).isTrue();
+    assertThat(TypeNames.isValid("a$b-c_d.9")).isTrue();
+    assertThat(TypeNames.isValid("")).isFalse();
+    assertThat(TypeNames.isValid("a.")).isFalse();
+    assertThat(TypeNames.isValid("a*")).isFalse();
+    assertThat(TypeNames.isValid(null)).isFalse();
+  }
+
+  @Test
+  void dynamicEvent_invalidType_throws() {
+    assertThatThrownBy(() -> DynamicEvent.of("no spaces", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("Invalid event type name \"no spaces\"");
+  }
+}
