@@ -1,0 +1,156 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each policy against a queue of capacity 2 whose single subscriber is held inside its handler by a
+ * latch, so the queue fills deterministically: one delivery running, two waiting.
+ */
+class BackpressureTest {
+
+  record Job(int n) {}
+
+  private final CountDownLatch firstStarted = new CountDownLatch(1);
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final List<Integer> handled = new CopyOnWriteArrayList<>();
+  private final List<String> handlerThreads = new CopyOnWriteArrayList<>();
+  private EventBus bus;
+
+  private EventBus busWith(BackpressurePolicy policy, Duration blockTimeout) {
+    EventBusBuilder builder = EventBus.builder().name("bp").workers(1).queueCapacity(2)
+        .backpressure(policy);
+    if (blockTimeout != null) {
+      builder.blockTimeout(blockTimeout);
+    }
+    bus = builder.build();
+    bus.subscribe(Job.class, job -> {
+      handlerThreads.add(Thread.currentThread().getName());
+      firstStarted.countDown();
+      release.await(30, TimeUnit.SECONDS);
+      handled.add(job.n());
+    });
+    return bus;
+  }
+
+  /** Fills the queue: job 0 is running (and keeps its place), job 1 waits: 2 of 2 places. */
+  private void fill() throws InterruptedException {
+    bus.publish(new Job(0));
+    assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    bus.publish(new Job(1));
+    assertThat(bus.metrics().queueDepth()).isEqualTo(2);
+  }
+
+  @AfterEach
+  void tearDown() {
+    release.countDown();
+    bus.close();
+  }
+
+  @Test
+  void reject_throwsRejectedEventException_andCountsIt() throws Exception {
+    busWith(BackpressurePolicy.REJECT, null);
+    fill();
+
+    assertThatThrownBy(() -> bus.publish(new Job(2)))
+        .isInstanceOf(RejectedEventException.class)
+        .hasMessageContaining("queue is full");
+    release.countDown();
+    bus.close();
+
+    assertThat(handled).containsExactly(0, 1);
+    assertThat(bus.metrics().totals().rejected()).isEqualTo(1);
+    assertThat(bus.metrics().totals().published()).isEqualTo(2);
+  }
+
+  @Test
+  void block_withTimeout_rejectsAfterTimeout() throws Exception {
+    busWith(BackpressurePolicy.BLOCK, Duration.ofMillis(50));
+    fill();
+
+    assertThatThrownBy(() -> bus.publish(new Job(2)))
+        .isInstanceOf(RejectedEventException.class)
+        .hasMessageContaining("block timeout");
+    assertThat(bus.metrics().totals().rejected()).isEqualTo(1);
+  }
+
+  @Test
+  void block_waitsForRoom_thenPublishes() throws Exception {
+    busWith(BackpressurePolicy.BLOCK, null);
+    fill();
+    ExecutorService publisher = Executors.newSingleThreadExecutor();
+    Future<?> blocked = publisher.submit(() -> bus.publish(new Job(2)));
+
+    // The publisher cannot finish while the queue is full...
+    assertThat(blocked.isDone()).isFalse();
+    release.countDown();
+    // ...and does once the worker makes room.
+    blocked.get(10, TimeUnit.SECONDS);
+    bus.close();
+    publisher.shutdown();
+
+    assertThat(handled).containsExactly(0, 1, 2);
+    assertThat(bus.metrics().totals().rejected()).isZero();
+  }
+
+  @Test
+  void drop_countsDrop_andReportsDeadLetter() throws Exception {
+    busWith(BackpressurePolicy.DROP, null);
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, letters::add);
+    fill();
+
+    bus.publish(new Job(2)); // does not throw: dropped, counted, reported
+
+    assertThat(letters).singleElement().satisfies(l -> {
+      assertThat(l.event().payload()).isEqualTo(new Job(2));
+      assertThat(l.cause()).isInstanceOf(RejectedEventException.class)
+          .hasMessageContaining("DROP");
+      assertThat(l.attempts()).isZero();
+    });
+    release.countDown();
+    bus.close();
+    assertThat(handled).containsExactly(0, 1);
+    DeliveryStats totals = bus.metrics().byType().get(TypeNames.of(Job.class));
+    assertThat(totals.dropped()).isEqualTo(1);
+    assertThat(totals.deadLettered()).isEqualTo(1);
+  }
+
+  @Test
+  void callerRuns_publisherRunsQueuedDeliveries_inOrder() throws Exception {
+    // A subscriber whose queue no worker holds: the publisher can take it over.
+    bus = EventBus.builder().name("cr").workers(1).queueCapacity(2)
+        .backpressure(BackpressurePolicy.CALLER_RUNS).build();
+    CountDownLatch blockerStarted = new CountDownLatch(1);
+    bus.on(String.class).subscribe(s -> {
+      blockerStarted.countDown();
+      release.await(30, TimeUnit.SECONDS); // occupies the only worker
+    });
+    bus.subscribe(Job.class, job -> {
+      handlerThreads.add(Thread.currentThread().getName());
+      handled.add(job.n());
+    });
+    bus.publish("occupy the worker");
+    assertThat(blockerStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    bus.publish(new Job(0)); // queued: depth 2 of 2
+
+    bus.publish(new Job(1)); // full: this thread runs job 0, then enqueues job 1
+
+    assertThat(handled).containsExactly(0);
+    assertThat(handlerThreads).containsExactly(Thread.currentThread().getName());
+    release.countDown();
+    bus.close();
+    assertThat(handled).containsExactly(0, 1);
+  }
+}
