@@ -696,6 +696,11 @@ final class DefaultEventBus implements EventBus {
       if (!pool.awaitTermination(wait, TimeUnit.NANOSECONDS)) {
         abandoned = true;
         pool.shutdownNow().forEach(this::refused);
+        // Handlers that answer the interrupt end now, and report their event as a dead letter.
+        if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+          log.warn("Bus '{}' closed while {} of its worker threads still run a handler that"
+              + " ignores interrupts", name, pool.getActiveCount());
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
