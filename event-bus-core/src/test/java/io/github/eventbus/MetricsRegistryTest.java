@@ -1,0 +1,87 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class MetricsRegistryTest {
+
+  record Tick(int n) {}
+
+  @Test
+  void metrics_countPerTypeAndInTotal_withSampledLatency() {
+    try (EventBus bus = EventBus.builder().latencySampling(1).exceptionHandler((e, c) -> {}).build()) {
+      bus.subscribe(Tick.class, t -> {
+        if (t.n() % 4 == 0) {
+          throw new IllegalStateException("every fourth fails");
+        }
+      });
+      for (int i = 1; i <= 8; i++) {
+        bus.publishSync(new Tick(i));
+      }
+      bus.publishSync(DynamicEvent.of("nobody.listens", Map.of()));
+
+      EventBusMetrics m = bus.metrics();
+      DeliveryStats ticks = m.byType().get(TypeNames.of(Tick.class));
+      assertThat(ticks.published()).isEqualTo(8);
+      assertThat(ticks.delivered()).isEqualTo(6);
+      assertThat(ticks.failed()).isEqualTo(2);
+      assertThat(ticks.deadLettered()).isEqualTo(2);
+      assertThat(ticks.latency().count()).isEqualTo(6); // every successful delivery was timed
+      assertThat(ticks.latency().max()).isGreaterThanOrEqualTo(ticks.latency().mean());
+      assertThat(m.byType().get("nobody.listens").deadEvents()).isEqualTo(1);
+      assertThat(m.totals().published()).isEqualTo(9);
+      assertThat(m.totals().delivered()).isEqualTo(6);
+      assertThat(new java.util.ArrayList<>(m.byType().keySet())).isSorted();
+    }
+  }
+
+  @Test
+  void latencySampling_timesOneDeliveryInN() {
+    try (EventBus bus = EventBus.builder().latencySampling(4).build()) {
+      bus.subscribe(Tick.class, t -> {});
+      for (int i = 0; i < 40; i++) {
+        bus.publishSync(new Tick(i));
+      }
+      assertThat(bus.metrics().totals().latency().count()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void typesBeyondTheLimit_areCountedUnderOther() {
+    try (EventBus bus = EventBus.builder().maxTrackedTypes(2).build()) {
+      bus.subscribe("*", e -> {});
+      for (int i = 0; i < 5; i++) {
+        bus.publishSync(DynamicEvent.of("type" + i, Map.of()));
+      }
+      Map<String, DeliveryStats> byType = bus.metrics().byType();
+      assertThat(byType).containsOnlyKeys("type0", "type1", "(other)");
+      assertThat(byType.get("(other)").published()).isEqualTo(3);
+      assertThat(bus.metrics().totals().published()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void queueDepth_andHighWaterMark_followTheQueue() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().workers(1).build()) {
+      bus.subscribe(Tick.class, t -> {
+        started.countDown();
+        release.await(10, TimeUnit.SECONDS);
+      });
+      for (int i = 0; i < 5; i++) {
+        bus.publish(new Tick(i));
+      }
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(bus.metrics().queueDepth()).isEqualTo(5);
+      release.countDown();
+      bus.close();
+      assertThat(bus.metrics().queueDepth()).isZero();
+      assertThat(bus.metrics().queueHighWaterMark()).isEqualTo(5);
+    }
+  }
+}
