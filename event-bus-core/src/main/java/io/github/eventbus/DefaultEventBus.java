@@ -266,22 +266,27 @@ final class DefaultEventBus implements EventBus {
       return;
     }
     InFlight.Slot slot = inFlight.slot();
+    Object previous = slot.enter(targets);
     int delivered = 0;
-    for (Subscriber s : targets) {
-      int outcome = invoke(s, payload, envelope, stats, slot);
-      if (outcome == DELIVERED) {
-        delivered++;
-      } else if (outcome == FAILED) {
-        Throwable cause = slot.failure;
-        slot.failure = null;
-        if (envelope == null) {
-          envelope = stamp(payload, route.type, null);
+    try {
+      for (Subscriber s : targets) {
+        int outcome = invoke(s, payload, envelope, stats, slot);
+        if (outcome == DELIVERED) {
+          delivered++;
+        } else if (outcome == FAILED) {
+          Throwable cause = slot.failure;
+          slot.failure = null;
+          if (envelope == null) {
+            envelope = stamp(payload, route.type, null);
+          }
+          onFailure(s, new Delivery(envelope, stats, 1, 0), cause, false);
         }
-        onFailure(s, new Delivery(envelope, stats, 1, 0), cause, false);
       }
-    }
-    if (delivered > 0) {
-      stats.delivered.add(delivered);
+    } finally {
+      slot.exit(previous);
+      if (delivered > 0) {
+        stats.delivered.add(delivered);
+      }
     }
   }
 
@@ -370,10 +375,12 @@ final class DefaultEventBus implements EventBus {
     }
   }
 
-  /** Calls one handler; returns one of DELIVERED, SKIPPED, FILTERED, FAILED (cause in the slot). */
+  /**
+   * Calls one handler; returns one of DELIVERED, SKIPPED, FILTERED, FAILED (cause in the slot). The
+   * caller has entered the slot with a target that includes {@code s}.
+   */
   private int invoke(
       Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
-    Subscriber previous = slot.enter(s);
     try {
       if (!s.active) {
         return SKIPPED;
@@ -393,8 +400,6 @@ final class DefaultEventBus implements EventBus {
     } catch (Throwable t) {
       slot.failure = t;
       return FAILED;
-    } finally {
-      slot.exit(previous);
     }
   }
 
@@ -404,7 +409,13 @@ final class DefaultEventBus implements EventBus {
       undelivered(s, delivery);
       return true;
     }
-    int outcome = invoke(s, delivery.event.payload(), delivery.event, delivery.stats, slot);
+    Object previous = slot.enter(s);
+    int outcome;
+    try {
+      outcome = invoke(s, delivery.event.payload(), delivery.event, delivery.stats, slot);
+    } finally {
+      slot.exit(previous);
+    }
     if (outcome == DELIVERED) {
       delivery.stats.delivered.increment();
     } else if (outcome == FAILED) {
@@ -525,16 +536,21 @@ final class DefaultEventBus implements EventBus {
     route.stats.published.increment();
     Event<?> envelope = stamp(systemEvent, route.type, null);
     InFlight.Slot slot = inFlight.slot();
-    for (Subscriber s : route.targets) {
-      int outcome = invoke(s, systemEvent, envelope, route.stats, slot);
-      if (outcome == DELIVERED) {
-        route.stats.delivered.increment();
-      } else if (outcome == FAILED) {
-        Throwable cause = slot.failure;
-        slot.failure = null;
-        route.stats.failed.increment();
-        reportFailure(cause, s, envelope, 1, false);
+    Object previous = slot.enter(route.targets);
+    try {
+      for (Subscriber s : route.targets) {
+        int outcome = invoke(s, systemEvent, envelope, route.stats, slot);
+        if (outcome == DELIVERED) {
+          route.stats.delivered.increment();
+        } else if (outcome == FAILED) {
+          Throwable cause = slot.failure;
+          slot.failure = null;
+          route.stats.failed.increment();
+          reportFailure(cause, s, envelope, 1, false);
+        }
       }
+    } finally {
+      slot.exit(previous);
     }
     return true;
   }

@@ -9,41 +9,68 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Which subscriber each thread is calling right now, so that {@link Subscription#close()} can wait
- * for a call under way on another thread and then promise that no further call starts.
+ * What each thread is delivering right now, so that {@link Subscription#close()} can wait for
+ * deliveries under way on other threads and then promise that no further call starts.
  *
- * <p>A delivering thread writes its slot (a volatile write) <em>before</em> it reads
- * {@link Subscriber#active}; {@code close()} clears {@code active} before it reads the slots. With
- * volatile's total order, either the deliverer sees the subscriber inactive and skips it, or
- * {@code close()} sees the slot and waits for the call to end.
+ * <p>A delivering thread publishes its target in its slot with a volatile write <em>before</em> it
+ * reads {@link Subscriber#active}: a {@code Subscriber} for one queued delivery, or the
+ * {@code Subscriber[]} of a synchronous publish (one write per publish, not per subscriber, which
+ * keeps synchronous dispatch cheap). {@code close()} clears {@code active} before it reads the
+ * slots. By the total order of volatile accesses, either the deliverer reads the subscriber as
+ * inactive and skips it, or {@code close()} sees the target and waits until the thread moves on.
+ * A nested publish from inside a handler restores the outer target with a volatile write too, so
+ * the outer loop's later reads of {@code active} stay ordered after it.
  */
 final class InFlight {
 
   static final class Slot {
-    private static final VarHandle CURRENT;
+    private static final VarHandle TARGET;
 
     static {
       try {
-        CURRENT = MethodHandles.lookup().findVarHandle(Slot.class, "current", Subscriber.class);
+        TARGET = MethodHandles.lookup().findVarHandle(Slot.class, "target", Object.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
-    volatile Subscriber current;
+    private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
 
-    /** Marks the start of a call to {@code s}; returns what to restore afterwards. */
-    Subscriber enter(Subscriber s) {
-      Subscriber previous = current;
-      current = s;
+    /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
+    Object enter(Object subscriberOrRoute) {
+      Object previous = target;
+      target = subscriberOrRoute;
       return previous;
     }
 
-    /** Marks the end of a call; a release write suffices, as close() only waits for it. */
-    void exit(Subscriber previous) {
-      CURRENT.setRelease(this, previous);
+    /** Marks the end of a delivery. */
+    void exit(Object previous) {
+      if (previous == null) {
+        TARGET.setRelease(this, (Object) null); // nothing reads `active` after this on this thread
+      } else {
+        target = previous;
+      }
+    }
+
+    boolean isDelivering() {
+      return target != null;
+    }
+
+    boolean targets(Subscriber s) {
+      Object t = target;
+      if (t == s) {
+        return true;
+      }
+      if (t instanceof Subscriber[] route) {
+        for (Subscriber candidate : route) {
+          if (candidate == s) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
   }
 
@@ -63,13 +90,13 @@ final class InFlight {
     return slot;
   }
 
-  /** Tells whether the current thread is inside a handler of this bus. */
+  /** Tells whether the current thread is inside a delivery of this bus. */
   boolean isDelivering() {
     Slot slot = local.get();
-    return slot != null && slot.current != null;
+    return slot != null && slot.isDelivering();
   }
 
-  /** Waits until no other thread is calling {@code s}. */
+  /** Waits until no other thread is delivering to {@code s}. */
   void awaitIdle(Subscriber s) {
     Thread me = Thread.currentThread();
     for (Slot slot : slots) {
@@ -78,7 +105,7 @@ final class InFlight {
         continue;
       }
       int spins = 0;
-      while (slot.current == s && owner != null && owner.isAlive()) {
+      while (slot.targets(s) && owner != null && owner.isAlive()) {
         if (++spins < 100) {
           Thread.onSpinWait();
         } else {

@@ -1,0 +1,139 @@
+package io.github.eventbus.benchmarks;
+
+import com.google.common.eventbus.AsyncEventBus;
+import io.github.eventbus.EventBus;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One producer publishes {@value #EVENTS} events to one subscriber; one operation is the time until
+ * the subscriber has handled them all. Ours ({@code publish}, one worker), Guava's
+ * {@code AsyncEventBus} on a single-thread executor, and an {@code ArrayBlockingQueue} hand-off to
+ * one consumer thread (the floor). Queue bounds are equal for ours and the hand-off.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3)
+@Measurement(iterations = 5)
+@Fork(1)
+public class AsyncEndToEndBenchmark {
+
+  static final int EVENTS = 1_000_000;
+  static final int CAPACITY = 65_536;
+  private static final Long POISON = -1L;
+
+  /** A counting subscriber that opens a latch at the last event. */
+  public static final class Counter {
+    private long seen;
+    volatile CountDownLatch done;
+
+    void accept(Object event) {
+      if (++seen == EVENTS) {
+        seen = 0;
+        done.countDown();
+      }
+    }
+
+    /**
+     * Guava entry point.
+     *
+     * @param event the event
+     */
+    @com.google.common.eventbus.Subscribe
+    public void on(Long event) {
+      accept(event);
+    }
+  }
+
+  private final Counter oursCounter = new Counter();
+  private final Counter guavaCounter = new Counter();
+  private final Counter queueCounter = new Counter();
+  private EventBus ours;
+  private ExecutorService guavaExecutor;
+  private AsyncEventBus guava;
+  private ArrayBlockingQueue<Long> queue;
+  private Thread consumer;
+  private final Long[] events = new Long[EVENTS];
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    for (int i = 0; i < EVENTS; i++) {
+      events[i] = (long) i;
+    }
+    ours = EventBus.builder().name("bench-async").workers(1).queueCapacity(CAPACITY).build();
+    ours.subscribe(Long.class, oursCounter::accept);
+    ours.start();
+    guavaExecutor = Executors.newSingleThreadExecutor();
+    guava = new AsyncEventBus("bench-async", guavaExecutor);
+    guava.register(guavaCounter);
+    queue = new ArrayBlockingQueue<>(CAPACITY);
+    consumer = new Thread(() -> {
+      try {
+        while (true) {
+          Long next = queue.take();
+          if (next == POISON) {
+            return;
+          }
+          queueCounter.accept(next);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "bench-consumer");
+    consumer.start();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws InterruptedException {
+    ours.close();
+    guavaExecutor.shutdown();
+    queue.put(POISON);
+    consumer.join();
+  }
+
+  @Benchmark
+  public void ours() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    oursCounter.done = done;
+    for (Long event : events) {
+      ours.publish(event);
+    }
+    done.await();
+  }
+
+  @Benchmark
+  public void guavaAsync() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    guavaCounter.done = done;
+    for (Long event : events) {
+      guava.post(event);
+    }
+    done.await();
+  }
+
+  @Benchmark
+  public void arrayBlockingQueue() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    queueCounter.done = done;
+    for (Long event : events) {
+      queue.put(event);
+    }
+    done.await();
+  }
+}
