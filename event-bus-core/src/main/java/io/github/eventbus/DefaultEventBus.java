@@ -230,22 +230,24 @@ final class DefaultEventBus implements EventBus {
     Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
     Object payload = envelope != null ? envelope.payload() : event;
     Route route = registry.route(payload);
-    if (envelope == null) {
+    Subscriber[] targets = route.targets;
+    // One subscriber that takes the payload: stamp only if a failure needs the envelope. With
+    // several, stamp now so that every subscriber's failure reports the same id.
+    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length != 1)) {
       envelope = stamp(payload, route.type, metadata);
     }
-    Subscriber[] targets = route.targets;
     if (targets.length == 0) {
       route.stats.published.increment();
       deadEvent(envelope, route.stats);
       return;
     }
-    if (!admit(route, envelope)) {
+    if (!admit(route, payload, envelope)) {
       return;
     }
     route.stats.published.increment();
     executor(); // start workers on first use
     for (Subscriber s : targets) {
-      dispatchQueued(s, new Delivery(envelope, route.stats, 1, 0));
+      dispatchQueued(s, new Delivery(payload, envelope, route, 1, 0));
     }
   }
 
@@ -279,7 +281,7 @@ final class DefaultEventBus implements EventBus {
           if (envelope == null) {
             envelope = stamp(payload, route.type, null);
           }
-          onFailure(s, new Delivery(envelope, stats, 1, 0), cause, false);
+          onFailure(s, new Delivery(payload, envelope, route, 1, 0), cause, false);
         }
       }
     } finally {
@@ -302,7 +304,7 @@ final class DefaultEventBus implements EventBus {
   }
 
   /** Applies backpressure; returns false if the event was dropped. */
-  private boolean admit(Route route, Event<?> envelope) {
+  private boolean admit(Route route, Object payload, Event<?> envelope) {
     int n = route.targets.length;
     Capacity.Reservation reservation = capacity.tryReserve(n);
     if (reservation == Capacity.Reservation.OK) {
@@ -327,8 +329,9 @@ final class DefaultEventBus implements EventBus {
         RejectedEventException cause = new RejectedEventException("bus '" + name
             + "' dropped this event: its queue was full and the backpressure policy is DROP");
         route.stats.dropped.add(n);
+        Event<?> dropped = envelope != null ? envelope : stamp(payload, route.type, null);
         for (Subscriber s : route.targets) {
-          deadLetter(envelope, s.name, cause, 0, route.stats);
+          deadLetter(dropped, s.name, cause, 0, route.stats);
         }
         return false;
       case CALLER_RUNS:
@@ -403,27 +406,60 @@ final class DefaultEventBus implements EventBus {
     }
   }
 
-  /** Runs a queued delivery; returns true if it is finished (its queue place can be released). */
-  boolean deliverQueued(Subscriber s, Delivery delivery, InFlight.Slot slot) {
+  /** Counts of one run of queued deliveries, flushed to the shared counters once at its end. */
+  static final class Batch {
+    int finished; // deliveries whose queue place can be released
+    TypeStats stats; // of the deliveries counted in `delivered`
+    int delivered;
+  }
+
+  /**
+   * Runs a queued delivery. The caller has entered the slot with {@code s} as target. A finished
+   * delivery (delivered, skipped, given up) is counted in {@code batch.finished}; one waiting for a
+   * retry keeps its queue place.
+   */
+  void deliverQueued(Subscriber s, Delivery delivery, InFlight.Slot slot, Batch batch) {
     if (abandoned) {
       undelivered(s, delivery);
-      return true;
+      batch.finished++;
+      return;
     }
-    Object previous = slot.enter(s);
-    int outcome;
-    try {
-      outcome = invoke(s, delivery.event.payload(), delivery.event, delivery.stats, slot);
-    } finally {
-      slot.exit(previous);
-    }
+    TypeStats stats = delivery.route.stats;
+    int outcome = invoke(s, delivery.payload, delivery.event, stats, slot);
     if (outcome == DELIVERED) {
-      delivery.stats.delivered.increment();
+      if (batch.stats != stats) {
+        flushDelivered(batch);
+        batch.stats = stats;
+      }
+      batch.delivered++;
     } else if (outcome == FAILED) {
       Throwable cause = slot.failure;
       slot.failure = null;
-      return onFailure(s, delivery, cause, true);
+      if (!onFailure(s, delivery, cause, true)) {
+        return;
+      }
     }
-    return true;
+    batch.finished++;
+  }
+
+  void finish(Batch batch) {
+    flushDelivered(batch);
+    release(batch.finished);
+  }
+
+  private static void flushDelivered(Batch batch) {
+    if (batch.delivered > 0) {
+      batch.stats.delivered.add(batch.delivered);
+      batch.delivered = 0;
+    }
+  }
+
+  /** Returns the delivery's envelope, stamping it now if the bus skipped that at publish time. */
+  private Event<?> envelope(Delivery delivery) {
+    if (delivery.event == null) {
+      delivery.event = stamp(delivery.payload, delivery.route.type, null);
+    }
+    return delivery.event;
   }
 
   /**
@@ -431,7 +467,8 @@ final class DefaultEventBus implements EventBus {
    * is finished, false if a retry now holds its queue place.
    */
   private boolean onFailure(Subscriber s, Delivery failed, Throwable cause, boolean holdsPlace) {
-    TypeStats stats = failed.stats;
+    TypeStats stats = failed.route.stats;
+    Event<?> event = envelope(failed);
     stats.failed.increment();
     int next = failed.attempt + 1;
     long now = clock.millis();
@@ -444,9 +481,9 @@ final class DefaultEventBus implements EventBus {
         delay = candidate;
       }
     }
-    reportFailure(cause, s, failed.event, failed.attempt, delay != null);
+    reportFailure(cause, s, event, failed.attempt, delay != null);
     if (delay != null) {
-      if (scheduleRetry(s, new Delivery(failed.event, stats, next, first), delay)) {
+      if (scheduleRetry(s, new Delivery(failed.payload, event, failed.route, next, first), delay)) {
         stats.retried.increment();
         return false;
       }
@@ -454,7 +491,7 @@ final class DefaultEventBus implements EventBus {
         capacity.release(1);
       }
     }
-    deadLetter(failed.event, s.name, cause, failed.attempt, stats);
+    deadLetter(event, s.name, cause, failed.attempt, stats);
     return true;
   }
 
@@ -518,10 +555,11 @@ final class DefaultEventBus implements EventBus {
   }
 
   private void undelivered(Subscriber s, Delivery delivery) {
-    delivery.stats.undelivered.increment();
-    deadLetter(delivery.event, s.name, new RejectedEventException("bus '" + name + "' closed before"
-        + " this event was delivered (drain timeout " + drainTimeout + " elapsed)"),
-        delivery.attempt - 1, delivery.stats);
+    TypeStats stats = delivery.route.stats;
+    stats.undelivered.increment();
+    deadLetter(envelope(delivery), s.name, new RejectedEventException("bus '" + name
+        + "' closed before this event was delivered (drain timeout " + drainTimeout + " elapsed)"),
+        delivery.attempt - 1, stats);
   }
 
   /**
@@ -781,8 +819,14 @@ final class DefaultEventBus implements EventBus {
 
     @Override
     public void run() {
-      if (deliverQueued(subscriber, delivery, inFlight.slot())) {
-        release(1);
+      InFlight.Slot slot = inFlight.slot();
+      Object previous = slot.enter(subscriber);
+      Batch batch = new Batch();
+      try {
+        deliverQueued(subscriber, delivery, slot, batch);
+      } finally {
+        slot.exit(previous);
+        finish(batch);
       }
     }
   }

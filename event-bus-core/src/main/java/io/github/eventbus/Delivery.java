@@ -1,17 +1,32 @@
 package io.github.eventbus;
 
-/** One queued attempt to hand an event to one subscriber. */
+/**
+ * One queued attempt to hand an event to one subscriber; also the node of its mailbox's queue.
+ *
+ * <p>{@code event} may be null when the bus skipped stamping an envelope nobody asked for; it is
+ * stamped by {@link DefaultEventBus#envelope(Delivery)} the first time it is needed (a failure, a
+ * retry, a dead letter).
+ */
 final class Delivery {
 
-  final Event<?> event;
-  final TypeStats stats;
+  Object payload; // cleared once the delivery has left its queue, so the queue holds no garbage
+  Event<?> event; // written and read by the thread that owns the delivery at the time
+  final Route route;
   final int attempt;
   final long firstAttemptMillis; // by the bus clock; meaningful from the second attempt on
+  volatile Delivery next; // mailbox queue link
 
-  Delivery(Event<?> event, TypeStats stats, int attempt, long firstAttemptMillis) {
+  Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis) {
+    this.payload = payload;
     this.event = event;
-    this.stats = stats;
+    this.route = route;
     this.attempt = attempt;
     this.firstAttemptMillis = firstAttemptMillis;
+  }
+
+  /** Drops the references of a delivery that is done; it may still serve as a queue's head. */
+  void release() {
+    payload = null;
+    event = null;
   }
 }

@@ -2,8 +2,8 @@ package io.github.eventbus;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A subscriber's own queue. At most one thread runs it at a time (the RUNNING state), so its
@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>SCHEDULED means a task for this mailbox sits in the executor's queue. A publisher applying
  * {@link BackpressurePolicy#CALLER_RUNS} may take a SCHEDULED mailbox over and run it itself; the
  * executor's task then finds the state changed and does nothing.
+ *
+ * <p>The queue is an intrusive multi-producer, single-consumer linked list (the
+ * {@link Delivery}s are its nodes): producers swap the tail with one atomic exchange; only the
+ * thread holding the RUNNING state takes from the head.
  */
 final class Mailbox implements Runnable {
 
@@ -21,19 +25,25 @@ final class Mailbox implements Runnable {
   private static final int SCHEDULED = 1;
   private static final int RUNNING = 2;
   private static final int BATCH = 256;
+  private static final int SPINS = 64;
 
   private final DefaultEventBus bus;
   private final Subscriber subscriber;
-  private final ConcurrentLinkedQueue<Delivery> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger state = new AtomicInteger(IDLE);
+  private final AtomicReference<Delivery> tail;
+  private Delivery head; // a consumed node (or the stub); only the RUNNING thread moves it
 
   Mailbox(DefaultEventBus bus, Subscriber subscriber) {
     this.bus = bus;
     this.subscriber = subscriber;
+    Delivery stub = new Delivery(null, null, null, 0, 0);
+    this.head = stub;
+    this.tail = new AtomicReference<>(stub);
   }
 
   void enqueue(Delivery delivery) {
-    queue.offer(delivery);
+    Delivery previous = tail.getAndSet(delivery);
+    previous.next = delivery;
     scheduleIfIdle();
   }
 
@@ -45,12 +55,15 @@ final class Mailbox implements Runnable {
 
   /** Runs queued deliveries on the calling thread unless a thread is running them already. */
   boolean tryRunHere() {
-    if (queue.isEmpty()
-        || !(state.compareAndSet(SCHEDULED, RUNNING) || state.compareAndSet(IDLE, RUNNING))) {
+    if (!claim()) {
       return false;
     }
     drain();
     return true;
+  }
+
+  private boolean claim() {
+    return state.compareAndSet(SCHEDULED, RUNNING) || state.compareAndSet(IDLE, RUNNING);
   }
 
   @Override
@@ -60,22 +73,55 @@ final class Mailbox implements Runnable {
     }
   }
 
+  /** Takes the next delivery; only for the thread holding RUNNING. */
+  private Delivery poll() {
+    Delivery next = head.next;
+    if (next == null) {
+      if (tail.get() == head) {
+        return null;
+      }
+      // A producer swapped the tail but has not linked its node yet; it is about to.
+      while ((next = head.next) == null) {
+        Thread.onSpinWait();
+      }
+    }
+    head = next;
+    return next;
+  }
+
+  /**
+   * Takes the next delivery, waiting a few microseconds for one if the queue is empty: under a
+   * steady stream that is cheaper than giving the mailbox up and having the next publish hand it
+   * to the executor again and wake a worker.
+   */
+  private Delivery pollOrSpin() {
+    Delivery next = poll();
+    for (int spin = 0; next == null && spin < SPINS; spin++) {
+      Thread.onSpinWait();
+      next = poll();
+    }
+    return next;
+  }
+
   private void drain() {
     InFlight.Slot slot = bus.slot();
-    int finished = 0;
+    Object previous = slot.enter(subscriber);
+    DefaultEventBus.Batch batch = new DefaultEventBus.Batch();
     try {
       Delivery delivery;
-      for (int n = 0; n < BATCH && (delivery = queue.poll()) != null; n++) {
-        if (bus.deliverQueued(subscriber, delivery, slot)) {
-          finished++;
-        }
+      for (int n = 0; n < BATCH && (delivery = pollOrSpin()) != null; n++) {
+        bus.deliverQueued(subscriber, delivery, slot, batch);
+        delivery.release(); // it stays the queue's head until the next poll
       }
     } finally {
-      bus.release(finished);
+      slot.exit(previous);
+      bus.finish(batch);
+      Delivery lastTaken = head;
       state.set(IDLE);
-    }
-    if (!queue.isEmpty()) {
-      scheduleIfIdle();
+      // A producer that saw RUNNING did not schedule us; its tail swap is visible here.
+      if (tail.get() != lastTaken) {
+        scheduleIfIdle();
+      }
     }
   }
 
@@ -84,12 +130,22 @@ final class Mailbox implements Runnable {
     state.compareAndSet(SCHEDULED, IDLE);
   }
 
-  /** Removes and returns whatever is queued; for close after the drain timeout. */
+  /**
+   * Removes and returns whatever is queued, if no thread is running the mailbox; for close after
+   * the drain timeout and for a refused executor. A running thread reports its own leftovers.
+   */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
-    Delivery delivery;
-    while ((delivery = queue.poll()) != null) {
-      all.add(delivery);
+    if (!claim()) {
+      return all;
+    }
+    try {
+      Delivery delivery;
+      while ((delivery = poll()) != null) {
+        all.add(delivery);
+      }
+    } finally {
+      state.set(IDLE);
     }
     return all;
   }

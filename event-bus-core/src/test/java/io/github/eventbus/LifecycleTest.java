@@ -71,16 +71,20 @@ class LifecycleTest {
 
     bus.close(); // item 0 is stuck in its handler, items 1 and 2 never start
 
+    // Every accepted event is accounted for: the stuck one was interrupted when the bus stopped
+    // its worker (a failed attempt), the two behind it were never attempted.
     assertThat(letters).extracting(l -> (Object) l.event().payload())
-        .containsExactly(new Item(1), new Item(2), new Item(0));
-    assertThat(letters.subList(0, 2)).allSatisfy(l -> {
-      assertThat(l.cause()).isInstanceOf(RejectedEventException.class)
-          .hasMessageContaining("closed before this event was delivered");
-      assertThat(l.attempts()).isZero();
-    });
-    // The stuck handler was interrupted when the bus stopped its workers: a failed attempt.
-    assertThat(letters.get(2).cause()).isInstanceOf(InterruptedException.class);
-    assertThat(letters.get(2).attempts()).isEqualTo(1);
+        .containsExactlyInAnyOrder(new Item(0), new Item(1), new Item(2));
+    for (DeadLetter l : letters) {
+      if (l.event().payload().equals(new Item(0))) {
+        assertThat(l.cause()).isInstanceOf(InterruptedException.class);
+        assertThat(l.attempts()).isEqualTo(1);
+      } else {
+        assertThat(l.cause()).isInstanceOf(RejectedEventException.class)
+            .hasMessageContaining("closed before this event was delivered");
+        assertThat(l.attempts()).isZero();
+      }
+    }
     assertThat(bus.metrics().totals().undelivered()).isEqualTo(2);
   }
 

@@ -127,4 +127,25 @@ class RetryTest {
     assertThat(calls).hasValue(1);
     assertThat(bus.metrics().queueDepth()).isZero();
   }
+
+  @Test
+  void payloadHandler_lazilyStampedEnvelope_keepsOneIdAcrossAttemptsAndDeadLetter() {
+    bus.subscribe(DeadLetter.class, letters::add);
+    bus.on(Task.class).retry(policy).subscribe(t -> {
+      throw new IllegalStateException("always");
+    });
+
+    bus.publish(new Task("async")); // one payload subscriber: the bus skips stamping until needed
+    for (int i = 0; i < 4; i++) {
+      scheduler.advance(Duration.ofSeconds(3));
+    }
+
+    assertThat(failures).hasSize(4);
+    String id = failures.get(0).event().id();
+    assertThat(failures).allSatisfy(c -> assertThat(c.event().id()).isEqualTo(id));
+    assertThat(letters).singleElement().satisfies(l -> {
+      assertThat(l.event().id()).isEqualTo(id);
+      assertThat(l.event().payload()).isEqualTo(new Task("async"));
+    });
+  }
 }
