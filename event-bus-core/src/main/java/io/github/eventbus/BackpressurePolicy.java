@@ -8,6 +8,8 @@ package io.github.eventbus;
  * places until each subscriber has handled it, and a delivery waiting for a retry keeps its place.
  * A publish from inside a handler never blocks or runs deliveries itself (that could deadlock the
  * workers it waits for): it is accepted over capacity.
+ *
+ * <p><b>Thread-safety:</b> an immutable enum.
  */
 public enum BackpressurePolicy {
 

@@ -2,6 +2,8 @@ package io.github.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.audit.AuditLog;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,6 +62,8 @@ final class DefaultEventBus implements EventBus {
   private final Capacity capacity;
   private final InFlight inFlight = new InFlight();
   private final Set<RetryTask> pendingRetries = ConcurrentHashMap.newKeySet();
+  private final AuditLog audit; // null: no audit log
+  private final boolean ownsAudit;
 
   private final Object lock = new Object();
   private final Object closeLock = new Object();
@@ -89,6 +94,8 @@ final class DefaultEventBus implements EventBus {
     this.capacity = new Capacity(config.queueCapacity(), metrics);
     this.registry = Registry.empty(metrics);
     this.scheduler = userScheduler;
+    this.audit = config.auditLog();
+    this.ownsAudit = config.ownsAuditLog();
   }
 
   // ---------------------------------------------------------------- subscribing
@@ -233,16 +240,26 @@ final class DefaultEventBus implements EventBus {
     Subscriber[] targets = route.targets;
     // One subscriber that takes the payload: stamp only if a failure needs the envelope. With
     // several, stamp now so that every subscriber's failure reports the same id.
-    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length != 1)) {
+    if (envelope == null
+        && (metadata != null || route.needsEnvelope || targets.length != 1 || audit != null)) {
       envelope = stamp(payload, route.type, metadata);
     }
     if (targets.length == 0) {
+      audit(envelope);
       route.stats.published.increment();
       deadEvent(envelope, route.stats);
       return;
     }
     if (!admit(route, payload, envelope)) {
       return;
+    }
+    if (audit != null) {
+      try {
+        audit.record(envelope);
+      } catch (RuntimeException e) {
+        capacity.release(targets.length); // not logged, so not published
+        throw e;
+      }
     }
     route.stats.published.increment();
     executor(); // start workers on first use
@@ -258,11 +275,13 @@ final class DefaultEventBus implements EventBus {
     Object payload = envelope != null ? envelope.payload() : event;
     Route route = registry.route(payload);
     TypeStats stats = route.stats;
-    stats.published.increment();
     Subscriber[] targets = route.targets;
-    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length == 0)) {
+    if (envelope == null
+        && (metadata != null || route.needsEnvelope || targets.length == 0 || audit != null)) {
       envelope = stamp(payload, route.type, metadata);
     }
+    audit(envelope);
+    stats.published.increment();
     if (targets.length == 0) {
       deadEvent(envelope, stats);
       return;
@@ -289,6 +308,13 @@ final class DefaultEventBus implements EventBus {
       if (delivered > 0) {
         stats.delivered.add(delivered);
       }
+    }
+  }
+
+  /** Logs an accepted event to the audit log, if there is one. */
+  private void audit(Event<?> envelope) {
+    if (audit != null) {
+      audit.record(envelope);
     }
   }
 
@@ -700,6 +726,9 @@ final class DefaultEventBus implements EventBus {
         abandonLeftovers();
       }
       shutDownOwnedThreads(deadline);
+      if (ownsAudit) {
+        audit.close();
+      }
       state = CLOSED;
     }
   }
@@ -792,6 +821,11 @@ final class DefaultEventBus implements EventBus {
       counts.merge(s.subscribedTo(), 1, Integer::sum);
     }
     return java.util.Collections.unmodifiableMap(counts);
+  }
+
+  @Override
+  public Optional<Path> auditLogFile() {
+    return audit == null ? Optional.empty() : Optional.of(audit.currentFile());
   }
 
   @Override

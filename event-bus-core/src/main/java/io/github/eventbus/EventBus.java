@@ -1,6 +1,8 @@
 package io.github.eventbus;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An in-process event bus: handlers subscribe by event class (receiving subclasses and
@@ -201,6 +203,15 @@ public interface EventBus extends AutoCloseable {
    * @return an unmodifiable map sorted by key
    */
   Map<String, Integer> subscribers();
+
+  /**
+   * Returns the audit log file events are written to now (today's, by the log's clock), if the bus
+   * has an {@linkplain EventBusBuilder#auditLog(Path) audit log}; the original design's
+   * {@code get_log_file}.
+   *
+   * @return the current audit log file
+   */
+  Optional<Path> auditLogFile();
 
   /**
    * Returns a snapshot of the bus's counters.

@@ -2,6 +2,8 @@ package io.github.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.audit.AuditLog;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -38,6 +40,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@link #drainTimeout}</td><td>30 seconds</td></tr>
  *   <tr><td>{@link #latencySampling}</td><td>one delivery in 16</td></tr>
  *   <tr><td>{@link #maxTrackedTypes}</td><td>1,024</td></tr>
+ *   <tr><td>{@link #auditLog(Path)}</td><td>none</td></tr>
  * </table>
  *
  * <p><b>Thread-safety:</b> not thread-safe. Each option may be set once, and a wrong value fails at
@@ -62,6 +65,8 @@ public final class EventBusBuilder {
   private Duration drainTimeout;
   private Integer latencySampling;
   private Integer maxTrackedTypes;
+  private Path auditDirectory;
+  private AuditLog auditLog;
 
   EventBusBuilder() {}
 
@@ -272,6 +277,40 @@ public final class EventBusBuilder {
   }
 
   /**
+   * Logs every published event to daily JSON Lines files {@code events_YYYYMMDD.jsonl} in a
+   * directory, with the defaults of {@link AuditLog#open(Path)}. The bus owns this log: it opens
+   * it in {@link #build()} and closes it when the bus closes.
+   *
+   * @param directory the directory, created if needed
+   * @return this builder
+   * @throws IllegalStateException if an audit log was already set
+   */
+  public EventBusBuilder auditLog(Path directory) {
+    if (auditLog != null) {
+      throw new IllegalStateException("an AuditLog object was already set; set one audit log");
+    }
+    this.auditDirectory = Settings.setOnce(this.auditDirectory, directory, "auditLog");
+    return this;
+  }
+
+  /**
+   * Logs published events to an audit log you configured (type filter, durability, synchronous
+   * acknowledgement, size limit). Events are logged when the bus accepts them, before delivery.
+   * The bus does not close a log given here: close it after the bus.
+   *
+   * @param log the log
+   * @return this builder
+   * @throws IllegalStateException if an audit log was already set
+   */
+  public EventBusBuilder auditLog(AuditLog log) {
+    if (auditDirectory != null) {
+      throw new IllegalStateException("an audit log directory was already set; set one audit log");
+    }
+    this.auditLog = Settings.setOnce(this.auditLog, log, "auditLog");
+    return this;
+  }
+
+  /**
    * Builds a running bus.
    *
    * @return the bus
@@ -299,7 +338,9 @@ public final class EventBusBuilder {
         exceptionHandler,
         drainTimeout != null ? drainTimeout : Duration.ofSeconds(30),
         latencySampling != null ? latencySampling : 16,
-        maxTrackedTypes != null ? maxTrackedTypes : 1024));
+        maxTrackedTypes != null ? maxTrackedTypes : 1024,
+        auditLog != null ? auditLog : auditDirectory != null ? AuditLog.open(auditDirectory) : null,
+        auditDirectory != null));
   }
 
   /** The options, copied at build time. */
@@ -317,5 +358,7 @@ public final class EventBusBuilder {
       SubscriberExceptionHandler exceptionHandler,
       Duration drainTimeout,
       int latencySampling,
-      int maxTrackedTypes) {}
+      int maxTrackedTypes,
+      AuditLog auditLog,
+      boolean ownsAuditLog) {}
 }

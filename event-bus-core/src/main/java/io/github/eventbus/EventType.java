@@ -19,6 +19,8 @@ import java.lang.annotation.Target;
  * without this annotation are named by {@link TypeNames#of(Class)}: their
  * {@linkplain Class#getName() binary class name}, such as {@code com.acme.OrderPlaced}. The
  * annotation is not inherited: a subclass has its own name.
+ *
+ * <p><b>Thread-safety:</b> an annotation; read once per class and cached.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -6,9 +6,9 @@ import java.time.Duration;
  * How long handlers took, over the deliveries that were timed.
  *
  * <p>Timing every call would cost two clock reads per delivery, more than the rest of a
- * synchronous dispatch, so the bus times one delivery in {@link EventBusBuilder#latencySampling(int)}
- * per subscription (every delivery by default is 1 in 16); {@link #count()} is the number of timed
- * deliveries, not of all deliveries.
+ * synchronous dispatch, so by default the bus times one delivery in 16 per subscription (see
+ * {@link EventBusBuilder#latencySampling(int)}; 1 times every delivery). {@link #count()} is the
+ * number of timed deliveries, not of all deliveries, and {@link #max()} the longest of those.
  *
  * <p><b>Thread-safety:</b> immutable.
  *

@@ -17,6 +17,8 @@ import java.lang.annotation.Target;
  * <p>Guava's {@code com.google.common.eventbus.Subscribe} is accepted as well, and Guava's
  * {@code @AllowConcurrentEvents} is honoured as {@link #concurrent()}, so a Guava listener
  * migrates without changes.
+ *
+ * <p><b>Thread-safety:</b> an annotation; see {@link EventHandler} for how the bus calls the method.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -26,8 +26,13 @@ public interface Subscription extends AutoCloseable {
   /**
    * Ends the subscription. Idempotent. Once it returns, the handler receives nothing more, not
    * even events already queued for it or waiting for a retry (those are discarded, since the
-   * subscriber asked to stop). If another thread is running the handler when this is called, this
-   * waits for that call to finish; called from inside the handler itself, it returns at once.
+   * subscriber asked to stop).
+   *
+   * <p>If another thread is delivering to this subscription when this is called, this waits for
+   * that to end: for a queued delivery, the handler's current call; for a
+   * {@link EventBus#publishSync(Object)} whose subscribers include this one, that publish's
+   * dispatch. Called from inside a handler on the delivering thread, it does not wait for itself.
+   * Do not call it while holding a lock that a handler of the same bus may wait for.
    */
   @Override
   void close();

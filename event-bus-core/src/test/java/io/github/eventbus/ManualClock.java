@@ -7,15 +7,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that moves only when told to. Thread-safe. */
-final class ManualClock extends Clock {
+public final class ManualClock extends Clock {
 
   private volatile Instant now;
 
-  ManualClock(Instant start) {
+  public ManualClock(Instant start) {
     this.now = start;
   }
 
-  synchronized void advance(Duration duration) {
+  public synchronized void advance(Duration duration) {
     now = now.plus(duration);
   }
 

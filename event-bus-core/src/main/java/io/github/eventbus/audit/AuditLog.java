@@ -1,0 +1,314 @@
+package io.github.eventbus.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.TypePattern;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The bus's audit log: every published event (or those matching a type pattern) as one JSON line
+ * in daily files {@code events_YYYYMMDD.jsonl}, written off the publisher's thread by a
+ * {@link JsonLinesWriter}.
+ *
+ * <pre>{@code
+ * EventBus bus = EventBus.builder().auditLog(Path.of("logs/events")).build();
+ * // tail -f logs/events/events_20261123.jsonl | jq 'select(.type == "risk_alert") | .data'
+ * }</pre>
+ *
+ * <p><b>Line format</b> (version 1), keys in this order:
+ *
+ * <pre>{@code
+ * {"format_version":1,"timestamp":"2026-11-23T10:00:00.123Z","event_id":"01a2...","type":"file_change",
+ *  "source":"personal-manager","correlation_id":"req-7","headers":{"tenant":"acme"},"data":{...}}
+ * }</pre>
+ *
+ * {@code correlation_id} and {@code headers} are left out when empty. {@code data} is the payload
+ * serialised by Jackson (Java time types as ISO-8601 strings); for a {@link DynamicEvent}, its data
+ * map. A payload Jackson cannot serialise is reported to the error handler and its line skipped.
+ *
+ * <p>Events republished by {@link AuditReader#replay} carry the header {@code replay=true} and are
+ * not logged again.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class AuditLog implements AutoCloseable {
+
+  static final String REPLAY_HEADER = "replay";
+  static final int FORMAT_VERSION = 1;
+
+  private final JsonLinesWriter<Event<?>> writer;
+  private final TypePattern include;
+  private final Duration acknowledgeTimeout; // null: do not wait
+
+  private AuditLog(Builder b) {
+    ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
+    JsonLinesWriter.Builder<Event<?>> w =
+        JsonLinesWriter.daily(b.directory, "events", (Event<?> e, JsonGenerator g) -> encode(e, g, mapper))
+            .mapper(mapper)
+            .durability(b.durability != null ? b.durability : Durability.FLUSH);
+    if (b.maxFileBytes > 0) {
+      w.maxFileBytes(b.maxFileBytes);
+    }
+    if (b.clock != null) {
+      w.clock(b.clock);
+    }
+    if (b.errorHandler != null) {
+      w.errorHandler(b.errorHandler);
+    }
+    this.writer = w.build();
+    this.include = b.include != null ? b.include : TypePattern.all();
+    this.acknowledgeTimeout = b.acknowledgeTimeout;
+  }
+
+  /**
+   * Opens an audit log of every event in a directory with the defaults.
+   *
+   * @param directory where the daily files go; created if needed
+   * @return the log
+   */
+  public static AuditLog open(Path directory) {
+    return builder(directory).build();
+  }
+
+  /**
+   * Starts configuring an audit log.
+   *
+   * @param directory where the daily files go; created if needed
+   * @return a builder
+   */
+  public static Builder builder(Path directory) {
+    return new Builder(requireNonNull(directory, "directory"));
+  }
+
+  /**
+   * Tells whether an event is a replay from an audit log (and so is not logged again).
+   *
+   * @param event an envelope
+   * @return {@code true} if it carries the replay header
+   */
+  public static boolean isReplay(Event<?> event) {
+    return "true".equals(event.metadata().headers().get(REPLAY_HEADER));
+  }
+
+  /**
+   * Logs an event if its type is included and it is not a replay. Returns once the line is
+   * buffered, or, with {@link Builder#acknowledge(Duration)}, once it is written to the log's
+   * durability.
+   *
+   * @param event the envelope
+   * @throws IllegalStateException if the log is closed
+   * @throws AuditLogException if an acknowledged write fails or times out
+   */
+  public void record(Event<?> event) {
+    if (!include.matches(event.type()) || isReplay(event)) {
+      return;
+    }
+    if (acknowledgeTimeout == null) {
+      writer.append(event);
+      return;
+    }
+    try {
+      writer.appendAcknowledged(event).get(acknowledgeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      throw new AuditLogException("event " + event.id() + " could not be logged", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AuditLogException("event " + event.id() + " was not logged within "
+          + acknowledgeTimeout + " (is the disk failing? see the error handler)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AuditLogException("interrupted while waiting for event " + event.id()
+          + " to be logged", e);
+    }
+  }
+
+  /**
+   * Returns the file being written today (the original design's {@code get_log_file}).
+   *
+   * @return today's file, by the log's clock
+   */
+  public Path currentFile() {
+    return writer.currentFile();
+  }
+
+  /**
+   * Returns the writer's counters.
+   *
+   * @return a snapshot
+   */
+  public WriterStats stats() {
+    return writer.stats();
+  }
+
+  /**
+   * Returns a future completed once every event recorded so far is written.
+   *
+   * @return the future
+   */
+  public java.util.concurrent.CompletableFuture<Void> flush() {
+    return writer.flush();
+  }
+
+  /** Writes every recorded event and stops the writer thread. Idempotent. */
+  @Override
+  public void close() {
+    writer.close();
+  }
+
+  private static void encode(Event<?> e, JsonGenerator g, ObjectMapper mapper) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("format_version", FORMAT_VERSION);
+    g.writeStringField("timestamp", e.timestamp().toString());
+    g.writeStringField("event_id", e.id());
+    g.writeStringField("type", e.type());
+    g.writeStringField("source", e.source());
+    if (e.metadata().correlationId().isPresent()) {
+      g.writeStringField("correlation_id", e.metadata().correlationId().get());
+    }
+    Map<String, String> headers = e.metadata().headers();
+    if (!headers.isEmpty()) {
+      g.writeObjectFieldStart("headers");
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        g.writeStringField(h.getKey(), h.getValue());
+      }
+      g.writeEndObject();
+    }
+    g.writeFieldName("data");
+    Object payload = e.payload();
+    mapper.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
+    g.writeEndObject();
+  }
+
+  @Override
+  public String toString() {
+    return "AuditLog{" + writer.currentFile() + ", include=" + include + "}";
+  }
+
+  /** Configures an {@link AuditLog}. Not thread-safe; each option may be set once. */
+  public static final class Builder {
+    private final Path directory;
+    private TypePattern include;
+    private Durability durability;
+    private long maxFileBytes;
+    private Clock clock;
+    private WriteErrorHandler errorHandler;
+    private Duration acknowledgeTimeout;
+    private ObjectMapper mapper;
+
+    private Builder(Path directory) {
+      this.directory = directory;
+    }
+
+    /**
+     * Logs only events whose type matches a pattern; default {@code *}.
+     *
+     * @param pattern a {@link TypePattern}
+     * @return this builder
+     * @throws IllegalArgumentException if the pattern is malformed
+     * @throws IllegalStateException if already set
+     */
+    public Builder include(String pattern) {
+      this.include = Options.once(this.include, TypePattern.compile(pattern), "include");
+      return this;
+    }
+
+    /**
+     * Sets the durability; default {@link Durability#FLUSH}.
+     *
+     * @param durability the durability
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder durability(Durability durability) {
+      this.durability = Options.once(this.durability, durability, "durability");
+      return this;
+    }
+
+    /**
+     * Rolls over to {@code events_YYYYMMDD.1.jsonl}, {@code .2}, ... past this size.
+     *
+     * @param bytes a positive size
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxFileBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
+      }
+      this.maxFileBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the clock that picks each day's file; default {@link Clock#systemUTC()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Options.once(this.clock, clock, "clock");
+      return this;
+    }
+
+    /**
+     * Receives write failures; default: WARN log.
+     *
+     * @param handler the handler
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder errorHandler(WriteErrorHandler handler) {
+      this.errorHandler = Options.once(this.errorHandler, handler, "errorHandler");
+      return this;
+    }
+
+    /**
+     * Makes {@link #record} (and so the bus's {@code publish}) wait until the event's line is
+     * written to the log's durability: with {@link Durability#FSYNC}, on disk when
+     * {@code publish} returns. Slower; for audits that must not lose an acknowledged event.
+     *
+     * @param timeout how long to wait before failing the publish with {@link AuditLogException}
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder acknowledge(Duration timeout) {
+      this.acknowledgeTimeout = Options.once(this.acknowledgeTimeout,
+          Options.positive(timeout, "acknowledge timeout"), "acknowledge");
+      return this;
+    }
+
+    /**
+     * Sets the Jackson mapper that serialises payloads; default
+     * {@link JsonLinesWriter#defaultMapper()}.
+     *
+     * @param mapper the mapper
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder mapper(ObjectMapper mapper) {
+      this.mapper = Options.once(this.mapper, mapper, "mapper");
+      return this;
+    }
+
+    /**
+     * Opens the log; its writer thread starts now, its file at the first event.
+     *
+     * @return the log
+     */
+    public AuditLog build() {
+      return new AuditLog(this);
+    }
+  }
+}

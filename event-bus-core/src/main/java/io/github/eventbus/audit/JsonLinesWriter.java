@@ -1,0 +1,747 @@
+package io.github.eventbus.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Appends records to a JSON Lines file from one background thread: one JSON object per line,
+ * UTF-8, {@code \n}-terminated, with newlines and control characters inside values escaped, so
+ * that a record is always exactly one line and {@code tail -f file | jq} works.
+ *
+ * <pre>{@code
+ * try (JsonLinesWriter<Object> log = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+ *     .durability(Durability.FSYNC).build()) {
+ *   log.append(Map.of("event", "started"));
+ * }
+ * }</pre>
+ *
+ * <p><b>Writing.</b> {@link #append} puts a record in a bounded buffer and returns; the writer
+ * thread (named {@code jsonl-writer-<file name>}, a daemon) encodes records, gathers them into
+ * batches and writes each batch with whole lines only, so a reader never sees half a line unless
+ * the process dies mid-write. How far a batch is pushed is the {@link Durability}.
+ * {@link #appendAcknowledged} returns a future completed once the record is written to that degree.
+ *
+ * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
+ * clock (in the clock's zone), rolling over to {@code <prefix>_YYYYMMDD.1.jsonl}, {@code .2}, ...
+ * when {@code maxFileBytes} is set and reached. Directories are created as needed. On opening a
+ * file that ends in a torn line (a crash mid-write), the torn bytes are moved to
+ * {@code <file>.corrupt} and cut off, so new lines never append to them.
+ *
+ * <p><b>Failures.</b> A failed open, write or fsync (disk full, deleted directory, permissions) is
+ * reported to the {@link WriteErrorHandler} and counted; the writer keeps the lines and retries
+ * every {@code retryDelay} until it succeeds, while appenders fill the buffer and then wait. A
+ * line may appear twice if a write failed after part of a batch had reached the file. A record
+ * that cannot be encoded is reported and skipped.
+ *
+ * <p><b>Closing.</b> {@link #close()} writes everything appended before it; if writing still fails
+ * after {@code closeTimeout}, it reports and counts what stays unwritten.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; any number of threads may append.
+ *
+ * @param <T> the type of records
+ */
+public final class JsonLinesWriter<T> implements AutoCloseable {
+
+  /**
+   * Writes one record as one JSON value with a Jackson generator.
+   *
+   * @param <T> the type of records
+   */
+  @FunctionalInterface
+  public interface Encoder<T> {
+
+    /**
+     * Writes the record.
+     *
+     * @param record the record
+     * @param generator the generator of its line; do not write a line separator
+     * @throws IOException if the record cannot be encoded
+     */
+    void encode(T record, JsonGenerator generator) throws IOException;
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
+  private static final int MAX_BATCH = 4096;
+  private static final int MEMORY_BUFFER_BYTES = 64 * 1024;
+
+  private final LogFiles files;
+  private final Encoder<? super T> encoder;
+  private final ObjectMapper mapper;
+  private final Durability durability;
+  private final long maxFileBytes;
+  private final Clock clock;
+  private final WriteErrorHandler errorHandler;
+  private final Duration offerTimeout;
+  private final Duration retryDelay;
+  private final Duration flushInterval;
+  private final Duration closeTimeout;
+  private final ArrayBlockingQueue<Object> queue;
+  private final Thread thread;
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private volatile boolean closed;
+  private volatile boolean giveUp;
+  private volatile Path currentFile;
+
+  private final AtomicLong appended = new AtomicLong();
+  private final AtomicLong written = new AtomicLong();
+  private final AtomicLong failedWrites = new AtomicLong();
+  private final AtomicLong unencodable = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong unwritten = new AtomicLong();
+
+  // Writer-thread state.
+  private FileChannel channel;
+  private String channelDay;
+  private int channelIndex;
+  private long channelSize;
+  private final ByteArrayOutputStream lines = new ByteArrayOutputStream(MEMORY_BUFFER_BYTES);
+  private int linesCount;
+  private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+  private long lastWriteNanos = System.nanoTime();
+
+  /** A record whose writer wants to know when it is written, or a flush barrier (record null). */
+  private record Ack(Object record, CompletableFuture<Void> done) {}
+
+  private JsonLinesWriter(Builder<T> b) {
+    this.files = b.files;
+    this.encoder = b.encoder;
+    this.mapper = b.mapper;
+    this.durability = b.durability;
+    this.maxFileBytes = b.maxFileBytes;
+    this.clock = b.clock;
+    this.errorHandler = b.errorHandler;
+    this.offerTimeout = b.offerTimeout;
+    this.retryDelay = b.retryDelay;
+    this.flushInterval = b.flushInterval;
+    this.closeTimeout = b.closeTimeout;
+    this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
+    this.currentFile = files.file(files.day(clock.instant()), 0);
+    this.thread = new Thread(this::run, "jsonl-writer-" + currentFile.getFileName());
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /**
+   * Starts a writer of one fixed file.
+   *
+   * @param file the file
+   * @param encoder writes one record as JSON
+   * @param <T> the type of records
+   * @return a builder
+   */
+  public static <T> Builder<T> toFile(Path file, Encoder<? super T> encoder) {
+    return new Builder<>(LogFiles.fixed(requireNonNull(file, "file")), encoder);
+  }
+
+  /**
+   * Starts a writer of daily files {@code <prefix>_YYYYMMDD.jsonl} in a directory.
+   *
+   * @param directory the directory, created if needed
+   * @param prefix the file name prefix, such as {@code events}
+   * @param encoder writes one record as JSON
+   * @param <T> the type of records
+   * @return a builder
+   * @throws IllegalArgumentException if the prefix is blank or contains a path separator
+   */
+  public static <T> Builder<T> daily(Path directory, String prefix, Encoder<? super T> encoder) {
+    requireNonNull(directory, "directory");
+    requireNonNull(prefix, "prefix");
+    if (prefix.isBlank() || prefix.contains("/") || prefix.contains("\\")) {
+      throw new IllegalArgumentException("prefix must be a non-blank file name part, but was \""
+          + prefix + "\"");
+    }
+    return new Builder<>(LogFiles.daily(directory, prefix, java.time.ZoneOffset.UTC), encoder);
+  }
+
+  /**
+   * Returns an encoder that writes any object with {@link #defaultMapper()}.
+   *
+   * @return the encoder
+   */
+  public static Encoder<Object> jackson() {
+    ObjectMapper mapper = defaultMapper();
+    return (record, generator) -> mapper.writeValue(generator, record);
+  }
+
+  /**
+   * Returns a new Jackson mapper as the writers use it: Java time types as ISO-8601 strings.
+   *
+   * @return a new mapper
+   */
+  public static ObjectMapper defaultMapper() {
+    return new ObjectMapper()
+        .registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+  }
+
+  /**
+   * Appends a record. Waits if the buffer is full (at most {@code offerTimeout}, if set).
+   *
+   * @param record the record, which must not change afterwards
+   * @return {@code false} if the buffer stayed full past {@code offerTimeout}: the record was not
+   *     accepted (counted as dropped)
+   * @throws IllegalStateException if the writer is closed
+   */
+  public boolean append(T record) {
+    return enqueue(requireNonNull(record, "record"));
+  }
+
+  /**
+   * Appends a record and returns a future completed when it is written to the writer's
+   * {@link Durability} (under {@link Durability#FSYNC}: on the storage device), or completed
+   * exceptionally if it cannot be encoded or is still unwritten at close.
+   *
+   * @param record the record, which must not change afterwards
+   * @return the acknowledgement
+   * @throws IllegalStateException if the writer is closed
+   */
+  public CompletableFuture<Void> appendAcknowledged(T record) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (!enqueue(new Ack(requireNonNull(record, "record"), done))) {
+      done.completeExceptionally(new IllegalStateException("buffer full: record dropped"));
+    }
+    return done;
+  }
+
+  /**
+   * Returns a future completed when every record appended before this call is written.
+   *
+   * @return the future
+   * @throws IllegalStateException if the writer is closed
+   */
+  public CompletableFuture<Void> flush() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    enqueueBarrier(new Ack(null, done));
+    return done;
+  }
+
+  private boolean enqueue(Object entry) {
+    if (closed) {
+      throw new IllegalStateException("writer of " + currentFile + " is closed");
+    }
+    try {
+      boolean accepted;
+      if (offerTimeout == null) {
+        queue.put(entry);
+        accepted = true;
+      } else {
+        accepted = queue.offer(entry, offerTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      }
+      if (accepted) {
+        appended.incrementAndGet();
+      } else {
+        dropped.incrementAndGet();
+        reportError(currentFile, "buffer stayed full for " + offerTimeout + "; a record was dropped",
+            new IllegalStateException("buffer full"));
+      }
+      return accepted;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for room in the writer's buffer", e);
+    }
+  }
+
+  private void enqueueBarrier(Ack barrier) {
+    if (closed) {
+      throw new IllegalStateException("writer of " + currentFile + " is closed");
+    }
+    try {
+      queue.put(barrier);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      barrier.done().completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Returns the file being written now (for daily files: today's, by the writer's clock).
+   *
+   * @return the current file
+   */
+  public Path currentFile() {
+    return currentFile;
+  }
+
+  /**
+   * Returns the counters.
+   *
+   * @return a snapshot
+   */
+  public WriterStats stats() {
+    long a = appended.get();
+    long w = written.get();
+    long settled = w + unencodable.get() + unwritten.get();
+    return new WriterStats(a, w, Math.max(0, a - settled), failedWrites.get(), unencodable.get(),
+        dropped.get(), unwritten.get());
+  }
+
+  /**
+   * Writes everything appended so far and stops the writer thread. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      joinQuietly(closeTimeout.plusSeconds(1));
+      return;
+    }
+    closed = true;
+    closing.countDown();
+    if (!joinQuietly(closeTimeout)) {
+      giveUp = true;
+      joinQuietly(Duration.ofSeconds(5));
+    }
+  }
+
+  private boolean joinQuietly(Duration timeout) {
+    try {
+      thread.join(Math.max(1, timeout.toMillis()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !thread.isAlive();
+  }
+
+  // ------------------------------------------------------------------ writer thread
+
+  private void run() {
+    List<Object> batch = new ArrayList<>(MAX_BATCH);
+    try {
+      while (true) {
+        if (linesCount > 0 && channel == null && !writeOut()) {
+          // The last write failed: wait, then retry, without taking more records.
+          if (giveUp) {
+            break;
+          }
+          awaitClosingOr(retryDelay);
+          continue;
+        }
+        Object first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
+        if (first == null) {
+          if (linesCount > 0 || !waiting.isEmpty()) {
+            writeOut();
+          }
+          if (closed && queue.isEmpty() && linesCount == 0) {
+            break;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        boolean urgent = false;
+        for (Object entry : batch) {
+          urgent |= encode(entry);
+        }
+        batch.clear();
+        if (durability != Durability.NONE || urgent || lines.size() >= MEMORY_BUFFER_BYTES
+            || System.nanoTime() - lastWriteNanos >= flushInterval.toNanos()) {
+          writeOut();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      abandon();
+    }
+  }
+
+  private long pollNanos() {
+    if (closed) {
+      return TimeUnit.MILLISECONDS.toNanos(10);
+    }
+    return durability == Durability.NONE ? flushInterval.toNanos() : TimeUnit.MILLISECONDS.toNanos(200);
+  }
+
+  private void awaitClosingOr(Duration delay) throws InterruptedException {
+    if (!closed) {
+      closing.await(delay.toNanos(), TimeUnit.NANOSECONDS);
+    } else {
+      // Closing: keep retrying until close() gives up.
+      TimeUnit.NANOSECONDS.sleep(Math.min(delay.toNanos(), TimeUnit.MILLISECONDS.toNanos(100)));
+    }
+  }
+
+  /** Encodes one entry into the pending lines; returns true if someone waits for it. */
+  @SuppressWarnings("unchecked")
+  private boolean encode(Object entry) {
+    Object record = entry;
+    CompletableFuture<Void> done = null;
+    if (entry instanceof Ack ack) {
+      record = ack.record();
+      done = ack.done();
+      if (record == null) { // flush barrier
+        waiting.add(done);
+        return true;
+      }
+    }
+    int mark = lines.size();
+    try (JsonGenerator generator = mapper.getFactory().createGenerator(lines)) {
+      generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      encoder.encode((T) record, generator);
+    } catch (IOException | RuntimeException e) {
+      truncate(mark);
+      unencodable.incrementAndGet();
+      reportError(currentFile, "a record of " + record.getClass().getName()
+          + " could not be encoded as JSON and was skipped", e);
+      if (done != null) {
+        done.completeExceptionally(e);
+      }
+      return done != null;
+    }
+    lines.write('\n');
+    linesCount++;
+    if (done != null) {
+      waiting.add(done);
+      return true;
+    }
+    return false;
+  }
+
+  private void truncate(int size) {
+    byte[] keep = java.util.Arrays.copyOf(lines.toByteArray(), size);
+    lines.reset();
+    lines.write(keep, 0, keep.length);
+  }
+
+  /** Writes the pending lines; returns false (keeping them) if it failed. */
+  private boolean writeOut() {
+    if (linesCount == 0) {
+      completeWaiting();
+      return true;
+    }
+    Path target = currentFile;
+    try {
+      target = prepareFile(lines.size());
+      ByteBuffer bytes = ByteBuffer.wrap(lines.toByteArray());
+      while (bytes.hasRemaining()) {
+        channelSize += channel.write(bytes);
+      }
+      if (durability == Durability.FSYNC) {
+        channel.force(false);
+      }
+    } catch (IOException | RuntimeException e) {
+      failedWrites.incrementAndGet();
+      reportError(target, "could not write " + linesCount + " line(s); will retry every "
+          + retryDelay, e);
+      closeChannel();
+      return false;
+    }
+    written.addAndGet(linesCount);
+    lines.reset();
+    linesCount = 0;
+    lastWriteNanos = System.nanoTime();
+    completeWaiting();
+    return true;
+  }
+
+  private void completeWaiting() {
+    for (CompletableFuture<Void> done : waiting) {
+      done.complete(null);
+    }
+    waiting.clear();
+  }
+
+  /** Opens (or rolls over to) the file the next {@code bytes} go to. */
+  private Path prepareFile(int bytes) throws IOException {
+    String day = files.day(clock.instant());
+    if (channel != null && !day.equals(channelDay)) {
+      closeChannel();
+    }
+    if (channel != null && maxFileBytes > 0 && channelSize > 0 && channelSize + bytes > maxFileBytes) {
+      closeChannel();
+      channelIndex++;
+      channelDay = day;
+      return open(day, channelIndex);
+    }
+    if (channel == null) {
+      Files.createDirectories(files.directory());
+      int index = files.lastIndex(day);
+      if (maxFileBytes > 0) {
+        Path last = files.file(day, index);
+        if (Files.exists(last) && Files.size(last) >= maxFileBytes) {
+          index++;
+        }
+      }
+      channelDay = day;
+      channelIndex = index;
+      return open(day, index);
+    }
+    return currentFile;
+  }
+
+  private Path open(String day, int index) throws IOException {
+    Path file = files.file(day, index);
+    currentFile = file;
+    long moved = LogFiles.repairTornTail(file);
+    if (moved > 0) {
+      log.warn("Moved a torn last line ({} bytes, left by an interrupted write) from {} to {}.corrupt",
+          moved, file, file.getFileName());
+    }
+    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.APPEND);
+    channelSize = channel.size();
+    return file;
+  }
+
+  private void closeChannel() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("Closing {} failed", currentFile, e);
+      }
+      channel = null;
+    }
+  }
+
+  /** At the end of the writer thread: count and report what could not be written. */
+  private void abandon() {
+    closeChannel();
+    long left = linesCount;
+    List<Object> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    for (Object entry : rest) {
+      if (!(entry instanceof Ack ack) || ack.record() != null) {
+        left++;
+      }
+      if (entry instanceof Ack ack) {
+        ack.done().completeExceptionally(new IllegalStateException("writer closed before writing"));
+      }
+    }
+    for (CompletableFuture<Void> done : waiting) {
+      done.completeExceptionally(new IllegalStateException("writer closed before writing"));
+    }
+    waiting.clear();
+    if (left > 0) {
+      unwritten.addAndGet(left);
+      reportError(currentFile, left + " record(s) could not be written before the writer closed",
+          new IOException("unwritten at close"));
+    }
+  }
+
+  private void reportError(Path file, String problem, Throwable cause) {
+    if (errorHandler == null) {
+      log.warn("JSON Lines writer of {}: {}: {}", file, problem, String.valueOf(cause));
+      return;
+    }
+    try {
+      errorHandler.onError(file, problem, cause);
+    } catch (RuntimeException e) {
+      log.warn("The WriteErrorHandler of {} threw; ignoring it", file, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JsonLinesWriter{" + currentFile + ", " + durability + "}";
+  }
+
+  /**
+   * Configures a {@link JsonLinesWriter}. Not thread-safe; each option may be set once.
+   *
+   * @param <T> the type of records
+   */
+  public static final class Builder<T> {
+    private final LogFiles files;
+    private final Encoder<? super T> encoder;
+    private ObjectMapper mapper;
+    private Durability durability;
+    private long maxFileBytes;
+    private Clock clock;
+    private WriteErrorHandler errorHandler;
+    private int bufferCapacity;
+    private Duration offerTimeout;
+    private Duration retryDelay;
+    private Duration flushInterval;
+    private Duration closeTimeout;
+
+    private Builder(LogFiles files, Encoder<? super T> encoder) {
+      this.files = files;
+      this.encoder = requireNonNull(encoder, "encoder");
+    }
+
+    /**
+     * Sets the durability; default {@link Durability#FLUSH}.
+     *
+     * @param durability the durability
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> durability(Durability durability) {
+      this.durability = Options.once(this.durability, durability, "durability");
+      return this;
+    }
+
+    /**
+     * Rolls over to a numbered file when the current one would pass this size.
+     *
+     * @param bytes a positive size
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> maxFileBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
+      }
+      if (maxFileBytes != 0) {
+        throw new IllegalStateException("maxFileBytes was already set; each option can be set once");
+      }
+      this.maxFileBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the clock that picks the day of daily files; default {@link Clock#systemUTC()}.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> clock(Clock clock) {
+      this.clock = Options.once(this.clock, clock, "clock");
+      return this;
+    }
+
+    /**
+     * Sets the Jackson mapper whose factory makes the generators; default {@link #defaultMapper()}.
+     *
+     * @param mapper the mapper
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> mapper(ObjectMapper mapper) {
+      this.mapper = Options.once(this.mapper, mapper, "mapper");
+      return this;
+    }
+
+    /**
+     * Receives write failures; default: WARN log.
+     *
+     * @param handler the handler
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> errorHandler(WriteErrorHandler handler) {
+      this.errorHandler = Options.once(this.errorHandler, handler, "errorHandler");
+      return this;
+    }
+
+    /**
+     * Bounds the buffer between appenders and the writer thread; default 65,536 records.
+     *
+     * @param records at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> bufferCapacity(int records) {
+      if (records < 1) {
+        throw new IllegalArgumentException("bufferCapacity must be positive, but was " + records);
+      }
+      if (bufferCapacity != 0) {
+        throw new IllegalStateException("bufferCapacity was already set; each option can be set once");
+      }
+      this.bufferCapacity = records;
+      return this;
+    }
+
+    /**
+     * Limits how long {@code append} waits for room; past it the record is dropped, counted and
+     * reported. Without it (the default) appenders wait as long as it takes: no record is lost.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> offerTimeout(Duration timeout) {
+      this.offerTimeout = Options.once(this.offerTimeout, Options.nonNegative(timeout, "offerTimeout"),
+          "offerTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long the writer waits before retrying a failed write; default 1 second.
+     *
+     * @param delay a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> retryDelay(Duration delay) {
+      this.retryDelay = Options.once(this.retryDelay, Options.positive(delay, "retryDelay"), "retryDelay");
+      return this;
+    }
+
+    /**
+     * Under {@link Durability#NONE}, the longest time lines stay in memory; default 1 second.
+     *
+     * @param interval a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> flushInterval(Duration interval) {
+      this.flushInterval = Options.once(this.flushInterval, Options.positive(interval, "flushInterval"),
+          "flushInterval");
+      return this;
+    }
+
+    /**
+     * Limits how long {@code close()} keeps retrying failed writes; default 10 seconds.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder<T> closeTimeout(Duration timeout) {
+      this.closeTimeout = Options.once(this.closeTimeout, Options.nonNegative(timeout, "closeTimeout"),
+          "closeTimeout");
+      return this;
+    }
+
+    /**
+     * Builds the writer and starts its thread. The file is opened at the first write.
+     *
+     * @return the writer
+     */
+    public JsonLinesWriter<T> build() {
+      Builder<T> b = new Builder<>(files, encoder);
+      b.mapper = mapper != null ? mapper : defaultMapper();
+      b.durability = durability != null ? durability : Durability.FLUSH;
+      b.maxFileBytes = maxFileBytes;
+      b.clock = clock != null ? clock : Clock.systemUTC();
+      b.errorHandler = errorHandler;
+      b.bufferCapacity = bufferCapacity != 0 ? bufferCapacity : 65_536;
+      b.offerTimeout = offerTimeout;
+      b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
+      b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
+      b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
+      return new JsonLinesWriter<>(b);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.github.eventbus.audit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Which file a {@link JsonLinesWriter} writes: a fixed file, or daily files
+ * {@code <prefix>_YYYYMMDD.jsonl} that roll over by size to {@code <prefix>_YYYYMMDD.<n>.jsonl}.
+ * Also repairs a torn last line left by a crash.
+ */
+final class LogFiles {
+
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+
+  private final Path fixed; // null for daily files
+  private final Path directory;
+  private final String prefix;
+  private final ZoneId zone;
+
+  private LogFiles(Path fixed, Path directory, String prefix, ZoneId zone) {
+    this.fixed = fixed;
+    this.directory = directory;
+    this.prefix = prefix;
+    this.zone = zone;
+  }
+
+  static LogFiles fixed(Path file) {
+    return new LogFiles(file, file.toAbsolutePath().getParent(), null, null);
+  }
+
+  static LogFiles daily(Path directory, String prefix, ZoneId zone) {
+    return new LogFiles(null, directory, prefix, zone);
+  }
+
+  Path directory() {
+    return directory;
+  }
+
+  String day(Instant now) {
+    return fixed != null ? "" : DAY.format(now.atZone(zone));
+  }
+
+  /** The file for a day and index; the fixed file ignores both. */
+  Path file(String day, int index) {
+    if (fixed != null) {
+      return index == 0 ? fixed : fixed.resolveSibling(fixed.getFileName() + "." + index);
+    }
+    return directory.resolve(prefix + "_" + day + (index == 0 ? "" : "." + index) + ".jsonl");
+  }
+
+  /** The highest index in use for a day, 0 if none. */
+  int lastIndex(String day) throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return 0;
+    }
+    Pattern pattern = fixed != null
+        ? Pattern.compile(Pattern.quote(fixed.getFileName().toString()) + "(?:\\.(\\d+))?")
+        : Pattern.compile(Pattern.quote(prefix + "_" + day) + "(?:\\.(\\d+))?\\.jsonl");
+    int last = 0;
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Matcher m = pattern.matcher(p.getFileName().toString());
+        if (m.matches() && m.group(1) != null) {
+          last = Math.max(last, Integer.parseInt(m.group(1)));
+        }
+      }
+    }
+    return last;
+  }
+
+  /**
+   * Cuts a last line that has no newline (left by a crash mid-write) off the end of {@code file}
+   * and appends it to {@code <file>.corrupt}. Returns how many bytes were moved.
+   */
+  static long repairTornTail(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long size = channel.size();
+      if (size == 0 || lastByte(channel, size) == '\n') {
+        return 0;
+      }
+      long cut = afterLastNewline(channel, size);
+      ByteBuffer torn = ByteBuffer.allocate((int) Math.min(size - cut, Integer.MAX_VALUE - 8));
+      channel.read(torn, cut);
+      torn.flip();
+      Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
+      try (FileChannel out = FileChannel.open(corrupt, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+        while (torn.hasRemaining()) {
+          out.write(torn);
+        }
+        out.write(ByteBuffer.wrap(new byte[] {'\n'}));
+        out.force(true);
+      }
+      channel.truncate(cut);
+      channel.force(true);
+      return size - cut;
+    }
+  }
+
+  private static byte lastByte(FileChannel channel, long size) throws IOException {
+    ByteBuffer one = ByteBuffer.allocate(1);
+    channel.read(one, size - 1);
+    return one.get(0);
+  }
+
+  private static long afterLastNewline(FileChannel channel, long size) throws IOException {
+    ByteBuffer chunk = ByteBuffer.allocate(8192);
+    long end = size;
+    while (end > 0) {
+      long start = Math.max(0, end - chunk.capacity());
+      chunk.clear().limit((int) (end - start));
+      channel.read(chunk, start);
+      for (int i = (int) (end - start) - 1; i >= 0; i--) {
+        if (chunk.get(i) == '\n') {
+          return start + i + 1;
+        }
+      }
+      end = start;
+    }
+    return 0;
+  }
+}

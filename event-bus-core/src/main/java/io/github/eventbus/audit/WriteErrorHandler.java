@@ -1,0 +1,24 @@
+package io.github.eventbus.audit;
+
+import java.nio.file.Path;
+
+/**
+ * Told when a {@link JsonLinesWriter} cannot write: the file or directory cannot be opened, a
+ * write or fsync fails, or a record cannot be encoded as JSON. The writer keeps the lines it could
+ * not write and retries; the handler is for alerting.
+ *
+ * <p><b>Thread-safety:</b> called from the writer's own thread and from {@code close()}; an
+ * exception it throws is logged and ignored.
+ */
+@FunctionalInterface
+public interface WriteErrorHandler {
+
+  /**
+   * Handles a write failure.
+   *
+   * @param file the file being written, or the directory it was to be created in
+   * @param problem what went wrong; never includes record contents
+   * @param cause the underlying exception
+   */
+  void onError(Path file, String problem, Throwable cause);
+}

@@ -1,0 +1,32 @@
+/**
+ * The JSON Lines audit log: writing, reading back and replaying.
+ *
+ * <h2>Guide</h2>
+ *
+ * <p><b>Logging a bus.</b> {@code EventBus.builder().auditLog(Path.of("logs/events"))} logs every
+ * accepted event, before delivery, to {@code logs/events/events_YYYYMMDD.jsonl}, one JSON object
+ * per line (format in {@link io.github.eventbus.audit.AuditLog}). For a type filter, another
+ * {@link io.github.eventbus.audit.Durability}, size roll-over or synchronous acknowledgement,
+ * build an {@link io.github.eventbus.audit.AuditLog} and pass it instead.
+ * {@code bus.auditLogFile()} names today's file.
+ *
+ * <p><b>Durability.</b> {@code NONE} keeps lines in memory up to a second; {@code FLUSH} (default)
+ * hands each batch to the OS at once; {@code FSYNC} forces each batch to disk. With
+ * {@link io.github.eventbus.audit.AuditLog.Builder#acknowledge} and {@code FSYNC}, an event's line
+ * is on disk when {@code publish} returns.
+ *
+ * <p><b>Any JSON Lines file.</b> {@link io.github.eventbus.audit.JsonLinesWriter} is the writer
+ * underneath, reusable for other logs: one background thread, a bounded buffer, whole lines per
+ * write, torn-line repair on open, retry after write failures, and a report of what could not be
+ * written.
+ *
+ * <p><b>Reading and replay.</b> {@link io.github.eventbus.audit.AuditReader} streams entries of a
+ * file or a directory of daily files, filtered by type pattern, time range and source; it skips a
+ * torn last line and reports corrupt lines with file and line number. It decodes entries into
+ * events (typed for registered classes, {@link io.github.eventbus.DynamicEvent} otherwise) and
+ * replays them onto a bus, marked so that they are not logged twice.
+ *
+ * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>}, stopped
+ * by {@code close()}. Every public type states whether it is thread-safe.
+ */
+package io.github.eventbus.audit;

@@ -1,0 +1,172 @@
+package io.github.eventbus.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.ManualClock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonLinesWriterTest {
+
+  @TempDir Path dir;
+  private final ObjectMapper json = new ObjectMapper();
+
+  private List<String> lines(Path file) throws Exception {
+    return Files.readAllLines(file, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void append_writesOneLinePerRecord_escapingNewlinesAndControls_keepingUnicode() throws Exception {
+    Path file = dir.resolve("nested/dir/out.jsonl");
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build()) {
+      w.append(Map.of("text", "line one\nline two\r\n\ttabbed \u0001 end"));
+      w.append(Map.of("text", "Grüße, 日本語, emoji 🎉"));
+    }
+
+    byte[] bytes = Files.readAllBytes(file);
+    assertThat(bytes[bytes.length - 1]).isEqualTo((byte) '\n');
+    List<String> lines = lines(file);
+    assertThat(lines).hasSize(2);
+    assertThat(json.readTree(lines.get(0)).get("text").asText())
+        .isEqualTo("line one\nline two\r\n\ttabbed \u0001 end");
+    assertThat(json.readTree(lines.get(1)).get("text").asText()).isEqualTo("Grüße, 日本語, emoji 🎉");
+  }
+
+  @Test
+  void daily_rollsOverAtMidnight_byTheInjectedClock() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-22T23:59:59Z"));
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+        .clock(clock).build()) {
+      w.append(Map.of("n", 1));
+      w.flush().get(10, TimeUnit.SECONDS);
+      clock.advance(Duration.ofSeconds(2));
+      w.append(Map.of("n", 2));
+      w.flush().get(10, TimeUnit.SECONDS);
+      assertThat(w.currentFile().getFileName().toString()).isEqualTo("events_20261123.jsonl");
+    }
+    assertThat(lines(dir.resolve("events_20261122.jsonl"))).containsExactly("{\"n\":1}");
+    assertThat(lines(dir.resolve("events_20261123.jsonl"))).containsExactly("{\"n\":2}");
+  }
+
+  @Test
+  void maxFileBytes_rollsOverToNumberedFiles_withoutSplittingLines() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+        .clock(clock).maxFileBytes(40).build()) {
+      for (int i = 0; i < 5; i++) {
+        w.append(Map.of("n", "0123456789-" + i)); // 23 bytes a line: one fits per 40-byte file
+        w.flush().get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(lines(dir.resolve("events_20261123.jsonl"))).hasSize(1);
+    assertThat(lines(dir.resolve("events_20261123.4.jsonl"))).containsExactly("{\"n\":\"0123456789-4\"}");
+    try (var files = Files.list(dir)) {
+      assertThat(files).hasSize(5);
+    }
+  }
+
+  @Test
+  void open_cutsTornLastLine_intoCorruptFile_andAppendsCleanly() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    Files.writeString(file, "{\"n\":1}\n{\"n\":2, \"half", StandardCharsets.UTF_8);
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build()) {
+      w.append(Map.of("n", 3));
+    }
+    assertThat(lines(file)).containsExactly("{\"n\":1}", "{\"n\":3}");
+    assertThat(Files.readString(dir.resolve("out.jsonl.corrupt"))).isEqualTo("{\"n\":2, \"half\n");
+  }
+
+  @Test
+  void writeFailure_isReportedAndRetried_andWritingResumesWhenTheCauseGoesAway() throws Exception {
+    Path logDir = dir.resolve("logs");
+    Files.writeString(logDir, "a file where the directory should be");
+    CountDownLatch failed = new CountDownLatch(1);
+    List<String> problems = new CopyOnWriteArrayList<>();
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(20))
+        .errorHandler((file, problem, cause) -> {
+          problems.add(problem);
+          failed.countDown();
+        }).build()) {
+      var written = w.appendAcknowledged(Map.of("n", 1));
+      assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(written).isNotDone();
+
+      Files.delete(logDir); // the cause goes away
+
+      written.get(10, TimeUnit.SECONDS);
+      assertThat(w.stats().failedWrites()).isPositive();
+      assertThat(w.stats().written()).isEqualTo(1);
+      assertThat(lines(w.currentFile())).containsExactly("{\"n\":1}");
+    }
+    assertThat(problems.get(0)).contains("could not write 1 line(s)");
+  }
+
+  @Test
+  void closeWhileWritesKeepFailing_reportsWhatStaysUnwritten() throws Exception {
+    Path logDir = dir.resolve("blocked");
+    Files.writeString(logDir, "not a directory");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(10)).closeTimeout(Duration.ofMillis(200))
+        .errorHandler((file, problem, cause) -> problems.add(problem)).build();
+    var ack = w.appendAcknowledged(Map.of("n", 1));
+    w.append(Map.of("n", 2));
+
+    w.close();
+
+    assertThat(w.stats().unwritten()).isEqualTo(2);
+    assertThat(problems).anySatisfy(p -> assertThat(p).contains("2 record(s) could not be written"));
+    assertThat(ack).isCompletedExceptionally();
+    assertThatThrownBy(() -> w.append(Map.of())).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void unencodableRecord_isReportedAndSkipped_othersWritten() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .errorHandler((f, problem, cause) -> problems.add(problem)).build()) {
+      w.append(Map.of("n", 1));
+      w.append(new Object()); // no properties: Jackson refuses it
+      w.append(Map.of("n", 3));
+    }
+    assertThat(lines(file)).containsExactly("{\"n\":1}", "{\"n\":3}");
+    assertThat(problems).singleElement().asString().contains("java.lang.Object");
+  }
+
+  @Test
+  void fsyncAcknowledgement_completesAfterTheLineIsInTheFile() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.FSYNC).build()) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      JsonNode line = json.readTree(lines(file).get(0));
+      assertThat(line.get("n").asInt()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void noneDurability_keepsLinesInMemory_untilFlush() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.NONE).flushInterval(Duration.ofHours(1)).build()) {
+      w.append(Map.of("n", 1));
+      w.flush().get(10, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"n\":1}");
+    }
+  }
+}
