@@ -1,0 +1,190 @@
+package io.github.eventbus.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.EventType;
+import io.github.eventbus.ManualClock;
+import io.github.eventbus.Metadata;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogTest {
+
+  @EventType("report_ready")
+  public record ReportReady(String reportId, String note, Instant generatedAt, List<String> recipients) {}
+
+  @TempDir Path dir;
+  private final ObjectMapper json = new ObjectMapper();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T08:30:00Z"));
+
+  @Test
+  void bus_logsTypedAndDynamicEvents_andTheyReadBackTheSame() throws Exception {
+    ReportReady report = new ReportReady("daily_20261123", "first line\nsecond line: Ünïcödé ✓",
+        Instant.parse("2026-11-23T08:00:00Z"), List.of("a@example.com"));
+    DynamicEvent deploy = DynamicEvent.of("deployment", Map.of("service", "api", "note", "a\nb"));
+    List<Event<?>> published = new CopyOnWriteArrayList<>();
+    try (AuditLog audit = AuditLog.builder(dir).clock(clock).build(); // closed after the bus
+        EventBus bus = EventBus.builder().name("audit").source("pm").clock(clock).auditLog(audit)
+            .build()) {
+      bus.subscribe("*", published::add);
+      bus.publishSync(report, Metadata.builder().correlationId("corr-1").header("tenant", "acme").build());
+      bus.publishSync(deploy);
+      assertThat(bus.auditLogFile()).contains(dir.resolve("events_20261123.jsonl"));
+    }
+
+    Path file = dir.resolve("events_20261123.jsonl");
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(2);
+    JsonNode first = json.readTree(lines.get(0));
+    assertThat(first.get("format_version").asInt()).isEqualTo(1);
+    assertThat(first.get("type").asText()).isEqualTo("report_ready");
+    assertThat(first.get("event_id").asText()).isEqualTo(published.get(0).id());
+    assertThat(first.get("timestamp").asText()).isEqualTo("2026-11-23T08:30:00Z");
+    assertThat(first.get("source").asText()).isEqualTo("pm");
+    assertThat(first.get("correlation_id").asText()).isEqualTo("corr-1");
+    assertThat(first.get("data").get("generatedAt").asText()).isEqualTo("2026-11-23T08:00:00Z");
+
+    AuditReader reader = AuditReader.builder().register(ReportReady.class).build();
+    try (Stream<AuditEntry> entries = reader.read(dir)) {
+      List<Event<?>> back = entries.map(reader::toEvent).toList();
+      assertThat(back).hasSize(2);
+      assertThat(back.get(0).payload()).isEqualTo(report);
+      assertThat(back.get(0).id()).isEqualTo(published.get(0).id());
+      assertThat(back.get(0).metadata().correlationId()).contains("corr-1");
+      assertThat(back.get(0).metadata().headers()).containsEntry("tenant", "acme");
+      assertThat(back.get(1).payload()).isEqualTo(deploy); // unknown type: dynamic
+    }
+  }
+
+  @Test
+  void include_logsOnlyMatchingTypes() throws Exception {
+    try (AuditLog audit = AuditLog.builder(dir).include("risk.*").clock(clock).build();
+        EventBus bus = EventBus.builder().auditLog(audit).build()) {
+      bus.publishSync(DynamicEvent.of("risk.alert", Map.of()));
+      bus.publishSync(DynamicEvent.of("file_change", Map.of()));
+      audit.flush().get(10, TimeUnit.SECONDS);
+    }
+    assertThat(Files.readAllLines(dir.resolve("events_20261123.jsonl")))
+        .singleElement().asString().contains("\"type\":\"risk.alert\"");
+  }
+
+  @Test
+  void replay_republishesSelection_markedAsReplay_notLoggedTwice() throws Exception {
+    Path first = dir.resolve("first");
+    try (EventBus bus = EventBus.builder().clock(clock).auditLog(first).build()) {
+      bus.publishSync(DynamicEvent.of("job.failed", Map.of("job", "a")));
+      bus.publishSync(DynamicEvent.of("job.done", Map.of("job", "b")));
+    }
+    List<Event<?>> replayed = new CopyOnWriteArrayList<>();
+    CountDownLatch got = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().clock(clock).auditLog(first).build()) {
+      bus.subscribe("job.*", e -> {
+        replayed.add(e);
+        got.countDown();
+      });
+      long count = AuditReader.builder().types("job.failed").build().replay(first, bus);
+      assertThat(count).isEqualTo(1);
+      assertThat(got.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(replayed).singleElement().satisfies(e -> {
+      assertThat(AuditLog.isReplay(e)).isTrue();
+      assertThat(((DynamicEvent) e.payload()).get("job")).isEqualTo("a");
+    });
+    assertThat(Files.readAllLines(first.resolve("events_20261123.jsonl"))).hasSize(2); // not 3
+  }
+
+  /** A reader follows the file like tail -f while 8 threads publish: every complete line parses. */
+  @Test
+  void concurrentReader_whileEightThreadsPublish_everyLineParses() throws Exception {
+    int threads = 8;
+    int perThread = 5_000;
+    AtomicBoolean done = new AtomicBoolean();
+    List<String> problems = new CopyOnWriteArrayList<>();
+    long[] linesSeen = {0};
+    try (EventBus bus = EventBus.builder().auditLog(dir).build()) {
+      bus.subscribe(DynamicEvent.class, e -> {});
+      Path file = bus.auditLogFile().orElseThrow();
+      Thread tail = new Thread(() -> follow(file, done, problems, linesSeen));
+      tail.start();
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            bus.publish(DynamicEvent.of("load", Map.of("thread", thread, "i", i, "text", "x\ny")));
+          }
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get(2, TimeUnit.MINUTES);
+      }
+      pool.shutdown();
+      bus.close();
+      done.set(true);
+      tail.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    assertThat(problems).isEmpty();
+    assertThat(linesSeen[0]).isEqualTo((long) threads * perThread);
+  }
+
+  private void follow(Path file, AtomicBoolean done, List<String> problems, long[] linesSeen) {
+    long offset = 0;
+    StringBuilder partial = new StringBuilder();
+    try {
+      while (true) {
+        boolean finished = done.get(); // read once more after the writer finished
+        if (Files.exists(file)) {
+          try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long length = raf.length();
+            if (length > offset) {
+              byte[] chunk = new byte[(int) (length - offset)];
+              raf.seek(offset);
+              raf.readFully(chunk);
+              offset = length;
+              partial.append(new String(chunk, StandardCharsets.UTF_8));
+              int newline;
+              while ((newline = partial.indexOf("\n")) >= 0) {
+                String line = partial.substring(0, newline);
+                partial.delete(0, newline + 1);
+                try {
+                  json.readTree(line);
+                  linesSeen[0]++;
+                } catch (Exception e) {
+                  problems.add(line);
+                }
+              }
+            }
+          }
+        }
+        if (finished) {
+          return;
+        }
+        Thread.onSpinWait();
+      }
+    } catch (Exception e) {
+      problems.add(e.toString());
+    }
+  }
+}
