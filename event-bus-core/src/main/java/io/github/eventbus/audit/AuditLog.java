@@ -53,8 +53,10 @@ public final class AuditLog implements AutoCloseable {
 
   private AuditLog(Builder b) {
     ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
+    IsoInstants instants = new IsoInstants(); // used by the writer thread only
     JsonLinesWriter.Builder<Event<?>> w =
-        JsonLinesWriter.daily(b.directory, "events", (Event<?> e, JsonGenerator g) -> encode(e, g, mapper))
+        JsonLinesWriter.daily(b.directory, "events",
+                (Event<?> e, JsonGenerator g) -> encode(e, g, mapper, instants))
             .mapper(mapper)
             .durability(b.durability != null ? b.durability : Durability.FLUSH);
     if (b.maxFileBytes > 0) {
@@ -165,10 +167,11 @@ public final class AuditLog implements AutoCloseable {
     writer.close();
   }
 
-  private static void encode(Event<?> e, JsonGenerator g, ObjectMapper mapper) throws IOException {
+  private static void encode(Event<?> e, JsonGenerator g, ObjectMapper mapper, IsoInstants instants)
+      throws IOException {
     g.writeStartObject();
     g.writeNumberField("format_version", FORMAT_VERSION);
-    g.writeStringField("timestamp", e.timestamp().toString());
+    g.writeStringField("timestamp", instants.format(e.timestamp()));
     g.writeStringField("event_id", e.id());
     g.writeStringField("type", e.type());
     g.writeStringField("source", e.source());

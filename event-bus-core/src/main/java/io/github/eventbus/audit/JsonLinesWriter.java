@@ -117,9 +117,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private int channelIndex;
   private long channelSize;
   private final ByteArrayOutputStream lines = new ByteArrayOutputStream(MEMORY_BUFFER_BYTES);
+  private JsonGenerator generator; // writes into `lines`; reused from record to record
   private int linesCount;
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
   private long lastWriteNanos = System.nanoTime();
+
+  /** Put in the queue by close() to end the writer's wait; not a record. */
+  private static final Object WAKE_UP = new Object();
 
   /** A record whose writer wants to know when it is written, or a flush barrier (record null). */
   private record Ack(Object record, CompletableFuture<Void> done) {}
@@ -309,6 +313,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
     closed = true;
     closing.countDown();
+    queue.offer(WAKE_UP); // a writer waiting in poll() looks again now; if full, it is busy anyway
     if (!joinQuietly(closeTimeout)) {
       giveUp = true;
       joinQuietly(Duration.ofSeconds(5));
@@ -386,6 +391,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   /** Encodes one entry into the pending lines; returns true if someone waits for it. */
   @SuppressWarnings("unchecked")
   private boolean encode(Object entry) {
+    if (entry == WAKE_UP) {
+      return false;
+    }
     Object record = entry;
     CompletableFuture<Void> done = null;
     if (entry instanceof Ack ack) {
@@ -397,10 +405,16 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       }
     }
     int mark = lines.size();
-    try (JsonGenerator generator = mapper.getFactory().createGenerator(lines)) {
-      generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    try {
+      if (generator == null) {
+        generator = mapper.getFactory().createGenerator(lines);
+        generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        generator.setRootValueSeparator(null);
+      }
       encoder.encode((T) record, generator);
+      generator.flush();
     } catch (IOException | RuntimeException e) {
+      generator = null; // its state is unknown after a failure: start a fresh one
       truncate(mark);
       unencodable.incrementAndGet();
       reportError(currentFile, "a record of " + record.getClass().getName()
@@ -522,6 +536,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     long left = linesCount;
     List<Object> rest = new ArrayList<>();
     queue.drainTo(rest);
+    rest.remove(WAKE_UP);
     for (Object entry : rest) {
       if (!(entry instanceof Ack ack) || ack.record() != null) {
         left++;
