@@ -830,7 +830,8 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public EventBusMetrics metrics() {
-    return metrics.snapshot(capacity.depth());
+    return metrics.snapshot(capacity.depth(),
+        audit == null ? Optional.empty() : Optional.of(audit.stats()));
   }
 
   @Override

@@ -1,7 +1,9 @@
 package io.github.eventbus;
 
+import io.github.eventbus.audit.WriterStats;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -19,9 +21,15 @@ import java.util.TreeMap;
  * @param queueDepth deliveries accepted by {@code publish} and not yet finished (including those
  *     waiting for a retry)
  * @param queueHighWaterMark the largest {@code queueDepth} seen
+ * @param auditLog the audit log's counters (lines written, failed writes, unwritten at close), if
+ *     the bus has an audit log
  */
 public record EventBusMetrics(
-    DeliveryStats totals, Map<String, DeliveryStats> byType, long queueDepth, long queueHighWaterMark) {
+    DeliveryStats totals,
+    Map<String, DeliveryStats> byType,
+    long queueDepth,
+    long queueHighWaterMark,
+    Optional<WriterStats> auditLog) {
 
   /** Copies the map into an unmodifiable one sorted by type name. */
   public EventBusMetrics {

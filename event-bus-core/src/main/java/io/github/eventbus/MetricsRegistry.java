@@ -1,6 +1,8 @@
 package io.github.eventbus;
 
+import io.github.eventbus.audit.WriterStats;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +42,7 @@ final class MetricsRegistry {
     }
   }
 
-  EventBusMetrics snapshot(long queueDepth) {
+  EventBusMetrics snapshot(long queueDepth, Optional<WriterStats> audit) {
     Map<String, DeliveryStats> types = new LinkedHashMap<>();
     byType.forEach((type, stats) -> types.put(type, stats.snapshot()));
     DeliveryStats others = other.snapshot();
@@ -48,6 +50,7 @@ final class MetricsRegistry {
       types.put(OTHER_TYPES, others);
     }
     return new EventBusMetrics(
-        TypeStats.sum(types.values()), types, queueDepth, Math.max(queueDepth, highWaterMark.get()));
+        TypeStats.sum(types.values()), types, queueDepth, Math.max(queueDepth, highWaterMark.get()),
+        audit);
   }
 }

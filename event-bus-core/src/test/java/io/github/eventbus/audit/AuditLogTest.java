@@ -122,6 +122,7 @@ class AuditLogTest {
     AtomicBoolean done = new AtomicBoolean();
     List<String> problems = new CopyOnWriteArrayList<>();
     long[] linesSeen = {0};
+    io.github.eventbus.EventBusMetrics[] metrics = new io.github.eventbus.EventBusMetrics[1];
     try (EventBus bus = EventBus.builder().auditLog(dir).build()) {
       bus.subscribe(DynamicEvent.class, e -> {});
       Path file = bus.auditLogFile().orElseThrow();
@@ -142,11 +143,17 @@ class AuditLogTest {
       }
       pool.shutdown();
       bus.close();
+      metrics[0] = bus.metrics();
       done.set(true);
       tail.join(TimeUnit.MINUTES.toMillis(1));
     }
     assertThat(problems).isEmpty();
     assertThat(linesSeen[0]).isEqualTo((long) threads * perThread);
+    assertThat(metrics[0].auditLog()).hasValueSatisfying(w -> {
+      assertThat(w.written()).isEqualTo((long) threads * perThread);
+      assertThat(w.failedWrites()).isZero();
+      assertThat(w.pending()).isZero();
+    });
   }
 
   private void follow(Path file, AtomicBoolean done, List<String> problems, long[] linesSeen) {
