@@ -1,7 +1,6 @@
 package io.github.eventbus.benchmarks;
 
 import io.github.eventbus.EventBus;
-import io.github.eventbus.EventType;
 import io.github.eventbus.audit.AuditLog;
 import io.github.eventbus.audit.Durability;
 import java.io.IOException;
@@ -39,33 +38,10 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class AuditLogBenchmark {
 
-  /** The benchmark's event. */
-  @EventType("order.placed")
-  public record OrderPlaced(String id, long cents) {}
-
-  /** A Guava listener. */
-  public static final class GuavaListener {
-    private final Blackhole blackhole;
-
-    GuavaListener(Blackhole blackhole) {
-      this.blackhole = blackhole;
-    }
-
-    /**
-     * Handles the event.
-     *
-     * @param event the event
-     */
-    @com.google.common.eventbus.Subscribe
-    public void on(OrderPlaced event) {
-      blackhole.consume(event);
-    }
-  }
-
   @Param({"OFF", "NONE", "FLUSH"})
   String audit;
 
-  private final OrderPlaced event = new OrderPlaced("o-1", 4200);
+  private final SyncDispatchBenchmark.OrderPlaced event = new SyncDispatchBenchmark.OrderPlaced("o-1", 4200);
   private Path directory;
   private AuditLog log;
   private EventBus ours;
@@ -80,9 +56,9 @@ public class AuditLogBenchmark {
       builder.auditLog(log);
     }
     ours = builder.build();
-    ours.subscribe(OrderPlaced.class, blackhole::consume);
+    ours.subscribe(SyncDispatchBenchmark.OrderPlaced.class, blackhole::consume);
     guava = new com.google.common.eventbus.EventBus("bench-audit");
-    guava.register(new GuavaListener(blackhole));
+    guava.register(new GuavaListeners.OfOrder(blackhole));
   }
 
   @TearDown(Level.Trial)

@@ -42,44 +42,6 @@ public class SyncDispatchBenchmark {
   /** The benchmark's event. */
   public record OrderPlaced(String id, long cents) implements Priced {}
 
-  /** A Guava listener of the event class. */
-  public static final class GuavaListener {
-    private final Blackhole blackhole;
-
-    GuavaListener(Blackhole blackhole) {
-      this.blackhole = blackhole;
-    }
-
-    /**
-     * Handles the event.
-     *
-     * @param event the event
-     */
-    @com.google.common.eventbus.Subscribe
-    public void on(OrderPlaced event) {
-      blackhole.consume(event);
-    }
-  }
-
-  /** A Guava listener of the interface. */
-  public static final class GuavaInterfaceListener {
-    private final Blackhole blackhole;
-
-    GuavaInterfaceListener(Blackhole blackhole) {
-      this.blackhole = blackhole;
-    }
-
-    /**
-     * Handles the event.
-     *
-     * @param event the event
-     */
-    @com.google.common.eventbus.Subscribe
-    public void on(Priced event) {
-      blackhole.consume(event);
-    }
-  }
-
   @Param({"1", "10"})
   int subscribers;
 
@@ -100,8 +62,8 @@ public class SyncDispatchBenchmark {
     for (int i = 0; i < subscribers; i++) {
       ours.subscribe(OrderPlaced.class, blackhole::consume);
       oursInterface.subscribe(Priced.class, blackhole::consume);
-      guava.register(new GuavaListener(blackhole));
-      guavaInterface.register(new GuavaInterfaceListener(blackhole));
+      guava.register(new GuavaListeners.OfOrder(blackhole));
+      guavaInterface.register(new GuavaListeners.OfPriced(blackhole));
       loop.add(blackhole::consume);
     }
   }

@@ -288,7 +288,7 @@ public final class AuditLog implements AutoCloseable {
      */
     public Builder acknowledge(Duration timeout) {
       this.acknowledgeTimeout = Options.once(this.acknowledgeTimeout,
-          Options.positive(timeout, "acknowledge timeout"), "acknowledge");
+          Options.duration(timeout, "acknowledge timeout", false), "acknowledge");
       return this;
     }
 

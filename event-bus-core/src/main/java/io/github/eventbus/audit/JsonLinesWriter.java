@@ -693,7 +693,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> offerTimeout(Duration timeout) {
-      this.offerTimeout = Options.once(this.offerTimeout, Options.nonNegative(timeout, "offerTimeout"),
+      this.offerTimeout = Options.once(this.offerTimeout, Options.duration(timeout, "offerTimeout", true),
           "offerTimeout");
       return this;
     }
@@ -707,7 +707,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> retryDelay(Duration delay) {
-      this.retryDelay = Options.once(this.retryDelay, Options.positive(delay, "retryDelay"), "retryDelay");
+      this.retryDelay = Options.once(this.retryDelay, Options.duration(delay, "retryDelay", false), "retryDelay");
       return this;
     }
 
@@ -720,7 +720,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> flushInterval(Duration interval) {
-      this.flushInterval = Options.once(this.flushInterval, Options.positive(interval, "flushInterval"),
+      this.flushInterval = Options.once(this.flushInterval, Options.duration(interval, "flushInterval", false),
           "flushInterval");
       return this;
     }
@@ -734,7 +734,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> closeTimeout(Duration timeout) {
-      this.closeTimeout = Options.once(this.closeTimeout, Options.nonNegative(timeout, "closeTimeout"),
+      this.closeTimeout = Options.once(this.closeTimeout, Options.duration(timeout, "closeTimeout", true),
           "closeTimeout");
       return this;
     }

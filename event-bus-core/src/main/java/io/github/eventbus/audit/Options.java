@@ -1,36 +1,28 @@
 package io.github.eventbus.audit;
 
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkState;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 
-/** Checks shared by this package's builders. */
+/** Set-once and range checks for this package's builders. */
 final class Options {
 
   private Options() {}
 
   static <T> T once(T current, T value, String option) {
     requireNonNull(value, option);
-    if (current != null) {
-      throw new IllegalStateException(
-          option + " was already set to " + current + "; each builder option can be set once");
-    }
+    checkState(current == null, "%s was already set to %s; each builder option can be set once",
+        option, current);
     return value;
   }
 
-  static Duration positive(Duration value, String option) {
+  /** Checks a duration is positive, or (if {@code zeroAllowed}) not negative. */
+  static Duration duration(Duration value, String option, boolean zeroAllowed) {
     requireNonNull(value, option);
-    if (value.isNegative() || value.isZero()) {
-      throw new IllegalArgumentException(option + " must be a positive duration, but was " + value);
-    }
-    return value;
-  }
-
-  static Duration nonNegative(Duration value, String option) {
-    requireNonNull(value, option);
-    if (value.isNegative()) {
-      throw new IllegalArgumentException(option + " must not be negative, but was " + value);
-    }
+    checkArgument(!value.isNegative() && (zeroAllowed || !value.isZero()),
+        "%s must be %s, but was %s", option, zeroAllowed ? "zero or more" : "positive", value);
     return value;
   }
 }
