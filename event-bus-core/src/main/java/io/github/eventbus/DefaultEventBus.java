@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -44,6 +45,7 @@ final class DefaultEventBus implements EventBus {
   static final int SKIPPED = 1;
   static final int FILTERED = 2;
   static final int FAILED = 3;
+  static final int VETOED = 4;
 
   private final String name;
   private final String source;
@@ -63,6 +65,7 @@ final class DefaultEventBus implements EventBus {
   private final InFlight inFlight = new InFlight();
   private final Set<RetryTask> pendingRetries = ConcurrentHashMap.newKeySet();
   private final AuditLog audit; // null: no audit log
+  private final EventInterceptor[] interceptors;
   private final boolean ownsAudit;
 
   private final Object lock = new Object();
@@ -95,6 +98,7 @@ final class DefaultEventBus implements EventBus {
     this.registry = Registry.empty(metrics);
     this.scheduler = userScheduler;
     this.audit = config.auditLog();
+    this.interceptors = config.interceptors().toArray(new EventInterceptor[0]);
     this.ownsAudit = config.ownsAuditLog();
   }
 
@@ -204,22 +208,39 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public void publish(Object event) {
-    publishAsync(event, null);
+    publishAsync(event, null, false);
   }
 
   @Override
   public void publish(Object event, Metadata metadata) {
-    publishAsync(rejectEnvelope(event), requireNonNull(metadata, "metadata"));
+    publishAsync(rejectEnvelope(event), requireNonNull(metadata, "metadata"), false);
   }
 
   @Override
   public void publishSync(Object event) {
-    publishSyncInternal(event, null);
+    publishSyncInternal(event, null, null, false);
   }
 
   @Override
   public void publishSync(Object event, Metadata metadata) {
-    publishSyncInternal(rejectEnvelope(event), requireNonNull(metadata, "metadata"));
+    publishSyncInternal(rejectEnvelope(event), requireNonNull(metadata, "metadata"), null, false);
+  }
+
+  @Override
+  public CompletionStage<DeliveryReport> publishAndTrack(Object event) {
+    return publishAsync(event, null, true).future;
+  }
+
+  @Override
+  public CompletionStage<DeliveryReport> publishSyncAndTrack(Object event) {
+    Tracker[] tracker = new Tracker[1];
+    publishSyncInternal(event, null, tracker, false);
+    return tracker[0].future;
+  }
+
+  @Override
+  public void publishSyncFailFast(Object event) {
+    publishSyncInternal(event, null, null, true);
   }
 
   private static Object rejectEnvelope(Object event) {
@@ -231,7 +252,8 @@ final class DefaultEventBus implements EventBus {
     return event;
   }
 
-  private void publishAsync(Object event, Metadata metadata) {
+  /** Publishes through the queue; returns the tracker if {@code track}, else null. */
+  private Tracker publishAsync(Object event, Metadata metadata, boolean track) {
     requireNonNull(event, "event");
     ensureOpen();
     Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
@@ -240,18 +262,20 @@ final class DefaultEventBus implements EventBus {
     Subscriber[] targets = route.targets;
     // One subscriber that takes the payload: stamp only if a failure needs the envelope. With
     // several, stamp now so that every subscriber's failure reports the same id.
-    if (envelope == null
-        && (metadata != null || route.needsEnvelope || targets.length != 1 || audit != null)) {
+    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length != 1
+        || audit != null || interceptors.length > 0 || track)) {
       envelope = stamp(payload, route.type, metadata);
     }
+    envelope = intercept(envelope);
+    Tracker tracker = track ? new Tracker(envelope, targets) : null;
     if (targets.length == 0) {
       audit(envelope);
       route.stats.published.increment();
       deadEvent(envelope, route.stats);
-      return;
+      return tracker;
     }
-    if (!admit(route, payload, envelope)) {
-      return;
+    if (!admit(route, payload, envelope, tracker)) {
+      return tracker;
     }
     if (audit != null) {
       try {
@@ -263,12 +287,38 @@ final class DefaultEventBus implements EventBus {
     }
     route.stats.published.increment();
     executor(); // start workers on first use
-    for (Subscriber s : targets) {
-      dispatchQueued(s, new Delivery(payload, envelope, route, 1, 0));
+    for (int i = 0; i < targets.length; i++) {
+      dispatchQueued(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i));
     }
+    return tracker;
   }
 
-  private void publishSyncInternal(Object event, Metadata metadata) {
+  /** Runs the interceptors' onPublish; each may change the metadata only. */
+  private Event<?> intercept(Event<?> envelope) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        Event<?> changed = interceptor.onPublish(envelope);
+        if (changed != null && changed.id().equals(envelope.id())
+            && changed.type().equals(envelope.type()) && changed.payload() == envelope.payload()) {
+          envelope = changed;
+        } else {
+          log.warn("Interceptor {} of bus '{}' returned another event from onPublish; ignoring it",
+              interceptor, name);
+        }
+      } catch (RuntimeException e) {
+        log.warn("Interceptor {} of bus '{}' threw in onPublish; ignoring it", interceptor, name, e);
+      }
+    }
+    return envelope;
+  }
+
+  /**
+   * Publishes on this thread. With {@code tracker} (a one-element holder) a tracker is made and
+   * returned in it; with {@code failFast} the first handler exception stops the dispatch and is
+   * thrown, without retry or dead letter.
+   */
+  private void publishSyncInternal(
+      Object event, Metadata metadata, Tracker[] trackerOut, boolean failFast) {
     requireNonNull(event, "event");
     ensureOpen();
     Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
@@ -276,9 +326,17 @@ final class DefaultEventBus implements EventBus {
     Route route = registry.route(payload);
     TypeStats stats = route.stats;
     Subscriber[] targets = route.targets;
-    if (envelope == null
-        && (metadata != null || route.needsEnvelope || targets.length == 0 || audit != null)) {
+    if (envelope == null && (metadata != null || route.needsEnvelope || targets.length == 0
+        || audit != null || interceptors.length > 0 || trackerOut != null || failFast)) {
       envelope = stamp(payload, route.type, metadata);
+    }
+    if (envelope != null) {
+      envelope = intercept(envelope);
+    }
+    Tracker tracker = null;
+    if (trackerOut != null) {
+      tracker = new Tracker(envelope, targets);
+      trackerOut[0] = tracker;
     }
     audit(envelope);
     stats.published.increment();
@@ -290,17 +348,31 @@ final class DefaultEventBus implements EventBus {
     Object previous = slot.enter(targets);
     int delivered = 0;
     try {
-      for (Subscriber s : targets) {
+      for (int i = 0; i < targets.length; i++) {
+        Subscriber s = targets[i];
+        long start = tracker != null ? System.nanoTime() : 0;
         int outcome = invoke(s, payload, envelope, stats, slot);
+        if (tracker != null) {
+          tracker.addTime(i, System.nanoTime() - start);
+        }
         if (outcome == DELIVERED) {
           delivered++;
+          if (tracker != null) {
+            tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
+          }
         } else if (outcome == FAILED) {
           Throwable cause = slot.failure;
           slot.failure = null;
           if (envelope == null) {
             envelope = stamp(payload, route.type, null);
           }
-          onFailure(s, new Delivery(payload, envelope, route, 1, 0), cause, false);
+          if (failFast) {
+            stats.failed.increment();
+            throw new DeliveryFailedException(s.name, envelope.id(), cause);
+          }
+          onFailure(s, new Delivery(payload, envelope, route, 1, 0, tracker, i), cause, false);
+        } else if (tracker != null) {
+          finishSkipped(tracker, i, outcome, slot, 0);
         }
       }
     } finally {
@@ -308,6 +380,19 @@ final class DefaultEventBus implements EventBus {
       if (delivered > 0) {
         stats.delivered.add(delivered);
       }
+    }
+  }
+
+  /** Records a delivery that did not call the handler: filtered, vetoed or unsubscribed. */
+  private static void finishSkipped(
+      Tracker tracker, int index, int outcome, InFlight.Slot slot, int attempts) {
+    if (outcome == FILTERED) {
+      tracker.finish(index, DeliveryStatus.FILTERED, attempts, null, "the subscription's filter");
+    } else if (outcome == VETOED) {
+      tracker.finish(index, DeliveryStatus.VETOED, attempts, null, slot.vetoReason);
+    } else {
+      tracker.finish(index, DeliveryStatus.UNSUBSCRIBED, attempts, null,
+          "the subscription was closed");
     }
   }
 
@@ -330,7 +415,7 @@ final class DefaultEventBus implements EventBus {
   }
 
   /** Applies backpressure; returns false if the event was dropped. */
-  private boolean admit(Route route, Object payload, Event<?> envelope) {
+  private boolean admit(Route route, Object payload, Event<?> envelope, Tracker tracker) {
     int n = route.targets.length;
     Capacity.Reservation reservation = capacity.tryReserve(n);
     if (reservation == Capacity.Reservation.OK) {
@@ -356,8 +441,11 @@ final class DefaultEventBus implements EventBus {
             + "' dropped this event: its queue was full and the backpressure policy is DROP");
         route.stats.dropped.add(n);
         Event<?> dropped = envelope != null ? envelope : stamp(payload, route.type, null);
-        for (Subscriber s : route.targets) {
-          deadLetter(dropped, s.name, cause, 0, route.stats);
+        for (int i = 0; i < n; i++) {
+          deadLetter(dropped, route.targets[i].name, cause, 0, route.stats);
+          if (tracker != null) {
+            tracker.finish(i, DeliveryStatus.DROPPED, 0, null, cause.getMessage());
+          }
         }
         return false;
       case CALLER_RUNS:
@@ -417,6 +505,9 @@ final class DefaultEventBus implements EventBus {
       if (s.filter != null && !s.filter.test(payload)) {
         return FILTERED;
       }
+      if (interceptors.length > 0 && vetoed(envelope, s, stats, slot)) {
+        return VETOED;
+      }
       Object argument = s.wantsEnvelope ? envelope : payload;
       if (s.sample(latencySampling)) {
         long start = System.nanoTime();
@@ -425,10 +516,44 @@ final class DefaultEventBus implements EventBus {
       } else {
         s.handler.handle(argument);
       }
+      if (interceptors.length > 0) {
+        afterDelivery(envelope, s, null);
+      }
       return DELIVERED;
     } catch (Throwable t) {
+      if (interceptors.length > 0) {
+        afterDelivery(envelope, s, t);
+      }
       slot.failure = t;
       return FAILED;
+    }
+  }
+
+  private boolean vetoed(Event<?> envelope, Subscriber s, TypeStats stats, InFlight.Slot slot) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        Optional<String> veto = interceptor.beforeDelivery(envelope, s);
+        if (veto != null && veto.isPresent()) {
+          stats.vetoed.increment();
+          slot.vetoReason = veto.get();
+          return true;
+        }
+      } catch (RuntimeException e) {
+        log.warn("Interceptor {} of bus '{}' threw in beforeDelivery; ignoring it", interceptor,
+            name, e);
+      }
+    }
+    return false;
+  }
+
+  private void afterDelivery(Event<?> envelope, Subscriber s, Throwable failure) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        interceptor.afterDelivery(envelope, s, failure);
+      } catch (RuntimeException e) {
+        log.warn("Interceptor {} of bus '{}' threw in afterDelivery; ignoring it", interceptor,
+            name, e);
+      }
     }
   }
 
@@ -451,14 +576,25 @@ final class DefaultEventBus implements EventBus {
       return;
     }
     TypeStats stats = delivery.route.stats;
+    Tracker tracker = delivery.tracker;
+    long start = tracker != null ? System.nanoTime() : 0;
     int outcome = invoke(s, delivery.payload, delivery.event, stats, slot);
+    if (tracker != null) {
+      tracker.addTime(delivery.index, System.nanoTime() - start);
+    }
     if (outcome == DELIVERED) {
       if (batch.stats != stats) {
         flushDelivered(batch);
         batch.stats = stats;
       }
       batch.delivered++;
-    } else if (outcome == FAILED) {
+      if (tracker != null) {
+        tracker.finish(delivery.index, DeliveryStatus.DELIVERED, delivery.attempt, null, null);
+      }
+    } else if (tracker != null && outcome != FAILED) {
+      finishSkipped(tracker, delivery.index, outcome, slot, delivery.attempt - 1);
+    }
+    if (outcome == FAILED) {
       Throwable cause = slot.failure;
       slot.failure = null;
       if (!onFailure(s, delivery, cause, true)) {
@@ -509,7 +645,8 @@ final class DefaultEventBus implements EventBus {
     }
     reportFailure(cause, s, event, failed.attempt, delay != null);
     if (delay != null) {
-      if (scheduleRetry(s, new Delivery(failed.payload, event, failed.route, next, first), delay)) {
+      if (scheduleRetry(s, new Delivery(failed.payload, event, failed.route, next, first,
+          failed.tracker, failed.index), delay)) {
         stats.retried.increment();
         return false;
       }
@@ -518,6 +655,9 @@ final class DefaultEventBus implements EventBus {
       }
     }
     deadLetter(event, s.name, cause, failed.attempt, stats);
+    if (failed.tracker != null) {
+      failed.tracker.finish(failed.index, DeliveryStatus.DEAD_LETTERED, failed.attempt, cause, null);
+    }
     return true;
   }
 
@@ -583,9 +723,13 @@ final class DefaultEventBus implements EventBus {
   private void undelivered(Subscriber s, Delivery delivery) {
     TypeStats stats = delivery.route.stats;
     stats.undelivered.increment();
-    deadLetter(envelope(delivery), s.name, new RejectedEventException("bus '" + name
-        + "' closed before this event was delivered (drain timeout " + drainTimeout + " elapsed)"),
-        delivery.attempt - 1, stats);
+    RejectedEventException cause = new RejectedEventException("bus '" + name
+        + "' closed before this event was delivered (drain timeout " + drainTimeout + " elapsed)");
+    deadLetter(envelope(delivery), s.name, cause, delivery.attempt - 1, stats);
+    if (delivery.tracker != null) {
+      delivery.tracker.finish(delivery.index, DeliveryStatus.UNDELIVERED, delivery.attempt - 1, null,
+          cause.getMessage());
+    }
   }
 
   /**

@@ -14,14 +14,23 @@ final class Delivery {
   final Route route;
   final int attempt;
   final long firstAttemptMillis; // by the bus clock; meaningful from the second attempt on
+  final Tracker tracker; // null unless the publish is tracked
+  final int index; // this subscriber's place in the tracker
   volatile Delivery next; // mailbox queue link
 
   Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis) {
+    this(payload, event, route, attempt, firstAttemptMillis, null, 0);
+  }
+
+  Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis,
+      Tracker tracker, int index) {
     this.payload = payload;
     this.event = event;
     this.route = route;
     this.attempt = attempt;
     this.firstAttemptMillis = firstAttemptMillis;
+    this.tracker = tracker;
+    this.index = index;
   }
 
   /** Drops the references of a delivery that is done; it may still serve as a queue's head. */

@@ -17,6 +17,7 @@ package io.github.eventbus;
  *     {@code deadLettered})
  * @param undelivered deliveries still pending when the bus closed (also counted in
  *     {@code deadLettered})
+ * @param vetoed deliveries an {@link EventInterceptor} vetoed
  * @param latency handler latency of the timed deliveries
  */
 public record DeliveryStats(
@@ -29,4 +30,5 @@ public record DeliveryStats(
     long rejected,
     long dropped,
     long undelivered,
+    long vetoed,
     HandlerLatency latency) {}

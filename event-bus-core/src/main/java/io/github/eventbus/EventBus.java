@@ -3,6 +3,7 @@ package io.github.eventbus;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * An in-process event bus: handlers subscribe by event class (receiving subclasses and
@@ -165,6 +166,41 @@ public interface EventBus extends AutoCloseable {
    * @throws IllegalArgumentException if {@code event} is an {@link Event}
    */
   void publishSync(Object event, Metadata metadata);
+
+  /**
+   * Publishes asynchronously, like {@link #publish(Object)}, and reports what happened: the stage
+   * completes when every matching subscriber's delivery is final, retries included, with one
+   * {@link SubscriberOutcome} per subscriber (or none if nobody subscribed). Costs an envelope and
+   * a small report per call; plain {@code publish} pays nothing for this feature.
+   *
+   * @param event the payload, or an envelope
+   * @return the report, when complete
+   * @throws RejectedEventException if the queue is full and the backpressure policy rejects
+   * @throws IllegalStateException if the bus is closed
+   */
+  CompletionStage<DeliveryReport> publishAndTrack(Object event);
+
+  /**
+   * Publishes synchronously, like {@link #publishSync(Object)}, isolating failures and reporting
+   * them: when this returns, every first attempt was made; the stage is already complete unless a
+   * retry is pending, and completes once the retries are final.
+   *
+   * @param event the payload, or an envelope
+   * @return the report, when complete
+   * @throws IllegalStateException if the bus is closed
+   */
+  CompletionStage<DeliveryReport> publishSyncAndTrack(Object event);
+
+  /**
+   * Publishes synchronously and fails fast: handlers run on this thread in priority order, and the
+   * first exception stops the dispatch (later subscribers are not called) and is thrown, without
+   * retry or dead letter, as a transaction would want.
+   *
+   * @param event the payload, or an envelope
+   * @throws DeliveryFailedException if a handler threw; its cause is the handler's exception
+   * @throws IllegalStateException if the bus is closed
+   */
+  void publishSyncFailFast(Object event);
 
   /**
    * Starts the bus's worker threads now rather than at the first asynchronous publish. Idempotent.

@@ -65,6 +65,7 @@ public final class EventBusBuilder {
   private Duration drainTimeout;
   private Integer latencySampling;
   private Integer maxTrackedTypes;
+  private final java.util.List<EventInterceptor> interceptors = new java.util.ArrayList<>();
   private Path auditDirectory;
   private AuditLog auditLog;
 
@@ -277,6 +278,18 @@ public final class EventBusBuilder {
   }
 
   /**
+   * Adds an interceptor; interceptors run in the order they are added. May be called several
+   * times (unlike the other options, which are set once).
+   *
+   * @param interceptor the interceptor
+   * @return this builder
+   */
+  public EventBusBuilder interceptor(EventInterceptor interceptor) {
+    interceptors.add(requireNonNull(interceptor, "interceptor"));
+    return this;
+  }
+
+  /**
    * Logs every published event to daily JSON Lines files {@code events_YYYYMMDD.jsonl} in a
    * directory, with the defaults of {@link AuditLog#open(Path)}. The bus owns this log: it opens
    * it in {@link #build()} and closes it when the bus closes.
@@ -340,7 +353,8 @@ public final class EventBusBuilder {
         latencySampling != null ? latencySampling : 16,
         maxTrackedTypes != null ? maxTrackedTypes : 1024,
         auditLog != null ? auditLog : auditDirectory != null ? AuditLog.open(auditDirectory) : null,
-        auditDirectory != null));
+        auditDirectory != null,
+        java.util.List.copyOf(interceptors)));
   }
 
   /** The options, copied at build time. */
@@ -360,5 +374,6 @@ public final class EventBusBuilder {
       int latencySampling,
       int maxTrackedTypes,
       AuditLog auditLog,
-      boolean ownsAuditLog) {}
+      boolean ownsAuditLog,
+      java.util.List<EventInterceptor> interceptors) {}
 }

@@ -37,6 +37,7 @@ final class InFlight {
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
     private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
+    String vetoReason; // likewise, the last veto
 
     /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
     Object enter(Object subscriberOrRoute) {

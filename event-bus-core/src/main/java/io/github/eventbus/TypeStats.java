@@ -16,6 +16,7 @@ final class TypeStats {
   final LongAdder rejected = new LongAdder();
   final LongAdder dropped = new LongAdder();
   final LongAdder undelivered = new LongAdder();
+  final LongAdder vetoed = new LongAdder();
   private final LongAdder timedCount = new LongAdder();
   private final LongAdder timedNanos = new LongAdder();
   private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
@@ -29,7 +30,7 @@ final class TypeStats {
   DeliveryStats snapshot() {
     return new DeliveryStats(
         published.sum(), delivered.sum(), failed.sum(), retried.sum(), deadLettered.sum(),
-        deadEvents.sum(), rejected.sum(), dropped.sum(), undelivered.sum(),
+        deadEvents.sum(), rejected.sum(), dropped.sum(), undelivered.sum(), vetoed.sum(),
         latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
   }
 
@@ -41,7 +42,7 @@ final class TypeStats {
 
   /** Adds up several snapshots, latency included. */
   static DeliveryStats sum(Iterable<DeliveryStats> all) {
-    long[] c = new long[9];
+    long[] c = new long[10];
     long count = 0;
     long total = 0;
     long max = 0;
@@ -55,11 +56,12 @@ final class TypeStats {
       c[6] += s.rejected();
       c[7] += s.dropped();
       c[8] += s.undelivered();
+      c[9] += s.vetoed();
       count += s.latency().count();
       total += s.latency().mean().toNanos() * s.latency().count();
       max = Math.max(max, s.latency().max().toNanos());
     }
-    return new DeliveryStats(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+    return new DeliveryStats(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
         latency(count, total, max));
   }
 }
