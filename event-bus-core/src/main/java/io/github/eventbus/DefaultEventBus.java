@@ -31,6 +31,7 @@ import java.util.function.DoubleSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /** The {@link EventBus} built by {@link EventBusBuilder}. */
 final class DefaultEventBus implements EventBus {
@@ -66,6 +67,9 @@ final class DefaultEventBus implements EventBus {
   private final Set<RetryTask> pendingRetries = ConcurrentHashMap.newKeySet();
   private final AuditLog audit; // null: no audit log
   private final EventInterceptor[] interceptors;
+  private final ContextPropagator[] propagators;
+  private final boolean correlationInMdc;
+  private static final String CORRELATION_KEY = "correlation_id";
   private final boolean ownsAudit;
 
   private final Object lock = new Object();
@@ -99,6 +103,8 @@ final class DefaultEventBus implements EventBus {
     this.scheduler = userScheduler;
     this.audit = config.auditLog();
     this.interceptors = config.interceptors().toArray(new EventInterceptor[0]);
+    this.propagators = config.propagators().toArray(new ContextPropagator[0]);
+    this.correlationInMdc = config.correlationInMdc();
     this.ownsAudit = config.ownsAuditLog();
   }
 
@@ -287,10 +293,59 @@ final class DefaultEventBus implements EventBus {
     }
     route.stats.published.increment();
     executor(); // start workers on first use
+    Object[] context = capture();
     for (int i = 0; i < targets.length; i++) {
-      dispatchQueued(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i));
+      dispatchQueued(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i, context));
     }
     return tracker;
+  }
+
+  /** Captures the publishing thread's context, or returns null if there is none. */
+  private Object[] capture() {
+    Object[] context = null;
+    for (int i = 0; i < propagators.length; i++) {
+      try {
+        Object captured = propagators[i].capture();
+        if (captured != null) {
+          if (context == null) {
+            context = new Object[propagators.length];
+          }
+          context[i] = captured;
+        }
+      } catch (RuntimeException e) {
+        log.warn("Context propagator {} of bus '{}' threw in capture; ignoring it", propagators[i],
+            name, e);
+      }
+    }
+    return context;
+  }
+
+  /** Installs a captured context; returns the undo actions in reverse order of installing. */
+  private Runnable[] restore(Object[] context) {
+    Runnable[] undo = new Runnable[context.length];
+    for (int i = 0; i < context.length; i++) {
+      if (context[i] != null) {
+        try {
+          undo[context.length - 1 - i] = propagators[i].restore(context[i]);
+        } catch (RuntimeException e) {
+          log.warn("Context propagator {} of bus '{}' threw in restore; ignoring it",
+              propagators[i], name, e);
+        }
+      }
+    }
+    return undo;
+  }
+
+  private void undo(Runnable[] actions) {
+    for (Runnable action : actions) {
+      if (action != null) {
+        try {
+          action.run();
+        } catch (RuntimeException e) {
+          log.warn("A context propagator's undo action on bus '{}' threw; ignoring it", name, e);
+        }
+      }
+    }
   }
 
   /** Runs the interceptors' onPublish; each may change the metadata only. */
@@ -370,7 +425,8 @@ final class DefaultEventBus implements EventBus {
             stats.failed.increment();
             throw new DeliveryFailedException(s.name, envelope.id(), cause);
           }
-          onFailure(s, new Delivery(payload, envelope, route, 1, 0, tracker, i), cause, false);
+          onFailure(s, new Delivery(payload, envelope, route, 1, 0, tracker, i, capture()), cause,
+              false);
         } else if (tracker != null) {
           finishSkipped(tracker, i, outcome, slot, 0);
         }
@@ -509,7 +565,11 @@ final class DefaultEventBus implements EventBus {
         return VETOED;
       }
       Object argument = s.wantsEnvelope ? envelope : payload;
-      if (s.sample(latencySampling)) {
+      String correlation = correlationInMdc && envelope != null
+          ? envelope.metadata().correlationIdOrNull() : null;
+      if (correlation != null) {
+        callWithCorrelation(s, argument, stats, correlation);
+      } else if (s.sample(latencySampling)) {
         long start = System.nanoTime();
         s.handler.handle(argument);
         stats.recordLatency(System.nanoTime() - start);
@@ -526,6 +586,24 @@ final class DefaultEventBus implements EventBus {
       }
       slot.failure = t;
       return FAILED;
+    }
+  }
+
+  /** Calls a handler with the correlation id in the MDC, restoring the previous value after. */
+  private void callWithCorrelation(
+      Subscriber s, Object argument, TypeStats stats, String correlation) throws Exception {
+    String previous = MDC.get(CORRELATION_KEY);
+    MDC.put(CORRELATION_KEY, correlation);
+    try {
+      long start = System.nanoTime();
+      s.handler.handle(argument);
+      stats.recordLatency(System.nanoTime() - start);
+    } finally {
+      if (previous == null) {
+        MDC.remove(CORRELATION_KEY);
+      } else {
+        MDC.put(CORRELATION_KEY, previous);
+      }
     }
   }
 
@@ -578,7 +656,15 @@ final class DefaultEventBus implements EventBus {
     TypeStats stats = delivery.route.stats;
     Tracker tracker = delivery.tracker;
     long start = tracker != null ? System.nanoTime() : 0;
-    int outcome = invoke(s, delivery.payload, delivery.event, stats, slot);
+    Runnable[] undo = delivery.context != null ? restore(delivery.context) : null;
+    int outcome;
+    try {
+      outcome = invoke(s, delivery.payload, delivery.event, stats, slot);
+    } finally {
+      if (undo != null) {
+        undo(undo);
+      }
+    }
     if (tracker != null) {
       tracker.addTime(delivery.index, System.nanoTime() - start);
     }
@@ -646,7 +732,7 @@ final class DefaultEventBus implements EventBus {
     reportFailure(cause, s, event, failed.attempt, delay != null);
     if (delay != null) {
       if (scheduleRetry(s, new Delivery(failed.payload, event, failed.route, next, first,
-          failed.tracker, failed.index), delay)) {
+          failed.tracker, failed.index, failed.context), delay)) {
         stats.retried.increment();
         return false;
       }

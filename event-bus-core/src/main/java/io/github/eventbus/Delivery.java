@@ -16,14 +16,15 @@ final class Delivery {
   final long firstAttemptMillis; // by the bus clock; meaningful from the second attempt on
   final Tracker tracker; // null unless the publish is tracked
   final int index; // this subscriber's place in the tracker
+  final Object[] context; // captured by the propagators at publish, or null
   volatile Delivery next; // mailbox queue link
 
   Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis) {
-    this(payload, event, route, attempt, firstAttemptMillis, null, 0);
+    this(payload, event, route, attempt, firstAttemptMillis, null, 0, null);
   }
 
   Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis,
-      Tracker tracker, int index) {
+      Tracker tracker, int index, Object[] context) {
     this.payload = payload;
     this.event = event;
     this.route = route;
@@ -31,6 +32,7 @@ final class Delivery {
     this.firstAttemptMillis = firstAttemptMillis;
     this.tracker = tracker;
     this.index = index;
+    this.context = context;
   }
 
   /** Drops the references of a delivery that is done; it may still serve as a queue's head. */

@@ -58,6 +58,11 @@ public final class Metadata {
     return Optional.ofNullable(correlationId);
   }
 
+  /** The correlation id or null, without an Optional; for the delivery path. */
+  String correlationIdOrNull() {
+    return correlationId;
+  }
+
   /**
    * Returns the source to record for the event instead of the bus's default source.
    *
