@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.reflect.TypeToken;
 import io.github.eventbus.audit.AuditLog;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -142,12 +143,23 @@ final class DefaultEventBus implements EventBus {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
+  public <E> Subscription subscribe(TypeToken<E> type, EventHandler<? super E> handler) {
+    requireNonNull(type, "type");
+    requireNonNull(handler, "handler");
+    Class<?> raw = type.getRawType();
+    on(raw); // the same checks as for a class
+    return add(raw, GenericTypes.parameterised(type), null, null, 0, null, RetryPolicy.none(), false,
+        false, (EventHandler<Object>) handler, null);
+  }
+
+  @Override
   public SubscriptionBuilder<Object> onType(String pattern) {
     return new SubscriptionBuilder<>(this, null, TypePattern.compile(pattern));
   }
 
   Subscriber add(
-      Class<?> type, TypePattern pattern, String subscriberName, int priority,
+      Class<?> type, TypeToken<?> generic, TypePattern pattern, String subscriberName, int priority,
       Predicate<Object> filter, RetryPolicy retry, boolean concurrent, boolean envelope,
       EventHandler<Object> handler, Object listener) {
     synchronized (lock) {
@@ -155,8 +167,10 @@ final class DefaultEventBus implements EventBus {
       long sequence = ++nextSequence;
       String label = subscriberName != null
           ? subscriberName
-          : (type != null ? TypeNames.of(type) : pattern.pattern()) + "#" + sequence;
-      Subscriber s = new Subscriber(this, sequence, label, type, pattern, priority, filter, retry,
+          : (generic != null ? generic.toString()
+              : type != null ? TypeNames.of(type) : pattern.pattern()) + "#" + sequence;
+      Subscriber s = new Subscriber(this, sequence, label, type, generic, pattern, priority, filter,
+          retry,
           concurrent, envelope, handler, listener);
       registry = registry.with(s);
       if (listener != null) {
@@ -187,7 +201,8 @@ final class DefaultEventBus implements EventBus {
             + " is already registered; unregister it first");
       }
       for (ListenerMethods.Method m : methods) {
-        add(m.type(), null, m.name(), m.priority(), null, RetryPolicy.none(), m.concurrent(),
+        add(m.type(), m.generic(), null, m.name(), m.priority(), null, RetryPolicy.none(),
+            m.concurrent(),
             m.envelope(), m.handler(), listener);
       }
     }
@@ -214,39 +229,66 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public void publish(Object event) {
-    publishAsync(event, null, false);
+    publishAsync(event, null, false, null);
   }
 
   @Override
   public void publish(Object event, Metadata metadata) {
-    publishAsync(rejectEnvelope(event), requireNonNull(metadata, "metadata"), false);
+    publishAsync(rejectEnvelope(event), requireNonNull(metadata, "metadata"), false, null);
   }
 
   @Override
   public void publishSync(Object event) {
-    publishSyncInternal(event, null, null, false);
+    publishSyncInternal(event, null, null, false, null);
   }
 
   @Override
   public void publishSync(Object event, Metadata metadata) {
-    publishSyncInternal(rejectEnvelope(event), requireNonNull(metadata, "metadata"), null, false);
+    publishSyncInternal(rejectEnvelope(event), requireNonNull(metadata, "metadata"), null, false,
+        null);
+  }
+
+  @Override
+  public void publish(Object event, TypeToken<?> type) {
+    publishAsync(event, null, false, stated(event, type));
+  }
+
+  @Override
+  public void publishSync(Object event, TypeToken<?> type) {
+    publishSyncInternal(event, null, null, false, stated(event, type));
+  }
+
+  /** Checks a stated generic type against the event; returns it if it has type arguments. */
+  private static TypeToken<?> stated(Object event, TypeToken<?> type) {
+    requireNonNull(event, "event");
+    requireNonNull(type, "type");
+    Object payload = event instanceof Event<?> e ? e.payload() : event;
+    if (payload instanceof DynamicEvent) {
+      throw new IllegalArgumentException("a DynamicEvent has no generic type to state; publish it"
+          + " without one");
+    }
+    if (!type.getRawType().isInstance(payload)) {
+      throw new IllegalArgumentException("the stated type " + type + " does not fit the event, an"
+          + " instance of " + payload.getClass().getName());
+    }
+    return GenericTypes.parameterised(type);
   }
 
   @Override
   public CompletionStage<DeliveryReport> publishAndTrack(Object event) {
-    return publishAsync(event, null, true).future;
+    return publishAsync(event, null, true, null).future;
   }
 
   @Override
   public CompletionStage<DeliveryReport> publishSyncAndTrack(Object event) {
     Tracker[] tracker = new Tracker[1];
-    publishSyncInternal(event, null, tracker, false);
+    publishSyncInternal(event, null, tracker, false, null);
     return tracker[0].future;
   }
 
   @Override
   public void publishSyncFailFast(Object event) {
-    publishSyncInternal(event, null, null, true);
+    publishSyncInternal(event, null, null, true, null);
   }
 
   private static Object rejectEnvelope(Object event) {
@@ -259,12 +301,13 @@ final class DefaultEventBus implements EventBus {
   }
 
   /** Publishes through the queue; returns the tracker if {@code track}, else null. */
-  private Tracker publishAsync(Object event, Metadata metadata, boolean track) {
+  private Tracker publishAsync(
+      Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
     requireNonNull(event, "event");
     ensureOpen();
     Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
     Object payload = envelope != null ? envelope.payload() : event;
-    Route route = registry.route(payload);
+    Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
     Subscriber[] targets = route.targets;
     // One subscriber that takes the payload: stamp only if a failure needs the envelope. With
     // several, stamp now so that every subscriber's failure reports the same id.
@@ -372,13 +415,13 @@ final class DefaultEventBus implements EventBus {
    * returned in it; with {@code failFast} the first handler exception stops the dispatch and is
    * thrown, without retry or dead letter.
    */
-  private void publishSyncInternal(
-      Object event, Metadata metadata, Tracker[] trackerOut, boolean failFast) {
+  private void publishSyncInternal(Object event, Metadata metadata, Tracker[] trackerOut,
+      boolean failFast, TypeToken<?> stated) {
     requireNonNull(event, "event");
     ensureOpen();
     Event<?> envelope = event instanceof Event<?> e ? withDefaultSource(e) : null;
     Object payload = envelope != null ? envelope.payload() : event;
-    Route route = registry.route(payload);
+    Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
     TypeStats stats = route.stats;
     Subscriber[] targets = route.targets;
     if (envelope == null && (metadata != null || route.needsEnvelope || targets.length == 0

@@ -90,6 +90,29 @@ public interface EventBus extends AutoCloseable {
   Subscription subscribe(String pattern, EventHandler<? super Event<?>> handler);
 
   /**
+   * Subscribes a handler to events of a generic type, such as {@code Envelope<Order>}, given as a
+   * Guava type token: {@code bus.subscribe(new TypeToken<Envelope<Order>>() {}, handler)}.
+   *
+   * <p>An event reaches the handler only if it is known to be of that type: either its class
+   * declares the type arguments (for example {@code class OrderEnvelope extends Envelope<Order>}),
+   * or its publisher stated them with {@link #publish(Object, TypeToken)}. An event whose type
+   * arguments are erased (an {@code Envelope<Order>} created as {@code new Envelope<>(...)} and
+   * published without a stated type) does not reach it, so that a handler of
+   * {@code Envelope<Order>} never gets an {@code Envelope<Invoice>} and fails with a hidden
+   * {@code ClassCastException}; with no other subscriber it becomes a {@link DeadEvent}. The check
+   * is made once per event class and stated type, not per event. For a type without type
+   * arguments this is {@link #subscribe(Class, EventHandler)}.
+   *
+   * @param type the event type
+   * @param handler receives the payloads
+   * @param <E> the event type
+   * @return the subscription, to close
+   * @throws IllegalStateException if the bus is closed
+   */
+  <E> Subscription subscribe(com.google.common.reflect.TypeToken<E> type,
+      EventHandler<? super E> handler);
+
+  /**
    * Starts a subscription with options: priority, filter, retry policy, concurrency and name.
    *
    * @param type the event class
@@ -146,6 +169,30 @@ public interface EventBus extends AutoCloseable {
    * @throws IllegalArgumentException if {@code event} is an {@link Event} (it has metadata already)
    */
   void publish(Object event, Metadata metadata);
+
+  /**
+   * Publishes an event asynchronously, stating its generic type, for subscribers of a
+   * parameterised type (see {@link #subscribe(com.google.common.reflect.TypeToken, EventHandler)}).
+   *
+   * @param event the payload, or an envelope
+   * @param type the event's full type, such as {@code new TypeToken<Envelope<Order>>() {}}
+   * @throws IllegalArgumentException if the event is not an instance of the type's class, or is a
+   *     {@link DynamicEvent}
+   * @throws RejectedEventException if the queue is full and the backpressure policy rejects
+   * @throws IllegalStateException if the bus is closed
+   */
+  void publish(Object event, com.google.common.reflect.TypeToken<?> type);
+
+  /**
+   * Publishes an event synchronously, stating its generic type.
+   *
+   * @param event the payload, or an envelope
+   * @param type the event's full type
+   * @throws IllegalArgumentException if the event is not an instance of the type's class, or is a
+   *     {@link DynamicEvent}
+   * @throws IllegalStateException if the bus is closed
+   */
+  void publishSync(Object event, com.google.common.reflect.TypeToken<?> type);
 
   /**
    * Publishes an event synchronously: calls each matching handler on this thread, highest

@@ -26,8 +26,8 @@ final class ListenerMethods {
   private static final String GUAVA_CONCURRENT = "com.google.common.eventbus.AllowConcurrentEvents";
 
   record Method(
-      Class<?> type, boolean envelope, EventHandler<Object> handler, int priority,
-      boolean concurrent, String name) {}
+      Class<?> type, com.google.common.reflect.TypeToken<?> generic, boolean envelope,
+      EventHandler<Object> handler, int priority, boolean concurrent, String name) {}
 
   private ListenerMethods() {}
 
@@ -84,7 +84,12 @@ final class ListenerMethods {
     Subscribe ours = m.getAnnotation(Subscribe.class);
     boolean concurrent = ours != null ? ours.concurrent() : hasGuavaConcurrent(m);
     int priority = ours != null ? ours.priority() : 0;
-    return new Method(type, envelope, handler(listener, m, parameter), priority, concurrent,
+    // A parameter such as List<Order> only receives events known to be List<Order>.
+    com.google.common.reflect.TypeToken<?> generic = envelope
+        ? null
+        : GenericTypes.parameterised(
+            com.google.common.reflect.TypeToken.of(m.getGenericParameterTypes()[0]));
+    return new Method(type, generic, envelope, handler(listener, m, parameter), priority, concurrent,
         label + "(" + parameter.getSimpleName() + ")");
   }
 

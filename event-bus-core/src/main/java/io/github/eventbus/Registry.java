@@ -27,6 +27,10 @@ final class Registry {
   private final ConcurrentHashMap<Class<?>, Route> classRoutes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Route> dynamicRoutes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Class<?>, Route> systemRoutes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<StatedKey, Route> statedRoutes = new ConcurrentHashMap<>();
+
+  /** An event class published with a stated generic type. */
+  private record StatedKey(Class<?> eventClass, com.google.common.reflect.TypeToken<?> stated) {}
 
   private Registry(Map<Class<?>, Subscriber[]> byClass, Subscriber[] patterns, MetricsRegistry metrics) {
     this.byClass = byClass;
@@ -61,13 +65,20 @@ final class Registry {
     return new Registry(copy, patterns, metrics);
   }
 
+  /** The route of a payload published with a stated generic type. */
+  Route route(Object payload, com.google.common.reflect.TypeToken<?> stated) {
+    Class<?> type = payload.getClass();
+    return statedRoutes.computeIfAbsent(new StatedKey(type, stated),
+        k -> resolve(type, TypeNames.of(type), stated));
+  }
+
   /** The route of a payload: subscribers of its class and supertypes, and matching patterns. */
   Route route(Object payload) {
     if (payload instanceof DynamicEvent dynamic) {
       String type = dynamic.type();
       Route route = dynamicRoutes.get(type);
       if (route == null) {
-        route = resolve(DynamicEvent.class, type);
+        route = resolve(DynamicEvent.class, type, null);
         if (dynamicRoutes.size() < MAX_DYNAMIC_ROUTES) {
           dynamicRoutes.putIfAbsent(type, route);
         }
@@ -76,7 +87,9 @@ final class Registry {
     }
     Class<?> type = payload.getClass();
     Route route = classRoutes.get(type);
-    return route != null ? route : classRoutes.computeIfAbsent(type, t -> resolve(t, TypeNames.of(t)));
+    return route != null
+        ? route
+        : classRoutes.computeIfAbsent(type, t -> resolve(t, TypeNames.of(t), null));
   }
 
   /** The route of a bus-generated event: only subscribers of exactly its class. */
@@ -88,12 +101,17 @@ final class Registry {
             new Route(TypeNames.of(t), sorted(byClass.getOrDefault(t, NONE)), metrics.forType(TypeNames.of(t))));
   }
 
-  private Route resolve(Class<?> type, String typeName) {
+  private Route resolve(
+      Class<?> type, String typeName, com.google.common.reflect.TypeToken<?> stated) {
     List<Subscriber> found = new ArrayList<>();
     for (Class<?> supertype : TypeHierarchy.of(type)) {
       Subscriber[] subs = byClass.get(supertype);
       if (subs != null) {
-        found.addAll(Arrays.asList(subs));
+        for (Subscriber s : subs) {
+          if (s.generic == null || GenericTypes.matches(s.generic, type, stated)) {
+            found.add(s);
+          }
+        }
       }
     }
     for (Subscriber s : patterns) {

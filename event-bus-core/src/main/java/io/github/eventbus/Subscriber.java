@@ -9,6 +9,7 @@ final class Subscriber implements Subscription {
   final long sequence;
   final String name;
   final Class<?> type; // null for pattern subscriptions
+  final com.google.common.reflect.TypeToken<?> generic; // null unless parameterised
   final TypePattern pattern; // null for class subscriptions
   final int priority;
   final Predicate<Object> filter; // null: no filter
@@ -22,13 +23,15 @@ final class Subscriber implements Subscription {
   private int untimed; // racy on purpose: only decides which deliveries are timed
 
   Subscriber(
-      DefaultEventBus bus, long sequence, String name, Class<?> type, TypePattern pattern,
-      int priority, Predicate<Object> filter, RetryPolicy retry, boolean concurrent,
-      boolean wantsEnvelope, EventHandler<Object> handler, Object listener) {
+      DefaultEventBus bus, long sequence, String name, Class<?> type,
+      com.google.common.reflect.TypeToken<?> generic, TypePattern pattern, int priority,
+      Predicate<Object> filter, RetryPolicy retry, boolean concurrent, boolean wantsEnvelope,
+      EventHandler<Object> handler, Object listener) {
     this.bus = bus;
     this.sequence = sequence;
     this.name = name;
     this.type = type;
+    this.generic = generic;
     this.pattern = pattern;
     this.priority = priority;
     this.filter = filter;
@@ -50,6 +53,9 @@ final class Subscriber implements Subscription {
   }
 
   String subscribedTo() {
+    if (generic != null) {
+      return generic.toString();
+    }
     return type != null ? TypeNames.of(type) : pattern.pattern();
   }
 

@@ -1,0 +1,68 @@
+package io.github.eventbus;
+
+import com.google.common.reflect.TypeToken;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
+import java.lang.reflect.WildcardType;
+
+/**
+ * Matching of parameterised subscriptions ({@link EventBus#subscribe(TypeToken, EventHandler)})
+ * against events. Evaluated when a route is resolved, so once per event class (or per class and
+ * stated type), never per event.
+ */
+final class GenericTypes {
+
+  private GenericTypes() {}
+
+  /** Returns the token if it has type arguments worth checking, else null (a plain class). */
+  static TypeToken<?> parameterised(TypeToken<?> token) {
+    return token.getType() instanceof Class<?> ? null : token;
+  }
+
+  /**
+   * Tells whether an event of {@code eventClass}, published with {@code stated} (or null), is an
+   * instance of {@code wanted}. Without a stated type, the type arguments must be declared by the
+   * event's class hierarchy (for example {@code class OrderList extends ArrayList<Order>}); if they
+   * are erased (an {@code ArrayList<Order>} instance is only an {@code ArrayList}), it is not.
+   */
+  static boolean matches(TypeToken<?> wanted, Class<?> eventClass, TypeToken<?> stated) {
+    TypeToken<?> actual = stated;
+    if (actual == null) {
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      TypeToken<?> declared = ((TypeToken) TypeToken.of(eventClass)).getSupertype(wanted.getRawType());
+      if (!isFullyKnown(declared.getType())) {
+        return false;
+      }
+      actual = declared;
+    }
+    return wanted.isSupertypeOf(actual);
+  }
+
+  private static boolean isFullyKnown(Type type) {
+    if (type instanceof Class<?> c) {
+      return c.getTypeParameters().length == 0; // a raw use of a generic class is erased
+    }
+    if (type instanceof ParameterizedType p) {
+      for (Type argument : p.getActualTypeArguments()) {
+        if (!isFullyKnown(argument)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (type instanceof GenericArrayType a) {
+      return isFullyKnown(a.getGenericComponentType());
+    }
+    if (type instanceof WildcardType w) {
+      for (Type bound : w.getUpperBounds()) {
+        if (!isFullyKnown(bound)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return !(type instanceof TypeVariable<?>);
+  }
+}

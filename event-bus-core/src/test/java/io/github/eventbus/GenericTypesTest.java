@@ -1,0 +1,127 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.common.reflect.TypeToken;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class GenericTypesTest {
+
+  record Order(String id) {}
+
+  record Invoice(String number) {}
+
+  static class Envelope<T> {
+    final T body;
+
+    Envelope(T body) {
+      this.body = body;
+    }
+  }
+
+  /** Declares its type argument, so it is known to be an Envelope<Order> at run time. */
+  static final class OrderEnvelope extends Envelope<Order> {
+    OrderEnvelope(Order body) {
+      super(body);
+    }
+  }
+
+  static final class Strings extends ArrayList<String> {}
+
+  private final List<String> got = new CopyOnWriteArrayList<>();
+  private final EventBus bus = EventBus.builder().build();
+
+  @AfterEach
+  void close() {
+    bus.close();
+  }
+
+  private void subscribeAll() {
+    bus.subscribe(new TypeToken<Envelope<Order>>() {}, e -> got.add("orders:" + e.body.id()));
+    bus.subscribe(new TypeToken<Envelope<Invoice>>() {}, e -> got.add("invoices:" + e.body.number()));
+    bus.subscribe(new TypeToken<Envelope<? extends Record>>() {}, e -> got.add("records"));
+    bus.subscribe(Envelope.class, e -> got.add("raw"));
+  }
+
+  @Test
+  void declaredTypeArguments_reachOnlyMatchingSubscribers() {
+    subscribeAll();
+
+    bus.publishSync(new OrderEnvelope(new Order("o1")));
+
+    assertThat(got).containsExactlyInAnyOrder("orders:o1", "records", "raw");
+  }
+
+  @Test
+  void statedTypeArguments_reachOnlyMatchingSubscribers() {
+    subscribeAll();
+
+    bus.publishSync(new Envelope<>(new Invoice("i1")), new TypeToken<Envelope<Invoice>>() {});
+
+    assertThat(got).containsExactlyInAnyOrder("invoices:i1", "records", "raw");
+  }
+
+  @Test
+  void erasedEvent_reachesOnlyRawSubscribers_neverAWrongHandler() {
+    subscribeAll();
+
+    // Without a stated type an Envelope<Invoice> is just an Envelope: no parameterised handler
+    // may receive it, or the Envelope<Order> handler would fail with a ClassCastException.
+    bus.publishSync(new Envelope<>(new Invoice("i1")));
+
+    assertThat(got).containsExactly("raw");
+  }
+
+  @Test
+  void erasedEvent_withNoOtherSubscriber_becomesDeadEvent() {
+    List<DeadEvent> dead = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadEvent.class, dead::add);
+    bus.subscribe(new TypeToken<Envelope<Order>>() {}, e -> got.add("orders"));
+
+    bus.publishSync(new Envelope<>(new Order("o1")));
+
+    assertThat(got).isEmpty();
+    assertThat(dead).hasSize(1);
+  }
+
+  @Test
+  void statedTypeThatDoesNotFit_isRejected() {
+    assertThatThrownBy(() -> bus.publish("text", new TypeToken<Envelope<Order>>() {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not fit the event");
+  }
+
+  /** A Guava-style listener whose methods differ only in type arguments. */
+  static final class ListListener {
+    final List<String> got = new CopyOnWriteArrayList<>();
+
+    @Subscribe
+    void strings(List<String> strings) {
+      got.add("strings:" + String.join(",", strings));
+    }
+
+    @Subscribe
+    void numbers(List<Integer> numbers) {
+      got.add("numbers:" + numbers.stream().mapToInt(Integer::intValue).sum()); // CCE if wrong
+    }
+  }
+
+  @Test
+  void subscribeMethods_withParameterisedParameters_areMatchedByTypeArguments() {
+    ListListener listener = new ListListener();
+    bus.register(listener);
+
+    Strings strings = new Strings();
+    strings.add("a");
+    strings.add("b");
+    bus.publishSync(strings);
+    bus.publishSync(List.of(1, 2, 3), new TypeToken<List<Integer>>() {});
+
+    assertThat(listener.got).containsExactly("strings:a,b", "numbers:6");
+  }
+}
