@@ -36,6 +36,32 @@
  * timeout and reports what it could not deliver; {@link io.github.eventbus.EventBus#metrics()}
  * gives counters per type, queue depth and handler latency.
  *
+ * <p><b>Knowing what happened.</b> {@link io.github.eventbus.EventBus#publishAndTrack(Object)}
+ * returns a stage that completes with a {@link io.github.eventbus.DeliveryReport} once every
+ * matching subscriber's delivery is final (retries included): per subscriber a
+ * {@link io.github.eventbus.DeliveryStatus}, attempts, handler time and cause.
+ * {@link io.github.eventbus.EventBus#publishSyncAndTrack(Object)} does the same on the caller's
+ * thread, isolating failures; {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}
+ * throws the first handler exception to the publisher instead. Plain {@code publish} pays nothing
+ * for these.
+ *
+ * <p><b>Generic events.</b> {@link io.github.eventbus.EventBus#subscribe(
+ * com.google.common.reflect.TypeToken, io.github.eventbus.EventHandler)} with a type token such as
+ * {@code new TypeToken<Envelope<Order>>() {}} receives only events known to be of that type: their
+ * class declares the type arguments, or the publisher stated them with
+ * {@link io.github.eventbus.EventBus#publish(Object, com.google.common.reflect.TypeToken)}. Erased
+ * events never reach a parameterised subscription, so no handler fails with a hidden
+ * {@code ClassCastException}.
+ *
+ * <p><b>Interceptors.</b> {@link io.github.eventbus.EventInterceptor}s run in order around each
+ * publish (and may add metadata) and each delivery (and may veto it with a reason, counted and
+ * reported). They are guarded like handlers.
+ *
+ * <p><b>Context across threads.</b> An asynchronous publish captures SLF4J's MDC, and any
+ * {@link io.github.eventbus.ContextPropagator}, and restores it around the handler on the worker,
+ * then puts the worker back as it was. While a handler runs, the envelope's correlation id is in
+ * the MDC under {@code correlation_id}, so the handler's log lines carry it.
+ *
  * <p><b>Threads.</b> The bus creates daemon threads named after it: {@code <name>-worker-<n>} at
  * the first asynchronous publish, and {@code <name>-retry-1} at the first retry, unless you supply
  * an executor and a scheduler. It stops only the threads it created. Every public type states
