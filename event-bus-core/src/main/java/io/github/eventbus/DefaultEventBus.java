@@ -592,7 +592,8 @@ final class DefaultEventBus implements EventBus {
   }
 
   /**
-   * Calls one handler; returns one of DELIVERED, SKIPPED, FILTERED, FAILED (cause in the slot). The
+   * Calls one handler; returns DELIVERED, SKIPPED, FILTERED, VETOED (reason in the slot) or FAILED
+   * (cause in the slot). The
    * caller has entered the slot with a target that includes {@code s}.
    */
   private int invoke(
@@ -604,32 +605,51 @@ final class DefaultEventBus implements EventBus {
       if (s.filter != null && !s.filter.test(payload)) {
         return FILTERED;
       }
-      if (interceptors.length > 0 && vetoed(envelope, s, stats, slot)) {
-        return VETOED;
+      if (interceptors.length > 0 || (correlationInMdc && envelope != null)) {
+        return invokeDecorated(s, payload, envelope, stats, slot); // kept apart: small hot path
       }
       Object argument = s.wantsEnvelope ? envelope : payload;
-      String correlation = correlationInMdc && envelope != null
-          ? envelope.metadata().correlationIdOrNull() : null;
-      if (correlation != null) {
-        callWithCorrelation(s, argument, stats, correlation);
-      } else if (s.sample(latencySampling)) {
+      if (s.sample(latencySampling)) {
         long start = System.nanoTime();
         s.handler.handle(argument);
         stats.recordLatency(System.nanoTime() - start);
       } else {
         s.handler.handle(argument);
       }
-      if (interceptors.length > 0) {
-        afterDelivery(envelope, s, null);
-      }
       return DELIVERED;
+    } catch (Throwable t) {
+      slot.failure = t;
+      return FAILED;
+    }
+  }
+
+  /** {@link #invoke} with interceptors and the correlation id in the MDC. */
+  private int invokeDecorated(
+      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot)
+      throws Exception {
+    if (interceptors.length > 0 && vetoed(envelope, s, stats, slot)) {
+      return VETOED;
+    }
+    Object argument = s.wantsEnvelope ? envelope : payload;
+    String correlation = correlationInMdc ? envelope.metadata().correlationIdOrNull() : null;
+    try {
+      if (correlation != null) {
+        callWithCorrelation(s, argument, stats, correlation);
+      } else {
+        long start = System.nanoTime();
+        s.handler.handle(argument);
+        stats.recordLatency(System.nanoTime() - start);
+      }
     } catch (Throwable t) {
       if (interceptors.length > 0) {
         afterDelivery(envelope, s, t);
       }
-      slot.failure = t;
-      return FAILED;
+      throw t;
     }
+    if (interceptors.length > 0) {
+      afterDelivery(envelope, s, null);
+    }
+    return DELIVERED;
   }
 
   /** Calls a handler with the correlation id in the MDC, restoring the previous value after. */
