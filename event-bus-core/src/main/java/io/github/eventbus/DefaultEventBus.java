@@ -593,8 +593,7 @@ final class DefaultEventBus implements EventBus {
 
   /**
    * Calls one handler; returns DELIVERED, SKIPPED, FILTERED, VETOED (reason in the slot) or FAILED
-   * (cause in the slot). The
-   * caller has entered the slot with a target that includes {@code s}.
+   * (cause in the slot). The caller has entered the slot with a target that includes {@code s}.
    */
   private int invoke(
       Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
