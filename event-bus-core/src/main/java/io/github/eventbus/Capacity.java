@@ -53,10 +53,10 @@ final class Capacity {
   }
 
   /** Reserves beyond the bound (for publishes from inside handlers, and retries); fails only once closed. */
-  boolean forceReserve(int n, boolean evenIfClosed) {
+  boolean forceReserve(int n) {
     while (true) {
       long s = state.get();
-      if ((s & CLOSED_BIT) != 0 && !evenIfClosed) {
+      if ((s & CLOSED_BIT) != 0) {
         return false;
       }
       if (state.compareAndSet(s, s + n)) {

@@ -525,7 +525,7 @@ final class DefaultEventBus implements EventBus {
     }
     if (inFlight.isDelivering()) {
       // Waiting here could wait for this very thread; accept over capacity instead.
-      if (capacity.forceReserve(n, false)) {
+      if (capacity.forceReserve(n)) {
         return true;
       }
       throw closed();
@@ -787,7 +787,7 @@ final class DefaultEventBus implements EventBus {
     if (next <= s.retry.maxAttempts() && s.active && !abandoned) {
       Duration candidate = s.retry.delayBefore(next, jitterUnit());
       if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))
-          && (holdsPlace || capacity.forceReserve(1, false))) {
+          && (holdsPlace || capacity.forceReserve(1))) {
         delay = candidate;
       }
     }

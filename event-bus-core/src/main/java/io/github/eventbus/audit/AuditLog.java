@@ -243,11 +243,13 @@ public final class AuditLog implements AutoCloseable {
      * @param bytes a positive size
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxFileBytes(long bytes) {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
       }
+      Options.once(this.maxFileBytes == 0 ? null : this.maxFileBytes, bytes, "maxFileBytes");
       this.maxFileBytes = bytes;
       return this;
     }

@@ -67,6 +67,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   /**
    * Writes one record as one JSON value with a Jackson generator.
    *
+   * <p><b>Thread-safety:</b> called only from the writer's own thread, one record at a time.
+   *
    * @param <T> the type of records
    */
   @FunctionalInterface
