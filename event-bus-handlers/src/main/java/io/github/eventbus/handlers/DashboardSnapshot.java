@@ -1,0 +1,55 @@
+package io.github.eventbus.handlers;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An immutable view of the {@link RiskDashboard} at one moment.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param takenAt when, by the dashboard's clock
+ * @param activeBySeverity active (not resolved) alerts per severity, every severity present
+ * @param activeByRiskType active alerts per risk type, every type present
+ * @param highestScore the highest score among active alerts, or null if none is active
+ * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
+ * @param alerts every tracked alert, newest first
+ */
+public record DashboardSnapshot(
+    @JsonProperty("taken_at") Instant takenAt,
+    @JsonProperty("active_by_severity") Map<Severity, Long> activeBySeverity,
+    @JsonProperty("active_by_risk_type") Map<RiskType, Long> activeByRiskType,
+    @JsonProperty("highest_score") AlertSummary highestScore,
+    @JsonProperty("alerts_per_hour") Map<Instant, Long> alertsPerHour,
+    @JsonProperty("alerts") List<AlertSummary> alerts) {
+
+  /** Copies the collections. */
+  public DashboardSnapshot {
+    activeBySeverity = Map.copyOf(activeBySeverity);
+    activeByRiskType = Map.copyOf(activeByRiskType);
+    alertsPerHour = Map.copyOf(alertsPerHour);
+    alerts = List.copyOf(alerts);
+  }
+
+  /**
+   * Counts the active alerts.
+   *
+   * @return alerts not resolved
+   */
+  @JsonProperty("active")
+  public long active() {
+    return activeBySeverity.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /**
+   * Returns the active alert with the highest score.
+   *
+   * @return it, if any alert is active
+   */
+  public Optional<AlertSummary> highest() {
+    return Optional.ofNullable(highestScore);
+  }
+}

@@ -1,0 +1,170 @@
+package io.github.eventbus.handlers;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads the snake_case fields of an event's data map (from a {@link io.github.eventbus.DynamicEvent}
+ * or JSON), collecting one problem per bad field instead of stopping at the first.
+ */
+final class Fields {
+
+  private final String type;
+  private final Map<String, ?> data;
+  private final List<String> problems = new ArrayList<>();
+
+  Fields(String type, Map<String, ?> data) {
+    this.type = type;
+    this.data = data;
+  }
+
+  String string(String field, boolean required) {
+    Object value = data.get(field);
+    if (value == null) {
+      if (required) {
+        problems.add(field + " is required");
+      }
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      problems.add(field + " must be a string, but was " + describe(value));
+      return null;
+    }
+    if (required && s.isBlank()) {
+      problems.add(field + " must not be blank");
+      return null;
+    }
+    return s;
+  }
+
+  <E extends Enum<E>> E enumValue(String field, Class<E> enumType, boolean required) {
+    String text = string(field, required);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Enum.valueOf(enumType, text.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      problems.add(field + " must be one of " + allowed(enumType) + ", but was \"" + text + "\"");
+      return null;
+    }
+  }
+
+  Double number(String field, boolean required, double min, double max) {
+    Object value = data.get(field);
+    if (value == null) {
+      if (required) {
+        problems.add(field + " is required");
+      }
+      return null;
+    }
+    if (!(value instanceof Number n)) {
+      problems.add(field + " must be a number, but was " + describe(value));
+      return null;
+    }
+    double d = n.doubleValue();
+    if (!(d >= min && d <= max)) {
+      problems.add(field + " must be between " + min + " and " + max + ", but was " + n);
+      return null;
+    }
+    return d;
+  }
+
+  Long wholeNumber(String field, boolean required, long min) {
+    Object value = data.get(field);
+    if (value == null) {
+      if (required) {
+        problems.add(field + " is required");
+      }
+      return null;
+    }
+    if (!(value instanceof Integer || value instanceof Long || value instanceof Short
+        || value instanceof Byte || value instanceof java.math.BigInteger)) {
+      problems.add(field + " must be a whole number, but was " + describe(value));
+      return null;
+    }
+    long l = ((Number) value).longValue();
+    if (l < min) {
+      problems.add(field + " must be at least " + min + ", but was " + l);
+      return null;
+    }
+    return l;
+  }
+
+  Instant instant(String field, boolean required) {
+    String text = string(field, required);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      problems.add(field + " must be an ISO-8601 instant such as 2025-01-15T10:00:00Z, but was \""
+          + text + "\"");
+      return null;
+    }
+  }
+
+  List<String> strings(String field) {
+    Object value = data.get(field);
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof List<?> list)) {
+      problems.add(field + " must be a list of strings, but was " + describe(value));
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) instanceof String s) {
+        out.add(s);
+      } else {
+        problems.add(field + "[" + i + "] must be a string, but was " + describe(list.get(i)));
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  Map<String, Object> map(String field) {
+    Object value = data.get(field);
+    if (value == null) {
+      return Map.of();
+    }
+    if (!(value instanceof Map<?, ?> m)) {
+      problems.add(field + " must be an object, but was " + describe(value));
+      return Map.of();
+    }
+    return (Map<String, Object>) m;
+  }
+
+  /** Throws if any field was bad. */
+  void check() {
+    if (!problems.isEmpty()) {
+      throw new InvalidEventException(type, problems);
+    }
+  }
+
+  /** For records: collects a problem if {@code bad}. */
+  static void require(List<String> problems, boolean ok, String problem) {
+    if (!ok) {
+      problems.add(problem);
+    }
+  }
+
+  private static String describe(Object value) {
+    return value.getClass().getSimpleName();
+  }
+
+  private static <E extends Enum<E>> String allowed(Class<E> enumType) {
+    List<String> names = new ArrayList<>();
+    for (E e : enumType.getEnumConstants()) {
+      names.add(e.name().toLowerCase(Locale.ROOT));
+    }
+    return String.join("|", names);
+  }
+}

@@ -1,0 +1,338 @@
+package io.github.eventbus.handlers;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Subscription;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Handles {@code risk_alert} events: keeps the {@link RiskDashboard}, escalates serious alerts,
+ * runs mitigation steps, publishes a {@link RiskNotification} for webhooks and logs each action to
+ * {@code <log root>/risk_alerts/risk_alerts.jsonl}.
+ *
+ * <pre>{@code
+ * RiskAlertHandler risks = RiskAlertHandler.builder()
+ *     .logRoot(Path.of("logs"))
+ *     .mitigation("block_ip", alert -> firewall.block(alert.affectedResources()))
+ *     .build();
+ * Subscription s = risks.register(bus);
+ * }</pre>
+ *
+ * <p><b>Severity.</b> Critical alerts are handled by their own subscription (priority 10), so with
+ * more than one worker they do not wait behind queued lower-severity alerts. An alert of severity
+ * high or critical, or with a score at or above the {@linkplain Builder#escalationThreshold
+ * threshold} (default 0.8), escalates: a {@link RiskEscalated} event is published with the reason,
+ * once per alert id, unless escalation is disabled.
+ *
+ * <p><b>Mitigation.</b> Each name in {@code mitigation_steps} runs the {@link MitigationAction}
+ * registered under it, in order; an unknown name is reported as {@code unknown}, a failing step as
+ * {@code failed} with its message, and the other steps still run. A step runs at most once per
+ * alert id (later updates report it as {@code skipped}).
+ *
+ * <p><b>Duplicates.</b> An alert whose id was seen within the dedupe window (default 10 minutes)
+ * updates the existing dashboard entry instead of creating a second one.
+ *
+ * <p><b>Input.</b> Typed {@link RiskAlert} events and dynamic {@code risk_alert} events with the
+ * original design's snake_case data are handled alike. Invalid dynamic data is logged as
+ * {@code rejected} and thrown as {@link InvalidEventException}, so the bus makes it a
+ * {@link io.github.eventbus.DeadLetter} with the reason.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; alerts with different ids are handled in parallel, those
+ * with the same id one at a time.
+ */
+public final class RiskAlertHandler implements AutoCloseable {
+
+  private final Clock clock;
+  private final boolean escalationEnabled;
+  private final double escalationThreshold;
+  private final Duration dedupeWindow;
+  private final Map<String, MitigationAction> mitigations;
+  private final RiskDashboard dashboard;
+  private final HandlerLog log;
+  private final ConcurrentHashMap<String, AlertState> states = new ConcurrentHashMap<>();
+
+  /** What the handler remembers of one alert id. */
+  private static final class AlertState {
+    Instant lastSeen;
+    boolean escalated;
+    final Set<String> stepsRun = new HashSet<>();
+  }
+
+  private RiskAlertHandler(Builder b) {
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.escalationEnabled = b.escalationEnabled == null || b.escalationEnabled;
+    this.escalationThreshold = b.escalationThreshold != null ? b.escalationThreshold : 0.8;
+    this.dedupeWindow = b.dedupeWindow != null ? b.dedupeWindow : Duration.ofMinutes(10);
+    this.mitigations = Map.copyOf(b.mitigations);
+    this.dashboard = new RiskDashboard(clock);
+    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
+    this.log = new HandlerLog(root.resolve("risk_alerts").resolve("risk_alerts.jsonl"), clock);
+  }
+
+  /**
+   * Starts configuring a handler.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Subscribes this handler to typed and dynamic risk alerts on a bus.
+   *
+   * @param bus the bus; escalations and notifications are published on it too
+   * @return one subscription that ends all of them
+   */
+  public Subscription register(EventBus bus) {
+    requireNonNull(bus, "bus");
+    List<Subscription> parts = new ArrayList<>();
+    parts.add(bus.on(RiskAlert.class).name("risk-alerts-critical").priority(10)
+        .filter(a -> a.severity() == Severity.CRITICAL)
+        .subscribeEnvelope(e -> handle(bus, e.payload(), e)));
+    parts.add(bus.on(RiskAlert.class).name("risk-alerts")
+        .filter(a -> a.severity() != Severity.CRITICAL)
+        .subscribeEnvelope(e -> handle(bus, e.payload(), e)));
+    parts.add(bus.onType(RiskAlert.TYPE).name("risk-alerts-critical-json").priority(10)
+        .filter(p -> p instanceof DynamicEvent d && isCritical(d))
+        .subscribeEnvelope(e -> handleDynamic(bus, e)));
+    parts.add(bus.onType(RiskAlert.TYPE).name("risk-alerts-json")
+        .filter(p -> p instanceof DynamicEvent d && !isCritical(d))
+        .subscribeEnvelope(e -> handleDynamic(bus, e)));
+    return new Registration("risk-alerts", parts);
+  }
+
+  private static boolean isCritical(DynamicEvent event) {
+    return "critical".equalsIgnoreCase(String.valueOf(event.get("severity")));
+  }
+
+  private void handleDynamic(EventBus bus, Event<?> envelope) {
+    RiskAlert alert;
+    try {
+      alert = RiskAlert.from((DynamicEvent) envelope.payload());
+    } catch (InvalidEventException e) {
+      Map<String, Object> line = log.line("rejected", envelope.id());
+      line.put("problems", e.problems());
+      log.write(line);
+      throw e;
+    }
+    handle(bus, alert, envelope);
+  }
+
+  private void handle(EventBus bus, RiskAlert alert, Event<?> envelope) {
+    Instant now = clock.instant();
+    AlertState state = states.computeIfAbsent(alert.alertId(), id -> new AlertState());
+    boolean update;
+    String escalation = null;
+    List<MitigationResult> mitigation = new ArrayList<>();
+    synchronized (state) {
+      update = state.lastSeen != null
+          && Duration.between(state.lastSeen, now).compareTo(dedupeWindow) <= 0;
+      state.lastSeen = now;
+      dashboard.record(alert, update);
+      if (escalationEnabled && !state.escalated) {
+        escalation = escalationReason(alert);
+        state.escalated = escalation != null;
+      }
+      for (String step : alert.mitigationSteps()) {
+        mitigation.add(runStep(step, alert, state));
+      }
+    }
+    if (escalation != null) {
+      bus.publish(new RiskEscalated(alert.alertId(), alert.severity(), alert.riskScore(), escalation));
+    }
+    bus.publish(new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
+    Map<String, Object> line = log.line(update ? "updated" : "created", envelope.id());
+    line.put("alert_id", alert.alertId());
+    line.put("severity", alert.severity().json());
+    line.put("risk_type", alert.riskType().json());
+    line.put("risk_score", alert.riskScore());
+    line.put("escalated", escalation != null);
+    if (escalation != null) {
+      line.put("escalation_reason", escalation);
+    }
+    line.put("mitigation", mitigation);
+    log.write(line);
+  }
+
+  private String escalationReason(RiskAlert alert) {
+    if (alert.severity().compareTo(Severity.HIGH) >= 0) {
+      return "severity " + alert.severity().json();
+    }
+    if (alert.riskScore() >= escalationThreshold) {
+      return "risk score " + alert.riskScore() + " >= threshold " + escalationThreshold;
+    }
+    return null;
+  }
+
+  private MitigationResult runStep(String step, RiskAlert alert, AlertState state) {
+    if (state.stepsRun.contains(step)) {
+      return new MitigationResult(step, "skipped", null);
+    }
+    MitigationAction action = mitigations.get(step);
+    if (action == null) {
+      return new MitigationResult(step, "unknown", null);
+    }
+    state.stepsRun.add(step);
+    try {
+      action.run(alert);
+      return new MitigationResult(step, "done", null);
+    } catch (Exception e) {
+      return new MitigationResult(step, "failed", String.valueOf(e.getMessage()));
+    }
+  }
+
+  /**
+   * Returns the live dashboard.
+   *
+   * @return the dashboard
+   */
+  public RiskDashboard dashboard() {
+    return dashboard;
+  }
+
+  /**
+   * Returns the handler's JSON Lines log file.
+   *
+   * @return {@code <log root>/risk_alerts/risk_alerts.jsonl}
+   */
+  public Path logFile() {
+    return log.file();
+  }
+
+  /** Waits until every log line so far is in the file. */
+  public void flushLog() {
+    log.flush();
+  }
+
+  /** Closes the handler's log; close its subscriptions (or the bus) first. */
+  @Override
+  public void close() {
+    log.close();
+  }
+
+  /**
+   * Configures a {@link RiskAlertHandler}. Not thread-safe; each option may be set once (each
+   * mitigation name once).
+   */
+  public static final class Builder {
+    private Path logRoot;
+    private Boolean escalationEnabled;
+    private Double escalationThreshold;
+    private Duration dedupeWindow;
+    private Clock clock;
+    private final Map<String, MitigationAction> mitigations = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the log root; the log is {@code <root>/risk_alerts/risk_alerts.jsonl}. Default
+     * {@code logs}.
+     *
+     * @param root the directory
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder logRoot(Path root) {
+      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Turns escalation on or off (the original design's {@code escalation_enabled}); default on.
+     *
+     * @param enabled whether alerts escalate
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder escalationEnabled(boolean enabled) {
+      this.escalationEnabled = Once.set(this.escalationEnabled, enabled, "escalationEnabled");
+      return this;
+    }
+
+    /**
+     * Sets the score at or above which an alert escalates whatever its severity; default 0.8.
+     *
+     * @param threshold from 0 to 1
+     * @return this builder
+     * @throws IllegalArgumentException if outside 0..1
+     * @throws IllegalStateException if already set
+     */
+    public Builder escalationThreshold(double threshold) {
+      if (!(threshold >= 0.0 && threshold <= 1.0)) {
+        throw new IllegalArgumentException(
+            "escalationThreshold must be between 0 and 1, but was " + threshold);
+      }
+      this.escalationThreshold = Once.set(this.escalationThreshold, threshold, "escalationThreshold");
+      return this;
+    }
+
+    /**
+     * Sets how long an alert id is remembered for updates; default 10 minutes.
+     *
+     * @param window a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder dedupeWindow(Duration window) {
+      requireNonNull(window, "dedupeWindow");
+      if (window.isNegative() || window.isZero()) {
+        throw new IllegalArgumentException("dedupeWindow must be positive, but was " + window);
+      }
+      this.dedupeWindow = Once.set(this.dedupeWindow, window, "dedupeWindow");
+      return this;
+    }
+
+    /**
+     * Sets the clock of log timestamps, the dashboard and the dedupe window.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Once.set(this.clock, clock, "clock");
+      return this;
+    }
+
+    /**
+     * Registers a mitigation step.
+     *
+     * @param name the name used in {@code mitigation_steps}
+     * @param action what to do
+     * @return this builder
+     * @throws IllegalStateException if a step of that name is registered already
+     */
+    public Builder mitigation(String name, MitigationAction action) {
+      requireNonNull(name, "name");
+      requireNonNull(action, "action");
+      if (mitigations.putIfAbsent(name, action) != null) {
+        throw new IllegalStateException("mitigation '" + name + "' is registered already");
+      }
+      return this;
+    }
+
+    /**
+     * Builds the handler and opens its log.
+     *
+     * @return the handler
+     */
+    public RiskAlertHandler build() {
+      return new RiskAlertHandler(this);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.github.eventbus.handlers;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The live state of risk alerts kept by a {@link RiskAlertHandler}: every alert seen, its status,
+ * and counts over time. Read it as an immutable {@link #snapshot()} or as JSON ({@link #toJson()});
+ * acknowledge and resolve alerts by id.
+ *
+ * <p><b>Thread-safety:</b> thread-safe; updates and snapshots are serialised by one lock, so a
+ * snapshot is consistent.
+ */
+public final class RiskDashboard {
+
+  private static final Duration HISTORY = Duration.ofHours(48);
+
+  private final Clock clock;
+  private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+  private final Map<String, AlertSummary> alerts = new HashMap<>();
+  private final TreeMap<Instant, Long> perHour = new TreeMap<>();
+
+  RiskDashboard(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Records a new alert, or an update of one with the same id. */
+  synchronized void record(RiskAlert alert, boolean update) {
+    Instant now = clock.instant();
+    AlertSummary previous = alerts.get(alert.alertId());
+    if (update && previous != null) {
+      alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(),
+          alert.riskType(), alert.riskScore(), alert.title(), previous.status(),
+          previous.firstSeen(), now, previous.updates() + 1));
+      return;
+    }
+    alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(), alert.riskType(),
+        alert.riskScore(), alert.title(), AlertStatus.ACTIVE, now, now, 0));
+    perHour.merge(now.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
+    perHour.headMap(now.minus(HISTORY)).clear();
+  }
+
+  /**
+   * Marks an alert acknowledged.
+   *
+   * @param alertId the alert's id
+   * @return {@code false} if no active alert has that id
+   */
+  public synchronized boolean acknowledge(String alertId) {
+    return setStatus(alertId, AlertStatus.ACKNOWLEDGED);
+  }
+
+  /**
+   * Marks an alert resolved; it is no longer counted as active.
+   *
+   * @param alertId the alert's id
+   * @return {@code false} if no unresolved alert has that id
+   */
+  public synchronized boolean resolve(String alertId) {
+    return setStatus(alertId, AlertStatus.RESOLVED);
+  }
+
+  private boolean setStatus(String alertId, AlertStatus status) {
+    AlertSummary a = alerts.get(alertId);
+    if (a == null || a.status() == AlertStatus.RESOLVED) {
+      return false;
+    }
+    alerts.put(alertId, new AlertSummary(a.alertId(), a.severity(), a.riskType(), a.riskScore(),
+        a.title(), status, a.firstSeen(), a.lastSeen(), a.updates()));
+    return true;
+  }
+
+  /**
+   * Takes a consistent snapshot.
+   *
+   * @return the snapshot
+   */
+  public synchronized DashboardSnapshot snapshot() {
+    Map<Severity, Long> bySeverity = new EnumMap<>(Severity.class);
+    Map<RiskType, Long> byType = new EnumMap<>(RiskType.class);
+    for (Severity s : Severity.values()) {
+      bySeverity.put(s, 0L);
+    }
+    for (RiskType t : RiskType.values()) {
+      byType.put(t, 0L);
+    }
+    AlertSummary highest = null;
+    for (AlertSummary a : alerts.values()) {
+      if (a.status() != AlertStatus.RESOLVED) {
+        bySeverity.merge(a.severity(), 1L, Long::sum);
+        byType.merge(a.riskType(), 1L, Long::sum);
+        if (highest == null || a.riskScore() > highest.riskScore()) {
+          highest = a;
+        }
+      }
+    }
+    List<AlertSummary> all = new ArrayList<>(alerts.values());
+    all.sort(Comparator.comparing(AlertSummary::lastSeen).reversed()
+        .thenComparing(AlertSummary::alertId));
+    return new DashboardSnapshot(clock.instant(), bySeverity, byType, highest, perHour, all);
+  }
+
+  /**
+   * Serialises a snapshot to JSON.
+   *
+   * @return the JSON text
+   */
+  public String toJson() {
+    try {
+      return mapper.writeValueAsString(snapshot());
+    } catch (JsonProcessingException e) {
+      throw new HandlerException("the dashboard could not be serialised", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RiskDashboard" + snapshot().activeBySeverity();
+  }
+}

@@ -1,0 +1,43 @@
+package io.github.eventbus.handlers;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/**
+ * What kind of risk a risk alert is about. In JSON, the lower-case name.
+ *
+ * <p><b>Thread-safety:</b> an immutable enum.
+ */
+public enum RiskType {
+  /** {@code security}. */
+  SECURITY,
+  /** {@code performance}. */
+  PERFORMANCE,
+  /** {@code compliance}. */
+  COMPLIANCE,
+  /** {@code financial}. */
+  FINANCIAL;
+
+  /**
+   * Returns the JSON form.
+   *
+   * @return the lower-case name
+   */
+  @JsonValue
+  public String json() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Parses the JSON form, in any case.
+   *
+   * @param value the name
+   * @return the constant
+   * @throws IllegalArgumentException if no constant has that name
+   */
+  @JsonCreator
+  public static RiskType of(String value) {
+    return valueOf(value.toUpperCase(Locale.ROOT));
+  }
+}

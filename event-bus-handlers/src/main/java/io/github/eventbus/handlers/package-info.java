@@ -1,0 +1,25 @@
+/**
+ * Ready handlers for the original design's events, each logging to its own JSON Lines file.
+ *
+ * <h2>Guide</h2>
+ *
+ * <p><b>Risk alerts.</b> {@link io.github.eventbus.handlers.RiskAlert} ({@code risk_alert}) is
+ * handled by {@link io.github.eventbus.handlers.RiskAlertHandler}: severity-based processing
+ * (critical alerts on their own subscription), escalation
+ * ({@link io.github.eventbus.handlers.RiskEscalated}), named
+ * {@link io.github.eventbus.handlers.MitigationAction}s run at most once per alert, a live
+ * {@link io.github.eventbus.handlers.RiskDashboard}, duplicate ids within a window updating the
+ * same alert, and a {@link io.github.eventbus.handlers.RiskNotification} carrying the severity for
+ * webhook routing. It logs to {@code logs/risk_alerts/risk_alerts.jsonl}.
+ *
+ * <p><b>Events.</b> The event records use the design's snake_case field names in JSON. Their
+ * constructors validate (a missing required field, an unknown enum value or an out-of-range value
+ * throws {@link io.github.eventbus.handlers.InvalidEventException} naming each field), and
+ * {@code from(DynamicEvent)} converts the design's JSON form, so an event arriving from a webhook
+ * or a replay is handled exactly like a typed one; invalid ones become dead letters.
+ *
+ * <p><b>Threads.</b> Handlers create no threads of their own beyond their log writer's
+ * ({@code jsonl-writer-<file>}); they run on the bus's. Every public type states whether it is
+ * thread-safe.
+ */
+package io.github.eventbus.handlers;

@@ -1,0 +1,245 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RiskAlertHandlerTest {
+
+  @TempDir Path logs;
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private final List<String> ran = new CopyOnWriteArrayList<>();
+  private final List<RiskEscalated> escalations = new CopyOnWriteArrayList<>();
+  private final List<RiskNotification> notifications = new CopyOnWriteArrayList<>();
+  private EventBus bus;
+  private RiskAlertHandler handler;
+
+  private void start(RiskAlertHandler.Builder builder) {
+    // Direct executor: async publishes by the handler run inline, so tests need no waiting.
+    bus = EventBus.builder().name("risk").executor(Runnable::run).exceptionHandler((e, c) -> {}).build();
+    handler = builder.logRoot(logs).clock(clock)
+        .mitigation("isolate_host", a -> ran.add("isolate_host:" + a.alertId()))
+        .mitigation("page_oncall", a -> {
+          ran.add("page_oncall:" + a.alertId());
+          throw new IllegalStateException("pager down");
+        })
+        .mitigation("rotate_keys", a -> ran.add("rotate_keys:" + a.alertId()))
+        .build();
+    handler.register(bus);
+    bus.subscribe(RiskEscalated.class, escalations::add);
+    bus.subscribe(RiskNotification.class, notifications::add);
+  }
+
+  @AfterEach
+  void tearDown() {
+    bus.close();
+    handler.close();
+  }
+
+  static RiskAlert alert(String id, Severity severity, double score, String... steps) {
+    return new RiskAlert(id, RiskType.SECURITY, severity, "title " + id, "", List.of("db-1"), score,
+        null, "scanner", List.of(steps), Map.of());
+  }
+
+  private List<JsonNode> logLines() throws Exception {
+    handler.flushLog();
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(logs.resolve("risk_alerts/risk_alerts.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  @Test
+  void criticalAlert_escalates_runsMitigationInOrder_notifiesWithSeverity_andLogs() throws Exception {
+    start(RiskAlertHandler.builder());
+
+    bus.publishSync(alert("a1", Severity.CRITICAL, 0.95, "isolate_host", "no_such_step",
+        "page_oncall", "rotate_keys"));
+
+    assertThat(ran).containsExactly("isolate_host:a1", "page_oncall:a1", "rotate_keys:a1");
+    assertThat(escalations).singleElement()
+        .satisfies(e -> assertThat(e.reason()).isEqualTo("severity critical"));
+    assertThat(notifications).singleElement().satisfies(n -> {
+      assertThat(n.severity()).isEqualTo(Severity.CRITICAL);
+      assertThat(n.escalated()).isTrue();
+      assertThat(n.mitigation()).extracting(MitigationResult::status)
+          .containsExactly("done", "unknown", "failed", "done");
+      assertThat(n.mitigation().get(2).error()).isEqualTo("pager down");
+    });
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("created");
+    assertThat(line.get("alert_id").asText()).isEqualTo("a1");
+    assertThat(line.get("escalation_reason").asText()).isEqualTo("severity critical");
+    assertThat(line.get("mitigation")).hasSize(4);
+    assertThat(handler.dashboard().snapshot().activeBySeverity()).containsEntry(Severity.CRITICAL, 1L);
+  }
+
+  @Test
+  void escalation_byScoreThreshold_orNotAtAll() {
+    start(RiskAlertHandler.builder().escalationThreshold(0.7));
+
+    bus.publishSync(alert("m1", Severity.MEDIUM, 0.7));
+    bus.publishSync(alert("l1", Severity.LOW, 0.2));
+
+    assertThat(escalations).singleElement().satisfies(e -> {
+      assertThat(e.alertId()).isEqualTo("m1");
+      assertThat(e.reason()).isEqualTo("risk score 0.7 >= threshold 0.7");
+    });
+  }
+
+  @Test
+  void escalationDisabled_neverEscalates() {
+    start(RiskAlertHandler.builder().escalationEnabled(false));
+
+    bus.publishSync(alert("c1", Severity.CRITICAL, 1.0));
+
+    assertThat(escalations).isEmpty();
+    assertThat(notifications).singleElement().satisfies(n -> assertThat(n.escalated()).isFalse());
+  }
+
+  @Test
+  void duplicateIdWithinWindow_updatesTheAlert_stepsRunOnce_escalatesOnce() throws Exception {
+    start(RiskAlertHandler.builder().dedupeWindow(Duration.ofMinutes(10)));
+
+    bus.publishSync(alert("d1", Severity.HIGH, 0.5, "isolate_host"));
+    clock.advance(Duration.ofMinutes(5));
+    bus.publishSync(alert("d1", Severity.CRITICAL, 0.9, "isolate_host", "rotate_keys"));
+
+    assertThat(ran).containsExactly("isolate_host:d1", "rotate_keys:d1");
+    assertThat(escalations).hasSize(1);
+    DashboardSnapshot snapshot = handler.dashboard().snapshot();
+    assertThat(snapshot.alerts()).singleElement().satisfies(a -> {
+      assertThat(a.updates()).isEqualTo(1);
+      assertThat(a.severity()).isEqualTo(Severity.CRITICAL);
+    });
+    assertThat(notifications.get(1).update()).isTrue();
+    assertThat(notifications.get(1).mitigation()).extracting(MitigationResult::status)
+        .containsExactly("skipped", "done");
+    assertThat(logLines()).extracting(l -> l.get("action").asText()).containsExactly("created", "updated");
+
+    clock.advance(Duration.ofMinutes(11)); // past the window: a new alert
+    bus.publishSync(alert("d1", Severity.LOW, 0.1));
+    assertThat(notifications.get(2).update()).isFalse();
+  }
+
+  @Test
+  void dynamicEvent_isHandledExactlyLikeTheTypedOne() {
+    start(RiskAlertHandler.builder());
+
+    bus.publishSync(DynamicEvent.of("risk_alert", RiskAlertTest.designExample()));
+    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", RiskAlertTest.designExample())));
+
+    assertThat(notifications).hasSize(2);
+    assertThat(notifications.get(0).alert()).isEqualTo(notifications.get(1).alert());
+    assertThat(notifications.get(1).update()).isTrue(); // same id, so the second updates the first
+    assertThat(escalations).hasSize(1);
+  }
+
+  @Test
+  void invalidDynamicEvent_isLoggedRejected_andBecomesADeadLetterWithTheReason() throws Exception {
+    start(RiskAlertHandler.builder());
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, letters::add);
+    Map<String, Object> data = new HashMap<>(RiskAlertTest.designExample());
+    data.put("risk_score", 7);
+
+    bus.publishSync(DynamicEvent.of("risk_alert", data));
+
+    assertThat(letters).singleElement().satisfies(l -> {
+      assertThat(l.cause()).isInstanceOf(InvalidEventException.class)
+          .hasMessageContaining("risk_score must be between 0.0 and 1.0, but was 7");
+      assertThat(l.subscriber()).isEqualTo("risk-alerts-critical-json");
+    });
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("rejected");
+    assertThat(line.get("problems").get(0).asText()).startsWith("risk_score");
+    assertThat(notifications).isEmpty();
+  }
+
+  @Test
+  void critical_isHandledAheadOfQueuedLowerSeverityWork() throws Exception {
+    bus = EventBus.builder().name("risk-async").workers(2).build();
+    CountDownLatch lowStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch criticalDone = new CountDownLatch(1);
+    handler = RiskAlertHandler.builder().logRoot(logs)
+        .mitigation("slow", a -> {
+          lowStarted.countDown();
+          release.await(30, TimeUnit.SECONDS);
+        })
+        .mitigation("fast", a -> criticalDone.countDown())
+        .build();
+    handler.register(bus);
+    for (int i = 0; i < 5; i++) {
+      bus.publish(alert("low" + i, Severity.LOW, 0.1, "slow"));
+    }
+    assertThat(lowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+    bus.publish(alert("crit", Severity.CRITICAL, 0.99, "fast"));
+
+    // Four low alerts still wait behind the stuck one; the critical alert does not.
+    assertThat(criticalDone.await(10, TimeUnit.SECONDS)).isTrue();
+    release.countDown();
+  }
+
+  @Test
+  void dashboard_staysConsistentUnderConcurrentAlerts() throws Exception {
+    start(RiskAlertHandler.builder());
+    int threads = 8;
+    int perThread = 250;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      futures.add(pool.submit(() -> {
+        for (int i = 0; i < perThread; i++) {
+          Severity severity = Severity.values()[(thread + i) % 4];
+          bus.publishSync(alert("t" + thread + "-" + i, severity, (i % 100) / 100.0));
+        }
+      }));
+    }
+    for (Future<?> f : futures) {
+      f.get(1, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    DashboardSnapshot snapshot = handler.dashboard().snapshot();
+    assertThat(snapshot.active()).isEqualTo(threads * perThread);
+    assertThat(snapshot.activeBySeverity().values()).containsOnly((long) threads * perThread / 4);
+    assertThat(snapshot.highest()).get().extracting(AlertSummary::riskScore).isEqualTo(0.99);
+    assertThat(snapshot.alertsPerHour()).containsEntry(Instant.parse("2026-11-23T10:00:00Z"),
+        (long) threads * perThread);
+
+    assertThat(handler.dashboard().acknowledge("t0-0")).isTrue();
+    assertThat(handler.dashboard().resolve("t0-1")).isTrue();
+    assertThat(handler.dashboard().resolve("t0-1")).isFalse();
+    assertThat(handler.dashboard().snapshot().active()).isEqualTo(threads * perThread - 1);
+    JsonNode json = new ObjectMapper().readTree(handler.dashboard().toJson());
+    assertThat(json.get("active").asLong()).isEqualTo(threads * perThread - 1);
+    assertThat(json.get("active_by_severity").get("critical").asLong()).isPositive();
+  }
+}

@@ -1,0 +1,82 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RiskAlertTest {
+
+  static Map<String, Object> designExample() {
+    return Map.ofEntries(
+        Map.entry("alert_id", "security_alert_001"),
+        Map.entry("risk_type", "security"),
+        Map.entry("severity", "critical"),
+        Map.entry("title", "Brief alert description"),
+        Map.entry("description", "Detailed alert information"),
+        Map.entry("affected_resources", List.of("resource1", "resource2")),
+        Map.entry("risk_score", 0.85),
+        Map.entry("detected_at", "2025-01-15T10:00:00Z"),
+        Map.entry("source_system", "security_scanner"),
+        Map.entry("mitigation_steps", List.of("action1", "action2")),
+        Map.entry("metadata", Map.of("tags", List.of("security", "automated"))));
+  }
+
+  @Test
+  void from_designExample_givesTheTypedRecord() {
+    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", designExample()));
+
+    assertThat(alert).isEqualTo(new RiskAlert("security_alert_001", RiskType.SECURITY,
+        Severity.CRITICAL, "Brief alert description", "Detailed alert information",
+        List.of("resource1", "resource2"), 0.85, Instant.parse("2025-01-15T10:00:00Z"),
+        "security_scanner", List.of("action1", "action2"),
+        Map.of("tags", List.of("security", "automated"))));
+  }
+
+  @Test
+  void from_invalidData_namesEveryBadField() {
+    Map<String, Object> data = new java.util.HashMap<>(designExample());
+    data.remove("alert_id");
+    data.put("severity", "catastrophic");
+    data.put("risk_score", 1.5);
+    data.put("detected_at", "yesterday");
+    data.put("affected_resources", List.of("ok", 7));
+
+    assertThatThrownBy(() -> RiskAlert.from(DynamicEvent.of("risk_alert", data)))
+        .isInstanceOf(InvalidEventException.class)
+        .satisfies(e -> assertThat(((InvalidEventException) e).problems()).containsExactly(
+            "alert_id is required",
+            "severity must be one of low|medium|high|critical, but was \"catastrophic\"",
+            "affected_resources[1] must be a string, but was Integer",
+            "risk_score must be between 0.0 and 1.0, but was 1.5",
+            "detected_at must be an ISO-8601 instant such as 2025-01-15T10:00:00Z, but was \"yesterday\""));
+  }
+
+  @Test
+  void constructor_rejectsOutOfRangeScore_namingTheField() {
+    assertThatThrownBy(() -> new RiskAlert("a", RiskType.FINANCIAL, Severity.LOW, "t", null, null,
+            -0.1, null, null, null, null))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("risk_score must be between 0.0 and 1.0");
+  }
+
+  @Test
+  void json_usesTheDesignsSnakeCaseNames_andRoundTrips() throws Exception {
+    ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", designExample()));
+
+    JsonNode json = mapper.valueToTree(alert);
+
+    assertThat(json.get("alert_id").asText()).isEqualTo("security_alert_001");
+    assertThat(json.get("severity").asText()).isEqualTo("critical");
+    assertThat(json.get("detected_at").asText()).isEqualTo("2025-01-15T10:00:00Z");
+    assertThat(mapper.treeToValue(json, RiskAlert.class)).isEqualTo(alert);
+  }
+}
