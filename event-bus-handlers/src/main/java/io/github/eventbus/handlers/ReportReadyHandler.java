@@ -1,0 +1,353 @@
+package io.github.eventbus.handlers;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Subscription;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Handles {@code report_ready} events: validates the report file, writes a sidecar
+ * {@code <report>.meta.json}, distributes it to its recipients, and logs each action to
+ * {@code <log root>/reports/report_generations.jsonl}.
+ *
+ * <pre>{@code
+ * ReportReadyHandler reports = ReportReadyHandler.builder()
+ *     .distributor((report, file, recipient) -> mailer.send(recipient, file))
+ *     .distributor(ReportDistributor.publishing(bus))   // a webhook notification per recipient
+ *     .build();
+ * reports.register(bus);
+ * }</pre>
+ *
+ * <p><b>Validation.</b> The file must exist, its size must equal {@code size_bytes} when given, and
+ * its content must match {@code report_format}: a PDF starts with {@code %PDF-}, JSON parses (files
+ * up to {@link Builder#maxJsonBytes}, 64 MiB by default), HTML has an {@code <html} or
+ * {@code <!doctype html} prologue in its first KiB. A failure is logged as {@code invalid} with the
+ * reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
+ *
+ * <p><b>Metadata.</b> The sidecar holds id, type, format, actual size, SHA-256, generated time, the
+ * event id and the event's metadata; it is written to a temporary file and moved into place.
+ *
+ * <p><b>Distribution.</b> Unless {@linkplain Builder#autoDistribute(boolean) turned off} (the
+ * original design's {@code auto_distribute=False}), every distributor is called once per recipient;
+ * each failure is recorded for its recipient and the others go on.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class ReportReadyHandler implements AutoCloseable {
+
+  private static final int HTML_HEAD = 1024;
+
+  private final boolean autoDistribute;
+  private final List<ReportDistributor> distributors;
+  private final long maxJsonBytes;
+  private final HandlerLog log;
+  private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+
+  private ReportReadyHandler(Builder b) {
+    this.autoDistribute = b.autoDistribute == null || b.autoDistribute;
+    this.distributors = List.copyOf(b.distributors);
+    this.maxJsonBytes = b.maxJsonBytes != null ? b.maxJsonBytes : 64L * 1024 * 1024;
+    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
+    this.log = new HandlerLog(root.resolve("reports").resolve("report_generations.jsonl"),
+        b.clock != null ? b.clock : Clock.systemUTC());
+  }
+
+  /**
+   * Starts configuring a handler.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Subscribes this handler to typed and dynamic report-ready events on a bus.
+   *
+   * @param bus the bus
+   * @return one subscription that ends both
+   */
+  public Subscription register(EventBus bus) {
+    requireNonNull(bus, "bus");
+    return new Registration("reports", List.of(
+        bus.on(ReportReady.class).name("reports").subscribeEnvelope(e -> handle(e.payload(), e)),
+        bus.onType(ReportReady.TYPE).name("reports-json").filter(p -> p instanceof DynamicEvent)
+            .subscribeEnvelope(this::handleDynamic)));
+  }
+
+  private void handleDynamic(Event<?> envelope) throws IOException {
+    ReportReady report;
+    try {
+      report = ReportReady.from((DynamicEvent) envelope.payload());
+    } catch (InvalidEventException e) {
+      reject("rejected", envelope, null, e);
+      throw e;
+    }
+    handle(report, envelope);
+  }
+
+  private void handle(ReportReady report, Event<?> envelope) throws IOException {
+    Path file = Path.of(report.reportPath());
+    List<String> problems = validate(report, file);
+    if (!problems.isEmpty()) {
+      InvalidEventException invalid = new InvalidEventException(ReportReady.TYPE, problems);
+      reject("invalid", envelope, report.reportId(), invalid);
+      throw invalid;
+    }
+    long size = Files.size(file);
+    String sha256 = sha256(file);
+    Path sidecar = writeSidecar(report, file, size, sha256, envelope.id());
+    List<Map<String, Object>> distribution = new ArrayList<>();
+    if (autoDistribute) {
+      for (String recipient : report.recipients()) {
+        for (ReportDistributor distributor : distributors) {
+          Map<String, Object> result = new LinkedHashMap<>();
+          result.put("recipient", recipient);
+          try {
+            distributor.distribute(report, file, recipient);
+            result.put("status", "sent");
+          } catch (Exception e) {
+            result.put("status", "failed");
+            result.put("error", String.valueOf(e.getMessage()));
+          }
+          distribution.add(result);
+        }
+      }
+    }
+    Map<String, Object> line = log.line("processed", envelope.id());
+    line.put("report_id", report.reportId());
+    line.put("report_type", report.reportType().json());
+    line.put("report_format", report.reportFormat().json());
+    line.put("size_bytes", size);
+    line.put("sha256", sha256);
+    line.put("metadata_file", sidecar.toString());
+    line.put("distribution", autoDistribute ? distribution : "disabled");
+    log.write(line);
+  }
+
+  private void reject(String action, Event<?> envelope, String reportId, InvalidEventException e) {
+    Map<String, Object> line = log.line(action, envelope.id());
+    if (reportId != null) {
+      line.put("report_id", reportId);
+    }
+    line.put("problems", e.problems());
+    log.write(line);
+  }
+
+  /** Returns what is wrong with the report's file; empty if it is valid. */
+  private List<String> validate(ReportReady report, Path file) throws IOException {
+    List<String> problems = new ArrayList<>();
+    if (!Files.isRegularFile(file)) {
+      problems.add("report_path: no such file: " + file);
+      return problems;
+    }
+    long size = Files.size(file);
+    if (report.sizeBytes() != null && report.sizeBytes() != size) {
+      problems.add("size_bytes is " + report.sizeBytes() + " but the file has " + size + " bytes");
+    }
+    String formatProblem = switch (report.reportFormat()) {
+      case PDF -> startsWith(file, "%PDF-".getBytes(StandardCharsets.US_ASCII))
+          ? null : "report_format is pdf but the file does not start with %PDF-";
+      case JSON -> jsonProblem(file, size);
+      case HTML -> htmlPrologue(file)
+          ? null : "report_format is html but the file has no <html or <!doctype html prologue";
+    };
+    if (formatProblem != null) {
+      problems.add(formatProblem);
+    }
+    return problems;
+  }
+
+  private static boolean startsWith(Path file, byte[] prefix) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] head = in.readNBytes(prefix.length);
+      return java.util.Arrays.equals(head, prefix);
+    }
+  }
+
+  private String jsonProblem(Path file, long size) {
+    if (size > maxJsonBytes) {
+      return "report_format is json but the file (" + size + " bytes) is larger than the "
+          + maxJsonBytes + " bytes checked";
+    }
+    try {
+      mapper.readTree(file.toFile());
+      return size == 0 ? "report_format is json but the file is empty" : null;
+    } catch (IOException e) {
+      return "report_format is json but the file does not parse: "
+          + e.getMessage().lines().findFirst().orElse("");
+    }
+  }
+
+  private static boolean htmlPrologue(Path file) throws IOException {
+    byte[] head;
+    try (InputStream in = Files.newInputStream(file)) {
+      head = in.readNBytes(HTML_HEAD);
+    }
+    String text = new String(head, StandardCharsets.UTF_8).replace("\uFEFF", "").strip()
+        .toLowerCase(Locale.ROOT);
+    return text.startsWith("<!doctype html") || text.contains("<html");
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private Path writeSidecar(ReportReady report, Path file, long size, String sha256, String eventId)
+      throws IOException {
+    Map<String, Object> meta = new LinkedHashMap<>();
+    meta.put("report_id", report.reportId());
+    meta.put("report_type", report.reportType().json());
+    meta.put("report_format", report.reportFormat().json());
+    meta.put("size_bytes", size);
+    meta.put("sha256", sha256);
+    meta.put("generated_at", report.generatedAt() == null ? null : report.generatedAt().toString());
+    meta.put("event_id", eventId);
+    meta.put("metadata", report.metadata());
+    Path sidecar = file.resolveSibling(file.getFileName() + ".meta.json");
+    Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".meta", ".tmp");
+    try {
+      mapper.writerWithDefaultPrettyPrinter().writeValue(temporary.toFile(), meta);
+      Files.move(temporary, sidecar, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+    return sidecar;
+  }
+
+  /**
+   * Returns the handler's JSON Lines log file.
+   *
+   * @return {@code <log root>/reports/report_generations.jsonl}
+   */
+  public Path logFile() {
+    return log.file();
+  }
+
+  /** Waits until every log line so far is in the file. */
+  public void flushLog() {
+    log.flush();
+  }
+
+  /** Closes the handler's log; close its subscriptions (or the bus) first. */
+  @Override
+  public void close() {
+    log.close();
+  }
+
+  /** Configures a {@link ReportReadyHandler}. Not thread-safe; each option may be set once. */
+  public static final class Builder {
+    private Path logRoot;
+    private Boolean autoDistribute;
+    private final List<ReportDistributor> distributors = new ArrayList<>();
+    private Long maxJsonBytes;
+    private Clock clock;
+
+    private Builder() {}
+
+    /**
+     * Sets the log root; the log is {@code <root>/reports/report_generations.jsonl}. Default
+     * {@code logs}.
+     *
+     * @param root the directory
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder logRoot(Path root) {
+      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Turns distribution on or off (the original design's {@code auto_distribute}); default on.
+     *
+     * @param on whether to distribute
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder autoDistribute(boolean on) {
+      this.autoDistribute = Once.set(this.autoDistribute, on, "autoDistribute");
+      return this;
+    }
+
+    /**
+     * Adds a distributor; may be called several times.
+     *
+     * @param distributor the distributor
+     * @return this builder
+     */
+    public Builder distributor(ReportDistributor distributor) {
+      distributors.add(requireNonNull(distributor, "distributor"));
+      return this;
+    }
+
+    /**
+     * Bounds the size of JSON reports parsed for validation; default 64 MiB.
+     *
+     * @param bytes a positive size
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxJsonBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxJsonBytes must be positive, but was " + bytes);
+      }
+      this.maxJsonBytes = Once.set(this.maxJsonBytes, bytes, "maxJsonBytes");
+      return this;
+    }
+
+    /**
+     * Sets the clock of log timestamps.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Once.set(this.clock, clock, "clock");
+      return this;
+    }
+
+    /**
+     * Builds the handler and opens its log.
+     *
+     * @return the handler
+     */
+    public ReportReadyHandler build() {
+      return new ReportReadyHandler(this);
+    }
+  }
+}

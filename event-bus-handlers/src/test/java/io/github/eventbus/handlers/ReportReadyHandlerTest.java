@@ -1,0 +1,176 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.EventBus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ReportReadyHandlerTest {
+
+  @TempDir Path dir;
+  private final ObjectMapper json = new ObjectMapper();
+  private final List<String> sent = new CopyOnWriteArrayList<>();
+  private final List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+  private final EventBus bus = EventBus.builder().name("reports").exceptionHandler((e, c) -> {})
+      .build();
+  private ReportReadyHandler handler;
+
+  private void start(ReportReadyHandler.Builder builder) {
+    handler = builder.logRoot(dir.resolve("logs")).build();
+    handler.register(bus);
+    bus.subscribe(DeadLetter.class, letters::add);
+  }
+
+  @AfterEach
+  void tearDown() {
+    bus.close();
+    handler.close();
+  }
+
+  private Path write(String name, String content) throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  private List<JsonNode> logLines() throws Exception {
+    handler.flushLog();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("logs/reports/report_generations.jsonl"))) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  private static ReportReady report(Path file, ReportFormat format, Long size, String... to) {
+    return new ReportReady("daily_report_20250115", ReportType.DAILY, file.toString(), format,
+        java.time.Instant.parse("2025-01-15T10:00:00Z"), size, List.of(to),
+        Map.of("author", "pm_system"));
+  }
+
+  @Test
+  void validPdf_writesSidecar_distributesPerRecipient_isolatingFailures_andLogs() throws Exception {
+    start(ReportReadyHandler.builder()
+        .distributor((r, f, to) -> sent.add("mail:" + to))
+        .distributor((r, f, to) -> {
+          if (to.startsWith("bad")) {
+            throw new IllegalStateException("mailbox full");
+          }
+          sent.add("chat:" + to);
+        }));
+    Path pdf = write("daily.pdf", "%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n");
+
+    bus.publishSync(report(pdf, ReportFormat.PDF, Files.size(pdf), "a@example.com", "bad@example.com"));
+
+    assertThat(sent).containsExactly("mail:a@example.com", "chat:a@example.com", "mail:bad@example.com");
+    JsonNode meta = json.readTree(dir.resolve("daily.pdf.meta.json").toFile());
+    assertThat(meta.get("report_id").asText()).isEqualTo("daily_report_20250115");
+    assertThat(meta.get("size_bytes").asLong()).isEqualTo(Files.size(pdf));
+    assertThat(meta.get("sha256").asText()).isEqualTo(HexFormat.of().formatHex(
+        MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(pdf))));
+    assertThat(meta.get("metadata").get("author").asText()).isEqualTo("pm_system");
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("processed");
+    assertThat(line.get("distribution")).hasSize(4);
+    assertThat(line.get("distribution").get(3).get("status").asText()).isEqualTo("failed");
+    assertThat(line.get("distribution").get(3).get("error").asText()).isEqualTo("mailbox full");
+    assertThat(letters).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', value = {
+    "report.pdf|%PDF-1.4 minimal|PDF|",
+    "report.pdf|<html>not a pdf</html>|PDF|does not start with %PDF-",
+    "report.json|{\"rows\": [1, 2, 3]}|JSON|",
+    "report.json|{\"rows\": [1, 2,|JSON|does not parse",
+    "report.html|  <!DOCTYPE html><html><body>ok</body></html>|HTML|",
+    "report.html|<HTML><body>upper case</body></HTML>|HTML|",
+    "report.html|%PDF-1.4 not html|HTML|no <html or <!doctype html prologue",
+  })
+  void formatValidation_acceptsMatchingContent_rejectsCorruptedFiles(
+      String name, String content, ReportFormat format, String problem) throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false));
+    Path file = write(name, content);
+
+    bus.publishSync(report(file, format, null));
+
+    if (problem == null) {
+      assertThat(letters).isEmpty();
+      assertThat(logLines().get(0).get("action").asText()).isEqualTo("processed");
+      assertThat(logLines().get(0).get("distribution").asText()).isEqualTo("disabled");
+    } else {
+      assertThat(letters).singleElement().satisfies(l ->
+          assertThat(l.cause()).isInstanceOf(InvalidEventException.class).hasMessageContaining(problem));
+      assertThat(logLines().get(0).get("action").asText()).isEqualTo("invalid");
+      assertThat(Files.exists(dir.resolve(name + ".meta.json"))).isFalse();
+    }
+  }
+
+  @Test
+  void sizeMismatch_andMissingFile_areValidationFailures() throws Exception {
+    start(ReportReadyHandler.builder());
+    Path pdf = write("r.pdf", "%PDF-1.4");
+
+    bus.publishSync(report(pdf, ReportFormat.PDF, 999L));
+    bus.publishSync(report(dir.resolve("gone.pdf"), ReportFormat.PDF, null));
+
+    assertThat(letters).extracting(l -> l.cause().getMessage()).satisfiesExactly(
+        m -> assertThat(m).contains("size_bytes is 999 but the file has 8 bytes"),
+        m -> assertThat(m).contains("report_path: no such file"));
+  }
+
+  @Test
+  void autoDistributeOff_sendsNothing() throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false).distributor((r, f, to) -> sent.add(to)));
+
+    bus.publishSync(report(write("r.pdf", "%PDF-1.4"), ReportFormat.PDF, null, "a@example.com"));
+
+    assertThat(sent).isEmpty();
+  }
+
+  @Test
+  void dynamicEvent_isHandledLikeTheTypedOne_andPublishingDistributorNotifies() throws Exception {
+    List<ReportDistribution> notices = new CopyOnWriteArrayList<>();
+    bus.subscribe(ReportDistribution.class, notices::add);
+    start(ReportReadyHandler.builder().distributor(ReportDistributor.publishing(bus)));
+    Path html = write("weekly.html", "<!doctype html><html></html>");
+
+    bus.publishSync(DynamicEvent.of("report_ready", Map.of(
+        "report_id", "weekly_1", "report_type", "weekly", "report_path", html.toString(),
+        "report_format", "html", "size_bytes", (int) Files.size(html),
+        "recipients", List.of("a@example.com"))));
+    bus.publishSync(DynamicEvent.of("report_ready", Map.of(
+        "report_id", "bad", "report_type", "yearly", "report_path", html.toString(),
+        "report_format", "html", "size_bytes", -1)));
+    bus.close(); // drain the async notification
+
+    assertThat(notices).singleElement().satisfies(n -> {
+      assertThat(n.reportId()).isEqualTo("weekly_1");
+      assertThat(n.recipient()).isEqualTo("a@example.com");
+    });
+    assertThat(json.readTree(dir.resolve("weekly.html.meta.json").toFile()).get("report_type").asText())
+        .isEqualTo("weekly");
+    assertThat(letters).singleElement().satisfies(l -> assertThat(
+        ((InvalidEventException) l.cause()).problems()).containsExactly(
+            "report_type must be one of daily|weekly|monthly|custom, but was \"yearly\"",
+            "size_bytes must be at least 0, but was -1"));
+    assertThat(logLines()).extracting(l -> l.get("action").asText()).containsExactly("processed", "rejected");
+  }
+}
