@@ -1,0 +1,184 @@
+package io.github.eventbus.handlers;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Subscription;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Handles {@code file_change} events: checks that a created or modified file exists (a missing one
+ * is reported, not thrown), logs what happened by change type to
+ * {@code <log root>/file_changes/file_changes.jsonl}, and publishes a
+ * {@link FileChangeNotification} for webhooks.
+ *
+ * <p>Log actions: {@code created}, {@code modified}, {@code deleted}, {@code missing} (created or
+ * modified, but gone when handled) and {@code rejected} (invalid dynamic data, which also becomes
+ * a dead letter). {@link Builder#logChanges(boolean)} turns the log off (the original design's
+ * {@code log_changes}).
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class FileChangeHandler implements AutoCloseable {
+
+  private final HandlerLog log; // null when logging is off
+
+  private FileChangeHandler(Builder b) {
+    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
+    this.log = b.logChanges == null || b.logChanges
+        ? new HandlerLog(root.resolve("file_changes").resolve("file_changes.jsonl"),
+            b.clock != null ? b.clock : Clock.systemUTC())
+        : null;
+  }
+
+  /**
+   * Starts configuring a handler.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Subscribes this handler to typed and dynamic file-change events on a bus.
+   *
+   * @param bus the bus; notifications are published on it too
+   * @return one subscription that ends both
+   */
+  public Subscription register(EventBus bus) {
+    requireNonNull(bus, "bus");
+    return new Registration("file-changes", List.of(
+        bus.on(FileChange.class).name("file-changes")
+            .subscribeEnvelope(e -> handle(bus, e.payload(), e)),
+        bus.onType(FileChange.TYPE).name("file-changes-json").filter(p -> p instanceof DynamicEvent)
+            .subscribeEnvelope(e -> {
+              FileChange change;
+              try {
+                change = FileChange.from((DynamicEvent) e.payload());
+              } catch (InvalidEventException invalid) {
+                if (log != null) {
+                  Map<String, Object> line = log.line("rejected", e.id());
+                  line.put("problems", invalid.problems());
+                  log.write(line);
+                }
+                throw invalid;
+              }
+              handle(bus, change, e);
+            })));
+  }
+
+  private void handle(EventBus bus, FileChange change, Event<?> envelope) {
+    boolean exists = Files.exists(Path.of(change.filePath()));
+    String action = switch (change.changeType()) {
+      case CREATED -> exists ? "created" : "missing";
+      case MODIFIED -> exists ? "modified" : "missing";
+      case DELETED -> "deleted";
+    };
+    if (log != null) {
+      Map<String, Object> line = log.line(action, envelope.id());
+      line.put("file_path", change.filePath());
+      line.put("change_type", change.changeType().json());
+      if (change.size() != null) {
+        line.put("size", change.size());
+      }
+      if (change.modifiedTime() != null) {
+        line.put("modified_time", change.modifiedTime().toString());
+      }
+      if (change.checksum() != null) {
+        line.put("checksum", change.checksum());
+      }
+      log.write(line);
+    }
+    bus.publish(new FileChangeNotification(change, exists));
+  }
+
+  /**
+   * Returns the handler's log file.
+   *
+   * @return {@code <log root>/file_changes/file_changes.jsonl}
+   * @throws IllegalStateException if logging is off
+   */
+  public Path logFile() {
+    if (log == null) {
+      throw new IllegalStateException("logging is off (logChanges(false))");
+    }
+    return log.file();
+  }
+
+  /** Waits until every log line so far is in the file. */
+  public void flushLog() {
+    if (log != null) {
+      log.flush();
+    }
+  }
+
+  /** Closes the handler's log; close its subscriptions (or the bus) first. */
+  @Override
+  public void close() {
+    if (log != null) {
+      log.close();
+    }
+  }
+
+  /** Configures a {@link FileChangeHandler}. Not thread-safe; each option may be set once. */
+  public static final class Builder {
+    private Path logRoot;
+    private Boolean logChanges;
+    private Clock clock;
+
+    private Builder() {}
+
+    /**
+     * Sets the log root; the log is {@code <root>/file_changes/file_changes.jsonl}. Default
+     * {@code logs}.
+     *
+     * @param root the directory
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder logRoot(Path root) {
+      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Turns the log on or off; default on.
+     *
+     * @param on whether to log
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder logChanges(boolean on) {
+      this.logChanges = Once.set(this.logChanges, on, "logChanges");
+      return this;
+    }
+
+    /**
+     * Sets the clock of log timestamps.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Once.set(this.clock, clock, "clock");
+      return this;
+    }
+
+    /**
+     * Builds the handler and opens its log.
+     *
+     * @return the handler
+     */
+    public FileChangeHandler build() {
+      return new FileChangeHandler(this);
+    }
+  }
+}

@@ -1,0 +1,442 @@
+package io.github.eventbus.handlers;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
+import static java.util.Objects.requireNonNull;
+
+import io.github.eventbus.EventBus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches directories, recursively (directories created later included), and publishes a
+ * {@link FileChange} for each file created, modified or deleted.
+ *
+ * <pre>{@code
+ * try (FileWatcher watcher = FileWatcher.builder(bus).watch(Path.of("data"))
+ *     .exclude("*.tmp").build()) {
+ *   watcher.start();
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p><b>Debouncing.</b> Changes to a path are gathered until it has been quiet for the debounce
+ * time (default 100 ms), then published as one event: a created file written many times is one
+ * {@code created}; created then deleted is nothing; deleted then created is {@code modified}. With
+ * checksums on (SHA-256 by default; MD5 only if asked), a rewrite with identical content is not
+ * reported. Size, modified time and checksum are read when the event is published.
+ *
+ * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
+ * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With
+ * includes, only matching files are reported; excludes win.
+ *
+ * <p><b>Threads.</b> {@link #start()} starts one daemon thread named {@code file-watcher-<name>};
+ * {@link #close()} stops it. Uses the JDK's {@link WatchService}: native (inotify) on Linux; on
+ * macOS the JDK polls, so changes can take seconds to show.
+ *
+ * <p><b>Thread-safety:</b> {@code start} and {@code close} may be called from any thread.
+ */
+public final class FileWatcher implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
+
+  private final EventBus bus;
+  private final List<Path> roots;
+  private final List<PathMatcher> includes;
+  private final List<PathMatcher> excludes;
+  private final long debounceNanos;
+  private final ChecksumAlgorithm checksum;
+  private final String name;
+  private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
+  private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
+  private final Map<Path, String> knownChecksums = new HashMap<>(); // watcher thread only
+  private final Map<Path, Pending> pending = new LinkedHashMap<>(); // watcher thread only
+  private WatchService service;
+  private Thread thread;
+
+  /** Changes to one path not yet published. */
+  private static final class Pending {
+    ChangeType type; // null: created then deleted, nothing to report
+    long lastNanos;
+
+    Pending(ChangeType type, long now) {
+      this.type = type;
+      this.lastNanos = now;
+    }
+  }
+
+  private FileWatcher(Builder b) {
+    this.bus = b.bus;
+    this.roots = List.copyOf(b.roots);
+    this.includes = List.copyOf(b.includes);
+    this.excludes = List.copyOf(b.excludes);
+    this.debounceNanos = (b.debounce != null ? b.debounce : Duration.ofMillis(100)).toNanos();
+    this.checksum = b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256;
+    this.name = b.name != null ? b.name : String.valueOf(roots.get(0).getFileName());
+  }
+
+  /**
+   * Starts configuring a watcher that publishes on a bus.
+   *
+   * @param bus the bus
+   * @return a builder
+   */
+  public static Builder builder(EventBus bus) {
+    return new Builder(requireNonNull(bus, "bus"));
+  }
+
+  /**
+   * Registers the directories and starts the watcher thread. Idempotent.
+   *
+   * @throws UncheckedIOException if a directory cannot be watched
+   */
+  public synchronized void start() {
+    if (thread != null) {
+      return;
+    }
+    try {
+      service = FileSystems.getDefault().newWatchService();
+      for (Path root : roots) {
+        registerTree(root.toAbsolutePath().normalize(), root.toAbsolutePath().normalize(), false);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot watch " + roots, e);
+    }
+    thread = new Thread(this::run, "file-watcher-" + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Stops the watcher thread and releases the watch service. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (service == null) {
+      return;
+    }
+    try {
+      service.close();
+    } catch (IOException e) {
+      log.debug("closing the watch service failed", e);
+    }
+    if (thread != null) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Registers a directory and those below it; optionally reports the files found as created. */
+  private void registerTree(Path directory, Path root, boolean reportFiles) throws IOException {
+    try (Stream<Path> walk = Files.walk(directory)) {
+      for (Path p : (Iterable<Path>) walk::iterator) {
+        if (Files.isDirectory(p)) {
+          WatchKey key = p.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+          directories.put(key, p);
+          rootOf.put(p, root);
+        } else if (reportFiles) {
+          note(p, root, ChangeType.CREATED, System.nanoTime());
+        } else if (checksum != ChecksumAlgorithm.NONE && selected(p, root)) {
+          knownChecksums.put(p, checksum(p));
+        }
+      }
+    }
+  }
+
+  private void run() {
+    try {
+      while (true) {
+        WatchKey key = service.poll(waitMillis(), TimeUnit.MILLISECONDS);
+        if (key != null) {
+          process(key);
+        }
+        publishDue(System.nanoTime());
+      }
+    } catch (ClosedWatchServiceException | InterruptedException e) {
+      // close() was called
+    } catch (RuntimeException e) {
+      log.error("File watcher {} stopped after an unexpected error; no further changes are"
+          + " reported", name, e);
+    }
+  }
+
+  private long waitMillis() {
+    if (pending.isEmpty()) {
+      return 1000;
+    }
+    long due = pending.values().stream().mapToLong(p -> p.lastNanos).min().getAsLong() + debounceNanos;
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime()) + 1);
+  }
+
+  private void process(WatchKey key) {
+    Path directory = directories.get(key);
+    long now = System.nanoTime();
+    for (WatchEvent<?> event : key.pollEvents()) {
+      if (event.kind() == OVERFLOW) {
+        log.warn("File watcher {} missed changes under {} (the OS event queue overflowed)", name,
+            directory);
+        continue;
+      }
+      if (directory == null) {
+        continue;
+      }
+      Path path = directory.resolve((Path) event.context());
+      Path root = rootOf.get(directory);
+      if (event.kind() == ENTRY_CREATE && Files.isDirectory(path)) {
+        try {
+          registerTree(path, root, true); // files written before registration are reported too
+        } catch (IOException e) {
+          log.warn("File watcher {} cannot watch new directory {}: {}", name, path, e.toString());
+        }
+        continue;
+      }
+      if (Files.isDirectory(path)) {
+        continue;
+      }
+      ChangeType type = event.kind() == ENTRY_CREATE ? ChangeType.CREATED
+          : event.kind() == ENTRY_DELETE ? ChangeType.DELETED : ChangeType.MODIFIED;
+      note(path, root, type, now);
+    }
+    if (!key.reset()) {
+      directories.remove(key);
+    }
+  }
+
+  /** Merges a change into what is pending for the path. */
+  private void note(Path path, Path root, ChangeType type, long now) {
+    if (!selected(path, root)) {
+      return;
+    }
+    Pending p = pending.get(path);
+    if (p == null) {
+      pending.put(path, new Pending(type, now));
+      return;
+    }
+    p.lastNanos = now;
+    if (type == ChangeType.DELETED) {
+      p.type = p.type == ChangeType.CREATED || p.type == null ? null : ChangeType.DELETED;
+    } else if (p.type == ChangeType.DELETED) {
+      p.type = ChangeType.MODIFIED; // replaced
+    } else if (p.type == null) {
+      p.type = type == ChangeType.MODIFIED ? ChangeType.CREATED : type;
+    }
+  }
+
+  private boolean selected(Path path, Path root) {
+    Path relative = root.relativize(path);
+    Path fileName = path.getFileName();
+    for (PathMatcher m : excludes) {
+      if (m.matches(relative) || m.matches(fileName)) {
+        return false;
+      }
+    }
+    if (includes.isEmpty()) {
+      return true;
+    }
+    for (PathMatcher m : includes) {
+      if (m.matches(relative) || m.matches(fileName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void publishDue(long now) {
+    List<Map.Entry<Path, Pending>> due = new ArrayList<>();
+    for (Map.Entry<Path, Pending> e : pending.entrySet()) {
+      if (now - e.getValue().lastNanos >= debounceNanos) {
+        due.add(e);
+      }
+    }
+    due.sort(Comparator.comparingLong(e -> e.getValue().lastNanos));
+    for (Map.Entry<Path, Pending> e : due) {
+      pending.remove(e.getKey());
+      if (e.getValue().type != null) {
+        publish(e.getKey(), e.getValue().type);
+      }
+    }
+  }
+
+  private void publish(Path path, ChangeType type) {
+    FileChange change;
+    if (type == ChangeType.DELETED) {
+      knownChecksums.remove(path);
+      change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
+    } else {
+      try {
+        String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
+        if (sum != null && type == ChangeType.MODIFIED && sum.equals(knownChecksums.get(path))) {
+          return; // rewritten with identical content
+        }
+        if (sum != null) {
+          knownChecksums.put(path, sum);
+        }
+        change = new FileChange(path.toString(), type, Files.size(path),
+            Files.getLastModifiedTime(path).toInstant(), sum);
+      } catch (IOException e) {
+        return; // gone again before we could read it; its deletion is reported on its own
+      }
+    }
+    try {
+      bus.publish(change);
+    } catch (RuntimeException e) {
+      log.warn("File watcher {} could not publish a change of {}: {}", name, path, e.toString());
+    }
+  }
+
+  private String checksum(Path file) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance(checksum.jdkName);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has " + checksum.jdkName, e);
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[64 * 1024];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return checksum.name().toLowerCase(java.util.Locale.ROOT) + ":"
+        + HexFormat.of().formatHex(digest.digest());
+  }
+
+  @Override
+  public String toString() {
+    return "FileWatcher{" + name + ", " + roots + "}";
+  }
+
+  /** Configures a {@link FileWatcher}. Not thread-safe. */
+  public static final class Builder {
+    private final EventBus bus;
+    private final List<Path> roots = new ArrayList<>();
+    private final List<PathMatcher> includes = new ArrayList<>();
+    private final List<PathMatcher> excludes = new ArrayList<>();
+    private Duration debounce;
+    private ChecksumAlgorithm checksum;
+    private String name;
+
+    private Builder(EventBus bus) {
+      this.bus = bus;
+    }
+
+    /**
+     * Adds a directory to watch, recursively; may be called several times.
+     *
+     * @param directory an existing directory
+     * @return this builder
+     * @throws IllegalArgumentException if it is not a directory
+     */
+    public Builder watch(Path directory) {
+      requireNonNull(directory, "directory");
+      if (!Files.isDirectory(directory)) {
+        throw new IllegalArgumentException("cannot watch " + directory + ": not a directory");
+      }
+      roots.add(directory);
+      return this;
+    }
+
+    /**
+     * Reports only files matching a glob; may be called several times.
+     *
+     * @param glob a glob such as {@code *.pdf} or {@code reports/**}
+     * @return this builder
+     */
+    public Builder include(String glob) {
+      includes.add(FileSystems.getDefault().getPathMatcher("glob:" + requireNonNull(glob, "glob")));
+      return this;
+    }
+
+    /**
+     * Never reports files matching a glob; may be called several times.
+     *
+     * @param glob a glob such as {@code *.tmp}
+     * @return this builder
+     */
+    public Builder exclude(String glob) {
+      excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + requireNonNull(glob, "glob")));
+      return this;
+    }
+
+    /**
+     * Sets how long a path must be quiet before its change is published; default 100 ms.
+     *
+     * @param quiet zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder debounce(Duration quiet) {
+      requireNonNull(quiet, "debounce");
+      if (quiet.isNegative()) {
+        throw new IllegalArgumentException("debounce must not be negative, but was " + quiet);
+      }
+      this.debounce = Once.set(this.debounce, quiet, "debounce");
+      return this;
+    }
+
+    /**
+     * Chooses the checksum; default SHA-256.
+     *
+     * @param algorithm the algorithm, or {@link ChecksumAlgorithm#NONE}
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder checksum(ChecksumAlgorithm algorithm) {
+      this.checksum = Once.set(this.checksum, algorithm, "checksum");
+      return this;
+    }
+
+    /**
+     * Names the watcher's thread {@code file-watcher-<name>}; default the first directory's name.
+     *
+     * @param name the name
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder name(String name) {
+      this.name = Once.set(this.name, name, "name");
+      return this;
+    }
+
+    /**
+     * Builds the watcher; {@link FileWatcher#start()} starts it.
+     *
+     * @return the watcher
+     * @throws IllegalStateException if no directory was added
+     */
+    public FileWatcher build() {
+      if (roots.isEmpty()) {
+        throw new IllegalStateException("add at least one directory with watch(path)");
+      }
+      return new FileWatcher(this);
+    }
+  }
+}
