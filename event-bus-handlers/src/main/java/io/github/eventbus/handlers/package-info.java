@@ -3,6 +3,23 @@
  *
  * <h2>Guide</h2>
  *
+ * <p><b>Registering.</b> Each handler has {@code register(bus)}; {@link
+ * io.github.eventbus.handlers.Handlers#register} registers all three in one call. Each returns a
+ * {@link io.github.eventbus.Subscription} that ends everything it subscribed.
+ *
+ * <p><b>File changes.</b> {@link io.github.eventbus.handlers.FileWatcher} watches directories
+ * recursively and publishes {@link io.github.eventbus.handlers.FileChange} ({@code file_change})
+ * events, debounced, filtered by globs, with SHA-256 checksums that suppress identical rewrites.
+ * {@link io.github.eventbus.handlers.FileChangeHandler} reports missing files, logs by change type
+ * to {@code logs/file_changes/file_changes.jsonl} and publishes a
+ * {@link io.github.eventbus.handlers.FileChangeNotification}.
+ *
+ * <p><b>Reports.</b> {@link io.github.eventbus.handlers.ReportReadyHandler} validates
+ * {@link io.github.eventbus.handlers.ReportReady} ({@code report_ready}) files (existence, size,
+ * PDF/JSON/HTML content), writes a {@code <report>.meta.json} sidecar with the SHA-256, distributes
+ * to recipients through {@link io.github.eventbus.handlers.ReportDistributor}s one recipient at a
+ * time, and logs to {@code logs/reports/report_generations.jsonl}.
+ *
  * <p><b>Risk alerts.</b> {@link io.github.eventbus.handlers.RiskAlert} ({@code risk_alert}) is
  * handled by {@link io.github.eventbus.handlers.RiskAlertHandler}: severity-based processing
  * (critical alerts on their own subscription), escalation
