@@ -1,0 +1,262 @@
+package io.github.eventbus.handlers;
+
+import static java.util.Objects.requireNonNull;
+
+import jakarta.activation.DataHandler;
+import jakarta.activation.FileDataSource;
+import jakarta.mail.Authenticator;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.PasswordAuthentication;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeBodyPart;
+import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeMultipart;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Sends reports by e-mail over SMTP (Jakarta Mail): one message per recipient, with the report
+ * attached, or, for files above the attachment limit or in link mode, a link to it.
+ *
+ * <pre>{@code
+ * ReportDistributor mail = SmtpReportDistributor.builder("smtp.example.com", 587)
+ *     .from("reports@example.com")
+ *     .credentials("reports", System.getenv("SMTP_PASSWORD"))
+ *     .startTls(true)
+ *     .build();
+ * }</pre>
+ *
+ * <p>The password is never logged and {@link #toString()} does not show it. Connect and read
+ * timeouts are explicit (default 10 s each).
+ *
+ * <p><b>Thread-safety:</b> immutable and thread-safe.
+ */
+public final class SmtpReportDistributor implements ReportDistributor {
+
+  private final String host;
+  private final int port;
+  private final InternetAddress from;
+  private final String username;
+  private final String password;
+  private final boolean startTls;
+  private final long maxAttachmentBytes;
+  private final Function<Path, String> link; // null: always attach when small enough
+  private final Session session;
+
+  private SmtpReportDistributor(Builder b) {
+    this.host = b.host;
+    this.port = b.port;
+    this.from = b.from;
+    this.username = b.username;
+    this.password = b.password;
+    this.startTls = b.startTls;
+    this.maxAttachmentBytes = b.maxAttachmentBytes;
+    this.link = b.link;
+    Properties props = new Properties();
+    props.put("mail.smtp.host", host);
+    props.put("mail.smtp.port", String.valueOf(port));
+    props.put("mail.smtp.connectiontimeout", String.valueOf(b.connectTimeout.toMillis()));
+    props.put("mail.smtp.timeout", String.valueOf(b.readTimeout.toMillis()));
+    props.put("mail.smtp.writetimeout", String.valueOf(b.readTimeout.toMillis()));
+    props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
+    props.put("mail.smtp.starttls.required", String.valueOf(startTls));
+    props.put("mail.smtp.auth", String.valueOf(username != null));
+    Authenticator auth = username == null ? null : new Authenticator() {
+      @Override
+      protected PasswordAuthentication getPasswordAuthentication() {
+        return new PasswordAuthentication(username, password);
+      }
+    };
+    this.session = Session.getInstance(props, auth);
+  }
+
+  /**
+   * Starts configuring a distributor for an SMTP server.
+   *
+   * @param host the server's host
+   * @param port its port, such as 25, 587 or 2525
+   * @return a builder
+   * @throws IllegalArgumentException if the port is not 1 to 65535
+   */
+  public static Builder builder(String host, int port) {
+    requireNonNull(host, "host");
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be 1 to 65535, but was " + port);
+    }
+    return new Builder(host, port);
+  }
+
+  @Override
+  public void distribute(ReportReady report, Path file, String recipient)
+      throws MessagingException, IOException {
+    MimeMessage message = new MimeMessage(session);
+    message.setFrom(from);
+    message.setRecipient(Message.RecipientType.TO, new InternetAddress(recipient, true));
+    message.setSubject("Report ready: " + report.reportId() + " (" + report.reportType().json()
+        + ")", "UTF-8");
+    long size = Files.size(file);
+    boolean attach = link == null ? size <= maxAttachmentBytes : false;
+    StringBuilder text = new StringBuilder()
+        .append("The ").append(report.reportType().json()).append(" report ")
+        .append(report.reportId()).append(" (").append(report.reportFormat().json()).append(", ")
+        .append(size).append(" bytes) is ready.\n");
+    if (!attach) {
+      text.append("\nIt is available at: ")
+          .append(link != null ? link.apply(file) : file.toAbsolutePath().toString()).append('\n');
+    }
+    MimeBodyPart body = new MimeBodyPart();
+    body.setText(text.toString(), "UTF-8");
+    MimeMultipart content = new MimeMultipart();
+    content.addBodyPart(body);
+    if (attach) {
+      MimeBodyPart attachment = new MimeBodyPart();
+      attachment.setDataHandler(new DataHandler(new FileDataSource(file.toFile())));
+      attachment.setFileName(file.getFileName().toString());
+      content.addBodyPart(attachment);
+    }
+    message.setContent(content);
+    Transport.send(message);
+  }
+
+  @Override
+  public String toString() {
+    return "SmtpReportDistributor{" + host + ":" + port + ", from=" + from
+        + (username != null ? ", user=" + username + ", password=***" : "")
+        + (startTls ? ", starttls" : "") + "}";
+  }
+
+  /** Configures an {@link SmtpReportDistributor}. Not thread-safe; each option may be set once. */
+  public static final class Builder {
+    private final String host;
+    private final int port;
+    private InternetAddress from;
+    private String username;
+    private String password;
+    private boolean startTls;
+    private boolean startTlsSet;
+    private long maxAttachmentBytes = 10L * 1024 * 1024;
+    private boolean maxAttachmentSet;
+    private Function<Path, String> link;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private Duration readTimeout = Duration.ofSeconds(10);
+
+    private Builder(String host, int port) {
+      this.host = host;
+      this.port = port;
+    }
+
+    /**
+     * Sets the sender address; required.
+     *
+     * @param address an e-mail address
+     * @return this builder
+     * @throws IllegalArgumentException if it is not a valid address
+     * @throws IllegalStateException if already set
+     */
+    public Builder from(String address) {
+      requireNonNull(address, "from");
+      try {
+        this.from = Once.set(this.from, new InternetAddress(address, true), "from");
+      } catch (jakarta.mail.internet.AddressException e) {
+        throw new IllegalArgumentException("from is not a valid e-mail address: " + address, e);
+      }
+      return this;
+    }
+
+    /**
+     * Authenticates with a user name and password.
+     *
+     * @param username the user
+     * @param password the password; never logged or printed
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder credentials(String username, String password) {
+      this.username = Once.set(this.username, username, "credentials");
+      this.password = requireNonNull(password, "password");
+      return this;
+    }
+
+    /**
+     * Requires STARTTLS; default off (use it for any server outside the machine).
+     *
+     * @param on whether to require STARTTLS
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder startTls(boolean on) {
+      if (startTlsSet) {
+        throw new IllegalStateException("startTls was already set; each option can be set once");
+      }
+      startTlsSet = true;
+      this.startTls = on;
+      return this;
+    }
+
+    /**
+     * Attaches files up to this size and links larger ones; default 10 MiB.
+     *
+     * @param bytes a positive size
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxAttachmentBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("maxAttachmentBytes must be positive, but was " + bytes);
+      }
+      if (maxAttachmentSet) {
+        throw new IllegalStateException("maxAttachmentBytes was already set");
+      }
+      maxAttachmentSet = true;
+      this.maxAttachmentBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Links every report instead of attaching it, with the link a function makes from its path
+     * (for example a URL on a file server).
+     *
+     * @param link makes the link of a report file
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder linkInsteadOfAttaching(Function<Path, String> link) {
+      this.link = Once.set(this.link, link, "link");
+      return this;
+    }
+
+    /**
+     * Sets the connect timeout and the read/write timeout; default 10 s each.
+     *
+     * @param connect the connect timeout
+     * @param read the read and write timeout
+     * @return this builder
+     */
+    public Builder timeouts(Duration connect, Duration read) {
+      this.connectTimeout = requireNonNull(connect, "connect");
+      this.readTimeout = requireNonNull(read, "read");
+      return this;
+    }
+
+    /**
+     * Builds the distributor.
+     *
+     * @return the distributor
+     * @throws IllegalStateException if {@code from} was not set
+     */
+    public SmtpReportDistributor build() {
+      if (from == null) {
+        throw new IllegalStateException("from is required: set the sender address with from(...)");
+      }
+      return new SmtpReportDistributor(this);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetup;
+import io.github.eventbus.EventBus;
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against a real SMTP server (GreenMail) on 127.0.0.1 with an ephemeral port. */
+class SmtpReportDistributorTest {
+
+  @RegisterExtension
+  static final GreenMailExtension smtp =
+      new GreenMailExtension(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+
+  @TempDir Path dir;
+
+  private SmtpReportDistributor.Builder distributor() {
+    return SmtpReportDistributor.builder("127.0.0.1", smtp.getSmtp().getPort())
+        .from("reports@example.com");
+  }
+
+  @Test
+  void handler_mailsTheReportToEachRecipient_asAttachment_andOneBadAddressDoesNotStopTheRest()
+      throws Exception {
+    Path pdf = Files.writeString(dir.resolve("daily.pdf"), "%PDF-1.7 daily");
+    try (EventBus bus = EventBus.builder().build();
+        ReportReadyHandler handler = ReportReadyHandler.builder().logRoot(dir.resolve("logs"))
+            .distributor(distributor().build()).build()) {
+      handler.register(bus);
+      bus.publishSync(new ReportReady("daily_1", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+          null, null, List.of("a@example.com", "not an address", "b@example.com"), Map.of()));
+      handler.flushLog();
+      String log = Files.readString(dir.resolve("logs/reports/report_generations.jsonl"));
+      assertThat(log).contains("\"recipient\":\"not an address\",\"status\":\"failed\"");
+    }
+
+    MimeMessage[] received = smtp.getReceivedMessages();
+    assertThat(received).hasSize(2);
+    assertThat(received).extracting(m -> m.getAllRecipients()[0].toString())
+        .containsExactlyInAnyOrder("a@example.com", "b@example.com");
+    MimeMessage first = received[0];
+    assertThat(first.getSubject()).isEqualTo("Report ready: daily_1 (daily)");
+    Multipart parts = (Multipart) first.getContent();
+    assertThat(parts.getCount()).isEqualTo(2);
+    assertThat(parts.getBodyPart(1).getFileName()).isEqualTo("daily.pdf");
+    assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes()))
+        .isEqualTo("%PDF-1.7 daily");
+  }
+
+  @Test
+  void largeFilesAndLinkMode_sendALinkInsteadOfTheFile() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("big.pdf"), "%PDF-1.7 " + "x".repeat(100));
+    ReportReady report = new ReportReady("big_1", ReportType.MONTHLY, pdf.toString(),
+        ReportFormat.PDF, null, null, List.of(), Map.of());
+
+    distributor().maxAttachmentBytes(50).build().distribute(report, pdf, "a@example.com");
+    distributor().linkInsteadOfAttaching(p -> "https://files.example.com/" + p.getFileName())
+        .build().distribute(report, pdf, "b@example.com");
+
+    MimeMessage[] received = smtp.getReceivedMessages();
+    assertThat(received).hasSize(2);
+    for (MimeMessage m : received) {
+      Multipart parts = (Multipart) m.getContent();
+      assertThat(parts.getCount()).isEqualTo(1);
+    }
+    assertThat(((Multipart) received[0].getContent()).getBodyPart(0).getContent().toString())
+        .contains("It is available at: " + pdf.toAbsolutePath());
+    assertThat(((Multipart) received[1].getContent()).getBodyPart(0).getContent().toString())
+        .contains("https://files.example.com/big.pdf");
+  }
+
+  @Test
+  void toString_neverShowsThePassword() {
+    String text = distributor().credentials("reports", "s3cr3t-pw").build().toString();
+    assertThat(text).contains("user=reports").doesNotContain("s3cr3t-pw");
+  }
+}
