@@ -1,0 +1,110 @@
+package io.github.eventbus.webhooks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A way of signing webhook requests, used both to sign outgoing ones and to verify incoming ones.
+ * All compare signatures in constant time over equal-length decoded bytes, accept any listed
+ * signature that matches any configured secret (key rotation), read header names
+ * case-insensitively, and parse at most 16 signature entries per request.
+ *
+ * <table>
+ *   <caption>Schemes</caption>
+ *   <tr><th>factory</th><th>headers</th><th>signed content</th><th>timestamp</th></tr>
+ *   <tr><td>{@link #standardWebhooks()}</td><td>{@code webhook-id}, {@code webhook-timestamp},
+ *       {@code webhook-signature: v1,<base64> ...}</td><td>{@code id.timestamp.body}</td>
+ *       <td>within &plusmn;tolerance (default 300 s)</td></tr>
+ *   <tr><td>{@link #designHeader()}</td><td>{@code X-Webhook-Signature: sha256=<hex>}</td>
+ *       <td>body</td><td>none: pair it with de-duplication</td></tr>
+ *   <tr><td>{@link #github()}</td><td>{@code X-Hub-Signature-256: sha256=<hex>};
+ *       id {@code X-GitHub-Delivery}</td><td>body</td><td>none</td></tr>
+ *   <tr><td>{@link #stripe()}</td><td>{@code Stripe-Signature: t=<unix>,v1=<hex>...}</td>
+ *       <td>{@code t.body}, keyed with the whole secret string</td><td>not older than tolerance</td></tr>
+ *   <tr><td>{@link #slack()}</td><td>{@code X-Slack-Signature: v0=<hex>},
+ *       {@code X-Slack-Request-Timestamp}</td><td>{@code v0:t:body}</td><td>within &plusmn;tolerance</td></tr>
+ * </table>
+ *
+ * <p><b>Thread-safety:</b> implementations are immutable and thread-safe.
+ */
+public interface SignatureScheme {
+
+  /**
+   * Verifies a request.
+   *
+   * @param body the raw body bytes, exactly as received
+   * @param headers the request headers, any case; values may be strings or lists of strings
+   * @param secrets the accepted secrets
+   * @param now the current time
+   * @return the result
+   */
+  Verification verify(byte[] body, Map<String, ?> headers, List<WebhookSecret> secrets, Instant now);
+
+  /**
+   * Returns the headers that sign a request.
+   *
+   * @param id the message id (stable across retries)
+   * @param timestamp the attempt's time (new on every attempt)
+   * @param body the exact body bytes sent
+   * @param secrets the active secrets; schemes with one signature header use the first
+   * @return header names and values to add
+   */
+  Map<String, String> sign(String id, Instant timestamp, byte[] body, List<WebhookSecret> secrets);
+
+  /**
+   * Standard Webhooks (Svix), tolerance 300 seconds.
+   *
+   * @return the scheme
+   */
+  static SignatureScheme standardWebhooks() {
+    return new StandardWebhooksScheme(Duration.ofSeconds(300));
+  }
+
+  /**
+   * Standard Webhooks with another timestamp tolerance.
+   *
+   * @param tolerance how far the timestamp may be from the clock, either way
+   * @return the scheme
+   */
+  static SignatureScheme standardWebhooks(Duration tolerance) {
+    return new StandardWebhooksScheme(tolerance);
+  }
+
+  /**
+   * The original design's {@code X-Webhook-Signature: sha256=<hex>} over the body.
+   *
+   * @return the scheme
+   */
+  static SignatureScheme designHeader() {
+    return new HexBodyScheme("X-Webhook-Signature", "webhook-id");
+  }
+
+  /**
+   * GitHub's {@code X-Hub-Signature-256}.
+   *
+   * @return the scheme
+   */
+  static SignatureScheme github() {
+    return new HexBodyScheme("X-Hub-Signature-256", "X-GitHub-Delivery");
+  }
+
+  /**
+   * Stripe's {@code Stripe-Signature}, tolerance 300 seconds.
+   *
+   * @return the scheme
+   */
+  static SignatureScheme stripe() {
+    return new StripeScheme(Duration.ofSeconds(300));
+  }
+
+  /**
+   * Slack's {@code X-Slack-Signature}, tolerance 300 seconds.
+   *
+   * @return the scheme
+   */
+  static SignatureScheme slack() {
+    return new SlackScheme(Duration.ofSeconds(300));
+  }
+}

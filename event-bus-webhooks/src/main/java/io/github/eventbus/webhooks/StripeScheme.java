@@ -1,0 +1,86 @@
+package io.github.eventbus.webhooks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/** {@link SignatureScheme#stripe()}. */
+final class StripeScheme implements SignatureScheme {
+
+  private static final String HEADER = "Stripe-Signature";
+  private final Duration tolerance;
+
+  StripeScheme(Duration tolerance) {
+    this.tolerance = tolerance;
+  }
+
+  @Override
+  public Verification verify(
+      byte[] body, Map<String, ?> raw, List<WebhookSecret> secrets, Instant now) {
+    String value = Headers.of(raw).get(HEADER);
+    if (value == null) {
+      return Verification.invalid(VerificationFailure.MISSING_HEADER, HEADER + " is required");
+    }
+    String[] entries = value.split(",");
+    if (entries.length > Hmac.MAX_SIGNATURES + 1) {
+      return Verification.invalid(VerificationFailure.MALFORMED, "too many entries in " + HEADER);
+    }
+    Long timestamp = null;
+    List<byte[]> candidates = new ArrayList<>();
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String key = entry.substring(0, eq).strip();
+      String val = entry.substring(eq + 1).strip();
+      if (key.equals("t")) {
+        try {
+          timestamp = Long.parseLong(val);
+        } catch (NumberFormatException e) {
+          return Verification.invalid(VerificationFailure.MALFORMED, "t is not an integer");
+        }
+      } else if (key.equals("v1")) {
+        byte[] decoded = Hmac.hex(val);
+        if (decoded != null) {
+          candidates.add(decoded);
+        }
+      }
+    }
+    if (timestamp == null) {
+      return Verification.invalid(VerificationFailure.MALFORMED, HEADER + " has no t=");
+    }
+    if (now.getEpochSecond() - timestamp > tolerance.toSeconds()) {
+      return Verification.invalid(VerificationFailure.STALE_TIMESTAMP, "t is too old");
+    }
+    for (WebhookSecret secret : secrets) {
+      byte[] expected = Hmac.sha256(secret.utf8(), Hmac.ascii(timestamp + "."), body);
+      for (byte[] candidate : candidates) {
+        if (Hmac.same(expected, candidate)) {
+          return Verification.valid(null);
+        }
+      }
+    }
+    return Verification.invalid(VerificationFailure.BAD_SIGNATURE, "no signature matches");
+  }
+
+  @Override
+  public Map<String, String> sign(
+      String id, Instant timestamp, byte[] body, List<WebhookSecret> secrets) {
+    long t = timestamp.getEpochSecond();
+    StringBuilder value = new StringBuilder("t=").append(t);
+    for (WebhookSecret secret : secrets) {
+      value.append(",v1=").append(HexFormat.of().formatHex(
+          Hmac.sha256(secret.utf8(), Hmac.ascii(t + "."), body)));
+    }
+    return Map.of(HEADER, value.toString());
+  }
+
+  @Override
+  public String toString() {
+    return "SignatureScheme.stripe(" + tolerance + ")";
+  }
+}

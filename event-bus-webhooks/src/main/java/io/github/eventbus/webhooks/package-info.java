@@ -1,0 +1,24 @@
+/**
+ * Webhooks: signatures, verification and a receiver that publishes verified events onto a bus.
+ *
+ * <h2>Guide</h2>
+ *
+ * <p><b>Schemes.</b> {@link io.github.eventbus.webhooks.SignatureScheme} signs and verifies
+ * Standard Webhooks (default), the original design's {@code X-Webhook-Signature}, GitHub, Stripe
+ * and Slack requests, with {@link io.github.eventbus.webhooks.WebhookSecret}s given as
+ * {@code whsec_...} or raw strings (several, for rotation; never printed).
+ *
+ * <p><b>Verifying anywhere.</b> {@link io.github.eventbus.webhooks.WebhookVerifier} checks the raw
+ * body and the headers from any HTTP stack and says why a request failed
+ * ({@link io.github.eventbus.webhooks.VerificationFailure}) without revealing which secret or byte
+ * did not match.
+ *
+ * <p><b>Receiving.</b> {@link io.github.eventbus.webhooks.WebhookReceiver} serves the JDK's built-in
+ * HTTP server, caps the body before hashing, verifies, drops duplicate ids within a window, and
+ * publishes the event (typed for registered type names, dynamic otherwise) with documented answers
+ * for every bad request; {@code handle(...)} gives the same answers to other servers.
+ *
+ * <p><b>Threads.</b> A started receiver owns two daemon threads {@code webhook-receiver-<n>},
+ * stopped by {@code close()}. Every public type states whether it is thread-safe.
+ */
+package io.github.eventbus.webhooks;

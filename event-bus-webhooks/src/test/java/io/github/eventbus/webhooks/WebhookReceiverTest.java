@@ -1,0 +1,174 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.EventType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The receiver over real HTTP on 127.0.0.1 (ephemeral port), and its framework-free entry point. */
+class WebhookReceiverTest {
+
+  @EventType("deployment")
+  public record Deployment(String service, String status) {}
+
+  static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+
+  private final List<Event<?>> published = new CopyOnWriteArrayList<>();
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final EventBus bus = EventBus.builder().name("inbox").executor(Runnable::run).build();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private WebhookReceiver receiver;
+
+  @BeforeEach
+  void start() {
+    bus.subscribe("*", published::add);
+    receiver = WebhookReceiver.builder(bus).clock(clock).maxBodyBytes(4096)
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build())
+        .register(Deployment.class).build();
+    receiver.start();
+  }
+
+  @AfterEach
+  void stop() {
+    receiver.close();
+    bus.close();
+  }
+
+  static byte[] payload(String type, String id) {
+    return ("{\"event_type\":\"" + type + "\",\"timestamp\":1642248000,\"event_id\":\"" + id
+        + "\",\"data\":{\"service\":\"api\",\"status\":\"ok\"},\"source\":\"ci\"}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  static Map<String, String> signed(String id, Instant at, byte[] body) {
+    Map<String, String> headers = new HashMap<>(SignatureScheme.standardWebhooks().sign(id, at, body,
+        List.of(WebhookSecret.of(SECRET))));
+    headers.put("Content-Type", "application/json");
+    return headers;
+  }
+
+  private HttpResponse<String> post(URI uri, Map<String, String> headers, byte[] body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(request::header);
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void validRequest_isAccepted_andPublishedTyped_thenItsDuplicateIsAcknowledgedOnly() throws Exception {
+    byte[] body = payload("deployment", "evt-1");
+
+    HttpResponse<String> first = post(receiver.uri(), signed("msg-1", NOW, body), body);
+    HttpResponse<String> again = post(receiver.uri(), signed("msg-1", NOW.plusSeconds(5), body), body);
+
+    assertThat(first.statusCode()).isEqualTo(202);
+    assertThat(first.body()).contains("\"event_id\":\"evt-1\"");
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).contains("\"status\":\"duplicate\"");
+    assertThat(published).singleElement().satisfies(e -> {
+      assertThat(e.payload()).isEqualTo(new Deployment("api", "ok"));
+      assertThat(e.id()).isEqualTo("evt-1");
+      assertThat(e.source()).isEqualTo("ci");
+      assertThat(e.timestamp()).isEqualTo(Instant.ofEpochSecond(1642248000));
+      assertThat(e.metadata().headers()).containsEntry("webhook_id", "msg-1");
+    });
+  }
+
+  @Test
+  void unknownType_isPublishedAsDynamicEvent() throws Exception {
+    byte[] body = payload("build.finished", "evt-2");
+    assertThat(post(receiver.uri(), signed("msg-2", NOW, body), body).statusCode()).isEqualTo(202);
+    assertThat(published).singleElement()
+        .satisfies(e -> assertThat(e.payload()).isInstanceOf(DynamicEvent.class));
+  }
+
+  @Test
+  void badRequests_getTheirDocumentedStatus_andNothingReachesTheBus() throws Exception {
+    byte[] body = payload("deployment", "evt-3");
+    Map<String, String> forged = signed("msg-3", NOW, "{\"other\":1}".getBytes());
+    Map<String, String> stale = signed("msg-4", NOW.minusSeconds(301), body);
+    Map<String, String> missing = new HashMap<>(signed("msg-5", NOW, body));
+    missing.remove("webhook-signature");
+    Map<String, String> badTimestamp = new HashMap<>(signed("msg-6", NOW, body));
+    badTimestamp.put("webhook-timestamp", "soon");
+    Map<String, String> text = new HashMap<>(signed("msg-7", NOW, body));
+    text.put("Content-Type", "text/plain");
+    byte[] notJson = "{\"event_type\": ".getBytes();
+    byte[] noType = "{\"data\":{}}".getBytes();
+    byte[] big = ("{\"event_type\":\"x\",\"data\":{\"pad\":\"" + "x".repeat(5000) + "\"}}").getBytes();
+
+    assertThat(post(receiver.uri(), forged, body).statusCode()).isEqualTo(401);
+    assertThat(post(receiver.uri(), stale, body).statusCode()).isEqualTo(401);
+    assertThat(post(receiver.uri(), missing, body).statusCode()).isEqualTo(401);
+    assertThat(post(receiver.uri(), badTimestamp, body).statusCode()).isEqualTo(400);
+    assertThat(post(receiver.uri(), text, body).statusCode()).isEqualTo(415);
+    assertThat(post(receiver.uri(), signed("msg-8", NOW, notJson), notJson).statusCode()).isEqualTo(400);
+    assertThat(post(receiver.uri(), signed("msg-9", NOW, noType), noType).statusCode()).isEqualTo(400);
+    assertThat(post(receiver.uri(), signed("msg-10", NOW, big), big).statusCode()).isEqualTo(413);
+    HttpResponse<String> get = http.send(HttpRequest.newBuilder(receiver.uri()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(get.statusCode()).isEqualTo(405);
+    assertThat(get.headers().firstValue("Allow")).contains("POST");
+    assertThat(published).isEmpty();
+  }
+
+  /** Seeded random mutations of valid requests: no mutated request may be accepted. */
+  @Test
+  void mutatedValidRequests_areNeverAccepted_tenThousandSeededCases() {
+    Random random = new Random(20261123);
+    int accepted = 0;
+    for (int i = 0; i < 10_000; i++) {
+      String id = "msg-m" + i;
+      byte[] body = payload("deployment", "evt-m" + i);
+      Map<String, String> headers = signed(id, NOW, body);
+      String target = List.of("body", "webhook-id", "webhook-timestamp", "webhook-signature")
+          .get(random.nextInt(4));
+      int flips = 1 + random.nextInt(3);
+      if (target.equals("body")) {
+        byte[] original = body;
+        body = body.clone();
+        for (int f = 0; f < flips; f++) {
+          body[random.nextInt(body.length)] ^= (byte) (1 << random.nextInt(8));
+        }
+        if (java.util.Arrays.equals(original, body)) {
+          continue; // flips that cancel out are not mutations
+        }
+      } else {
+        char[] chars = headers.get(target).toCharArray();
+        for (int f = 0; f < flips; f++) {
+          int at = random.nextInt(chars.length);
+          chars[at] = (char) ((chars[at] ^ (1 << random.nextInt(7))) & 0x7F);
+        }
+        String mutated = new String(chars);
+        if (mutated.equals(headers.get(target))) {
+          continue; // flips that cancel out are not mutations
+        }
+        headers.put(target, mutated);
+      }
+      if (receiver.handle("POST", headers, body).accepted()) {
+        accepted++;
+      }
+    }
+    assertThat(accepted).isZero();
+    assertThat(published).isEmpty();
+  }
+}
