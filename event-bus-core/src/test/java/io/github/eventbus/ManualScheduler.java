@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * A scheduler that runs tasks only when {@link #advance} moves its {@link ManualClock} past their
  * due time, on the calling thread. Records each requested delay. Thread-safe.
  */
-final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
 
   private final ManualClock clock;
   private final List<Task> tasks = new ArrayList<>();
@@ -23,12 +23,12 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
   private long sequence;
   private boolean shutdown;
 
-  ManualScheduler(ManualClock clock) {
+  public ManualScheduler(ManualClock clock) {
     this.clock = clock;
   }
 
   /** Advances the clock by {@code step} and runs every task due by then, in due order. */
-  void advance(Duration step) {
+  public void advance(Duration step) {
     clock.advance(step);
     while (true) {
       Task next;
@@ -46,11 +46,24 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
     }
   }
 
-  synchronized List<Duration> delays() {
+  public synchronized List<Duration> delays() {
     return List.copyOf(delays);
   }
 
-  synchronized int pending() {
+  /** Waits (on this monitor, no sleeping) until at least {@code count} tasks are scheduled. */
+  public synchronized boolean awaitPending(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (tasks.size() < count) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  public synchronized int pending() {
     return tasks.size();
   }
 
@@ -63,6 +76,7 @@ final class ManualScheduler extends AbstractExecutorService implements Scheduled
     delays.add(d);
     Task task = new Task(command, clock.instant().plus(d), sequence++);
     tasks.add(task);
+    notifyAll();
     return task;
   }
 

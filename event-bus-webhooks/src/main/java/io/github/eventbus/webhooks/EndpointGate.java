@@ -1,0 +1,40 @@
+package io.github.eventbus.webhooks;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/** Bounds the requests in flight to one endpoint; the rest wait in order. */
+final class EndpointGate {
+
+  private final int permits;
+  private int inFlight;
+  private final Deque<Runnable> waiting = new ArrayDeque<>();
+
+  EndpointGate(int permits) {
+    this.permits = permits;
+  }
+
+  /** Runs {@code attempt} now if a permit is free, else when one is released. */
+  void enter(Runnable attempt) {
+    synchronized (this) {
+      if (inFlight >= permits) {
+        waiting.add(attempt);
+        return;
+      }
+      inFlight++;
+    }
+    attempt.run();
+  }
+
+  void leave() {
+    Runnable next;
+    synchronized (this) {
+      next = waiting.poll();
+      if (next == null) {
+        inFlight--;
+        return;
+      }
+    }
+    next.run();
+  }
+}

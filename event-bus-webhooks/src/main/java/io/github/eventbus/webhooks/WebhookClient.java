@@ -1,0 +1,521 @@
+package io.github.eventbus.webhooks;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Sends signed webhooks with retries, on the JDK's {@link HttpClient}.
+ *
+ * <pre>{@code
+ * try (WebhookClient client = WebhookClient.builder().secret(System.getenv("WEBHOOK_SIGNATURE_SECRET"))
+ *     .attemptLog(Path.of("logs/webhooks/webhook_attempts.jsonl")).deadLetters(bus).build()) {
+ *   client.send(URI.create("https://example.com/hooks"), WebhookMessage.of(event))
+ *       .thenAccept(d -> System.out.println(d.outcome()));
+ * }
+ * }</pre>
+ *
+ * <p><b>Signing.</b> Every attempt carries the Standard Webhooks headers ({@code webhook-id}, the
+ * message id, the same on every attempt; {@code webhook-timestamp} and {@code webhook-signature},
+ * new on every attempt, with one signature per active secret) and the original design's
+ * {@code X-Webhook-Signature: sha256=<hex>} (first secret).
+ *
+ * <p><b>Policy.</b> Connect timeout 5 s and request timeout 15 s by default. Only 2xx is success;
+ * redirects are not followed (a 3xx is a failed attempt); 410 stops and reports
+ * {@link DeliveryOutcome#GONE}; any other status and network errors are retried by the
+ * {@link RetryPolicy} (default: 5 attempts, exponential from 1 s, up to 5 min apart, jitter 0.2),
+ * waiting on a scheduler, never blocking a thread. A {@code Retry-After} of seconds or an HTTP-date
+ * sets the next delay instead, clamped to at most 1 hour. At most 8 requests per endpoint are in
+ * flight at once (configurable). After the last attempt, the delivery becomes a
+ * {@link DeadLetter} published on the {@linkplain Builder#deadLetters dead-letter bus}.
+ *
+ * <p><b>Attempt log.</b> Each attempt is a line of the JSON Lines attempt log: id, endpoint,
+ * attempt, status or error, duration, next retry time and outcome; never a secret.
+ *
+ * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP and,
+ * unless a scheduler is given, one {@code webhook-client-retry} thread; {@link #close()} stops them.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+public final class WebhookClient implements AutoCloseable {
+
+  private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
+  private final List<WebhookSecret> secrets;
+  private final SignatureScheme standard = SignatureScheme.standardWebhooks();
+  private final SignatureScheme design = SignatureScheme.designHeader();
+  private final Duration requestTimeout;
+  private final RetryPolicy retry;
+  private final Duration maxRetryAfter;
+  private final DoubleSupplier jitter;
+  private final Clock clock;
+  private final boolean publicOnly;
+  private final int perEndpoint;
+  private final EventBus deadLetters;
+  private final JsonLinesWriter<Object> attemptLog;
+  private final ExecutorService httpThreads;
+  private final HttpClient http;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
+  private final Set<Delivery> active = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+
+  /** One message on its way to one endpoint. */
+  private static final class Delivery {
+    final URI endpoint;
+    final WebhookMessage message;
+    final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
+    int attempts; // touched by one attempt at a time
+    Instant firstAttempt;
+    int lastStatus;
+    String lastError;
+
+    Delivery(URI endpoint, WebhookMessage message) {
+      this.endpoint = endpoint;
+      this.message = message;
+    }
+  }
+
+  private WebhookClient(Builder b) {
+    this.secrets = List.copyOf(b.secrets);
+    this.requestTimeout = b.requestTimeout;
+    this.retry = b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
+        .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
+        .jitter(0.2).build();
+    this.maxRetryAfter = b.maxRetryAfter;
+    this.jitter = b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble();
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.publicOnly = b.publicOnly;
+    this.perEndpoint = b.perEndpoint;
+    this.deadLetters = b.deadLetters;
+    this.attemptLog = b.attemptLog == null ? null
+        : JsonLinesWriter.toFile(b.attemptLog, JsonLinesWriter.jackson()).build();
+    AtomicInteger count = new AtomicInteger();
+    this.httpThreads = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "webhook-client-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+    this.ownsScheduler = b.scheduler == null;
+    this.scheduler = b.scheduler != null ? b.scheduler
+        : Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "webhook-client-retry");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
+   * Starts configuring a client.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Sends a message to an endpoint, retrying as the policy allows.
+   *
+   * @param endpoint an http or https URL without user info
+   * @param message the message
+   * @return completes with the delivery's final result
+   * @throws IllegalArgumentException if the URL is not acceptable
+   * @throws IllegalStateException if the client is closed
+   */
+  public CompletableFuture<WebhookDelivery> send(URI endpoint, WebhookMessage message) {
+    requireNonNull(message, "message");
+    TargetUrls.check(requireNonNull(endpoint, "endpoint"), publicOnly);
+    if (closed) {
+      throw new IllegalStateException("the webhook client is closed");
+    }
+    Delivery delivery = new Delivery(endpoint, message);
+    active.add(delivery);
+    attempt(delivery);
+    return delivery.done;
+  }
+
+  private void attempt(Delivery d) {
+    if (closed) {
+      finish(d, DeliveryOutcome.ABANDONED);
+      return;
+    }
+    gates.computeIfAbsent(d.endpoint.getScheme() + "://" + d.endpoint.getAuthority(),
+        k -> new EndpointGate(perEndpoint)).enter(() -> send(d));
+  }
+
+  private EndpointGate gate(Delivery d) {
+    return gates.get(d.endpoint.getScheme() + "://" + d.endpoint.getAuthority());
+  }
+
+  private void send(Delivery d) {
+    d.attempts++;
+    Instant now = clock.instant();
+    if (d.firstAttempt == null) {
+      d.firstAttempt = now;
+    }
+    byte[] body = d.message.bodyBytes();
+    HttpRequest.Builder request = HttpRequest.newBuilder(d.endpoint).timeout(requestTimeout)
+        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    standard.sign(d.message.id(), now, body, secrets).forEach(request::header);
+    design.sign(d.message.id(), now, body, secrets).forEach(request::header);
+    long start = System.nanoTime();
+    CompletableFuture<HttpResponse<InputStream>> call;
+    try {
+      call = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    call.whenComplete((response, error) -> {
+      gate(d).leave();
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      if (response != null) {
+        drain(response.body());
+        d.lastStatus = response.statusCode();
+        d.lastError = null;
+      } else {
+        d.lastStatus = 0;
+        d.lastError = String.valueOf(error instanceof java.util.concurrent.CompletionException
+            ? error.getCause() : error);
+      }
+      decide(d, response, millis);
+    });
+  }
+
+  private static void drain(InputStream in) {
+    try (in) {
+      in.readNBytes(MAX_RESPONSE_BYTES);
+    } catch (IOException ignored) {
+      // the status is all we need
+    }
+  }
+
+  private void decide(Delivery d, HttpResponse<?> response, long millis) {
+    if (closed) {
+      finish(d, DeliveryOutcome.ABANDONED);
+      return;
+    }
+    int status = response == null ? 0 : response.statusCode();
+    if (status >= 200 && status < 300) {
+      log(d, millis, null, DeliveryOutcome.DELIVERED);
+      finish(d, DeliveryOutcome.DELIVERED);
+      return;
+    }
+    if (status == 410) {
+      log(d, millis, null, DeliveryOutcome.GONE);
+      finish(d, DeliveryOutcome.GONE);
+      return;
+    }
+    int next = d.attempts + 1;
+    Instant now = clock.instant();
+    Duration delay = response == null ? null : retryAfter(response, now);
+    if (delay == null) {
+      delay = next <= retry.maxAttempts() ? retry.delayBefore(next, unit()) : Duration.ZERO;
+    }
+    Duration elapsed = Duration.between(d.firstAttempt, now).plus(delay);
+    if (!closed && retry.allowsAttempt(next, elapsed)) {
+      log(d, millis, now.plus(delay), null);
+      try {
+        scheduler.schedule(() -> attempt(d), delay.toNanos(), TimeUnit.NANOSECONDS);
+        return;
+      } catch (RejectedExecutionException e) {
+        finish(d, DeliveryOutcome.ABANDONED);
+        return;
+      }
+    }
+    log(d, millis, null, DeliveryOutcome.EXHAUSTED);
+    finish(d, DeliveryOutcome.EXHAUSTED);
+  }
+
+  private double unit() {
+    double u = jitter.getAsDouble();
+    return u >= 0 && u <= 1 ? u : 0.5;
+  }
+
+  /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
+  private Duration retryAfter(HttpResponse<?> response, Instant now) {
+    String value = response.headers().firstValue("Retry-After").orElse(null);
+    if (value == null) {
+      return null;
+    }
+    Duration wait;
+    try {
+      wait = Duration.ofSeconds(Long.parseLong(value.strip()));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        wait = Duration.between(now,
+            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (DateTimeParseException notDate) {
+        return null;
+      }
+    }
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  private void log(Delivery d, long millis, Instant nextRetry, DeliveryOutcome outcome) {
+    if (attemptLog == null) {
+      return;
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("timestamp", clock.instant().toString());
+    line.put("webhook_id", d.message.id());
+    line.put("event_type", d.message.eventType());
+    line.put("endpoint", d.endpoint.toString());
+    line.put("attempt", d.attempts);
+    if (d.lastError == null) {
+      line.put("status", d.lastStatus);
+    } else {
+      line.put("error", d.lastError);
+    }
+    line.put("duration_ms", millis);
+    line.put("next_retry_at", nextRetry == null ? null : nextRetry.toString());
+    line.put("outcome", outcome == null ? "retrying" : outcome.name().toLowerCase(java.util.Locale.ROOT));
+    try {
+      attemptLog.append(line);
+    } catch (IllegalStateException closedLog) {
+      // the client is closing
+    }
+  }
+
+  private void finish(Delivery d, DeliveryOutcome outcome) {
+    if (!active.remove(d)) {
+      return;
+    }
+    WebhookDelivery result = new WebhookDelivery(d.message.id(), d.endpoint, outcome, d.attempts,
+        d.lastStatus, d.lastError);
+    if (outcome == DeliveryOutcome.EXHAUSTED && deadLetters != null && !deadLetters.isClosed()) {
+      deadLetters.publish(new DeadLetter(d.message.event(clock.instant()),
+          "webhook " + d.endpoint, new WebhookException("delivery to " + d.endpoint + " failed "
+              + d.attempts + " times; last " + (d.lastError != null ? d.lastError
+              : "status " + d.lastStatus)), d.attempts));
+    }
+    d.done.complete(result);
+  }
+
+  /** Waits until the attempt log holds every attempt so far. */
+  public void flushLog() {
+    if (attemptLog != null) {
+      attemptLog.flush().join();
+    }
+  }
+
+  /**
+   * Stops retrying (pending deliveries complete as {@link DeliveryOutcome#ABANDONED}), closes the
+   * attempt log and stops the threads the client created. Idempotent.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    for (Delivery d : new ArrayList<>(active)) {
+      finish(d, DeliveryOutcome.ABANDONED);
+    }
+    if (ownsScheduler) {
+      scheduler.shutdownNow();
+    }
+    httpThreads.shutdownNow();
+    if (attemptLog != null) {
+      attemptLog.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WebhookClient{" + secrets.size() + " secret(s), " + retry + "}";
+  }
+
+  /** Configures a {@link WebhookClient}. Not thread-safe. */
+  public static final class Builder {
+    private final List<WebhookSecret> secrets = new ArrayList<>();
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration requestTimeout = Duration.ofSeconds(15);
+    private RetryPolicy retry;
+    private Duration maxRetryAfter = Duration.ofHours(1);
+    private DoubleSupplier jitter;
+    private Clock clock;
+    private ScheduledExecutorService scheduler;
+    private boolean publicOnly;
+    private int perEndpoint = 8;
+    private EventBus deadLetters;
+    private Path attemptLog;
+
+    private Builder() {}
+
+    /**
+     * Adds a signing secret; the first is the primary, all are used for Standard Webhooks.
+     *
+     * @param secret {@code whsec_...} or a raw string
+     * @return this builder
+     */
+    public Builder secret(String secret) {
+      secrets.add(WebhookSecret.of(secret));
+      return this;
+    }
+
+    /**
+     * Sets the timeouts.
+     *
+     * @param connect connect timeout, default 5 s
+     * @param request whole-request timeout, default 15 s
+     * @return this builder
+     */
+    public Builder timeouts(Duration connect, Duration request) {
+      this.connectTimeout = requireNonNull(connect, "connect");
+      this.requestTimeout = requireNonNull(request, "request");
+      return this;
+    }
+
+    /**
+     * Sets the retry policy.
+     *
+     * @param retry the policy
+     * @return this builder
+     */
+    public Builder retry(RetryPolicy retry) {
+      this.retry = requireNonNull(retry, "retry");
+      return this;
+    }
+
+    /**
+     * Caps how long a {@code Retry-After} may make the client wait; default 1 hour.
+     *
+     * @param max the cap
+     * @return this builder
+     */
+    public Builder maxRetryAfter(Duration max) {
+      this.maxRetryAfter = requireNonNull(max, "max");
+      return this;
+    }
+
+    /**
+     * Sets the source of retry jitter, numbers in {@code [0, 1]}.
+     *
+     * @param source a thread-safe supplier
+     * @return this builder
+     */
+    public Builder jitterSource(DoubleSupplier source) {
+      this.jitter = requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * Sets the clock of signatures, the attempt log and retry timing.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Waits for retries on your scheduler; the client never shuts it down.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * Refuses endpoints that resolve to loopback, private, link-local, carrier-grade NAT,
+     * unique-local or other non-public addresses; for URLs that users supply. Off by default.
+     *
+     * @return this builder
+     */
+    public Builder publicAddressesOnly() {
+      this.publicOnly = true;
+      return this;
+    }
+
+    /**
+     * Bounds the requests in flight per endpoint; default 8.
+     *
+     * @param limit at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if less than 1
+     */
+    public Builder maxInFlightPerEndpoint(int limit) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("maxInFlightPerEndpoint must be positive, but was " + limit);
+      }
+      this.perEndpoint = limit;
+      return this;
+    }
+
+    /**
+     * Publishes a {@link DeadLetter} on this bus for each exhausted delivery.
+     *
+     * @param bus the bus
+     * @return this builder
+     */
+    public Builder deadLetters(EventBus bus) {
+      this.deadLetters = requireNonNull(bus, "bus");
+      return this;
+    }
+
+    /**
+     * Logs every attempt to a JSON Lines file, such as {@code logs/webhooks/webhook_attempts.jsonl}.
+     *
+     * @param file the file
+     * @return this builder
+     */
+    public Builder attemptLog(Path file) {
+      this.attemptLog = requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     * @throws IllegalStateException if no secret was added
+     */
+    public WebhookClient build() {
+      if (secrets.isEmpty()) {
+        throw new IllegalStateException("add at least one signing secret with secret(...)");
+      }
+      return new WebhookClient(this);
+    }
+  }
+}

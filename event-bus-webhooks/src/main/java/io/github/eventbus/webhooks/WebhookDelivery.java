@@ -1,0 +1,18 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+
+/**
+ * The result of sending one webhook to one endpoint.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param id the webhook id
+ * @param endpoint the target
+ * @param outcome how it ended
+ * @param attempts how many requests were made
+ * @param lastStatus the last HTTP status, or 0 if the last attempt got no response
+ * @param lastError the last network error, or null
+ */
+public record WebhookDelivery(
+    String id, URI endpoint, DeliveryOutcome outcome, int attempts, int lastStatus, String lastError) {}

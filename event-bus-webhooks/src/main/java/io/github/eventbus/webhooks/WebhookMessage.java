@@ -1,0 +1,118 @@
+package io.github.eventbus.webhooks;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An outgoing webhook: the original design's payload ({@code event_type}, {@code timestamp} in
+ * Unix seconds, {@code event_id}, {@code data}, {@code source}), serialised once; the bytes sent
+ * are the bytes signed, on every attempt.
+ *
+ * <p><b>Thread-safety:</b> immutable (the body is copied on access).
+ */
+public final class WebhookMessage {
+
+  private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
+
+  private final String id;
+  private final String eventType;
+  private final byte[] body;
+  private final Event<?> event; // null for a message made from bytes
+
+  private WebhookMessage(String id, String eventType, byte[] body, Event<?> event) {
+    this.id = id;
+    this.eventType = eventType;
+    this.body = body;
+    this.event = event;
+  }
+
+  /**
+   * Makes the message of an event envelope.
+   *
+   * @param event the envelope; its id becomes the webhook id, stable across retries
+   * @return the message
+   * @throws IllegalArgumentException if the payload cannot be serialised as JSON
+   */
+  public static WebhookMessage of(Event<?> event) {
+    requireNonNull(event, "event");
+    Object payload = event.payload();
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("event_type", event.type());
+    json.put("timestamp", event.timestamp().getEpochSecond());
+    json.put("event_id", event.id());
+    json.put("data", payload instanceof DynamicEvent d ? d.data() : payload);
+    json.put("source", event.source());
+    try {
+      return new WebhookMessage(event.id(), event.type(), MAPPER.writeValueAsBytes(json), event);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the payload of event " + event.id() + " (" + event.type()
+          + ") cannot be serialised as JSON: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Makes a message from ready bytes, for a delivery read back from storage.
+   *
+   * @param id the webhook id
+   * @param eventType the event type
+   * @param body the JSON body
+   * @return the message
+   */
+  public static WebhookMessage of(String id, String eventType, byte[] body) {
+    return new WebhookMessage(requireNonNull(id, "id"), requireNonNull(eventType, "eventType"),
+        requireNonNull(body, "body").clone(), null);
+  }
+
+  /**
+   * Returns the webhook id.
+   *
+   * @return the id, the same on every attempt
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * Returns the event type.
+   *
+   * @return the type name
+   */
+  public String eventType() {
+    return eventType;
+  }
+
+  /**
+   * Returns the body.
+   *
+   * @return a copy of the bytes sent
+   */
+  public byte[] body() {
+    return body.clone();
+  }
+
+  byte[] bodyBytes() {
+    return body;
+  }
+
+  /** The event the message was made from, or a stand-in envelope for one made from bytes. */
+  Event<?> event(Instant now) {
+    return event != null
+        ? event
+        : Event.builder(DynamicEvent.of(eventType, Map.of("webhook_id", id))).id(id).timestamp(now)
+            .source("webhook-client").build();
+  }
+
+  @Override
+  public String toString() {
+    return "WebhookMessage{" + id + ", " + eventType + ", " + body.length + " bytes}";
+  }
+
+}

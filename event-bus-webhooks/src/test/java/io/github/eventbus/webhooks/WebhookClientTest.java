@@ -1,0 +1,300 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
+import io.github.eventbus.ManualScheduler;
+import io.github.eventbus.RetryPolicy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Against a real HTTP server on 127.0.0.1 (ephemeral port); retries on a manual clock. */
+class WebhookClientTest {
+
+  static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+  /** What the server does for one request. */
+  record Reply(int status, Map<String, String> headers, CountDownLatch holdUntil) {
+    static Reply of(int status) {
+      return new Reply(status, Map.of(), null);
+    }
+  }
+
+  /** A received request. */
+  record Received(String path, Map<String, String> headers, byte[] body) {}
+
+  @TempDir Path dir;
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private final ManualScheduler scheduler = new ManualScheduler(clock);
+  private final Deque<Reply> script = new ArrayDeque<>();
+  private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+  private final List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+  private final EventBus bus = EventBus.builder().executor(Runnable::run).build();
+  private HttpServer server;
+  private WebhookClient client;
+
+  @BeforeEach
+  void startServer() throws Exception {
+    bus.subscribe(DeadLetter.class, letters::add);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    server.createContext("/", exchange -> {
+      Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k, v.get(0)));
+      received.add(new Received(exchange.getRequestURI().getPath(), headers,
+          exchange.getRequestBody().readAllBytes()));
+      Reply reply;
+      synchronized (script) {
+        reply = script.isEmpty() ? Reply.of(200) : script.poll();
+      }
+      if (reply.holdUntil() != null) {
+        try {
+          reply.holdUntil().await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
+      exchange.sendResponseHeaders(reply.status(), -1);
+      exchange.close();
+    });
+    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    if (client != null) {
+      client.close();
+    }
+    server.stop(0);
+    bus.close();
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+  }
+
+  private void script(Reply... replies) {
+    synchronized (script) {
+      script.addAll(List.of(replies));
+    }
+  }
+
+  private WebhookClient client(RetryPolicy retry, Duration requestTimeout) {
+    client = WebhookClient.builder().secret(SECRET).clock(clock).scheduler(scheduler)
+        .jitterSource(() -> 1.0).retry(retry).timeouts(Duration.ofSeconds(5), requestTimeout)
+        .attemptLog(dir.resolve("webhooks/webhook_attempts.jsonl")).deadLetters(bus).build();
+    return client;
+  }
+
+  private static RetryPolicy retries(int attempts) {
+    return RetryPolicy.builder().maxAttempts(attempts).initialDelay(Duration.ofSeconds(1))
+        .multiplier(2).maxDelay(Duration.ofMinutes(1)).jitter(0.5).build();
+  }
+
+  private static WebhookMessage message() {
+    return WebhookMessage.of(Event.builder(DynamicEvent.of("file_change", Map.of("file_path", "/a")))
+        .id("evt-1").timestamp(Instant.parse("2026-11-23T09:00:00Z")).source("pm").build());
+  }
+
+  private Received next() throws InterruptedException {
+    Received r = received.poll(10, TimeUnit.SECONDS);
+    assertThat(r).as("a request").isNotNull();
+    return r;
+  }
+
+  /** Waits for the failed attempt's retry to be scheduled, then fires it. */
+  private void fireRetry(Duration after) throws InterruptedException {
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    scheduler.advance(after);
+  }
+
+  private static WebhookDelivery result(CompletableFuture<WebhookDelivery> f) throws Exception {
+    return f.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void success_isOneSignedRequest_thatBothSchemesVerify() throws Exception {
+    WebhookDelivery d = result(client(retries(3), Duration.ofSeconds(5)).send(uri("/hook"), message()));
+
+    Received r = next();
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(d.attempts()).isEqualTo(1);
+    assertThat(new String(r.body())).isEqualTo("{\"event_type\":\"file_change\",\"timestamp\":"
+        + Instant.parse("2026-11-23T09:00:00Z").getEpochSecond()
+        + ",\"event_id\":\"evt-1\",\"data\":{\"file_path\":\"/a\"},\"source\":\"pm\"}");
+    java.time.Clock at = java.time.Clock.fixed(clock.instant(), ZoneOffset.UTC);
+    assertThat(WebhookVerifier.builder().secret(SECRET).clock(at).build().verify(r.body(), r.headers())
+        .isValid()).isTrue();
+    assertThat(WebhookVerifier.builder().scheme(SignatureScheme.designHeader()).secret(SECRET).build()
+        .verify(r.body(), r.headers()).isValid()).isTrue();
+    assertThat(r.headers().get("webhook-id")).isEqualTo("evt-1");
+  }
+
+  @Test
+  void retries_keepTheId_withFreshTimestampAndSignature_thenSucceed_andAreLogged() throws Exception {
+    script(Reply.of(503), Reply.of(500));
+    CompletableFuture<WebhookDelivery> f = client(retries(5), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+
+    Received first = next();
+    fireRetry(Duration.ofMillis(1500)); // 1 s * (1 + 0.5 * (2*1.0 - 1)) = 1.5 s
+    Received second = next();
+    fireRetry(Duration.ofSeconds(3));
+    Received third = next();
+    WebhookDelivery d = result(f);
+
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(d.attempts()).isEqualTo(3);
+    assertThat(scheduler.delays()).containsExactly(Duration.ofMillis(1500), Duration.ofSeconds(3));
+    assertThat(List.of(first, second, third)).extracting(r -> r.headers().get("webhook-id"))
+        .containsOnly("evt-1");
+    assertThat(first.headers().get("webhook-timestamp")).isNotEqualTo(second.headers().get("webhook-timestamp"));
+    assertThat(first.headers().get("webhook-signature")).isNotEqualTo(second.headers().get("webhook-signature"));
+    client.flushLog();
+    List<String> log = Files.readAllLines(dir.resolve("webhooks/webhook_attempts.jsonl"));
+    assertThat(log).hasSize(3);
+    assertThat(log.get(0)).contains("\"status\":503", "\"outcome\":\"retrying\"", "\"next_retry_at\":\"");
+    assertThat(log.get(2)).contains("\"status\":200", "\"outcome\":\"delivered\"");
+    assertThat(String.join("\n", log)).doesNotContain("MfKQ9r8");
+  }
+
+  @Test
+  void gone_stopsAtOnce() throws Exception {
+    script(Reply.of(410));
+    WebhookDelivery d = result(client(retries(5), Duration.ofSeconds(5)).send(uri("/hook"), message()));
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.GONE);
+    assertThat(d.attempts()).isEqualTo(1);
+    assertThat(scheduler.pending()).isZero();
+  }
+
+  @Test
+  void redirect_isNotFollowed_andExhaustedDeliveryBecomesADeadLetter() throws Exception {
+    script(new Reply(302, Map.of("Location", uri("/elsewhere").toString()), null), Reply.of(302));
+    CompletableFuture<WebhookDelivery> f = client(retries(2), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+
+    next();
+    fireRetry(Duration.ofMillis(1500));
+    next();
+    WebhookDelivery d = result(f);
+
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+    assertThat(d.lastStatus()).isEqualTo(302);
+    assertThat(received).isEmpty(); // /elsewhere was never requested
+    assertThat(letters).singleElement().satisfies(l -> {
+      assertThat(l.event().id()).isEqualTo("evt-1");
+      assertThat(l.attempts()).isEqualTo(2);
+      assertThat(l.cause()).hasMessageContaining("status 302");
+    });
+  }
+
+  @Test
+  void retryAfter_inSecondsAndAsHttpDate_isHonoured_andClamped() throws Exception {
+    String inTwoMinutes = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        clock.instant().plusSeconds(120).atZone(ZoneOffset.UTC));
+    script(new Reply(429, Map.of("Retry-After", "7"), null),
+        new Reply(503, Map.of("Retry-After", inTwoMinutes), null),
+        new Reply(503, Map.of("Retry-After", "999999"), null));
+    CompletableFuture<WebhookDelivery> f = client(retries(5), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+
+    next();
+    fireRetry(Duration.ofSeconds(7));
+    next();
+    fireRetry(Duration.ofSeconds(113)); // the date was 120 s ahead, 7 s ago
+    next();
+    fireRetry(Duration.ofHours(1));
+    next();
+
+    assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(scheduler.delays()).containsExactly(Duration.ofSeconds(7), Duration.ofSeconds(113),
+        Duration.ofHours(1));
+  }
+
+  @Test
+  void timeout_isAFailedAttempt() throws Exception {
+    CountDownLatch hold = new CountDownLatch(1);
+    script(new Reply(200, Map.of(), hold));
+    CompletableFuture<WebhookDelivery> f = client(retries(1), Duration.ofMillis(300))
+        .send(uri("/hook"), message());
+
+    WebhookDelivery d = result(f);
+    hold.countDown();
+
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+    assertThat(d.lastError()).contains("HttpTimeoutException");
+  }
+
+  @Test
+  void connectionClosedWithoutAnswer_isAFailedAttempt() throws Exception {
+    try (ServerSocket rude = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread closer = new Thread(() -> {
+        try (Socket s = rude.accept()) {
+          s.setSoLinger(true, 0); // reset
+        } catch (Exception ignored) {
+          // the test checks the client's side
+        }
+      });
+      closer.start();
+      WebhookDelivery d = result(client(retries(1), Duration.ofSeconds(5))
+          .send(URI.create("http://127.0.0.1:" + rude.getLocalPort() + "/hook"), message()));
+      closer.join(10_000);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+      assertThat(d.lastStatus()).isZero();
+      assertThat(d.lastError()).isNotNull();
+    }
+  }
+
+  @Test
+  void targetUrls_areValidated_andThePublicGuardRefusesPrivateRanges() throws Exception {
+    WebhookClient c = client(retries(1), Duration.ofSeconds(5));
+    assertThatThrownBy(() -> c.send(URI.create("ftp://example.com/x"), message()))
+        .hasMessageContaining("http or https");
+    assertThatThrownBy(() -> c.send(URI.create("http://user:pw@example.com/x"), message()))
+        .hasMessageContaining("user info");
+    WebhookClient guarded = WebhookClient.builder().secret(SECRET).publicAddressesOnly().build();
+    try {
+      assertThatThrownBy(() -> guarded.send(uri("/hook"), message()))
+          .hasMessageContaining("non-public address");
+    } finally {
+      guarded.close();
+    }
+    for (String address : List.of("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+        "169.254.1.1", "100.64.0.1", "0.0.0.0", "::1", "fc00::1", "fe80::1", "::ffff:10.0.0.1",
+        "64:ff9b::a00:1")) {
+      assertThat(TargetUrls.isPublic(InetAddress.getByName(address))).as(address).isFalse();
+    }
+    assertThat(TargetUrls.isPublic(InetAddress.getByName("8.8.8.8"))).isTrue();
+    assertThat(TargetUrls.isPublic(InetAddress.getByName("2001:4860:4860::8888"))).isTrue();
+  }
+}
