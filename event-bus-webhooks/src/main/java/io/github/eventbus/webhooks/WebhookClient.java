@@ -60,6 +60,10 @@ import java.util.function.DoubleSupplier;
  * flight at once (configurable). After the last attempt, the delivery becomes a
  * {@link DeadLetter} published on the {@linkplain Builder#deadLetters dead-letter bus}.
  *
+ * <p><b>Outbox.</b> With {@link Builder#outbox(Path)}, deliveries not yet finished survive
+ * {@code close()} and crashes: a client built on the same file resumes them ({@link #resumed()}),
+ * and exhausted ones stay there to {@link #redrive(String) re-drive} by id.
+ *
  * <p><b>Attempt log.</b> Each attempt is a line of the JSON Lines attempt log: id, endpoint,
  * attempt, status or error, duration, next retry time and outcome; never a secret.
  *
@@ -90,6 +94,8 @@ public final class WebhookClient implements AutoCloseable {
   private final boolean ownsScheduler;
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
   private final Set<Delivery> active = ConcurrentHashMap.newKeySet();
+  private final Outbox outbox; // null: deliveries are kept in memory only
+  private final List<CompletableFuture<WebhookDelivery>> resumed;
   private volatile boolean closed;
 
   /** One message on its way to one endpoint. */
@@ -137,6 +143,14 @@ public final class WebhookClient implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
+    this.outbox = b.outbox == null ? null : new Outbox(b.outbox);
+    List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
+    if (outbox != null) {
+      for (Outbox.Entry e : outbox.pending()) {
+        resumedNow.add(start(e.endpoint(), WebhookMessage.of(e.id(), e.eventType(), e.body()), false));
+      }
+    }
+    this.resumed = List.copyOf(resumedNow);
   }
 
   /**
@@ -163,10 +177,65 @@ public final class WebhookClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the webhook client is closed");
     }
+    return start(endpoint, message, true);
+  }
+
+  private CompletableFuture<WebhookDelivery> start(
+      URI endpoint, WebhookMessage message, boolean record) {
     Delivery delivery = new Delivery(endpoint, message);
+    if (outbox != null && record) {
+      outbox.pending(entry(delivery)); // on disk before the first attempt
+    }
     active.add(delivery);
     attempt(delivery);
     return delivery.done;
+  }
+
+  private static Outbox.Entry entry(Delivery d) {
+    return new Outbox.Entry(Outbox.key(d.message.id(), d.endpoint), d.message.id(), d.endpoint,
+        d.message.eventType(), d.message.bodyBytes(), false);
+  }
+
+  /**
+   * Returns the deliveries resumed from the outbox when this client was built: those a previous
+   * client left unfinished (closed or crashed before they were delivered, gone or exhausted).
+   *
+   * @return one future per resumed delivery; empty without an outbox
+   */
+  public List<CompletableFuture<WebhookDelivery>> resumed() {
+    return resumed;
+  }
+
+  /**
+   * Lists the ids of exhausted deliveries kept in the outbox.
+   *
+   * @return the ids; empty without an outbox
+   */
+  public List<String> deadDeliveryIds() {
+    return outbox == null ? List.of() : outbox.dead().stream().map(Outbox.Entry::id).toList();
+  }
+
+  /**
+   * Sends an exhausted delivery again, with a fresh set of attempts.
+   *
+   * @param id the webhook id
+   * @return one future per endpoint the id was dead for; empty if none
+   * @throws IllegalStateException if the client is closed
+   */
+  public List<CompletableFuture<WebhookDelivery>> redrive(String id) {
+    requireNonNull(id, "id");
+    if (closed) {
+      throw new IllegalStateException("the webhook client is closed");
+    }
+    List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
+    if (outbox != null) {
+      for (Outbox.Entry e : outbox.dead()) {
+        if (e.id().equals(id)) {
+          sent.add(start(e.endpoint(), WebhookMessage.of(e.id(), e.eventType(), e.body()), true));
+        }
+      }
+    }
+    return sent;
   }
 
   private void attempt(Delivery d) {
@@ -321,6 +390,13 @@ public final class WebhookClient implements AutoCloseable {
     }
     WebhookDelivery result = new WebhookDelivery(d.message.id(), d.endpoint, outcome, d.attempts,
         d.lastStatus, d.lastError);
+    if (outbox != null) {
+      if (outcome == DeliveryOutcome.DELIVERED || outcome == DeliveryOutcome.GONE) {
+        outbox.done(Outbox.key(d.message.id(), d.endpoint));
+      } else if (outcome == DeliveryOutcome.EXHAUSTED) {
+        outbox.dead(entry(d));
+      } // ABANDONED stays pending, to resume in the next client
+    }
     if (outcome == DeliveryOutcome.EXHAUSTED && deadLetters != null && !deadLetters.isClosed()) {
       deadLetters.publish(new DeadLetter(d.message.event(clock.instant()),
           "webhook " + d.endpoint, new WebhookException("delivery to " + d.endpoint + " failed "
@@ -354,6 +430,9 @@ public final class WebhookClient implements AutoCloseable {
     if (attemptLog != null) {
       attemptLog.close();
     }
+    if (outbox != null) {
+      outbox.close();
+    }
   }
 
   @Override
@@ -375,6 +454,7 @@ public final class WebhookClient implements AutoCloseable {
     private int perEndpoint = 8;
     private EventBus deadLetters;
     private Path attemptLog;
+    private Path outbox;
 
     private Builder() {}
 
@@ -506,7 +586,20 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Builds the client.
+     * Keeps deliveries not yet finished in a file (JSON Lines, forced to disk) so that a client
+     * built later on the same file resumes them, and exhausted ones can be re-driven by id.
+     * Delivery is at least once: a crash between a 2xx and its record means one more send.
+     *
+     * @param file the outbox file, such as {@code logs/webhooks/outbox.jsonl}
+     * @return this builder
+     */
+    public Builder outbox(Path file) {
+      this.outbox = requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
+     * Builds the client; with an outbox, resumes its unfinished deliveries at once.
      *
      * @return the client
      * @throws IllegalStateException if no secret was added

@@ -1,0 +1,126 @@
+package io.github.eventbus.webhooks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.audit.Durability;
+import io.github.eventbus.audit.JsonLinesWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client's durable record of deliveries not yet finished, as JSON Lines forced to disk:
+ * {@code pending} when a delivery is accepted, {@code done} when it is delivered or gone,
+ * {@code dead} when its attempts are exhausted. Opening an outbox keeps the pending and dead ones
+ * (compacting the file) so that a new client resumes them.
+ */
+final class Outbox implements AutoCloseable {
+
+  /** A delivery that is pending or dead. */
+  record Entry(String key, String id, URI endpoint, String eventType, byte[] body, boolean dead) {}
+
+  private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
+
+  private final Map<String, Entry> live = new LinkedHashMap<>();
+  private final JsonLinesWriter<Object> writer;
+
+  Outbox(Path file) {
+    try {
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          apply(line);
+        }
+      }
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      Path compacted = file.resolveSibling(file.getFileName() + ".tmp");
+      List<String> lines = new ArrayList<>();
+      for (Entry e : live.values()) {
+        lines.add(MAPPER.writeValueAsString(record(e.dead() ? "dead" : "pending", e)));
+      }
+      Files.write(compacted, lines, StandardCharsets.UTF_8);
+      Files.move(compacted, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
+    }
+    this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.FSYNC).build();
+  }
+
+  private void apply(String line) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(line);
+    } catch (IOException torn) {
+      return; // a torn last line: the delivery it began was never acknowledged
+    }
+    String op = node.path("op").asText();
+    String key = node.path("key").asText();
+    switch (op) {
+      case "pending", "dead" -> live.put(key, new Entry(key, node.path("id").asText(),
+          URI.create(node.path("endpoint").asText()), node.path("event_type").asText(),
+          Base64.getDecoder().decode(node.path("body").asText()), op.equals("dead")));
+      case "done" -> live.remove(key);
+      default -> { }
+    }
+  }
+
+  static String key(String id, URI endpoint) {
+    return id + " " + endpoint;
+  }
+
+  private static Map<String, Object> record(String op, Entry e) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("op", op);
+    r.put("key", e.key());
+    r.put("id", e.id());
+    r.put("endpoint", e.endpoint().toString());
+    r.put("event_type", e.eventType());
+    r.put("body", Base64.getEncoder().encodeToString(e.body()));
+    return r;
+  }
+
+  synchronized List<Entry> pending() {
+    return live.values().stream().filter(e -> !e.dead()).toList();
+  }
+
+  synchronized List<Entry> dead() {
+    return live.values().stream().filter(Entry::dead).toList();
+  }
+
+  /** Records an accepted delivery; returns once it is on disk. */
+  void pending(Entry e) {
+    synchronized (this) {
+      live.put(e.key(), e);
+    }
+    writer.appendAcknowledged(record("pending", e)).join();
+  }
+
+  void done(String key) {
+    synchronized (this) {
+      live.remove(key);
+    }
+    writer.appendAcknowledged(Map.of("op", "done", "key", key)).join();
+  }
+
+  void dead(Entry e) {
+    Entry dead = new Entry(e.key(), e.id(), e.endpoint(), e.eventType(), e.body(), true);
+    synchronized (this) {
+      live.put(e.key(), dead);
+    }
+    writer.appendAcknowledged(record("dead", dead)).join();
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+  }
+}

@@ -1,0 +1,114 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.ManualClock;
+import io.github.eventbus.ManualScheduler;
+import io.github.eventbus.RetryPolicy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Deliveries survive a client's close and are re-driven, never sent again after success. */
+class OutboxTest {
+
+  @TempDir Path dir;
+  private final BlockingQueue<String> ids = new LinkedBlockingQueue<>();
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private HttpServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    server.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      ids.add(exchange.getRequestHeaders().getFirst("webhook-id"));
+      exchange.sendResponseHeaders(failuresLeft.getAndDecrement() > 0 ? 503 : 200, -1);
+      exchange.close();
+    });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    server.stop(0);
+  }
+
+  private URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/hook");
+  }
+
+  private WebhookClient client(ManualScheduler scheduler, ManualClock clock, int attempts) {
+    return WebhookClient.builder().secret("s3cret").clock(clock).scheduler(scheduler)
+        .retry(RetryPolicy.builder().maxAttempts(attempts).initialDelay(Duration.ofMinutes(1))
+            .jitter(0).build())
+        .outbox(dir.resolve("outbox.jsonl")).build();
+  }
+
+  private static WebhookMessage message(String id) {
+    return WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of("n", 1))).id(id)
+        .timestamp(Instant.EPOCH).build());
+  }
+
+  @Test
+  void pendingRetryAtClose_isSentByTheNextClient_andNothingTwiceAfterSuccess() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    ManualScheduler scheduler = new ManualScheduler(clock);
+    failuresLeft.set(1);
+    WebhookClient first = client(scheduler, clock, 5);
+    var ok = first.send(uri(), message("delivered-1"));
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("delivered-1"); // 503, retry pending
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    var pending = first.send(uri(), message("pending-2"));
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("pending-2"); // 200
+    assertThat(pending.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+
+    first.close(); // delivered-1 is still waiting for its retry
+    assertThat(ok.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+
+    ManualScheduler scheduler2 = new ManualScheduler(clock);
+    try (WebhookClient second = client(scheduler2, clock, 5)) {
+      assertThat(second.resumed()).hasSize(1);
+      assertThat(second.resumed().get(0).get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("delivered-1");
+    }
+    try (WebhookClient third = client(new ManualScheduler(clock), clock, 5)) {
+      assertThat(third.resumed()).isEmpty(); // both done: nothing is sent again
+    }
+    assertThat(ids).isEmpty();
+  }
+
+  @Test
+  void exhaustedDelivery_staysDead_andCanBeRedrivenById() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    failuresLeft.set(1);
+    try (WebhookClient client = client(new ManualScheduler(clock), clock, 1)) {
+      assertThat(client.send(uri(), message("dead-1")).get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.EXHAUSTED);
+    }
+    try (WebhookClient next = client(new ManualScheduler(clock), clock, 1)) {
+      assertThat(next.resumed()).isEmpty();
+      assertThat(next.deadDeliveryIds()).containsExactly("dead-1");
+      var redriven = next.redrive("dead-1");
+      assertThat(redriven).singleElement().satisfies(f ->
+          assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED));
+      assertThat(next.deadDeliveryIds()).isEmpty();
+    }
+  }
+}
