@@ -100,6 +100,26 @@ public interface SignatureScheme {
   }
 
   /**
+   * Stripe's {@code Stripe-Signature} with another tolerance.
+   *
+   * @param tolerance how old the timestamp may be
+   * @return the scheme
+   */
+  static SignatureScheme stripe(Duration tolerance) {
+    return new StripeScheme(tolerance);
+  }
+
+  /**
+   * Slack's {@code X-Slack-Signature} with another tolerance.
+   *
+   * @param tolerance how far the timestamp may be from the clock, either way
+   * @return the scheme
+   */
+  static SignatureScheme slack(Duration tolerance) {
+    return new SlackScheme(tolerance);
+  }
+
+  /**
    * Slack's {@code X-Slack-Signature}, tolerance 300 seconds.
    *
    * @return the scheme

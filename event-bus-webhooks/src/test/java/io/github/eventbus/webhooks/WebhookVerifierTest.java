@@ -162,6 +162,12 @@ class WebhookVerifierTest {
         .verify(body, headers).isValid()).isTrue();
     assertThat(verifierAt(SignatureScheme.slack(), "8f742231b10e8888abcd99yyyzzz85a5",
         t.minusSeconds(301)).verify(body, headers).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
+    assertThat(verifierAt(SignatureScheme.slack(java.time.Duration.ofSeconds(30)),
+        "8f742231b10e8888abcd99yyyzzz85a5", t.plusSeconds(31)).verify(body, headers).reason())
+        .contains(VerificationFailure.STALE_TIMESTAMP);
+    assertThat(verifierAt(SignatureScheme.stripe(java.time.Duration.ofSeconds(30)),
+        "whsec_x", t.plusSeconds(31)).verify(body, SignatureScheme.stripe().sign(null, t, body,
+            List.of(WebhookSecret.of("whsec_x")))).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
   }
 
   @Test
