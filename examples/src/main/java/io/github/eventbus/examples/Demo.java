@@ -2,110 +2,218 @@ package io.github.eventbus.examples;
 
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DeliveryStats;
-import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.EventBusMetrics;
-import io.github.eventbus.EventType;
-import io.github.eventbus.Metadata;
-import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.handlers.ChangeType;
+import io.github.eventbus.handlers.DashboardSnapshot;
+import io.github.eventbus.handlers.FileChange;
+import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.FileWatcher;
+import io.github.eventbus.handlers.Handlers;
+import io.github.eventbus.handlers.ReportDistributor;
+import io.github.eventbus.handlers.ReportFormat;
+import io.github.eventbus.handlers.ReportReady;
+import io.github.eventbus.handlers.ReportReadyHandler;
+import io.github.eventbus.handlers.ReportType;
+import io.github.eventbus.handlers.RiskAlert;
+import io.github.eventbus.handlers.RiskAlertHandler;
+import io.github.eventbus.handlers.RiskEscalated;
+import io.github.eventbus.handlers.RiskType;
+import io.github.eventbus.handlers.Severity;
+import io.github.eventbus.webhooks.WebhookClient;
+import io.github.eventbus.webhooks.WebhookForwarder;
+import io.github.eventbus.webhooks.WebhookReceiver;
+import io.github.eventbus.webhooks.WebhookVerifier;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
- * The project's demo: typed and wildcard subscriptions, asynchronous delivery, a retry that
- * succeeds, one that ends as a dead letter, and the metrics. Prints one line per step.
+ * The project's demo: all three event types and the webhook round trip, end to end, in a few
+ * seconds. Logs go under {@code demo-logs/} (emptied at the start).
  */
 public final class Demo {
 
-  @EventType("file_change")
-  record FileChange(String filePath, String changeType, long size) {}
-
-  @EventType("risk_alert")
-  record RiskAlert(String alertId, String severity, double riskScore) {}
+  private static final String SECRET = "whsec_ZGVtby1zZWNyZXQtb2YtYXQtbGVhc3QtMjQtYnl0ZXM=";
+  private static final int WEBHOOKS = 8; // 3 file changes, 1 report recipient, 4 risk alerts
 
   private Demo() {}
 
   /**
-   * Runs the demo.
+   * Runs the demo in {@code demo-logs/}.
    *
    * @param args ignored
-   * @throws InterruptedException if interrupted while waiting for deliveries
+   * @throws Exception if the demo cannot run
    */
-  public static void main(String[] args) throws InterruptedException {
-    run(System.out);
+  public static void main(String[] args) throws Exception {
+    run(System.out, Path.of("demo-logs"));
   }
 
   /**
-   * Runs the demo, printing to {@code out}.
+   * Runs the demo.
    *
    * @param out where to print
-   * @return the final metrics
-   * @throws InterruptedException if interrupted while waiting for deliveries
+   * @param logs the directory for every log file; emptied first
+   * @return the main bus's final metrics
+   * @throws Exception if the demo cannot run
    */
-  public static EventBusMetrics run(PrintStream out) throws InterruptedException {
-    EventBus bus = EventBus.builder()
-        .name("demo")
-        .source("personal-manager")
-        // One readable line per failed attempt instead of the default WARN log with a stack trace.
-        .exceptionHandler((error, where) -> out.println("  handler failed: '" + where.subscriber()
-            + "' attempt " + where.attempt() + (where.willRetry() ? ", will retry: " : ", giving up: ")
-            + error.getMessage()))
-        .build();
-    CountDownLatch handled = new CountDownLatch(4);
-    AtomicInteger flakyCalls = new AtomicInteger();
+  public static EventBusMetrics run(PrintStream out, Path logs) throws Exception {
+    deleteTree(logs);
+    Files.createDirectories(logs);
+    Path work = Files.createTempDirectory("event-bus-demo");
+    AtomicInteger received = new AtomicInteger();
+    CountDownLatch webhooksIn = new CountDownLatch(WEBHOOKS);
+    CountDownLatch fileEvents = new CountDownLatch(3);
+    EventBusMetrics metrics;
 
-    bus.subscribe(FileChange.class, change -> {
-      out.println("  file handler: " + change.changeType() + " " + change.filePath());
-      handled.countDown();
-    });
-    bus.subscribe("*", event -> out.println("  audit: " + event.type() + " id=" + event.id()
-        + (event.metadata().correlationId().map(c -> " correlation=" + c).orElse(""))));
-    bus.subscribe("deployment", event -> {
-      out.println("  deployment handler: " + ((DynamicEvent) event.payload()).data());
-      handled.countDown();
-    });
-    RetryPolicy retry = RetryPolicy.builder()
-        .maxAttempts(3).initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(50)).build();
-    bus.on(RiskAlert.class).name("risk-escalation").retry(retry).subscribe(alert -> {
-      if (alert.severity().equals("critical") && flakyCalls.incrementAndGet() == 1) {
-        throw new IllegalStateException("paging service unavailable (first attempt)");
-      }
-      if (alert.severity().equals("broken")) {
-        throw new IllegalStateException("no handler for severity 'broken'");
-      }
-      out.println("  risk handler: escalated " + alert.alertId() + " (" + alert.severity() + ")");
-      handled.countDown();
-    });
-    bus.subscribe(DeadLetter.class, letter -> {
-      out.println("  dead letter: " + letter.event().type() + " for '" + letter.subscriber()
-          + "' after " + letter.attempts() + " attempts: " + letter.cause().getMessage());
-      handled.countDown();
-    });
+    out.println("1. Bus with a JSON Lines audit log in " + logs.resolve("events").toAbsolutePath());
+    try (EventBus inbox = EventBus.builder().name("inbox").build();
+        WebhookReceiver receiver = WebhookReceiver.builder(inbox)
+            .verifier(WebhookVerifier.builder().secret(SECRET).build()).build();
+        AuditLog audit = AuditLog.open(logs.resolve("events"));
+        EventBus bus = EventBus.builder().name("demo").source("personal-manager").auditLog(audit)
+            .exceptionHandler((e, where) -> out.println("   handler " + where.subscriber()
+                + " failed: " + e.getMessage()))
+            .build();
+        WebhookClient client = WebhookClient.builder().secret(SECRET)
+            .attemptLog(logs.resolve("webhooks/webhook_attempts.jsonl")).deadLetters(bus).build();
+        FileChangeHandler files = FileChangeHandler.builder().logRoot(logs).build();
+        ReportReadyHandler reports = ReportReadyHandler.builder().logRoot(logs)
+            .distributor(ReportDistributor.publishing(bus)).build();
+        RiskAlertHandler risks = RiskAlertHandler.builder().logRoot(logs)
+            .mitigation("isolate_host", alert -> out.println("   mitigation: isolated "
+                + String.join(", ", alert.affectedResources()) + " for " + alert.alertId()))
+            .build()) {
 
-    out.println("1. publishSync a typed file_change event");
-    bus.publishSync(new FileChange("/tmp/demo/report.txt", "created", 1234));
-    out.println("2. publish (async) a dynamic 'deployment' event with a correlation id");
-    bus.publish(DynamicEvent.of("deployment", Map.of("service", "api-gateway", "status", "success")),
-        Metadata.builder().correlationId("deploy-42").build());
-    out.println("3. publish a critical risk alert whose handler fails once, then succeeds on retry");
-    bus.publish(new RiskAlert("security_alert_001", "critical", 0.92));
-    out.println("4. publish an alert whose handler always fails: retried, then dead-lettered");
-    bus.publish(new RiskAlert("bad_alert_002", "broken", 0.10));
-    if (!handled.await(10, TimeUnit.SECONDS)) {
-      out.println("   (timed out waiting for deliveries)");
+      inbox.subscribe("*", (Event<?> e) -> {
+        out.println("   webhook received, signature verified, republished on the inbox bus: "
+            + e.type() + " " + e.id());
+        received.incrementAndGet();
+        webhooksIn.countDown();
+      });
+      receiver.start();
+      String base = receiver.uri().toString();
+      out.println("2. Webhook receiver on " + base + "; forwarder routes from the environment:");
+      Map<String, String> env = new TreeMap<>(Map.of(
+          "FILE_CHANGE_WEBHOOK_URL", base + "/files",
+          "REPORT_READY_WEBHOOK_URL", base + "/reports",
+          "CRITICAL_ALERT_WEBHOOK_URL", base + "/critical",
+          "HIGH_ALERT_WEBHOOK_URL", base + "/high",
+          "DEFAULT_RISK_WEBHOOK_URL", base + "/risk"));
+      env.forEach((k, v) -> out.println("   " + k + "=" + v));
+      try (WebhookForwarder forwarder =
+          WebhookForwarder.builder(bus, client).routesFromEnvironment(env).build()) {
+        Handlers.register(bus, files, reports, risks);
+        bus.subscribe(FileChange.class, change -> {
+          out.println("   file_change: " + change.changeType().json() + " "
+              + work.relativize(Path.of(change.filePath())) + (change.size() == null ? ""
+              : " (" + change.size() + " bytes, " + change.checksum().substring(0, 19) + "...)"));
+          fileEvents.countDown();
+        });
+        bus.subscribe(RiskEscalated.class, e -> out.println("   escalated " + e.alertId() + ": "
+            + e.reason()));
+        bus.subscribe(DeadLetter.class, l -> out.println("   dead letter: " + l.event().type()
+            + " for " + l.subscriber() + ": " + l.cause().getMessage()));
+
+        out.println("3. File watcher on " + work + ": create, modify, delete notes.txt");
+        try (FileWatcher watcher = FileWatcher.builder(bus).watch(work).name("demo")
+            .debounce(Duration.ofMillis(50)).build()) {
+          watcher.start();
+          Path notes = work.resolve("notes.txt");
+          Files.writeString(notes, "first draft");
+          awaitChange(bus, notes, ChangeType.CREATED);
+          Files.writeString(notes, "second draft, longer");
+          awaitChange(bus, notes, ChangeType.MODIFIED);
+          Files.delete(notes);
+          awaitChange(bus, notes, ChangeType.DELETED);
+          fileEvents.await(10, TimeUnit.SECONDS);
+        }
+
+        out.println("4. A PDF report, then report_ready for it");
+        Path pdf = Files.writeString(work.resolve("daily_report.pdf"),
+            "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        bus.publishSync(new ReportReady("daily_report_20261123", ReportType.DAILY, pdf.toString(),
+            ReportFormat.PDF, Instant.now(), Files.size(pdf), List.of("team@example.com"),
+            Map.of("author", "pm_system")));
+        out.println("   validated, metadata in " + work.relativize(
+            work.resolve("daily_report.pdf.meta.json")) + ", distributed to team@example.com");
+
+        out.println("5. Risk alerts of each severity (high and critical escalate; critical is mitigated)");
+        for (Severity severity : Severity.values()) {
+          bus.publishSync(new RiskAlert("alert_" + severity.json(), RiskType.SECURITY, severity,
+              severity.json() + " finding", "found by the demo scanner", List.of("db-1"),
+              severity == Severity.CRITICAL ? 0.95 : 0.2 + 0.1 * severity.ordinal(), Instant.now(),
+              "demo_scanner", severity == Severity.CRITICAL ? List.of("isolate_host") : List.of(),
+              Map.of()));
+        }
+
+        out.println("6. Webhook round trip: each notification is signed, sent, verified, republished");
+        if (!webhooksIn.await(15, TimeUnit.SECONDS)) {
+          out.println("   (only " + received.get() + " of " + WEBHOOKS + " webhooks arrived in time)");
+        }
+      }
+      bus.close();
+      metrics = bus.metrics();
+      client.flushLog();
+      files.flushLog();
+      reports.flushLog();
+      risks.flushLog();
+      audit.flush().get(10, TimeUnit.SECONDS);
+      summary(out, metrics, risks.dashboard().snapshot(), received.get(), logs);
+    } finally {
+      deleteTree(work);
     }
-    bus.close();
-    EventBusMetrics metrics = bus.metrics();
-    DeliveryStats t = metrics.totals();
-    out.println("5. summary: published=" + t.published() + " delivered=" + t.delivered()
-        + " failed=" + t.failed() + " retried=" + t.retried() + " deadLettered="
-        + t.deadLettered() + " queueHighWaterMark=" + metrics.queueHighWaterMark());
-    metrics.byType().forEach((type, s) -> out.println("   " + type + ": published="
-        + s.published() + " delivered=" + s.delivered()));
     return metrics;
+  }
+
+  private static void awaitChange(EventBus bus, Path file, ChangeType type) throws InterruptedException {
+    CountDownLatch seen = new CountDownLatch(1);
+    try (var s = bus.on(FileChange.class)
+        .filter(c -> c.filePath().equals(file.toString()) && c.changeType() == type)
+        .subscribe(c -> seen.countDown())) {
+      seen.await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void summary(PrintStream out, EventBusMetrics metrics, DashboardSnapshot dashboard,
+      int webhooks, Path logs) throws IOException {
+    DeliveryStats t = metrics.totals();
+    out.println("7. Summary");
+    metrics.byType().forEach((type, s) -> out.println("   published " + type + ": " + s.published()));
+    out.println("   deliveries " + t.delivered() + ", failed " + t.failed() + ", retries "
+        + t.retried() + ", dead letters " + t.deadLettered() + ", webhooks received and verified "
+        + webhooks);
+    out.println("   dashboard: active " + dashboard.active() + " by severity "
+        + new TreeMap<>(dashboard.activeBySeverity()) + ", highest "
+        + dashboard.highest().map(a -> a.alertId() + " (" + a.riskScore() + ")").orElse("none"));
+    out.println("   JSON Lines files:");
+    try (Stream<Path> walk = Files.walk(logs)) {
+      walk.filter(p -> p.toString().endsWith(".jsonl")).sorted()
+          .forEach(p -> out.println("     " + p.toAbsolutePath()));
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
   }
 }

@@ -6,25 +6,36 @@ import io.github.eventbus.EventBusMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ExamplesTest {
 
+  @TempDir Path logs;
+
   @Test
-  void demo_runsEveryStep_andReportsRetryAndDeadLetter() throws Exception {
+  void demo_runsEveryStep_roundTripsEveryWebhook_andWritesEveryLog() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     EventBusMetrics metrics;
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      metrics = Demo.run(out);
+      metrics = Demo.run(out, logs);
     }
     String printed = bytes.toString(StandardCharsets.UTF_8);
 
-    assertThat(printed).contains("file handler: created /tmp/demo/report.txt",
-        "correlation=deploy-42", "escalated security_alert_001",
-        "dead letter: risk_alert for 'risk-escalation' after 3 attempts", "5. summary");
-    assertThat(metrics.totals().retried()).isEqualTo(3); // one for the flaky alert, two for the broken one
-    assertThat(metrics.totals().deadLettered()).isEqualTo(1);
-    assertThat(metrics.queueDepth()).isZero();
+    assertThat(printed).contains("file_change: created notes.txt", "file_change: modified notes.txt",
+        "file_change: deleted notes.txt", "escalated alert_critical", "mitigation: isolated db-1",
+        "webhooks received and verified 8", "7. Summary").doesNotContain("Exception", "\tat ");
+    assertThat(metrics.totals().deadLettered()).isZero();
+    for (String log : new String[] {"file_changes/file_changes.jsonl",
+        "reports/report_generations.jsonl", "risk_alerts/risk_alerts.jsonl",
+        "webhooks/webhook_attempts.jsonl"}) {
+      assertThat(logs.resolve(log)).as(log).isNotEmptyFile();
+    }
+    try (var events = Files.list(logs.resolve("events"))) {
+      assertThat(events).singleElement().satisfies(f -> assertThat(f).isNotEmptyFile());
+    }
   }
 
   @Test
