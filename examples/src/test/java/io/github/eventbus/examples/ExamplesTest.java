@@ -42,4 +42,15 @@ class ExamplesTest {
   void quickStart_runs() {
     QuickStart.main(new String[0]);
   }
+
+  @Test
+  void everyOtherExample_runsToCompletion() throws Exception {
+    AsyncWithAuditLog.main(new String[0]);
+    GuavaMigration.main(new String[0]);
+    AuditReplay.main(new String[0]);
+    Tracking.main(new String[0]);
+    SendingWebhooks.main(new String[0]);
+    ReceivingWebhooks.main(new String[0]);
+    HandlersExample.main(new String[0]);
+  }
 }

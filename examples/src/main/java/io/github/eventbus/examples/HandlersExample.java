@@ -1,0 +1,64 @@
+package io.github.eventbus.examples;
+
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Subscription;
+import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.FileWatcher;
+import io.github.eventbus.handlers.Handlers;
+import io.github.eventbus.handlers.ReportDistributor;
+import io.github.eventbus.handlers.ReportReadyHandler;
+import io.github.eventbus.handlers.RiskAlertHandler;
+import io.github.eventbus.handlers.SmtpReportDistributor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The three ready handlers registered in one call, and a file watcher feeding them. */
+public final class HandlersExample {
+
+  /** Stands in for an application's firewall client. */
+  static final class Firewall {
+    void block(List<String> resources) {
+      System.out.println("blocking " + resources);
+    }
+  }
+
+  private HandlersExample() {}
+
+  /**
+   * Runs the example.
+   *
+   * @param args ignored
+   * @throws Exception if the example cannot run
+   */
+  public static void main(String[] args) throws Exception {
+    Path root = Files.createTempDirectory("handlers-example");
+    Path data = Files.createDirectories(root.resolve("data"));
+    String smtpPassword = "not-used-in-this-example";
+    Firewall firewall = new Firewall();
+    try (EventBus bus = EventBus.builder().build()) {
+      FileChangeHandler files = FileChangeHandler.builder().logRoot(root.resolve("logs")).build();
+      ReportReadyHandler reports = ReportReadyHandler.builder()
+          .logRoot(root.resolve("logs"))
+          .distributor(SmtpReportDistributor.builder("smtp.example.com", 587)
+              .from("reports@example.com").credentials("reports", smtpPassword).startTls(true).build())
+          .distributor(ReportDistributor.publishing(bus))        // a webhook notification per recipient
+          .build();
+      RiskAlertHandler risks = RiskAlertHandler.builder()
+          .logRoot(root.resolve("logs"))
+          .mitigation("block_ip", alert -> firewall.block(alert.affectedResources()))
+          .build();
+      Subscription all = Handlers.register(bus, files, reports, risks);
+
+      try (FileWatcher watcher = FileWatcher.builder(bus).watch(data).exclude("*.tmp").build()) {
+        watcher.start();  // publishes file_change events
+        Files.writeString(data.resolve("hello.txt"), "hello");
+      }
+      all.close();
+      files.close();
+      reports.close();
+      risks.close();
+      System.out.println("logs under " + root.resolve("logs"));
+    }
+  }
+}
