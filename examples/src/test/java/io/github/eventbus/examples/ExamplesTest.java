@@ -52,5 +52,8 @@ class ExamplesTest {
     SendingWebhooks.main(new String[0]);
     ReceivingWebhooks.main(new String[0]);
     HandlersExample.main(new String[0]);
+    FileChangesExample.main(new String[0]);
+    ReportsExample.main(new String[0]);
+    RiskAlertsExample.main(new String[0]);
   }
 }

@@ -1,0 +1,43 @@
+package io.github.eventbus.examples;
+
+import io.github.eventbus.EventBus;
+import io.github.eventbus.handlers.FileChange;
+import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.FileWatcher;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** A file watcher publishing file changes, and the handler that logs them. */
+public final class FileChangesExample {
+
+  private FileChangesExample() {}
+
+  /**
+   * Runs the example.
+   *
+   * @param args ignored
+   * @throws Exception if the files cannot be written
+   */
+  public static void main(String[] args) throws Exception {
+    Path dir = Files.createTempDirectory("files-example");
+    Path watched = Files.createDirectories(dir.resolve("inbox"));
+    CountDownLatch created = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().build();
+        FileChangeHandler files = FileChangeHandler.builder().logRoot(dir.resolve("logs")).build();
+        FileWatcher watcher = FileWatcher.builder(bus).watch(watched).include("*.csv").build()) {
+      files.register(bus);
+      bus.subscribe(FileChange.class, change -> {
+        System.out.println(change.changeType().json() + " " + change.filePath() + " "
+            + change.checksum());
+        created.countDown();
+      });
+      watcher.start();
+      Files.writeString(watched.resolve("orders.csv"), "id,amount\n1,42\n");
+      Files.writeString(watched.resolve("ignored.txt"), "not a csv");
+      System.out.println(created.await(10, TimeUnit.SECONDS) ? "logged to "
+          + files.logFile() : "no change seen in 10 s");
+    }
+  }
+}
