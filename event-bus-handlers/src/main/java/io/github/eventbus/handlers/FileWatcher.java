@@ -8,7 +8,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.EventBus;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -18,13 +17,10 @@ import java.nio.file.PathMatcher;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -312,20 +308,8 @@ public final class FileWatcher implements AutoCloseable {
   }
 
   private String checksum(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance(checksum.jdkName);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has " + checksum.jdkName, e);
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[64 * 1024];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
     return checksum.name().toLowerCase(java.util.Locale.ROOT) + ":"
-        + HexFormat.of().formatHex(digest.digest());
+        + Digests.hex(file, checksum.jdkName);
   }
 
   @Override

@@ -14,11 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -114,7 +111,7 @@ public final class ReportReadyHandler implements AutoCloseable {
       throw invalid;
     }
     long size = Files.size(file);
-    String sha256 = sha256(file);
+    String sha256 = Digests.hex(file, "SHA-256");
     Path sidecar = writeSidecar(report, file, size, sha256, envelope.id());
     List<Map<String, Object>> distribution = new ArrayList<>();
     if (autoDistribute) {
@@ -206,22 +203,6 @@ public final class ReportReadyHandler implements AutoCloseable {
     String text = new String(head, StandardCharsets.UTF_8).replace("\uFEFF", "").strip()
         .toLowerCase(Locale.ROOT);
     return text.startsWith("<!doctype html") || text.contains("<html");
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest digest;
-    try {
-      digest = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buffer = new byte[64 * 1024];
-      for (int n; (n = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   private Path writeSidecar(ReportReady report, Path file, long size, String sha256, String eventId)
