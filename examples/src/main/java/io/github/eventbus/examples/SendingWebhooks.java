@@ -26,6 +26,7 @@ public final class SendingWebhooks {
    * @param args ignored
    * @throws Exception if the example cannot run
    */
+  @SuppressWarnings("try") // the forwarder works by staying open
   public static void main(String[] args) throws Exception {
     String secret = "whsec_c2VuZGluZy1leGFtcGxlLXNlY3JldC0yNC1ieXRlcw==";
     Path logs = Files.createTempDirectory("webhook-example");
