@@ -149,19 +149,26 @@ public final class FileWatcher implements AutoCloseable {
     }
   }
 
-  /** Registers a directory and those below it; optionally reports the files found as created. */
+  /**
+   * Registers a directory and those below it; optionally reports the files found as created. Each
+   * directory is registered before it is listed, so an entry created meanwhile is either listed or
+   * reported by the watch service, never missed.
+   */
   private void registerTree(Path directory, Path root, boolean reportFiles) throws IOException {
-    try (Stream<Path> walk = Files.walk(directory)) {
-      for (Path p : (Iterable<Path>) walk::iterator) {
-        if (Files.isDirectory(p)) {
-          WatchKey key = p.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
-          directories.put(key, p);
-          rootOf.put(p, root);
-        } else if (reportFiles) {
-          note(p, root, ChangeType.CREATED, System.nanoTime());
-        } else if (checksum != ChecksumAlgorithm.NONE && selected(p, root)) {
-          knownChecksums.put(p, checksum(p));
-        }
+    WatchKey key = directory.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+    directories.put(key, directory);
+    rootOf.put(directory, root);
+    List<Path> children;
+    try (Stream<Path> list = Files.list(directory)) {
+      children = list.toList();
+    }
+    for (Path p : children) {
+      if (Files.isDirectory(p)) {
+        registerTree(p, root, reportFiles);
+      } else if (reportFiles) {
+        note(p, root, ChangeType.CREATED, System.nanoTime());
+      } else if (checksum != ChecksumAlgorithm.NONE && selected(p, root)) {
+        knownChecksums.put(p, checksum(p));
       }
     }
   }
