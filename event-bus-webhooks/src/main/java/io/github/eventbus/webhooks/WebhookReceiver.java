@@ -180,10 +180,12 @@ public final class WebhookReceiver implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads at most {@code limit} bytes and no more: an oversized body is not drained (the server
+   * closes the connection instead), so a client cannot make the receiver read without bound.
+   */
   private static byte[] readAtMost(InputStream in, int limit) throws IOException {
-    byte[] bytes = in.readNBytes(limit);
-    in.transferTo(OutputStream.nullOutputStream()); // let the connection be reused
-    return bytes;
+    return in.readNBytes(limit);
   }
 
   private ReceiverResponse tooLarge() {
