@@ -19,10 +19,6 @@ final class Delivery {
   final Object[] context; // captured by the propagators at publish, or null
   volatile Delivery next; // mailbox queue link
 
-  Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis) {
-    this(payload, event, route, attempt, firstAttemptMillis, null, 0, null);
-  }
-
   Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis,
       Tracker tracker, int index, Object[] context) {
     this.payload = payload;

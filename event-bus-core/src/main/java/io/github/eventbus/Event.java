@@ -18,7 +18,8 @@ import java.util.Objects;
  * {@link Subscribe @Subscribe} method that takes an {@code Event<T>}.
  *
  * <p>Stamping costs a clock read and two allocations, so when no subscriber asks for the envelope
- * (and no metadata was given) the bus skips it for {@link EventBus#publishSync(Object)}, and for
+ * (and no metadata, audit log, interceptor or tracked publish needs it) the bus skips it for
+ * {@link EventBus#publishSync(Object)}, and for
  * {@link EventBus#publish(Object)} of an event with a single subscriber; it stamps the envelope
  * only if it becomes needed (a failure, a retry or a dead letter), and then the id and timestamp
  * record that moment. One envelope serves every attempt and the dead letter of a delivery.

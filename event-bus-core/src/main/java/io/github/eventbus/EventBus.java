@@ -259,7 +259,8 @@ public interface EventBus extends AutoCloseable {
   /**
    * Stops accepting events, delivers what was accepted (queue and pending retries) for up to the
    * drain timeout, turns whatever is left into {@link DeadLetter}s (counted as
-   * {@link DeliveryStats#undelivered()}), closes every subscription and stops the threads the bus
+   * {@link DeliveryStats#undelivered()}), marks every subscription inactive (a {@code publishSync}
+   * already under way on another thread still finishes its dispatch) and stops the threads the bus
    * created. Idempotent; a second call returns once the first has finished.
    */
   @Override

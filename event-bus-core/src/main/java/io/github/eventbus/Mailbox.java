@@ -36,7 +36,7 @@ final class Mailbox implements Runnable {
   Mailbox(DefaultEventBus bus, Subscriber subscriber) {
     this.bus = bus;
     this.subscriber = subscriber;
-    Delivery stub = new Delivery(null, null, null, 0, 0);
+    Delivery stub = new Delivery(null, null, null, 0, 0, null, 0, null);
     this.head = stub;
     this.tail = new AtomicReference<>(stub);
   }

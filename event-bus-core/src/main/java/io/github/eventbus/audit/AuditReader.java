@@ -63,6 +63,8 @@ import java.util.stream.StreamSupport;
 public final class AuditReader {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditReader.class);
+  private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+      new com.fasterxml.jackson.core.type.TypeReference<>() {};
   private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
 
   private final TypePattern types;
@@ -137,7 +139,7 @@ public final class AuditReader {
     Class<?> type = registry.get(entry.type());
     if (type == null) {
       Map<String, Object> data = entry.data().isObject()
-          ? mapper.convertValue(entry.data(), Map.class)
+          ? mapper.convertValue(entry.data(), MAP)
           : Map.of("value", mapper.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
@@ -240,7 +242,7 @@ public final class AuditReader {
     Map<String, String> headers = new HashMap<>();
     JsonNode h = node.get("headers");
     if (h != null && h.isObject()) {
-      h.fields().forEachRemaining(f -> headers.put(f.getKey(), f.getValue().asText()));
+      h.properties().forEach(f -> headers.put(f.getKey(), f.getValue().asText()));
     }
     JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
     String src = text(node, "source");

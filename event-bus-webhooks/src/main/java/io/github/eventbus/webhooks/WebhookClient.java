@@ -102,15 +102,17 @@ public final class WebhookClient implements AutoCloseable {
   private static final class Delivery {
     final URI endpoint;
     final WebhookMessage message;
+    final EndpointGate gate;
     final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
     int attempts; // touched by one attempt at a time
     Instant firstAttempt;
     int lastStatus;
     String lastError;
 
-    Delivery(URI endpoint, WebhookMessage message) {
+    Delivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
       this.endpoint = endpoint;
       this.message = message;
+      this.gate = gate;
     }
   }
 
@@ -147,7 +149,7 @@ public final class WebhookClient implements AutoCloseable {
     List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
     if (outbox != null) {
       for (Outbox.Entry e : outbox.pending()) {
-        resumedNow.add(start(e.endpoint(), WebhookMessage.of(e.id(), e.eventType(), e.body()), false));
+        resumedNow.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), false));
       }
     }
     this.resumed = List.copyOf(resumedNow);
@@ -182,7 +184,8 @@ public final class WebhookClient implements AutoCloseable {
 
   private CompletableFuture<WebhookDelivery> start(
       URI endpoint, WebhookMessage message, boolean record) {
-    Delivery delivery = new Delivery(endpoint, message);
+    Delivery delivery = new Delivery(endpoint, message, gates.computeIfAbsent(
+        endpoint.getScheme() + "://" + endpoint.getAuthority(), k -> new EndpointGate(perEndpoint)));
     if (outbox != null && record) {
       outbox.pending(entry(delivery)); // on disk before the first attempt
     }
@@ -231,7 +234,7 @@ public final class WebhookClient implements AutoCloseable {
     if (outbox != null) {
       for (Outbox.Entry e : outbox.dead()) {
         if (e.id().equals(id)) {
-          sent.add(start(e.endpoint(), WebhookMessage.of(e.id(), e.eventType(), e.body()), true));
+          sent.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), true));
         }
       }
     }
@@ -243,12 +246,7 @@ public final class WebhookClient implements AutoCloseable {
       finish(d, DeliveryOutcome.ABANDONED);
       return;
     }
-    gates.computeIfAbsent(d.endpoint.getScheme() + "://" + d.endpoint.getAuthority(),
-        k -> new EndpointGate(perEndpoint)).enter(() -> send(d));
-  }
-
-  private EndpointGate gate(Delivery d) {
-    return gates.get(d.endpoint.getScheme() + "://" + d.endpoint.getAuthority());
+    d.gate.enter(() -> send(d));
   }
 
   private void send(Delivery d) {
@@ -271,7 +269,7 @@ public final class WebhookClient implements AutoCloseable {
       call = CompletableFuture.failedFuture(e);
     }
     call.whenComplete((response, error) -> {
-      gate(d).leave();
+      d.gate.leave();
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       if (response != null) {
         drain(response.body());

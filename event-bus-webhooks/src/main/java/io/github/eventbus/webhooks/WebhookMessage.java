@@ -58,17 +58,10 @@ public final class WebhookMessage {
     }
   }
 
-  /**
-   * Makes a message from ready bytes, for a delivery read back from storage.
-   *
-   * @param id the webhook id
-   * @param eventType the event type
-   * @param body the JSON body
-   * @return the message
-   */
-  public static WebhookMessage of(String id, String eventType, byte[] body) {
+  /** A message read back from the outbox: its bytes are sent as they were stored. */
+  static WebhookMessage stored(String id, String eventType, byte[] body) {
     return new WebhookMessage(requireNonNull(id, "id"), requireNonNull(eventType, "eventType"),
-        requireNonNull(body, "body").clone(), null);
+        requireNonNull(body, "body"), null);
   }
 
   /**
