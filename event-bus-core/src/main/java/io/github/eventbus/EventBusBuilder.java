@@ -111,7 +111,9 @@ public final class EventBusBuilder {
   }
 
   /**
-   * Sets the clock of envelope timestamps, ids and retry timing.
+   * Sets the clock of envelope timestamps, ids and retry timing. It also picks the daily file of
+   * an audit log the bus builds from {@link #auditLog(Path)}: the day is this clock's date in the
+   * clock's zone. An {@link AuditLog} given to {@link #auditLog(AuditLog)} keeps its own clock.
    *
    * @param clock the clock
    * @return this builder
@@ -320,8 +322,9 @@ public final class EventBusBuilder {
 
   /**
    * Logs every published event to daily JSON Lines files {@code events_YYYYMMDD.jsonl} in a
-   * directory, with the defaults of {@link AuditLog#open(Path)}. The bus owns this log: it opens
-   * it in {@link #build()} and closes it when the bus closes.
+   * directory, with the defaults of {@link AuditLog#open(Path)} except the clock: the bus's
+   * {@link #clock} (and its zone) picks each day's file. The bus owns this log: it opens it in
+   * {@link #build()} and closes it when the bus closes.
    *
    * @param directory the directory, created if needed
    * @return this builder
@@ -366,10 +369,11 @@ public final class EventBusBuilder {
           + " backpressure is " + policy + "; remove blockTimeout or change the policy");
     }
     String busName = name != null ? name : "event-bus";
+    Clock busClock = clock != null ? clock : Clock.systemUTC();
     return new DefaultEventBus(new Config(
         busName,
         source != null ? source : busName,
-        clock != null ? clock : Clock.systemUTC(),
+        busClock,
         workers != null ? workers : Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())),
         executor,
         queueCapacity != null ? queueCapacity : 65_536,
@@ -381,7 +385,8 @@ public final class EventBusBuilder {
         drainTimeout != null ? drainTimeout : Duration.ofSeconds(30),
         latencySampling != null ? latencySampling : 16,
         maxTrackedTypes != null ? maxTrackedTypes : 1024,
-        auditLog != null ? auditLog : auditDirectory != null ? AuditLog.open(auditDirectory) : null,
+        auditLog != null ? auditLog
+            : auditDirectory != null ? AuditLog.builder(auditDirectory).clock(busClock).build() : null,
         auditDirectory != null,
         java.util.List.copyOf(interceptors),
         propagators(),

@@ -255,7 +255,9 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Sets the clock that picks each day's file; default {@link Clock#systemUTC()}.
+     * Sets the clock that picks each day's file: the day is this clock's date in its zone;
+     * default {@link Clock#systemUTC()}. A log given to {@code EventBusBuilder.auditLog(AuditLog)}
+     * keeps this clock; a log the bus builds from a directory uses the bus's clock.
      *
      * @param clock the clock
      * @return this builder

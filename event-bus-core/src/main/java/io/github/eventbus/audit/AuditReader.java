@@ -201,7 +201,7 @@ public final class AuditReader {
       return "~" + name;
     }
     int index = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
-    return m.group(1) + "_" + m.group(2) + String.format("%010d", index);
+    return m.group(1) + "_" + m.group(2) + String.format(java.util.Locale.ROOT, "%010d", index);
   }
 
   private boolean selected(AuditEntry e) {

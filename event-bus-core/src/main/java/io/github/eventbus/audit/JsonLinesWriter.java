@@ -131,7 +131,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private record Ack(Object record, CompletableFuture<Void> done) {}
 
   private JsonLinesWriter(Builder<T> b) {
-    this.files = b.files;
+    this.files = b.files.inZone(b.clock.getZone());
     this.encoder = b.encoder;
     this.mapper = b.mapper;
     this.durability = b.durability;
@@ -178,7 +178,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       throw new IllegalArgumentException("prefix must be a non-blank file name part, but was \""
           + prefix + "\"");
     }
-    return new Builder<>(LogFiles.daily(directory, prefix, java.time.ZoneOffset.UTC), encoder);
+    return new Builder<>(LogFiles.daily(directory, prefix), encoder);
   }
 
   /**
@@ -631,7 +631,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
 
     /**
-     * Sets the clock that picks the day of daily files; default {@link Clock#systemUTC()}.
+     * Sets the clock that picks the day of daily files; default {@link Clock#systemUTC()}. The
+     * day is the clock's date in the clock's zone ({@link Clock#getZone()}), so
+     * {@code Clock.system(ZoneId.of("Europe/Berlin"))} starts a new file at Berlin midnight.
      *
      * @param clock the clock
      * @return this builder

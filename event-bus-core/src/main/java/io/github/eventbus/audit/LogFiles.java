@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  */
 final class LogFiles {
 
-  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
+  private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
   private final Path directory;
@@ -38,8 +38,14 @@ final class LogFiles {
     return new LogFiles(file, file.toAbsolutePath().getParent(), null, null);
   }
 
-  static LogFiles daily(Path directory, String prefix, ZoneId zone) {
-    return new LogFiles(null, directory, prefix, zone);
+  /** Daily files whose day is taken in UTC until {@link #inZone} says otherwise. */
+  static LogFiles daily(Path directory, String prefix) {
+    return new LogFiles(null, directory, prefix, java.time.ZoneOffset.UTC);
+  }
+
+  /** The same files with the day taken in {@code zone}; a fixed file has no day. */
+  LogFiles inZone(ZoneId zone) {
+    return fixed != null ? this : new LogFiles(null, directory, prefix, zone);
   }
 
   Path directory() {

@@ -114,6 +114,36 @@ class AuditLogTest {
     assertThat(Files.readAllLines(first.resolve("events_20261123.jsonl"))).hasSize(2); // not 3
   }
 
+  @Test
+  void busBuiltLog_namesDailyFileByTheBusClock_inItsZone() throws Exception {
+    // 12:00 UTC on 31 Dec 1999 is already 1 Jan 2000 at UTC+14: the zone, not UTC, picks the day.
+    ManualClock kiritimati = new ManualClock(Instant.parse("1999-12-31T12:00:00Z"),
+        java.time.ZoneId.of("Pacific/Kiritimati"));
+    try (EventBus bus = EventBus.builder().clock(kiritimati).auditLog(dir).build()) {
+      bus.publishSync(DynamicEvent.of("job.done", Map.of()));
+      assertThat(bus.auditLogFile()).contains(dir.resolve("events_20000101.jsonl"));
+      kiritimati.advance(java.time.Duration.ofHours(12)); // 1 Jan 2000 00:00 UTC = 14:00 there
+      bus.publishSync(DynamicEvent.of("job.done", Map.of()));
+    }
+    assertThat(Files.readAllLines(dir.resolve("events_20000101.jsonl"))).hasSize(2);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("events_20000101.jsonl");
+    }
+  }
+
+  @Test
+  void suppliedLog_keepsItsOwnClock() throws Exception {
+    ManualClock busClock = new ManualClock(Instant.parse("2031-06-15T10:00:00Z"));
+    ManualClock logClock = new ManualClock(Instant.parse("1987-03-02T10:00:00Z"));
+    try (AuditLog audit = AuditLog.builder(dir).clock(logClock).build();
+        EventBus bus = EventBus.builder().clock(busClock).auditLog(audit).build()) {
+      bus.publishSync(DynamicEvent.of("job.done", Map.of()));
+      assertThat(bus.auditLogFile()).contains(dir.resolve("events_19870302.jsonl"));
+    }
+    String line = Files.readAllLines(dir.resolve("events_19870302.jsonl")).get(0);
+    assertThat(json.readTree(line).get("timestamp").asText()).isEqualTo("2031-06-15T10:00:00Z");
+  }
+
   /** A reader follows the file like tail -f while 8 threads publish: every complete line parses. */
   @Test
   void concurrentReader_whileEightThreadsPublish_everyLineParses() throws Exception {

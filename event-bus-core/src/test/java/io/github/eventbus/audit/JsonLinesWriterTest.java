@@ -62,6 +62,23 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void daily_rollsOverAtMidnightOfTheClocksZone_notUtc() throws Exception {
+    // New York midnight of 4 July 2030 is 04:00 UTC.
+    ManualClock clock = new ManualClock(Instant.parse("2030-07-05T03:59:59Z"),
+        java.time.ZoneId.of("America/New_York"));
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+        .clock(clock).build()) {
+      w.append(Map.of("n", 1));
+      w.flush().get(10, TimeUnit.SECONDS);
+      clock.advance(Duration.ofSeconds(2));
+      w.append(Map.of("n", 2));
+      w.flush().get(10, TimeUnit.SECONDS);
+    }
+    assertThat(lines(dir.resolve("events_20300704.jsonl"))).containsExactly("{\"n\":1}");
+    assertThat(lines(dir.resolve("events_20300705.jsonl"))).containsExactly("{\"n\":2}");
+  }
+
+  @Test
   void maxFileBytes_rollsOverToNumberedFiles_withoutSplittingLines() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())

@@ -26,7 +26,7 @@ public record ReceiverResponse(int status, String body) {
       if (c == '"' || c == '\\') {
         out.append('\\').append(c);
       } else if (c < 0x20) {
-        out.append(String.format("\\u%04x", (int) c));
+        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);
       }

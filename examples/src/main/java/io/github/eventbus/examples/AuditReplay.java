@@ -6,6 +6,7 @@ import io.github.eventbus.audit.AuditEntry;
 import io.github.eventbus.audit.AuditReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -33,7 +34,7 @@ public final class AuditReplay {
     }
 
     AuditReader reader = AuditReader.builder()
-        .types("report.*").from(Instant.parse("2026-01-01T00:00:00Z")).source("pm")
+        .types("report.*").from(Instant.now().minus(Duration.ofHours(1))).source("pm")
         .register(ReportReady.class)              // typed read-back; unknown types become DynamicEvent
         .onCorrupt(line -> System.err.println("skipped " + line))
         .build();
