@@ -3,6 +3,7 @@ package io.github.eventbus;
 import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.internal.Settings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

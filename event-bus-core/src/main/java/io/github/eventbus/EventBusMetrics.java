@@ -1,6 +1,6 @@
 package io.github.eventbus;
 
-import io.github.eventbus.audit.WriterStats;
+import io.github.eventbus.jsonl.WriterStats;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package io.github.eventbus;
 
-import io.github.eventbus.audit.WriterStats;
+import io.github.eventbus.jsonl.WriterStats;
 import java.util.LinkedHashMap;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 

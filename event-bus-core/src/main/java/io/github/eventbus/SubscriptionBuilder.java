@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.internal.Settings;
 import java.util.function.Predicate;
 
 /**

@@ -2,7 +2,7 @@ package io.github.eventbus.benchmarks;
 
 import io.github.eventbus.EventBus;
 import io.github.eventbus.audit.AuditLog;
-import io.github.eventbus.audit.Durability;
+import io.github.eventbus.jsonl.Durability;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

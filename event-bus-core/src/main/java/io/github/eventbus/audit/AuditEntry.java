@@ -21,8 +21,9 @@ import java.util.Optional;
  * @param correlationId the correlation id, or {@code null}
  * @param headers the metadata headers
  * @param data the payload as JSON
- * @param file the file the line was read from
- * @param line the line's number in that file, from 1
+ * @param file the file the line was read from; {@code null} for text decoded by
+ *     {@link AuditFormat#decode(String)}
+ * @param line the line's number in that file, from 1; 0 when there is no file
  */
 public record AuditEntry(
     String eventId, String type, Instant timestamp, String source, String correlationId,
@@ -40,7 +41,6 @@ public record AuditEntry(
     requireNonNull(source, "source");
     headers = Map.copyOf(headers);
     requireNonNull(data, "data");
-    requireNonNull(file, "file");
   }
 
   /**

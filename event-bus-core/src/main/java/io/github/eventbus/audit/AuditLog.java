@@ -7,6 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.TypePattern;
+import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -45,7 +50,6 @@ import java.util.concurrent.TimeoutException;
 public final class AuditLog implements AutoCloseable {
 
   static final String REPLAY_HEADER = "replay";
-  static final int FORMAT_VERSION = 1;
 
   private final JsonLinesWriter<Event<?>> writer;
   private final TypePattern include;
@@ -53,10 +57,11 @@ public final class AuditLog implements AutoCloseable {
 
   private AuditLog(Builder b) {
     ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
+    AuditFormat format = AuditFormat.builder().mapper(mapper).build();
     IsoInstants instants = new IsoInstants(); // used by the writer thread only
     JsonLinesWriter.Builder<Event<?>> w =
         JsonLinesWriter.daily(b.directory, "events",
-                (Event<?> e, JsonGenerator g) -> encode(e, g, mapper, instants))
+                (Event<?> e, JsonGenerator g) -> format.write(e, g, instants))
             .mapper(mapper)
             .durability(b.durability != null ? b.durability : Durability.FLUSH);
     if (b.maxFileBytes > 0) {
@@ -167,31 +172,6 @@ public final class AuditLog implements AutoCloseable {
     writer.close();
   }
 
-  private static void encode(Event<?> e, JsonGenerator g, ObjectMapper mapper, IsoInstants instants)
-      throws IOException {
-    g.writeStartObject();
-    g.writeNumberField("format_version", FORMAT_VERSION);
-    g.writeStringField("timestamp", instants.format(e.timestamp()));
-    g.writeStringField("event_id", e.id());
-    g.writeStringField("type", e.type());
-    g.writeStringField("source", e.source());
-    if (e.metadata().correlationId().isPresent()) {
-      g.writeStringField("correlation_id", e.metadata().correlationId().get());
-    }
-    Map<String, String> headers = e.metadata().headers();
-    if (!headers.isEmpty()) {
-      g.writeObjectFieldStart("headers");
-      for (Map.Entry<String, String> h : headers.entrySet()) {
-        g.writeStringField(h.getKey(), h.getValue());
-      }
-      g.writeEndObject();
-    }
-    g.writeFieldName("data");
-    Object payload = e.payload();
-    mapper.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
-    g.writeEndObject();
-  }
-
   @Override
   public String toString() {
     return "AuditLog{" + writer.currentFile() + ", include=" + include + "}";
@@ -221,7 +201,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder include(String pattern) {
-      this.include = Options.once(this.include, TypePattern.compile(pattern), "include");
+      this.include = Settings.setOnce(this.include, TypePattern.compile(pattern), "include");
       return this;
     }
 
@@ -233,7 +213,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder durability(Durability durability) {
-      this.durability = Options.once(this.durability, durability, "durability");
+      this.durability = Settings.setOnce(this.durability, durability, "durability");
       return this;
     }
 
@@ -249,7 +229,7 @@ public final class AuditLog implements AutoCloseable {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
       }
-      Options.once(this.maxFileBytes == 0 ? null : this.maxFileBytes, bytes, "maxFileBytes");
+      Settings.setOnce(this.maxFileBytes == 0 ? null : this.maxFileBytes, bytes, "maxFileBytes");
       this.maxFileBytes = bytes;
       return this;
     }
@@ -264,7 +244,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Options.once(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 
@@ -276,7 +256,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder errorHandler(WriteErrorHandler handler) {
-      this.errorHandler = Options.once(this.errorHandler, handler, "errorHandler");
+      this.errorHandler = Settings.setOnce(this.errorHandler, handler, "errorHandler");
       return this;
     }
 
@@ -291,8 +271,8 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder acknowledge(Duration timeout) {
-      this.acknowledgeTimeout = Options.once(this.acknowledgeTimeout,
-          Options.duration(timeout, "acknowledge timeout", false), "acknowledge");
+      this.acknowledgeTimeout = Settings.setOnce(this.acknowledgeTimeout,
+          Settings.positive(timeout, "acknowledge timeout"), "acknowledge");
       return this;
     }
 
@@ -305,7 +285,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Options.once(this.mapper, mapper, "mapper");
+      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
       return this;
     }
 

@@ -11,6 +11,9 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
 import io.github.eventbus.TypePattern;
+import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.LogFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +28,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,8 +37,6 @@ import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -63,28 +63,27 @@ import java.util.stream.StreamSupport;
 public final class AuditReader {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditReader.class);
-  private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
-      new com.fasterxml.jackson.core.type.TypeReference<>() {};
-  private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
 
   private final TypePattern types;
   private final Instant from;
   private final Instant until;
   private final String source;
-  private final Map<String, Class<?>> registry;
+  private final AuditFormat format;
   private final Consumer<CorruptLine> onCorrupt;
-  private final ObjectMapper mapper;
 
   private AuditReader(Builder b) {
     this.types = b.types != null ? b.types : TypePattern.all();
     this.from = b.from;
     this.until = b.until;
     this.source = b.source;
-    this.registry = Map.copyOf(b.registry);
     this.onCorrupt = b.onCorrupt != null
         ? b.onCorrupt
         : c -> log.warn("Skipped corrupt line {} of {}: {}", c.line(), c.file(), c.reason());
-    this.mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
+    AuditFormat.Builder format = AuditFormat.builder().register(b.registry.toArray(new Class<?>[0]));
+    if (b.mapper != null) {
+      format.mapper(b.mapper);
+    }
+    this.format = format.build();
   }
 
   /**
@@ -105,7 +104,7 @@ public final class AuditReader {
    * @throws IOException if the path cannot be listed or does not exist
    */
   public Stream<AuditEntry> read(Path fileOrDirectory) throws IOException {
-    List<Path> files = filesOf(requireNonNull(fileOrDirectory, "fileOrDirectory"));
+    List<Path> files = LogFiles.inWriteOrder(requireNonNull(fileOrDirectory, "fileOrDirectory"));
     EntryIterator iterator = new EntryIterator(files);
     return StreamSupport.stream(
             Spliterators.spliteratorUnknownSize(iterator, Spliterator.ORDERED | Spliterator.NONNULL),
@@ -123,33 +122,7 @@ public final class AuditReader {
    * @throws IllegalArgumentException if the data does not fit the registered class
    */
   public Event<?> toEvent(AuditEntry entry) {
-    return toEvent(entry, entry.headers());
-  }
-
-  private Event<?> toEvent(AuditEntry entry, Map<String, String> headers) {
-    Object payload = payloadOf(entry);
-    Metadata.Builder meta = Metadata.builder();
-    entry.correlation().ifPresent(meta::correlationId);
-    headers.forEach(meta::header);
-    return Event.builder(payload).id(entry.eventId()).timestamp(entry.timestamp())
-        .source(entry.source()).metadata(meta.build()).build();
-  }
-
-  private Object payloadOf(AuditEntry entry) {
-    Class<?> type = registry.get(entry.type());
-    if (type == null) {
-      Map<String, Object> data = entry.data().isObject()
-          ? mapper.convertValue(entry.data(), MAP)
-          : Map.of("value", mapper.convertValue(entry.data(), Object.class));
-      return DynamicEvent.of(entry.type(), data);
-    }
-    try {
-      return mapper.treeToValue(entry.data(), type);
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("entry " + entry.eventId() + " (line " + entry.line()
-          + " of " + entry.file() + ") does not decode into " + type.getName() + ": "
-          + e.getMessage(), e);
-    }
+    return format.toEvent(entry);
   }
 
   /**
@@ -170,38 +143,11 @@ public final class AuditReader {
         AuditEntry entry = it.next();
         Map<String, String> headers = new LinkedHashMap<>(entry.headers());
         headers.put(AuditLog.REPLAY_HEADER, "true");
-        bus.publish(toEvent(entry, headers));
+        bus.publish(format.toEvent(entry, headers));
         count++;
       }
     }
     return count;
-  }
-
-  private static List<Path> filesOf(Path path) throws IOException {
-    if (!Files.isDirectory(path)) {
-      if (!Files.exists(path)) {
-        throw new java.nio.file.NoSuchFileException(path.toString());
-      }
-      return List.of(path);
-    }
-    List<Path> files = new ArrayList<>();
-    try (Stream<Path> listing = Files.list(path)) {
-      listing.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p))
-          .forEach(files::add);
-    }
-    files.sort(Comparator.comparing(AuditReader::orderKey));
-    return files;
-  }
-
-  /** Orders daily files by prefix, day and roll-over number; other names by name. */
-  private static String orderKey(Path file) {
-    String name = file.getFileName().toString();
-    Matcher m = DAILY.matcher(name);
-    if (!m.matches()) {
-      return "~" + name;
-    }
-    int index = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
-    return m.group(1) + "_" + m.group(2) + String.format(java.util.Locale.ROOT, "%010d", index);
   }
 
   private boolean selected(AuditEntry e) {
@@ -213,46 +159,12 @@ public final class AuditReader {
 
   /** Parses a line; reports and returns null if it is not a valid entry. */
   private AuditEntry parse(String text, Path file, long number) {
-    JsonNode node;
     try {
-      node = mapper.readTree(text);
-    } catch (JsonProcessingException e) {
-      onCorrupt.accept(new CorruptLine(file, number, "not JSON: " + e.getOriginalMessage()));
+      return format.decode(text, file, number);
+    } catch (IllegalArgumentException e) {
+      onCorrupt.accept(new CorruptLine(file, number, e.getMessage()));
       return null;
     }
-    if (node == null || !node.isObject()) {
-      onCorrupt.accept(new CorruptLine(file, number, "not a JSON object"));
-      return null;
-    }
-    String id = text(node, "event_id");
-    String type = text(node, "type");
-    String stamp = text(node, "timestamp");
-    if (id == null || type == null || stamp == null) {
-      onCorrupt.accept(new CorruptLine(file, number,
-          "missing event_id, type or timestamp (not an audit entry)"));
-      return null;
-    }
-    Instant timestamp;
-    try {
-      timestamp = Instant.parse(stamp);
-    } catch (DateTimeParseException e) {
-      onCorrupt.accept(new CorruptLine(file, number, "timestamp is not ISO-8601: " + stamp));
-      return null;
-    }
-    Map<String, String> headers = new HashMap<>();
-    JsonNode h = node.get("headers");
-    if (h != null && h.isObject()) {
-      h.properties().forEach(f -> headers.put(f.getKey(), f.getValue().asText()));
-    }
-    JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
-    String src = text(node, "source");
-    return new AuditEntry(id, type, timestamp, src == null ? "" : src, text(node, "correlation_id"),
-        headers, data, file, number);
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
   }
 
   /** Walks the files and their lines lazily. */
@@ -338,7 +250,7 @@ public final class AuditReader {
         ByteBuffer last = ByteBuffer.allocate(1);
         endsWithNewline = size == 0 || (channel.read(last, size - 1) == 1 && last.get(0) == '\n');
       }
-      InputStream in = new BoundedInputStream(Files.newInputStream(file), size);
+      InputStream in = com.google.common.io.ByteStreams.limit(Files.newInputStream(file), size);
       reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     }
 
@@ -354,47 +266,13 @@ public final class AuditReader {
     }
   }
 
-  /** Reads at most a fixed number of bytes: the file's size when reading began. */
-  private static final class BoundedInputStream extends java.io.FilterInputStream {
-    private long left;
-
-    BoundedInputStream(InputStream in, long limit) {
-      super(in);
-      this.left = limit;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int b = super.read();
-      if (b >= 0) {
-        left--;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] buffer, int offset, int length) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = super.read(buffer, offset, (int) Math.min(length, left));
-      if (n > 0) {
-        left -= n;
-      }
-      return n;
-    }
-  }
-
   /** Configures an {@link AuditReader}. Not thread-safe; each option may be set once. */
   public static final class Builder {
     private TypePattern types;
     private Instant from;
     private Instant until;
     private String source;
-    private final Map<String, Class<?>> registry = new HashMap<>();
+    private final java.util.Set<Class<?>> registry = new java.util.LinkedHashSet<>();
     private Consumer<CorruptLine> onCorrupt;
     private ObjectMapper mapper;
 
@@ -409,7 +287,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder types(String pattern) {
-      this.types = Options.once(this.types, TypePattern.compile(pattern), "types");
+      this.types = Settings.setOnce(this.types, TypePattern.compile(pattern), "types");
       return this;
     }
 
@@ -421,7 +299,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder from(Instant from) {
-      this.from = Options.once(this.from, from, "from");
+      this.from = Settings.setOnce(this.from, from, "from");
       return this;
     }
 
@@ -433,7 +311,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder until(Instant until) {
-      this.until = Options.once(this.until, until, "until");
+      this.until = Settings.setOnce(this.until, until, "until");
       return this;
     }
 
@@ -445,7 +323,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder source(String source) {
-      this.source = Options.once(this.source, source, "source");
+      this.source = Settings.setOnce(this.source, source, "source");
       return this;
     }
 
@@ -457,13 +335,8 @@ public final class AuditReader {
      * @throws IllegalArgumentException if two classes share a type name
      */
     public Builder register(Class<?>... eventClasses) {
-      for (Class<?> c : eventClasses) {
-        Class<?> previous = registry.putIfAbsent(TypeNames.of(c), c);
-        if (previous != null && previous != c) {
-          throw new IllegalArgumentException("type name " + TypeNames.of(c) + " is registered for "
-              + previous.getName() + " already; cannot register " + c.getName());
-        }
-      }
+      AuditFormat.builder().register(registry.toArray(new Class<?>[0])).register(eventClasses);
+      registry.addAll(java.util.List.of(eventClasses));
       return this;
     }
 
@@ -475,7 +348,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder onCorrupt(Consumer<CorruptLine> handler) {
-      this.onCorrupt = Options.once(this.onCorrupt, handler, "onCorrupt");
+      this.onCorrupt = Settings.setOnce(this.onCorrupt, handler, "onCorrupt");
       return this;
     }
 
@@ -487,7 +360,7 @@ public final class AuditReader {
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Options.once(this.mapper, mapper, "mapper");
+      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
       return this;
     }
 

@@ -5,8 +5,8 @@
  *
  * <p><b>Logging a bus.</b> {@code EventBus.builder().auditLog(Path.of("logs/events"))} logs every
  * accepted event, before delivery, to {@code logs/events/events_YYYYMMDD.jsonl}, one JSON object
- * per line (format in {@link io.github.eventbus.audit.AuditLog}). For a type filter, another
- * {@link io.github.eventbus.audit.Durability}, size roll-over or synchronous acknowledgement,
+ * per line (format in {@link io.github.eventbus.audit.AuditFormat}, which both writes and reads it). For a type filter, another
+ * {@link io.github.eventbus.jsonl.Durability}, size roll-over or synchronous acknowledgement,
  * build an {@link io.github.eventbus.audit.AuditLog} and pass it instead.
  * {@code bus.auditLogFile()} names today's file.
  *
@@ -15,7 +15,7 @@
  * {@link io.github.eventbus.audit.AuditLog.Builder#acknowledge} and {@code FSYNC}, an event's line
  * is on disk when {@code publish} returns.
  *
- * <p><b>Any JSON Lines file.</b> {@link io.github.eventbus.audit.JsonLinesWriter} is the writer
+ * <p><b>Any JSON Lines file.</b> {@link io.github.eventbus.jsonl.JsonLinesWriter} is the writer
  * underneath, reusable for other logs: one background thread, a bounded buffer, whole lines per
  * write, torn-line repair on open, retry after write failures, and a report of what could not be
  * written.

@@ -2,6 +2,8 @@ package io.github.eventbus.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

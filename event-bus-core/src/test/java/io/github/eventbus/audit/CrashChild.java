@@ -3,6 +3,7 @@ package io.github.eventbus.audit;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.jsonl.Durability;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -7,7 +7,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

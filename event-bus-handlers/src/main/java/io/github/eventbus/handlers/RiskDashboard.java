@@ -2,7 +2,7 @@ package io.github.eventbus.handlers;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

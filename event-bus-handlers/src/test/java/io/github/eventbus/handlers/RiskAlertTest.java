@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DynamicEvent;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -2,8 +2,8 @@ package io.github.eventbus.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.eventbus.audit.Durability;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

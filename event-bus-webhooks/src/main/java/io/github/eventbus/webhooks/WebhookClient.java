@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

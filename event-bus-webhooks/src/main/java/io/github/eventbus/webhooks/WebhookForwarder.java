@@ -9,7 +9,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.TypePattern;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;

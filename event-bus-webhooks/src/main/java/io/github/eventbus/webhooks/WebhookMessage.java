@@ -6,7 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

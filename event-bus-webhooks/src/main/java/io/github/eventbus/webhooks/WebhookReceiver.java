@@ -11,7 +11,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
-import io.github.eventbus.audit.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.github.eventbus.audit;
+package io.github.eventbus.jsonl;
 
 /**
  * Counters of a {@link JsonLinesWriter}.

@@ -1,4 +1,4 @@
-package io.github.eventbus.audit;
+package io.github.eventbus.jsonl;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,17 +9,25 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Which file a {@link JsonLinesWriter} writes: a fixed file, or daily files
- * {@code <prefix>_YYYYMMDD.jsonl} that roll over by size to {@code <prefix>_YYYYMMDD.<n>.jsonl}.
+ * How the library's JSON Lines files are named, rolled over and ordered: a fixed file, or daily
+ * files {@code <prefix>_YYYYMMDD.jsonl} that roll over by size to
+ * {@code <prefix>_YYYYMMDD.<n>.jsonl}. The one place that knows these names: the
+ * {@link JsonLinesWriter} asks it which file to write, readers ask it in which order to read.
  * Also repairs a torn last line left by a crash.
+ *
+ * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
-final class LogFiles {
+public final class LogFiles {
 
+  private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
@@ -64,8 +72,58 @@ final class LogFiles {
     return directory.resolve(prefix + "_" + day + (index == 0 ? "" : "." + index) + ".jsonl");
   }
 
+  /**
+   * The index a writer opening {@code day}'s file continues at: the highest in use, or the next
+   * one if that file is already full.
+   */
+  int openingIndex(String day, long maxFileBytes) throws IOException {
+    int index = lastIndex(day);
+    if (maxFileBytes > 0) {
+      Path last = file(day, index);
+      if (Files.exists(last) && Files.size(last) >= maxFileBytes) {
+        index++;
+      }
+    }
+    return index;
+  }
+
+  /**
+   * Lists the {@code .jsonl} files of a directory in the order they were written: by prefix, day
+   * and roll-over number, other names after them by name. A regular file is returned alone.
+   *
+   * @param fileOrDirectory a JSON Lines file or a directory of them
+   * @return the files, oldest first
+   * @throws java.nio.file.NoSuchFileException if the path does not exist
+   * @throws IOException if the directory cannot be listed
+   */
+  public static List<Path> inWriteOrder(Path fileOrDirectory) throws IOException {
+    if (!Files.isDirectory(fileOrDirectory)) {
+      if (!Files.exists(fileOrDirectory)) {
+        throw new java.nio.file.NoSuchFileException(fileOrDirectory.toString());
+      }
+      return List.of(fileOrDirectory);
+    }
+    List<Path> files = new ArrayList<>();
+    try (Stream<Path> listing = Files.list(fileOrDirectory)) {
+      listing.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p))
+          .forEach(files::add);
+    }
+    files.sort(Comparator.comparing(LogFiles::orderKey));
+    return files;
+  }
+
+  private static String orderKey(Path file) {
+    String name = file.getFileName().toString();
+    Matcher m = DAILY.matcher(name);
+    if (!m.matches()) {
+      return "~" + name;
+    }
+    int index = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
+    return m.group(1) + "_" + m.group(2) + String.format(java.util.Locale.ROOT, "%010d", index);
+  }
+
   /** The highest index in use for a day, 0 if none. */
-  int lastIndex(String day) throws IOException {
+  private int lastIndex(String day) throws IOException {
     if (!Files.isDirectory(directory)) {
       return 0;
     }

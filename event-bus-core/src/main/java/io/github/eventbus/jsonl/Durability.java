@@ -1,4 +1,4 @@
-package io.github.eventbus.audit;
+package io.github.eventbus.jsonl;
 
 /**
  * How far a {@link JsonLinesWriter} pushes each batch of lines before it counts them as written.

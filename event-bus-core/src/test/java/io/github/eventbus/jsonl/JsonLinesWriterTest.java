@@ -1,4 +1,4 @@
-package io.github.eventbus.audit;
+package io.github.eventbus.jsonl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.github.eventbus.audit;
+package io.github.eventbus.jsonl;
 
 import static java.util.Objects.requireNonNull;
 
@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.github.eventbus.internal.Settings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -493,13 +494,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
     if (channel == null) {
       Files.createDirectories(files.directory());
-      int index = files.lastIndex(day);
-      if (maxFileBytes > 0) {
-        Path last = files.file(day, index);
-        if (Files.exists(last) && Files.size(last) >= maxFileBytes) {
-          index++;
-        }
-      }
+      int index = files.openingIndex(day, maxFileBytes);
       channelDay = day;
       channelIndex = index;
       return open(day, index);
@@ -607,7 +602,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> durability(Durability durability) {
-      this.durability = Options.once(this.durability, durability, "durability");
+      this.durability = Settings.setOnce(this.durability, durability, "durability");
       return this;
     }
 
@@ -640,7 +635,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> clock(Clock clock) {
-      this.clock = Options.once(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 
@@ -652,7 +647,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> mapper(ObjectMapper mapper) {
-      this.mapper = Options.once(this.mapper, mapper, "mapper");
+      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
       return this;
     }
 
@@ -664,7 +659,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> errorHandler(WriteErrorHandler handler) {
-      this.errorHandler = Options.once(this.errorHandler, handler, "errorHandler");
+      this.errorHandler = Settings.setOnce(this.errorHandler, handler, "errorHandler");
       return this;
     }
 
@@ -697,7 +692,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> offerTimeout(Duration timeout) {
-      this.offerTimeout = Options.once(this.offerTimeout, Options.duration(timeout, "offerTimeout", true),
+      this.offerTimeout = Settings.setOnce(this.offerTimeout, Settings.nonNegative(timeout, "offerTimeout"),
           "offerTimeout");
       return this;
     }
@@ -711,7 +706,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> retryDelay(Duration delay) {
-      this.retryDelay = Options.once(this.retryDelay, Options.duration(delay, "retryDelay", false), "retryDelay");
+      this.retryDelay = Settings.setOnce(this.retryDelay, Settings.positive(delay, "retryDelay"), "retryDelay");
       return this;
     }
 
@@ -724,7 +719,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> flushInterval(Duration interval) {
-      this.flushInterval = Options.once(this.flushInterval, Options.duration(interval, "flushInterval", false),
+      this.flushInterval = Settings.setOnce(this.flushInterval, Settings.positive(interval, "flushInterval"),
           "flushInterval");
       return this;
     }
@@ -738,7 +733,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder<T> closeTimeout(Duration timeout) {
-      this.closeTimeout = Options.once(this.closeTimeout, Options.duration(timeout, "closeTimeout", true),
+      this.closeTimeout = Settings.setOnce(this.closeTimeout, Settings.nonNegative(timeout, "closeTimeout"),
           "closeTimeout");
       return this;
     }

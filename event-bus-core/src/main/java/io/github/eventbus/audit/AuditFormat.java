@@ -1,0 +1,267 @@
+package io.github.eventbus.audit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.Metadata;
+import io.github.eventbus.TypeNames;
+import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The versioned JSON form of one event: the line format of the audit log, and the one format the
+ * library uses wherever an envelope leaves the process. Writing and reading both go through here,
+ * so the two cannot drift apart.
+ *
+ * <pre>{@code
+ * {"format_version":1,"timestamp":"2026-11-23T10:00:00.123Z","event_id":"01a2...","type":"file_change",
+ *  "source":"watcher","correlation_id":"c-1","headers":{"tenant":"acme"},"data":{...}}
+ * }</pre>
+ *
+ * <p>{@code correlation_id} and {@code headers} are left out when empty. {@code data} is the
+ * payload as the format's {@link ObjectMapper} writes it, so the mapper (its naming strategy,
+ * modules and annotations on the payload class) decides the field names inside {@code data}; a
+ * {@link DynamicEvent} writes its map. Decoding turns {@code data} back into the class
+ * {@linkplain Builder#register registered} for the type name, or a {@code DynamicEvent}.
+ *
+ * <p><b>Thread-safety:</b> immutable and thread-safe.
+ */
+public final class AuditFormat {
+
+  /** The value of {@code format_version} this library writes. */
+  public static final int VERSION = 1;
+
+  private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
+
+  private final ObjectMapper mapper;
+  private final Map<String, Class<?>> registry;
+
+  private AuditFormat(ObjectMapper mapper, Map<String, Class<?>> registry) {
+    this.mapper = mapper;
+    this.registry = Map.copyOf(registry);
+  }
+
+  /**
+   * Returns the format with {@link JsonLinesWriter#defaultMapper()} and no registered classes.
+   *
+   * @return the format
+   */
+  public static AuditFormat standard() {
+    return new AuditFormat(JsonLinesWriter.defaultMapper(), Map.of());
+  }
+
+  /**
+   * Starts configuring a format.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Encodes an event as one line of UTF-8 JSON, without the line break.
+   *
+   * @param event the event
+   * @return the bytes
+   * @throws IllegalArgumentException if the mapper cannot write the payload
+   */
+  public byte[] encode(Event<?> event) {
+    requireNonNull(event, "event");
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = mapper.getFactory().createGenerator(out)) {
+      write(event, g, null);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot encode event " + event.id() + " of type "
+          + event.type() + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    }
+    return out.toByteArray();
+  }
+
+  /** Writes one event; {@code instants} caches timestamps for a single writer thread, or null. */
+  void write(Event<?> e, JsonGenerator g, IsoInstants instants) throws IOException {
+    g.writeStartObject();
+    g.writeNumberField("format_version", VERSION);
+    g.writeStringField("timestamp",
+        instants != null ? instants.format(e.timestamp()) : e.timestamp().toString());
+    g.writeStringField("event_id", e.id());
+    g.writeStringField("type", e.type());
+    g.writeStringField("source", e.source());
+    if (e.metadata().correlationId().isPresent()) {
+      g.writeStringField("correlation_id", e.metadata().correlationId().get());
+    }
+    Map<String, String> headers = e.metadata().headers();
+    if (!headers.isEmpty()) {
+      g.writeObjectFieldStart("headers");
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        g.writeStringField(h.getKey(), h.getValue());
+      }
+      g.writeEndObject();
+    }
+    g.writeFieldName("data");
+    Object payload = e.payload();
+    mapper.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
+    g.writeEndObject();
+  }
+
+  /**
+   * Decodes one line. The entry's {@link AuditEntry#file() file} is {@code null} and its line
+   * number 0, since the text did not come from a file.
+   *
+   * @param line the JSON text of one event
+   * @return the entry
+   * @throws IllegalArgumentException if the text is not an entry of this format; the message says
+   *     why (it never repeats the text)
+   */
+  public AuditEntry decode(String line) {
+    return decode(requireNonNull(line, "line"), null, 0);
+  }
+
+  /** Decodes a line read from {@code file} at line {@code number}. */
+  AuditEntry decode(String text, Path file, long number) {
+    JsonNode node;
+    try {
+      node = mapper.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    String id = text(node, "event_id");
+    String type = text(node, "type");
+    String stamp = text(node, "timestamp");
+    if (id == null || type == null || stamp == null) {
+      throw new IllegalArgumentException(
+          "missing event_id, type or timestamp (not an audit entry)");
+    }
+    Instant timestamp;
+    try {
+      timestamp = Instant.parse(stamp);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("timestamp is not ISO-8601");
+    }
+    Map<String, String> headers = new HashMap<>();
+    JsonNode h = node.get("headers");
+    if (h != null && h.isObject()) {
+      h.properties().forEach(f -> headers.put(f.getKey(), f.getValue().asText()));
+    }
+    JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
+    String src = text(node, "source");
+    return new AuditEntry(id, type, timestamp, src == null ? "" : src, text(node, "correlation_id"),
+        headers, data, file, number);
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? null : value.asText();
+  }
+
+  /**
+   * Turns an entry back into an envelope with its original id, timestamp, source and metadata.
+   * The payload is an instance of the class registered for its type, or a {@link DynamicEvent}.
+   *
+   * @param entry the entry
+   * @return the envelope
+   * @throws IllegalArgumentException if the data does not fit the registered class
+   */
+  public Event<?> toEvent(AuditEntry entry) {
+    return toEvent(entry, entry.headers());
+  }
+
+  /** As {@link #toEvent(AuditEntry)}, with other headers. */
+  Event<?> toEvent(AuditEntry entry, Map<String, String> headers) {
+    Object payload = payloadOf(entry);
+    Metadata.Builder meta = Metadata.builder();
+    entry.correlation().ifPresent(meta::correlationId);
+    headers.forEach(meta::header);
+    return Event.builder(payload).id(entry.eventId()).timestamp(entry.timestamp())
+        .source(entry.source()).metadata(meta.build()).build();
+  }
+
+  private Object payloadOf(AuditEntry entry) {
+    Class<?> type = registry.get(entry.type());
+    if (type == null) {
+      Map<String, Object> data = entry.data().isObject()
+          ? mapper.convertValue(entry.data(), MAP)
+          : Map.of("value", mapper.convertValue(entry.data(), Object.class));
+      return DynamicEvent.of(entry.type(), data);
+    }
+    try {
+      return mapper.treeToValue(entry.data(), type);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
+      throw new IllegalArgumentException("entry " + entry.eventId() + where
+          + " does not decode into " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AuditFormat{version=" + VERSION + ", registered=" + registry.keySet() + "}";
+  }
+
+  /** Configures an {@link AuditFormat}. Not thread-safe; the mapper may be set once. */
+  public static final class Builder {
+    private final Map<String, Class<?>> registry = new HashMap<>();
+    private ObjectMapper mapper;
+
+    private Builder() {}
+
+    /**
+     * Sets the mapper that writes and reads {@code data}; default
+     * {@link JsonLinesWriter#defaultMapper()}.
+     *
+     * @param mapper the mapper
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder mapper(ObjectMapper mapper) {
+      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
+      return this;
+    }
+
+    /**
+     * Registers event classes for typed decoding, under their {@linkplain TypeNames type names}.
+     *
+     * @param eventClasses the classes
+     * @return this builder
+     * @throws IllegalArgumentException if two classes share a type name
+     */
+    public Builder register(Class<?>... eventClasses) {
+      for (Class<?> c : eventClasses) {
+        Class<?> previous = registry.putIfAbsent(TypeNames.of(c), c);
+        if (previous != null && previous != c) {
+          throw new IllegalArgumentException("type name " + TypeNames.of(c) + " is registered for "
+              + previous.getName() + " already; cannot register " + c.getName());
+        }
+      }
+      return this;
+    }
+
+    /**
+     * Builds the format.
+     *
+     * @return the format
+     */
+    public AuditFormat build() {
+      return new AuditFormat(mapper != null ? mapper : JsonLinesWriter.defaultMapper(), registry);
+    }
+  }
+}

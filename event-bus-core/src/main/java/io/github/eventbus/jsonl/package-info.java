@@ -1,0 +1,27 @@
+/**
+ * JSON Lines files: a writer for any record type, and the naming, roll-over and ordering of the
+ * files it writes. The audit log, the handlers' logs and the webhook attempt log and outbox are
+ * all written through it.
+ *
+ * <h2>Guide</h2>
+ *
+ * <p><b>Writing.</b> {@link io.github.eventbus.jsonl.JsonLinesWriter} has one background thread,
+ * a bounded buffer, whole lines per write, torn-line repair on open, retry after write failures,
+ * and a report of what could not be written. {@code append} never blocks on the disk;
+ * {@code appendAcknowledged} returns a future completed once the line reached the chosen
+ * {@link io.github.eventbus.jsonl.Durability}.
+ *
+ * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
+ * clock in the clock's zone, rolled over by size to {@code <prefix>_YYYYMMDD.<n>.jsonl}.
+ * {@link io.github.eventbus.jsonl.LogFiles#inWriteOrder} lists a directory's files in the order
+ * they were written.
+ *
+ * <p><b>Failures.</b> A write that fails is counted in
+ * {@link io.github.eventbus.jsonl.WriterStats}, reported to the
+ * {@link io.github.eventbus.jsonl.WriteErrorHandler} and retried; lines still unwritten at close
+ * are reported, never dropped in silence.
+ *
+ * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>},
+ * stopped by {@code close()}. Every public type states whether it is thread-safe.
+ */
+package io.github.eventbus.jsonl;

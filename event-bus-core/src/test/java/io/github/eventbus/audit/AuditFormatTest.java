@@ -1,0 +1,59 @@
+package io.github.eventbus.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventType;
+import io.github.eventbus.Metadata;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AuditFormatTest {
+
+  @EventType("order.placed")
+  public record OrderPlaced(String orderId, long cents) {}
+
+  @Test
+  void encodeThenDecode_givesBackTheSameEnvelope_typedAndDynamic() {
+    AuditFormat format = AuditFormat.builder().register(OrderPlaced.class).build();
+    Event<OrderPlaced> typed = Event.builder(new OrderPlaced("o-1 \u00fc\n", 1999))
+        .id("id-1").timestamp(Instant.parse("2001-02-03T04:05:06.789Z")).source("shop")
+        .metadata(Metadata.builder().correlationId("c-1").header("tenant", "acme").build()).build();
+    Event<?> back = format.toEvent(format.decode(new String(format.encode(typed), StandardCharsets.UTF_8)));
+    assertThat(back.payload()).isEqualTo(typed.payload());
+    assertThat(back.id()).isEqualTo("id-1");
+    assertThat(back.timestamp()).isEqualTo(typed.timestamp());
+    assertThat(back.source()).isEqualTo("shop");
+    assertThat(back.metadata()).isEqualTo(typed.metadata());
+
+    DynamicEvent dynamic = DynamicEvent.of("unknown.type", Map.of("k", "v"));
+    Event<DynamicEvent> plain = Event.builder(dynamic).id("id-2").timestamp(Instant.EPOCH).source("s").build();
+    AuditEntry entry = format.decode(new String(format.encode(plain), StandardCharsets.UTF_8));
+    assertThat(entry.file()).isNull();
+    assertThat(format.toEvent(entry).payload()).isEqualTo(dynamic);
+  }
+
+  @Test
+  void encode_writesTheVersionedLine_withoutALineBreak() {
+    Event<DynamicEvent> e = Event.builder(DynamicEvent.of("t", Map.of("a", 1)))
+        .id("x").timestamp(Instant.parse("2030-01-01T00:00:00Z")).source("s").build();
+    assertThat(new String(AuditFormat.standard().encode(e), StandardCharsets.UTF_8)).isEqualTo(
+        "{\"format_version\":1,\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"x\","
+            + "\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":1}}");
+  }
+
+  @Test
+  void decode_rejectsWhatIsNotAnEntry_sayingWhy_withoutRepeatingTheText() {
+    AuditFormat format = AuditFormat.standard();
+    assertThatThrownBy(() -> format.decode("{\"secret\":")).hasMessageStartingWith("not JSON");
+    assertThatThrownBy(() -> format.decode("[1]")).hasMessage("not a JSON object");
+    assertThatThrownBy(() -> format.decode("{\"type\":\"t\"}")).hasMessageContaining("missing");
+    assertThatThrownBy(() -> format.decode(
+        "{\"event_id\":\"e\",\"type\":\"t\",\"timestamp\":\"yesterday\\nFORGED\"}"))
+        .hasMessage("timestamp is not ISO-8601");
+  }
+}
