@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -49,6 +50,7 @@ public final class Demo {
 
   private static final String SECRET = "whsec_ZGVtby1zZWNyZXQtb2YtYXQtbGVhc3QtMjQtYnl0ZXM=";
   private static final int WEBHOOKS = 8; // 3 file changes, 1 report recipient, 4 risk alerts
+  private static final double[] RISK_SCORES = {0.2, 0.4, 0.6, 0.95}; // by severity, low first
 
   private Demo() {}
 
@@ -99,9 +101,9 @@ public final class Demo {
                 + String.join(", ", alert.affectedResources()) + " for " + alert.alertId()))
             .build()) {
 
+      Map<String, Integer> receivedByType = new java.util.concurrent.ConcurrentSkipListMap<>();
       inbox.subscribe("*", (Event<?> e) -> {
-        out.println("   webhook received, signature verified, republished on the inbox bus: "
-            + e.type() + " " + e.id());
+        receivedByType.merge(e.type(), 1, Integer::sum);
         received.incrementAndGet();
         webhooksIn.countDown();
       });
@@ -124,8 +126,11 @@ public final class Demo {
               : " (" + change.size() + " bytes, " + change.checksum().substring(0, 19) + "...)"));
           fileEvents.countDown();
         });
-        bus.subscribe(RiskEscalated.class, e -> out.println("   escalated " + e.alertId() + ": "
-            + e.reason()));
+        CountDownLatch escalations = new CountDownLatch(2);
+        bus.subscribe(RiskEscalated.class, e -> {
+          out.println("   escalated " + e.alertId() + ": " + e.reason());
+          escalations.countDown();
+        });
         bus.subscribe(DeadLetter.class, l -> out.println("   dead letter: " + l.event().type()
             + " for " + l.subscriber() + ": " + l.cause().getMessage()));
 
@@ -146,7 +151,9 @@ public final class Demo {
         out.println("4. A PDF report, then report_ready for it");
         Path pdf = Files.writeString(work.resolve("daily_report.pdf"),
             "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
-        bus.publishSync(new ReportReady("daily_report_20261123", ReportType.DAILY, pdf.toString(),
+        String reportId = "daily_report_"
+            + java.time.LocalDate.now(java.time.ZoneOffset.UTC).format(DateTimeFormatter.BASIC_ISO_DATE);
+        bus.publishSync(new ReportReady(reportId, ReportType.DAILY, pdf.toString(),
             ReportFormat.PDF, Instant.now(), Files.size(pdf), List.of("team@example.com"),
             Map.of("author", "pm_system")));
         out.println("   validated, metadata in " + work.relativize(
@@ -156,15 +163,19 @@ public final class Demo {
         for (Severity severity : Severity.values()) {
           bus.publishSync(new RiskAlert("alert_" + severity.json(), RiskType.SECURITY, severity,
               severity.json() + " finding", "found by the demo scanner", List.of("db-1"),
-              severity == Severity.CRITICAL ? 0.95 : 0.2 + 0.1 * severity.ordinal(), Instant.now(),
+              RISK_SCORES[severity.ordinal()], Instant.now(),
               "demo_scanner", severity == Severity.CRITICAL ? List.of("isolate_host") : List.of(),
               Map.of()));
         }
+
+        escalations.await(10, TimeUnit.SECONDS); // escalations arrive on a worker thread
 
         out.println("6. Webhook round trip: each notification is signed, sent, verified, republished");
         if (!webhooksIn.await(15, TimeUnit.SECONDS)) {
           out.println("   (only " + received.get() + " of " + WEBHOOKS + " webhooks arrived in time)");
         }
+        receivedByType.forEach((type, n) -> out.println("   received, verified and republished on"
+            + " the inbox bus: " + n + " x " + type));
       }
       bus.close();
       metrics = bus.metrics();
@@ -200,7 +211,8 @@ public final class Demo {
         + webhooks);
     out.println("   dashboard: active " + dashboard.active() + " by severity "
         + new TreeMap<>(dashboard.activeBySeverity()) + ", highest "
-        + dashboard.highest().map(a -> a.alertId() + " (" + a.riskScore() + ")").orElse("none"));
+        + dashboard.highest().map(a -> a.alertId() + " (risk score "
+            + String.format(java.util.Locale.ROOT, "%.2f", a.riskScore()) + ")").orElse("none"));
     out.println("   JSON Lines files:");
     try (Stream<Path> walk = Files.walk(logs)) {
       walk.filter(p -> p.toString().endsWith(".jsonl")).sorted()

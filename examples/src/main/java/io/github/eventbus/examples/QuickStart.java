@@ -3,6 +3,7 @@ package io.github.eventbus.examples;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.EventType;
 import io.github.eventbus.Subscription;
+import java.io.PrintStream;
 
 /** Typed subscribe, publish and unsubscribe in a few lines. */
 public final class QuickStart {
@@ -19,17 +20,21 @@ public final class QuickStart {
    * @param args ignored
    */
   public static void main(String[] args) {
+    run(System.out);
+  }
+
+  static void run(PrintStream out) {
     try (EventBus bus = EventBus.builder().name("quick-start").build()) {
       Subscription audit = bus.subscribe("order.*", event ->
-          System.out.println("audit: " + event.type() + " " + event.id()));
+          out.println("audit: " + event.type() + " " + event.id()));
       bus.subscribe(OrderPlaced.class, order ->
-          System.out.println("shipping order " + order.orderId()));
+          out.println("shipping order " + order.orderId()));
 
-      bus.publishSync(new OrderPlaced("o-1", 4_200)); // handled before this returns
-      bus.publish(new OrderPlaced("o-2", 1_000));     // handled on a worker thread
+      bus.publishSync(new OrderPlaced("o-1", 4_200)); // both handlers run before this returns
 
       audit.close();                                  // no more audit lines after this
-      bus.publish(new OrderPlaced("o-3", 500));
-    } // close() delivers o-2 and o-3 before returning
+      bus.publish(new OrderPlaced("o-2", 1_000));     // shipped on a worker thread
+    } // close() waits until o-2 is delivered
+    out.println("closed");
   }
 }

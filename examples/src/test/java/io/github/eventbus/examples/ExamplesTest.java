@@ -27,6 +27,13 @@ class ExamplesTest {
     assertThat(printed).contains("file_change: created notes.txt", "file_change: modified notes.txt",
         "file_change: deleted notes.txt", "escalated alert_critical", "mitigation: isolated db-1",
         "webhooks received and verified 8", "7. Summary").doesNotContain("Exception", "\tat ");
+    // Each step's lines, asynchronous ones included, stand under that step's heading.
+    assertThat(printed.indexOf("escalated alert_critical")).isBetween(
+        printed.indexOf("5. Risk alerts"), printed.indexOf("6. Webhook round trip"));
+    assertThat(printed).contains("received, verified and republished on the inbox bus: 4 x"
+        + " risk_alert.notification", "highest alert_critical (risk score 0.95)");
+    assertThat(printed.indexOf("received, verified and republished")).isGreaterThan(
+        printed.indexOf("6. Webhook round trip"));
     assertThat(metrics.totals().deadLettered()).isZero();
     for (String log : new String[] {"file_changes/file_changes.jsonl",
         "reports/report_generations.jsonl", "risk_alerts/risk_alerts.jsonl",
@@ -39,8 +46,17 @@ class ExamplesTest {
   }
 
   @Test
-  void quickStart_runs() {
-    QuickStart.main(new String[0]);
+  void quickStart_printsWhatTheReadmeShows() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      QuickStart.run(out);
+    }
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
+        .satisfiesExactly(
+            l -> assertThat(l).matches("audit: order\\.placed [0-9a-f]{8}-[0-9a-f-]{27}"),
+            l -> assertThat(l).isEqualTo("shipping order o-1"),
+            l -> assertThat(l).isEqualTo("shipping order o-2"),
+            l -> assertThat(l).isEqualTo("closed"));
   }
 
   @Test
