@@ -18,6 +18,7 @@ public record DeadEvent(Event<?> event) {
   /**
    * Checks the component.
    *
+   * @param event the envelope of the event nobody subscribed to
    * @throws NullPointerException if {@code event} is null
    */
   public DeadEvent {

@@ -27,6 +27,10 @@ public record DeadLetter(Event<?> event, String subscriber, Throwable cause, int
   /**
    * Checks the components.
    *
+   * @param event the envelope of the event that was not handled
+   * @param subscriber the name of the subscription that did not handle it
+   * @param cause why: the handler's last exception, or a {@link RejectedEventException} for a drop or a close
+   * @param attempts how many times the handler was called for it (0 if it never was)
    * @throws NullPointerException if a component is null
    * @throws IllegalArgumentException if {@code attempts} is negative
    */

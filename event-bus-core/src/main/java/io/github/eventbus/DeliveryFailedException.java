@@ -11,6 +11,7 @@ public final class DeliveryFailedException extends EventBusException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The name of the subscription whose handler failed; part of the serialized form. */
   private final String subscriber;
 
   /**

@@ -14,7 +14,12 @@ import java.util.List;
  */
 public record DeliveryReport(Event<?> event, List<SubscriberOutcome> outcomes) {
 
-  /** Copies the outcomes. */
+  /**
+   * Copies the outcomes.
+   *
+   * @param event the envelope that was published
+   * @param outcomes one per matching subscriber; empty if nobody subscribed
+   */
   public DeliveryReport {
     outcomes = List.copyOf(outcomes);
   }

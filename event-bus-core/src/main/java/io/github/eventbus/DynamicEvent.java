@@ -31,6 +31,8 @@ public record DynamicEvent(String type, Map<String, Object> data) {
   /**
    * Creates a dynamic event.
    *
+   * @param type the event's type name
+   * @param data the event's data
    * @throws IllegalArgumentException if {@code type} is not a valid {@linkplain TypeNames type name}
    * @throws NullPointerException if {@code type}, {@code data} or a key of {@code data} is null
    */

@@ -31,7 +31,15 @@ public record EventBusMetrics(
     long queueHighWaterMark,
     Optional<WriterStats> auditLog) {
 
-  /** Copies the map into an unmodifiable one sorted by type name. */
+  /**
+   * Copies the map into an unmodifiable one sorted by type name.
+   *
+   * @param totals counters over all types
+   * @param byType counters per type name
+   * @param queueDepth deliveries accepted and not yet finished
+   * @param queueHighWaterMark the largest {@code queueDepth} seen
+   * @param auditLog the audit log's counters, if the bus has an audit log
+   */
   public EventBusMetrics {
     byType = Collections.unmodifiableMap(new TreeMap<>(byType));
   }

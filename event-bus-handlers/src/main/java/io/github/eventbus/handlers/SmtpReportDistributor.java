@@ -84,13 +84,26 @@ public final class SmtpReportDistributor implements ReportDistributor {
    * @param port its port, such as 25, 587 or 2525
    * @return a builder
    * @throws IllegalArgumentException if the port is not 1 to 65535
+   * @throws HandlerException if Jakarta Mail is not on the class path (the handlers module leaves
+   *     it optional: add {@code org.eclipse.angus:angus-mail})
    */
   public static Builder builder(String host, int port) {
+    requireJakartaMail(SmtpReportDistributor.class.getClassLoader());
     requireNonNull(host, "host");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("port must be 1 to 65535, but was " + port);
     }
     return new Builder(host, port);
+  }
+
+  /** Fails with a message that says what to add, rather than a NoClassDefFoundError later. */
+  static void requireJakartaMail(ClassLoader loader) {
+    try {
+      Class.forName("jakarta.mail.Session", false, loader);
+    } catch (ClassNotFoundException e) {
+      throw new HandlerException("SmtpReportDistributor needs Jakarta Mail, which event-bus-handlers"
+          + " declares optional: add the dependency org.eclipse.angus:angus-mail (2.0 or later)", e);
+    }
   }
 
   @Override

@@ -80,6 +80,16 @@ class SmtpReportDistributorTest {
   }
 
   @Test
+  void withoutJakartaMailOnTheClassPath_builderSaysWhichDependencyToAdd() {
+    ClassLoader bootstrapOnly = new ClassLoader(null) {};
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SmtpReportDistributor.requireJakartaMail(bootstrapOnly))
+        .isInstanceOf(HandlerException.class)
+        .hasMessageContaining("org.eclipse.angus:angus-mail");
+    SmtpReportDistributor.requireJakartaMail(getClass().getClassLoader()); // present in tests
+  }
+
+  @Test
   void toString_neverShowsThePassword() {
     String text = distributor().credentials("reports", "s3cr3t-pw").build().toString();
     assertThat(text).contains("user=reports").doesNotContain("s3cr3t-pw");
