@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param activeByRiskType active alerts per risk type, every type present
  * @param highestScore the highest score among active alerts, or null if none is active
  * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
- * @param alerts every tracked alert, newest first
+ * @param alerts every alert seen within the last 48 hours, newest first
  */
 public record DashboardSnapshot(
     @JsonProperty("taken_at") Instant takenAt,

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.github.eventbus.EventBus;
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,8 +42,12 @@ class SmtpReportDistributorTest {
       bus.publishSync(new ReportReady("daily_1", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
           null, null, List.of("a@example.com", "not an address", "b@example.com"), Map.of()));
       handler.flushLog();
-      String log = Files.readString(dir.resolve("logs/reports/report_generations.jsonl"));
-      assertThat(log).contains("\"recipient\":\"not an address\",\"status\":\"failed\"");
+      JsonNode line = LogLines.read(dir.resolve("logs/reports/report_generations.jsonl")).get(0);
+      assertThat(line.get("data").get("recipients")).extracting(JsonNode::asText)
+          .containsExactly("a@example.com", "not an address", "b@example.com");
+      assertThat(line.get("distribution")).extracting(
+              r -> r.get("recipient").asText() + " " + r.get("status").asText())
+          .containsExactly("a@example.com sent", "not an address failed", "b@example.com sent");
     }
 
     MimeMessage[] received = smtp.getReceivedMessages();
@@ -53,7 +59,8 @@ class SmtpReportDistributorTest {
     Multipart parts = (Multipart) first.getContent();
     assertThat(parts.getCount()).isEqualTo(2);
     assertThat(parts.getBodyPart(1).getFileName()).isEqualTo("daily.pdf");
-    assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes()))
+    assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes(),
+        StandardCharsets.UTF_8))
         .isEqualTo("%PDF-1.7 daily");
   }
 
