@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,6 +87,24 @@ class SmtpReportDistributorTest {
         .contains("It is available at: " + pdf.toAbsolutePath());
     assertThat(((Multipart) received[1].getContent()).getBodyPart(0).getContent().toString())
         .contains("https://files.example.com/big.pdf");
+  }
+
+  @Test
+  void dateHeader_comesFromTheClock_inUtc_whateverTheJvmsTimeZone() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("d.pdf"), "%PDF-1.7");
+    ReportReady report = new ReportReady("d", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of(), Map.of());
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T23:30:00Z"));
+    TimeZone zone = TimeZone.getDefault();
+    TimeZone.setDefault(TimeZone.getTimeZone("Pacific/Kiritimati")); // UTC+14: another day there
+    try {
+      distributor().clock(clock).build().distribute(report, pdf, "a@example.com");
+    } finally {
+      TimeZone.setDefault(zone);
+    }
+
+    assertThat(smtp.getReceivedMessages()).singleElement().satisfies(m ->
+        assertThat(m.getHeader("Date")).containsExactly("Mon, 23 Nov 2026 23:30:00 GMT"));
   }
 
   @Test
