@@ -159,9 +159,11 @@ public final class RiskAlertHandler implements AutoCloseable {
     }
     List<Object> followUps = new ArrayList<>(2);
     if (escalation != null) {
-      followUps.add(new RiskEscalated(alert.alertId(), alert.severity(), alert.riskScore(), escalation));
+      followUps.add(
+          new RiskEscalated(alert.alertId(), alert.severity(), alert.riskScore(), escalation));
     }
-    followUps.add(new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
+    followUps.add(
+        new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
     FollowUps.publish(bus, envelope, followUps);
   }
 
@@ -175,7 +177,8 @@ public final class RiskAlertHandler implements AutoCloseable {
     return null;
   }
 
-  private MitigationResult runStep(String step, RiskAlert alert, AlertOccurrences.Occurrence state) {
+  private MitigationResult runStep(
+      String step, RiskAlert alert, AlertOccurrences.Occurrence state) {
     if (state.stepsRun.contains(step)) {
       return new MitigationResult(step, "skipped", null);
     }

@@ -3,7 +3,6 @@ package io.github.eventbus.handlers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
@@ -96,7 +95,7 @@ class FileChangeHandlerTest {
     assertThat(dynamic.get("timestamp").asText())
         .isEqualTo(envelopes.get(0).timestamp().toString());
     assertThat(dynamic.get("type").asText()).isEqualTo("file_change");
-    assertThat(dynamic.get("data")).isEqualTo(new ObjectMapper().valueToTree(design));
+    assertThat(dynamic.get("data")).isEqualTo(LogLines.asRead(design));
     assertThat(dynamic.get("action").asText()).isEqualTo("modified");
     assertThat(dynamic.get("exists").asBoolean()).isTrue();
 

@@ -25,6 +25,14 @@ final class LogLines {
     return lines;
   }
 
+  /**
+   * A value as a log line holds it once read back: written as JSON and parsed, so that numbers
+   * compare by their JSON form (a long 14 and an int 14 are the same line).
+   */
+  static JsonNode asRead(Object value) throws IOException {
+    return JSON.readTree(JSON.writeValueAsString(value));
+  }
+
   /** The field names of an object, in the order of the line. */
   static List<String> fieldNames(JsonNode node) {
     List<String> names = new ArrayList<>();

@@ -12,9 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,31 +61,9 @@ class ReadmeLogLinesTest {
             .mitigation("action1", alert -> { })
             .build()) {
       Handlers.register(bus, files, reports, risks);
-      Map<String, Object> change = new LinkedHashMap<>();
-      change.put("file_path", notes.toString());
-      change.put("change_type", "modified");
-      change.put("size", Files.size(notes));
-      change.put("modified_time", "2025-01-15T10:00:00Z");
-      change.put("checksum", "sha256:" + Digests.hex(notes, "SHA-256"));
-      bus.publishSync(DynamicEvent.of("file_change", change));
-      Map<String, Object> report = new LinkedHashMap<>();
-      report.put("report_id", "daily_report_20250115");
-      report.put("report_type", "daily");
-      report.put("report_path", pdf.toString());
-      report.put("report_format", "pdf");
-      report.put("generated_at", "2025-01-15T10:00:00Z");
-      report.put("size_bytes", Files.size(pdf));
-      report.put("recipients", List.of("user1@example.com", "user2@example.com"));
-      report.put("metadata", Map.of("author", "pm_system", "tags", List.of("daily", "summary")));
-      bus.publishSync(DynamicEvent.of("report_ready", report));
-      Map<String, Object> alert = new LinkedHashMap<>();
-      for (String field : List.of("alert_id", "risk_type", "severity", "title", "description",
-          "affected_resources", "risk_score", "detected_at", "source_system", "mitigation_steps")) {
-        alert.put(field, RiskAlertTest.designExample().get(field)); // in the design's order
-      }
-      alert.put("metadata", Map.of("tags", List.of("security", "automated"),
-          "related_incidents", List.of("inc123")));
-      bus.publishSync(DynamicEvent.of("risk_alert", alert));
+      bus.publishSync(DynamicEvent.of("file_change", DesignExamples.fileChange(notes)));
+      bus.publishSync(DynamicEvent.of("report_ready", DesignExamples.reportReady(pdf, "pdf")));
+      bus.publishSync(DynamicEvent.of("risk_alert", DesignExamples.riskAlert()));
       files.flushLog();
       reports.flushLog();
       risks.flushLog();

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -172,15 +171,7 @@ class ReportReadyHandlerTest {
     List<Event<?>> envelopes = new CopyOnWriteArrayList<>();
     bus.subscribe("report_ready", envelopes::add);
     Path pdf = write("daily.pdf", "%PDF-1.7 daily");
-    Map<String, Object> design = new LinkedHashMap<>();
-    design.put("report_id", "daily_report_20250115");
-    design.put("report_type", "daily");
-    design.put("report_path", pdf.toString());
-    design.put("report_format", "pdf");
-    design.put("generated_at", "2025-01-15T10:00:00Z");
-    design.put("size_bytes", 14);
-    design.put("recipients", List.of("user1@example.com", "user2@example.com"));
-    design.put("metadata", Map.of("author", "pm_system", "tags", List.of("daily", "summary")));
+    Map<String, Object> design = DesignExamples.reportReady(pdf, "pdf");
 
     bus.publishSync(DynamicEvent.of("report_ready", design));
     bus.publishSync(ReportReady.from(DynamicEvent.of("report_ready", design)));
@@ -195,7 +186,7 @@ class ReportReadyHandlerTest {
       assertThat(line.get("timestamp").asText())
           .isEqualTo(envelopes.get(i).timestamp().toString());
       assertThat(line.get("type").asText()).isEqualTo("report_ready");
-      assertThat(line.get("data")).as("line %s", i).isEqualTo(json.valueToTree(design));
+      assertThat(line.get("data")).as("line %s", i).isEqualTo(LogLines.asRead(design));
       assertThat(line.get("action").asText()).isEqualTo("processed");
       assertThat(line.get("actual_size_bytes").asLong()).isEqualTo(14);
       assertThat(line.get("metadata_file").asText()).isEqualTo(pdf + ".meta.json");

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -173,9 +172,7 @@ class RiskAlertHandlerTest {
     start(RiskAlertHandler.builder());
     List<Event<?>> envelopes = new CopyOnWriteArrayList<>();
     bus.subscribe("risk_alert", envelopes::add);
-    Map<String, Object> design = new LinkedHashMap<>(RiskAlertTest.designExample());
-    design.put("metadata", Map.of("tags", List.of("security", "automated"),
-        "related_incidents", List.of("inc123")));
+    Map<String, Object> design = DesignExamples.riskAlert();
 
     bus.publishSync(DynamicEvent.of("risk_alert", design));
     clock.advance(Duration.ofHours(1));
@@ -195,7 +192,7 @@ class RiskAlertHandlerTest {
       assertThat(LogLines.fieldNames(line.get("data"))).containsExactlyInAnyOrderElementsOf(design.keySet());
       for (String field : design.keySet()) {
         assertThat(line.get("data").get(field)).as("line %s, %s", i, field)
-            .isEqualTo(new ObjectMapper().valueToTree(design.get(field)));
+            .isEqualTo(LogLines.asRead(design.get(field)));
       }
       assertThat(line.get("action").asText()).isEqualTo("created");
       assertThat(line.get("escalation_reason").asText()).isEqualTo("severity critical");
@@ -241,8 +238,8 @@ class RiskAlertHandlerTest {
   void dynamicEvent_isHandledExactlyLikeTheTypedOne() {
     start(RiskAlertHandler.builder());
 
-    bus.publishSync(DynamicEvent.of("risk_alert", RiskAlertTest.designExample()));
-    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", RiskAlertTest.designExample())));
+    bus.publishSync(DynamicEvent.of("risk_alert", DesignExamples.riskAlert()));
+    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", DesignExamples.riskAlert())));
 
     assertThat(notifications).hasSize(2);
     assertThat(notifications.get(0).alert()).isEqualTo(notifications.get(1).alert());
@@ -255,7 +252,7 @@ class RiskAlertHandlerTest {
     start(RiskAlertHandler.builder());
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     bus.subscribe(DeadLetter.class, letters::add);
-    Map<String, Object> data = new HashMap<>(RiskAlertTest.designExample());
+    Map<String, Object> data = new HashMap<>(DesignExamples.riskAlert());
     data.put("risk_score", 7);
 
     bus.publishSync(DynamicEvent.of("risk_alert", data));
