@@ -143,6 +143,24 @@ class FileChangeHandlerTest {
   }
 
   @Test
+  void dataThatCannotBeWrittenAsJson_stillGetsItsLine_sayingSo() throws Exception {
+    handler = FileChangeHandler.builder().logRoot(dir.resolve("logs")).build();
+    handler.register(bus);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("file_path", dir.toString());
+    data.put("change_type", "deleted");
+    data.put("handle", new Object()); // from code, not JSON: no serialiser for it
+
+    bus.publishSync(DynamicEvent.of("file_change", data));
+
+    assertThat(logLines()).singleElement().satisfies(l -> {
+      assertThat(l.get("data").isNull()).isTrue();
+      assertThat(l.get("data_error").asText()).startsWith("the data could not be written as JSON");
+      assertThat(l.get("action").asText()).isEqualTo("deleted");
+    });
+  }
+
+  @Test
   void logChangesOff_writesNoLog_butStillNotifies() {
     handler = FileChangeHandler.builder().logRoot(dir.resolve("logs")).logChanges(false).build();
     handler.register(bus);

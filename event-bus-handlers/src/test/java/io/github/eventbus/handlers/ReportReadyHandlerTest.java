@@ -137,7 +137,9 @@ class ReportReadyHandlerTest {
         Arguments.of("only whitespace", "  \n ", "holds no JSON document"),
         Arguments.of("an empty file", "", "holds no JSON document"),
         Arguments.of("cut short", "{\"rows\": [1, 2", "does not parse"),
-        Arguments.of("a comment", "// rows\n{\"rows\": []}", "does not parse"));
+        Arguments.of("a comment", "// rows\n{\"rows\": []}", "does not parse"),
+        Arguments.of("nested 100000 deep", "[".repeat(100_000) + "]".repeat(100_000),
+            "does not parse"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -269,6 +269,45 @@ class RiskAlertHandlerTest {
   }
 
   @Test
+  void sameIdsFromManyThreads_eachIsOneOccurrence_createdOnce_escalatedOnce() throws Exception {
+    start(RiskAlertHandler.builder());
+    int threads = 8;
+    int rounds = 200;
+    int ids = 10;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      futures.add(pool.submit(() -> {
+        go.await();
+        for (int i = 0; i < rounds; i++) {
+          bus.publishSync(alert("same-" + (i % ids), Severity.HIGH, 0.5, "isolate_host"));
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(1, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    assertThat(escalations).hasSize(ids);
+    assertThat(ran).hasSize(ids).doesNotHaveDuplicates();
+    List<JsonNode> lines = logLines();
+    assertThat(lines).hasSize(threads * rounds);
+    assertThat(lines).filteredOn(l -> l.get("action").asText().equals("created")).hasSize(ids);
+    // Per id, the created line comes first: lines of one id are written in handling order.
+    for (int id = 0; id < ids; id++) {
+      String alertId = "same-" + id;
+      assertThat(lines).filteredOn(l -> l.get("data").get("alert_id").asText().equals(alertId))
+          .first().satisfies(l -> assertThat(l.get("action").asText()).isEqualTo("created"));
+    }
+    assertThat(handler.dashboard().snapshot().alerts()).hasSize(ids)
+        .allSatisfy(a -> assertThat(a.updates()).isEqualTo(threads * rounds / ids - 1));
+  }
+
+  @Test
   void critical_isHandledAheadOfQueuedLowerSeverityWork() throws Exception {
     bus = EventBus.builder().name("risk-async").workers(2).build();
     CountDownLatch lowStarted = new CountDownLatch(1);
