@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param activeByRiskType active alerts per risk type, every type present
  * @param highestScore the highest score among active alerts, or null if none is active
  * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
- * @param alerts every tracked alert, newest first
+ * @param alerts every alert seen within the last 48 hours, newest first
  */
 public record DashboardSnapshot(
     @JsonProperty("taken_at") Instant takenAt,
@@ -26,7 +26,16 @@ public record DashboardSnapshot(
     @JsonProperty("alerts_per_hour") Map<Instant, Long> alertsPerHour,
     @JsonProperty("alerts") List<AlertSummary> alerts) {
 
-  /** Copies the collections. */
+  /**
+   * Copies the collections.
+   *
+   * @param takenAt when, by the dashboard's clock
+   * @param activeBySeverity active (not resolved) alerts per severity, every severity present
+   * @param activeByRiskType active alerts per risk type, every type present
+   * @param highestScore the highest score among active alerts, or null if none is active
+   * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
+   * @param alerts every alert seen within the last 48 hours, newest first
+   */
   public DashboardSnapshot {
     activeBySeverity = Map.copyOf(activeBySeverity);
     activeByRiskType = Map.copyOf(activeByRiskType);

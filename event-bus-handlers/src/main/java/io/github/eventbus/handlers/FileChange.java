@@ -37,6 +37,12 @@ public record FileChange(
   /**
    * Validates the components.
    *
+   * @param filePath the file; required
+   * @param changeType what happened; required
+   * @param size its size in bytes, or null (for a deleted file)
+   * @param modifiedTime its last-modified time, or null
+   * @param checksum its checksum as lower-case hex ({@code sha256:} or {@code md5:} prefixed when
+   *     the watcher made it), or null
    * @throws InvalidEventException naming each invalid field
    */
   public FileChange {

@@ -18,9 +18,14 @@ import java.util.Map;
  * {@code <log root>/file_changes/file_changes.jsonl}, and publishes a
  * {@link FileChangeNotification} for webhooks.
  *
- * <p>Log actions: {@code created}, {@code modified}, {@code deleted}, {@code missing} (created or
- * modified, but gone when handled) and {@code rejected} (invalid dynamic data, which also becomes
- * a dead letter). {@link Builder#logChanges(boolean)} turns the log off (the original design's
+ * <p><b>Log.</b> One line per event: {@code timestamp}, {@code event_id}, {@code type},
+ * {@code source} and {@code data} (every field as received), then {@code handled_at},
+ * {@code action} and {@code exists} (whether the file exists when handled). Actions:
+ * {@code created}, {@code modified}, {@code deleted}, {@code missing} (created or modified, but
+ * gone when handled) and {@code rejected} (invalid dynamic data, with {@code problems}; it also
+ * becomes a dead letter). The line is written before the notification is published, so a refused
+ * notification never loses it; the refusal is thrown as a {@link HandlerException}.
+ * {@link Builder#logChanges(boolean)} turns the log off (the original design's
  * {@code log_changes}).
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -64,7 +69,7 @@ public final class FileChangeHandler implements AutoCloseable {
                 change = FileChange.from((DynamicEvent) e.payload());
               } catch (InvalidEventException invalid) {
                 if (log != null) {
-                  Map<String, Object> line = log.line("rejected", e.id());
+                  Map<String, Object> line = log.line(e, "rejected");
                   line.put("problems", invalid.problems());
                   log.write(line);
                 }
@@ -82,21 +87,11 @@ public final class FileChangeHandler implements AutoCloseable {
       case DELETED -> "deleted";
     };
     if (log != null) {
-      Map<String, Object> line = log.line(action, envelope.id());
-      line.put("file_path", change.filePath());
-      line.put("change_type", change.changeType().json());
-      if (change.size() != null) {
-        line.put("size", change.size());
-      }
-      if (change.modifiedTime() != null) {
-        line.put("modified_time", change.modifiedTime().toString());
-      }
-      if (change.checksum() != null) {
-        line.put("checksum", change.checksum());
-      }
+      Map<String, Object> line = log.line(envelope, action);
+      line.put("exists", exists);
       log.write(line);
     }
-    bus.publish(new FileChangeNotification(change, exists));
+    FollowUps.publish(bus, envelope, List.of(new FileChangeNotification(change, exists)));
   }
 
   /**

@@ -48,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * checksums on (SHA-256 by default; MD5 only if asked), a rewrite with identical content is not
  * reported. Size, modified time and checksum are read when the event is published.
  *
+ * <p><b>Renames.</b> A file renamed over an existing watched file (how editors and most tools
+ * save: write a temporary file, then move it into place) is {@code modified}; a file renamed or
+ * moved into the tree is {@code created}; one renamed or moved out of the tree is
+ * {@code deleted}, and so is every file below a directory moved out (which is then no longer
+ * watched). A rename within the tree is the old path {@code deleted} and the new one
+ * {@code created}. Exclude the temporary files (for example {@code *.tmp}) to hide them.
+ *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
  * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With
  * includes, only matching files are reported; excludes win.
@@ -71,7 +78,9 @@ public final class FileWatcher implements AutoCloseable {
   private final String name;
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
-  private final Map<Path, String> knownChecksums = new HashMap<>(); // watcher thread only
+  // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
+  // rename from a new one. Watcher thread only.
+  private final Map<Path, String> known = new HashMap<>();
   private final Map<Path, Pending> pending = new LinkedHashMap<>(); // watcher thread only
   private WatchService service;
   private Thread thread;
@@ -119,7 +128,8 @@ public final class FileWatcher implements AutoCloseable {
     try {
       service = FileSystems.getDefault().newWatchService();
       for (Path root : roots) {
-        registerTree(root.toAbsolutePath().normalize(), root.toAbsolutePath().normalize(), false);
+        registerTree(root.toAbsolutePath().normalize(), root.toAbsolutePath().normalize(), false,
+            System.nanoTime());
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot watch " + roots, e);
@@ -150,11 +160,13 @@ public final class FileWatcher implements AutoCloseable {
   }
 
   /**
-   * Registers a directory and those below it; optionally reports the files found as created. Each
-   * directory is registered before it is listed, so an entry created meanwhile is either listed or
-   * reported by the watch service, never missed.
+   * Registers a directory and those below it; optionally reports the files found as created, as
+   * changes of the moment {@code now} the directory appeared. Each directory is registered before
+   * it is listed, so an entry created meanwhile is either listed or reported by the watch service,
+   * never missed.
    */
-  private void registerTree(Path directory, Path root, boolean reportFiles) throws IOException {
+  private void registerTree(Path directory, Path root, boolean reportFiles, long now)
+      throws IOException {
     WatchKey key = directory.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
     directories.put(key, directory);
     rootOf.put(directory, root);
@@ -164,11 +176,11 @@ public final class FileWatcher implements AutoCloseable {
     }
     for (Path p : children) {
       if (Files.isDirectory(p)) {
-        registerTree(p, root, reportFiles);
+        registerTree(p, root, reportFiles, now);
       } else if (reportFiles) {
-        note(p, root, ChangeType.CREATED, System.nanoTime());
-      } else if (checksum != ChecksumAlgorithm.NONE && selected(p, root)) {
-        knownChecksums.put(p, checksum(p));
+        note(p, root, ChangeType.CREATED, now);
+      } else if (selected(p, root)) {
+        known.put(p, checksum == ChecksumAlgorithm.NONE ? "" : checksum(p));
       }
     }
   }
@@ -214,10 +226,14 @@ public final class FileWatcher implements AutoCloseable {
       Path root = rootOf.get(directory);
       if (event.kind() == ENTRY_CREATE && Files.isDirectory(path)) {
         try {
-          registerTree(path, root, true); // files written before registration are reported too
+          registerTree(path, root, true, now); // files written before registration are reported too
         } catch (IOException e) {
           log.warn("File watcher {} cannot watch new directory {}: {}", name, path, e.toString());
         }
+        continue;
+      }
+      if (event.kind() == ENTRY_DELETE && isWatched(path)) {
+        forgetTree(path, root, now); // deleted, or moved out of the tree
         continue;
       }
       if (Files.isDirectory(path)) {
@@ -232,6 +248,40 @@ public final class FileWatcher implements AutoCloseable {
     }
   }
 
+  private boolean isWatched(Path directory) {
+    return directories.containsValue(directory);
+  }
+
+  /**
+   * Stops watching a directory that is gone from the tree and those below it (a watch would
+   * follow a moved directory and report its files under their old paths), and reports every file
+   * known below it as deleted.
+   */
+  private void forgetTree(Path directory, Path root, long now) {
+    directories.entrySet().removeIf(e -> {
+      if (e.getValue().startsWith(directory)) {
+        e.getKey().cancel();
+        rootOf.remove(e.getValue());
+        return true;
+      }
+      return false;
+    });
+    List<Path> files = new ArrayList<>();
+    for (Path p : known.keySet()) {
+      if (p.startsWith(directory)) {
+        files.add(p);
+      }
+    }
+    for (Path p : pending.keySet()) {
+      if (p.startsWith(directory) && !known.containsKey(p)) {
+        files.add(p);
+      }
+    }
+    for (Path p : files) {
+      note(p, root, ChangeType.DELETED, now);
+    }
+  }
+
   /** Merges a change into what is pending for the path. */
   private void note(Path path, Path root, ChangeType type, long now) {
     if (!selected(path, root)) {
@@ -239,7 +289,10 @@ public final class FileWatcher implements AutoCloseable {
     }
     Pending p = pending.get(path);
     if (p == null) {
-      pending.put(path, new Pending(type, now));
+      // A known file created again was replaced by a rename over it (an atomic save): modified.
+      ChangeType first = type == ChangeType.CREATED && known.containsKey(path)
+          ? ChangeType.MODIFIED : type;
+      pending.put(path, new Pending(first, now));
       return;
     }
     p.lastNanos = now;
@@ -290,17 +343,15 @@ public final class FileWatcher implements AutoCloseable {
   private void publish(Path path, ChangeType type) {
     FileChange change;
     if (type == ChangeType.DELETED) {
-      knownChecksums.remove(path);
+      known.remove(path);
       change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
     } else {
       try {
         String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
-        if (sum != null && type == ChangeType.MODIFIED && sum.equals(knownChecksums.get(path))) {
+        if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {
           return; // rewritten with identical content
         }
-        if (sum != null) {
-          knownChecksums.put(path, sum);
-        }
+        known.put(path, sum == null ? "" : sum);
         change = new FileChange(path.toString(), type, Files.size(path),
             Files.getLastModifiedTime(path).toInstant(), sum);
       } catch (IOException e) {

@@ -1,6 +1,13 @@
 package io.github.eventbus.handlers;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -8,25 +15,62 @@ import java.util.Map;
 
 /**
  * A handler's own JSON Lines log (for example {@code logs/risk_alerts/risk_alerts.jsonl}), written
- * through the core's {@link JsonLinesWriter}: one object per action, starting with its timestamp.
+ * through the core's {@link JsonLinesWriter}. Every line describes one event as the bus delivered
+ * it: {@code timestamp}, {@code event_id}, {@code type}, {@code source} and {@code data} (every
+ * field as received), then {@code handled_at}, {@code action} and the handler's outcome fields.
  */
 final class HandlerLog implements AutoCloseable {
 
   private final JsonLinesWriter<Object> writer;
   private final Clock clock;
+  private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
 
   HandlerLog(Path file, Clock clock) {
     this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build();
     this.clock = clock;
   }
 
-  /** Starts a line with the timestamp; the caller adds fields and passes it to {@link #write}. */
-  Map<String, Object> line(String action, String eventId) {
+  /**
+   * Starts the line of an event; the caller adds its outcome fields and passes it to
+   * {@link #write}.
+   */
+  Map<String, Object> line(Event<?> envelope, String action) {
     Map<String, Object> line = new LinkedHashMap<>();
-    line.put("timestamp", clock.instant().toString());
-    line.put("event_id", eventId);
+    line.put("timestamp", envelope.timestamp().toString());
+    line.put("event_id", envelope.id());
+    line.put("type", envelope.type());
+    line.put("source", envelope.source());
+    try {
+      line.put("data", data(envelope.payload()));
+    } catch (IllegalArgumentException e) {
+      // Values a dynamic event got from code rather than JSON may not serialise; the line stays.
+      line.put("data", null);
+      line.put("data_error", "the data could not be written as JSON: " + e.getClass().getName());
+    }
+    line.put("handled_at", clock.instant().toString());
     line.put("action", action);
     return line;
+  }
+
+  /**
+   * The event's data as a JSON tree, taken now, so that later changes to mutable values cannot
+   * alter the line: a dynamic event's data exactly as received, a record's JSON form with every
+   * field (those its JSON form omits when null are written as null).
+   */
+  private JsonNode data(Object payload) {
+    if (payload instanceof DynamicEvent dynamic) {
+      return mapper.valueToTree(dynamic.data());
+    }
+    JsonNode tree = mapper.valueToTree(payload);
+    if (tree instanceof ObjectNode object && payload.getClass().isRecord()) {
+      for (RecordComponent component : payload.getClass().getRecordComponents()) {
+        JsonProperty name = component.getAccessor().getAnnotation(JsonProperty.class);
+        if (name != null && !object.has(name.value())) {
+          object.putNull(name.value());
+        }
+      }
+    }
+    return tree;
   }
 
   void write(Map<String, Object> line) {

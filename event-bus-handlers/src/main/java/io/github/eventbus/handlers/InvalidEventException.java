@@ -14,6 +14,7 @@ public final class InvalidEventException extends HandlerException {
 
   private static final long serialVersionUID = 1L;
 
+  /** One message per invalid field. */
   private final List<String> problems;
 
   /**

@@ -3,7 +3,7 @@ package io.github.eventbus.handlers;
 /**
  * A named mitigation step an application registers with
  * {@link RiskAlertHandler.Builder#mitigation(String, MitigationAction)}; run for alerts whose
- * {@code mitigation_steps} name it, at most once per alert id.
+ * {@code mitigation_steps} name it, at most once per occurrence of an alert id.
  *
  * <p><b>Thread-safety:</b> may be called from several threads for different alerts; must be
  * thread-safe.

@@ -42,6 +42,14 @@ public record ReportReady(
   /**
    * Validates and copies the components.
    *
+   * @param reportId the report's id, such as {@code daily_report_20250115}; required
+   * @param reportType the period it covers; required
+   * @param reportPath where the file is; required
+   * @param reportFormat its format; required
+   * @param generatedAt when it was generated; null if unknown
+   * @param sizeBytes its size in bytes, checked against the file when given; null if not given
+   * @param recipients addresses to distribute it to
+   * @param metadata free-form data such as author and tags
    * @throws InvalidEventException naming each invalid field
    */
   public ReportReady {

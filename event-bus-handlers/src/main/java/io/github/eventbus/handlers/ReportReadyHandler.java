@@ -36,9 +36,18 @@ import java.util.Map;
  *
  * <p><b>Validation.</b> The file must exist, its size must equal {@code size_bytes} when given, and
  * its content must match {@code report_format}: a PDF starts with {@code %PDF-}, JSON parses (files
- * up to {@link Builder#maxJsonBytes}, 64 MiB by default), HTML has an {@code <html} or
+ * up to {@link Builder#maxJsonBytes}, 64 MiB by default) as exactly one JSON document, with
+ * nothing but whitespace after it, HTML has an {@code <html} or
  * {@code <!doctype html} prologue in its first KiB. A failure is logged as {@code invalid} with the
  * reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
+ *
+ * <p><b>Log.</b> One line per event: {@code timestamp}, {@code event_id}, {@code type},
+ * {@code source} and {@code data} (every field as received), then {@code handled_at},
+ * {@code action} and the outcome: {@code valid}; for {@code processed}, {@code actual_size_bytes},
+ * {@code sha256}, {@code metadata_file} and {@code distribution} (a status per recipient and
+ * distributor, or {@code "disabled"}); for {@code invalid} and {@code rejected} (invalid dynamic
+ * data), {@code problems}; for {@code failed} (the metadata file could not be written),
+ * {@code error}. Each failure is logged before it is thrown.
  *
  * <p><b>Metadata.</b> The sidecar holds id, type, format, actual size, SHA-256, generated time, the
  * event id and the event's metadata; it is written to a temporary file and moved into place.
@@ -91,63 +100,84 @@ public final class ReportReadyHandler implements AutoCloseable {
             .subscribeEnvelope(this::handleDynamic)));
   }
 
-  private void handleDynamic(Event<?> envelope) throws IOException {
+  private void handleDynamic(Event<?> envelope) {
     ReportReady report;
     try {
       report = ReportReady.from((DynamicEvent) envelope.payload());
     } catch (InvalidEventException e) {
-      reject("rejected", envelope, null, e);
+      Map<String, Object> line = log.line(envelope, "rejected");
+      line.put("valid", false);
+      line.put("problems", e.problems());
+      log.write(line);
       throw e;
     }
     handle(report, envelope);
   }
 
-  private void handle(ReportReady report, Event<?> envelope) throws IOException {
+  /**
+   * Validates, writes the sidecar, distributes and logs. Every failure ends in a log line before
+   * it is thrown, and a distributor's failure (a refused publish included) is recorded for its
+   * recipient, so no report goes unlogged.
+   */
+  private void handle(ReportReady report, Event<?> envelope) {
     Path file = Path.of(report.reportPath());
-    List<String> problems = validate(report, file);
+    List<String> problems;
+    try {
+      problems = validate(report, file);
+    } catch (IOException e) {
+      problems = List.of("report_path could not be read: " + e);
+    }
     if (!problems.isEmpty()) {
       InvalidEventException invalid = new InvalidEventException(ReportReady.TYPE, problems);
-      reject("invalid", envelope, report.reportId(), invalid);
+      Map<String, Object> line = log.line(envelope, "invalid");
+      line.put("valid", false);
+      line.put("problems", invalid.problems());
+      log.write(line);
       throw invalid;
     }
-    long size = Files.size(file);
-    String sha256 = Digests.hex(file, "SHA-256");
-    Path sidecar = writeSidecar(report, file, size, sha256, envelope.id());
-    List<Map<String, Object>> distribution = new ArrayList<>();
-    if (autoDistribute) {
-      for (String recipient : report.recipients()) {
-        for (ReportDistributor distributor : distributors) {
-          Map<String, Object> result = new LinkedHashMap<>();
-          result.put("recipient", recipient);
-          try {
-            distributor.distribute(report, file, recipient);
-            result.put("status", "sent");
-          } catch (Exception e) {
-            result.put("status", "failed");
-            result.put("error", String.valueOf(e.getMessage()));
-          }
-          distribution.add(result);
-        }
-      }
+    long size;
+    String sha256;
+    Path sidecar;
+    try {
+      size = Files.size(file);
+      sha256 = Digests.hex(file, "SHA-256");
+      sidecar = writeSidecar(report, file, size, sha256, envelope.id());
+    } catch (IOException e) {
+      Map<String, Object> line = log.line(envelope, "failed");
+      line.put("valid", true);
+      line.put("error", "the metadata file could not be written: " + e);
+      log.write(line);
+      throw new HandlerException("report " + report.reportId() + " is valid, but its metadata file"
+          + " could not be written", e);
     }
-    Map<String, Object> line = log.line("processed", envelope.id());
-    line.put("report_id", report.reportId());
-    line.put("report_type", report.reportType().json());
-    line.put("report_format", report.reportFormat().json());
-    line.put("size_bytes", size);
+    Object distribution = autoDistribute ? distribute(report, file) : "disabled";
+    Map<String, Object> line = log.line(envelope, "processed");
+    line.put("valid", true);
+    line.put("actual_size_bytes", size);
     line.put("sha256", sha256);
     line.put("metadata_file", sidecar.toString());
-    line.put("distribution", autoDistribute ? distribution : "disabled");
+    line.put("distribution", distribution);
     log.write(line);
   }
 
-  private void reject(String action, Event<?> envelope, String reportId, InvalidEventException e) {
-    Map<String, Object> line = log.line(action, envelope.id());
-    if (reportId != null) {
-      line.put("report_id", reportId);
+  /** Calls every distributor once per recipient; returns one status per call. */
+  private List<Map<String, Object>> distribute(ReportReady report, Path file) {
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (String recipient : report.recipients()) {
+      for (ReportDistributor distributor : distributors) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("recipient", recipient);
+        try {
+          distributor.distribute(report, file, recipient);
+          result.put("status", "sent");
+        } catch (Exception e) {
+          result.put("status", "failed");
+          result.put("error", String.valueOf(e.getMessage()));
+        }
+        results.add(result);
+      }
     }
-    line.put("problems", e.problems());
-    log.write(line);
+    return results;
   }
 
   /** Returns what is wrong with the report's file; empty if it is valid. */
@@ -181,18 +211,12 @@ public final class ReportReadyHandler implements AutoCloseable {
     }
   }
 
-  private String jsonProblem(Path file, long size) {
+  private String jsonProblem(Path file, long size) throws IOException {
     if (size > maxJsonBytes) {
       return "report_format is json but the file (" + size + " bytes) is larger than the "
           + maxJsonBytes + " bytes checked";
     }
-    try {
-      mapper.readTree(file.toFile());
-      return size == 0 ? "report_format is json but the file is empty" : null;
-    } catch (IOException e) {
-      return "report_format is json but the file does not parse: "
-          + e.getMessage().lines().findFirst().orElse("");
-    }
+    return JsonDocument.problem(file, mapper.getFactory());
   }
 
   private static boolean htmlPrologue(Path file) throws IOException {

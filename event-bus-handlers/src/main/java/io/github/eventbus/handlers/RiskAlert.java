@@ -48,6 +48,17 @@ public record RiskAlert(
   /**
    * Validates and copies the components.
    *
+   * @param alertId the alert's id, such as {@code security_alert_001}; required
+   * @param riskType what kind of risk; required
+   * @param severity how serious; required
+   * @param title a brief description; required
+   * @param description details; may be empty
+   * @param affectedResources the resources at risk
+   * @param riskScore from 0 to 1; required
+   * @param detectedAt when it was detected; null if unknown
+   * @param sourceSystem which system detected it; may be empty
+   * @param mitigationSteps names of {@link MitigationAction}s to run
+   * @param metadata free-form data such as tags and related incidents
    * @throws InvalidEventException naming each invalid field
    */
   public RiskAlert {

@@ -9,14 +9,10 @@ import io.github.eventbus.Subscription;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Handles {@code risk_alert} events: keeps the {@link RiskDashboard}, escalates serious alerts,
@@ -35,15 +31,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * more than one worker they do not wait behind queued lower-severity alerts. An alert of severity
  * high or critical, or with a score at or above the {@linkplain Builder#escalationThreshold
  * threshold} (default 0.8), escalates: a {@link RiskEscalated} event is published with the reason,
- * once per alert id, unless escalation is disabled.
+ * once per occurrence of an alert id, unless escalation is disabled.
  *
  * <p><b>Mitigation.</b> Each name in {@code mitigation_steps} runs the {@link MitigationAction}
  * registered under it, in order; an unknown name is reported as {@code unknown}, a failing step as
  * {@code failed} with its message, and the other steps still run. A step runs at most once per
- * alert id (later updates report it as {@code skipped}).
+ * occurrence of an alert id (later updates report it as {@code skipped}).
  *
- * <p><b>Duplicates.</b> An alert whose id was seen within the dedupe window (default 10 minutes)
- * updates the existing dashboard entry instead of creating a second one.
+ * <p><b>Occurrences.</b> An alert whose id was last seen within the dedupe window (default 10
+ * minutes) is an update of the same occurrence: it updates the existing dashboard entry, does not
+ * escalate again and skips steps already run. An id seen again after the window is a new
+ * occurrence: a new dashboard entry, and it escalates and runs its steps again under the same
+ * rules. What the handler remembers of an id expires with the window, so its memory is bounded by
+ * the ids seen within one window.
+ *
+ * <p><b>Log.</b> One line per alert: {@code timestamp}, {@code event_id}, {@code type},
+ * {@code source} and {@code data} (every field as received), then {@code handled_at},
+ * {@code action} ({@code created}, {@code updated}, or {@code rejected} with {@code problems}),
+ * {@code escalated}, {@code escalation_reason} (when escalated) and {@code mitigation} (each
+ * step's result). The line is written before the escalation and the notification are published,
+ * so a refused publish never loses it; the refusal is thrown as a {@link HandlerException}.
  *
  * <p><b>Input.</b> Typed {@link RiskAlert} events and dynamic {@code risk_alert} events with the
  * original design's snake_case data are handled alike. Invalid dynamic data is logged as
@@ -62,14 +69,7 @@ public final class RiskAlertHandler implements AutoCloseable {
   private final Map<String, MitigationAction> mitigations;
   private final RiskDashboard dashboard;
   private final HandlerLog log;
-  private final ConcurrentHashMap<String, AlertState> states = new ConcurrentHashMap<>();
-
-  /** What the handler remembers of one alert id. */
-  private static final class AlertState {
-    Instant lastSeen;
-    boolean escalated;
-    final Set<String> stepsRun = new HashSet<>();
-  }
+  private final AlertOccurrences occurrences;
 
   private RiskAlertHandler(Builder b) {
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -78,6 +78,7 @@ public final class RiskAlertHandler implements AutoCloseable {
     this.dedupeWindow = b.dedupeWindow != null ? b.dedupeWindow : Duration.ofMinutes(10);
     this.mitigations = Map.copyOf(b.mitigations);
     this.dashboard = new RiskDashboard(clock);
+    this.occurrences = new AlertOccurrences(clock, dedupeWindow);
     Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
     this.log = new HandlerLog(root.resolve("risk_alerts").resolve("risk_alerts.jsonl"), clock);
   }
@@ -124,7 +125,7 @@ public final class RiskAlertHandler implements AutoCloseable {
     try {
       alert = RiskAlert.from((DynamicEvent) envelope.payload());
     } catch (InvalidEventException e) {
-      Map<String, Object> line = log.line("rejected", envelope.id());
+      Map<String, Object> line = log.line(envelope, "rejected");
       line.put("problems", e.problems());
       log.write(line);
       throw e;
@@ -133,39 +134,37 @@ public final class RiskAlertHandler implements AutoCloseable {
   }
 
   private void handle(EventBus bus, RiskAlert alert, Event<?> envelope) {
-    Instant now = clock.instant();
-    AlertState state = states.computeIfAbsent(alert.alertId(), id -> new AlertState());
+    AlertOccurrences.Occurrence occurrence = occurrences.sighting(alert.alertId());
     boolean update;
     String escalation = null;
     List<MitigationResult> mitigation = new ArrayList<>();
-    synchronized (state) {
-      update = state.lastSeen != null
-          && Duration.between(state.lastSeen, now).compareTo(dedupeWindow) <= 0;
-      state.lastSeen = now;
+    synchronized (occurrence) {
+      update = occurrence.sighted();
       dashboard.record(alert, update);
-      if (escalationEnabled && !state.escalated) {
+      if (escalationEnabled && !occurrence.escalated) {
         escalation = escalationReason(alert);
-        state.escalated = escalation != null;
+        occurrence.escalated = escalation != null;
       }
       for (String step : alert.mitigationSteps()) {
-        mitigation.add(runStep(step, alert, state));
+        mitigation.add(runStep(step, alert, occurrence));
       }
+      // Logged in the occurrence's lock, so the lines of one id are in the order it was handled.
+      Map<String, Object> line = log.line(envelope, update ? "updated" : "created");
+      line.put("escalated", escalation != null);
+      if (escalation != null) {
+        line.put("escalation_reason", escalation);
+      }
+      line.put("mitigation", mitigation);
+      log.write(line);
     }
+    List<Object> followUps = new ArrayList<>(2);
     if (escalation != null) {
-      bus.publish(new RiskEscalated(alert.alertId(), alert.severity(), alert.riskScore(), escalation));
+      followUps.add(
+          new RiskEscalated(alert.alertId(), alert.severity(), alert.riskScore(), escalation));
     }
-    bus.publish(new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
-    Map<String, Object> line = log.line(update ? "updated" : "created", envelope.id());
-    line.put("alert_id", alert.alertId());
-    line.put("severity", alert.severity().json());
-    line.put("risk_type", alert.riskType().json());
-    line.put("risk_score", alert.riskScore());
-    line.put("escalated", escalation != null);
-    if (escalation != null) {
-      line.put("escalation_reason", escalation);
-    }
-    line.put("mitigation", mitigation);
-    log.write(line);
+    followUps.add(
+        new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
+    FollowUps.publish(bus, envelope, followUps);
   }
 
   private String escalationReason(RiskAlert alert) {
@@ -178,7 +177,8 @@ public final class RiskAlertHandler implements AutoCloseable {
     return null;
   }
 
-  private MitigationResult runStep(String step, RiskAlert alert, AlertState state) {
+  private MitigationResult runStep(
+      String step, RiskAlert alert, AlertOccurrences.Occurrence state) {
     if (state.stepsRun.contains(step)) {
       return new MitigationResult(step, "skipped", null);
     }
@@ -281,7 +281,8 @@ public final class RiskAlertHandler implements AutoCloseable {
     }
 
     /**
-     * Sets how long an alert id is remembered for updates; default 10 minutes.
+     * Sets how long after its last sighting an alert id is remembered: seen again within it, the
+     * alert updates its occurrence; later, it is a new occurrence. Default 10 minutes.
      *
      * @param window a positive duration
      * @return this builder

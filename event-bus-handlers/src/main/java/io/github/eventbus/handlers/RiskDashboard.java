@@ -10,14 +10,16 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The live state of risk alerts kept by a {@link RiskAlertHandler}: every alert seen, its status,
- * and counts over time. Read it as an immutable {@link #snapshot()} or as JSON ({@link #toJson()});
+ * The live state of risk alerts kept by a {@link RiskAlertHandler}: every alert seen within the
+ * last 48 hours, its status, and counts over time. An alert not seen for 48 hours leaves the
+ * dashboard, so its memory is bounded by the alerts of two days. Read it as an immutable {@link #snapshot()} or as JSON ({@link #toJson()});
  * acknowledge and resolve alerts by id.
  *
  * <p><b>Thread-safety:</b> thread-safe; updates and snapshots are serialised by one lock, so a
@@ -29,17 +31,23 @@ public final class RiskDashboard {
 
   private final Clock clock;
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
-  private final Map<String, AlertSummary> alerts = new HashMap<>();
+  // Insertion order is last-seen order (record() re-inserts), so expiry looks only at the head.
+  private final LinkedHashMap<String, AlertSummary> alerts = new LinkedHashMap<>();
   private final TreeMap<Instant, Long> perHour = new TreeMap<>();
 
   RiskDashboard(Clock clock) {
     this.clock = clock;
   }
 
-  /** Records a new alert, or an update of one with the same id. */
+  /** Records a new alert, or an update of one with the same id; forgets alerts older than 48 h. */
   synchronized void record(RiskAlert alert, boolean update) {
     Instant now = clock.instant();
-    AlertSummary previous = alerts.get(alert.alertId());
+    Instant cutoff = now.minus(HISTORY);
+    Iterator<AlertSummary> oldest = alerts.values().iterator();
+    while (oldest.hasNext() && oldest.next().lastSeen().isBefore(cutoff)) {
+      oldest.remove();
+    }
+    AlertSummary previous = alerts.remove(alert.alertId());
     if (update && previous != null) {
       alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(),
           alert.riskType(), alert.riskScore(), alert.title(), previous.status(),
@@ -49,7 +57,7 @@ public final class RiskDashboard {
     alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(), alert.riskType(),
         alert.riskScore(), alert.title(), AlertStatus.ACTIVE, now, now, 0));
     perHour.merge(now.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
-    perHour.headMap(now.minus(HISTORY)).clear();
+    perHour.headMap(cutoff).clear();
   }
 
   /**

@@ -5,7 +5,8 @@ import io.github.eventbus.EventType;
 
 /**
  * Published by {@link RiskAlertHandler} when an alert escalates: its severity is high or critical,
- * or its score reaches the escalation threshold. Once per alert id.
+ * or its score reaches the escalation threshold. Once per occurrence of an alert id (an id seen
+ * again after the dedupe window is a new occurrence and escalates again).
  *
  * <p><b>Thread-safety:</b> immutable.
  *

@@ -14,7 +14,8 @@ import java.util.List;
  * @param alert the alert
  * @param severity its severity, for routing
  * @param escalated whether it escalated
- * @param update whether it updated an alert with the same id seen within the dedupe window
+ * @param update whether it updated the occurrence of an alert with the same id last seen within
+ *     the dedupe window
  * @param mitigation the mitigation steps' results
  */
 @EventType("risk_alert.notification")
@@ -25,7 +26,16 @@ public record RiskNotification(
     @JsonProperty("update") boolean update,
     @JsonProperty("mitigation") List<MitigationResult> mitigation) {
 
-  /** Copies the list. */
+  /**
+   * Copies the list.
+   *
+   * @param alert the alert
+   * @param severity its severity, for routing
+   * @param escalated whether it escalated
+   * @param update whether it updated the occurrence of an alert with the same id last seen within
+   *     the dedupe window
+   * @param mitigation the mitigation steps' results
+   */
   public RiskNotification {
     mitigation = List.copyOf(mitigation);
   }

@@ -17,7 +17,10 @@ import jakarta.mail.internet.MimeMultipart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Properties;
 import java.util.function.Function;
 
@@ -34,7 +37,8 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>The password is never logged and {@link #toString()} does not show it. Connect and read
- * timeouts are explicit (default 10 s each).
+ * timeouts are explicit (default 10 s each). Each message's {@code Date} header comes from the
+ * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
@@ -48,6 +52,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
   private final boolean startTls;
   private final long maxAttachmentBytes;
   private final Function<Path, String> link; // null: always attach when small enough
+  private final Clock clock;
   private final Session session;
 
   private SmtpReportDistributor(Builder b) {
@@ -59,6 +64,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
     this.startTls = b.startTls;
     this.maxAttachmentBytes = b.maxAttachmentBytes;
     this.link = b.link;
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     Properties props = new Properties();
     props.put("mail.smtp.host", host);
     props.put("mail.smtp.port", String.valueOf(port));
@@ -111,6 +117,10 @@ public final class SmtpReportDistributor implements ReportDistributor {
       throws MessagingException, IOException {
     MimeMessage message = new MimeMessage(session);
     message.setFrom(from);
+    // Set here, from the clock and in UTC: left unset, Jakarta Mail stamps the JVM's wall clock in
+    // its default time zone.
+    message.setHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        clock.instant().atOffset(ZoneOffset.UTC)));
     message.setRecipient(Message.RecipientType.TO, new InternetAddress(recipient, true));
     message.setSubject("Report ready: " + report.reportId() + " (" + report.reportType().json()
         + ")", "UTF-8");
@@ -159,6 +169,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
     private Function<Path, String> link;
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration readTimeout = Duration.ofSeconds(10);
+    private Clock clock;
 
     private Builder(String host, int port) {
       this.host = host;
@@ -256,6 +267,19 @@ public final class SmtpReportDistributor implements ReportDistributor {
     public Builder timeouts(Duration connect, Duration read) {
       this.connectTimeout = requireNonNull(connect, "connect");
       this.readTimeout = requireNonNull(read, "read");
+      return this;
+    }
+
+    /**
+     * Sets the clock of the messages' {@code Date} header (written in UTC); default the system
+     * clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Once.set(this.clock, clock, "clock");
       return this;
     }
 

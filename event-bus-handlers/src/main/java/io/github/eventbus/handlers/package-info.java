@@ -24,10 +24,16 @@
  * handled by {@link io.github.eventbus.handlers.RiskAlertHandler}: severity-based processing
  * (critical alerts on their own subscription), escalation
  * ({@link io.github.eventbus.handlers.RiskEscalated}), named
- * {@link io.github.eventbus.handlers.MitigationAction}s run at most once per alert, a live
- * {@link io.github.eventbus.handlers.RiskDashboard}, duplicate ids within a window updating the
- * same alert, and a {@link io.github.eventbus.handlers.RiskNotification} carrying the severity for
+ * {@link io.github.eventbus.handlers.MitigationAction}s run at most once per occurrence, a live
+ * {@link io.github.eventbus.handlers.RiskDashboard}, an id seen again within the dedupe window
+ * updating its occurrence (later, a new occurrence that escalates again), and a {@link io.github.eventbus.handlers.RiskNotification} carrying the severity for
  * webhook routing. It logs to {@code logs/risk_alerts/risk_alerts.jsonl}.
+ *
+ * <p><b>Logs.</b> Every line of a handler's log describes one event as delivered:
+ * {@code timestamp}, {@code event_id}, {@code type}, {@code source} and {@code data} (every field
+ * of the event as received), then {@code handled_at}, {@code action} and the handler's outcome
+ * fields. A handler writes its line before it publishes the events that follow from it, so a
+ * refused follow-up never loses the line.
  *
  * <p><b>Events.</b> The event records use the design's snake_case field names in JSON. Their
  * constructors validate (a missing required field, an unknown enum value or an out-of-range value

@@ -6,6 +6,7 @@ import io.github.eventbus.EventBus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Against real file system changes. Within one directory, ordering is proved with a sentinel
@@ -49,9 +52,14 @@ class FileWatcherTest {
     bus.close();
   }
 
-  /** Creates a sentinel and returns every change published up to and including it. */
+  /** Creates a sentinel and returns every change published before it. */
   private List<FileChange> changesUntilSentinel(String name) throws Exception {
-    Path sentinel = dir.resolve(name);
+    return changesUntilSentinel(dir, name);
+  }
+
+  /** Creates a sentinel in a directory and returns every change published before it. */
+  private List<FileChange> changesUntilSentinel(Path directory, String name) throws Exception {
+    Path sentinel = directory.resolve(name);
     Files.writeString(sentinel, "sentinel");
     List<FileChange> seen = new ArrayList<>();
     while (true) {
@@ -150,5 +158,107 @@ class FileWatcherTest {
 
     assertThat(changesUntilSentinel("s1")).singleElement().satisfies(c ->
         assertThat(c.checksum()).isEqualTo("md5:5d41402abc4b2a76b9719d911017c592"));
+  }
+
+  /** A watched tree and a directory outside it, on the same file system. */
+  private Path tree;
+  private Path outside;
+
+  private void startTree(ChecksumAlgorithm checksum, String... existing) throws Exception {
+    tree = Files.createDirectories(dir.resolve("tree"));
+    outside = Files.createDirectories(dir.resolve("outside"));
+    for (String name : existing) {
+      Files.createDirectories(tree.resolve(name).getParent());
+      Files.writeString(tree.resolve(name), "old " + name);
+    }
+    start(FileWatcher.builder(bus).watch(tree).exclude("*.tmp").checksum(checksum));
+  }
+
+  private static String describe(FileChange change) {
+    return change.changeType().json() + " " + Path.of(change.filePath()).getFileName();
+  }
+
+  @ParameterizedTest(name = "checksum {0}")
+  @EnumSource(ChecksumAlgorithm.class)
+  void renameOverAnExistingFile_isModified_whetherItExistedAtStartOrWasCreatedSince(
+      ChecksumAlgorithm checksum) throws Exception {
+    startTree(checksum, "existing.txt");
+    Path existing = tree.resolve("existing.txt");
+    Path later = tree.resolve("later.txt");
+    Files.writeString(later, "first");
+    assertThat(changesUntilSentinel(tree, "s1")).extracting(FileWatcherTest::describe)
+        .containsExactly("created later.txt");
+
+    // How editors save: a temporary file beside the target, moved over it in one step.
+    Path temporary = Files.writeString(tree.resolve("existing.txt.tmp"), "new content");
+    Files.move(temporary, existing, StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+    // A temporary file outside the tree, moved over a file created while watching.
+    Path elsewhere = Files.writeString(outside.resolve("later.txt"), "second version");
+    Files.move(elsewhere, later, StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+
+    List<FileChange> changes = changesUntilSentinel(tree, "s2");
+    assertThat(changes).extracting(FileWatcherTest::describe)
+        .containsExactly("modified existing.txt", "modified later.txt");
+    assertThat(changes.get(0).size()).isEqualTo("new content".length());
+    assertThat(changes.get(1).size()).isEqualTo("second version".length());
+  }
+
+  @Test
+  void renameIntoTheTree_isCreated_withSizeAndChecksum() throws Exception {
+    startTree(ChecksumAlgorithm.SHA256);
+    Path arriving = Files.writeString(outside.resolve("arrived.txt"), "hello");
+
+    Files.move(arriving, tree.resolve("arrived.txt"), StandardCopyOption.ATOMIC_MOVE);
+
+    assertThat(changesUntilSentinel(tree, "s1")).singleElement().satisfies(c -> {
+      assertThat(describe(c)).isEqualTo("created arrived.txt");
+      assertThat(c.size()).isEqualTo(5);
+      assertThat(c.checksum()).isEqualTo(
+          "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    });
+  }
+
+  @Test
+  void renameOutOfTheTree_isDeleted_andWithinIt_isDeletedThenCreated() throws Exception {
+    startTree(ChecksumAlgorithm.SHA256, "leaving.txt", "old-name.txt");
+
+    Files.move(tree.resolve("leaving.txt"), outside.resolve("leaving.txt"),
+        StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tree.resolve("old-name.txt"), tree.resolve("new-name.txt"),
+        StandardCopyOption.ATOMIC_MOVE);
+
+    assertThat(changesUntilSentinel(tree, "s1")).extracting(FileWatcherTest::describe)
+        .containsExactlyInAnyOrder("deleted leaving.txt", "deleted old-name.txt",
+            "created new-name.txt");
+  }
+
+  @Test
+  void directoryMovedOutOfTheTree_everyFileBelowItIsDeleted_notTheDirectoryItself()
+      throws Exception {
+    startTree(ChecksumAlgorithm.SHA256, "sub/a.txt", "sub/deeper/b.txt");
+
+    Files.move(tree.resolve("sub"), outside.resolve("sub"), StandardCopyOption.ATOMIC_MOVE);
+
+    assertThat(changesUntilSentinel(tree, "s1")).extracting(c -> tree.relativize(
+            Path.of(c.filePath())).toString() + " " + c.changeType().json())
+        .containsExactlyInAnyOrder("sub/a.txt deleted", "sub/deeper/b.txt deleted");
+  }
+
+  @Test
+  void directoryMovedIntoTheTree_everyFileInItIsCreated() throws Exception {
+    startTree(ChecksumAlgorithm.SHA256);
+    Path incoming = Files.createDirectories(outside.resolve("incoming/nested"));
+    Files.writeString(incoming.resolve("c.txt"), "c");
+
+    Files.move(outside.resolve("incoming"), tree.resolve("incoming"),
+        StandardCopyOption.ATOMIC_MOVE);
+
+    // The nested file is reported by the registration of the moved directory, from the root
+    // directory's own event, so the sentinel in the root comes after it.
+    assertThat(changesUntilSentinel(tree, "s1")).extracting(c -> tree.relativize(
+            Path.of(c.filePath())).toString() + " " + c.changeType().json())
+        .containsExactly("incoming/nested/c.txt created");
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,11 +17,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ReportReadyHandlerTest {
 
@@ -52,11 +56,7 @@ class ReportReadyHandlerTest {
 
   private List<JsonNode> logLines() throws Exception {
     handler.flushLog();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(dir.resolve("logs/reports/report_generations.jsonl"))) {
-      lines.add(json.readTree(line));
-    }
-    return lines;
+    return LogLines.read(dir.resolve("logs/reports/report_generations.jsonl"));
   }
 
   private static ReportReady report(Path file, ReportFormat format, Long size, String... to) {
@@ -98,8 +98,6 @@ class ReportReadyHandlerTest {
   @CsvSource(delimiter = '|', value = {
     "report.pdf|%PDF-1.4 minimal|PDF|",
     "report.pdf|<html>not a pdf</html>|PDF|does not start with %PDF-",
-    "report.json|{\"rows\": [1, 2, 3]}|JSON|",
-    "report.json|{\"rows\": [1, 2,|JSON|does not parse",
     "report.html|  <!DOCTYPE html><html><body>ok</body></html>|HTML|",
     "report.html|<HTML><body>upper case</body></HTML>|HTML|",
     "report.html|%PDF-1.4 not html|HTML|no <html or <!doctype html prologue",
@@ -120,6 +118,132 @@ class ReportReadyHandlerTest {
           assertThat(l.cause()).isInstanceOf(InvalidEventException.class).hasMessageContaining(problem));
       assertThat(logLines().get(0).get("action").asText()).isEqualTo("invalid");
       assertThat(Files.exists(dir.resolve(name + ".meta.json"))).isFalse();
+    }
+  }
+
+  static Stream<Arguments> jsonDocuments() {
+    return Stream.of(
+        Arguments.of("one document", "{\"rows\": [1, 2]}", null),
+        Arguments.of("whitespace around it", " \n\t{\"rows\": [1, 2]}\r\n\n  ", null),
+        Arguments.of("a scalar document", "42", null),
+        Arguments.of("trailing garbage", "{\"rows\": [1, 2]} trailing garbage",
+            "content after its JSON document"),
+        Arguments.of("two documents run together", "{\"a\": 1}{\"b\": 2}",
+            "a second JSON document follows the first, at line 1, column 9"),
+        Arguments.of("two documents on two lines", "[1, 2]\n[3]\n",
+            "a second JSON document follows the first, at line 2, column 1"),
+        Arguments.of("two scalars", "1 2", "a second JSON document follows the first"),
+        Arguments.of("a stray closing bracket", "{\"a\": 1}}", "content after its JSON document"),
+        Arguments.of("only whitespace", "  \n ", "holds no JSON document"),
+        Arguments.of("an empty file", "", "holds no JSON document"),
+        Arguments.of("cut short", "{\"rows\": [1, 2", "does not parse"),
+        Arguments.of("a comment", "// rows\n{\"rows\": []}", "does not parse"),
+        Arguments.of("nested 100000 deep", "[".repeat(100_000) + "]".repeat(100_000),
+            "does not parse"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jsonDocuments")
+  void jsonReport_mustBeExactlyOneJsonDocument(String name, String content, String problem)
+      throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false));
+    Path file = write("report.json", content);
+
+    bus.publishSync(report(file, ReportFormat.JSON, null));
+
+    JsonNode line = logLines().get(0);
+    if (problem == null) {
+      assertThat(letters).isEmpty();
+      assertThat(line.get("action").asText()).isEqualTo("processed");
+      assertThat(line.get("valid").asBoolean()).isTrue();
+    } else {
+      assertThat(letters).singleElement().satisfies(l -> assertThat(l.cause())
+          .isInstanceOf(InvalidEventException.class).hasMessageContaining(problem));
+      assertThat(line.get("action").asText()).isEqualTo("invalid");
+      assertThat(line.get("valid").asBoolean()).isFalse();
+      assertThat(line.get("problems").get(0).asText()).contains(problem);
+      assertThat(Files.exists(dir.resolve("report.json.meta.json"))).isFalse();
+    }
+  }
+
+  @Test
+  void logLine_isTheEnvelope_withEveryFieldOfTheDesignsForm_andTheOutcomeBesideIt()
+      throws Exception {
+    start(ReportReadyHandler.builder().distributor((r, f, to) -> sent.add(to)));
+    List<Event<?>> envelopes = new CopyOnWriteArrayList<>();
+    bus.subscribe("report_ready", envelopes::add);
+    Path pdf = write("daily.pdf", "%PDF-1.7 daily");
+    Map<String, Object> design = DesignExamples.reportReady(pdf, "pdf");
+
+    bus.publishSync(DynamicEvent.of("report_ready", design));
+    bus.publishSync(ReportReady.from(DynamicEvent.of("report_ready", design)));
+
+    List<JsonNode> lines = logLines();
+    for (int i = 0; i < 2; i++) {
+      JsonNode line = lines.get(i);
+      assertThat(LogLines.fieldNames(line)).containsExactly("timestamp", "event_id", "type", "source", "data",
+          "handled_at", "action", "valid", "actual_size_bytes", "sha256", "metadata_file",
+          "distribution");
+      assertThat(line.get("event_id").asText()).isEqualTo(envelopes.get(i).id());
+      assertThat(line.get("timestamp").asText())
+          .isEqualTo(envelopes.get(i).timestamp().toString());
+      assertThat(line.get("type").asText()).isEqualTo("report_ready");
+      assertThat(line.get("data")).as("line %s", i).isEqualTo(LogLines.asRead(design));
+      assertThat(line.get("action").asText()).isEqualTo("processed");
+      assertThat(line.get("actual_size_bytes").asLong()).isEqualTo(14);
+      assertThat(line.get("metadata_file").asText()).isEqualTo(pdf + ".meta.json");
+      assertThat(line.get("distribution").findValuesAsText("status")).containsExactly("sent", "sent");
+    }
+  }
+
+  @Test
+  void typedReportWithoutOptionalFields_logsEveryFieldOfTheDesignsForm_asNull() throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false));
+
+    bus.publishSync(new ReportReady("r", ReportType.CUSTOM, write("r.pdf", "%PDF-1.4").toString(),
+        ReportFormat.PDF, null, null, null, null));
+
+    JsonNode data = logLines().get(0).get("data");
+    assertThat(LogLines.fieldNames(data)).containsExactly("report_id", "report_type", "report_path",
+        "report_format", "generated_at", "size_bytes", "recipients", "metadata");
+    assertThat(data.get("generated_at").isNull()).isTrue();
+    assertThat(data.get("recipients")).isEmpty();
+  }
+
+  @Test
+  void distributionRefusedByAClosedBus_isRecordedForItsRecipient_andTheLineIsWritten()
+      throws Exception {
+    EventBus closed = EventBus.builder().name("closed").build();
+    closed.close();
+    start(ReportReadyHandler.builder().distributor(ReportDistributor.publishing(closed)));
+
+    bus.publishSync(report(write("r.pdf", "%PDF-1.4"), ReportFormat.PDF, null, "a@example.com"));
+
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("processed");
+    assertThat(line.get("distribution").get(0).get("recipient").asText()).isEqualTo("a@example.com");
+    assertThat(line.get("distribution").get(0).get("status").asText()).isEqualTo("failed");
+    assertThat(line.get("distribution").get(0).get("error").asText()).contains("closed");
+  }
+
+  @Test
+  void metadataFileCannotBeWritten_isLoggedAsFailed_thenReported() throws Exception {
+    start(ReportReadyHandler.builder());
+    Path pdf = write("r.pdf", "%PDF-1.4");
+    // A non-empty directory where the sidecar must go: no rename can replace it, even as root.
+    Files.createDirectories(dir.resolve("r.pdf.meta.json").resolve("occupied"));
+
+    bus.publishSync(report(pdf, ReportFormat.PDF, null, "a@example.com"));
+
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("failed");
+    assertThat(line.get("valid").asBoolean()).isTrue();
+    assertThat(line.get("error").asText()).contains("metadata file could not be written");
+    assertThat(letters).singleElement().satisfies(l -> assertThat(l.cause())
+        .isInstanceOf(HandlerException.class).hasMessageContaining("metadata file"));
+    assertThat(sent).isEmpty();
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left).noneMatch(p -> p.getFileName().toString().endsWith(".tmp"));
     }
   }
 

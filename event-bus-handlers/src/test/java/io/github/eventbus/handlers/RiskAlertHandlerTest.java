@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.ManualClock;
 import java.nio.file.Files;
@@ -65,12 +66,7 @@ class RiskAlertHandlerTest {
 
   private List<JsonNode> logLines() throws Exception {
     handler.flushLog();
-    ObjectMapper json = new ObjectMapper();
-    List<JsonNode> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(logs.resolve("risk_alerts/risk_alerts.jsonl"))) {
-      lines.add(json.readTree(line));
-    }
-    return lines;
+    return LogLines.read(logs.resolve("risk_alerts/risk_alerts.jsonl"));
   }
 
   @Test
@@ -92,7 +88,7 @@ class RiskAlertHandlerTest {
     });
     JsonNode line = logLines().get(0);
     assertThat(line.get("action").asText()).isEqualTo("created");
-    assertThat(line.get("alert_id").asText()).isEqualTo("a1");
+    assertThat(line.get("data").get("alert_id").asText()).isEqualTo("a1");
     assertThat(line.get("escalation_reason").asText()).isEqualTo("severity critical");
     assertThat(line.get("mitigation")).hasSize(4);
     assertThat(handler.dashboard().snapshot().activeBySeverity()).containsEntry(Severity.CRITICAL, 1L);
@@ -147,11 +143,103 @@ class RiskAlertHandlerTest {
   }
 
   @Test
+  void idSeenAgainAfterTheWindow_isANewOccurrence_thatEscalatesAndMitigatesAgain() throws Exception {
+    start(RiskAlertHandler.builder().dedupeWindow(Duration.ofMinutes(10)));
+
+    bus.publishSync(alert("r1", Severity.HIGH, 0.5, "isolate_host"));
+    clock.advance(Duration.ofMinutes(10)); // exactly the window: still the same occurrence
+    bus.publishSync(alert("r1", Severity.HIGH, 0.5, "isolate_host"));
+    clock.advance(Duration.ofMinutes(10).plusNanos(1)); // just past it: a new occurrence
+    bus.publishSync(alert("r1", Severity.MEDIUM, 0.9, "isolate_host"));
+    clock.advance(Duration.ofMinutes(1));
+    bus.publishSync(alert("r1", Severity.CRITICAL, 1.0, "isolate_host"));
+
+    assertThat(escalations).extracting(RiskEscalated::reason)
+        .containsExactly("severity high", "risk score 0.9 >= threshold 0.8");
+    assertThat(ran).containsExactly("isolate_host:r1", "isolate_host:r1");
+    assertThat(notifications).extracting(RiskNotification::update)
+        .containsExactly(false, true, false, true);
+    assertThat(logLines()).extracting(l -> l.get("action").asText() + " " + l.get("escalated"))
+        .containsExactly("created true", "updated false", "created true", "updated false");
+    assertThat(handler.dashboard().snapshot().alerts()).singleElement().satisfies(a -> {
+      assertThat(a.firstSeen()).isEqualTo(clock.instant().minus(Duration.ofMinutes(1)));
+      assertThat(a.updates()).isEqualTo(1);
+    });
+  }
+
+  @Test
+  void logLine_isTheEnvelope_withEveryFieldAsReceived_andTheOutcomeBesideIt() throws Exception {
+    start(RiskAlertHandler.builder());
+    List<Event<?>> envelopes = new CopyOnWriteArrayList<>();
+    bus.subscribe("risk_alert", envelopes::add);
+    Map<String, Object> design = DesignExamples.riskAlert();
+
+    bus.publishSync(DynamicEvent.of("risk_alert", design));
+    clock.advance(Duration.ofHours(1));
+    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", design)));
+
+    List<JsonNode> lines = logLines();
+    for (int i = 0; i < 2; i++) {
+      JsonNode line = lines.get(i);
+      assertThat(LogLines.fieldNames(line)).containsExactly("timestamp", "event_id", "type", "source",
+          "data", "handled_at", "action", "escalated", "escalation_reason", "mitigation");
+      assertThat(line.get("event_id").asText()).isEqualTo(envelopes.get(i).id());
+      assertThat(line.get("timestamp").asText())
+          .isEqualTo(envelopes.get(i).timestamp().toString());
+      assertThat(line.get("handled_at").asText()).isEqualTo(i == 0 ? "2026-11-23T10:00:00Z"
+          : "2026-11-23T11:00:00Z");
+      assertThat(line.get("type").asText()).isEqualTo("risk_alert");
+      assertThat(LogLines.fieldNames(line.get("data"))).containsExactlyInAnyOrderElementsOf(design.keySet());
+      for (String field : design.keySet()) {
+        assertThat(line.get("data").get(field)).as("line %s, %s", i, field)
+            .isEqualTo(LogLines.asRead(design.get(field)));
+      }
+      assertThat(line.get("action").asText()).isEqualTo("created");
+      assertThat(line.get("escalation_reason").asText()).isEqualTo("severity critical");
+      assertThat(line.get("mitigation").findValuesAsText("status"))
+          .containsExactly("unknown", "unknown");
+    }
+  }
+
+  @Test
+  void followUpsRefusedByAClosingBus_theLineIsWrittenFirst_andTheRefusalIsReported()
+      throws Exception {
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    bus = EventBus.builder().name("closing").workers(1).exceptionHandler((e, c) -> failures.add(e))
+        .build();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    handler = RiskAlertHandler.builder().logRoot(logs).clock(clock)
+        .mitigation("hold", a -> {
+          holding.countDown();
+          release.await(30, TimeUnit.SECONDS);
+        })
+        .build();
+    handler.register(bus);
+    bus.subscribe(RiskNotification.class, notifications::add);
+    bus.publish(alert("late", Severity.CRITICAL, 0.99, "hold"));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+
+    Thread closer = new Thread(bus::close, "closer");
+    closer.start();
+    Closing.awaitClosing(bus);
+    release.countDown(); // the handler goes on: logs, then publishes the escalation and notice
+    closer.join(TimeUnit.SECONDS.toMillis(30));
+
+    assertThat(logLines()).singleElement().satisfies(l -> {
+      assertThat(l.get("action").asText()).isEqualTo("created");
+      assertThat(l.get("escalated").asBoolean()).isTrue();
+      assertThat(l.get("mitigation").get(0).get("status").asText()).isEqualTo("done");
+    });
+    Closing.assertDeliveredOrReported(notifications, failures);
+  }
+
+  @Test
   void dynamicEvent_isHandledExactlyLikeTheTypedOne() {
     start(RiskAlertHandler.builder());
 
-    bus.publishSync(DynamicEvent.of("risk_alert", RiskAlertTest.designExample()));
-    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", RiskAlertTest.designExample())));
+    bus.publishSync(DynamicEvent.of("risk_alert", DesignExamples.riskAlert()));
+    bus.publishSync(RiskAlert.from(DynamicEvent.of("risk_alert", DesignExamples.riskAlert())));
 
     assertThat(notifications).hasSize(2);
     assertThat(notifications.get(0).alert()).isEqualTo(notifications.get(1).alert());
@@ -164,7 +252,7 @@ class RiskAlertHandlerTest {
     start(RiskAlertHandler.builder());
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     bus.subscribe(DeadLetter.class, letters::add);
-    Map<String, Object> data = new HashMap<>(RiskAlertTest.designExample());
+    Map<String, Object> data = new HashMap<>(DesignExamples.riskAlert());
     data.put("risk_score", 7);
 
     bus.publishSync(DynamicEvent.of("risk_alert", data));
@@ -178,6 +266,45 @@ class RiskAlertHandlerTest {
     assertThat(line.get("action").asText()).isEqualTo("rejected");
     assertThat(line.get("problems").get(0).asText()).startsWith("risk_score");
     assertThat(notifications).isEmpty();
+  }
+
+  @Test
+  void sameIdsFromManyThreads_eachIsOneOccurrence_createdOnce_escalatedOnce() throws Exception {
+    start(RiskAlertHandler.builder());
+    int threads = 8;
+    int rounds = 200;
+    int ids = 10;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      futures.add(pool.submit(() -> {
+        go.await();
+        for (int i = 0; i < rounds; i++) {
+          bus.publishSync(alert("same-" + (i % ids), Severity.HIGH, 0.5, "isolate_host"));
+        }
+        return null;
+      }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(1, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    assertThat(escalations).hasSize(ids);
+    assertThat(ran).hasSize(ids).doesNotHaveDuplicates();
+    List<JsonNode> lines = logLines();
+    assertThat(lines).hasSize(threads * rounds);
+    assertThat(lines).filteredOn(l -> l.get("action").asText().equals("created")).hasSize(ids);
+    // Per id, the created line comes first: lines of one id are written in handling order.
+    for (int id = 0; id < ids; id++) {
+      String alertId = "same-" + id;
+      assertThat(lines).filteredOn(l -> l.get("data").get("alert_id").asText().equals(alertId))
+          .first().satisfies(l -> assertThat(l.get("action").asText()).isEqualTo("created"));
+    }
+    assertThat(handler.dashboard().snapshot().alerts()).hasSize(ids)
+        .allSatisfy(a -> assertThat(a.updates()).isEqualTo(threads * rounds / ids - 1));
   }
 
   @Test

@@ -14,35 +14,20 @@ import org.junit.jupiter.api.Test;
 
 class RiskAlertTest {
 
-  static Map<String, Object> designExample() {
-    return Map.ofEntries(
-        Map.entry("alert_id", "security_alert_001"),
-        Map.entry("risk_type", "security"),
-        Map.entry("severity", "critical"),
-        Map.entry("title", "Brief alert description"),
-        Map.entry("description", "Detailed alert information"),
-        Map.entry("affected_resources", List.of("resource1", "resource2")),
-        Map.entry("risk_score", 0.85),
-        Map.entry("detected_at", "2025-01-15T10:00:00Z"),
-        Map.entry("source_system", "security_scanner"),
-        Map.entry("mitigation_steps", List.of("action1", "action2")),
-        Map.entry("metadata", Map.of("tags", List.of("security", "automated"))));
-  }
-
   @Test
   void from_designExample_givesTheTypedRecord() {
-    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", designExample()));
+    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", DesignExamples.riskAlert()));
 
     assertThat(alert).isEqualTo(new RiskAlert("security_alert_001", RiskType.SECURITY,
         Severity.CRITICAL, "Brief alert description", "Detailed alert information",
         List.of("resource1", "resource2"), 0.85, Instant.parse("2025-01-15T10:00:00Z"),
         "security_scanner", List.of("action1", "action2"),
-        Map.of("tags", List.of("security", "automated"))));
+        Map.of("tags", List.of("security", "automated"), "related_incidents", List.of("inc123"))));
   }
 
   @Test
   void from_invalidData_namesEveryBadField() {
-    Map<String, Object> data = new java.util.HashMap<>(designExample());
+    Map<String, Object> data = new java.util.HashMap<>(DesignExamples.riskAlert());
     data.remove("alert_id");
     data.put("severity", "catastrophic");
     data.put("risk_score", 1.5);
@@ -70,7 +55,7 @@ class RiskAlertTest {
   @Test
   void json_usesTheDesignsSnakeCaseNames_andRoundTrips() throws Exception {
     ObjectMapper mapper = JsonLinesWriter.defaultMapper();
-    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", designExample()));
+    RiskAlert alert = RiskAlert.from(DynamicEvent.of("risk_alert", DesignExamples.riskAlert()));
 
     JsonNode json = mapper.valueToTree(alert);
 

@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
+import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,8 +45,12 @@ class SmtpReportDistributorTest {
       bus.publishSync(new ReportReady("daily_1", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
           null, null, List.of("a@example.com", "not an address", "b@example.com"), Map.of()));
       handler.flushLog();
-      String log = Files.readString(dir.resolve("logs/reports/report_generations.jsonl"));
-      assertThat(log).contains("\"recipient\":\"not an address\",\"status\":\"failed\"");
+      JsonNode line = LogLines.read(dir.resolve("logs/reports/report_generations.jsonl")).get(0);
+      assertThat(line.get("data").get("recipients")).extracting(JsonNode::asText)
+          .containsExactly("a@example.com", "not an address", "b@example.com");
+      assertThat(line.get("distribution")).extracting(
+              r -> r.get("recipient").asText() + " " + r.get("status").asText())
+          .containsExactly("a@example.com sent", "not an address failed", "b@example.com sent");
     }
 
     MimeMessage[] received = smtp.getReceivedMessages();
@@ -53,7 +62,8 @@ class SmtpReportDistributorTest {
     Multipart parts = (Multipart) first.getContent();
     assertThat(parts.getCount()).isEqualTo(2);
     assertThat(parts.getBodyPart(1).getFileName()).isEqualTo("daily.pdf");
-    assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes()))
+    assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes(),
+        StandardCharsets.UTF_8))
         .isEqualTo("%PDF-1.7 daily");
   }
 
@@ -87,6 +97,24 @@ class SmtpReportDistributorTest {
         .isInstanceOf(HandlerException.class)
         .hasMessageContaining("org.eclipse.angus:angus-mail");
     SmtpReportDistributor.requireJakartaMail(getClass().getClassLoader()); // present in tests
+  }
+
+  @Test
+  void dateHeader_comesFromTheClock_inUtc_whateverTheJvmsTimeZone() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("d.pdf"), "%PDF-1.7");
+    ReportReady report = new ReportReady("d", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of(), Map.of());
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T23:30:00Z"));
+    TimeZone zone = TimeZone.getDefault();
+    TimeZone.setDefault(TimeZone.getTimeZone("Pacific/Kiritimati")); // UTC+14: another day there
+    try {
+      distributor().clock(clock).build().distribute(report, pdf, "a@example.com");
+    } finally {
+      TimeZone.setDefault(zone);
+    }
+
+    assertThat(smtp.getReceivedMessages()).singleElement().satisfies(m ->
+        assertThat(m.getHeader("Date")).containsExactly("Mon, 23 Nov 2026 23:30:00 GMT"));
   }
 
   @Test

@@ -1,0 +1,37 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class RiskDashboardTest {
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+
+  @Test
+  void dashboard_forgetsAlertsNotSeenFor48Hours_soItStaysBoundedWhateverTheNumberOfIds() {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+
+    for (int i = 0; i < 100_000; i++) {
+      dashboard.record(new RiskAlert("alert-" + i, RiskType.PERFORMANCE, Severity.LOW, "t", null,
+          null, 0.1, null, null, null, null), false);
+      clock.advance(Duration.ofMinutes(1));
+    }
+
+    DashboardSnapshot snapshot = dashboard.snapshot();
+    // One alert per minute for 69 days, kept for 48 hours (inclusive).
+    assertThat(snapshot.alerts()).hasSize(48 * 60 + 1);
+    assertThat(snapshot.alerts().get(snapshot.alerts().size() - 1).alertId())
+        .isEqualTo("alert-" + (100_000 - 48 * 60 - 1));
+    assertThat(snapshot.alertsPerHour()).hasSizeLessThanOrEqualTo(49);
+    assertThat(snapshot.alertsPerHour().values().stream().mapToLong(Long::longValue).sum())
+        .isLessThanOrEqualTo(49 * 60);
+    Map<Severity, Long> active = snapshot.activeBySeverity();
+    assertThat(active).containsEntry(Severity.LOW, (long) 48 * 60 + 1);
+    assertThat(dashboard.acknowledge("alert-0")).isFalse();
+  }
+}
