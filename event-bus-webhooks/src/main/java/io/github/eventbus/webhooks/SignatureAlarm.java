@@ -54,8 +54,8 @@ final class SignatureAlarm {
     StringBuilder text = new StringBuilder().append(total)
         .append(" webhook requests failed verification in the last ").append(over.toSeconds())
         .append(" s:");
-    append(text, VerificationFailure.BAD_SIGNATURE, "no signature matched (likely the sender and"
-        + " this receiver use different secrets: check the configured secret and key rotation)");
+    append(text, VerificationFailure.BAD_SIGNATURE, "no signature matched (likely a wrong secret: the"
+        + " sender and this receiver use different secrets; check the secret and key rotation)");
     append(text, VerificationFailure.STALE_TIMESTAMP, "timestamp outside the tolerance (likely"
         + " clock skew between sender and receiver: check NTP on both, or replayed requests)");
     append(text, VerificationFailure.MISSING_HEADER, "signature headers missing (likely a sender"
@@ -68,7 +68,8 @@ final class SignatureAlarm {
   private void append(StringBuilder text, VerificationFailure kind, String meaning) {
     Integer n = counts.get(kind);
     if (n != null) {
-      text.append(' ').append(n).append(' ').append(meaning).append(';');
+      text.append(text.charAt(text.length() - 1) == ':' ? " " : "; ").append(n).append(' ')
+          .append(meaning);
     }
   }
 }
