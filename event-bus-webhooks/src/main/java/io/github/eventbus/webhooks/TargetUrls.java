@@ -18,14 +18,15 @@ import java.util.Locale;
  * {@code 192.0.0.0/24}, {@code 192.0.2.0/24}, {@code 192.88.99.0/24}, {@code 192.168.0.0/16},
  * {@code 198.18.0.0/15}, {@code 198.51.100.0/24}, {@code 203.0.113.0/24}, multicast
  * {@code 224.0.0.0/4}, {@code 240.0.0.0/4} and the broadcast address; IPv6 anything outside
- * global unicast {@code 2000::/3} (loopback, unspecified, IPv4-mapped and -compatible,
+ * global unicast {@code 2000::/3} (loopback, unspecified, IPv4-compatible,
  * {@code 64:ff9b:1::/48}, discard {@code 100::/64}, segment routing {@code 5f00::/16},
  * unique-local {@code fc00::/7}, link- and site-local, multicast), and inside it
  * {@code 2001::/23} (except its globally reachable assignments {@code 2001:1::1/128},
  * {@code 2001:1::2/128}, {@code 2001:1::3/128}, {@code 2001:3::/32}, {@code 2001:4:112::/48},
  * {@code 2001:20::/28}, {@code 2001:30::/28}), documentation {@code 2001:db8::/32} and
  * {@code 3fff::/20}, and 6to4 {@code 2002::/16}. The NAT64 prefix {@code 64:ff9b::/96} is judged
- * by the IPv4 address it embeds.
+ * by the IPv4 address it embeds, and an IPv4-mapped address ({@code ::ffff:0:0/96}), which
+ * Java resolves to the IPv4 address itself and connects to over IPv4, is judged as that address.
  *
  * <p><b>Limit.</b> The check resolves the host itself; the JDK's {@code HttpClient} then resolves
  * it again to connect and offers no way to connect to the address that was checked. A host whose
