@@ -146,7 +146,7 @@ public final class WebhookReceiver implements AutoCloseable {
       server = new ReceiverServer(address, limits, new HttpConnection.Handler() {
         @Override
         public ReceiverResponse serve(HttpRequest request, String remote) {
-          ReceiverResponse response = request.path().equals(path)
+          ReceiverResponse response = served(request.path())
               ? intake.process(request.method(), request.headers(), request.body())
               : ReceiverResponse.of(404, "rejected", "reason", "no webhooks are received here");
           return finish(response, remote);
@@ -160,6 +160,12 @@ public final class WebhookReceiver implements AutoCloseable {
         }
       }, intake.retryLater("every connection is in use"));
     }
+  }
+
+  /** Tells whether a request path is the receiver's path or beneath it. */
+  private boolean served(String requestPath) {
+    return requestPath.equals(path) || (requestPath.startsWith(path)
+        && (path.endsWith("/") || requestPath.charAt(path.length()) == '/'));
   }
 
   /**
@@ -282,7 +288,8 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     /**
-     * Sets the path; default {@code /webhooks}. Requests to other paths get 404.
+     * Sets the path; default {@code /webhooks}. Requests to it and to paths beneath it (such as
+     * {@code /webhooks/alerts}) are served; requests to other paths get 404.
      *
      * @param path a path starting with '/', without a query
      * @return this builder

@@ -29,7 +29,8 @@ final class RawHttp {
 
   /** A complete POST with Content-Length, the given header lines, and the body. */
   static byte[] post(URI uri, Map<String, String> headers, byte[] body) {
-    StringBuilder head = new StringBuilder("POST ").append(uri.getPath()).append(" HTTP/1.1\r\n")
+    StringBuilder head = new StringBuilder("POST ").append(uri.getRawPath())
+        .append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()).append(" HTTP/1.1\r\n")
         .append("Host: 127.0.0.1:").append(uri.getPort()).append("\r\n");
     headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
     head.append("Content-Length: ").append(body.length).append("\r\n\r\n");

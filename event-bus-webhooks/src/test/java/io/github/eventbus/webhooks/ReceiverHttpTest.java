@@ -148,6 +148,15 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void pathsBeneathTheReceiversPath_areServed() throws Exception {
+    byte[] body = body("evt-sub");
+    URI sub = uri.resolve("/webhooks/alerts/high?x=1");
+
+    assertThat(exchange(sub, post(sub, RawHttp.signed(SECRET, "msg-sub", NOW, body), body))
+        .status()).isEqualTo(202);
+  }
+
+  @Test
   void chunkedBody_isAccepted_andBrokenChunking_is400() throws Exception {
     byte[] body = body("evt-c");
     Map<String, String> headers = RawHttp.signed(SECRET, "msg-c", NOW, body);
@@ -270,6 +279,7 @@ class ReceiverHttpTest {
     cases.put("POST  /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     cases.put("GET /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 405);
     cases.put("POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
+    cases.put("POST /webhooksX HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
     cases.put("\u0000\u0001\u0002garbage\r\n\r\n", 400);
     for (Map.Entry<String, Integer> c : cases.entrySet()) {
       RawHttp.Answer answer = exchange(uri, ascii(c.getKey() + "abcde"));
