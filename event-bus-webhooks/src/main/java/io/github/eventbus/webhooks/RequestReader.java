@@ -61,6 +61,9 @@ final class RequestReader {
     while (line.isEmpty()) { // RFC 9112 2.2: empty lines before the request line are ignored
       line = line(431, "the request line and header fields are too large", false);
     }
+    if (line.chars().anyMatch(c -> c < 0x21 && c != ' ' || c == 0x7F)) {
+      throw new HttpError(400, "control character in the request line");
+    }
     String[] parts = line.split(" ", -1);
     if (parts.length != 3 || parts[0].isEmpty() || !isToken(parts[0])) {
       throw new HttpError(400, "malformed request line");

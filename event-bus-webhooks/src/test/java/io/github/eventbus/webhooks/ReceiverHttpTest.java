@@ -242,6 +242,38 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void aClientThatNeverReadsItsAnswers_isDisconnectedAtTheWriteDeadline() throws Exception {
+    byte[] get = ascii("GET /webhooks HTTP/1.1\r\nHost: x\r\n\r\n");
+    byte[] many = new byte[get.length * 20_000];
+    for (int i = 0; i < 20_000; i++) {
+      System.arraycopy(get, 0, many, i * get.length, get.length);
+    }
+    java.net.Socket s = new java.net.Socket();
+    s.setReceiveBufferSize(4096);
+    s.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+    try (s) {
+      Future<?> writing = clients.submit(() -> {
+        try {
+          for (int round = 0; round < 100; round++) { // far more answers than any buffer holds
+            s.getOutputStream().write(many);
+          }
+        } catch (java.io.IOException closedByServer) {
+          return null; // expected
+        }
+        throw new AssertionError("the server read 70 MB of requests without its answers read");
+      });
+      writing.get(20, TimeUnit.SECONDS);
+    }
+    Future<?> gone = clients.submit(() -> {
+      while (receiver.metrics().openConnections() > 0) {
+        Thread.sleep(10); // polling a gauge under a Future bound
+      }
+      return null;
+    });
+    gone.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
   void headerFloods_get431() throws Exception {
     List<String> many = new ArrayList<>();
     for (int i = 0; i < 150; i++) {
@@ -281,6 +313,7 @@ class ReceiverHttpTest {
     cases.put("POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
     cases.put("POST /webhooksX HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
     cases.put("\u0000\u0001\u0002garbage\r\n\r\n", 400);
+    cases.put("POST /web\thooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     for (Map.Entry<String, Integer> c : cases.entrySet()) {
       RawHttp.Answer answer = exchange(uri, ascii(c.getKey() + "abcde"));
       assertThat(answer).as(c.getKey()).isNotNull();
