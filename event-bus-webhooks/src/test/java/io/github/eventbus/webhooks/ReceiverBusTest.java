@@ -21,9 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 /** The receiver against a full, slow or closed bus, under each backpressure policy. */
 class ReceiverBusTest {
@@ -81,6 +81,17 @@ class ReceiverBusTest {
         RawHttp.signed(SECRET, "msg-" + id, NOW, body), body)));
   }
 
+  /** Retries as a sender would, until the answer is not 503; bounded by the caller's get. */
+  private Future<RawHttp.Answer> retryWhile503(String id) {
+    return clients.submit(() -> {
+      RawHttp.Answer a;
+      do {
+        a = send(id).get();
+      } while (a.status() == 503);
+      return a;
+    });
+  }
+
   private Future<RawHttp.Answer> sendUnsigned(String id) {
     byte[] body = WebhookReceiverTest.payload("deployment", id);
     return clients.submit(() -> exchange(uri, post(uri,
@@ -102,13 +113,7 @@ class ReceiverBusTest {
     assertThat(busy.headers()).containsEntry("retry-after", "5");
     release.countDown();
     // The sender retries (the id was not remembered as accepted unless the bus took it late).
-    Future<RawHttp.Answer> retried = clients.submit(() -> {
-      RawHttp.Answer a;
-      do {
-        a = send("evt-1").get();
-      } while (a.status() == 503);
-      return a;
-    });
+    Future<RawHttp.Answer> retried = retryWhile503("evt-1");
     assertThat(retried.get(10, TimeUnit.SECONDS).status()).isIn(200, 202);
     assertThat(firstDelivered.await(10, TimeUnit.SECONDS)).isTrue();
     bus.close();
@@ -123,13 +128,7 @@ class ReceiverBusTest {
     assertThat(send("evt-d").get(5, TimeUnit.SECONDS).status()).isEqualTo(503);
     assertThat(receiver.metrics().rememberedIds()).isZero();
     release.countDown();
-    Future<RawHttp.Answer> retried = clients.submit(() -> {
-      RawHttp.Answer a;
-      do {
-        a = send("evt-d").get();
-      } while (a.status() == 503);
-      return a;
-    });
+    Future<RawHttp.Answer> retried = retryWhile503("evt-d");
     assertThat(retried.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
   }
 
