@@ -83,7 +83,10 @@ final class ReceiverServer implements AutoCloseable {
         if (closed) {
           return;
         }
-        continue; // a connection that failed while being accepted; keep serving the others
+        // A connection that failed while being accepted, or no file descriptor left: pause
+        // briefly rather than spin, and keep serving the connections already open.
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        continue;
       }
       if (!permits.tryAcquire()) {
         refuse(socket);

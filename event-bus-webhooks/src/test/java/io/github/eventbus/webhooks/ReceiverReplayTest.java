@@ -141,6 +141,36 @@ class ReceiverReplayTest {
   }
 
   @Test
+  void concurrentReplaysOfOneRequest_publishItOnce_inEveryRound() throws Exception {
+    receiver(SignatureScheme.standardWebhooks(), 10_000);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      for (int round = 0; round < 200; round++) {
+        byte[] body = WebhookReceiverTest.payload("deployment", "evt-c" + round);
+        Map<String, String> headers = WebhookReceiverTest.signed("msg-c" + round, NOW, body);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(8);
+        List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          answers.add(pool.submit(() -> {
+            start.await();
+            return receiver.handle("POST", headers, body).status();
+          }));
+        }
+        int accepted = 0;
+        for (java.util.concurrent.Future<Integer> a : answers) {
+          int status = a.get(10, java.util.concurrent.TimeUnit.SECONDS);
+          assertThat(status).isIn(200, 202, 503);
+          accepted += status == 202 ? 1 : 0;
+        }
+        assertThat(accepted).as("round %d", round).isEqualTo(1);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(published).hasSize(200);
+  }
+
+  @Test
   void dedupeWindowShorterThanTheReplayWindow_isRefusedAtBuild() {
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).dedupeWindow(Duration.ofMinutes(9))
         .verifier(WebhookVerifier.builder().secret(SECRET).build()).build())
