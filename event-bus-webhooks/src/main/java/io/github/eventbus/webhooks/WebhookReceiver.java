@@ -179,7 +179,9 @@ public final class WebhookReceiver implements AutoCloseable {
       throw new IllegalStateException("start() the receiver first");
     }
     InetSocketAddress bound = server.address();
-    return URI.create("http://" + bound.getHostString() + ":" + bound.getPort() + path);
+    String host = bound.getHostString();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+        + bound.getPort() + path);
   }
 
   /**
@@ -210,7 +212,8 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /**
    * Handles one request from any HTTP stack, with the same answers as the built-in server (path
-   * checks aside), counted in {@link #metrics()}.
+   * checks aside), counted in {@link #metrics()}. At most {@code maxConnections} publishes wait
+   * for the bus at once; beyond that, and after {@link #close()}, a valid request gets 503.
    *
    * @param method the HTTP method
    * @param headers the request headers, any case; values may be strings or lists of strings
@@ -431,7 +434,8 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Bounds the connections open at once, each served by its own thread; default 256. Beyond
-     * it a new connection is answered 503 with {@code Retry-After} and closed.
+     * it a new connection is answered 503 with {@code Retry-After} and closed. Request bodies in
+     * memory are bounded by this times {@link #maxBodyBytes}.
      *
      * @param max a positive count
      * @return this builder
