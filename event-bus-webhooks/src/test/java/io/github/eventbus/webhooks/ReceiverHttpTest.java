@@ -288,6 +288,7 @@ class ReceiverHttpTest {
         .isEqualTo(431);
     assertThat(exchange(uri, ascii(head(uri, huge))).status()).isEqualTo(431);
     assertThat(receiver.metrics().headersTooLarge()).isEqualTo(2);
+    assertThat(published).isEmpty();
   }
 
   @Test
