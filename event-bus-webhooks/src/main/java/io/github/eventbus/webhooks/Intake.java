@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import io.github.eventbus.Event;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -15,6 +16,10 @@ import org.slf4j.LoggerFactory;
 final class Intake {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
+  /** Headers that sign or identify a request: a repeated one is ambiguous, so refused. */
+  private static final List<String> SIGNATURE_HEADERS = List.of("Content-Type", "webhook-id",
+      "webhook-timestamp", "webhook-signature", "X-Webhook-Signature", "X-Hub-Signature-256",
+      "X-GitHub-Delivery", "Stripe-Signature", "X-Slack-Signature", "X-Slack-Request-Timestamp");
 
   private final WebhookVerifier verifier;
   private final int maxBodyBytes;
@@ -45,7 +50,13 @@ final class Intake {
       return ReceiverResponse.of(413, "rejected", "reason",
           "body larger than " + maxBodyBytes + " bytes");
     }
-    String contentType = Headers.of(headers).get("Content-Type");
+    Headers h = Headers.of(headers);
+    for (String name : SIGNATURE_HEADERS) {
+      if (h.repeated(name)) {
+        return ReceiverResponse.of(400, "rejected", "reason", name + " is repeated");
+      }
+    }
+    String contentType = h.get("Content-Type");
     if (contentType == null || !isJson(contentType)) {
       return ReceiverResponse.of(415, "rejected", "reason", "Content-Type must be application/json");
     }

@@ -171,6 +171,21 @@ class ReceiverReplayTest {
   }
 
   @Test
+  void repeatedSignatureHeaders_areAmbiguous_andRefusedWith400() {
+    receiver(SignatureScheme.standardWebhooks(), 100);
+    byte[] body = WebhookReceiverTest.payload("deployment", "evt-a");
+    Map<String, String> signed = WebhookReceiverTest.signed("msg-a", NOW, body);
+    Map<String, Object> twoValues = new HashMap<>(signed);
+    twoValues.put("webhook-id", List.of("msg-a", "msg-b"));
+    Map<String, Object> twoSpellings = new HashMap<>(signed);
+    twoSpellings.put("Webhook-Id", "msg-b");
+
+    assertThat(receiver.handle("POST", twoValues, body).status()).isEqualTo(400);
+    assertThat(receiver.handle("POST", twoSpellings, body).status()).isEqualTo(400);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
   void dedupeWindowShorterThanTheReplayWindow_isRefusedAtBuild() {
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).dedupeWindow(Duration.ofMinutes(9))
         .verifier(WebhookVerifier.builder().secret(SECRET).build()).build())
