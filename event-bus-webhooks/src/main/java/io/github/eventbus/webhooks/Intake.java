@@ -60,7 +60,13 @@ final class Intake {
     if (contentType == null || !isJson(contentType)) {
       return ReceiverResponse.of(415, "rejected", "reason", "Content-Type must be application/json");
     }
-    Verification verification = verifier.verify(body, headers);
+    Verification verification;
+    try {
+      verification = verifier.verify(body, headers);
+    } catch (RuntimeException e) { // a scheme that fails on what a client sent: the input's fault
+      log.debug("Webhook signature scheme failed on a request: {}", e.getClass().getName());
+      return ReceiverResponse.of(400, "rejected", "reason", "the signature headers cannot be read");
+    }
     if (!verification.isValid()) {
       String warning = alarm.record(verification.failure());
       if (warning != null) {

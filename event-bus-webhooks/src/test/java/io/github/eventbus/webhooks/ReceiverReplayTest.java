@@ -186,6 +186,29 @@ class ReceiverReplayTest {
   }
 
   @Test
+  void aSchemeThatThrowsOnHostileInput_gives400_notA5xx() {
+    SignatureScheme fragile = new SignatureScheme() {
+      @Override
+      public Verification verify(byte[] body, Map<String, ?> headers, List<WebhookSecret> secrets,
+          Instant now) {
+        throw new IllegalArgumentException("cannot parse");
+      }
+
+      @Override
+      public Map<String, String> sign(String id, Instant timestamp, byte[] body,
+          List<WebhookSecret> secrets) {
+        return Map.of();
+      }
+    };
+    receiver(fragile, 100);
+    byte[] body = WebhookReceiverTest.payload("deployment", "evt-x");
+
+    assertThat(receiver.handle("POST", Map.of("Content-Type", "application/json"), body).status())
+        .isEqualTo(400);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
   void dedupeWindowShorterThanTheReplayWindow_isRefusedAtBuild() {
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).dedupeWindow(Duration.ofMinutes(9))
         .verifier(WebhookVerifier.builder().secret(SECRET).build()).build())
