@@ -2,42 +2,89 @@ package io.github.eventbus.webhooks;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
-/** Ids seen within a window, bounded in number so that a flood cannot exhaust memory. */
+/**
+ * The de-duplication memory: ids accepted within a window, and ids being published now.
+ *
+ * <p>An id is claimed before its event is offered to the bus and either accepted (remembered
+ * for the whole window) or released (forgotten: the bus did not take it, so the sender's retry
+ * must be published). Memory is bounded: when it holds {@code max} ids, a new id is refused
+ * ({@link Claim#FULL}) rather than forgetting one still inside the window, because forgetting
+ * would let a replay through.
+ *
+ * <p>Each call holds the lock for a map operation and the eviction of expired ids (amortised
+ * constant); nothing waits while holding it. Thread-safe.
+ */
 final class RecentIds {
 
-  private final Duration window;
+  /** The answer to {@link #claim}. */
+  enum Claim {
+    /** The caller owns the id now and must {@link #accept} or {@link #release} it. */
+    CLAIMED,
+    /** Accepted before, within the window. */
+    DUPLICATE,
+    /** Being published by another request now. */
+    IN_FLIGHT,
+    /** The memory is full of ids still inside the window. */
+    FULL
+  }
+
+  private record Expiry(String id, long atMillis) {}
+
+  private final long windowMillis;
   private final int max;
-  private final LinkedHashMap<String, Instant> seen = new LinkedHashMap<>();
+  private final Map<String, Long> accepted = new HashMap<>();
+  private final ArrayDeque<Expiry> order = new ArrayDeque<>();
+  private final Set<String> pending = new HashSet<>();
 
   RecentIds(Duration window, int max) {
-    this.window = window;
+    this.windowMillis = window.toMillis();
     this.max = max;
   }
 
-  synchronized boolean contains(String id, Instant now) {
-    evict(now);
-    return seen.containsKey(id);
+  synchronized Claim claim(String id, Instant now) {
+    evict(now.toEpochMilli());
+    if (accepted.containsKey(id)) {
+      return Claim.DUPLICATE;
+    }
+    if (pending.contains(id)) {
+      return Claim.IN_FLIGHT;
+    }
+    if (accepted.size() + pending.size() >= max) {
+      return Claim.FULL;
+    }
+    pending.add(id);
+    return Claim.CLAIMED;
   }
 
-  synchronized void add(String id, Instant now) {
-    seen.putIfAbsent(id, now);
-    evict(now);
+  /** Remembers a claimed id until {@code now} plus the window. */
+  synchronized void accept(String id, Instant now) {
+    pending.remove(id);
+    long expiry = now.toEpochMilli() + windowMillis;
+    // A clock that steps back only makes an id stay longer than needed: never shorter.
+    accepted.put(id, expiry);
+    order.add(new Expiry(id, expiry));
   }
 
-  private void evict(Instant now) {
-    Instant oldest = now.minus(window);
-    Iterator<Map.Entry<String, Instant>> it = seen.entrySet().iterator();
-    while (it.hasNext()) {
-      Map.Entry<String, Instant> e = it.next();
-      if (e.getValue().isBefore(oldest) || seen.size() > max) {
-        it.remove();
-      } else {
-        break;
-      }
+  /** Forgets a claimed id that the bus did not take. */
+  synchronized void release(String id) {
+    pending.remove(id);
+  }
+
+  synchronized int size() {
+    return accepted.size() + pending.size();
+  }
+
+  private void evict(long nowMillis) {
+    Expiry head;
+    while ((head = order.peek()) != null && head.atMillis() <= nowMillis) {
+      order.poll();
+      accepted.remove(head.id(), head.atMillis());
     }
   }
 }

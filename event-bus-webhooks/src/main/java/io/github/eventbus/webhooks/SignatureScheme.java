@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A way of signing webhook requests, used both to sign outgoing ones and to verify incoming ones.
@@ -52,6 +53,31 @@ public interface SignatureScheme {
    * @return header names and values to add
    */
   Map<String, String> sign(String id, Instant timestamp, byte[] body, List<WebhookSecret> secrets);
+
+  /**
+   * Tells whether the id a valid {@link Verification} returns is covered by the signature, so
+   * that replay protection may be keyed on it. When it is not (GitHub's delivery id, the original
+   * design's header), a replay under a new id would verify, so the receiver keys on the body's
+   * {@code event_id} instead.
+   *
+   * @return {@code true} only if changing the id makes the request fail verification; the default
+   *     is {@code false}
+   */
+  default boolean signsWebhookId() {
+    return false;
+  }
+
+  /**
+   * Returns how long after it first verifies an unchanged request may keep verifying: twice the
+   * tolerance for schemes that accept timestamps that far either side of the clock. Ids must be
+   * remembered at least this long to stop replays.
+   *
+   * @return the window, or empty if the scheme signs no timestamp (a captured request verifies
+   *     for ever: only de-duplication of a signed id stops its replay); empty by default
+   */
+  default Optional<Duration> replayWindow() {
+    return Optional.empty();
+  }
 
   /**
    * Standard Webhooks (Svix), tolerance 300 seconds.

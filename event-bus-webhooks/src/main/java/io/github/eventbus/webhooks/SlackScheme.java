@@ -60,6 +60,11 @@ final class SlackScheme implements SignatureScheme {
   }
 
   @Override
+  public java.util.Optional<Duration> replayWindow() {
+    return java.util.Optional.of(tolerance.multipliedBy(2));
+  }
+
+  @Override
   public String toString() {
     return "SignatureScheme.slack(" + tolerance + ")";
   }

@@ -92,6 +92,16 @@ final class StandardWebhooksScheme implements SignatureScheme {
   }
 
   @Override
+  public boolean signsWebhookId() {
+    return true;
+  }
+
+  @Override
+  public java.util.Optional<Duration> replayWindow() {
+    return java.util.Optional.of(tolerance.multipliedBy(2));
+  }
+
+  @Override
   public String toString() {
     return "SignatureScheme.standardWebhooks(" + tolerance + ")";
   }

@@ -80,6 +80,11 @@ final class StripeScheme implements SignatureScheme {
   }
 
   @Override
+  public java.util.Optional<Duration> replayWindow() {
+    return java.util.Optional.of(tolerance.multipliedBy(2));
+  }
+
+  @Override
   public String toString() {
     return "SignatureScheme.stripe(" + tolerance + ")";
   }

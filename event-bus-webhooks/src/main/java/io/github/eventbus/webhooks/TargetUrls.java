@@ -1,21 +1,92 @@
 package io.github.eventbus.webhooks;
 
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Checks webhook target URLs: http or https, a host, no user info; and, when asked, that the host
- * resolves only to public addresses (not loopback, private, link-local, carrier-grade NAT,
- * unique-local IPv6, multicast, unspecified, or IPv4-mapped or NAT64 forms of those).
+ * resolves only to globally reachable addresses.
+ *
+ * <p>Refused are every range of the IANA IPv4 and IPv6 Special-Purpose Address Registries that is
+ * not globally reachable, and more: IPv4 {@code 0.0.0.0/8}, {@code 10.0.0.0/8},
+ * {@code 100.64.0.0/10}, {@code 127.0.0.0/8}, {@code 169.254.0.0/16}, {@code 172.16.0.0/12},
+ * {@code 192.0.0.0/24}, {@code 192.0.2.0/24}, {@code 192.88.99.0/24}, {@code 192.168.0.0/16},
+ * {@code 198.18.0.0/15}, {@code 198.51.100.0/24}, {@code 203.0.113.0/24}, multicast
+ * {@code 224.0.0.0/4}, {@code 240.0.0.0/4} and the broadcast address; IPv6 anything outside
+ * global unicast {@code 2000::/3} (loopback, unspecified, IPv4-compatible,
+ * {@code 64:ff9b:1::/48}, discard {@code 100::/64}, segment routing {@code 5f00::/16},
+ * unique-local {@code fc00::/7}, link- and site-local, multicast), and inside it
+ * {@code 2001::/23} (except its globally reachable assignments {@code 2001:1::1/128},
+ * {@code 2001:1::2/128}, {@code 2001:1::3/128}, {@code 2001:3::/32}, {@code 2001:4:112::/48},
+ * {@code 2001:20::/28}, {@code 2001:30::/28}), documentation {@code 2001:db8::/32} and
+ * {@code 3fff::/20}, and 6to4 {@code 2002::/16}. The NAT64 prefix {@code 64:ff9b::/96} is judged
+ * by the IPv4 address it embeds, and an IPv4-mapped address ({@code ::ffff:0:0/96}), which
+ * Java resolves to the IPv4 address itself and connects to over IPv4, is judged as that address.
+ *
+ * <p><b>Limit.</b> The check resolves the host itself; the JDK's {@code HttpClient} then resolves
+ * it again to connect and offers no way to connect to the address that was checked. A host whose
+ * DNS answer changes between the two (DNS rebinding) can therefore still reach a refused address.
+ * Checking before every attempt narrows the window; it cannot close it. Where that matters, send
+ * through an egress proxy that enforces the same rule on the address it connects to.
  */
 final class TargetUrls {
 
+  private record Range(byte[] prefix, int bits) {
+    static Range of(String address, int bits) {
+      try {
+        return new Range(InetAddress.getByName(address).getAddress(), bits);
+      } catch (UnknownHostException e) {
+        throw new IllegalArgumentException(address, e);
+      }
+    }
+
+    boolean contains(byte[] address) {
+      if (address.length != prefix.length) {
+        return false;
+      }
+      int full = bits / 8;
+      for (int i = 0; i < full; i++) {
+        if (address[i] != prefix[i]) {
+          return false;
+        }
+      }
+      int rest = bits % 8;
+      if (rest == 0) {
+        return true;
+      }
+      int mask = (0xFF << (8 - rest)) & 0xFF;
+      return (address[full] & mask) == (prefix[full] & mask);
+    }
+  }
+
+  private static final List<Range> IPV4_REFUSED = List.of(
+      Range.of("0.0.0.0", 8), Range.of("10.0.0.0", 8), Range.of("100.64.0.0", 10),
+      Range.of("127.0.0.0", 8), Range.of("169.254.0.0", 16), Range.of("172.16.0.0", 12),
+      Range.of("192.0.0.0", 24), Range.of("192.0.2.0", 24), Range.of("192.88.99.0", 24),
+      Range.of("192.168.0.0", 16), Range.of("198.18.0.0", 15), Range.of("198.51.100.0", 24),
+      Range.of("203.0.113.0", 24), Range.of("224.0.0.0", 4), Range.of("240.0.0.0", 4));
+  private static final Range GLOBAL_UNICAST = Range.of("2000::", 3);
+  private static final Range NAT64 = Range.of("64:ff9b::", 96);
+  private static final List<Range> IPV6_REFUSED = List.of(
+      Range.of("2001::", 23), Range.of("2001:db8::", 32), Range.of("2002::", 16),
+      Range.of("3fff::", 20));
+  private static final List<Range> IPV6_REACHABLE_EXCEPTIONS = List.of(
+      Range.of("2001:1::1", 128), Range.of("2001:1::2", 128), Range.of("2001:1::3", 128),
+      Range.of("2001:3::", 32), Range.of("2001:4:112::", 48), Range.of("2001:20::", 28),
+      Range.of("2001:30::", 28));
+
   private TargetUrls() {}
 
+  /**
+   * Checks a URL; with {@code publicOnly}, also resolves its host and checks every address.
+   *
+   * @throws IllegalArgumentException if the URL is refused
+   */
   static URI check(URI uri, boolean publicOnly) {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -42,37 +113,28 @@ final class TargetUrls {
     return uri;
   }
 
+  /** Tells whether an address is globally reachable by the rules above. */
   static boolean isPublic(InetAddress address) {
-    if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
-        || address.isSiteLocalAddress() || address.isMulticastAddress()) {
-      return false;
-    }
     byte[] b = address.getAddress();
     if (address instanceof Inet4Address) {
-      int first = b[0] & 0xFF;
-      int second = b[1] & 0xFF;
-      return !(first == 0 || (first == 100 && second >= 64 && second <= 127) // 100.64.0.0/10
-          || (first == 192 && second == 0 && (b[2] & 0xFF) == 0) || first >= 240);
+      return isPublicIpv4(b);
     }
-    if (address instanceof Inet6Address) {
-      if ((b[0] & 0xFE) == 0xFC) { // fc00::/7 unique local
-        return false;
-      }
-      boolean mapped = true; // ::ffff:a.b.c.d
-      for (int i = 0; i < 10; i++) {
-        mapped &= b[i] == 0;
-      }
-      mapped &= (b[10] & 0xFF) == 0xFF && (b[11] & 0xFF) == 0xFF;
-      boolean nat64 = (b[0] & 0xFF) == 0x00 && (b[1] & 0xFF) == 0x64 && (b[2] & 0xFF) == 0xFF
-          && (b[3] & 0xFF) == 0x9B; // 64:ff9b::/96
-      if (mapped || nat64) {
-        try {
-          return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return false;
-        }
+    if (NAT64.contains(b)) {
+      return isPublicIpv4(Arrays.copyOfRange(b, 12, 16));
+    }
+    if (!GLOBAL_UNICAST.contains(b)) {
+      return false;
+    }
+    for (Range exception : IPV6_REACHABLE_EXCEPTIONS) {
+      if (exception.contains(b)) {
+        return true;
       }
     }
-    return true;
+    return IPV6_REFUSED.stream().noneMatch(r -> r.contains(b));
+  }
+
+  private static boolean isPublicIpv4(byte[] b) {
+    boolean broadcast = (b[0] & b[1] & b[2] & b[3]) == (byte) 0xFF;
+    return !broadcast && IPV4_REFUSED.stream().noneMatch(r -> r.contains(b));
   }
 }

@@ -9,8 +9,9 @@ import java.util.Optional;
  *
  * @param failure why it failed, or null if it is valid
  * @param detail a short explanation for logs, never naming a secret or a byte; null if valid
- * @param webhookId the request's id for de-duplication (the {@code webhook-id}, or GitHub's
- *     {@code X-GitHub-Delivery}), or null if the scheme has none
+ * @param webhookId the request's id (the {@code webhook-id}, or GitHub's
+ *     {@code X-GitHub-Delivery}), or null if the scheme has none; safe to de-duplicate on only if
+ *     the scheme {@linkplain SignatureScheme#signsWebhookId() signs it}
  */
 public record Verification(VerificationFailure failure, String detail, String webhookId) {
 

@@ -2,36 +2,18 @@ package io.github.eventbus.webhooks;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.github.eventbus.DynamicEvent;
-import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
-import io.github.eventbus.Metadata;
-import io.github.eventbus.TypeNames;
-import io.github.eventbus.jsonl.JsonLinesWriter;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Receives webhooks over HTTP, verifies them, drops duplicates, and publishes each accepted event
+ * Receives webhooks over HTTP, verifies them, drops replays, and publishes each accepted event
  * onto a bus: as the class {@linkplain Builder#register registered} for its {@code event_type}, or
  * as a {@link DynamicEvent}, with its {@code event_id}, {@code timestamp} and {@code source}.
  *
@@ -44,48 +26,100 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>The body is the original design's payload: a JSON object with {@code event_type} (required,
- * a valid type name), {@code data} (required, an object), and optional {@code event_id} (else the
- * request's webhook id), {@code timestamp} (Unix seconds or ISO-8601; else now) and {@code source}
- * (else {@code webhook}).
+ * <p>The body is the original design's payload: one JSON object in UTF-8 and nothing after it,
+ * with {@code event_type} (required, a valid type name), {@code data} (required, an object), and
+ * optional {@code event_id} (else the signed webhook id), {@code timestamp} (Unix seconds or
+ * ISO-8601; else now) and {@code source} (else {@code webhook}).
  *
- * <p>Answers: 202 accepted; 200 for a duplicate id within the dedupe window (saying so); 400
- * malformed; 401 bad signature, missing signature or stale timestamp; 405 not POST; 413 body over
- * the limit (1 MiB by default, checked before hashing); 415 not JSON; 503 if the bus refused the
- * event. Bad input never produces a 500 and never reaches the bus. {@link #handle} gives the same
- * answers to any other HTTP stack.
+ * <p><b>Answers.</b> 202 only when the bus accepted the event; 200 for an id accepted before,
+ * within the de-duplication window (saying so); every client fault is a 4xx: 400 malformed
+ * (framing, a short body, a bad or out-of-range field, trailing data, a malformed signature
+ * header), 401 bad or missing signature or stale timestamp, 404 another path, 405 not POST, 408
+ * too slow, 411 no length, 413 body over the limit (1 MiB by default, checked before hashing),
+ * 415 not JSON, 431 header fields too large. 503 with {@code Retry-After} is the only 5xx, for
+ * our side: the bus is closed, full, dropped the event or did not take it within the publish
+ * timeout; the de-duplication memory is full; or every connection is in use. {@link #handle}
+ * gives the same answers to any other HTTP stack; {@link #metrics()} counts them.
  *
- * <p><b>Threads.</b> {@link #start()} starts the JDK's built-in HTTP server with two daemon threads
- * named {@code webhook-receiver-<n>}; {@link #close()} stops them.
+ * <p><b>Order of checks.</b> Size, media type and signature come first, so an unsigned request is
+ * answered at once whatever the bus is doing. The bus is then offered the event with a bound on
+ * the wait, never while a lock is held (see {@link Builder#publishTimeout}).
+ *
+ * <p><b>Replays.</b> The de-duplication key is an id the signature covers: the
+ * {@code webhook-id} for schemes that sign it (Standard Webhooks), otherwise the body's
+ * {@code event_id}, which is then required. An id is remembered from acceptance for the
+ * de-duplication window, which is at least the scheme's {@linkplain SignatureScheme#replayWindow
+ * replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
+ * published. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
+ * answers 503 rather than forget an id still inside the window.
+ *
+ * <p><b>HTTP server.</b> {@link #start()} serves a small strict HTTP/1.1 server of this module on
+ * plain sockets, not the JDK's {@code com.sun.net.httpserver}: that server reads request headers
+ * on its executor's threads with no deadline unless JVM-wide {@code sun.net.httpserver.*} system
+ * properties are set, which a library must not impose on its host application. Here headers and
+ * body are read under their own deadlines ({@link Builder#headerTimeout},
+ * {@link Builder#bodyTimeout}), kept-alive connections wait at most {@link Builder#idleTimeout},
+ * an answer that cannot be written within the body timeout closes its connection, and open
+ * connections are bounded ({@link Builder#maxConnections}); a stalled client delays only itself.
+ *
+ * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut
+ * short. Repeated verification failures raise one WARN a minute at most, naming the likely
+ * cause (a wrong secret, clock skew, another scheme), never a secret or a header value.
+ *
+ * <p><b>Threads.</b> {@code webhook-receiver-accept}, {@code webhook-receiver-reaper}, one
+ * {@code webhook-receiver-<n>} per open connection, and {@code webhook-receiver-publish-<n>} for
+ * publishes in progress (created as needed, at most {@code maxConnections}); all daemon threads,
+ * stopped by {@link #close()}.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class WebhookReceiver implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+  private static final int MAX_HEADER_COUNT = 100;
+  private static final int MAX_DISCARD_BYTES = 1024 * 1024;
 
-  private final EventBus bus;
   private final WebhookVerifier verifier;
   private final InetSocketAddress address;
   private final String path;
-  private final int maxBodyBytes;
-  private final Clock clock;
+  private final HttpLimits limits;
   private final RecentIds recent;
-  private final Map<String, Class<?>> types;
-  private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
-  private HttpServer server;
-  private ExecutorService threads;
+  private final BusPublisher publisher;
+  private final Intake intake;
+  private final ReceiverCounters counters = new ReceiverCounters();
+  private ReceiverServer server; // guarded by this
+  private boolean closed; // guarded by this
 
   private WebhookReceiver(Builder b) {
-    this.bus = b.bus;
     this.verifier = requireNonNull(b.verifier, "verifier");
     this.address = b.address != null ? b.address : new InetSocketAddress("127.0.0.1", 0);
     this.path = b.path != null ? b.path : "/webhooks";
-    this.maxBodyBytes = b.maxBodyBytes > 0 ? b.maxBodyBytes : 1024 * 1024;
-    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.recent = new RecentIds(b.dedupeWindow != null ? b.dedupeWindow : Duration.ofMinutes(10),
-        100_000);
-    this.types = Map.copyOf(b.types);
+    int maxBodyBytes = b.maxBodyBytes != null ? b.maxBodyBytes : 1024 * 1024;
+    Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
+    Duration replay = verifier.scheme().replayWindow().orElse(Duration.ZERO);
+    Duration window = b.dedupeWindow != null ? b.dedupeWindow
+        : (replay.compareTo(Duration.ofMinutes(10)) > 0 ? replay : Duration.ofMinutes(10));
+    if (window.compareTo(replay) < 0) {
+      throw new IllegalStateException("dedupeWindow " + window + " is shorter than the replay"
+          + " window of " + verifier.scheme() + ", " + replay + ": replays would get through");
+    }
+    Duration retryAfter = b.retryAfter != null ? b.retryAfter : Duration.ofSeconds(5);
+    Duration bodyTimeout = b.bodyTimeout != null ? b.bodyTimeout : Duration.ofSeconds(30);
+    this.limits = new HttpLimits(
+        b.headerTimeout != null ? b.headerTimeout : Duration.ofSeconds(10), bodyTimeout,
+        b.idleTimeout != null ? b.idleTimeout : Duration.ofSeconds(60), bodyTimeout,
+        b.maxConnections != null ? b.maxConnections : 256, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
+        maxBodyBytes, MAX_DISCARD_BYTES);
+    this.recent = new RecentIds(window,
+        b.maxRememberedIds != null ? b.maxRememberedIds : 100_000);
+    this.publisher = new BusPublisher(b.bus,
+        b.publishTimeout != null ? b.publishTimeout : Duration.ofSeconds(1),
+        limits.maxConnections());
+    this.intake = new Intake(verifier, maxBodyBytes, clock,
+        Math.max(1, (retryAfter.toMillis() + 999) / 1000), recent,
+        new PayloadParser(b.types != null ? b.types : Map.of(), clock), publisher,
+        new SignatureAlarm(clock, Duration.ofMinutes(1), 10));
   }
 
   /**
@@ -102,25 +136,36 @@ public final class WebhookReceiver implements AutoCloseable {
    * Starts the HTTP server. Idempotent.
    *
    * @throws java.io.UncheckedIOException if the address cannot be bound
+   * @throws IllegalStateException if the receiver was closed
    */
   public synchronized void start() {
-    if (server != null) {
-      return;
+    if (closed) {
+      throw new IllegalStateException("the receiver is closed");
     }
-    try {
-      server = HttpServer.create(address, 64);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot listen on " + address, e);
+    if (server == null) {
+      server = new ReceiverServer(address, limits, new HttpConnection.Handler() {
+        @Override
+        public ReceiverResponse serve(HttpRequest request, String remote) {
+          ReceiverResponse response = served(request.path())
+              ? intake.process(request.method(), request.headers(), request.body())
+              : ReceiverResponse.of(404, "rejected", "reason", "no webhooks are received here");
+          return finish(response, remote);
+        }
+
+        @Override
+        public ReceiverResponse refuse(int status, String reason, String remote) {
+          ReceiverResponse response = status == 503 ? intake.retryLater(reason)
+              : ReceiverResponse.of(status, "rejected", "reason", reason);
+          return finish(response, remote);
+        }
+      }, intake.retryLater("every connection is in use"));
     }
-    AtomicInteger count = new AtomicInteger();
-    threads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "webhook-receiver-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(threads);
-    server.createContext(path, this::exchange);
-    server.start();
+  }
+
+  /** Tells whether a request path is the receiver's path or beneath it. */
+  private boolean served(String requestPath) {
+    return requestPath.equals(path) || (requestPath.startsWith(path)
+        && (path.endsWith("/") || requestPath.charAt(path.length()) == '/'));
   }
 
   /**
@@ -129,188 +174,93 @@ public final class WebhookReceiver implements AutoCloseable {
    * @return for example {@code http://127.0.0.1:40123/webhooks}
    * @throws IllegalStateException if not started
    */
-  public URI uri() {
+  public synchronized URI uri() {
     if (server == null) {
       throw new IllegalStateException("start() the receiver first");
     }
-    InetSocketAddress bound = server.getAddress();
-    return URI.create("http://" + bound.getHostString() + ":" + bound.getPort() + path);
+    InetSocketAddress bound = server.address();
+    String host = bound.getHostString();
+    return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
+        + bound.getPort() + path);
   }
 
-  /** Stops the HTTP server and its threads. Idempotent. */
+  /**
+   * Returns a snapshot of the receiver's counters.
+   *
+   * @return the counts of answers by outcome, open connections and remembered ids
+   */
+  public ReceiverMetrics metrics() {
+    ReceiverServer s;
+    synchronized (this) {
+      s = server;
+    }
+    return counters.snapshot(s == null ? 0 : s.openConnections(), recent.size());
+  }
+
+  /**
+   * Stops the HTTP server, closes its connections and stops the receiver's threads; a publish
+   * still waiting for the bus is interrupted, and so rejected by the bus. Idempotent.
+   */
   @Override
   public synchronized void close() {
+    closed = true;
     if (server != null) {
-      server.stop(0);
-      threads.shutdownNow();
-      server = null;
+      server.close();
     }
-  }
-
-  private void exchange(HttpExchange exchange) throws IOException {
-    ReceiverResponse response;
-    try {
-      String length = exchange.getRequestHeaders().getFirst("Content-Length");
-      if (length != null && parseLength(length) > maxBodyBytes) {
-        response = tooLarge();
-      } else {
-        byte[] body = readAtMost(exchange.getRequestBody(), maxBodyBytes + 1);
-        response = handle(exchange.getRequestMethod(), exchange.getRequestHeaders(), body);
-      }
-    } catch (RuntimeException | IOException e) {
-      log.warn("Webhook receiver failed on a request: {}", e.toString());
-      response = ReceiverResponse.of(500, "error", null, null);
-    }
-    byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-    if (response.status() == 405) {
-      exchange.getResponseHeaders().set("Allow", "POST");
-    }
-    exchange.sendResponseHeaders(response.status(), bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
-  private static long parseLength(String value) {
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    publisher.close();
   }
 
   /**
-   * Reads at most {@code limit} bytes and no more: an oversized body is not drained (the server
-   * closes the connection instead), so a client cannot make the receiver read without bound.
-   */
-  private static byte[] readAtMost(InputStream in, int limit) throws IOException {
-    return in.readNBytes(limit);
-  }
-
-  private ReceiverResponse tooLarge() {
-    return ReceiverResponse.of(413, "rejected", "reason", "body larger than " + maxBodyBytes + " bytes");
-  }
-
-  /**
-   * Handles one request from any HTTP stack, with the same answers as the built-in server.
+   * Handles one request from any HTTP stack, with the same answers as the built-in server (path
+   * checks aside), counted in {@link #metrics()}. At most {@code maxConnections} publishes wait
+   * for the bus at once; beyond that, and after {@link #close()}, a valid request gets 503.
    *
    * @param method the HTTP method
    * @param headers the request headers, any case; values may be strings or lists of strings
-   * @param body the raw body, at most the limit plus one byte is enough to tell it is too large
-   * @return the answer to send
+   * @param body the raw body; at most the limit plus one byte is enough to tell it is too large
+   * @return the answer to send, with its header fields
    */
   public ReceiverResponse handle(String method, Map<String, ?> headers, byte[] body) {
-    if (!"POST".equalsIgnoreCase(method)) {
-      return ReceiverResponse.of(405, "rejected", "reason", "only POST is accepted");
-    }
-    if (body.length > maxBodyBytes) {
-      return tooLarge();
-    }
-    Headers h = Headers.of(headers);
-    String contentType = h.get("Content-Type");
-    if (contentType == null || !isJson(contentType)) {
-      return ReceiverResponse.of(415, "rejected", "reason", "Content-Type must be application/json");
-    }
-    Verification verification = verifier.verify(body, headers);
-    if (!verification.isValid()) {
-      int status = verification.failure() == VerificationFailure.MALFORMED ? 400 : 401;
-      return ReceiverResponse.of(status, "rejected", "reason", verification.detail());
-    }
-    Event<?> event;
-    try {
-      event = parse(body, verification.webhookId());
-    } catch (IllegalArgumentException | IOException e) {
-      return ReceiverResponse.of(400, "rejected", "reason", "malformed payload: " + e.getMessage());
-    }
-    Instant now = clock.instant();
-    String key = verification.webhookId() != null ? verification.webhookId() : event.id();
-    synchronized (recent) {
-      if (recent.contains(key, now)) {
-        return ReceiverResponse.of(200, "duplicate", "event_id", event.id());
-      }
-      try {
-        bus.publish(event);
-      } catch (RuntimeException refused) {
-        return ReceiverResponse.of(503, "retry", "reason", "the bus did not accept the event");
-      }
-      recent.add(key, now);
-    }
-    return ReceiverResponse.of(202, "accepted", "event_id", event.id());
+    requireNonNull(method, "method");
+    requireNonNull(headers, "headers");
+    requireNonNull(body, "body");
+    return finish(intake.process(method, headers, body), "handle()");
   }
 
-  private static boolean isJson(String contentType) {
-    String type = contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
-    return type.equals("application/json") || type.endsWith("+json");
-  }
-
-  private Event<?> parse(byte[] body, String webhookId) throws IOException {
-    JsonNode root = mapper.readTree(body);
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException("not a JSON object");
+  private ReceiverResponse finish(ReceiverResponse response, String remote) {
+    counters.record(response);
+    if (response.status() >= 300 && log.isDebugEnabled()) {
+      log.debug("Webhook request from {} answered {}: {}", LogText.escape(remote),
+          response.status(), LogText.escape(response.body()));
     }
-    JsonNode typeNode = root.get("event_type");
-    if (typeNode == null || !typeNode.isTextual() || !TypeNames.isValid(typeNode.asText())) {
-      throw new IllegalArgumentException("event_type is missing or not a valid type name");
-    }
-    String type = typeNode.asText();
-    JsonNode data = root.get("data");
-    if (data == null || !data.isObject()) {
-      throw new IllegalArgumentException("data is missing or not an object");
-    }
-    String id = text(root, "event_id", webhookId);
-    if (id == null || id.isBlank()) {
-      throw new IllegalArgumentException("event_id is missing and the request has no webhook id");
-    }
-    Object payload;
-    Class<?> registered = types.get(type);
-    if (registered != null) {
-      payload = mapper.treeToValue(data, registered);
-    } else {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> map = mapper.convertValue(data, HashMap.class);
-      payload = DynamicEvent.of(type, map);
-    }
-    return Event.builder(payload).id(id).timestamp(timestamp(root.get("timestamp")))
-        .source(text(root, "source", "webhook"))
-        .metadata(webhookId == null ? Metadata.empty()
-            : Metadata.builder().header("webhook_id", webhookId).build())
-        .build();
-  }
-
-  private Instant timestamp(JsonNode node) {
-    if (node == null || node.isNull()) {
-      return clock.instant();
-    }
-    if (node.isNumber()) {
-      return Instant.ofEpochMilli(Math.round(node.asDouble() * 1000));
-    }
-    if (node.isTextual()) {
-      return Instant.parse(node.asText());
-    }
-    throw new IllegalArgumentException("timestamp must be Unix seconds or ISO-8601");
-  }
-
-  private static String text(JsonNode root, String field, String fallback) {
-    JsonNode node = root.get(field);
-    return node != null && node.isTextual() ? node.asText() : fallback;
+    return response;
   }
 
   @Override
   public String toString() {
-    return "WebhookReceiver{" + (server != null ? uri() : address + path) + ", " + verifier + "}";
+    return "WebhookReceiver{" + address + path + ", " + verifier + "}";
   }
 
-  /** Configures a {@link WebhookReceiver}. Not thread-safe. */
+  /**
+   * Configures a {@link WebhookReceiver}. Each option can be set once: a second call throws
+   * {@link IllegalStateException} naming the option. Not thread-safe.
+   */
   public static final class Builder {
     private final EventBus bus;
     private WebhookVerifier verifier;
     private InetSocketAddress address;
     private String path;
-    private int maxBodyBytes;
+    private Integer maxBodyBytes;
     private Duration dedupeWindow;
+    private Integer maxRememberedIds;
     private Clock clock;
-    private final Map<String, Class<?>> types = new HashMap<>();
+    private Map<String, Class<?>> types;
+    private Duration headerTimeout;
+    private Duration bodyTimeout;
+    private Duration idleTimeout;
+    private Integer maxConnections;
+    private Duration publishTimeout;
+    private Duration retryAfter;
 
     private Builder(EventBus bus) {
       this.bus = bus;
@@ -321,9 +271,10 @@ public final class WebhookReceiver implements AutoCloseable {
      *
      * @param verifier the verifier
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder verifier(WebhookVerifier verifier) {
-      this.verifier = requireNonNull(verifier, "verifier");
+      this.verifier = Options.setOnce(this.verifier, verifier, "verifier");
       return this;
     }
 
@@ -332,75 +283,199 @@ public final class WebhookReceiver implements AutoCloseable {
      *
      * @param address the address
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder bind(InetSocketAddress address) {
-      this.address = requireNonNull(address, "address");
+      this.address = Options.setOnce(this.address, address, "address");
       return this;
     }
 
     /**
-     * Sets the path; default {@code /webhooks}.
+     * Sets the path; default {@code /webhooks}. Requests to it and to paths beneath it (such as
+     * {@code /webhooks/alerts}) are served; requests to other paths get 404.
      *
-     * @param path a path starting with '/'
+     * @param path a path starting with '/', without a query
      * @return this builder
-     * @throws IllegalArgumentException if it does not start with '/'
+     * @throws IllegalArgumentException if it does not start with '/' or has a query
+     * @throws IllegalStateException if already set
      */
     public Builder path(String path) {
-      if (!requireNonNull(path, "path").startsWith("/")) {
-        throw new IllegalArgumentException("path must start with '/', but was " + path);
+      requireNonNull(path, "path");
+      if (!path.startsWith("/") || path.contains("?")) {
+        throw new IllegalArgumentException("path must start with '/' and have no query, but was "
+            + path);
       }
-      this.path = path;
+      this.path = Options.setOnce(this.path, path, "path");
       return this;
     }
 
     /**
-     * Limits the body size; default 1 MiB.
+     * Limits the body size; default 1 MiB. A larger body gets 413 before it is hashed.
      *
      * @param bytes a positive size
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxBodyBytes(int bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("maxBodyBytes must be positive, but was " + bytes);
-      }
-      this.maxBodyBytes = bytes;
+      this.maxBodyBytes = Options.setOnce(this.maxBodyBytes,
+          Options.positive(bytes, "maxBodyBytes"), "maxBodyBytes");
       return this;
     }
 
     /**
-     * Sets how long ids are remembered to drop duplicates; default 10 minutes. Keep it at least
-     * the verifier's timestamp tolerance.
+     * Sets how long accepted ids are remembered to stop replays; default the larger of 10 minutes
+     * and the scheme's {@linkplain SignatureScheme#replayWindow replay window}.
      *
-     * @param window a positive duration
+     * @param window a positive duration, at least the scheme's replay window
      * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder dedupeWindow(Duration window) {
-      this.dedupeWindow = requireNonNull(window, "window");
+      this.dedupeWindow = Options.setOnce(this.dedupeWindow,
+          Options.positive(window, "dedupeWindow"), "dedupeWindow");
       return this;
     }
 
     /**
-     * Sets the clock of de-duplication and missing timestamps.
+     * Bounds the ids remembered for de-duplication; default 100,000. When that many ids are
+     * inside the window, new events get 503 until some expire: the receiver fails closed rather
+     * than forget an id a replay could reuse. Size it to the accepted rate times the window.
+     *
+     * @param max a positive count
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxRememberedIds(int max) {
+      this.maxRememberedIds = Options.setOnce(this.maxRememberedIds,
+          Options.positive(max, "maxRememberedIds"), "maxRememberedIds");
+      return this;
+    }
+
+    /**
+     * Sets the clock of de-duplication, missing timestamps and the warning's rate limit.
      *
      * @param clock the clock
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock");
+      this.clock = Options.setOnce(this.clock, clock, "clock");
       return this;
     }
 
     /**
      * Registers event classes, by type name, to publish typed payloads.
      *
-     * @param eventClasses the classes
+     * @param eventClasses the classes, with distinct type names
      * @return this builder
+     * @throws IllegalArgumentException if two classes have the same type name
+     * @throws IllegalStateException if already set
      */
     public Builder register(Class<?>... eventClasses) {
+      Map<String, Class<?>> byName = new java.util.HashMap<>();
       for (Class<?> c : eventClasses) {
-        types.put(TypeNames.of(c), c);
+        Class<?> previous = byName.put(io.github.eventbus.TypeNames.of(c), requireNonNull(c));
+        if (previous != null && previous != c) {
+          throw new IllegalArgumentException(c.getName() + " and " + previous.getName()
+              + " have the same type name");
+        }
       }
+      this.types = Options.setOnce(this.types, Map.copyOf(byName), "register");
+      return this;
+    }
+
+    /**
+     * Sets how long a client may take from opening a connection (or starting a request on a
+     * kept-alive one) to the end of the request's header fields; default 10 s. A client that
+     * misses it gets 408 and is disconnected.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder headerTimeout(Duration timeout) {
+      this.headerTimeout = Options.setOnce(this.headerTimeout,
+          Options.positive(timeout, "headerTimeout"), "headerTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long a client may take to send the body after its header fields, and how long
+     * writing an answer may take; default 30 s. A client that misses it is disconnected.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder bodyTimeout(Duration timeout) {
+      this.bodyTimeout = Options.setOnce(this.bodyTimeout,
+          Options.positive(timeout, "bodyTimeout"), "bodyTimeout");
+      return this;
+    }
+
+    /**
+     * Sets how long a kept-alive connection may wait for its next request; default 60 s.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = Options.setOnce(this.idleTimeout,
+          Options.positive(timeout, "idleTimeout"), "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Bounds the connections open at once, each served by its own thread; default 256. Beyond
+     * it a new connection is answered 503 with {@code Retry-After} and closed. Request bodies in
+     * memory are bounded by this times {@link #maxBodyBytes}.
+     *
+     * @param max a positive count
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder maxConnections(int max) {
+      this.maxConnections = Options.setOnce(this.maxConnections,
+          Options.positive(max, "maxConnections"), "maxConnections");
+      return this;
+    }
+
+    /**
+     * Sets how long a request waits for the bus to take its event; default 1 s. If the bus has
+     * not decided by then (a full queue under {@code BLOCK} or {@code CALLER_RUNS}), the answer is
+     * 503; the publish goes on, and if the bus takes the event after all its id is remembered,
+     * so the sender's retry gets 200 duplicate rather than a second copy.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder publishTimeout(Duration timeout) {
+      this.publishTimeout = Options.setOnce(this.publishTimeout,
+          Options.positive(timeout, "publishTimeout"), "publishTimeout");
+      return this;
+    }
+
+    /**
+     * Sets the {@code Retry-After} sent with every 503, rounded up to whole seconds; default 5 s.
+     *
+     * @param delay a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder retryAfter(Duration delay) {
+      this.retryAfter = Options.setOnce(this.retryAfter,
+          Options.positive(delay, "retryAfter"), "retryAfter");
       return this;
     }
 
@@ -409,6 +484,8 @@ public final class WebhookReceiver implements AutoCloseable {
      *
      * @return the receiver
      * @throws NullPointerException if no verifier was set
+     * @throws IllegalStateException if the de-duplication window is shorter than the scheme's
+     *     replay window
      */
     public WebhookReceiver build() {
       return new WebhookReceiver(this);

@@ -86,10 +86,7 @@ public final class WebhookVerifier {
      * @throws IllegalStateException if already set
      */
     public Builder scheme(SignatureScheme scheme) {
-      if (this.scheme != null) {
-        throw new IllegalStateException("scheme was already set; each option can be set once");
-      }
-      this.scheme = requireNonNull(scheme, "scheme");
+      this.scheme = Options.setOnce(this.scheme, scheme, "scheme");
       return this;
     }
 
@@ -113,10 +110,7 @@ public final class WebhookVerifier {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      if (this.clock != null) {
-        throw new IllegalStateException("clock was already set; each option can be set once");
-      }
-      this.clock = requireNonNull(clock, "clock");
+      this.clock = Options.setOnce(this.clock, clock, "clock");
       return this;
     }
 

@@ -13,12 +13,18 @@
  * ({@link io.github.eventbus.webhooks.VerificationFailure}) without revealing which secret or byte
  * did not match.
  *
- * <p><b>Receiving.</b> {@link io.github.eventbus.webhooks.WebhookReceiver} serves the JDK's built-in
- * HTTP server, caps the body before hashing, verifies, drops duplicate ids within a window, and
- * publishes the event (typed for registered type names, dynamic otherwise) with documented answers
- * for every bad request; {@code handle(...)} gives the same answers to other servers.
+ * <p><b>Receiving.</b> {@link io.github.eventbus.webhooks.WebhookReceiver} serves a small strict
+ * HTTP/1.1 server of its own on plain sockets (deadlines for headers and body, bounded
+ * connections, keep-alive, Content-Length and chunked bodies), caps the body before hashing,
+ * verifies first, drops replays by an id the signature covers, and publishes the event (typed for
+ * registered type names, dynamic otherwise) with a bound on the wait for the bus. Every client
+ * fault is a 4xx; 503 with {@code Retry-After} is its only 5xx; answers are counted in
+ * {@link io.github.eventbus.webhooks.ReceiverMetrics}. {@code handle(...)} gives the same answers
+ * to other servers.
  *
- * <p><b>Threads.</b> A started receiver owns two daemon threads {@code webhook-receiver-<n>},
- * stopped by {@code close()}. Every public type states whether it is thread-safe.
+ * <p><b>Threads.</b> A started receiver owns daemon threads {@code webhook-receiver-accept},
+ * {@code webhook-receiver-reaper}, {@code webhook-receiver-<n>} (one per open connection) and
+ * {@code webhook-receiver-publish-<n>}, stopped by {@code close()}. Every public type states
+ * whether it is thread-safe.
  */
 package io.github.eventbus.webhooks;

@@ -171,4 +171,71 @@ class WebhookReceiverTest {
     assertThat(accepted).isZero();
     assertThat(published).isEmpty();
   }
+
+  /**
+   * Seeded random mutations of the bytes of valid requests on the wire (flipped bits, deleted,
+   * inserted and duplicated bytes, cut requests): every one gets an answer, never a 5xx, and
+   * whatever is accepted is exactly an original event.
+   */
+  @Test
+  void mutatedRawRequests_getA4xxOrTheOriginalEvent_neverA5xx_threeThousandSeededCases()
+      throws Exception {
+    Random random = new Random(20261130);
+    byte[] specials = "\r\n :;,\t\u0000-0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+    URI uri = receiver.uri();
+    int answered = 0;
+    int acceptedCount = 0;
+    for (int i = 0; i < 3_000; i++) {
+      byte[] body = payload("deployment", "evt-w" + i);
+      byte[] request = RawHttp.post(uri, signed("msg-w" + i, NOW, body), body);
+      byte[] mutated = request;
+      int mutations = 1 + random.nextInt(3);
+      for (int m = 0; m < mutations; m++) {
+        mutated = mutate(mutated, random, specials);
+      }
+      RawHttp.Answer answer = RawHttp.exchange(uri, mutated);
+      assertThat(answer).as("case %d", i).isNotNull();
+      assertThat(answer.status()).as("case %d", i).isBetween(200, 499);
+      answered++;
+      if (answer.status() == 202) {
+        acceptedCount++;
+      }
+    }
+    assertThat(answered).isEqualTo(3_000);
+    assertThat(published).hasSize(acceptedCount).allSatisfy(e -> {
+      assertThat(e.payload()).isEqualTo(new Deployment("api", "ok"));
+      assertThat(e.id()).matches("evt-w\\d+");
+      assertThat(e.metadata().headers().get("webhook_id")).isEqualTo("msg-" + e.id().substring(4));
+      assertThat(e.source()).isEqualTo("ci");
+    });
+    assertThat(receiver.metrics().accepted()).isEqualTo(acceptedCount);
+  }
+
+  private static byte[] mutate(byte[] request, Random random, byte[] specials) {
+    if (request.length < 2) {
+      return request; // keep at least one byte: an empty connection is not a request
+    }
+    int at = random.nextInt(request.length);
+    switch (random.nextInt(5)) {
+      case 0: { // flip a bit
+        byte[] out = request.clone();
+        out[at] ^= (byte) (1 << random.nextInt(8));
+        return out;
+      }
+      case 1: // delete a byte
+        return RawHttp.concat(java.util.Arrays.copyOf(request, at),
+            java.util.Arrays.copyOfRange(request, at + 1, request.length));
+      case 2: // insert a framing-relevant byte
+        return RawHttp.concat(java.util.Arrays.copyOf(request, at),
+            new byte[] {specials[random.nextInt(specials.length)]},
+            java.util.Arrays.copyOfRange(request, at, request.length));
+      case 3: { // duplicate a stretch
+        int len = 1 + random.nextInt(Math.min(40, request.length - at));
+        return RawHttp.concat(java.util.Arrays.copyOf(request, at + len),
+            java.util.Arrays.copyOfRange(request, at, request.length));
+      }
+      default: // cut short
+        return java.util.Arrays.copyOf(request, Math.max(1, at));
+    }
+  }
 }

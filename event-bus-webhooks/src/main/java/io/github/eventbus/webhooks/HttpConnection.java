@@ -1,0 +1,167 @@
+package io.github.eventbus.webhooks;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+
+/**
+ * Serves the requests of one connection, one after the other (keep-alive and pipelining), on one
+ * thread of the server's pool. Headers and body are read under their deadlines; a client that
+ * misses one gets a 408 (if it had begun a request) and is disconnected. After a 413 or a
+ * framing error the answer is sent with {@code Connection: close}, the sending side is shut, and
+ * at most a bounded number of further bytes are read and discarded before closing, so that the
+ * client reads the answer instead of a TCP reset.
+ */
+final class HttpConnection implements Runnable {
+
+  /** What the connection asks of the receiver. */
+  interface Handler {
+    /** Answers a well-framed request; counts and logs it. */
+    ReceiverResponse serve(HttpRequest request, String remote);
+
+    /** Answers a request the HTTP layer refused; counts it and logs it at DEBUG. */
+    ReceiverResponse refuse(int status, String reason, String remote);
+  }
+
+  private final Socket socket;
+  private final HttpLimits limits;
+  private final Handler handler;
+  private final String remote;
+  private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
+
+  HttpConnection(Socket socket, HttpLimits limits, Handler handler) {
+    this.socket = socket;
+    this.limits = limits;
+    this.handler = handler;
+    this.remote = String.valueOf(socket.getRemoteSocketAddress());
+  }
+
+  @Override
+  public void run() {
+    try (socket) {
+      socket.setTcpNoDelay(true);
+      SocketInput in = new SocketInput(socket);
+      RequestReader reader = new RequestReader(in, limits);
+      OutputStream out = socket.getOutputStream();
+      boolean first = true;
+      boolean open = true;
+      while (open) {
+        if (!first) {
+          in.deadline(limits.idleTimeout());
+          if (!awaitNextRequest(in)) {
+            return;
+          }
+        }
+        first = false;
+        open = serveOne(in, reader, out);
+      }
+    } catch (IOException closed) {
+      // The client went away, or the receiver closed the socket: nothing left to answer.
+    }
+  }
+
+  /** Waits for the first byte of the next request; false if the client closed or stayed idle. */
+  private boolean awaitNextRequest(SocketInput in) throws IOException {
+    try {
+      return in.ready();
+    } catch (SocketTimeoutException idle) {
+      return false;
+    }
+  }
+
+  /** Serves one request; returns whether the connection stays open. */
+  private boolean serveOne(SocketInput in, RequestReader reader, OutputStream out)
+      throws IOException {
+    in.deadline(limits.headerTimeout());
+    RequestReader.Head head;
+    try {
+      head = reader.readHead();
+      if (head == null) {
+        return false;
+      }
+      if (!head.chunked() && head.contentLength() > limits.maxBodyBytes()) {
+        throw new HttpError(413, "body larger than " + limits.maxBodyBytes() + " bytes");
+      }
+      String expect = head.first("expect");
+      if (expect != null) {
+        if (!expect.equalsIgnoreCase("100-continue")) {
+          throw new HttpError(400, "the only expectation served is 100-continue");
+        }
+        send(out, null, false);
+      }
+      in.deadline(limits.bodyTimeout());
+      byte[] body = reader.readBody(head);
+      boolean keepAlive = head.http11() && !closeRequested(head);
+      ReceiverResponse response = handler.serve(
+          new HttpRequest(head.method(), head.path(), head.headers(), body, keepAlive), remote);
+      send(out, response, !keepAlive);
+      return keepAlive;
+    } catch (SocketTimeoutException slow) {
+      send(out, handler.refuse(408, "the request was not received in time", remote), true);
+      return false;
+    } catch (HttpError e) {
+      send(out, handler.refuse(e.status(), e.getMessage(), remote), true);
+      lingeringClose(in);
+      return false;
+    }
+  }
+
+  private static boolean closeRequested(RequestReader.Head head) {
+    java.util.List<String> connection = head.headers().get("connection");
+    if (connection == null) {
+      return false;
+    }
+    for (String value : connection) {
+      for (String token : value.split(",")) {
+        if (token.strip().equalsIgnoreCase("close")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Writes under the write deadline, which the server's reaper enforces by closing the socket. */
+  private void send(OutputStream out, ReceiverResponse response, boolean close) throws IOException {
+    writeDeadline = Math.max(1, System.nanoTime() + limits.writeTimeout().toNanos());
+    try {
+      if (response == null) {
+        ResponseWriter.writeContinue(out);
+      } else {
+        ResponseWriter.write(out, response, close);
+      }
+    } finally {
+      writeDeadline = 0;
+    }
+  }
+
+  private void lingeringClose(SocketInput in) {
+    try {
+      socket.shutdownOutput();
+      in.deadline(limits.headerTimeout().compareTo(Duration.ofSeconds(2)) < 0
+          ? limits.headerTimeout() : Duration.ofSeconds(2));
+      in.skip(limits.maxDiscardBytes());
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  /** Closes the socket if a write has taken longer than the write timeout; for the reaper. */
+  void closeIfWriteStalled(long now) {
+    long deadline = writeDeadline;
+    if (deadline != 0 && now - deadline > 0) {
+      close();
+    }
+  }
+
+  /** Closes the socket; the connection's thread then ends. */
+  void close() {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.github.eventbus.webhooks;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.Metadata;
+import io.github.eventbus.TypeNames;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads the original design's webhook payload strictly: one JSON object in UTF-8 and nothing
+ * after it, no repeated keys, {@code event_type} a valid type name, {@code data} an object, and
+ * optional {@code event_id}, {@code timestamp} (Unix seconds or ISO-8601, years 1970 to 9999)
+ * and {@code source} of the right types and bounded lengths. Every violation is a
+ * {@link Malformed} whose message is safe to send back (it quotes no request text). Thread-safe.
+ */
+final class PayloadParser {
+
+  /** The longest id or source accepted. */
+  static final int MAX_ID_LENGTH = 256;
+  private static final long MAX_SECONDS = 253_402_300_799L; // 9999-12-31T23:59:59Z
+
+  /** A payload that does not follow the format; the message says which rule it broke. */
+  static final class Malformed extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Malformed(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+  private final ObjectReader reader = mapper.reader()
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private final Map<String, Class<?>> types;
+  private final Clock clock;
+
+  PayloadParser(Map<String, Class<?>> types, Clock clock) {
+    this.types = Map.copyOf(types);
+    this.clock = clock;
+  }
+
+  /**
+   * Parses a body into an event.
+   *
+   * @param webhookId the signed webhook id, used as the event id when the body has none; null if
+   *     the scheme signs no id
+   */
+  Event<?> parse(byte[] body, String webhookId) throws Malformed {
+    JsonNode root;
+    try {
+      if (body.length == 0 || !(body[0] == '{' || body[0] == ' ' || body[0] == '\t'
+          || body[0] == '\r' || body[0] == '\n')) {
+        throw new Malformed("the body must be a JSON object in UTF-8");
+      }
+      root = reader.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new Malformed("the body is not one well-formed JSON document: "
+          + LogText.escape(e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new Malformed("the body cannot be read as JSON");
+    }
+    if (root == null || !root.isObject()) {
+      throw new Malformed("the body is not a JSON object");
+    }
+    JsonNode typeNode = root.get("event_type");
+    if (typeNode == null || !typeNode.isTextual() || !TypeNames.isValid(typeNode.asText())) {
+      throw new Malformed("event_type is missing or not a valid type name");
+    }
+    String type = typeNode.asText();
+    JsonNode data = root.get("data");
+    if (data == null || !data.isObject()) {
+      throw new Malformed("data is missing or not an object");
+    }
+    String id = text(root, "event_id");
+    if (id == null) {
+      id = webhookId;
+    }
+    if (id == null) {
+      throw new Malformed("event_id is missing, and the signature covers no webhook id to use");
+    }
+    String source = text(root, "source");
+    Object payload = payload(type, data);
+    return Event.builder(payload).id(id).timestamp(timestamp(root.get("timestamp")))
+        .source(source != null ? source : "webhook")
+        .metadata(webhookId == null ? Metadata.empty()
+            : Metadata.builder().header("webhook_id", webhookId).build())
+        .build();
+  }
+
+  /** Returns the body's {@code event_id} if it has a valid one, else null; never throws. */
+  static String checkedId(String id) {
+    return id != null && !id.isBlank() && id.length() <= MAX_ID_LENGTH
+        && id.chars().noneMatch(c -> c < 0x20 || c == 0x7F) ? id : null;
+  }
+
+  private Object payload(String type, JsonNode data) throws Malformed {
+    Class<?> registered = types.get(type);
+    try {
+      if (registered != null) {
+        Object typed = mapper.treeToValue(data, registered);
+        if (typed == null) {
+          throw new Malformed("data does not make a " + type);
+        }
+        return typed;
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = mapper.convertValue(data, HashMap.class);
+      return DynamicEvent.of(type, map);
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new Malformed("data does not fit the type " + type);
+    }
+  }
+
+  private Instant timestamp(JsonNode node) throws Malformed {
+    if (node == null || node.isNull()) {
+      return clock.instant();
+    }
+    try {
+      Instant at;
+      if (node.isIntegralNumber() && node.canConvertToLong()) {
+        at = Instant.ofEpochSecond(node.asLong());
+      } else if (node.isFloatingPointNumber() && Double.isFinite(node.asDouble())
+          && Math.abs(node.asDouble()) <= MAX_SECONDS) {
+        at = Instant.ofEpochMilli(Math.round(node.asDouble() * 1000));
+      } else if (node.isTextual()) {
+        at = Instant.parse(node.asText());
+      } else {
+        throw new Malformed("timestamp must be Unix seconds or ISO-8601");
+      }
+      if (at.isBefore(Instant.EPOCH) || at.getEpochSecond() > MAX_SECONDS) {
+        throw new Malformed("timestamp is outside 1970 to 9999");
+      }
+      return at;
+    } catch (DateTimeException | ArithmeticException e) {
+      throw new Malformed("timestamp must be Unix seconds or ISO-8601 within 1970 to 9999");
+    }
+  }
+
+  private static String text(JsonNode root, String field) throws Malformed {
+    JsonNode node = root.get(field);
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    String value = node.isTextual() ? checkedId(node.asText()) : null;
+    if (value == null) {
+      throw new Malformed(field + " must be a non-blank string of at most " + MAX_ID_LENGTH
+          + " characters without control characters");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,154 @@
+package io.github.eventbus.webhooks;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The receiver's HTTP/1.1 server on plain blocking sockets: one accepting thread
+ * ({@code webhook-receiver-accept}), one pooled thread per open connection
+ * ({@code webhook-receiver-<n>}), at most {@code maxConnections} of them, and one thread
+ * ({@code webhook-receiver-reaper}) that closes connections whose answer cannot be written in
+ * time. A connection over the limit is answered 503 with {@code Retry-After} and closed at once,
+ * so stalled clients can hold at most their own connections, each for at most its deadlines.
+ * Thread-safe.
+ */
+final class ReceiverServer implements AutoCloseable {
+
+  private final ServerSocket listener;
+  private final HttpLimits limits;
+  private final HttpConnection.Handler handler;
+  private final Semaphore permits;
+  private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+  private final ExecutorService connections;
+  private final ScheduledExecutorService reaper;
+  private final Thread acceptor;
+  private final byte[] busy;
+  private volatile boolean closed;
+
+  ReceiverServer(InetSocketAddress address, HttpLimits limits, HttpConnection.Handler handler,
+      ReceiverResponse busyResponse) {
+    this.limits = limits;
+    this.handler = handler;
+    this.permits = new Semaphore(limits.maxConnections());
+    this.busy = ResponseWriter.bytes(busyResponse, true);
+    try {
+      listener = new ServerSocket();
+      listener.setReuseAddress(true);
+      listener.bind(address, 128);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen on " + address, e);
+    }
+    AtomicInteger count = new AtomicInteger();
+    connections = Executors.newCachedThreadPool(r -> daemon(r, "webhook-receiver-"
+        + count.incrementAndGet()));
+    reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-receiver-reaper"));
+    long period = Math.max(10, Math.min(250, limits.writeTimeout().toMillis() / 4));
+    reaper.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
+    acceptor = daemon(this::acceptLoop, "webhook-receiver-accept");
+    acceptor.start();
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  InetSocketAddress address() {
+    return (InetSocketAddress) listener.getLocalSocketAddress();
+  }
+
+  int openConnections() {
+    return open.size();
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      Socket socket;
+      try {
+        socket = listener.accept();
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+        // A connection that failed while being accepted, or no file descriptor left: pause
+        // briefly rather than spin, and keep serving the connections already open.
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        continue;
+      }
+      if (!permits.tryAcquire()) {
+        refuse(socket);
+        continue;
+      }
+      HttpConnection connection = new HttpConnection(socket, limits, handler);
+      open.add(connection);
+      try {
+        connections.execute(() -> {
+          try {
+            connection.run();
+          } finally {
+            open.remove(connection);
+            permits.release();
+          }
+        });
+      } catch (RuntimeException rejected) { // closing
+        open.remove(connection);
+        permits.release();
+        connection.close();
+      }
+    }
+  }
+
+  /** Answers 503 on a connection over the limit; the answer fits the socket's empty buffer. */
+  private void refuse(Socket socket) {
+    handler.refuse(503, "every connection is in use", String.valueOf(socket.getRemoteSocketAddress()));
+    try (socket) {
+      OutputStream out = socket.getOutputStream();
+      out.write(busy);
+      out.flush();
+      socket.shutdownOutput();
+    } catch (IOException ignored) {
+      // the client is gone
+    }
+  }
+
+  private void reap() {
+    long now = System.nanoTime();
+    for (HttpConnection c : open) {
+      c.closeIfWriteStalled(now);
+    }
+  }
+
+  /** Stops accepting, closes every connection and stops the threads. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    try {
+      acceptor.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (HttpConnection c : open) { // after the acceptor ended: no connection is added later
+      c.close();
+    }
+    connections.shutdownNow();
+    reaper.shutdownNow();
+  }
+}

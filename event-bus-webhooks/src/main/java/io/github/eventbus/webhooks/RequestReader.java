@@ -1,0 +1,267 @@
+package io.github.eventbus.webhooks;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A strict HTTP/1.1 request parser (RFC 9112): lines end in CRLF; header names are tokens with no
+ * space before the colon; no line folding; values are UTF-8 without control characters; at most
+ * one Content-Length (digits only) and never together with Transfer-Encoding, which must be
+ * {@code chunked} alone; a Host field; limits on header bytes and count, body size and chunk
+ * lines. Anything else is an {@link HttpError}. Not thread-safe: one per connection.
+ */
+final class RequestReader {
+
+  /** Fields that may legitimately repeat; any other repeated field is refused as ambiguous. */
+  private static final Set<String> REPEATABLE = Set.of("accept", "accept-encoding",
+      "accept-language", "cache-control", "connection", "forwarded", "te", "via",
+      "x-forwarded-for");
+  private static final int MAX_CHUNK_LINE = 1024;
+
+  private final SocketInput in;
+  private final HttpLimits limits;
+  private int headerBudget;
+
+  RequestReader(SocketInput in, HttpLimits limits) {
+    this.in = in;
+    this.limits = limits;
+  }
+
+  /** What the head of a request says, before its body. */
+  record Head(String method, String path, boolean http11, Map<String, List<String>> headers,
+      long contentLength, boolean chunked) {
+
+    String first(String name) {
+      List<String> values = headers.get(name);
+      return values == null ? null : values.get(0);
+    }
+  }
+
+  /**
+   * Reads a request line and header fields; null if the stream ended before the first byte.
+   * The caller set the deadline.
+   */
+  Head readHead() throws IOException, HttpError {
+    headerBudget = limits.maxHeaderBytes();
+    String line = line(431, "the request line and header fields are too large", true);
+    if (line == null) {
+      return null;
+    }
+    while (line.isEmpty()) { // RFC 9112 2.2: empty lines before the request line are ignored
+      line = line(431, "the request line and header fields are too large", false);
+    }
+    if (line.chars().anyMatch(c -> c < 0x21 && c != ' ' || c == 0x7F)) {
+      throw new HttpError(400, "control character in the request line");
+    }
+    String[] parts = line.split(" ", -1);
+    if (parts.length != 3 || parts[0].isEmpty() || !isToken(parts[0])) {
+      throw new HttpError(400, "malformed request line");
+    }
+    boolean http11;
+    if (parts[2].equals("HTTP/1.1")) {
+      http11 = true;
+    } else if (parts[2].equals("HTTP/1.0")) {
+      http11 = false;
+    } else {
+      throw new HttpError(400, "only HTTP/1.1 and HTTP/1.0 are served");
+    }
+    String target = parts[1];
+    if (!target.startsWith("/")) {
+      throw new HttpError(400, "the request target must be a path");
+    }
+    int query = target.indexOf('?');
+    String path = query < 0 ? target : target.substring(0, query);
+    Map<String, List<String>> headers = fields();
+    if (http11 && (headers.get("host") == null || headers.get("host").size() != 1)) {
+      throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field");
+    }
+    return frame(parts[0], path, http11, headers);
+  }
+
+  private Head frame(String method, String path, boolean http11, Map<String, List<String>> headers)
+      throws HttpError {
+    List<String> te = headers.get("transfer-encoding");
+    List<String> cl = headers.get("content-length");
+    if (te != null && cl != null) {
+      throw new HttpError(400, "Content-Length and Transfer-Encoding together");
+    }
+    if (te != null) {
+      if (!http11 || te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
+        throw new HttpError(400, "the only transfer coding served is chunked, alone");
+      }
+      return new Head(method, path, true, headers, -1, true);
+    }
+    long length = 0;
+    if (cl != null) {
+      String value = cl.get(0);
+      if (cl.size() != 1 || value.isEmpty() || value.length() > 18
+          || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new HttpError(400, "Content-Length must be one decimal number");
+      }
+      length = Long.parseLong(value);
+    } else if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
+      throw new HttpError(411, "a body needs Content-Length or chunked encoding");
+    }
+    return new Head(method, path, http11, headers, length, false);
+  }
+
+  private Map<String, List<String>> fields() throws IOException, HttpError {
+    Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    int count = 0;
+    while (true) {
+      String line = line(431, "the header fields are too large", false);
+      if (line.isEmpty()) {
+        return headers;
+      }
+      if (++count > limits.maxHeaderCount()) {
+        throw new HttpError(431, "more than " + limits.maxHeaderCount() + " header fields");
+      }
+      int colon = line.indexOf(':');
+      if (colon <= 0 || !isToken(line.substring(0, colon))) {
+        throw new HttpError(400, "malformed header field");
+      }
+      String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
+      String value = line.substring(colon + 1).strip();
+      if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7F)) {
+        throw new HttpError(400, "control character in a header field");
+      }
+      List<String> values = headers.computeIfAbsent(name, k -> new ArrayList<>(1));
+      if (!values.isEmpty() && !REPEATABLE.contains(name)) {
+        throw new HttpError(400, "repeated header field " + name);
+      }
+      values.add(value);
+    }
+  }
+
+  /** Reads the body the head announced, at most the limit (the caller checked Content-Length). */
+  byte[] readBody(Head head) throws IOException, HttpError {
+    if (!head.chunked()) {
+      byte[] body = new byte[(int) head.contentLength()];
+      int at = 0;
+      while (at < body.length) {
+        int n = in.read(body, at, body.length - at);
+        if (n < 0) {
+          throw new HttpError(400, "the body is shorter than its Content-Length");
+        }
+        at += n;
+      }
+      return body;
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    while (true) {
+      String line = chunkLine();
+      int semicolon = line.indexOf(';');
+      String size = (semicolon < 0 ? line : line.substring(0, semicolon)).strip();
+      if (size.isEmpty() || size.length() > 8
+          || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+        throw new HttpError(400, "malformed chunk size");
+      }
+      long n = Long.parseLong(size, 16);
+      if (n == 0) {
+        headerBudget = limits.maxHeaderBytes();
+        fields(); // trailers: read, bounded, and ignored
+        return body.toByteArray();
+      }
+      if (body.size() + n > limits.maxBodyBytes()) {
+        throw new HttpError(413, "body larger than " + limits.maxBodyBytes() + " bytes");
+      }
+      copy(n, body);
+      if (in.read() != '\r' || in.read() != '\n') {
+        throw new HttpError(400, "a chunk does not end with CRLF");
+      }
+    }
+  }
+
+  private void copy(long n, OutputStream out) throws IOException, HttpError {
+    byte[] chunk = new byte[(int) Math.min(n, 8192)];
+    long left = n;
+    while (left > 0) {
+      int r = in.read(chunk, 0, (int) Math.min(left, chunk.length));
+      if (r < 0) {
+        throw new HttpError(400, "the body ended inside a chunk");
+      }
+      out.write(chunk, 0, r);
+      left -= r;
+    }
+  }
+
+  private String chunkLine() throws IOException, HttpError {
+    int saved = headerBudget;
+    headerBudget = MAX_CHUNK_LINE;
+    String line = line(400, "chunk line too long", false);
+    headerBudget = saved;
+    return line;
+  }
+
+  /**
+   * Reads a CRLF-terminated line within the budget; null only if {@code eofAllowed} and the
+   * stream ends before its first byte.
+   */
+  private String line(int tooLong, String tooLongReason, boolean eofAllowed)
+      throws IOException, HttpError {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        if (eofAllowed && bytes.size() == 0) {
+          return null;
+        }
+        throw new HttpError(400, "the request ended inside its head");
+      }
+      if (--headerBudget < 0) {
+        throw new HttpError(tooLong, tooLongReason);
+      }
+      if (b == '\r') {
+        if (in.read() != '\n') {
+          throw new HttpError(400, "CR without LF");
+        }
+        headerBudget--;
+        return utf8(bytes.toByteArray());
+      }
+      if (b == '\n') {
+        throw new HttpError(400, "a line ends in LF without CR");
+      }
+      bytes.write(b);
+    }
+  }
+
+  private static String utf8(byte[] bytes) throws HttpError {
+    boolean ascii = true;
+    for (byte b : bytes) {
+      ascii &= b >= 0;
+    }
+    if (ascii) {
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new HttpError(400, "a header line is not UTF-8");
+    }
+  }
+
+  private static boolean isToken(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      if (!ok) {
+        return false;
+      }
+    }
+    return !text.isEmpty();
+  }
+}

@@ -1,0 +1,403 @@
+package io.github.eventbus.webhooks;
+
+import static io.github.eventbus.webhooks.RawHttp.ascii;
+import static io.github.eventbus.webhooks.RawHttp.concat;
+import static io.github.eventbus.webhooks.RawHttp.exchange;
+import static io.github.eventbus.webhooks.RawHttp.post;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The receiver's HTTP server against hostile and broken clients on raw sockets. */
+class ReceiverHttpTest {
+
+  static final String SECRET = WebhookReceiverTest.SECRET;
+  static final Instant NOW = WebhookReceiverTest.NOW;
+
+  private final List<Event<?>> published = new CopyOnWriteArrayList<>();
+  private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+  private final EventBus bus = EventBus.builder().name("inbox").executor(Runnable::run).build();
+  private final ExecutorService clients = Executors.newCachedThreadPool();
+  private WebhookReceiver receiver;
+  private URI uri;
+
+  @BeforeEach
+  void start() {
+    bus.subscribe("*", published::add);
+    receiver = WebhookReceiver.builder(bus).clock(clock).maxBodyBytes(4096)
+        .headerTimeout(Duration.ofMillis(700)).bodyTimeout(Duration.ofMillis(700))
+        .register(WebhookReceiverTest.Deployment.class)
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build();
+    receiver.start();
+    uri = receiver.uri();
+  }
+
+  @AfterEach
+  void stop() {
+    receiver.close();
+    bus.close();
+    clients.shutdownNow();
+  }
+
+  static byte[] body(String id) {
+    return WebhookReceiverTest.payload("deployment", id);
+  }
+
+  private byte[] validRequest(String id) {
+    byte[] body = body(id);
+    return post(uri, RawHttp.signed(SECRET, "msg-" + id, NOW, body), body);
+  }
+
+  private static String head(URI uri, String... lines) {
+    StringBuilder s = new StringBuilder("POST ").append(uri.getPath()).append(" HTTP/1.1\r\n")
+        .append("Host: x\r\n");
+    for (String l : lines) {
+      s.append(l).append("\r\n");
+    }
+    return s.append("\r\n").toString();
+  }
+
+  @Test
+  void fiftyStalledConnections_doNotDelayAValidRequest_andAreClosedAtTheirDeadline()
+      throws Exception {
+    List<Socket> stalled = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Socket s = RawHttp.connect(uri);
+      s.getOutputStream().write(i % 2 == 0 ? ascii("P") : ascii(head(uri, "Content-Length: 100")));
+      s.getOutputStream().flush();
+      stalled.add(s);
+    }
+    Future<RawHttp.Answer> valid = clients.submit(() -> exchange(uri, validRequest("evt-s")));
+
+    assertThat(valid.get(2, TimeUnit.SECONDS).status()).isEqualTo(202);
+    List<Future<RawHttp.Answer>> closings = new ArrayList<>();
+    for (Socket s : stalled) {
+      closings.add(clients.submit(() -> {
+        try (s) {
+          InputStream in = s.getInputStream();
+          RawHttp.Answer answer = RawHttp.read(in);
+          assertThat(in.read()).isEqualTo(-1); // then closed
+          return answer;
+        }
+      }));
+    }
+    for (Future<RawHttp.Answer> closing : closings) {
+      assertThat(closing.get(10, TimeUnit.SECONDS).status()).isEqualTo(408);
+    }
+    assertThat(receiver.metrics().timedOut()).isEqualTo(50);
+    assertThat(published).hasSize(1);
+  }
+
+  @Test
+  void slowlorisHeaders_oneByteAtATime_areCutAtTheHeaderDeadline() throws Exception {
+    Future<RawHttp.Answer> answer = clients.submit(() -> {
+      try (Socket s = RawHttp.connect(uri)) {
+        OutputStream out = s.getOutputStream();
+        byte[] request = validRequest("evt-slow");
+        try {
+          for (byte b : request) { // one byte every 50 ms: about 20 s for the whole request
+            if (s.getInputStream().available() > 0) {
+              break; // the server answered
+            }
+            out.write(b);
+            out.flush();
+            Thread.sleep(50); // pacing the hostile client, not synchronising the test
+          }
+        } catch (java.io.IOException closedByServer) {
+          // expected: the server gave up on us
+        }
+        return RawHttp.read(s.getInputStream());
+      }
+    });
+    assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(408);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void keepAlive_servesSeveralRequests_andPipelinedOnes_onOneConnection() throws Exception {
+    try (Socket s = RawHttp.connect(uri)) {
+      OutputStream out = s.getOutputStream();
+      InputStream in = s.getInputStream();
+      out.write(validRequest("evt-k1"));
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+      out.write(concat(validRequest("evt-k2"), validRequest("evt-k3"), validRequest("evt-k3")));
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+      assertThat(RawHttp.read(in).status()).isEqualTo(200);
+    }
+    assertThat(published).extracting(Event::id).containsExactly("evt-k1", "evt-k2", "evt-k3");
+  }
+
+  @Test
+  void pathsBeneathTheReceiversPath_areServed() throws Exception {
+    byte[] body = body("evt-sub");
+    URI sub = uri.resolve("/webhooks/alerts/high?x=1");
+
+    assertThat(exchange(sub, post(sub, RawHttp.signed(SECRET, "msg-sub", NOW, body), body))
+        .status()).isEqualTo(202);
+  }
+
+  @Test
+  void chunkedBody_isAccepted_andBrokenChunking_is400() throws Exception {
+    byte[] body = body("evt-c");
+    Map<String, String> headers = RawHttp.signed(SECRET, "msg-c", NOW, body);
+    String fields = headers.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+        .reduce((a, b) -> a + "\r\n" + b).orElseThrow();
+    String head = head(uri, fields, "Transfer-Encoding: chunked");
+    byte[] good = concat(ascii(head), ascii(Integer.toHexString(10) + ";ext=1\r\n"),
+        java.util.Arrays.copyOf(body, 10), ascii("\r\n" + Integer.toHexString(body.length - 10)
+            + "\r\n"), java.util.Arrays.copyOfRange(body, 10, body.length), ascii("\r\n0\r\n\r\n"));
+
+    assertThat(exchange(uri, good).status()).isEqualTo(202);
+    for (String broken : List.of("zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcdef\r\n0\r\n\r\n",
+        "3\r\nabc", "3\nabc\r\n0\r\n\r\n", "123456789\r\n", "-1\r\n", "\r\n")) {
+      RawHttp.Answer answer = exchange(uri, concat(ascii(head), ascii(broken)));
+      assertThat(answer.status()).as(broken).isEqualTo(400);
+    }
+    assertThat(published).hasSize(1);
+    assertThat(receiver.metrics().malformed()).isEqualTo(7);
+  }
+
+  @Test
+  void shortBody_is400_andStalledBody_is408() throws Exception {
+    byte[] full = validRequest("evt-short");
+    byte[] cut = java.util.Arrays.copyOf(full, full.length - 5);
+
+    assertThat(exchange(uri, cut).status()).isEqualTo(400);
+    Future<RawHttp.Answer> stalled = clients.submit(() -> {
+      try (Socket s = RawHttp.connect(uri)) {
+        s.getOutputStream().write(cut); // and never the rest
+        return RawHttp.read(s.getInputStream());
+      }
+    });
+    assertThat(stalled.get(10, TimeUnit.SECONDS).status()).isEqualTo(408);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void oversizedBody_withContentLength_gets413Reliably_evenWhileTheClientIsStillSending()
+      throws Exception {
+    byte[] big = new byte[200_000];
+    java.util.Arrays.fill(big, (byte) 'x');
+    byte[] request = concat(ascii(head(uri, "Content-Type: application/json",
+        "Content-Length: " + big.length)), big);
+    for (int i = 0; i < 20; i++) {
+      try (Socket s = RawHttp.connect(uri)) {
+        Future<?> sending = clients.submit(() -> {
+          s.getOutputStream().write(request);
+          return null;
+        });
+        assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(413);
+        sending.get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(receiver.metrics().tooLarge()).isEqualTo(20);
+  }
+
+  @Test
+  void oversizedChunkedBody_gets413_andAnEndlessBodyIsCutOff() throws Exception {
+    byte[] chunk = new byte[1000];
+    java.util.Arrays.fill(chunk, (byte) 'x');
+    byte[] framed = concat(ascii("3e8\r\n"), chunk, ascii("\r\n"));
+    Future<Long> sent;
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(ascii(head(uri, "Content-Type: application/json",
+          "Transfer-Encoding: chunked")));
+      sent = clients.submit(() -> { // sends chunks for ever, until the server closes
+        long bytes = 0;
+        try {
+          while (true) {
+            s.getOutputStream().write(framed);
+            bytes += framed.length;
+          }
+        } catch (java.io.IOException closed) {
+          return bytes;
+        }
+      });
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(413);
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    // The server discards at most 1 MiB past the limit; the rest of what was sent sat in buffers.
+    assertThat(sent.get(10, TimeUnit.SECONDS)).isPositive();
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void aClientThatNeverReadsItsAnswers_isDisconnectedAtTheWriteDeadline() throws Exception {
+    byte[] get = ascii("GET /webhooks HTTP/1.1\r\nHost: x\r\n\r\n");
+    byte[] many = new byte[get.length * 20_000];
+    for (int i = 0; i < 20_000; i++) {
+      System.arraycopy(get, 0, many, i * get.length, get.length);
+    }
+    java.net.Socket s = new java.net.Socket();
+    s.setReceiveBufferSize(4096);
+    s.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()));
+    try (s) {
+      Future<?> writing = clients.submit(() -> {
+        try {
+          for (int round = 0; round < 100; round++) { // far more answers than any buffer holds
+            s.getOutputStream().write(many);
+          }
+        } catch (java.io.IOException closedByServer) {
+          return null; // expected
+        }
+        throw new AssertionError("the server read 70 MB of requests without its answers read");
+      });
+      writing.get(20, TimeUnit.SECONDS);
+    }
+    Future<?> gone = clients.submit(() -> {
+      while (receiver.metrics().openConnections() > 0) {
+        Thread.sleep(10); // polling a gauge under a Future bound
+      }
+      return null;
+    });
+    gone.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void headerFloods_get431() throws Exception {
+    List<String> many = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      many.add("X-Flood-" + i + ": 1");
+    }
+    String huge = "X-Big: " + "a".repeat(20_000);
+
+    assertThat(exchange(uri, ascii(head(uri, many.toArray(String[]::new)))).status())
+        .isEqualTo(431);
+    assertThat(exchange(uri, ascii(head(uri, huge))).status()).isEqualTo(431);
+    assertThat(receiver.metrics().headersTooLarge()).isEqualTo(2);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void malformedFraming_isAlways4xx_neverA5xx() throws Exception {
+    byte[] body = body("evt-f");
+    Map<String, String> ok = RawHttp.signed(SECRET, "msg-f", NOW, body);
+    String fields = ok.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue())
+        .reduce((a, b) -> a + "\r\n" + b).orElseThrow();
+    Map<String, Integer> cases = new LinkedHashMap<>();
+    cases.put(head(uri, fields, "Content-Length: 1x"), 400);
+    cases.put(head(uri, fields, "Content-Length: 5", "Content-Length: 6"), 400);
+    cases.put(head(uri, fields, "Content-Length: 5", "Transfer-Encoding: chunked"), 400);
+    cases.put(head(uri, fields, "Transfer-Encoding: gzip, chunked"), 400);
+    cases.put(head(uri, fields, "Content-Length : 5"), 400);
+    cases.put(head(uri, fields, " folded: x", "Content-Length: 0"), 400);
+    cases.put(head(uri, fields, "Bad\u0001: x", "Content-Length: 0"), 400);
+    cases.put(head(uri, fields, "webhook-id: again", "Content-Length: 0"), 400);
+    cases.put(head(uri, fields), 411);
+    cases.put(head(uri, fields, "Expect: teapot", "Content-Length: 1"), 400);
+    cases.put("POST /webhooks HTTP/1.1\nHost: x\n\n", 400);
+    cases.put("POST /webhooks HTTP/2.0\r\nHost: x\r\n\r\n", 400);
+    cases.put("POST http://evil/webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    cases.put("POST /webhooks HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400);
+    cases.put("POST  /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    cases.put("GET /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 405);
+    cases.put("POST /elsewhere HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
+    cases.put("POST /webhooksX HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 404);
+    cases.put("\u0000\u0001\u0002garbage\r\n\r\n", 400);
+    cases.put("POST /web\thooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    for (Map.Entry<String, Integer> c : cases.entrySet()) {
+      RawHttp.Answer answer = exchange(uri, ascii(c.getKey() + "abcde"));
+      assertThat(answer).as(c.getKey()).isNotNull();
+      assertThat(answer.status()).as(c.getKey()).isEqualTo(c.getValue());
+    }
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void expectContinue_isAnsweredBeforeTheBody_andTooLargeBeforeIt() throws Exception {
+    byte[] body = body("evt-e");
+    Map<String, String> headers = new LinkedHashMap<>(RawHttp.signed(SECRET, "msg-e", NOW, body));
+    headers.put("Expect", "100-continue");
+    byte[] request = post(uri, headers, body);
+    int headEnd = new String(request, StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 4;
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(request, 0, headEnd);
+      InputStream in = s.getInputStream();
+      assertThat(new String(in.readNBytes(25), StandardCharsets.US_ASCII))
+          .isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+      s.getOutputStream().write(request, headEnd, request.length - headEnd);
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+    }
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(ascii(head(uri, "Expect: 100-continue",
+          "Content-Length: 999999")));
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(413);
+    }
+  }
+
+  @Test
+  void trailingDataAfterTheJson_andOutOfRangeFields_are400() throws Exception {
+    List<String> bodies = List.of(
+        "{\"event_type\":\"deployment\",\"event_id\":\"e1\",\"data\":{}} {}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e2\",\"data\":{}}x",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e3\",\"data\":{},\"timestamp\":1e300}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e4\",\"data\":{},\"timestamp\":-5}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e5\",\"data\":{},\"timestamp\":\"+999999-01-01T00:00:00Z\"}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e6\",\"data\":{},\"timestamp\":\"soon\\r\\nINFO forged\"}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"e7\",\"event_id\":\"e8\",\"data\":{}}",
+        "{\"event_type\":\"deployment\",\"event_id\":7,\"data\":{}}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"" + "i".repeat(300) + "\",\"data\":{}}",
+        "{\"event_type\":\"deployment\",\"event_id\":\"a\\nb\",\"data\":{}}",
+        "{\"event_type\":\"deployment\",\"data\":{\"service\":5,\"status\":[]}}");
+    for (String text : bodies) {
+      byte[] b = text.getBytes(StandardCharsets.UTF_8);
+      RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-t"
+          + text.hashCode(), NOW, b), b));
+      assertThat(answer.status()).as(text).isEqualTo(400);
+      assertThat(answer.body()).doesNotContain("\n", "\r");
+    }
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void connectionsBeyondTheLimit_get503_andTheOthersAreServed() throws Exception {
+    try (WebhookReceiver small = WebhookReceiver.builder(bus).clock(clock).maxConnections(2)
+        .headerTimeout(Duration.ofSeconds(20))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      small.start();
+      URI target = small.uri();
+      try (Socket a = RawHttp.connect(target); Socket b = RawHttp.connect(target)) {
+        a.getOutputStream().write('P');
+        b.getOutputStream().write('P');
+        Future<RawHttp.Answer> third = clients.submit(() -> exchange(target, ascii("P")));
+        RawHttp.Answer refused = third.get(5, TimeUnit.SECONDS);
+        assertThat(refused.status()).isEqualTo(503);
+        assertThat(refused.headers()).containsKey("retry-after");
+      }
+      byte[] body = body("evt-l");
+      // The two stalled clients left: their slots free up, and a valid request is served.
+      Future<RawHttp.Answer> served = clients.submit(() -> {
+        RawHttp.Answer a;
+        do {
+          a = exchange(target, post(target, RawHttp.signed(SECRET, "msg-l", NOW, body), body));
+        } while (a.status() == 503);
+        return a;
+      });
+      assertThat(served.get(5, TimeUnit.SECONDS).status()).isEqualTo(202);
+      assertThat(small.metrics().unavailable()).isPositive();
+    }
+  }
+}
