@@ -4,7 +4,7 @@ package io.github.eventbus;
  * One queued attempt to hand an event to one subscriber; also the node of its mailbox's queue.
  *
  * <p>{@code event} may be null when the bus skipped stamping an envelope nobody asked for; it is
- * stamped by {@link DefaultEventBus#envelope(Delivery)} the first time it is needed (a failure, a
+ * stamped by {@link DeadLetters#envelope(Delivery)} the first time it is needed (a failure, a
  * retry, a dead letter).
  */
 final class Delivery {

@@ -1,0 +1,105 @@
+package io.github.eventbus;
+
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports what a bus could not deliver: handler failures to the exception handler, and events
+ * given up on as {@link DeadLetter}s, events nobody subscribed to as {@link DeadEvent}s. Both are
+ * delivered on the current thread to subscribers of exactly their class, and go no further.
+ */
+final class DeadLetters {
+
+  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+
+  private final String bus;
+  private final Guard guard;
+  private final Stamper stamps;
+  private final Subscriptions subscriptions;
+  private final InFlight inFlight;
+  private final Invoker invoker;
+  private final Duration drainTimeout;
+
+  DeadLetters(String bus, Guard guard, Stamper stamps, Subscriptions subscriptions,
+      InFlight inFlight, Invoker invoker, Duration drainTimeout) {
+    this.bus = bus;
+    this.guard = guard;
+    this.stamps = stamps;
+    this.subscriptions = subscriptions;
+    this.inFlight = inFlight;
+    this.invoker = invoker;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /** Returns the delivery's envelope, stamping it now if the bus skipped that at publish time. */
+  Event<?> envelope(Delivery delivery) {
+    delivery.event = stamps.ensure(delivery.event, delivery.payload, delivery.route.type, null);
+    return delivery.event;
+  }
+
+  void reportFailure(
+      Throwable cause, Subscriber s, Event<?> event, int attempt, boolean willRetry) {
+    guard.handleException(cause, new SubscriberExceptionContext(bus, s.name, event, attempt,
+        willRetry));
+  }
+
+  void deadLetter(
+      Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
+    stats.deadLettered.increment();
+    if (!publishSystem(new DeadLetter(event, subscriberName, cause, attempts))) {
+      log.warn("Event {} of type {} was not handled by subscriber '{}' of bus '{}' after {}"
+          + " attempt(s), and nothing subscribes to DeadLetter: {}", event.id(), event.type(),
+          subscriberName, bus, attempts, String.valueOf(cause));
+    }
+  }
+
+  void deadEvent(Event<?> event, TypeStats stats) {
+    stats.deadEvents.increment();
+    publishSystem(new DeadEvent(event));
+  }
+
+  /** Reports a delivery the bus gave up on because it closed. */
+  void undelivered(Subscriber s, Delivery delivery) {
+    TypeStats stats = delivery.route.stats;
+    stats.undelivered.increment();
+    RejectedEventException cause = new RejectedEventException("bus '" + bus
+        + "' closed before this event was delivered (drain timeout " + drainTimeout + " elapsed)");
+    deadLetter(envelope(delivery), s.name, cause, delivery.attempt - 1, stats);
+    if (delivery.tracker != null) {
+      delivery.tracker.finish(delivery.index, DeliveryStatus.UNDELIVERED, delivery.attempt - 1,
+          null, cause.getMessage());
+    }
+  }
+
+  /**
+   * Delivers a DeadLetter or DeadEvent on this thread to subscribers of exactly its class. A
+   * failure is reported and goes no further. Returns false if nobody subscribes.
+   */
+  private boolean publishSystem(Object systemEvent) {
+    Route route = subscriptions.registry().systemRoute(systemEvent.getClass());
+    if (route.targets.length == 0) {
+      return false;
+    }
+    route.stats.published.increment();
+    Event<?> envelope = stamps.ensure(null, systemEvent, route.type, null);
+    InFlight.Slot slot = inFlight.slot();
+    Object previous = slot.enter(route.targets);
+    try {
+      for (Subscriber s : route.targets) {
+        Outcome outcome = invoker.invoke(s, systemEvent, envelope, route.stats, slot);
+        if (outcome == Outcome.DELIVERED) {
+          route.stats.delivered.increment();
+        } else if (outcome == Outcome.FAILED) {
+          Throwable cause = slot.failure;
+          slot.failure = null;
+          route.stats.failed.increment();
+          reportFailure(cause, s, envelope, 1, false);
+        }
+      }
+    } finally {
+      slot.exit(previous);
+    }
+    return true;
+  }
+}
