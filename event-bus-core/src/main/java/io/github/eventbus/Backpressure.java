@@ -35,14 +35,11 @@ final class Backpressure {
       return true;
     }
     if (reservation == Capacity.Reservation.CLOSED) {
-      throw lifecycle.refusal();
+      return admitWhileDraining(n);
     }
     if (inFlight.isDelivering()) {
       // Waiting here could wait for this very thread; accept over capacity instead.
-      if (capacity.forceReserve(n)) {
-        return true;
-      }
-      throw lifecycle.refusal();
+      return capacity.forceReserve(n) || admitWhileDraining(n);
     }
     switch (policy) {
       case REJECT:
@@ -74,12 +71,21 @@ final class Backpressure {
       return true;
     }
     if (reservation == Capacity.Reservation.CLOSED) {
-      throw lifecycle.refusal();
+      return admitWhileDraining(n);
     }
     route.stats.rejected.increment();
     throw new RejectedEventException("bus '" + lifecycle.bus() + "' rejected an event of type "
         + route.type + ": its queue stayed full for the block timeout of "
         + Duration.ofNanos(blockTimeoutNanos));
+  }
+
+  /** A closed queue still takes what handlers publish while the bus drains. */
+  private boolean admitWhileDraining(int n) {
+    if (!lifecycle.acceptsFromHandler(inFlight)) {
+      throw lifecycle.refusal();
+    }
+    capacity.reserveWhileDraining(n);
+    return true;
   }
 
   private void drop(Route route, Object payload, Event<?> envelope, Tracker tracker) {

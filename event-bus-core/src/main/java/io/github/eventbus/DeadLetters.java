@@ -1,8 +1,6 @@
 package io.github.eventbus;
 
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reports what a bus could not deliver: handler failures to the exception handler, and events
@@ -11,9 +9,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DeadLetters {
 
-  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
-
   private final String bus;
+  private final RateLimitedLog warnings;
   private final Guard guard;
   private final Stamper stamps;
   private final Subscriptions subscriptions;
@@ -21,9 +18,10 @@ final class DeadLetters {
   private final Invoker invoker;
   private final Duration drainTimeout;
 
-  DeadLetters(String bus, Guard guard, Stamper stamps, Subscriptions subscriptions,
-      InFlight inFlight, Invoker invoker, Duration drainTimeout) {
+  DeadLetters(String bus, RateLimitedLog warnings, Guard guard, Stamper stamps,
+      Subscriptions subscriptions, InFlight inFlight, Invoker invoker, Duration drainTimeout) {
     this.bus = bus;
+    this.warnings = warnings;
     this.guard = guard;
     this.stamps = stamps;
     this.subscriptions = subscriptions;
@@ -41,17 +39,42 @@ final class DeadLetters {
   void reportFailure(
       Throwable cause, Subscriber s, Event<?> event, int attempt, boolean willRetry) {
     guard.handleException(cause, new SubscriberExceptionContext(bus, s.name, event, attempt,
-        willRetry));
+        willRetry, s.listener != null ? s.listener : s.handler, s.method));
   }
 
   void deadLetter(
       Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
     stats.deadLettered.increment();
-    if (!publishSystem(new DeadLetter(event, subscriberName, cause, attempts))) {
-      log.warn("Event {} of type {} was not handled by subscriber '{}' of bus '{}' after {}"
-          + " attempt(s), and nothing subscribes to DeadLetter: {}", event.id(), event.type(),
-          subscriberName, bus, attempts, String.valueOf(cause));
+    DeadLetter letter = new DeadLetter(event, subscriberName, cause, attempts);
+    if (!publishSystem(letter)) {
+      unheard(letter);
     }
+  }
+
+  /**
+   * Delivers a DeadLetter that a publisher handed to {@code publish} or {@code publishSync}: like
+   * the bus's own, only to DeadLetter subscribers. One published by a DeadLetter handler is not
+   * delivered (it could loop) but logged.
+   */
+  void republish(DeadLetter letter) {
+    if (inFlight.slot().deadLetterDepth > 0) {
+      warnings.warn("dead-letter-loop:" + letter.subscriber(), "A DeadLetter handler of bus '{}'"
+          + " published a DeadLetter (event {} of type {}, subscriber '{}'); it is not delivered,"
+          + " so that dead letters cannot loop: {}", bus, letter.event().id(),
+          letter.event().type(), letter.subscriber(), String.valueOf(letter.cause()));
+      return;
+    }
+    if (!publishSystem(letter)) {
+      unheard(letter);
+    }
+  }
+
+  private void unheard(DeadLetter letter) {
+    Event<?> event = letter.event();
+    warnings.warn("dead-letter:" + letter.subscriber(), "Event {} of type {} was not handled by"
+        + " subscriber '{}' of bus '{}' after {} attempt(s), and nothing subscribes to DeadLetter:"
+        + " {}", event.id(), event.type(), letter.subscriber(), bus, letter.attempts(),
+        String.valueOf(letter.cause()));
   }
 
   void deadEvent(Event<?> event, TypeStats stats) {
@@ -85,6 +108,10 @@ final class DeadLetters {
     Event<?> envelope = stamps.ensure(null, systemEvent, route.type, null);
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(route.targets);
+    boolean letter = systemEvent instanceof DeadLetter;
+    if (letter) {
+      slot.deadLetterDepth++;
+    }
     try {
       for (Subscriber s : route.targets) {
         Outcome outcome = invoker.invoke(s, systemEvent, envelope, route.stats, slot);
@@ -95,10 +122,17 @@ final class DeadLetters {
           slot.failure = null;
           route.stats.failed.increment();
           reportFailure(cause, s, envelope, 1, false);
+        } else if (outcome == Outcome.ERROR) {
+          route.stats.failed.increment();
+          slot.defer((Error) slot.failure);
+          slot.failure = null;
         }
       }
     } finally {
       slot.exit(previous);
+      if (letter) {
+        slot.deadLetterDepth--;
+      }
     }
     return true;
   }

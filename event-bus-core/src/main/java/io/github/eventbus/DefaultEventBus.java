@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link EventBus} built by {@link EventBusBuilder}: a coordinator that checks and prepares
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletionStage;
 final class DefaultEventBus implements EventBus {
 
   private final Lifecycle lifecycle;
+  private final InFlight inFlight = new InFlight();
   private final Stamper stamps;
   private final MetricsRegistry metrics;
   private final Capacity capacity;
@@ -36,32 +38,39 @@ final class DefaultEventBus implements EventBus {
 
   DefaultEventBus(EventBusBuilder.Config config) {
     String name = config.name();
-    InFlight inFlight = new InFlight();
+    RateLimitedLog warnings = new RateLimitedLog(LoggerFactory.getLogger(EventBus.class),
+        config.clock(), RateLimitedLog.INTERVAL);
     this.lifecycle = new Lifecycle(name);
     this.stamps = new Stamper(config.clock(), config.source());
     this.metrics = new MetricsRegistry(config.maxTrackedTypes());
     this.capacity = new Capacity(config.queueCapacity(), metrics);
     this.audit = config.auditLog();
-    this.guard = new Guard(name, config.interceptors().toArray(new EventInterceptor[0]),
+    this.guard = new Guard(name, inFlight, warnings,
+        config.interceptors().toArray(new EventInterceptor[0]),
         config.propagators().toArray(new ContextPropagator[0]), config.exceptionHandler(),
         config.jitterSource());
     Invoker invoker = new Invoker(guard, config.correlationInMdc(), config.latencySampling());
     this.workers = new Workers(lifecycle, config.workers(), config.executor(), config.scheduler());
-    this.subscriptions = new Subscriptions(lifecycle, inFlight, metrics, s -> queued().mailbox(s));
-    this.deadLetters = new DeadLetters(name, guard, stamps, subscriptions, inFlight, invoker,
-        config.drainTimeout());
-    this.queued = new QueuedDispatch(lifecycle, inFlight, capacity, invoker, guard, deadLetters,
-        workers);
+    this.subscriptions = new Subscriptions(lifecycle, inFlight, metrics,
+        s -> queued().mailbox(s));
+    this.deadLetters = new DeadLetters(name, warnings, guard, stamps, subscriptions, inFlight,
+        invoker, config.drainTimeout());
     Retries retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
-        queued::dispatch);
-    queued.retryWith(retries);
-    this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries);
+        (s, d) -> queued().dispatch(s, d));
+    this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,
+        config.reentrantDispatch());
+    this.queued = new QueuedDispatch(lifecycle, inFlight, capacity, invoker, guard, deadLetters,
+        workers, retries, sync);
     this.backpressure = new Backpressure(lifecycle, capacity, inFlight, config.backpressure(),
         config.blockTimeout(), stamps, deadLetters);
     this.drain = new Drain(lifecycle, capacity, inFlight, config.drainTimeout(), subscriptions,
         queued, retries, workers, config.ownsAuditLog() ? audit : null);
+    if (config.closeOnShutdown()) {
+      drain.closeOnShutdown(this::close);
+    }
   }
 
+  /** For the parts made before the queued dispatch that reach it later (mailboxes, retries). */
   private QueuedDispatch queued() {
     return queued;
   }
@@ -126,7 +135,7 @@ final class DefaultEventBus implements EventBus {
     List<SubscriptionSpec> specs = new ArrayList<>();
     for (ListenerMethods.Method m : ListenerMethods.of(listener)) {
       specs.add(new SubscriptionSpec(m.type(), m.generic(), null, m.name(), m.priority(), null,
-          RetryPolicy.none(), m.concurrent(), m.envelope(), m.handler(), listener));
+          RetryPolicy.none(), m.concurrent(), m.envelope(), m.handler(), listener, m.reflected()));
     }
     subscriptions.register(listener, specs);
   }
@@ -214,9 +223,12 @@ final class DefaultEventBus implements EventBus {
   private Tracker publishQueued(
       Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
     requireNonNull(event, "event");
-    lifecycle.ensureOpen();
+    lifecycle.ensureAccepting(inFlight);
     Event<?> envelope = stamps.given(event);
     Object payload = envelope != null ? envelope.payload() : event;
+    if (payload instanceof DeadLetter letter) {
+      return republish(letter, track);
+    }
     Registry registry = subscriptions.registry();
     Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
     Subscriber[] targets = route.targets;
@@ -232,11 +244,19 @@ final class DefaultEventBus implements EventBus {
       audit(envelope);
       route.stats.published.increment();
       deadLetters.deadEvent(envelope, route.stats);
-      return tracker;
+    } else {
+      Object[] context = guard.capture();
+      if (backpressure.admit(route, payload, envelope, tracker)) {
+        enqueue(route, payload, envelope, tracker, context);
+      }
     }
-    if (!backpressure.admit(route, payload, envelope, tracker)) {
-      return tracker;
-    }
+    guard.rethrowDeferred();
+    return tracker;
+  }
+
+  private void enqueue(
+      Route route, Object payload, Event<?> envelope, Tracker tracker, Object[] context) {
+    Subscriber[] targets = route.targets;
     try {
       audit(envelope);
     } catch (RuntimeException e) {
@@ -245,11 +265,9 @@ final class DefaultEventBus implements EventBus {
     }
     route.stats.published.increment();
     workers.executor(); // start workers on first use
-    Object[] context = guard.capture();
     for (int i = 0; i < targets.length; i++) {
       queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i, context));
     }
-    return tracker;
   }
 
   /**
@@ -259,9 +277,12 @@ final class DefaultEventBus implements EventBus {
   private Tracker publishOnThisThread(Object event, Metadata metadata, boolean track,
       boolean failFast, TypeToken<?> stated) {
     requireNonNull(event, "event");
-    lifecycle.ensureOpen();
+    lifecycle.ensureAccepting(inFlight);
     Event<?> envelope = stamps.given(event);
     Object payload = envelope != null ? envelope.payload() : event;
+    if (payload instanceof DeadLetter letter) {
+      return republish(letter, track);
+    }
     Registry registry = subscriptions.registry();
     Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
     if (envelope == null && (metadata != null || route.needsEnvelope || route.targets.length == 0
@@ -276,10 +297,18 @@ final class DefaultEventBus implements EventBus {
     route.stats.published.increment();
     if (route.targets.length == 0) {
       deadLetters.deadEvent(envelope, route.stats);
+      guard.rethrowDeferred();
     } else {
-      sync.dispatch(route, payload, envelope, tracker, failFast);
+      sync.publish(route, payload, envelope, tracker, failFast);
     }
     return tracker;
+  }
+
+  /** A DeadLetter given to publish goes to DeadLetter subscribers only, never further. */
+  private Tracker republish(DeadLetter letter, boolean track) {
+    deadLetters.republish(letter);
+    guard.rethrowDeferred();
+    return track ? new Tracker(letter.event(), Registry.NONE) : null;
   }
 
   /** Logs an accepted event to the audit log, if there is one. */

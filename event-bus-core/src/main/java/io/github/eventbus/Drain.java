@@ -24,6 +24,7 @@ final class Drain {
   private final Workers workers;
   private final AuditLog ownedAudit; // null unless the bus created it
   private final Object closeLock = new Object();
+  private Thread shutdownHook; // under closeLock
 
   Drain(Lifecycle lifecycle, Capacity capacity, InFlight inFlight, Duration timeout,
       Subscriptions subscriptions, QueuedDispatch queued, Retries retries, Workers workers,
@@ -67,6 +68,27 @@ final class Drain {
         ownedAudit.close();
       }
       lifecycle.closed();
+      removeShutdownHook();
+    }
+    inFlight.slot().rethrowPending(); // an Error from a dead-letter handler or callback
+  }
+
+  /** Closes the bus when the JVM shuts down, unless it was closed before. */
+  void closeOnShutdown(Runnable close) {
+    synchronized (closeLock) {
+      shutdownHook = new Thread(close, lifecycle.bus() + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+  }
+
+  private void removeShutdownHook() {
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting; the hook runs, finds the bus closed and returns
+      }
+      shutdownHook = null;
     }
   }
 

@@ -2,27 +2,30 @@ package io.github.eventbus;
 
 import java.util.Optional;
 import java.util.function.DoubleSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Every call the bus makes into user code other than a handler itself: interceptors, context
  * propagators, the exception handler and the jitter source. Each call goes through here so that
- * one method, {@link #ignored}, applies the failure rule to all of them.
+ * one method, {@link #ignored}, applies the failure rule to all of them: an exception is logged
+ * (rate-limited) and ignored; an {@code Error} is kept in the thread's slot and thrown once the
+ * current publish or delivery is complete (see the package guide).
  */
 final class Guard {
 
-  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
-
   private final String bus;
+  private final InFlight inFlight;
+  private final RateLimitedLog warnings;
   private final EventInterceptor[] interceptors;
   private final ContextPropagator[] propagators;
   private final SubscriberExceptionHandler exceptionHandler; // null: log
   private final DoubleSupplier jitter;
 
-  Guard(String bus, EventInterceptor[] interceptors, ContextPropagator[] propagators,
-      SubscriberExceptionHandler exceptionHandler, DoubleSupplier jitter) {
+  Guard(String bus, InFlight inFlight, RateLimitedLog warnings, EventInterceptor[] interceptors,
+      ContextPropagator[] propagators, SubscriberExceptionHandler exceptionHandler,
+      DoubleSupplier jitter) {
     this.bus = bus;
+    this.inFlight = inFlight;
+    this.warnings = warnings;
     this.interceptors = interceptors;
     this.propagators = propagators;
     this.exceptionHandler = exceptionHandler;
@@ -42,10 +45,10 @@ final class Guard {
             && changed.type().equals(envelope.type()) && changed.payload() == envelope.payload()) {
           envelope = changed;
         } else {
-          log.warn("Interceptor {} of bus '{}' returned another event from onPublish; ignoring it",
-              interceptor, bus);
+          warnings.warn("onPublish-result:" + interceptor, "Interceptor {} of bus '{}' returned"
+              + " another event from onPublish; ignoring it", interceptor, bus);
         }
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         ignored(e, interceptor, "onPublish");
       }
     }
@@ -60,7 +63,7 @@ final class Guard {
         if (veto != null && veto.isPresent()) {
           return veto.get();
         }
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         ignored(e, interceptor, "beforeDelivery");
       }
     }
@@ -71,7 +74,7 @@ final class Guard {
     for (EventInterceptor interceptor : interceptors) {
       try {
         interceptor.afterDelivery(envelope, s, failure);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         ignored(e, interceptor, "afterDelivery");
       }
     }
@@ -89,34 +92,44 @@ final class Guard {
           }
           context[i] = captured;
         }
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
         ignored(e, propagators[i], "capture");
       }
     }
     return context;
   }
 
-  /** Installs a captured context; returns the undo actions in reverse order of installing. */
-  Runnable[] restore(Object[] context) {
-    Runnable[] undo = new Runnable[context.length];
-    for (int i = 0; i < context.length; i++) {
-      if (context[i] != null) {
-        try {
-          undo[context.length - 1 - i] = propagators[i].restore(context[i]);
-        } catch (RuntimeException e) {
-          ignored(e, propagators[i], "restore");
-        }
+  /**
+   * Gives a worker the publisher's context: each propagator first clears the thread (so nothing a
+   * previous handler left behind leaks in), then installs what it captured, if anything. Returns
+   * the undo actions in reverse order, or null if there are no propagators.
+   */
+  Runnable[] enter(Object[] context) {
+    if (propagators.length == 0) {
+      return null;
+    }
+    Runnable[] undo = new Runnable[propagators.length];
+    for (int i = 0; i < propagators.length; i++) {
+      Object captured = context == null ? null : context[i];
+      try {
+        undo[propagators.length - 1 - i] = captured == null
+            ? propagators[i].clear() : propagators[i].restore(captured);
+      } catch (Throwable e) {
+        ignored(e, propagators[i], captured == null ? "clear" : "restore");
       }
     }
     return undo;
   }
 
   void undo(Runnable[] actions) {
+    if (actions == null) {
+      return;
+    }
     for (Runnable action : actions) {
       if (action != null) {
         try {
           action.run();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
           ignored(e, action, "a context propagator's undo action");
         }
       }
@@ -132,8 +145,7 @@ final class Guard {
     try {
       exceptionHandler.handleException(cause, context);
     } catch (Throwable inner) {
-      ignored(inner, exceptionHandler, "handleException for subscriber '"
-          + context.subscriber() + "'");
+      ignored(inner, exceptionHandler, "handleException");
     }
   }
 
@@ -142,20 +154,33 @@ final class Guard {
     try {
       double u = jitter.getAsDouble();
       return u >= 0.0 && u <= 1.0 ? u : 0.5;
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       ignored(e, jitter, "getAsDouble (the jitter source; no jitter for this retry)");
       return 0.5;
     }
   }
 
-  static void logFailure(Throwable cause, SubscriberExceptionContext c) {
-    log.warn("Subscriber '{}' of bus '{}' failed on event {} of type {} (attempt {}{})",
-        c.subscriber(), c.bus(), c.event().id(), c.event().type(), c.attempt(),
-        c.willRetry() ? ", will retry" : ", giving up", cause);
+  private void logFailure(Throwable cause, SubscriberExceptionContext c) {
+    warnings.warn("failure:" + c.subscriber(), "Subscriber '{}' of bus '{}' failed on event {} of"
+        + " type {} (attempt {}{})", c.subscriber(), c.bus(), c.event().id(), c.event().type(),
+        c.attempt(), c.willRetry() ? ", will retry" : ", giving up", cause);
   }
 
-  /** The failure rule for callbacks other than handlers: logged and ignored. */
+  /**
+   * The failure rule for callbacks other than handlers: an exception is logged and ignored; an
+   * Error is kept and thrown once the current publish or delivery is complete.
+   */
   private void ignored(Throwable t, Object who, String where) {
-    log.warn("{} of bus '{}' threw in {}; ignoring it", who, bus, where, t);
+    if (t instanceof Error error) {
+      inFlight.slot().defer(error);
+      return;
+    }
+    warnings.warn("callback:" + where + ":" + who, "{} of bus '{}' threw in {}; ignoring it", who,
+        bus, where, t);
+  }
+
+  /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
+  void rethrowDeferred() {
+    inFlight.slot().rethrowPending();
   }
 }

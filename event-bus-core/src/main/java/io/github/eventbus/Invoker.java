@@ -25,8 +25,10 @@ final class Invoker {
   }
 
   /**
-   * Calls one handler. A VETOED outcome leaves its reason in the slot, a FAILED one its cause. The
-   * caller has entered the slot with a target that includes {@code s}.
+   * Calls one handler. A VETOED outcome leaves its reason in the slot, a FAILED or ERROR one what
+   * was thrown. The caller has entered the slot with a target that includes {@code s}. Callbacks
+   * around the handler (interceptors) never make a delivered event fail: their Errors wait in the
+   * slot until the caller's publish or delivery is complete.
    */
   Outcome invoke(
       Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
@@ -50,8 +52,7 @@ final class Invoker {
       }
       return Outcome.DELIVERED;
     } catch (Throwable t) {
-      slot.failure = t;
-      return Outcome.FAILED;
+      return Outcome.thrown(t, slot);
     }
   }
 

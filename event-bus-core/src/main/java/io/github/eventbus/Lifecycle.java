@@ -53,6 +53,22 @@ final class Lifecycle {
     }
   }
 
+  /**
+   * Refuses a publish unless the bus runs, or it drains and the publisher is a handler of this bus
+   * (on {@code inFlight}'s threads): what handlers publish while the bus drains is part of the
+   * work the drain finishes.
+   */
+  void ensureAccepting(InFlight inFlight) {
+    if (state != RUNNING && !acceptsFromHandler(inFlight)) {
+      throw refusal();
+    }
+  }
+
+  /** Tells whether a publish by the current thread is accepted while the bus drains. */
+  boolean acceptsFromHandler(InFlight inFlight) {
+    return state == CLOSING && !abandoned && inFlight.isDelivering();
+  }
+
   IllegalStateException refusal() {
     return new IllegalStateException("bus '" + bus + "' is closed; it accepts no more events or"
         + " subscriptions");

@@ -44,7 +44,9 @@ final class Mailbox implements Runnable {
   private final Capacity capacity;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private final AtomicReference<Delivery> tail;
-  private Delivery head; // a consumed node (or the stub); only the RUNNING thread moves it
+  // A consumed node (or the stub); only the RUNNING thread moves it. Volatile so that close can
+  // walk the queue from it while a stuck handler holds RUNNING.
+  private volatile Delivery head;
 
   Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor, InFlight inFlight,
       Capacity capacity) {
@@ -127,8 +129,10 @@ final class Mailbox implements Runnable {
     try {
       Delivery delivery;
       for (int n = 0; n < BATCH && (delivery = pollOrSpin()) != null; n++) {
-        deliverer.deliver(subscriber, delivery, run);
-        delivery.release(); // it stays the queue's head until the next poll
+        if (delivery.take()) { // else close took it, and reports it
+          deliverer.deliver(subscriber, delivery, run);
+          delivery.release(); // it stays the queue's head until the next poll
+        }
       }
     } finally {
       slot.exit(previous);
@@ -148,23 +152,28 @@ final class Mailbox implements Runnable {
   }
 
   /**
-   * Removes and returns whatever is queued, if no thread is running the mailbox; for close after
-   * the drain timeout and for a refused executor. A running thread reports its own leftovers.
+   * Takes and returns every delivery still queued, whether or not a thread is running the
+   * mailbox: for close after the drain timeout (even while a handler that ignores interrupts holds
+   * the mailbox) and for a refused executor. Each delivery is taken once, by this or by the
+   * running thread, so none is both delivered and reported.
    */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
-    if (!claim()) {
-      return all;
-    }
-    try {
-      Delivery delivery;
-      while ((delivery = poll()) != null) {
-        all.add(delivery);
+    Delivery node = head;
+    while (true) {
+      Delivery next = node.next;
+      if (next == null) {
+        if (tail.get() == node) {
+          return all;
+        }
+        Thread.onSpinWait(); // a producer swapped the tail and is about to link its node
+        continue;
       }
-    } finally {
-      state.set(IDLE);
+      if (next.take()) {
+        all.add(next);
+      }
+      node = next;
     }
-    return all;
   }
 
   Subscriber subscriber() {

@@ -10,8 +10,16 @@ enum Outcome {
   FILTERED,
   /** An interceptor vetoed the delivery; the reason is in the slot. */
   VETOED,
-  /** The filter or the handler threw; the cause is in the slot. */
-  FAILED;
+  /** The filter or the handler threw an exception; the cause is in the slot. */
+  FAILED,
+  /** The filter or the handler threw an Error: never retried or dead-lettered; it is in the slot. */
+  ERROR;
+
+  /** Classifies what a filter or handler threw, keeping it in the slot. */
+  static Outcome thrown(Throwable t, InFlight.Slot slot) {
+    slot.failure = t;
+    return t instanceof Error ? ERROR : FAILED;
+  }
 
   /** Records in the tracker a delivery that did not call the handler: filtered, vetoed or skipped. */
   void finishSkipped(Tracker tracker, int index, InFlight.Slot slot, int attempts) {

@@ -17,10 +17,11 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   private final Guard guard;
   private final DeadLetters deadLetters;
   private final Workers workers;
-  private Retries retries; // set once, right after construction: retries re-enter the queues
+  private final Retries retries;
+  private final SyncDispatch sync; // for publishes queued on this thread by a handler
 
   QueuedDispatch(Lifecycle lifecycle, InFlight inFlight, Capacity capacity, Invoker invoker,
-      Guard guard, DeadLetters deadLetters, Workers workers) {
+      Guard guard, DeadLetters deadLetters, Workers workers, Retries retries, SyncDispatch sync) {
     this.lifecycle = lifecycle;
     this.inFlight = inFlight;
     this.capacity = capacity;
@@ -28,10 +29,8 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     this.guard = guard;
     this.deadLetters = deadLetters;
     this.workers = workers;
-  }
-
-  void retryWith(Retries retries) {
     this.retries = retries;
+    this.sync = sync;
   }
 
   /** A new mailbox for a subscriber, run on this dispatch's executor. */
@@ -54,24 +53,22 @@ final class QueuedDispatch implements Mailbox.Deliverer {
    */
   @Override
   public void deliver(Subscriber s, Delivery delivery, Run run) {
+    InFlight.Slot slot = run.slot;
     if (lifecycle.isAbandoned()) {
       deadLetters.undelivered(s, delivery);
       run.finished();
+      slot.rethrowPending();
       return;
     }
-    InFlight.Slot slot = run.slot;
     TypeStats stats = delivery.route.stats;
     Tracker tracker = delivery.tracker;
     long start = tracker != null ? System.nanoTime() : 0;
-    Runnable[] undo = delivery.context != null ? guard.restore(delivery.context) : null;
-    Outcome outcome;
-    try {
-      outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
-    } finally {
-      if (undo != null) {
-        guard.undo(undo);
-      }
+    Runnable[] undo = guard.enter(delivery.context);
+    Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
+    if (slot.hasDeferred()) {
+      sync.drainDeferred(slot); // the handler's re-entrant publishes, under QUEUED
     }
+    guard.undo(undo);
     if (tracker != null) {
       tracker.addTime(delivery.index, System.nanoTime() - start);
     }
@@ -84,12 +81,28 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       Throwable cause = slot.failure;
       slot.failure = null;
       if (!retries.onFailure(s, delivery, cause, true)) {
+        slot.rethrowPending();
         return;
       }
+    } else if (outcome == Outcome.ERROR) {
+      error(s, delivery, slot);
     } else if (tracker != null) {
       outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
     }
     run.finished();
+    slot.rethrowPending(); // to the worker's uncaught-exception handler; the pool replaces it
+  }
+
+  /** A handler's Error on a worker: reported, never retried or dead-lettered, then rethrown. */
+  private void error(Subscriber s, Delivery delivery, InFlight.Slot slot) {
+    Error error = (Error) slot.failure;
+    slot.failure = null;
+    delivery.route.stats.failed.increment();
+    deadLetters.reportFailure(error, s, deadLetters.envelope(delivery), delivery.attempt, false);
+    if (delivery.tracker != null) {
+      delivery.tracker.finish(delivery.index, DeliveryStatus.ERROR, delivery.attempt, error, null);
+    }
+    slot.defer(error);
   }
 
   /** Runs a task on the delivery executor; if it refuses, reports the task's deliveries. */

@@ -20,6 +20,7 @@ final class Subscriber implements Subscription {
   final boolean wantsEnvelope;
   final EventHandler<Object> handler;
   final Object listener; // the object given to register(), if any
+  final java.lang.reflect.Method method; // the listener's @Subscribe method, if any
   final Mailbox mailbox; // null for concurrent subscriptions
   volatile boolean active = true;
   private int untimed; // racy on purpose: only decides which deliveries are timed
@@ -39,6 +40,7 @@ final class Subscriber implements Subscription {
     this.wantsEnvelope = spec.envelope();
     this.handler = spec.handler();
     this.listener = spec.listener();
+    this.method = spec.method();
     this.mailbox = concurrent ? null : mailboxes.apply(this);
   }
 

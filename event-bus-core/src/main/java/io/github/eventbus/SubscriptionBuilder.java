@@ -148,6 +148,6 @@ public final class SubscriptionBuilder<E> {
     used = true;
     return bus.add(new SubscriptionSpec(type, null, pattern, name,
         priority == null ? 0 : priority, filter, retry == null ? RetryPolicy.none() : retry,
-        concurrent, envelope, handler, null));
+        concurrent, envelope, handler, null, null));
   }
 }

@@ -18,16 +18,17 @@ import java.util.function.Predicate;
  * @param envelope whether the handler takes the envelope
  * @param handler the handler
  * @param listener the object given to register(), or null
+ * @param method the listener's {@code @Subscribe} method, or null
  */
 record SubscriptionSpec(
     Class<?> type, TypeToken<?> generic, TypePattern pattern, String name, int priority,
     Predicate<Object> filter, RetryPolicy retry, boolean concurrent, boolean envelope,
-    EventHandler<Object> handler, Object listener) {
+    EventHandler<Object> handler, Object listener, java.lang.reflect.Method method) {
 
   /** A plain subscription with default options. */
   static SubscriptionSpec of(Class<?> type, TypeToken<?> generic, EventHandler<Object> handler) {
     return new SubscriptionSpec(type, generic, null, null, 0, null, RetryPolicy.none(), false,
-        false, handler, null);
+        false, handler, null, null);
   }
 
   /** What the subscription receives, for names and introspection. */

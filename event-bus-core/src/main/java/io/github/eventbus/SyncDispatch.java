@@ -7,24 +7,63 @@ package io.github.eventbus;
  */
 final class SyncDispatch {
 
+  /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
+  record Deferred(Route route, Object payload, Event<?> envelope, Tracker tracker) {}
+
   private final InFlight inFlight;
   private final Invoker invoker;
   private final Stamper stamps;
   private final Guard guard;
   private final Retries retries;
+  private final boolean queueReentrant;
 
-  SyncDispatch(InFlight inFlight, Invoker invoker, Stamper stamps, Guard guard, Retries retries) {
+  SyncDispatch(InFlight inFlight, Invoker invoker, Stamper stamps, Guard guard, Retries retries,
+      ReentrantDispatch reentrant) {
     this.inFlight = inFlight;
     this.invoker = invoker;
     this.stamps = stamps;
     this.guard = guard;
     this.retries = retries;
+    this.queueReentrant = reentrant == ReentrantDispatch.QUEUED;
+  }
+
+  /** Delivers now, or, for a re-entrant publish under QUEUED, after the current event. */
+  void publish(Route route, Object payload, Event<?> envelope, Tracker tracker,
+      boolean failFast) {
+    if (!queueReentrant || failFast) {
+      dispatch(route, payload, envelope, tracker, failFast);
+      return;
+    }
+    InFlight.Slot slot = inFlight.slot();
+    if (slot.isDelivering()) {
+      slot.defer(new Deferred(route, payload, envelope, tracker));
+      return;
+    }
+    boolean done = false;
+    try {
+      dispatch(route, payload, envelope, tracker, false);
+      drainDeferred(slot);
+      done = true;
+    } finally {
+      if (!done) {
+        slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      }
+    }
+  }
+
+  /** Delivers the publishes queued on this thread by handlers, in order, until none is left. */
+  void drainDeferred(InFlight.Slot slot) {
+    Deferred next;
+    while ((next = slot.nextDeferred()) != null) {
+      dispatch(next.route(), next.payload(), next.envelope(), next.tracker(), false);
+    }
   }
 
   /**
    * Delivers to every target of the route. {@code envelope} may be null if nobody needs it; the
    * tracker may be null. With {@code failFast} the first handler exception stops the dispatch and
-   * is thrown, without retry or dead letter.
+   * is thrown, without retry or dead letter. An Error stops it too, and is thrown once the bus is
+   * consistent.
    */
   void dispatch(Route route, Object payload, Event<?> envelope, Tracker tracker,
       boolean failFast) {
@@ -38,18 +77,23 @@ final class SyncDispatch {
         Subscriber s = targets[i];
         long start = tracker != null ? System.nanoTime() : 0;
         Outcome outcome = invoker.invoke(s, payload, envelope, stats, slot);
+        if (outcome == Outcome.DELIVERED && tracker == null) {
+          delivered++;
+          continue;
+        }
         if (tracker != null) {
           tracker.addTime(i, System.nanoTime() - start);
         }
         if (outcome == Outcome.DELIVERED) {
           delivered++;
-          if (tracker != null) {
-            tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
-          }
-        } else if (outcome == Outcome.FAILED) {
-          envelope = failed(s, route, payload, envelope, tracker, i, slot, failFast);
-        } else if (tracker != null) {
-          outcome.finishSkipped(tracker, i, slot, 0);
+          tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
+        } else if (outcome == Outcome.ERROR) {
+          stats.failed.increment();
+          slot.defer((Error) slot.failure);
+          slot.failure = null;
+          break; // an Error ends the dispatch, as in Guava
+        } else {
+          envelope = notDelivered(outcome, s, route, payload, envelope, tracker, i, slot, failFast);
         }
       }
     } finally {
@@ -58,6 +102,22 @@ final class SyncDispatch {
         stats.delivered.add(delivered);
       }
     }
+    slot.rethrowPending();
+  }
+
+  /**
+   * Handles a call that did not deliver: a failure (reported, retried or dead-lettered, or thrown
+   * under fail-fast) or a skip. Returns the envelope, stamped now if a failure needed it.
+   */
+  private Event<?> notDelivered(Outcome outcome, Subscriber s, Route route, Object payload,
+      Event<?> envelope, Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {
+    if (outcome != Outcome.FAILED) {
+      if (tracker != null) {
+        outcome.finishSkipped(tracker, index, slot, 0);
+      }
+      return envelope;
+    }
+    return failed(s, route, payload, envelope, tracker, index, slot, failFast);
   }
 
   /** Handles a failed call; returns the envelope, stamped now if it was not yet. */
