@@ -207,6 +207,10 @@ final class DefaultEventBus implements EventBus {
       throw new IllegalArgumentException("the stated type " + type + " does not fit the event, an"
           + " instance of " + payload.getClass().getName());
     }
+    String contradiction = GenericTypes.contradiction(payload.getClass(), type);
+    if (contradiction != null) {
+      throw new IllegalArgumentException(contradiction);
+    }
     return GenericTypes.parameterised(type);
   }
 
