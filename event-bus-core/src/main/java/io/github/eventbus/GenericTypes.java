@@ -63,8 +63,8 @@ final class GenericTypes {
         continue;
       }
       Type claimed = statedArguments[i];
-      boolean fits = claimed instanceof WildcardType
-          ? TypeToken.of(claimed).isSupertypeOf(known)
+      boolean fits = claimed instanceof WildcardType w
+          ? admits(w, known)
           : TypeToken.of(claimed).equals(TypeToken.of(known));
       if (!fits) {
         return "the stated type " + stated + " contradicts the event's class "
@@ -73,6 +73,21 @@ final class GenericTypes {
       }
     }
     return null;
+  }
+
+  /** Tells whether a wildcard such as {@code ? extends Record} admits the type {@code known}. */
+  private static boolean admits(WildcardType wildcard, Type known) {
+    for (Type upper : wildcard.getUpperBounds()) {
+      if (!TypeToken.of(upper).isSupertypeOf(known)) {
+        return false;
+      }
+    }
+    for (Type lower : wildcard.getLowerBounds()) {
+      if (!TypeToken.of(known).isSupertypeOf(lower)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isFullyKnown(Type type) {
