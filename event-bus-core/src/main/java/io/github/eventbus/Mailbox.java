@@ -159,6 +159,20 @@ final class Mailbox implements Runnable {
    */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
+    if (claim()) { // nobody runs it: consume the queue, so it holds nothing afterwards
+      try {
+        Delivery delivery;
+        while ((delivery = poll()) != null) {
+          if (delivery.take()) {
+            all.add(delivery);
+          }
+        }
+      } finally {
+        state.set(IDLE);
+      }
+      return all;
+    }
+    // A thread holds the mailbox, maybe a handler that never returns: walk past it.
     Delivery node = head;
     while (true) {
       Delivery next = node.next;
