@@ -1,6 +1,7 @@
 package io.github.eventbus;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Reports what a bus could not deliver: handler failures to the exception handler, and events
@@ -17,9 +18,12 @@ final class DeadLetters {
   private final InFlight inFlight;
   private final Invoker invoker;
   private final Duration drainTimeout;
+  private final Consumer<InFlight.Slot> drainDeferred;
 
   DeadLetters(String bus, RateLimitedLog warnings, Guard guard, Stamper stamps,
-      Subscriptions subscriptions, InFlight inFlight, Invoker invoker, Duration drainTimeout) {
+      Subscriptions subscriptions, InFlight inFlight, Invoker invoker, Duration drainTimeout,
+      Consumer<InFlight.Slot> drainDeferred) {
+    this.drainDeferred = drainDeferred;
     this.bus = bus;
     this.warnings = warnings;
     this.guard = guard;
@@ -133,6 +137,9 @@ final class DeadLetters {
       if (letter) {
         slot.deadLetterDepth--;
       }
+    }
+    if (previous == null && slot.hasDeferred()) {
+      drainDeferred.accept(slot); // what its handlers published under QUEUED, on a publisher thread
     }
     return true;
   }

@@ -54,7 +54,7 @@ final class DefaultEventBus implements EventBus {
     this.subscriptions = new Subscriptions(lifecycle, inFlight, metrics,
         s -> queued().mailbox(s));
     this.deadLetters = new DeadLetters(name, warnings, guard, stamps, subscriptions, inFlight,
-        invoker, config.drainTimeout());
+        invoker, config.drainTimeout(), slot -> sync().drainDeferred(slot));
     Retries retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
         (s, d) -> queued().dispatch(s, d));
     this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,
@@ -73,6 +73,11 @@ final class DefaultEventBus implements EventBus {
   /** For the parts made before the queued dispatch that reach it later (mailboxes, retries). */
   private QueuedDispatch queued() {
     return queued;
+  }
+
+  /** For the dead letters, made before the sync dispatch, that hand it re-entrant publishes. */
+  private SyncDispatch sync() {
+    return sync;
   }
 
   // ---------------------------------------------------------------- subscribing

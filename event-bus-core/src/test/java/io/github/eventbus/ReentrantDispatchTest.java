@@ -187,4 +187,28 @@ class ReentrantDispatchTest {
     }
     assertThat(log).containsExactly("inner", "outer");
   }
+
+  @Test
+  void queued_deadLetterHandlerOnPublisherThread_itsPublishesDelivered() throws Exception {
+    List<String> notes = new CopyOnWriteArrayList<>();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-drop").workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.DROP).reentrantDispatch(ReentrantDispatch.QUEUED)
+        .build()) {
+      bus.subscribe(Integer.class, n -> {
+        started.countDown();
+        release.await();
+      });
+      bus.subscribe(String.class, notes::add);
+      bus.subscribe(DeadLetter.class, l -> bus.publishSync("dropped " + l.event().payload()));
+      bus.publish(1);
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+      bus.publish(2); // dropped on this thread: the DeadLetter handler runs here
+
+      assertThat(notes).containsExactly("dropped 2");
+      release.countDown();
+    }
+  }
 }
