@@ -66,7 +66,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     Runnable[] undo = guard.enter(delivery.context);
     Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
     if (slot.hasDeferred()) {
-      sync.drainDeferred(slot); // the handler's re-entrant publishes, under QUEUED
+      drainDeferred(outcome, slot);
     }
     guard.undo(undo);
     if (tracker != null) {
@@ -91,6 +91,22 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     }
     run.finished();
     slot.rethrowPending(); // to the worker's uncaught-exception handler; the pool replaces it
+  }
+
+  /**
+   * Delivers what the handler published under {@link ReentrantDispatch#QUEUED}, now that it has
+   * returned; keeps the handler's own failure or veto in the slot for the caller.
+   */
+  private void drainDeferred(Outcome outcome, InFlight.Slot slot) {
+    if (outcome == Outcome.ERROR) {
+      slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      return;
+    }
+    Throwable failure = slot.failure;
+    String veto = slot.vetoReason;
+    sync.drainDeferredKeepingErrors(slot);
+    slot.failure = failure;
+    slot.vetoReason = veto;
   }
 
   /** A handler's Error on a worker: reported, never retried or dead-lettered, then rethrown. */

@@ -120,6 +120,19 @@ final class SyncDispatch {
     return failed(s, route, payload, envelope, tracker, index, slot, failFast);
   }
 
+  /**
+   * {@link #drainDeferred} for callers with bookkeeping still to do: an Error ends the draining
+   * and waits in the slot until the caller is done.
+   */
+  void drainDeferredKeepingErrors(InFlight.Slot slot) {
+    try {
+      drainDeferred(slot);
+    } catch (Error e) {
+      slot.clearDeferred();
+      slot.defer(e);
+    }
+  }
+
   /** Handles a failed call; returns the envelope, stamped now if it was not yet. */
   private Event<?> failed(Subscriber s, Route route, Object payload, Event<?> envelope,
       Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {

@@ -211,4 +211,35 @@ class ReentrantDispatchTest {
       release.countDown();
     }
   }
+
+  @Test
+  void queued_onWorker_failingHandlerThatPublished_keepsItsOwnFailure() throws Exception {
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    List<String> inner = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-failure").workers(1)
+        .reentrantDispatch(ReentrantDispatch.QUEUED).build()) {
+      bus.subscribe(DeadLetter.class, l -> {
+        letters.add(l);
+        done.countDown();
+      });
+      bus.subscribe(Double.class, d -> {
+        inner.add("inner");
+        throw new IllegalArgumentException("inner failure");
+      });
+      bus.on(String.class).name("outer").subscribe(s -> {
+        bus.publishSync(SECOND);
+        throw new IllegalStateException("outer failure");
+      });
+
+      bus.publish(FIRST);
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+    }
+    assertThat(inner).containsExactly("inner");
+    assertThat(letters).extracting(l -> l.cause().getClass().getSimpleName())
+        .containsExactlyInAnyOrder("IllegalArgumentException", "IllegalStateException");
+    assertThat(letters).filteredOn(l -> l.subscriber().equals("outer")).singleElement()
+        .satisfies(l -> assertThat(l.cause()).hasMessage("outer failure"));
+  }
 }
