@@ -23,7 +23,10 @@ public enum ReentrantDispatch {
    * subscriber, in the order published; no handler is entered again while it runs. The handler's
    * {@code publishSync} returns at once. On a worker thread the queue is delivered right after the
    * publishing handler returns. {@link EventBus#publishSyncFailFast} is always immediate, because
-   * it must throw the handler's exception to its caller.
+   * it must throw the handler's exception to its caller. An {@code Error} from a handler ends
+   * the dispatch, as in Guava: the events still queued on that thread are not delivered (they
+   * were audited and counted as published; their tracked reports never complete), and the Error
+   * reaches the outermost publisher.
    */
   QUEUED
 }
