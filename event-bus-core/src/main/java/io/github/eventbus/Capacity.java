@@ -91,6 +91,12 @@ final class Capacity {
     }
   }
 
+  /** Reserves places even though the capacity is closed: for handlers publishing during a drain. */
+  void reserveWhileDraining(int n) {
+    long s = state.addAndGet(n);
+    metrics.observeDepth(s & ~CLOSED_BIT);
+  }
+
   void release(int n) {
     if (n == 0) {
       return;

@@ -17,11 +17,14 @@ package io.github.eventbus;
  * };
  * }</pre>
  *
- * <p>{@link #capture()} runs at {@link EventBus#publish(Object)}; {@link #restore(Object)} runs on
- * the worker just before each attempt of each handler, and the returned action just after it, so
- * the worker is left as it was. {@link EventBus#publishSync(Object)} runs handlers on the
- * publishing thread, where the context already is, so it captures nothing. Exceptions from a
- * propagator are logged and ignored.
+ * <p>{@link #capture()} runs at {@link EventBus#publish(Object)}; on the worker, just before each
+ * attempt of each handler, {@link #restore(Object)} runs if something was captured and
+ * {@link #clear()} if nothing was, so every delivery starts from the publisher's context and never
+ * from what an earlier handler left on the worker; the returned action runs just after the
+ * attempt, so the worker is left as it was. {@link EventBus#publishSync(Object)} runs handlers on
+ * the publishing thread, where the context already is, so it captures nothing. Exceptions from a
+ * propagator are logged and ignored; an {@code Error} follows the bus's failure rule (see the
+ * package guide).
  *
  * <p><b>Thread-safety:</b> called concurrently from any publishing and delivering thread;
  * implementations must be thread-safe.
@@ -42,6 +45,16 @@ public interface ContextPropagator {
    * @return the action that puts the thread back as it was
    */
   Runnable restore(Object captured);
+
+  /**
+   * Empties the current thread's context, for a delivery whose publisher had none. The default
+   * does nothing; override it if handlers may leave context behind on a worker.
+   *
+   * @return the action that puts the thread back as it was
+   */
+  default Runnable clear() {
+    return () -> {};
+  }
 
   /**
    * Returns the propagator of SLF4J's MDC: the publisher's MDC map replaces the worker's around the

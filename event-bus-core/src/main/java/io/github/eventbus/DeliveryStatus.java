@@ -27,5 +27,12 @@ public enum DeliveryStatus {
   UNDELIVERED,
 
   /** The subscription was closed before the delivery was made. */
-  UNSUBSCRIBED
+  UNSUBSCRIBED,
+
+  /**
+   * The handler (or its filter) threw an {@link Error}: not a failure to retry or dead-letter. The
+   * Error went to the exception handler and then to the worker thread's uncaught-exception
+   * handler; see the package guide.
+   */
+  ERROR
 }

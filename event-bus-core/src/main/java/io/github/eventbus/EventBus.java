@@ -33,7 +33,9 @@ import java.util.concurrent.CompletionStage;
  * {@link SubscriberExceptionHandler}, then to the subscription's {@link RetryPolicy}, and after the
  * last attempt becomes a {@link DeadLetter}. An event without subscribers becomes a
  * {@link DeadEvent}. Nothing accepted disappears without a trace: it is delivered, dead-lettered,
- * or reported as undelivered at close.
+ * or reported as undelivered at close. An {@code Error} is not a failed delivery: it is thrown to
+ * the publisher of a {@code publishSync}, or to a worker's uncaught-exception handler (see the
+ * failure rule in the package guide).
  *
  * <h2>Lifecycle</h2>
  * A built bus is running. Worker threads start at the first asynchronous publish, or at
@@ -197,7 +199,9 @@ public interface EventBus extends AutoCloseable {
   /**
    * Publishes an event synchronously: calls each matching handler on this thread, highest
    * priority first, and returns when they all have (retries, if any, run later on the bus's
-   * scheduler and workers).
+   * scheduler and workers). Called by a handler, it follows the bus's
+   * {@link ReentrantDispatch}. An {@code Error} thrown by a handler ends the dispatch and is
+   * rethrown here.
    *
    * @param event the payload, or an envelope
    * @throws IllegalStateException if the bus is closed
@@ -257,9 +261,10 @@ public interface EventBus extends AutoCloseable {
   void start();
 
   /**
-   * Stops accepting events, delivers what was accepted (queue and pending retries) for up to the
-   * drain timeout, turns whatever is left into {@link DeadLetter}s (counted as
-   * {@link DeliveryStats#undelivered()}), marks every subscription inactive (a {@code publishSync}
+   * Stops accepting events from outside, delivers what was accepted (queue and pending retries,
+   * and what its handlers publish meanwhile) for up to the drain timeout, turns whatever is still
+   * queued into {@link DeadLetter}s (counted as {@link DeliveryStats#undelivered()}), even behind
+   * a handler that ignores interrupts, marks every subscription inactive (a {@code publishSync}
    * already under way on another thread still finishes its dispatch) and stops the threads the bus
    * created. Idempotent; a second call returns once the first has finished.
    */

@@ -73,6 +73,8 @@ public final class EventBusBuilder {
   private Boolean propagateMdc;
   private Path auditDirectory;
   private AuditLog auditLog;
+  private ReentrantDispatch reentrantDispatch;
+  private Boolean closeOnShutdown;
 
   EventBusBuilder() {}
 
@@ -322,6 +324,35 @@ public final class EventBusBuilder {
   }
 
   /**
+   * Chooses what a handler's {@link EventBus#publishSync} does on the delivering thread:
+   * {@link ReentrantDispatch#IMMEDIATE} (the default) delivers the inner event at once,
+   * {@link ReentrantDispatch#QUEUED} queues it behind the current event, as Guava's
+   * {@code EventBus} does.
+   *
+   * @param mode the mode
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder reentrantDispatch(ReentrantDispatch mode) {
+    this.reentrantDispatch = Settings.setOnce(this.reentrantDispatch, mode, "reentrantDispatch");
+    return this;
+  }
+
+  /**
+   * Closes the bus from a JVM shutdown hook (a thread named {@code <name>-shutdown}), so that
+   * queued events are delivered, or reported, when the application exits without closing it. The
+   * bus's workers are daemon threads: without this, or an explicit {@link EventBus#close()}, work
+   * still queued at exit is lost. Closing the bus removes the hook.
+   *
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public EventBusBuilder closeOnShutdown() {
+    this.closeOnShutdown = Settings.setOnce(this.closeOnShutdown, true, "closeOnShutdown");
+    return this;
+  }
+
+  /**
    * Logs every published event to daily JSON Lines files {@code events_YYYYMMDD.jsonl} in a
    * directory, with the defaults of {@link AuditLog#open(Path)} except the clock: the bus's
    * {@link #clock} (and its zone) picks each day's file. The bus owns this log: it opens it in
@@ -391,7 +422,9 @@ public final class EventBusBuilder {
         auditDirectory != null,
         java.util.List.copyOf(interceptors),
         propagators(),
-        propagateMdc == null || propagateMdc));
+        propagateMdc == null || propagateMdc,
+        reentrantDispatch != null ? reentrantDispatch : ReentrantDispatch.IMMEDIATE,
+        closeOnShutdown != null));
   }
 
   /** The options, copied at build time. */
@@ -414,7 +447,9 @@ public final class EventBusBuilder {
       boolean ownsAuditLog,
       java.util.List<EventInterceptor> interceptors,
       java.util.List<ContextPropagator> propagators,
-      boolean correlationInMdc) {}
+      boolean correlationInMdc,
+      ReentrantDispatch reentrantDispatch,
+      boolean closeOnShutdown) {}
 
   private java.util.List<ContextPropagator> propagators() {
     java.util.List<ContextPropagator> all = new java.util.ArrayList<>();

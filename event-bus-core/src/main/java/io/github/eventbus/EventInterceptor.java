@@ -19,7 +19,9 @@ import java.util.Optional;
  * }</pre>
  *
  * <p>Like handlers, interceptors are guarded: an exception from one is logged at WARN and ignored
- * (the event goes on unchanged and undisturbed), never passed to the publisher. A veto is counted
+ * (the event goes on unchanged and undisturbed), never passed to the publisher; an {@code Error}
+ * follows the bus's failure rule (see the package guide): it never makes a handler that succeeded
+ * run again. A veto is counted
  * in {@link DeliveryStats#vetoed()} and reported as {@link DeliveryStatus#VETOED}; it is not a
  * failure and not retried.
  *

@@ -40,6 +40,56 @@ final class GenericTypes {
     return wanted.isSupertypeOf(actual);
   }
 
+  /**
+   * Tells why a stated type contradicts what {@code eventClass} itself declares, or returns null if
+   * it does not. A class such as {@code class OrderList extends ArrayList<Order>} declares its
+   * type arguments; stating {@code List<String>} for it is a contradiction. Arguments the class
+   * leaves open (a type variable) may be stated freely.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static String contradiction(Class<?> eventClass, TypeToken<?> stated) {
+    if (!(stated.getType() instanceof ParameterizedType statedType)) {
+      return null;
+    }
+    TypeToken<?> declared = ((TypeToken) TypeToken.of(eventClass)).getSupertype(stated.getRawType());
+    if (!(declared.getType() instanceof ParameterizedType declaredType)) {
+      return null;
+    }
+    Type[] declaredArguments = declaredType.getActualTypeArguments();
+    Type[] statedArguments = statedType.getActualTypeArguments();
+    for (int i = 0; i < declaredArguments.length && i < statedArguments.length; i++) {
+      Type known = declaredArguments[i];
+      if (!isFullyKnown(known)) {
+        continue;
+      }
+      Type claimed = statedArguments[i];
+      boolean fits = claimed instanceof WildcardType w
+          ? admits(w, known)
+          : TypeToken.of(claimed).equals(TypeToken.of(known));
+      if (!fits) {
+        return "the stated type " + stated + " contradicts the event's class "
+            + eventClass.getName() + ", which declares " + declared + ": type argument "
+            + (i + 1) + " is " + TypeToken.of(known) + ", not " + TypeToken.of(claimed);
+      }
+    }
+    return null;
+  }
+
+  /** Tells whether a wildcard such as {@code ? extends Record} admits the type {@code known}. */
+  private static boolean admits(WildcardType wildcard, Type known) {
+    for (Type upper : wildcard.getUpperBounds()) {
+      if (!TypeToken.of(upper).isSupertypeOf(known)) {
+        return false;
+      }
+    }
+    for (Type lower : wildcard.getLowerBounds()) {
+      if (!TypeToken.of(known).isSupertypeOf(lower)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean isFullyKnown(Type type) {
     if (type instanceof Class<?> c) {
       return c.getTypeParameters().length == 0; // a raw use of a generic class is erased

@@ -38,6 +38,47 @@ final class InFlight {
     private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
     String vetoReason; // likewise, the last veto
+    boolean handlerReturned; // with an ERROR outcome: whether the handler itself had returned
+    private Error pending; // an Error from a callback, thrown once the current publish is done
+    private java.util.ArrayDeque<SyncDispatch.Deferred> deferred; // re-entrant QUEUED publishes
+    int deadLetterDepth; // dead-letter deliveries under way on this thread
+
+    /** Keeps an Error from user code until the bus is consistent; the first one wins. */
+    void defer(Error error) {
+      if (pending == null) {
+        pending = error;
+      }
+    }
+
+    /** Throws the Error kept by {@link #defer}, if any. */
+    void rethrowPending() {
+      Error error = pending;
+      if (error != null) {
+        pending = null;
+        throw error;
+      }
+    }
+
+    void defer(SyncDispatch.Deferred publish) {
+      if (deferred == null) {
+        deferred = new java.util.ArrayDeque<>();
+      }
+      deferred.add(publish);
+    }
+
+    boolean hasDeferred() {
+      return deferred != null && !deferred.isEmpty();
+    }
+
+    SyncDispatch.Deferred nextDeferred() {
+      return deferred == null ? null : deferred.poll();
+    }
+
+    void clearDeferred() {
+      if (deferred != null) {
+        deferred.clear();
+      }
+    }
 
     /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
     Object enter(Object subscriberOrRoute) {

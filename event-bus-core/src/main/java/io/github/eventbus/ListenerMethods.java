@@ -27,7 +27,8 @@ final class ListenerMethods {
 
   record Method(
       Class<?> type, com.google.common.reflect.TypeToken<?> generic, boolean envelope,
-      EventHandler<Object> handler, int priority, boolean concurrent, String name) {}
+      EventHandler<Object> handler, int priority, boolean concurrent, String name,
+      java.lang.reflect.Method reflected) {}
 
   private ListenerMethods() {}
 
@@ -90,7 +91,7 @@ final class ListenerMethods {
         : GenericTypes.parameterised(
             com.google.common.reflect.TypeToken.of(m.getGenericParameterTypes()[0]));
     return new Method(type, generic, envelope, handler(listener, m, parameter), priority, concurrent,
-        label + "(" + parameter.getSimpleName() + ")");
+        label + "(" + parameter.getSimpleName() + ")", m);
   }
 
   private static boolean hasGuavaConcurrent(java.lang.reflect.Method m) {

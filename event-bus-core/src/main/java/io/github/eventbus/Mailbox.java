@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -21,21 +22,39 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Mailbox implements Runnable {
 
+  /** What a mailbox needs from its bus: one call per queued delivery. */
+  interface Deliverer {
+    /**
+     * Delivers one queued delivery, counting it in {@code run}; the caller has entered the run's
+     * slot with the subscriber as its target.
+     */
+    void deliver(Subscriber subscriber, Delivery delivery, Run run);
+  }
+
   private static final int IDLE = 0;
   private static final int SCHEDULED = 1;
   private static final int RUNNING = 2;
   private static final int BATCH = 256;
   private static final int SPINS = 64;
 
-  private final DefaultEventBus bus;
   private final Subscriber subscriber;
+  private final Deliverer deliverer;
+  private final Executor executor;
+  private final InFlight inFlight;
+  private final Capacity capacity;
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private final AtomicReference<Delivery> tail;
-  private Delivery head; // a consumed node (or the stub); only the RUNNING thread moves it
+  // A consumed node (or the stub); only the RUNNING thread moves it. Volatile so that close can
+  // walk the queue from it while a stuck handler holds RUNNING.
+  private volatile Delivery head;
 
-  Mailbox(DefaultEventBus bus, Subscriber subscriber) {
-    this.bus = bus;
+  Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor, InFlight inFlight,
+      Capacity capacity) {
     this.subscriber = subscriber;
+    this.deliverer = deliverer;
+    this.executor = executor;
+    this.inFlight = inFlight;
+    this.capacity = capacity;
     Delivery stub = new Delivery(null, null, null, 0, 0, null, 0, null);
     this.head = stub;
     this.tail = new AtomicReference<>(stub);
@@ -49,7 +68,7 @@ final class Mailbox implements Runnable {
 
   private void scheduleIfIdle() {
     if (state.get() == IDLE && state.compareAndSet(IDLE, SCHEDULED)) {
-      bus.execute(this);
+      executor.execute(this);
     }
   }
 
@@ -104,18 +123,20 @@ final class Mailbox implements Runnable {
   }
 
   private void drain() {
-    InFlight.Slot slot = bus.slot();
+    InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(subscriber);
-    DefaultEventBus.Batch batch = new DefaultEventBus.Batch();
+    Run run = new Run(slot);
     try {
       Delivery delivery;
       for (int n = 0; n < BATCH && (delivery = pollOrSpin()) != null; n++) {
-        bus.deliverQueued(subscriber, delivery, slot, batch);
-        delivery.release(); // it stays the queue's head until the next poll
+        if (delivery.take()) { // else close took it, and reports it
+          deliverer.deliver(subscriber, delivery, run);
+          delivery.release(); // it stays the queue's head until the next poll
+        }
       }
     } finally {
       slot.exit(previous);
-      bus.finish(batch);
+      run.end(capacity);
       Delivery lastTaken = head;
       state.set(IDLE);
       // A producer that saw RUNNING did not schedule us; its tail swap is visible here.
@@ -131,23 +152,42 @@ final class Mailbox implements Runnable {
   }
 
   /**
-   * Removes and returns whatever is queued, if no thread is running the mailbox; for close after
-   * the drain timeout and for a refused executor. A running thread reports its own leftovers.
+   * Takes and returns every delivery still queued, whether or not a thread is running the
+   * mailbox: for close after the drain timeout (even while a handler that ignores interrupts holds
+   * the mailbox) and for a refused executor. Each delivery is taken once, by this or by the
+   * running thread, so none is both delivered and reported.
    */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
-    if (!claim()) {
+    if (claim()) { // nobody runs it: consume the queue, so it holds nothing afterwards
+      try {
+        Delivery delivery;
+        while ((delivery = poll()) != null) {
+          if (delivery.take()) {
+            all.add(delivery);
+          }
+        }
+      } finally {
+        state.set(IDLE);
+      }
       return all;
     }
-    try {
-      Delivery delivery;
-      while ((delivery = poll()) != null) {
-        all.add(delivery);
+    // A thread holds the mailbox, maybe a handler that never returns: walk past it.
+    Delivery node = head;
+    while (true) {
+      Delivery next = node.next;
+      if (next == null) {
+        if (tail.get() == node) {
+          return all;
+        }
+        Thread.onSpinWait(); // a producer swapped the tail and is about to link its node
+        continue;
       }
-    } finally {
-      state.set(IDLE);
+      if (next.take()) {
+        all.add(next);
+      }
+      node = next;
     }
-    return all;
   }
 
   Subscriber subscriber() {

@@ -8,6 +8,8 @@ final class MdcPropagator implements ContextPropagator {
 
   static final MdcPropagator INSTANCE = new MdcPropagator();
 
+  private static final Runnable CLEAR = MDC::clear;
+
   private MdcPropagator() {}
 
   @Override
@@ -28,6 +30,17 @@ final class MdcPropagator implements ContextPropagator {
         MDC.setContextMap(before);
       }
     };
+  }
+
+  @Override
+  public Runnable clear() {
+    Map<String, String> before = MDC.getCopyOfContextMap();
+    if (before == null || before.isEmpty()) {
+      MDC.clear();
+      return CLEAR;
+    }
+    MDC.clear();
+    return () -> MDC.setContextMap(before);
   }
 
   @Override

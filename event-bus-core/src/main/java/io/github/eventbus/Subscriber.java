@@ -1,15 +1,17 @@
 package io.github.eventbus;
 
+import com.google.common.reflect.TypeToken;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /** One subscription: the handler and its options, its queue, and whether it is still active. */
 final class Subscriber implements Subscription {
 
-  final DefaultEventBus bus;
+  private final Subscriptions owner;
   final long sequence;
   final String name;
   final Class<?> type; // null for pattern subscriptions
-  final com.google.common.reflect.TypeToken<?> generic; // null unless parameterised
+  final TypeToken<?> generic; // null unless parameterised
   final TypePattern pattern; // null for class subscriptions
   final int priority;
   final Predicate<Object> filter; // null: no filter
@@ -18,29 +20,28 @@ final class Subscriber implements Subscription {
   final boolean wantsEnvelope;
   final EventHandler<Object> handler;
   final Object listener; // the object given to register(), if any
+  final java.lang.reflect.Method method; // the listener's @Subscribe method, if any
   final Mailbox mailbox; // null for concurrent subscriptions
   volatile boolean active = true;
   private int untimed; // racy on purpose: only decides which deliveries are timed
 
-  Subscriber(
-      DefaultEventBus bus, long sequence, String name, Class<?> type,
-      com.google.common.reflect.TypeToken<?> generic, TypePattern pattern, int priority,
-      Predicate<Object> filter, RetryPolicy retry, boolean concurrent, boolean wantsEnvelope,
-      EventHandler<Object> handler, Object listener) {
-    this.bus = bus;
+  Subscriber(Subscriptions owner, long sequence, String name, SubscriptionSpec spec,
+      Function<Subscriber, Mailbox> mailboxes) {
+    this.owner = owner;
     this.sequence = sequence;
     this.name = name;
-    this.type = type;
-    this.generic = generic;
-    this.pattern = pattern;
-    this.priority = priority;
-    this.filter = filter;
-    this.retry = retry;
-    this.concurrent = concurrent;
-    this.wantsEnvelope = wantsEnvelope;
-    this.handler = handler;
-    this.listener = listener;
-    this.mailbox = concurrent ? null : new Mailbox(bus, this);
+    this.type = spec.type();
+    this.generic = spec.generic();
+    this.pattern = spec.pattern();
+    this.priority = spec.priority();
+    this.filter = spec.filter();
+    this.retry = spec.retry();
+    this.concurrent = spec.concurrent();
+    this.wantsEnvelope = spec.envelope();
+    this.handler = spec.handler();
+    this.listener = spec.listener();
+    this.method = spec.method();
+    this.mailbox = concurrent ? null : mailboxes.apply(this);
   }
 
   /** Tells whether this delivery should be timed: one in every {@code interval}. */
@@ -66,12 +67,12 @@ final class Subscriber implements Subscription {
 
   @Override
   public boolean isActive() {
-    return active && !bus.isClosed();
+    return active && owner.isOpen();
   }
 
   @Override
   public void close() {
-    bus.unsubscribe(this);
+    owner.unsubscribe(this);
   }
 
   @Override

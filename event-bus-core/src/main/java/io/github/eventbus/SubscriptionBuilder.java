@@ -147,7 +147,8 @@ public final class SubscriptionBuilder<E> {
           + " again for another subscription");
     }
     used = true;
-    return bus.add(type, null, pattern, name, priority == null ? 0 : priority, filter,
-        retry == null ? RetryPolicy.none() : retry, concurrent, envelope, handler, null);
+    return bus.add(new SubscriptionSpec(type, null, pattern, name,
+        priority == null ? 0 : priority, filter, retry == null ? RetryPolicy.none() : retry,
+        concurrent, envelope, handler, null, null));
   }
 }

@@ -28,13 +28,55 @@
  * runs the handlers on the caller's thread.
  *
  * <p><b>Failures.</b> Handler exceptions go to the
- * {@link io.github.eventbus.SubscriberExceptionHandler}, then to retries, and then become
+ * {@link io.github.eventbus.SubscriberExceptionHandler} (with the listener object and its
+ * {@code Method}, or the lambda handler), then to retries, and then become
  * {@link io.github.eventbus.DeadLetter}s; events nobody subscribed to become
- * {@link io.github.eventbus.DeadEvent}s. No exception from a handler reaches a publisher.
+ * {@link io.github.eventbus.DeadEvent}s. No exception from a handler reaches a publisher, except
+ * through {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}.
  *
- * <p><b>Lifecycle and metrics.</b> {@link io.github.eventbus.EventBus#close()} drains within a
- * timeout and reports what it could not deliver; {@link io.github.eventbus.EventBus#metrics()}
- * gives counters per type, queue depth and handler latency.
+ * <p><b>The failure rule.</b> One rule covers every call the bus makes into user code: handlers
+ * and their filters, interceptors, context propagators, the exception handler, the jitter source
+ * and dead-letter subscribers.
+ * <ul>
+ *   <li>An <em>exception</em> is a failure. From a handler or filter it is isolated, reported, and
+ *       retried by the subscription's policy or dead-lettered. From any other callback it is
+ *       logged (rate-limited) and ignored: the event goes on unchanged.
+ *   <li>An {@code Error} ({@code AssertionError}, {@code OutOfMemoryError}, ...) is not a failed
+ *       delivery: it is never retried or dead-lettered. In {@code publishSync} it ends the
+ *       dispatch (subscribers not yet called for that event are not called, as in Guava) and is
+ *       thrown to the publisher once the bus is consistent again (counters, in-flight marks and
+ *       queue places settled). On a worker, the delivery is reported to the exception handler
+ *       (and as {@link io.github.eventbus.DeliveryStatus#ERROR} to a tracked publish), then the
+ *       Error is thrown to the thread, which hands it to its uncaught-exception handler; the bus's
+ *       pool replaces the thread and the subscriber's queue goes on. An Error from a callback other
+ *       than a handler waits until the publish or delivery it interrupted is complete, then
+ *       takes the same way.
+ *   <li>A handler that returned normally is never run again for that event because of what
+ *       happened after it: an interceptor's {@code afterDelivery}, a propagator's undo action or a
+ *       later subscriber cannot turn its success into a retry or a dead letter.
+ * </ul>
+ *
+ * <p><b>Re-entrant publishes.</b> A handler may publish. {@code publish} from a handler queues as
+ * usual. For {@code publishSync} from a handler, the builder's
+ * {@link io.github.eventbus.ReentrantDispatch} decides: {@code IMMEDIATE} (the default) delivers
+ * the inner event to all its subscribers before the handler's {@code publishSync} returns, so it
+ * overtakes the outer event for the subscribers after the current one; {@code QUEUED} delivers it
+ * after the outer event reached every subscriber, as Guava does.
+ *
+ * <p><b>Lifecycle and metrics.</b> {@link io.github.eventbus.EventBus#close()} refuses new
+ * publishes from outside, but accepts what handlers publish while it drains and delivers that too;
+ * after the drain timeout it reports every delivery still queued as an undelivered
+ * {@link io.github.eventbus.DeadLetter}, even while a handler that ignores interrupts holds its
+ * subscriber's queue. Workers are daemon threads: a bus that is never closed loses its queued work
+ * at JVM exit, unless it was built with
+ * {@link io.github.eventbus.EventBusBuilder#closeOnShutdown()}.
+ * {@link io.github.eventbus.EventBus#metrics()} gives counters per type, queue depth and handler
+ * latency.
+ *
+ * <p><b>Warnings.</b> Conditions that can repeat once per event (drops and dead letters nobody
+ * subscribes to, failures without an exception handler, misbehaving callbacks) are logged at WARN
+ * at most once per ten seconds (by the bus's clock) per condition, with the count of lines left
+ * out since the last one.
  *
  * <p><b>Knowing what happened.</b> {@link io.github.eventbus.EventBus#publishAndTrack(Object)}
  * returns a stage that completes with a {@link io.github.eventbus.DeliveryReport} once every
@@ -51,15 +93,19 @@
  * class declares the type arguments, or the publisher stated them with
  * {@link io.github.eventbus.EventBus#publish(Object, com.google.common.reflect.TypeToken)}. Erased
  * events never reach a parameterised subscription, so no handler fails with a hidden
- * {@code ClassCastException}.
+ * {@code ClassCastException}. A stated type that contradicts the type arguments the event's class
+ * declares (stating {@code List<String>} for a {@code class Orders extends ArrayList<Order>}) is
+ * rejected with an {@code IllegalArgumentException} that names both.
  *
  * <p><b>Interceptors.</b> {@link io.github.eventbus.EventInterceptor}s run in order around each
  * publish (and may add metadata) and each delivery (and may veto it with a reason, counted and
- * reported). They are guarded like handlers.
+ * reported). They follow the failure rule.
  *
  * <p><b>Context across threads.</b> An asynchronous publish captures SLF4J's MDC, and any
  * {@link io.github.eventbus.ContextPropagator}, and restores it around the handler on the worker,
- * then puts the worker back as it was. While a handler runs, the envelope's correlation id is in
+ * then puts the worker back as it was. Each delivery on a worker starts from a clean context (see
+ * {@link io.github.eventbus.ContextPropagator#clear()}), so nothing one handler leaves in the MDC
+ * reaches the next event. While a handler runs, the envelope's correlation id is in
  * the MDC under {@code correlation_id}, so the handler's log lines carry it.
  *
  * <p><b>Threads.</b> The bus creates daemon threads named after it: {@code <name>-worker-<n>} at

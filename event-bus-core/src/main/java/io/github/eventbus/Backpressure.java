@@ -1,0 +1,104 @@
+package io.github.eventbus;
+
+import java.time.Duration;
+
+/**
+ * Admits a queued publish into the bus's bounded {@link Capacity}, applying the
+ * {@link BackpressurePolicy} when it is full.
+ */
+final class Backpressure {
+
+  private final Lifecycle lifecycle;
+  private final Capacity capacity;
+  private final InFlight inFlight;
+  private final BackpressurePolicy policy;
+  private final long blockTimeoutNanos;
+  private final Stamper stamps;
+  private final DeadLetters deadLetters;
+
+  Backpressure(Lifecycle lifecycle, Capacity capacity, InFlight inFlight, BackpressurePolicy policy,
+      Duration blockTimeout, Stamper stamps, DeadLetters deadLetters) {
+    this.lifecycle = lifecycle;
+    this.capacity = capacity;
+    this.inFlight = inFlight;
+    this.policy = policy;
+    this.blockTimeoutNanos = blockTimeout == null ? Long.MAX_VALUE : blockTimeout.toNanos();
+    this.stamps = stamps;
+    this.deadLetters = deadLetters;
+  }
+
+  /** Reserves a queue place for each target; returns false if the event was dropped. */
+  boolean admit(Route route, Object payload, Event<?> envelope, Tracker tracker) {
+    int n = route.targets.length;
+    Capacity.Reservation reservation = capacity.tryReserve(n);
+    if (reservation == Capacity.Reservation.OK) {
+      return true;
+    }
+    if (reservation == Capacity.Reservation.CLOSED) {
+      return admitWhileDraining(n);
+    }
+    if (inFlight.isDelivering()) {
+      // Waiting here could wait for this very thread; accept over capacity instead.
+      return capacity.forceReserve(n) || admitWhileDraining(n);
+    }
+    switch (policy) {
+      case REJECT:
+        route.stats.rejected.increment();
+        throw new RejectedEventException("bus '" + lifecycle.bus() + "' rejected an event of type "
+            + route.type + ": its queue is full (" + capacity.depth() + " pending deliveries)");
+      case DROP:
+        drop(route, payload, envelope, tracker);
+        return false;
+      case CALLER_RUNS:
+        for (Subscriber s : route.targets) {
+          if (s.mailbox != null) {
+            s.mailbox.tryRunHere();
+          }
+        }
+        break;
+      default:
+        break;
+    }
+    try {
+      reservation = capacity.awaitReserve(n, blockTimeoutNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      route.stats.rejected.increment();
+      throw new RejectedEventException("interrupted while waiting for room in the queue of bus '"
+          + lifecycle.bus() + "'; the event was not published");
+    }
+    if (reservation == Capacity.Reservation.OK) {
+      return true;
+    }
+    if (reservation == Capacity.Reservation.CLOSED) {
+      return admitWhileDraining(n);
+    }
+    route.stats.rejected.increment();
+    throw new RejectedEventException("bus '" + lifecycle.bus() + "' rejected an event of type "
+        + route.type + ": its queue stayed full for the block timeout of "
+        + Duration.ofNanos(blockTimeoutNanos));
+  }
+
+  /** A closed queue still takes what handlers publish while the bus drains. */
+  private boolean admitWhileDraining(int n) {
+    if (!lifecycle.acceptsFromHandler(inFlight)) {
+      throw lifecycle.refusal();
+    }
+    capacity.reserveWhileDraining(n);
+    return true;
+  }
+
+  private void drop(Route route, Object payload, Event<?> envelope, Tracker tracker) {
+    int n = route.targets.length;
+    RejectedEventException cause = new RejectedEventException("bus '" + lifecycle.bus()
+        + "' dropped this event: its queue was full and the backpressure policy is DROP");
+    route.stats.dropped.add(n);
+    Event<?> dropped = stamps.ensure(envelope, payload, route.type, null);
+    for (int i = 0; i < n; i++) {
+      deadLetters.deadLetter(dropped, route.targets[i].name, cause, 0, route.stats);
+      if (tracker != null) {
+        tracker.finish(i, DeliveryStatus.DROPPED, 0, null, cause.getMessage());
+      }
+    }
+  }
+}

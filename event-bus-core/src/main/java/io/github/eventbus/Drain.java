@@ -1,0 +1,109 @@
+package io.github.eventbus;
+
+import io.github.eventbus.audit.AuditLog;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes a bus: refuses new work, waits up to the drain timeout for queued deliveries, reports
+ * whatever is left as undelivered, and stops the threads and the audit log the bus owns.
+ */
+final class Drain {
+
+  private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+
+  private final Lifecycle lifecycle;
+  private final Capacity capacity;
+  private final InFlight inFlight;
+  private final Duration timeout;
+  private final Subscriptions subscriptions;
+  private final QueuedDispatch queued;
+  private final Retries retries;
+  private final Workers workers;
+  private final AuditLog ownedAudit; // null unless the bus created it
+  private final Object closeLock = new Object();
+  private Thread shutdownHook; // under closeLock
+
+  Drain(Lifecycle lifecycle, Capacity capacity, InFlight inFlight, Duration timeout,
+      Subscriptions subscriptions, QueuedDispatch queued, Retries retries, Workers workers,
+      AuditLog ownedAudit) {
+    this.lifecycle = lifecycle;
+    this.capacity = capacity;
+    this.inFlight = inFlight;
+    this.timeout = timeout;
+    this.subscriptions = subscriptions;
+    this.queued = queued;
+    this.retries = retries;
+    this.workers = workers;
+    this.ownedAudit = ownedAudit;
+  }
+
+  void close() {
+    if (inFlight.isDelivering()) {
+      throw new IllegalStateException("close() was called from inside a handler of bus '"
+          + lifecycle.bus() + "'; it would wait for that handler to finish. Close the bus from"
+          + " another thread");
+    }
+    synchronized (closeLock) {
+      if (lifecycle.isClosed()) {
+        return;
+      }
+      lifecycle.closing();
+      capacity.close();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      boolean drained;
+      try {
+        drained = capacity.awaitEmpty(timeout.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        drained = false;
+      }
+      if (!drained) {
+        abandonLeftovers();
+      }
+      workers.shutDown(deadline, queued::refused);
+      if (ownedAudit != null) {
+        ownedAudit.close();
+      }
+      lifecycle.closed();
+      removeShutdownHook();
+    }
+    inFlight.slot().rethrowPending(); // an Error from a dead-letter handler or callback
+  }
+
+  /** Closes the bus when the JVM shuts down, unless it was closed before. */
+  void closeOnShutdown(Runnable close) {
+    synchronized (closeLock) {
+      shutdownHook = new Thread(close, lifecycle.bus() + "-shutdown");
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+  }
+
+  private void removeShutdownHook() {
+    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting; the hook runs, finds the bus closed and returns
+      }
+      shutdownHook = null;
+    }
+  }
+
+  private void abandonLeftovers() {
+    lifecycle.abandon();
+    int count = retries.abandon();
+    for (Subscriber s : subscriptions.registry().all()) {
+      if (s.mailbox != null) {
+        List<Delivery> left = s.mailbox.takeAll();
+        queued.abandon(s, left);
+        count += left.size();
+      }
+    }
+    log.warn("Bus '{}' closed with deliveries left after its drain timeout of {}: {} reported as"
+        + " undelivered dead letters, others still running are reported as they end",
+        lifecycle.bus(), timeout, count);
+  }
+}

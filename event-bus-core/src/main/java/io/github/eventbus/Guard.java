@@ -1,0 +1,186 @@
+package io.github.eventbus;
+
+import java.util.Optional;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Every call the bus makes into user code other than a handler itself: interceptors, context
+ * propagators, the exception handler and the jitter source. Each call goes through here so that
+ * one method, {@link #ignored}, applies the failure rule to all of them: an exception is logged
+ * (rate-limited) and ignored; an {@code Error} is kept in the thread's slot and thrown once the
+ * current publish or delivery is complete (see the package guide).
+ */
+final class Guard {
+
+  private final String bus;
+  private final InFlight inFlight;
+  private final RateLimitedLog warnings;
+  private final EventInterceptor[] interceptors;
+  private final ContextPropagator[] propagators;
+  private final SubscriberExceptionHandler exceptionHandler; // null: log
+  private final DoubleSupplier jitter;
+
+  Guard(String bus, InFlight inFlight, RateLimitedLog warnings, EventInterceptor[] interceptors,
+      ContextPropagator[] propagators, SubscriberExceptionHandler exceptionHandler,
+      DoubleSupplier jitter) {
+    this.bus = bus;
+    this.inFlight = inFlight;
+    this.warnings = warnings;
+    this.interceptors = interceptors;
+    this.propagators = propagators;
+    this.exceptionHandler = exceptionHandler;
+    this.jitter = jitter;
+  }
+
+  boolean intercepts() {
+    return interceptors.length > 0;
+  }
+
+  /** Runs the interceptors' onPublish; each may change the metadata only. */
+  Event<?> onPublish(Event<?> envelope) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        Event<?> changed = interceptor.onPublish(envelope);
+        if (changed != null && changed.id().equals(envelope.id())
+            && changed.type().equals(envelope.type()) && changed.payload() == envelope.payload()) {
+          envelope = changed;
+        } else {
+          warnings.warn("onPublish-result:" + interceptor, "Interceptor {} of bus '{}' returned"
+              + " another event from onPublish; ignoring it", interceptor, bus);
+        }
+      } catch (Throwable e) {
+        ignored(e, interceptor, "onPublish");
+      }
+    }
+    return envelope;
+  }
+
+  /** Returns the first interceptor's reason to veto the delivery, or null. */
+  String beforeDelivery(Event<?> envelope, Subscriber s) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        Optional<String> veto = interceptor.beforeDelivery(envelope, s);
+        if (veto != null && veto.isPresent()) {
+          return veto.get();
+        }
+      } catch (Throwable e) {
+        ignored(e, interceptor, "beforeDelivery");
+      }
+    }
+    return null;
+  }
+
+  void afterDelivery(Event<?> envelope, Subscriber s, Throwable failure) {
+    for (EventInterceptor interceptor : interceptors) {
+      try {
+        interceptor.afterDelivery(envelope, s, failure);
+      } catch (Throwable e) {
+        ignored(e, interceptor, "afterDelivery");
+      }
+    }
+  }
+
+  /** Captures the publishing thread's context, or returns null if there is none. */
+  Object[] capture() {
+    Object[] context = null;
+    for (int i = 0; i < propagators.length; i++) {
+      try {
+        Object captured = propagators[i].capture();
+        if (captured != null) {
+          if (context == null) {
+            context = new Object[propagators.length];
+          }
+          context[i] = captured;
+        }
+      } catch (Throwable e) {
+        ignored(e, propagators[i], "capture");
+      }
+    }
+    return context;
+  }
+
+  /**
+   * Gives a worker the publisher's context: each propagator first clears the thread (so nothing a
+   * previous handler left behind leaks in), then installs what it captured, if anything. Returns
+   * the undo actions in reverse order, or null if there are no propagators.
+   */
+  Runnable[] enter(Object[] context) {
+    if (propagators.length == 0) {
+      return null;
+    }
+    Runnable[] undo = new Runnable[propagators.length];
+    for (int i = 0; i < propagators.length; i++) {
+      Object captured = context == null ? null : context[i];
+      try {
+        undo[propagators.length - 1 - i] = captured == null
+            ? propagators[i].clear() : propagators[i].restore(captured);
+      } catch (Throwable e) {
+        ignored(e, propagators[i], captured == null ? "clear" : "restore");
+      }
+    }
+    return undo;
+  }
+
+  void undo(Runnable[] actions) {
+    if (actions == null) {
+      return;
+    }
+    for (Runnable action : actions) {
+      if (action != null) {
+        try {
+          action.run();
+        } catch (Throwable e) {
+          ignored(e, action, "a context propagator's undo action");
+        }
+      }
+    }
+  }
+
+  /** Hands a handler's failure to the exception handler, or logs it if there is none. */
+  void handleException(Throwable cause, SubscriberExceptionContext context) {
+    if (exceptionHandler == null) {
+      logFailure(cause, context);
+      return;
+    }
+    try {
+      exceptionHandler.handleException(cause, context);
+    } catch (Throwable inner) {
+      ignored(inner, exceptionHandler, "handleException");
+    }
+  }
+
+  /** A number in [0, 1] from the jitter source; 0.5 (no jitter) if it misbehaves. */
+  double jitterUnit() {
+    try {
+      double u = jitter.getAsDouble();
+      return u >= 0.0 && u <= 1.0 ? u : 0.5;
+    } catch (Throwable e) {
+      ignored(e, jitter, "getAsDouble (the jitter source; no jitter for this retry)");
+      return 0.5;
+    }
+  }
+
+  private void logFailure(Throwable cause, SubscriberExceptionContext c) {
+    warnings.warn("failure:" + c.subscriber(), "Subscriber '{}' of bus '{}' failed on event {} of"
+        + " type {} (attempt {}{})", c.subscriber(), c.bus(), c.event().id(), c.event().type(),
+        c.attempt(), c.willRetry() ? ", will retry" : ", giving up", cause);
+  }
+
+  /**
+   * The failure rule for callbacks other than handlers: an exception is logged and ignored; an
+   * Error is kept and thrown once the current publish or delivery is complete.
+   */
+  private void ignored(Throwable t, Object who, String where) {
+    if (t instanceof Error error) {
+      inFlight.slot().defer(error);
+      return;
+    }
+    warnings.warn("callback:" + where + ":" + who, "{} of bus '{}' threw in {}; ignoring it", who,
+        bus, where, t);
+  }
+
+  /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
+  void rethrowDeferred() {
+    inFlight.slot().rethrowPending();
+  }
+}

@@ -1,0 +1,110 @@
+package io.github.eventbus;
+
+import org.slf4j.MDC;
+
+/**
+ * Calls one handler once: the subscription's filter, the interceptors around the call, the
+ * correlation id in the MDC and the latency sample. {@link #invoke} is the hot path of every
+ * delivery and is kept small enough for the JIT to inline; everything optional lives in
+ * {@link #invokeDecorated}.
+ */
+final class Invoker {
+
+  private static final String CORRELATION_KEY = "correlation_id";
+
+  private final Guard guard;
+  private final boolean intercepting;
+  private final boolean correlationInMdc;
+  private final int latencySampling;
+
+  Invoker(Guard guard, boolean correlationInMdc, int latencySampling) {
+    this.guard = guard;
+    this.intercepting = guard.intercepts();
+    this.correlationInMdc = correlationInMdc;
+    this.latencySampling = latencySampling;
+  }
+
+  /**
+   * Calls one handler. A VETOED outcome leaves its reason in the slot, a FAILED or ERROR one what
+   * was thrown. The caller has entered the slot with a target that includes {@code s}. Callbacks
+   * around the handler (interceptors) never make a delivered event fail: their Errors wait in the
+   * slot until the caller's publish or delivery is complete.
+   */
+  Outcome invoke(
+      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
+    try {
+      if (!s.active) {
+        return Outcome.SKIPPED;
+      }
+      if (s.filter != null && !s.filter.test(payload)) {
+        return Outcome.FILTERED;
+      }
+      if (intercepting || (correlationInMdc && envelope != null)) {
+        return invokeDecorated(s, payload, envelope, stats, slot); // kept apart: small hot path
+      }
+      Object argument = s.wantsEnvelope ? envelope : payload;
+      if (s.sample(latencySampling)) {
+        long start = System.nanoTime();
+        s.handler.handle(argument);
+        stats.recordLatency(System.nanoTime() - start);
+      } else {
+        s.handler.handle(argument);
+      }
+      return Outcome.DELIVERED;
+    } catch (Throwable t) {
+      return Outcome.thrown(t, slot);
+    }
+  }
+
+  /** {@link #invoke} with interceptors and the correlation id in the MDC. */
+  private Outcome invokeDecorated(
+      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot)
+      throws Exception {
+    if (intercepting) {
+      String veto = guard.beforeDelivery(envelope, s);
+      if (veto != null) {
+        stats.vetoed.increment();
+        slot.vetoReason = veto;
+        return Outcome.VETOED;
+      }
+    }
+    Object argument = s.wantsEnvelope ? envelope : payload;
+    String correlation = correlationInMdc ? envelope.metadata().correlationIdOrNull() : null;
+    try {
+      if (correlation != null) {
+        callWithCorrelation(s, argument, stats, correlation);
+      } else {
+        long start = System.nanoTime();
+        s.handler.handle(argument);
+        stats.recordLatency(System.nanoTime() - start);
+      }
+    } catch (Throwable t) {
+      if (intercepting) {
+        guard.afterDelivery(envelope, s, t);
+      }
+      throw t;
+    }
+    if (intercepting) {
+      guard.afterDelivery(envelope, s, null);
+    }
+    return Outcome.DELIVERED;
+  }
+
+  /** Calls a handler with the correlation id in the MDC, restoring the previous value after. */
+  private static void callWithCorrelation(
+      Subscriber s, Object argument, TypeStats stats, String correlation) throws Exception {
+    String previous = MDC.get(CORRELATION_KEY);
+    MDC.put(CORRELATION_KEY, correlation);
+    try {
+      long start = System.nanoTime();
+      s.handler.handle(argument);
+      stats.recordLatency(System.nanoTime() - start);
+    } finally {
+      if (previous == null) {
+        MDC.remove(CORRELATION_KEY);
+      } else {
+        MDC.put(CORRELATION_KEY, previous);
+      }
+    }
+  }
+}

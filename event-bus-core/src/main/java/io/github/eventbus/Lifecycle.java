@@ -1,0 +1,82 @@
+package io.github.eventbus;
+
+/**
+ * The run state of one bus, shared by its parts: running, closing (draining) or closed, and
+ * whether the drain gave up on what was left.
+ */
+final class Lifecycle {
+
+  private static final int RUNNING = 0;
+  private static final int CLOSING = 1;
+  private static final int CLOSED = 2;
+
+  private final String bus;
+  private volatile int state = RUNNING;
+  private volatile boolean abandoned;
+
+  Lifecycle(String bus) {
+    this.bus = bus;
+  }
+
+  String bus() {
+    return bus;
+  }
+
+  boolean isRunning() {
+    return state == RUNNING;
+  }
+
+  boolean isClosed() {
+    return state == CLOSED;
+  }
+
+  void closing() {
+    state = CLOSING;
+  }
+
+  void closed() {
+    state = CLOSED;
+  }
+
+  /** Tells whether the drain timed out: whatever is still queued is reported, not delivered. */
+  boolean isAbandoned() {
+    return abandoned;
+  }
+
+  void abandon() {
+    abandoned = true;
+  }
+
+  void ensureOpen() {
+    if (state != RUNNING) {
+      throw refusal();
+    }
+  }
+
+  /**
+   * Refuses a publish unless the bus runs, or it drains and the publisher is a handler of this bus
+   * (on {@code inFlight}'s threads): what handlers publish while the bus drains is part of the
+   * work the drain finishes.
+   */
+  void ensureAccepting(InFlight inFlight) {
+    if (state != RUNNING && !acceptsFromHandler(inFlight)) {
+      throw refusal();
+    }
+  }
+
+  /** Tells whether a publish by the current thread is accepted while the bus drains. */
+  boolean acceptsFromHandler(InFlight inFlight) {
+    return state == CLOSING && !abandoned && inFlight.isDelivering();
+  }
+
+  IllegalStateException refusal() {
+    return new IllegalStateException("bus '" + bus + "' is closed; it accepts no more events or"
+        + " subscriptions");
+  }
+
+  @Override
+  public String toString() {
+    int s = state;
+    return s == RUNNING ? "running" : s == CLOSING ? "closing" : "closed";
+  }
+}

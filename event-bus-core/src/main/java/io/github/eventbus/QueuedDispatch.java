@@ -1,0 +1,173 @@
+package io.github.eventbus;
+
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Queued delivery for {@link EventBus#publish}: puts each delivery in its subscriber's
+ * {@link Mailbox} (or straight on the executor for a concurrent subscriber) and runs it there,
+ * with the publisher's context restored around the handler.
+ */
+final class QueuedDispatch implements Mailbox.Deliverer {
+
+  private final Lifecycle lifecycle;
+  private final InFlight inFlight;
+  private final Capacity capacity;
+  private final Invoker invoker;
+  private final Guard guard;
+  private final DeadLetters deadLetters;
+  private final Workers workers;
+  private final Retries retries;
+  private final SyncDispatch sync; // for publishes queued on this thread by a handler
+
+  QueuedDispatch(Lifecycle lifecycle, InFlight inFlight, Capacity capacity, Invoker invoker,
+      Guard guard, DeadLetters deadLetters, Workers workers, Retries retries, SyncDispatch sync) {
+    this.lifecycle = lifecycle;
+    this.inFlight = inFlight;
+    this.capacity = capacity;
+    this.invoker = invoker;
+    this.guard = guard;
+    this.deadLetters = deadLetters;
+    this.workers = workers;
+    this.retries = retries;
+    this.sync = sync;
+  }
+
+  /** A new mailbox for a subscriber, run on this dispatch's executor. */
+  Mailbox mailbox(Subscriber s) {
+    return new Mailbox(s, this, this::execute, inFlight, capacity);
+  }
+
+  void dispatch(Subscriber s, Delivery delivery) {
+    if (s.mailbox != null) {
+      s.mailbox.enqueue(delivery);
+    } else {
+      execute(new ConcurrentDelivery(s, delivery));
+    }
+  }
+
+  /**
+   * Runs a queued delivery. The caller has entered the run's slot with {@code s} as target. A
+   * finished delivery (delivered, skipped, given up) is counted in the run; one waiting for a retry
+   * keeps its queue place.
+   */
+  @Override
+  public void deliver(Subscriber s, Delivery delivery, Run run) {
+    InFlight.Slot slot = run.slot;
+    if (lifecycle.isAbandoned()) {
+      deadLetters.undelivered(s, delivery);
+      run.finished();
+      slot.rethrowPending();
+      return;
+    }
+    TypeStats stats = delivery.route.stats;
+    Tracker tracker = delivery.tracker;
+    long start = tracker != null ? System.nanoTime() : 0;
+    Runnable[] undo = guard.enter(delivery.context);
+    Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
+    if (slot.hasDeferred()) {
+      drainDeferred(outcome, slot);
+    }
+    guard.undo(undo);
+    if (tracker != null) {
+      tracker.addTime(delivery.index, System.nanoTime() - start);
+    }
+    if (outcome == Outcome.DELIVERED) {
+      run.delivered(stats);
+      if (tracker != null) {
+        tracker.finish(delivery.index, DeliveryStatus.DELIVERED, delivery.attempt, null, null);
+      }
+    } else if (outcome == Outcome.FAILED) {
+      Throwable cause = slot.failure;
+      slot.failure = null;
+      if (!retries.onFailure(s, delivery, cause, true)) {
+        slot.rethrowPending();
+        return;
+      }
+    } else if (outcome == Outcome.ERROR) {
+      error(s, delivery, slot);
+    } else if (tracker != null) {
+      outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
+    }
+    run.finished();
+    slot.rethrowPending(); // to the worker's uncaught-exception handler; the pool replaces it
+  }
+
+  /**
+   * Delivers what the handler published under {@link ReentrantDispatch#QUEUED}, now that it has
+   * returned; keeps the handler's own failure or veto in the slot for the caller.
+   */
+  private void drainDeferred(Outcome outcome, InFlight.Slot slot) {
+    if (outcome == Outcome.ERROR) {
+      slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      return;
+    }
+    Throwable failure = slot.failure;
+    String veto = slot.vetoReason;
+    sync.drainDeferredKeepingErrors(slot);
+    slot.failure = failure;
+    slot.vetoReason = veto;
+  }
+
+  /** A handler's Error on a worker: reported, never retried or dead-lettered, then rethrown. */
+  private void error(Subscriber s, Delivery delivery, InFlight.Slot slot) {
+    Error error = (Error) slot.failure;
+    slot.failure = null;
+    delivery.route.stats.failed.increment();
+    deadLetters.reportFailure(error, s, deadLetters.envelope(delivery), delivery.attempt, false);
+    if (delivery.tracker != null) {
+      delivery.tracker.finish(delivery.index, DeliveryStatus.ERROR, delivery.attempt, error, null);
+    }
+    slot.defer(error);
+  }
+
+  /** Runs a task on the delivery executor; if it refuses, reports the task's deliveries. */
+  void execute(Runnable task) {
+    try {
+      workers.executor().execute(task);
+    } catch (RejectedExecutionException e) {
+      refused(task);
+    }
+  }
+
+  /** Reports the deliveries of a task that will never run. */
+  void refused(Runnable task) {
+    if (task instanceof Mailbox mailbox) {
+      mailbox.unschedule();
+      abandon(mailbox.subscriber(), mailbox.takeAll());
+    } else if (task instanceof ConcurrentDelivery concurrent) {
+      deadLetters.undelivered(concurrent.subscriber, concurrent.delivery);
+      capacity.release(1);
+    }
+  }
+
+  /** Reports deliveries taken out of a queue as undelivered, freeing their places. */
+  void abandon(Subscriber s, List<Delivery> lost) {
+    lost.forEach(d -> deadLetters.undelivered(s, d));
+    capacity.release(lost.size());
+  }
+
+  /** A delivery to a concurrent subscriber, run directly on the executor. */
+  private final class ConcurrentDelivery implements Runnable {
+    final Subscriber subscriber;
+    final Delivery delivery;
+
+    ConcurrentDelivery(Subscriber subscriber, Delivery delivery) {
+      this.subscriber = subscriber;
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void run() {
+      InFlight.Slot slot = inFlight.slot();
+      Object previous = slot.enter(subscriber);
+      Run run = new Run(slot);
+      try {
+        deliver(subscriber, delivery, run);
+      } finally {
+        slot.exit(previous);
+        run.end(capacity);
+      }
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.github.eventbus;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+
+/**
+ * WARN lines for conditions that can repeat once per event (drops, dead letters nobody handles,
+ * failures without an exception handler, misbehaving callbacks): at most one line per interval
+ * per condition, and the line after a quiet spell says how many were left out. Time comes from
+ * the bus's clock, so tests drive it.
+ *
+ * <p><b>Thread-safety:</b> thread-safe.
+ */
+final class RateLimitedLog {
+
+  /** The interval of a bus's warnings. */
+  static final Duration INTERVAL = Duration.ofSeconds(10);
+  // Conditions are keyed by subscriber or callback, which the application bounds; this bounds
+  // them anyway, folding the rest into one condition.
+  private static final int MAX_CONDITIONS = 1024;
+  private static final String OTHER = "other";
+
+  private final Logger log;
+  private final Clock clock;
+  private final long intervalMillis;
+  private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
+
+  RateLimitedLog(Logger log, Clock clock, Duration interval) {
+    this.log = log;
+    this.clock = clock;
+    this.intervalMillis = interval.toMillis();
+  }
+
+  /**
+   * Logs at WARN unless this condition was logged less than an interval ago, in which case it is
+   * only counted. A trailing Throwable argument is logged as the cause, as SLF4J does.
+   */
+  void warn(String condition, String format, Object... args) {
+    Window window = windows.get(condition);
+    if (window == null) {
+      window = windows.size() < MAX_CONDITIONS
+          ? windows.computeIfAbsent(condition, c -> new Window())
+          : windows.computeIfAbsent(OTHER, c -> new Window());
+    }
+    long left = window.pass(clock.millis(), intervalMillis);
+    if (left < 0) {
+      return;
+    }
+    if (left == 0) {
+      log.warn(format, args);
+    } else {
+      log.warn(format + " ({} more like this since the last such line)", withCount(args, left));
+    }
+  }
+
+  /** Puts the count before a trailing Throwable, so SLF4J still logs the Throwable's trace. */
+  private static Object[] withCount(Object[] args, long count) {
+    Object[] all = Arrays.copyOf(args, args.length + 1);
+    if (args.length > 0 && args[args.length - 1] instanceof Throwable t) {
+      all[args.length - 1] = count;
+      all[args.length] = t;
+    } else {
+      all[args.length] = count;
+    }
+    return all;
+  }
+
+  /** One condition's state. */
+  private static final class Window {
+    private boolean logged;
+    private long lastMillis;
+    private long skipped;
+
+    /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
+    synchronized long pass(long now, long interval) {
+      if (logged && now - lastMillis < interval) {
+        skipped++;
+        return -1;
+      }
+      long left = skipped;
+      logged = true;
+      lastMillis = now;
+      skipped = 0;
+      return left;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.github.eventbus;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * Decides what happens to a failed delivery: a retry on the scheduler by the subscription's
+ * {@link RetryPolicy}, or a dead letter. A waiting retry keeps its queue place.
+ */
+final class Retries {
+
+  private final Lifecycle lifecycle;
+  private final Clock clock;
+  private final Capacity capacity;
+  private final Guard guard;
+  private final DeadLetters deadLetters;
+  private final Workers workers;
+  private final BiConsumer<Subscriber, Delivery> requeue;
+  private final Set<RetryTask> pending = ConcurrentHashMap.newKeySet();
+
+  Retries(Lifecycle lifecycle, Clock clock, Capacity capacity, Guard guard,
+      DeadLetters deadLetters, Workers workers, BiConsumer<Subscriber, Delivery> requeue) {
+    this.lifecycle = lifecycle;
+    this.clock = clock;
+    this.capacity = capacity;
+    this.guard = guard;
+    this.deadLetters = deadLetters;
+    this.workers = workers;
+    this.requeue = requeue;
+  }
+
+  /**
+   * Reports a failed attempt and schedules a retry or dead-letters it. Returns true if the delivery
+   * is finished, false if a retry now holds its queue place.
+   */
+  boolean onFailure(Subscriber s, Delivery failed, Throwable cause, boolean holdsPlace) {
+    TypeStats stats = failed.route.stats;
+    Event<?> event = deadLetters.envelope(failed);
+    stats.failed.increment();
+    int next = failed.attempt + 1;
+    long now = clock.millis();
+    long first = failed.attempt == 1 ? now : failed.firstAttemptMillis;
+    Duration delay = null;
+    if (next <= s.retry.maxAttempts() && s.active && !lifecycle.isAbandoned()) {
+      Duration candidate = s.retry.delayBefore(next, guard.jitterUnit());
+      if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))
+          && (holdsPlace || capacity.forceReserve(1))) {
+        delay = candidate;
+      }
+    }
+    deadLetters.reportFailure(cause, s, event, failed.attempt, delay != null);
+    if (delay != null) {
+      if (schedule(s, new Delivery(failed.payload, event, failed.route, next, first,
+          failed.tracker, failed.index, failed.context), delay)) {
+        stats.retried.increment();
+        return false;
+      }
+      if (!holdsPlace) {
+        capacity.release(1);
+      }
+    }
+    deadLetters.deadLetter(event, s.name, cause, failed.attempt, stats);
+    if (failed.tracker != null) {
+      failed.tracker.finish(failed.index, DeliveryStatus.DEAD_LETTERED, failed.attempt, cause, null);
+    }
+    return true;
+  }
+
+  private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
+    RetryTask task = new RetryTask(s, delivery);
+    pending.add(task);
+    try {
+      task.future = workers.scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (RejectedExecutionException e) {
+      pending.remove(task);
+      return false;
+    }
+  }
+
+  /** Cancels every waiting retry and reports it as undelivered; returns how many. */
+  int abandon() {
+    int count = 0;
+    for (RetryTask task : pending) {
+      if (pending.remove(task)) {
+        Future<?> future = task.future;
+        if (future != null) {
+          future.cancel(false);
+        }
+        deadLetters.undelivered(task.subscriber, task.delivery);
+        capacity.release(1);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** A retry waiting on the scheduler; it re-enters the subscriber's queue when due. */
+  private final class RetryTask implements Runnable {
+    final Subscriber subscriber;
+    final Delivery delivery;
+    volatile Future<?> future;
+
+    RetryTask(Subscriber subscriber, Delivery delivery) {
+      this.subscriber = subscriber;
+      this.delivery = delivery;
+    }
+
+    @Override
+    public void run() {
+      if (pending.remove(this)) {
+        requeue.accept(subscriber, delivery);
+      }
+    }
+  }
+}

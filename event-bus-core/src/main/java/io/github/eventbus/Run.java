@@ -1,0 +1,45 @@
+package io.github.eventbus;
+
+/**
+ * One run of queued deliveries on one thread (a mailbox's batch, or one concurrent delivery): the
+ * thread's in-flight slot, and counts flushed to the shared counters once at the end.
+ */
+final class Run {
+
+  final InFlight.Slot slot;
+  private int finished; // deliveries whose queue place can be released
+  private TypeStats stats; // of the deliveries counted in `delivered`
+  private int delivered;
+
+  Run(InFlight.Slot slot) {
+    this.slot = slot;
+  }
+
+  /** Counts a successful delivery of an event with these counters. */
+  void delivered(TypeStats of) {
+    if (stats != of) {
+      flush();
+      stats = of;
+    }
+    delivered++;
+  }
+
+  /** Counts a delivery that is over (delivered, skipped or given up): its queue place is free. */
+  void finished() {
+    finished++;
+  }
+
+  /** Flushes the counts and frees the queue places of the finished deliveries. */
+  void end(Capacity capacity) {
+    flush();
+    capacity.release(finished);
+    finished = 0;
+  }
+
+  private void flush() {
+    if (delivered > 0) {
+      stats.delivered.add(delivered);
+      delivered = 0;
+    }
+  }
+}

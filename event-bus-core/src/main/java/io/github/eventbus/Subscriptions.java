@@ -1,0 +1,105 @@
+package io.github.eventbus;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * The bus's subscription bookkeeping: adds and removes {@link Subscriber}s, keeps the current
+ * {@link Registry} snapshot that publishers read, and the subscribers of each registered listener.
+ */
+final class Subscriptions {
+
+  private final Lifecycle lifecycle;
+  private final InFlight inFlight;
+  private final Function<Subscriber, Mailbox> mailboxes;
+  private final Object lock = new Object();
+  private final Map<Object, List<Subscriber>> listeners = new IdentityHashMap<>(); // under lock
+  private long nextSequence; // under lock
+  private volatile Registry registry;
+
+  Subscriptions(Lifecycle lifecycle, InFlight inFlight, MetricsRegistry metrics,
+      Function<Subscriber, Mailbox> mailboxes) {
+    this.lifecycle = lifecycle;
+    this.inFlight = inFlight;
+    this.mailboxes = mailboxes;
+    this.registry = Registry.empty(metrics);
+  }
+
+  /** The current snapshot; publishers read it once per publish. */
+  Registry registry() {
+    return registry;
+  }
+
+  boolean isOpen() {
+    return lifecycle.isRunning();
+  }
+
+  Subscriber add(SubscriptionSpec spec) {
+    synchronized (lock) {
+      lifecycle.ensureOpen();
+      long sequence = ++nextSequence;
+      String label = spec.name() != null ? spec.name() : spec.subscribedTo() + "#" + sequence;
+      Subscriber s = new Subscriber(this, sequence, label, spec, mailboxes);
+      registry = registry.with(s);
+      if (spec.listener() != null) {
+        listeners.computeIfAbsent(spec.listener(), l -> new ArrayList<>()).add(s);
+      }
+      return s;
+    }
+  }
+
+  /** Stops deliveries to {@code s}, then waits for those under way on other threads. */
+  void unsubscribe(Subscriber s) {
+    synchronized (lock) {
+      if (s.active) {
+        s.active = false;
+        registry = registry.without(s);
+      }
+    }
+    inFlight.awaitIdle(s);
+  }
+
+  /** Adds all of a listener's subscriptions at once, or none. */
+  void register(Object listener, List<SubscriptionSpec> specs) {
+    synchronized (lock) {
+      lifecycle.ensureOpen();
+      if (listeners.containsKey(listener)) {
+        throw new IllegalArgumentException("listener " + describe(listener)
+            + " is already registered; unregister it first");
+      }
+      for (SubscriptionSpec spec : specs) {
+        add(spec);
+      }
+    }
+  }
+
+  void unregister(Object listener) {
+    List<Subscriber> subs;
+    synchronized (lock) {
+      subs = listeners.remove(listener);
+    }
+    if (subs == null) {
+      throw new IllegalArgumentException("listener " + describe(listener) + " is not registered");
+    }
+    subs.forEach(Subscriber::close);
+  }
+
+  /** Subscription counts by what they subscribe to. */
+  Map<String, Integer> counts() {
+    Map<String, Integer> counts = new TreeMap<>();
+    for (Subscriber s : registry.all()) {
+      counts.merge(s.subscribedTo(), 1, Integer::sum);
+    }
+    return Collections.unmodifiableMap(counts);
+  }
+
+  private static String describe(Object listener) {
+    return listener.getClass().getName() + "@"
+        + Integer.toHexString(System.identityHashCode(listener));
+  }
+}

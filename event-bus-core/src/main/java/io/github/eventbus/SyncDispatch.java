@@ -1,0 +1,150 @@
+package io.github.eventbus;
+
+/**
+ * Synchronous delivery for {@link EventBus#publishSync}: every subscriber of the route in turn, on
+ * the publishing thread. A failure is isolated (reported, retried by policy or dead-lettered)
+ * unless the publisher asked for fail-fast.
+ */
+final class SyncDispatch {
+
+  /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
+  record Deferred(Route route, Object payload, Event<?> envelope, Tracker tracker) {}
+
+  private final InFlight inFlight;
+  private final Invoker invoker;
+  private final Stamper stamps;
+  private final Guard guard;
+  private final Retries retries;
+  private final boolean queueReentrant;
+
+  SyncDispatch(InFlight inFlight, Invoker invoker, Stamper stamps, Guard guard, Retries retries,
+      ReentrantDispatch reentrant) {
+    this.inFlight = inFlight;
+    this.invoker = invoker;
+    this.stamps = stamps;
+    this.guard = guard;
+    this.retries = retries;
+    this.queueReentrant = reentrant == ReentrantDispatch.QUEUED;
+  }
+
+  /** Delivers now, or, for a re-entrant publish under QUEUED, after the current event. */
+  void publish(Route route, Object payload, Event<?> envelope, Tracker tracker,
+      boolean failFast) {
+    if (!queueReentrant || failFast) {
+      dispatch(route, payload, envelope, tracker, failFast);
+      return;
+    }
+    InFlight.Slot slot = inFlight.slot();
+    if (slot.isDelivering()) {
+      slot.defer(new Deferred(route, payload, envelope, tracker));
+      return;
+    }
+    boolean done = false;
+    try {
+      dispatch(route, payload, envelope, tracker, false);
+      drainDeferred(slot);
+      done = true;
+    } finally {
+      if (!done) {
+        slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      }
+    }
+  }
+
+  /** Delivers the publishes queued on this thread by handlers, in order, until none is left. */
+  void drainDeferred(InFlight.Slot slot) {
+    Deferred next;
+    while ((next = slot.nextDeferred()) != null) {
+      dispatch(next.route(), next.payload(), next.envelope(), next.tracker(), false);
+    }
+  }
+
+  /**
+   * Delivers to every target of the route. {@code envelope} may be null if nobody needs it; the
+   * tracker may be null. With {@code failFast} the first handler exception stops the dispatch and
+   * is thrown, without retry or dead letter. An Error stops it too, and is thrown once the bus is
+   * consistent.
+   */
+  void dispatch(Route route, Object payload, Event<?> envelope, Tracker tracker,
+      boolean failFast) {
+    TypeStats stats = route.stats;
+    Subscriber[] targets = route.targets;
+    InFlight.Slot slot = inFlight.slot();
+    Object previous = slot.enter(targets);
+    int delivered = 0;
+    try {
+      for (int i = 0; i < targets.length; i++) {
+        Subscriber s = targets[i];
+        long start = tracker != null ? System.nanoTime() : 0;
+        Outcome outcome = invoker.invoke(s, payload, envelope, stats, slot);
+        if (outcome == Outcome.DELIVERED && tracker == null) {
+          delivered++;
+          continue;
+        }
+        if (tracker != null) {
+          tracker.addTime(i, System.nanoTime() - start);
+        }
+        if (outcome == Outcome.DELIVERED) {
+          delivered++;
+          tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
+        } else if (outcome == Outcome.ERROR) {
+          stats.failed.increment();
+          slot.defer((Error) slot.failure);
+          slot.failure = null;
+          break; // an Error ends the dispatch, as in Guava
+        } else {
+          envelope = notDelivered(outcome, s, route, payload, envelope, tracker, i, slot, failFast);
+        }
+      }
+    } finally {
+      slot.exit(previous);
+      if (delivered > 0) {
+        stats.delivered.add(delivered);
+      }
+    }
+    slot.rethrowPending();
+  }
+
+  /**
+   * Handles a call that did not deliver: a failure (reported, retried or dead-lettered, or thrown
+   * under fail-fast) or a skip. Returns the envelope, stamped now if a failure needed it.
+   */
+  private Event<?> notDelivered(Outcome outcome, Subscriber s, Route route, Object payload,
+      Event<?> envelope, Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {
+    if (outcome != Outcome.FAILED) {
+      if (tracker != null) {
+        outcome.finishSkipped(tracker, index, slot, 0);
+      }
+      return envelope;
+    }
+    return failed(s, route, payload, envelope, tracker, index, slot, failFast);
+  }
+
+  /**
+   * {@link #drainDeferred} for callers with bookkeeping still to do: an Error ends the draining
+   * and waits in the slot until the caller is done.
+   */
+  void drainDeferredKeepingErrors(InFlight.Slot slot) {
+    try {
+      drainDeferred(slot);
+    } catch (Error e) {
+      slot.clearDeferred();
+      slot.defer(e);
+    }
+  }
+
+  /** Handles a failed call; returns the envelope, stamped now if it was not yet. */
+  private Event<?> failed(Subscriber s, Route route, Object payload, Event<?> envelope,
+      Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {
+    Throwable cause = slot.failure;
+    slot.failure = null;
+    Event<?> event = stamps.ensure(envelope, payload, route.type, null);
+    if (failFast) {
+      route.stats.failed.increment();
+      throw new DeliveryFailedException(s.name, event.id(), cause);
+    }
+    retries.onFailure(s, new Delivery(payload, event, route, 1, 0, tracker, index,
+        guard.capture()), cause, false);
+    return event;
+  }
+}

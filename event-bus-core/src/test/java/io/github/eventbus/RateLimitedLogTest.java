@@ -1,0 +1,111 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Repeated conditions log at most one line per interval, with the count left out. */
+class RateLimitedLogTest {
+
+  record Item(int n) {}
+
+  private final ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final Logger logger = (Logger) LoggerFactory.getLogger(EventBus.class);
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  @BeforeEach
+  void attach() {
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  @AfterEach
+  void detach() {
+    logger.detachAppender(appender);
+  }
+
+  private List<String> lines() {
+    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  @Test
+  void warn_repeatedWithinInterval_oneLine_thenCountSinceLastLine() {
+    RateLimitedLog log = new RateLimitedLog(logger, clock, Duration.ofSeconds(10));
+    for (int i = 0; i < 1000; i++) {
+      log.warn("drop:a", "dropped event {}", i);
+    }
+    assertThat(lines()).containsExactly("dropped event 0");
+
+    clock.advance(Duration.ofSeconds(9));
+    log.warn("drop:a", "dropped event {}", 1000);
+    assertThat(lines()).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    log.warn("drop:a", "dropped event {}", 1001, new IllegalStateException("cause"));
+    assertThat(lines()).hasSize(2);
+    assertThat(lines().get(1)).isEqualTo(
+        "dropped event 1001 (1000 more like this since the last such line)");
+    assertThat(appender.list.get(1).getThrowableProxy().getMessage()).isEqualTo("cause");
+  }
+
+  @Test
+  void warn_differentConditions_eachGetsItsOwnLine() {
+    RateLimitedLog log = new RateLimitedLog(logger, clock, Duration.ofSeconds(10));
+    log.warn("a", "first a");
+    log.warn("b", "first b");
+    log.warn("a", "second a");
+    assertThat(lines()).containsExactly("first a", "first b");
+  }
+
+  @Test
+  void bus_dropPolicyWithoutDeadLetterSubscriber_logsOneLinePerInterval() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("flood").clock(clock).workers(1)
+        .queueCapacity(1).backpressure(BackpressurePolicy.DROP).build()) {
+      bus.on(Item.class).name("slow").subscribe(i -> {
+        started.countDown();
+        release.await();
+      });
+      bus.publish(new Item(0));
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int i = 1; i <= 10_000; i++) { // the running event holds the only queue place
+        bus.publish(new Item(i));
+      }
+      assertThat(bus.metrics().totals().dropped()).isEqualTo(10_000);
+      assertThat(lines()).hasSize(1);
+
+      clock.advance(RateLimitedLog.INTERVAL);
+      bus.publish(new Item(20_000));
+      assertThat(lines()).hasSize(2);
+      assertThat(lines().get(1)).contains("9999 more like this");
+      release.countDown();
+    }
+  }
+
+  @Test
+  void bus_failuresWithoutExceptionHandler_logOneLinePerInterval() {
+    try (EventBus bus = EventBus.builder().name("failing").clock(clock).build()) {
+      bus.subscribe(DeadLetter.class, l -> {});
+      bus.on(Item.class).name("broken").subscribe(i -> {
+        throw new IllegalStateException("always");
+      });
+      for (int i = 0; i < 500; i++) {
+        bus.publishSync(new Item(i));
+      }
+      assertThat(lines()).hasSize(1);
+      assertThat(lines().get(0)).contains("Subscriber 'broken'");
+    }
+  }
+}

@@ -1,0 +1,245 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Publishes made by handlers: delivered at once ({@link ReentrantDispatch#IMMEDIATE}) or queued
+ * per thread behind the current event ({@link ReentrantDispatch#QUEUED}), with scenarios modelled
+ * on Guava's own re-entrancy tests.
+ */
+class ReentrantDispatchTest {
+
+  private static final String FIRST = "one";
+  private static final Double SECOND = 2.0d;
+
+  private static EventBus bus(ReentrantDispatch mode) {
+    return EventBus.builder().name("reentrant-" + mode).reentrantDispatch(mode).build();
+  }
+
+  /** Refuses to be entered while it handles another event, as in Guava's test. */
+  static final class ReentrancyHater {
+    final EventBus bus;
+    final List<Object> received = new ArrayList<>();
+    final List<String> violations = new ArrayList<>();
+    boolean ready = true;
+
+    ReentrancyHater(EventBus bus) {
+      this.bus = bus;
+    }
+
+    @Subscribe
+    public void onString(String event) {
+      received.add(event);
+      ready = false;
+      try {
+        bus.publishSync(SECOND);
+      } finally {
+        ready = true;
+      }
+    }
+
+    @Subscribe
+    public void onDouble(Double event) {
+      if (!ready) {
+        violations.add("received " + event + " while handling another event");
+      }
+      received.add(event);
+    }
+  }
+
+  /** Publishes SECOND for every string, as in Guava's test. */
+  static final class Processor {
+    final EventBus bus;
+
+    Processor(EventBus bus) {
+      this.bus = bus;
+    }
+
+    @Subscribe
+    public void onString(String event) {
+      bus.publishSync(SECOND);
+    }
+  }
+
+  /** Records every event. */
+  static final class Recorder {
+    final List<Object> received = new ArrayList<>();
+
+    @Subscribe
+    public void onAnything(Object event) {
+      received.add(event);
+    }
+  }
+
+  @Test
+  void queued_noReentrantEvents() {
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      ReentrancyHater hater = new ReentrancyHater(bus);
+      bus.register(hater);
+
+      bus.publishSync(FIRST);
+
+      assertThat(hater.violations).isEmpty();
+      assertThat(hater.received).containsExactly(FIRST, SECOND);
+    }
+  }
+
+  @Test
+  void queued_eventOrderingIsPredictable() {
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.register(new Processor(bus));
+      Recorder recorder = new Recorder();
+      bus.register(recorder);
+
+      bus.publishSync(FIRST);
+
+      assertThat(recorder.received).containsExactly(FIRST, SECOND);
+    }
+  }
+
+  @Test
+  void immediate_innerEventDeliveredBeforePublishSyncReturns_handlerReentered() {
+    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
+      ReentrancyHater hater = new ReentrancyHater(bus);
+      bus.register(hater);
+
+      bus.publishSync(FIRST);
+
+      assertThat(hater.violations).hasSize(1);
+      assertThat(hater.received).containsExactly(FIRST, SECOND);
+    }
+  }
+
+  @Test
+  void immediate_innerEventOvertakesOuterForLaterSubscribers() {
+    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
+      bus.register(new Processor(bus));
+      Recorder recorder = new Recorder();
+      bus.register(recorder);
+
+      bus.publishSync(FIRST);
+
+      assertThat(recorder.received).containsExactly(SECOND, FIRST);
+    }
+  }
+
+  @Test
+  void queued_nestedChains_deliveredBreadthFirstInPublishOrder() {
+    List<String> log = new ArrayList<>();
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.subscribe(String.class, s -> {
+        log.add("a:" + s);
+        if (s.length() < 3) {
+          bus.publishSync(s + "1");
+          bus.publishSync(s + "2");
+        }
+      });
+      bus.subscribe(String.class, s -> log.add("b:" + s));
+
+      bus.publishSync("x");
+    }
+    assertThat(log).containsExactly("a:x", "b:x", "a:x1", "b:x1", "a:x2", "b:x2",
+        "a:x11", "b:x11", "a:x12", "b:x12", "a:x21", "b:x21", "a:x22", "b:x22");
+  }
+
+  @Test
+  void queued_onWorker_innerDeliveredAfterPublishingHandlerReturns() throws Exception {
+    List<String> log = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-worker")
+        .reentrantDispatch(ReentrantDispatch.QUEUED).workers(2).build()) {
+      bus.subscribe(Double.class, d -> {
+        log.add("inner on " + Thread.currentThread().getName());
+        done.countDown();
+      });
+      bus.subscribe(String.class, s -> {
+        log.add("outer start");
+        bus.publishSync(SECOND);
+        log.add("outer end");
+      });
+
+      bus.publish(FIRST);
+
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(log).hasSize(3);
+    assertThat(log.subList(0, 2)).containsExactly("outer start", "outer end");
+    assertThat(log.get(2)).startsWith("inner on reentrant-worker-worker-");
+  }
+
+  @Test
+  void queued_failFastFromHandler_isImmediate() {
+    List<String> log = new ArrayList<>();
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.subscribe(Double.class, d -> log.add("inner"));
+      bus.subscribe(String.class, s -> {
+        bus.publishSyncFailFast(SECOND);
+        log.add("outer");
+      });
+      bus.publishSync(FIRST);
+    }
+    assertThat(log).containsExactly("inner", "outer");
+  }
+
+  @Test
+  void queued_deadLetterHandlerOnPublisherThread_itsPublishesDelivered() throws Exception {
+    List<String> notes = new CopyOnWriteArrayList<>();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-drop").workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.DROP).reentrantDispatch(ReentrantDispatch.QUEUED)
+        .build()) {
+      bus.subscribe(Integer.class, n -> {
+        started.countDown();
+        release.await();
+      });
+      bus.subscribe(String.class, notes::add);
+      bus.subscribe(DeadLetter.class, l -> bus.publishSync("dropped " + l.event().payload()));
+      bus.publish(1);
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+      bus.publish(2); // dropped on this thread: the DeadLetter handler runs here
+
+      assertThat(notes).containsExactly("dropped 2");
+      release.countDown();
+    }
+  }
+
+  @Test
+  void queued_onWorker_failingHandlerThatPublished_keepsItsOwnFailure() throws Exception {
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    List<String> inner = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-failure").workers(1)
+        .reentrantDispatch(ReentrantDispatch.QUEUED).build()) {
+      bus.subscribe(DeadLetter.class, l -> {
+        letters.add(l);
+        done.countDown();
+      });
+      bus.subscribe(Double.class, d -> {
+        inner.add("inner");
+        throw new IllegalArgumentException("inner failure");
+      });
+      bus.on(String.class).name("outer").subscribe(s -> {
+        bus.publishSync(SECOND);
+        throw new IllegalStateException("outer failure");
+      });
+
+      bus.publish(FIRST);
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+    }
+    assertThat(inner).containsExactly("inner");
+    assertThat(letters).extracting(l -> l.cause().getClass().getSimpleName())
+        .containsExactlyInAnyOrder("IllegalArgumentException", "IllegalStateException");
+    assertThat(letters).filteredOn(l -> l.subscriber().equals("outer")).singleElement()
+        .satisfies(l -> assertThat(l.cause()).hasMessage("outer failure"));
+  }
+}
