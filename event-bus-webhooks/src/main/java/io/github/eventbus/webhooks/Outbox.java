@@ -26,7 +26,12 @@ import java.util.Map;
 final class Outbox implements AutoCloseable {
 
   /** A delivery that is pending or dead. */
-  record Entry(String key, String id, URI endpoint, String eventType, byte[] body, boolean dead) {}
+  record Entry(String key, String id, URI endpoint, String eventType, byte[] body, boolean dead) {
+    /** The message to send again: its bytes as they were stored. */
+    WebhookMessage message() {
+      return WebhookMessage.stored(id, eventType, body);
+    }
+  }
 
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
 

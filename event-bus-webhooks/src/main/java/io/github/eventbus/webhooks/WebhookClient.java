@@ -5,22 +5,13 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
-import io.github.eventbus.audit.JsonLinesWriter;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,70 +65,52 @@ import java.util.function.DoubleSupplier;
  */
 public final class WebhookClient implements AutoCloseable {
 
-  private static final int MAX_RESPONSE_BYTES = 64 * 1024;
-
   private final List<WebhookSecret> secrets;
-  private final SignatureScheme standard = SignatureScheme.standardWebhooks();
-  private final SignatureScheme design = SignatureScheme.designHeader();
-  private final Duration requestTimeout;
-  private final RetryPolicy retry;
-  private final Duration maxRetryAfter;
-  private final DoubleSupplier jitter;
+  private final RetryRules retryRules;
   private final Clock clock;
   private final boolean publicOnly;
   private final int perEndpoint;
-  private final EventBus deadLetters;
-  private final JsonLinesWriter<Object> attemptLog;
+  private final AttemptLog attemptLog; // null: no attempt log
+  private final DeliveryEvents events;
   private final ExecutorService httpThreads;
-  private final HttpClient http;
+  private final SignedPost post;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
-  private final Set<Delivery> active = ConcurrentHashMap.newKeySet();
-  private final Outbox outbox; // null: deliveries are kept in memory only
+  private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
+  private final OutboxRecords outbox;
   private final List<CompletableFuture<WebhookDelivery>> resumed;
   private volatile boolean closed;
 
-  /** One message on its way to one endpoint. */
-  private static final class Delivery {
-    final URI endpoint;
-    final WebhookMessage message;
-    final EndpointGate gate;
-    final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
-    int attempts; // touched by one attempt at a time
-    Instant firstAttempt;
-    int lastStatus;
-    String lastError;
-
-    Delivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
-      this.endpoint = endpoint;
-      this.message = message;
-      this.gate = gate;
-    }
-  }
-
   private WebhookClient(Builder b) {
     this.secrets = List.copyOf(b.secrets);
-    this.requestTimeout = b.requestTimeout;
-    this.retry = b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
-        .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
-        .jitter(0.2).build();
-    this.maxRetryAfter = b.maxRetryAfter;
-    this.jitter = b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble();
+    this.retryRules = new RetryRules(
+        b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
+            .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
+            .jitter(0.2).build(),
+        b.maxRetryAfter,
+        b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble());
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.publicOnly = b.publicOnly;
     this.perEndpoint = b.perEndpoint;
-    this.deadLetters = b.deadLetters;
-    this.attemptLog = b.attemptLog == null ? null
-        : JsonLinesWriter.toFile(b.attemptLog, JsonLinesWriter.jackson()).build();
+    List<DeliveryListener> listeners = new ArrayList<>();
+    this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock);
+    if (attemptLog != null) {
+      listeners.add(attemptLog);
+    }
+    if (b.deadLetters != null) {
+      listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
+    }
+    this.events = new DeliveryEvents(listeners);
     AtomicInteger count = new AtomicInteger();
     this.httpThreads = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "webhook-client-" + count.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+    this.post = new SignedPost(HttpClient.newBuilder().connectTimeout(b.connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build(),
+        secrets, b.requestTimeout);
     this.ownsScheduler = b.scheduler == null;
     this.scheduler = b.scheduler != null ? b.scheduler
         : Executors.newSingleThreadScheduledExecutor(r -> {
@@ -145,12 +118,10 @@ public final class WebhookClient implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
-    this.outbox = b.outbox == null ? null : new Outbox(b.outbox);
+    this.outbox = new OutboxRecords(b.outbox);
     List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
-    if (outbox != null) {
-      for (Outbox.Entry e : outbox.pending()) {
-        resumedNow.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), false));
-      }
+    for (Outbox.Entry e : outbox.pending()) {
+      resumedNow.add(accept(e.endpoint(), e.message(), false));
     }
     this.resumed = List.copyOf(resumedNow);
   }
@@ -179,24 +150,20 @@ public final class WebhookClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the webhook client is closed");
     }
-    return start(endpoint, message, true);
+    return accept(endpoint, message, true);
   }
 
-  private CompletableFuture<WebhookDelivery> start(
+  /** Takes a delivery on: records it in the outbox if asked, then makes its first attempt. */
+  private CompletableFuture<WebhookDelivery> accept(
       URI endpoint, WebhookMessage message, boolean record) {
-    Delivery delivery = new Delivery(endpoint, message, gates.computeIfAbsent(
+    OutgoingDelivery delivery = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
         endpoint.getScheme() + "://" + endpoint.getAuthority(), k -> new EndpointGate(perEndpoint)));
-    if (outbox != null && record) {
-      outbox.pending(entry(delivery)); // on disk before the first attempt
+    if (record) {
+      outbox.accepted(delivery); // on disk before the first attempt
     }
     active.add(delivery);
     attempt(delivery);
     return delivery.done;
-  }
-
-  private static Outbox.Entry entry(Delivery d) {
-    return new Outbox.Entry(Outbox.key(d.message.id(), d.endpoint), d.message.id(), d.endpoint,
-        d.message.eventType(), d.message.bodyBytes(), false);
   }
 
   /**
@@ -215,7 +182,7 @@ public final class WebhookClient implements AutoCloseable {
    * @return the ids; empty without an outbox
    */
   public List<String> deadDeliveryIds() {
-    return outbox == null ? List.of() : outbox.dead().stream().map(Outbox.Entry::id).toList();
+    return outbox.dead().stream().map(Outbox.Entry::id).toList();
   }
 
   /**
@@ -231,175 +198,82 @@ public final class WebhookClient implements AutoCloseable {
       throw new IllegalStateException("the webhook client is closed");
     }
     List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
-    if (outbox != null) {
-      for (Outbox.Entry e : outbox.dead()) {
-        if (e.id().equals(id)) {
-          sent.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), true));
-        }
+    for (Outbox.Entry e : outbox.dead()) {
+      if (e.id().equals(id)) {
+        sent.add(accept(e.endpoint(), e.message(), true));
       }
     }
     return sent;
   }
 
-  private void attempt(Delivery d) {
+  /** Makes the next attempt when the endpoint's gate lets it through. */
+  private void attempt(OutgoingDelivery d) {
     if (closed) {
-      finish(d, DeliveryOutcome.ABANDONED);
+      finish(d, DeliveryOutcome.ABANDONED, null);
       return;
     }
-    d.gate.enter(() -> send(d));
+    d.gate.enter(() -> postOnce(d));
   }
 
-  private void send(Delivery d) {
-    d.attempts++;
+  private void postOnce(OutgoingDelivery d) {
+    int attempt = ++d.attempts;
     Instant now = clock.instant();
     if (d.firstAttempt == null) {
       d.firstAttempt = now;
     }
-    byte[] body = d.message.bodyBytes();
-    HttpRequest.Builder request = HttpRequest.newBuilder(d.endpoint).timeout(requestTimeout)
-        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    standard.sign(d.message.id(), now, body, secrets).forEach(request::header);
-    design.sign(d.message.id(), now, body, secrets).forEach(request::header);
+    events.attemptStarted(d.message, d.endpoint, attempt);
     long start = System.nanoTime();
-    CompletableFuture<HttpResponse<InputStream>> call;
-    try {
-      call = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
-    call.whenComplete((response, error) -> {
+    post.post(d.endpoint, d.message, now).thenAccept(answer -> {
       d.gate.leave();
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      if (response != null) {
-        drain(response.body());
-        d.lastStatus = response.statusCode();
-        d.lastError = null;
-      } else {
-        d.lastStatus = 0;
-        d.lastError = String.valueOf(error instanceof java.util.concurrent.CompletionException
-            ? error.getCause() : error);
-      }
-      decide(d, response, millis);
+      d.lastStatus = answer.status();
+      d.lastError = answer.errorText();
+      AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
+          Duration.ofMillis(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)));
+      events.attemptFinished(d.message, result);
+      afterAttempt(d, answer, result);
     });
   }
 
-  private static void drain(InputStream in) {
-    try (in) {
-      in.readNBytes(MAX_RESPONSE_BYTES);
-    } catch (IOException ignored) {
-      // the status is all we need
-    }
-  }
-
-  private void decide(Delivery d, HttpResponse<?> response, long millis) {
+  private void afterAttempt(OutgoingDelivery d, SignedPost.Answer answer, AttemptResult result) {
     if (closed) {
-      finish(d, DeliveryOutcome.ABANDONED);
+      finish(d, DeliveryOutcome.ABANDONED, null);
       return;
     }
-    int status = response == null ? 0 : response.statusCode();
-    if (status >= 200 && status < 300) {
-      log(d, millis, null, DeliveryOutcome.DELIVERED);
-      finish(d, DeliveryOutcome.DELIVERED);
-      return;
-    }
-    if (status == 410) {
-      log(d, millis, null, DeliveryOutcome.GONE);
-      finish(d, DeliveryOutcome.GONE);
-      return;
-    }
-    int next = d.attempts + 1;
     Instant now = clock.instant();
-    Duration delay = response == null ? null : retryAfter(response, now);
-    if (delay == null) {
-      delay = next <= retry.maxAttempts() ? retry.delayBefore(next, unit()) : Duration.ZERO;
-    }
-    Duration elapsed = Duration.between(d.firstAttempt, now).plus(delay);
-    if (!closed && retry.allowsAttempt(next, elapsed)) {
-      log(d, millis, now.plus(delay), null);
-      try {
-        scheduler.schedule(() -> attempt(d), delay.toNanos(), TimeUnit.NANOSECONDS);
-        return;
-      } catch (RejectedExecutionException e) {
-        finish(d, DeliveryOutcome.ABANDONED);
-        return;
+    RetryRules.Decision decision = retryRules.decide(answer, d.attempts, d.firstAttempt, now);
+    switch (decision.verdict()) {
+      case DELIVERED -> finish(d, DeliveryOutcome.DELIVERED, result);
+      case GONE -> finish(d, DeliveryOutcome.GONE, result);
+      case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
+      case RETRY -> {
+        if (closed) {
+          finish(d, DeliveryOutcome.EXHAUSTED, result);
+          return;
+        }
+        events.retryScheduled(d.message, result, now.plus(decision.delay()));
+        try {
+          scheduler.schedule(() -> attempt(d), decision.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          finish(d, DeliveryOutcome.ABANDONED, null);
+        }
       }
-    }
-    log(d, millis, null, DeliveryOutcome.EXHAUSTED);
-    finish(d, DeliveryOutcome.EXHAUSTED);
-  }
-
-  private double unit() {
-    double u = jitter.getAsDouble();
-    return u >= 0 && u <= 1 ? u : 0.5;
-  }
-
-  /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
-  private Duration retryAfter(HttpResponse<?> response, Instant now) {
-    String value = response.headers().firstValue("Retry-After").orElse(null);
-    if (value == null) {
-      return null;
-    }
-    Duration wait;
-    try {
-      wait = Duration.ofSeconds(Long.parseLong(value.strip()));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        wait = Duration.between(now,
-            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      } catch (DateTimeParseException notDate) {
-        return null;
-      }
-    }
-    if (wait.isNegative()) {
-      return Duration.ZERO;
-    }
-    return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
-  }
-
-  private void log(Delivery d, long millis, Instant nextRetry, DeliveryOutcome outcome) {
-    if (attemptLog == null) {
-      return;
-    }
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("timestamp", clock.instant().toString());
-    line.put("webhook_id", d.message.id());
-    line.put("event_type", d.message.eventType());
-    line.put("endpoint", d.endpoint.toString());
-    line.put("attempt", d.attempts);
-    if (d.lastError == null) {
-      line.put("status", d.lastStatus);
-    } else {
-      line.put("error", d.lastError);
-    }
-    line.put("duration_ms", millis);
-    line.put("next_retry_at", nextRetry == null ? null : nextRetry.toString());
-    line.put("outcome", outcome == null ? "retrying" : outcome.name().toLowerCase(java.util.Locale.ROOT));
-    try {
-      attemptLog.append(line);
-    } catch (IllegalStateException closedLog) {
-      // the client is closing
+      default -> throw new AssertionError(decision);
     }
   }
 
-  private void finish(Delivery d, DeliveryOutcome outcome) {
+  /** Ends a delivery once: records it, tells the listeners, completes the caller's future. */
+  private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
     if (!active.remove(d)) {
       return;
     }
-    WebhookDelivery result = new WebhookDelivery(d.message.id(), d.endpoint, outcome, d.attempts,
-        d.lastStatus, d.lastError);
-    if (outbox != null) {
-      if (outcome == DeliveryOutcome.DELIVERED || outcome == DeliveryOutcome.GONE) {
-        outbox.done(Outbox.key(d.message.id(), d.endpoint));
-      } else if (outcome == DeliveryOutcome.EXHAUSTED) {
-        outbox.dead(entry(d));
-      } // ABANDONED stays pending, to resume in the next client
-    }
-    if (outcome == DeliveryOutcome.EXHAUSTED && deadLetters != null && !deadLetters.isClosed()) {
-      deadLetters.publish(new DeadLetter(d.message.event(clock.instant()),
-          "webhook " + d.endpoint, new WebhookException("delivery to " + d.endpoint + " failed "
-              + d.attempts + " times; last " + (d.lastError != null ? d.lastError
-              : "status " + d.lastStatus)), d.attempts));
+    WebhookDelivery result = d.result(outcome);
+    outbox.finished(d, outcome);
+    switch (outcome) {
+      case DELIVERED -> events.delivered(d.message, last, result);
+      case GONE -> events.gone(d.message, last, result);
+      case EXHAUSTED -> events.exhausted(d.message, last, result);
+      case ABANDONED -> events.abandoned(d.message, result);
+      default -> throw new AssertionError(outcome);
     }
     d.done.complete(result);
   }
@@ -407,7 +281,7 @@ public final class WebhookClient implements AutoCloseable {
   /** Waits until the attempt log holds every attempt so far. */
   public void flushLog() {
     if (attemptLog != null) {
-      attemptLog.flush().join();
+      attemptLog.flush();
     }
   }
 
@@ -418,8 +292,8 @@ public final class WebhookClient implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Delivery d : new ArrayList<>(active)) {
-      finish(d, DeliveryOutcome.ABANDONED);
+    for (OutgoingDelivery d : new ArrayList<>(active)) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
     }
     if (ownsScheduler) {
       scheduler.shutdownNow();
@@ -428,14 +302,12 @@ public final class WebhookClient implements AutoCloseable {
     if (attemptLog != null) {
       attemptLog.close();
     }
-    if (outbox != null) {
-      outbox.close();
-    }
+    outbox.close();
   }
 
   @Override
   public String toString() {
-    return "WebhookClient{" + secrets.size() + " secret(s), " + retry + "}";
+    return "WebhookClient{" + secrets.size() + " secret(s), " + retryRules + "}";
   }
 
   /** Configures a {@link WebhookClient}. Not thread-safe. */
