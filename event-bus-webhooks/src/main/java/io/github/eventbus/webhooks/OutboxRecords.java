@@ -2,11 +2,13 @@ package io.github.eventbus.webhooks;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Keeps the outbox in step with the deliveries: records each accepted one before its first
- * attempt, marks it done when delivered or gone and dead when exhausted, and leaves an abandoned
- * one pending for the next client. Without an outbox file, every call does nothing.
+ * Keeps the outbox in step with the deliveries: records each accepted one (its first attempt
+ * waits for the record to be on disk, no thread does), marks it done when delivered or gone and
+ * dead when rejected or exhausted, and leaves an abandoned one pending for the next client.
+ * Without an outbox file, every call does nothing.
  */
 final class OutboxRecords implements AutoCloseable {
 
@@ -30,11 +32,9 @@ final class OutboxRecords implements AutoCloseable {
     return outbox == null ? List.of() : outbox.dead();
   }
 
-  /** Records an accepted delivery; returns once it is on disk. */
-  void accepted(OutgoingDelivery d) {
-    if (outbox != null) {
-      outbox.pending(d.outboxEntry());
-    }
+  /** Records an accepted delivery; the future completes once the record is on disk. */
+  CompletableFuture<Void> accepted(OutgoingDelivery d) {
+    return outbox == null ? CompletableFuture.completedFuture(null) : outbox.pending(d.outboxEntry());
   }
 
   /** Records how a delivery ended. */
@@ -42,9 +42,17 @@ final class OutboxRecords implements AutoCloseable {
     if (outbox == null) {
       return;
     }
+    try {
+      record(d, outcome);
+    } catch (IllegalStateException closedWriter) {
+      // only after close, when no delivery is active any more
+    }
+  }
+
+  private void record(OutgoingDelivery d, DeliveryOutcome outcome) {
     switch (outcome) {
       case DELIVERED, GONE -> outbox.done(Outbox.key(d.message.id(), d.endpoint));
-      case EXHAUSTED -> outbox.dead(d.outboxEntry());
+      case REJECTED, EXHAUSTED -> outbox.dead(d.outboxEntry());
       case ABANDONED -> { } // stays pending, to resume in the next client
       default -> throw new AssertionError(outcome);
     }

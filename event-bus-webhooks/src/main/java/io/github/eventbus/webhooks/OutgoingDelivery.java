@@ -18,6 +18,7 @@ final class OutgoingDelivery {
   Instant firstAttempt;
   int lastStatus;
   String lastError;
+  volatile Instant retryAt; // due time of the next attempt while waiting for it; else null
 
   OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
     this.endpoint = endpoint;

@@ -1,7 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import io.github.eventbus.RetryPolicy;
-import java.net.http.HttpResponse;
+import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -10,13 +10,15 @@ import java.time.format.DateTimeParseException;
 import java.util.function.DoubleSupplier;
 
 /**
- * Decides what follows an attempt: success, gone, another attempt after a delay (the policy's
- * backoff, or the endpoint's {@code Retry-After}, clamped), or the end of the attempts.
+ * Decides what follows an attempt, like the HTTP clients that retry safely: 2xx is delivered; 410
+ * is gone; a network error, a timeout, 408, 425, 429, 5xx or an unfollowed 3xx is retried after a
+ * delay (the policy's backoff, or the endpoint's {@code Retry-After}, clamped) while the policy
+ * allows; any other 4xx, or a target the address guard refused, is rejected at once.
  */
 final class RetryRules {
 
   /** What follows an attempt. */
-  enum Verdict { DELIVERED, GONE, RETRY, EXHAUSTED }
+  enum Verdict { DELIVERED, GONE, REJECTED, RETRY, EXHAUSTED }
 
   /** A verdict, with the delay before the next attempt for {@link Verdict#RETRY}. */
   record Decision(Verdict verdict, Duration delay) {}
@@ -47,8 +49,11 @@ final class RetryRules {
     if (status == 410) {
       return new Decision(Verdict.GONE, null);
     }
+    if (answer.refused() || !retryable(status)) {
+      return new Decision(Verdict.REJECTED, null);
+    }
     int next = attempts + 1;
-    Duration delay = answer.response() == null ? null : retryAfter(answer.response(), now);
+    Duration delay = answer.headers() == null ? null : retryAfter(answer.headers(), now);
     if (delay == null) {
       delay = next <= policy.maxAttempts() ? policy.delayBefore(next, unit()) : Duration.ZERO;
     }
@@ -58,14 +63,19 @@ final class RetryRules {
         : new Decision(Verdict.EXHAUSTED, null);
   }
 
+  /** Whether another attempt may succeed: no answer (0), 408, 425, 429, and anything not 4xx. */
+  static boolean retryable(int status) {
+    return status < 400 || status >= 500 || status == 408 || status == 425 || status == 429;
+  }
+
   private double unit() {
     double u = jitter.getAsDouble();
     return u >= 0 && u <= 1 ? u : 0.5;
   }
 
   /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
-  private Duration retryAfter(HttpResponse<?> response, Instant now) {
-    String value = response.headers().firstValue("Retry-After").orElse(null);
+  private Duration retryAfter(HttpHeaders headers, Instant now) {
+    String value = headers.firstValue("Retry-After").orElse(null);
     if (value == null) {
       return null;
     }

@@ -1,0 +1,213 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each delivery's attempts to an end: the outbox record first (waited for asynchronously),
+ * then attempts through the endpoint's gate, a decision after each, retries on the scheduler, and
+ * one ending that is recorded, told to the listeners and completes the caller's future. At close
+ * it drains: it waits until nothing is in flight or due within the drain time, then abandons the
+ * rest.
+ */
+final class DeliveryRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+
+  private final SignedPost post;
+  private final RetryRules rules;
+  private final DeliveryEvents events;
+  private final OutboxRecords outbox;
+  private final Clock clock;
+  private final ScheduledExecutorService retries;
+  private final Executor afterDisk;
+  private final int perEndpoint;
+  private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
+  private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
+  private final Object progress = new Object(); // drain() waits on it
+  private final RateLimitedLog outboxFailures;
+  private volatile boolean stopped;
+
+  DeliveryRunner(SignedPost post, RetryRules rules, DeliveryEvents events, OutboxRecords outbox,
+      Clock clock, ScheduledExecutorService retries, Executor afterDisk, int perEndpoint) {
+    this.post = post;
+    this.rules = rules;
+    this.events = events;
+    this.outbox = outbox;
+    this.clock = clock;
+    this.retries = retries;
+    this.afterDisk = afterDisk;
+    this.perEndpoint = perEndpoint;
+    this.outboxFailures = new RateLimitedLog(clock, Duration.ofMinutes(1));
+  }
+
+  /**
+   * Takes a delivery on. With {@code record} and an outbox, the first attempt waits (on no
+   * thread) for the record to reach the disk.
+   */
+  CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
+    OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
+        DeliveryFailureLog.origin(endpoint), k -> new EndpointGate(perEndpoint)));
+    active.add(d);
+    if (!record || !outbox.enabled()) {
+      events.accepted(message, endpoint);
+      attempt(d);
+      return d.done;
+    }
+    outbox.accepted(d).whenComplete((written, error) -> {
+      try {
+        afterDisk.execute(() -> recorded(d, error));
+      } catch (RejectedExecutionException closing) {
+        finish(d, DeliveryOutcome.ABANDONED, null);
+      }
+    });
+    return d.done;
+  }
+
+  private void recorded(OutgoingDelivery d, Throwable error) {
+    if (error != null) {
+      long held = outboxFailures.admit("outbox");
+      if (held >= 0) {
+        log.warn("A webhook delivery could not be recorded in the outbox ({} more since the "
+            + "last line); it is sent but would not survive a crash", held, error);
+      }
+    }
+    events.accepted(d.message, d.endpoint);
+    attempt(d);
+  }
+
+  /** Makes the next attempt when the endpoint's gate lets it through. */
+  private void attempt(OutgoingDelivery d) {
+    d.retryAt = null;
+    if (stopped) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+      return;
+    }
+    d.gate.enter(() -> {
+      if (stopped) {
+        d.gate.leave();
+        finish(d, DeliveryOutcome.ABANDONED, null);
+      } else {
+        postOnce(d);
+      }
+    });
+  }
+
+  private void postOnce(OutgoingDelivery d) {
+    int attempt = ++d.attempts;
+    Instant now = clock.instant();
+    if (d.firstAttempt == null) {
+      d.firstAttempt = now;
+    }
+    events.attemptStarted(d.message, d.endpoint, attempt);
+    long start = System.nanoTime();
+    post.post(d.endpoint, d.message, now).thenAccept(answer -> {
+      d.gate.leave();
+      d.lastStatus = answer.status();
+      d.lastError = answer.errorText();
+      AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
+          Duration.ofNanos(System.nanoTime() - start));
+      events.attemptFinished(d.message, result);
+      afterAttempt(d, answer, result);
+    });
+  }
+
+  private void afterAttempt(OutgoingDelivery d, SignedPost.Answer answer, AttemptResult result) {
+    if (stopped) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+      return;
+    }
+    Instant now = clock.instant();
+    RetryRules.Decision decision = rules.decide(answer, d.attempts, d.firstAttempt, now);
+    switch (decision.verdict()) {
+      case DELIVERED -> finish(d, DeliveryOutcome.DELIVERED, result);
+      case GONE -> finish(d, DeliveryOutcome.GONE, result);
+      case REJECTED -> finish(d, DeliveryOutcome.REJECTED, result);
+      case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
+      case RETRY -> {
+        Instant at = now.plus(decision.delay());
+        d.retryAt = at;
+        events.retryScheduled(d.message, result, at);
+        try {
+          retries.schedule(() -> attempt(d), decision.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          finish(d, DeliveryOutcome.ABANDONED, null);
+        }
+        signalProgress();
+      }
+      default -> throw new AssertionError(decision);
+    }
+  }
+
+  /** Ends a delivery once: records it, tells the listeners, completes the caller's future. */
+  private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
+    if (!active.remove(d)) {
+      return;
+    }
+    WebhookDelivery result = d.result(outcome);
+    outbox.finished(d, outcome);
+    switch (outcome) {
+      case DELIVERED -> events.delivered(d.message, last, result);
+      case GONE -> events.gone(d.message, last, result);
+      case REJECTED -> events.rejected(d.message, last, result);
+      case EXHAUSTED -> events.exhausted(d.message, last, result);
+      case ABANDONED -> events.abandoned(d.message, result, outbox.enabled());
+      default -> throw new AssertionError(outcome);
+    }
+    d.done.complete(result);
+    signalProgress();
+  }
+
+  private void signalProgress() {
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  /**
+   * Lets deliveries finish for up to {@code timeout}: waits while any is in flight, waiting at its
+   * gate or for the outbox, or due for a retry within the time; then cancels what is in flight
+   * and abandons every unfinished delivery.
+   *
+   * @return how many deliveries were abandoned
+   */
+  int drain(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Instant lastUsefulRetry = clock.instant().plus(timeout);
+    synchronized (progress) {
+      while (active.stream().anyMatch(d -> d.retryAt == null || !d.retryAt.isAfter(lastUsefulRetry))) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(progress, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    stopped = true;
+    post.cancelAll();
+    List<OutgoingDelivery> left = new ArrayList<>(active);
+    for (OutgoingDelivery d : left) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+    }
+    return left.size();
+  }
+}
