@@ -203,8 +203,8 @@ final class DeliveryRunner {
       }
     }
     stopped = true;
-    post.cancelAll();
     List<OutgoingDelivery> left = new ArrayList<>(active);
+    post.cancelAll(); // their answers end them as abandoned, too
     for (OutgoingDelivery d : left) {
       finish(d, DeliveryOutcome.ABANDONED, null);
     }
