@@ -9,10 +9,11 @@ import java.time.Instant;
  * needs. Add listeners with {@link WebhookClient.Builder#listener}; the attempt log and
  * dead-letter publishing are listeners too.
  *
- * <p>For one delivery the calls come in order: {@code accepted}, then per attempt
- * {@code attemptStarted} and {@code attemptFinished}, followed by {@code retryScheduled} or exactly
- * one of {@code delivered}, {@code gone}, {@code rejected}, {@code exhausted}; {@code abandoned}
- * may end a delivery at any point once the client closes.
+ * <p>For one delivery the calls come in order: per attempt {@code attemptStarted} and
+ * {@code attemptFinished}, followed by {@code retryScheduled} or exactly one of {@code delivered},
+ * {@code gone}, {@code rejected}, {@code exhausted}; {@code abandoned} may end a delivery at any
+ * point once the client closes. {@code accepted} comes first without an outbox; with one, it
+ * comes when the record is on disk, which may be after the first attempt began.
  *
  * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the
  * thread that called {@code send}); they must be quick and must not block. An exception a
@@ -24,8 +25,9 @@ import java.time.Instant;
 public interface DeliveryListener {
 
   /**
-   * A delivery was taken on (by {@code send}, a resume or a re-drive); with an outbox, its record
-   * is on the storage device now, so it survives a crash.
+   * A delivery was taken on (by {@code send} or a re-drive); with an outbox, its record is on the
+   * storage device now, so it survives a crash (a resumed delivery, whose record already is, is
+   * told at once). Not told if the record could not be written (that is logged).
    *
    * @param message the message
    * @param endpoint the target

@@ -18,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs each delivery's attempts to an end: the outbox record first (waited for asynchronously),
- * then attempts through the endpoint's gate, a decision after each, retries on the scheduler, and
+ * Runs each delivery's attempts to an end: the outbox record (written beside the first attempt),
+ * attempts through the endpoint's gate, a decision after each, retries on the scheduler, and
  * one ending that is recorded, told to the listeners and completes the caller's future. At close
  * it drains: it waits until nothing is in flight or due within the drain time, then abandons the
  * rest.
@@ -56,25 +56,27 @@ final class DeliveryRunner {
   }
 
   /**
-   * Takes a delivery on. With {@code record} and an outbox, the first attempt waits (on no
-   * thread) for the record to reach the disk.
+   * Takes a delivery on and makes its first attempt at once. With {@code record} and an outbox,
+   * its record is appended first (so a later {@code done} or {@code dead} follows it in the file)
+   * and {@code accepted} is told once the record is on disk: the fsync runs beside the first
+   * attempt instead of before it, and nothing waits for it.
    */
   CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
     OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
         DeliveryFailureLog.origin(endpoint), k -> new EndpointGate(perEndpoint)));
     active.add(d);
-    if (!record || !outbox.enabled()) {
+    if (record && outbox.enabled()) {
+      outbox.accepted(d).whenComplete((written, error) -> {
+        try {
+          afterDisk.execute(() -> recorded(d, error));
+        } catch (RejectedExecutionException closing) {
+          recorded(d, error); // the client is closing: tell the listeners here
+        }
+      });
+    } else {
       events.accepted(message, endpoint);
-      attempt(d);
-      return d.done;
     }
-    outbox.accepted(d).whenComplete((written, error) -> {
-      try {
-        afterDisk.execute(() -> recorded(d, error));
-      } catch (RejectedExecutionException closing) {
-        finish(d, DeliveryOutcome.ABANDONED, null);
-      }
-    });
+    attempt(d);
     return d.done;
   }
 
@@ -85,9 +87,9 @@ final class DeliveryRunner {
         log.warn("A webhook delivery could not be recorded in the outbox ({} more since the "
             + "last line); it is sent but would not survive a crash", held, error);
       }
+      return;
     }
     events.accepted(d.message, d.endpoint);
-    attempt(d);
   }
 
   /** Makes the next attempt when the endpoint's gate lets it through. */

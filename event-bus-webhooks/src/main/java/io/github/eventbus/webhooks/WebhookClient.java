@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * {@link Builder#deadLetters(EventBus)}, published as a {@link DeadLetter} whose cause is a
  * {@link WebhookDeliveryException} carrying the status.
  *
- * <p><b>Outbox.</b> With {@link Builder#outbox(Path)}, each delivery is recorded before its first
- * attempt (records appended together share one fsync; no thread waits for the disk) and survives
+ * <p><b>Outbox.</b> With {@link Builder#outbox(Path)}, each delivery is recorded when it is sent
+ * (records appended together share one fsync, forced beside the first attempt; no thread waits
+ * for the disk; {@link DeliveryListener#accepted} tells when a record is durable) and survives
  * {@code close()} and crashes: a client built on the same file resumes them ({@link #resumed()}),
  * and rejected or exhausted ones stay there to {@link #redrive(String) re-drive} by id.
  *
@@ -153,9 +154,9 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
-   * Sends a message to an endpoint, retrying as the policy allows. Returns at once: with an
-   * outbox, the first attempt follows once the delivery's record is on disk
-   * ({@link DeliveryListener#accepted} tells when).
+   * Sends a message to an endpoint, retrying as the policy allows. Returns at once; with an
+   * outbox, the delivery's record is appended now and forced to disk beside the first attempt
+   * ({@link DeliveryListener#accepted} tells when it is durable).
    *
    * @param endpoint an http or https URL without user info
    * @param message the message
