@@ -14,9 +14,13 @@ public final class WebhookDeliveryException extends WebhookException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The target. */
   private final URI endpoint;
+  /** How the delivery ended. */
   private final DeliveryOutcome outcome;
+  /** How many requests were made. */
   private final int attempts;
+  /** The last HTTP status, or 0. */
   private final int status;
 
   /**

@@ -18,7 +18,13 @@
  * publishes the event (typed for registered type names, dynamic otherwise) with documented answers
  * for every bad request; {@code handle(...)} gives the same answers to other servers.
  *
- * <p><b>Threads.</b> A started receiver owns two daemon threads {@code webhook-receiver-<n>},
+ * <p><b>Sending.</b> {@link io.github.eventbus.webhooks.WebhookClient} signs and posts messages
+ * with retries, a whole-response deadline, an optional group-committed outbox and a drain at
+ * close; {@link io.github.eventbus.webhooks.DeliveryListener}s hear every delivery's events, and
+ * {@link io.github.eventbus.webhooks.WebhookForwarder} routes bus events to endpoints.
+ *
+ * <p><b>Threads.</b> A client owns {@code webhook-client-<n>} and {@code webhook-client-timer}
+ * daemon threads, stopped by its {@code close()}. A started receiver owns two daemon threads {@code webhook-receiver-<n>},
  * stopped by {@code close()}. Every public type states whether it is thread-safe.
  */
 package io.github.eventbus.webhooks;

@@ -82,6 +82,18 @@ class WebhookForwarderTest {
   }
 
   @Test
+  void readmeShape_tryWithResources_deliversEveryForwardedEvent() throws Exception {
+    try (WebhookClient sending = WebhookClient.builder().secret("your_secret_key").build();
+        WebhookForwarder forwarder = WebhookForwarder.builder(bus, sending)
+            .route("deployment", java.net.URI.create(url("/deploy"))).build()) {
+      for (int i = 0; i < 10; i++) {
+        bus.publishSync(DynamicEvent.of("deployment", Map.of("n", i)));
+      }
+    } // the forwarder closes, then the client drains what it was handed
+    assertThat(paths).hasSize(10).containsOnly("/deploy");
+  }
+
+  @Test
   void malformedEnvironmentUrl_namesTheVariable() {
     assertThatThrownBy(() -> WebhookForwarder.builder(bus, client)
             .routesFromEnvironment(Map.of("LOW_ALERT_WEBHOOK_URL", "ftp://example.com/x")))
