@@ -74,7 +74,7 @@ final class DeliveryRunner {
         }
       });
     } else {
-      events.accepted(message, endpoint);
+      events.tell("accepted", l -> l.accepted(message, endpoint));
     }
     attempt(d);
     return d.done;
@@ -89,7 +89,7 @@ final class DeliveryRunner {
       }
       return;
     }
-    events.accepted(d.message, d.endpoint);
+    events.tell("accepted", l -> l.accepted(d.message, d.endpoint));
   }
 
   /** Makes the next attempt when the endpoint's gate lets it through. */
@@ -115,7 +115,7 @@ final class DeliveryRunner {
     if (d.firstAttempt == null) {
       d.firstAttempt = now;
     }
-    events.attemptStarted(d.message, d.endpoint, attempt);
+    events.tell("attemptStarted", l -> l.attemptStarted(d.message, d.endpoint, attempt));
     long start = System.nanoTime();
     post.post(d.endpoint, d.message, now).thenAccept(answer -> {
       d.gate.leave();
@@ -123,7 +123,7 @@ final class DeliveryRunner {
       d.lastError = answer.errorText();
       AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
           Duration.ofNanos(System.nanoTime() - start));
-      events.attemptFinished(d.message, result);
+      events.tell("attemptFinished", l -> l.attemptFinished(d.message, result));
       afterAttempt(d, answer, result);
     });
   }
@@ -143,7 +143,7 @@ final class DeliveryRunner {
       case RETRY -> {
         Instant at = now.plus(decision.delay());
         d.retryAt = at;
-        events.retryScheduled(d.message, result, at);
+        events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
           retries.schedule(() -> attempt(d), decision.delay().toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
@@ -163,11 +163,12 @@ final class DeliveryRunner {
     WebhookDelivery result = d.result(outcome);
     outbox.finished(d, outcome);
     switch (outcome) {
-      case DELIVERED -> events.delivered(d.message, last, result);
-      case GONE -> events.gone(d.message, last, result);
-      case REJECTED -> events.rejected(d.message, last, result);
-      case EXHAUSTED -> events.exhausted(d.message, last, result);
-      case ABANDONED -> events.abandoned(d.message, result, outbox.enabled());
+      case DELIVERED -> events.tell("delivered", l -> l.delivered(d.message, last, result));
+      case GONE -> events.tell("gone", l -> l.gone(d.message, last, result));
+      case REJECTED -> events.tell("rejected", l -> l.rejected(d.message, last, result));
+      case EXHAUSTED -> events.tell("exhausted", l -> l.exhausted(d.message, last, result));
+      case ABANDONED -> events.tell("abandoned",
+          l -> l.abandoned(d.message, result, outbox.enabled()));
       default -> throw new AssertionError(outcome);
     }
     d.done.complete(result);

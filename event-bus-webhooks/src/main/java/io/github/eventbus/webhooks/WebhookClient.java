@@ -118,7 +118,8 @@ public final class WebhookClient implements AutoCloseable {
     }
     listeners.addAll(b.listeners);
     AtomicInteger count = new AtomicInteger();
-    this.httpThreads = Executors.newFixedThreadPool(2, r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
+    this.httpThreads = Executors.newFixedThreadPool(2,
+        r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
     this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
     ScheduledThreadPoolExecutor timerPool =
