@@ -34,7 +34,7 @@ final class DeliveryRunner {
   private final OutboxRecords outbox;
   private final Clock clock;
   private final ScheduledExecutorService retries;
-  private final Executor afterDisk;
+  private final Executor background; // the HTTP threads: where work hops to rather than nest
   private final int perEndpoint;
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
@@ -43,14 +43,14 @@ final class DeliveryRunner {
   private volatile boolean stopped;
 
   DeliveryRunner(SignedPost post, RetryRules rules, DeliveryEvents events, OutboxRecords outbox,
-      Clock clock, ScheduledExecutorService retries, Executor afterDisk, int perEndpoint) {
+      Clock clock, ScheduledExecutorService retries, Executor background, int perEndpoint) {
     this.post = post;
     this.rules = rules;
     this.events = events;
     this.outbox = outbox;
     this.clock = clock;
     this.retries = retries;
-    this.afterDisk = afterDisk;
+    this.background = background;
     this.perEndpoint = perEndpoint;
     this.outboxFailures = new RateLimitedLog(clock, Duration.ofMinutes(1));
   }
@@ -68,7 +68,7 @@ final class DeliveryRunner {
     if (record && outbox.enabled()) {
       outbox.accepted(d).whenComplete((written, error) -> {
         try {
-          afterDisk.execute(() -> recorded(d, error));
+          background.execute(() -> recorded(d, error));
         } catch (RejectedExecutionException closing) {
           recorded(d, error); // the client is closing: tell the listeners here
         }
@@ -117,15 +117,27 @@ final class DeliveryRunner {
     }
     events.tell("attemptStarted", l -> l.attemptStarted(d.message, d.endpoint, attempt));
     long start = System.nanoTime();
-    post.post(d.endpoint, d.message, now).thenAccept(answer -> {
+    CompletableFuture<SignedPost.Answer> answer = post.post(d.endpoint, d.message, now);
+    Runnable then = () -> answer.thenAccept(a -> {
       d.gate.leave();
-      d.lastStatus = answer.status();
-      d.lastError = answer.errorText();
+      d.lastStatus = a.status();
+      d.lastError = a.errorText();
       AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
           Duration.ofNanos(System.nanoTime() - start));
       events.tell("attemptFinished", l -> l.attemptFinished(d.message, result));
-      afterAttempt(d, answer, result);
+      afterAttempt(d, a, result);
     });
+    if (!answer.isDone()) {
+      then.run();
+      return;
+    }
+    try {
+      // answered at once (a refused target): go on elsewhere, or the gate's leave() would start
+      // the next waiting attempt inside this one, as deep as the queue is long
+      background.execute(then);
+    } catch (RejectedExecutionException closing) {
+      then.run();
+    }
   }
 
   private void afterAttempt(OutgoingDelivery d, SignedPost.Answer answer, AttemptResult result) {
@@ -207,6 +219,7 @@ final class DeliveryRunner {
     }
     stopped = true;
     List<OutgoingDelivery> left = new ArrayList<>(active);
+    gates.values().forEach(EndpointGate::forgetWaiting); // each of those is in left
     post.cancelAll(); // their answers end them as abandoned, too
     for (OutgoingDelivery d : left) {
       finish(d, DeliveryOutcome.ABANDONED, null);

@@ -26,6 +26,11 @@ final class EndpointGate {
     attempt.run();
   }
 
+  /** Forgets the attempts still waiting (the client stopped; their deliveries are ended). */
+  synchronized void forgetWaiting() {
+    waiting.clear();
+  }
+
   void leave() {
     Runnable next;
     synchronized (this) {
