@@ -75,17 +75,11 @@ final class SignedPost {
     } catch (IllegalArgumentException refused) {
       return CompletableFuture.completedFuture(new Answer(0, null, refused, true));
     }
-    byte[] body = message.bodyBytes();
-    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(requestTimeout)
-        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    standardHeaders.sign(message.id(), now, body, secrets).forEach(request::header);
-    signatureHeader.sign(message.id(), now, body, secrets).forEach(request::header);
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     CompletableFuture<HttpResponse<Void>> call;
     try {
-      call = http.sendAsync(request.build(), info -> new BoundedDiscard());
-    } catch (RuntimeException e) {
+      call = http.sendAsync(signedRequest(endpoint, message, now), info -> new BoundedDiscard());
+    } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
       return CompletableFuture.completedFuture(new Answer(0, null, e, false));
     }
     inFlight.add(answer);
@@ -108,14 +102,23 @@ final class SignedPost {
           ? new Answer(response.statusCode(), response.headers(), null, false)
           : new Answer(0, null, unwrap(error), false));
     });
-    answer.whenComplete((a, e) -> inFlight.remove(answer));
-    // cancelAll() completes the answer first; the exchange is then cancelled too
-    answer.thenRun(() -> {
-      if (!call.isDone()) {
+    answer.whenComplete((a, e) -> {
+      inFlight.remove(answer);
+      if (!call.isDone()) { // the deadline or cancelAll() answered first: end the exchange too
         call.cancel(true);
       }
     });
     return answer;
+  }
+
+  private HttpRequest signedRequest(URI endpoint, WebhookMessage message, Instant now) {
+    byte[] body = message.bodyBytes();
+    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(requestTimeout)
+        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    standardHeaders.sign(message.id(), now, body, secrets).forEach(request::header);
+    signatureHeader.sign(message.id(), now, body, secrets).forEach(request::header);
+    return request.build();
   }
 
   private static Throwable unwrap(Throwable error) {
