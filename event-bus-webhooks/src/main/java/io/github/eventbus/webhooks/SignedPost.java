@@ -76,6 +76,7 @@ final class SignedPost {
       return CompletableFuture.completedFuture(new Answer(0, null, refused, true));
     }
     CompletableFuture<Answer> answer = new CompletableFuture<>();
+    long started = System.nanoTime();
     CompletableFuture<HttpResponse<Void>> call;
     try {
       call = http.sendAsync(signedRequest(endpoint, message, now), info -> new BoundedDiscard());
@@ -86,8 +87,7 @@ final class SignedPost {
     ScheduledFuture<?> deadline;
     try {
       deadline = timer.schedule(() -> {
-        answer.complete(new Answer(0, null, new HttpTimeoutException(
-            "no complete response within " + requestTimeout), false));
+        answer.complete(new Answer(0, null, timedOut(null), false));
         call.cancel(true);
       }, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
@@ -98,9 +98,14 @@ final class SignedPost {
       if (timeout != null) {
         timeout.cancel(false);
       }
+      Throwable failure = error == null ? null : unwrap(error);
+      if (failure != null && System.nanoTime() - started >= requestTimeout.toNanos()) {
+        // the JDK's own timer (or a busy machine) may end the exchange a moment before ours
+        failure = timedOut(failure);
+      }
       answer.complete(response != null
           ? new Answer(response.statusCode(), response.headers(), null, false)
-          : new Answer(0, null, unwrap(error), false));
+          : new Answer(0, null, failure, false));
     });
     answer.whenComplete((a, e) -> {
       inFlight.remove(answer);
@@ -119,6 +124,15 @@ final class SignedPost {
     standardHeaders.sign(message.id(), now, body, secrets).forEach(request::header);
     signatureHeader.sign(message.id(), now, body, secrets).forEach(request::header);
     return request.build();
+  }
+
+  private HttpTimeoutException timedOut(Throwable cause) {
+    HttpTimeoutException e = new HttpTimeoutException(
+        "no complete response within " + requestTimeout);
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
   }
 
   private static Throwable unwrap(Throwable error) {
