@@ -1,6 +1,5 @@
 package io.github.eventbus.webhooks;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -23,13 +22,9 @@ final class DeliveryFailureLog implements DeliveryListener {
     this.limit = new RateLimitedLog(clock, Duration.ofHours(1));
   }
 
-  static String origin(URI endpoint) {
-    return endpoint.getScheme() + "://" + endpoint.getAuthority();
-  }
-
   @Override
   public void rejected(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
-    String origin = origin(result.endpoint());
+    String origin = EndpointGate.origin(result.endpoint());
     int status = result.lastStatus();
     if (status == 401 || status == 403) {
       long held = limit.admit("auth " + origin);
@@ -51,7 +46,7 @@ final class DeliveryFailureLog implements DeliveryListener {
 
   @Override
   public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
-    String origin = origin(result.endpoint());
+    String origin = EndpointGate.origin(result.endpoint());
     long held = limit.admit("exhausted " + origin);
     if (held >= 0) {
       log.warn("Webhook delivery to {} failed {} time(s), last {}; dead-lettered ({} more since "

@@ -63,7 +63,7 @@ final class DeliveryRunner {
    */
   CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
     OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
-        DeliveryFailureLog.origin(endpoint), k -> new EndpointGate(perEndpoint)));
+        EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)));
     active.add(d);
     if (record && outbox.enabled()) {
       outbox.accepted(d).whenComplete((written, error) -> {
