@@ -19,12 +19,12 @@ final class DeadLetterPublisher implements DeliveryListener {
 
   private final EventBus bus;
   private final Clock clock;
-  private final RateLimitedLog closedBus;
+  private final RateLimitedLog unpublished;
 
   DeadLetterPublisher(EventBus bus, Clock clock) {
     this.bus = bus;
     this.clock = clock;
-    this.closedBus = new RateLimitedLog(clock, Duration.ofMinutes(1));
+    this.unpublished = new RateLimitedLog(clock, Duration.ofMinutes(1));
   }
 
   @Override
@@ -49,12 +49,12 @@ final class DeadLetterPublisher implements DeliveryListener {
         "webhook " + result.endpoint(), new WebhookDeliveryException(result), result.attempts());
     try {
       bus.publish(letter);
-    } catch (IllegalStateException closed) {
-      long held = closedBus.admit("closed");
+    } catch (RuntimeException refused) { // closed, or full under its backpressure policy
+      long held = unpublished.admit("unpublished");
       if (held >= 0) {
-        log.warn("The dead-letter bus {} is closed: the dead letter of webhook {} ({}) and {} "
-            + "more since the last line were not published", bus.name(), message.id(),
-            result.outcome(), held);
+        log.warn("The dead letter of webhook {} ({}) and {} more since the last line could not "
+            + "be published on bus {}: {}", message.id(), result.outcome(), held, bus.name(),
+            refused.toString());
       }
     }
   }

@@ -107,12 +107,16 @@ class DeliveryListenerTest {
   @Test
   void retryThenSuccess_isHeardInOrder_despiteAListenerThatThrows() throws Exception {
     server.script(ScriptedServer.Reply.of(503));
-    try (WebhookClient client = client(3)) {
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = client(3)) {
       CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("m1"));
       server.next();
       assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
       scheduler.advance(Duration.ofSeconds(2));
       assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      // it threw four times within the minute: one line
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).singleElement()
+          .satisfies(line -> assertThat(line).contains("listener", "threw from accepted"));
     }
     assertThat(heard).containsExactly("accepted m1", "started 1", "finished 1 503",
         "retry at 2026-11-23T10:00:02Z", "started 2", "finished 2 200", "delivered 2");

@@ -171,6 +171,23 @@ class WebhookClientCloseTest {
   }
 
   @Test
+  void aDeadLetterForAClosedBus_isLogged_notLost_silently() throws Exception {
+    EventBus closedBus = EventBus.builder().build();
+    closedBus.close();
+    server.script(ScriptedServer.Reply.of(404), ScriptedServer.Reply.of(404));
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret").deadLetters(closedBus)
+            .build()) {
+      assertThat(client.send(server.uri("/gone-wrong"), message("d1")).get(10, TimeUnit.SECONDS)
+          .outcome()).isEqualTo(DeliveryOutcome.REJECTED);
+      assertThat(client.send(server.uri("/gone-wrong"), message("d2")).get(10, TimeUnit.SECONDS)
+          .outcome()).isEqualTo(DeliveryOutcome.REJECTED);
+      assertThat(logs.lines(Level.WARN)).filteredOn(l -> l.contains("could not be published"))
+          .singleElement().satisfies(l -> assertThat(l).contains("d1", "REJECTED"));
+    }
+  }
+
+  @Test
   void close_stopsEveryThreadTheClientStarted() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     server.script(ScriptedServer.Reply.held(200, never));
