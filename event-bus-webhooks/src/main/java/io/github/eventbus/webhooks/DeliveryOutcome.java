@@ -10,8 +10,16 @@ public enum DeliveryOutcome {
   DELIVERED,
   /** The endpoint answered 410 Gone: it does not want webhooks any more; not retried. */
   GONE,
+  /**
+   * The endpoint answered a 4xx that retrying cannot fix (any 4xx but 408, 410, 425 and 429), or
+   * the public-address guard refused the target; not retried, a dead letter was made.
+   */
+  REJECTED,
   /** Every attempt the retry policy allowed failed; a dead letter was made. */
   EXHAUSTED,
-  /** The client closed before the delivery finished. */
+  /**
+   * The client closed before the delivery finished and its drain time ran out. With an outbox
+   * the delivery stays pending there for the next client; without one, a dead letter was made.
+   */
   ABANDONED
 }

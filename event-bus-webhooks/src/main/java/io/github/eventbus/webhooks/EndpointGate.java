@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -9,6 +10,11 @@ final class EndpointGate {
   private final int permits;
   private int inFlight;
   private final Deque<Runnable> waiting = new ArrayDeque<>();
+
+  /** The endpoint's scheme, host and port: what one gate covers; never a path or query. */
+  static String origin(URI endpoint) {
+    return endpoint.getScheme() + "://" + endpoint.getAuthority();
+  }
 
   EndpointGate(int permits) {
     this.permits = permits;
@@ -24,6 +30,11 @@ final class EndpointGate {
       inFlight++;
     }
     attempt.run();
+  }
+
+  /** Forgets the attempts still waiting (the client stopped; their deliveries are ended). */
+  synchronized void forgetWaiting() {
+    waiting.clear();
   }
 
   void leave() {

@@ -16,17 +16,26 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The client's durable record of deliveries not yet finished, as JSON Lines forced to disk:
  * {@code pending} when a delivery is accepted, {@code done} when it is delivered or gone,
- * {@code dead} when its attempts are exhausted. Opening an outbox keeps the pending and dead ones
+ * {@code dead} when it is rejected or exhausted. Opening an outbox keeps the pending and dead ones
  * (compacting the file) so that a new client resumes them.
+ *
+ * <p>Group commit: appends only queue a record; the writer's thread writes whatever has gathered
+ * as one batch with one fsync, so no sending or bus thread waits on the disk.
  */
 final class Outbox implements AutoCloseable {
 
   /** A delivery that is pending or dead. */
-  record Entry(String key, String id, URI endpoint, String eventType, byte[] body, boolean dead) {}
+  record Entry(String key, String id, URI endpoint, String eventType, byte[] body, boolean dead) {
+    /** The message to send again: its bytes as they were stored. */
+    WebhookMessage message() {
+      return WebhookMessage.stored(id, eventType, body);
+    }
+  }
 
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
 
@@ -96,27 +105,32 @@ final class Outbox implements AutoCloseable {
     return live.values().stream().filter(Entry::dead).toList();
   }
 
-  /** Records an accepted delivery; returns once it is on disk. */
-  void pending(Entry e) {
+  /**
+   * Records an accepted delivery. Returns at once: the future completes (on the writer's thread)
+   * when the record is on the storage device. Records appended meanwhile share one fsync.
+   */
+  CompletableFuture<Void> pending(Entry e) {
     synchronized (this) {
       live.put(e.key(), e);
     }
-    writer.appendAcknowledged(record("pending", e)).join();
+    return writer.appendAcknowledged(record("pending", e));
   }
 
+  /** Records that a delivery ended for good; nobody waits for the disk. */
   void done(String key) {
     synchronized (this) {
       live.remove(key);
     }
-    writer.appendAcknowledged(Map.of("op", "done", "key", key)).join();
+    writer.append(Map.of("op", "done", "key", key));
   }
 
+  /** Records that a delivery failed, to re-drive later; nobody waits for the disk. */
   void dead(Entry e) {
     Entry dead = new Entry(e.key(), e.id(), e.endpoint(), e.eventType(), e.body(), true);
     synchronized (this) {
       live.put(e.key(), dead);
     }
-    writer.appendAcknowledged(record("dead", dead)).join();
+    writer.append(record("dead", dead));
   }
 
   @Override

@@ -5,35 +5,23 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
-import io.github.eventbus.jsonl.JsonLinesWriter;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends signed webhooks with retries, on the JDK's {@link HttpClient}.
@@ -43,116 +31,118 @@ import java.util.function.DoubleSupplier;
  *     .attemptLog(Path.of("logs/webhooks/webhook_attempts.jsonl")).deadLetters(bus).build()) {
  *   client.send(URI.create("https://example.com/hooks"), WebhookMessage.of(event))
  *       .thenAccept(d -> System.out.println(d.outcome()));
- * }
+ * } // close() waits up to 30 s for the delivery to finish
  * }</pre>
  *
  * <p><b>Signing.</b> Every attempt carries the Standard Webhooks headers ({@code webhook-id}, the
  * message id, the same on every attempt; {@code webhook-timestamp} and {@code webhook-signature},
- * new on every attempt, with one signature per active secret) and the original design's
+ * new on every attempt, with one signature per active secret) and
  * {@code X-Webhook-Signature: sha256=<hex>} (first secret).
  *
- * <p><b>Policy.</b> Connect timeout 5 s and request timeout 15 s by default. Only 2xx is success;
- * redirects are not followed (a 3xx is a failed attempt); 410 stops and reports
- * {@link DeliveryOutcome#GONE}; any other status and network errors are retried by the
+ * <p><b>Policy.</b> Connect timeout 5 s and request timeout 15 s by default; the request timeout
+ * covers the whole exchange, response body included. Only 2xx is success. Network errors,
+ * timeouts, 408, 425, 429, 5xx and 3xx (redirects are not followed) are retried by the
  * {@link RetryPolicy} (default: 5 attempts, exponential from 1 s, up to 5 min apart, jitter 0.2),
- * waiting on a scheduler, never blocking a thread. A {@code Retry-After} of seconds or an HTTP-date
- * sets the next delay instead, clamped to at most 1 hour. At most 8 requests per endpoint are in
- * flight at once (configurable). After the last attempt, the delivery becomes a
- * {@link DeadLetter} published on the {@linkplain Builder#deadLetters dead-letter bus}.
+ * waiting on a scheduler, never blocking a thread; a {@code Retry-After} of seconds or an
+ * HTTP-date sets the next delay instead, clamped to at most 1 hour. 410 ends the delivery as
+ * {@link DeliveryOutcome#GONE}; any other 4xx ends it at once as {@link DeliveryOutcome#REJECTED}
+ * (a 401 or 403 also logs one WARN per endpoint and hour naming the likely cause: the secret or
+ * the clock). With {@link Builder#publicAddressesOnly()}, the target is checked again before every
+ * attempt. At most 8 requests per endpoint are in flight at once (configurable).
  *
- * <p><b>Outbox.</b> With {@link Builder#outbox(Path)}, deliveries not yet finished survive
+ * <p><b>Failures are never silent.</b> A rejected or exhausted delivery is logged (rate-limited),
+ * reported to the {@linkplain Builder#listener listeners} and, with
+ * {@link Builder#deadLetters(EventBus)}, published as a {@link DeadLetter} whose cause is a
+ * {@link WebhookDeliveryException} carrying the status.
+ *
+ * <p><b>Outbox.</b> With {@link Builder#outbox(Path)}, each delivery is recorded when it is sent
+ * (records appended together share one fsync, forced beside the first attempt; no thread waits
+ * for the disk; {@link DeliveryListener#accepted} tells when a record is durable) and survives
  * {@code close()} and crashes: a client built on the same file resumes them ({@link #resumed()}),
- * and exhausted ones stay there to {@link #redrive(String) re-drive} by id.
+ * and rejected or exhausted ones stay there to {@link #redrive(String) re-drive} by id.
+ *
+ * <p><b>Closing.</b> {@link #close()} refuses new sends and lets deliveries in flight, waiting at
+ * their endpoint's gate, or due for a retry within the {@linkplain Builder#drainTimeout drain
+ * timeout} (default 30 s) finish. What is left ends as {@link DeliveryOutcome#ABANDONED}: with an
+ * outbox it stays pending for the next client (one INFO line with the count); without one, each
+ * takes the dead-letter path and the count is logged at WARN.
  *
  * <p><b>Attempt log.</b> Each attempt is a line of the JSON Lines attempt log: id, endpoint,
  * attempt, status or error, duration, next retry time and outcome; never a secret.
  *
- * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP and,
- * unless a scheduler is given, one {@code webhook-client-retry} thread; {@link #close()} stops them.
+ * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP and
+ * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
+ * retries; {@link #close()} stops them. On Java 21 and later it also shuts down the JDK client's
+ * own selector thread; on Java 17 that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class WebhookClient implements AutoCloseable {
 
-  private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
 
   private final List<WebhookSecret> secrets;
-  private final SignatureScheme standard = SignatureScheme.standardWebhooks();
-  private final SignatureScheme design = SignatureScheme.designHeader();
-  private final Duration requestTimeout;
-  private final RetryPolicy retry;
-  private final Duration maxRetryAfter;
-  private final DoubleSupplier jitter;
-  private final Clock clock;
-  private final boolean publicOnly;
-  private final int perEndpoint;
-  private final EventBus deadLetters;
-  private final JsonLinesWriter<Object> attemptLog;
+  private final RetryRules retryRules;
+  private final AttemptLog attemptLog; // null: no attempt log
   private final ExecutorService httpThreads;
   private final HttpClient http;
-  private final ScheduledExecutorService scheduler;
-  private final boolean ownsScheduler;
-  private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
-  private final Set<Delivery> active = ConcurrentHashMap.newKeySet();
-  private final Outbox outbox; // null: deliveries are kept in memory only
+  private final ScheduledExecutorService timer;
+  private final ScheduledExecutorService userScheduler; // null: retries wait on the timer
+  private final SignedPost post;
+  private final OutboxRecords outbox;
+  private final Path outboxFile;
+  private final DeliveryRunner runner;
+  private final Duration drainTimeout;
   private final List<CompletableFuture<WebhookDelivery>> resumed;
+  private final Object closeLock = new Object();
   private volatile boolean closed;
-
-  /** One message on its way to one endpoint. */
-  private static final class Delivery {
-    final URI endpoint;
-    final WebhookMessage message;
-    final EndpointGate gate;
-    final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
-    int attempts; // touched by one attempt at a time
-    Instant firstAttempt;
-    int lastStatus;
-    String lastError;
-
-    Delivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
-      this.endpoint = endpoint;
-      this.message = message;
-      this.gate = gate;
-    }
-  }
 
   private WebhookClient(Builder b) {
     this.secrets = List.copyOf(b.secrets);
-    this.requestTimeout = b.requestTimeout;
-    this.retry = b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
-        .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
-        .jitter(0.2).build();
-    this.maxRetryAfter = b.maxRetryAfter;
-    this.jitter = b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble();
-    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.publicOnly = b.publicOnly;
-    this.perEndpoint = b.perEndpoint;
-    this.deadLetters = b.deadLetters;
-    this.attemptLog = b.attemptLog == null ? null
-        : JsonLinesWriter.toFile(b.attemptLog, JsonLinesWriter.jackson()).build();
+    Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.retryRules = new RetryRules(
+        b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
+            .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
+            .jitter(0.2).build(),
+        b.maxRetryAfter,
+        b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble());
+    this.drainTimeout = b.drainTimeout;
+    List<DeliveryListener> listeners = new ArrayList<>();
+    listeners.add(new DeliveryFailureLog(clock));
+    this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock);
+    if (attemptLog != null) {
+      listeners.add(attemptLog);
+    }
+    if (b.deadLetters != null) {
+      listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
+    }
+    listeners.addAll(b.listeners);
     AtomicInteger count = new AtomicInteger();
-    this.httpThreads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "webhook-client-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.httpThreads = Executors.newFixedThreadPool(2,
+        r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
     this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
-    this.ownsScheduler = b.scheduler == null;
-    this.scheduler = b.scheduler != null ? b.scheduler
-        : Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "webhook-client-retry");
-          t.setDaemon(true);
-          return t;
-        });
-    this.outbox = b.outbox == null ? null : new Outbox(b.outbox);
+    ScheduledThreadPoolExecutor timerPool =
+        new ScheduledThreadPoolExecutor(1, r -> daemon(r, "webhook-client-timer"));
+    timerPool.setRemoveOnCancelPolicy(true);
+    this.timer = timerPool;
+    this.userScheduler = b.scheduler;
+    this.post = new SignedPost(http, secrets, b.requestTimeout, b.publicOnly, timer);
+    this.outboxFile = b.outbox;
+    this.outbox = new OutboxRecords(b.outbox);
+    this.runner = new DeliveryRunner(post, retryRules, new DeliveryEvents(listeners, clock), outbox,
+        clock, userScheduler != null ? userScheduler : timer, httpThreads, b.perEndpoint);
     List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
-    if (outbox != null) {
-      for (Outbox.Entry e : outbox.pending()) {
-        resumedNow.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), false));
-      }
+    for (Outbox.Entry e : outbox.pending()) {
+      resumedNow.add(runner.accept(e.endpoint(), e.message(), false));
     }
     this.resumed = List.copyOf(resumedNow);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
   }
 
   /**
@@ -165,7 +155,9 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
-   * Sends a message to an endpoint, retrying as the policy allows.
+   * Sends a message to an endpoint, retrying as the policy allows. Returns at once; with an
+   * outbox, the delivery's record is appended now and forced to disk beside the first attempt
+   * ({@link DeliveryListener#accepted} tells when it is durable).
    *
    * @param endpoint an http or https URL without user info
    * @param message the message
@@ -175,33 +167,22 @@ public final class WebhookClient implements AutoCloseable {
    */
   public CompletableFuture<WebhookDelivery> send(URI endpoint, WebhookMessage message) {
     requireNonNull(message, "message");
-    TargetUrls.check(requireNonNull(endpoint, "endpoint"), publicOnly);
+    post.checkTarget(requireNonNull(endpoint, "endpoint"));
     if (closed) {
       throw new IllegalStateException("the webhook client is closed");
     }
-    return start(endpoint, message, true);
+    return runner.accept(endpoint, message, true);
   }
 
-  private CompletableFuture<WebhookDelivery> start(
-      URI endpoint, WebhookMessage message, boolean record) {
-    Delivery delivery = new Delivery(endpoint, message, gates.computeIfAbsent(
-        endpoint.getScheme() + "://" + endpoint.getAuthority(), k -> new EndpointGate(perEndpoint)));
-    if (outbox != null && record) {
-      outbox.pending(entry(delivery)); // on disk before the first attempt
-    }
-    active.add(delivery);
-    attempt(delivery);
-    return delivery.done;
-  }
-
-  private static Outbox.Entry entry(Delivery d) {
-    return new Outbox.Entry(Outbox.key(d.message.id(), d.endpoint), d.message.id(), d.endpoint,
-        d.message.eventType(), d.message.bodyBytes(), false);
+  /** Applies this client's target check (the address guard included) without sending. */
+  URI checkTarget(URI endpoint) {
+    return post.checkTarget(endpoint);
   }
 
   /**
    * Returns the deliveries resumed from the outbox when this client was built: those a previous
-   * client left unfinished (closed or crashed before they were delivered, gone or exhausted).
+   * client left unfinished (closed or crashed before they were delivered, gone, rejected or
+   * exhausted).
    *
    * @return one future per resumed delivery; empty without an outbox
    */
@@ -210,16 +191,16 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
-   * Lists the ids of exhausted deliveries kept in the outbox.
+   * Lists the ids of rejected and exhausted deliveries kept in the outbox.
    *
    * @return the ids; empty without an outbox
    */
   public List<String> deadDeliveryIds() {
-    return outbox == null ? List.of() : outbox.dead().stream().map(Outbox.Entry::id).toList();
+    return outbox.dead().stream().map(Outbox.Entry::id).toList();
   }
 
   /**
-   * Sends an exhausted delivery again, with a fresh set of attempts.
+   * Sends a rejected or exhausted delivery again, with a fresh set of attempts.
    *
    * @param id the webhook id
    * @return one future per endpoint the id was dead for; empty if none
@@ -231,211 +212,67 @@ public final class WebhookClient implements AutoCloseable {
       throw new IllegalStateException("the webhook client is closed");
     }
     List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
-    if (outbox != null) {
-      for (Outbox.Entry e : outbox.dead()) {
-        if (e.id().equals(id)) {
-          sent.add(start(e.endpoint(), WebhookMessage.stored(e.id(), e.eventType(), e.body()), true));
-        }
+    for (Outbox.Entry e : outbox.dead()) {
+      if (e.id().equals(id)) {
+        sent.add(runner.accept(e.endpoint(), e.message(), true));
       }
     }
     return sent;
   }
 
-  private void attempt(Delivery d) {
-    if (closed) {
-      finish(d, DeliveryOutcome.ABANDONED);
-      return;
-    }
-    d.gate.enter(() -> send(d));
-  }
-
-  private void send(Delivery d) {
-    d.attempts++;
-    Instant now = clock.instant();
-    if (d.firstAttempt == null) {
-      d.firstAttempt = now;
-    }
-    byte[] body = d.message.bodyBytes();
-    HttpRequest.Builder request = HttpRequest.newBuilder(d.endpoint).timeout(requestTimeout)
-        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    standard.sign(d.message.id(), now, body, secrets).forEach(request::header);
-    design.sign(d.message.id(), now, body, secrets).forEach(request::header);
-    long start = System.nanoTime();
-    CompletableFuture<HttpResponse<InputStream>> call;
-    try {
-      call = http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
-    call.whenComplete((response, error) -> {
-      d.gate.leave();
-      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      if (response != null) {
-        drain(response.body());
-        d.lastStatus = response.statusCode();
-        d.lastError = null;
-      } else {
-        d.lastStatus = 0;
-        d.lastError = String.valueOf(error instanceof java.util.concurrent.CompletionException
-            ? error.getCause() : error);
-      }
-      decide(d, response, millis);
-    });
-  }
-
-  private static void drain(InputStream in) {
-    try (in) {
-      in.readNBytes(MAX_RESPONSE_BYTES);
-    } catch (IOException ignored) {
-      // the status is all we need
-    }
-  }
-
-  private void decide(Delivery d, HttpResponse<?> response, long millis) {
-    if (closed) {
-      finish(d, DeliveryOutcome.ABANDONED);
-      return;
-    }
-    int status = response == null ? 0 : response.statusCode();
-    if (status >= 200 && status < 300) {
-      log(d, millis, null, DeliveryOutcome.DELIVERED);
-      finish(d, DeliveryOutcome.DELIVERED);
-      return;
-    }
-    if (status == 410) {
-      log(d, millis, null, DeliveryOutcome.GONE);
-      finish(d, DeliveryOutcome.GONE);
-      return;
-    }
-    int next = d.attempts + 1;
-    Instant now = clock.instant();
-    Duration delay = response == null ? null : retryAfter(response, now);
-    if (delay == null) {
-      delay = next <= retry.maxAttempts() ? retry.delayBefore(next, unit()) : Duration.ZERO;
-    }
-    Duration elapsed = Duration.between(d.firstAttempt, now).plus(delay);
-    if (!closed && retry.allowsAttempt(next, elapsed)) {
-      log(d, millis, now.plus(delay), null);
-      try {
-        scheduler.schedule(() -> attempt(d), delay.toNanos(), TimeUnit.NANOSECONDS);
-        return;
-      } catch (RejectedExecutionException e) {
-        finish(d, DeliveryOutcome.ABANDONED);
-        return;
-      }
-    }
-    log(d, millis, null, DeliveryOutcome.EXHAUSTED);
-    finish(d, DeliveryOutcome.EXHAUSTED);
-  }
-
-  private double unit() {
-    double u = jitter.getAsDouble();
-    return u >= 0 && u <= 1 ? u : 0.5;
-  }
-
-  /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
-  private Duration retryAfter(HttpResponse<?> response, Instant now) {
-    String value = response.headers().firstValue("Retry-After").orElse(null);
-    if (value == null) {
-      return null;
-    }
-    Duration wait;
-    try {
-      wait = Duration.ofSeconds(Long.parseLong(value.strip()));
-    } catch (NumberFormatException notSeconds) {
-      try {
-        wait = Duration.between(now,
-            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      } catch (DateTimeParseException notDate) {
-        return null;
-      }
-    }
-    if (wait.isNegative()) {
-      return Duration.ZERO;
-    }
-    return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
-  }
-
-  private void log(Delivery d, long millis, Instant nextRetry, DeliveryOutcome outcome) {
-    if (attemptLog == null) {
-      return;
-    }
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("timestamp", clock.instant().toString());
-    line.put("webhook_id", d.message.id());
-    line.put("event_type", d.message.eventType());
-    line.put("endpoint", d.endpoint.toString());
-    line.put("attempt", d.attempts);
-    if (d.lastError == null) {
-      line.put("status", d.lastStatus);
-    } else {
-      line.put("error", d.lastError);
-    }
-    line.put("duration_ms", millis);
-    line.put("next_retry_at", nextRetry == null ? null : nextRetry.toString());
-    line.put("outcome", outcome == null ? "retrying" : outcome.name().toLowerCase(java.util.Locale.ROOT));
-    try {
-      attemptLog.append(line);
-    } catch (IllegalStateException closedLog) {
-      // the client is closing
-    }
-  }
-
-  private void finish(Delivery d, DeliveryOutcome outcome) {
-    if (!active.remove(d)) {
-      return;
-    }
-    WebhookDelivery result = new WebhookDelivery(d.message.id(), d.endpoint, outcome, d.attempts,
-        d.lastStatus, d.lastError);
-    if (outbox != null) {
-      if (outcome == DeliveryOutcome.DELIVERED || outcome == DeliveryOutcome.GONE) {
-        outbox.done(Outbox.key(d.message.id(), d.endpoint));
-      } else if (outcome == DeliveryOutcome.EXHAUSTED) {
-        outbox.dead(entry(d));
-      } // ABANDONED stays pending, to resume in the next client
-    }
-    if (outcome == DeliveryOutcome.EXHAUSTED && deadLetters != null && !deadLetters.isClosed()) {
-      deadLetters.publish(new DeadLetter(d.message.event(clock.instant()),
-          "webhook " + d.endpoint, new WebhookException("delivery to " + d.endpoint + " failed "
-              + d.attempts + " times; last " + (d.lastError != null ? d.lastError
-              : "status " + d.lastStatus)), d.attempts));
-    }
-    d.done.complete(result);
-  }
-
   /** Waits until the attempt log holds every attempt so far. */
   public void flushLog() {
     if (attemptLog != null) {
-      attemptLog.flush().join();
+      attemptLog.flush();
     }
   }
 
   /**
-   * Stops retrying (pending deliveries complete as {@link DeliveryOutcome#ABANDONED}), closes the
-   * attempt log and stops the threads the client created. Idempotent.
+   * Refuses new sends, lets unfinished deliveries finish for up to the drain timeout, then ends
+   * the rest as {@link DeliveryOutcome#ABANDONED} and reports them (see the class comment); closes
+   * the attempt log and the outbox and stops the threads the client created. Idempotent; a second
+   * call returns once the first has finished.
    */
   @Override
   public void close() {
-    closed = true;
-    for (Delivery d : new ArrayList<>(active)) {
-      finish(d, DeliveryOutcome.ABANDONED);
-    }
-    if (ownsScheduler) {
-      scheduler.shutdownNow();
-    }
-    httpThreads.shutdownNow();
-    if (attemptLog != null) {
-      attemptLog.close();
-    }
-    if (outbox != null) {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      int abandoned = runner.drain(drainTimeout);
+      if (abandoned > 0 && outbox.enabled()) {
+        log.info("Webhook client closed with {} unfinished delivery(ies) after a drain of {}; "
+            + "they stay pending in the outbox {} for the next client", abandoned, drainTimeout,
+            outboxFile);
+      } else if (abandoned > 0) {
+        log.warn("Webhook client closed with {} unfinished delivery(ies) after a drain of {}; "
+            + "without an outbox they are abandoned and dead-lettered", abandoned, drainTimeout);
+      }
+      timer.shutdownNow();
+      httpThreads.shutdownNow();
+      shutDownJdkClient();
+      if (attemptLog != null) {
+        attemptLog.close();
+      }
       outbox.close();
+    }
+  }
+
+  /** Java 21 and later can stop the JDK client's selector thread; Java 17 leaves it to the GC. */
+  private void shutDownJdkClient() {
+    try {
+      HttpClient.class.getMethod("shutdownNow").invoke(http);
+    } catch (NoSuchMethodException java17) {
+      // nothing to do: the selector thread ends when the client is unreachable
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("Could not shut down the JDK HTTP client", e);
     }
   }
 
   @Override
   public String toString() {
-    return "WebhookClient{" + secrets.size() + " secret(s), " + retry + "}";
+    return "WebhookClient{" + secrets.size() + " secret(s), " + retryRules + "}";
   }
 
   /** Configures a {@link WebhookClient}. Not thread-safe. */
@@ -453,6 +290,8 @@ public final class WebhookClient implements AutoCloseable {
     private EventBus deadLetters;
     private Path attemptLog;
     private Path outbox;
+    private Duration drainTimeout = Duration.ofSeconds(30);
+    private final List<DeliveryListener> listeners = new ArrayList<>();
 
     private Builder() {}
 
@@ -537,7 +376,8 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Refuses endpoints that resolve to loopback, private, link-local, carrier-grade NAT,
-     * unique-local or other non-public addresses; for URLs that users supply. Off by default.
+     * unique-local or other non-public addresses; for URLs that users supply. Checked in
+     * {@code send} and again before every attempt. Off by default.
      *
      * @return this builder
      */
@@ -562,7 +402,36 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Publishes a {@link DeadLetter} on this bus for each exhausted delivery.
+     * Adds a listener for delivery events; listeners hear events in the order they were added,
+     * after the client's own (failure log, attempt log, dead letters).
+     *
+     * @param listener a thread-safe, non-blocking listener
+     * @return this builder
+     */
+    public Builder listener(DeliveryListener listener) {
+      listeners.add(requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Sets how long {@link WebhookClient#close()} lets unfinished deliveries finish; default 30 s.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder drainTimeout(Duration timeout) {
+      if (requireNonNull(timeout, "timeout").isNegative()) {
+        throw new IllegalArgumentException("drainTimeout must not be negative, but was " + timeout);
+      }
+      this.drainTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Publishes a {@link DeadLetter} on this bus for each rejected or exhausted delivery, and for
+     * each abandoned at close without an outbox; its cause is a {@link WebhookDeliveryException}.
+     * The bus hands it only to {@code DeadLetter} subscribers.
      *
      * @param bus the bus
      * @return this builder
@@ -584,9 +453,10 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Keeps deliveries not yet finished in a file (JSON Lines, forced to disk) so that a client
-     * built later on the same file resumes them, and exhausted ones can be re-driven by id.
-     * Delivery is at least once: a crash between a 2xx and its record means one more send.
+     * Keeps deliveries not yet finished in a file (JSON Lines, forced to disk, group-committed) so
+     * that a client built later on the same file resumes them, and rejected or exhausted ones can
+     * be re-driven by id. Delivery is at least once: a crash between a 2xx and its record means
+     * one more send.
      *
      * @param file the outbox file, such as {@code logs/webhooks/outbox.jsonl}
      * @return this builder

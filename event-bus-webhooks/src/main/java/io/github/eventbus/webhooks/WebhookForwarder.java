@@ -2,19 +2,22 @@ package io.github.eventbus.webhooks;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.eventbus.DynamicEvent;
+import com.google.common.cache.CacheBuilder;
+import io.github.eventbus.DeadEvent;
+import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.TypePattern;
-import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +33,8 @@ import org.slf4j.LoggerFactory;
  *     .build();
  * }</pre>
  *
- * <p><b>Environment.</b> {@link Builder#routesFromEnvironment} reads the original design's
- * variables: {@code FILE_CHANGE_WEBHOOK_URL} (events {@code file_change.notification}),
+ * <p><b>Environment.</b> {@link Builder#routesFromEnvironment} reads these variables:
+ * {@code FILE_CHANGE_WEBHOOK_URL} (events {@code file_change.notification}),
  * {@code REPORT_READY_WEBHOOK_URL} ({@code report_ready.distribution}),
  * {@code CRITICAL_ALERT_WEBHOOK_URL}, {@code HIGH_ALERT_WEBHOOK_URL}, {@code MEDIUM_ALERT_WEBHOOK_URL}
  * and {@code LOW_ALERT_WEBHOOK_URL} ({@code risk_alert.notification} of that {@code severity}), and
@@ -39,31 +42,95 @@ import org.slf4j.LoggerFactory;
  * {@code WEBHOOK_SIGNATURE_SECRET} is read by {@link WebhookClient.Builder#secret}'s caller.
  * Variables that are unset or blank add no route; a malformed URL fails with its variable's name.
  *
- * <p>{@link #severityIs(String...)} selects on a {@code severity} field of the payload (typed or
- * dynamic), so routing needs no dependency on the handlers module.
+ * <p><b>Routing.</b> The forwarder makes one bus subscription per distinct pattern, named
+ * {@code webhook handoff <pattern>}, and evaluates that pattern's routes in the order they were
+ * added. An event is serialised once, when its first route matches, and the same bytes go to every
+ * endpoint (also across patterns, for the same envelope). {@link #severityIs(String...)} selects
+ * on a {@code severity} field of the payload (typed or dynamic), read from those bytes with a
+ * streaming parser, so routing needs no dependency on the handlers module. {@code DeadLetter} and
+ * {@code DeadEvent} payloads are never forwarded, so a {@code *} route cannot loop.
+ *
+ * <p><b>Tracking.</b> In a {@link io.github.eventbus.DeliveryReport}, a {@code webhook handoff}
+ * subscriber that is {@code DELIVERED} means the event was handed to the client: serialised and
+ * queued for sending (with an outbox, being recorded there), not that an endpoint answered. A
+ * handoff that failed (the client closed, a target refused) is a failed delivery of that
+ * subscriber. The endpoints' answers come later, per endpoint, through the client's
+ * {@link DeliveryListener}s (the webhook id is the event id) and its dead-letter path.
  *
  * <p><b>Thread-safety:</b> thread-safe; events are sent from the bus's delivering threads.
  */
 public final class WebhookForwarder implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookForwarder.class);
-  private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
 
   private final List<Subscription> subscriptions = new ArrayList<>();
+  private final WebhookClient client;
+  /** Shares one message between subscriptions that receive the same envelope; null if only one. */
+  private final ConcurrentMap<Event<?>, WebhookMessage> shared;
 
   /** One route. */
   private record Route(TypePattern pattern, URI endpoint, Predicate<Event<?>> when) {}
 
   private WebhookForwarder(EventBus bus, WebhookClient client, List<Route> routes) {
+    this.client = client;
+    Map<String, List<Route>> byPattern = new LinkedHashMap<>();
     for (Route route : routes) {
-      subscriptions.add(bus.onType(route.pattern().pattern())
-          .name("webhook " + route.endpoint())
-          .subscribeEnvelope(event -> {
-            if (route.when().test(event)) {
-              client.send(route.endpoint(), WebhookMessage.of(event));
-            }
-          }));
+      byPattern.computeIfAbsent(route.pattern().pattern(), k -> new ArrayList<>()).add(route);
     }
+    this.shared = byPattern.size() < 2 ? null
+        : CacheBuilder.newBuilder().weakKeys().maximumSize(4096)
+            .<Event<?>, WebhookMessage>build().asMap();
+    byPattern.forEach((pattern, group) -> {
+      List<Route> inOrder = List.copyOf(group);
+      subscriptions.add(bus.onType(pattern).name("webhook handoff " + pattern)
+          .subscribeEnvelope(event -> forward(event, inOrder)));
+    });
+  }
+
+  /** Sends an event to each route of one pattern that accepts it, in order. */
+  private void forward(Event<?> event, List<Route> routes) {
+    Object payload = event.payload();
+    if (payload instanceof DeadLetter || payload instanceof DeadEvent) {
+      return;
+    }
+    WebhookMessage message = null;
+    String severity = null;
+    RuntimeException failure = null;
+    for (Route route : routes) {
+      try {
+        boolean wanted;
+        if (route.when() instanceof SeverityFilter filter) {
+          if (message == null) {
+            message = messageOf(event);
+          }
+          if (severity == null) {
+            severity = SeverityFilter.severityIn(message.bodyBytes());
+          }
+          wanted = filter.acceptsSeverity(severity);
+        } else {
+          wanted = route.when().test(event);
+        }
+        if (wanted) {
+          if (message == null) {
+            message = messageOf(event);
+          }
+          client.send(route.endpoint(), message);
+        }
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure; // the bus reports the handoff as failed; the other routes were still served
+    }
+  }
+
+  private WebhookMessage messageOf(Event<?> event) {
+    return shared == null ? WebhookMessage.of(event) : shared.computeIfAbsent(event, WebhookMessage::of);
   }
 
   /**
@@ -78,33 +145,29 @@ public final class WebhookForwarder implements AutoCloseable {
   }
 
   /**
-   * A predicate on the {@code severity} field of an event's payload, case-insensitive.
+   * A predicate on the {@code severity} field of an event's payload, case-insensitive. Its
+   * {@code negate()} is one too, read as cheaply.
    *
    * @param severities the accepted severities
    * @return the predicate
    */
   public static Predicate<Event<?>> severityIs(String... severities) {
-    List<String> wanted = new ArrayList<>();
+    Set<String> wanted = new HashSet<>();
     for (String s : severities) {
       wanted.add(s.toLowerCase(Locale.ROOT));
     }
-    return event -> wanted.contains(severityOf(event));
+    return new SeverityFilter(wanted, false);
   }
 
-  static String severityOf(Event<?> event) {
-    Object payload = event.payload();
-    Object raw = payload instanceof DynamicEvent d ? d.get("severity") : null;
-    if (raw == null && !(payload instanceof DynamicEvent)) {
-      JsonNode node = MAPPER.valueToTree(payload).path("severity");
-      raw = node.isMissingNode() || node.isNull() ? null : node.asText();
-    }
-    return raw == null ? "" : raw.toString().toLowerCase(Locale.ROOT);
-  }
-
-  /** Ends every route's subscription; the client is not closed. */
+  /** Ends every subscription; the client is not closed. */
   @Override
   public void close() {
     subscriptions.forEach(Subscription::close);
+  }
+
+  @Override
+  public String toString() {
+    return "WebhookForwarder{" + subscriptions.size() + " subscription(s) on " + client + "}";
   }
 
   /** Configures a {@link WebhookForwarder}. Not thread-safe. */
@@ -137,17 +200,18 @@ public final class WebhookForwarder implements AutoCloseable {
      * @param endpoint the endpoint
      * @param when the predicate
      * @return this builder
-     * @throws IllegalArgumentException if the pattern is malformed or the URL is not http(s)
+     * @throws IllegalArgumentException if the pattern is malformed or the client refuses the URL
+     *     (not http(s), user info, or a non-public address under the client's public-only guard)
      */
     public Builder route(String pattern, URI endpoint, Predicate<Event<?>> when) {
       routes.add(new Route(TypePattern.compile(pattern),
-          TargetUrls.check(requireNonNull(endpoint, "endpoint"), false),
+          client.checkTarget(requireNonNull(endpoint, "endpoint")),
           requireNonNull(when, "when")));
       return this;
     }
 
     /**
-     * Adds the routes of the original design's environment variables (see the class comment).
+     * Adds the routes of the environment variables listed in the class comment.
      *
      * @param env the environment, such as {@code System.getenv()}
      * @return this builder

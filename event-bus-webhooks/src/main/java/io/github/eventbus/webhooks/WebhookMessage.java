@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * An outgoing webhook: the original design's payload ({@code event_type}, {@code timestamp} in
+ * An outgoing webhook: the library's webhook payload ({@code event_type}, {@code timestamp} in
  * Unix seconds, {@code event_id}, {@code data}, {@code source}), serialised once; the bytes sent
  * are the bytes signed, on every attempt.
  *

@@ -22,9 +22,15 @@
  * {@link io.github.eventbus.webhooks.ReceiverMetrics}. {@code handle(...)} gives the same answers
  * to other servers.
  *
- * <p><b>Threads.</b> A started receiver owns daemon threads {@code webhook-receiver-accept},
- * {@code webhook-receiver-reaper}, {@code webhook-receiver-<n>} (one per open connection) and
- * {@code webhook-receiver-publish-<n>}, stopped by {@code close()}. Every public type states
- * whether it is thread-safe.
+ * <p><b>Sending.</b> {@link io.github.eventbus.webhooks.WebhookClient} signs and posts messages
+ * with retries, a whole-response deadline, an optional group-committed outbox and a drain at
+ * close; {@link io.github.eventbus.webhooks.DeliveryListener}s hear every delivery's events, and
+ * {@link io.github.eventbus.webhooks.WebhookForwarder} routes bus events to endpoints.
+ *
+ * <p><b>Threads.</b> A client owns {@code webhook-client-<n>} and {@code webhook-client-timer}
+ * daemon threads, stopped by its {@code close()}. A started receiver owns daemon threads
+ * {@code webhook-receiver-accept}, {@code webhook-receiver-reaper}, {@code webhook-receiver-<n>}
+ * (one per open connection) and {@code webhook-receiver-publish-<n>}, stopped by {@code close()}.
+ * Every public type states whether it is thread-safe.
  */
 package io.github.eventbus.webhooks;

@@ -3,7 +3,6 @@ package io.github.eventbus.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
@@ -11,8 +10,9 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.ManualClock;
 import io.github.eventbus.ManualScheduler;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.webhooks.ScriptedServer.Received;
+import io.github.eventbus.webhooks.ScriptedServer.Reply;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -22,15 +22,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,52 +39,18 @@ class WebhookClientTest {
 
   static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-  /** What the server does for one request. */
-  record Reply(int status, Map<String, String> headers, CountDownLatch holdUntil) {
-    static Reply of(int status) {
-      return new Reply(status, Map.of(), null);
-    }
-  }
-
-  /** A received request. */
-  record Received(String path, Map<String, String> headers, byte[] body) {}
-
   @TempDir Path dir;
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
   private final ManualScheduler scheduler = new ManualScheduler(clock);
-  private final Deque<Reply> script = new ArrayDeque<>();
-  private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
   private final List<DeadLetter> letters = new CopyOnWriteArrayList<>();
   private final EventBus bus = EventBus.builder().executor(Runnable::run).build();
-  private HttpServer server;
+  private final ScriptedServer server = new ScriptedServer();
+  private final BlockingQueue<Received> received = server.received;
   private WebhookClient client;
 
   @BeforeEach
-  void startServer() throws Exception {
+  void subscribe() {
     bus.subscribe(DeadLetter.class, letters::add);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    server.createContext("/", exchange -> {
-      Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-      exchange.getRequestHeaders().forEach((k, v) -> headers.put(k, v.get(0)));
-      received.add(new Received(exchange.getRequestURI().getPath(), headers,
-          exchange.getRequestBody().readAllBytes()));
-      Reply reply;
-      synchronized (script) {
-        reply = script.isEmpty() ? Reply.of(200) : script.poll();
-      }
-      if (reply.holdUntil() != null) {
-        try {
-          reply.holdUntil().await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      reply.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
-      exchange.sendResponseHeaders(reply.status(), -1);
-      exchange.close();
-    });
-    server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    server.start();
   }
 
   @AfterEach
@@ -95,18 +58,16 @@ class WebhookClientTest {
     if (client != null) {
       client.close();
     }
-    server.stop(0);
+    server.close();
     bus.close();
   }
 
   private URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+    return server.uri(path);
   }
 
   private void script(Reply... replies) {
-    synchronized (script) {
-      script.addAll(List.of(replies));
-    }
+    server.script(replies);
   }
 
   private WebhookClient client(RetryPolicy retry, Duration requestTimeout) {
@@ -127,9 +88,7 @@ class WebhookClientTest {
   }
 
   private Received next() throws InterruptedException {
-    Received r = received.poll(10, TimeUnit.SECONDS);
-    assertThat(r).as("a request").isNotNull();
-    return r;
+    return server.next();
   }
 
   /** Waits for the failed attempt's retry to be scheduled, then fires it. */

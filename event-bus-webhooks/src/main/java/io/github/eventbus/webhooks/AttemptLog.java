@@ -1,0 +1,81 @@
+package io.github.eventbus.webhooks;
+
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes one JSON Lines record per finished attempt: id, event type, endpoint, attempt, status or
+ * error, duration, next retry time and outcome ({@code retrying} or how the delivery ended).
+ * Never a secret or a body.
+ */
+final class AttemptLog implements DeliveryListener, AutoCloseable {
+
+  private final JsonLinesWriter<Object> writer;
+  private final Clock clock;
+
+  AttemptLog(Path file, Clock clock) {
+    this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build();
+    this.clock = clock;
+  }
+
+  @Override
+  public void retryScheduled(WebhookMessage message, AttemptResult attempt, Instant at) {
+    write(message, attempt, at, "retrying");
+  }
+
+  @Override
+  public void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    write(message, last, null, outcome(result));
+  }
+
+  @Override
+  public void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    write(message, last, null, outcome(result));
+  }
+
+  @Override
+  public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    write(message, last, null, outcome(result));
+  }
+
+  private static String outcome(WebhookDelivery result) {
+    return result.outcome().name().toLowerCase(Locale.ROOT);
+  }
+
+  private void write(WebhookMessage message, AttemptResult attempt, Instant nextRetry, String outcome) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("timestamp", clock.instant().toString());
+    line.put("webhook_id", message.id());
+    line.put("event_type", message.eventType());
+    line.put("endpoint", attempt.endpoint().toString());
+    line.put("attempt", attempt.attempt());
+    if (attempt.error() == null) {
+      line.put("status", attempt.status());
+    } else {
+      line.put("error", attempt.error());
+    }
+    line.put("duration_ms", attempt.duration().toMillis());
+    line.put("next_retry_at", nextRetry == null ? null : nextRetry.toString());
+    line.put("outcome", outcome);
+    try {
+      writer.append(line);
+    } catch (IllegalStateException closedLog) {
+      // the client is closing
+    }
+  }
+
+  /** Waits until the file holds every line appended so far. */
+  void flush() {
+    writer.flush().join();
+  }
+
+  @Override
+  public void close() {
+    writer.close();
+  }
+}

@@ -1,0 +1,18 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * What one HTTP attempt of a delivery got: a status, or a network error (including a timeout or
+ * a refusal by the public-address guard), as a {@link DeliveryListener} hears it.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param endpoint the target
+ * @param attempt the attempt's number, from 1
+ * @param status the HTTP status, or 0 if no complete response came
+ * @param error the error (class and message, never a secret), or null if a response came
+ * @param duration how long the attempt took, response body included
+ */
+public record AttemptResult(URI endpoint, int attempt, int status, String error, Duration duration) {}

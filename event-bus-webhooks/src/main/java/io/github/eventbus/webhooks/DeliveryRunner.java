@@ -1,0 +1,229 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each delivery's attempts to an end: the outbox record (written beside the first attempt),
+ * attempts through the endpoint's gate, a decision after each, retries on the scheduler, and
+ * one ending that is recorded, told to the listeners and completes the caller's future. At close
+ * it drains: it waits until nothing is in flight or due within the drain time, then abandons the
+ * rest.
+ */
+final class DeliveryRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+
+  private final SignedPost post;
+  private final RetryRules rules;
+  private final DeliveryEvents events;
+  private final OutboxRecords outbox;
+  private final Clock clock;
+  private final ScheduledExecutorService retries;
+  private final Executor background; // the HTTP threads: where work hops to rather than nest
+  private final int perEndpoint;
+  private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
+  private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
+  private final Object progress = new Object(); // drain() waits on it
+  private final RateLimitedLog outboxFailures;
+  private volatile boolean stopped;
+
+  DeliveryRunner(SignedPost post, RetryRules rules, DeliveryEvents events, OutboxRecords outbox,
+      Clock clock, ScheduledExecutorService retries, Executor background, int perEndpoint) {
+    this.post = post;
+    this.rules = rules;
+    this.events = events;
+    this.outbox = outbox;
+    this.clock = clock;
+    this.retries = retries;
+    this.background = background;
+    this.perEndpoint = perEndpoint;
+    this.outboxFailures = new RateLimitedLog(clock, Duration.ofMinutes(1));
+  }
+
+  /**
+   * Takes a delivery on and makes its first attempt at once. With {@code record} and an outbox,
+   * its record is appended first (so a later {@code done} or {@code dead} follows it in the file)
+   * and {@code accepted} is told once the record is on disk: the fsync runs beside the first
+   * attempt instead of before it, and nothing waits for it.
+   */
+  CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
+    OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
+        EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)));
+    active.add(d);
+    if (record && outbox.enabled()) {
+      outbox.accepted(d).whenComplete((written, error) -> {
+        try {
+          background.execute(() -> recorded(d, error));
+        } catch (RejectedExecutionException closing) {
+          recorded(d, error); // the client is closing: tell the listeners here
+        }
+      });
+    } else {
+      events.tell("accepted", l -> l.accepted(message, endpoint));
+    }
+    attempt(d);
+    return d.done;
+  }
+
+  private void recorded(OutgoingDelivery d, Throwable error) {
+    if (error != null) {
+      long held = outboxFailures.admit("outbox");
+      if (held >= 0) {
+        log.warn("A webhook delivery could not be recorded in the outbox ({} more since the "
+            + "last line); it is sent but would not survive a crash", held, error);
+      }
+      return;
+    }
+    events.tell("accepted", l -> l.accepted(d.message, d.endpoint));
+  }
+
+  /** Makes the next attempt when the endpoint's gate lets it through. */
+  private void attempt(OutgoingDelivery d) {
+    d.retryAt = null;
+    if (stopped) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+      return;
+    }
+    d.gate.enter(() -> {
+      if (stopped) {
+        d.gate.leave();
+        finish(d, DeliveryOutcome.ABANDONED, null);
+      } else {
+        postOnce(d);
+      }
+    });
+  }
+
+  private void postOnce(OutgoingDelivery d) {
+    int attempt = ++d.attempts;
+    Instant now = clock.instant();
+    if (d.firstAttempt == null) {
+      d.firstAttempt = now;
+    }
+    events.tell("attemptStarted", l -> l.attemptStarted(d.message, d.endpoint, attempt));
+    long start = System.nanoTime();
+    CompletableFuture<SignedPost.Answer> answer = post.post(d.endpoint, d.message, now);
+    Runnable then = () -> answer.thenAccept(a -> {
+      d.gate.leave();
+      d.lastStatus = a.status();
+      d.lastError = a.errorText();
+      AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
+          Duration.ofNanos(System.nanoTime() - start));
+      events.tell("attemptFinished", l -> l.attemptFinished(d.message, result));
+      afterAttempt(d, a, result);
+    });
+    if (!answer.isDone()) {
+      then.run();
+      return;
+    }
+    try {
+      // answered at once (a refused target): go on elsewhere, or the gate's leave() would start
+      // the next waiting attempt inside this one, as deep as the queue is long
+      background.execute(then);
+    } catch (RejectedExecutionException closing) {
+      then.run();
+    }
+  }
+
+  private void afterAttempt(OutgoingDelivery d, SignedPost.Answer answer, AttemptResult result) {
+    if (stopped) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+      return;
+    }
+    Instant now = clock.instant();
+    RetryRules.Decision decision = rules.decide(answer, d.attempts, d.firstAttempt, now);
+    switch (decision.verdict()) {
+      case DELIVERED -> finish(d, DeliveryOutcome.DELIVERED, result);
+      case GONE -> finish(d, DeliveryOutcome.GONE, result);
+      case REJECTED -> finish(d, DeliveryOutcome.REJECTED, result);
+      case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
+      case RETRY -> {
+        Instant at = now.plus(decision.delay());
+        d.retryAt = at;
+        events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
+        try {
+          retries.schedule(() -> attempt(d), decision.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          finish(d, DeliveryOutcome.ABANDONED, null);
+        }
+        signalProgress();
+      }
+      default -> throw new AssertionError(decision);
+    }
+  }
+
+  /** Ends a delivery once: records it, tells the listeners, completes the caller's future. */
+  private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
+    if (!active.remove(d)) {
+      return;
+    }
+    WebhookDelivery result = d.result(outcome);
+    outbox.finished(d, outcome);
+    switch (outcome) {
+      case DELIVERED -> events.tell("delivered", l -> l.delivered(d.message, last, result));
+      case GONE -> events.tell("gone", l -> l.gone(d.message, last, result));
+      case REJECTED -> events.tell("rejected", l -> l.rejected(d.message, last, result));
+      case EXHAUSTED -> events.tell("exhausted", l -> l.exhausted(d.message, last, result));
+      case ABANDONED -> events.tell("abandoned",
+          l -> l.abandoned(d.message, result, outbox.enabled()));
+      default -> throw new AssertionError(outcome);
+    }
+    d.done.complete(result);
+    signalProgress();
+  }
+
+  private void signalProgress() {
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  /**
+   * Lets deliveries finish for up to {@code timeout}: waits while any is in flight, waiting at its
+   * gate or for the outbox, or due for a retry within the time; then cancels what is in flight
+   * and abandons every unfinished delivery.
+   *
+   * @return how many deliveries were abandoned
+   */
+  int drain(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Instant lastUsefulRetry = clock.instant().plus(timeout);
+    synchronized (progress) {
+      while (active.stream().anyMatch(d -> d.retryAt == null || !d.retryAt.isAfter(lastUsefulRetry))) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(progress, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    stopped = true;
+    List<OutgoingDelivery> left = new ArrayList<>(active);
+    gates.values().forEach(EndpointGate::forgetWaiting); // each of those is in left
+    post.cancelAll(); // their answers end them as abandoned, too
+    for (OutgoingDelivery d : left) {
+      finish(d, DeliveryOutcome.ABANDONED, null);
+    }
+    return left.size();
+  }
+}

@@ -1,0 +1,67 @@
+package io.github.eventbus.webhooks;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Keeps the outbox in step with the deliveries: records each accepted one (its first attempt
+ * waits for the record to be on disk, no thread does), marks it done when delivered or gone and
+ * dead when rejected or exhausted, and leaves an abandoned one pending for the next client.
+ * Without an outbox file, every call does nothing.
+ */
+final class OutboxRecords implements AutoCloseable {
+
+  private final Outbox outbox; // null: deliveries are kept in memory only
+
+  OutboxRecords(Path file) {
+    this.outbox = file == null ? null : new Outbox(file);
+  }
+
+  boolean enabled() {
+    return outbox != null;
+  }
+
+  /** The deliveries a previous client left pending. */
+  List<Outbox.Entry> pending() {
+    return outbox == null ? List.of() : outbox.pending();
+  }
+
+  /** The exhausted deliveries kept for re-driving. */
+  List<Outbox.Entry> dead() {
+    return outbox == null ? List.of() : outbox.dead();
+  }
+
+  /** Records an accepted delivery; the future completes once the record is on disk. */
+  CompletableFuture<Void> accepted(OutgoingDelivery d) {
+    return outbox == null ? CompletableFuture.completedFuture(null) : outbox.pending(d.outboxEntry());
+  }
+
+  /** Records how a delivery ended. */
+  void finished(OutgoingDelivery d, DeliveryOutcome outcome) {
+    if (outbox == null) {
+      return;
+    }
+    try {
+      record(d, outcome);
+    } catch (IllegalStateException closedWriter) {
+      // only after close, when no delivery is active any more
+    }
+  }
+
+  private void record(OutgoingDelivery d, DeliveryOutcome outcome) {
+    switch (outcome) {
+      case DELIVERED, GONE -> outbox.done(Outbox.key(d.message.id(), d.endpoint));
+      case REJECTED, EXHAUSTED -> outbox.dead(d.outboxEntry());
+      case ABANDONED -> { } // stays pending, to resume in the next client
+      default -> throw new AssertionError(outcome);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (outbox != null) {
+      outbox.close();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One message on its way to one endpoint: what the client knows of it between attempts. One
+ * attempt at a time touches the mutable fields.
+ */
+final class OutgoingDelivery {
+
+  final URI endpoint;
+  final WebhookMessage message;
+  final EndpointGate gate;
+  final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
+  int attempts;
+  Instant firstAttempt;
+  int lastStatus;
+  String lastError;
+  volatile Instant retryAt; // due time of the next attempt while waiting for it; else null
+
+  OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
+    this.endpoint = endpoint;
+    this.message = message;
+    this.gate = gate;
+  }
+
+  /** The result with the given outcome, as the caller's future reports it. */
+  WebhookDelivery result(DeliveryOutcome outcome) {
+    return new WebhookDelivery(message.id(), endpoint, outcome, attempts, lastStatus, lastError);
+  }
+
+  /** The outbox record of this delivery. */
+  Outbox.Entry outboxEntry() {
+    return new Outbox.Entry(Outbox.key(message.id(), endpoint), message.id(), endpoint,
+        message.eventType(), message.bodyBytes(), false);
+  }
+}

@@ -1,0 +1,103 @@
+package io.github.eventbus.webhooks;
+
+import io.github.eventbus.RetryPolicy;
+import java.net.http.HttpHeaders;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Decides what follows an attempt, like the HTTP clients that retry safely: 2xx is delivered; 410
+ * is gone; a network error, a timeout, 408, 425, 429, 5xx or an unfollowed 3xx is retried after a
+ * delay (the policy's backoff, or the endpoint's {@code Retry-After}, clamped) while the policy
+ * allows; any other 4xx, or a target the address guard refused, is rejected at once.
+ */
+final class RetryRules {
+
+  /** What follows an attempt. */
+  enum Verdict { DELIVERED, GONE, REJECTED, RETRY, EXHAUSTED }
+
+  /** A verdict, with the delay before the next attempt for {@link Verdict#RETRY}. */
+  record Decision(Verdict verdict, Duration delay) {}
+
+  private final RetryPolicy policy;
+  private final Duration maxRetryAfter;
+  private final DoubleSupplier jitter;
+
+  RetryRules(RetryPolicy policy, Duration maxRetryAfter, DoubleSupplier jitter) {
+    this.policy = policy;
+    this.maxRetryAfter = maxRetryAfter;
+    this.jitter = jitter;
+  }
+
+  RetryPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Decides after attempt number {@code attempts} of a delivery first tried at
+   * {@code firstAttempt}.
+   */
+  Decision decide(SignedPost.Answer answer, int attempts, Instant firstAttempt, Instant now) {
+    int status = answer.status();
+    if (status >= 200 && status < 300) {
+      return new Decision(Verdict.DELIVERED, null);
+    }
+    if (status == 410) {
+      return new Decision(Verdict.GONE, null);
+    }
+    if (answer.refused() || !retryable(status)) {
+      return new Decision(Verdict.REJECTED, null);
+    }
+    int next = attempts + 1;
+    Duration delay = answer.headers() == null ? null : retryAfter(answer.headers(), now);
+    if (delay == null) {
+      delay = next <= policy.maxAttempts() ? policy.delayBefore(next, unit()) : Duration.ZERO;
+    }
+    Duration elapsed = Duration.between(firstAttempt, now).plus(delay);
+    return policy.allowsAttempt(next, elapsed)
+        ? new Decision(Verdict.RETRY, delay)
+        : new Decision(Verdict.EXHAUSTED, null);
+  }
+
+  /** Whether another attempt may succeed: no answer (0), 408, 425, 429, and anything not 4xx. */
+  static boolean retryable(int status) {
+    return status < 400 || status >= 500 || status == 408 || status == 425 || status == 429;
+  }
+
+  private double unit() {
+    double u = jitter.getAsDouble();
+    return u >= 0 && u <= 1 ? u : 0.5;
+  }
+
+  /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
+  private Duration retryAfter(HttpHeaders headers, Instant now) {
+    String value = headers.firstValue("Retry-After").orElse(null);
+    if (value == null) {
+      return null;
+    }
+    Duration wait;
+    try {
+      wait = Duration.ofSeconds(Long.parseLong(value.strip()));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        wait = Duration.between(now,
+            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+      } catch (DateTimeParseException notDate) {
+        return null;
+      }
+    }
+    if (wait.isNegative()) {
+      return Duration.ZERO;
+    }
+    return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  @Override
+  public String toString() {
+    return policy.toString();
+  }
+}

@@ -1,0 +1,188 @@
+package io.github.eventbus.webhooks;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP attempt: checks the target with the address guard, signs the message's bytes for this
+ * instant with the Standard Webhooks headers and the {@code X-Webhook-Signature} header, posts
+ * them, and reads at most 64 KiB of the answer without blocking a thread. The request timeout
+ * covers the whole exchange, body included: at the deadline the exchange is cancelled and the
+ * attempt ends with an {@link HttpTimeoutException}.
+ */
+final class SignedPost {
+
+  private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+
+  /** The answer of one attempt: a status and headers, or the error that replaced them. */
+  record Answer(int status, HttpHeaders headers, Throwable error, boolean refused) {
+    String errorText() {
+      return error == null ? null : String.valueOf(error);
+    }
+  }
+
+  private final HttpClient http;
+  private final List<WebhookSecret> secrets;
+  private final Duration requestTimeout;
+  private final boolean publicOnly;
+  private final ScheduledExecutorService timer;
+  private final Set<CompletableFuture<Answer>> inFlight = ConcurrentHashMap.newKeySet();
+  private final SignatureScheme standardHeaders = SignatureScheme.standardWebhooks();
+  private final SignatureScheme signatureHeader = SignatureScheme.designHeader();
+
+  SignedPost(HttpClient http, List<WebhookSecret> secrets, Duration requestTimeout,
+      boolean publicOnly, ScheduledExecutorService timer) {
+    this.http = http;
+    this.secrets = secrets;
+    this.requestTimeout = requestTimeout;
+    this.publicOnly = publicOnly;
+    this.timer = timer;
+  }
+
+  /**
+   * The one place the address guard is applied: before {@code send} accepts a target and before
+   * every attempt (first, retry, resumed or re-driven), since a name may resolve differently later.
+   *
+   * @throws IllegalArgumentException if the target is not acceptable
+   */
+  URI checkTarget(URI endpoint) {
+    return TargetUrls.check(endpoint, publicOnly);
+  }
+
+  /** Posts the message, signed at {@code now}; the future never fails, it carries the error. */
+  CompletableFuture<Answer> post(URI endpoint, WebhookMessage message, Instant now) {
+    try {
+      checkTarget(endpoint);
+    } catch (IllegalArgumentException refused) {
+      return CompletableFuture.completedFuture(new Answer(0, null, refused, true));
+    }
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    long started = System.nanoTime();
+    CompletableFuture<HttpResponse<Void>> call;
+    try {
+      call = http.sendAsync(signedRequest(endpoint, message, now), info -> new BoundedDiscard());
+    } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
+      return CompletableFuture.completedFuture(new Answer(0, null, e, false));
+    }
+    inFlight.add(answer);
+    ScheduledFuture<?> deadline;
+    try {
+      deadline = timer.schedule(() -> {
+        answer.complete(new Answer(0, null, timedOut(null), false));
+        call.cancel(true);
+      }, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closing) {
+      deadline = null;
+    }
+    ScheduledFuture<?> timeout = deadline;
+    call.whenComplete((response, error) -> {
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      Throwable failure = error == null ? null : unwrap(error);
+      if (failure != null && System.nanoTime() - started >= requestTimeout.toNanos()) {
+        // the JDK's own timer (or a busy machine) may end the exchange a moment before ours
+        failure = timedOut(failure);
+      }
+      answer.complete(response != null
+          ? new Answer(response.statusCode(), response.headers(), null, false)
+          : new Answer(0, null, failure, false));
+    });
+    answer.whenComplete((a, e) -> {
+      inFlight.remove(answer);
+      if (!call.isDone()) { // the deadline or cancelAll() answered first: end the exchange too
+        call.cancel(true);
+      }
+    });
+    return answer;
+  }
+
+  private HttpRequest signedRequest(URI endpoint, WebhookMessage message, Instant now) {
+    byte[] body = message.bodyBytes();
+    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(requestTimeout)
+        .header("Content-Type", "application/json").header("User-Agent", "event-bus-webhooks")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    standardHeaders.sign(message.id(), now, body, secrets).forEach(request::header);
+    signatureHeader.sign(message.id(), now, body, secrets).forEach(request::header);
+    return request.build();
+  }
+
+  private HttpTimeoutException timedOut(Throwable cause) {
+    HttpTimeoutException e = new HttpTimeoutException(
+        "no complete response within " + requestTimeout);
+    if (cause != null) {
+      e.initCause(cause);
+    }
+    return e;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+  }
+
+  /** Ends every attempt in flight now, as cancelled; their exchanges are cancelled. */
+  void cancelAll() {
+    for (CompletableFuture<Answer> answer : List.copyOf(inFlight)) {
+      answer.complete(new Answer(0, null,
+          new CancellationException("the webhook client closed"), false));
+    }
+  }
+
+  /** Counts the response body and drops it; past 64 KiB it stops reading. */
+  private static final class BoundedDiscard implements HttpResponse.BodySubscriber<Void> {
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private Flow.Subscription subscription;
+    private long seen;
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return done;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer b : items) {
+        seen += b.remaining();
+      }
+      if (seen > MAX_RESPONSE_BYTES && !done.isDone()) {
+        subscription.cancel(); // the status is all we need; the connection is not reused
+        done.complete(null);
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      done.completeExceptionally(error);
+    }
+
+    @Override
+    public void onComplete() {
+      done.complete(null);
+    }
+  }
+}

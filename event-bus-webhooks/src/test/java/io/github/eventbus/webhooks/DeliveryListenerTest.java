@@ -1,0 +1,143 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.ManualClock;
+import io.github.eventbus.ManualScheduler;
+import io.github.eventbus.RetryPolicy;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The listener hears each delivery's events in order; a throwing listener changes nothing. */
+class DeliveryListenerTest {
+
+  private final ScriptedServer server = new ScriptedServer();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+  private final ManualScheduler scheduler = new ManualScheduler(clock);
+  private final List<String> heard = new CopyOnWriteArrayList<>();
+
+  /** Records every event as one short line. */
+  private final DeliveryListener recorder = new DeliveryListener() {
+    @Override
+    public void accepted(WebhookMessage message, URI endpoint) {
+      heard.add("accepted " + message.id());
+    }
+
+    @Override
+    public void attemptStarted(WebhookMessage message, URI endpoint, int attempt) {
+      heard.add("started " + attempt);
+    }
+
+    @Override
+    public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+      heard.add("finished " + attempt.attempt() + " " + attempt.status());
+    }
+
+    @Override
+    public void retryScheduled(WebhookMessage message, AttemptResult attempt, Instant at) {
+      heard.add("retry at " + at);
+    }
+
+    @Override
+    public void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+      heard.add("delivered " + result.attempts());
+    }
+
+    @Override
+    public void rejected(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+      heard.add("rejected " + result.lastStatus());
+    }
+
+    @Override
+    public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+      heard.add("exhausted " + result.attempts());
+    }
+
+    @Override
+    public void abandoned(WebhookMessage message, WebhookDelivery result, boolean keptInOutbox) {
+      heard.add("abandoned " + keptInOutbox);
+    }
+  };
+
+  /** Throws from every event. */
+  private static final DeliveryListener BROKEN = new DeliveryListener() {
+    @Override
+    public void accepted(WebhookMessage message, URI endpoint) {
+      throw new IllegalStateException("listener bug");
+    }
+
+    @Override
+    public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+      throw new IllegalStateException("listener bug");
+    }
+
+    @Override
+    public void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+      throw new IllegalStateException("listener bug");
+    }
+  };
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private WebhookClient client(int attempts) {
+    return WebhookClient.builder().secret("s3cret").clock(clock).scheduler(scheduler)
+        .retry(RetryPolicy.builder().maxAttempts(attempts).initialDelay(Duration.ofSeconds(2))
+            .jitter(0).build())
+        .listener(BROKEN).listener(recorder).drainTimeout(Duration.ZERO).build();
+  }
+
+  private static WebhookMessage message(String id) {
+    return WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of())).id(id)
+        .timestamp(Instant.EPOCH).build());
+  }
+
+  @Test
+  void retryThenSuccess_isHeardInOrder_despiteAListenerThatThrows() throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = client(3)) {
+      CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("m1"));
+      server.next();
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+      scheduler.advance(Duration.ofSeconds(2));
+      assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      // it threw four times within the minute: one line
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).singleElement()
+          .satisfies(line -> assertThat(line).contains("listener", "threw from accepted"));
+    }
+    assertThat(heard).containsExactly("accepted m1", "started 1", "finished 1 503",
+        "retry at 2026-11-23T10:00:02Z", "started 2", "finished 2 200", "delivered 2");
+  }
+
+  @Test
+  void rejectedExhaustedAndAbandoned_areHeard() throws Exception {
+    server.script(ScriptedServer.Reply.of(404), ScriptedServer.Reply.of(500),
+        ScriptedServer.Reply.of(503));
+    try (WebhookClient client = client(1)) {
+      assertThat(client.send(server.uri("/h"), message("r")).get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.REJECTED);
+      assertThat(client.send(server.uri("/h"), message("x")).get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.EXHAUSTED);
+    }
+    try (WebhookClient client = client(5)) {
+      CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("a"));
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+      client.close(); // the retry is 2 s away by the manual clock, past a zero drain
+      assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+    }
+    assertThat(heard).contains("rejected 404", "exhausted 1", "abandoned false");
+  }
+}

@@ -1,0 +1,130 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.RetryPolicy;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An endpoint that sends its status and headers, then stalls the body: the request timeout
+ * covers the body, the attempt is a timeout and is retried, and no thread is left behind.
+ */
+class StalledResponseTest {
+
+  private final ServerSocket socket;
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Thread acceptor;
+
+  StalledResponseTest() throws IOException {
+    socket = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+    acceptor = new Thread(this::serve, "stalling-server");
+    acceptor.start();
+  }
+
+  /** The first request gets headers and 10 of 100 promised body bytes, then nothing. */
+  private void serve() {
+    while (!socket.isClosed()) {
+      try {
+        Socket s = socket.accept();
+        open.add(s);
+        int n = connections.incrementAndGet();
+        readRequest(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        if (n == 1) {
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+              .getBytes(StandardCharsets.US_ASCII));
+        } else {
+          out.write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+        }
+        out.flush();
+      } catch (IOException closed) {
+        return;
+      }
+    }
+  }
+
+  private static void readRequest(InputStream raw) throws IOException {
+    InputStream in = new BufferedInputStream(raw);
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("request ended early");
+      }
+      head.append((char) b);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).strip());
+      }
+    }
+    in.readNBytes(length);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    socket.close();
+    for (Socket s : open) {
+      s.close();
+    }
+    acceptor.join(10_000);
+  }
+
+  @Test
+  void stalledBody_isATimeout_thatIsRetried_andNoThreadOutlivesTheClient() throws Exception {
+    List<AttemptResult> attempts = new CopyOnWriteArrayList<>();
+    WebhookClient client = WebhookClient.builder().secret("s3cret")
+        .timeouts(Duration.ofSeconds(5), Duration.ofMillis(400))
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(10)).jitter(0)
+            .build())
+        .listener(new DeliveryListener() {
+          @Override
+          public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+            attempts.add(attempt);
+          }
+        })
+        .build();
+    WebhookDelivery d;
+    try {
+      d = client.send(URI.create("http://127.0.0.1:" + socket.getLocalPort() + "/hook"),
+          WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of())).id("stall")
+              .timestamp(Instant.EPOCH).build())).get(20, TimeUnit.SECONDS);
+    } finally {
+      client.close();
+    }
+
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(d.attempts()).isEqualTo(2);
+    assertThat(attempts.get(0).status()).isZero();
+    assertThat(attempts.get(0).error()).contains("HttpTimeoutException");
+    assertThat(attempts.get(0).duration()).isBetween(Duration.ofMillis(350), Duration.ofSeconds(5));
+    assertThat(attempts.get(1).status()).isEqualTo(204);
+    for (Thread t : WebhookClientCloseTest.clientThreads()) {
+      t.join(10_000);
+    }
+    assertThat(WebhookClientCloseTest.clientThreads()).isEmpty();
+  }
+}
