@@ -19,6 +19,7 @@ public final class Settings {
 
   /**
    * Returns {@code value} if {@code current} is unset; otherwise says the option was set twice.
+   * The message never shows either value: an option may be a password or a secret.
    *
    * @param current the option's value so far, {@code null} if unset
    * @param value the new value
@@ -32,7 +33,7 @@ public final class Settings {
     requireNonNull(value, option);
     if (current != null) {
       throw new IllegalStateException(
-          option + " was already set to " + current + "; each builder option can be set once");
+          option + " was already set; each builder option can be set once");
     }
     return value;
   }

@@ -6,6 +6,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
+import io.github.eventbus.internal.Settings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -139,7 +140,7 @@ public final class FileChangeHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder logRoot(Path root) {
-      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
       return this;
     }
 
@@ -151,7 +152,7 @@ public final class FileChangeHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder logChanges(boolean on) {
-      this.logChanges = Once.set(this.logChanges, on, "logChanges");
+      this.logChanges = Settings.setOnce(this.logChanges, on, "logChanges");
       return this;
     }
 
@@ -163,7 +164,7 @@ public final class FileChangeHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Once.set(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 

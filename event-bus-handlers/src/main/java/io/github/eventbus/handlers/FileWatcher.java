@@ -7,6 +7,7 @@ import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -440,7 +441,7 @@ public final class FileWatcher implements AutoCloseable {
       if (quiet.isNegative()) {
         throw new IllegalArgumentException("debounce must not be negative, but was " + quiet);
       }
-      this.debounce = Once.set(this.debounce, quiet, "debounce");
+      this.debounce = Settings.setOnce(this.debounce, quiet, "debounce");
       return this;
     }
 
@@ -452,7 +453,7 @@ public final class FileWatcher implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder checksum(ChecksumAlgorithm algorithm) {
-      this.checksum = Once.set(this.checksum, algorithm, "checksum");
+      this.checksum = Settings.setOnce(this.checksum, algorithm, "checksum");
       return this;
     }
 
@@ -464,7 +465,7 @@ public final class FileWatcher implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder name(String name) {
-      this.name = Once.set(this.name, name, "name");
+      this.name = Settings.setOnce(this.name, name, "name");
       return this;
     }
 

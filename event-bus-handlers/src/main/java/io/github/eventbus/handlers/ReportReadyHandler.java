@@ -7,6 +7,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
+import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -291,7 +292,7 @@ public final class ReportReadyHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder logRoot(Path root) {
-      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
       return this;
     }
 
@@ -303,7 +304,7 @@ public final class ReportReadyHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder autoDistribute(boolean on) {
-      this.autoDistribute = Once.set(this.autoDistribute, on, "autoDistribute");
+      this.autoDistribute = Settings.setOnce(this.autoDistribute, on, "autoDistribute");
       return this;
     }
 
@@ -330,7 +331,7 @@ public final class ReportReadyHandler implements AutoCloseable {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxJsonBytes must be positive, but was " + bytes);
       }
-      this.maxJsonBytes = Once.set(this.maxJsonBytes, bytes, "maxJsonBytes");
+      this.maxJsonBytes = Settings.setOnce(this.maxJsonBytes, bytes, "maxJsonBytes");
       return this;
     }
 
@@ -342,7 +343,7 @@ public final class ReportReadyHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Once.set(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 

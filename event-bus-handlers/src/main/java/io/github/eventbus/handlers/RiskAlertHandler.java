@@ -6,6 +6,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
+import io.github.eventbus.internal.Settings;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -247,7 +248,7 @@ public final class RiskAlertHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder logRoot(Path root) {
-      this.logRoot = Once.set(this.logRoot, root, "logRoot");
+      this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
       return this;
     }
 
@@ -259,7 +260,7 @@ public final class RiskAlertHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder escalationEnabled(boolean enabled) {
-      this.escalationEnabled = Once.set(this.escalationEnabled, enabled, "escalationEnabled");
+      this.escalationEnabled = Settings.setOnce(this.escalationEnabled, enabled, "escalationEnabled");
       return this;
     }
 
@@ -276,7 +277,7 @@ public final class RiskAlertHandler implements AutoCloseable {
         throw new IllegalArgumentException(
             "escalationThreshold must be between 0 and 1, but was " + threshold);
       }
-      this.escalationThreshold = Once.set(this.escalationThreshold, threshold, "escalationThreshold");
+      this.escalationThreshold = Settings.setOnce(this.escalationThreshold, threshold, "escalationThreshold");
       return this;
     }
 
@@ -294,7 +295,7 @@ public final class RiskAlertHandler implements AutoCloseable {
       if (window.isNegative() || window.isZero()) {
         throw new IllegalArgumentException("dedupeWindow must be positive, but was " + window);
       }
-      this.dedupeWindow = Once.set(this.dedupeWindow, window, "dedupeWindow");
+      this.dedupeWindow = Settings.setOnce(this.dedupeWindow, window, "dedupeWindow");
       return this;
     }
 
@@ -306,7 +307,7 @@ public final class RiskAlertHandler implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Once.set(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 

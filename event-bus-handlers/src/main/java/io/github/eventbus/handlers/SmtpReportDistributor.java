@@ -2,6 +2,7 @@ package io.github.eventbus.handlers;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.internal.Settings;
 import jakarta.activation.DataHandler;
 import jakarta.activation.FileDataSource;
 import jakarta.mail.Authenticator;
@@ -61,16 +62,18 @@ public final class SmtpReportDistributor implements ReportDistributor {
     this.from = b.from;
     this.username = b.username;
     this.password = b.password;
-    this.startTls = b.startTls;
-    this.maxAttachmentBytes = b.maxAttachmentBytes;
+    this.startTls = Boolean.TRUE.equals(b.startTls);
+    this.maxAttachmentBytes = b.maxAttachmentBytes != null ? b.maxAttachmentBytes : 10L * 1024 * 1024;
     this.link = b.link;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     Properties props = new Properties();
     props.put("mail.smtp.host", host);
     props.put("mail.smtp.port", String.valueOf(port));
-    props.put("mail.smtp.connectiontimeout", String.valueOf(b.connectTimeout.toMillis()));
-    props.put("mail.smtp.timeout", String.valueOf(b.readTimeout.toMillis()));
-    props.put("mail.smtp.writetimeout", String.valueOf(b.readTimeout.toMillis()));
+    Duration connect = b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10);
+    Duration read = b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10);
+    props.put("mail.smtp.connectiontimeout", String.valueOf(connect.toMillis()));
+    props.put("mail.smtp.timeout", String.valueOf(read.toMillis()));
+    props.put("mail.smtp.writetimeout", String.valueOf(read.toMillis()));
     props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
     props.put("mail.smtp.starttls.required", String.valueOf(startTls));
     props.put("mail.smtp.auth", String.valueOf(username != null));
@@ -162,13 +165,11 @@ public final class SmtpReportDistributor implements ReportDistributor {
     private InternetAddress from;
     private String username;
     private String password;
-    private boolean startTls;
-    private boolean startTlsSet;
-    private long maxAttachmentBytes = 10L * 1024 * 1024;
-    private boolean maxAttachmentSet;
+    private Boolean startTls;
+    private Long maxAttachmentBytes;
     private Function<Path, String> link;
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration readTimeout = Duration.ofSeconds(10);
+    private Duration connectTimeout;
+    private Duration readTimeout;
     private Clock clock;
 
     private Builder(String host, int port) {
@@ -187,7 +188,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
     public Builder from(String address) {
       requireNonNull(address, "from");
       try {
-        this.from = Once.set(this.from, new InternetAddress(address, true), "from");
+        this.from = Settings.setOnce(this.from, new InternetAddress(address, true), "from");
       } catch (jakarta.mail.internet.AddressException e) {
         throw new IllegalArgumentException("from is not a valid e-mail address: " + address, e);
       }
@@ -203,7 +204,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @throws IllegalStateException if already set
      */
     public Builder credentials(String username, String password) {
-      this.username = Once.set(this.username, username, "credentials");
+      this.username = Settings.setOnce(this.username, username, "credentials");
       this.password = requireNonNull(password, "password");
       return this;
     }
@@ -216,11 +217,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @throws IllegalStateException if already set
      */
     public Builder startTls(boolean on) {
-      if (startTlsSet) {
-        throw new IllegalStateException("startTls was already set; each option can be set once");
-      }
-      startTlsSet = true;
-      this.startTls = on;
+      this.startTls = Settings.setOnce(this.startTls, on, "startTls");
       return this;
     }
 
@@ -236,11 +233,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxAttachmentBytes must be positive, but was " + bytes);
       }
-      if (maxAttachmentSet) {
-        throw new IllegalStateException("maxAttachmentBytes was already set");
-      }
-      maxAttachmentSet = true;
-      this.maxAttachmentBytes = bytes;
+      this.maxAttachmentBytes = Settings.setOnce(this.maxAttachmentBytes, bytes, "maxAttachmentBytes");
       return this;
     }
 
@@ -253,7 +246,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @throws IllegalStateException if already set
      */
     public Builder linkInsteadOfAttaching(Function<Path, String> link) {
-      this.link = Once.set(this.link, link, "link");
+      this.link = Settings.setOnce(this.link, link, "link");
       return this;
     }
 
@@ -263,10 +256,14 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @param connect the connect timeout
      * @param read the read and write timeout
      * @return this builder
+     * @throws IllegalArgumentException if a timeout is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder timeouts(Duration connect, Duration read) {
-      this.connectTimeout = requireNonNull(connect, "connect");
-      this.readTimeout = requireNonNull(read, "read");
+      Settings.positive(read, "read");
+      this.connectTimeout = Settings.setOnce(this.connectTimeout,
+          Settings.positive(connect, "connect"), "timeouts");
+      this.readTimeout = read;
       return this;
     }
 
@@ -279,7 +276,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Once.set(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 

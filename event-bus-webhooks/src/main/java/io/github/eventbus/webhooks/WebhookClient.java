@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.internal.Settings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -104,9 +105,9 @@ public final class WebhookClient implements AutoCloseable {
         b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
             .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
             .jitter(0.2).build(),
-        b.maxRetryAfter,
+        b.maxRetryAfter != null ? b.maxRetryAfter : Duration.ofHours(1),
         b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble());
-    this.drainTimeout = b.drainTimeout;
+    this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
     List<DeliveryListener> listeners = new ArrayList<>();
     listeners.add(new DeliveryFailureLog(clock));
     this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock);
@@ -120,18 +121,22 @@ public final class WebhookClient implements AutoCloseable {
     AtomicInteger count = new AtomicInteger();
     this.httpThreads = Executors.newFixedThreadPool(2,
         r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
-    this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout)
+    this.http = HttpClient.newBuilder().connectTimeout(
+        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5))
         .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
     ScheduledThreadPoolExecutor timerPool =
         new ScheduledThreadPoolExecutor(1, r -> daemon(r, "webhook-client-timer"));
     timerPool.setRemoveOnCancelPolicy(true);
     this.timer = timerPool;
     this.userScheduler = b.scheduler;
-    this.post = new SignedPost(http, secrets, b.requestTimeout, b.publicOnly, timer);
+    this.post = new SignedPost(http, secrets,
+        b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
+        Boolean.TRUE.equals(b.publicOnly), timer);
     this.outboxFile = b.outbox;
     this.outbox = new OutboxRecords(b.outbox);
     this.runner = new DeliveryRunner(post, retryRules, new DeliveryEvents(listeners, clock), outbox,
-        clock, userScheduler != null ? userScheduler : timer, httpThreads, b.perEndpoint);
+        clock, userScheduler != null ? userScheduler : timer, httpThreads,
+        b.perEndpoint != null ? b.perEndpoint : 8);
     List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
     for (Outbox.Entry e : outbox.pending()) {
       resumedNow.add(runner.accept(e.endpoint(), e.message(), false));
@@ -275,22 +280,25 @@ public final class WebhookClient implements AutoCloseable {
     return "WebhookClient{" + secrets.size() + " secret(s), " + retryRules + "}";
   }
 
-  /** Configures a {@link WebhookClient}. Not thread-safe. */
+  /**
+   * Configures a {@link WebhookClient}. Not thread-safe. Each option may be set once, except
+   * {@link #secret} and {@link #listener}, which add one more each time.
+   */
   public static final class Builder {
     private final List<WebhookSecret> secrets = new ArrayList<>();
-    private Duration connectTimeout = Duration.ofSeconds(5);
-    private Duration requestTimeout = Duration.ofSeconds(15);
+    private Duration connectTimeout;
+    private Duration requestTimeout;
     private RetryPolicy retry;
-    private Duration maxRetryAfter = Duration.ofHours(1);
+    private Duration maxRetryAfter;
     private DoubleSupplier jitter;
     private Clock clock;
     private ScheduledExecutorService scheduler;
-    private boolean publicOnly;
-    private int perEndpoint = 8;
+    private Boolean publicOnly;
+    private Integer perEndpoint;
     private EventBus deadLetters;
     private Path attemptLog;
     private Path outbox;
-    private Duration drainTimeout = Duration.ofSeconds(30);
+    private Duration drainTimeout;
     private final List<DeliveryListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -312,10 +320,14 @@ public final class WebhookClient implements AutoCloseable {
      * @param connect connect timeout, default 5 s
      * @param request whole-request timeout, default 15 s
      * @return this builder
+     * @throws IllegalArgumentException if a timeout is not positive
+     * @throws IllegalStateException if already set
      */
     public Builder timeouts(Duration connect, Duration request) {
-      this.connectTimeout = requireNonNull(connect, "connect");
-      this.requestTimeout = requireNonNull(request, "request");
+      Settings.positive(connect, "connect");
+      Settings.positive(request, "request");
+      this.connectTimeout = Settings.setOnce(this.connectTimeout, connect, "timeouts");
+      this.requestTimeout = request;
       return this;
     }
 
@@ -324,9 +336,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param retry the policy
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder retry(RetryPolicy retry) {
-      this.retry = requireNonNull(retry, "retry");
+      this.retry = Settings.setOnce(this.retry, retry, "retry");
       return this;
     }
 
@@ -335,9 +348,12 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param max the cap
      * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
      */
     public Builder maxRetryAfter(Duration max) {
-      this.maxRetryAfter = requireNonNull(max, "max");
+      this.maxRetryAfter = Settings.setOnce(this.maxRetryAfter,
+          Settings.positive(max, "maxRetryAfter"), "maxRetryAfter");
       return this;
     }
 
@@ -346,9 +362,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param source a thread-safe supplier
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder jitterSource(DoubleSupplier source) {
-      this.jitter = requireNonNull(source, "source");
+      this.jitter = Settings.setOnce(this.jitter, source, "jitterSource");
       return this;
     }
 
@@ -357,9 +374,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param clock the clock
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 
@@ -368,9 +386,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param scheduler the scheduler
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
-      this.scheduler = requireNonNull(scheduler, "scheduler");
+      this.scheduler = Settings.setOnce(this.scheduler, scheduler, "scheduler");
       return this;
     }
 
@@ -380,9 +399,10 @@ public final class WebhookClient implements AutoCloseable {
      * {@code send} and again before every attempt. Off by default.
      *
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder publicAddressesOnly() {
-      this.publicOnly = true;
+      this.publicOnly = Settings.setOnce(this.publicOnly, Boolean.TRUE, "publicAddressesOnly");
       return this;
     }
 
@@ -392,12 +412,11 @@ public final class WebhookClient implements AutoCloseable {
      * @param limit at least 1
      * @return this builder
      * @throws IllegalArgumentException if less than 1
+     * @throws IllegalStateException if already set
      */
     public Builder maxInFlightPerEndpoint(int limit) {
-      if (limit < 1) {
-        throw new IllegalArgumentException("maxInFlightPerEndpoint must be positive, but was " + limit);
-      }
-      this.perEndpoint = limit;
+      this.perEndpoint = Settings.setOnce(this.perEndpoint,
+          Settings.positive(limit, "maxInFlightPerEndpoint"), "maxInFlightPerEndpoint");
       return this;
     }
 
@@ -419,12 +438,11 @@ public final class WebhookClient implements AutoCloseable {
      * @param timeout zero or more
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
      */
     public Builder drainTimeout(Duration timeout) {
-      if (requireNonNull(timeout, "timeout").isNegative()) {
-        throw new IllegalArgumentException("drainTimeout must not be negative, but was " + timeout);
-      }
-      this.drainTimeout = timeout;
+      this.drainTimeout = Settings.setOnce(this.drainTimeout,
+          Settings.nonNegative(timeout, "drainTimeout"), "drainTimeout");
       return this;
     }
 
@@ -435,9 +453,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param bus the bus
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder deadLetters(EventBus bus) {
-      this.deadLetters = requireNonNull(bus, "bus");
+      this.deadLetters = Settings.setOnce(this.deadLetters, bus, "deadLetters");
       return this;
     }
 
@@ -446,9 +465,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param file the file
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder attemptLog(Path file) {
-      this.attemptLog = requireNonNull(file, "file");
+      this.attemptLog = Settings.setOnce(this.attemptLog, file, "attemptLog");
       return this;
     }
 
@@ -460,9 +480,10 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @param file the outbox file, such as {@code logs/webhooks/outbox.jsonl}
      * @return this builder
+     * @throws IllegalStateException if already set
      */
     public Builder outbox(Path file) {
-      this.outbox = requireNonNull(file, "file");
+      this.outbox = Settings.setOnce(this.outbox, file, "outbox");
       return this;
     }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.Settings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
@@ -274,7 +275,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder verifier(WebhookVerifier verifier) {
-      this.verifier = Options.setOnce(this.verifier, verifier, "verifier");
+      this.verifier = Settings.setOnce(this.verifier, verifier, "verifier");
       return this;
     }
 
@@ -286,7 +287,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder bind(InetSocketAddress address) {
-      this.address = Options.setOnce(this.address, address, "address");
+      this.address = Settings.setOnce(this.address, address, "address");
       return this;
     }
 
@@ -305,7 +306,7 @@ public final class WebhookReceiver implements AutoCloseable {
         throw new IllegalArgumentException("path must start with '/' and have no query, but was "
             + path);
       }
-      this.path = Options.setOnce(this.path, path, "path");
+      this.path = Settings.setOnce(this.path, path, "path");
       return this;
     }
 
@@ -318,8 +319,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder maxBodyBytes(int bytes) {
-      this.maxBodyBytes = Options.setOnce(this.maxBodyBytes,
-          Options.positive(bytes, "maxBodyBytes"), "maxBodyBytes");
+      this.maxBodyBytes = Settings.setOnce(this.maxBodyBytes,
+          Settings.positive(bytes, "maxBodyBytes"), "maxBodyBytes");
       return this;
     }
 
@@ -333,8 +334,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder dedupeWindow(Duration window) {
-      this.dedupeWindow = Options.setOnce(this.dedupeWindow,
-          Options.positive(window, "dedupeWindow"), "dedupeWindow");
+      this.dedupeWindow = Settings.setOnce(this.dedupeWindow,
+          Settings.positive(window, "dedupeWindow"), "dedupeWindow");
       return this;
     }
 
@@ -349,8 +350,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder maxRememberedIds(int max) {
-      this.maxRememberedIds = Options.setOnce(this.maxRememberedIds,
-          Options.positive(max, "maxRememberedIds"), "maxRememberedIds");
+      this.maxRememberedIds = Settings.setOnce(this.maxRememberedIds,
+          Settings.positive(max, "maxRememberedIds"), "maxRememberedIds");
       return this;
     }
 
@@ -362,7 +363,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Options.setOnce(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 
@@ -383,7 +384,7 @@ public final class WebhookReceiver implements AutoCloseable {
               + " have the same type name");
         }
       }
-      this.types = Options.setOnce(this.types, Map.copyOf(byName), "register");
+      this.types = Settings.setOnce(this.types, Map.copyOf(byName), "register");
       return this;
     }
 
@@ -398,8 +399,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder headerTimeout(Duration timeout) {
-      this.headerTimeout = Options.setOnce(this.headerTimeout,
-          Options.positive(timeout, "headerTimeout"), "headerTimeout");
+      this.headerTimeout = Settings.setOnce(this.headerTimeout,
+          Settings.positive(timeout, "headerTimeout"), "headerTimeout");
       return this;
     }
 
@@ -413,8 +414,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder bodyTimeout(Duration timeout) {
-      this.bodyTimeout = Options.setOnce(this.bodyTimeout,
-          Options.positive(timeout, "bodyTimeout"), "bodyTimeout");
+      this.bodyTimeout = Settings.setOnce(this.bodyTimeout,
+          Settings.positive(timeout, "bodyTimeout"), "bodyTimeout");
       return this;
     }
 
@@ -427,8 +428,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder idleTimeout(Duration timeout) {
-      this.idleTimeout = Options.setOnce(this.idleTimeout,
-          Options.positive(timeout, "idleTimeout"), "idleTimeout");
+      this.idleTimeout = Settings.setOnce(this.idleTimeout,
+          Settings.positive(timeout, "idleTimeout"), "idleTimeout");
       return this;
     }
 
@@ -443,8 +444,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder maxConnections(int max) {
-      this.maxConnections = Options.setOnce(this.maxConnections,
-          Options.positive(max, "maxConnections"), "maxConnections");
+      this.maxConnections = Settings.setOnce(this.maxConnections,
+          Settings.positive(max, "maxConnections"), "maxConnections");
       return this;
     }
 
@@ -460,8 +461,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder publishTimeout(Duration timeout) {
-      this.publishTimeout = Options.setOnce(this.publishTimeout,
-          Options.positive(timeout, "publishTimeout"), "publishTimeout");
+      this.publishTimeout = Settings.setOnce(this.publishTimeout,
+          Settings.positive(timeout, "publishTimeout"), "publishTimeout");
       return this;
     }
 
@@ -474,8 +475,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder retryAfter(Duration delay) {
-      this.retryAfter = Options.setOnce(this.retryAfter,
-          Options.positive(delay, "retryAfter"), "retryAfter");
+      this.retryAfter = Settings.setOnce(this.retryAfter,
+          Settings.positive(delay, "retryAfter"), "retryAfter");
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,7 @@ public final class WebhookVerifier {
      * @throws IllegalStateException if already set
      */
     public Builder scheme(SignatureScheme scheme) {
-      this.scheme = Options.setOnce(this.scheme, scheme, "scheme");
+      this.scheme = Settings.setOnce(this.scheme, scheme, "scheme");
       return this;
     }
 
@@ -110,7 +111,7 @@ public final class WebhookVerifier {
      * @throws IllegalStateException if already set
      */
     public Builder clock(Clock clock) {
-      this.clock = Options.setOnce(this.clock, clock, "clock");
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 
