@@ -144,8 +144,9 @@ final class Inbound {
     Event<?> event;
     try {
       event = codec.decode(record);
-    } catch (IllegalArgumentException e) {
-      undecodable(record, e.getMessage());
+    } catch (RuntimeException e) { // whatever the parser or a payload constructor throws
+      undecodable(record, e instanceof IllegalArgumentException
+          ? e.getMessage() : RecordCodec.reason(e.toString()));
       return Outcome.SKIPPED;
     }
     long now = clock.millis();
