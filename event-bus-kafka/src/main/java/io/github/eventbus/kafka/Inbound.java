@@ -89,6 +89,10 @@ final class Inbound {
     try {
       consumer.subscribe(options.topics(), new Rebalance());
       while (running) {
+        if (bus.isClosed()) {
+          busClosed();
+          break;
+        }
         ConsumerRecords<byte[], byte[]> records;
         try {
           records = consumer.poll(nextPollTimeout());
@@ -125,15 +129,19 @@ final class Inbound {
           break;
         }
         if (outcome == Outcome.BUS_CLOSED) {
-          log.warn("the bus {} closed while its Kafka bridge was open; the bridge stops consuming",
-              bus.name());
-          running = false;
+          busClosed();
           return;
         }
         accepted.put(tp, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), ""));
         dirty = true;
       }
     }
+  }
+
+  private void busClosed() {
+    log.warn("the bus {} closed while its Kafka bridge was open; the bridge stops consuming and "
+        + "commits what the bus accepted", bus.name());
+    running = false;
   }
 
   private Outcome deliver(ConsumerRecord<byte[], byte[]> record) {

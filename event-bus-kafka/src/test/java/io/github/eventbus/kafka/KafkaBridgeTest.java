@@ -368,6 +368,74 @@ class KafkaBridgeTest {
     }
   }
 
+  @Test
+  void close_drainsSendsInFlight_andStopsTheBridgesThreads() throws Exception {
+    kafka.createTopic("drain", 1);
+    EventBus bus = bus("drainer");
+    KafkaBridge bridge = bridge(bus).produce("drain.*", "drain").consume("drain")
+        .groupId("drain").build();
+    assertThat(threadNames()).contains("eventbus-kafka-drainer-in");
+    int total = 500;
+    for (int i = 0; i < total; i++) {
+      bus.publishSync(DynamicEvent.of("drain.n", Map.of("n", i)));
+    }
+    bridge.close(); // right away: sends may still be in flight
+    bridge.close(); // idempotent
+    assertThat(bridge.metrics().produced()).isEqualTo(total);
+    assertThat(bridge.metrics().produceFailed()).isZero();
+    assertThat(endOffset("drain")).isEqualTo(total);
+    Eventually.await(() -> threadNames().stream().noneMatch(n -> n.contains("drainer")),
+        KafkaBridgeTest::threadNames);
+  }
+
+  @Test
+  void busClosedUnderTheBridge_stopsConsuming_andCommitsOnlyWhatItAccepted() throws Exception {
+    kafka.createTopic("closed-bus", 1);
+    produceSequence("closed-bus", "gone.n", 100);
+    EventBus bus = EventBus.builder().name("closing").build();
+    CountDownLatch atTen = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    bus.subscribe("gone.*", e -> {
+      int n = ((Number) ((DynamicEvent) e.payload()).get("n")).intValue();
+      seen.add(n);
+      if (n == 10) {
+        atTen.countDown();
+        gate.await();
+      }
+    });
+    KafkaBridge bridge = closing(bridge(bus).consume("closed-bus").groupId("closed-bus")
+        .synchronousDelivery(true).build());
+    assertThat(atTen.await(60, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(bus::close, "test-bus-closer");
+    closer.start();
+    Eventually.await(bus::isClosed, () -> "bus not closing");
+    gate.countDown();
+    closer.join(60_000);
+    Eventually.await(() -> !threadNames().contains("eventbus-kafka-closing-in"),
+        KafkaBridgeTest::threadNames);
+    bridge.close();
+    assertThat(seen).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    assertThat(committedOffset("closed-bus", "closed-bus")).isEqualTo(11);
+    assertThat(bridge.metrics().consumed()).isEqualTo(11);
+  }
+
+  @Test
+  void busClosedWhileTheBridgeIsIdle_stopsTheConsumer() throws Exception {
+    kafka.createTopic("idle", 1);
+    EventBus bus = EventBus.builder().name("idle").build();
+    closing(bridge(bus).consume("idle").groupId("idle").build());
+    Eventually.await(() -> threadNames().contains("eventbus-kafka-idle-in"),
+        KafkaBridgeTest::threadNames);
+    bus.close();
+    Eventually.await(() -> !threadNames().contains("eventbus-kafka-idle-in"),
+        KafkaBridgeTest::threadNames);
+  }
+
+  private static List<String> threadNames() {
+    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
+  }
+
   // ---- raw Kafka helpers ----
 
   private static byte[] encode(DynamicEvent payload) {
