@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Delivery</h2>
  * Outbound, the producer is idempotent with {@code acks=all}; an event the client finally fails to
  * send (after its {@code delivery.timeout.ms}) becomes a {@link io.github.eventbus.DeadLetter} on
- * the bus. Inbound is at least once: the offset of a record is committed only after the bus
+ * the bus. Sending runs on the thread that delivers the event (a bus worker, or the publisher for
+ * {@code publishSync}); while the producer's buffer is full or the topic's metadata is unknown it
+ * blocks there for up to the producer's {@code max.block.ms} (60 s unless set with
+ * {@link KafkaBridgeBuilder#producerProperty}). Inbound is at least once: the offset of a record is committed only after the bus
  * accepted its event ({@code publish} returned, or with {@link KafkaBridgeBuilder#synchronousDelivery}
  * every handler returned), and a redelivered event whose id was accepted within the
  * {@linkplain KafkaBridgeBuilder#dedupeWindow de-duplication window} is skipped. Events that came

@@ -24,6 +24,11 @@ public record UndecodableRecord(String topic, int partition, long offset, String
   /**
    * Checks the components.
    *
+   * @param topic the record's topic
+   * @param partition the record's partition
+   * @param offset the record's offset
+   * @param reason why it is not an event
+   * @param size the value's size in bytes, -1 for a null value
    * @throws NullPointerException if {@code topic} or {@code reason} is null
    */
   public UndecodableRecord {

@@ -108,6 +108,7 @@ class KafkaBridgeTest {
     Eventually.await(() -> out.metrics().produced() == 3, out::metrics);
     assertThat(in.metrics().consumed()).isEqualTo(3);
     assertThat(in.metrics().deadLetters()).isZero();
+    Eventually.await(() -> in.metrics().lag() == 0, in::metrics);
 
     // The records themselves: audit-format values and the documented headers.
     Map<String, ConsumerRecord<byte[], byte[]>> raw = new HashMap<>();
@@ -436,6 +437,47 @@ class KafkaBridgeTest {
     return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
   }
 
+  @Test
+  void manyPublisherThreads_everyEventArrivesExactlyOnce() throws Exception {
+    kafka.createTopic("threads", 3);
+    EventBus sender = bus("threads-sender");
+    EventBus receiver = bus("threads-receiver");
+    Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+    receiver.subscribe("threads.*", e -> counts.merge(
+        (String) ((DynamicEvent) e.payload()).get("id"), 1, Integer::sum));
+    KafkaBridge in = closing(bridge(receiver).consume("threads").groupId("threads").build());
+    KafkaBridge out = closing(bridge(sender).produce("threads.*", "threads").build());
+    int threads = 4;
+    int each = 250;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> publishers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread p = new Thread(() -> {
+        try {
+          start.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+        for (int i = 0; i < each; i++) {
+          // publishSync: the bridge's handler runs on all four threads at once
+          sender.publishSync(DynamicEvent.of("threads.n", Map.of("id", id + "-" + i)),
+              Metadata.builder().correlationId("t" + id).build());
+        }
+      }, "test-publisher-" + t);
+      publishers.add(p);
+      p.start();
+    }
+    start.countDown();
+    for (Thread p : publishers) {
+      p.join(60_000);
+    }
+    Eventually.await(() -> in.metrics().consumed() == threads * each, in::metrics);
+    Eventually.await(() -> counts.size() == threads * each, counts::size);
+    assertThat(counts.values()).containsOnly(1);
+    assertThat(out.metrics().produced()).isEqualTo(threads * each);
+  }
+
   // ---- raw Kafka helpers ----
 
   private static byte[] encode(DynamicEvent payload) {
@@ -491,9 +533,9 @@ class KafkaBridgeTest {
   }
 
   private long committedOffset(String group, String topic) throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> offsets = kafka.admin()
-        .listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-    return offsets.get(new TopicPartition(topic, 0)).offset();
+    long offset = committedOffsetOrZero(group, topic);
+    assertThat(offset).as("committed offset of %s", group).isPositive();
+    return offset;
   }
 
   private long committedOffsetOrZero(String group, String topic) throws Exception {
