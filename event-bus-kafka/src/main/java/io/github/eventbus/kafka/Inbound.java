@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,7 +44,8 @@ final class Inbound {
 
   /** The inbound options. */
   record Options(List<String> topics, boolean synchronous, Duration pollTimeout,
-      Duration pauseBackoff, Duration maxPauseBackoff, long dedupeWindowMillis, int dedupeCapacity) {}
+      Duration pauseBackoff, Duration maxPauseBackoff, long dedupeWindowMillis, int dedupeCapacity,
+      Duration closeTimeout) {}
 
   private final Consumer<byte[], byte[]> consumer;
   private final EventBus bus;
@@ -106,7 +108,7 @@ final class Inbound {
         deliver(records);
         commit(false);
         resumeDue();
-        updateLag();
+        updateGauges();
       }
     } catch (InterruptedException | WakeupException e) {
       // closing
@@ -170,11 +172,15 @@ final class Inbound {
       }
     } catch (RejectedEventException e) {
       return Outcome.REFUSED;
-    } catch (IllegalStateException e) {
+    } catch (RuntimeException e) {
       if (bus.isClosed()) {
         return Outcome.BUS_CLOSED;
       }
-      throw e;
+      // Not accepted, and not the record's fault (an interceptor, a fail-fast handler): retried
+      // after a pause like a refusal, never skipped.
+      failures.warn("the bus {} did not accept event {} of type {} from Kafka; pausing its "
+          + "partition and retrying: {}", bus.name(), event.id(), event.type(), e.toString());
+      return Outcome.REFUSED;
     }
     recent.add(event.id(), now);
     counters.consumed.increment();
@@ -229,7 +235,8 @@ final class Inbound {
     return timeout;
   }
 
-  private void updateLag() {
+  private void updateGauges() {
+    counters.pausedPartitions = consumer.paused().size();
     long sum = 0;
     boolean known = false;
     for (TopicPartition tp : consumer.assignment()) {
@@ -273,7 +280,7 @@ final class Inbound {
           + "redelivered: {}", e.toString());
     } finally {
       try {
-        consumer.close(Duration.ofSeconds(10));
+        consumer.close(CloseOptions.timeout(options.closeTimeout()));
       } catch (RuntimeException e) {
         log.warn("the Kafka bridge's consumer did not close cleanly: {}", e.toString());
       }

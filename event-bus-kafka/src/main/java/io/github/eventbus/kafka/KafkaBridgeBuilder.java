@@ -373,7 +373,7 @@ public final class KafkaBridgeBuilder {
             pollTimeout != null ? pollTimeout : Duration.ofMillis(500), backoff,
             backoff.multipliedBy(50),
             (dedupeWindow != null ? dedupeWindow : Duration.ofMinutes(10)).toMillis(),
-            dedupeCapacity != null ? dedupeCapacity : 100_000);
+            dedupeCapacity != null ? dedupeCapacity : 100_000, closeWait);
         inbound = new Inbound(bus, consumerConfig(bridgeName), codec, options, time, counters,
             deadLetters, failures, threadFactory != null ? threadFactory : named(bridgeName, "in"),
             groupId);

@@ -478,6 +478,31 @@ class KafkaBridgeTest {
     assertThat(out.metrics().produced()).isEqualTo(threads * each);
   }
 
+  @Test
+  void unreachableBroker_sendsBecomeDeadLetters_andCloseStillReturns() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    EventBus bus = bus("unreachable");
+    List<DeadLetter> dead = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, dead::add);
+    KafkaBridge bridge = KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:" + closedPort)
+        .produce("nowhere.*", "nowhere").consume("nowhere").groupId("nowhere")
+        .pollTimeout(Duration.ofMillis(100)).closeTimeout(Duration.ofSeconds(2))
+        .producerProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, 500)
+        .build();
+    bus.publish(DynamicEvent.of("nowhere.event", Map.of()));
+    Eventually.await(() -> dead.size() == 1, dead::toString);
+    assertThat(dead.get(0).cause()).isInstanceOf(KafkaBridgeException.class)
+        .hasMessageContaining("nowhere");
+    long started = System.nanoTime();
+    bridge.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+    assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-unreachable"));
+  }
+
   // ---- raw Kafka helpers ----
 
   private static byte[] encode(DynamicEvent payload) {
