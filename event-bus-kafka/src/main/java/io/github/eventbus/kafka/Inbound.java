@@ -179,7 +179,8 @@ final class Inbound {
       // Not accepted, and not the record's fault (an interceptor, a fail-fast handler): retried
       // after a pause like a refusal, never skipped.
       failures.warn("the bus {} did not accept event {} of type {} from Kafka; pausing its "
-          + "partition and retrying: {}", bus.name(), event.id(), event.type(), e.toString());
+          + "partition and retrying: {}", bus.name(), RecordCodec.printable(event.id()),
+          event.type(), e.toString());
       return Outcome.REFUSED;
     }
     recent.add(event.id(), now);
@@ -294,11 +295,12 @@ final class Inbound {
     running = false;
     consumer.wakeup();
     try {
-      if (!stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      thread.join(timeout.toMillis());
+      if (thread.isAlive()) {
         log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
             + "(is a handler or a blocking publish stuck?)", timeout);
         thread.interrupt();
-        stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        thread.join(timeout.toMillis());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

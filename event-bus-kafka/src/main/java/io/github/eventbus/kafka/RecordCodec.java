@@ -95,9 +95,11 @@ final class RecordCodec {
   static String reason(String message) {
     String text = String.valueOf(message);
     int detail = text.indexOf(": ");
-    if (detail >= 0) {
-      text = text.substring(0, detail);
-    }
+    return printable(detail >= 0 ? text.substring(0, detail) : text);
+  }
+
+  /** Text from a record made safe for a log line: bounded, control characters replaced. */
+  static String printable(String text) {
     StringBuilder out = new StringBuilder(Math.min(text.length(), 200));
     for (int i = 0; i < text.length() && out.length() < 200; i++) {
       char c = text.charAt(i);
