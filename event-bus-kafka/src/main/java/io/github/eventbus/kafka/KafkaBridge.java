@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * the bus. Sending runs on the thread that delivers the event (a bus worker, or the publisher for
  * {@code publishSync}); while the producer's buffer is full or the topic's metadata is unknown it
  * blocks there for up to the producer's {@code max.block.ms} (60 s unless set with
- * {@link KafkaBridgeBuilder#producerProperty}). Inbound is at least once: the offset of a record is committed only after the bus
- * accepted its event ({@code publish} returned, or with {@link KafkaBridgeBuilder#synchronousDelivery}
- * every handler returned), and a redelivered event whose id was accepted within the
+ * {@link KafkaBridgeBuilder#producerProperty}). Inbound is at least once: the offset of a record
+ * is committed only after the bus accepted its event ({@code publish} returned, or with
+ * {@link KafkaBridgeBuilder#synchronousDelivery} every handler returned), and a redelivered
+ * event whose id was accepted within the
  * {@linkplain KafkaBridgeBuilder#dedupeWindow de-duplication window} is skipped. Events that came
  * from Kafka carry the metadata header {@link BridgeHeaders#ORIGIN} and are never produced back;
  * records this bridge produced are never delivered back to its own bus (it had them already).
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * Events with one {@linkplain RecordKey key} go to one partition, which Kafka keeps in order and
  * which one consumer thread publishes in order; the bus keeps publish order per subscriber, so a
  * subscriber sees the events of one key in their original publish order (if they were published
- * from one thread, and the subscriber is not {@linkplain io.github.eventbus.SubscriptionBuilder#concurrent()
- * concurrent}). Not ordered: events of different keys or different topics; events without a key;
+ * from one thread, and the subscriber is not
+ * {@linkplain io.github.eventbus.SubscriptionBuilder#concurrent() concurrent}). Not ordered:
+ * events of different keys, topics or {@code produce} patterns (each pattern is its own
+ * subscription); events without a key;
  * a redelivered record after a failure or rebalance (it may follow later events of its key, which
  * de-duplication then does not affect); and retries of a failing handler.
  *

@@ -385,7 +385,8 @@ class KafkaBridgeTest {
     assertThat(bridge.metrics().produced()).isEqualTo(total);
     assertThat(bridge.metrics().produceFailed()).isZero();
     assertThat(endOffset("drain")).isEqualTo(total);
-    Eventually.await(() -> threadNames().stream().noneMatch(n -> n.contains("drainer")),
+    Eventually.await(() -> threadNames().stream().noneMatch(n ->
+        n.startsWith("eventbus-kafka-drainer") || n.endsWith("eventbus-drainer-out")),
         KafkaBridgeTest::threadNames);
   }
 
