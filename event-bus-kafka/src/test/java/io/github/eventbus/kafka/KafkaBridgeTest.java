@@ -504,6 +504,44 @@ class KafkaBridgeTest {
     assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-unreachable"));
   }
 
+  @Test
+  void groupMembersJoiningAndLeaving_handOverCommittedOffsets_nothingLostNothingTwice()
+      throws Exception {
+    kafka.createTopic("shared", 2);
+    Map<Integer, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
+    EventBus one = bus("member-one");
+    EventBus two = bus("member-two");
+    for (EventBus b : List.of(one, two)) {
+      b.subscribe("shared.*", e -> counts.merge(
+          ((Number) ((DynamicEvent) e.payload()).get("n")).intValue(), 1, Integer::sum));
+    }
+    produceShared(0, 100);
+    KafkaBridge first = bridge(one).consume("shared").groupId("shared")
+        .synchronousDelivery(true).consumerProperty("max.poll.records", 20).build();
+    Eventually.await(() -> counts.size() == 100, counts::size);
+    KafkaBridge second = closing(bridge(two).consume("shared").groupId("shared")
+        .synchronousDelivery(true).consumerProperty("max.poll.records", 20).build());
+    Eventually.await(() -> second.metrics().lag() >= 0, second::metrics); // it has a partition
+    produceShared(100, 400);
+    Eventually.await(() -> counts.size() >= 250, counts::size);
+    first.close(); // the second member takes over where the first stopped
+    Eventually.await(() -> counts.size() == 400, counts::size);
+    assertThat(counts.values()).containsOnly(1);
+    assertThat(first.metrics().consumed()).isGreaterThan(100);
+    assertThat(second.metrics().consumed()).isPositive();
+    assertThat(first.metrics().consumed() + second.metrics().consumed()).isEqualTo(400);
+  }
+
+  private void produceShared(int from, int to) throws Exception {
+    try (KafkaProducer<byte[], byte[]> raw = rawProducer()) {
+      for (int n = from; n < to; n++) {
+        raw.send(new ProducerRecord<>("shared", n % 2, null,
+            encode(DynamicEvent.of("shared.n", Map.of("n", n)))));
+      }
+      raw.flush();
+    }
+  }
+
   // ---- raw Kafka helpers ----
 
   private static byte[] encode(DynamicEvent payload) {
