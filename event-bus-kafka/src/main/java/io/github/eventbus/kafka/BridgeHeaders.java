@@ -1,0 +1,44 @@
+package io.github.eventbus.kafka;
+
+/**
+ * Names of the Kafka record headers the bridge writes, and of the metadata header it adds to
+ * events that came from Kafka. Values are UTF-8 strings. A consumer that does not use the bridge
+ * can route on them without parsing the value.
+ *
+ * <p><b>Thread-safety:</b> constants only.
+ */
+public final class BridgeHeaders {
+
+  /** Record header: the event's id. */
+  public static final String EVENT_ID = "event_id";
+
+  /** Record header: the event's type name. */
+  public static final String TYPE = "type";
+
+  /** Record header: the event's source. */
+  public static final String SOURCE = "source";
+
+  /** Record header: the event's correlation id; absent when it has none. */
+  public static final String CORRELATION_ID = "correlation_id";
+
+  /**
+   * Record header: the version of the value's format,
+   * {@link io.github.eventbus.audit.AuditFormat#VERSION}.
+   */
+  public static final String FORMAT_VERSION = "format_version";
+
+  /**
+   * Record header: the instance id of the bridge that produced the record; a bridge never delivers
+   * its own records back to its bus.
+   */
+  public static final String BRIDGE = "eventbus_bridge";
+
+  /**
+   * Metadata header of an event that a bridge received from Kafka, valued
+   * {@code topic/partition/offset}. Events carrying it are never produced back to Kafka, so that
+   * bridged processes cannot loop an event between them.
+   */
+  public static final String ORIGIN = "kafka.origin";
+
+  private BridgeHeaders() {}
+}

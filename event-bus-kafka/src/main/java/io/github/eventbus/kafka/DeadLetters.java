@@ -1,0 +1,89 @@
+package io.github.eventbus.kafka;
+
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes the bridge's dead letters on the bus from a thread of its own, so that a dead-letter
+ * handler never runs on (or blocks) the Kafka producer's network thread. The queue is bounded: a
+ * dead letter that finds it full is logged (rate-limited) instead, never silently lost.
+ */
+final class DeadLetters implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
+  private static final int CAPACITY = 10_000;
+
+  private final EventBus bus;
+  private final Counters counters;
+  private final RateLimitedLog unpublished;
+  private final ThreadPoolExecutor executor;
+
+  DeadLetters(EventBus bus, Counters counters, RateLimitedLog unpublished, ThreadFactory threads) {
+    this.bus = bus;
+    this.counters = counters;
+    this.unpublished = unpublished;
+    this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new ArrayBlockingQueue<>(CAPACITY), threads, (task, pool) -> ((Letter) task).unpublished(
+            "the bridge's dead-letter queue is full"));
+  }
+
+  /** Publishes from the dead-letter thread; for the producer's callbacks. */
+  void later(Event<?> event, String subscriber, Throwable cause, int attempts) {
+    counters.deadLetters.increment();
+    Letter letter = new Letter(new DeadLetter(event, subscriber, cause, attempts));
+    if (executor.isShutdown()) {
+      letter.run(); // after close() the producer's last callbacks run on the closing thread
+    } else {
+      executor.execute(letter);
+    }
+  }
+
+  /** Publishes on this thread; for the consumer thread, which may block on its own bus. */
+  void now(Event<?> event, String subscriber, Throwable cause, int attempts) {
+    counters.deadLetters.increment();
+    new Letter(new DeadLetter(event, subscriber, cause, attempts)).run();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("dead letters of the Kafka bridge were still being published after 10 s; "
+            + "a DeadLetter handler is stuck");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private final class Letter implements Runnable {
+    private final DeadLetter letter;
+
+    Letter(DeadLetter letter) {
+      this.letter = letter;
+    }
+
+    @Override
+    public void run() {
+      try {
+        bus.publishSync(letter);
+      } catch (RuntimeException e) { // the bus is closed, or a handler failed fast
+        unpublished(e.toString());
+      }
+    }
+
+    void unpublished(String why) {
+      unpublished.warn("could not publish a dead letter for event {} of type {} ({}): {}; cause: {}",
+          letter.event().id(), letter.event().type(), letter.subscriber(), why,
+          String.valueOf(letter.cause()));
+    }
+  }
+}

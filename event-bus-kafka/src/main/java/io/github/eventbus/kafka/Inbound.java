@@ -1,0 +1,343 @@
+package io.github.eventbus.kafka;
+
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Metadata;
+import io.github.eventbus.RejectedEventException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inbound half of a bridge: one thread that polls a consumer group and publishes each event
+ * onto the bus, committing only offsets of records the bus accepted (or that were skipped for a
+ * reason that redelivery would not change). A refused event pauses its partition and rewinds it
+ * to that record, so nothing is buffered beyond the consumer's own fetch.
+ */
+final class Inbound {
+
+  private static final Logger log = LoggerFactory.getLogger(Inbound.class);
+
+  /** What became of one record. */
+  private enum Outcome { ACCEPTED, SKIPPED, REFUSED, BUS_CLOSED }
+
+  /** The inbound options. */
+  record Options(List<String> topics, boolean synchronous, Duration pollTimeout,
+      Duration pauseBackoff, Duration maxPauseBackoff, long dedupeWindowMillis, int dedupeCapacity,
+      Duration closeTimeout) {}
+
+  private final Consumer<byte[], byte[]> consumer;
+  private final EventBus bus;
+  private final RecordCodec codec;
+  private final Options options;
+  private final Clock clock;
+  private final Counters counters;
+  private final DeadLetters deadLetters;
+  private final RateLimitedLog failures;
+  private final RecentIds recent;
+  private final String subscriberName;
+  private final Thread thread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Map<TopicPartition, OffsetAndMetadata> accepted = new HashMap<>();
+  private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
+  private boolean dirty;
+  private long backoffMillis;
+  private volatile boolean running = true;
+
+  Inbound(EventBus bus, Map<String, Object> consumerConfig, RecordCodec codec, Options options,
+      Clock clock, Counters counters, DeadLetters deadLetters, RateLimitedLog failures,
+      ThreadFactory threads, String groupId) {
+    this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+    this.bus = bus;
+    this.codec = codec;
+    this.options = options;
+    this.clock = clock;
+    this.counters = counters;
+    this.deadLetters = deadLetters;
+    this.failures = failures;
+    this.recent = new RecentIds(options.dedupeWindowMillis(), options.dedupeCapacity());
+    this.subscriberName = "kafka consumer group " + groupId;
+    this.backoffMillis = options.pauseBackoff().toMillis();
+    this.thread = threads.newThread(this::run);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  private void run() {
+    try {
+      consumer.subscribe(options.topics(), new Rebalance());
+      while (running) {
+        if (bus.isClosed()) {
+          busClosed();
+          break;
+        }
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+          records = consumer.poll(nextPollTimeout());
+        } catch (WakeupException e) {
+          break;
+        } catch (KafkaException e) {
+          failures.warn("the Kafka bridge's consumer failed to poll; retrying: {}", e.toString());
+          stopped.await(options.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          continue;
+        }
+        deliver(records);
+        commit(false);
+        resumeDue();
+        updateGauges();
+      }
+    } catch (InterruptedException | WakeupException e) {
+      // closing
+    } catch (RuntimeException | Error e) {
+      log.error("the Kafka bridge's consumer stopped; no more events are received", e);
+    } finally {
+      finish();
+    }
+  }
+
+  private void deliver(ConsumerRecords<byte[], byte[]> records) {
+    for (TopicPartition tp : records.partitions()) {
+      for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+        if (!running) {
+          return; // closing: what was accepted is committed, the rest is redelivered later
+        }
+        Outcome outcome = deliver(record);
+        if (outcome == Outcome.REFUSED) {
+          pause(tp, record.offset());
+          break;
+        }
+        if (outcome == Outcome.BUS_CLOSED) {
+          busClosed();
+          return;
+        }
+        accepted.put(tp, new OffsetAndMetadata(record.offset() + 1, record.leaderEpoch(), ""));
+        dirty = true;
+      }
+    }
+  }
+
+  private void busClosed() {
+    log.warn("the bus {} closed while its Kafka bridge was open; the bridge stops consuming and "
+        + "commits what the bus accepted", bus.name());
+    running = false;
+  }
+
+  private Outcome deliver(ConsumerRecord<byte[], byte[]> record) {
+    if (codec.isOwn(record)) {
+      counters.ownRecords.increment();
+      return Outcome.SKIPPED;
+    }
+    Event<?> event;
+    try {
+      event = codec.decode(record);
+    } catch (RuntimeException e) { // whatever the parser or a payload constructor throws
+      undecodable(record, e instanceof IllegalArgumentException
+          ? e.getMessage() : RecordCodec.reason(e.toString()));
+      return Outcome.SKIPPED;
+    }
+    long now = clock.millis();
+    if (recent.contains(event.id(), now)) {
+      counters.duplicates.increment();
+      return Outcome.SKIPPED;
+    }
+    try {
+      if (options.synchronous()) {
+        bus.publishSync(event);
+      } else {
+        bus.publish(event);
+      }
+    } catch (RejectedEventException e) {
+      return Outcome.REFUSED;
+    } catch (RuntimeException e) {
+      if (bus.isClosed()) {
+        return Outcome.BUS_CLOSED;
+      }
+      // Not accepted, and not the record's fault (an interceptor, a fail-fast handler): retried
+      // after a pause like a refusal, never skipped.
+      failures.warn("the bus {} did not accept event {} of type {} from Kafka; pausing its "
+          + "partition and retrying: {}", bus.name(), RecordCodec.printable(event.id()),
+          event.type(), e.toString());
+      return Outcome.REFUSED;
+    }
+    recent.add(event.id(), now);
+    counters.consumed.increment();
+    backoffMillis = options.pauseBackoff().toMillis();
+    return Outcome.ACCEPTED;
+  }
+
+  private void undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {
+    counters.undecodable.increment();
+    UndecodableRecord bad = new UndecodableRecord(record.topic(), record.partition(),
+        record.offset(), reason, record.value() == null ? -1 : record.value().length);
+    failures.warn("skipped Kafka record {}, which is not an event: {}", bad.position(), reason);
+    Event<UndecodableRecord> envelope = Event.builder(bad)
+        .id("kafka:" + bad.position())
+        .timestamp(clock.instant())
+        .source("kafka")
+        .metadata(Metadata.builder().header(BridgeHeaders.ORIGIN, bad.position()).build())
+        .build();
+    deadLetters.now(envelope, subscriberName,
+        new KafkaBridgeException("record " + bad.position() + " is not an event: " + reason), 0);
+  }
+
+  private void pause(TopicPartition tp, long offset) {
+    consumer.seek(tp, offset);
+    consumer.pause(Set.of(tp));
+    resumeAt.put(tp, clock.millis() + backoffMillis);
+    backoffMillis = Math.min(backoffMillis * 2, options.maxPauseBackoff().toMillis());
+    counters.pauses.increment();
+    counters.pausedPartitions = consumer.paused().size();
+  }
+
+  private void resumeDue() {
+    if (resumeAt.isEmpty()) {
+      return;
+    }
+    long now = clock.millis();
+    var due = resumeAt.entrySet().stream().filter(e -> e.getValue() <= now)
+        .map(Map.Entry::getKey).toList();
+    if (!due.isEmpty()) {
+      due.forEach(resumeAt::remove);
+      consumer.resume(due);
+      counters.pausedPartitions = consumer.paused().size();
+    }
+  }
+
+  private Duration nextPollTimeout() {
+    Duration timeout = options.pollTimeout();
+    if (!resumeAt.isEmpty()) {
+      long wait = resumeAt.values().stream().mapToLong(t -> t - clock.millis()).min().orElse(0);
+      timeout = Duration.ofMillis(Math.max(1, Math.min(wait, timeout.toMillis())));
+    }
+    return timeout;
+  }
+
+  private void updateGauges() {
+    counters.pausedPartitions = consumer.paused().size();
+    long sum = 0;
+    boolean known = false;
+    for (TopicPartition tp : consumer.assignment()) {
+      OptionalLong lag = consumer.currentLag(tp);
+      if (lag.isPresent()) {
+        sum += lag.getAsLong();
+        known = true;
+      }
+    }
+    counters.lag = known ? sum : -1;
+  }
+
+  private void commit(boolean sync) {
+    if (!dirty) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(accepted);
+    dirty = false;
+    if (sync) {
+      consumer.commitSync(offsets);
+    } else {
+      consumer.commitAsync(offsets, (committed, error) -> {
+        if (error != null) {
+          failures.warn("the Kafka bridge could not commit offsets; they are committed with the "
+              + "next batch or at close, and records may be redelivered: {}", error.toString());
+        }
+      });
+    }
+  }
+
+  private void finish() {
+    try {
+      try {
+        commit(true);
+      } catch (WakeupException e) {
+        dirty = true; // the wake-up of close() was still pending; the second try goes through
+        commit(true);
+      }
+    } catch (RuntimeException e) {
+      log.warn("the Kafka bridge could not commit its last offsets; those records will be "
+          + "redelivered: {}", e.toString());
+    } finally {
+      try {
+        consumer.close(CloseOptions.timeout(options.closeTimeout()));
+      } catch (RuntimeException e) {
+        log.warn("the Kafka bridge's consumer did not close cleanly: {}", e.toString());
+      }
+      counters.pausedPartitions = 0;
+      stopped.countDown();
+    }
+  }
+
+  /** Stops polling, commits what was accepted and closes the consumer; waits up to timeout. */
+  void close(Duration timeout) {
+    running = false;
+    consumer.wakeup();
+    try {
+      thread.join(timeout.toMillis());
+      if (thread.isAlive()) {
+        log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
+            + "(is a handler or a blocking publish stuck?)", timeout);
+        thread.interrupt();
+        thread.join(timeout.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Commits before partitions go to another member, so it starts where this one stopped. */
+  private final class Rebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        OffsetAndMetadata o = accepted.remove(tp);
+        if (o != null) {
+          offsets.put(tp, o);
+        }
+        resumeAt.remove(tp);
+      }
+      if (!offsets.isEmpty()) {
+        try {
+          consumer.commitSync(offsets);
+        } catch (RuntimeException e) {
+          failures.warn("the Kafka bridge could not commit offsets of revoked partitions; those "
+              + "records will be redelivered: {}", e.toString());
+        }
+      }
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        accepted.remove(tp);
+        resumeAt.remove(tp);
+      }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+  }
+}

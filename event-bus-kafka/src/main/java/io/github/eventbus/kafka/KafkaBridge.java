@@ -1,0 +1,159 @@
+package io.github.eventbus.kafka;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.eventbus.EventBus;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects an {@link EventBus} to Apache Kafka, so that the same {@code subscribe}/{@code publish}
+ * code works across processes: events matching chosen type patterns are produced to topics, and
+ * events read from topics by a consumer group are published onto the bus.
+ *
+ * <pre>{@code
+ * KafkaBridge bridge = KafkaBridge.builder(bus)
+ *     .bootstrapServers("kafka-1:9092")
+ *     .format(AuditFormat.builder().register(OrderPlaced.class).build())
+ *     .produce("orders.*", "orders")       // outbound: a topic per pattern, or one for all
+ *     .key(RecordKey.correlationId())
+ *     .consume("orders")                   // inbound
+ *     .groupId("billing")
+ *     .build();                            // running; close() drains and commits
+ * }</pre>
+ *
+ * <h2>Delivery</h2>
+ * Outbound, the producer is idempotent with {@code acks=all}; an event the client finally fails to
+ * send (after its {@code delivery.timeout.ms}) becomes a {@link io.github.eventbus.DeadLetter} on
+ * the bus. Sending runs on the thread that delivers the event (a bus worker, or the publisher for
+ * {@code publishSync}); while the producer's buffer is full or the topic's metadata is unknown it
+ * blocks there for up to the producer's {@code max.block.ms} (60 s unless set with
+ * {@link KafkaBridgeBuilder#producerProperty}). Inbound is at least once: the offset of a record
+ * is committed only after the bus accepted its event ({@code publish} returned, or with
+ * {@link KafkaBridgeBuilder#synchronousDelivery} every handler returned), and a redelivered
+ * event whose id was accepted within the
+ * {@linkplain KafkaBridgeBuilder#dedupeWindow de-duplication window} is skipped. Events that came
+ * from Kafka carry the metadata header {@link BridgeHeaders#ORIGIN} and are never produced back;
+ * records this bridge produced are never delivered back to its own bus (it had them already).
+ *
+ * <h2>Order</h2>
+ * Events with one {@linkplain RecordKey key} go to one partition, which Kafka keeps in order and
+ * which one consumer thread publishes in order; the bus keeps publish order per subscriber, so a
+ * subscriber sees the events of one key in their original publish order (if they were published
+ * from one thread, and the subscriber is not
+ * {@linkplain io.github.eventbus.SubscriptionBuilder#concurrent() concurrent}). Not ordered:
+ * events of different keys, topics or {@code produce} patterns (each pattern is its own
+ * subscription); events without a key;
+ * a redelivered record after a failure or rebalance (it may follow later events of its key, which
+ * de-duplication then does not affect); and retries of a failing handler.
+ *
+ * <h2>Backpressure and bad records</h2>
+ * When the bus refuses an event ({@link io.github.eventbus.RejectedEventException}, under
+ * {@link io.github.eventbus.BackpressurePolicy#REJECT} or {@code BLOCK} with a
+ * {@linkplain io.github.eventbus.EventBusBuilder#blockTimeout block timeout}), the bridge rewinds
+ * the partition to that record and pauses it, resuming after a backoff; nothing is buffered beyond
+ * the consumer's own fetch. Under {@code BLOCK} without a timeout the consumer thread waits
+ * instead; under {@code DROP} the bus dead-letters what it drops, so the bridge cannot pause. A
+ * record that is not an event becomes a dead letter whose event carries an
+ * {@link UndecodableRecord}; it is committed and skipped, so it never stalls the partition.
+ *
+ * <p><b>Thread-safety:</b> thread-safe. The bridge never closes the bus.
+ */
+public final class KafkaBridge implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaBridge.class);
+
+  private final String name;
+  private final String instanceId;
+  private final Outbound outbound;
+  private final Inbound inbound;
+  private final DeadLetters deadLetters;
+  private final Counters counters;
+  private final Duration closeTimeout;
+  private final Object closeLock = new Object();
+  private boolean closed;
+
+  KafkaBridge(String name, String instanceId, Outbound outbound, Inbound inbound,
+      DeadLetters deadLetters, Counters counters, Duration closeTimeout) {
+    this.name = name;
+    this.instanceId = instanceId;
+    this.outbound = outbound;
+    this.inbound = inbound;
+    this.deadLetters = deadLetters;
+    this.counters = counters;
+    this.closeTimeout = closeTimeout;
+    if (inbound != null) {
+      inbound.start();
+    }
+  }
+
+  /**
+   * Starts configuring a bridge for a bus.
+   *
+   * @param bus the bus whose events go out and onto which events come in
+   * @return a builder
+   */
+  public static KafkaBridgeBuilder builder(EventBus bus) {
+    return new KafkaBridgeBuilder(requireNonNull(bus, "bus"));
+  }
+
+  /**
+   * Returns the bridge's name, used in thread names and Kafka client ids.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the id this bridge writes into the {@link BridgeHeaders#BRIDGE} header of its records.
+   *
+   * @return the instance id
+   */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /**
+   * Returns a snapshot of the bridge's counters.
+   *
+   * @return the metrics
+   */
+  public KafkaBridgeMetrics metrics() {
+    return counters.snapshot();
+  }
+
+  /**
+   * Stops taking events from the bus, stops consuming and commits the offsets of every event the
+   * bus accepted, waits up to the {@linkplain KafkaBridgeBuilder#closeTimeout close timeout} for
+   * sends in flight (those that fail become dead letters), then stops the bridge's threads. Events
+   * the bus accepted are delivered by the bus, which this does not close. Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (outbound != null) {
+        outbound.unsubscribe();
+      }
+      if (inbound != null) {
+        inbound.close(closeTimeout);
+      }
+      if (outbound != null) {
+        outbound.close(closeTimeout);
+      }
+      deadLetters.close();
+      log.debug("Kafka bridge {} closed: {}", name, counters.snapshot());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaBridge{name=" + name + ", instanceId=" + instanceId + "}";
+  }
+}

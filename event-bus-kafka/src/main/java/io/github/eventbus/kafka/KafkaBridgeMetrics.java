@@ -1,0 +1,34 @@
+package io.github.eventbus.kafka;
+
+/**
+ * A snapshot of a {@link KafkaBridge}'s counters, taken by {@link KafkaBridge#metrics()}. Counters
+ * are read one after the other while records flow, so a busy bridge's snapshot is not an atomic
+ * cut.
+ *
+ * <p><b>Thread-safety:</b> immutable.
+ *
+ * @param produced records the broker acknowledged
+ * @param produceFailed events the client finally failed to send (or could not encode); each became
+ *     a {@link io.github.eventbus.DeadLetter}
+ * @param consumed records accepted by the local bus
+ * @param duplicates records skipped because an event of that id was accepted within the
+ *     de-duplication window
+ * @param ownRecords records skipped because this bridge produced them
+ * @param undecodable records that were not events; each became a dead letter and was skipped
+ * @param deadLetters dead letters the bridge published (send failures plus undecodable records)
+ * @param pauses times a partition was paused because the local bus refused an event
+ * @param pausedPartitions partitions paused now
+ * @param lag records behind the end of the assigned partitions, summed over those whose lag the
+ *     consumer knows; -1 when it knows none (no inbound, nothing assigned yet)
+ */
+public record KafkaBridgeMetrics(
+    long produced,
+    long produceFailed,
+    long consumed,
+    long duplicates,
+    long ownRecords,
+    long undecodable,
+    long deadLetters,
+    long pauses,
+    int pausedPartitions,
+    long lag) {}

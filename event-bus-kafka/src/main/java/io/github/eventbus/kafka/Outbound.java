@@ -1,0 +1,117 @@
+package io.github.eventbus.kafka;
+
+import io.github.eventbus.DeadEvent;
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Subscription;
+import io.github.eventbus.TypePattern;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The outbound half of a bridge: one subscription per route, each producing matching events to
+ * its topic. Events that came from Kafka, and the bus's own dead letters and dead events, are never
+ * produced.
+ */
+final class Outbound implements AutoCloseable {
+
+  /** A type pattern and the topic its events go to. */
+  record Route(TypePattern pattern, String topic) {}
+
+  private final Producer<byte[], byte[]> producer;
+  private final RecordCodec codec;
+  private final DeadLetters deadLetters;
+  private final Counters counters;
+  private final RateLimitedLog failures;
+  private final List<Subscription> subscriptions = new ArrayList<>();
+
+  Outbound(EventBus bus, List<Route> routes, Map<String, Object> producerConfig, RecordCodec codec,
+      DeadLetters deadLetters, Counters counters, RateLimitedLog failures) {
+    this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
+        new ByteArraySerializer());
+    this.codec = codec;
+    this.deadLetters = deadLetters;
+    this.counters = counters;
+    this.failures = failures;
+    try {
+      for (int i = 0; i < routes.size(); i++) {
+        Route route = routes.get(i);
+        // An event matching two patterns of one topic is produced once, by the first route.
+        List<TypePattern> earlier = new ArrayList<>();
+        for (Route r : routes.subList(0, i)) {
+          if (r.topic().equals(route.topic())) {
+            earlier.add(r.pattern());
+          }
+        }
+        String name = "kafka " + route.pattern().pattern() + " -> " + route.topic();
+        subscriptions.add(bus.onType(route.pattern().pattern()).name(name).subscribeEnvelope(e -> {
+          if (earlier.stream().noneMatch(p -> p.matches(e.type()))) {
+            send(route.topic(), name, e);
+          }
+        }));
+      }
+    } catch (RuntimeException e) {
+      close(Duration.ZERO);
+      throw e;
+    }
+  }
+
+  private void send(String topic, String subscriber, Event<?> event) {
+    Object payload = event.payload();
+    if (payload instanceof DeadLetter || payload instanceof DeadEvent
+        || RecordCodec.isFromKafka(event)) {
+      return;
+    }
+    ProducerRecord<byte[], byte[]> record;
+    try {
+      record = codec.encode(topic, event);
+    } catch (RuntimeException e) {
+      failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
+          + event.type() + " could not be encoded: " + e.getMessage(), e));
+      return;
+    }
+    try {
+      producer.send(record, (metadata, error) -> {
+        if (error == null) {
+          counters.produced.increment();
+        } else {
+          failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
+              + event.type() + " was not sent to topic " + topic + ": " + error, error));
+        }
+      });
+    } catch (RuntimeException e) { // buffer full past max.block.ms, record too large, closed
+      failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
+          + event.type() + " was not sent to topic " + topic + ": " + e, e));
+    }
+  }
+
+  private void failed(Event<?> event, String subscriber, KafkaBridgeException cause) {
+    counters.produceFailed.increment();
+    failures.warn("the Kafka bridge could not send an event; it becomes a DeadLetter: {}",
+        cause.getMessage());
+    deadLetters.later(event, subscriber, cause, 1);
+  }
+
+  /** Stops taking events from the bus; sends already handed to the producer still complete. */
+  void unsubscribe() {
+    subscriptions.forEach(Subscription::close);
+  }
+
+  /** Waits up to {@code timeout} for sends in flight, then closes the producer. */
+  void close(Duration timeout) {
+    unsubscribe();
+    producer.close(timeout);
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+}

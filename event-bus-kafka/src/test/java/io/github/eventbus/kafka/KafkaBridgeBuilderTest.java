@@ -1,0 +1,87 @@
+package io.github.eventbus.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.EventBus;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Option checks; none of these reach a broker. */
+class KafkaBridgeBuilderTest {
+
+  private final EventBus bus = EventBus.builder().name("builder-test").build();
+
+  @AfterEach
+  void close() {
+    bus.close();
+  }
+
+  @Test
+  void build_withoutBootstrapServers_namesTheOption() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).produce("*", "t").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("bootstrapServers");
+  }
+
+  @Test
+  void build_withNothingToBridge_fails() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:1").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("produce");
+  }
+
+  @Test
+  void consume_withoutGroupId_fails_andGroupIdWithoutConsume_fails() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:1")
+        .consume("t").build()).hasMessageContaining("groupId is required");
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:1")
+        .produce("*", "t").groupId("g").build()).hasMessageContaining("consume");
+  }
+
+  @Test
+  void options_canBeSetOnce() {
+    KafkaBridgeBuilder b = KafkaBridge.builder(bus).bootstrapServers("a:1").groupId("g")
+        .pollTimeout(Duration.ofMillis(10)).produce("orders.*", "t");
+    assertThatThrownBy(() -> b.bootstrapServers("b:1")).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("bootstrapServers");
+    assertThatThrownBy(() -> b.groupId("h")).hasMessageContaining("groupId");
+    assertThatThrownBy(() -> b.pollTimeout(Duration.ofMillis(5))).hasMessageContaining("pollTimeout");
+    assertThatThrownBy(() -> b.produce("orders.*", "u")).hasMessageContaining("orders.*");
+    b.producerProperty("linger.ms", 5);
+    assertThatThrownBy(() -> b.producerProperty("linger.ms", 6)).hasMessageContaining("linger.ms");
+  }
+
+  @Test
+  void propertiesTheBridgeOwns_cannotBeOverridden() {
+    KafkaBridgeBuilder b = KafkaBridge.builder(bus);
+    for (String p : new String[] {"acks", "enable.idempotence", "bootstrap.servers",
+        "key.serializer", "value.serializer", "ENABLE.IDEMPOTENCE"}) {
+      assertThatThrownBy(() -> b.producerProperty(p, "x")).as(p)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(p);
+    }
+    for (String p : new String[] {"enable.auto.commit", "group.id", "key.deserializer"}) {
+      assertThatThrownBy(() -> b.consumerProperty(p, "x")).as(p)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(p);
+    }
+  }
+
+  @Test
+  void badArguments_failFastNamingTheParameter() {
+    KafkaBridgeBuilder b = KafkaBridge.builder(bus);
+    assertThatThrownBy(() -> b.produce("rep*", "t")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> b.produce("a", " ")).hasMessageContaining("topic");
+    assertThatThrownBy(b::consume).hasMessageContaining("at least one topic");
+    assertThatThrownBy(() -> b.dedupeWindow(Duration.ZERO)).hasMessageContaining("dedupeWindow");
+    assertThatThrownBy(() -> b.dedupeCapacity(0)).hasMessageContaining("dedupeCapacity");
+    assertThatThrownBy(() -> b.bootstrapServers("")).hasMessageContaining("bootstrapServers");
+  }
+
+  @Test
+  void unreadableClientConfiguration_isTheModulesException() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:1")
+        .producerProperty("linger.ms", "not a number").produce("*", "t").build())
+        .isInstanceOf(KafkaBridgeException.class).hasMessageContaining("builder-test");
+    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t ->
+        t.getName().startsWith("eventbus-kafka-builder-test"));
+  }
+}

@@ -1,0 +1,27 @@
+package io.github.eventbus.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class RecentIdsTest {
+
+  @Test
+  void idIsRemembered_forTheWindow_thenForgotten() {
+    RecentIds ids = new RecentIds(1_000, 100);
+    ids.add("a", 0);
+    assertThat(ids.contains("a", 999)).isTrue();
+    assertThat(ids.contains("a", 1_001)).isFalse();
+  }
+
+  @Test
+  void capacity_boundsMemory_forgettingTheOldestFirst() {
+    RecentIds ids = new RecentIds(60_000, 3);
+    for (int i = 0; i < 10; i++) {
+      ids.add("id-" + i, i);
+    }
+    assertThat(ids.size()).isEqualTo(3);
+    assertThat(ids.contains("id-9", 10)).isTrue();
+    assertThat(ids.contains("id-0", 10)).isFalse();
+  }
+}
