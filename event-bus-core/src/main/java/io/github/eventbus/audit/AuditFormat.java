@@ -139,7 +139,8 @@ public final class AuditFormat {
     try {
       node = mapper.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+      // The parser's own message can quote the text; say only where it broke.
+      throw new IllegalArgumentException("not JSON" + where(e));
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException("not a JSON object");
@@ -166,6 +167,11 @@ public final class AuditFormat {
     String src = text(node, "source");
     return new AuditEntry(id, type, timestamp, src == null ? "" : src, text(node, "correlation_id"),
         headers, data, file, number);
+  }
+
+  private static String where(JsonProcessingException e) {
+    return e.getLocation() == null ? ""
+        : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
   }
 
   private static String text(JsonNode node, String field) {
@@ -208,7 +214,8 @@ public final class AuditFormat {
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
       throw new IllegalArgumentException("entry " + entry.eventId() + where
-          + " does not decode into " + type.getName() + ": " + e.getMessage(), e);
+          + " does not decode into " + type.getName() + " (" + e.getClass().getSimpleName()
+          + (e instanceof JsonProcessingException j ? where(j) : "") + ")", e);
     }
   }
 
