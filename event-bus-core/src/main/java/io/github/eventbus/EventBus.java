@@ -295,8 +295,7 @@ public interface EventBus extends AutoCloseable {
 
   /**
    * Returns the audit log file events are written to now (today's, by the log's clock), if the bus
-   * has an {@linkplain EventBusBuilder#auditLog(Path) audit log}; the original design's
-   * {@code get_log_file}.
+   * has an {@linkplain EventBusBuilder#auditLog(Path) audit log}.
    *
    * @return the current audit log file
    */

@@ -107,7 +107,7 @@ public class WebhookBenchmark {
     URI target;
     final List<WebhookSecret> secrets = List.of(WebhookSecret.of(SECRET));
     final SignatureScheme standard = SignatureScheme.standardWebhooks();
-    final SignatureScheme header = SignatureScheme.designHeader();
+    final SignatureScheme header = SignatureScheme.xWebhookSignature();
     int round;
 
     @Setup(Level.Trial)

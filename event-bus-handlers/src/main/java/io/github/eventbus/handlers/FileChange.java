@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A file was created, modified or deleted: the original design's {@code file_change} event, with its
- * snake_case field names in JSON. Published by {@link FileWatcher}, handled by
+ * A file was created, modified or deleted: the {@code file_change} event, with snake_case field
+ * names in JSON. Published by {@link FileWatcher}, handled by
  * {@link FileChangeHandler}.
  *
  * <p><b>Thread-safety:</b> immutable.

@@ -26,8 +26,7 @@ import java.util.Map;
  * gone when handled) and {@code rejected} (invalid dynamic data, with {@code problems}; it also
  * becomes a dead letter). The line is written before the notification is published, so a refused
  * notification never loses it; the refusal is thrown as a {@link HandlerException}.
- * {@link Builder#logChanges(boolean)} turns the log off (the original design's
- * {@code log_changes}).
+ * {@link Builder#logChanges(boolean)} turns the log off.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */

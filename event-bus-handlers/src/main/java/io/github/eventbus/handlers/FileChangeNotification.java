@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.github.eventbus.EventType;
 
 /**
- * Published by {@link FileChangeHandler} after handling a change, for outgoing webhooks (the
- * original design's {@code FILE_CHANGE_WEBHOOK_URL}).
+ * Published by {@link FileChangeHandler} after handling a change, for outgoing webhooks (routed by
+ * {@code FILE_CHANGE_WEBHOOK_URL} in {@code WebhookForwarder.Builder.routesFromEnvironment}).
  *
  * <p><b>Thread-safety:</b> immutable.
  *

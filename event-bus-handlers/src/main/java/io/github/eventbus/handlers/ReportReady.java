@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A generated report ready for distribution: the original design's {@code report_ready} event,
- * with its snake_case field names in JSON.
+ * A generated report ready for distribution: the {@code report_ready} event, with snake_case
+ * field names in JSON.
  *
  * <p><b>Thread-safety:</b> immutable (lists and metadata are copied).
  *

@@ -53,8 +53,8 @@ import java.util.Map;
  * <p><b>Metadata.</b> The sidecar holds id, type, format, actual size, SHA-256, generated time, the
  * event id and the event's metadata; it is written to a temporary file and moved into place.
  *
- * <p><b>Distribution.</b> Unless {@linkplain Builder#autoDistribute(boolean) turned off} (the
- * original design's {@code auto_distribute=False}), every distributor is called once per recipient;
+ * <p><b>Distribution.</b> Unless {@linkplain Builder#autoDistribute(boolean) turned off}, every
+ * distributor is called once per recipient;
  * each failure is recorded for its recipient and the others go on.
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -297,7 +297,7 @@ public final class ReportReadyHandler implements AutoCloseable {
     }
 
     /**
-     * Turns distribution on or off (the original design's {@code auto_distribute}); default on.
+     * Turns distribution on or off; default on.
      *
      * @param on whether to distribute
      * @return this builder

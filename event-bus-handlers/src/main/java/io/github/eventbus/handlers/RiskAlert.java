@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A detected security, performance, compliance or financial risk: the original design's
- * {@code risk_alert} event. Its JSON form uses the design's snake_case field names.
+ * A detected security, performance, compliance or financial risk: the {@code risk_alert} event.
+ * Its JSON form uses snake_case field names.
  *
  * <p><b>Thread-safety:</b> immutable (lists and metadata are copied).
  *

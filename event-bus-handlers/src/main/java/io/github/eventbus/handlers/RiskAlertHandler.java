@@ -54,7 +54,7 @@ import java.util.Map;
  * so a refused publish never loses it; the refusal is thrown as a {@link HandlerException}.
  *
  * <p><b>Input.</b> Typed {@link RiskAlert} events and dynamic {@code risk_alert} events with the
- * original design's snake_case data are handled alike. Invalid dynamic data is logged as
+ * snake_case data are handled alike. Invalid dynamic data is logged as
  * {@code rejected} and thrown as {@link InvalidEventException}, so the bus makes it a
  * {@link io.github.eventbus.DeadLetter} with the reason.
  *
@@ -253,7 +253,7 @@ public final class RiskAlertHandler implements AutoCloseable {
     }
 
     /**
-     * Turns escalation on or off (the original design's {@code escalation_enabled}); default on.
+     * Turns escalation on or off; default on.
      *
      * @param enabled whether alerts escalate
      * @return this builder

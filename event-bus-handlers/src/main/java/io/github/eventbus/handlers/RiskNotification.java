@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Published by {@link RiskAlertHandler} after handling an alert, for outgoing webhooks: it carries
- * the severity, so that routes for critical, high, medium and low alerts (the original design's
+ * the severity, so that routes for critical, high, medium and low alerts (environment variables
  * {@code CRITICAL_ALERT_WEBHOOK_URL} ... {@code LOW_ALERT_WEBHOOK_URL}) can select on it.
  *
  * <p><b>Thread-safety:</b> immutable.

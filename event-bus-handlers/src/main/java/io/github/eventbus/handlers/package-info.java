@@ -1,5 +1,6 @@
 /**
- * Ready handlers for the original design's events, each logging to its own JSON Lines file.
+ * Ready handlers for file changes, report-ready events and risk alerts, each logging to its own
+ * JSON Lines file.
  *
  * <h2>Guide</h2>
  *
@@ -35,10 +36,10 @@
  * fields. A handler writes its line before it publishes the events that follow from it, so a
  * refused follow-up never loses the line.
  *
- * <p><b>Events.</b> The event records use the design's snake_case field names in JSON. Their
+ * <p><b>Events.</b> The event records use snake_case field names in JSON. Their
  * constructors validate (a missing required field, an unknown enum value or an out-of-range value
  * throws {@link io.github.eventbus.handlers.InvalidEventException} naming each field), and
- * {@code from(DynamicEvent)} converts the design's JSON form, so an event arriving from a webhook
+ * {@code from(DynamicEvent)} converts that JSON form, so an event arriving from a webhook
  * or a replay is handled exactly like a typed one; invalid ones become dead letters.
  *
  * <p><b>Threads.</b> Handlers create no threads of their own beyond their log writer's

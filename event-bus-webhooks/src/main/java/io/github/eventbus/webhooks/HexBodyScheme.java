@@ -5,7 +5,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
-/** {@code sha256=<hex>} of the body under one header: GitHub's and the original design's. */
+/** {@code sha256=<hex>} of the body under one header: GitHub's and {@code X-Webhook-Signature}. */
 final class HexBodyScheme implements SignatureScheme {
 
   private final String header;

@@ -19,7 +19,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads the original design's webhook payload strictly: one JSON object in UTF-8 and nothing
+ * Reads the library's webhook payload strictly: one JSON object in UTF-8 and nothing
  * after it, no repeated keys, {@code event_type} a valid type name, {@code data} an object, and
  * optional {@code event_id}, {@code timestamp} (Unix seconds or ISO-8601, years 1970 to 9999)
  * and {@code source} of the right types and bounded lengths. Every violation is a

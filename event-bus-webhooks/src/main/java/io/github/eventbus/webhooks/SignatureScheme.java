@@ -18,7 +18,7 @@ import java.util.Optional;
  *   <tr><td>{@link #standardWebhooks()}</td><td>{@code webhook-id}, {@code webhook-timestamp},
  *       {@code webhook-signature: v1,<base64> ...}</td><td>{@code id.timestamp.body}</td>
  *       <td>within &plusmn;tolerance (default 300 s)</td></tr>
- *   <tr><td>{@link #designHeader()}</td><td>{@code X-Webhook-Signature: sha256=<hex>}</td>
+ *   <tr><td>{@link #xWebhookSignature()}</td><td>{@code X-Webhook-Signature: sha256=<hex>}</td>
  *       <td>body</td><td>none: pair it with de-duplication</td></tr>
  *   <tr><td>{@link #github()}</td><td>{@code X-Hub-Signature-256: sha256=<hex>};
  *       id {@code X-GitHub-Delivery}</td><td>body</td><td>none</td></tr>
@@ -56,8 +56,8 @@ public interface SignatureScheme {
 
   /**
    * Tells whether the id a valid {@link Verification} returns is covered by the signature, so
-   * that replay protection may be keyed on it. When it is not (GitHub's delivery id, the original
-   * design's header), a replay under a new id would verify, so the receiver keys on the body's
+   * that replay protection may be keyed on it. When it is not (GitHub's delivery id, the
+   * {@code X-Webhook-Signature} header), a replay under a new id would verify, so the receiver keys on the body's
    * {@code event_id} instead.
    *
    * @return {@code true} only if changing the id makes the request fail verification; the default
@@ -99,11 +99,11 @@ public interface SignatureScheme {
   }
 
   /**
-   * The original design's {@code X-Webhook-Signature: sha256=<hex>} over the body.
+   * {@code X-Webhook-Signature: sha256=<hex>}: an HMAC-SHA256 of the body in hex, under one header.
    *
    * @return the scheme
    */
-  static SignatureScheme designHeader() {
+  static SignatureScheme xWebhookSignature() {
     return new HexBodyScheme("X-Webhook-Signature", "webhook-id");
   }
 

@@ -47,7 +47,7 @@ final class SignedPost {
   private final ScheduledExecutorService timer;
   private final Set<CompletableFuture<Answer>> inFlight = ConcurrentHashMap.newKeySet();
   private final SignatureScheme standardHeaders = SignatureScheme.standardWebhooks();
-  private final SignatureScheme signatureHeader = SignatureScheme.designHeader();
+  private final SignatureScheme signatureHeader = SignatureScheme.xWebhookSignature();
 
   SignedPost(HttpClient http, List<WebhookSecret> secrets, Duration requestTimeout,
       boolean publicOnly, ScheduledExecutorService timer) {

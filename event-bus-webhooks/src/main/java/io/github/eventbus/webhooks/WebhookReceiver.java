@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>The body is the original design's payload: one JSON object in UTF-8 and nothing after it,
+ * <p>The body is the payload {@link WebhookClient} sends: one JSON object in UTF-8 and nothing after it,
  * with {@code event_type} (required, a valid type name), {@code data} (required, an object), and
  * optional {@code event_id} (else the signed webhook id), {@code timestamp} (Unix seconds or
  * ISO-8601; else now) and {@code source} (else {@code webhook}).

@@ -7,11 +7,11 @@ import java.util.Base64;
 
 /**
  * A signing secret. Given as {@code whsec_<base64>} (Standard Webhooks, Svix) or as a raw string
- * (the original design's {@code WEBHOOK_SIGNATURE_SECRET}, GitHub, Slack).
+ * ({@code X-Webhook-Signature}, GitHub, Slack).
  *
  * <p>Each scheme takes its key the way its senders do: Standard Webhooks uses the base64-decoded
  * part after {@code whsec_} (or the whole string decoded, if it is base64 without the prefix; a
- * string that is not base64, such as a Stripe secret, is used as its UTF-8 bytes); GitHub, Slack and the design's header use the UTF-8 bytes of the string;
+ * string that is not base64, such as a Stripe secret, is used as its UTF-8 bytes); GitHub, Slack and {@code X-Webhook-Signature} use the UTF-8 bytes of the string;
  * Stripe uses the UTF-8 bytes of the whole string, {@code whsec_} included.
  *
  * <p>{@link #toString()} never shows the secret.

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Verifies incoming webhook requests with one {@link SignatureScheme} and one or more secrets,
  * from any HTTP stack (Servlet, Spring, the JDK server): give it the raw body bytes and the
- * headers. The original design's {@code handle_incoming_webhook(payload, signature, headers)}.
+ * headers.
  *
  * <pre>{@code
  * WebhookVerifier verifier = WebhookVerifier.builder()

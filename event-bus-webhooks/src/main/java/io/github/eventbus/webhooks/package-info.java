@@ -4,7 +4,7 @@
  * <h2>Guide</h2>
  *
  * <p><b>Schemes.</b> {@link io.github.eventbus.webhooks.SignatureScheme} signs and verifies
- * Standard Webhooks (default), the original design's {@code X-Webhook-Signature}, GitHub, Stripe
+ * Standard Webhooks (default), {@code X-Webhook-Signature} (hex HMAC of the body), GitHub, Stripe
  * and Slack requests, with {@link io.github.eventbus.webhooks.WebhookSecret}s given as
  * {@code whsec_...} or raw strings (several, for rotation; never printed).
  *

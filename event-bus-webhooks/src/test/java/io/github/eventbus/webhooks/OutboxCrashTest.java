@@ -35,7 +35,7 @@ class OutboxCrashTest {
   void sigkillWhileRetrying_newClientDeliversEveryAcknowledgedDeliveryOnce() throws Exception {
     // Only requests signed by the second client succeed: a request the killed child had already
     // sent can never count as a delivery, whenever the server gets to it.
-    WebhookVerifier second = WebhookVerifier.builder().scheme(SignatureScheme.designHeader())
+    WebhookVerifier second = WebhookVerifier.builder().scheme(SignatureScheme.xWebhookSignature())
         .secret("second-secret").build();
     Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
     HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);

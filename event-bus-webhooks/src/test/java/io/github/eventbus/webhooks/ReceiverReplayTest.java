@@ -67,7 +67,7 @@ class ReceiverReplayTest {
   }
 
   private static Map<String, String> designSigned(byte[] body, String webhookId) {
-    Map<String, String> h = new HashMap<>(SignatureScheme.designHeader().sign(webhookId, NOW, body,
+    Map<String, String> h = new HashMap<>(SignatureScheme.xWebhookSignature().sign(webhookId, NOW, body,
         List.of(WebhookSecret.of(SECRET))));
     h.put("webhook-id", webhookId);
     h.put("Content-Type", "application/json");
@@ -76,7 +76,7 @@ class ReceiverReplayTest {
 
   @Test
   void bodyOnlyScheme_replayUnderNewUnsignedIds_isADuplicate() {
-    receiver(SignatureScheme.designHeader(), 100);
+    receiver(SignatureScheme.xWebhookSignature(), 100);
     byte[] body = WebhookReceiverTest.payload("deployment", "evt-r");
 
     assertThat(receiver.handle("POST", designSigned(body, "a"), body).status()).isEqualTo(202);
@@ -90,7 +90,7 @@ class ReceiverReplayTest {
 
   @Test
   void bodyOnlyScheme_withoutABodyEventId_is400() {
-    receiver(SignatureScheme.designHeader(), 100);
+    receiver(SignatureScheme.xWebhookSignature(), 100);
     byte[] body = "{\"event_type\":\"deployment\",\"data\":{}}".getBytes(StandardCharsets.UTF_8);
 
     ReceiverResponse r = receiver.handle("POST", designSigned(body, "unsigned-id"), body);

@@ -114,7 +114,7 @@ class WebhookClientTest {
     java.time.Clock at = java.time.Clock.fixed(clock.instant(), ZoneOffset.UTC);
     assertThat(WebhookVerifier.builder().secret(SECRET).clock(at).build().verify(r.body(), r.headers())
         .isValid()).isTrue();
-    assertThat(WebhookVerifier.builder().scheme(SignatureScheme.designHeader()).secret(SECRET).build()
+    assertThat(WebhookVerifier.builder().scheme(SignatureScheme.xWebhookSignature()).secret(SECRET).build()
         .verify(r.body(), r.headers()).isValid()).isTrue();
     assertThat(r.headers().get("webhook-id")).isEqualTo("evt-1");
   }

@@ -120,15 +120,15 @@ class WebhookVerifierTest {
   }
 
   @Test
-  void designHeader_isGithubsConstructionUnderItsOwnName() {
+  void xWebhookSignature_isGithubsConstructionUnderItsOwnName() {
     byte[] body = "{\"event_type\":\"file_change\"}".getBytes(StandardCharsets.UTF_8);
     List<WebhookSecret> secret = List.of(WebhookSecret.of("your_secret_key"));
-    Map<String, String> signed = SignatureScheme.designHeader().sign("id", Instant.EPOCH, body, secret);
+    Map<String, String> signed = SignatureScheme.xWebhookSignature().sign("id", Instant.EPOCH, body, secret);
 
     assertThat(signed.get("X-Webhook-Signature")).startsWith("sha256=")
         .isEqualTo(SignatureScheme.github().sign("id", Instant.EPOCH, body, secret)
             .get("X-Hub-Signature-256"));
-    assertThat(WebhookVerifier.builder().scheme(SignatureScheme.designHeader()).secret("your_secret_key")
+    assertThat(WebhookVerifier.builder().scheme(SignatureScheme.xWebhookSignature()).secret("your_secret_key")
         .build().verify(body, signed).isValid()).isTrue();
   }
 
