@@ -58,10 +58,10 @@ public final class AuditLog implements AutoCloseable {
   private AuditLog(Builder b) {
     ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
     AuditFormat format = AuditFormat.builder().mapper(mapper).build();
-    IsoInstants instants = new IsoInstants(); // used by the writer thread only
+    LineCache cache = new LineCache(); // used by the writer thread only
     JsonLinesWriter.Builder<Event<?>> w =
         JsonLinesWriter.daily(b.directory, "events",
-                (Event<?> e, JsonGenerator g) -> format.write(e, g, instants))
+                (Event<?> e, JsonGenerator g) -> format.write(e, g, cache))
             .mapper(mapper)
             .durability(b.durability != null ? b.durability : Durability.FLUSH);
     if (b.maxFileBytes > 0) {
@@ -72,6 +72,12 @@ public final class AuditLog implements AutoCloseable {
     }
     if (b.errorHandler != null) {
       w.errorHandler(b.errorHandler);
+    }
+    if (b.retryDelay != null) {
+      w.retryDelay(b.retryDelay);
+    }
+    if (b.closeTimeout != null) {
+      w.closeTimeout(b.closeTimeout);
     }
     this.writer = w.build();
     this.include = b.include != null ? b.include : TypePattern.all();
@@ -166,7 +172,10 @@ public final class AuditLog implements AutoCloseable {
     return writer.flush();
   }
 
-  /** Writes every recorded event and stops the writer thread. Idempotent. */
+  /**
+   * Writes every recorded event and stops the writer thread, waiting at most the
+   * {@linkplain Builder#closeTimeout close timeout} (default 10 seconds). Idempotent.
+   */
   @Override
   public void close() {
     writer.close();
@@ -187,6 +196,8 @@ public final class AuditLog implements AutoCloseable {
     private WriteErrorHandler errorHandler;
     private Duration acknowledgeTimeout;
     private ObjectMapper mapper;
+    private Duration retryDelay;
+    private Duration closeTimeout;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -290,9 +301,42 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
+     * Sets how long the writer waits before retrying a failed write, and so how often a failure
+     * that lasts is reported; default 1 second.
+     *
+     * @param delay a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder retryDelay(Duration delay) {
+      this.retryDelay = Settings.setOnce(this.retryDelay, Settings.positive(delay, "retryDelay"),
+          "retryDelay");
+      return this;
+    }
+
+    /**
+     * Limits how long {@link AuditLog#close()} waits for failing writes to succeed and for a
+     * backlog to be written; default 10 seconds. Past it, the events still unwritten are counted
+     * in {@link WriterStats#unwritten()} and reported.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Settings.setOnce(this.closeTimeout,
+          Settings.nonNegative(timeout, "closeTimeout"), "closeTimeout");
+      return this;
+    }
+
+    /**
      * Opens the log; its writer thread starts now, its file at the first event.
      *
      * @return the log
+     * @throws IllegalArgumentException if the directory, or a directory above it, exists and is
+     *     not a directory
      */
     public AuditLog build() {
       return new AuditLog(this);

@@ -109,7 +109,6 @@ class JsonLinesWriterTest {
   @Test
   void writeFailure_isReportedAndRetried_andWritingResumesWhenTheCauseGoesAway() throws Exception {
     Path logDir = dir.resolve("logs");
-    Files.writeString(logDir, "a file where the directory should be");
     CountDownLatch failed = new CountDownLatch(1);
     List<String> problems = new CopyOnWriteArrayList<>();
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
@@ -118,6 +117,7 @@ class JsonLinesWriterTest {
           problems.add(problem);
           failed.countDown();
         }).build()) {
+      Files.writeString(logDir, "a file where the directory should be"); // after build(), which refuses it
       var written = w.appendAcknowledged(Map.of("n", 1));
       assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
       assertThat(written).isNotDone();
@@ -129,17 +129,17 @@ class JsonLinesWriterTest {
       assertThat(w.stats().written()).isEqualTo(1);
       assertThat(lines(w.currentFile())).containsExactly("{\"n\":1}");
     }
-    assertThat(problems.get(0)).contains("could not write 1 line(s)");
+    assertThat(problems.get(0)).contains("could not write 1 line(s)").contains("is not a directory");
   }
 
   @Test
   void closeWhileWritesKeepFailing_reportsWhatStaysUnwritten() throws Exception {
     Path logDir = dir.resolve("blocked");
-    Files.writeString(logDir, "not a directory");
     List<String> problems = new CopyOnWriteArrayList<>();
     JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
         .retryDelay(Duration.ofMillis(10)).closeTimeout(Duration.ofMillis(200))
         .errorHandler((file, problem, cause) -> problems.add(problem)).build();
+    Files.writeString(logDir, "not a directory");
     var ack = w.appendAcknowledged(Map.of("n", 1));
     w.append(Map.of("n", 2));
 
