@@ -4,51 +4,49 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.Arrays;
 
 /**
- * The writer thread's pending lines: a growable byte array that a Jackson generator writes into
- * and a file channel is written from, without the copies and the locking of a
+ * The writer thread's pending lines: a growable direct buffer that a Jackson generator writes
+ * into and a file channel writes from, without the intermediate copies of a heap array (which
+ * the JDK copies into a direct buffer on every write) and without the locking of a
  * {@code ByteArrayOutputStream}. Not thread-safe: owned by the writer thread.
  */
 final class LineBuffer extends OutputStream {
 
-  private byte[] bytes;
-  private int size;
+  private ByteBuffer bytes;
 
   LineBuffer(int initialCapacity) {
-    bytes = new byte[initialCapacity];
+    bytes = ByteBuffer.allocateDirect(initialCapacity);
   }
 
   @Override
   public void write(int b) {
     ensure(1);
-    bytes[size++] = (byte) b;
+    bytes.put((byte) b);
   }
 
   @Override
   public void write(byte[] b, int off, int len) {
     ensure(len);
-    System.arraycopy(b, off, bytes, size, len);
-    size += len;
+    bytes.put(b, off, len);
   }
 
   int size() {
-    return size;
+    return bytes.position();
   }
 
   /** Drops everything past {@code length}, such as the half-written line of a failed record. */
   void truncate(int length) {
-    size = Math.min(size, length);
+    bytes.position(Math.min(bytes.position(), length));
   }
 
   void clear() {
-    size = 0;
+    bytes.clear();
   }
 
-  /** Writes all bytes to {@code channel}; returns how many. */
+  /** Writes all bytes to {@code channel}, keeping them here; returns how many. */
   long writeTo(FileChannel channel) throws IOException {
-    ByteBuffer view = ByteBuffer.wrap(bytes, 0, size);
+    ByteBuffer view = bytes.duplicate().flip();
     long total = 0;
     while (view.hasRemaining()) {
       total += channel.write(view);
@@ -57,8 +55,10 @@ final class LineBuffer extends OutputStream {
   }
 
   private void ensure(int more) {
-    if (size + more > bytes.length) {
-      bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+    if (bytes.remaining() < more) {
+      ByteBuffer larger = ByteBuffer.allocateDirect(Math.max(bytes.capacity() * 2, bytes.position() + more));
+      larger.put(bytes.flip());
+      bytes = larger;
     }
   }
 }
