@@ -8,6 +8,8 @@ import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
@@ -36,7 +38,8 @@ import java.util.Map;
  * <p>{@code correlation_id} and {@code headers} are left out when empty. {@code data} is the
  * payload as the format's {@link ObjectMapper} writes it, so the mapper (its naming strategy,
  * modules and annotations on the payload class) decides the field names inside {@code data}; a
- * {@link DynamicEvent} writes its map. Decoding turns {@code data} back into the class
+ * {@link DynamicEvent} writes its map. The mapper's {@code INDENT_OUTPUT} is ignored: a line is
+ * always one line. Decoding turns {@code data} back into the class
  * {@linkplain Builder#register registered} for the type name, or a {@code DynamicEvent}.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
@@ -49,10 +52,16 @@ public final class AuditFormat {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final ObjectMapper mapper;
+  private final ObjectWriter payloadWriter;
   private final Map<String, Class<?>> registry;
 
   private AuditFormat(ObjectMapper mapper, Map<String, Class<?>> registry) {
     this.mapper = mapper;
+    // The mapper's own settings, except two that do not fit one line among many: indentation
+    // would split the line, and a flush after each payload only costs time.
+    this.payloadWriter = mapper.writer()
+        .without(SerializationFeature.INDENT_OUTPUT)
+        .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
   }
 
@@ -144,7 +153,7 @@ public final class AuditFormat {
     }
     g.writeFieldName(DATA);
     Object payload = e.payload();
-    mapper.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
+    payloadWriter.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
     g.writeEndObject();
   }
 
