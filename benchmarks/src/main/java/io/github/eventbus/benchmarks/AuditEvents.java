@@ -11,15 +11,20 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
 
 /**
  * What the audit-log benchmarks and their peers write: the same small event (three fields) as one
  * JSON line with an id, a timestamp, a type and a source, and the check that every line published
  * reached the file.
  */
-final class AuditEvents {
+public final class AuditEvents {
 
   private AuditEvents() {}
 
@@ -78,19 +83,24 @@ final class AuditEvents {
     }
   }
 
-  /** A per-thread count of events published, summed at the end of a trial. */
-  static final class Counts {
-    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> counters =
-        new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    long[] newCounter() {
-      long[] counter = new long[1];
-      counters.add(counter);
-      return counter;
-    }
+  /** The events published by all threads of a trial, summed at its end. */
+  @State(Scope.Benchmark)
+  public static class Counts {
+    private final ConcurrentLinkedQueue<Publisher> publishers = new ConcurrentLinkedQueue<>();
 
     long total() {
-      return counters.stream().mapToLong(c -> c[0]).sum();
+      return publishers.stream().mapToLong(p -> p.published).sum();
+    }
+  }
+
+  /** One publishing thread's count. */
+  @State(Scope.Thread)
+  public static class Publisher {
+    long published;
+
+    @Setup(Level.Trial)
+    public void register(Counts counts) {
+      counts.publishers.add(this);
     }
   }
 }

@@ -61,18 +61,6 @@ public class Log4j2AuditBenchmark {
   private Path directory;
   private LoggerContext context;
   private Logger logger;
-  private final AuditEvents.Counts counts = new AuditEvents.Counts();
-
-  /** One publishing thread's count. */
-  @State(Scope.Thread)
-  public static class Publisher {
-    long[] published;
-
-    @Setup(Level.Trial)
-    public void setUp(Log4j2AuditBenchmark bench) {
-      published = bench.counts.newCounter();
-    }
-  }
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -97,29 +85,29 @@ public class Log4j2AuditBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
+  public void tearDown(AuditEvents.Counts counts) throws IOException {
     Configurator.shutdown(context, 5, TimeUnit.MINUTES); // drains the queue, closes the file
     AuditEvents.checkNothingDropped("log4j2 " + flush, directory.resolve("logs"), counts.total());
     AuditEvents.deleteTree(directory);
   }
 
-  private void log(Publisher publisher) {
+  private void log(AuditEvents.Publisher publisher) {
     logger.info(new MapMessage<>(4)
         .with("event_id", AuditEvents.newId())
         .with("type", "order_placed")
         .with("source", "bench")
         .with("data", AuditEvents.ORDER_DATA));
-    publisher.published[0]++;
+    publisher.published++;
   }
 
   @Benchmark
-  public void log4j2(Publisher publisher) {
+  public void log4j2(AuditEvents.Publisher publisher) {
     log(publisher);
   }
 
   @Benchmark
   @Threads(2)
-  public void log4j2TwoThreads(Publisher publisher) {
+  public void log4j2TwoThreads(AuditEvents.Publisher publisher) {
     log(publisher);
   }
 }

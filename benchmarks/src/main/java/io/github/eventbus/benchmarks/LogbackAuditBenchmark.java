@@ -51,18 +51,6 @@ public class LogbackAuditBenchmark {
   private Path directory;
   private LoggerContext context;
   private Logger logger;
-  private final AuditEvents.Counts counts = new AuditEvents.Counts();
-
-  /** One publishing thread's count. */
-  @State(Scope.Thread)
-  public static class Publisher {
-    long[] published;
-
-    @Setup(Level.Trial)
-    public void setUp(LogbackAuditBenchmark bench) {
-      published = bench.counts.newCounter();
-    }
-  }
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -104,26 +92,26 @@ public class LogbackAuditBenchmark {
   }
 
   @TearDown(Level.Trial)
-  public void tearDown() throws IOException {
+  public void tearDown(AuditEvents.Counts counts) throws IOException {
     context.stop(); // the AsyncAppender drains its queue first
     AuditEvents.checkNothingDropped("logback " + flush, directory.resolve("logs"), counts.total());
     AuditEvents.deleteTree(directory);
   }
 
-  private void log(Publisher publisher) {
+  private void log(AuditEvents.Publisher publisher) {
     logger.info("order_placed", kv("event_id", AuditEvents.newId()), kv("type", "order_placed"),
         kv("source", "bench"), kv("data", AuditEvents.ORDER));
-    publisher.published[0]++;
+    publisher.published++;
   }
 
   @Benchmark
-  public void logback(Publisher publisher) {
+  public void logback(AuditEvents.Publisher publisher) {
     log(publisher);
   }
 
   @Benchmark
   @Threads(2)
-  public void logbackTwoThreads(Publisher publisher) {
+  public void logbackTwoThreads(AuditEvents.Publisher publisher) {
     log(publisher);
   }
 }

@@ -32,6 +32,15 @@ public record AuditEntry(
   /**
    * Checks and copies the components.
    *
+   * @param eventId the event's id
+   * @param type the event's type name
+   * @param timestamp when the event was stamped
+   * @param source the event's source
+   * @param correlationId the correlation id, or {@code null}
+   * @param headers the metadata headers
+   * @param data the payload as JSON
+   * @param file the file the line was read from, or {@code null}
+   * @param line the line's number in that file, from 1; 0 when there is no file
    * @throws NullPointerException if a component other than {@code correlationId} is null
    */
   public AuditEntry {

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>{@code
  * EventBus bus = EventBus.builder().auditLog(Path.of("logs/events")).build();
- * // tail -f logs/events/events_20261123.jsonl | jq 'select(.type == "risk_alert") | .data'
+ * // tail -f logs/events/events_$(date -u +%Y%m%d).jsonl | jq 'select(.type == "risk_alert") | .data'
  * }</pre>
  *
  * <p><b>Line format</b> (version 1), keys in this order:
@@ -39,8 +39,16 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * {@code correlation_id} and {@code headers} are left out when empty. {@code data} is the payload
- * serialised by Jackson (Java time types as ISO-8601 strings); for a {@link DynamicEvent}, its data
- * map. A payload Jackson cannot serialise is reported to the error handler and its line skipped.
+ * serialised by the log's Jackson mapper ({@link Builder#mapper}; default
+ * {@link JsonLinesWriter#defaultMapper()}, Java time types as ISO-8601 strings), so the mapper's
+ * naming strategy and the payload class's annotations decide its field names; for a
+ * {@link DynamicEvent}, its data map. A payload the mapper cannot serialise is reported to the
+ * error handler and its line skipped.
+ *
+ * <p><b>Failures.</b> A failed write is counted, reported to the error handler and retried every
+ * {@link Builder#retryDelay retry delay}; a file deleted or replaced under the log (alone or with
+ * its directory) is re-created at the next write and reported once (see {@link JsonLinesWriter}).
+ * {@link #close()} waits at most the {@link Builder#closeTimeout close timeout}.
  *
  * <p>Events republished by {@link AuditReader#replay} carry the header {@code replay=true} and are
  * not logged again.

@@ -27,9 +27,10 @@ final class IsoInstants {
       return full.length;
     }
     if (second != cachedSecond) {
-      String full = Instant.ofEpochSecond(second).toString(); // yyyy-MM-ddTHH:mm:ssZ
-      prefixLength = full.length() - 1;
-      full.getBytes(0, prefixLength, text, 0); // ASCII
+      byte[] full = Instant.ofEpochSecond(second).toString() // yyyy-MM-ddTHH:mm:ssZ, once a second
+          .getBytes(StandardCharsets.US_ASCII);
+      prefixLength = full.length - 1;
+      System.arraycopy(full, 0, text, 0, prefixLength);
       cachedSecond = second;
     }
     int at = prefixLength;
