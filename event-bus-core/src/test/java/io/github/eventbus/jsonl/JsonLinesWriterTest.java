@@ -186,4 +186,32 @@ class JsonLinesWriterTest {
       assertThat(lines(file)).containsExactly("{\"n\":1}");
     }
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Durability.class)
+  void batchesLargerThanOneWrite_keepEveryLineWholeAndInOrder_evenAroundAnUnencodableRecord(
+      Durability durability) throws Exception {
+    Path file = dir.resolve("big.jsonl");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    String pad = "p".repeat(100); // about 120 bytes a line: 4,000 lines span several 64 KiB writes
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(durability).errorHandler((f, problem, cause) -> problems.add(problem)).build()) {
+      for (int i = 0; i < 4000; i++) {
+        w.append(i == 2500 ? new Object() : Map.of("n", i, "pad", pad));
+      }
+      w.appendAcknowledged(Map.of("n", "last")).get(30, TimeUnit.SECONDS);
+      List<String> lines = lines(file);
+      assertThat(lines).hasSize(4000);
+      for (int i = 0, n = 0; i < 3999; i++, n++) {
+        if (n == 2500) {
+          n++;
+        }
+        assertThat(json.readTree(lines.get(i)).get("n").asInt()).isEqualTo(n);
+      }
+      assertThat(lines.get(3999)).isEqualTo("{\"n\":\"last\"}");
+      assertThat(w.stats().written()).isEqualTo(4000);
+      assertThat(w.stats().unencodable()).isEqualTo(1);
+    }
+    assertThat(problems).singleElement().asString().contains("java.lang.Object");
+  }
 }
