@@ -1,14 +1,14 @@
 package io.github.eventbus.benchmarks;
 
+import com.google.common.eventbus.Subscribe;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.audit.AuditLog;
 import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.jsonl.WriterStats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,31 +21,55 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Synchronous publish to one subscriber with the audit log off, on with {@code NONE} and on with
- * {@code FLUSH}, beside Guava's {@code EventBus.post} (which has no audit log) in the same run.
+ * Synchronous publish of a small event (three fields) to one subscriber with the audit log off
+ * ({@code OFF}: the unlogged bus), on with {@code NONE}, and on with {@code FLUSH}, from one and
+ * from two publishing threads; beside Guava's {@code EventBus.post} (which has no audit log).
  * Iterations are long enough for the writer's buffer to fill, so a logged score is the rate the
- * writer sustains to a local file.
+ * writer sustains to a local file: publishers wait when the buffer is full, nothing is dropped,
+ * and the trial fails unless every event is a line in the file. Run it in the same JMH run as
+ * {@link Log4j2AuditBenchmark} and {@link LogbackAuditBenchmark}, which write the same events:
+ * {@code java -jar benchmarks/target/benchmarks.jar 'Audit'}. A trial writes a few GB to a
+ * temporary directory, deleted at its end.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 5, time = 3)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class AuditLogBenchmark {
 
   @Param({"OFF", "NONE", "FLUSH"})
   String audit;
 
-  private final SyncDispatchBenchmark.OrderPlaced event = new SyncDispatchBenchmark.OrderPlaced("o-1", 4200);
   private Path directory;
   private AuditLog log;
   private EventBus ours;
   private com.google.common.eventbus.EventBus guava;
+
+  /** Guava's subscriber of the same event. */
+  public static final class GuavaSubscriber {
+    private final Blackhole blackhole;
+
+    GuavaSubscriber(Blackhole blackhole) {
+      this.blackhole = blackhole;
+    }
+
+    /**
+     * Consumes the event.
+     *
+     * @param event the event
+     */
+    @Subscribe
+    public void on(AuditEvents.OrderPlaced event) {
+      blackhole.consume(event);
+    }
+  }
 
   @Setup(Level.Trial)
   public void setUp(Blackhole blackhole) throws IOException {
@@ -56,9 +80,9 @@ public class AuditLogBenchmark {
       builder.auditLog(log);
     }
     ours = builder.build();
-    ours.subscribe(SyncDispatchBenchmark.OrderPlaced.class, blackhole::consume);
+    ours.subscribe(AuditEvents.OrderPlaced.class, blackhole::consume);
     guava = new com.google.common.eventbus.EventBus("bench-audit");
-    guava.register(new GuavaListeners.OfOrder(blackhole));
+    guava.register(new GuavaSubscriber(blackhole));
   }
 
   @TearDown(Level.Trial)
@@ -66,19 +90,29 @@ public class AuditLogBenchmark {
     ours.close();
     if (log != null) {
       log.close();
+      WriterStats stats = log.stats();
+      if (stats.dropped() + stats.unwritten() + stats.pending() + stats.failedWrites() > 0
+          || stats.written() != stats.appended()) {
+        throw new IllegalStateException("audit log lost events: " + stats);
+      }
+      AuditEvents.checkNothingDropped("audit log " + audit, directory, stats.appended());
     }
-    try (Stream<Path> files = Files.walk(directory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    AuditEvents.deleteTree(directory);
   }
 
   @Benchmark
   public void ours() {
-    ours.publishSync(event);
+    ours.publishSync(AuditEvents.ORDER);
+  }
+
+  @Benchmark
+  @Threads(2)
+  public void oursTwoThreads() {
+    ours.publishSync(AuditEvents.ORDER);
   }
 
   @Benchmark
   public void guava() {
-    guava.post(event);
+    guava.post(AuditEvents.ORDER);
   }
 }

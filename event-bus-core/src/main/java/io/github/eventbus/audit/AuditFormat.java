@@ -4,9 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
@@ -35,7 +38,8 @@ import java.util.Map;
  * <p>{@code correlation_id} and {@code headers} are left out when empty. {@code data} is the
  * payload as the format's {@link ObjectMapper} writes it, so the mapper (its naming strategy,
  * modules and annotations on the payload class) decides the field names inside {@code data}; a
- * {@link DynamicEvent} writes its map. Decoding turns {@code data} back into the class
+ * {@link DynamicEvent} writes its map. The mapper's {@code INDENT_OUTPUT} is ignored: a line is
+ * always one line. Decoding turns {@code data} back into the class
  * {@linkplain Builder#register registered} for the type name, or a {@code DynamicEvent}.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
@@ -48,10 +52,16 @@ public final class AuditFormat {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final ObjectMapper mapper;
+  private final ObjectWriter payloadWriter;
   private final Map<String, Class<?>> registry;
 
   private AuditFormat(ObjectMapper mapper, Map<String, Class<?>> registry) {
     this.mapper = mapper;
+    // The mapper's own settings, except two that do not fit one line among many: indentation
+    // would split the line, and a flush after each payload only costs time.
+    this.payloadWriter = mapper.writer()
+        .without(SerializationFeature.INDENT_OUTPUT)
+        .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
   }
 
@@ -94,29 +104,56 @@ public final class AuditFormat {
     return out.toByteArray();
   }
 
-  /** Writes one event; {@code instants} caches timestamps for a single writer thread, or null. */
-  void write(Event<?> e, JsonGenerator g, IsoInstants instants) throws IOException {
+  private static final SerializedString FORMAT_VERSION = new SerializedString("format_version");
+  private static final SerializedString TIMESTAMP = new SerializedString("timestamp");
+  private static final SerializedString EVENT_ID = new SerializedString("event_id");
+  private static final SerializedString TYPE = new SerializedString("type");
+  private static final SerializedString SOURCE = new SerializedString("source");
+  private static final SerializedString CORRELATION_ID = new SerializedString("correlation_id");
+  private static final SerializedString HEADERS = new SerializedString("headers");
+  private static final SerializedString DATA = new SerializedString("data");
+
+  /** Writes one event; {@code cache} is one writer thread's, or null. */
+  void write(Event<?> e, JsonGenerator g, LineCache cache) throws IOException {
     g.writeStartObject();
-    g.writeNumberField("format_version", VERSION);
-    g.writeStringField("timestamp",
-        instants != null ? instants.format(e.timestamp()) : e.timestamp().toString());
-    g.writeStringField("event_id", e.id());
-    g.writeStringField("type", e.type());
-    g.writeStringField("source", e.source());
+    g.writeFieldName(FORMAT_VERSION);
+    g.writeNumber(VERSION);
+    g.writeFieldName(TIMESTAMP);
+    if (cache != null) {
+      g.writeRawUTF8String(cache.instants.bytes(), 0, cache.instants.formatTo(e.timestamp()));
+    } else {
+      g.writeString(e.timestamp().toString());
+    }
+    g.writeFieldName(EVENT_ID);
+    g.writeString(e.id());
+    g.writeFieldName(TYPE);
+    if (cache != null) {
+      g.writeString(cache.name(e.type()));
+    } else {
+      g.writeString(e.type());
+    }
+    g.writeFieldName(SOURCE);
+    if (cache != null) {
+      g.writeString(cache.name(e.source()));
+    } else {
+      g.writeString(e.source());
+    }
     if (e.metadata().correlationId().isPresent()) {
-      g.writeStringField("correlation_id", e.metadata().correlationId().get());
+      g.writeFieldName(CORRELATION_ID);
+      g.writeString(e.metadata().correlationId().get());
     }
     Map<String, String> headers = e.metadata().headers();
     if (!headers.isEmpty()) {
-      g.writeObjectFieldStart("headers");
+      g.writeFieldName(HEADERS);
+      g.writeStartObject();
       for (Map.Entry<String, String> h : headers.entrySet()) {
         g.writeStringField(h.getKey(), h.getValue());
       }
       g.writeEndObject();
     }
-    g.writeFieldName("data");
+    g.writeFieldName(DATA);
     Object payload = e.payload();
-    mapper.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
+    payloadWriter.writeValue(g, payload instanceof DynamicEvent d ? d.data() : payload);
     g.writeEndObject();
   }
 

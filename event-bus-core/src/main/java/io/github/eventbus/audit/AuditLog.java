@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>{@code
  * EventBus bus = EventBus.builder().auditLog(Path.of("logs/events")).build();
- * // tail -f logs/events/events_20261123.jsonl | jq 'select(.type == "risk_alert") | .data'
+ * // tail -f logs/events/events_$(date -u +%Y%m%d).jsonl | jq 'select(.type == "risk_alert") | .data'
  * }</pre>
  *
  * <p><b>Line format</b> (version 1), keys in this order:
@@ -39,8 +39,16 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * {@code correlation_id} and {@code headers} are left out when empty. {@code data} is the payload
- * serialised by Jackson (Java time types as ISO-8601 strings); for a {@link DynamicEvent}, its data
- * map. A payload Jackson cannot serialise is reported to the error handler and its line skipped.
+ * serialised by the log's Jackson mapper ({@link Builder#mapper}; default
+ * {@link JsonLinesWriter#defaultMapper()}, Java time types as ISO-8601 strings), so the mapper's
+ * naming strategy and the payload class's annotations decide its field names; for a
+ * {@link DynamicEvent}, its data map. A payload the mapper cannot serialise is reported to the
+ * error handler and its line skipped.
+ *
+ * <p><b>Failures.</b> A failed write is counted, reported to the error handler and retried every
+ * {@link Builder#retryDelay retry delay}; a file deleted or replaced under the log (alone or with
+ * its directory) is re-created at the next write and reported once (see {@link JsonLinesWriter}).
+ * {@link #close()} waits at most the {@link Builder#closeTimeout close timeout}.
  *
  * <p>Events republished by {@link AuditReader#replay} carry the header {@code replay=true} and are
  * not logged again.
@@ -58,10 +66,10 @@ public final class AuditLog implements AutoCloseable {
   private AuditLog(Builder b) {
     ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
     AuditFormat format = AuditFormat.builder().mapper(mapper).build();
-    IsoInstants instants = new IsoInstants(); // used by the writer thread only
+    LineCache cache = new LineCache(); // used by the writer thread only
     JsonLinesWriter.Builder<Event<?>> w =
         JsonLinesWriter.daily(b.directory, "events",
-                (Event<?> e, JsonGenerator g) -> format.write(e, g, instants))
+                (Event<?> e, JsonGenerator g) -> format.write(e, g, cache))
             .mapper(mapper)
             .durability(b.durability != null ? b.durability : Durability.FLUSH);
     if (b.maxFileBytes > 0) {
@@ -72,6 +80,12 @@ public final class AuditLog implements AutoCloseable {
     }
     if (b.errorHandler != null) {
       w.errorHandler(b.errorHandler);
+    }
+    if (b.retryDelay != null) {
+      w.retryDelay(b.retryDelay);
+    }
+    if (b.closeTimeout != null) {
+      w.closeTimeout(b.closeTimeout);
     }
     this.writer = w.build();
     this.include = b.include != null ? b.include : TypePattern.all();
@@ -140,7 +154,7 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Returns the file being written today (the original design's {@code get_log_file}).
+   * Returns the file being written today.
    *
    * @return today's file, by the log's clock
    */
@@ -166,7 +180,10 @@ public final class AuditLog implements AutoCloseable {
     return writer.flush();
   }
 
-  /** Writes every recorded event and stops the writer thread. Idempotent. */
+  /**
+   * Writes every recorded event and stops the writer thread, waiting at most the
+   * {@linkplain Builder#closeTimeout close timeout} (default 10 seconds). Idempotent.
+   */
   @Override
   public void close() {
     writer.close();
@@ -187,6 +204,8 @@ public final class AuditLog implements AutoCloseable {
     private WriteErrorHandler errorHandler;
     private Duration acknowledgeTimeout;
     private ObjectMapper mapper;
+    private Duration retryDelay;
+    private Duration closeTimeout;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -290,9 +309,42 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
+     * Sets how long the writer waits before retrying a failed write, and so how often a failure
+     * that lasts is reported; default 1 second.
+     *
+     * @param delay a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder retryDelay(Duration delay) {
+      this.retryDelay = Settings.setOnce(this.retryDelay, Settings.positive(delay, "retryDelay"),
+          "retryDelay");
+      return this;
+    }
+
+    /**
+     * Limits how long {@link AuditLog#close()} waits for failing writes to succeed and for a
+     * backlog to be written; default 10 seconds. Past it, the events still unwritten are counted
+     * in {@link WriterStats#unwritten()} and reported.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if already set
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = Settings.setOnce(this.closeTimeout,
+          Settings.nonNegative(timeout, "closeTimeout"), "closeTimeout");
+      return this;
+    }
+
+    /**
      * Opens the log; its writer thread starts now, its file at the first event.
      *
      * @return the log
+     * @throws IllegalArgumentException if the directory, or a directory above it, exists and is
+     *     not a directory
      */
     public AuditLog build() {
       return new AuditLog(this);

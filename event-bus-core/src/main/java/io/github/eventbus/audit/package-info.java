@@ -15,6 +15,15 @@
  * {@link io.github.eventbus.audit.AuditLog.Builder#acknowledge} and {@code FSYNC}, an event's line
  * is on disk when {@code publish} returns.
  *
+ * <p><b>Naming of {@code data}.</b> The log's Jackson mapper
+ * ({@link io.github.eventbus.audit.AuditLog.Builder#mapper}) decides the field names inside
+ * {@code data}: its naming strategy, modules and the payload class's annotations.
+ *
+ * <p><b>Failures.</b> Never silent: a failed write is counted, reported to the
+ * {@link io.github.eventbus.jsonl.WriteErrorHandler} and retried; a log file deleted or replaced
+ * under a running bus is re-created at the next write and reported once; {@code build()} refuses
+ * a directory path that is a file; {@code close()} waits at most the close timeout.
+ *
  * <p><b>Any JSON Lines file.</b> {@link io.github.eventbus.jsonl.JsonLinesWriter} is the writer
  * underneath, reusable for other logs: one background thread, a bounded buffer, whole lines per
  * write, torn-line repair on open, retry after write failures, and a report of what could not be

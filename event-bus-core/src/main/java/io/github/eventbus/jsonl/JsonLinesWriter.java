@@ -7,13 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.github.eventbus.internal.Settings;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,14 +45,22 @@ import org.slf4j.LoggerFactory;
  * file that ends in a torn line (a crash mid-write), the torn bytes are moved to
  * {@code <file>.corrupt} and cut off, so new lines never append to them.
  *
- * <p><b>Failures.</b> A failed open, write or fsync (disk full, deleted directory, permissions) is
- * reported to the {@link WriteErrorHandler} and counted; the writer keeps the lines and retries
- * every {@code retryDelay} until it succeeds, while appenders fill the buffer and then wait. A
- * line may appear twice if a write failed after part of a batch had reached the file. A record
- * that cannot be encoded is reported and skipped.
+ * <p><b>Failures.</b> A failed open, write or fsync (disk full, a path component that is a
+ * file, permissions) is counted in {@link WriterStats#failedWrites()} and reported to the
+ * {@link WriteErrorHandler} (default: a WARN log); the writer keeps the lines and retries every
+ * {@code retryDelay}, reporting each failed retry, while appenders fill the buffer and then wait.
+ * After each write the writer checks that the file it has open is still the one at its path
+ * (same file identity): a file deleted, moved away or replaced, alone or with its directory, is
+ * noticed at the next write, reported once to the handler and in one WARN, counted as a failed
+ * write, and the lines are written again into a new file at the path, re-creating directories.
+ * Lines count as {@link WriterStats#written() written}, and acknowledgements complete, only once
+ * that check passed. A line may appear twice if a write failed after part of a batch had reached
+ * the file, or if the file was moved away rather than deleted. A record that cannot be encoded is
+ * reported and skipped. {@link Builder#build()} fails at once if the directory, or one above it,
+ * exists and is not a directory.
  *
- * <p><b>Closing.</b> {@link #close()} writes everything appended before it; if writing still fails
- * after {@code closeTimeout}, it reports and counts what stays unwritten.
+ * <p><b>Closing.</b> {@link #close()} writes everything appended before it, waiting at most
+ * {@code closeTimeout} (default 10 seconds); past it, what stays unwritten is counted and reported.
  *
  * <p><b>Thread-safety:</b> thread-safe; any number of threads may append.
  *
@@ -87,14 +90,19 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
   private static final int MAX_BATCH = 4096;
-  private static final int MEMORY_BUFFER_BYTES = 64 * 1024;
+  /**
+   * Under NONE, what collects in memory before a write. Under FLUSH, also the size of the pieces
+   * a large batch is written in: a piece that stays in the CPU cache costs the kernel's copy into
+   * the page cache far less than a batch of megabytes, and the syscalls it adds are few. (Under
+   * FSYNC a batch is written whole, so that it is forced once.)
+   */
+  private static final int WRITE_CHUNK_BYTES = 64 * 1024;
+  private static final long CLOSE_GRACE_MILLIS = 1000;
 
-  private final LogFiles files;
+  private final FileTarget target;
   private final Encoder<? super T> encoder;
   private final ObjectMapper mapper;
   private final Durability durability;
-  private final long maxFileBytes;
-  private final Clock clock;
   private final WriteErrorHandler errorHandler;
   private final Duration offerTimeout;
   private final Duration retryDelay;
@@ -103,9 +111,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private final ArrayBlockingQueue<Object> queue;
   private final Thread thread;
   private final CountDownLatch closing = new CountDownLatch(1);
+  private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
-  private volatile boolean giveUp;
-  private volatile Path currentFile;
 
   private final AtomicLong appended = new AtomicLong();
   private final AtomicLong written = new AtomicLong();
@@ -115,13 +122,10 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private final AtomicLong unwritten = new AtomicLong();
 
   // Writer-thread state.
-  private FileChannel channel;
-  private String channelDay;
-  private int channelIndex;
-  private long channelSize;
-  private final ByteArrayOutputStream lines = new ByteArrayOutputStream(MEMORY_BUFFER_BYTES);
+  private final LineBuffer lines = new LineBuffer(2 * WRITE_CHUNK_BYTES);
   private JsonGenerator generator; // writes into `lines`; reused from record to record
   private int linesCount;
+  private boolean failing; // the last write failed: retry before taking more records
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
   private long lastWriteNanos = System.nanoTime();
 
@@ -131,21 +135,18 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   /** A record whose writer wants to know when it is written, or a flush barrier (record null). */
   private record Ack(Object record, CompletableFuture<Void> done) {}
 
-  private JsonLinesWriter(Builder<T> b) {
-    this.files = b.files.inZone(b.clock.getZone());
+  private JsonLinesWriter(Builder<T> b, LogFiles files) {
+    this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC);
     this.encoder = b.encoder;
     this.mapper = b.mapper;
     this.durability = b.durability;
-    this.maxFileBytes = b.maxFileBytes;
-    this.clock = b.clock;
     this.errorHandler = b.errorHandler;
     this.offerTimeout = b.offerTimeout;
     this.retryDelay = b.retryDelay;
     this.flushInterval = b.flushInterval;
     this.closeTimeout = b.closeTimeout;
     this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
-    this.currentFile = files.file(files.day(clock.instant()), 0);
-    this.thread = new Thread(this::run, "jsonl-writer-" + currentFile.getFileName());
+    this.thread = new Thread(this::run, "jsonl-writer-" + target.current().getFileName());
     this.thread.setDaemon(true);
     this.thread.start();
   }
@@ -218,8 +219,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   /**
    * Appends a record and returns a future completed when it is written to the writer's
-   * {@link Durability} (under {@link Durability#FSYNC}: on the storage device), or completed
-   * exceptionally if it cannot be encoded or is still unwritten at close.
+   * {@link Durability} (under {@link Durability#FSYNC}: on the storage device) in the file that
+   * is at the file's path after the write, or completed exceptionally if it cannot be encoded or
+   * is still unwritten at close.
    *
    * @param record the record, which must not change afterwards
    * @return the acknowledgement
@@ -247,7 +249,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   private boolean enqueue(Object entry) {
     if (closed) {
-      throw new IllegalStateException("writer of " + currentFile + " is closed");
+      throw new IllegalStateException("writer of " + target.current() + " is closed");
     }
     try {
       boolean accepted;
@@ -261,8 +263,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
         appended.incrementAndGet();
       } else {
         dropped.incrementAndGet();
-        reportError(currentFile, "buffer stayed full for " + offerTimeout + "; a record was dropped",
-            new IllegalStateException("buffer full"));
+        reportError(target.current(), "buffer stayed full for " + offerTimeout
+            + "; a record was dropped", new IllegalStateException("buffer full"));
       }
       return accepted;
     } catch (InterruptedException e) {
@@ -273,7 +275,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   private void enqueueBarrier(Ack barrier) {
     if (closed) {
-      throw new IllegalStateException("writer of " + currentFile + " is closed");
+      throw new IllegalStateException("writer of " + target.current() + " is closed");
     }
     try {
       queue.put(barrier);
@@ -289,7 +291,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * @return the current file
    */
   public Path currentFile() {
-    return currentFile;
+    return target.current();
   }
 
   /**
@@ -306,26 +308,27 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   /**
-   * Writes everything appended so far and stops the writer thread. Idempotent.
+   * Writes everything appended so far and stops the writer thread. Waits at most the
+   * {@linkplain Builder#closeTimeout close timeout} (default 10 seconds) while writes keep
+   * failing or a backlog is still being written; then the writer stops, and what is still
+   * unwritten is counted in {@link WriterStats#unwritten()} and reported. Idempotent.
    */
   @Override
   public void close() {
-    if (closed) {
-      joinQuietly(closeTimeout.plusSeconds(1));
-      return;
+    if (!closed) {
+      closed = true;
+      closing.countDown();
+      queue.offer(WAKE_UP); // a writer waiting in poll() looks again now; if full, it is busy anyway
     }
-    closed = true;
-    closing.countDown();
-    queue.offer(WAKE_UP); // a writer waiting in poll() looks again now; if full, it is busy anyway
-    if (!joinQuietly(closeTimeout)) {
-      giveUp = true;
-      joinQuietly(Duration.ofSeconds(5));
+    if (!joinQuietly(closeTimeout.toMillis())) {
+      givingUp.countDown();
+      joinQuietly(CLOSE_GRACE_MILLIS); // the writer only counts and reports now
     }
   }
 
-  private boolean joinQuietly(Duration timeout) {
+  private boolean joinQuietly(long millis) {
     try {
-      thread.join(Math.max(1, timeout.toMillis()));
+      thread.join(Math.max(1, millis));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -337,21 +340,21 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private void run() {
     List<Object> batch = new ArrayList<>(MAX_BATCH);
     try {
-      while (true) {
-        if (linesCount > 0 && channel == null && !writeOut()) {
+      while (givingUp.getCount() > 0) {
+        if (failing) {
           // The last write failed: wait, then retry, without taking more records.
-          if (giveUp) {
+          if (givingUp.await(retryDelay.toNanos(), TimeUnit.NANOSECONDS)) {
             break;
           }
-          awaitClosingOr(retryDelay);
+          writeOut();
           continue;
         }
         Object first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
         if (first == null) {
-          if (linesCount > 0 || !waiting.isEmpty()) {
+          if (pendingBytes() > 0 || !waiting.isEmpty()) {
             writeOut();
           }
-          if (closed && queue.isEmpty() && linesCount == 0) {
+          if (closed && !failing && queue.isEmpty()) {
             break;
           }
           continue;
@@ -361,9 +364,12 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
         boolean urgent = false;
         for (Object entry : batch) {
           urgent |= encode(entry);
+          if (durability != Durability.FSYNC && pendingBytes() >= WRITE_CHUNK_BYTES && !failing) {
+            writeOut();
+          }
         }
         batch.clear();
-        if (durability != Durability.NONE || urgent || lines.size() >= MEMORY_BUFFER_BYTES
+        if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
             || System.nanoTime() - lastWriteNanos >= flushInterval.toNanos()) {
           writeOut();
         }
@@ -382,13 +388,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     return durability == Durability.NONE ? flushInterval.toNanos() : TimeUnit.MILLISECONDS.toNanos(200);
   }
 
-  private void awaitClosingOr(Duration delay) throws InterruptedException {
-    if (!closed) {
-      closing.await(delay.toNanos(), TimeUnit.NANOSECONDS);
-    } else {
-      // Closing: keep retrying until close() gives up.
-      TimeUnit.NANOSECONDS.sleep(Math.min(delay.toNanos(), TimeUnit.MILLISECONDS.toNanos(100)));
-    }
+  private int pendingBytes() {
+    return lines.size() + (generator == null ? 0 : generator.getOutputBuffered());
   }
 
   /** Encodes one entry into the pending lines; returns true if someone waits for it. */
@@ -407,27 +408,26 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
         return true;
       }
     }
-    int mark = lines.size();
+    int mark = pendingBytes();
     try {
       if (generator == null) {
         generator = mapper.getFactory().createGenerator(lines);
         generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
         generator.setRootValueSeparator(null);
       }
       encoder.encode((T) record, generator);
-      generator.flush();
+      generator.writeRaw('\n');
     } catch (IOException | RuntimeException e) {
-      generator = null; // its state is unknown after a failure: start a fresh one
-      truncate(mark);
+      dropPartialLine(mark);
       unencodable.incrementAndGet();
-      reportError(currentFile, "a record of " + record.getClass().getName()
+      reportError(target.current(), "a record of " + record.getClass().getName()
           + " could not be encoded as JSON and was skipped", e);
       if (done != null) {
         done.completeExceptionally(e);
       }
       return done != null;
     }
-    lines.write('\n');
     linesCount++;
     if (done != null) {
       waiting.add(done);
@@ -436,41 +436,66 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     return false;
   }
 
-  private void truncate(int size) {
-    byte[] keep = java.util.Arrays.copyOf(lines.toByteArray(), size);
-    lines.reset();
-    lines.write(keep, 0, keep.length);
+  /** After a failed record: keeps the whole lines before it and starts a fresh generator. */
+  private void dropPartialLine(int mark) {
+    try {
+      generator.flush(); // the buffered bytes of earlier records, and of the failed one
+    } catch (IOException | RuntimeException e) {
+      log.debug("Flushing the generator after a failed record failed", e);
+    }
+    lines.truncate(mark);
+    generator = null; // its state is unknown after a failure
   }
 
-  /** Writes the pending lines; returns false (keeping them) if it failed. */
-  private boolean writeOut() {
+  /** Writes the pending lines; on failure keeps them, sets {@code failing} and reports. */
+  private void writeOut() {
     if (linesCount == 0) {
+      lines.clear();
+      failing = false;
       completeWaiting();
-      return true;
+      return;
     }
-    Path target = currentFile;
     try {
-      target = prepareFile(lines.size());
-      ByteBuffer bytes = ByteBuffer.wrap(lines.toByteArray());
-      while (bytes.hasRemaining()) {
-        channelSize += channel.write(bytes);
+      if (generator != null) {
+        generator.flush();
       }
-      if (durability == Durability.FSYNC) {
-        channel.force(false);
-      }
+      writeAgainIfVanished();
     } catch (IOException | RuntimeException e) {
       failedWrites.incrementAndGet();
-      reportError(target, "could not write " + linesCount + " line(s); will retry every "
-          + retryDelay, e);
-      closeChannel();
-      return false;
+      if (!failing) { // one report per failed attempt: the first now, then one every retryDelay
+        reportError(target.current(), "could not write " + linesCount + " line(s): "
+            + e.getMessage() + "; will retry every " + retryDelay, e);
+      } else {
+        reportError(target.current(), "still cannot write " + linesCount + " line(s): "
+            + e.getMessage() + "; retrying every " + retryDelay, e);
+      }
+      failing = true;
+      return;
     }
+    failing = false;
     written.addAndGet(linesCount);
-    lines.reset();
+    lines.clear();
     linesCount = 0;
     lastWriteNanos = System.nanoTime();
     completeWaiting();
-    return true;
+  }
+
+  /**
+   * Writes the lines; if the file had gone or been replaced, reports that once (to the handler
+   * and as one WARN) and writes them again into a new file at the path.
+   */
+  private void writeAgainIfVanished() throws IOException {
+    try {
+      target.write(lines);
+    } catch (FileTarget.Vanished e) {
+      failedWrites.incrementAndGet();
+      String problem = e.getMessage() + "; writing them to a new " + target.current();
+      log.warn("JSON Lines writer: {}", problem);
+      if (errorHandler != null) {
+        reportError(target.current(), problem, e);
+      }
+      target.write(lines);
+    }
   }
 
   private void completeWaiting() {
@@ -480,56 +505,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     waiting.clear();
   }
 
-  /** Opens (or rolls over to) the file the next {@code bytes} go to. */
-  private Path prepareFile(int bytes) throws IOException {
-    String day = files.day(clock.instant());
-    if (channel != null && !day.equals(channelDay)) {
-      closeChannel();
-    }
-    if (channel != null && maxFileBytes > 0 && channelSize > 0 && channelSize + bytes > maxFileBytes) {
-      closeChannel();
-      channelIndex++;
-      channelDay = day;
-      return open(day, channelIndex);
-    }
-    if (channel == null) {
-      Files.createDirectories(files.directory());
-      int index = files.openingIndex(day, maxFileBytes);
-      channelDay = day;
-      channelIndex = index;
-      return open(day, index);
-    }
-    return currentFile;
-  }
-
-  private Path open(String day, int index) throws IOException {
-    Path file = files.file(day, index);
-    currentFile = file;
-    long moved = LogFiles.repairTornTail(file);
-    if (moved > 0) {
-      log.warn("Moved a torn last line ({} bytes, left by an interrupted write) from {} to {}.corrupt",
-          moved, file, file.getFileName());
-    }
-    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND);
-    channelSize = channel.size();
-    return file;
-  }
-
-  private void closeChannel() {
-    if (channel != null) {
-      try {
-        channel.close();
-      } catch (IOException e) {
-        log.debug("Closing {} failed", currentFile, e);
-      }
-      channel = null;
-    }
-  }
-
   /** At the end of the writer thread: count and report what could not be written. */
   private void abandon() {
-    closeChannel();
+    target.close();
     long left = linesCount;
     List<Object> rest = new ArrayList<>();
     queue.drainTo(rest);
@@ -548,7 +526,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     waiting.clear();
     if (left > 0) {
       unwritten.addAndGet(left);
-      reportError(currentFile, left + " record(s) could not be written before the writer closed",
+      reportError(target.current(), left + " record(s) could not be written before the writer closed",
           new IOException("unwritten at close"));
     }
   }
@@ -567,7 +545,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "JsonLinesWriter{" + currentFile + ", " + durability + "}";
+    return "JsonLinesWriter{" + target.current() + ", " + durability + "}";
   }
 
   /**
@@ -725,7 +703,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
 
     /**
-     * Limits how long {@code close()} keeps retrying failed writes; default 10 seconds.
+     * Limits how long {@code close()} waits for failing writes to succeed and a backlog to be
+     * written; default 10 seconds. Past it, what is still unwritten is counted and reported.
      *
      * @param timeout zero or more
      * @return this builder
@@ -742,6 +721,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
      * Builds the writer and starts its thread. The file is opened at the first write.
      *
      * @return the writer
+     * @throws IllegalArgumentException if the directory (or a directory above it) exists and is
+     *     not a directory, or the fixed file is a directory
      */
     public JsonLinesWriter<T> build() {
       Builder<T> b = new Builder<>(files, encoder);
@@ -755,7 +736,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
       b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
       b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
-      return new JsonLinesWriter<>(b);
+      LogFiles zoned = files.inZone(b.clock.getZone());
+      zoned.checkPaths();
+      return new JsonLinesWriter<>(b, zoned);
     }
   }
 }

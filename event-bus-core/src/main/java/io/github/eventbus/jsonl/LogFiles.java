@@ -60,6 +60,39 @@ public final class LogFiles {
     return directory;
   }
 
+  /**
+   * The nearest existing path at or above the directory if it is not a directory (so the
+   * directory cannot be created), otherwise {@code null}.
+   */
+  Path nonDirectoryInTheWay() {
+    for (Path p = directory.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.exists(p)) {
+        return Files.isDirectory(p) ? null : p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Fails if these files can never be written because a path that must be a directory is a
+   * file, or the fixed file is a directory.
+   *
+   * @throws IllegalArgumentException naming the option and the path in the way
+   */
+  void checkPaths() {
+    Path blocker = nonDirectoryInTheWay();
+    String option = fixed != null ? "file" : "directory";
+    Path named = fixed != null ? fixed : directory;
+    if (blocker != null) {
+      throw new IllegalArgumentException(blocker.equals(directory.toAbsolutePath())
+          ? option + " " + named + ": " + blocker + " exists and is not a directory"
+          : option + " " + named + " cannot be created: " + blocker + " exists and is not a directory");
+    }
+    if (fixed != null && Files.isDirectory(fixed)) {
+      throw new IllegalArgumentException("file " + fixed + " is a directory");
+    }
+  }
+
   String day(Instant now) {
     return fixed != null ? "" : DAY.format(now.atZone(zone));
   }

@@ -18,8 +18,12 @@
  *
  * <p><b>Failures.</b> A write that fails is counted in
  * {@link io.github.eventbus.jsonl.WriterStats}, reported to the
- * {@link io.github.eventbus.jsonl.WriteErrorHandler} and retried; lines still unwritten at close
- * are reported, never dropped in silence.
+ * {@link io.github.eventbus.jsonl.WriteErrorHandler} and retried every {@code retryDelay}. A file
+ * deleted or replaced under the writer (alone or with its directory) is noticed at the next
+ * write by its identity, re-created, written again and reported once. Lines count as written, and
+ * acknowledgements complete, only once they are in the file at its path. {@code build()} refuses
+ * a directory path that exists and is not a directory. {@code close()} waits at most
+ * {@code closeTimeout}; lines still unwritten then are reported, never dropped in silence.
  *
  * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>},
  * stopped by {@code close()}. Every public type states whether it is thread-safe.

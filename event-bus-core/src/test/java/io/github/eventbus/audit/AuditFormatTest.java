@@ -7,10 +7,19 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventType;
 import io.github.eventbus.Metadata;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AuditFormatTest {
 
@@ -44,6 +53,27 @@ class AuditFormatTest {
     assertThat(new String(AuditFormat.standard().encode(e), StandardCharsets.UTF_8)).isEqualTo(
         "{\"format_version\":1,\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"x\","
             + "\"type\":\"t\",\"source\":\"s\",\"data\":{\"a\":1}}");
+  }
+
+  @Test
+  void theUsersMapperNamesTheDataFields_butNeverSplitsTheLine(@TempDir Path dir) throws Exception {
+    ObjectMapper mapper = JsonLinesWriter.defaultMapper()
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        .enable(SerializationFeature.INDENT_OUTPUT);
+    Event<OrderPlaced> e = Event.builder(new OrderPlaced("o-1", 1999))
+        .id("x").timestamp(Instant.parse("2030-01-01T00:00:00.5Z")).source("s").build();
+    String expected = "{\"format_version\":1,\"timestamp\":\"2030-01-01T00:00:00.500Z\","
+        + "\"event_id\":\"x\",\"type\":\"order.placed\",\"source\":\"s\","
+        + "\"data\":{\"order_id\":\"o-1\",\"cents\":1999}}";
+
+    assertThat(new String(AuditFormat.builder().mapper(mapper).build().encode(e), StandardCharsets.UTF_8))
+        .isEqualTo(expected);
+    try (AuditLog log = AuditLog.builder(dir).mapper(mapper)
+        .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)).build()) {
+      log.record(e);
+    }
+    assertThat(Files.readAllLines(dir.resolve("events_20300101.jsonl"), StandardCharsets.UTF_8))
+        .containsExactly(expected);
   }
 
   @Test

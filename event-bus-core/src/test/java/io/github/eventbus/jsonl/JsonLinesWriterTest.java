@@ -109,7 +109,6 @@ class JsonLinesWriterTest {
   @Test
   void writeFailure_isReportedAndRetried_andWritingResumesWhenTheCauseGoesAway() throws Exception {
     Path logDir = dir.resolve("logs");
-    Files.writeString(logDir, "a file where the directory should be");
     CountDownLatch failed = new CountDownLatch(1);
     List<String> problems = new CopyOnWriteArrayList<>();
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
@@ -118,6 +117,7 @@ class JsonLinesWriterTest {
           problems.add(problem);
           failed.countDown();
         }).build()) {
+      Files.writeString(logDir, "a file where the directory should be"); // after build(), which refuses it
       var written = w.appendAcknowledged(Map.of("n", 1));
       assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
       assertThat(written).isNotDone();
@@ -129,17 +129,17 @@ class JsonLinesWriterTest {
       assertThat(w.stats().written()).isEqualTo(1);
       assertThat(lines(w.currentFile())).containsExactly("{\"n\":1}");
     }
-    assertThat(problems.get(0)).contains("could not write 1 line(s)");
+    assertThat(problems.get(0)).contains("could not write 1 line(s)").contains("is not a directory");
   }
 
   @Test
   void closeWhileWritesKeepFailing_reportsWhatStaysUnwritten() throws Exception {
     Path logDir = dir.resolve("blocked");
-    Files.writeString(logDir, "not a directory");
     List<String> problems = new CopyOnWriteArrayList<>();
     JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
         .retryDelay(Duration.ofMillis(10)).closeTimeout(Duration.ofMillis(200))
         .errorHandler((file, problem, cause) -> problems.add(problem)).build();
+    Files.writeString(logDir, "not a directory");
     var ack = w.appendAcknowledged(Map.of("n", 1));
     w.append(Map.of("n", 2));
 
@@ -185,5 +185,33 @@ class JsonLinesWriterTest {
       w.flush().get(10, TimeUnit.SECONDS);
       assertThat(lines(file)).containsExactly("{\"n\":1}");
     }
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Durability.class)
+  void batchesLargerThanOneWrite_keepEveryLineWholeAndInOrder_evenAroundAnUnencodableRecord(
+      Durability durability) throws Exception {
+    Path file = dir.resolve("big.jsonl");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    String pad = "p".repeat(100); // about 120 bytes a line: 4,000 lines span several 64 KiB writes
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(durability).errorHandler((f, problem, cause) -> problems.add(problem)).build()) {
+      for (int i = 0; i < 4000; i++) {
+        w.append(i == 2500 ? new Object() : Map.of("n", i, "pad", pad));
+      }
+      w.appendAcknowledged(Map.of("n", "last")).get(30, TimeUnit.SECONDS);
+      List<String> lines = lines(file);
+      assertThat(lines).hasSize(4000);
+      for (int i = 0, n = 0; i < 3999; i++, n++) {
+        if (n == 2500) {
+          n++;
+        }
+        assertThat(json.readTree(lines.get(i)).get("n").asInt()).isEqualTo(n);
+      }
+      assertThat(lines.get(3999)).isEqualTo("{\"n\":\"last\"}");
+      assertThat(w.stats().written()).isEqualTo(4000);
+      assertThat(w.stats().unencodable()).isEqualTo(1);
+    }
+    assertThat(problems).singleElement().asString().contains("java.lang.Object");
   }
 }

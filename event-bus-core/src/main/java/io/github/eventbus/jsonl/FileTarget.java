@@ -1,0 +1,164 @@
+package io.github.eventbus.jsonl;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file a {@link JsonLinesWriter} writes now: opens it (creating directories), rolls over by day
+ * and size, writes whole batches and, after each, checks that the open file is still the one at
+ * its path. A file that was deleted, or replaced together with its directory, is noticed at the
+ * next write, which then fails with {@link Vanished} so that the writer reports it and writes the
+ * batch again into a new file. Not thread-safe: owned by the writer thread, except
+ * {@link #current()}.
+ */
+final class FileTarget {
+
+  /** The open file is no longer the one at its path: deleted, moved or replaced. */
+  static final class Vanished extends IOException {
+    Vanished(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
+
+  private final LogFiles files;
+  private final long maxFileBytes;
+  private final Clock clock;
+  private final boolean fsync;
+  private volatile Path current;
+
+  private FileChannel channel;
+  private Object fileKey; // identity of the open file, or null where the file system has none
+  private String day;
+  private int index;
+  private long size;
+
+  FileTarget(LogFiles files, long maxFileBytes, Clock clock, boolean fsync) {
+    this.files = files;
+    this.maxFileBytes = maxFileBytes;
+    this.clock = clock;
+    this.fsync = fsync;
+    this.current = files.file(files.day(clock.instant()), 0);
+  }
+
+  /** The file written now, or to be opened next. Thread-safe. */
+  Path current() {
+    return current;
+  }
+
+  /**
+   * Writes the lines and, under FSYNC, forces them to the device. Returns only once they are in
+   * the file that is at its path now.
+   *
+   * @throws Vanished if the open file was deleted or replaced; the lines are not in the file at
+   *     the path, the channel is closed, and the next call opens a new file
+   * @throws IOException if opening, writing or forcing failed; the channel is closed
+   */
+  void write(LineBuffer lines) throws IOException {
+    try {
+      prepare(lines.size());
+      size += lines.writeTo(channel);
+      if (fsync) {
+        channel.force(false);
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+    String gone = stillThere();
+    if (gone != null) {
+      close();
+      throw new Vanished(current + " " + gone + " while open; the lines written since are not in it", null);
+    }
+  }
+
+  /** Null if the file at the path is the open one; otherwise what happened to it. */
+  private String stillThere() {
+    BasicFileAttributes now;
+    try {
+      now = Files.readAttributes(current, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return "was deleted (or its directory was)";
+    }
+    if (fileKey != null && !fileKey.equals(now.fileKey())) {
+      return "was replaced by another file";
+    }
+    return null;
+  }
+
+  private void prepare(int bytes) throws IOException {
+    String today = files.day(clock.instant());
+    if (channel != null && !today.equals(day)) {
+      close();
+    }
+    if (channel != null && maxFileBytes > 0 && size > 0 && size + bytes > maxFileBytes) {
+      close();
+      open(today, index + 1);
+      return;
+    }
+    if (channel == null) {
+      createDirectory();
+      open(today, files.openingIndex(today, maxFileBytes));
+    }
+  }
+
+  private void createDirectory() throws IOException {
+    Path blocker = files.nonDirectoryInTheWay();
+    if (blocker != null) {
+      throw new FileSystemException(blocker.toString(), null,
+          "exists and is not a directory, so " + files.directory() + " cannot be created");
+    }
+    Files.createDirectories(files.directory());
+  }
+
+  private void open(String day, int index) throws IOException {
+    Path file = files.file(day, index);
+    current = file;
+    long moved = LogFiles.repairTornTail(file);
+    if (moved > 0) {
+      log.warn("Moved a torn last line ({} bytes, left by an interrupted write) from {} to {}.corrupt",
+          moved, file, file.getFileName());
+    }
+    FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.APPEND);
+    try {
+      fileKey = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+      size = opened.size();
+    } catch (IOException | RuntimeException e) {
+      opened.close();
+      throw e;
+    }
+    this.channel = opened;
+    this.day = day;
+    this.index = index;
+  }
+
+  void close() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        log.debug("Closing {} failed", current, e);
+      }
+      channel = null;
+      fileKey = null;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileTarget{" + current + ", open=" + Objects.nonNull(channel) + "}";
+  }
+}

@@ -1,0 +1,259 @@
+package io.github.eventbus.jsonl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unlucky environment: the log's file or directory deleted, replaced or blocked while the
+ * writer runs, under each durability. The writer must notice at the next write, say so once,
+ * count only what reached the file, and complete acknowledgements only when they really did.
+ */
+class JsonLinesWriterFailureTest {
+
+  @TempDir Path dir;
+  private final List<String> problems = new CopyOnWriteArrayList<>();
+  private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+  private final Logger writerLog = (Logger) LoggerFactory.getLogger(JsonLinesWriter.class);
+
+  @BeforeEach
+  void captureLog() {
+    logged.start();
+    writerLog.addAppender(logged);
+  }
+
+  @AfterEach
+  void releaseLog() {
+    writerLog.detachAppender(logged);
+  }
+
+  private JsonLinesWriter<Object> writer(Path logDir, Durability durability, CountDownLatch onError) {
+    return JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
+        .durability(durability)
+        .retryDelay(Duration.ofMillis(20))
+        .flushInterval(Duration.ofHours(1)) // under NONE, only acknowledgements and flush() write
+        .errorHandler((file, problem, cause) -> {
+          problems.add(problem);
+          onError.countDown();
+        })
+        .build();
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file, StandardCharsets.UTF_8);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private long warnings() {
+    return logged.list.stream().filter(e -> e.getLevel() == Level.WARN).count();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void directoryDeleted_isRecreatedAtTheNextWrite_reportedOnce_andCountedHonestly(Durability durability)
+      throws Exception {
+    Path logDir = dir.resolve("logs");
+    try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      Path file = w.currentFile();
+      deleteTree(logDir);
+
+      CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
+      second.get(10, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"n\":2}"); // acknowledged means: in the file now
+      for (int i = 3; i <= 10; i++) {
+        w.append(Map.of("n", i));
+      }
+      w.flush().get(10, TimeUnit.SECONDS);
+
+      assertThat(lines(file)).hasSize(9).last().isEqualTo("{\"n\":10}");
+      assertThat(problems).singleElement().asString().contains("was deleted").contains(file.toString());
+      assertThat(warnings()).isEqualTo(1);
+      assertThat(w.stats().written()).isEqualTo(10);
+      assertThat(w.stats().failedWrites()).isEqualTo(1);
+      assertThat(w.stats().pending()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void directoryDeletedAndRecreatedEmpty_getsTheFileBack(Durability durability) throws Exception {
+    Path logDir = dir.resolve("logs");
+    try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      Path file = w.currentFile();
+      deleteTree(logDir);
+      Files.createDirectory(logDir);
+
+      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
+
+      assertThat(lines(file)).containsExactly("{\"n\":2}");
+      assertThat(problems).singleElement().asString().contains("was deleted");
+      assertThat(w.stats().written()).isEqualTo(2);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void fileReplacedByAnother_isNoticed_andTheLinesGoToTheNewFile(Durability durability)
+      throws Exception {
+    try (JsonLinesWriter<Object> w = writer(dir, durability, new CountDownLatch(1))) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      Path file = w.currentFile();
+      Path rotated = dir.resolve("rotated.old");
+      Files.move(file, rotated); // as logrotate does
+      Files.writeString(file, "{\"n\":0}\n", StandardCharsets.UTF_8);
+
+      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
+
+      assertThat(lines(file)).containsExactly("{\"n\":0}", "{\"n\":2}");
+      assertThat(problems).singleElement().asString().contains("was replaced");
+      assertThat(w.stats().written()).isEqualTo(2);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void directoryReplacedByAFile_failsLoudly_keepsTheLines_andResumesWhenItGoes(Durability durability)
+      throws Exception {
+    Path logDir = dir.resolve("logs");
+    CountDownLatch blocked = new CountDownLatch(2); // "was deleted", then "not a directory"
+    try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      Path file = w.currentFile();
+      deleteTree(logDir);
+      Files.writeString(logDir, "a file where the directory was");
+
+      CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
+      assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(second).isNotDone();
+      assertThat(w.stats().written()).isEqualTo(1);
+      assertThat(w.stats().pending()).isEqualTo(1);
+      assertThat(problems.get(1)).contains(logDir + "").contains("exists and is not a directory");
+
+      Files.delete(logDir); // the cause goes away
+      second.get(10, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"n\":2}");
+      assertThat(w.stats().written()).isEqualTo(2);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void directoryMadeUncreatable_byAFileAboveIt_failsLoudly_untilItGoes(Durability durability)
+      throws Exception {
+    // Tests run as root, whom chmod does not stop: a file where a parent directory should be does.
+    Path parent = dir.resolve("parent");
+    Path logDir = parent.resolve("logs");
+    CountDownLatch blocked = new CountDownLatch(2);
+    try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      Path file = w.currentFile();
+      deleteTree(parent);
+      Files.writeString(parent, "blocks the directory below it");
+
+      CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
+      CompletableFuture<Void> third = w.appendAcknowledged(Map.of("n", 3));
+      assertThat(blocked.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(second).isNotDone();
+      assertThat(third).isNotDone();
+      assertThat(problems.get(1)).contains(parent + ": exists and is not a directory");
+      assertThat(w.stats().written()).isEqualTo(1);
+
+      Files.delete(parent);
+      CompletableFuture.allOf(second, third).get(10, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"n\":3}");
+      assertThat(w.stats().written()).isEqualTo(3);
+      assertThat(w.stats().failedWrites()).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void build_onAPathThatIsAFile_failsSayingItIsNotADirectory() throws Exception {
+    Path file = Files.writeString(dir.resolve("logs"), "not a directory");
+
+    assertThatThrownBy(() -> JsonLinesWriter.daily(file, "events", JsonLinesWriter.jackson()).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("exists and is not a directory");
+    assertThatThrownBy(() -> JsonLinesWriter.daily(file.resolve("below"), "events",
+            JsonLinesWriter.jackson()).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot be created: " + file + " exists and is not a directory");
+    assertThatThrownBy(() -> JsonLinesWriter.toFile(dir, JsonLinesWriter.jackson()).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is a directory");
+  }
+
+  @Test
+  void close_whileWritesFail_waitsAtMostTheCloseTimeout_reportingAtTheRetryDelay() throws Exception {
+    Path logDir = dir.resolve("logs");
+    Duration retryDelay = Duration.ofMillis(300);
+    Duration closeTimeout = Duration.ofMillis(900);
+    CountDownLatch failed = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
+        .retryDelay(retryDelay).closeTimeout(closeTimeout)
+        .errorHandler((file, problem, cause) -> {
+          problems.add(problem);
+          failed.countDown();
+        }).build();
+    Files.writeString(logDir, "a file where the directory should be");
+    CompletableFuture<Void> ack = w.appendAcknowledged(Map.of("n", 1));
+    assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+    int before = problems.size();
+
+    long start = System.nanoTime();
+    w.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isGreaterThanOrEqualTo(closeTimeout).isLessThan(closeTimeout.plusSeconds(2));
+    // Retries during close come every retryDelay (about 3 in 900 ms), not every 100 ms.
+    long retriesReported = problems.stream().skip(before).filter(p -> p.contains("cannot write")).count();
+    assertThat(retriesReported).isBetween(1L, 5L);
+    assertThat(problems).last().asString().contains("1 record(s) could not be written");
+    assertThat(w.stats().unwritten()).isEqualTo(1);
+    assertThat(ack).isCompletedExceptionally();
+  }
+
+  @Test
+  void close_withNothingFailing_returnsAtOnce() {
+    JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+        .closeTimeout(Duration.ofSeconds(30)).build();
+    w.append(Map.of("n", 1));
+    long start = System.nanoTime();
+    w.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(w.stats().written()).isEqualTo(1);
+  }
+}
