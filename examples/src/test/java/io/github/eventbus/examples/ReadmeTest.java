@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the README honest: every ```java block in it must stand, line for line (indentation
- * aside), in a source file of this module, which the build compiles and the smoke tests run.
+ * aside), in a source file of this module, which the build compiles and the smoke tests run; a
+ * link to that file (with its imports) must follow the block; and the block must be whole, with
+ * balanced braces and parentheses.
  */
 class ReadmeTest {
 
@@ -23,25 +26,34 @@ class ReadmeTest {
   }
 
   @Test
-  void everyJavaBlockOfTheReadme_isCompiledExampleCode() throws Exception {
+  void everyJavaBlockOfTheReadme_isCompiledExampleCode_linkedRightBesideIt() throws Exception {
     String readme = Files.readString(Path.of("..", "README.md"), StandardCharsets.UTF_8);
-    List<String> blocks = new ArrayList<>();
-    String[] parts = readme.split("```java\n");
-    for (int i = 1; i < parts.length; i++) {
-      blocks.add(parts[i].substring(0, parts[i].indexOf("```")));
-    }
-    StringBuilder sources = new StringBuilder();
+    Map<Path, String> sources = new TreeMap<>();
     try (Stream<Path> files = Files.walk(Path.of("src", "main", "java"))) {
       for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
-        sources.append(normalise(Files.readString(f, StandardCharsets.UTF_8))).append('\n');
+        sources.put(f, normalise(Files.readString(f, StandardCharsets.UTF_8)));
       }
     }
-    String compiled = sources.toString();
-
-    assertThat(blocks).isNotEmpty();
-    for (String block : blocks) {
-      assertThat(compiled).as("README block not found in examples/src/main/java:%n%s", block)
-          .contains(normalise(block));
+    String[] parts = readme.split("```java\n");
+    assertThat(parts.length).isGreaterThan(1);
+    for (int i = 1; i < parts.length; i++) {
+      String block = parts[i].substring(0, parts[i].indexOf("```"));
+      String rest = parts[i].substring(parts[i].indexOf("```") + 3);
+      String after = rest.substring(0, Math.min(rest.length(), 300));
+      List<Path> containing = sources.entrySet().stream()
+          .filter(e -> e.getValue().contains(normalise(block))).map(Map.Entry::getKey).toList();
+      assertThat(containing).as("README block not found in examples/src/main/java:%n%s", block)
+          .isNotEmpty();
+      assertThat(containing.stream().anyMatch(f -> after.contains("](examples/" + f.toString()
+              .replace(java.io.File.separatorChar, '/') + ")")))
+          .as("a link to the file that holds it, right after the block:%n%s", block).isTrue();
+      assertThat(count(block, '{')).as("balanced braces in:%n%s", block).isEqualTo(count(block, '}'));
+      assertThat(count(block, '(')).as("balanced parentheses in:%n%s", block)
+          .isEqualTo(count(block, ')'));
     }
+  }
+
+  private static long count(String text, char c) {
+    return text.chars().filter(ch -> ch == c).count();
   }
 }
