@@ -73,6 +73,35 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     NewTopic topic = new NewTopic(name, partitions, (short) 1)
         .configs(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+    awaitLeaders(name, partitions);
+  }
+
+  /**
+   * Waits until the broker leads every partition. A topic is "created" before its partitions are
+   * online on the leader; a producer that sends at once then gets NOT_LEADER_OR_FOLLOWER and, with
+   * idempotence, out-of-order sequence errors that hold a batch back until its delivery timeout.
+   * Listing the latest offsets is answered by the partition's leader only, so its success says
+   * the partition is ready.
+   */
+  private void awaitLeaders(String name, int partitions) throws Exception {
+    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+        new java.util.HashMap<>();
+    for (int p = 0; p < partitions; p++) {
+      latest.put(new org.apache.kafka.common.TopicPartition(name, p),
+          org.apache.kafka.clients.admin.OffsetSpec.latest());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        admin.listOffsets(latest).all().get(5, TimeUnit.SECONDS);
+        return;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("partitions of " + name + " not online in 30 s", e);
+        }
+        Thread.onSpinWait(); // the admin client's own retry backoff paces this loop
+      }
+    }
   }
 
   Admin admin() {
