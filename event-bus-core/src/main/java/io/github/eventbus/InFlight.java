@@ -42,6 +42,43 @@ final class InFlight {
     private Error pending; // an Error from a callback, thrown once the current publish is done
     private java.util.ArrayDeque<SyncDispatch.Deferred> deferred; // re-entrant QUEUED publishes
     int deadLetterDepth; // dead-letter deliveries under way on this thread
+    // Latency samples taken on this thread and not yet added to their TypeStats (see timed()).
+    private TypeStats timedStats;
+    private int timedCount;
+    private long timedNanos;
+    private long timedMax;
+    // The end stamp of the handler call just made, if it was timed and nothing ran since: the
+    // next timed call in the same loop starts there instead of reading the clock again.
+    long chainedStart;
+
+    /**
+     * Keeps a latency sample; {@link #flushTimed} adds the samples to their counters, so that a
+     * synchronous publish to many subscribers writes the shared counters once, not once per
+     * subscriber.
+     */
+    void timed(TypeStats stats, long nanos) {
+      if (stats != timedStats) {
+        flushTimed();
+        timedStats = stats;
+      }
+      timedCount++;
+      timedNanos += nanos;
+      if (nanos > timedMax) {
+        timedMax = nanos;
+      }
+    }
+
+    /** Adds the kept latency samples to their counters and ends the stamp chain. */
+    void flushTimed() {
+      chainedStart = 0;
+      if (timedCount > 0) {
+        timedStats.recordLatencies(timedCount, timedNanos, timedMax);
+        timedCount = 0;
+        timedNanos = 0;
+        timedMax = 0;
+      }
+    }
+
 
     /** Keeps an Error from user code until the bus is consistent; the first one wins. */
     void defer(Error error) {

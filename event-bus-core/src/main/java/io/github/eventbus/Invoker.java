@@ -36,30 +36,52 @@ final class Invoker {
       if (!s.active) {
         return Outcome.SKIPPED;
       }
-      if (s.filter != null && !s.filter.test(payload)) {
-        return Outcome.FILTERED;
+      if (s.filter != null) {
+        slot.chainedStart = 0; // the filter's time is no handler's latency
+        if (!s.filter.test(payload)) {
+          return Outcome.FILTERED;
+        }
       }
       if (intercepting || (correlationInMdc && envelope != null)) {
         return invokeDecorated(s, payload, envelope, stats, slot); // kept apart: small hot path
       }
       Object argument = s.wantsEnvelope ? envelope : payload;
       if (s.sample(latencySampling)) {
-        long start = System.nanoTime();
-        s.handler.handle(argument);
-        stats.recordLatency(System.nanoTime() - start);
+        timed(s, argument, stats, slot);
       } else {
+        slot.chainedStart = 0;
         s.handler.handle(argument);
       }
       return Outcome.DELIVERED;
     } catch (Throwable t) {
+      slot.chainedStart = 0;
       return Outcome.thrown(t, slot);
     }
+  }
+
+  /**
+   * Calls a handler and keeps its latency in the slot (the caller flushes it). Back-to-back timed
+   * calls, as when every subscriber of a synchronous publish is sampled at once, share a clock
+   * read: one call's end is the next one's start.
+   */
+  private static void timed(Subscriber s, Object argument, TypeStats stats, InFlight.Slot slot)
+      throws Exception {
+    long start = slot.chainedStart;
+    if (start == 0) {
+      start = System.nanoTime();
+    }
+    slot.chainedStart = 0; // a publish from inside the handler starts its own chain
+    s.handler.handle(argument);
+    long end = System.nanoTime();
+    slot.timed(stats, end - start);
+    slot.chainedStart = end;
   }
 
   /** {@link #invoke} with interceptors and the correlation id in the MDC. */
   private Outcome invokeDecorated(
       Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot)
       throws Exception {
+    slot.chainedStart = 0;
     if (intercepting) {
       String veto = guard.beforeDelivery(envelope, s);
       if (veto != null) {

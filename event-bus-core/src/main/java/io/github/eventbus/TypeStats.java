@@ -22,9 +22,14 @@ final class TypeStats {
   private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
 
   void recordLatency(long nanos) {
-    timedCount.increment();
-    timedNanos.add(nanos);
-    maxNanos.accumulate(nanos);
+    recordLatencies(1, nanos, nanos);
+  }
+
+  /** Records {@code count} timed deliveries at once: three shared writes, however many. */
+  void recordLatencies(int count, long totalNanos, long max) {
+    timedCount.add(count);
+    timedNanos.add(totalNanos);
+    maxNanos.accumulate(max);
   }
 
   DeliveryStats snapshot() {
