@@ -196,6 +196,6 @@ final class Guard {
 
   /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
   void rethrowDeferred() {
-    inFlight.slot().rethrowPending();
+    inFlight.rethrowPending();
   }
 }

@@ -34,6 +34,7 @@ final class InFlight {
       }
     }
 
+    private final InFlight owner;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
     private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
@@ -82,9 +83,14 @@ final class InFlight {
 
     /** Keeps an Error from user code until the bus is consistent; the first one wins. */
     void defer(Error error) {
+      owner.errorsDeferred = true;
       if (pending == null) {
         pending = error;
       }
+    }
+
+    Slot(InFlight owner) {
+      this.owner = owner;
     }
 
     /** Throws the Error kept by {@link #defer}, if any. */
@@ -155,11 +161,14 @@ final class InFlight {
 
   private final ThreadLocal<Slot> local = new ThreadLocal<>();
   private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
+  // Set (never cleared) by the first Slot.defer(Error). Racy on purpose: the thread that keeps an
+  // Error sees its own write, and only that thread's slot holds it; others at worst look in vain.
+  private boolean errorsDeferred;
 
   Slot slot() {
     Slot slot = local.get();
     if (slot == null) {
-      slot = new Slot();
+      slot = new Slot(this);
       local.set(slot);
       if (slots.size() % 64 == 63) {
         purgeDeadThreads();
@@ -167,6 +176,16 @@ final class InFlight {
       slots.add(slot);
     }
     return slot;
+  }
+
+  /**
+   * Throws the Error a callback kept on this thread, if any, skipping the thread-local lookup while
+   * no thread of this bus has ever kept one (the common case, checked once per publish).
+   */
+  void rethrowPending() {
+    if (errorsDeferred) {
+      slot().rethrowPending();
+    }
   }
 
   /** Tells whether the current thread is inside a delivery of this bus. */

@@ -63,7 +63,7 @@ final class Mailbox implements Runnable {
 
   void enqueue(Delivery delivery) {
     Delivery previous = tail.getAndSet(delivery);
-    previous.next = delivery;
+    previous.link(delivery);
     scheduleIfIdle();
   }
 
