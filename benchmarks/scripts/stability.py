@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads a JMH JSON result (-rf json -rff FILE) and prints, per benchmark, the median of the
 measured iterations, the slowest and fastest iteration against that median (stable: every one
-within 1.5x), and each median as a ratio of the first benchmark named with --against.
+within 1.5x), and each median as a ratio of the --against benchmark's with the same parameters
+(above 1.0x: better than that peer).
 
     python3 benchmarks/scripts/stability.py async.json --against disruptorBlocking
 """
@@ -23,9 +24,15 @@ for run in json.load(open(args.result)):
     raw = [x for fork in run["primaryMetric"]["rawData"] for x in fork]
     rows.append((name, run["mode"], raw, run["primaryMetric"]["scoreUnit"]))
 
-base = None
+def params_of(name):
+    return name[name.index("("):] if "(" in name else ""
+
+# The peer's median for each parameter set, e.g. subscribers=1 and subscribers=10 separately.
+bases = {}
 if args.against:
-    base = next((statistics.median(r[2]) for r in rows if r[0].startswith(args.against)), None)
+    for r in rows:
+        if r[0].split("(")[0] == args.against:
+            bases[params_of(r[0])] = statistics.median(r[2])
 
 print(f"{'benchmark':40} {'median':>10} {'min/med':>8} {'max/med':>8} {'stable':>6} {'vs':>7}  iterations")
 for name, mode, raw, unit in rows:
@@ -33,6 +40,7 @@ for name, mode, raw, unit in rows:
     lo, hi = min(raw) / med, max(raw) / med
     stable = "yes" if hi <= 1.5 and lo >= 1 / 1.5 else "NO"
     vs = ""
+    base = bases.get(params_of(name))
     if base:
         # time modes: lower is better, so the ratio is base / ours; throughput: ours / base
         vs = f"{(base / med if mode in ('ss', 'avgt', 'sample') else med / base):.2f}x"

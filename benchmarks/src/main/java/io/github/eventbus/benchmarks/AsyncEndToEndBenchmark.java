@@ -46,7 +46,7 @@ public class AsyncEndToEndBenchmark {
   static final int CAPACITY = 65_536;
   private static final Long POISON = -1L;
 
-  /** A counting subscriber that opens a latch at the last event; used by one thread at a time. */
+  /** A counting subscriber that counts a latch down at its last event; one thread at a time. */
   public static final class Counter {
     private long seen;
     volatile CountDownLatch done;

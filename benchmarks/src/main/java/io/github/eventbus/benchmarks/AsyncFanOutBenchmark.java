@@ -6,6 +6,8 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.benchmarks.AsyncEndToEndBenchmark.Counter;
+import io.github.eventbus.benchmarks.AsyncEndToEndBenchmark.LongEvent;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,28 +43,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class AsyncFanOutBenchmark {
 
-  static final int EVENTS = 1_000_000;
+  static final int EVENTS = AsyncEndToEndBenchmark.EVENTS; // per subscriber, as Counter counts
   static final int PRODUCERS = 4;
   static final int SUBSCRIBERS = 4;
-  static final int CAPACITY = 65_536;
-
-  /** A counting subscriber that counts down a latch at its last event. */
-  static final class Counter {
-    private long seen;
-    volatile CountDownLatch done;
-
-    void accept(Object event) {
-      if (++seen == EVENTS) {
-        seen = 0;
-        done.countDown();
-      }
-    }
-  }
-
-  /** Disruptor's mutable ring entry. */
-  static final class LongEvent {
-    Long value;
-  }
+  static final int CAPACITY = AsyncEndToEndBenchmark.CAPACITY;
 
   private final Counter[] oursCounters = counters();
   private final Counter[] disruptorCounters = counters();
