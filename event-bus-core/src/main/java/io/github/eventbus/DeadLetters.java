@@ -134,6 +134,7 @@ final class DeadLetters {
       }
     } finally {
       slot.exit(previous);
+      slot.flushTimed();
       if (letter) {
         slot.deadLetterDepth--;
       }

@@ -102,36 +102,51 @@ final class Guard {
   /**
    * Gives a worker the publisher's context: each propagator first clears the thread (so nothing a
    * previous handler left behind leaks in), then installs what it captured, if anything. Returns
-   * the undo actions in reverse order, or null if there are no propagators.
+   * what {@link #undo} needs: null if there are no propagators, the one undo action if there is
+   * one propagator (the usual case, the MDC's: no array per delivery), else the undo actions in
+   * reverse order.
    */
-  Runnable[] enter(Object[] context) {
+  Object enter(Object[] context) {
     if (propagators.length == 0) {
       return null;
     }
+    if (propagators.length == 1) {
+      return enter(0, context);
+    }
     Runnable[] undo = new Runnable[propagators.length];
     for (int i = 0; i < propagators.length; i++) {
-      Object captured = context == null ? null : context[i];
-      try {
-        undo[propagators.length - 1 - i] = captured == null
-            ? propagators[i].clear() : propagators[i].restore(captured);
-      } catch (Throwable e) {
-        ignored(e, propagators[i], captured == null ? "clear" : "restore");
-      }
+      undo[propagators.length - 1 - i] = enter(i, context);
     }
     return undo;
   }
 
-  void undo(Runnable[] actions) {
-    if (actions == null) {
-      return;
+  private Runnable enter(int i, Object[] context) {
+    Object captured = context == null ? null : context[i];
+    try {
+      return captured == null ? propagators[i].clear() : propagators[i].restore(captured);
+    } catch (Throwable e) {
+      ignored(e, propagators[i], captured == null ? "clear" : "restore");
+      return null;
     }
-    for (Runnable action : actions) {
-      if (action != null) {
-        try {
-          action.run();
-        } catch (Throwable e) {
-          ignored(e, action, "a context propagator's undo action");
-        }
+  }
+
+  /** Runs what {@link #enter} returned. */
+  void undo(Object undo) {
+    if (undo instanceof Runnable action) {
+      undo(action);
+    } else if (undo instanceof Runnable[] actions) {
+      for (Runnable action : actions) {
+        undo(action);
+      }
+    }
+  }
+
+  private void undo(Runnable action) {
+    if (action != null) {
+      try {
+        action.run();
+      } catch (Throwable e) {
+        ignored(e, action, "a context propagator's undo action");
       }
     }
   }
@@ -181,6 +196,6 @@ final class Guard {
 
   /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
   void rethrowDeferred() {
-    inFlight.slot().rethrowPending();
+    inFlight.rethrowPending();
   }
 }

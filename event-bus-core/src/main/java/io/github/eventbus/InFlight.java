@@ -34,6 +34,7 @@ final class InFlight {
       }
     }
 
+    private final InFlight owner;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
     private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
@@ -42,12 +43,54 @@ final class InFlight {
     private Error pending; // an Error from a callback, thrown once the current publish is done
     private java.util.ArrayDeque<SyncDispatch.Deferred> deferred; // re-entrant QUEUED publishes
     int deadLetterDepth; // dead-letter deliveries under way on this thread
+    // Latency samples taken on this thread and not yet added to their TypeStats (see timed()).
+    private TypeStats timedStats;
+    private int timedCount;
+    private long timedNanos;
+    private long timedMax;
+    // The end stamp of the handler call just made, if it was timed and nothing ran since: the
+    // next timed call in the same loop starts there instead of reading the clock again.
+    long chainedStart;
+
+    /**
+     * Keeps a latency sample; {@link #flushTimed} adds the samples to their counters, so that a
+     * synchronous publish to many subscribers writes the shared counters once, not once per
+     * subscriber.
+     */
+    void timed(TypeStats stats, long nanos) {
+      if (stats != timedStats) {
+        flushTimed();
+        timedStats = stats;
+      }
+      timedCount++;
+      timedNanos += nanos;
+      if (nanos > timedMax) {
+        timedMax = nanos;
+      }
+    }
+
+    /** Adds the kept latency samples to their counters and ends the stamp chain. */
+    void flushTimed() {
+      chainedStart = 0;
+      if (timedCount > 0) {
+        timedStats.recordLatencies(timedCount, timedNanos, timedMax);
+        timedCount = 0;
+        timedNanos = 0;
+        timedMax = 0;
+      }
+    }
+
 
     /** Keeps an Error from user code until the bus is consistent; the first one wins. */
     void defer(Error error) {
+      owner.errorsDeferred = true;
       if (pending == null) {
         pending = error;
       }
+    }
+
+    Slot(InFlight owner) {
+      this.owner = owner;
     }
 
     /** Throws the Error kept by {@link #defer}, if any. */
@@ -118,11 +161,14 @@ final class InFlight {
 
   private final ThreadLocal<Slot> local = new ThreadLocal<>();
   private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
+  // Set (never cleared) by the first Slot.defer(Error). Racy on purpose: the thread that keeps an
+  // Error sees its own write, and only that thread's slot holds it; others at worst look in vain.
+  private boolean errorsDeferred;
 
   Slot slot() {
     Slot slot = local.get();
     if (slot == null) {
-      slot = new Slot();
+      slot = new Slot(this);
       local.set(slot);
       if (slots.size() % 64 == 63) {
         purgeDeadThreads();
@@ -130,6 +176,16 @@ final class InFlight {
       slots.add(slot);
     }
     return slot;
+  }
+
+  /**
+   * Throws the Error a callback kept on this thread, if any, skipping the thread-local lookup while
+   * no thread of this bus has ever kept one (the common case, checked once per publish).
+   */
+  void rethrowPending() {
+    if (errorsDeferred) {
+      slot().rethrowPending();
+    }
   }
 
   /** Tells whether the current thread is inside a delivery of this bus. */

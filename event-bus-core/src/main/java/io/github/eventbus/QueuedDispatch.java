@@ -63,7 +63,8 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     TypeStats stats = delivery.route.stats;
     Tracker tracker = delivery.tracker;
     long start = tracker != null ? System.nanoTime() : 0;
-    Runnable[] undo = guard.enter(delivery.context);
+    Object undo = guard.enter(delivery.context);
+    slot.chainedStart = 0; // the wait for this delivery is no handler's latency
     Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
     if (slot.hasDeferred()) {
       drainDeferred(outcome, slot);

@@ -29,6 +29,13 @@ final class Registry {
   private final ConcurrentHashMap<Class<?>, Route> systemRoutes = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<StatedKey, Route> statedRoutes = new ConcurrentHashMap<>();
 
+  /**
+   * The route looked up last, read before the map: most buses publish one type at a time, and an
+   * identity check is cheaper than a hash lookup. A racy field on purpose (a route's fields are
+   * final, so any thread sees it whole); a stale one is only a miss.
+   */
+  private Route recent;
+
   /** An event class published with a stated generic type. */
   private record StatedKey(Class<?> eventClass, com.google.common.reflect.TypeToken<?> stated) {}
 
@@ -86,10 +93,16 @@ final class Registry {
       return route;
     }
     Class<?> type = payload.getClass();
+    Route recent = this.recent;
+    if (recent != null && recent.eventClass == type) {
+      return recent;
+    }
     Route route = classRoutes.get(type);
-    return route != null
-        ? route
-        : classRoutes.computeIfAbsent(type, t -> resolve(t, TypeNames.of(t), null));
+    if (route == null) {
+      route = classRoutes.computeIfAbsent(type, t -> resolve(t, TypeNames.of(t), null));
+    }
+    this.recent = route;
+    return route;
   }
 
   /** The route of a bus-generated event: only subscribers of exactly its class. */
@@ -98,7 +111,8 @@ final class Registry {
     return route != null
         ? route
         : systemRoutes.computeIfAbsent(type, t ->
-            new Route(TypeNames.of(t), sorted(byClass.getOrDefault(t, NONE)), metrics.forType(TypeNames.of(t))));
+            new Route(t, TypeNames.of(t), sorted(byClass.getOrDefault(t, NONE)),
+                metrics.forType(TypeNames.of(t))));
   }
 
   private Route resolve(
@@ -119,7 +133,7 @@ final class Registry {
         found.add(s);
       }
     }
-    return new Route(typeName, sorted(found.toArray(NONE)), metrics.forType(typeName));
+    return new Route(type, typeName, sorted(found.toArray(NONE)), metrics.forType(typeName));
   }
 
   /** Every subscription in this snapshot. */

@@ -31,6 +31,7 @@ final class Run {
 
   /** Flushes the counts and frees the queue places of the finished deliveries. */
   void end(Capacity capacity) {
+    slot.flushTimed();
     flush();
     capacity.release(finished);
     finished = 0;

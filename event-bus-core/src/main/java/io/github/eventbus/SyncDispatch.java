@@ -98,6 +98,7 @@ final class SyncDispatch {
       }
     } finally {
       slot.exit(previous);
+      slot.flushTimed();
       if (delivered > 0) {
         stats.delivered.add(delivered);
       }

@@ -21,10 +21,11 @@ final class TypeStats {
   private final LongAdder timedNanos = new LongAdder();
   private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
 
-  void recordLatency(long nanos) {
-    timedCount.increment();
-    timedNanos.add(nanos);
-    maxNanos.accumulate(nanos);
+  /** Records {@code count} timed deliveries at once: three shared writes, however many. */
+  void recordLatencies(int count, long totalNanos, long max) {
+    timedCount.add(count);
+    timedNanos.add(totalNanos);
+    maxNanos.accumulate(max);
   }
 
   DeliveryStats snapshot() {

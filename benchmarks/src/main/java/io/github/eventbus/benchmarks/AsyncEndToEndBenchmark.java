@@ -1,6 +1,10 @@
 package io.github.eventbus.benchmarks;
 
 import com.google.common.eventbus.AsyncEventBus;
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
 import io.github.eventbus.EventBus;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -21,16 +25,20 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One producer publishes {@value #EVENTS} events to one subscriber; one operation is the time until
- * the subscriber has handled them all. Ours ({@code publish}, one worker), Guava's
- * {@code AsyncEventBus} on a single-thread executor, and an {@code ArrayBlockingQueue} hand-off to
- * one consumer thread (the floor). Queue bounds are equal for ours and the hand-off.
+ * One producer publishes {@value #EVENTS} events to one subscriber; one iteration is one batch,
+ * timed until the subscriber has handled them all, so JMH prints every iteration and stability
+ * (each iteration against the median) can be read off directly. Ours ({@code publish}, one
+ * worker), greenrobot EventBus 3 ({@code ThreadMode.BACKGROUND}: one thread, in order), Guava's
+ * {@code AsyncEventBus} on a single-thread executor, LMAX Disruptor with its
+ * {@code BlockingWaitStrategy} (no spinning consumer, like ours), and an {@code ArrayBlockingQueue}
+ * hand-off to one consumer thread (the floor). Queue bounds are equal for ours, Disruptor and the
+ * hand-off.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 5)
+@Warmup(iterations = 5)
+@Measurement(iterations = 10)
 @Fork(1)
 public class AsyncEndToEndBenchmark {
 
@@ -38,7 +46,7 @@ public class AsyncEndToEndBenchmark {
   static final int CAPACITY = 65_536;
   private static final Long POISON = -1L;
 
-  /** A counting subscriber that opens a latch at the last event. */
+  /** A counting subscriber that counts a latch down at its last event; one thread at a time. */
   public static final class Counter {
     private long seen;
     volatile CountDownLatch done;
@@ -61,12 +69,23 @@ public class AsyncEndToEndBenchmark {
     }
   }
 
+  /** Disruptor's mutable ring entry. */
+  static final class LongEvent {
+    Long value;
+  }
+
   private final Counter oursCounter = new Counter();
+  private final Counter greenrobotCounter = new Counter();
   private final Counter guavaCounter = new Counter();
+  private final Counter disruptorCounter = new Counter();
   private final Counter queueCounter = new Counter();
   private EventBus ours;
+  private ExecutorService greenrobotExecutor;
+  private org.greenrobot.eventbus.EventBus greenrobot;
   private ExecutorService guavaExecutor;
   private AsyncEventBus guava;
+  private Disruptor<LongEvent> disruptor;
+  private RingBuffer<LongEvent> ring;
   private ArrayBlockingQueue<Long> queue;
   private Thread consumer;
   private final Long[] events = new Long[EVENTS];
@@ -79,9 +98,20 @@ public class AsyncEndToEndBenchmark {
     ours = EventBus.builder().name("bench-async").workers(1).queueCapacity(CAPACITY).build();
     ours.subscribe(Long.class, oursCounter::accept);
     ours.start();
+    greenrobotExecutor = Executors.newSingleThreadExecutor();
+    greenrobot = org.greenrobot.eventbus.EventBus.builder().executorService(greenrobotExecutor)
+        .build();
+    greenrobot.register(new GreenrobotListeners.InBackground(greenrobotCounter::accept));
     guavaExecutor = Executors.newSingleThreadExecutor();
     guava = new AsyncEventBus("bench-async", guavaExecutor);
     guava.register(guavaCounter);
+    disruptor = new Disruptor<>(LongEvent::new, CAPACITY, runnable -> new Thread(runnable,
+        "bench-disruptor"), ProducerType.SINGLE, new BlockingWaitStrategy());
+    disruptor.handleEventsWith((entry, sequence, endOfBatch) -> {
+      disruptorCounter.accept(entry.value);
+      entry.value = null;
+    });
+    ring = disruptor.start();
     queue = new ArrayBlockingQueue<>(CAPACITY);
     consumer = new Thread(() -> {
       try {
@@ -102,7 +132,9 @@ public class AsyncEndToEndBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
     ours.close();
+    greenrobotExecutor.shutdown();
     guavaExecutor.shutdown();
+    disruptor.shutdown();
     queue.put(POISON);
     consumer.join();
   }
@@ -118,11 +150,31 @@ public class AsyncEndToEndBenchmark {
   }
 
   @Benchmark
+  public void greenrobotBackground() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    greenrobotCounter.done = done;
+    for (Long event : events) {
+      greenrobot.post(event);
+    }
+    done.await();
+  }
+
+  @Benchmark
   public void guavaAsync() throws InterruptedException {
     CountDownLatch done = new CountDownLatch(1);
     guavaCounter.done = done;
     for (Long event : events) {
       guava.post(event);
+    }
+    done.await();
+  }
+
+  @Benchmark
+  public void disruptorBlocking() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    disruptorCounter.done = done;
+    for (Long event : events) {
+      ring.publishEvent((entry, sequence, value) -> entry.value = value, event);
     }
     done.await();
   }

@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Synchronous dispatch of one typed event to N subscribers: ours ({@code publishSync}), Guava's
+ * Synchronous dispatch of one typed event to N subscribers: ours ({@code publishSync}), greenrobot
+ * EventBus 3 ({@code post}, {@code ThreadMode.POSTING}, default builder), Guava's
  * {@code EventBus.post} with plain {@code @Subscribe} listeners, and a loop over a
  * {@code List<Consumer>} (the floor). Also dispatch to a subscriber of an interface the event
  * implements. Run with {@code -prof gc} for allocation per publish.
@@ -49,6 +50,7 @@ public class SyncDispatchBenchmark {
   private EventBus ours;
   private EventBus oursInterface;
   private com.google.common.eventbus.EventBus guava;
+  private org.greenrobot.eventbus.EventBus greenrobot;
   private com.google.common.eventbus.EventBus guavaInterface;
   private List<Consumer<Object>> loop;
 
@@ -57,12 +59,14 @@ public class SyncDispatchBenchmark {
     ours = EventBus.builder().name("bench").build();
     oursInterface = EventBus.builder().name("bench-interface").build();
     guava = new com.google.common.eventbus.EventBus("bench");
+    greenrobot = org.greenrobot.eventbus.EventBus.builder().build();
     guavaInterface = new com.google.common.eventbus.EventBus("bench-interface");
     loop = new ArrayList<>();
     for (int i = 0; i < subscribers; i++) {
       ours.subscribe(OrderPlaced.class, blackhole::consume);
       oursInterface.subscribe(Priced.class, blackhole::consume);
       guava.register(new GuavaListeners.OfOrder(blackhole));
+      greenrobot.register(new GreenrobotListeners.OfOrder(blackhole));
       guavaInterface.register(new GuavaListeners.OfPriced(blackhole));
       loop.add(blackhole::consume);
     }
@@ -82,6 +86,11 @@ public class SyncDispatchBenchmark {
   @Benchmark
   public void guava() {
     guava.post(event);
+  }
+
+  @Benchmark
+  public void greenrobot() {
+    greenrobot.post(event);
   }
 
   @Benchmark
