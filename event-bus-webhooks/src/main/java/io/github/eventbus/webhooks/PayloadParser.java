@@ -57,8 +57,10 @@ final class PayloadParser {
    *
    * @param webhookId the signed webhook id, used as the event id when the body has none; null if
    *     the scheme signs no id
+   * @param timestampRequired whether the body must carry its {@code timestamp}: the only time a
+   *     scheme that signs just the body covers
    */
-  Event<?> parse(byte[] body, String webhookId) throws Malformed {
+  Event<?> parse(byte[] body, String webhookId, boolean timestampRequired) throws Malformed {
     JsonNode root;
     try {
       if (body.length == 0 || !(body[0] == '{' || body[0] == ' ' || body[0] == '\t'
@@ -91,9 +93,13 @@ final class PayloadParser {
     if (id == null) {
       throw new Malformed("event_id is missing, and the signature covers no webhook id to use");
     }
+    JsonNode timestamp = root.get("timestamp");
+    if (timestampRequired && (timestamp == null || timestamp.isNull())) {
+      throw new Malformed("timestamp is required: the signature covers no other time");
+    }
     String source = text(root, "source");
     Object payload = payload(type, data);
-    return Event.builder(payload).id(id).timestamp(timestamp(root.get("timestamp")))
+    return Event.builder(payload).id(id).timestamp(timestamp(timestamp))
         .source(source != null ? source : "webhook")
         .metadata(webhookId == null ? Metadata.empty()
             : Metadata.builder().header("webhook_id", webhookId).build())

@@ -19,7 +19,7 @@ import java.util.Optional;
  *       {@code webhook-signature: v1,<base64> ...}</td><td>{@code id.timestamp.body}</td>
  *       <td>within &plusmn;tolerance (default 300 s)</td></tr>
  *   <tr><td>{@link #xWebhookSignature()}</td><td>{@code X-Webhook-Signature: sha256=<hex>}</td>
- *       <td>body</td><td>none: pair it with de-duplication</td></tr>
+ *       <td>body</td><td>none: {@link WebhookReceiver} requires the body's {@code timestamp}</td></tr>
  *   <tr><td>{@link #github()}</td><td>{@code X-Hub-Signature-256: sha256=<hex>};
  *       id {@code X-GitHub-Delivery}</td><td>body</td><td>none</td></tr>
  *   <tr><td>{@link #stripe()}</td><td>{@code Stripe-Signature: t=<unix>,v1=<hex>...}</td>

@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * {@code event_id}, which is then required. An id is remembered from acceptance for the
  * de-duplication window, which is at least the scheme's {@linkplain SignatureScheme#replayWindow
  * replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
- * published. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
+ * published. A scheme that signs only the body signs no time but the body's {@code timestamp}:
+ * for such schemes it is required (400 without it) and must lie within half the de-duplication
+ * window of the clock, either way (401 otherwise), so that a captured request stops verifying
+ * before its id is forgotten. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
  * answers 503 rather than forget an id still inside the window.
  *
  * <p><b>HTTP server.</b> {@link #start()} serves a small strict HTTP/1.1 server of this module on
@@ -120,7 +123,8 @@ public final class WebhookReceiver implements AutoCloseable {
     this.intake = new Intake(verifier, maxBodyBytes, clock,
         Math.max(1, (retryAfter.toMillis() + 999) / 1000), recent,
         new PayloadParser(b.types != null ? b.types : Map.of(), clock), publisher,
-        new SignatureAlarm(clock, Duration.ofMinutes(1), 10));
+        new SignatureAlarm(clock, Duration.ofMinutes(1), 10),
+        verifier.scheme().replayWindow().isPresent() ? null : window.dividedBy(2));
   }
 
   /**
@@ -326,7 +330,9 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Sets how long accepted ids are remembered to stop replays; default the larger of 10 minutes
-     * and the scheme's {@linkplain SignatureScheme#replayWindow replay window}.
+     * and the scheme's {@linkplain SignatureScheme#replayWindow replay window}. For a scheme that
+     * signs no timestamp, the body's {@code timestamp} must lie within half this window of the
+     * clock: a sender whose retries of one message run longer needs a longer window.
      *
      * @param window a positive duration, at least the scheme's replay window
      * @return this builder
