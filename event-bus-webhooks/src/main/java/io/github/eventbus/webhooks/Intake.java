@@ -3,7 +3,6 @@ package io.github.eventbus.webhooks;
 import io.github.eventbus.Event;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,7 +95,8 @@ final class Intake {
     } catch (PayloadParser.Malformed e) {
       return ReceiverResponse.of(400, "rejected", "reason", "malformed payload: " + e.getMessage());
     }
-    if (bodyTimestampTolerance != null && !withinTolerance(event.timestamp())) {
+    if (bodyTimestampTolerance != null && !SignedTime.within(clock.instant().getEpochSecond(),
+        event.timestamp().getEpochSecond(), bodyTimestampTolerance)) {
       // The body's timestamp is the only time such a signature covers: refusing it outside the
       // tolerance means a request verifies for at most twice the tolerance, no longer than its
       // id is remembered, so no replay outlives the de-duplication memory.
@@ -133,12 +133,6 @@ final class Intake {
         return retryLater("the bus did not accept the event ("
             + outcome.name().toLowerCase(Locale.ROOT) + ")");
     }
-  }
-
-  private boolean withinTolerance(Instant at) {
-    // Both instants lie within years 1970 to 9999 (the parser's range): no overflow.
-    long apart = Math.abs(clock.instant().getEpochSecond() - at.getEpochSecond());
-    return apart <= bodyTimestampTolerance.toSeconds();
   }
 
   /** Records the final outcome of a publish that outlasted its request. */
