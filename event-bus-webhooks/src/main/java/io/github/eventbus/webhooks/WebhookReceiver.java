@@ -63,8 +63,10 @@ import org.slf4j.LoggerFactory;
  * properties are set, which a library must not impose on its host application. Here headers and
  * body are read under their own deadlines ({@link Builder#headerTimeout},
  * {@link Builder#bodyTimeout}), kept-alive connections wait at most {@link Builder#idleTimeout},
- * an answer that cannot be written within the body timeout closes its connection, and open
- * connections are bounded ({@link Builder#maxConnections}); a stalled client delays only itself.
+ * an answer that cannot be written within the body timeout closes its connection, a 4xx answer
+ * closes its connection, and open connections are bounded ({@link Builder#maxConnections}); at
+ * the bound, the connection idle longest between requests makes room for a new one. A stalled
+ * client delays only itself, and idle or rejected ones cannot lock senders out.
  *
  * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut
  * short. Repeated verification failures raise one WARN a minute at most, naming the likely
@@ -441,7 +443,8 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Bounds the connections open at once, each served by its own thread; default 256. Beyond
-     * it a new connection is answered 503 with {@code Retry-After} and closed. Request bodies in
+     * it a new connection takes the place of the one idle longest between kept-alive requests,
+     * which is closed; if none is idle, it is answered 503 with {@code Retry-After} and closed. Request bodies in
      * memory are bounded by this times {@link #maxBodyBytes}.
      *
      * @param max a positive count

@@ -5,6 +5,7 @@ import static io.github.eventbus.webhooks.RawHttp.concat;
 import static io.github.eventbus.webhooks.RawHttp.exchange;
 import static io.github.eventbus.webhooks.RawHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
@@ -398,6 +399,52 @@ class ReceiverHttpTest {
       });
       assertThat(served.get(5, TimeUnit.SECONDS).status()).isEqualTo(202);
       assertThat(small.metrics().unavailable()).isPositive();
+    }
+  }
+
+  @Test
+  void aRejectedRequest_isAnsweredWithConnectionClose_soItHoldsNoConnection() throws Exception {
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(post(uri, Map.of("Content-Type", "application/json"), ascii("{}")));
+      RawHttp.Answer answer = RawHttp.read(s.getInputStream());
+
+      assertThat(answer.status()).isEqualTo(401);
+      assertThat(answer.headers()).containsEntry("connection", "close");
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void idleKeepAliveConnectionsAtTheLimit_makeRoomForANewSender_butStalledRequestsKeepTheirs()
+      throws Exception {
+    try (WebhookReceiver small = WebhookReceiver.builder(bus).clock(clock).maxConnections(2)
+        .headerTimeout(Duration.ofSeconds(20)).idleTimeout(Duration.ofSeconds(60))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      small.start();
+      URI target = small.uri();
+      try (Socket idle = RawHttp.connect(target); Socket stalled = RawHttp.connect(target)) {
+        byte[] first = body("evt-idle-1");
+        idle.getOutputStream().write(post(target, RawHttp.signed(SECRET, "m1", NOW, first), first));
+        assertThat(RawHttp.read(idle.getInputStream()).status()).isEqualTo(202);
+        stalled.getOutputStream().write('P'); // mid-request: not idle, never taken
+
+        byte[] second = body("evt-idle-2");
+        byte[] request = post(target, RawHttp.signed(SECRET, "m2", NOW, second), second);
+        RawHttp.Answer answer = null;
+        // The idle connection may not be marked idle the instant its answer is read: a few
+        // tries at most, each answered at once.
+        for (int i = 0; i < 50 && (answer == null || answer.status() == 503); i++) {
+          answer = exchange(target, request);
+        }
+
+        assertThat(answer.status()).isEqualTo(202);
+        assertThat(idle.getInputStream().read()).isEqualTo(-1); // closed to make room
+        stalled.setSoTimeout(200);
+        assertThatThrownBy(() -> stalled.getInputStream().read())
+            .isInstanceOf(java.net.SocketTimeoutException.class); // still open, still waited for
+      }
+      assertThat(published).extracting(Event::id).containsExactly("evt-idle-1", "evt-idle-2");
     }
   }
 }
