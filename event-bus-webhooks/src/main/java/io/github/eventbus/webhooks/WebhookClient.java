@@ -461,7 +461,10 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Logs every attempt to a JSON Lines file, such as {@code logs/webhooks/webhook_attempts.jsonl}.
+     * Logs every attempt to a JSON Lines file, such as {@code logs/webhooks/webhook_attempts.jsonl}:
+     * one line per finished attempt, whatever its outcome ({@code retrying}, {@code delivered},
+     * {@code gone}, {@code rejected}, {@code exhausted}), and one for each delivery abandoned at
+     * {@link WebhookClient#close()} ({@code abandoned}, with {@code kept_in_outbox}).
      *
      * @param file the file
      * @return this builder

@@ -256,4 +256,38 @@ class WebhookClientTest {
     assertThat(TargetUrls.isPublic(InetAddress.getByName("8.8.8.8"))).isTrue();
     assertThat(TargetUrls.isPublic(InetAddress.getByName("2001:4860:4860::8888"))).isTrue();
   }
+
+  @Test
+  void attemptLog_hasALineForEveryAttempt_rejectedGoneAndAbandonedIncluded() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    script(Reply.of(404), Reply.of(401), Reply.of(410), Reply.held(200, never));
+    Path log = dir.resolve("every/webhook_attempts.jsonl");
+    WebhookClient c = WebhookClient.builder().secret(SECRET).retry(retries(5))
+        .attemptLog(log).drainTimeout(Duration.ofMillis(100)).build();
+    try {
+      List<DeliveryOutcome> outcomes = new java.util.ArrayList<>();
+      for (String path : List.of("/hook", "/hook", "/gone")) {
+        outcomes.add(result(c.send(uri(path), message())).outcome());
+      }
+      CompletableFuture<WebhookDelivery> held = c.send(uri("/hook"), message());
+      for (int i = 0; i < 4; i++) {
+        next(); // the fourth is in flight, held by the server
+      }
+      c.close();
+      outcomes.add(result(held).outcome());
+
+      assertThat(outcomes).containsExactly(DeliveryOutcome.REJECTED, DeliveryOutcome.REJECTED,
+          DeliveryOutcome.GONE, DeliveryOutcome.ABANDONED);
+      List<String> lines = Files.readAllLines(log);
+      assertThat(lines).hasSize(4);
+      assertThat(lines.get(0)).contains("\"status\":404", "\"outcome\":\"rejected\"");
+      assertThat(lines.get(1)).contains("\"status\":401", "\"outcome\":\"rejected\"");
+      assertThat(lines.get(2)).contains("\"status\":410", "\"outcome\":\"gone\"");
+      assertThat(lines.get(3)).contains("\"attempt\":1", "\"outcome\":\"abandoned\"",
+          "\"kept_in_outbox\":false");
+    } finally {
+      never.countDown();
+      c.close();
+    }
+  }
 }
