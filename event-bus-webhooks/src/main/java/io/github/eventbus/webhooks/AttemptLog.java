@@ -84,7 +84,7 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
     line.put("timestamp", clock.instant().toString());
     line.put("webhook_id", message.id());
     line.put("event_type", message.eventType());
-    line.put("endpoint", endpoint.toString());
+    line.put("endpoint", EndpointGate.origin(endpoint));
     return line;
   }
 

@@ -46,7 +46,7 @@ final class DeadLetterPublisher implements DeliveryListener {
 
   private void publish(WebhookMessage message, WebhookDelivery result) {
     DeadLetter letter = new DeadLetter(message.event(clock.instant()),
-        "webhook " + result.endpoint(), new WebhookDeliveryException(result), result.attempts());
+        "webhook " + EndpointGate.origin(result.endpoint()), new WebhookDeliveryException(result), result.attempts());
     try {
       bus.publish(letter);
     } catch (RuntimeException refused) { // closed, or full under its backpressure policy

@@ -290,4 +290,33 @@ class WebhookClientTest {
       c.close();
     }
   }
+
+  @Test
+  void endpointPathAndQuery_areNeverShown_outsideTheEndpointAccessors() throws Exception {
+    script(Reply.of(404));
+    URI secretUrl = uri("/services/T0/B0/SECRETTOKEN?key=APIKEY");
+    Path log = dir.resolve("tokens/webhook_attempts.jsonl");
+    WebhookDelivery d;
+    try (LogCapture logs = new LogCapture(WebhookClient.class)) {
+      try (WebhookClient c = WebhookClient.builder().secret(SECRET).retry(retries(3))
+          .attemptLog(log).deadLetters(bus).build()) {
+        d = result(c.send(secretUrl, message()));
+      }
+      String origin = "http://127.0.0.1:" + secretUrl.getPort();
+
+      assertThat(d.endpoint()).isEqualTo(secretUrl); // asked for: the whole URI
+      assertThat(d.toString()).contains(origin).doesNotContain("SECRETTOKEN", "APIKEY", "/services");
+      assertThat(letters).singleElement().satisfies(l -> {
+        assertThat(l.subscriber()).isEqualTo("webhook " + origin);
+        assertThat(l.cause().getMessage()).contains(origin)
+            .doesNotContain("SECRETTOKEN", "APIKEY", "/services");
+        assertThat(((WebhookDeliveryException) l.cause()).endpoint()).isEqualTo(secretUrl);
+      });
+      assertThat(Files.readString(log)).contains(origin).doesNotContain("SECRETTOKEN", "APIKEY");
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).isNotEmpty()
+          .allSatisfy(line -> assertThat(line).doesNotContain("SECRETTOKEN", "APIKEY"));
+      assertThat(new AttemptResult(secretUrl, 1, 404, null, Duration.ZERO).toString())
+          .contains(origin).doesNotContain("SECRETTOKEN", "APIKEY");
+    }
+  }
 }
