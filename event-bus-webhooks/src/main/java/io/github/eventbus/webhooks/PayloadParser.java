@@ -106,10 +106,14 @@ final class PayloadParser {
         .build();
   }
 
-  /** Returns the body's {@code event_id} if it has a valid one, else null; never throws. */
+  /**
+   * Returns an id or source if it is valid, else null; never throws. Valid means non-blank, at
+   * most {@link #MAX_ID_LENGTH} chars, and no character {@link LogText#unsafe} would escape:
+   * ids reach log lines (the bus's own among them) that do not escape them.
+   */
   static String checkedId(String id) {
-    return id != null && !id.isBlank() && id.length() <= MAX_ID_LENGTH
-        && id.chars().noneMatch(c -> c < 0x20 || c == 0x7F) ? id : null;
+    return id != null && !id.isBlank() && id.length() <= MAX_ID_LENGTH && LogText.safe(id)
+        ? id : null;
   }
 
   private Object payload(String type, JsonNode data) throws Malformed {
@@ -163,7 +167,8 @@ final class PayloadParser {
     String value = node.isTextual() ? checkedId(node.asText()) : null;
     if (value == null) {
       throw new Malformed(field + " must be a non-blank string of at most " + MAX_ID_LENGTH
-          + " characters without control characters");
+          + " characters without control, line-separator or bidirectional characters or lone"
+          + " surrogates");
     }
     return value;
   }
