@@ -8,6 +8,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,7 @@ final class RequestReader {
       "accept-language", "cache-control", "connection", "forwarded", "te", "via",
       "x-forwarded-for");
   private static final int MAX_CHUNK_LINE = 1024;
+  private static final int INITIAL_BODY_BUFFER = 16 * 1024;
 
   private final SocketInput in;
   private final HttpLimits limits;
@@ -147,9 +149,15 @@ final class RequestReader {
   /** Reads the body the head announced, at most the limit (the caller checked Content-Length). */
   byte[] readBody(Head head) throws IOException, HttpError {
     if (!head.chunked()) {
-      byte[] body = new byte[(int) head.contentLength()];
+      // Grown as bytes arrive, at most doubling: a declared length costs memory only once the
+      // client has sent about half of it, so announcing large bodies and stalling costs little.
+      int length = (int) head.contentLength();
+      byte[] body = new byte[Math.min(length, INITIAL_BODY_BUFFER)];
       int at = 0;
-      while (at < body.length) {
+      while (at < length) {
+        if (at == body.length) {
+          body = Arrays.copyOf(body, (int) Math.min(length, 2L * body.length));
+        }
         int n = in.read(body, at, body.length - at);
         if (n < 0) {
           throw new HttpError(400, "the body is shorter than its Content-Length");
