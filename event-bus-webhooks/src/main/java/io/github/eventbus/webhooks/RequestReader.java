@@ -168,14 +168,7 @@ final class RequestReader {
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     while (true) {
-      String line = chunkLine();
-      int semicolon = line.indexOf(';');
-      String size = (semicolon < 0 ? line : line.substring(0, semicolon)).strip();
-      if (size.isEmpty() || size.length() > 8
-          || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-        throw new HttpError(400, "malformed chunk size");
-      }
-      long n = Long.parseLong(size, 16);
+      long n = chunkSize(chunkLine());
       if (n == 0) {
         headerBudget = limits.maxHeaderBytes();
         fields(); // trailers: read, bounded, and ignored
@@ -189,6 +182,40 @@ final class RequestReader {
         throw new HttpError(400, "a chunk does not end with CRLF");
       }
     }
+  }
+
+  /**
+   * Reads a chunk line's size as RFC 9112 spells it: 1 to 8 ASCII hex digits, then either the
+   * end of the line or optional spaces or tabs and a {@code ;} that starts extensions (ignored).
+   * Anything else (other digits, signs, whitespace elsewhere) is refused: a proxy in front might
+   * read such a size otherwise, and the two would disagree on where the request ends.
+   */
+  private static long chunkSize(String line) throws HttpError {
+    int end = 0;
+    long size = 0;
+    while (end < line.length() && end < 9 && hexDigit(line.charAt(end)) >= 0) {
+      size = size * 16 + hexDigit(line.charAt(end));
+      end++;
+    }
+    int next = end;
+    while (next < line.length() && (line.charAt(next) == ' ' || line.charAt(next) == '\t')) {
+      next++;
+    }
+    boolean rest = next == line.length() ? next == end : line.charAt(next) == ';';
+    if (end == 0 || end > 8 || !rest) {
+      throw new HttpError(400, "malformed chunk size");
+    }
+    return size;
+  }
+
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
   }
 
   private void copy(long n, OutputStream out) throws IOException, HttpError {

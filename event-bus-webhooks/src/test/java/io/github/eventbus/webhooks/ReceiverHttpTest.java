@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The receiver's HTTP server against hostile and broken clients on raw sockets. */
 class ReceiverHttpTest {
@@ -158,6 +160,39 @@ class ReceiverHttpTest {
 
     assertThat(exchange(sub, post(sub, RawHttp.signed(SECRET, "msg-sub", NOW, body), body))
         .status()).isEqualTo(202);
+  }
+
+  /** Chunk sizes only a lenient parser reads, where a front proxy may read them otherwise. */
+  @ParameterizedTest
+  @ValueSource(strings = {"\uff10", "\u0660", "\u0966", " 0", "0 ", "0\t", "\t0", "+0", "0x0",
+      "\u00a00", "0\u00a0", "0 \u0660"})
+  void chunkSizes_otherThanAsciiHexDigits_are400_andNothingIsPublished(String size)
+      throws Exception {
+    byte[] body = body("evt-cs");
+    String fields = RawHttp.signed(SECRET, "msg-cs", NOW, body).entrySet().stream()
+        .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + "\r\n" + b).orElseThrow();
+    byte[] request = concat(ascii(head(uri, fields, "Transfer-Encoding: chunked")),
+        ascii(Integer.toHexString(body.length) + "\r\n"), body, ascii("\r\n"),
+        (size + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+
+    assertThat(exchange(uri, request).status()).isEqualTo(400);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void chunkSizes_withExtensions_areRead_withOrWithoutWhitespaceBeforeTheSemicolon()
+      throws Exception {
+    for (String last : List.of("0;name=value", "0 ;name", "00\t;a=\"b\"")) {
+      byte[] body = body("evt-ext-" + last.length());
+      String fields = RawHttp.signed(SECRET, "msg-ext-" + last.length(), NOW, body).entrySet()
+          .stream().map(e -> e.getKey() + ": " + e.getValue())
+          .reduce((a, b) -> a + "\r\n" + b).orElseThrow();
+      byte[] request = concat(ascii(head(uri, fields, "Transfer-Encoding: chunked")),
+          ascii(Integer.toHexString(body.length).toUpperCase(java.util.Locale.ROOT) + ";x\r\n"),
+          body, ascii("\r\n" + last + "\r\n\r\n"));
+      assertThat(exchange(uri, request).status()).as(last).isEqualTo(202);
+    }
+    assertThat(published).hasSize(3);
   }
 
   @Test
