@@ -13,7 +13,8 @@ import java.time.Duration;
  * <p><b>Thread-safety:</b> immutable.
  *
  * @param endpoint the target
- * @param attempt the attempt's number, from 1
+ * @param attempt the attempt's number, from 1; for a delivery to an endpoint already known to be
+ *     gone, which ends without a request, the number of attempts made before (0 for a new one)
  * @param status the HTTP status, or 0 if no complete response came
  * @param error the error (class and message, never a secret), or null if a response came
  * @param duration how long the attempt took, response body included

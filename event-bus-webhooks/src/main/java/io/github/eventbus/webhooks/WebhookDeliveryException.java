@@ -4,7 +4,8 @@ import java.net.URI;
 
 /**
  * Why a webhook delivery ended without success: the cause of the {@link io.github.eventbus.DeadLetter}
- * made for a {@linkplain DeliveryOutcome#REJECTED rejected}, {@linkplain DeliveryOutcome#EXHAUSTED
+ * made for a {@linkplain DeliveryOutcome#GONE gone}, {@linkplain DeliveryOutcome#REJECTED
+ * rejected}, {@linkplain DeliveryOutcome#EXHAUSTED
  * exhausted} or (without an outbox) {@linkplain DeliveryOutcome#ABANDONED abandoned} delivery. It
  * carries the endpoint's last status, so a handler can tell a 404 from a 503. Its message names
  * the endpoint by scheme, host and port only (a path or query may hold a token);
@@ -43,6 +44,8 @@ public final class WebhookDeliveryException extends WebhookException {
     String origin = EndpointGate.origin(r.endpoint()); // the path or query may hold a token
     return switch (r.outcome()) {
       case REJECTED -> "delivery to " + origin + " was rejected: " + last;
+      case GONE -> "delivery to " + origin + " ended: the endpoint answered 410 Gone"
+          + (r.attempts() == 0 ? " to an earlier delivery; not sent" : "");
       case ABANDONED -> "delivery to " + origin + " was abandoned at close after "
           + r.attempts() + " attempt(s); last " + (r.attempts() == 0 ? "none" : last);
       default -> "delivery to " + origin + " failed " + r.attempts() + " times; last " + last;

@@ -157,6 +157,34 @@ class WebhookClientTest {
   }
 
   @Test
+  void gone_isLoggedAndDeadLettered_andLaterSendsThereEndAtOnce_withoutARequest()
+      throws Exception {
+    script(Reply.of(410));
+    try (LogCapture logs = new LogCapture(WebhookClient.class)) {
+      WebhookClient c = client(retries(5), Duration.ofSeconds(5));
+      WebhookDelivery first = result(c.send(uri("/removed?token=T0K"), message()));
+      WebhookDelivery later = result(c.send(uri("/removed?token=T0K"), message()));
+      WebhookDelivery elsewhere = result(c.send(uri("/other"), message()));
+
+      assertThat(first.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(first.attempts()).isEqualTo(1);
+      assertThat(later.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(later.attempts()).isZero();
+      assertThat(later.lastStatus()).isEqualTo(410);
+      assertThat(later.lastError()).contains("410");
+      assertThat(elsewhere.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(received).hasSize(2); // the first send and the other endpoint's
+      assertThat(received).extracting(Received::path).containsExactly("/removed", "/other");
+      assertThat(letters).hasSize(2).allSatisfy(l -> assertThat(l.cause())
+          .isInstanceOfSatisfying(WebhookDeliveryException.class,
+              e -> assertThat(e.outcome()).isEqualTo(DeliveryOutcome.GONE)));
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).singleElement()
+          .satisfies(line -> assertThat(line).contains("410", "127.0.0.1")
+              .doesNotContain("T0K", "/removed"));
+    }
+  }
+
+  @Test
   void redirect_isNotFollowed_andExhaustedDeliveryBecomesADeadLetter() throws Exception {
     script(new Reply(302, Map.of("Location", uri("/elsewhere").toString()), null), Reply.of(302));
     CompletableFuture<WebhookDelivery> f = client(retries(2), Duration.ofSeconds(5))
