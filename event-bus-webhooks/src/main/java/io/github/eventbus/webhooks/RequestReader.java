@@ -78,10 +78,7 @@ final class RequestReader {
     } else {
       throw new HttpError(400, "only HTTP/1.1 and HTTP/1.0 are served");
     }
-    String target = parts[1];
-    if (!target.startsWith("/")) {
-      throw new HttpError(400, "the request target must be a path");
-    }
+    String target = originForm(parts[1]);
     int query = target.indexOf('?');
     String path = query < 0 ? target : target.substring(0, query);
     Map<String, List<String>> headers = fields();
@@ -89,6 +86,31 @@ final class RequestReader {
       throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field");
     }
     return frame(parts[0], path, http11, headers);
+  }
+
+  /**
+   * Returns a request target in origin form: a path as given, or the path and query of an
+   * absolute-form {@code http(s)://authority/path?query} target, which RFC 9112 requires servers
+   * to accept (the authority is not used: the receiver serves one site).
+   */
+  private static String originForm(String target) throws HttpError {
+    if (target.startsWith("/")) {
+      return target;
+    }
+    String lower = target.toLowerCase(Locale.ROOT);
+    int authority = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+    if (authority < 0) {
+      throw new HttpError(400, "the request target must be a path or an http(s) URL");
+    }
+    int end = authority;
+    while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+      end++;
+    }
+    if (end == authority) {
+      throw new HttpError(400, "the request target's URL has no host");
+    }
+    return end == target.length() ? "/" : target.charAt(end) == '?' ? "/" + target.substring(end)
+        : target.substring(end);
   }
 
   private Head frame(String method, String path, boolean http11, Map<String, List<String>> headers)

@@ -196,6 +196,28 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void absoluteFormTargets_areServedByTheirPath_asRfc9112Requires() throws Exception {
+    byte[] body = body("evt-abs");
+    String fields = RawHttp.signed(SECRET, "msg-abs", NOW, body).entrySet().stream()
+        .map(e -> e.getKey() + ": " + e.getValue()).reduce((a, b) -> a + "\r\n" + b).orElseThrow();
+    String rest = " HTTP/1.1\r\nHost: x\r\n" + fields + "\r\nContent-Length: " + body.length
+        + "\r\n\r\n";
+
+    assertThat(exchange(uri, concat(ascii("POST HTTP://127.0.0.1:" + uri.getPort()
+        + "/webhooks?x=1" + rest), body)).status()).isEqualTo(202);
+    assertThat(exchange(uri, concat(ascii("POST http://other.example/elsewhere" + rest), body))
+        .status()).isEqualTo(404);
+    assertThat(exchange(uri, concat(ascii("POST http://h" + rest), body)).status())
+        .isEqualTo(404); // an empty path is "/"
+    for (String target : List.of("ftp://h/webhooks", "http:///webhooks", "http://h/web hooks",
+        "webhooks", "*")) {
+      assertThat(exchange(uri, concat(ascii("POST " + target + rest), body)).status())
+          .as(target).isEqualTo(400);
+    }
+    assertThat(published).extracting(Event::id).containsExactly("evt-abs");
+  }
+
+  @Test
   void chunkedBody_isAccepted_andBrokenChunking_is400() throws Exception {
     byte[] body = body("evt-c");
     Map<String, String> headers = RawHttp.signed(SECRET, "msg-c", NOW, body);
@@ -346,7 +368,7 @@ class ReceiverHttpTest {
     cases.put(head(uri, fields, "Expect: teapot", "Content-Length: 1"), 400);
     cases.put("POST /webhooks HTTP/1.1\nHost: x\n\n", 400);
     cases.put("POST /webhooks HTTP/2.0\r\nHost: x\r\n\r\n", 400);
-    cases.put("POST http://evil/webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+    cases.put("POST ftp://evil/webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     cases.put("POST /webhooks HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400);
     cases.put("POST  /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 400);
     cases.put("GET /webhooks HTTP/1.1\r\nHost: x\r\n\r\n", 405);
