@@ -10,8 +10,10 @@ import java.util.Map;
 
 /**
  * Writes one JSON Lines record per finished attempt: id, event type, endpoint, attempt, status or
- * error, duration, next retry time and outcome ({@code retrying} or how the delivery ended).
- * Never a secret or a body.
+ * error, duration, next retry time and outcome ({@code retrying} or how the delivery ended:
+ * {@code delivered}, {@code gone}, {@code rejected}, {@code exhausted}). A delivery abandoned at
+ * close gets a line too ({@code abandoned}, with {@code kept_in_outbox}), for the attempt in
+ * flight or the retry it was waiting for. Never a secret or a body.
  */
 final class AttemptLog implements DeliveryListener, AutoCloseable {
 
@@ -39,6 +41,22 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
   }
 
   @Override
+  public void rejected(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    write(message, last, null, outcome(result));
+  }
+
+  @Override
+  public void abandoned(WebhookMessage message, WebhookDelivery result, boolean keptInOutbox) {
+    Map<String, Object> line = start(message, result.endpoint());
+    line.put("attempt", result.attempts());
+    line.put("error", "the client closed before the delivery finished");
+    line.put("next_retry_at", null);
+    line.put("outcome", outcome(result));
+    line.put("kept_in_outbox", keptInOutbox);
+    append(line);
+  }
+
+  @Override
   public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
     write(message, last, null, outcome(result));
   }
@@ -48,11 +66,7 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
   }
 
   private void write(WebhookMessage message, AttemptResult attempt, Instant nextRetry, String outcome) {
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("timestamp", clock.instant().toString());
-    line.put("webhook_id", message.id());
-    line.put("event_type", message.eventType());
-    line.put("endpoint", attempt.endpoint().toString());
+    Map<String, Object> line = start(message, attempt.endpoint());
     line.put("attempt", attempt.attempt());
     if (attempt.error() == null) {
       line.put("status", attempt.status());
@@ -62,6 +76,19 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
     line.put("duration_ms", attempt.duration().toMillis());
     line.put("next_retry_at", nextRetry == null ? null : nextRetry.toString());
     line.put("outcome", outcome);
+    append(line);
+  }
+
+  private Map<String, Object> start(WebhookMessage message, java.net.URI endpoint) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("timestamp", clock.instant().toString());
+    line.put("webhook_id", message.id());
+    line.put("event_type", message.eventType());
+    line.put("endpoint", EndpointGate.origin(endpoint));
+    return line;
+  }
+
+  private void append(Map<String, Object> line) {
     try {
       writer.append(line);
     } catch (IllegalStateException closedLog) {

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes a {@link DeadLetter} on a bus for each delivery that ended without success: rejected,
- * exhausted, or abandoned at close without an outbox to keep it. The bus hands a published
+ * Publishes a {@link DeadLetter} on a bus for each delivery that ended without success: gone,
+ * rejected, exhausted, or abandoned at close without an outbox to keep it. The bus hands a published
  * {@code DeadLetter} only to {@code DeadLetter} subscribers, so a catch-all subscriber or a
  * {@code *} forwarding route never sees it.
  */
@@ -25,6 +25,11 @@ final class DeadLetterPublisher implements DeliveryListener {
     this.bus = bus;
     this.clock = clock;
     this.unpublished = new RateLimitedLog(clock, Duration.ofMinutes(1));
+  }
+
+  @Override
+  public void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    publish(message, result);
   }
 
   @Override
@@ -46,7 +51,7 @@ final class DeadLetterPublisher implements DeliveryListener {
 
   private void publish(WebhookMessage message, WebhookDelivery result) {
     DeadLetter letter = new DeadLetter(message.event(clock.instant()),
-        "webhook " + result.endpoint(), new WebhookDeliveryException(result), result.attempts());
+        "webhook " + EndpointGate.origin(result.endpoint()), new WebhookDeliveryException(result), result.attempts());
     try {
       bus.publish(letter);
     } catch (RuntimeException refused) { // closed, or full under its backpressure policy

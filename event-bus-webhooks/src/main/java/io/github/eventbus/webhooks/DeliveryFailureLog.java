@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Logs deliveries that ended without success, at most one line per endpoint and kind each hour
- * with the count held back: a 401 or 403 names its likely cause (the signing secret, or the
+ * with the count held back: a 410 says the endpoint is gone; a 401 or 403 names its likely cause (the signing secret, or the
  * sender's clock against the receiver's tolerance); other rejections and exhausted deliveries say
  * what the endpoint last answered. Endpoints are logged as scheme, host and port only, because a
  * path or query may hold a token.
@@ -41,6 +41,17 @@ final class DeliveryFailureLog implements DeliveryListener {
     if (held >= 0) {
       log.warn("Webhook endpoint {} rejected a delivery ({}); not retried, dead-lettered "
           + "({} more since the last line)", origin, describe(result), held);
+    }
+  }
+
+  @Override
+  public void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+    String origin = EndpointGate.origin(result.endpoint());
+    long held = limit.admit("gone " + origin);
+    if (held >= 0) {
+      log.warn("Webhook endpoint {} answered 410 Gone: it was removed or no longer wants "
+          + "webhooks. This client sends nothing more to that URL until it is rebuilt; such "
+          + "deliveries are dead-lettered ({} more since the last line)", origin, held);
     }
   }
 

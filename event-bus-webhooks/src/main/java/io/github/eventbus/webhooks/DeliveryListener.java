@@ -70,7 +70,8 @@ public interface DeliveryListener {
   default void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {}
 
   /**
-   * The endpoint answered 410 Gone.
+   * The endpoint answered 410 Gone, to this delivery or, for a delivery that then ends without
+   * a request, to an earlier one.
    *
    * @param message the message
    * @param last the last attempt

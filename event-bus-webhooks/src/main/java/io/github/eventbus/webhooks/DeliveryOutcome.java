@@ -8,7 +8,11 @@ package io.github.eventbus.webhooks;
 public enum DeliveryOutcome {
   /** The endpoint answered 2xx. */
   DELIVERED,
-  /** The endpoint answered 410 Gone: it does not want webhooks any more; not retried. */
+  /**
+   * The endpoint answered 410 Gone: it does not want webhooks any more; not retried, a dead
+   * letter was made. The client remembers the URL for its lifetime: later deliveries to it end
+   * so at once, without a request ({@link WebhookDelivery#attempts()} 0 if none was made).
+   */
   GONE,
   /**
    * The endpoint answered a 4xx that retrying cannot fix (any 4xx but 408, 410, 425 and 429), or

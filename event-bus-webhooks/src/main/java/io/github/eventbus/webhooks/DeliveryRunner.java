@@ -38,6 +38,8 @@ final class DeliveryRunner {
   private final int perEndpoint;
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
+  /** Endpoints that answered 410: for this client's lifetime, nothing more is sent to them. */
+  private final Set<URI> gone = ConcurrentHashMap.newKeySet();
   private final Object progress = new Object(); // drain() waits on it
   private final RateLimitedLog outboxFailures;
   private volatile boolean stopped;
@@ -99,6 +101,13 @@ final class DeliveryRunner {
       finish(d, DeliveryOutcome.ABANDONED, null);
       return;
     }
+    if (gone.contains(d.endpoint)) {
+      d.lastStatus = 410;
+      d.lastError = "the endpoint answered 410 Gone before; nothing more is sent to it";
+      finish(d, DeliveryOutcome.GONE,
+          new AttemptResult(d.endpoint, d.attempts, 410, d.lastError, Duration.ZERO));
+      return;
+    }
     d.gate.enter(() -> {
       if (stopped) {
         d.gate.leave();
@@ -149,7 +158,10 @@ final class DeliveryRunner {
     RetryRules.Decision decision = rules.decide(answer, d.attempts, d.firstAttempt, now);
     switch (decision.verdict()) {
       case DELIVERED -> finish(d, DeliveryOutcome.DELIVERED, result);
-      case GONE -> finish(d, DeliveryOutcome.GONE, result);
+      case GONE -> {
+        gone.add(d.endpoint);
+        finish(d, DeliveryOutcome.GONE, result);
+      }
       case REJECTED -> finish(d, DeliveryOutcome.REJECTED, result);
       case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
       case RETRY -> {

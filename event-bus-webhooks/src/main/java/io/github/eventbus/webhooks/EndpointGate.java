@@ -11,9 +11,16 @@ final class EndpointGate {
   private int inFlight;
   private final Deque<Runnable> waiting = new ArrayDeque<>();
 
-  /** The endpoint's scheme, host and port: what one gate covers; never a path or query. */
+  /**
+   * The endpoint's scheme, host and port: what one gate covers, and all that is ever shown of an
+   * endpoint (in logs, the attempt log, dead letters, exception messages and toString()), since
+   * its path, query or user info may hold a token (Slack's and Discord's webhook URLs do).
+   */
   static String origin(URI endpoint) {
-    return endpoint.getScheme() + "://" + endpoint.getAuthority();
+    String host = endpoint.getHost();
+    int port = endpoint.getPort();
+    return endpoint.getScheme() + "://" + (host != null ? host : "?")
+        + (port >= 0 ? ":" + port : "");
   }
 
   EndpointGate(int permits) {

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves the requests of one connection, one after the other (keep-alive and pipelining), on one
@@ -12,7 +13,12 @@ import java.time.Duration;
  * misses one gets a 408 (if it had begun a request) and is disconnected. After a 413 or a
  * framing error the answer is sent with {@code Connection: close}, the sending side is shut, and
  * at most a bounded number of further bytes are read and discarded before closing, so that the
- * client reads the answer instead of a TCP reset.
+ * client reads the answer instead of a TCP reset. Any other 4xx is also answered with
+ * {@code Connection: close}, so a rejected client holds no connection afterwards.
+ *
+ * <p>Between requests a kept-alive connection is idle; the server may {@linkplain #evictIfIdle
+ * evict} it then to make room for a new connection, never while a request is being read or
+ * answered.
  */
 final class HttpConnection implements Runnable {
 
@@ -30,6 +36,12 @@ final class HttpConnection implements Runnable {
   private final Handler handler;
   private final String remote;
   private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
+  private final AtomicInteger state = new AtomicInteger(BUSY);
+  private volatile long idleSince; // System.nanoTime(), meaningful while IDLE
+
+  private static final int BUSY = 0;
+  private static final int IDLE = 1;
+  private static final int EVICTED = 2;
 
   HttpConnection(Socket socket, HttpLimits limits, Handler handler) {
     this.socket = socket;
@@ -50,7 +62,12 @@ final class HttpConnection implements Runnable {
       while (open) {
         if (!first) {
           in.deadline(limits.idleTimeout());
-          if (!awaitNextRequest(in)) {
+          idleSince = System.nanoTime();
+          state.set(IDLE);
+          // Once the next request begins, only this thread may end the connection; if the
+          // server evicted it first, the socket is closed and whatever arrived is dropped, as
+          // when the idle timeout ends a connection.
+          if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, BUSY)) {
             return;
           }
         }
@@ -96,6 +113,12 @@ final class HttpConnection implements Runnable {
       boolean keepAlive = head.http11() && !closeRequested(head);
       ReceiverResponse response = handler.serve(
           new HttpRequest(head.method(), head.path(), head.headers(), body, keepAlive), remote);
+      if (response.status() >= 400 && response.status() < 500) {
+        // A rejected client (unsigned, or broken) keeps no idle connection to fill the limit.
+        send(out, response, true);
+        lingeringClose(in);
+        return false;
+      }
       send(out, response, !keepAlive);
       return keepAlive;
     } catch (SocketTimeoutException slow) {
@@ -146,6 +169,29 @@ final class HttpConnection implements Runnable {
     } catch (IOException ignored) {
       // closing anyway
     }
+  }
+
+  /** Tells whether the connection is idle between requests now. */
+  boolean idle() {
+    return state.get() == IDLE;
+  }
+
+  /** Since when the connection has been idle, in {@link System#nanoTime()}; if {@link #idle()}. */
+  long idleSince() {
+    return idleSince;
+  }
+
+  /**
+   * Closes the connection if it is idle between requests, to make room for a new one.
+   *
+   * @return whether it was idle and is now closed
+   */
+  boolean evictIfIdle() {
+    if (!state.compareAndSet(IDLE, EVICTED)) {
+      return false;
+    }
+    close();
+    return true;
   }
 
   /** Closes the socket if a write has taken longer than the write timeout; for the reaper. */

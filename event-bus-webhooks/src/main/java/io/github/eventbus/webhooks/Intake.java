@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import io.github.eventbus.Event;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,9 +30,16 @@ final class Intake {
   private final PayloadParser parser;
   private final BusPublisher publisher;
   private final SignatureAlarm alarm;
+  /** How far the body's timestamp may be from now, or null if the scheme signs a timestamp. */
+  private final Duration bodyTimestampTolerance;
 
+  /**
+   * @param bodyTimestampTolerance for schemes that sign no timestamp, how far the body's signed
+   *     {@code timestamp} may be from the clock either way; null when the scheme signs one
+   */
   Intake(WebhookVerifier verifier, int maxBodyBytes, Clock clock, long retryAfterSeconds,
-      RecentIds recent, PayloadParser parser, BusPublisher publisher, SignatureAlarm alarm) {
+      RecentIds recent, PayloadParser parser, BusPublisher publisher, SignatureAlarm alarm,
+      Duration bodyTimestampTolerance) {
     this.verifier = verifier;
     this.maxBodyBytes = maxBodyBytes;
     this.clock = clock;
@@ -40,6 +48,7 @@ final class Intake {
     this.parser = parser;
     this.publisher = publisher;
     this.alarm = alarm;
+    this.bodyTimestampTolerance = bodyTimestampTolerance;
   }
 
   ReceiverResponse process(String method, Map<String, ?> headers, byte[] body) {
@@ -78,13 +87,26 @@ final class Intake {
     String signedId = verifier.scheme().signsWebhookId() ? verification.webhookId() : null;
     if (signedId != null && PayloadParser.checkedId(signedId) == null) {
       return ReceiverResponse.of(400, "rejected", "reason", "the webhook id must be at most "
-          + PayloadParser.MAX_ID_LENGTH + " characters without control characters");
+          + PayloadParser.MAX_ID_LENGTH + " characters without control, line-separator or"
+          + " bidirectional characters or lone surrogates");
     }
     Event<?> event;
     try {
-      event = parser.parse(body, signedId);
+      event = parser.parse(body, signedId, bodyTimestampTolerance != null);
     } catch (PayloadParser.Malformed e) {
       return ReceiverResponse.of(400, "rejected", "reason", "malformed payload: " + e.getMessage());
+    }
+    if (bodyTimestampTolerance != null && !SignedTime.within(clock.instant().getEpochSecond(),
+        event.timestamp().getEpochSecond(), bodyTimestampTolerance)) {
+      // The body's timestamp is the only time such a signature covers: refusing it outside the
+      // tolerance means a request verifies for at most twice the tolerance, no longer than its
+      // id is remembered, so no replay outlives the de-duplication memory.
+      String warning = alarm.record(VerificationFailure.STALE_TIMESTAMP);
+      if (warning != null) {
+        log.warn(warning);
+      }
+      return ReceiverResponse.of(401, "rejected", "reason", "the body's timestamp is more than "
+          + bodyTimestampTolerance.toSeconds() + " s from now");
     }
     return publish(event, signedId != null ? "webhook-id:" + signedId : "event_id:" + event.id());
   }

@@ -1,9 +1,10 @@
 package io.github.eventbus.webhooks;
 
 /**
- * Makes text that came from a request safe for a log line: control characters (CR, LF, ESC and
- * the rest), quotes and backslashes are escaped, and the result is cut to a bounded length, so
- * that a request can neither forge log lines nor flood them.
+ * Makes text that came from a request safe for a log line: {@linkplain #unsafe unsafe
+ * characters} (C0 and C1 controls, line and paragraph separators, bidirectional controls, lone
+ * surrogates), quotes and backslashes are escaped, and the result is cut to a bounded length, so
+ * that a request can neither forge, hide nor reorder log lines, nor flood them.
  */
 final class LogText {
 
@@ -23,12 +24,41 @@ final class LogText {
       char c = text.charAt(i);
       if (c == '\\' || c == '"') {
         out.append('\\').append(c);
-      } else if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == '\u2028' || c == '\u2029') {
+      } else if (unsafe(text, i)) {
         out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
       } else {
         out.append(c);
       }
     }
     return out.toString();
+  }
+
+  /** Tells whether text holds no {@linkplain #unsafe unsafe} character. */
+  static boolean safe(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (unsafe(text, i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Tells whether the char at {@code i} could break, hide or reorder a log line, or is not text:
+   * a C0 or C1 control or DEL, U+2028 or U+2029, a bidirectional control (U+061C, U+200E,
+   * U+200F, U+202A to U+202E, U+2066 to U+2069), or half of a surrogate pair without its other
+   * half.
+   */
+  static boolean unsafe(String text, int i) {
+    char c = text.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+    }
+    if (Character.isLowSurrogate(c)) {
+      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
+    }
+    return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029'
+        || c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
   }
 }

@@ -57,8 +57,10 @@ final class PayloadParser {
    *
    * @param webhookId the signed webhook id, used as the event id when the body has none; null if
    *     the scheme signs no id
+   * @param timestampRequired whether the body must carry its {@code timestamp}: the only time a
+   *     scheme that signs just the body covers
    */
-  Event<?> parse(byte[] body, String webhookId) throws Malformed {
+  Event<?> parse(byte[] body, String webhookId, boolean timestampRequired) throws Malformed {
     JsonNode root;
     try {
       if (body.length == 0 || !(body[0] == '{' || body[0] == ' ' || body[0] == '\t'
@@ -91,19 +93,27 @@ final class PayloadParser {
     if (id == null) {
       throw new Malformed("event_id is missing, and the signature covers no webhook id to use");
     }
+    JsonNode timestamp = root.get("timestamp");
+    if (timestampRequired && (timestamp == null || timestamp.isNull())) {
+      throw new Malformed("timestamp is required: the signature covers no other time");
+    }
     String source = text(root, "source");
     Object payload = payload(type, data);
-    return Event.builder(payload).id(id).timestamp(timestamp(root.get("timestamp")))
+    return Event.builder(payload).id(id).timestamp(timestamp(timestamp))
         .source(source != null ? source : "webhook")
         .metadata(webhookId == null ? Metadata.empty()
             : Metadata.builder().header("webhook_id", webhookId).build())
         .build();
   }
 
-  /** Returns the body's {@code event_id} if it has a valid one, else null; never throws. */
+  /**
+   * Returns an id or source if it is valid, else null; never throws. Valid means non-blank, at
+   * most {@link #MAX_ID_LENGTH} chars, and no character {@link LogText#unsafe} would escape:
+   * ids reach log lines (the bus's own among them) that do not escape them.
+   */
   static String checkedId(String id) {
-    return id != null && !id.isBlank() && id.length() <= MAX_ID_LENGTH
-        && id.chars().noneMatch(c -> c < 0x20 || c == 0x7F) ? id : null;
+    return id != null && !id.isBlank() && id.length() <= MAX_ID_LENGTH && LogText.safe(id)
+        ? id : null;
   }
 
   private Object payload(String type, JsonNode data) throws Malformed {
@@ -157,7 +167,8 @@ final class PayloadParser {
     String value = node.isTextual() ? checkedId(node.asText()) : null;
     if (value == null) {
       throw new Malformed(field + " must be a non-blank string of at most " + MAX_ID_LENGTH
-          + " characters without control characters");
+          + " characters without control, line-separator or bidirectional characters or lone"
+          + " surrogates");
     }
     return value;
   }

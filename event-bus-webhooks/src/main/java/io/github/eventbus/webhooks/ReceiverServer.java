@@ -20,8 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code webhook-receiver-accept}), one pooled thread per open connection
  * ({@code webhook-receiver-<n>}), at most {@code maxConnections} of them, and one thread
  * ({@code webhook-receiver-reaper}) that closes connections whose answer cannot be written in
- * time. A connection over the limit is answered 503 with {@code Retry-After} and closed at once,
- * so stalled clients can hold at most their own connections, each for at most its deadlines.
+ * time. A connection over the limit first takes the place of the connection idle longest between
+ * kept-alive requests, if there is one; otherwise it is answered 503 with {@code Retry-After}
+ * and closed at once, so stalled clients can hold at most their own connections, each for at
+ * most its deadlines, and idle ones cannot lock new senders out.
  * Thread-safe.
  */
 final class ReceiverServer implements AutoCloseable {
@@ -88,7 +90,7 @@ final class ReceiverServer implements AutoCloseable {
         java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         continue;
       }
-      if (!permits.tryAcquire()) {
+      if (!permits.tryAcquire() && !(evictLongestIdle() && awaitPermit())) {
         refuse(socket);
         continue;
       }
@@ -108,6 +110,38 @@ final class ReceiverServer implements AutoCloseable {
         permits.release();
         connection.close();
       }
+    }
+  }
+
+  /** Closes the connection idle longest; false if none is idle. */
+  private boolean evictLongestIdle() {
+    for (int attempt = 0; attempt < 8; attempt++) { // another may become busy as it is chosen
+      HttpConnection longest = null;
+      long oldest = 0;
+      for (HttpConnection c : open) {
+        long since = c.idleSince();
+        if (c.idle() && (longest == null || since - oldest < 0)) {
+          longest = c;
+          oldest = since;
+        }
+      }
+      if (longest == null) {
+        return false;
+      }
+      if (longest.evictIfIdle()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Waits, briefly, for an evicted connection's thread to end and give its permit back. */
+  private boolean awaitPermit() {
+    try {
+      return permits.tryAcquire(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,7 @@ final class RequestReader {
       "accept-language", "cache-control", "connection", "forwarded", "te", "via",
       "x-forwarded-for");
   private static final int MAX_CHUNK_LINE = 1024;
+  private static final int INITIAL_BODY_BUFFER = 16 * 1024;
 
   private final SocketInput in;
   private final HttpLimits limits;
@@ -76,10 +78,7 @@ final class RequestReader {
     } else {
       throw new HttpError(400, "only HTTP/1.1 and HTTP/1.0 are served");
     }
-    String target = parts[1];
-    if (!target.startsWith("/")) {
-      throw new HttpError(400, "the request target must be a path");
-    }
+    String target = originForm(parts[1]);
     int query = target.indexOf('?');
     String path = query < 0 ? target : target.substring(0, query);
     Map<String, List<String>> headers = fields();
@@ -87,6 +86,31 @@ final class RequestReader {
       throw new HttpError(400, "an HTTP/1.1 request needs exactly one Host field");
     }
     return frame(parts[0], path, http11, headers);
+  }
+
+  /**
+   * Returns a request target in origin form: a path as given, or the path and query of an
+   * absolute-form {@code http(s)://authority/path?query} target, which RFC 9112 requires servers
+   * to accept (the authority is not used: the receiver serves one site).
+   */
+  private static String originForm(String target) throws HttpError {
+    if (target.startsWith("/")) {
+      return target;
+    }
+    String lower = target.toLowerCase(Locale.ROOT);
+    int authority = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+    if (authority < 0) {
+      throw new HttpError(400, "the request target must be a path or an http(s) URL");
+    }
+    int end = authority;
+    while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+      end++;
+    }
+    if (end == authority) {
+      throw new HttpError(400, "the request target's URL has no host");
+    }
+    return end == target.length() ? "/" : target.charAt(end) == '?' ? "/" + target.substring(end)
+        : target.substring(end);
   }
 
   private Head frame(String method, String path, boolean http11, Map<String, List<String>> headers)
@@ -147,9 +171,15 @@ final class RequestReader {
   /** Reads the body the head announced, at most the limit (the caller checked Content-Length). */
   byte[] readBody(Head head) throws IOException, HttpError {
     if (!head.chunked()) {
-      byte[] body = new byte[(int) head.contentLength()];
+      // Grown as bytes arrive, at most doubling: a declared length costs memory only once the
+      // client has sent about half of it, so announcing large bodies and stalling costs little.
+      int length = (int) head.contentLength();
+      byte[] body = new byte[Math.min(length, INITIAL_BODY_BUFFER)];
       int at = 0;
-      while (at < body.length) {
+      while (at < length) {
+        if (at == body.length) {
+          body = Arrays.copyOf(body, (int) Math.min(length, 2L * body.length));
+        }
         int n = in.read(body, at, body.length - at);
         if (n < 0) {
           throw new HttpError(400, "the body is shorter than its Content-Length");
@@ -160,14 +190,7 @@ final class RequestReader {
     }
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     while (true) {
-      String line = chunkLine();
-      int semicolon = line.indexOf(';');
-      String size = (semicolon < 0 ? line : line.substring(0, semicolon)).strip();
-      if (size.isEmpty() || size.length() > 8
-          || !size.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-        throw new HttpError(400, "malformed chunk size");
-      }
-      long n = Long.parseLong(size, 16);
+      long n = chunkSize(chunkLine());
       if (n == 0) {
         headerBudget = limits.maxHeaderBytes();
         fields(); // trailers: read, bounded, and ignored
@@ -181,6 +204,40 @@ final class RequestReader {
         throw new HttpError(400, "a chunk does not end with CRLF");
       }
     }
+  }
+
+  /**
+   * Reads a chunk line's size as RFC 9112 spells it: 1 to 8 ASCII hex digits, then either the
+   * end of the line or optional spaces or tabs and a {@code ;} that starts extensions (ignored).
+   * Anything else (other digits, signs, whitespace elsewhere) is refused: a proxy in front might
+   * read such a size otherwise, and the two would disagree on where the request ends.
+   */
+  private static long chunkSize(String line) throws HttpError {
+    int end = 0;
+    long size = 0;
+    while (end < line.length() && end < 9 && hexDigit(line.charAt(end)) >= 0) {
+      size = size * 16 + hexDigit(line.charAt(end));
+      end++;
+    }
+    int next = end;
+    while (next < line.length() && (line.charAt(next) == ' ' || line.charAt(next) == '\t')) {
+      next++;
+    }
+    boolean rest = next == line.length() ? next == end : line.charAt(next) == ';';
+    if (end == 0 || end > 8 || !rest) {
+      throw new HttpError(400, "malformed chunk size");
+    }
+    return size;
+  }
+
+  private static int hexDigit(char c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
   }
 
   private void copy(long n, OutputStream out) throws IOException, HttpError {

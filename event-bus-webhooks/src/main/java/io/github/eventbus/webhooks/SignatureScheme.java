@@ -19,11 +19,11 @@ import java.util.Optional;
  *       {@code webhook-signature: v1,<base64> ...}</td><td>{@code id.timestamp.body}</td>
  *       <td>within &plusmn;tolerance (default 300 s)</td></tr>
  *   <tr><td>{@link #xWebhookSignature()}</td><td>{@code X-Webhook-Signature: sha256=<hex>}</td>
- *       <td>body</td><td>none: pair it with de-duplication</td></tr>
+ *       <td>body</td><td>none: {@link WebhookReceiver} requires the body's {@code timestamp}</td></tr>
  *   <tr><td>{@link #github()}</td><td>{@code X-Hub-Signature-256: sha256=<hex>};
  *       id {@code X-GitHub-Delivery}</td><td>body</td><td>none</td></tr>
  *   <tr><td>{@link #stripe()}</td><td>{@code Stripe-Signature: t=<unix>,v1=<hex>...}</td>
- *       <td>{@code t.body}, keyed with the whole secret string</td><td>not older than tolerance</td></tr>
+ *       <td>{@code t.body}, keyed with the whole secret string</td><td>within &plusmn;tolerance</td></tr>
  *   <tr><td>{@link #slack()}</td><td>{@code X-Slack-Signature: v0=<hex>},
  *       {@code X-Slack-Request-Timestamp}</td><td>{@code v0:t:body}</td><td>within &plusmn;tolerance</td></tr>
  * </table>
@@ -128,7 +128,7 @@ public interface SignatureScheme {
   /**
    * Stripe's {@code Stripe-Signature} with another tolerance.
    *
-   * @param tolerance how old the timestamp may be
+   * @param tolerance how far the timestamp may be from the clock, either way
    * @return the scheme
    */
   static SignatureScheme stripe(Duration tolerance) {

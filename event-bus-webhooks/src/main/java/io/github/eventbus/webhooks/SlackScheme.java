@@ -33,7 +33,7 @@ final class SlackScheme implements SignatureScheme {
       return Verification.invalid(VerificationFailure.MALFORMED,
           "X-Slack-Request-Timestamp is not an integer");
     }
-    if (Math.abs(now.getEpochSecond() - seconds) > tolerance.toSeconds()) {
+    if (!SignedTime.within(now.getEpochSecond(), seconds, tolerance)) {
       return Verification.invalid(VerificationFailure.STALE_TIMESTAMP, "the timestamp is stale");
     }
     byte[] given = signature.startsWith("v0=") ? Hmac.hex(signature.substring(3)) : null;

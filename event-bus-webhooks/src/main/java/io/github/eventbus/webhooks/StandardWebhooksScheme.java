@@ -37,7 +37,7 @@ final class StandardWebhooksScheme implements SignatureScheme {
     } catch (NumberFormatException e) {
       return Verification.invalid(VerificationFailure.MALFORMED, "webhook-timestamp is not an integer");
     }
-    if (Math.abs(now.getEpochSecond() - seconds) > tolerance.toSeconds()) {
+    if (!SignedTime.within(now.getEpochSecond(), seconds, tolerance)) {
       return Verification.invalid(VerificationFailure.STALE_TIMESTAMP,
           "webhook-timestamp is more than " + tolerance.toSeconds() + " s from now");
     }

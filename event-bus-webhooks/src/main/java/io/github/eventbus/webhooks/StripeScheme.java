@@ -53,8 +53,9 @@ final class StripeScheme implements SignatureScheme {
     if (timestamp == null) {
       return Verification.invalid(VerificationFailure.MALFORMED, HEADER + " has no t=");
     }
-    if (now.getEpochSecond() - timestamp > tolerance.toSeconds()) {
-      return Verification.invalid(VerificationFailure.STALE_TIMESTAMP, "t is too old");
+    if (!SignedTime.within(now.getEpochSecond(), timestamp, tolerance)) {
+      return Verification.invalid(VerificationFailure.STALE_TIMESTAMP,
+          "t is more than " + tolerance.toSeconds() + " s from now");
     }
     for (WebhookSecret secret : secrets) {
       byte[] expected = Hmac.sha256(secret.utf8(), Hmac.ascii(timestamp + "."), body);

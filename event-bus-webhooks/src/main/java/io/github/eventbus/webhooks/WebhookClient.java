@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * {@link RetryPolicy} (default: 5 attempts, exponential from 1 s, up to 5 min apart, jitter 0.2),
  * waiting on a scheduler, never blocking a thread; a {@code Retry-After} of seconds or an
  * HTTP-date sets the next delay instead, clamped to at most 1 hour. 410 ends the delivery as
- * {@link DeliveryOutcome#GONE}; any other 4xx ends it at once as {@link DeliveryOutcome#REJECTED}
+ * {@link DeliveryOutcome#GONE} (logged, dead-lettered, and the URL is remembered: later
+ * deliveries to it end so without a request); any other 4xx ends it at once as {@link DeliveryOutcome#REJECTED}
  * (a 401 or 403 also logs one WARN per endpoint and hour naming the likely cause: the secret or
  * the clock). With {@link Builder#publicAddressesOnly()}, the target is checked again before every
  * attempt. At most 8 requests per endpoint are in flight at once (configurable).
@@ -461,7 +462,10 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Logs every attempt to a JSON Lines file, such as {@code logs/webhooks/webhook_attempts.jsonl}.
+     * Logs every attempt to a JSON Lines file, such as {@code logs/webhooks/webhook_attempts.jsonl}:
+     * one line per finished attempt, whatever its outcome ({@code retrying}, {@code delivered},
+     * {@code gone}, {@code rejected}, {@code exhausted}), and one for each delivery abandoned at
+     * {@link WebhookClient#close()} ({@code abandoned}, with {@code kept_in_outbox}).
      *
      * @param file the file
      * @return this builder

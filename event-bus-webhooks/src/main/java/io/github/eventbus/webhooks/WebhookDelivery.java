@@ -5,6 +5,9 @@ import java.net.URI;
 /**
  * The result of sending one webhook to one endpoint.
  *
+ * <p>{@link #toString()} shows the endpoint's scheme, host and port only: its path or query may
+ * hold a token; {@link #endpoint()} returns it whole.
+ *
  * <p><b>Thread-safety:</b> immutable.
  *
  * @param id the webhook id
@@ -15,4 +18,12 @@ import java.net.URI;
  * @param lastError the last network error, or null
  */
 public record WebhookDelivery(
-    String id, URI endpoint, DeliveryOutcome outcome, int attempts, int lastStatus, String lastError) {}
+    String id, URI endpoint, DeliveryOutcome outcome, int attempts, int lastStatus, String lastError) {
+
+  @Override
+  public String toString() {
+    return "WebhookDelivery[id=" + id + ", endpoint=" + EndpointGate.origin(endpoint) + ", outcome="
+        + outcome + ", attempts=" + attempts + ", lastStatus=" + lastStatus + ", lastError="
+        + lastError + "]";
+  }
+}

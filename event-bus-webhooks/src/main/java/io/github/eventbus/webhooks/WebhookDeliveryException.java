@@ -4,9 +4,12 @@ import java.net.URI;
 
 /**
  * Why a webhook delivery ended without success: the cause of the {@link io.github.eventbus.DeadLetter}
- * made for a {@linkplain DeliveryOutcome#REJECTED rejected}, {@linkplain DeliveryOutcome#EXHAUSTED
+ * made for a {@linkplain DeliveryOutcome#GONE gone}, {@linkplain DeliveryOutcome#REJECTED
+ * rejected}, {@linkplain DeliveryOutcome#EXHAUSTED
  * exhausted} or (without an outbox) {@linkplain DeliveryOutcome#ABANDONED abandoned} delivery. It
- * carries the endpoint's last status, so a handler can tell a 404 from a 503.
+ * carries the endpoint's last status, so a handler can tell a 404 from a 503. Its message names
+ * the endpoint by scheme, host and port only (a path or query may hold a token);
+ * {@link #endpoint()} returns it whole.
  *
  * <p><b>Thread-safety:</b> immutable once thrown.
  */
@@ -38,11 +41,14 @@ public final class WebhookDeliveryException extends WebhookException {
 
   private static String describe(WebhookDelivery r) {
     String last = r.lastError() != null ? r.lastError() : "status " + r.lastStatus();
+    String origin = EndpointGate.origin(r.endpoint()); // the path or query may hold a token
     return switch (r.outcome()) {
-      case REJECTED -> "delivery to " + r.endpoint() + " was rejected: " + last;
-      case ABANDONED -> "delivery to " + r.endpoint() + " was abandoned at close after "
+      case REJECTED -> "delivery to " + origin + " was rejected: " + last;
+      case GONE -> "delivery to " + origin + " ended: the endpoint answered 410 Gone"
+          + (r.attempts() == 0 ? " to an earlier delivery; not sent" : "");
+      case ABANDONED -> "delivery to " + origin + " was abandoned at close after "
           + r.attempts() + " attempt(s); last " + (r.attempts() == 0 ? "none" : last);
-      default -> "delivery to " + r.endpoint() + " failed " + r.attempts() + " times; last " + last;
+      default -> "delivery to " + origin + " failed " + r.attempts() + " times; last " + last;
     };
   }
 

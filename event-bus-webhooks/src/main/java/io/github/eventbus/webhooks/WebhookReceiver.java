@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * {@code event_id}, which is then required. An id is remembered from acceptance for the
  * de-duplication window, which is at least the scheme's {@linkplain SignatureScheme#replayWindow
  * replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
- * published. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
+ * published. A scheme that signs only the body signs no time but the body's {@code timestamp}:
+ * for such schemes it is required (400 without it) and must lie within half the de-duplication
+ * window of the clock, either way (401 otherwise), so that a captured request stops verifying
+ * before its id is forgotten. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
  * answers 503 rather than forget an id still inside the window.
  *
  * <p><b>HTTP server.</b> {@link #start()} serves a small strict HTTP/1.1 server of this module on
@@ -60,8 +63,10 @@ import org.slf4j.LoggerFactory;
  * properties are set, which a library must not impose on its host application. Here headers and
  * body are read under their own deadlines ({@link Builder#headerTimeout},
  * {@link Builder#bodyTimeout}), kept-alive connections wait at most {@link Builder#idleTimeout},
- * an answer that cannot be written within the body timeout closes its connection, and open
- * connections are bounded ({@link Builder#maxConnections}); a stalled client delays only itself.
+ * an answer that cannot be written within the body timeout closes its connection, a 4xx answer
+ * closes its connection, and open connections are bounded ({@link Builder#maxConnections}); at
+ * the bound, the connection idle longest between requests makes room for a new one. A stalled
+ * client delays only itself, and idle or rejected ones cannot lock senders out.
  *
  * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut
  * short. Repeated verification failures raise one WARN a minute at most, naming the likely
@@ -120,7 +125,8 @@ public final class WebhookReceiver implements AutoCloseable {
     this.intake = new Intake(verifier, maxBodyBytes, clock,
         Math.max(1, (retryAfter.toMillis() + 999) / 1000), recent,
         new PayloadParser(b.types != null ? b.types : Map.of(), clock), publisher,
-        new SignatureAlarm(clock, Duration.ofMinutes(1), 10));
+        new SignatureAlarm(clock, Duration.ofMinutes(1), 10),
+        verifier.scheme().replayWindow().isPresent() ? null : window.dividedBy(2));
   }
 
   /**
@@ -326,7 +332,9 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Sets how long accepted ids are remembered to stop replays; default the larger of 10 minutes
-     * and the scheme's {@linkplain SignatureScheme#replayWindow replay window}.
+     * and the scheme's {@linkplain SignatureScheme#replayWindow replay window}. For a scheme that
+     * signs no timestamp, the body's {@code timestamp} must lie within half this window of the
+     * clock: a sender whose retries of one message run longer needs a longer window.
      *
      * @param window a positive duration, at least the scheme's replay window
      * @return this builder
@@ -435,7 +443,8 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Bounds the connections open at once, each served by its own thread; default 256. Beyond
-     * it a new connection is answered 503 with {@code Retry-After} and closed. Request bodies in
+     * it a new connection takes the place of the one idle longest between kept-alive requests,
+     * which is closed; if none is idle, it is answered 503 with {@code Retry-After} and closed. Request bodies in
      * memory are bounded by this times {@link #maxBodyBytes}.
      *
      * @param max a positive count

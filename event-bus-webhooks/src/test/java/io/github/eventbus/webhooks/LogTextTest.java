@@ -21,4 +21,13 @@ class LogTextTest {
 
     assertThat(escaped).hasSizeLessThan(LogText.MAX + 30).endsWith("...(10000 chars)");
   }
+
+  @Test
+  void bidiControlsAndLoneSurrogates_areEscaped_butPairedSurrogatesKept() {
+    String escaped = LogText.escape("a\u202eb\u2066c\u200fd\ud800e\udfff\ud83d\ude00");
+
+    assertThat(escaped).isEqualTo("a\\u202eb\\u2066c\\u200fd\\ud800e\\udfff\ud83d\ude00");
+    assertThat(LogText.safe("caf\u00e9 \ud83d\ude00")).isTrue();
+    assertThat(LogText.safe("\ude00\ud83d")).isFalse(); // halves in the wrong order
+  }
 }

@@ -74,10 +74,17 @@ class ReceiverReplayTest {
     return h;
   }
 
+  /** A payload whose signed {@code timestamp} is the given time, as a sender would make it. */
+  static byte[] payloadAt(String id, Instant at) {
+    return ("{\"event_type\":\"deployment\",\"timestamp\":" + at.getEpochSecond()
+        + ",\"event_id\":\"" + id + "\",\"data\":{\"status\":\"ok\"}}")
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
   @Test
   void bodyOnlyScheme_replayUnderNewUnsignedIds_isADuplicate() {
     receiver(SignatureScheme.xWebhookSignature(), 100);
-    byte[] body = WebhookReceiverTest.payload("deployment", "evt-r");
+    byte[] body = payloadAt("evt-r", NOW);
 
     assertThat(receiver.handle("POST", designSigned(body, "a"), body).status()).isEqualTo(202);
     for (String fresh : List.of("b", "c", "d")) {
@@ -86,6 +93,52 @@ class ReceiverReplayTest {
     }
     assertThat(published).hasSize(1);
     assertThat(published.get(0).metadata().headers()).doesNotContainKey("webhook_id");
+  }
+
+  @Test
+  void bodyOnlyScheme_replayAfterWindow_isRefused() {
+    receiver(SignatureScheme.xWebhookSignature(), 100);
+    byte[] body = payloadAt("evt-late", NOW);
+    Map<String, String> h = designSigned(body, "x");
+
+    assertThat(receiver.handle("POST", h, body).status()).isEqualTo(202);
+    clock.now = NOW.plus(Duration.ofMinutes(10)).plusSeconds(1); // the id is forgotten now
+    ReceiverResponse late = receiver.handle("POST", h, body);
+
+    assertThat(late.status()).isEqualTo(401);
+    assertThat(late.body()).contains("timestamp");
+    assertThat(published).hasSize(1);
+  }
+
+  @Test
+  void bodyOnlyScheme_acceptsABodyTimestampOnlyWithinHalfTheWindow_eitherSide() {
+    receiver(SignatureScheme.xWebhookSignature(), 100);
+    Duration half = Duration.ofMinutes(5);
+    byte[] oldest = payloadAt("evt-old", NOW.minus(half));
+    byte[] newest = payloadAt("evt-new", NOW.plus(half));
+    byte[] tooOld = payloadAt("evt-too-old", NOW.minus(half).minusSeconds(1));
+    byte[] tooNew = payloadAt("evt-too-new", NOW.plus(half).plusSeconds(1));
+
+    assertThat(receiver.handle("POST", designSigned(oldest, "a"), oldest).status()).isEqualTo(202);
+    assertThat(receiver.handle("POST", designSigned(newest, "b"), newest).status()).isEqualTo(202);
+    assertThat(receiver.handle("POST", designSigned(tooOld, "c"), tooOld).status()).isEqualTo(401);
+    assertThat(receiver.handle("POST", designSigned(tooNew, "d"), tooNew).status()).isEqualTo(401);
+    assertThat(published).extracting(Event::id).containsExactly("evt-old", "evt-new");
+  }
+
+  @Test
+  void bodyOnlyScheme_withoutABodyTimestamp_is400() {
+    receiver(SignatureScheme.github(), 100);
+    byte[] body = "{\"event_type\":\"deployment\",\"event_id\":\"e\",\"data\":{}}"
+        .getBytes(StandardCharsets.UTF_8);
+    Map<String, String> h = new HashMap<>(SignatureScheme.github().sign("x", NOW, body,
+        List.of(WebhookSecret.of(SECRET))));
+    h.put("Content-Type", "application/json");
+
+    ReceiverResponse r = receiver.handle("POST", h, body);
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body()).contains("timestamp");
+    assertThat(published).isEmpty();
   }
 
   @Test
@@ -232,7 +285,7 @@ class ReceiverReplayTest {
   @Test
   void githubScheme_hexSignatureOverTheBody_keysOnTheBodyId() {
     receiver(SignatureScheme.github(), 100);
-    byte[] body = WebhookReceiverTest.payload("deployment", "evt-g");
+    byte[] body = payloadAt("evt-g", NOW);
     Map<String, String> h = new HashMap<>(Map.of("Content-Type", "application/json",
         "X-Hub-Signature-256", "sha256=" + HexFormat.of().formatHex(
             Hmac.sha256(SECRET.getBytes(StandardCharsets.UTF_8), body))));

@@ -93,11 +93,15 @@ class RetryClassificationTest {
   }
 
   @Test
-  void gone_endsWithoutADeadLetter() throws Exception {
+  void gone_endsAtOnce_asADeadLetter() throws Exception {
     server.script(ScriptedServer.Reply.of(410));
     WebhookDelivery d = client.send(server.uri("/hook"), message("g")).get(10, TimeUnit.SECONDS);
     assertThat(d.outcome()).isEqualTo(DeliveryOutcome.GONE);
-    assertThat(letters).isEmpty();
+    assertThat(letters).singleElement().satisfies(l -> assertThat(l.cause())
+        .isInstanceOfSatisfying(WebhookDeliveryException.class, e -> {
+          assertThat(e.status()).isEqualTo(410);
+          assertThat(e.outcome()).isEqualTo(DeliveryOutcome.GONE);
+        }));
     assertThat(scheduler.pending()).isZero();
   }
 

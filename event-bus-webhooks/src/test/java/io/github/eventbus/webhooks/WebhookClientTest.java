@@ -157,6 +157,34 @@ class WebhookClientTest {
   }
 
   @Test
+  void gone_isLoggedAndDeadLettered_andLaterSendsThereEndAtOnce_withoutARequest()
+      throws Exception {
+    script(Reply.of(410));
+    try (LogCapture logs = new LogCapture(WebhookClient.class)) {
+      WebhookClient c = client(retries(5), Duration.ofSeconds(5));
+      WebhookDelivery first = result(c.send(uri("/removed?token=T0K"), message()));
+      WebhookDelivery later = result(c.send(uri("/removed?token=T0K"), message()));
+      WebhookDelivery elsewhere = result(c.send(uri("/other"), message()));
+
+      assertThat(first.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(first.attempts()).isEqualTo(1);
+      assertThat(later.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(later.attempts()).isZero();
+      assertThat(later.lastStatus()).isEqualTo(410);
+      assertThat(later.lastError()).contains("410");
+      assertThat(elsewhere.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(received).hasSize(2); // the first send and the other endpoint's
+      assertThat(received).extracting(Received::path).containsExactly("/removed", "/other");
+      assertThat(letters).hasSize(2).allSatisfy(l -> assertThat(l.cause())
+          .isInstanceOfSatisfying(WebhookDeliveryException.class,
+              e -> assertThat(e.outcome()).isEqualTo(DeliveryOutcome.GONE)));
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).singleElement()
+          .satisfies(line -> assertThat(line).contains("410", "127.0.0.1")
+              .doesNotContain("T0K", "/removed"));
+    }
+  }
+
+  @Test
   void redirect_isNotFollowed_andExhaustedDeliveryBecomesADeadLetter() throws Exception {
     script(new Reply(302, Map.of("Location", uri("/elsewhere").toString()), null), Reply.of(302));
     CompletableFuture<WebhookDelivery> f = client(retries(2), Duration.ofSeconds(5))
@@ -255,5 +283,68 @@ class WebhookClientTest {
     }
     assertThat(TargetUrls.isPublic(InetAddress.getByName("8.8.8.8"))).isTrue();
     assertThat(TargetUrls.isPublic(InetAddress.getByName("2001:4860:4860::8888"))).isTrue();
+  }
+
+  @Test
+  void attemptLog_hasALineForEveryAttempt_rejectedGoneAndAbandonedIncluded() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    script(Reply.of(404), Reply.of(401), Reply.of(410), Reply.held(200, never));
+    Path log = dir.resolve("every/webhook_attempts.jsonl");
+    WebhookClient c = WebhookClient.builder().secret(SECRET).retry(retries(5))
+        .attemptLog(log).drainTimeout(Duration.ofMillis(100)).build();
+    try {
+      List<DeliveryOutcome> outcomes = new java.util.ArrayList<>();
+      for (String path : List.of("/hook", "/hook", "/gone")) {
+        outcomes.add(result(c.send(uri(path), message())).outcome());
+      }
+      CompletableFuture<WebhookDelivery> held = c.send(uri("/hook"), message());
+      for (int i = 0; i < 4; i++) {
+        next(); // the fourth is in flight, held by the server
+      }
+      c.close();
+      outcomes.add(result(held).outcome());
+
+      assertThat(outcomes).containsExactly(DeliveryOutcome.REJECTED, DeliveryOutcome.REJECTED,
+          DeliveryOutcome.GONE, DeliveryOutcome.ABANDONED);
+      List<String> lines = Files.readAllLines(log);
+      assertThat(lines).hasSize(4);
+      assertThat(lines.get(0)).contains("\"status\":404", "\"outcome\":\"rejected\"");
+      assertThat(lines.get(1)).contains("\"status\":401", "\"outcome\":\"rejected\"");
+      assertThat(lines.get(2)).contains("\"status\":410", "\"outcome\":\"gone\"");
+      assertThat(lines.get(3)).contains("\"attempt\":1", "\"outcome\":\"abandoned\"",
+          "\"kept_in_outbox\":false");
+    } finally {
+      never.countDown();
+      c.close();
+    }
+  }
+
+  @Test
+  void endpointPathAndQuery_areNeverShown_outsideTheEndpointAccessors() throws Exception {
+    script(Reply.of(404));
+    URI secretUrl = uri("/services/T0/B0/SECRETTOKEN?key=APIKEY");
+    Path log = dir.resolve("tokens/webhook_attempts.jsonl");
+    WebhookDelivery d;
+    try (LogCapture logs = new LogCapture(WebhookClient.class)) {
+      try (WebhookClient c = WebhookClient.builder().secret(SECRET).retry(retries(3))
+          .attemptLog(log).deadLetters(bus).build()) {
+        d = result(c.send(secretUrl, message()));
+      }
+      String origin = "http://127.0.0.1:" + secretUrl.getPort();
+
+      assertThat(d.endpoint()).isEqualTo(secretUrl); // asked for: the whole URI
+      assertThat(d.toString()).contains(origin).doesNotContain("SECRETTOKEN", "APIKEY", "/services");
+      assertThat(letters).singleElement().satisfies(l -> {
+        assertThat(l.subscriber()).isEqualTo("webhook " + origin);
+        assertThat(l.cause().getMessage()).contains(origin)
+            .doesNotContain("SECRETTOKEN", "APIKEY", "/services");
+        assertThat(((WebhookDeliveryException) l.cause()).endpoint()).isEqualTo(secretUrl);
+      });
+      assertThat(Files.readString(log)).contains(origin).doesNotContain("SECRETTOKEN", "APIKEY");
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).isNotEmpty()
+          .allSatisfy(line -> assertThat(line).doesNotContain("SECRETTOKEN", "APIKEY"));
+      assertThat(new AttemptResult(secretUrl, 1, 404, null, Duration.ZERO).toString())
+          .contains(origin).doesNotContain("SECRETTOKEN", "APIKEY");
+    }
   }
 }

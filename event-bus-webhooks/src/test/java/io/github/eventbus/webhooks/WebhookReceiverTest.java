@@ -22,6 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The receiver over real HTTP on 127.0.0.1 (ephemeral port), and its framework-free entry point. */
 class WebhookReceiverTest {
@@ -237,5 +239,36 @@ class WebhookReceiverTest {
       default: // cut short
         return java.util.Arrays.copyOf(request, Math.max(1, at));
     }
+  }
+
+  /** Characters that break, hide or reorder a log line, or are not text at all (lone halves). */
+  @ParameterizedTest
+  @ValueSource(strings = {"\u0085", "\u009b", "\u0080", "\u009f", "\u2028", "\u2029", "\u202a",
+      "\u202e", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c", "\ud800", "\udfff",
+      "\udc00\ud800"})
+  void idsAndSource_withLineBreakingBidiOrLoneSurrogateCharacters_are400(String bad) {
+    StringBuilder escaped = new StringBuilder(); // as JSON escapes: lone halves survive them
+    bad.chars().forEach(c -> escaped.append(String.format(java.util.Locale.ROOT, "\\u%04x", c)));
+    String id = "evt" + escaped + "x";
+    List<byte[]> bodies = List.of(
+        payload("deployment", id),
+        ("{\"event_type\":\"deployment\",\"event_id\":\"e\",\"source\":\"" + id
+            + "\",\"data\":{}}").getBytes(StandardCharsets.UTF_8));
+    for (byte[] body : bodies) {
+      assertThat(receiver.handle("POST", signed("msg-ok", NOW, body), body).status())
+          .isEqualTo(400);
+    }
+    byte[] body = payload("deployment", "evt-ok");
+    assertThat(receiver.handle("POST", signed("msg" + bad, NOW, body), body).status())
+        .isEqualTo(400);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void idsWithPairedSurrogatesAndOtherNonAscii_areAccepted() {
+    byte[] body = payload("deployment", "evt-\ud83d\ude00-\u00e9-\u4e2d");
+    assertThat(receiver.handle("POST", signed("msg-\u00e9", NOW, body), body).status())
+        .isEqualTo(202);
+    assertThat(published).extracting(Event::id).containsExactly("evt-\ud83d\ude00-\u00e9-\u4e2d");
   }
 }

@@ -133,7 +133,7 @@ class WebhookVerifierTest {
   }
 
   @Test
-  void stripe_roundTrip_keyedWithTheWholeSecret_rejectsOnlyOldTimestamps() {
+  void stripe_roundTrip_keyedWithTheWholeSecret_rejectsTimestampsBeyondTheToleranceEitherWay() {
     String secret = "whsec_stripe_test_secret";
     byte[] body = "{\"id\":\"evt_1\"}".getBytes(StandardCharsets.UTF_8);
     Instant signedAt = Instant.ofEpochSecond(1_700_000_000L);
@@ -144,11 +144,37 @@ class WebhookVerifierTest {
     assertThat(at.verify(body, headers).isValid()).isTrue();
     assertThat(verifierAt(SignatureScheme.stripe(), secret, signedAt.plusSeconds(301))
         .verify(body, headers).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
+    assertThat(verifierAt(SignatureScheme.stripe(), secret, signedAt.minusSeconds(300))
+        .verify(body, headers).isValid()).isTrue();
+    // a timestamp from the future would otherwise keep verifying long after the replay window
+    assertThat(verifierAt(SignatureScheme.stripe(), secret, signedAt.minusSeconds(301))
+        .verify(body, headers).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
     assertThat(verifierAt(SignatureScheme.stripe(), secret, signedAt.minusSeconds(3600))
-        .verify(body, headers).isValid()).isTrue(); // only too-old is rejected
+        .verify(body, headers).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
     assertThat(headers.get("Stripe-Signature")).isEqualTo("t=1700000000,v1=" + java.util.HexFormat.of()
         .formatHex(Hmac.sha256(secret.getBytes(StandardCharsets.UTF_8),
             "1700000000.".getBytes(StandardCharsets.US_ASCII), body)));
+  }
+
+  /** Timestamps whose distance from now overflows a long, or lands on Long.MIN_VALUE. */
+  @ParameterizedTest
+  @ValueSource(longs = {Long.MIN_VALUE, Long.MAX_VALUE, 1_700_000_000L + Long.MIN_VALUE,
+      Long.MIN_VALUE + 1, -1_700_000_000L})
+  void stripeAndSlack_extremeTimestamps_areStale_withoutOverflow(long t) {
+    String secret = "whsec_extreme";
+    byte[] key = secret.getBytes(StandardCharsets.UTF_8);
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    Instant now = Instant.ofEpochSecond(1_700_000_000L);
+    Map<String, String> stripe = Map.of("Stripe-Signature", "t=" + t + ",v1="
+        + java.util.HexFormat.of().formatHex(Hmac.sha256(key, Hmac.ascii(t + "."), body)));
+    Map<String, String> slack = Map.of("X-Slack-Request-Timestamp", Long.toString(t),
+        "X-Slack-Signature", "v0=" + java.util.HexFormat.of().formatHex(
+            Hmac.sha256(key, Hmac.ascii("v0:" + t + ":"), body)));
+
+    assertThat(verifierAt(SignatureScheme.stripe(), secret, now).verify(body, stripe).reason())
+        .contains(VerificationFailure.STALE_TIMESTAMP);
+    assertThat(verifierAt(SignatureScheme.slack(), secret, now).verify(body, slack).reason())
+        .contains(VerificationFailure.STALE_TIMESTAMP);
   }
 
   @Test
