@@ -74,12 +74,6 @@ final class InFlight {
       return deferred == null ? null : deferred.poll();
     }
 
-    void clearDeferred() {
-      if (deferred != null) {
-        deferred.clear();
-      }
-    }
-
     /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
     Object enter(Object subscriberOrRoute) {
       Object previous = target;

@@ -57,7 +57,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (lifecycle.isAbandoned()) {
       deadLetters.undelivered(s, delivery);
       run.finished();
-      slot.rethrowPending();
+      end(slot);
       return;
     }
     TypeStats stats = delivery.route.stats;
@@ -81,7 +81,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       Throwable cause = slot.failure;
       slot.failure = null;
       if (!retries.onFailure(s, delivery, cause, true)) {
-        slot.rethrowPending();
+        end(slot);
         return;
       }
     } else if (outcome == Outcome.ERROR) {
@@ -90,7 +90,19 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
     }
     run.finished();
-    slot.rethrowPending(); // to the worker's uncaught-exception handler; the pool replaces it
+    end(slot);
+  }
+
+  /**
+   * Ends a delivery: delivers what its reporting published under QUEUED (the exception handler,
+   * DeadLetter subscribers), then throws an Error kept on the way to the worker's
+   * uncaught-exception handler; the pool replaces the thread.
+   */
+  private void end(InFlight.Slot slot) {
+    if (slot.hasDeferred()) {
+      sync.drainDeferredKeepingErrors(slot);
+    }
+    slot.rethrowPending();
   }
 
   /**
@@ -99,7 +111,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
    */
   private void drainDeferred(Outcome outcome, InFlight.Slot slot) {
     if (outcome == Outcome.ERROR) {
-      slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      sync.abandonDeferred(slot); // an Error ends the dispatch and what it queued, as in Guava
       return;
     }
     Throwable failure = slot.failure;

@@ -8,7 +8,7 @@ package io.github.eventbus;
 final class SyncDispatch {
 
   /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
-  record Deferred(Route route, Object payload, Event<?> envelope, Tracker tracker) {}
+  record Deferred(Route route, Object payload, Event<?> envelope) {}
 
   private final InFlight inFlight;
   private final Invoker invoker;
@@ -27,35 +27,58 @@ final class SyncDispatch {
     this.queueReentrant = reentrant == ReentrantDispatch.QUEUED;
   }
 
-  /** Delivers now, or, for a re-entrant publish under QUEUED, after the current event. */
+  /**
+   * Delivers now, or, for a re-entrant publish under QUEUED, after the current event. A tracked
+   * or fail-fast publish from a handler is always delivered now: its caller waits for the answer.
+   */
   void publish(Route route, Object payload, Event<?> envelope, Tracker tracker,
       boolean failFast) {
-    if (!queueReentrant || failFast) {
+    if (!queueReentrant) {
       dispatch(route, payload, envelope, tracker, failFast);
       return;
     }
     InFlight.Slot slot = inFlight.slot();
     if (slot.isDelivering()) {
-      slot.defer(new Deferred(route, payload, envelope, tracker));
+      if (failFast || tracker != null) {
+        dispatch(route, payload, envelope, tracker, failFast);
+      } else {
+        slot.defer(new Deferred(route, payload, envelope));
+      }
       return;
     }
-    boolean done = false;
     try {
-      dispatch(route, payload, envelope, tracker, false);
-      drainDeferred(slot);
-      done = true;
-    } finally {
-      if (!done) {
-        slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      dispatch(route, payload, envelope, tracker, failFast);
+    } catch (RuntimeException failedFast) {
+      drainDeferred(slot); // what the handlers published before the failure was accepted
+      throw failedFast;
+    } catch (Error e) {
+      abandonDeferred(slot);
+      throw e;
+    }
+    drainDeferred(slot);
+  }
+
+  /**
+   * Delivers the publishes queued on this thread by handlers, in order, until none is left. An
+   * Error ends the dispatch and what it queued, as in Guava: those are counted as undelivered.
+   */
+  void drainDeferred(InFlight.Slot slot) {
+    Deferred next;
+    try {
+      while ((next = slot.nextDeferred()) != null) {
+        dispatch(next.route(), next.payload(), next.envelope(), null, false);
       }
+    } catch (Error e) {
+      abandonDeferred(slot);
+      throw e;
     }
   }
 
-  /** Delivers the publishes queued on this thread by handlers, in order, until none is left. */
-  void drainDeferred(InFlight.Slot slot) {
+  /** Counts the publishes still queued on this thread as undelivered and forgets them. */
+  void abandonDeferred(InFlight.Slot slot) {
     Deferred next;
     while ((next = slot.nextDeferred()) != null) {
-      dispatch(next.route(), next.payload(), next.envelope(), next.tracker(), false);
+      next.route().stats.undelivered.add(next.route().targets.length);
     }
   }
 
@@ -128,7 +151,6 @@ final class SyncDispatch {
     try {
       drainDeferred(slot);
     } catch (Error e) {
-      slot.clearDeferred();
       slot.defer(e);
     }
   }

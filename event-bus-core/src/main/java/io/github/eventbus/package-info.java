@@ -61,7 +61,10 @@
  * {@link io.github.eventbus.ReentrantDispatch} decides: {@code IMMEDIATE} (the default) delivers
  * the inner event to all its subscribers before the handler's {@code publishSync} returns, so it
  * overtakes the outer event for the subscribers after the current one; {@code QUEUED} delivers it
- * after the outer event reached every subscriber, as Guava does.
+ * after the outer event reached every subscriber, as Guava does (on a worker: after the handler,
+ * and after the reporting of its failure, before the next event). A tracked or fail-fast
+ * {@code publishSync} from a handler is immediate under both, since its caller waits for the
+ * outcome.
  *
  * <p><b>Lifecycle and metrics.</b> {@link io.github.eventbus.EventBus#close()} refuses new
  * publishes from outside, but accepts what handlers publish while it drains and delivers that too;
