@@ -168,7 +168,7 @@ final class Guard {
 
   /**
    * The failure rule for callbacks other than handlers: an exception is logged and ignored; an
-   * Error is kept and thrown once the current publish or delivery is complete.
+   * Error is kept and thrown once the outermost publish or the worker's delivery is complete.
    */
   private void ignored(Throwable t, Object who, String where) {
     if (t instanceof Error error) {
@@ -179,8 +179,11 @@ final class Guard {
         bus, where, t);
   }
 
-  /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
+  /**
+   * Throws an Error a callback raised on this thread, now that the bus is consistent, unless this
+   * publish is nested in a delivery: then the outermost publish or the worker's delivery throws it.
+   */
   void rethrowDeferred() {
-    inFlight.slot().rethrowPending();
+    inFlight.slot().rethrowPendingIfOutermost();
   }
 }

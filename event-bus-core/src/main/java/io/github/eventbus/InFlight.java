@@ -50,13 +50,45 @@ final class InFlight {
       }
     }
 
-    /** Throws the Error kept by {@link #defer}, if any. */
+    /** Throws the Error kept by {@link #defer}, if any: at the end of a worker's delivery. */
     void rethrowPending() {
       Error error = pending;
       if (error != null) {
         pending = null;
         throw error;
       }
+    }
+
+    /**
+     * Throws the Error kept by {@link #defer} once the outermost publish on this thread is
+     * complete; inside a delivery (a handler's nested publish) it waits, so that a handler is
+     * never hit by an Error that belongs to an event it did not publish.
+     */
+    void rethrowPendingIfOutermost() {
+      if (pending != null && target == null) {
+        rethrowPending();
+      }
+    }
+
+    /**
+     * For {@code thrown} leaving the outermost publish: returns the kept Error instead, with
+     * {@code thrown} suppressed, so that it never surfaces in a later, unrelated publish.
+     */
+    Throwable leaving(Throwable thrown) {
+      Error error = pending;
+      if (error == null || error == thrown || target != null) {
+        return thrown;
+      }
+      pending = null;
+      error.addSuppressed(thrown);
+      return error;
+    }
+
+    /** Takes the kept Error out, to be kept again later. */
+    Error takePending() {
+      Error error = pending;
+      pending = null;
+      return error;
     }
 
     void defer(SyncDispatch.Deferred publish) {

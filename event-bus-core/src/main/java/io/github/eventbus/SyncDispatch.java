@@ -95,6 +95,7 @@ final class SyncDispatch {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(targets);
     int delivered = 0;
+    Error error = null;
     try {
       for (int i = 0; i < targets.length; i++) {
         Subscriber s = targets[i];
@@ -112,7 +113,7 @@ final class SyncDispatch {
           tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
         } else if (outcome == Outcome.ERROR) {
           stats.failed.increment();
-          slot.defer((Error) slot.failure);
+          error = (Error) slot.failure;
           slot.failure = null;
           break; // an Error ends the dispatch, as in Guava
         } else {
@@ -125,7 +126,10 @@ final class SyncDispatch {
         stats.delivered.add(delivered);
       }
     }
-    slot.rethrowPending();
+    if (error != null) {
+      throw error; // through the handlers of any outer publish, to the publisher
+    }
+    slot.rethrowPendingIfOutermost();
   }
 
   /**

@@ -49,8 +49,13 @@
  *       (and as {@link io.github.eventbus.DeliveryStatus#ERROR} to a tracked publish), then the
  *       Error is thrown to the thread, which hands it to its uncaught-exception handler; the bus's
  *       pool replaces the thread and the subscriber's queue goes on. An Error from a callback other
- *       than a handler waits until the publish or delivery it interrupted is complete, then
- *       takes the same way.
+ *       than a handler waits until the outermost publish on the thread, or the worker's delivery,
+ *       is complete, then takes the same way: a handler's nested {@code publishSync} never throws
+ *       an Error that belongs to the outer event. If an exception leaves that publish instead
+ *       (fail-fast, a rejection, an audit failure), the Error is thrown with the exception
+ *       suppressed, never left for a later publish. A publisher running queues under
+ *       {@code CALLER_RUNS} acts as a worker: their handlers' Errors go to its thread's
+ *       uncaught-exception handler.
  *   <li>A handler that returned normally is never run again for that event because of what
  *       happened after it: an interceptor's {@code afterDelivery}, a propagator's undo action or a
  *       later subscriber cannot turn its success into a retry or a dead letter.
