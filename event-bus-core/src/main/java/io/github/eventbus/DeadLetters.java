@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Duration;
 import java.util.function.Consumer;
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.reflect.TypeToken;
 import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

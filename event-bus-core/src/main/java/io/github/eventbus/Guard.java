@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.util.Optional;
 import java.util.function.DoubleSupplier;
 
@@ -45,7 +46,7 @@ final class Guard {
             && changed.type().equals(envelope.type()) && changed.payload() == envelope.payload()) {
           envelope = changed;
         } else {
-          warnings.warn("onPublish-result:" + interceptor, "Interceptor {} of bus '{}' returned"
+          warnings.warn("onPublish-result:" + interceptor.getClass().getName(), "Interceptor {} of bus '{}' returned"
               + " another event from onPublish; ignoring it", interceptor, bus);
         }
       } catch (Throwable e) {
@@ -125,12 +126,13 @@ final class Guard {
     if (actions == null) {
       return;
     }
-    for (Runnable action : actions) {
+    for (int i = 0; i < actions.length; i++) {
+      Runnable action = actions[i];
       if (action != null) {
         try {
           action.run();
         } catch (Throwable e) {
-          ignored(e, action, "a context propagator's undo action");
+          ignored(e, propagators[propagators.length - 1 - i], "the undo action of restore/clear");
         }
       }
     }
@@ -175,8 +177,10 @@ final class Guard {
       inFlight.slot().defer(error);
       return;
     }
-    warnings.warn("callback:" + where + ":" + who, "{} of bus '{}' threw in {}; ignoring it", who,
-        bus, where, t);
+    // Keyed by class, not instance: a callback that is a new object each time (a lambda made per
+    // call) is still one condition.
+    warnings.warn("callback:" + where + ":" + who.getClass().getName(),
+        "{} of bus '{}' threw in {}; ignoring it", who, bus, where, t);
   }
 
   /**
