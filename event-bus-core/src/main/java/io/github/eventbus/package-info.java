@@ -20,7 +20,9 @@
  * receives envelopes whose type name matches a {@link io.github.eventbus.TypePattern} such as
  * {@code report.*}. {@link io.github.eventbus.EventBus#on(Class)} adds options: priority, filter,
  * {@link io.github.eventbus.RetryPolicy}, concurrent delivery, name. Guava-style listeners migrate
- * with {@link io.github.eventbus.EventBus#register(Object)}. Closing the returned
+ * with {@link io.github.eventbus.EventBus#register(Object)}; as in Guava, their methods not marked
+ * concurrent are called by one thread at a time, even by concurrent {@code publishSync} calls.
+ * Closing the returned
  * {@link io.github.eventbus.Subscription} stops delivery at once, queued events included.
  *
  * <p><b>Publishing.</b> {@code publish} is asynchronous through a bounded queue (see
