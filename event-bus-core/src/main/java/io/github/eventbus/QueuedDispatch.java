@@ -96,8 +96,13 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       }
     } else if (outcome == Outcome.ERROR) {
       error(s, delivery, slot);
-    } else if (tracker != null) {
-      outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
+    } else {
+      if (outcome == Outcome.SKIPPED) {
+        stats.discarded.increment(); // its subscription was closed while it waited
+      }
+      if (tracker != null) {
+        outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
+      }
     }
     run.finished();
     end(slot);

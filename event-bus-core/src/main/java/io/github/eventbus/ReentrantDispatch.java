@@ -30,7 +30,7 @@ public enum ReentrantDispatch {
    * top-level {@code publishSyncFailFast} that throws still delivers what its handlers published
    * before the failure. An {@code Error} from a handler ends the dispatch, as in Guava: the events
    * still queued on that thread are not delivered (they were audited and counted as published,
-   * and are counted as undelivered), and the Error reaches the outermost publisher.
+   * and are counted as {@linkplain DeliveryStats#discarded() discarded}), and the Error reaches the outermost publisher.
    */
   QUEUED
 }

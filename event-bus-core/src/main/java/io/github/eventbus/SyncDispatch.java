@@ -60,7 +60,7 @@ final class SyncDispatch {
 
   /**
    * Delivers the publishes queued on this thread by handlers, in order, until none is left. An
-   * Error ends the dispatch and what it queued, as in Guava: those are counted as undelivered.
+   * Error ends the dispatch and what it queued, as in Guava: those are counted as discarded.
    */
   void drainDeferred(InFlight.Slot slot) {
     Deferred next;
@@ -74,11 +74,11 @@ final class SyncDispatch {
     }
   }
 
-  /** Counts the publishes still queued on this thread as undelivered and forgets them. */
+  /** Counts the publishes still queued on this thread as discarded and forgets them. */
   void abandonDeferred(InFlight.Slot slot) {
     Deferred next;
     while ((next = slot.nextDeferred()) != null) {
-      next.route().stats.undelivered.add(next.route().targets.length);
+      next.route().stats.discarded.add(next.route().targets.length);
     }
   }
 
@@ -139,6 +139,9 @@ final class SyncDispatch {
   private Event<?> notDelivered(Outcome outcome, Subscriber s, Route route, Object payload,
       Event<?> envelope, Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {
     if (outcome != Outcome.FAILED) {
+      if (outcome == Outcome.SKIPPED) {
+        route.stats.discarded.increment(); // its subscription closed during this publish
+      }
       if (tracker != null) {
         outcome.finishSkipped(tracker, index, slot, 0);
       }

@@ -23,7 +23,9 @@
  * with {@link io.github.eventbus.EventBus#register(Object)}; as in Guava, their methods not marked
  * concurrent are called by one thread at a time, even by concurrent {@code publishSync} calls.
  * Closing the returned
- * {@link io.github.eventbus.Subscription} stops delivery at once, queued events included.
+ * {@link io.github.eventbus.Subscription} stops delivery at once, queued events included: those
+ * are counted as {@linkplain io.github.eventbus.DeliveryStats#discarded() discarded}, not
+ * dead-lettered.
  *
  * <p><b>Publishing.</b> {@code publish} is asynchronous through a bounded queue (see
  * {@link io.github.eventbus.BackpressurePolicy}) with per-subscriber ordering; {@code publishSync}
