@@ -79,11 +79,12 @@ final class Backpressure {
    * Runs the route's queues on the publishing thread, which then acts as a worker: an Error from
    * those other events' deliveries (already reported) goes to this thread's uncaught-exception
    * handler, not to the publisher, whose own event goes on; an Error the publisher's own publish
-   * raised is kept for it.
+   * raised, and its interrupt status, are kept for it.
    */
   private void runQueuesHere(Route route) {
     InFlight.Slot slot = inFlight.slot();
     Error own = slot.takePending();
+    boolean interrupted = Thread.interrupted(); // the publisher's own; each delivery clears it
     try {
       for (Subscriber s : route.targets) {
         if (s.mailbox != null) {
@@ -98,6 +99,9 @@ final class Backpressure {
     } finally {
       if (own != null) {
         slot.defer(own);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }

@@ -75,6 +75,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     long start = tracker != null ? System.nanoTime() : 0;
     Runnable[] undo = guard.enter(delivery.context);
     Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
+    Thread.interrupted(); // an interrupt a handler left behind must not fail the next delivery
     if (slot.hasDeferred()) {
       drainDeferred(outcome, slot);
     }

@@ -122,7 +122,9 @@
  *
  * <p><b>Threads.</b> The bus creates daemon threads named after it: {@code <name>-worker-<n>} at
  * the first asynchronous publish, and {@code <name>-retry-1} at the first retry, unless you supply
- * an executor and a scheduler. It stops only the threads it created. Every public type states
+ * an executor and a scheduler. It stops only the threads it created. An interrupt status a handler
+ * leaves on a worker is cleared after its call, so it cannot fail the next delivery. Every public
+ * type states
  * whether it is thread-safe.
  */
 package io.github.eventbus;
