@@ -57,6 +57,20 @@ final class DeadLetters {
   }
 
   /**
+   * {@link #deadLetter} for a handler failure given up on, after {@link #reportFailure}: without
+   * an exception handler, that already logged the failure as given up, so a missing DeadLetter
+   * subscriber adds no second line.
+   */
+  void deadLetterFailure(
+      Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
+    stats.deadLettered.increment();
+    DeadLetter letter = new DeadLetter(event, subscriberName, cause, attempts);
+    if (!publishSystem(letter) && guard.handlesExceptions()) {
+      unheard(letter);
+    }
+  }
+
+  /**
    * Delivers a DeadLetter that a publisher handed to {@code publish} or {@code publishSync}: like
    * the bus's own, only to DeadLetter subscribers. One published by a DeadLetter handler is not
    * delivered (it could loop) but logged.

@@ -138,6 +138,11 @@ final class Guard {
     }
   }
 
+  /** Tells whether failures go to an exception handler rather than to the log. */
+  boolean handlesExceptions() {
+    return exceptionHandler != null;
+  }
+
   /** Hands a handler's failure to the exception handler, or logs it if there is none. */
   void handleException(Throwable cause, SubscriberExceptionContext context) {
     if (exceptionHandler == null) {

@@ -88,7 +88,10 @@
  * <p><b>Warnings.</b> Conditions that can repeat once per event (drops and dead letters nobody
  * subscribes to, failures without an exception handler, misbehaving callbacks) are logged at WARN
  * at most once per ten seconds (by the bus's clock) per condition, with the count of lines left
- * out since the last one.
+ * out since the last one. A handler failure without an exception handler and without a
+ * {@code DeadLetter} subscriber is one line, not two. The interval follows the bus's clock: under
+ * a clock that never advances ({@code Clock.fixed}, as in tests) each condition logs its first
+ * line only, and the metrics keep counting.
  *
  * <p><b>Knowing what happened.</b> {@link io.github.eventbus.EventBus#publishAndTrack(Object)}
  * returns a stage that completes with a {@link io.github.eventbus.DeliveryReport} once every

@@ -142,4 +142,16 @@ class RateLimitedLogTest {
     }
     assertThat(lines()).singleElement().asString().contains("FailingUndo").contains("undo");
   }
+
+  @Test
+  void bus_failureWithoutExceptionHandlerNorDeadLetterSubscriber_oneLineNotTwo() {
+    try (EventBus bus = EventBus.builder().name("failing-alone").clock(clock).build()) {
+      bus.on(Item.class).name("broken").subscribe(i -> {
+        throw new IllegalStateException("always");
+      });
+      bus.publishSync(new Item(1));
+    }
+    assertThat(lines()).singleElement().asString()
+        .contains("Subscriber 'broken'").contains("giving up");
+  }
 }
