@@ -11,6 +11,12 @@ import java.util.function.Consumer;
  */
 final class DeadLetters {
 
+  /**
+   * How deep dead letters may nest on one thread: a DeadLetter handler that republishes the
+   * failing payload would otherwise recurse (IMMEDIATE) or loop (QUEUED) for ever.
+   */
+  static final int MAX_DEAD_LETTER_DEPTH = 8;
+
   private final String bus;
   private final RateLimitedLog warnings;
   private final Guard guard;
@@ -123,11 +129,20 @@ final class DeadLetters {
     if (route.targets.length == 0) {
       return false;
     }
+    InFlight.Slot slot = inFlight.slot();
+    boolean letter = systemEvent instanceof DeadLetter;
+    if (letter && slot.deadLetterDepth >= MAX_DEAD_LETTER_DEPTH) {
+      DeadLetter cut = (DeadLetter) systemEvent;
+      warnings.warn("dead-letter-depth:" + cut.subscriber(), "A dead letter of bus '{}' (event {}"
+          + " of type {}, subscriber '{}') arose from {} nested dead letters on this thread; it is"
+          + " not delivered, so that a DeadLetter handler that publishes again cannot loop: {}",
+          bus, cut.event().id(), cut.event().type(), cut.subscriber(), MAX_DEAD_LETTER_DEPTH,
+          String.valueOf(cut.cause()));
+      return true;
+    }
     route.stats.published.increment();
     Event<?> envelope = stamps.ensure(null, systemEvent, route.type, null);
-    InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(route.targets);
-    boolean letter = systemEvent instanceof DeadLetter;
     if (letter) {
       slot.deadLetterDepth++;
     }

@@ -8,7 +8,7 @@ package io.github.eventbus;
 final class SyncDispatch {
 
   /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
-  record Deferred(Route route, Object payload, Event<?> envelope) {}
+  record Deferred(Route route, Object payload, Event<?> envelope, int deadLetterDepth) {}
 
   private final InFlight inFlight;
   private final Invoker invoker;
@@ -42,7 +42,7 @@ final class SyncDispatch {
       if (failFast || tracker != null) {
         dispatch(route, payload, envelope, tracker, failFast);
       } else {
-        slot.defer(new Deferred(route, payload, envelope));
+        slot.defer(new Deferred(route, payload, envelope, slot.deadLetterDepth));
       }
       return;
     }
@@ -66,7 +66,13 @@ final class SyncDispatch {
     Deferred next;
     try {
       while ((next = slot.nextDeferred()) != null) {
-        dispatch(next.route(), next.payload(), next.envelope(), null, false);
+        int depth = slot.deadLetterDepth;
+        slot.deadLetterDepth = next.deadLetterDepth(); // what a DeadLetter handler published
+        try {
+          dispatch(next.route(), next.payload(), next.envelope(), null, false);
+        } finally {
+          slot.deadLetterDepth = depth;
+        }
       }
     } catch (Error e) {
       abandonDeferred(slot);

@@ -36,7 +36,10 @@
  * {@code Method}, or the lambda handler), then to retries, and then become
  * {@link io.github.eventbus.DeadLetter}s; events nobody subscribed to become
  * {@link io.github.eventbus.DeadEvent}s. No exception from a handler reaches a publisher, except
- * through {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}.
+ * through {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}. A DeadLetter handler
+ * may publish, even the failing payload again; dead letters that arise from such publishes nest
+ * at most eight deep on a thread, then are counted and logged (rate-limited) instead of
+ * delivered, so a handler that always fails cannot make the bus recurse or loop for ever.
  *
  * <p><b>The failure rule.</b> One rule covers every call the bus makes into user code: handlers
  * and their filters, interceptors, context propagators, the exception handler, the jitter source
