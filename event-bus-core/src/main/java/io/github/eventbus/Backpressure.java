@@ -50,11 +50,7 @@ final class Backpressure {
         drop(route, payload, envelope, tracker);
         return false;
       case CALLER_RUNS:
-        for (Subscriber s : route.targets) {
-          if (s.mailbox != null) {
-            s.mailbox.tryRunHere();
-          }
-        }
+        runQueuesHere(route);
         break;
       default:
         break;
@@ -77,6 +73,37 @@ final class Backpressure {
     throw new RejectedEventException("bus '" + lifecycle.bus() + "' rejected an event of type "
         + route.type + ": its queue stayed full for the block timeout of "
         + Duration.ofNanos(blockTimeoutNanos));
+  }
+
+  /**
+   * Runs the route's queues on the publishing thread, which then acts as a worker: an Error from
+   * those other events' deliveries (already reported) goes to this thread's uncaught-exception
+   * handler, not to the publisher, whose own event goes on; an Error the publisher's own publish
+   * raised, and its interrupt status, are kept for it.
+   */
+  private void runQueuesHere(Route route) {
+    InFlight.Slot slot = inFlight.slot();
+    Error own = slot.takePending();
+    boolean interrupted = Thread.interrupted(); // the publisher's own; each delivery clears it
+    try {
+      for (Subscriber s : route.targets) {
+        if (s.mailbox != null) {
+          try {
+            s.mailbox.tryRunHere();
+          } catch (Error e) {
+            Thread me = Thread.currentThread();
+            me.getUncaughtExceptionHandler().uncaughtException(me, e);
+          }
+        }
+      }
+    } finally {
+      if (own != null) {
+        slot.defer(own);
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** A closed queue still takes what handlers publish while the bus drains. */

@@ -25,7 +25,10 @@ public enum BackpressurePolicy {
   /**
    * The publisher makes room itself: it runs, on its own thread, the queued deliveries of the
    * event's subscribers whose queues no worker is serving at that moment, then enqueues its event
-   * (waiting as {@link #BLOCK} if there is still no room). Per-subscriber order is kept.
+   * (waiting as {@link #BLOCK} if there is still no room). Per-subscriber order is kept. The
+   * publisher acts as a worker for those deliveries: an {@code Error} from one of their handlers
+   * is reported as on a worker and handed to the publishing thread's uncaught-exception handler;
+   * it is not thrown to the publisher, whose own event is still published.
    */
   CALLER_RUNS,
 

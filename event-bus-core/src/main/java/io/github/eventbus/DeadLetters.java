@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -9,6 +10,12 @@ import java.util.function.Consumer;
  * delivered on the current thread to subscribers of exactly their class, and go no further.
  */
 final class DeadLetters {
+
+  /**
+   * How deep dead letters may nest on one thread: a DeadLetter handler that republishes the
+   * failing payload would otherwise recurse (IMMEDIATE) or loop (QUEUED) for ever.
+   */
+  static final int MAX_DEAD_LETTER_DEPTH = 8;
 
   private final String bus;
   private final RateLimitedLog warnings;
@@ -51,6 +58,20 @@ final class DeadLetters {
     stats.deadLettered.increment();
     DeadLetter letter = new DeadLetter(event, subscriberName, cause, attempts);
     if (!publishSystem(letter)) {
+      unheard(letter);
+    }
+  }
+
+  /**
+   * {@link #deadLetter} for a handler failure given up on, after {@link #reportFailure}: without
+   * an exception handler, that already logged the failure as given up, so a missing DeadLetter
+   * subscriber adds no second line.
+   */
+  void deadLetterFailure(
+      Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
+    stats.deadLettered.increment();
+    DeadLetter letter = new DeadLetter(event, subscriberName, cause, attempts);
+    if (!publishSystem(letter) && guard.handlesExceptions()) {
       unheard(letter);
     }
   }
@@ -108,11 +129,20 @@ final class DeadLetters {
     if (route.targets.length == 0) {
       return false;
     }
+    InFlight.Slot slot = inFlight.slot();
+    boolean letter = systemEvent instanceof DeadLetter;
+    if (letter && slot.deadLetterDepth >= MAX_DEAD_LETTER_DEPTH) {
+      DeadLetter cut = (DeadLetter) systemEvent;
+      warnings.warn("dead-letter-depth:" + cut.subscriber(), "A dead letter of bus '{}' (event {}"
+          + " of type {}, subscriber '{}') arose from {} nested dead letters on this thread; it is"
+          + " not delivered, so that a DeadLetter handler that publishes again cannot loop: {}",
+          bus, cut.event().id(), cut.event().type(), cut.subscriber(), MAX_DEAD_LETTER_DEPTH,
+          String.valueOf(cut.cause()));
+      return true;
+    }
     route.stats.published.increment();
     Event<?> envelope = stamps.ensure(null, systemEvent, route.type, null);
-    InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(route.targets);
-    boolean letter = systemEvent instanceof DeadLetter;
     if (letter) {
       slot.deadLetterDepth++;
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.reflect.TypeToken;
 import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -231,6 +232,14 @@ final class DefaultEventBus implements EventBus {
   /** Publishes through the queue; returns the tracker if {@code track}, else null. */
   private Tracker publishQueued(
       Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
+    try {
+      return queue(event, metadata, track, stated);
+    } catch (RuntimeException | Error e) {
+      throw escaping(e);
+    }
+  }
+
+  private Tracker queue(Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
     requireNonNull(event, "event");
     lifecycle.ensureAccepting(inFlight);
     Event<?> envelope = stamps.given(event);
@@ -285,6 +294,15 @@ final class DefaultEventBus implements EventBus {
    */
   private Tracker publishOnThisThread(Object event, Metadata metadata, boolean track,
       boolean failFast, TypeToken<?> stated) {
+    try {
+      return deliverHere(event, metadata, track, failFast, stated);
+    } catch (RuntimeException | Error e) {
+      throw escaping(e);
+    }
+  }
+
+  private Tracker deliverHere(Object event, Metadata metadata, boolean track, boolean failFast,
+      TypeToken<?> stated) {
     requireNonNull(event, "event");
     lifecycle.ensureAccepting(inFlight);
     Event<?> envelope = stamps.given(event);
@@ -311,6 +329,18 @@ final class DefaultEventBus implements EventBus {
       sync.publish(route, payload, envelope, tracker, failFast);
     }
     return tracker;
+  }
+
+  /**
+   * An exception or Error leaving the outermost publish takes an Error a callback raised on the
+   * way with it (the Error wins), so that it never surfaces in a later, unrelated publish.
+   */
+  private RuntimeException escaping(Throwable e) {
+    Throwable leaving = inFlight.slot().leaving(e);
+    if (leaving instanceof Error error) {
+      throw error;
+    }
+    return (RuntimeException) leaving;
   }
 
   /** A DeadLetter given to publish goes to DeadLetter subscribers only, never further. */

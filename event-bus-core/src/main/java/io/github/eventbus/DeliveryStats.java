@@ -18,6 +18,9 @@ package io.github.eventbus;
  * @param undelivered deliveries still pending when the bus closed (also counted in
  *     {@code deadLettered})
  * @param vetoed deliveries an {@link EventInterceptor} vetoed
+ * @param discarded deliveries never attempted and not dead-lettered: their subscription was
+ *     closed first (a tracked publish reports them as {@link DeliveryStatus#UNSUBSCRIBED}), or,
+ *     under {@link ReentrantDispatch#QUEUED}, an {@code Error} ended the dispatch that queued them
  * @param latency handler latency of the timed deliveries
  */
 public record DeliveryStats(
@@ -31,4 +34,5 @@ public record DeliveryStats(
     long dropped,
     long undelivered,
     long vetoed,
+    long discarded,
     HandlerLatency latency) {}

@@ -94,7 +94,7 @@ final class Drain {
 
   private void abandonLeftovers() {
     lifecycle.abandon();
-    int count = retries.abandon();
+    int count = retries.abandon() + queued.abandonUnstarted();
     for (Subscriber s : subscriptions.registry().all()) {
       if (s.mailbox != null) {
         List<Delivery> left = s.mailbox.takeAll();

@@ -234,7 +234,9 @@ public interface EventBus extends AutoCloseable {
   /**
    * Publishes synchronously, like {@link #publishSync(Object)}, isolating failures and reporting
    * them: when this returns, every first attempt was made; the stage is already complete unless a
-   * retry is pending, and completes once the retries are final.
+   * retry is pending, and completes once the retries are final. This holds from inside a handler
+   * too, under either {@link ReentrantDispatch}: a tracked publish is never queued behind the
+   * current event.
    *
    * @param event the payload, or an envelope
    * @return the report, when complete

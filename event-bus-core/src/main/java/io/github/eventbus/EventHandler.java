@@ -12,7 +12,9 @@ package io.github.eventbus;
  * {@link EventBus#publish(Object)}, unless its subscription opted into
  * {@linkplain SubscriptionBuilder#concurrent() concurrent delivery}. Events delivered by
  * {@link EventBus#publishSync(Object)} run on each publisher's own thread, so a handler that
- * receives synchronous events from several threads must be thread-safe.
+ * receives synchronous events from several threads must be thread-safe. (A listener's
+ * {@code @Subscribe} method added with {@link EventBus#register(Object)} is the exception: unless
+ * marked concurrent, it is called by one thread at a time on every path, as in Guava.)
  *
  * @param <E> the type of event handled
  */

@@ -44,7 +44,8 @@ final class GenericTypes {
    * Tells why a stated type contradicts what {@code eventClass} itself declares, or returns null if
    * it does not. A class such as {@code class OrderList extends ArrayList<Order>} declares its
    * type arguments; stating {@code List<String>} for it is a contradiction. Arguments the class
-   * leaves open (a type variable) may be stated freely.
+   * leaves open (a type variable) may be stated freely; an argument it declares in part, such as
+   * {@code List<T>}, must agree as far as it is declared.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static String contradiction(Class<?> eventClass, TypeToken<?> stated) {
@@ -59,20 +60,69 @@ final class GenericTypes {
     Type[] statedArguments = statedType.getActualTypeArguments();
     for (int i = 0; i < declaredArguments.length && i < statedArguments.length; i++) {
       Type known = declaredArguments[i];
-      if (!isFullyKnown(known)) {
-        continue;
-      }
       Type claimed = statedArguments[i];
-      boolean fits = claimed instanceof WildcardType w
-          ? admits(w, known)
-          : TypeToken.of(claimed).equals(TypeToken.of(known));
-      if (!fits) {
+      if (!fits(known, claimed)) {
         return "the stated type " + stated + " contradicts the event's class "
             + eventClass.getName() + ", which declares " + declared + ": type argument "
             + (i + 1) + " is " + TypeToken.of(known) + ", not " + TypeToken.of(claimed);
       }
     }
     return null;
+  }
+
+  /**
+   * Tells whether a stated type argument can be the one the class declares. Where the declared
+   * argument is only partly known ({@code List<T>}), what is known must still agree: a
+   * {@code Set<Integer>} can never be a {@code List<T>}, whatever {@code T} is.
+   */
+  private static boolean fits(Type known, Type claimed) {
+    if (known instanceof TypeVariable<?>) {
+      return true; // open: the publisher may state it
+    }
+    if (claimed instanceof WildcardType w) {
+      return isFullyKnown(known) ? admits(w, known) : rawlyAdmits(w, known);
+    }
+    if (isFullyKnown(known)) {
+      return TypeToken.of(claimed).equals(TypeToken.of(known));
+    }
+    if (known instanceof ParameterizedType k) {
+      if (!(claimed instanceof ParameterizedType c) || k.getRawType() != c.getRawType()) {
+        return false;
+      }
+      Type[] knownArguments = k.getActualTypeArguments();
+      Type[] claimedArguments = c.getActualTypeArguments();
+      for (int i = 0; i < knownArguments.length; i++) {
+        if (!fits(knownArguments[i], claimedArguments[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (known instanceof GenericArrayType a) {
+      Type component = claimed instanceof GenericArrayType g ? g.getGenericComponentType()
+          : claimed instanceof Class<?> c && c.isArray() ? c.getComponentType() : null;
+      return component != null && fits(a.getGenericComponentType(), component);
+    }
+    if (known instanceof Class<?> raw) { // a raw use of a generic class
+      return TypeToken.of(claimed).getRawType() == raw;
+    }
+    return true;
+  }
+
+  /** {@link #admits} for a partly known type: compares the raw classes only. */
+  private static boolean rawlyAdmits(WildcardType wildcard, Type known) {
+    Class<?> raw = TypeToken.of(known).getRawType();
+    for (Type upper : wildcard.getUpperBounds()) {
+      if (!TypeToken.of(upper).getRawType().isAssignableFrom(raw)) {
+        return false;
+      }
+    }
+    for (Type lower : wildcard.getLowerBounds()) {
+      if (!raw.isAssignableFrom(TypeToken.of(lower).getRawType())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Tells whether a wildcard such as {@code ? extends Record} admits the type {@code known}. */

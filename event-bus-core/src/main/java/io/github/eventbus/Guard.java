@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.util.Optional;
 import java.util.function.DoubleSupplier;
 
@@ -45,7 +46,7 @@ final class Guard {
             && changed.type().equals(envelope.type()) && changed.payload() == envelope.payload()) {
           envelope = changed;
         } else {
-          warnings.warn("onPublish-result:" + interceptor, "Interceptor {} of bus '{}' returned"
+          warnings.warn("onPublish-result:" + interceptor.getClass().getName(), "Interceptor {} of bus '{}' returned"
               + " another event from onPublish; ignoring it", interceptor, bus);
         }
       } catch (Throwable e) {
@@ -133,22 +134,28 @@ final class Guard {
   /** Runs what {@link #enter} returned. */
   void undo(Object undo) {
     if (undo instanceof Runnable action) {
-      undo(action);
+      undo(action, propagators[0]);
     } else if (undo instanceof Runnable[] actions) {
-      for (Runnable action : actions) {
-        undo(action);
+      for (int i = 0; i < actions.length; i++) {
+        undo(actions[i], propagators[propagators.length - 1 - i]);
       }
     }
   }
 
-  private void undo(Runnable action) {
+  private void undo(Runnable action, ContextPropagator owner) {
     if (action != null) {
       try {
         action.run();
       } catch (Throwable e) {
-        ignored(e, action, "a context propagator's undo action");
+        // Keyed by the propagator, not the action: each undo action is a new object.
+        ignored(e, owner, "the undo action of restore/clear");
       }
     }
+  }
+
+  /** Tells whether failures go to an exception handler rather than to the log. */
+  boolean handlesExceptions() {
+    return exceptionHandler != null;
   }
 
   /** Hands a handler's failure to the exception handler, or logs it if there is none. */
@@ -183,19 +190,24 @@ final class Guard {
 
   /**
    * The failure rule for callbacks other than handlers: an exception is logged and ignored; an
-   * Error is kept and thrown once the current publish or delivery is complete.
+   * Error is kept and thrown once the outermost publish or the worker's delivery is complete.
    */
   private void ignored(Throwable t, Object who, String where) {
     if (t instanceof Error error) {
       inFlight.slot().defer(error);
       return;
     }
-    warnings.warn("callback:" + where + ":" + who, "{} of bus '{}' threw in {}; ignoring it", who,
-        bus, where, t);
+    // Keyed by class, not instance: a callback that is a new object each time (a lambda made per
+    // call) is still one condition.
+    warnings.warn("callback:" + where + ":" + who.getClass().getName(),
+        "{} of bus '{}' threw in {}; ignoring it", who, bus, where, t);
   }
 
-  /** Throws an Error a callback raised on this thread, now that the bus is consistent. */
+  /**
+   * Throws an Error a callback raised on this thread, now that the bus is consistent, unless this
+   * publish is nested in a delivery: then the outermost publish or the worker's delivery throws it.
+   */
   void rethrowDeferred() {
-    inFlight.rethrowPending();
+    inFlight.rethrowPendingIfOutermost();
   }
 }

@@ -93,13 +93,45 @@ final class InFlight {
       this.owner = owner;
     }
 
-    /** Throws the Error kept by {@link #defer}, if any. */
+    /** Throws the Error kept by {@link #defer}, if any: at the end of a worker's delivery. */
     void rethrowPending() {
       Error error = pending;
       if (error != null) {
         pending = null;
         throw error;
       }
+    }
+
+    /**
+     * Throws the Error kept by {@link #defer} once the outermost publish on this thread is
+     * complete; inside a delivery (a handler's nested publish) it waits, so that a handler is
+     * never hit by an Error that belongs to an event it did not publish.
+     */
+    void rethrowPendingIfOutermost() {
+      if (pending != null && target == null) {
+        rethrowPending();
+      }
+    }
+
+    /**
+     * For {@code thrown} leaving the outermost publish: returns the kept Error instead, with
+     * {@code thrown} suppressed, so that it never surfaces in a later, unrelated publish.
+     */
+    Throwable leaving(Throwable thrown) {
+      Error error = pending;
+      if (error == null || error == thrown || target != null) {
+        return thrown;
+      }
+      pending = null;
+      error.addSuppressed(thrown);
+      return error;
+    }
+
+    /** Takes the kept Error out, to be kept again later. */
+    Error takePending() {
+      Error error = pending;
+      pending = null;
+      return error;
     }
 
     void defer(SyncDispatch.Deferred publish) {
@@ -115,12 +147,6 @@ final class InFlight {
 
     SyncDispatch.Deferred nextDeferred() {
       return deferred == null ? null : deferred.poll();
-    }
-
-    void clearDeferred() {
-      if (deferred != null) {
-        deferred.clear();
-      }
     }
 
     /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
@@ -179,12 +205,13 @@ final class InFlight {
   }
 
   /**
-   * Throws the Error a callback kept on this thread, if any, skipping the thread-local lookup while
-   * no thread of this bus has ever kept one (the common case, checked once per publish).
+   * Throws the Error a callback kept on this thread once the outermost publish is complete (see
+   * {@link Slot#rethrowPendingIfOutermost}), skipping the thread-local lookup while no thread of
+   * this bus has ever kept one (the common case, checked once per publish).
    */
-  void rethrowPending() {
+  void rethrowPendingIfOutermost() {
     if (errorsDeferred) {
-      slot().rethrowPending();
+      slot().rethrowPendingIfOutermost();
     }
   }
 

@@ -90,8 +90,22 @@ final class ListenerMethods {
         ? null
         : GenericTypes.parameterised(
             com.google.common.reflect.TypeToken.of(m.getGenericParameterTypes()[0]));
-    return new Method(type, generic, envelope, handler(listener, m, parameter), priority, concurrent,
-        label + "(" + parameter.getSimpleName() + ")", m);
+    EventHandler<Object> handler = handler(listener, m, parameter);
+    return new Method(type, generic, envelope, concurrent ? handler : serialised(handler), priority,
+        concurrent, label + "(" + parameter.getSimpleName() + ")", m);
+  }
+
+  /**
+   * As in Guava: a method not marked concurrent runs on one thread at a time, whichever way its
+   * events come (the queue already serialises them; concurrent {@code publishSync} calls do not).
+   */
+  private static EventHandler<Object> serialised(EventHandler<Object> handler) {
+    Object lock = new Object();
+    return event -> {
+      synchronized (lock) {
+        handler.handle(event);
+      }
+    };
   }
 
   private static boolean hasGuavaConcurrent(java.lang.reflect.Method m) {

@@ -1,6 +1,8 @@
 package io.github.eventbus;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -19,6 +21,9 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   private final Workers workers;
   private final Retries retries;
   private final SyncDispatch sync; // for publishes queued on this thread by a handler
+  // Deliveries to concurrent subscribers handed to a user's executor and not started yet, so that
+  // close can report them: a user's pool, unlike the bus's own, cannot be asked for its queue.
+  private final Set<ConcurrentDelivery> unstarted;
 
   QueuedDispatch(Lifecycle lifecycle, InFlight inFlight, Capacity capacity, Invoker invoker,
       Guard guard, DeadLetters deadLetters, Workers workers, Retries retries, SyncDispatch sync) {
@@ -31,6 +36,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     this.workers = workers;
     this.retries = retries;
     this.sync = sync;
+    this.unstarted = workers.ownsExecutor() ? null : ConcurrentHashMap.newKeySet();
   }
 
   /** A new mailbox for a subscriber, run on this dispatch's executor. */
@@ -42,7 +48,11 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (s.mailbox != null) {
       s.mailbox.enqueue(delivery);
     } else {
-      execute(new ConcurrentDelivery(s, delivery));
+      ConcurrentDelivery task = new ConcurrentDelivery(s, delivery);
+      if (unstarted != null) {
+        unstarted.add(task);
+      }
+      execute(task);
     }
   }
 
@@ -57,7 +67,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (lifecycle.isAbandoned()) {
       deadLetters.undelivered(s, delivery);
       run.finished();
-      slot.rethrowPending();
+      end(slot);
       return;
     }
     TypeStats stats = delivery.route.stats;
@@ -66,6 +76,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     Object undo = guard.enter(delivery.context);
     slot.chainedStart = 0; // the wait for this delivery is no handler's latency
     Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
+    Thread.interrupted(); // an interrupt a handler left behind must not fail the next delivery
     if (slot.hasDeferred()) {
       drainDeferred(outcome, slot);
     }
@@ -82,16 +93,33 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       Throwable cause = slot.failure;
       slot.failure = null;
       if (!retries.onFailure(s, delivery, cause, true)) {
-        slot.rethrowPending();
+        end(slot);
         return;
       }
     } else if (outcome == Outcome.ERROR) {
       error(s, delivery, slot);
-    } else if (tracker != null) {
-      outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
+    } else {
+      if (outcome == Outcome.SKIPPED) {
+        stats.discarded.increment(); // its subscription was closed while it waited
+      }
+      if (tracker != null) {
+        outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
+      }
     }
     run.finished();
-    slot.rethrowPending(); // to the worker's uncaught-exception handler; the pool replaces it
+    end(slot);
+  }
+
+  /**
+   * Ends a delivery: delivers what its reporting published under QUEUED (the exception handler,
+   * DeadLetter subscribers), then throws an Error kept on the way to the worker's
+   * uncaught-exception handler; the pool replaces the thread.
+   */
+  private void end(InFlight.Slot slot) {
+    if (slot.hasDeferred()) {
+      sync.drainDeferredKeepingErrors(slot);
+    }
+    slot.rethrowPending();
   }
 
   /**
@@ -100,7 +128,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
    */
   private void drainDeferred(Outcome outcome, InFlight.Slot slot) {
     if (outcome == Outcome.ERROR) {
-      slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      sync.abandonDeferred(slot); // an Error ends the dispatch and what it queued, as in Guava
       return;
     }
     Throwable failure = slot.failure;
@@ -136,10 +164,26 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (task instanceof Mailbox mailbox) {
       mailbox.unschedule();
       abandon(mailbox.subscriber(), mailbox.takeAll());
-    } else if (task instanceof ConcurrentDelivery concurrent) {
+    } else if (task instanceof ConcurrentDelivery concurrent && concurrent.take()) {
       deadLetters.undelivered(concurrent.subscriber, concurrent.delivery);
       capacity.release(1);
     }
+  }
+
+  /** Reports the concurrent deliveries a user's executor has not started; returns how many. */
+  int abandonUnstarted() {
+    if (unstarted == null) {
+      return 0;
+    }
+    int count = 0;
+    for (ConcurrentDelivery task : unstarted) {
+      if (task.take()) {
+        deadLetters.undelivered(task.subscriber, task.delivery);
+        count++;
+      }
+    }
+    capacity.release(count);
+    return count;
   }
 
   /** Reports deliveries taken out of a queue as undelivered, freeing their places. */
@@ -158,8 +202,16 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       this.delivery = delivery;
     }
 
+    /** Takes the delivery to run or report it; true for exactly one caller. */
+    boolean take() {
+      return unstarted == null || unstarted.remove(this);
+    }
+
     @Override
     public void run() {
+      if (!take()) {
+        return; // close reported it
+      }
       InFlight.Slot slot = inFlight.slot();
       Object previous = slot.enter(subscriber);
       Run run = new Run(slot);

@@ -22,11 +22,15 @@ public enum ReentrantDispatch {
    * delivering is queued on that thread, and delivered after the current event has reached every
    * subscriber, in the order published; no handler is entered again while it runs. The handler's
    * {@code publishSync} returns at once. On a worker thread the queue is delivered right after the
-   * publishing handler returns. {@link EventBus#publishSyncFailFast} is always immediate, because
-   * it must throw the handler's exception to its caller. An {@code Error} from a handler ends
-   * the dispatch, as in Guava: the events still queued on that thread are not delivered (they
-   * were audited and counted as published; their tracked reports never complete), and the Error
-   * reaches the outermost publisher.
+   * publishing handler returns; what the exception handler or a {@link DeadLetter} subscriber
+   * publishes while a worker reports a failure is delivered before that worker takes its next
+   * event. {@link EventBus#publishSyncFailFast} and {@link EventBus#publishSyncAndTrack} from a
+   * handler are always immediate, because their caller waits for the outcome (a stage that could
+   * only complete after the current handler returned would hang a handler that joins it). A
+   * top-level {@code publishSyncFailFast} that throws still delivers what its handlers published
+   * before the failure. An {@code Error} from a handler ends the dispatch, as in Guava: the events
+   * still queued on that thread are not delivered (they were audited and counted as published,
+   * and are counted as {@linkplain DeliveryStats#discarded() discarded}), and the Error reaches the outermost publisher.
    */
   QUEUED
 }

@@ -65,7 +65,7 @@ final class Retries {
         capacity.release(1);
       }
     }
-    deadLetters.deadLetter(event, s.name, cause, failed.attempt, stats);
+    deadLetters.deadLetterFailure(event, s.name, cause, failed.attempt, stats);
     if (failed.tracker != null) {
       failed.tracker.finish(failed.index, DeliveryStatus.DEAD_LETTERED, failed.attempt, cause, null);
     }

@@ -34,7 +34,9 @@ public @interface Subscribe {
 
   /**
    * Whether the method may be called from several threads at once. See
-   * {@link SubscriptionBuilder#concurrent()}.
+   * {@link SubscriptionBuilder#concurrent()}. A method that is not (the default) is called by one
+   * thread at a time, as Guava does for methods without {@code @AllowConcurrentEvents}: that holds
+   * for {@link EventBus#publishSync(Object)} from several threads too, which wait for each other.
    *
    * @return {@code true} to opt into concurrent, unordered delivery
    */

@@ -25,8 +25,10 @@ public interface Subscription extends AutoCloseable {
 
   /**
    * Ends the subscription. Idempotent. Once it returns, the handler receives nothing more, not
-   * even events already queued for it or waiting for a retry (those are discarded, since the
-   * subscriber asked to stop).
+   * even events already queued for it or waiting for a retry. Those are discarded, not
+   * dead-lettered, since the subscriber asked to stop: each is counted in
+   * {@link DeliveryStats#discarded()} and reported to a tracked publish as
+   * {@link DeliveryStatus#UNSUBSCRIBED}.
    *
    * <p>If another thread is delivering to this subscription when this is called, this waits for
    * that to end: for a queued delivery, the handler's current call; for a

@@ -8,7 +8,7 @@ package io.github.eventbus;
 final class SyncDispatch {
 
   /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
-  record Deferred(Route route, Object payload, Event<?> envelope, Tracker tracker) {}
+  record Deferred(Route route, Object payload, Event<?> envelope, int deadLetterDepth) {}
 
   private final InFlight inFlight;
   private final Invoker invoker;
@@ -27,35 +27,64 @@ final class SyncDispatch {
     this.queueReentrant = reentrant == ReentrantDispatch.QUEUED;
   }
 
-  /** Delivers now, or, for a re-entrant publish under QUEUED, after the current event. */
+  /**
+   * Delivers now, or, for a re-entrant publish under QUEUED, after the current event. A tracked
+   * or fail-fast publish from a handler is always delivered now: its caller waits for the answer.
+   */
   void publish(Route route, Object payload, Event<?> envelope, Tracker tracker,
       boolean failFast) {
-    if (!queueReentrant || failFast) {
+    if (!queueReentrant) {
       dispatch(route, payload, envelope, tracker, failFast);
       return;
     }
     InFlight.Slot slot = inFlight.slot();
     if (slot.isDelivering()) {
-      slot.defer(new Deferred(route, payload, envelope, tracker));
+      if (failFast || tracker != null) {
+        dispatch(route, payload, envelope, tracker, failFast);
+      } else {
+        slot.defer(new Deferred(route, payload, envelope, slot.deadLetterDepth));
+      }
       return;
     }
-    boolean done = false;
     try {
-      dispatch(route, payload, envelope, tracker, false);
-      drainDeferred(slot);
-      done = true;
-    } finally {
-      if (!done) {
-        slot.clearDeferred(); // an Error ends the dispatch and what it queued, as in Guava
+      dispatch(route, payload, envelope, tracker, failFast);
+    } catch (RuntimeException failedFast) {
+      drainDeferred(slot); // what the handlers published before the failure was accepted
+      throw failedFast;
+    } catch (Error e) {
+      abandonDeferred(slot);
+      throw e;
+    }
+    drainDeferred(slot);
+  }
+
+  /**
+   * Delivers the publishes queued on this thread by handlers, in order, until none is left. An
+   * Error ends the dispatch and what it queued, as in Guava: those are counted as discarded.
+   */
+  void drainDeferred(InFlight.Slot slot) {
+    Deferred next;
+    try {
+      while ((next = slot.nextDeferred()) != null) {
+        int depth = slot.deadLetterDepth;
+        slot.deadLetterDepth = next.deadLetterDepth(); // what a DeadLetter handler published
+        try {
+          dispatch(next.route(), next.payload(), next.envelope(), null, false);
+        } finally {
+          slot.deadLetterDepth = depth;
+        }
       }
+    } catch (Error e) {
+      abandonDeferred(slot);
+      throw e;
     }
   }
 
-  /** Delivers the publishes queued on this thread by handlers, in order, until none is left. */
-  void drainDeferred(InFlight.Slot slot) {
+  /** Counts the publishes still queued on this thread as discarded and forgets them. */
+  void abandonDeferred(InFlight.Slot slot) {
     Deferred next;
     while ((next = slot.nextDeferred()) != null) {
-      dispatch(next.route(), next.payload(), next.envelope(), next.tracker(), false);
+      next.route().stats.discarded.add(next.route().targets.length);
     }
   }
 
@@ -72,6 +101,7 @@ final class SyncDispatch {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(targets);
     int delivered = 0;
+    Error error = null;
     try {
       for (int i = 0; i < targets.length; i++) {
         Subscriber s = targets[i];
@@ -89,7 +119,7 @@ final class SyncDispatch {
           tracker.finish(i, DeliveryStatus.DELIVERED, 1, null, null);
         } else if (outcome == Outcome.ERROR) {
           stats.failed.increment();
-          slot.defer((Error) slot.failure);
+          error = (Error) slot.failure;
           slot.failure = null;
           break; // an Error ends the dispatch, as in Guava
         } else {
@@ -103,7 +133,10 @@ final class SyncDispatch {
         stats.delivered.add(delivered);
       }
     }
-    slot.rethrowPending();
+    if (error != null) {
+      throw error; // through the handlers of any outer publish, to the publisher
+    }
+    slot.rethrowPendingIfOutermost();
   }
 
   /**
@@ -113,6 +146,9 @@ final class SyncDispatch {
   private Event<?> notDelivered(Outcome outcome, Subscriber s, Route route, Object payload,
       Event<?> envelope, Tracker tracker, int index, InFlight.Slot slot, boolean failFast) {
     if (outcome != Outcome.FAILED) {
+      if (outcome == Outcome.SKIPPED) {
+        route.stats.discarded.increment(); // its subscription closed during this publish
+      }
       if (tracker != null) {
         outcome.finishSkipped(tracker, index, slot, 0);
       }
@@ -129,7 +165,6 @@ final class SyncDispatch {
     try {
       drainDeferred(slot);
     } catch (Error e) {
-      slot.clearDeferred();
       slot.defer(e);
     }
   }

@@ -17,6 +17,7 @@ final class TypeStats {
   final LongAdder dropped = new LongAdder();
   final LongAdder undelivered = new LongAdder();
   final LongAdder vetoed = new LongAdder();
+  final LongAdder discarded = new LongAdder();
   private final LongAdder timedCount = new LongAdder();
   private final LongAdder timedNanos = new LongAdder();
   private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
@@ -32,7 +33,7 @@ final class TypeStats {
     return new DeliveryStats(
         published.sum(), delivered.sum(), failed.sum(), retried.sum(), deadLettered.sum(),
         deadEvents.sum(), rejected.sum(), dropped.sum(), undelivered.sum(), vetoed.sum(),
-        latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
+        discarded.sum(), latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
   }
 
   static HandlerLatency latency(long count, long totalNanos, long max) {
@@ -43,7 +44,7 @@ final class TypeStats {
 
   /** Adds up several snapshots, latency included. */
   static DeliveryStats sum(Iterable<DeliveryStats> all) {
-    long[] c = new long[10];
+    long[] c = new long[11];
     long count = 0;
     long total = 0;
     long max = 0;
@@ -58,11 +59,12 @@ final class TypeStats {
       c[7] += s.dropped();
       c[8] += s.undelivered();
       c[9] += s.vetoed();
+      c[10] += s.discarded();
       count += s.latency().count();
       total += s.latency().mean().toNanos() * s.latency().count();
       max = Math.max(max, s.latency().max().toNanos());
     }
     return new DeliveryStats(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
-        latency(count, total, max));
+        c[10], latency(count, total, max));
   }
 }

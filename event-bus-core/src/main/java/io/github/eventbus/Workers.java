@@ -39,6 +39,11 @@ final class Workers {
     this.scheduler = userScheduler;
   }
 
+  /** Tells whether deliveries run on the bus's own threads rather than a user's executor. */
+  boolean ownsExecutor() {
+    return userExecutor == null;
+  }
+
   /** The delivery executor, started on first use. */
   Executor executor() {
     Executor current = executor;

@@ -20,8 +20,12 @@
  * receives envelopes whose type name matches a {@link io.github.eventbus.TypePattern} such as
  * {@code report.*}. {@link io.github.eventbus.EventBus#on(Class)} adds options: priority, filter,
  * {@link io.github.eventbus.RetryPolicy}, concurrent delivery, name. Guava-style listeners migrate
- * with {@link io.github.eventbus.EventBus#register(Object)}. Closing the returned
- * {@link io.github.eventbus.Subscription} stops delivery at once, queued events included.
+ * with {@link io.github.eventbus.EventBus#register(Object)}; as in Guava, their methods not marked
+ * concurrent are called by one thread at a time, even by concurrent {@code publishSync} calls.
+ * Closing the returned
+ * {@link io.github.eventbus.Subscription} stops delivery at once, queued events included: those
+ * are counted as {@linkplain io.github.eventbus.DeliveryStats#discarded() discarded}, not
+ * dead-lettered.
  *
  * <p><b>Publishing.</b> {@code publish} is asynchronous through a bounded queue (see
  * {@link io.github.eventbus.BackpressurePolicy}) with per-subscriber ordering; {@code publishSync}
@@ -32,7 +36,10 @@
  * {@code Method}, or the lambda handler), then to retries, and then become
  * {@link io.github.eventbus.DeadLetter}s; events nobody subscribed to become
  * {@link io.github.eventbus.DeadEvent}s. No exception from a handler reaches a publisher, except
- * through {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}.
+ * through {@link io.github.eventbus.EventBus#publishSyncFailFast(Object)}. A DeadLetter handler
+ * may publish, even the failing payload again; dead letters that arise from such publishes nest
+ * at most eight deep on a thread, then are counted and logged (rate-limited) instead of
+ * delivered, so a handler that always fails cannot make the bus recurse or loop for ever.
  *
  * <p><b>The failure rule.</b> One rule covers every call the bus makes into user code: handlers
  * and their filters, interceptors, context propagators, the exception handler, the jitter source
@@ -49,8 +56,13 @@
  *       (and as {@link io.github.eventbus.DeliveryStatus#ERROR} to a tracked publish), then the
  *       Error is thrown to the thread, which hands it to its uncaught-exception handler; the bus's
  *       pool replaces the thread and the subscriber's queue goes on. An Error from a callback other
- *       than a handler waits until the publish or delivery it interrupted is complete, then
- *       takes the same way.
+ *       than a handler waits until the outermost publish on the thread, or the worker's delivery,
+ *       is complete, then takes the same way: a handler's nested {@code publishSync} never throws
+ *       an Error that belongs to the outer event. If an exception leaves that publish instead
+ *       (fail-fast, a rejection, an audit failure), the Error is thrown with the exception
+ *       suppressed, never left for a later publish. A publisher running queues under
+ *       {@code CALLER_RUNS} acts as a worker: their handlers' Errors go to its thread's
+ *       uncaught-exception handler.
  *   <li>A handler that returned normally is never run again for that event because of what
  *       happened after it: an interceptor's {@code afterDelivery}, a propagator's undo action or a
  *       later subscriber cannot turn its success into a retry or a dead letter.
@@ -61,7 +73,10 @@
  * {@link io.github.eventbus.ReentrantDispatch} decides: {@code IMMEDIATE} (the default) delivers
  * the inner event to all its subscribers before the handler's {@code publishSync} returns, so it
  * overtakes the outer event for the subscribers after the current one; {@code QUEUED} delivers it
- * after the outer event reached every subscriber, as Guava does.
+ * after the outer event reached every subscriber, as Guava does (on a worker: after the handler,
+ * and after the reporting of its failure, before the next event). A tracked or fail-fast
+ * {@code publishSync} from a handler is immediate under both, since its caller waits for the
+ * outcome.
  *
  * <p><b>Lifecycle and metrics.</b> {@link io.github.eventbus.EventBus#close()} refuses new
  * publishes from outside, but accepts what handlers publish while it drains and delivers that too;
@@ -76,7 +91,10 @@
  * <p><b>Warnings.</b> Conditions that can repeat once per event (drops and dead letters nobody
  * subscribes to, failures without an exception handler, misbehaving callbacks) are logged at WARN
  * at most once per ten seconds (by the bus's clock) per condition, with the count of lines left
- * out since the last one.
+ * out since the last one. A handler failure without an exception handler and without a
+ * {@code DeadLetter} subscriber is one line, not two. The interval follows the bus's clock: under
+ * a clock that never advances ({@code Clock.fixed}, as in tests) each condition logs its first
+ * line only, and the metrics keep counting.
  *
  * <p><b>Knowing what happened.</b> {@link io.github.eventbus.EventBus#publishAndTrack(Object)}
  * returns a stage that completes with a {@link io.github.eventbus.DeliveryReport} once every
@@ -110,7 +128,9 @@
  *
  * <p><b>Threads.</b> The bus creates daemon threads named after it: {@code <name>-worker-<n>} at
  * the first asynchronous publish, and {@code <name>-retry-1} at the first retry, unless you supply
- * an executor and a scheduler. It stops only the threads it created. Every public type states
+ * an executor and a scheduler. It stops only the threads it created. An interrupt status a handler
+ * leaves on a worker is cleared after its call, so it cannot fail the next delivery. Every public
+ * type states
  * whether it is thread-safe.
  */
 package io.github.eventbus;

@@ -139,4 +139,32 @@ class AsyncDeliveryTest {
     }
   }
 
+  @Test
+  void publish_handlerLeavesItsThreadInterrupted_nextDeliveriesStartClean() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(20);
+    List<Integer> startedInterrupted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().name("stray-interrupt").workers(1).build()) {
+      bus.subscribe(Integer.class, n -> {
+        try {
+          if (n == 0) {
+            gate.await(); // the others queue up behind this one, in the same batch
+            Thread.currentThread().interrupt();
+            return;
+          }
+          if (Thread.currentThread().isInterrupted()) {
+            startedInterrupted.add(n);
+          }
+        } finally {
+          done.countDown();
+        }
+      });
+      for (int i = 0; i < 20; i++) {
+        bus.publish(i);
+      }
+      gate.countDown();
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(startedInterrupted).isEmpty();
+  }
 }

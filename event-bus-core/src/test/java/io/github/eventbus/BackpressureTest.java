@@ -153,4 +153,40 @@ class BackpressureTest {
     bus.close();
     assertThat(handled).containsExactly(0, 1);
   }
+
+  @Test
+  void callerRuns_errorOfAnotherEventsHandler_goesToUncaughtHandler_ownEventPublished()
+      throws Exception {
+    bus = EventBus.builder().name("bp-caller-error").workers(1).queueCapacity(2)
+        .backpressure(BackpressurePolicy.CALLER_RUNS).exceptionHandler((e, c) -> {}).build();
+    CountDownLatch blockerStarted = new CountDownLatch(1);
+    bus.on(String.class).subscribe(s -> {
+      blockerStarted.countDown();
+      release.await(30, TimeUnit.SECONDS); // occupies the only worker
+    });
+    AssertionError boom = new AssertionError("job 0's handler");
+    bus.subscribe(Job.class, job -> {
+      handled.add(job.n());
+      if (job.n() == 0) {
+        throw boom;
+      }
+    });
+    bus.publish("occupy the worker");
+    assertThat(blockerStarted.await(10, TimeUnit.SECONDS)).isTrue();
+    bus.publish(new Job(0)); // queued: depth 2 of 2
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    Thread me = Thread.currentThread();
+    Thread.UncaughtExceptionHandler previous = me.getUncaughtExceptionHandler();
+    me.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+    try {
+      bus.publish(new Job(1)); // full: runs job 0 here, which throws; job 1 is still published
+    } finally {
+      me.setUncaughtExceptionHandler(previous);
+    }
+
+    assertThat(uncaught).containsExactly(boom);
+    release.countDown();
+    bus.close();
+    assertThat(handled).containsExactly(0, 1);
+  }
 }

@@ -103,4 +103,30 @@ class DeadLetterPublishTest {
     assertThat(json.get("event_id").asText()).isEqualTo(dead.event().id());
     assertThat(json.get("type").asText()).isEqualTo(dead.event().type());
   }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(ReentrantDispatch.class)
+  void deadLetterHandlerRepublishingTheFailingPayload_loopIsCut(ReentrantDispatch mode) {
+    AtomicInteger letters = new AtomicInteger();
+    AtomicInteger attempts = new AtomicInteger();
+    try (EventBus bus = EventBus.builder().name("dead-letter-loop-" + mode)
+        .reentrantDispatch(mode).exceptionHandler((e, c) -> {}).build()) {
+      bus.subscribe(Item.class, i -> {
+        attempts.incrementAndGet();
+        throw new IllegalStateException("always");
+      });
+      bus.subscribe(DeadLetter.class, l -> {
+        if (letters.incrementAndGet() < 10_000) { // a bound for the test only
+          bus.publishSync(l.event().payload());
+        }
+      });
+
+      bus.publishSync(new Item(1)); // returns: no StackOverflowError, no endless loop
+
+      assertThat(letters.get()).isEqualTo(DeadLetters.MAX_DEAD_LETTER_DEPTH);
+      assertThat(attempts.get()).isEqualTo(DeadLetters.MAX_DEAD_LETTER_DEPTH + 1);
+      DeliveryStats stats = bus.metrics().byType().get(Item.class.getName());
+      assertThat(stats.deadLettered()).isEqualTo(attempts.get()); // every one still counted
+    }
+  }
 }

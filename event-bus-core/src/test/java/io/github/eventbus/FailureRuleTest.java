@@ -221,6 +221,102 @@ class FailureRuleTest {
     }
   }
 
+  /** Throws an AssertionError from afterDelivery the first time a delivery succeeds. */
+  private static EventInterceptor afterDeliveryErrorOnce(String message) {
+    AtomicInteger once = new AtomicInteger();
+    return new EventInterceptor() {
+      @Override
+      public void afterDelivery(Event<?> event, Subscription subscription, Throwable failure) {
+        if (failure == null && once.getAndIncrement() == 0) {
+          throw new AssertionError(message);
+        }
+      }
+    };
+  }
+
+  @Test
+  void publishSyncFailFast_parkedErrorGoesWithTheFailure_neverToALaterPublish() {
+    try (EventBus bus = EventBus.builder().name("rule-fail-fast-parked")
+        .interceptor(afterDeliveryErrorOnce("afterDelivery")).build()) {
+      bus.on(Item.class).priority(2).subscribe(i -> {});
+      bus.on(Item.class).priority(1).subscribe(i -> {
+        throw new IllegalStateException("fails fast");
+      });
+
+      assertThatThrownBy(() -> bus.publishSyncFailFast(new Item(1)))
+          .isInstanceOf(AssertionError.class).hasMessage("afterDelivery")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(DeliveryFailedException.class));
+
+      bus.publishSync("unrelated"); // nothing left over for this publish
+    }
+  }
+
+  @Test
+  void publish_rejectedWithParkedOnPublishError_errorGoesWithTheRejection() throws Exception {
+    AtomicInteger once = new AtomicInteger();
+    EventInterceptor onPublishError = new EventInterceptor() {
+      @Override
+      public Event<?> onPublish(Event<?> event) {
+        if (event.payload() instanceof Item item && item.n() == 2 && once.getAndIncrement() == 0) {
+          throw new AssertionError("onPublish");
+        }
+        return event;
+      }
+    };
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    EventBus bus = EventBus.builder().name("rule-reject-parked").workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.REJECT).interceptor(onPublishError).build();
+    try {
+      bus.subscribe(Item.class, i -> {
+        started.countDown();
+        release.await();
+      });
+      bus.publish(new Item(0));
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThatThrownBy(() -> bus.publish(new Item(2)))
+          .isInstanceOf(AssertionError.class).hasMessage("onPublish")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(RejectedEventException.class));
+
+      bus.publishSync("unrelated"); // nothing left over for this publish
+    } finally {
+      release.countDown();
+      bus.close();
+    }
+  }
+
+  @Test
+  void publishSync_callbackErrorOfEarlierSubscriber_waitsForTheOutermostPublish() {
+    List<String> log = new CopyOnWriteArrayList<>();
+    EventInterceptor afterA = new EventInterceptor() {
+      @Override
+      public void afterDelivery(Event<?> event, Subscription subscription, Throwable failure) {
+        if (subscription.name().equals("A")) {
+          throw new AssertionError("afterDelivery of A");
+        }
+      }
+    };
+    try (EventBus bus = EventBus.builder().name("rule-nested-parked").interceptor(afterA)
+        .build()) {
+      bus.subscribe(String.class, s -> log.add("inner"));
+      bus.on(Item.class).name("A").priority(3).subscribe(i -> log.add("A"));
+      bus.on(Item.class).name("B").priority(2).subscribe(i -> {
+        bus.publishSync("nested");
+        log.add("B's publishSync returned");
+      });
+      bus.on(Item.class).name("C").priority(1).subscribe(i -> log.add("C"));
+
+      assertThatThrownBy(() -> bus.publishSync(new Item(1)))
+          .isInstanceOf(AssertionError.class).hasMessage("afterDelivery of A");
+
+      assertThat(log).containsExactly("A", "inner", "B's publishSync returned", "C");
+      assertThat(bus.metrics().byType().get(Item.class.getName()).delivered()).isEqualTo(3);
+    }
+  }
+
   /** Runs with the default uncaught-exception handler silenced, restoring it after. */
   private static void withUncaughtErrorsIgnored(ThrowingRunnable body) throws Exception {
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();

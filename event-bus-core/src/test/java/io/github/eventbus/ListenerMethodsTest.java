@@ -142,4 +142,99 @@ class ListenerMethodsTest {
         assertThat(m.handler().getClass().getName()).contains("$$Lambda"));
     assertThat(methods).filteredOn(ListenerMethods.Method::concurrent).hasSize(1);
   }
+
+  /** Counts calls that overlap another call of the same method. */
+  static final class OverlapCounter {
+    final java.util.concurrent.atomic.AtomicInteger inside =
+        new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger overlaps =
+        new java.util.concurrent.atomic.AtomicInteger();
+
+    void call() {
+      if (inside.incrementAndGet() > 1) {
+        overlaps.incrementAndGet();
+      }
+      for (int i = 0; i < 100; i++) {
+        Thread.onSpinWait();
+      }
+      inside.decrementAndGet();
+    }
+  }
+
+  /** Two methods, neither marked concurrent: each must run on one thread at a time. */
+  public static class NotThreadSafe {
+    final OverlapCounter guava = new OverlapCounter();
+    final OverlapCounter ours = new OverlapCounter();
+
+    @com.google.common.eventbus.Subscribe
+    public void onGuava(String event) {
+      guava.call();
+    }
+
+    @Subscribe
+    public void onOurs(Integer event) {
+      ours.call();
+    }
+  }
+
+  @Test
+  void register_methodNotMarkedConcurrent_neverRunsOnTwoThreadsAtOnce() throws Exception {
+    NotThreadSafe listener = new NotThreadSafe();
+    try (EventBus bus = EventBus.builder().name("serialised").workers(2).build()) {
+      bus.register(listener);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<Thread> publishers = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        boolean sync = t % 2 == 0;
+        Thread publisher = new Thread(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (int i = 0; i < 5_000; i++) {
+            if (sync) {
+              bus.publishSync("s");
+              bus.publishSync(i);
+            } else {
+              bus.publish("a");
+              bus.publish(i);
+            }
+          }
+        });
+        publisher.start();
+        publishers.add(publisher);
+      }
+      go.countDown();
+      for (Thread publisher : publishers) {
+        publisher.join();
+      }
+    }
+    assertThat(listener.guava.overlaps).hasValue(0);
+    assertThat(listener.ours.overlaps).hasValue(0);
+  }
+
+  /** Parks each call until a second call runs at the same time. */
+  public static class MeetsItself {
+    final java.util.concurrent.CyclicBarrier both = new java.util.concurrent.CyclicBarrier(2);
+
+    @com.google.common.eventbus.Subscribe
+    @AllowConcurrentEvents
+    public void on(String event) throws Exception {
+      both.await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void register_methodMarkedConcurrent_runsOnTwoThreadsAtOnce() throws Exception {
+    MeetsItself listener = new MeetsItself();
+    try (EventBus bus = EventBus.builder().name("parallel").build()) {
+      bus.register(listener);
+      Thread other = new Thread(() -> bus.publishSync("other"));
+      other.start();
+      bus.publishSync("this"); // returns only if the other call ran at the same time
+      other.join();
+    }
+    assertThat(listener.both.isBroken()).isFalse();
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -107,5 +108,50 @@ class RateLimitedLogTest {
       assertThat(lines()).hasSize(1);
       assertThat(lines().get(0)).contains("Subscriber 'broken'");
     }
+  }
+
+  @Test
+  void bus_contextPropagatorUndoActionThrows_oneLinePerInterval() throws Exception {
+    ContextPropagator failingUndo = new ContextPropagator() {
+      @Override
+      public Object capture() {
+        return "context";
+      }
+
+      @Override
+      public Runnable restore(Object captured) {
+        return () -> {
+          throw new IllegalStateException("undo of " + captured); // a new lambda every time
+        };
+      }
+
+      @Override
+      public String toString() {
+        return "FailingUndo";
+      }
+    };
+    int events = 500;
+    CountDownLatch handled = new CountDownLatch(events);
+    try (EventBus bus = EventBus.builder().name("undo-flood").clock(clock).workers(2)
+        .propagateMdc(false).contextPropagator(failingUndo).build()) {
+      bus.subscribe(Item.class, i -> handled.countDown());
+      for (int i = 0; i < events; i++) {
+        bus.publish(new Item(i));
+      }
+      assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(lines()).singleElement().asString().contains("FailingUndo").contains("undo");
+  }
+
+  @Test
+  void bus_failureWithoutExceptionHandlerNorDeadLetterSubscriber_oneLineNotTwo() {
+    try (EventBus bus = EventBus.builder().name("failing-alone").clock(clock).build()) {
+      bus.on(Item.class).name("broken").subscribe(i -> {
+        throw new IllegalStateException("always");
+      });
+      bus.publishSync(new Item(1));
+    }
+    assertThat(lines()).singleElement().asString()
+        .contains("Subscriber 'broken'").contains("giving up");
   }
 }

@@ -1,12 +1,18 @@
 package io.github.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -241,5 +247,167 @@ class ReentrantDispatchTest {
         .containsExactlyInAnyOrder("IllegalArgumentException", "IllegalStateException");
     assertThat(letters).filteredOn(l -> l.subscriber().equals("outer")).singleElement()
         .satisfies(l -> assertThat(l.cause()).hasMessage("outer failure"));
+  }
+
+  @Test
+  void queued_publishSyncFromExceptionHandlerOnWorker_isDelivered() throws Exception {
+    List<String> alerts = new CopyOnWriteArrayList<>();
+    CountDownLatch delivered = new CountDownLatch(5);
+    EventBus[] bus = new EventBus[1];
+    bus[0] = EventBus.builder().name("reentrant-exception-handler").workers(1)
+        .reentrantDispatch(ReentrantDispatch.QUEUED)
+        .exceptionHandler((e, c) -> bus[0].publishSync("failed " + c.event().payload()))
+        .build();
+    try {
+      bus[0].subscribe(String.class, s -> {
+        alerts.add(s);
+        delivered.countDown();
+      });
+      bus[0].subscribe(Integer.class, n -> {
+        throw new IllegalStateException("boom");
+      });
+      for (int i = 0; i < 5; i++) {
+        bus[0].publish(i);
+      }
+      // each alert is delivered when its failure is reported, not with some later event
+      assertThat(delivered.await(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      bus[0].close();
+    }
+    assertThat(alerts).containsExactly("failed 0", "failed 1", "failed 2", "failed 3", "failed 4");
+  }
+
+  @Test
+  void queued_publishSyncFromDeadLetterHandlerOnWorker_isDelivered() throws Exception {
+    List<String> alerts = new CopyOnWriteArrayList<>();
+    CountDownLatch delivered = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("reentrant-dead-letter-worker").workers(1)
+        .reentrantDispatch(ReentrantDispatch.QUEUED).exceptionHandler((e, c) -> {}).build()) {
+      bus.subscribe(String.class, s -> {
+        alerts.add(s);
+        delivered.countDown();
+      });
+      bus.subscribe(DeadLetter.class, l -> bus.publishSync("dead " + l.event().payload()));
+      bus.subscribe(Integer.class, n -> {
+        throw new IllegalStateException("boom");
+      });
+      bus.publish(7);
+      assertThat(delivered.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(alerts).containsExactly("dead 7");
+  }
+
+  @Test
+  void queued_publishSyncFromExceptionHandlerOfWorkerError_isDeliveredBeforeTheWorkerDies()
+      throws Exception {
+    List<String> alerts = new CopyOnWriteArrayList<>();
+    CountDownLatch delivered = new CountDownLatch(1);
+    CountDownLatch uncaught = new CountDownLatch(1);
+    ThreadFactory threads = r -> {
+      Thread t = new Thread(r, "reentrant-error-user");
+      t.setDaemon(true);
+      t.setUncaughtExceptionHandler((th, e) -> uncaught.countDown());
+      return t;
+    };
+    ExecutorService executor = Executors.newSingleThreadExecutor(threads);
+    EventBus[] bus = new EventBus[1];
+    bus[0] = EventBus.builder().name("reentrant-error").executor(executor)
+        .reentrantDispatch(ReentrantDispatch.QUEUED)
+        .exceptionHandler((e, c) -> bus[0].publishSync("error " + e.getMessage()))
+        .build();
+    try {
+      bus[0].subscribe(String.class, s -> {
+        alerts.add(s);
+        delivered.countDown();
+      });
+      bus[0].subscribe(Integer.class, n -> {
+        throw new AssertionError("broken");
+      });
+      bus[0].publish(1);
+      assertThat(uncaught.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(delivered.await(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      bus[0].close();
+      executor.shutdownNow();
+    }
+    assertThat(alerts).containsExactly("error broken");
+  }
+
+  @Test
+  void queued_failFastAtTopLevel_handlerPublishesDelivered() {
+    List<String> log = new ArrayList<>();
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.subscribe(Double.class, d -> log.add("inner " + d));
+      bus.subscribe(String.class, s -> {
+        log.add("outer " + s);
+        bus.publishSync(SECOND);
+      });
+
+      bus.publishSyncFailFast(FIRST);
+
+      assertThat(log).containsExactly("outer one", "inner 2.0");
+    }
+  }
+
+  @Test
+  void queued_failFastAtTopLevel_handlerPublishesDeliveredEvenWhenItThrows() {
+    List<String> log = new ArrayList<>();
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.subscribe(Double.class, d -> log.add("inner " + d));
+      bus.subscribe(String.class, s -> {
+        bus.publishSync(SECOND);
+        throw new IllegalStateException("outer fails");
+      });
+
+      assertThatThrownBy(() -> bus.publishSyncFailFast(FIRST))
+          .isInstanceOf(DeliveryFailedException.class);
+
+      assertThat(log).containsExactly("inner 2.0");
+    }
+  }
+
+  @Test
+  void queued_trackedPublishSyncFromHandler_isImmediateAndComplete() {
+    List<String> log = new ArrayList<>();
+    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+      bus.subscribe(Double.class, d -> log.add("inner"));
+      bus.subscribe(String.class, s -> {
+        CompletableFuture<DeliveryReport> report =
+            bus.publishSyncAndTrack(SECOND).toCompletableFuture();
+        log.add("tracked returned, done=" + report.isDone());
+        DeliveryReport now = report.getNow(null); // join() would wait for this very thread
+        log.add("status " + (now == null ? "none yet" : now.outcomes().get(0).status()));
+      });
+
+      bus.publishSync(FIRST);
+    }
+    assertThat(log).containsExactly("inner", "tracked returned, done=true", "status DELIVERED");
+  }
+
+  @Test
+  void queued_errorLaterInOuterDispatch_trackedInnerCompletes_queuedInnerCountedDiscarded() {
+    AtomicInteger innerDelivered = new AtomicInteger();
+    List<CompletableFuture<DeliveryReport>> tracked = new ArrayList<>();
+    AssertionError boom = new AssertionError("later subscriber");
+    EventBus bus = bus(ReentrantDispatch.QUEUED);
+    bus.subscribe(Double.class, d -> innerDelivered.incrementAndGet());
+    bus.on(String.class).priority(2).subscribe(s -> {
+      tracked.add(bus.publishSyncAndTrack(SECOND).toCompletableFuture());
+      bus.publishSync(3.0d); // queued behind the outer event, which the Error then ends
+    });
+    bus.on(String.class).priority(1).subscribe(s -> {
+      throw boom;
+    });
+
+    assertThatThrownBy(() -> bus.publishSync(FIRST)).isSameAs(boom);
+
+    assertThat(tracked).singleElement().satisfies(f -> assertThat(f).isCompleted());
+    assertThat(innerDelivered).hasValue(1);
+    DeliveryStats stats = bus.metrics().byType().get(Double.class.getName());
+    assertThat(stats.published()).isEqualTo(2);
+    assertThat(stats.delivered()).isEqualTo(1);
+    assertThat(stats.discarded()).isEqualTo(1);
+    assertThat(stats.undelivered()).isZero();
+    bus.close();
   }
 }

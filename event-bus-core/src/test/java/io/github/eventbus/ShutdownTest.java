@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -134,6 +136,57 @@ class ShutdownTest {
       assertThat(bus.metrics().totals().undelivered()).isEqualTo(999);
     } finally {
       release.countDown();
+    }
+  }
+
+  @Test
+  void close_drainTimeout_userExecutor_concurrentDeliveriesQueuedBehindStuckHandler_reported()
+      throws Exception {
+    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "shutdown-user-pool");
+      t.setDaemon(true);
+      return t;
+    });
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    AtomicInteger handled = new AtomicInteger();
+    EventBus bus = EventBus.builder().name("drain-user-pool").executor(executor)
+        .drainTimeout(Duration.ofMillis(100)).build();
+    bus.subscribe(DeadLetter.class, letters::add);
+    bus.on(Change.class).concurrent().subscribe(c -> {
+      if (c.n() == 0) {
+        stuck.countDown();
+        awaitIgnoringInterrupts(release);
+      }
+      handled.incrementAndGet();
+    });
+    for (int i = 0; i < 51; i++) {
+      bus.publish(new Change(i));
+    }
+    assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+
+    bus.close(); // the user's pool is not the bus's to stop: its queue is reported all the same
+
+    assertThat(letters).hasSize(50).allSatisfy(l -> assertThat(l.attempts()).isZero());
+    assertThat(bus.metrics().totals().undelivered()).isEqualTo(50);
+    assertThat(bus.metrics().queueDepth()).isEqualTo(1); // the stuck one, still running
+    release.countDown();
+    executor.shutdown();
+    assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(handled).hasValue(1); // none of the reported deliveries ran after all
+    assertThat(bus.metrics().queueDepth()).isZero();
+    assertThat(letters).hasSize(50);
+  }
+
+  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    while (true) {
+      try {
+        latch.await();
+        return;
+      } catch (InterruptedException ignored) {
+        // a handler that ignores interrupts
+      }
     }
   }
 

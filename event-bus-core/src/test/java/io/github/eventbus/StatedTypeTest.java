@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +72,44 @@ class StatedTypeTest {
           new TypeToken<Map<Integer, Integer>>() {}))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("contradicts");
+    }
+  }
+
+  /** Declares a key type that is itself generic in an open variable. */
+  static final class Index<T> extends HashMap<List<T>, String> {}
+
+  @Test
+  void publish_statedTypeContradictsPartlyOpenDeclaredArgument_rejected() {
+    List<Throwable> inHandler = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().name("stated-nested")
+        .exceptionHandler((e, c) -> inHandler.add(e)).build()) {
+      bus.subscribe(new TypeToken<Map<Set<Integer>, String>>() {}, m -> m.keySet()
+          .forEach(Set::size));
+      Index<Integer> index = new Index<>();
+      index.put(List.of(1), "one");
+
+      assertThatThrownBy(() -> bus.publishSync(index,
+          new TypeToken<Map<Set<Integer>, String>>() {}))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("contradicts")
+          .hasMessageContaining("type argument 1 is java.util.List<T>");
+      assertThatThrownBy(() -> bus.publishSync(index,
+          new TypeToken<Map<? extends Set<Integer>, String>>() {}))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(inHandler).isEmpty();
+    }
+  }
+
+  @Test
+  void publish_statedTypeFillsVariableInsideDeclaredArgument_accepted() {
+    List<Object> got = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().name("stated-nested-ok").build()) {
+      bus.subscribe(new TypeToken<Map<List<Integer>, String>>() {}, got::add);
+
+      bus.publishSync(new Index<Integer>(), new TypeToken<Map<List<Integer>, String>>() {});
+      bus.publishSync(new Index<Integer>(), new TypeToken<Map<? extends List<Integer>, String>>() {});
+
+      assertThat(got).hasSize(1);
     }
   }
 }

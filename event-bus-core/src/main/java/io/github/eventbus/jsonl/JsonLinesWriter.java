@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import io.github.eventbus.internal.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,6 +101,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private static final long CLOSE_GRACE_MILLIS = 1000;
 
   private final FileTarget target;
+  private final RateLimitedLog warnings; // for reports without an error handler
   private final Encoder<? super T> encoder;
   private final ObjectMapper mapper;
   private final Durability durability;
@@ -137,6 +139,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   private JsonLinesWriter(Builder<T> b, LogFiles files) {
     this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC);
+    this.warnings = new RateLimitedLog(log, b.clock, RateLimitedLog.INTERVAL);
     this.encoder = b.encoder;
     this.mapper = b.mapper;
     this.durability = b.durability;
@@ -263,7 +266,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
         appended.incrementAndGet();
       } else {
         dropped.incrementAndGet();
-        reportError(target.current(), "buffer stayed full for " + offerTimeout
+        reportError(target.current(), "buffer-full", "buffer stayed full for " + offerTimeout
             + "; a record was dropped", new IllegalStateException("buffer full"));
       }
       return accepted;
@@ -421,7 +424,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       dropPartialLine(mark);
       unencodable.incrementAndGet();
-      reportError(target.current(), "a record of " + record.getClass().getName()
+      reportError(target.current(), "unencodable", "a record of " + record.getClass().getName()
           + " could not be encoded as JSON and was skipped", e);
       if (done != null) {
         done.completeExceptionally(e);
@@ -463,10 +466,10 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       failedWrites.incrementAndGet();
       if (!failing) { // one report per failed attempt: the first now, then one every retryDelay
-        reportError(target.current(), "could not write " + linesCount + " line(s): "
+        reportError(target.current(), "write", "could not write " + linesCount + " line(s): "
             + e.getMessage() + "; will retry every " + retryDelay, e);
       } else {
-        reportError(target.current(), "still cannot write " + linesCount + " line(s): "
+        reportError(target.current(), "write", "still cannot write " + linesCount + " line(s): "
             + e.getMessage() + "; retrying every " + retryDelay, e);
       }
       failing = true;
@@ -492,7 +495,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       String problem = e.getMessage() + "; writing them to a new " + target.current();
       log.warn("JSON Lines writer: {}", problem);
       if (errorHandler != null) {
-        reportError(target.current(), problem, e);
+        reportError(target.current(), "vanished", problem, e);
       }
       target.write(lines);
     }
@@ -526,20 +529,24 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     waiting.clear();
     if (left > 0) {
       unwritten.addAndGet(left);
-      reportError(target.current(), left + " record(s) could not be written before the writer closed",
+      reportError(target.current(), "unwritten",
+          left + " record(s) could not be written before the writer closed",
           new IOException("unwritten at close"));
     }
   }
 
-  private void reportError(Path file, String problem, Throwable cause) {
+  private void reportError(Path file, String condition, String problem, Throwable cause) {
     if (errorHandler == null) {
-      log.warn("JSON Lines writer of {}: {}: {}", file, problem, String.valueOf(cause));
+      // One line per interval per kind of problem: an unencodable payload or a full buffer can
+      // repeat once per record. The stats count every one.
+      warnings.warn(condition, "JSON Lines writer of {}: {}: {}", file, problem,
+          String.valueOf(cause));
       return;
     }
     try {
       errorHandler.onError(file, problem, cause);
     } catch (RuntimeException e) {
-      log.warn("The WriteErrorHandler of {} threw; ignoring it", file, e);
+      warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
     }
   }
 

@@ -214,4 +214,29 @@ class JsonLinesWriterTest {
     }
     assertThat(problems).singleElement().asString().contains("java.lang.Object");
   }
+
+  @Test
+  void unencodableRecords_withoutErrorHandler_oneWarnLinePerInterval() throws Exception {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(JsonLinesWriter.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    appender.start();
+    logger.addAppender(appender);
+    Path file = dir.resolve("flood.jsonl");
+    ManualClock clock = new ManualClock(Instant.parse("2030-01-01T00:00:00Z"));
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .clock(clock).build()) {
+      for (int i = 0; i < 500; i++) {
+        w.append(new Object()); // no properties: Jackson refuses it
+      }
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      assertThat(w.stats().unencodable()).isEqualTo(500);
+    } finally {
+      logger.detachAppender(appender);
+    }
+    assertThat(appender.list).singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage()).contains("could not be encoded"));
+    assertThat(lines(file)).containsExactly("{\"n\":1}");
+  }
 }

@@ -1,4 +1,4 @@
-package io.github.eventbus;
+package io.github.eventbus.internal;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -10,14 +10,18 @@ import org.slf4j.Logger;
  * WARN lines for conditions that can repeat once per event (drops, dead letters nobody handles,
  * failures without an exception handler, misbehaving callbacks): at most one line per interval
  * per condition, and the line after a quiet spell says how many were left out. Time comes from
- * the bus's clock, so tests drive it.
+ * the given clock, so tests drive it. Conditions are keys such as a kind and a class name, never
+ * an object's identity, so that each stays one condition however many objects show it.
+ *
+ * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
+ * share it; it may change in any release without notice.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
 
-  /** The interval of a bus's warnings. */
-  static final Duration INTERVAL = Duration.ofSeconds(10);
+  /** The interval of the library's warnings: ten seconds. */
+  public static final Duration INTERVAL = Duration.ofSeconds(10);
   // Conditions are keyed by subscriber or callback, which the application bounds; this bounds
   // them anyway, folding the rest into one condition.
   private static final int MAX_CONDITIONS = 1024;
@@ -28,7 +32,14 @@ final class RateLimitedLog {
   private final long intervalMillis;
   private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
-  RateLimitedLog(Logger log, Clock clock, Duration interval) {
+  /**
+   * Creates a log.
+   *
+   * @param log where the lines go
+   * @param clock the clock that measures the interval
+   * @param interval the least time between two lines of one condition
+   */
+  public RateLimitedLog(Logger log, Clock clock, Duration interval) {
     this.log = log;
     this.clock = clock;
     this.intervalMillis = interval.toMillis();
@@ -37,8 +48,12 @@ final class RateLimitedLog {
   /**
    * Logs at WARN unless this condition was logged less than an interval ago, in which case it is
    * only counted. A trailing Throwable argument is logged as the cause, as SLF4J does.
+   *
+   * @param condition the condition's key
+   * @param format the SLF4J message format
+   * @param args the format's arguments, optionally followed by a Throwable
    */
-  void warn(String condition, String format, Object... args) {
+  public void warn(String condition, String format, Object... args) {
     Window window = windows.get(condition);
     if (window == null) {
       window = windows.size() < MAX_CONDITIONS
