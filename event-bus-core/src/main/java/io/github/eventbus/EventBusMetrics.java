@@ -16,8 +16,11 @@ import java.util.TreeMap;
  *
  * <p><b>Thread-safety:</b> immutable.
  *
- * @param totals counters over all types
- * @param byType counters per type name, sorted by name
+ * @param totals counters over the application's events: every type except the bus's own
+ *     {@code bus.dead_letter} ({@link DeadLetter}) and {@code bus.dead_event} ({@link DeadEvent}),
+ *     which {@code byType} lists but the totals leave out, so that one failed event is not counted
+ *     twice (once as a dead letter, once as a published {@code DeadLetter})
+ * @param byType counters per type name, sorted by name, the bus's own types included
  * @param queueDepth deliveries accepted by {@code publish} and not yet finished (including those
  *     waiting for a retry)
  * @param queueHighWaterMark the largest {@code queueDepth} seen
@@ -34,7 +37,7 @@ public record EventBusMetrics(
   /**
    * Copies the map into an unmodifiable one sorted by type name.
    *
-   * @param totals counters over all types
+   * @param totals counters over the application's events
    * @param byType counters per type name
    * @param queueDepth deliveries accepted and not yet finished
    * @param queueHighWaterMark the largest {@code queueDepth} seen

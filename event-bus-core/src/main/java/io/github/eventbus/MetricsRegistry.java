@@ -14,6 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MetricsRegistry {
 
   static final String OTHER_TYPES = "(other)";
+  /** The bus's own events: listed by type, left out of the totals, which count the user's. */
+  static final java.util.Set<String> BUS_TYPES =
+      java.util.Set.of(TypeNames.of(DeadLetter.class), TypeNames.of(DeadEvent.class));
 
   private final ConcurrentHashMap<String, TypeStats> byType = new ConcurrentHashMap<>();
   private final TypeStats other = new TypeStats();
@@ -49,8 +52,13 @@ final class MetricsRegistry {
     if (others.published() > 0 || others.deadLettered() > 0 || others.rejected() > 0) {
       types.put(OTHER_TYPES, others);
     }
+    java.util.List<DeliveryStats> users = new java.util.ArrayList<>(types.size());
+    types.forEach((type, stats) -> {
+      if (!BUS_TYPES.contains(type)) {
+        users.add(stats);
+      }
+    });
     return new EventBusMetrics(
-        TypeStats.sum(types.values()), types, queueDepth, Math.max(queueDepth, highWaterMark.get()),
-        audit);
+        TypeStats.sum(users), types, queueDepth, Math.max(queueDepth, highWaterMark.get()), audit);
   }
 }

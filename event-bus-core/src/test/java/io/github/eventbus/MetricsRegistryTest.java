@@ -12,6 +12,31 @@ class MetricsRegistryTest {
   record Tick(int n) {}
 
   @Test
+  void totals_countTheApplicationsEvents_notTheBusOwnDeadLettersAndDeadEvents() {
+    try (EventBus bus = EventBus.builder().exceptionHandler((e, c) -> {}).build()) {
+      bus.subscribe(Tick.class, t -> {
+        throw new IllegalStateException("always fails");
+      });
+      java.util.List<DeadLetter> letters = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.List<DeadEvent> dead = new java.util.concurrent.CopyOnWriteArrayList<>();
+      bus.subscribe(DeadLetter.class, letters::add);
+      bus.subscribe(DeadEvent.class, dead::add);
+      bus.publishSync(new Tick(1));
+      bus.publishSync(DynamicEvent.of("nobody.listens", Map.of()));
+
+      assertThat(letters).hasSize(1);
+      assertThat(dead).hasSize(1);
+      EventBusMetrics m = bus.metrics();
+      assertThat(m.byType()).containsKeys("bus.dead_letter", "bus.dead_event");
+      assertThat(m.byType().get("bus.dead_letter").delivered()).isEqualTo(1);
+      assertThat(m.totals().published()).isEqualTo(2); // the Tick and the unheard event
+      assertThat(m.totals().delivered()).isZero();     // the dead letter's delivery is the bus's
+      assertThat(m.totals().deadLettered()).isEqualTo(1);
+      assertThat(m.totals().deadEvents()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void metrics_countPerTypeAndInTotal_withSampledLatency() {
     try (EventBus bus = EventBus.builder().latencySampling(1).exceptionHandler((e, c) -> {}).build()) {
       bus.subscribe(Tick.class, t -> {

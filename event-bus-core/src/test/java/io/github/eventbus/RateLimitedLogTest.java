@@ -61,6 +61,22 @@ class RateLimitedLogTest {
   }
 
   @Test
+  void bus_eventIdWithLineBreaksAndControls_isEscapedInTheWarning() {
+    String hostile = "id\nFORGED line\u0085\u2028\u202Eevil\u009b31m";
+    try (EventBus bus = EventBus.builder().name("escaping").build()) {
+      bus.subscribe(Item.class, i -> {
+        throw new IllegalStateException("fails");
+      });
+      bus.publishSync(Event.builder(new Item(1)).id(hostile).timestamp(clock.instant()).source("s")
+          .build());
+    }
+    assertThat(lines()).isNotEmpty().allSatisfy(line -> {
+      assertThat(line).doesNotContain("\n", "\u0085", "\u2028", "\u202E", "\u009b");
+    });
+    assertThat(lines()).anySatisfy(line -> assertThat(line).contains("id\\u000aFORGED line"));
+  }
+
+  @Test
   void warn_differentConditions_eachGetsItsOwnLine() {
     RateLimitedLog log = new RateLimitedLog(logger, clock, Duration.ofSeconds(10));
     log.warn("a", "first a");

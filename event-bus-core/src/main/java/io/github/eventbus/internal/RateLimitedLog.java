@@ -64,11 +64,27 @@ public final class RateLimitedLog {
     if (left < 0) {
       return;
     }
+    Object[] safe = escaped(args);
     if (left == 0) {
-      log.warn(format, args);
+      log.warn(format, safe);
     } else {
-      log.warn(format + " ({} more like this since the last such line)", withCount(args, left));
+      log.warn(format + " ({} more like this since the last such line)", withCount(safe, left));
     }
+  }
+
+  /**
+   * The arguments as text safe for one line ({@link LogText}): an event id, a type or a
+   * subscriber name may come from a request, and must not forge or hide log lines. A trailing
+   * Throwable stays as it is, for its stack trace.
+   */
+  private static Object[] escaped(Object[] args) {
+    Object[] safe = new Object[args.length];
+    for (int i = 0; i < args.length; i++) {
+      Object arg = args[i];
+      safe[i] = arg == null || arg instanceof Throwable || arg instanceof Number
+          ? arg : LogText.escape(String.valueOf(arg));
+    }
+    return safe;
   }
 
   /** Puts the count before a trailing Throwable, so SLF4J still logs the Throwable's trace. */

@@ -10,6 +10,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.time.Clock;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import java.net.InetSocketAddress;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package io.github.eventbus.webhooks;
+package io.github.eventbus.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,18 +1,30 @@
-package io.github.eventbus.webhooks;
+package io.github.eventbus.internal;
 
 /**
  * Makes text that came from a request safe for a log line: {@linkplain #unsafe unsafe
  * characters} (C0 and C1 controls, line and paragraph separators, bidirectional controls, lone
  * surrogates), quotes and backslashes are escaped, and the result is cut to a bounded length, so
  * that a request can neither forge, hide nor reorder log lines, nor flood them.
+ *
+ * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
+ * share it; it may change in any release without notice.
+ *
+ * <p><b>Thread-safety:</b> stateless and thread-safe.
  */
-final class LogText {
+public final class LogText {
 
-  static final int MAX = 200;
+  /** The most characters of one text that a log line shows. */
+  public static final int MAX = 200;
 
   private LogText() {}
 
-  static String escape(String text) {
+  /**
+   * Escapes unsafe characters, quotes and backslashes, and cuts the text to {@link #MAX}.
+   *
+   * @param text the text, or null
+   * @return text safe for one log line
+   */
+  public static String escape(String text) {
     if (text == null) {
       return "null";
     }
@@ -33,8 +45,13 @@ final class LogText {
     return out.toString();
   }
 
-  /** Tells whether text holds no {@linkplain #unsafe unsafe} character. */
-  static boolean safe(String text) {
+  /**
+   * Tells whether text holds no {@linkplain #unsafe unsafe} character.
+   *
+   * @param text the text
+   * @return true if every character is safe
+   */
+  public static boolean safe(String text) {
     for (int i = 0; i < text.length(); i++) {
       if (unsafe(text, i)) {
         return false;
@@ -48,8 +65,12 @@ final class LogText {
    * a C0 or C1 control or DEL, U+2028 or U+2029, a bidirectional control (U+061C, U+200E,
    * U+200F, U+202A to U+202E, U+2066 to U+2069), or half of a surrogate pair without its other
    * half.
+   *
+   * @param text the text
+   * @param i the index of the char
+   * @return true if that char is unsafe
    */
-  static boolean unsafe(String text, int i) {
+  public static boolean unsafe(String text, int i) {
     char c = text.charAt(i);
     if (Character.isHighSurrogate(c)) {
       return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
