@@ -10,6 +10,7 @@ import io.github.eventbus.TypePattern;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriterBuilder;
 import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
 import java.io.IOException;
@@ -67,7 +68,7 @@ public final class AuditLog implements AutoCloseable {
     ObjectMapper mapper = b.mapper != null ? b.mapper : JsonLinesWriter.defaultMapper();
     AuditFormat format = AuditFormat.builder().mapper(mapper).build();
     LineCache cache = new LineCache(); // used by the writer thread only
-    JsonLinesWriter.Builder<Event<?>> w =
+    JsonLinesWriterBuilder<Event<?>> w =
         JsonLinesWriter.daily(b.directory, "events",
                 (Event<?> e, JsonGenerator g) -> format.write(e, g, cache))
             .mapper(mapper)

@@ -6,10 +6,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import io.github.eventbus.internal.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,7 +135,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   /** A record whose writer wants to know when it is written, or a flush barrier (record null). */
   private record Ack(Object record, CompletableFuture<Void> done) {}
 
-  private JsonLinesWriter(Builder<T> b, LogFiles files) {
+  JsonLinesWriter(JsonLinesWriterBuilder<T> b, LogFiles files) {
     this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC);
     this.warnings = new RateLimitedLog(log, b.clock, RateLimitedLog.INTERVAL);
     this.encoder = b.encoder;
@@ -162,8 +160,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * @param <T> the type of records
    * @return a builder
    */
-  public static <T> Builder<T> toFile(Path file, Encoder<? super T> encoder) {
-    return new Builder<>(LogFiles.fixed(requireNonNull(file, "file")), encoder);
+  public static <T> JsonLinesWriterBuilder<T> toFile(Path file, Encoder<? super T> encoder) {
+    return new JsonLinesWriterBuilder<>(LogFiles.fixed(requireNonNull(file, "file")), encoder);
   }
 
   /**
@@ -176,14 +174,15 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * @return a builder
    * @throws IllegalArgumentException if the prefix is blank or contains a path separator
    */
-  public static <T> Builder<T> daily(Path directory, String prefix, Encoder<? super T> encoder) {
+  public static <T> JsonLinesWriterBuilder<T> daily(
+      Path directory, String prefix, Encoder<? super T> encoder) {
     requireNonNull(directory, "directory");
     requireNonNull(prefix, "prefix");
     if (prefix.isBlank() || prefix.contains("/") || prefix.contains("\\")) {
       throw new IllegalArgumentException("prefix must be a non-blank file name part, but was \""
           + prefix + "\"");
     }
-    return new Builder<>(LogFiles.daily(directory, prefix), encoder);
+    return new JsonLinesWriterBuilder<>(LogFiles.daily(directory, prefix), encoder);
   }
 
   /**
@@ -553,199 +552,5 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   @Override
   public String toString() {
     return "JsonLinesWriter{" + target.current() + ", " + durability + "}";
-  }
-
-  /**
-   * Configures a {@link JsonLinesWriter}. Not thread-safe; each option may be set once.
-   *
-   * @param <T> the type of records
-   */
-  public static final class Builder<T> {
-    private final LogFiles files;
-    private final Encoder<? super T> encoder;
-    private ObjectMapper mapper;
-    private Durability durability;
-    private long maxFileBytes;
-    private Clock clock;
-    private WriteErrorHandler errorHandler;
-    private int bufferCapacity;
-    private Duration offerTimeout;
-    private Duration retryDelay;
-    private Duration flushInterval;
-    private Duration closeTimeout;
-
-    private Builder(LogFiles files, Encoder<? super T> encoder) {
-      this.files = files;
-      this.encoder = requireNonNull(encoder, "encoder");
-    }
-
-    /**
-     * Sets the durability; default {@link Durability#FLUSH}.
-     *
-     * @param durability the durability
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> durability(Durability durability) {
-      this.durability = Settings.setOnce(this.durability, durability, "durability");
-      return this;
-    }
-
-    /**
-     * Rolls over to a numbered file when the current one would pass this size.
-     *
-     * @param bytes a positive size
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> maxFileBytes(long bytes) {
-      if (bytes <= 0) {
-        throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
-      }
-      if (maxFileBytes != 0) {
-        throw new IllegalStateException("maxFileBytes was already set; each option can be set once");
-      }
-      this.maxFileBytes = bytes;
-      return this;
-    }
-
-    /**
-     * Sets the clock that picks the day of daily files; default {@link Clock#systemUTC()}. The
-     * day is the clock's date in the clock's zone ({@link Clock#getZone()}), so
-     * {@code Clock.system(ZoneId.of("Europe/Berlin"))} starts a new file at Berlin midnight.
-     *
-     * @param clock the clock
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> clock(Clock clock) {
-      this.clock = Settings.setOnce(this.clock, clock, "clock");
-      return this;
-    }
-
-    /**
-     * Sets the Jackson mapper whose factory makes the generators; default {@link #defaultMapper()}.
-     *
-     * @param mapper the mapper
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> mapper(ObjectMapper mapper) {
-      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
-      return this;
-    }
-
-    /**
-     * Receives write failures; default: WARN log.
-     *
-     * @param handler the handler
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> errorHandler(WriteErrorHandler handler) {
-      this.errorHandler = Settings.setOnce(this.errorHandler, handler, "errorHandler");
-      return this;
-    }
-
-    /**
-     * Bounds the buffer between appenders and the writer thread; default 65,536 records.
-     *
-     * @param records at least 1
-     * @return this builder
-     * @throws IllegalArgumentException if less than 1
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> bufferCapacity(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("bufferCapacity must be positive, but was " + records);
-      }
-      if (bufferCapacity != 0) {
-        throw new IllegalStateException("bufferCapacity was already set; each option can be set once");
-      }
-      this.bufferCapacity = records;
-      return this;
-    }
-
-    /**
-     * Limits how long {@code append} waits for room; past it the record is dropped, counted and
-     * reported. Without it (the default) appenders wait as long as it takes: no record is lost.
-     *
-     * @param timeout zero or more
-     * @return this builder
-     * @throws IllegalArgumentException if negative
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> offerTimeout(Duration timeout) {
-      this.offerTimeout = Settings.setOnce(this.offerTimeout, Settings.nonNegative(timeout, "offerTimeout"),
-          "offerTimeout");
-      return this;
-    }
-
-    /**
-     * Sets how long the writer waits before retrying a failed write; default 1 second.
-     *
-     * @param delay a positive duration
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> retryDelay(Duration delay) {
-      this.retryDelay = Settings.setOnce(this.retryDelay, Settings.positive(delay, "retryDelay"), "retryDelay");
-      return this;
-    }
-
-    /**
-     * Under {@link Durability#NONE}, the longest time lines stay in memory; default 1 second.
-     *
-     * @param interval a positive duration
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> flushInterval(Duration interval) {
-      this.flushInterval = Settings.setOnce(this.flushInterval, Settings.positive(interval, "flushInterval"),
-          "flushInterval");
-      return this;
-    }
-
-    /**
-     * Limits how long {@code close()} waits for failing writes to succeed and a backlog to be
-     * written; default 10 seconds. Past it, what is still unwritten is counted and reported.
-     *
-     * @param timeout zero or more
-     * @return this builder
-     * @throws IllegalArgumentException if negative
-     * @throws IllegalStateException if already set
-     */
-    public Builder<T> closeTimeout(Duration timeout) {
-      this.closeTimeout = Settings.setOnce(this.closeTimeout, Settings.nonNegative(timeout, "closeTimeout"),
-          "closeTimeout");
-      return this;
-    }
-
-    /**
-     * Builds the writer and starts its thread. The file is opened at the first write.
-     *
-     * @return the writer
-     * @throws IllegalArgumentException if the directory (or a directory above it) exists and is
-     *     not a directory, or the fixed file is a directory
-     */
-    public JsonLinesWriter<T> build() {
-      Builder<T> b = new Builder<>(files, encoder);
-      b.mapper = mapper != null ? mapper : defaultMapper();
-      b.durability = durability != null ? durability : Durability.FLUSH;
-      b.maxFileBytes = maxFileBytes;
-      b.clock = clock != null ? clock : Clock.systemUTC();
-      b.errorHandler = errorHandler;
-      b.bufferCapacity = bufferCapacity != 0 ? bufferCapacity : 65_536;
-      b.offerTimeout = offerTimeout;
-      b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
-      b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
-      b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
-      LogFiles zoned = files.inZone(b.clock.getZone());
-      zoned.checkPaths();
-      return new JsonLinesWriter<>(b, zoned);
-    }
   }
 }

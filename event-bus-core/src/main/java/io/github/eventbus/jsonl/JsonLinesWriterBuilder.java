@@ -1,0 +1,203 @@
+package io.github.eventbus.jsonl;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.internal.Settings;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Configures a {@link JsonLinesWriter}; start with {@link JsonLinesWriter#daily} or
+ * {@link JsonLinesWriter#toFile}. Not thread-safe; each option may be set once.
+ *
+ * @param <T> the type of records
+ */
+public final class JsonLinesWriterBuilder<T> {
+  final LogFiles files;
+  final JsonLinesWriter.Encoder<? super T> encoder;
+  ObjectMapper mapper;
+  Durability durability;
+  long maxFileBytes;
+  Clock clock;
+  WriteErrorHandler errorHandler;
+  int bufferCapacity;
+  Duration offerTimeout;
+  Duration retryDelay;
+  Duration flushInterval;
+  Duration closeTimeout;
+
+  JsonLinesWriterBuilder(LogFiles files, JsonLinesWriter.Encoder<? super T> encoder) {
+    this.files = files;
+    this.encoder = requireNonNull(encoder, "encoder");
+  }
+
+  /**
+   * Sets the durability; default {@link Durability#FLUSH}.
+   *
+   * @param durability the durability
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> durability(Durability durability) {
+    this.durability = Settings.setOnce(this.durability, durability, "durability");
+    return this;
+  }
+
+  /**
+   * Rolls over to a numbered file when the current one would pass this size.
+   *
+   * @param bytes a positive size
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> maxFileBytes(long bytes) {
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
+    }
+    if (maxFileBytes != 0) {
+      throw new IllegalStateException("maxFileBytes was already set; each option can be set once");
+    }
+    this.maxFileBytes = bytes;
+    return this;
+  }
+
+  /**
+   * Sets the clock that picks the day of daily files; default {@link Clock#systemUTC()}. The
+   * day is the clock's date in the clock's zone ({@link Clock#getZone()}), so
+   * {@code Clock.system(ZoneId.of("Europe/Berlin"))} starts a new file at Berlin midnight.
+   *
+   * @param clock the clock
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> clock(Clock clock) {
+    this.clock = Settings.setOnce(this.clock, clock, "clock");
+    return this;
+  }
+
+  /**
+   * Sets the Jackson mapper whose factory makes the generators; default {@link #defaultMapper()}.
+   *
+   * @param mapper the mapper
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> mapper(ObjectMapper mapper) {
+    this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
+    return this;
+  }
+
+  /**
+   * Receives write failures; default: WARN log.
+   *
+   * @param handler the handler
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> errorHandler(WriteErrorHandler handler) {
+    this.errorHandler = Settings.setOnce(this.errorHandler, handler, "errorHandler");
+    return this;
+  }
+
+  /**
+   * Bounds the buffer between appenders and the writer thread; default 65,536 records.
+   *
+   * @param records at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if less than 1
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> bufferCapacity(int records) {
+    if (records < 1) {
+      throw new IllegalArgumentException("bufferCapacity must be positive, but was " + records);
+    }
+    if (bufferCapacity != 0) {
+      throw new IllegalStateException("bufferCapacity was already set; each option can be set once");
+    }
+    this.bufferCapacity = records;
+    return this;
+  }
+
+  /**
+   * Limits how long {@code append} waits for room; past it the record is dropped, counted and
+   * reported. Without it (the default) appenders wait as long as it takes: no record is lost.
+   *
+   * @param timeout zero or more
+   * @return this builder
+   * @throws IllegalArgumentException if negative
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> offerTimeout(Duration timeout) {
+    this.offerTimeout = Settings.setOnce(this.offerTimeout, Settings.nonNegative(timeout, "offerTimeout"),
+        "offerTimeout");
+    return this;
+  }
+
+  /**
+   * Sets how long the writer waits before retrying a failed write; default 1 second.
+   *
+   * @param delay a positive duration
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> retryDelay(Duration delay) {
+    this.retryDelay = Settings.setOnce(this.retryDelay, Settings.positive(delay, "retryDelay"), "retryDelay");
+    return this;
+  }
+
+  /**
+   * Under {@link Durability#NONE}, the longest time lines stay in memory; default 1 second.
+   *
+   * @param interval a positive duration
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> flushInterval(Duration interval) {
+    this.flushInterval = Settings.setOnce(this.flushInterval, Settings.positive(interval, "flushInterval"),
+        "flushInterval");
+    return this;
+  }
+
+  /**
+   * Limits how long {@code close()} waits for failing writes to succeed and a backlog to be
+   * written; default 10 seconds. Past it, what is still unwritten is counted and reported.
+   *
+   * @param timeout zero or more
+   * @return this builder
+   * @throws IllegalArgumentException if negative
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> closeTimeout(Duration timeout) {
+    this.closeTimeout = Settings.setOnce(this.closeTimeout, Settings.nonNegative(timeout, "closeTimeout"),
+        "closeTimeout");
+    return this;
+  }
+
+  /**
+   * Builds the writer and starts its thread. The file is opened at the first write.
+   *
+   * @return the writer
+   * @throws IllegalArgumentException if the directory (or a directory above it) exists and is
+   *     not a directory, or the fixed file is a directory
+   */
+  public JsonLinesWriter<T> build() {
+    JsonLinesWriterBuilder<T> b = new JsonLinesWriterBuilder<>(files, encoder);
+    b.mapper = mapper != null ? mapper : JsonLinesWriter.defaultMapper();
+    b.durability = durability != null ? durability : Durability.FLUSH;
+    b.maxFileBytes = maxFileBytes;
+    b.clock = clock != null ? clock : Clock.systemUTC();
+    b.errorHandler = errorHandler;
+    b.bufferCapacity = bufferCapacity != 0 ? bufferCapacity : 65_536;
+    b.offerTimeout = offerTimeout;
+    b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
+    b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
+    b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
+    LogFiles zoned = files.inZone(b.clock.getZone());
+    zoned.checkPaths();
+    return new JsonLinesWriter<>(b, zoned);
+  }
+}
