@@ -64,6 +64,10 @@ final class Drain {
         abandonLeftovers();
       }
       workers.shutDown(deadline, queued::refused);
+      if (lifecycle.isAbandoned()) {
+        // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.
+        retries.abandon();
+      }
       if (ownedAudit != null) {
         ownedAudit.close();
       }

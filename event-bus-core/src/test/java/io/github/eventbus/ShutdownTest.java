@@ -179,6 +179,47 @@ class ShutdownTest {
     assertThat(letters).hasSize(50);
   }
 
+  @Test
+  void close_shortDrainRacingTrackedPublishesWithRetries_everyReportCompletes() throws Exception {
+    for (int iteration = 0; iteration < 20; iteration++) {
+      EventBus bus = EventBus.builder().name("drain-race-" + iteration).workers(2)
+          .queueCapacity(32).drainTimeout(Duration.ofMillis(iteration % 3)).build();
+      bus.subscribe(Change.class, c -> {
+        if (c.n() % 20 == 0) {
+          Thread.sleep(1); // a slow handler (not synchronisation), so that drains time out
+        }
+      });
+      bus.on(Change.class).retry(RetryPolicy.builder().maxAttempts(3)
+          .initialDelay(Duration.ofMillis(2)).build()).subscribe(c -> {
+            if (c.n() % 3 == 0) {
+              throw new IllegalStateException("retry me");
+            }
+          });
+      List<java.util.concurrent.CompletableFuture<DeliveryReport>> reports =
+          new CopyOnWriteArrayList<>();
+      Thread publisher = new Thread(() -> {
+        for (int i = 0; i < 5_000; i++) {
+          try {
+            reports.add(bus.publishAndTrack(new Change(i)).toCompletableFuture());
+          } catch (IllegalStateException closed) {
+            return;
+          }
+        }
+      });
+      publisher.start();
+      while (reports.size() < 50 && publisher.isAlive()) {
+        Thread.onSpinWait();
+      }
+
+      bus.close(); // retries are being scheduled while it gives up on what is left
+
+      publisher.join();
+      for (java.util.concurrent.CompletableFuture<DeliveryReport> report : reports) {
+        assertThat(report).as("iteration %d", iteration).succeedsWithin(Duration.ofSeconds(5));
+      }
+    }
+  }
+
   private static void awaitIgnoringInterrupts(CountDownLatch latch) {
     while (true) {
       try {
