@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Lines count as {@link WriterStats#written() written}, and acknowledgements complete, only once
  * that check passed. A line may appear twice if a write failed after part of a batch had reached
  * the file, or if the file was moved away rather than deleted. A record that cannot be encoded is
- * reported and skipped. {@link Builder#build()} fails at once if the directory, or one above it,
+ * reported and skipped. {@link JsonLinesWriterBuilder#build()} fails at once if the directory, or one above it,
  * exists and is not a directory.
  *
  * <p><b>Closing.</b> {@link #close()} writes everything appended before it, waiting at most
@@ -311,7 +311,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   /**
    * Writes everything appended so far and stops the writer thread. Waits at most the
-   * {@linkplain Builder#closeTimeout close timeout} (default 10 seconds) while writes keep
+   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes keep
    * failing or a backlog is still being written; then the writer stops, and what is still
    * unwritten is counted in {@link WriterStats#unwritten()} and reported. Idempotent.
    */

@@ -78,7 +78,7 @@ public final class JsonLinesWriterBuilder<T> {
   }
 
   /**
-   * Sets the Jackson mapper whose factory makes the generators; default {@link #defaultMapper()}.
+   * Sets the Jackson mapper whose factory makes the generators; default {@link JsonLinesWriter#defaultMapper()}.
    *
    * @param mapper the mapper
    * @return this builder
