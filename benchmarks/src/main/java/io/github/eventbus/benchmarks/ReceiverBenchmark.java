@@ -133,8 +133,10 @@ public class ReceiverBenchmark {
     /** Sends one signed request with a new id and returns the status. */
     int exchange() throws IOException {
       String id = "evt-" + IDS.incrementAndGet();
-      byte[] body = ("{\"event_type\":\"bench\",\"event_id\":\"" + id
-          + "\",\"data\":{\"pad\":\"" + pad + "\"}}").getBytes(StandardCharsets.UTF_8);
+      // The timestamp is required where a scheme signs none (the floor's), and harmless elsewhere.
+      byte[] body = ("{\"event_type\":\"bench\",\"event_id\":\"" + id + "\",\"timestamp\":"
+          + Instant.now().getEpochSecond() + ",\"data\":{\"pad\":\"" + pad + "\"}}")
+          .getBytes(StandardCharsets.UTF_8);
       StringBuilder head = new StringBuilder(400).append("POST ").append(uri.getPath())
           .append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n");
       signer.sign("msg-" + id, Instant.now(), body, secrets)

@@ -98,7 +98,11 @@ final class PayloadParser {
     if (timestampRequired && (timestamp == null || timestamp.isNull())) {
       throw new Malformed("timestamp is required: the signature covers no other time");
     }
-    String source = text(root, "source");
+    // An envelope built without a source has an empty one, and WebhookClient sends it as "":
+    // that is no source, not a malformed one.
+    JsonNode sourceNode = root.get("source");
+    String source = sourceNode != null && sourceNode.isTextual() && sourceNode.asText().isEmpty()
+        ? null : text(root, "source");
     Object payload = payload(type, data);
     return Event.builder(payload).id(id).timestamp(timestamp(timestamp))
         .source(source != null ? source : "webhook")

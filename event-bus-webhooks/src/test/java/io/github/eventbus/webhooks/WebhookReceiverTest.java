@@ -271,4 +271,16 @@ class WebhookReceiverTest {
         .isEqualTo(202);
     assertThat(published).extracting(Event::id).containsExactly("evt-\ud83d\ude00-\u00e9-\u4e2d");
   }
+
+  @Test
+  void aMessageOfAnEnvelopeWithoutSource_asWebhookClientSendsIt_isAccepted() {
+    // Event.builder without source() gives source "", which WebhookMessage writes as it is.
+    WebhookMessage message = WebhookMessage.of(Event.builder(DynamicEvent.of("build.finished",
+        java.util.Map.of("v", 1))).id("evt-no-source").timestamp(NOW).build());
+    byte[] body = message.body();
+    assertThat(new String(body, StandardCharsets.UTF_8)).contains("\"source\":\"\"");
+    ReceiverResponse answer = receiver.handle("POST", signed("msg-no-source", NOW, body), body);
+    assertThat(answer.status()).as(answer.toString()).isEqualTo(202);
+    assertThat(published).singleElement().satisfies(e -> assertThat(e.source()).isEqualTo("webhook"));
+  }
 }
