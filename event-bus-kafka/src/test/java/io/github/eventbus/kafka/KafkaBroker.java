@@ -20,6 +20,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
+  private java.util.Locale previousLocale;
+
   /** Large enough for the 1 MB payload test plus its envelope. */
   static final int MAX_MESSAGE_BYTES = 3 * 1024 * 1024;
 
@@ -28,6 +30,11 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    // Kafka's broker upper-cases config names with the default locale (GroupType "classic"
+    // becomes "CLASSİC" in Turkish and fails to start), so the in-process broker runs under
+    // Locale.ROOT; the bridge itself is locale-independent (RecordCodecTest runs as the JVM is).
+    previousLocale = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.ROOT);
     TestKitNodes nodes = new TestKitNodes.Builder()
         .setCombined(true)
         .setNumBrokerNodes(1)
@@ -55,11 +62,15 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
-    if (admin != null) {
-      admin.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    try {
+      if (admin != null) {
+        admin.close();
+      }
+      if (cluster != null) {
+        cluster.close();
+      }
+    } finally {
+      java.util.Locale.setDefault(previousLocale);
     }
   }
 
