@@ -179,7 +179,7 @@ public final class Demo {
       }
       bus.close();
       metrics = bus.metrics();
-      client.flushLog();
+      client.close(); // drains: every answer is in the attempt log before the summary lists it
       files.flushLog();
       reports.flushLog();
       risks.flushLog();

@@ -32,6 +32,7 @@ class ExamplesTest {
         printed.indexOf("5. Risk alerts"), printed.indexOf("6. Webhook round trip"));
     assertThat(printed).contains("received, verified and republished on the inbox bus: 4 x"
         + " risk_alert.notification", "highest alert_critical (risk score 0.95)");
+    assertThat(printed).contains("webhooks/webhook_attempts.jsonl"); // listed by the summary
     assertThat(printed.indexOf("received, verified and republished")).isGreaterThan(
         printed.indexOf("6. Webhook round trip"));
     assertThat(metrics.totals().deadLettered()).isZero();
