@@ -118,20 +118,31 @@ class ReceiverHttpTest {
     Future<RawHttp.Answer> answer = clients.submit(() -> {
       try (Socket s = RawHttp.connect(uri)) {
         OutputStream out = s.getOutputStream();
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(s.getInputStream());
         byte[] request = validRequest("evt-slow");
         try {
-          for (byte b : request) { // one byte every 50 ms: about 20 s for the whole request
-            if (s.getInputStream().available() > 0) {
-              break; // the server answered
-            }
+          // One byte, then wait up to 50 ms for the server's verdict: about 20 s for the whole
+          // request, far past the header deadline. The wait is the read itself, so the loop ends
+          // as soon as the server answers.
+          s.setSoTimeout(50);
+          for (byte b : request) {
             out.write(b);
             out.flush();
-            Thread.sleep(50); // pacing the hostile client, not synchronising the test
+            in.mark(1);
+            try {
+              if (in.read() >= 0) {
+                in.reset();
+              }
+              break; // the server answered, or closed the connection
+            } catch (java.net.SocketTimeoutException stillWaiting) {
+              // no verdict yet: send the next byte
+            }
           }
         } catch (java.io.IOException closedByServer) {
           // expected: the server gave up on us
         }
-        return RawHttp.read(s.getInputStream());
+        s.setSoTimeout(10_000);
+        return RawHttp.read(in);
       }
     });
     assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(408);
@@ -324,10 +335,20 @@ class ReceiverHttpTest {
         throw new AssertionError("the server read 70 MB of requests without its answers read");
       });
       writing.get(20, TimeUnit.SECONDS);
+      // The server closed the connection: what it sent before ends in EOF or a reset.
+      s.setSoTimeout(10_000);
+      try {
+        while (s.getInputStream().read(new byte[65_536]) >= 0) {
+          // the answers it wrote before giving up
+        }
+      } catch (java.io.IOException reset) {
+        // the server closed with unread data: also the end
+      }
     }
+    // The connection's thread lowers the gauge right after closing the socket we saw closed.
     Future<?> gone = clients.submit(() -> {
       while (receiver.metrics().openConnections() > 0) {
-        Thread.sleep(10); // polling a gauge under a Future bound
+        Thread.onSpinWait();
       }
       return null;
     });
