@@ -8,7 +8,17 @@ final class MdcPropagator implements ContextPropagator {
 
   static final MdcPropagator INSTANCE = new MdcPropagator();
 
-  private static final Runnable CLEAR = MDC::clear;
+  /**
+   * Undoes a delivery that started from an empty MDC: empties it only if the handler left
+   * something behind. Clearing an empty MDC is not free (Logback sets two thread-locals), and in
+   * the common case, a publisher and a handler without MDC, it was two thirds of a worker's time
+   * per delivery.
+   */
+  private static final Runnable CLEAR_IF_SET = () -> {
+    if (MDC.getCopyOfContextMap() != null) {
+      MDC.clear();
+    }
+  };
 
   private MdcPropagator() {}
 
@@ -35,12 +45,11 @@ final class MdcPropagator implements ContextPropagator {
   @Override
   public Runnable clear() {
     Map<String, String> before = MDC.getCopyOfContextMap();
-    if (before == null || before.isEmpty()) {
-      MDC.clear();
-      return CLEAR;
+    if (before == null) {
+      return CLEAR_IF_SET; // already empty
     }
     MDC.clear();
-    return () -> MDC.setContextMap(before);
+    return before.isEmpty() ? CLEAR_IF_SET : () -> MDC.setContextMap(before);
   }
 
   @Override

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,50 @@ class ContextPropagationTest {
           ? i + ":true:r-" + i + ":c-" + i
           : i + ":true:null:null";
       assertThat(seen).contains(expected);
+    }
+  }
+
+  @Test
+  void mdc_aHandlerLeavesBehind_isGoneBeforeTheNextDelivery() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(100);
+    try (EventBus bus = EventBus.builder().name("mdc-left").workers(1).build()) {
+      bus.subscribe(Job.class, job -> {
+        seen.add(job.n() + ":" + MDC.get("left") + ":" + MDC.get("request"));
+        MDC.put("left", "by-" + job.n()); // never removed
+        done.countDown();
+      });
+      for (int i = 0; i < 100; i++) {
+        if (i % 3 == 0) {
+          MDC.put("request", "r-" + i);
+          bus.publish(new Job(i));
+          MDC.clear();
+        } else {
+          bus.publish(new Job(i));
+        }
+      }
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    for (int i = 0; i < 100; i++) {
+      assertThat(seen).contains(i + ":null:" + (i % 3 == 0 ? "r-" + i : "null"));
+    }
+  }
+
+  @Test
+  void mdc_aHandlerLeavesBehind_isGoneFromTheWorkerAfterTheDelivery() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (EventBus bus = EventBus.builder().executor(pool).build()) {
+      CountDownLatch handled = new CountDownLatch(1);
+      bus.subscribe(Job.class, job -> {
+        MDC.put("left", "behind"); // never removed
+        handled.countDown();
+      });
+      bus.publish(new Job(1));
+      assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
+      // The pool's next task runs on the same thread, after the delivery has ended.
+      assertThat(pool.submit(() -> MDC.getCopyOfContextMap()).get(10, TimeUnit.SECONDS)).isNull();
+    } finally {
+      pool.shutdownNow();
     }
   }
 
