@@ -95,38 +95,45 @@ final class Mailbox implements Runnable {
 
   /** Takes the next delivery; only for the thread holding RUNNING. */
   private Delivery poll() {
-    Delivery next = head.next;
+    Delivery next = after(head);
+    if (next != null) {
+      head = next;
+    }
+    return next;
+  }
+
+  /** The node after {@code node}, or null if {@code node} is the tail. */
+  private Delivery after(Delivery node) {
+    Delivery next = node.next;
     if (next == null) {
-      if (tail.get() == head) {
+      if (tail.get() == node) {
         return null;
       }
       // A producer swapped the tail but has not linked its node yet; it is about to.
-      while ((next = head.next) == null) {
+      while ((next = node.next) == null) {
         Thread.onSpinWait();
       }
     }
-    head = next;
     return next;
   }
 
   /**
-   * Takes the next delivery, waiting up to about 50 microseconds for one if the queue is empty:
-   * under a steady stream that is cheaper than giving the mailbox up and having the next publish
-   * hand it to the executor again and wake a worker.
+   * The node after {@code node}, waiting up to about 50 microseconds for one if the queue is
+   * empty: under a steady stream that is cheaper than giving the mailbox up and having the next
+   * publish hand it to the executor again and wake a worker.
    */
-  private Delivery pollOrSpin() {
-    Delivery next = poll();
+  private Delivery afterOrSpin(Delivery node) {
+    Delivery next = after(node);
     if (next != null) {
       return next;
     }
     // While waiting, read only the last node's link, which the next producer writes: reading the
     // tail as well would pull the line every producer exchanges away from the publishing core on
     // each spin, and slow publishing down exactly when the queue keeps up.
-    Delivery last = head;
     for (int spin = 0; spin < SPINS; spin++) {
       Thread.onSpinWait();
-      if (last.next != null) {
-        return poll();
+      if (node.next != null) {
+        return node.next;
       }
     }
     // Then yield for a bounded time: a publisher on another core usually has the next event a
@@ -135,32 +142,39 @@ final class Mailbox implements Runnable {
     long deadline = System.nanoTime() + IDLE_AFTER_NANOS;
     do {
       Thread.yield();
-      if (last.next != null) {
-        return poll();
+      if (node.next != null) {
+        return node.next;
       }
     } while (System.nanoTime() - deadline < 0);
-    return poll();
+    return after(node);
   }
 
+  /**
+   * Runs a batch. The head moves in a local and is stored once at the end: a store per delivery
+   * would dirty the line holding this mailbox's tail and state, which every publisher reads. A
+   * stale head is harmless to {@link #takeAll}, which skips nodes already taken.
+   */
   private void drain() {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(subscriber);
     Run run = new Run(slot);
+    Delivery last = head;
     try {
       Delivery delivery;
-      for (int n = 0; n < BATCH && (delivery = pollOrSpin()) != null; n++) {
+      for (int n = 0; n < BATCH && (delivery = afterOrSpin(last)) != null; n++) {
+        last = delivery;
         if (delivery.take()) { // else close took it, and reports it
           deliverer.deliver(subscriber, delivery, run);
           delivery.release(); // it stays the queue's head until the next poll
         }
       }
     } finally {
+      head = last;
       slot.exit(previous);
       run.end(capacity);
-      Delivery lastTaken = head;
       state.set(IDLE);
       // A producer that saw RUNNING did not schedule us; its tail swap is visible here.
-      if (tail.get() != lastTaken) {
+      if (tail.get() != last) {
         scheduleIfIdle();
       }
     }
