@@ -1,0 +1,311 @@
+package io.github.eventbus.jsonl;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.internal.RateLimitedLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The work of a {@link JsonLinesWriter}'s thread: takes records from the buffer in batches,
+ * encodes them into whole lines, writes them to the {@link FileTarget} to the writer's
+ * {@link Durability}, completes acknowledgements, retries failed writes and, at the end, counts
+ * and reports what it could not write. Not thread-safe: its state belongs to the writer thread,
+ * except the counters, {@link #stop()} and {@link #giveUp()}.
+ *
+ * @param <T> the type of records
+ */
+final class WriterLoop<T> implements Runnable {
+
+  private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
+  private static final int MAX_BATCH = 4096;
+  /**
+   * Under NONE, what collects in memory before a write. Under FLUSH, also the size of the pieces
+   * a large batch is written in: a piece that stays in the CPU cache costs the kernel's copy into
+   * the page cache far less than a batch of megabytes, and the syscalls it adds are few. (Under
+   * FSYNC a batch is written whole, so that it is forced once.)
+   */
+  private static final int WRITE_CHUNK_BYTES = 64 * 1024;
+
+  /** Put in the queue by close() to end the writer's wait; not a record. */
+  static final Object WAKE_UP = new Object();
+
+  /** A record whose writer wants to know when it is written, or a flush barrier (record null). */
+  record Ack(Object record, CompletableFuture<Void> done) {}
+
+  final FileTarget target;
+  private final RateLimitedLog warnings; // for reports without an error handler
+  private final JsonLinesWriter.Encoder<? super T> encoder;
+  private final ObjectMapper mapper;
+  private final Durability durability;
+  private final WriteErrorHandler errorHandler;
+  private final Duration retryDelay;
+  private final Duration flushInterval;
+  private final ArrayBlockingQueue<Object> queue;
+  private final CountDownLatch givingUp = new CountDownLatch(1);
+  private volatile boolean closed;
+
+  final AtomicLong written = new AtomicLong();
+  final AtomicLong failedWrites = new AtomicLong();
+  final AtomicLong unencodable = new AtomicLong();
+  final AtomicLong unwritten = new AtomicLong();
+
+  // Writer-thread state.
+  private final LineBuffer lines = new LineBuffer(2 * WRITE_CHUNK_BYTES);
+  private JsonGenerator generator; // writes into `lines`; reused from record to record
+  private int linesCount;
+  private boolean failing; // the last write failed: retry before taking more records
+  private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
+  private long lastWriteNanos = System.nanoTime();
+
+  WriterLoop(JsonLinesWriterBuilder<T> b, LogFiles files, ArrayBlockingQueue<Object> queue) {
+    this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC);
+    this.warnings = new RateLimitedLog(log, b.clock, RateLimitedLog.INTERVAL);
+    this.encoder = b.encoder;
+    this.mapper = b.mapper;
+    this.durability = b.durability;
+    this.errorHandler = b.errorHandler;
+    this.retryDelay = b.retryDelay;
+    this.flushInterval = b.flushInterval;
+    this.queue = queue;
+  }
+
+  /** Tells whether {@link #stop()} was called. Thread-safe. */
+  boolean isClosed() {
+    return closed;
+  }
+
+  /** Writes what is buffered, then ends; wakes the thread if it waits. Thread-safe. */
+  void stop() {
+    closed = true;
+    queue.offer(WAKE_UP); // a writer waiting in poll() looks again now; if full, it is busy anyway
+  }
+
+  /** Ends at once: stops retrying and reports what is left. Thread-safe. */
+  void giveUp() {
+    givingUp.countDown();
+  }
+
+  @Override
+  public void run() {
+    List<Object> batch = new ArrayList<>(MAX_BATCH);
+    try {
+      while (givingUp.getCount() > 0) {
+        if (failing) {
+          // The last write failed: wait, then retry, without taking more records.
+          if (givingUp.await(retryDelay.toNanos(), TimeUnit.NANOSECONDS)) {
+            break;
+          }
+          writeOut();
+          continue;
+        }
+        Object first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
+        if (first == null) {
+          if (pendingBytes() > 0 || !waiting.isEmpty()) {
+            writeOut();
+          }
+          if (closed && !failing && queue.isEmpty()) {
+            break;
+          }
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, MAX_BATCH - 1);
+        boolean urgent = false;
+        for (Object entry : batch) {
+          urgent |= encode(entry);
+          if (durability != Durability.FSYNC && pendingBytes() >= WRITE_CHUNK_BYTES && !failing) {
+            writeOut();
+          }
+        }
+        batch.clear();
+        if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
+            || System.nanoTime() - lastWriteNanos >= flushInterval.toNanos()) {
+          writeOut();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      abandon();
+    }
+  }
+
+  private long pollNanos() {
+    if (closed) {
+      return TimeUnit.MILLISECONDS.toNanos(10);
+    }
+    return durability == Durability.NONE ? flushInterval.toNanos() : TimeUnit.MILLISECONDS.toNanos(200);
+  }
+
+  private int pendingBytes() {
+    return lines.size() + (generator == null ? 0 : generator.getOutputBuffered());
+  }
+
+  /** Encodes one entry into the pending lines; returns true if someone waits for it. */
+  @SuppressWarnings("unchecked")
+  private boolean encode(Object entry) {
+    if (entry == WAKE_UP) {
+      return false;
+    }
+    Object record = entry;
+    CompletableFuture<Void> done = null;
+    if (entry instanceof Ack ack) {
+      record = ack.record();
+      done = ack.done();
+      if (record == null) { // flush barrier
+        waiting.add(done);
+        return true;
+      }
+    }
+    int mark = pendingBytes();
+    try {
+      if (generator == null) {
+        generator = mapper.getFactory().createGenerator(lines);
+        generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+        generator.setRootValueSeparator(null);
+      }
+      encoder.encode((T) record, generator);
+      generator.writeRaw('\n');
+    } catch (IOException | RuntimeException e) {
+      dropPartialLine(mark);
+      unencodable.incrementAndGet();
+      reportError(target.current(), "unencodable", "a record of " + record.getClass().getName()
+          + " could not be encoded as JSON and was skipped", e);
+      if (done != null) {
+        done.completeExceptionally(e);
+      }
+      return done != null;
+    }
+    linesCount++;
+    if (done != null) {
+      waiting.add(done);
+      return true;
+    }
+    return false;
+  }
+
+  /** After a failed record: keeps the whole lines before it and starts a fresh generator. */
+  private void dropPartialLine(int mark) {
+    try {
+      generator.flush(); // the buffered bytes of earlier records, and of the failed one
+    } catch (IOException | RuntimeException e) {
+      log.debug("Flushing the generator after a failed record failed", e);
+    }
+    lines.truncate(mark);
+    generator = null; // its state is unknown after a failure
+  }
+
+  /** Writes the pending lines; on failure keeps them, sets {@code failing} and reports. */
+  private void writeOut() {
+    if (linesCount == 0) {
+      lines.clear();
+      failing = false;
+      completeWaiting();
+      return;
+    }
+    try {
+      if (generator != null) {
+        generator.flush();
+      }
+      writeAgainIfVanished();
+    } catch (IOException | RuntimeException e) {
+      failedWrites.incrementAndGet();
+      if (!failing) { // one report per failed attempt: the first now, then one every retryDelay
+        reportError(target.current(), "write", "could not write " + linesCount + " line(s): "
+            + e.getMessage() + "; will retry every " + retryDelay, e);
+      } else {
+        reportError(target.current(), "write", "still cannot write " + linesCount + " line(s): "
+            + e.getMessage() + "; retrying every " + retryDelay, e);
+      }
+      failing = true;
+      return;
+    }
+    failing = false;
+    written.addAndGet(linesCount);
+    lines.clear();
+    linesCount = 0;
+    lastWriteNanos = System.nanoTime();
+    completeWaiting();
+  }
+
+  /**
+   * Writes the lines; if the file had gone or been replaced, reports that once (to the handler
+   * and as one WARN) and writes them again into a new file at the path.
+   */
+  private void writeAgainIfVanished() throws IOException {
+    try {
+      target.write(lines);
+    } catch (FileTarget.Vanished e) {
+      failedWrites.incrementAndGet();
+      String problem = e.getMessage() + "; writing them to a new " + target.current();
+      log.warn("JSON Lines writer: {}", problem);
+      if (errorHandler != null) {
+        reportError(target.current(), "vanished", problem, e);
+      }
+      target.write(lines);
+    }
+  }
+
+  private void completeWaiting() {
+    for (CompletableFuture<Void> done : waiting) {
+      done.complete(null);
+    }
+    waiting.clear();
+  }
+
+  /** At the end of the writer thread: count and report what could not be written. */
+  private void abandon() {
+    target.close();
+    long left = linesCount;
+    List<Object> rest = new ArrayList<>();
+    queue.drainTo(rest);
+    rest.removeIf(entry -> entry == WAKE_UP); // one per close() call
+    for (Object entry : rest) {
+      if (!(entry instanceof Ack ack) || ack.record() != null) {
+        left++;
+      }
+      if (entry instanceof Ack ack) {
+        ack.done().completeExceptionally(new IllegalStateException("writer closed before writing"));
+      }
+    }
+    for (CompletableFuture<Void> done : waiting) {
+      done.completeExceptionally(new IllegalStateException("writer closed before writing"));
+    }
+    waiting.clear();
+    if (left > 0) {
+      unwritten.addAndGet(left);
+      reportError(target.current(), "unwritten",
+          left + " record(s) could not be written before the writer closed",
+          new IOException("unwritten at close"));
+    }
+  }
+
+  /** Reports a problem to the error handler, or in a rate-limited WARN. Thread-safe. */
+  void reportError(Path file, String condition, String problem, Throwable cause) {
+    if (errorHandler == null) {
+      // One line per interval per kind of problem: an unencodable payload or a full buffer can
+      // repeat once per record. The stats count every one.
+      warnings.warn(condition, "JSON Lines writer of {}: {}: {}", file, problem,
+          String.valueOf(cause));
+      return;
+    }
+    try {
+      errorHandler.onError(file, problem, cause);
+    } catch (RuntimeException e) {
+      warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
+    }
+  }
+
+}
