@@ -232,23 +232,41 @@ final class DefaultEventBus implements EventBus {
   /** Publishes through the queue; returns the tracker if {@code track}, else null. */
   private Tracker publishQueued(
       Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
+    return accept(event, metadata, track, false, stated, true);
+  }
+
+  /**
+   * Publishes on this thread; returns the tracker if {@code track}, else null. With
+   * {@code failFast} the first handler exception is thrown to the publisher.
+   */
+  private Tracker publishOnThisThread(Object event, Metadata metadata, boolean track,
+      boolean failFast, TypeToken<?> stated) {
+    return accept(event, metadata, track, failFast, stated, false);
+  }
+
+  /** What every publish starts with: the checks, the envelope given, if any, and the route. */
+  private Tracker accept(Object event, Metadata metadata, boolean track, boolean failFast,
+      TypeToken<?> stated, boolean queued) {
     try {
-      return queue(event, metadata, track, stated);
+      requireNonNull(event, "event");
+      lifecycle.ensureAccepting(inFlight);
+      Event<?> envelope = stamps.given(event);
+      Object payload = envelope != null ? envelope.payload() : event;
+      if (payload instanceof DeadLetter letter) {
+        return republish(letter, track);
+      }
+      Registry registry = subscriptions.registry();
+      Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
+      return queued
+          ? queue(route, payload, envelope, metadata, track)
+          : deliverHere(route, payload, envelope, metadata, track, failFast);
     } catch (RuntimeException | Error e) {
       throw escaping(e);
     }
   }
 
-  private Tracker queue(Object event, Metadata metadata, boolean track, TypeToken<?> stated) {
-    requireNonNull(event, "event");
-    lifecycle.ensureAccepting(inFlight);
-    Event<?> envelope = stamps.given(event);
-    Object payload = envelope != null ? envelope.payload() : event;
-    if (payload instanceof DeadLetter letter) {
-      return republish(letter, track);
-    }
-    Registry registry = subscriptions.registry();
-    Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
+  private Tracker queue(
+      Route route, Object payload, Event<?> envelope, Metadata metadata, boolean track) {
     Subscriber[] targets = route.targets;
     // One subscriber that takes the payload: stamp only if a failure needs the envelope. With
     // several, stamp now so that every subscriber's failure reports the same id.
@@ -288,30 +306,8 @@ final class DefaultEventBus implements EventBus {
     }
   }
 
-  /**
-   * Publishes on this thread; returns the tracker if {@code track}, else null. With
-   * {@code failFast} the first handler exception is thrown to the publisher.
-   */
-  private Tracker publishOnThisThread(Object event, Metadata metadata, boolean track,
-      boolean failFast, TypeToken<?> stated) {
-    try {
-      return deliverHere(event, metadata, track, failFast, stated);
-    } catch (RuntimeException | Error e) {
-      throw escaping(e);
-    }
-  }
-
-  private Tracker deliverHere(Object event, Metadata metadata, boolean track, boolean failFast,
-      TypeToken<?> stated) {
-    requireNonNull(event, "event");
-    lifecycle.ensureAccepting(inFlight);
-    Event<?> envelope = stamps.given(event);
-    Object payload = envelope != null ? envelope.payload() : event;
-    if (payload instanceof DeadLetter letter) {
-      return republish(letter, track);
-    }
-    Registry registry = subscriptions.registry();
-    Route route = stated == null ? registry.route(payload) : registry.route(payload, stated);
+  private Tracker deliverHere(Route route, Object payload, Event<?> envelope, Metadata metadata,
+      boolean track, boolean failFast) {
     if (envelope == null && (metadata != null || route.needsEnvelope || route.targets.length == 0
         || audit != null || guard.intercepts() || track || failFast)) {
       envelope = stamps.ensure(null, payload, route.type, metadata);
