@@ -46,6 +46,37 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void close_fromTwoThreadsAtOnce_countsNothingUnwritten() throws Exception {
+    for (int round = 0; round < 100; round++) {
+      JsonLinesWriter<Object> w =
+          JsonLinesWriter.toFile(dir.resolve("close-" + round + ".jsonl"), JsonLinesWriter.jackson())
+              .build();
+      for (int i = 0; i < 10; i++) {
+        w.append(Map.of("n", i));
+      }
+      CountDownLatch go = new CountDownLatch(1);
+      Thread other = new Thread(() -> {
+        awaitQuietly(go);
+        w.close();
+      });
+      other.start();
+      go.countDown();
+      w.close();
+      other.join();
+      assertThat(w.stats().unwritten()).as("round %d", round).isZero();
+      assertThat(w.stats().written()).as("round %d", round).isEqualTo(10);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void daily_rollsOverAtMidnight_byTheInjectedClock() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-11-22T23:59:59Z"));
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
