@@ -123,13 +123,14 @@ final class Mailbox implements Runnable {
    * publish hand it to the executor again and wake a worker.
    */
   private Delivery afterOrSpin(Delivery node) {
-    Delivery next = after(node);
+    Delivery next = node.next;
     if (next != null) {
       return next;
     }
-    // While waiting, read only the last node's link, which the next producer writes: reading the
-    // tail as well would pull the line every producer exchanges away from the publishing core on
-    // each spin, and slow publishing down exactly when the queue keeps up.
+    // While waiting, read only the last node's link, which the next producer writes; the tail
+    // only once the wait is over. Reading the tail whenever the worker has caught up would pull
+    // the line every producer exchanges away from the publishing core once per event, and slow
+    // publishing down exactly when the worker keeps up.
     for (int spin = 0; spin < SPINS; spin++) {
       Thread.onSpinWait();
       if (node.next != null) {
