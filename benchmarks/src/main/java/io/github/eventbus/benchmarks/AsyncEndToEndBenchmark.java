@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One producer publishes {@value #EVENTS} events to one subscriber; one iteration is one batch,
  * timed until the subscriber has handled them all, so JMH prints every iteration and stability
  * (each iteration against the median) can be read off directly. Ours ({@code publish}, one
- * worker), greenrobot EventBus 3 ({@code ThreadMode.BACKGROUND}: one thread, in order), Guava's
+ * worker; with its defaults, and without carrying the MDC, which none of the peers does),
+ * greenrobot EventBus 3 ({@code ThreadMode.BACKGROUND}: one thread, in order), Guava's
  * {@code AsyncEventBus} on a single-thread executor, LMAX Disruptor with its
  * {@code BlockingWaitStrategy} (no spinning consumer, like ours), and an {@code ArrayBlockingQueue}
  * hand-off to one consumer thread (the floor). Queue bounds are equal for ours, Disruptor and the
@@ -75,11 +76,13 @@ public class AsyncEndToEndBenchmark {
   }
 
   private final Counter oursCounter = new Counter();
+  private final Counter oursNoMdcCounter = new Counter();
   private final Counter greenrobotCounter = new Counter();
   private final Counter guavaCounter = new Counter();
   private final Counter disruptorCounter = new Counter();
   private final Counter queueCounter = new Counter();
   private EventBus ours;
+  private EventBus oursNoMdc;
   private ExecutorService greenrobotExecutor;
   private org.greenrobot.eventbus.EventBus greenrobot;
   private ExecutorService guavaExecutor;
@@ -98,6 +101,10 @@ public class AsyncEndToEndBenchmark {
     ours = EventBus.builder().name("bench-async").workers(1).queueCapacity(CAPACITY).build();
     ours.subscribe(Long.class, oursCounter::accept);
     ours.start();
+    oursNoMdc = EventBus.builder().name("bench-async-no-mdc").workers(1).queueCapacity(CAPACITY)
+        .propagateMdc(false).build();
+    oursNoMdc.subscribe(Long.class, oursNoMdcCounter::accept);
+    oursNoMdc.start();
     greenrobotExecutor = Executors.newSingleThreadExecutor();
     greenrobot = org.greenrobot.eventbus.EventBus.builder().executorService(greenrobotExecutor)
         .build();
@@ -132,6 +139,7 @@ public class AsyncEndToEndBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
     ours.close();
+    oursNoMdc.close();
     greenrobotExecutor.shutdown();
     guavaExecutor.shutdown();
     disruptor.shutdown();
@@ -145,6 +153,17 @@ public class AsyncEndToEndBenchmark {
     oursCounter.done = done;
     for (Long event : events) {
       ours.publish(event);
+    }
+    done.await();
+  }
+
+  /** As {@link #ours()}, without carrying the publisher's MDC to the worker. */
+  @Benchmark
+  public void oursWithoutMdc() throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(1);
+    oursNoMdcCounter.done = done;
+    for (Long event : events) {
+      oursNoMdc.publish(event);
     }
     done.await();
   }
