@@ -32,14 +32,13 @@ import java.util.Map;
  */
 public final class FileChangeHandler implements AutoCloseable {
 
-  private final HandlerLog log; // null when logging is off
+  private final HandlerLog log;
 
   private FileChangeHandler(Builder b) {
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
     this.log = b.logChanges == null || b.logChanges
-        ? new HandlerLog(root.resolve("file_changes").resolve("file_changes.jsonl"),
+        ? HandlerLog.open(b.logRoot, "file_changes", "file_changes.jsonl",
             b.clock != null ? b.clock : Clock.systemUTC())
-        : null;
+        : HandlerLog.off("logging is off (logChanges(false))");
   }
 
   /**
@@ -68,7 +67,7 @@ public final class FileChangeHandler implements AutoCloseable {
               try {
                 change = FileChange.from((DynamicEvent) e.payload());
               } catch (InvalidEventException invalid) {
-                if (log != null) {
+                if (log.enabled()) {
                   Map<String, Object> line = log.line(e, "rejected");
                   line.put("problems", invalid.problems());
                   log.write(line);
@@ -86,7 +85,7 @@ public final class FileChangeHandler implements AutoCloseable {
       case MODIFIED -> exists ? "modified" : "missing";
       case DELETED -> "deleted";
     };
-    if (log != null) {
+    if (log.enabled()) {
       Map<String, Object> line = log.line(envelope, action);
       line.put("exists", exists);
       log.write(line);
@@ -101,25 +100,18 @@ public final class FileChangeHandler implements AutoCloseable {
    * @throws IllegalStateException if logging is off
    */
   public Path logFile() {
-    if (log == null) {
-      throw new IllegalStateException("logging is off (logChanges(false))");
-    }
     return log.file();
   }
 
   /** Waits until every log line so far is in the file. */
   public void flushLog() {
-    if (log != null) {
-      log.flush();
-    }
+    log.flush();
   }
 
   /** Closes the handler's log; close its subscriptions (or the bus) first. */
   @Override
   public void close() {
-    if (log != null) {
-      log.close();
-    }
+    log.close();
   }
 
   /** Configures a {@link FileChangeHandler}. Not thread-safe; each option may be set once. */

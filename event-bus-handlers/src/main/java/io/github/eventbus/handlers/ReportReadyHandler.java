@@ -73,8 +73,7 @@ public final class ReportReadyHandler implements AutoCloseable {
     this.autoDistribute = b.autoDistribute == null || b.autoDistribute;
     this.distributors = List.copyOf(b.distributors);
     this.maxJsonBytes = b.maxJsonBytes != null ? b.maxJsonBytes : 64L * 1024 * 1024;
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
-    this.log = new HandlerLog(root.resolve("reports").resolve("report_generations.jsonl"),
+    this.log = HandlerLog.open(b.logRoot, "reports", "report_generations.jsonl",
         b.clock != null ? b.clock : Clock.systemUTC());
   }
 

@@ -80,8 +80,7 @@ public final class RiskAlertHandler implements AutoCloseable {
     this.mitigations = Map.copyOf(b.mitigations);
     this.dashboard = new RiskDashboard(clock);
     this.occurrences = new AlertOccurrences(clock, dedupeWindow);
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
-    this.log = new HandlerLog(root.resolve("risk_alerts").resolve("risk_alerts.jsonl"), clock);
+    this.log = HandlerLog.open(b.logRoot, "risk_alerts", "risk_alerts.jsonl", clock);
   }
 
   /**
