@@ -84,56 +84,57 @@ class ReentrantDispatchTest {
     }
   }
 
-  @Test
-  void queued_noReentrantEvents() {
-    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+  /** Publishes FIRST synchronously to a {@link ReentrancyHater} alone on a bus of {@code mode}. */
+  private static ReentrancyHater publishToHater(ReentrantDispatch mode) {
+    try (EventBus bus = bus(mode)) {
       ReentrancyHater hater = new ReentrancyHater(bus);
       bus.register(hater);
 
       bus.publishSync(FIRST);
-
-      assertThat(hater.violations).isEmpty();
-      assertThat(hater.received).containsExactly(FIRST, SECOND);
+      return hater;
     }
+  }
+
+  /**
+   * Publishes FIRST synchronously on a bus of {@code mode} with a {@link Processor} and then a
+   * {@link Recorder}; returns what the recorder received.
+   */
+  private static List<Object> publishThroughProcessor(ReentrantDispatch mode) {
+    try (EventBus bus = bus(mode)) {
+      bus.register(new Processor(bus));
+      Recorder recorder = new Recorder();
+      bus.register(recorder);
+
+      bus.publishSync(FIRST);
+      return recorder.received;
+    }
+  }
+
+  @Test
+  void queued_noReentrantEvents() {
+    ReentrancyHater hater = publishToHater(ReentrantDispatch.QUEUED);
+
+    assertThat(hater.violations).isEmpty();
+    assertThat(hater.received).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void queued_eventOrderingIsPredictable() {
-    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
-      bus.register(new Processor(bus));
-      Recorder recorder = new Recorder();
-      bus.register(recorder);
-
-      bus.publishSync(FIRST);
-
-      assertThat(recorder.received).containsExactly(FIRST, SECOND);
-    }
+    assertThat(publishThroughProcessor(ReentrantDispatch.QUEUED)).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void immediate_innerEventDeliveredBeforePublishSyncReturns_handlerReentered() {
-    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
-      ReentrancyHater hater = new ReentrancyHater(bus);
-      bus.register(hater);
+    ReentrancyHater hater = publishToHater(ReentrantDispatch.IMMEDIATE);
 
-      bus.publishSync(FIRST);
-
-      assertThat(hater.violations).hasSize(1);
-      assertThat(hater.received).containsExactly(FIRST, SECOND);
-    }
+    assertThat(hater.violations).hasSize(1);
+    assertThat(hater.received).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void immediate_innerEventOvertakesOuterForLaterSubscribers() {
-    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
-      bus.register(new Processor(bus));
-      Recorder recorder = new Recorder();
-      bus.register(recorder);
-
-      bus.publishSync(FIRST);
-
-      assertThat(recorder.received).containsExactly(SECOND, FIRST);
-    }
+    assertThat(publishThroughProcessor(ReentrantDispatch.IMMEDIATE))
+        .containsExactly(SECOND, FIRST);
   }
 
   @Test

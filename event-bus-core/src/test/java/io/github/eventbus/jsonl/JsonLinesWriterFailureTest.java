@@ -63,6 +63,12 @@ class JsonLinesWriterFailureTest {
         .build();
   }
 
+  /** Writes {"n":1}, waits until it is acknowledged, and returns the file it went to. */
+  private static Path firstLine(JsonLinesWriter<Object> w) throws Exception {
+    w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+    return w.currentFile();
+  }
+
   private static List<String> lines(Path file) throws IOException {
     return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
@@ -85,8 +91,7 @@ class JsonLinesWriterFailureTest {
       throws Exception {
     Path logDir = dir.resolve("logs");
     try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
 
       CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
@@ -111,8 +116,7 @@ class JsonLinesWriterFailureTest {
   void directoryDeletedAndRecreatedEmpty_getsTheFileBack(Durability durability) throws Exception {
     Path logDir = dir.resolve("logs");
     try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
       Files.createDirectory(logDir);
 
@@ -129,8 +133,7 @@ class JsonLinesWriterFailureTest {
   void fileReplacedByAnother_isNoticed_andTheLinesGoToTheNewFile(Durability durability)
       throws Exception {
     try (JsonLinesWriter<Object> w = writer(dir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       Path rotated = dir.resolve("rotated.old");
       Files.move(file, rotated); // as logrotate does
       Files.writeString(file, "{\"n\":0}\n", StandardCharsets.UTF_8);
@@ -150,8 +153,7 @@ class JsonLinesWriterFailureTest {
     Path logDir = dir.resolve("logs");
     CountDownLatch blocked = new CountDownLatch(2); // "was deleted", then "not a directory"
     try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
       Files.writeString(logDir, "a file where the directory was");
 
@@ -178,8 +180,7 @@ class JsonLinesWriterFailureTest {
     Path logDir = parent.resolve("logs");
     CountDownLatch blocked = new CountDownLatch(2);
     try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(parent);
       Files.writeString(parent, "blocks the directory below it");
 
