@@ -110,6 +110,14 @@ class ReentrantDispatchTest {
     }
   }
 
+  /** Subscribes to strings on {@code bus}: adds each to {@code alerts}, then counts down. */
+  private static void recordStrings(EventBus bus, List<String> alerts, CountDownLatch delivered) {
+    bus.subscribe(String.class, s -> {
+      alerts.add(s);
+      delivered.countDown();
+    });
+  }
+
   @Test
   void queued_noReentrantEvents() {
     ReentrancyHater hater = publishToHater(ReentrantDispatch.QUEUED);
@@ -260,10 +268,7 @@ class ReentrantDispatchTest {
         .exceptionHandler((e, c) -> bus[0].publishSync("failed " + c.event().payload()))
         .build();
     try {
-      bus[0].subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus[0], alerts, delivered);
       bus[0].subscribe(Integer.class, n -> {
         throw new IllegalStateException("boom");
       });
@@ -284,10 +289,7 @@ class ReentrantDispatchTest {
     CountDownLatch delivered = new CountDownLatch(1);
     try (EventBus bus = EventBus.builder().name("reentrant-dead-letter-worker").workers(1)
         .reentrantDispatch(ReentrantDispatch.QUEUED).exceptionHandler((e, c) -> {}).build()) {
-      bus.subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus, alerts, delivered);
       bus.subscribe(DeadLetter.class, l -> bus.publishSync("dead " + l.event().payload()));
       bus.subscribe(Integer.class, n -> {
         throw new IllegalStateException("boom");
@@ -317,10 +319,7 @@ class ReentrantDispatchTest {
         .exceptionHandler((e, c) -> bus[0].publishSync("error " + e.getMessage()))
         .build();
     try {
-      bus[0].subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus[0], alerts, delivered);
       bus[0].subscribe(Integer.class, n -> {
         throw new AssertionError("broken");
       });

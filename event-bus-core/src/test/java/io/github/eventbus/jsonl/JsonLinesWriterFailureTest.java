@@ -69,6 +69,19 @@ class JsonLinesWriterFailureTest {
     return w.currentFile();
   }
 
+  /**
+   * Writes {"n":2} and waits for it; then the file holds {@code expected}, one problem was
+   * reported, containing {@code problem}, and both lines count as written.
+   */
+  private void writeSecondLine_expectingOneProblem(JsonLinesWriter<Object> w, String problem,
+      Path file, String... expected) throws Exception {
+    w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
+
+    assertThat(lines(file)).containsExactly(expected);
+    assertThat(problems).singleElement().asString().contains(problem);
+    assertThat(w.stats().written()).isEqualTo(2);
+  }
+
   private static List<String> lines(Path file) throws IOException {
     return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
@@ -120,11 +133,7 @@ class JsonLinesWriterFailureTest {
       deleteTree(logDir);
       Files.createDirectory(logDir);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
-
-      assertThat(lines(file)).containsExactly("{\"n\":2}");
-      assertThat(problems).singleElement().asString().contains("was deleted");
-      assertThat(w.stats().written()).isEqualTo(2);
+      writeSecondLine_expectingOneProblem(w, "was deleted", file, "{\"n\":2}");
     }
   }
 
@@ -138,11 +147,7 @@ class JsonLinesWriterFailureTest {
       Files.move(file, rotated); // as logrotate does
       Files.writeString(file, "{\"n\":0}\n", StandardCharsets.UTF_8);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
-
-      assertThat(lines(file)).containsExactly("{\"n\":0}", "{\"n\":2}");
-      assertThat(problems).singleElement().asString().contains("was replaced");
-      assertThat(w.stats().written()).isEqualTo(2);
+      writeSecondLine_expectingOneProblem(w, "was replaced", file, "{\"n\":0}", "{\"n\":2}");
     }
   }
 
