@@ -1,0 +1,26 @@
+package io.github.eventbus.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How the asynchronous batch benchmarks ({@link AsyncEndToEndBenchmark},
+ * {@link AsyncFanOutBenchmark}) are measured, in one place so that they compare: one batch per
+ * iteration timed in milliseconds, 5 warm-up and 10 measured batches, one fork. JMH's
+ * annotations are inherited.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5)
+@Measurement(iterations = 10)
+@Fork(1)
+public abstract class SingleShotBatches {
+}
