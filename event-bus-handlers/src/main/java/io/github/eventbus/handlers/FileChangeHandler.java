@@ -30,15 +30,13 @@ import java.util.Map;
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class FileChangeHandler implements AutoCloseable {
-
-  private final HandlerLog log;
+public final class FileChangeHandler extends LoggingHandler {
 
   private FileChangeHandler(Builder b) {
-    this.log = b.logChanges == null || b.logChanges
+    super(b.logChanges == null || b.logChanges
         ? HandlerLog.open(b.logRoot, "file_changes", "file_changes.jsonl",
             b.clock != null ? b.clock : Clock.systemUTC())
-        : HandlerLog.off("logging is off (logChanges(false))");
+        : HandlerLog.off("logging is off (logChanges(false))"));
   }
 
   /**
@@ -91,27 +89,6 @@ public final class FileChangeHandler implements AutoCloseable {
       log.write(line);
     }
     FollowUps.publish(bus, envelope, List.of(new FileChangeNotification(change, exists)));
-  }
-
-  /**
-   * Returns the handler's log file.
-   *
-   * @return {@code <log root>/file_changes/file_changes.jsonl}
-   * @throws IllegalStateException if logging is off
-   */
-  public Path logFile() {
-    return log.file();
-  }
-
-  /** Waits until every log line so far is in the file. */
-  public void flushLog() {
-    log.flush();
-  }
-
-  /** Closes the handler's log; close its subscriptions (or the bus) first. */
-  @Override
-  public void close() {
-    log.close();
   }
 
   /** Configures a {@link FileChangeHandler}. Not thread-safe; each option may be set once. */

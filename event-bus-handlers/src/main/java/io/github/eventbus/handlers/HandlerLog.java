@@ -20,8 +20,8 @@ import java.util.Map;
  * field as received), then {@code handled_at}, {@code action} and the handler's outcome fields.
  *
  * <p>A log may be {@linkplain #off off}: it writes nothing, {@link #file()} says why there is no
- * file, and flushing and closing do nothing; so a handler's {@code logFile}, {@code flushLog} and
- * {@code close} are the same one-line delegations whether or not it can turn its log off.
+ * file, and flushing and closing do nothing; so {@link LoggingHandler} serves every handler,
+ * whether or not it can turn its log off.
  */
 final class HandlerLog implements AutoCloseable {
 
@@ -50,6 +50,11 @@ final class HandlerLog implements AutoCloseable {
   /** A log that is off, for the reason given (which {@link #file()} reports). */
   static HandlerLog off(String why) {
     return new HandlerLog(null, why, null);
+  }
+
+  /** The clock of the lines' {@code handled_at}; null if the log is off. */
+  Clock clock() {
+    return clock;
   }
 
   /** Whether lines are written; starting a line of a log that is off is a mistake. */
