@@ -84,56 +84,65 @@ class ReentrantDispatchTest {
     }
   }
 
-  @Test
-  void queued_noReentrantEvents() {
-    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
+  /** Publishes FIRST synchronously to a {@link ReentrancyHater} alone on a bus of {@code mode}. */
+  private static ReentrancyHater publishToHater(ReentrantDispatch mode) {
+    try (EventBus bus = bus(mode)) {
       ReentrancyHater hater = new ReentrancyHater(bus);
       bus.register(hater);
 
       bus.publishSync(FIRST);
-
-      assertThat(hater.violations).isEmpty();
-      assertThat(hater.received).containsExactly(FIRST, SECOND);
+      return hater;
     }
+  }
+
+  /**
+   * Publishes FIRST synchronously on a bus of {@code mode} with a {@link Processor} and then a
+   * {@link Recorder}; returns what the recorder received.
+   */
+  private static List<Object> publishThroughProcessor(ReentrantDispatch mode) {
+    try (EventBus bus = bus(mode)) {
+      bus.register(new Processor(bus));
+      Recorder recorder = new Recorder();
+      bus.register(recorder);
+
+      bus.publishSync(FIRST);
+      return recorder.received;
+    }
+  }
+
+  /** Subscribes to strings on {@code bus}: adds each to {@code alerts}, then counts down. */
+  private static void recordStrings(EventBus bus, List<String> alerts, CountDownLatch delivered) {
+    bus.subscribe(String.class, s -> {
+      alerts.add(s);
+      delivered.countDown();
+    });
+  }
+
+  @Test
+  void queued_noReentrantEvents() {
+    ReentrancyHater hater = publishToHater(ReentrantDispatch.QUEUED);
+
+    assertThat(hater.violations).isEmpty();
+    assertThat(hater.received).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void queued_eventOrderingIsPredictable() {
-    try (EventBus bus = bus(ReentrantDispatch.QUEUED)) {
-      bus.register(new Processor(bus));
-      Recorder recorder = new Recorder();
-      bus.register(recorder);
-
-      bus.publishSync(FIRST);
-
-      assertThat(recorder.received).containsExactly(FIRST, SECOND);
-    }
+    assertThat(publishThroughProcessor(ReentrantDispatch.QUEUED)).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void immediate_innerEventDeliveredBeforePublishSyncReturns_handlerReentered() {
-    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
-      ReentrancyHater hater = new ReentrancyHater(bus);
-      bus.register(hater);
+    ReentrancyHater hater = publishToHater(ReentrantDispatch.IMMEDIATE);
 
-      bus.publishSync(FIRST);
-
-      assertThat(hater.violations).hasSize(1);
-      assertThat(hater.received).containsExactly(FIRST, SECOND);
-    }
+    assertThat(hater.violations).hasSize(1);
+    assertThat(hater.received).containsExactly(FIRST, SECOND);
   }
 
   @Test
   void immediate_innerEventOvertakesOuterForLaterSubscribers() {
-    try (EventBus bus = bus(ReentrantDispatch.IMMEDIATE)) {
-      bus.register(new Processor(bus));
-      Recorder recorder = new Recorder();
-      bus.register(recorder);
-
-      bus.publishSync(FIRST);
-
-      assertThat(recorder.received).containsExactly(SECOND, FIRST);
-    }
+    assertThat(publishThroughProcessor(ReentrantDispatch.IMMEDIATE))
+        .containsExactly(SECOND, FIRST);
   }
 
   @Test
@@ -259,10 +268,7 @@ class ReentrantDispatchTest {
         .exceptionHandler((e, c) -> bus[0].publishSync("failed " + c.event().payload()))
         .build();
     try {
-      bus[0].subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus[0], alerts, delivered);
       bus[0].subscribe(Integer.class, n -> {
         throw new IllegalStateException("boom");
       });
@@ -283,10 +289,7 @@ class ReentrantDispatchTest {
     CountDownLatch delivered = new CountDownLatch(1);
     try (EventBus bus = EventBus.builder().name("reentrant-dead-letter-worker").workers(1)
         .reentrantDispatch(ReentrantDispatch.QUEUED).exceptionHandler((e, c) -> {}).build()) {
-      bus.subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus, alerts, delivered);
       bus.subscribe(DeadLetter.class, l -> bus.publishSync("dead " + l.event().payload()));
       bus.subscribe(Integer.class, n -> {
         throw new IllegalStateException("boom");
@@ -316,10 +319,7 @@ class ReentrantDispatchTest {
         .exceptionHandler((e, c) -> bus[0].publishSync("error " + e.getMessage()))
         .build();
     try {
-      bus[0].subscribe(String.class, s -> {
-        alerts.add(s);
-        delivered.countDown();
-      });
+      recordStrings(bus[0], alerts, delivered);
       bus[0].subscribe(Integer.class, n -> {
         throw new AssertionError("broken");
       });

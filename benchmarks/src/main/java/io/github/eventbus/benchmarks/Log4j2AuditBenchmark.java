@@ -12,19 +12,9 @@ import org.apache.logging.log4j.core.config.ConfigurationSource;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.message.MapMessage;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The audit log's first peer: Log4j2 with all loggers asynchronous (the LMAX Disruptor) writing
@@ -35,16 +25,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * queue makes loggers wait (Log4j2's default policy), so nothing is dropped, and the trial fails
  * unless every event is a line in the file.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 3)
-@Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch",
     "-Dlog4j2.contextSelector=org.apache.logging.log4j.core.async.AsyncLoggerContextSelector",
     "-Dlog4j2.asyncLoggerRingBufferSize=65536",
     "-Dlog4j2.enableThreadlocals=true"})
-public class Log4j2AuditBenchmark {
+public class Log4j2AuditBenchmark extends AuditPeer {
 
   private static final String TEMPLATE = """
       {"format_version":1,
@@ -58,13 +43,11 @@ public class Log4j2AuditBenchmark {
   @Param({"END_OF_BATCH", "IMMEDIATE"})
   String flush;
 
-  private Path directory;
   private LoggerContext context;
   private Logger logger;
 
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    directory = Files.createTempDirectory("log4j2-bench");
+  @Override
+  void start(Path directory, Path file) throws IOException {
     Path template = Files.writeString(directory.resolve("template.json"), TEMPLATE);
     String xml = """
         <Configuration status="WARN">
@@ -77,27 +60,30 @@ public class Log4j2AuditBenchmark {
             <Root level="info"><AppenderRef ref="audit"/></Root>
           </Loggers>
         </Configuration>
-        """.formatted(directory.resolve("logs/events.jsonl"), flush.equals("IMMEDIATE"),
+        """.formatted(file, flush.equals("IMMEDIATE"),
         template.toUri());
     context = Configurator.initialize(null,
         new ConfigurationSource(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))));
     logger = context.getLogger("audit");
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown(AuditEvents.Counts counts) throws IOException {
+  @Override
+  void stop() {
     Configurator.shutdown(context, 5, TimeUnit.MINUTES); // drains the queue, closes the file
-    AuditEvents.checkNothingDropped("log4j2 " + flush, directory.resolve("logs"), counts.total());
-    AuditEvents.deleteTree(directory);
   }
 
-  private void log(AuditEvents.Publisher publisher) {
+  @Override
+  String trial() {
+    return "log4j2 " + flush;
+  }
+
+  @Override
+  void logOne() {
     logger.info(new MapMessage<>(4)
         .with("event_id", AuditEvents.newId())
         .with("type", "order_placed")
         .with("source", "bench")
         .with("data", AuditEvents.ORDER_DATA));
-    publisher.published++;
   }
 
   @Benchmark

@@ -8,25 +8,12 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.FileAppender;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import net.logstash.logback.encoder.LogstashEncoder;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The audit log's second peer: Logback's {@code AsyncAppender} in front of a file appender with
@@ -37,24 +24,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * to fill (like {@code NONE}). The appender never discards and never drops (it blocks when full),
  * and the trial fails unless every event is a line in the file.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 2, time = 3)
-@Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
-public class LogbackAuditBenchmark {
+public class LogbackAuditBenchmark extends AuditPeer {
 
   @Param({"IMMEDIATE", "BUFFERED"})
   String flush;
 
-  private Path directory;
   private LoggerContext context;
   private Logger logger;
 
-  @Setup(Level.Trial)
-  public void setUp() throws IOException {
-    directory = Files.createTempDirectory("logback-bench");
+  @Override
+  void start(Path directory, Path events) {
     context = new LoggerContext(); // its own context, apart from the SLF4J binding's
     context.setMDCAdapter(new LogbackMDCAdapter());
     context.start();
@@ -70,7 +49,7 @@ public class LogbackAuditBenchmark {
     FileAppender<ILoggingEvent> file = new FileAppender<>();
     file.setContext(context);
     file.setName("file");
-    file.setFile(directory.resolve("logs/events.jsonl").toString());
+    file.setFile(events.toString());
     file.setEncoder(encoder);
     file.setImmediateFlush(flush.equals("IMMEDIATE"));
     file.start();
@@ -91,17 +70,20 @@ public class LogbackAuditBenchmark {
     logger.addAppender(async);
   }
 
-  @TearDown(Level.Trial)
-  public void tearDown(AuditEvents.Counts counts) throws IOException {
+  @Override
+  void stop() {
     context.stop(); // the AsyncAppender drains its queue first
-    AuditEvents.checkNothingDropped("logback " + flush, directory.resolve("logs"), counts.total());
-    AuditEvents.deleteTree(directory);
   }
 
-  private void log(AuditEvents.Publisher publisher) {
+  @Override
+  String trial() {
+    return "logback " + flush;
+  }
+
+  @Override
+  void logOne() {
     logger.info("order_placed", kv("event_id", AuditEvents.newId()), kv("type", "order_placed"),
         kv("source", "bench"), kv("data", AuditEvents.ORDER));
-    publisher.published++;
   }
 
   @Benchmark

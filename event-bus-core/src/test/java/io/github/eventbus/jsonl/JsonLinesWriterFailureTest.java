@@ -63,6 +63,25 @@ class JsonLinesWriterFailureTest {
         .build();
   }
 
+  /** Writes {"n":1}, waits until it is acknowledged, and returns the file it went to. */
+  private static Path firstLine(JsonLinesWriter<Object> w) throws Exception {
+    w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+    return w.currentFile();
+  }
+
+  /**
+   * Writes {"n":2} and waits for it; then the file holds {@code expected}, one problem was
+   * reported, containing {@code problem}, and both lines count as written.
+   */
+  private void writeSecondLine_expectingOneProblem(JsonLinesWriter<Object> w, String problem,
+      Path file, String... expected) throws Exception {
+    w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
+
+    assertThat(lines(file)).containsExactly(expected);
+    assertThat(problems).singleElement().asString().contains(problem);
+    assertThat(w.stats().written()).isEqualTo(2);
+  }
+
   private static List<String> lines(Path file) throws IOException {
     return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
@@ -85,8 +104,7 @@ class JsonLinesWriterFailureTest {
       throws Exception {
     Path logDir = dir.resolve("logs");
     try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
 
       CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
@@ -111,16 +129,11 @@ class JsonLinesWriterFailureTest {
   void directoryDeletedAndRecreatedEmpty_getsTheFileBack(Durability durability) throws Exception {
     Path logDir = dir.resolve("logs");
     try (JsonLinesWriter<Object> w = writer(logDir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
       Files.createDirectory(logDir);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
-
-      assertThat(lines(file)).containsExactly("{\"n\":2}");
-      assertThat(problems).singleElement().asString().contains("was deleted");
-      assertThat(w.stats().written()).isEqualTo(2);
+      writeSecondLine_expectingOneProblem(w, "was deleted", file, "{\"n\":2}");
     }
   }
 
@@ -129,17 +142,12 @@ class JsonLinesWriterFailureTest {
   void fileReplacedByAnother_isNoticed_andTheLinesGoToTheNewFile(Durability durability)
       throws Exception {
     try (JsonLinesWriter<Object> w = writer(dir, durability, new CountDownLatch(1))) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       Path rotated = dir.resolve("rotated.old");
       Files.move(file, rotated); // as logrotate does
       Files.writeString(file, "{\"n\":0}\n", StandardCharsets.UTF_8);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS);
-
-      assertThat(lines(file)).containsExactly("{\"n\":0}", "{\"n\":2}");
-      assertThat(problems).singleElement().asString().contains("was replaced");
-      assertThat(w.stats().written()).isEqualTo(2);
+      writeSecondLine_expectingOneProblem(w, "was replaced", file, "{\"n\":0}", "{\"n\":2}");
     }
   }
 
@@ -150,8 +158,7 @@ class JsonLinesWriterFailureTest {
     Path logDir = dir.resolve("logs");
     CountDownLatch blocked = new CountDownLatch(2); // "was deleted", then "not a directory"
     try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(logDir);
       Files.writeString(logDir, "a file where the directory was");
 
@@ -178,8 +185,7 @@ class JsonLinesWriterFailureTest {
     Path logDir = parent.resolve("logs");
     CountDownLatch blocked = new CountDownLatch(2);
     try (JsonLinesWriter<Object> w = writer(logDir, durability, blocked)) {
-      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
-      Path file = w.currentFile();
+      Path file = firstLine(w);
       deleteTree(parent);
       Files.writeString(parent, "blocks the directory below it");
 

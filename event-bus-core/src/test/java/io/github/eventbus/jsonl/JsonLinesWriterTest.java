@@ -24,6 +24,16 @@ class JsonLinesWriterTest {
   @TempDir Path dir;
   private final ObjectMapper json = new ObjectMapper();
 
+  /** Writes {"n":1}, moves the clock two seconds on, then writes {"n":2}; each is flushed. */
+  private static void writeOneThenTwoSecondsLaterTwo(JsonLinesWriter<Object> w, ManualClock clock)
+      throws Exception {
+    w.append(Map.of("n", 1));
+    w.flush().get(10, TimeUnit.SECONDS);
+    clock.advance(Duration.ofSeconds(2));
+    w.append(Map.of("n", 2));
+    w.flush().get(10, TimeUnit.SECONDS);
+  }
+
   private List<String> lines(Path file) throws Exception {
     return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
@@ -81,11 +91,7 @@ class JsonLinesWriterTest {
     ManualClock clock = new ManualClock(Instant.parse("2026-11-22T23:59:59Z"));
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
         .clock(clock).build()) {
-      w.append(Map.of("n", 1));
-      w.flush().get(10, TimeUnit.SECONDS);
-      clock.advance(Duration.ofSeconds(2));
-      w.append(Map.of("n", 2));
-      w.flush().get(10, TimeUnit.SECONDS);
+      writeOneThenTwoSecondsLaterTwo(w, clock);
       assertThat(w.currentFile().getFileName().toString()).isEqualTo("events_20261123.jsonl");
     }
     assertThat(lines(dir.resolve("events_20261122.jsonl"))).containsExactly("{\"n\":1}");
@@ -99,11 +105,7 @@ class JsonLinesWriterTest {
         java.time.ZoneId.of("America/New_York"));
     try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
         .clock(clock).build()) {
-      w.append(Map.of("n", 1));
-      w.flush().get(10, TimeUnit.SECONDS);
-      clock.advance(Duration.ofSeconds(2));
-      w.append(Map.of("n", 2));
-      w.flush().get(10, TimeUnit.SECONDS);
+      writeOneThenTwoSecondsLaterTwo(w, clock);
     }
     assertThat(lines(dir.resolve("events_20300704.jsonl"))).containsExactly("{\"n\":1}");
     assertThat(lines(dir.resolve("events_20300705.jsonl"))).containsExactly("{\"n\":2}");

@@ -30,16 +30,13 @@ import java.util.Map;
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class FileChangeHandler implements AutoCloseable {
-
-  private final HandlerLog log; // null when logging is off
+public final class FileChangeHandler extends LoggingHandler {
 
   private FileChangeHandler(Builder b) {
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
-    this.log = b.logChanges == null || b.logChanges
-        ? new HandlerLog(root.resolve("file_changes").resolve("file_changes.jsonl"),
+    super(b.logChanges == null || b.logChanges
+        ? HandlerLog.open(b.logRoot, "file_changes", "file_changes.jsonl",
             b.clock != null ? b.clock : Clock.systemUTC())
-        : null;
+        : HandlerLog.off("logging is off (logChanges(false))"));
   }
 
   /**
@@ -68,7 +65,7 @@ public final class FileChangeHandler implements AutoCloseable {
               try {
                 change = FileChange.from((DynamicEvent) e.payload());
               } catch (InvalidEventException invalid) {
-                if (log != null) {
+                if (log.enabled()) {
                   Map<String, Object> line = log.line(e, "rejected");
                   line.put("problems", invalid.problems());
                   log.write(line);
@@ -86,40 +83,12 @@ public final class FileChangeHandler implements AutoCloseable {
       case MODIFIED -> exists ? "modified" : "missing";
       case DELETED -> "deleted";
     };
-    if (log != null) {
+    if (log.enabled()) {
       Map<String, Object> line = log.line(envelope, action);
       line.put("exists", exists);
       log.write(line);
     }
     FollowUps.publish(bus, envelope, List.of(new FileChangeNotification(change, exists)));
-  }
-
-  /**
-   * Returns the handler's log file.
-   *
-   * @return {@code <log root>/file_changes/file_changes.jsonl}
-   * @throws IllegalStateException if logging is off
-   */
-  public Path logFile() {
-    if (log == null) {
-      throw new IllegalStateException("logging is off (logChanges(false))");
-    }
-    return log.file();
-  }
-
-  /** Waits until every log line so far is in the file. */
-  public void flushLog() {
-    if (log != null) {
-      log.flush();
-    }
-  }
-
-  /** Closes the handler's log; close its subscriptions (or the bus) first. */
-  @Override
-  public void close() {
-    if (log != null) {
-      log.close();
-    }
   }
 
   /** Configures a {@link FileChangeHandler}. Not thread-safe; each option may be set once. */

@@ -18,16 +18,48 @@ import java.util.Map;
  * through the core's {@link JsonLinesWriter}. Every line describes one event as the bus delivered
  * it: {@code timestamp}, {@code event_id}, {@code type}, {@code source} and {@code data} (every
  * field as received), then {@code handled_at}, {@code action} and the handler's outcome fields.
+ *
+ * <p>A log may be {@linkplain #off off}: it writes nothing, {@link #file()} says why there is no
+ * file, and flushing and closing do nothing; so {@link LoggingHandler} serves every handler,
+ * whether or not it can turn its log off.
  */
 final class HandlerLog implements AutoCloseable {
 
-  private final JsonLinesWriter<Object> writer;
+  private final JsonLinesWriter<Object> writer; // null: off
+  private final String off; // why the log is off; null if on
   private final Clock clock;
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
 
-  HandlerLog(Path file, Clock clock) {
-    this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build();
+  private HandlerLog(JsonLinesWriter<Object> writer, String off, Clock clock) {
+    this.writer = writer;
+    this.off = off;
     this.clock = clock;
+  }
+
+  /**
+   * Opens the log {@code <root>/<directory>/<name>}.
+   *
+   * @param root the log root; null for {@code logs}
+   */
+  static HandlerLog open(Path root, String directory, String name, Clock clock) {
+    Path file = (root != null ? root : Path.of("logs")).resolve(directory).resolve(name);
+    return new HandlerLog(JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build(), null,
+        clock);
+  }
+
+  /** A log that is off, for the reason given (which {@link #file()} reports). */
+  static HandlerLog off(String why) {
+    return new HandlerLog(null, why, null);
+  }
+
+  /** The clock of the lines' {@code handled_at}; null if the log is off. */
+  Clock clock() {
+    return clock;
+  }
+
+  /** Whether lines are written; starting a line of a log that is off is a mistake. */
+  boolean enabled() {
+    return writer != null;
   }
 
   /**
@@ -77,17 +109,25 @@ final class HandlerLog implements AutoCloseable {
     writer.append(line);
   }
 
+  /** The current file; throws IllegalStateException naming the reason if the log is off. */
   Path file() {
+    if (writer == null) {
+      throw new IllegalStateException(off);
+    }
     return writer.currentFile();
   }
 
   /** Waits until every line written so far is in the file. */
   void flush() {
-    writer.flush().join();
+    if (writer != null) {
+      writer.flush().join();
+    }
   }
 
   @Override
   public void close() {
-    writer.close();
+    if (writer != null) {
+      writer.close();
+    }
   }
 }

@@ -59,23 +59,21 @@ import java.util.Map;
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
-public final class ReportReadyHandler implements AutoCloseable {
+public final class ReportReadyHandler extends LoggingHandler {
 
   private static final int HTML_HEAD = 1024;
 
   private final boolean autoDistribute;
   private final List<ReportDistributor> distributors;
   private final long maxJsonBytes;
-  private final HandlerLog log;
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
 
   private ReportReadyHandler(Builder b) {
+    super(HandlerLog.open(b.logRoot, "reports", "report_generations.jsonl",
+        b.clock != null ? b.clock : Clock.systemUTC()));
     this.autoDistribute = b.autoDistribute == null || b.autoDistribute;
     this.distributors = List.copyOf(b.distributors);
     this.maxJsonBytes = b.maxJsonBytes != null ? b.maxJsonBytes : 64L * 1024 * 1024;
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
-    this.log = new HandlerLog(root.resolve("reports").resolve("report_generations.jsonl"),
-        b.clock != null ? b.clock : Clock.systemUTC());
   }
 
   /**
@@ -251,26 +249,6 @@ public final class ReportReadyHandler implements AutoCloseable {
       Files.deleteIfExists(temporary);
     }
     return sidecar;
-  }
-
-  /**
-   * Returns the handler's JSON Lines log file.
-   *
-   * @return {@code <log root>/reports/report_generations.jsonl}
-   */
-  public Path logFile() {
-    return log.file();
-  }
-
-  /** Waits until every log line so far is in the file. */
-  public void flushLog() {
-    log.flush();
-  }
-
-  /** Closes the handler's log; close its subscriptions (or the bus) first. */
-  @Override
-  public void close() {
-    log.close();
   }
 
   /** Configures a {@link ReportReadyHandler}. Not thread-safe; each option may be set once. */

@@ -61,7 +61,7 @@ import java.util.Map;
  * <p><b>Thread-safety:</b> thread-safe; alerts with different ids are handled in parallel, those
  * with the same id one at a time.
  */
-public final class RiskAlertHandler implements AutoCloseable {
+public final class RiskAlertHandler extends LoggingHandler {
 
   private final Clock clock;
   private final boolean escalationEnabled;
@@ -69,19 +69,18 @@ public final class RiskAlertHandler implements AutoCloseable {
   private final Duration dedupeWindow;
   private final Map<String, MitigationAction> mitigations;
   private final RiskDashboard dashboard;
-  private final HandlerLog log;
   private final AlertOccurrences occurrences;
 
   private RiskAlertHandler(Builder b) {
-    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    super(HandlerLog.open(b.logRoot, "risk_alerts", "risk_alerts.jsonl",
+        b.clock != null ? b.clock : Clock.systemUTC()));
+    this.clock = log.clock();
     this.escalationEnabled = b.escalationEnabled == null || b.escalationEnabled;
     this.escalationThreshold = b.escalationThreshold != null ? b.escalationThreshold : 0.8;
     this.dedupeWindow = b.dedupeWindow != null ? b.dedupeWindow : Duration.ofMinutes(10);
     this.mitigations = Map.copyOf(b.mitigations);
     this.dashboard = new RiskDashboard(clock);
     this.occurrences = new AlertOccurrences(clock, dedupeWindow);
-    Path root = b.logRoot != null ? b.logRoot : Path.of("logs");
-    this.log = new HandlerLog(root.resolve("risk_alerts").resolve("risk_alerts.jsonl"), clock);
   }
 
   /**
@@ -203,26 +202,6 @@ public final class RiskAlertHandler implements AutoCloseable {
    */
   public RiskDashboard dashboard() {
     return dashboard;
-  }
-
-  /**
-   * Returns the handler's JSON Lines log file.
-   *
-   * @return {@code <log root>/risk_alerts/risk_alerts.jsonl}
-   */
-  public Path logFile() {
-    return log.file();
-  }
-
-  /** Waits until every log line so far is in the file. */
-  public void flushLog() {
-    log.flush();
-  }
-
-  /** Closes the handler's log; close its subscriptions (or the bus) first. */
-  @Override
-  public void close() {
-    log.close();
   }
 
   /**

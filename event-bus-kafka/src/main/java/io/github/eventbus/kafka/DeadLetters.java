@@ -3,6 +3,7 @@ package io.github.eventbus.kafka;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -81,7 +82,8 @@ final class DeadLetters implements AutoCloseable {
     }
 
     void unpublished(String why) {
-      unpublished.warn("could not publish a dead letter for event {} of type {} ({}): {}; cause: {}",
+      unpublished.warn("dead letter",
+          "could not publish a dead letter for event {} of type {} ({}): {}; cause: {}",
           letter.event().id(), letter.event().type(), letter.subscriber(), why,
           String.valueOf(letter.cause()));
     }

@@ -4,6 +4,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.RejectedEventException;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -101,7 +102,8 @@ final class Inbound {
         } catch (WakeupException e) {
           break;
         } catch (KafkaException e) {
-          failures.warn("the Kafka bridge's consumer failed to poll; retrying: {}", e.toString());
+          failures.warn("poll", "the Kafka bridge's consumer failed to poll; retrying: {}",
+              e.toString());
           stopped.await(options.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
           continue;
         }
@@ -178,8 +180,8 @@ final class Inbound {
       }
       // Not accepted, and not the record's fault (an interceptor, a fail-fast handler): retried
       // after a pause like a refusal, never skipped.
-      failures.warn("the bus {} did not accept event {} of type {} from Kafka; pausing its "
-          + "partition and retrying: {}", bus.name(), RecordCodec.printable(event.id()),
+      failures.warn("refused", "the bus {} did not accept event {} of type {} from Kafka; pausing"
+          + " its partition and retrying: {}", bus.name(), RecordCodec.printable(event.id()),
           event.type(), e.toString());
       return Outcome.REFUSED;
     }
@@ -193,7 +195,8 @@ final class Inbound {
     counters.undecodable.increment();
     UndecodableRecord bad = new UndecodableRecord(record.topic(), record.partition(),
         record.offset(), reason, record.value() == null ? -1 : record.value().length);
-    failures.warn("skipped Kafka record {}, which is not an event: {}", bad.position(), reason);
+    failures.warn("undecodable", "skipped Kafka record {}, which is not an event: {}",
+        bad.position(), reason);
     Event<UndecodableRecord> envelope = Event.builder(bad)
         .id("kafka:" + bad.position())
         .timestamp(clock.instant())
@@ -261,8 +264,9 @@ final class Inbound {
     } else {
       consumer.commitAsync(offsets, (committed, error) -> {
         if (error != null) {
-          failures.warn("the Kafka bridge could not commit offsets; they are committed with the "
-              + "next batch or at close, and records may be redelivered: {}", error.toString());
+          failures.warn("commit", "the Kafka bridge could not commit offsets; they are committed"
+              + " with the next batch or at close, and records may be redelivered: {}",
+              error.toString());
         }
       });
     }
@@ -323,7 +327,8 @@ final class Inbound {
         try {
           consumer.commitSync(offsets);
         } catch (RuntimeException e) {
-          failures.warn("the Kafka bridge could not commit offsets of revoked partitions; those "
+          failures.warn("commit revoked",
+              "the Kafka bridge could not commit offsets of revoked partitions; those "
               + "records will be redelivered: {}", e.toString());
         }
       }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.TypePattern;
 import io.github.eventbus.audit.AuditFormat;
+import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.time.Clock;
 import java.time.Duration;
@@ -355,7 +356,8 @@ public final class KafkaBridgeBuilder {
     Clock time = clock != null ? clock : Clock.systemUTC();
     Duration closeWait = closeTimeout != null ? closeTimeout : Duration.ofSeconds(30);
     Counters counters = new Counters();
-    RateLimitedLog failures = new RateLimitedLog(LoggerFactory.getLogger(KafkaBridge.class), time);
+    RateLimitedLog failures = new RateLimitedLog(LoggerFactory.getLogger(KafkaBridge.class), time,
+        RateLimitedLog.INTERVAL);
     RecordCodec codec = new RecordCodec(format != null ? format : AuditFormat.standard(),
         key != null ? key : RecordKey.correlationId(), id);
     DeadLetters deadLetters = new DeadLetters(bus, counters, failures,

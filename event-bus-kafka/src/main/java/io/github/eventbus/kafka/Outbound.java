@@ -6,6 +6,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.TypePattern;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +95,7 @@ final class Outbound implements AutoCloseable {
 
   private void failed(Event<?> event, String subscriber, KafkaBridgeException cause) {
     counters.produceFailed.increment();
-    failures.warn("the Kafka bridge could not send an event; it becomes a DeadLetter: {}",
+    failures.warn("send", "the Kafka bridge could not send an event; it becomes a DeadLetter: {}",
         cause.getMessage());
     deadLetters.later(event, subscriber, cause, 1);
   }

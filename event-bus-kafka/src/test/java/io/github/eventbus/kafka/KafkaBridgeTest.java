@@ -69,10 +69,8 @@ class KafkaBridgeTest {
     kafka.createTopic("round-trip", 1);
     EventBus sender = bus("sender");
     EventBus receiver = bus("receiver");
-    Received sent = new Received();
-    sender.subscribe("*", sent);
-    Received received = new Received();
-    receiver.subscribe("*", received);
+    Received sent = Received.on(sender, "*");
+    Received received = Received.on(receiver, "*");
     KafkaBridge out = closing(bridge(sender).produce("orders.*", "round-trip")
         .produce("chat.*", "round-trip").key(RecordKey.type())
         .producerProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, KafkaBroker.MAX_MESSAGE_BYTES)
@@ -155,8 +153,7 @@ class KafkaBridgeTest {
     assertThat(committed).isEqualTo(firstSeen.size());
 
     EventBus second = bus("second");
-    Received secondSeen = new Received();
-    second.subscribe("seq.*", secondSeen);
+    Received secondSeen = Received.on(second, "seq.*");
     closing(bridge(second).consume("restart").groupId("restart").build());
     List<Event<?>> rest = secondSeen.awaitAtLeast(total - firstSeen.size());
 
@@ -185,8 +182,7 @@ class KafkaBridgeTest {
       send(raw, "poison", encode(DynamicEvent.of("ok.last", Map.of())), null);
     }
     EventBus bus = bus("poisoned");
-    Received events = new Received();
-    bus.subscribe("ok.*", events);
+    Received events = Received.on(bus, "ok.*");
     List<DeadLetter> dead = new CopyOnWriteArrayList<>();
     bus.subscribe(DeadLetter.class, dead::add);
     KafkaBridge bridge = closing(bridge(bus).format(TYPED).consume("poison").groupId("poison")
@@ -256,10 +252,8 @@ class KafkaBridgeTest {
     kafka.createTopic("loop", 1);
     EventBus a = bus("a");
     EventBus b = bus("b");
-    Received atA = new Received();
-    Received atB = new Received();
-    a.subscribe("chat.*", atA);
-    b.subscribe("chat.*", atB);
+    Received atA = Received.on(a, "chat.*");
+    Received atB = Received.on(b, "chat.*");
     KafkaBridge bridgeA = closing(bridge(a).produce("chat.*", "loop").consume("loop")
         .groupId("a").build());
     KafkaBridge bridgeB = closing(bridge(b).produce("chat.*", "loop").consume("loop")
@@ -296,8 +290,7 @@ class KafkaBridgeTest {
       send(raw, "dupes", encode(DynamicEvent.of("dup.other", Map.of())), null);
     }
     EventBus bus = bus("dupes");
-    Received events = new Received();
-    bus.subscribe("dup.*", events);
+    Received events = Received.on(bus, "dup.*");
     KafkaBridge bridge = closing(bridge(bus).consume("dupes").groupId("dupes").build());
     assertThat(events.awaitAtLeast(2)).extracting(Event::type)
         .containsExactly("dup.event", "dup.other");

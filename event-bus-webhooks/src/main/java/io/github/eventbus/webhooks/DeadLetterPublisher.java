@@ -2,9 +2,9 @@ package io.github.eventbus.webhooks;
 
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Clock;
 import java.time.Duration;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -15,8 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DeadLetterPublisher implements DeliveryListener {
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
-
   private final EventBus bus;
   private final Clock clock;
   private final RateLimitedLog unpublished;
@@ -24,7 +22,8 @@ final class DeadLetterPublisher implements DeliveryListener {
   DeadLetterPublisher(EventBus bus, Clock clock) {
     this.bus = bus;
     this.clock = clock;
-    this.unpublished = new RateLimitedLog(clock, Duration.ofMinutes(1));
+    this.unpublished = new RateLimitedLog(LoggerFactory.getLogger(WebhookClient.class), clock,
+        Duration.ofMinutes(1));
   }
 
   @Override
@@ -55,12 +54,8 @@ final class DeadLetterPublisher implements DeliveryListener {
     try {
       bus.publish(letter);
     } catch (RuntimeException refused) { // closed, or full under its backpressure policy
-      long held = unpublished.admit("unpublished");
-      if (held >= 0) {
-        log.warn("The dead letter of webhook {} ({}) and {} more since the last line could not "
-            + "be published on bus {}: {}", message.id(), result.outcome(), held, bus.name(),
-            refused.toString());
-      }
+      unpublished.warn("unpublished", "The dead letter of webhook {} ({}) could not be published"
+          + " on bus {}: {}", message.id(), result.outcome(), bus.name(), refused.toString());
     }
   }
 }

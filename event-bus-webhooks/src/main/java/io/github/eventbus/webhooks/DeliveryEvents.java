@@ -1,10 +1,10 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,14 +14,13 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliveryEvents {
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
-
   private final List<DeliveryListener> listeners;
   private final RateLimitedLog failures;
 
   DeliveryEvents(List<DeliveryListener> listeners, Clock clock) {
     this.listeners = List.copyOf(listeners);
-    this.failures = new RateLimitedLog(clock, Duration.ofMinutes(1));
+    this.failures = new RateLimitedLog(LoggerFactory.getLogger(WebhookClient.class), clock,
+        Duration.ofMinutes(1));
   }
 
   /** Calls {@code call} on each listener; {@code event} names it in a log line if one throws. */
@@ -31,11 +30,8 @@ final class DeliveryEvents {
         call.accept(l);
       } catch (RuntimeException e) {
         String name = l.getClass().getName();
-        long held = failures.admit(name);
-        if (held >= 0) {
-          log.warn("Webhook delivery listener {} threw from {} ({} more failure(s) not logged "
-              + "since its last line); the delivery goes on", name, event, held, e);
-        }
+        failures.warn(name, "Webhook delivery listener {} threw from {}; the delivery goes on",
+            name, event, e);
       }
     }
   }

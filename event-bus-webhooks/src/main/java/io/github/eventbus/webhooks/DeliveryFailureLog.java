@@ -1,8 +1,8 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Clock;
 import java.time.Duration;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,12 +14,11 @@ import org.slf4j.LoggerFactory;
  */
 final class DeliveryFailureLog implements DeliveryListener {
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
-
   private final RateLimitedLog limit;
 
   DeliveryFailureLog(Clock clock) {
-    this.limit = new RateLimitedLog(clock, Duration.ofHours(1));
+    this.limit = new RateLimitedLog(LoggerFactory.getLogger(WebhookClient.class), clock,
+        Duration.ofHours(1));
   }
 
   @Override
@@ -27,42 +26,29 @@ final class DeliveryFailureLog implements DeliveryListener {
     String origin = EndpointGate.origin(result.endpoint());
     int status = result.lastStatus();
     if (status == 401 || status == 403) {
-      long held = limit.admit("auth " + origin);
-      if (held >= 0) {
-        log.warn("Webhook endpoint {} answered {} to a signed request ({} more since the last "
-            + "line): it does not accept our signature. Likely cause: the signing secret differs "
-            + "from the receiver's (WEBHOOK_SIGNATURE_SECRET), or this machine's clock is off by "
-            + "more than the receiver's timestamp tolerance. Not retried; dead-lettered.",
-            origin, status, held);
-      }
+      limit.warn("auth " + origin, "Webhook endpoint {} answered {} to a signed request: it does"
+          + " not accept our signature. Likely cause: the signing secret differs from the"
+          + " receiver's (WEBHOOK_SIGNATURE_SECRET), or this machine's clock is off by more than"
+          + " the receiver's timestamp tolerance. Not retried; dead-lettered.", origin, status);
       return;
     }
-    long held = limit.admit("rejected " + origin);
-    if (held >= 0) {
-      log.warn("Webhook endpoint {} rejected a delivery ({}); not retried, dead-lettered "
-          + "({} more since the last line)", origin, describe(result), held);
-    }
+    limit.warn("rejected " + origin, "Webhook endpoint {} rejected a delivery ({}); not retried,"
+        + " dead-lettered", origin, describe(result));
   }
 
   @Override
   public void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
     String origin = EndpointGate.origin(result.endpoint());
-    long held = limit.admit("gone " + origin);
-    if (held >= 0) {
-      log.warn("Webhook endpoint {} answered 410 Gone: it was removed or no longer wants "
-          + "webhooks. This client sends nothing more to that URL until it is rebuilt; such "
-          + "deliveries are dead-lettered ({} more since the last line)", origin, held);
-    }
+    limit.warn("gone " + origin, "Webhook endpoint {} answered 410 Gone: it was removed or no"
+        + " longer wants webhooks. This client sends nothing more to that URL until it is rebuilt;"
+        + " such deliveries are dead-lettered", origin);
   }
 
   @Override
   public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
     String origin = EndpointGate.origin(result.endpoint());
-    long held = limit.admit("exhausted " + origin);
-    if (held >= 0) {
-      log.warn("Webhook delivery to {} failed {} time(s), last {}; dead-lettered ({} more since "
-          + "the last line)", origin, result.attempts(), describe(result), held);
-    }
+    limit.warn("exhausted " + origin, "Webhook delivery to {} failed {} time(s), last {};"
+        + " dead-lettered", origin, result.attempts(), describe(result));
   }
 
   private static String describe(WebhookDelivery r) {

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,7 +55,7 @@ final class DeliveryRunner {
     this.retries = retries;
     this.background = background;
     this.perEndpoint = perEndpoint;
-    this.outboxFailures = new RateLimitedLog(clock, Duration.ofMinutes(1));
+    this.outboxFailures = new RateLimitedLog(log, clock, Duration.ofMinutes(1));
   }
 
   /**
@@ -84,11 +85,8 @@ final class DeliveryRunner {
 
   private void recorded(OutgoingDelivery d, Throwable error) {
     if (error != null) {
-      long held = outboxFailures.admit("outbox");
-      if (held >= 0) {
-        log.warn("A webhook delivery could not be recorded in the outbox ({} more since the "
-            + "last line); it is sent but would not survive a crash", held, error);
-      }
+      outboxFailures.warn("outbox", "A webhook delivery could not be recorded in the outbox; it"
+          + " is sent but would not survive a crash", error);
       return;
     }
     events.tell("accepted", l -> l.accepted(d.message, d.endpoint));

@@ -3,6 +3,8 @@ package io.github.eventbus.webhooks;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.util.List;
+import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -33,6 +35,23 @@ final class Hmac {
 
   static byte[] ascii(String text) {
     return text.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /**
+   * Tells whether some candidate is the HMAC-SHA256 of {@code content} under some secret's key:
+   * the check every scheme ends with; each comparison is constant-time.
+   */
+  static boolean anyMatches(List<WebhookSecret> secrets, Function<WebhookSecret, byte[]> key,
+      List<byte[]> candidates, byte[]... content) {
+    for (WebhookSecret secret : secrets) {
+      byte[] expected = sha256(key.apply(secret), content);
+      for (byte[] candidate : candidates) {
+        if (same(expected, candidate)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Constant-time for equal lengths; unequal lengths never match. */

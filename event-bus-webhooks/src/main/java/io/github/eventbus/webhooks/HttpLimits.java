@@ -26,4 +26,18 @@ record HttpLimits(
     int maxHeaderBytes,
     int maxHeaderCount,
     int maxBodyBytes,
-    int maxDiscardBytes) {}
+    int maxDiscardBytes) {
+
+  /**
+   * The receiver's limits: each null argument takes its default (10 s for headers, 30 s for the
+   * body and for writing, 60 s idle, 256 connections); header fields at most 16 KiB and 100, and
+   * at most 1 MiB discarded.
+   */
+  static HttpLimits receiver(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,
+      Integer maxConnections, int maxBodyBytes) {
+    Duration body = bodyTimeout != null ? bodyTimeout : Duration.ofSeconds(30);
+    return new HttpLimits(headerTimeout != null ? headerTimeout : Duration.ofSeconds(10), body,
+        idleTimeout != null ? idleTimeout : Duration.ofSeconds(60), body,
+        maxConnections != null ? maxConnections : 256, 16 * 1024, 100, maxBodyBytes, 1024 * 1024);
+  }
+}

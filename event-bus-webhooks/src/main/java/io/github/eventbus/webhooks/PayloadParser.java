@@ -1,5 +1,7 @@
 package io.github.eventbus.webhooks;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -51,6 +53,23 @@ final class PayloadParser {
   PayloadParser(Map<String, Class<?>> types, Clock clock) {
     this.types = Map.copyOf(types);
     this.clock = clock;
+  }
+
+  /**
+   * Maps event classes by their type names.
+   *
+   * @throws IllegalArgumentException if two classes have the same type name
+   */
+  static Map<String, Class<?>> byTypeName(Class<?>... eventClasses) {
+    Map<String, Class<?>> byName = new HashMap<>();
+    for (Class<?> c : eventClasses) {
+      Class<?> previous = byName.put(TypeNames.of(c), requireNonNull(c));
+      if (previous != null && previous != c) {
+        throw new IllegalArgumentException(c.getName() + " and " + previous.getName()
+            + " have the same type name");
+      }
+    }
+    return Map.copyOf(byName);
   }
 
   /**

@@ -47,6 +47,24 @@ final class RecentIds {
     this.max = max;
   }
 
+  /**
+   * The de-duplication window for a scheme: {@code configured}, else the larger of 10 minutes
+   * and the scheme's replay window.
+   *
+   * @throws IllegalStateException if {@code configured} is shorter than the replay window, which
+   *     would let replays through
+   */
+  static Duration window(Duration configured, SignatureScheme scheme) {
+    Duration replay = scheme.replayWindow().orElse(Duration.ZERO);
+    Duration window = configured != null ? configured
+        : (replay.compareTo(Duration.ofMinutes(10)) > 0 ? replay : Duration.ofMinutes(10));
+    if (window.compareTo(replay) < 0) {
+      throw new IllegalStateException("dedupeWindow " + window + " is shorter than the replay"
+          + " window of " + scheme + ", " + replay + ": replays would get through");
+    }
+    return window;
+  }
+
   synchronized Claim claim(String id, Instant now) {
     evict(now.toEpochMilli());
     if (accepted.containsKey(id)) {

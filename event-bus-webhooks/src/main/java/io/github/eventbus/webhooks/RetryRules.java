@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -31,6 +32,19 @@ final class RetryRules {
     this.policy = policy;
     this.maxRetryAfter = maxRetryAfter;
     this.jitter = jitter;
+  }
+
+  /**
+   * Rules with the client's defaults for each argument that is null: 5 attempts, exponential from
+   * 1 s, up to 5 min apart, jitter 0.2; a {@code Retry-After} of at most 1 hour; random jitter.
+   */
+  static RetryRules withDefaults(RetryPolicy policy, Duration maxRetryAfter, DoubleSupplier jitter) {
+    return new RetryRules(
+        policy != null ? policy : RetryPolicy.builder().maxAttempts(5)
+            .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
+            .jitter(0.2).build(),
+        maxRetryAfter != null ? maxRetryAfter : Duration.ofHours(1),
+        jitter != null ? jitter : () -> ThreadLocalRandom.current().nextDouble());
   }
 
   RetryPolicy policy() {

@@ -57,15 +57,8 @@ final class StripeScheme implements SignatureScheme {
       return Verification.invalid(VerificationFailure.STALE_TIMESTAMP,
           "t is more than " + tolerance.toSeconds() + " s from now");
     }
-    for (WebhookSecret secret : secrets) {
-      byte[] expected = Hmac.sha256(secret.utf8(), Hmac.ascii(timestamp + "."), body);
-      for (byte[] candidate : candidates) {
-        if (Hmac.same(expected, candidate)) {
-          return Verification.valid(null);
-        }
-      }
-    }
-    return Verification.invalid(VerificationFailure.BAD_SIGNATURE, "no signature matches");
+    return Verification.signedIf(Hmac.anyMatches(secrets, WebhookSecret::utf8, candidates,
+        Hmac.ascii(timestamp + "."), body), null);
   }
 
   @Override

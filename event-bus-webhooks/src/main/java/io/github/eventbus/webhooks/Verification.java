@@ -23,6 +23,12 @@ public record Verification(VerificationFailure failure, String detail, String we
     return new Verification(failure, detail, null);
   }
 
+  /** Valid with {@code webhookId} if {@code signed}, else a bad signature. */
+  static Verification signedIf(boolean signed, String webhookId) {
+    return signed ? valid(webhookId)
+        : invalid(VerificationFailure.BAD_SIGNATURE, "no signature matches");
+  }
+
   /**
    * Tells whether the request is authentic and fresh.
    *

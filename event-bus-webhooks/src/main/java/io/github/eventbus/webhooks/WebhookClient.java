@@ -14,15 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Sends signed webhooks with retries, on the JDK's {@link HttpClient}.
@@ -81,19 +74,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookClient implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
-
   private final List<WebhookSecret> secrets;
   private final RetryRules retryRules;
   private final AttemptLog attemptLog; // null: no attempt log
-  private final ExecutorService httpThreads;
-  private final HttpClient http;
-  private final ScheduledExecutorService timer;
-  private final ScheduledExecutorService userScheduler; // null: retries wait on the timer
+  private final ClientThreads threads;
   private final SignedPost post;
   private final OutboxRecords outbox;
-  private final Path outboxFile;
   private final DeliveryRunner runner;
+  private final OutboxDriver outboxDriver;
   private final Duration drainTimeout;
   private final List<CompletableFuture<WebhookDelivery>> resumed;
   private final Object closeLock = new Object();
@@ -102,12 +90,7 @@ public final class WebhookClient implements AutoCloseable {
   private WebhookClient(Builder b) {
     this.secrets = List.copyOf(b.secrets);
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.retryRules = new RetryRules(
-        b.retry != null ? b.retry : RetryPolicy.builder().maxAttempts(5)
-            .initialDelay(Duration.ofSeconds(1)).multiplier(2).maxDelay(Duration.ofMinutes(5))
-            .jitter(0.2).build(),
-        b.maxRetryAfter != null ? b.maxRetryAfter : Duration.ofHours(1),
-        b.jitter != null ? b.jitter : () -> ThreadLocalRandom.current().nextDouble());
+    this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter, b.jitter);
     this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
     List<DeliveryListener> listeners = new ArrayList<>();
     listeners.add(new DeliveryFailureLog(clock));
@@ -119,36 +102,17 @@ public final class WebhookClient implements AutoCloseable {
       listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
     }
     listeners.addAll(b.listeners);
-    AtomicInteger count = new AtomicInteger();
-    this.httpThreads = Executors.newFixedThreadPool(2,
-        r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
-    this.http = HttpClient.newBuilder().connectTimeout(
-        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5))
-        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
-    ScheduledThreadPoolExecutor timerPool =
-        new ScheduledThreadPoolExecutor(1, r -> daemon(r, "webhook-client-timer"));
-    timerPool.setRemoveOnCancelPolicy(true);
-    this.timer = timerPool;
-    this.userScheduler = b.scheduler;
-    this.post = new SignedPost(http, secrets,
+    this.threads = new ClientThreads(
+        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5));
+    this.post = new SignedPost(threads.http(), secrets,
         b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
-        Boolean.TRUE.equals(b.publicOnly), timer);
-    this.outboxFile = b.outbox;
+        Boolean.TRUE.equals(b.publicOnly), threads.timer());
     this.outbox = new OutboxRecords(b.outbox);
     this.runner = new DeliveryRunner(post, retryRules, new DeliveryEvents(listeners, clock), outbox,
-        clock, userScheduler != null ? userScheduler : timer, httpThreads,
+        clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
         b.perEndpoint != null ? b.perEndpoint : 8);
-    List<CompletableFuture<WebhookDelivery>> resumedNow = new ArrayList<>();
-    for (Outbox.Entry e : outbox.pending()) {
-      resumedNow.add(runner.accept(e.endpoint(), e.message(), false));
-    }
-    this.resumed = List.copyOf(resumedNow);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
+    this.outboxDriver = new OutboxDriver(outbox, b.outbox, runner);
+    this.resumed = outboxDriver.resumePending();
   }
 
   /**
@@ -202,7 +166,7 @@ public final class WebhookClient implements AutoCloseable {
    * @return the ids; empty without an outbox
    */
   public List<String> deadDeliveryIds() {
-    return outbox.dead().stream().map(Outbox.Entry::id).toList();
+    return outboxDriver.deadIds();
   }
 
   /**
@@ -217,13 +181,7 @@ public final class WebhookClient implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("the webhook client is closed");
     }
-    List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
-    for (Outbox.Entry e : outbox.dead()) {
-      if (e.id().equals(id)) {
-        sent.add(runner.accept(e.endpoint(), e.message(), true));
-      }
-    }
-    return sent;
+    return outboxDriver.redrive(id);
   }
 
   /** Waits until the attempt log holds every attempt so far. */
@@ -246,33 +204,12 @@ public final class WebhookClient implements AutoCloseable {
         return;
       }
       closed = true;
-      int abandoned = runner.drain(drainTimeout);
-      if (abandoned > 0 && outbox.enabled()) {
-        log.info("Webhook client closed with {} unfinished delivery(ies) after a drain of {}; "
-            + "they stay pending in the outbox {} for the next client", abandoned, drainTimeout,
-            outboxFile);
-      } else if (abandoned > 0) {
-        log.warn("Webhook client closed with {} unfinished delivery(ies) after a drain of {}; "
-            + "without an outbox they are abandoned and dead-lettered", abandoned, drainTimeout);
-      }
-      timer.shutdownNow();
-      httpThreads.shutdownNow();
-      shutDownJdkClient();
+      outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
+      threads.shutdownNow();
       if (attemptLog != null) {
         attemptLog.close();
       }
       outbox.close();
-    }
-  }
-
-  /** Java 21 and later can stop the JDK client's selector thread; Java 17 leaves it to the GC. */
-  private void shutDownJdkClient() {
-    try {
-      HttpClient.class.getMethod("shutdownNow").invoke(http);
-    } catch (NoSuchMethodException java17) {
-      // nothing to do: the selector thread ends when the client is unreachable
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      log.debug("Could not shut down the JDK HTTP client", e);
     }
   }
 

@@ -4,15 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.EventBus;
-import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Receives webhooks over HTTP, verifies them, drops replays, and publishes each accepted event
@@ -82,19 +79,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebhookReceiver implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
-  private static final int MAX_HEADER_BYTES = 16 * 1024;
-  private static final int MAX_HEADER_COUNT = 100;
-  private static final int MAX_DISCARD_BYTES = 1024 * 1024;
-
   private final WebhookVerifier verifier;
   private final InetSocketAddress address;
   private final String path;
   private final HttpLimits limits;
   private final RecentIds recent;
   private final BusPublisher publisher;
-  private final Intake intake;
   private final ReceiverCounters counters = new ReceiverCounters();
+  private final ReceiverEndpoint endpoint;
   private ReceiverServer server; // guarded by this
   private boolean closed; // guarded by this
 
@@ -104,30 +96,20 @@ public final class WebhookReceiver implements AutoCloseable {
     this.path = b.path != null ? b.path : "/webhooks";
     int maxBodyBytes = b.maxBodyBytes != null ? b.maxBodyBytes : 1024 * 1024;
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
-    Duration replay = verifier.scheme().replayWindow().orElse(Duration.ZERO);
-    Duration window = b.dedupeWindow != null ? b.dedupeWindow
-        : (replay.compareTo(Duration.ofMinutes(10)) > 0 ? replay : Duration.ofMinutes(10));
-    if (window.compareTo(replay) < 0) {
-      throw new IllegalStateException("dedupeWindow " + window + " is shorter than the replay"
-          + " window of " + verifier.scheme() + ", " + replay + ": replays would get through");
-    }
+    Duration window = RecentIds.window(b.dedupeWindow, verifier.scheme());
     Duration retryAfter = b.retryAfter != null ? b.retryAfter : Duration.ofSeconds(5);
-    Duration bodyTimeout = b.bodyTimeout != null ? b.bodyTimeout : Duration.ofSeconds(30);
-    this.limits = new HttpLimits(
-        b.headerTimeout != null ? b.headerTimeout : Duration.ofSeconds(10), bodyTimeout,
-        b.idleTimeout != null ? b.idleTimeout : Duration.ofSeconds(60), bodyTimeout,
-        b.maxConnections != null ? b.maxConnections : 256, MAX_HEADER_BYTES, MAX_HEADER_COUNT,
-        maxBodyBytes, MAX_DISCARD_BYTES);
+    this.limits = HttpLimits.receiver(b.headerTimeout, b.bodyTimeout, b.idleTimeout,
+        b.maxConnections, maxBodyBytes);
     this.recent = new RecentIds(window,
         b.maxRememberedIds != null ? b.maxRememberedIds : 100_000);
     this.publisher = new BusPublisher(b.bus,
         b.publishTimeout != null ? b.publishTimeout : Duration.ofSeconds(1),
         limits.maxConnections());
-    this.intake = new Intake(verifier, maxBodyBytes, clock,
+    this.endpoint = new ReceiverEndpoint(path, new Intake(verifier, maxBodyBytes, clock,
         Math.max(1, (retryAfter.toMillis() + 999) / 1000), recent,
         new PayloadParser(b.types != null ? b.types : Map.of(), clock), publisher,
         new SignatureAlarm(clock, Duration.ofMinutes(1), 10),
-        verifier.scheme().replayWindow().isPresent() ? null : window.dividedBy(2));
+        verifier.scheme().replayWindow().isPresent() ? null : window.dividedBy(2)), counters);
   }
 
   /**
@@ -151,29 +133,8 @@ public final class WebhookReceiver implements AutoCloseable {
       throw new IllegalStateException("the receiver is closed");
     }
     if (server == null) {
-      server = new ReceiverServer(address, limits, new HttpConnection.Handler() {
-        @Override
-        public ReceiverResponse serve(HttpRequest request, String remote) {
-          ReceiverResponse response = served(request.path())
-              ? intake.process(request.method(), request.headers(), request.body())
-              : ReceiverResponse.of(404, "rejected", "reason", "no webhooks are received here");
-          return finish(response, remote);
-        }
-
-        @Override
-        public ReceiverResponse refuse(int status, String reason, String remote) {
-          ReceiverResponse response = status == 503 ? intake.retryLater(reason)
-              : ReceiverResponse.of(status, "rejected", "reason", reason);
-          return finish(response, remote);
-        }
-      }, intake.retryLater("every connection is in use"));
+      server = new ReceiverServer(address, limits, endpoint, endpoint.busy());
     }
-  }
-
-  /** Tells whether a request path is the receiver's path or beneath it. */
-  private boolean served(String requestPath) {
-    return requestPath.equals(path) || (requestPath.startsWith(path)
-        && (path.endsWith("/") || requestPath.charAt(path.length()) == '/'));
   }
 
   /**
@@ -232,16 +193,7 @@ public final class WebhookReceiver implements AutoCloseable {
     requireNonNull(method, "method");
     requireNonNull(headers, "headers");
     requireNonNull(body, "body");
-    return finish(intake.process(method, headers, body), "handle()");
-  }
-
-  private ReceiverResponse finish(ReceiverResponse response, String remote) {
-    counters.record(response);
-    if (response.status() >= 300 && log.isDebugEnabled()) {
-      log.debug("Webhook request from {} answered {}: {}", LogText.escape(remote),
-          response.status(), LogText.escape(response.body()));
-    }
-    return response;
+    return endpoint.handle(method, headers, body);
   }
 
   @Override
@@ -385,15 +337,8 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder register(Class<?>... eventClasses) {
-      Map<String, Class<?>> byName = new java.util.HashMap<>();
-      for (Class<?> c : eventClasses) {
-        Class<?> previous = byName.put(io.github.eventbus.TypeNames.of(c), requireNonNull(c));
-        if (previous != null && previous != c) {
-          throw new IllegalArgumentException(c.getName() + " and " + previous.getName()
-              + " have the same type name");
-        }
-      }
-      this.types = Settings.setOnce(this.types, Map.copyOf(byName), "register");
+      this.types = Settings.setOnce(this.types, PayloadParser.byTypeName(eventClasses),
+          "register");
       return this;
     }
 

@@ -1,0 +1,27 @@
+package io.github.eventbus.benchmarks;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How the asynchronous batch benchmarks ({@link AsyncEndToEndBenchmark},
+ * {@link AsyncFanOutBenchmark}) are measured, in one place so that they compare: one batch per
+ * iteration timed in milliseconds, 5 warm-up and 10 measured batches, one fork with a 1 GB
+ * pre-touched heap (heap growth would show as page faults in whichever contender allocates). JMH's
+ * annotations are inherited.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5)
+@Measurement(iterations = 10)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
+public abstract class SingleShotBatches {
+}

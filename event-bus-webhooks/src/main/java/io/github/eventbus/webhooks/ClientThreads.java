@@ -1,0 +1,78 @@
+package io.github.eventbus.webhooks;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The threads a {@link WebhookClient} creates, and so stops: two daemon threads
+ * {@code webhook-client-<n>} that run the JDK HTTP client (which follows no redirect), and one
+ * {@code webhook-client-timer} for request deadlines and, unless a scheduler is given, retries.
+ * On Java 21 and later {@link #shutdownNow()} also stops the JDK client's selector thread; on
+ * Java 17 that thread ends when the client is garbage-collected.
+ */
+final class ClientThreads {
+
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+
+  private final ExecutorService httpThreads;
+  private final HttpClient http;
+  private final ScheduledExecutorService timer;
+
+  ClientThreads(Duration connectTimeout) {
+    AtomicInteger count = new AtomicInteger();
+    this.httpThreads = Executors.newFixedThreadPool(2,
+        r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
+    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+    ScheduledThreadPoolExecutor timerPool =
+        new ScheduledThreadPoolExecutor(1, r -> daemon(r, "webhook-client-timer"));
+    timerPool.setRemoveOnCancelPolicy(true);
+    this.timer = timerPool;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** The HTTP threads: where work hops to rather than nest. */
+  ExecutorService httpThreads() {
+    return httpThreads;
+  }
+
+  /** The JDK client, running on the HTTP threads. */
+  HttpClient http() {
+    return http;
+  }
+
+  /** The timer thread. */
+  ScheduledExecutorService timer() {
+    return timer;
+  }
+
+  /** Stops the timer, the HTTP threads and, where the JDK allows, the client's selector. */
+  void shutdownNow() {
+    timer.shutdownNow();
+    httpThreads.shutdownNow();
+    shutDownJdkClient();
+  }
+
+  /** Java 21 and later can stop the JDK client's selector thread; Java 17 leaves it to the GC. */
+  private void shutDownJdkClient() {
+    try {
+      HttpClient.class.getMethod("shutdownNow").invoke(http);
+    } catch (NoSuchMethodException java17) {
+      // nothing to do: the selector thread ends when the client is unreachable
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.debug("Could not shut down the JDK HTTP client", e);
+    }
+  }
+}
