@@ -1,14 +1,13 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.TrackedThreads;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +29,8 @@ final class Workers {
   private ThreadPoolExecutor ownedExecutor; // under lock
   private volatile ScheduledExecutorService scheduler;
   private ScheduledThreadPoolExecutor ownedScheduler; // under lock
+  private final TrackedThreads workerThreads;
+  private final TrackedThreads retryThreads;
 
   Workers(Lifecycle lifecycle, int workers, Executor userExecutor,
       ScheduledExecutorService userScheduler) {
@@ -37,6 +38,8 @@ final class Workers {
     this.workers = workers;
     this.userExecutor = userExecutor;
     this.scheduler = userScheduler;
+    this.workerThreads = threads("worker");
+    this.retryThreads = threads("retry");
   }
 
   /** Tells whether deliveries run on the bus's own threads rather than a user's executor. */
@@ -57,7 +60,7 @@ final class Workers {
           executor = userExecutor;
         } else {
           ownedExecutor = new ThreadPoolExecutor(workers, workers, 0, TimeUnit.MILLISECONDS,
-              new LinkedBlockingQueue<>(), threads("worker"));
+              new LinkedBlockingQueue<>(), workerThreads);
           ownedExecutor.prestartAllCoreThreads();
           executor = ownedExecutor;
         }
@@ -75,7 +78,7 @@ final class Workers {
     synchronized (lock) {
       if (scheduler == null) {
         refuseIfClosed();
-        ownedScheduler = new ScheduledThreadPoolExecutor(1, threads("retry"));
+        ownedScheduler = new ScheduledThreadPoolExecutor(1, retryThreads);
         ownedScheduler.setRemoveOnCancelPolicy(true);
         scheduler = ownedScheduler;
       }
@@ -89,14 +92,8 @@ final class Workers {
     }
   }
 
-  private ThreadFactory threads(String role) {
-    AtomicInteger count = new AtomicInteger();
-    String prefix = lifecycle.bus() + "-" + role + "-";
-    return runnable -> {
-      Thread thread = new Thread(runnable, prefix + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
+  private TrackedThreads threads(String role) {
+    return TrackedThreads.named(lifecycle.bus() + "-" + role + "-");
   }
 
   /**
@@ -113,24 +110,38 @@ final class Workers {
     if (timer != null) {
       timer.shutdownNow();
     }
-    if (pool == null) {
-      return;
-    }
-    pool.shutdown();
     try {
-      long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
-      if (!pool.awaitTermination(wait, TimeUnit.NANOSECONDS)) {
-        lifecycle.abandon();
-        pool.shutdownNow().forEach(refused);
-        // Handlers that answer the interrupt end now, and report their event as a dead letter.
-        if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
-          log.warn("Bus '{}' closed while {} of its worker threads still run a handler that"
-              + " ignores interrupts", lifecycle.bus(), pool.getActiveCount());
-        }
+      if (pool != null) {
+        stop(pool, deadline, refused);
+      }
+      // A terminated pool's threads are still on their way out; wait for them too, so that no
+      // thread of the bus outlives close().
+      if (timer != null && timer.awaitTermination(1, TimeUnit.SECONDS)) {
+        retryThreads.awaitExit(1, TimeUnit.SECONDS);
+      }
+      if (pool != null && pool.isTerminated()) {
+        workerThreads.awaitExit(1, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      if (pool != null) {
+        pool.shutdownNow().forEach(refused);
+      }
+    }
+  }
+
+  private void stop(ThreadPoolExecutor pool, long deadline, Consumer<Runnable> refused)
+      throws InterruptedException {
+    pool.shutdown();
+    long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
+    if (!pool.awaitTermination(wait, TimeUnit.NANOSECONDS)) {
+      lifecycle.abandon();
       pool.shutdownNow().forEach(refused);
+      // Handlers that answer the interrupt end now, and report their event as a dead letter.
+      if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+        log.warn("Bus '{}' closed while {} of its worker threads still run a handler that"
+            + " ignores interrupts", lifecycle.bus(), pool.getActiveCount());
+      }
     }
   }
 }

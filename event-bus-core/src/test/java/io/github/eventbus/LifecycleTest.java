@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -123,6 +124,31 @@ class LifecycleTest {
     }
     assertThat(threadsNamed("lazy-")).isEmpty();
     assertThatThrownBy(bus::start).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void close_returnsOnlyOnceTheBusThreadsHaveEnded() throws Exception {
+    RetryPolicy once = RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofMillis(1))
+        .build();
+    for (int round = 0; round < 50; round++) {
+      String name = "ending-" + round;
+      EventBus bus = EventBus.builder().name(name).workers(2).build();
+      CountDownLatch retried = new CountDownLatch(1);
+      AtomicInteger calls = new AtomicInteger();
+      bus.on(Item.class).retry(once).subscribe(i -> {
+        if (calls.incrementAndGet() == 1) {
+          throw new IllegalStateException("first attempt fails");
+        }
+        retried.countDown();
+      });
+      bus.publish(new Item(round));
+      assertThat(retried.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(threadsNamed(name + "-retry-")).hasSize(1);
+
+      bus.close();
+
+      assertThat(threadsNamed(name + "-")).as("round %d", round).isEmpty();
+    }
   }
 
   @Test

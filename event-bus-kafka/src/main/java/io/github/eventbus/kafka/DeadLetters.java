@@ -4,6 +4,7 @@ import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.TrackedThreads;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,13 +26,15 @@ final class DeadLetters implements AutoCloseable {
   private final Counters counters;
   private final RateLimitedLog unpublished;
   private final ThreadPoolExecutor executor;
+  private final TrackedThreads threads;
 
   DeadLetters(EventBus bus, Counters counters, RateLimitedLog unpublished, ThreadFactory threads) {
     this.bus = bus;
     this.counters = counters;
     this.unpublished = unpublished;
+    this.threads = TrackedThreads.of(threads);
     this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(CAPACITY), threads, (task, pool) -> ((Letter) task).unpublished(
+        new ArrayBlockingQueue<>(CAPACITY), this.threads, (task, pool) -> ((Letter) task).unpublished(
             "the bridge's dead-letter queue is full"));
   }
 
@@ -56,7 +59,10 @@ final class DeadLetters implements AutoCloseable {
   public void close() {
     executor.shutdown();
     try {
-      if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+      // The pool terminates a moment before its thread has ended; wait for the thread too, so
+      // that none outlives close().
+      if (!executor.awaitTermination(10, TimeUnit.SECONDS)
+          || !threads.awaitExit(1, TimeUnit.SECONDS)) {
         log.warn("dead letters of the Kafka bridge were still being published after 10 s; "
             + "a DeadLetter handler is stuck");
       }
