@@ -35,7 +35,8 @@ final class Mailbox implements Runnable {
   private static final int SCHEDULED = 1;
   private static final int RUNNING = 2;
   private static final int BATCH = 256;
-  private static final int SPINS = 64;
+  private static final int SPINS = 128;
+  private static final int SPINS_PER_LOOK = 8;
   private static final long IDLE_AFTER_NANOS = 50_000;
 
   private final Subscriber subscriber;
@@ -131,9 +132,9 @@ final class Mailbox implements Runnable {
     // only once the wait is over. Reading the tail whenever the worker has caught up would pull
     // the line every producer exchanges away from the publishing core once per event, and slow
     // publishing down exactly when the worker keeps up.
-    for (int spin = 0; spin < SPINS; spin++) {
+    for (int spin = 1; spin <= SPINS; spin++) {
       Thread.onSpinWait();
-      if (node.next != null) {
+      if ((spin & (SPINS_PER_LOOK - 1)) == 0 && node.next != null) {
         return node.next;
       }
     }
