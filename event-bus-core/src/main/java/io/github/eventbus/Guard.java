@@ -131,6 +131,17 @@ final class Guard {
     }
   }
 
+  /**
+   * Returns {@code undo} if running it is known to have left the thread's context empty, else
+   * null. Then the next delivery without context on this thread, if no other code ran in between,
+   * can skip {@link #enter} and use the same undo action: only the MDC propagator's "empty it if
+   * the handler left something" action is known to do so, and checking the MDC twice per delivery
+   * was a third of a worker's time.
+   */
+  Object leftEmpty(Object undo) {
+    return undo == MdcPropagator.CLEAR_IF_SET ? undo : null;
+  }
+
   /** Runs what {@link #enter} returned. */
   void undo(Object undo) {
     if (undo instanceof Runnable action) {

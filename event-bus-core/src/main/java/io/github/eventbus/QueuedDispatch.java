@@ -64,6 +64,8 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   @Override
   public void deliver(Subscriber s, Delivery delivery, Run run) {
     InFlight.Slot slot = run.slot;
+    Object emptied = run.emptiedBy;
+    run.emptiedBy = null; // set again below only if nothing but this delivery ran user code
     if (lifecycle.isAbandoned()) {
       deadLetters.undelivered(s, delivery);
       run.finished();
@@ -73,7 +75,8 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     TypeStats stats = delivery.route.stats;
     Tracker tracker = delivery.tracker;
     long start = tracker != null ? System.nanoTime() : 0;
-    Object undo = guard.enter(delivery.context);
+    Object undo = delivery.context == null && emptied != null
+        ? emptied : guard.enter(delivery.context);
     slot.chainedStart = 0; // the wait for this delivery is no handler's latency
     Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
     Thread.interrupted(); // an interrupt a handler left behind must not fail the next delivery
@@ -88,6 +91,9 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       run.delivered(stats);
       if (tracker != null) {
         tracker.finish(delivery.index, DeliveryStatus.DELIVERED, delivery.attempt, null, null);
+      } else if (!slot.hasDeferred()) {
+        // No user code ran after the undo (no completion callbacks, no deferred publishes).
+        run.emptiedBy = guard.leftEmpty(undo);
       }
     } else if (outcome == Outcome.FAILED) {
       Throwable cause = slot.failure;

@@ -10,6 +10,11 @@ final class Run {
   private int finished; // deliveries whose queue place can be released
   private TypeStats stats; // of the deliveries counted in `delivered`
   private int delivered;
+  /**
+   * The undo action after which the previous delivery left the thread's context empty, if no
+   * other code has run since, else null: see {@link Guard#leftEmpty}.
+   */
+  Object emptiedBy;
 
   Run(InFlight.Slot slot) {
     this.slot = slot;

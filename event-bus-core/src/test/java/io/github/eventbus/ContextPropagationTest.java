@@ -78,6 +78,36 @@ class ContextPropagationTest {
   }
 
   @Test
+  void mdc_codeRunAfterADelivery_leavesNothingForTheNext() throws Exception {
+    // The exception handler and a tracked publish's callback run on the worker after the
+    // handler's context was undone; what they leave in the MDC must not reach the next handler.
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(60);
+    try (EventBus bus = EventBus.builder().name("mdc-after").workers(1)
+        .exceptionHandler((error, context) -> MDC.put("left", "by-exception-handler")).build()) {
+      bus.subscribe(Job.class, job -> {
+        seen.add(job.n() + ":" + MDC.get("left"));
+        done.countDown();
+        if (job.n() % 3 == 0) {
+          throw new IllegalStateException("fails on purpose");
+        }
+      });
+      for (int i = 0; i < 60; i++) {
+        if (i % 3 == 1) {
+          bus.publishAndTrack(new Job(i))
+              .whenComplete((report, e) -> MDC.put("left", "by-callback"));
+        } else {
+          bus.publish(new Job(i));
+        }
+      }
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    for (int i = 0; i < 60; i++) {
+      assertThat(seen).contains(i + ":null");
+    }
+  }
+
+  @Test
   void mdc_aHandlerLeavesBehind_isGoneFromTheWorkerAfterTheDelivery() throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (EventBus bus = EventBus.builder().executor(pool).build()) {
