@@ -148,7 +148,8 @@ final class DeadLetters {
     }
     try {
       for (Subscriber s : route.targets) {
-        Outcome outcome = invoker.invoke(s, systemEvent, envelope, route.stats, slot);
+        Outcome outcome =
+            invoker.invoke(s, systemEvent, envelope, route.stats, slot, invoker.sample(s));
         if (outcome == Outcome.DELIVERED) {
           route.stats.delivered.increment();
         } else if (outcome == Outcome.FAILED) {

@@ -25,13 +25,31 @@ final class Invoker {
   }
 
   /**
+   * Tells whether one queued delivery to {@code s} is timed: one in every {@code latencySampling}
+   * of the subscriber's deliveries.
+   */
+  boolean sample(Subscriber s) {
+    return s.sample(latencySampling);
+  }
+
+  /**
+   * Tells whether the deliveries of one synchronous publish are timed: all of them, one publish
+   * in every {@code latencySampling} of the route, counted by its first subscriber. Each
+   * subscriber is timed about as often as with its own count, for one count write per publish
+   * rather than one per subscriber.
+   */
+  boolean samplePublish(Subscriber[] targets) {
+    return targets.length > 0 && targets[0].sample(latencySampling);
+  }
+
+  /**
    * Calls one handler. A VETOED outcome leaves its reason in the slot, a FAILED or ERROR one what
    * was thrown. The caller has entered the slot with a target that includes {@code s}. Callbacks
    * around the handler (interceptors) never make a delivered event fail: their Errors wait in the
    * slot until the caller's publish or delivery is complete.
    */
-  Outcome invoke(
-      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot) {
+  Outcome invoke(Subscriber s, Object payload, Event<?> envelope, TypeStats stats,
+      InFlight.Slot slot, boolean timed) {
     try {
       if (!s.active) {
         return Outcome.SKIPPED;
@@ -43,10 +61,10 @@ final class Invoker {
         }
       }
       if (intercepting || (correlationInMdc && envelope != null)) {
-        return invokeDecorated(s, payload, envelope, stats, slot); // kept apart: small hot path
+        return invokeDecorated(s, payload, envelope, stats, slot, timed); // kept apart: small
       }
       Object argument = s.wantsEnvelope ? envelope : payload;
-      if (s.sample(latencySampling)) {
+      if (timed) {
         timed(s, argument, stats, slot);
       } else {
         slot.chainedStart = 0;
@@ -87,9 +105,8 @@ final class Invoker {
   }
 
   /** {@link #invoke} with interceptors and the correlation id in the MDC. */
-  private Outcome invokeDecorated(
-      Subscriber s, Object payload, Event<?> envelope, TypeStats stats, InFlight.Slot slot)
-      throws Exception {
+  private Outcome invokeDecorated(Subscriber s, Object payload, Event<?> envelope,
+      TypeStats stats, InFlight.Slot slot, boolean timed) throws Exception {
     slot.chainedStart = 0;
     if (intercepting) {
       String veto = guard.beforeDelivery(envelope, s);
@@ -101,9 +118,6 @@ final class Invoker {
     }
     Object argument = s.wantsEnvelope ? envelope : payload;
     String correlation = correlationInMdc ? envelope.metadata().correlationIdOrNull() : null;
-    // Sampled like the plain path: timing every decorated call cost two clock reads and three
-    // shared-counter writes per delivery, against the documented one delivery in N.
-    boolean timed = s.sample(latencySampling);
     try {
       if (correlation != null) {
         callWithCorrelation(s, argument, stats, slot, timed, correlation);

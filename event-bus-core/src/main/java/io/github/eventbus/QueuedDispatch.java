@@ -78,7 +78,8 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     Object undo = delivery.context == null && emptied != null
         ? emptied : guard.enter(delivery.context);
     slot.chainedStart = 0; // the wait for this delivery is no handler's latency
-    Outcome outcome = invoker.invoke(s, delivery.payload, delivery.event, stats, slot);
+    Outcome outcome =
+        invoker.invoke(s, delivery.payload, delivery.event, stats, slot, invoker.sample(s));
     Thread.interrupted(); // an interrupt a handler left behind must not fail the next delivery
     if (slot.hasDeferred()) {
       drainDeferred(outcome, slot);

@@ -100,13 +100,14 @@ final class SyncDispatch {
     Subscriber[] targets = route.targets;
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(targets);
+    boolean timed = invoker.samplePublish(targets);
     int delivered = 0;
     Error error = null;
     try {
       for (int i = 0; i < targets.length; i++) {
         Subscriber s = targets[i];
         long start = tracker != null ? System.nanoTime() : 0;
-        Outcome outcome = invoker.invoke(s, payload, envelope, stats, slot);
+        Outcome outcome = invoker.invoke(s, payload, envelope, stats, slot, timed);
         if (outcome == Outcome.DELIVERED && tracker == null) {
           delivered++;
           continue;

@@ -11,6 +11,8 @@ class MetricsRegistryTest {
 
   record Tick(int n) {}
 
+  record Tock(int n) {}
+
   @Test
   void totals_countTheApplicationsEvents_notTheBusOwnDeadLettersAndDeadEvents() {
     try (EventBus bus = EventBus.builder().exceptionHandler((e, c) -> {}).build()) {
@@ -72,6 +74,26 @@ class MetricsRegistryTest {
         bus.publishSync(new Tick(i));
       }
       assertThat(bus.metrics().totals().latency().count()).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void latencySampling_timesOneDeliveryInN_ofEverySubscriber_syncAndQueued() throws Exception {
+    try (EventBus bus = EventBus.builder().latencySampling(4).build()) {
+      CountDownLatch queued = new CountDownLatch(40);
+      bus.subscribe(Tick.class, t -> {});
+      bus.subscribe(Tick.class, t -> {});
+      bus.subscribe(Tock.class, t -> queued.countDown());
+      for (int i = 0; i < 40; i++) {
+        bus.publishSync(new Tick(i));
+        bus.publish(new Tock(i));
+      }
+      assertThat(queued.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      assertThat(bus.metrics().byType().get(TypeNames.of(Tick.class)).latency().count())
+          .isEqualTo(20);
+      assertThat(bus.metrics().byType().get(TypeNames.of(Tock.class)).latency().count())
+          .isEqualTo(10);
     }
   }
 
