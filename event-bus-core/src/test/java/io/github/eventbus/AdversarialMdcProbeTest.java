@@ -223,4 +223,48 @@ class AdversarialMdcProbeTest {
     assertThat(seen.get(0)).doesNotContainKey("req");
     assertThat(Optional.ofNullable(seen.get(1).get("req"))).isEmpty();
   }
+
+  @Test
+  void probe_callerRunsPublisherRunsQueue_publisherMdcKeptAndHandlersSeeTheirOwn()
+      throws Exception {
+    int perPublisher = 3000;
+    List<String> wrong = new CopyOnWriteArrayList<>();
+    CountDownLatch done = new CountDownLatch(2 * perPublisher);
+    try (EventBus bus = EventBus.builder().name("probe-mdc-5").workers(1).queueCapacity(2)
+        .backpressure(BackpressurePolicy.CALLER_RUNS).build()) {
+      bus.subscribe(Item.class, i -> {
+        Map<String, String> expected = i.req() == null ? Map.of() : Map.of("req", i.req());
+        if (!mdc().equals(expected)) {
+          wrong.add("event " + i.n() + " on " + Thread.currentThread().getName() + " saw "
+              + mdc());
+        }
+        MDC.put("handler", "left");
+        done.countDown();
+      });
+      Thread withMdc = new Thread(() -> {
+        for (int i = 0; i < perPublisher; i++) {
+          MDC.put("req", "p" + i);
+          bus.publish(new Item(i, "p" + i));
+          if (!mdc().equals(Map.of("req", "p" + i))) {
+            wrong.add("publisher with MDC has " + mdc() + " after event " + i);
+          }
+        }
+      }, "probe-with-mdc");
+      Thread without = new Thread(() -> {
+        for (int i = 0; i < perPublisher; i++) {
+          bus.publish(new Item(perPublisher + i, null));
+          if (!mdc().isEmpty()) {
+            wrong.add("publisher without MDC has " + mdc() + " after event " + i);
+            MDC.clear();
+          }
+        }
+      }, "probe-without-mdc");
+      withMdc.start();
+      without.start();
+      withMdc.join();
+      without.join();
+      assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(wrong).isEmpty();
+  }
 }
