@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -176,5 +177,54 @@ class AdversarialCloseThreadsProbeTest {
     List<String> alive = aliveThreads(name + "-");
     assertThat(letters).hasSize(1); // reported once, as undelivered
     assertThat(alive).as("threads of the bus alive after close()").isEmpty();
+  }
+
+  @Test
+  void probe_closeByInterruptedThread_everyEventAccountedOnce_threadsEndSoon() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      String name = "probe-thr-5-" + round;
+      int events = 1000;
+      Map<Integer, String> outcome = new ConcurrentHashMap<>();
+      List<String> duplicates = new CopyOnWriteArrayList<>();
+      CountDownLatch started = new CountDownLatch(1);
+      EventBus bus = EventBus.builder().name(name).workers(2).build();
+      bus.subscribe(DeadLetter.class, d -> {
+        int n = ((Job) d.event().payload()).n();
+        if (outcome.putIfAbsent(n, "letter") != null) {
+          duplicates.add(n + " also letter");
+        }
+      });
+      bus.subscribe(Job.class, j -> {
+        started.countDown();
+        long end = System.nanoTime() + 20_000;
+        while (System.nanoTime() - end < 0) {
+          Thread.onSpinWait();
+        }
+        if (outcome.putIfAbsent(j.n(), "delivered") != null) {
+          duplicates.add(j.n() + " also delivered");
+        }
+      });
+      for (int i = 0; i < events; i++) {
+        bus.publish(new Job(i));
+      }
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      AtomicReference<List<String>> aliveAtReturn = new AtomicReference<>();
+      Thread closer = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        bus.close();
+        aliveAtReturn.set(aliveThreads(name + "-"));
+      }, "probe-interrupted-closer");
+      closer.start();
+      closer.join(20_000);
+      assertThat(closer.isAlive()).isFalse();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!aliveThreads(name + "-").isEmpty() && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+      assertThat(duplicates).as("round %d", round).isEmpty();
+      assertThat(outcome).as("round %d %s", round, bus.metrics().totals()).hasSize(events);
+      assertThat(aliveAtReturn.get()).as("round %d: bus threads alive when close() returned",
+          round).isEmpty();
+    }
   }
 }
