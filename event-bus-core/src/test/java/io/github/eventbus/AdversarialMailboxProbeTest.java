@@ -273,4 +273,51 @@ class AdversarialMailboxProbeTest {
     }
     assertThat(total).hasValue((long) subscribers * events);
   }
+
+  @Test
+  void probe_trackedPublishes_closeWithStuckHandler_everyTrackerCompletesOnceWithOneStatus()
+      throws Exception {
+    for (int round = 0; round < 5; round++) {
+      int events = 300;
+      CountDownLatch stuck = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      EventBus bus = EventBus.builder().name("probe-mb-7-" + round).workers(1)
+          .drainTimeout(Duration.ofMillis(100)).build();
+      bus.subscribe(Msg.class, m -> {
+        if (m.seq() == 5) {
+          stuck.countDown();
+          boolean released = false;
+          while (!released) {
+            try {
+              released = release.await(30, TimeUnit.SECONDS);
+              released = true;
+            } catch (InterruptedException ignored) {
+              // ignores interrupts
+            }
+          }
+        }
+      });
+      List<java.util.concurrent.CompletableFuture<DeliveryReport>> reports = new ArrayList<>();
+      for (int i = 0; i < events; i++) {
+        reports.add(bus.publishAndTrack(new Msg(0, i)).toCompletableFuture());
+      }
+      assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      release.countDown();
+      java.util.concurrent.CompletableFuture.allOf(reports.toArray(
+          new java.util.concurrent.CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < events; i++) {
+        DeliveryReport r = reports.get(i).get();
+        assertThat(r.outcomes()).as("round %d event %d", round, i).hasSize(1);
+        DeliveryStatus status = r.outcomes().get(0).status();
+        if (i <= 5) {
+          assertThat(status).as("round %d event %d", round, i)
+              .isEqualTo(DeliveryStatus.DELIVERED);
+        } else {
+          assertThat(status).as("round %d event %d", round, i)
+              .isEqualTo(DeliveryStatus.UNDELIVERED);
+        }
+      }
+    }
+  }
 }
