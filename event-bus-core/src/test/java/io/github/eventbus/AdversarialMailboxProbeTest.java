@@ -1,0 +1,323 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Adversarial probes for the mailbox's batch-local head and the sparse spin, and for close():
+ * no event lost when a publish races with the worker going idle, per-publisher order kept, every
+ * accepted event delivered, dead-lettered or reported undelivered exactly once.
+ */
+class AdversarialMailboxProbeTest {
+
+  record Msg(int publisher, int seq) {}
+
+  /** Busy-waits a pseudo-random few microseconds: only to vary where a publish lands. */
+  private static void jitter(long seed) {
+    long nanos = (seed * 2654435761L >>> 7) % 120_000; // 0..120 us, around the 50 us idle bound
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
+  void probe_publishRacesWorkerGoingIdle_noEventLost() throws Exception {
+    AtomicInteger delivered = new AtomicInteger();
+    try (EventBus bus = EventBus.builder().name("probe-mb-1").workers(1).build()) {
+      bus.subscribe(Msg.class, m -> delivered.incrementAndGet());
+      for (int i = 0; i < 5000; i++) {
+        int expected = i + 1;
+        bus.publish(new Msg(0, i));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (delivered.get() < expected) { // wait for this one before the next
+          assertThat(System.nanoTime() - deadline).as("event %d lost", i).isNegative();
+          Thread.onSpinWait();
+        }
+        jitter(i); // the worker is somewhere in its spin, its yield or idle
+      }
+    }
+    assertThat(delivered).hasValue(5000);
+  }
+
+  @Test
+  void probe_severalPublishers_perPublisherOrderAndExactCounts() throws Exception {
+    int publishers = 4;
+    int perPublisher = 20_000;
+    List<String> errors = new CopyOnWriteArrayList<>();
+    AtomicIntegerArray lastA = new AtomicIntegerArray(publishers);
+    AtomicIntegerArray lastB = new AtomicIntegerArray(publishers);
+    for (int p = 0; p < publishers; p++) {
+      lastA.set(p, -1);
+      lastB.set(p, -1);
+    }
+    AtomicInteger countA = new AtomicInteger();
+    AtomicInteger countB = new AtomicInteger();
+    EventBus bus = EventBus.builder().name("probe-mb-2").workers(2).queueCapacity(1 << 20)
+        .build();
+    bus.subscribe(Msg.class, m -> {
+      if (lastA.getAndSet(m.publisher(), m.seq()) != m.seq() - 1) {
+        errors.add("A out of order " + m);
+      }
+      countA.incrementAndGet();
+    });
+    bus.subscribe(Msg.class, m -> {
+      if (lastB.getAndSet(m.publisher(), m.seq()) != m.seq() - 1) {
+        errors.add("B out of order " + m);
+      }
+      countB.incrementAndGet();
+    });
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < publishers; p++) {
+      int id = p;
+      Thread t = new Thread(() -> {
+        for (int s = 0; s < perPublisher; s++) {
+          bus.publish(new Msg(id, s));
+          if (s % 997 == 0) {
+            jitter(s + id);
+          }
+        }
+      }, "probe-publisher-" + p);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    bus.close();
+    assertThat(errors).isEmpty();
+    assertThat(countA).hasValue(publishers * perPublisher);
+    assertThat(countB).hasValue(publishers * perPublisher);
+    assertThat(bus.metrics().totals().delivered()).isEqualTo(2L * publishers * perPublisher);
+    assertThat(bus.metrics().totals().undelivered()).isZero();
+  }
+
+  @Test
+  void probe_callerRuns_takesOverMailbox_orderAndCountsKept() throws Exception {
+    int publishers = 3;
+    int perPublisher = 5000;
+    List<String> errors = new CopyOnWriteArrayList<>();
+    AtomicIntegerArray last = new AtomicIntegerArray(publishers);
+    for (int p = 0; p < publishers; p++) {
+      last.set(p, -1);
+    }
+    AtomicInteger count = new AtomicInteger();
+    AtomicInteger concurrentRunners = new AtomicInteger();
+    EventBus bus = EventBus.builder().name("probe-mb-3").workers(1).queueCapacity(4)
+        .backpressure(BackpressurePolicy.CALLER_RUNS).build();
+    bus.subscribe(Msg.class, m -> {
+      if (concurrentRunners.incrementAndGet() != 1) {
+        errors.add("two threads in the handler at once at " + m);
+      }
+      if (last.getAndSet(m.publisher(), m.seq()) != m.seq() - 1) {
+        errors.add("out of order " + m);
+      }
+      count.incrementAndGet();
+      concurrentRunners.decrementAndGet();
+    });
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < publishers; p++) {
+      int id = p;
+      Thread t = new Thread(() -> {
+        for (int s = 0; s < perPublisher; s++) {
+          bus.publish(new Msg(id, s));
+        }
+      }, "probe-cr-" + p);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    bus.close();
+    assertThat(errors).isEmpty();
+    assertThat(count).hasValue(publishers * perPublisher);
+    assertThat(bus.metrics().totals().delivered()).isEqualTo((long) publishers * perPublisher);
+  }
+
+  @Test
+  void probe_closeWithStuckHandler_everyEventAccountedExactlyOnce() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      int events = 2000;
+      CountDownLatch stuck = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch stuckDone = new CountDownLatch(1);
+      Map<Integer, String> outcome = new ConcurrentHashMap<>();
+      List<String> duplicates = new CopyOnWriteArrayList<>();
+      EventBus bus = EventBus.builder().name("probe-mb-4-" + round).workers(2)
+          .drainTimeout(Duration.ofMillis(150)).build();
+      bus.subscribe(DeadLetter.class, d -> {
+        Msg m = (Msg) d.event().payload();
+        if (outcome.putIfAbsent(m.seq(), "letter:" + d.causeClass()) != null) {
+          duplicates.add(m.seq() + " also " + d.causeClass());
+        }
+      });
+      bus.on(Msg.class).name("slow").subscribe(m -> {
+        if (m.seq() == 10) {
+          stuck.countDown();
+          boolean released = false;
+          while (!released) { // ignores interrupts
+            try {
+              released = release.await(30, TimeUnit.SECONDS);
+              if (!released) {
+                break;
+              }
+            } catch (InterruptedException ignored) {
+              // keep waiting
+            }
+          }
+        }
+        if (outcome.putIfAbsent(m.seq(), "delivered") != null) {
+          duplicates.add(m.seq() + " also delivered");
+        }
+        if (m.seq() == 10) {
+          stuckDone.countDown();
+        }
+      });
+      for (int i = 0; i < events; i++) {
+        bus.publish(new Msg(0, i));
+      }
+      assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      release.countDown();
+      assertThat(stuckDone.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(duplicates).as("round %d", round).isEmpty();
+      assertThat(outcome).as("round %d", round).hasSize(events);
+      // every accepted delivery counted once: delivered or undelivered (nothing failed here);
+      // the stuck worker flushes its count when its batch ends, after the handler returned
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      DeliveryStats totals = bus.metrics().totals();
+      while (totals.delivered() + totals.undelivered() < events
+          && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+        totals = bus.metrics().totals();
+      }
+      assertThat(totals.delivered() + totals.undelivered())
+          .as("round %d: %s", round, totals).isEqualTo(events);
+      assertThat(bus.metrics().queueDepth()).as("round %d", round).isZero();
+    }
+  }
+
+  @Test
+  void probe_closeWhileInterruptibleHandlerStuck_eventReportedOnce() throws Exception {
+    for (int round = 0; round < 5; round++) {
+      int events = 500;
+      CountDownLatch stuck = new CountDownLatch(1);
+      Map<Integer, String> outcome = new ConcurrentHashMap<>();
+      List<String> duplicates = new CopyOnWriteArrayList<>();
+      EventBus bus = EventBus.builder().name("probe-mb-5-" + round).workers(1)
+          .drainTimeout(Duration.ofMillis(100)).build();
+      bus.subscribe(DeadLetter.class, d -> {
+        Msg m = (Msg) d.event().payload();
+        if (outcome.putIfAbsent(m.seq(), "letter:" + d.causeClass()) != null) {
+          duplicates.add(m.seq() + " also " + d.causeClass());
+        }
+      });
+      bus.subscribe(Msg.class, m -> {
+        if (m.seq() == 3) {
+          stuck.countDown();
+          new CountDownLatch(1).await(); // answers the interrupt only
+        }
+        if (outcome.putIfAbsent(m.seq(), "delivered") != null) {
+          duplicates.add(m.seq() + " also delivered");
+        }
+      });
+      for (int i = 0; i < events; i++) {
+        bus.publish(new Msg(0, i));
+      }
+      assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      assertThat(duplicates).as("round %d", round).isEmpty();
+      assertThat(outcome).as("round %d: %s", round, bus.metrics().totals()).hasSize(events);
+      DeliveryStats t = bus.metrics().totals();
+      // an undelivered event is also counted as dead-lettered
+      assertThat(t.delivered() + t.deadLettered()).as("round %d: %s", round, t)
+          .isEqualTo(events);
+      assertThat(t.deadLettered()).as("round %d: %s", round, t)
+          .isEqualTo(t.undelivered() + t.failed());
+    }
+  }
+
+  @Test
+  void probe_sparseSpin_manySubscribersOneWorker_noneStarvedNoneLost() throws Exception {
+    int subscribers = 16;
+    int events = 3000;
+    AtomicLong total = new AtomicLong();
+    CountDownLatch done = new CountDownLatch(subscribers * events);
+    try (EventBus bus = EventBus.builder().name("probe-mb-6").workers(1).build()) {
+      for (int s = 0; s < subscribers; s++) {
+        bus.subscribe(Msg.class, m -> {
+          total.incrementAndGet();
+          done.countDown();
+        });
+      }
+      for (int i = 0; i < events; i++) {
+        bus.publish(new Msg(0, i));
+        if (i % 50 == 0) {
+          jitter(i);
+        }
+      }
+      assertThat(done.await(60, TimeUnit.SECONDS)).as("delivered %d", total.get()).isTrue();
+    }
+    assertThat(total).hasValue((long) subscribers * events);
+  }
+
+  @Test
+  void probe_trackedPublishes_closeWithStuckHandler_everyTrackerCompletesOnceWithOneStatus()
+      throws Exception {
+    for (int round = 0; round < 5; round++) {
+      int events = 300;
+      CountDownLatch stuck = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      EventBus bus = EventBus.builder().name("probe-mb-7-" + round).workers(1)
+          .drainTimeout(Duration.ofMillis(100)).build();
+      bus.subscribe(Msg.class, m -> {
+        if (m.seq() == 5) {
+          stuck.countDown();
+          boolean released = false;
+          while (!released) {
+            try {
+              released = release.await(30, TimeUnit.SECONDS);
+              released = true;
+            } catch (InterruptedException ignored) {
+              // ignores interrupts
+            }
+          }
+        }
+      });
+      List<java.util.concurrent.CompletableFuture<DeliveryReport>> reports = new ArrayList<>();
+      for (int i = 0; i < events; i++) {
+        reports.add(bus.publishAndTrack(new Msg(0, i)).toCompletableFuture());
+      }
+      assertThat(stuck.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      release.countDown();
+      java.util.concurrent.CompletableFuture.allOf(reports.toArray(
+          new java.util.concurrent.CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
+      for (int i = 0; i < events; i++) {
+        DeliveryReport r = reports.get(i).get();
+        assertThat(r.outcomes()).as("round %d event %d", round, i).hasSize(1);
+        DeliveryStatus status = r.outcomes().get(0).status();
+        if (i <= 5) {
+          assertThat(status).as("round %d event %d", round, i)
+              .isEqualTo(DeliveryStatus.DELIVERED);
+        } else {
+          assertThat(status).as("round %d event %d", round, i)
+              .isEqualTo(DeliveryStatus.UNDELIVERED);
+        }
+      }
+    }
+  }
+}
