@@ -260,8 +260,8 @@ public final class EventBusBuilder {
   /**
    * Times one delivery in {@code interval} per subscription for {@link HandlerLatency}; 1 times
    * every delivery, at the cost of two clock reads each. A synchronous publish is timed for all
-   * its subscribers at once, one publish in {@code interval} counted by its first subscriber
-   * (consecutive handlers share a clock read); queued deliveries are counted per subscription.
+   * its subscribers at once, one publish in {@code interval} of each event type (consecutive
+   * handlers share a clock read); queued deliveries are counted per subscription.
    *
    * @param interval at least 1
    * @return this builder

@@ -34,12 +34,11 @@ final class Invoker {
 
   /**
    * Tells whether the deliveries of one synchronous publish are timed: all of them, one publish
-   * in every {@code latencySampling} of the route, counted by its first subscriber. Each
-   * subscriber is timed about as often as with its own count, for one count write per publish
-   * rather than one per subscriber.
+   * in every {@code latencySampling} of the route. Each subscriber is timed once in N of its
+   * deliveries of each type, for one count write per publish rather than one per subscriber.
    */
-  boolean samplePublish(Subscriber[] targets) {
-    return targets.length > 0 && targets[0].sample(latencySampling);
+  boolean samplePublish(Route route) {
+    return route.sample(latencySampling);
   }
 
   /**

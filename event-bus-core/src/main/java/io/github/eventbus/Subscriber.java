@@ -23,11 +23,7 @@ final class Subscriber implements Subscription {
   final java.lang.reflect.Method method; // the listener's @Subscribe method, if any
   final Mailbox mailbox; // null for concurrent subscriptions
   volatile boolean active = true;
-  // The sampling count, racy on purpose (it only decides which deliveries are timed), sits in the
-  // middle of an array of its own: the delivering thread writes it on every delivery, and on a
-  // cache line shared with the fields above every publisher reading them would miss the cache.
-  private final int[] untimed = new int[2 * UNTIMED_AT + 1];
-  private static final int UNTIMED_AT = 16; // 64 bytes of padding on either side
+  private final SampleCount untimed = new SampleCount(); // per subscription, for queued deliveries
 
   Subscriber(Subscriptions owner, long sequence, String name, SubscriptionSpec spec,
       Function<Subscriber, Mailbox> mailboxes) {
@@ -50,12 +46,7 @@ final class Subscriber implements Subscription {
 
   /** Tells whether this delivery should be timed: one in every {@code interval}. */
   boolean sample(int interval) {
-    int[] count = untimed;
-    if (++count[UNTIMED_AT] < interval) {
-      return false;
-    }
-    count[UNTIMED_AT] = 0;
-    return true;
+    return untimed.next(interval);
   }
 
   String subscribedTo() {

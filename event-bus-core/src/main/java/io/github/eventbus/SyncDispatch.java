@@ -100,7 +100,7 @@ final class SyncDispatch {
     Subscriber[] targets = route.targets;
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(targets);
-    boolean timed = invoker.samplePublish(targets);
+    boolean timed = invoker.samplePublish(route);
     int delivered = 0;
     Error error = null;
     try {
