@@ -1,7 +1,6 @@
 package io.github.eventbus;
 
 import io.github.eventbus.internal.RateLimitedLog;
-import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -24,11 +23,11 @@ final class DeadLetters {
   private final Subscriptions subscriptions;
   private final InFlight inFlight;
   private final Invoker invoker;
-  private final Duration drainTimeout;
+  private final Lifecycle lifecycle;
   private final Consumer<InFlight.Slot> drainDeferred;
 
   DeadLetters(String bus, RateLimitedLog warnings, Guard guard, Stamper stamps,
-      Subscriptions subscriptions, InFlight inFlight, Invoker invoker, Duration drainTimeout,
+      Subscriptions subscriptions, InFlight inFlight, Invoker invoker, Lifecycle lifecycle,
       Consumer<InFlight.Slot> drainDeferred) {
     this.drainDeferred = drainDeferred;
     this.bus = bus;
@@ -38,7 +37,7 @@ final class DeadLetters {
     this.subscriptions = subscriptions;
     this.inFlight = inFlight;
     this.invoker = invoker;
-    this.drainTimeout = drainTimeout;
+    this.lifecycle = lifecycle;
   }
 
   /** Returns the delivery's envelope, stamping it now if the bus skipped that at publish time. */
@@ -112,7 +111,7 @@ final class DeadLetters {
     TypeStats stats = delivery.route.stats;
     stats.undelivered.increment();
     RejectedEventException cause = new RejectedEventException("bus '" + bus
-        + "' closed before this event was delivered (drain timeout " + drainTimeout + " elapsed)");
+        + "' closed before this event was delivered (" + lifecycle.abandonedBecause() + ")");
     deadLetter(envelope(delivery), s.name, cause, delivery.attempt - 1, stats);
     if (delivery.tracker != null) {
       delivery.tracker.finish(delivery.index, DeliveryStatus.UNDELIVERED, delivery.attempt - 1,

@@ -55,7 +55,7 @@ final class DefaultEventBus implements EventBus {
     this.subscriptions = new Subscriptions(lifecycle, inFlight, metrics,
         s -> queued().mailbox(s));
     this.deadLetters = new DeadLetters(name, warnings, guard, stamps, subscriptions, inFlight,
-        invoker, config.drainTimeout(), slot -> sync().drainDeferredKeepingErrors(slot));
+        invoker, lifecycle, slot -> sync().drainDeferredKeepingErrors(slot));
     Retries retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
         (s, d) -> queued().dispatch(s, d));
     this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,

@@ -46,6 +46,7 @@ final class Drain {
           + lifecycle.bus() + "'; it would wait for that handler to finish. Close the bus from"
           + " another thread");
     }
+    boolean interrupted = false;
     synchronized (closeLock) {
       if (lifecycle.isClosed()) {
         return;
@@ -57,13 +58,17 @@ final class Drain {
       try {
         drained = capacity.awaitEmpty(timeout.toNanos());
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        // As ExecutorService.close(): stop waiting for the queues, but still end the threads
+        // and account for every event, then keep the interrupt for the caller.
+        interrupted = true;
         drained = false;
+        deadline = System.nanoTime();
       }
       if (!drained) {
-        abandonLeftovers();
+        abandonLeftovers(interrupted ? "close() was interrupted"
+            : "the drain timeout of " + timeout + " elapsed");
       }
-      workers.shutDown(deadline, queued::refused);
+      interrupted |= workers.shutDown(deadline, queued::refused);
       if (lifecycle.isAbandoned()) {
         // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.
         retries.abandon();
@@ -73,6 +78,9 @@ final class Drain {
       }
       lifecycle.closed();
       removeShutdownHook();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     inFlight.slot().rethrowPending(); // an Error from a dead-letter handler or callback
   }
@@ -96,8 +104,8 @@ final class Drain {
     }
   }
 
-  private void abandonLeftovers() {
-    lifecycle.abandon();
+  private void abandonLeftovers(String why) {
+    lifecycle.abandon(why);
     int count = retries.abandon() + queued.abandonUnstarted();
     for (Subscriber s : subscriptions.registry().all()) {
       if (s.mailbox != null) {
@@ -106,8 +114,7 @@ final class Drain {
         count += left.size();
       }
     }
-    log.warn("Bus '{}' closed with deliveries left after its drain timeout of {}: {} reported as"
-        + " undelivered dead letters, others still running are reported as they end",
-        lifecycle.bus(), timeout, count);
+    log.warn("Bus '{}' closed with deliveries left ({}): {} reported as undelivered dead letters,"
+        + " others still running are reported as they end", lifecycle.bus(), why, count);
   }
 }

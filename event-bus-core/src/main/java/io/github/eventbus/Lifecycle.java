@@ -13,6 +13,7 @@ final class Lifecycle {
   private final String bus;
   private volatile int state = RUNNING;
   private volatile boolean abandoned;
+  private volatile String abandonedBecause = "its executor refused the delivery";
 
   Lifecycle(String bus) {
     this.bus = bus;
@@ -43,8 +44,20 @@ final class Lifecycle {
     return abandoned;
   }
 
-  void abandon() {
-    abandoned = true;
+  /**
+   * Gives up on what is still queued; {@code why} (the first one given) ends up in each
+   * undelivered dead letter.
+   */
+  synchronized void abandon(String why) {
+    if (!abandoned) {
+      abandonedBecause = why;
+      abandoned = true;
+    }
+  }
+
+  /** Why deliveries were given up, for the dead letters that report them. */
+  String abandonedBecause() {
+    return abandonedBecause;
   }
 
   void ensureOpen() {

@@ -29,6 +29,7 @@ final class Workers {
   private ThreadPoolExecutor ownedExecutor; // under lock
   private volatile ScheduledExecutorService scheduler;
   private ScheduledThreadPoolExecutor ownedScheduler; // under lock
+  private boolean shut; // under lock: shutDown began, so no more threads may start
   private final TrackedThreads workerThreads;
   private final TrackedThreads retryThreads;
 
@@ -87,7 +88,7 @@ final class Workers {
   }
 
   private void refuseIfClosed() {
-    if (lifecycle.isClosed()) {
+    if (shut || lifecycle.isClosed()) {
       throw new RejectedExecutionException("bus '" + lifecycle.bus() + "' is closed");
     }
   }
@@ -98,49 +99,73 @@ final class Workers {
 
   /**
    * Stops the threads the bus created, waiting for running handlers until {@code deadline}; then
-   * interrupts them and hands every task that never ran to {@code refused}.
+   * interrupts them and hands every task that never ran to {@code refused}, and waits a bounded
+   * time for the threads to end. Returns whether the calling thread was interrupted meanwhile
+   * (its flag is then clear, for the caller to set again once it is done).
    */
-  void shutDown(long deadline, Consumer<Runnable> refused) {
+  boolean shutDown(long deadline, Consumer<Runnable> refused) {
     ThreadPoolExecutor pool;
     ScheduledThreadPoolExecutor timer;
     synchronized (lock) {
+      // From here on executor() and scheduler() refuse to start threads: one started after this
+      // read, say a retry scheduled while the drain ends, would never be shut down.
+      shut = true;
       pool = ownedExecutor;
       timer = ownedScheduler;
     }
     if (timer != null) {
       timer.shutdownNow();
     }
-    try {
-      if (pool != null) {
-        stop(pool, deadline, refused);
+    boolean[] interrupted = {false};
+    if (pool != null) {
+      pool.shutdown();
+      boolean ended;
+      try {
+        long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
+        ended = pool.awaitTermination(wait, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted[0] = true;
+        ended = false;
       }
-      // A terminated pool's threads are still on their way out; wait for them too, so that no
-      // thread of the bus outlives close().
-      if (timer != null && timer.awaitTermination(1, TimeUnit.SECONDS)) {
-        retryThreads.awaitExit(1, TimeUnit.SECONDS);
-      }
-      if (pool != null && pool.isTerminated()) {
-        workerThreads.awaitExit(1, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (pool != null) {
+      if (!ended) {
+        lifecycle.abandon(interrupted[0] ? "close() was interrupted"
+            : "handlers were still running at the drain deadline");
         pool.shutdownNow().forEach(refused);
+        // Handlers that answer the interrupt end now, and report their event as a dead letter.
+        if (!awaitBounded(pool::awaitTermination, interrupted)) {
+          log.warn("Bus '{}' closed while {} of its worker threads still run a handler that"
+              + " ignores interrupts", lifecycle.bus(), pool.getActiveCount());
+        }
       }
     }
+    // A terminated pool's threads are still on their way out; wait for them too, so that no
+    // thread of the bus outlives close().
+    if (timer != null && awaitBounded(timer::awaitTermination, interrupted)) {
+      awaitBounded(retryThreads::awaitExit, interrupted);
+    }
+    if (pool != null && pool.isTerminated()) {
+      awaitBounded(workerThreads::awaitExit, interrupted);
+    }
+    return interrupted[0];
   }
 
-  private void stop(ThreadPoolExecutor pool, long deadline, Consumer<Runnable> refused)
-      throws InterruptedException {
-    pool.shutdown();
-    long wait = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
-    if (!pool.awaitTermination(wait, TimeUnit.NANOSECONDS)) {
-      lifecycle.abandon();
-      pool.shutdownNow().forEach(refused);
-      // Handlers that answer the interrupt end now, and report their event as a dead letter.
-      if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
-        log.warn("Bus '{}' closed while {} of its worker threads still run a handler that"
-            + " ignores interrupts", lifecycle.bus(), pool.getActiveCount());
+  /** A wait that may be interrupted, such as {@code awaitTermination}. */
+  private interface Wait {
+    boolean await(long timeout, TimeUnit unit) throws InterruptedException;
+  }
+
+  /**
+   * Waits up to one second, going on through interrupts (noted in {@code interrupted}): closing
+   * must not leave threads behind because its caller was interrupted, and the bound keeps it
+   * short.
+   */
+  private static boolean awaitBounded(Wait wait, boolean[] interrupted) {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (true) {
+      try {
+        return wait.await(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted[0] = true;
       }
     }
   }
