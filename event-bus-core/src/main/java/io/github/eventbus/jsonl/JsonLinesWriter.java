@@ -217,6 +217,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       }
       if (accepted) {
         appended.incrementAndGet();
+        settleIfStranded(entry);
       } else {
         dropped.incrementAndGet();
         loop.reportError(target.current(), "buffer-full", "buffer stayed full for " + offerTimeout
@@ -235,9 +236,21 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
     try {
       queue.put(barrier);
+      settleIfStranded(barrier);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       barrier.done().completeExceptionally(e);
+    }
+  }
+
+  /**
+   * An appender that waited for room may put its entry in the queue after the writer thread has
+   * emptied it for the last time; nobody would take it. Taking it back out settles it as
+   * unwritten, and makes room for the next such appender.
+   */
+  private void settleIfStranded(Object entry) {
+    if (loop.isFinished() && queue.remove(entry)) {
+      loop.stranded(entry);
     }
   }
 

@@ -54,6 +54,7 @@ final class WriterLoop<T> implements Runnable {
   private final ArrayBlockingQueue<Object> queue;
   private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
+  private volatile boolean finished; // the thread is done with the queue
 
   final AtomicLong written = new AtomicLong();
   final AtomicLong failedWrites = new AtomicLong();
@@ -267,12 +268,40 @@ final class WriterLoop<T> implements Runnable {
 
   /** At the end of the writer thread: count and report what could not be written. */
   private void abandon() {
+    finished = true; // before the queue is emptied: an appender that still saw false is drained
     target.close();
-    long left = linesCount;
     List<Object> rest = new ArrayList<>();
     queue.drainTo(rest);
-    rest.removeIf(entry -> entry == WAKE_UP); // one per close() call
-    for (Object entry : rest) {
+    for (CompletableFuture<Void> done : waiting) {
+      done.completeExceptionally(new IllegalStateException("writer closed before writing"));
+    }
+    waiting.clear();
+    settleUnwritten(rest, linesCount);
+  }
+
+  /**
+   * Tells whether the writer thread has ended, so that an entry put in the queue now is never
+   * taken. Thread-safe.
+   */
+  boolean isFinished() {
+    return finished;
+  }
+
+  /**
+   * Accounts for an entry an appender put in the queue after the writer thread had ended (it
+   * waited for room while the writer gave up), and took back out. Thread-safe.
+   */
+  void stranded(Object entry) {
+    settleUnwritten(List.of(entry), 0);
+  }
+
+  /** Counts and reports entries as unwritten, failing their acknowledgements. */
+  private void settleUnwritten(List<Object> entries, long alreadyLeft) {
+    long left = alreadyLeft;
+    for (Object entry : entries) {
+      if (entry == WAKE_UP) {
+        continue; // one per close() call
+      }
       if (!(entry instanceof Ack ack) || ack.record() != null) {
         left++;
       }
@@ -280,10 +309,6 @@ final class WriterLoop<T> implements Runnable {
         ack.done().completeExceptionally(new IllegalStateException("writer closed before writing"));
       }
     }
-    for (CompletableFuture<Void> done : waiting) {
-      done.completeExceptionally(new IllegalStateException("writer closed before writing"));
-    }
-    waiting.clear();
     if (left > 0) {
       unwritten.addAndGet(left);
       reportError(target.current(), "unwritten",
