@@ -12,10 +12,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * Adversarial probes for the shared publish preamble (DefaultEventBus.accept): what reaches the
+ * Hostile cases for the shared publish preamble (DefaultEventBus.accept): what reaches the
  * publisher from handlers, interceptors and propagators, on both paths, as the package guide says.
  */
-class AdversarialPublishErrorsProbeTest {
+class GuardTest {
 
   record Ping(int n) {}
 
@@ -37,10 +37,10 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_queuedPublish_propagatorCaptureError_eventDeliveredThenErrorToPublisher()
+  void queuedPublish_propagatorCaptureError_eventDeliveredThenErrorToPublisher()
       throws Exception {
     CountDownLatch delivered = new CountDownLatch(1);
-    try (EventBus bus = EventBus.builder().name("probe-err-1").workers(1)
+    try (EventBus bus = EventBus.builder().name("t-err-1").workers(1)
         .contextPropagator(capturing(new AssertionError("capture"))).build()) {
       bus.subscribe(Ping.class, p -> delivered.countDown());
       assertThatThrownBy(() -> bus.publish(new Ping(1))).isInstanceOf(AssertionError.class)
@@ -52,9 +52,9 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_queuedPublish_propagatorCaptureException_ignored() throws Exception {
+  void queuedPublish_propagatorCaptureException_ignored() throws Exception {
     CountDownLatch delivered = new CountDownLatch(2);
-    try (EventBus bus = EventBus.builder().name("probe-err-2").workers(1)
+    try (EventBus bus = EventBus.builder().name("t-err-2").workers(1)
         .contextPropagator(capturing(new IllegalStateException("capture"))).build()) {
       bus.subscribe(Ping.class, p -> delivered.countDown());
       bus.publish(new Ping(1));
@@ -64,7 +64,7 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_bothPaths_onPublishError_deliveredThenThrown_sameWay() throws Exception {
+  void bothPaths_onPublishError_deliveredThenThrown_sameWay() throws Exception {
     AtomicInteger handled = new AtomicInteger();
     CountDownLatch queued = new CountDownLatch(1);
     EventInterceptor bad = new EventInterceptor() {
@@ -73,7 +73,7 @@ class AdversarialPublishErrorsProbeTest {
         throw new AssertionError("onPublish");
       }
     };
-    try (EventBus bus = EventBus.builder().name("probe-err-3").workers(1).interceptor(bad)
+    try (EventBus bus = EventBus.builder().name("t-err-3").workers(1).interceptor(bad)
         .build()) {
       bus.subscribe(Ping.class, p -> {
         handled.incrementAndGet();
@@ -90,10 +90,10 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_handlerExceptionNeverReachesPublisher_exceptFailFast() throws Exception {
+  void handlerExceptionNeverReachesPublisher_exceptFailFast() throws Exception {
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     AtomicInteger second = new AtomicInteger();
-    try (EventBus bus = EventBus.builder().name("probe-err-4").workers(1).build()) {
+    try (EventBus bus = EventBus.builder().name("t-err-4").workers(1).build()) {
       bus.subscribe(DeadLetter.class, letters::add);
       bus.on(Ping.class).priority(10).subscribe(p -> {
         throw new IllegalStateException("boom " + p.n());
@@ -112,8 +112,8 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_deadLetterGivenToPublish_subscriberErrorToPublisher_exceptionNot() {
-    try (EventBus bus = EventBus.builder().name("probe-err-5").workers(1).build()) {
+  void deadLetterGivenToPublish_subscriberErrorToPublisher_exceptionNot() {
+    try (EventBus bus = EventBus.builder().name("t-err-5").workers(1).build()) {
       bus.subscribe(DeadLetter.class, d -> {
         if (d.subscriber().equals("error")) {
           throw new AssertionError("dead-letter subscriber");
@@ -132,8 +132,8 @@ class AdversarialPublishErrorsProbeTest {
   }
 
   @Test
-  void probe_nullAndClosed_sameOnBothPaths() {
-    EventBus bus = EventBus.builder().name("probe-err-6").drainTimeout(Duration.ofMillis(50))
+  void nullAndClosed_sameOnBothPaths() {
+    EventBus bus = EventBus.builder().name("t-err-6").drainTimeout(Duration.ofMillis(50))
         .build();
     assertThatThrownBy(() -> bus.publish(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> bus.publishSync(null)).isInstanceOf(NullPointerException.class);

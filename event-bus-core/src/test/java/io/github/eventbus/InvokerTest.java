@@ -7,10 +7,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Adversarial probes for latency sampling: a synchronous publish now decides by its route's first
- * subscriber's counter whether all its deliveries are timed.
+ * Hostile cases for latency sampling: a synchronous publish decides once, by its route's count,
+ * whether all its deliveries are timed; queued deliveries count per subscription.
  */
-class AdversarialLatencyProbeTest {
+class InvokerTest {
 
   record X(int n) {}
 
@@ -24,8 +24,8 @@ class AdversarialLatencyProbeTest {
   }
 
   @Test
-  void probe_samplingEveryDelivery_syncAndQueued_countEqualsDelivered() throws Exception {
-    try (EventBus bus = EventBus.builder().name("probe-lat-1").workers(2).latencySampling(1)
+  void samplingEveryDelivery_syncAndQueued_countEqualsDelivered() throws Exception {
+    try (EventBus bus = EventBus.builder().name("t-lat-1").workers(2).latencySampling(1)
         .build()) {
       CountDownLatch queued = new CountDownLatch(300);
       for (int s = 0; s < 3; s++) {
@@ -50,8 +50,8 @@ class AdversarialLatencyProbeTest {
   }
 
   @Test
-  void probe_samplingOneInTen_syncTwoSubscribers_eachTimedOneInTen() {
-    try (EventBus bus = EventBus.builder().name("probe-lat-2").latencySampling(10).build()) {
+  void samplingOneInTen_syncTwoSubscribers_eachTimedOneInTen() {
+    try (EventBus bus = EventBus.builder().name("t-lat-2").latencySampling(10).build()) {
       bus.subscribe(X.class, x -> { });
       bus.subscribe(X.class, x -> { });
       for (int i = 0; i < 1000; i++) {
@@ -68,8 +68,8 @@ class AdversarialLatencyProbeTest {
    * deliveries are never timed, though each of its subscriptions delivered 1000 events.
    */
   @Test
-  void probe_wildcardFirstInTwoRoutes_alternatingTypes_bothTypesSampled() {
-    try (EventBus bus = EventBus.builder().name("probe-lat-3").build()) {
+  void wildcardFirstInTwoRoutes_alternatingTypes_bothTypesSampled() {
+    try (EventBus bus = EventBus.builder().name("t-lat-3").build()) {
       bus.on(Object.class).priority(10).subscribe(o -> { }); // first in every route
       bus.subscribe(X.class, x -> { });
       bus.subscribe(Y.class, y -> { });
@@ -86,8 +86,8 @@ class AdversarialLatencyProbeTest {
   }
 
   @Test
-  void probe_sameSubscriberQueuedAndSync_countsStaySane() throws Exception {
-    try (EventBus bus = EventBus.builder().name("probe-lat-4").workers(1).latencySampling(4)
+  void sameSubscriberQueuedAndSync_countsStaySane() throws Exception {
+    try (EventBus bus = EventBus.builder().name("t-lat-4").workers(1).latencySampling(4)
         .build()) {
       CountDownLatch done = new CountDownLatch(400);
       bus.subscribe(X.class, x -> {

@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Adversarial probes for the mailbox's batch-local head and the sparse spin, and for close():
+ * Hostile cases for the mailbox's batch-local head and the sparse spin, and for close():
  * no event lost when a publish races with the worker going idle, per-publisher order kept, every
  * accepted event delivered, dead-lettered or reported undelivered exactly once.
  */
-class AdversarialMailboxProbeTest {
+class MailboxTest {
 
   record Msg(int publisher, int seq) {}
 
@@ -34,9 +34,9 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_publishRacesWorkerGoingIdle_noEventLost() throws Exception {
+  void publishRacesWorkerGoingIdle_noEventLost() throws Exception {
     AtomicInteger delivered = new AtomicInteger();
-    try (EventBus bus = EventBus.builder().name("probe-mb-1").workers(1).build()) {
+    try (EventBus bus = EventBus.builder().name("t-mb-1").workers(1).build()) {
       bus.subscribe(Msg.class, m -> delivered.incrementAndGet());
       for (int i = 0; i < 5000; i++) {
         int expected = i + 1;
@@ -53,7 +53,7 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_severalPublishers_perPublisherOrderAndExactCounts() throws Exception {
+  void severalPublishers_perPublisherOrderAndExactCounts() throws Exception {
     int publishers = 4;
     int perPublisher = 20_000;
     List<String> errors = new CopyOnWriteArrayList<>();
@@ -65,7 +65,7 @@ class AdversarialMailboxProbeTest {
     }
     AtomicInteger countA = new AtomicInteger();
     AtomicInteger countB = new AtomicInteger();
-    EventBus bus = EventBus.builder().name("probe-mb-2").workers(2).queueCapacity(1 << 20)
+    EventBus bus = EventBus.builder().name("t-mb-2").workers(2).queueCapacity(1 << 20)
         .build();
     bus.subscribe(Msg.class, m -> {
       if (lastA.getAndSet(m.publisher(), m.seq()) != m.seq() - 1) {
@@ -89,7 +89,7 @@ class AdversarialMailboxProbeTest {
             jitter(s + id);
           }
         }
-      }, "probe-publisher-" + p);
+      }, "t-publisher-" + p);
       threads.add(t);
       t.start();
     }
@@ -105,7 +105,7 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_callerRuns_takesOverMailbox_orderAndCountsKept() throws Exception {
+  void callerRuns_takesOverMailbox_orderAndCountsKept() throws Exception {
     int publishers = 3;
     int perPublisher = 5000;
     List<String> errors = new CopyOnWriteArrayList<>();
@@ -115,7 +115,7 @@ class AdversarialMailboxProbeTest {
     }
     AtomicInteger count = new AtomicInteger();
     AtomicInteger concurrentRunners = new AtomicInteger();
-    EventBus bus = EventBus.builder().name("probe-mb-3").workers(1).queueCapacity(4)
+    EventBus bus = EventBus.builder().name("t-mb-3").workers(1).queueCapacity(4)
         .backpressure(BackpressurePolicy.CALLER_RUNS).build();
     bus.subscribe(Msg.class, m -> {
       if (concurrentRunners.incrementAndGet() != 1) {
@@ -134,7 +134,7 @@ class AdversarialMailboxProbeTest {
         for (int s = 0; s < perPublisher; s++) {
           bus.publish(new Msg(id, s));
         }
-      }, "probe-cr-" + p);
+      }, "t-cr-" + p);
       threads.add(t);
       t.start();
     }
@@ -148,7 +148,7 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_closeWithStuckHandler_everyEventAccountedExactlyOnce() throws Exception {
+  void closeWithStuckHandler_everyEventAccountedExactlyOnce() throws Exception {
     for (int round = 0; round < 5; round++) {
       int events = 2000;
       CountDownLatch stuck = new CountDownLatch(1);
@@ -156,7 +156,7 @@ class AdversarialMailboxProbeTest {
       CountDownLatch stuckDone = new CountDownLatch(1);
       Map<Integer, String> outcome = new ConcurrentHashMap<>();
       List<String> duplicates = new CopyOnWriteArrayList<>();
-      EventBus bus = EventBus.builder().name("probe-mb-4-" + round).workers(2)
+      EventBus bus = EventBus.builder().name("t-mb-4-" + round).workers(2)
           .drainTimeout(Duration.ofMillis(150)).build();
       bus.subscribe(DeadLetter.class, d -> {
         Msg m = (Msg) d.event().payload();
@@ -211,13 +211,13 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_closeWhileInterruptibleHandlerStuck_eventReportedOnce() throws Exception {
+  void closeWhileInterruptibleHandlerStuck_eventReportedOnce() throws Exception {
     for (int round = 0; round < 5; round++) {
       int events = 500;
       CountDownLatch stuck = new CountDownLatch(1);
       Map<Integer, String> outcome = new ConcurrentHashMap<>();
       List<String> duplicates = new CopyOnWriteArrayList<>();
-      EventBus bus = EventBus.builder().name("probe-mb-5-" + round).workers(1)
+      EventBus bus = EventBus.builder().name("t-mb-5-" + round).workers(1)
           .drainTimeout(Duration.ofMillis(100)).build();
       bus.subscribe(DeadLetter.class, d -> {
         Msg m = (Msg) d.event().payload();
@@ -251,12 +251,12 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_sparseSpin_manySubscribersOneWorker_noneStarvedNoneLost() throws Exception {
+  void sparseSpin_manySubscribersOneWorker_noneStarvedNoneLost() throws Exception {
     int subscribers = 16;
     int events = 3000;
     AtomicLong total = new AtomicLong();
     CountDownLatch done = new CountDownLatch(subscribers * events);
-    try (EventBus bus = EventBus.builder().name("probe-mb-6").workers(1).build()) {
+    try (EventBus bus = EventBus.builder().name("t-mb-6").workers(1).build()) {
       for (int s = 0; s < subscribers; s++) {
         bus.subscribe(Msg.class, m -> {
           total.incrementAndGet();
@@ -275,13 +275,13 @@ class AdversarialMailboxProbeTest {
   }
 
   @Test
-  void probe_trackedPublishes_closeWithStuckHandler_everyTrackerCompletesOnceWithOneStatus()
+  void trackedPublishes_closeWithStuckHandler_everyTrackerCompletesOnceWithOneStatus()
       throws Exception {
     for (int round = 0; round < 5; round++) {
       int events = 300;
       CountDownLatch stuck = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      EventBus bus = EventBus.builder().name("probe-mb-7-" + round).workers(1)
+      EventBus bus = EventBus.builder().name("t-mb-7-" + round).workers(1)
           .drainTimeout(Duration.ofMillis(100)).build();
       bus.subscribe(Msg.class, m -> {
         if (m.seq() == 5) {

@@ -17,13 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
 /**
- * Adversarial probes for the per-run MDC reuse (Run.emptiedBy, MdcPropagator.CLEAR_IF_SET): user
+ * Hostile cases for the per-run MDC reuse (Run.emptiedBy, MdcPropagator.CLEAR_IF_SET): user
  * code that runs on a worker outside the handler itself (interceptors, the exception handler,
  * retries, dead-letter subscribers, completion callbacks, nested publishes) leaves MDC entries
  * behind; no handler published without MDC may see them, and no user executor thread may keep
  * them after the bus's task.
  */
-class AdversarialMdcProbeTest {
+class MdcPropagatorTest {
 
   /** {@code req} is the MDC value the publisher had, or null for a publisher without MDC. */
   record Item(int n, String req) {}
@@ -36,7 +36,7 @@ class AdversarialMdcProbeTest {
   }
 
   @Test
-  void probe_userCodeAroundHandlersLeavesMdc_handlersPublishedWithoutMdcSeeNone()
+  void userCodeAroundHandlersLeavesMdc_handlersPublishedWithoutMdcSeeNone()
       throws Exception {
     int events = 3000;
     List<String> wrong = new CopyOnWriteArrayList<>();
@@ -48,7 +48,7 @@ class AdversarialMdcProbeTest {
         MDC.put("interceptor", "after"); // left behind on the worker
       }
     };
-    try (EventBus bus = EventBus.builder().name("probe-mdc-1").workers(1)
+    try (EventBus bus = EventBus.builder().name("t-mdc-1").workers(1)
         .interceptor(dirty)
         .exceptionHandler((e, c) -> MDC.put("exceptionHandler", "x"))
         .reentrantDispatch(ReentrantDispatch.QUEUED)
@@ -99,13 +99,13 @@ class AdversarialMdcProbeTest {
   }
 
   @Test
-  void probe_userExecutor_threadKeepsNoMdcAfterBusTasks() throws Exception {
-    ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "probe-user"));
+  void userExecutor_threadKeepsNoMdcAfterBusTasks() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-user"));
     try {
       for (int round = 0; round < 200; round++) {
         CountDownLatch done = new CountDownLatch(20);
         List<String> wrong = new CopyOnWriteArrayList<>();
-        try (EventBus bus = EventBus.builder().name("probe-mdc-2").executor(pool)
+        try (EventBus bus = EventBus.builder().name("t-mdc-2").executor(pool)
             .interceptor(new EventInterceptor() {
               @Override
               public void afterDelivery(Event<?> e, Subscription s, Throwable f) {
@@ -132,7 +132,7 @@ class AdversarialMdcProbeTest {
           MDC.clear();
           assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         }
-        Map<String, String> after = pool.submit(AdversarialMdcProbeTest::mdc).get();
+        Map<String, String> after = pool.submit(MdcPropagatorTest::mdc).get();
         assertThat(after).as("round %d", round).isEmpty();
         assertThat(wrong).as("round %d", round).isEmpty();
       }
@@ -142,7 +142,7 @@ class AdversarialMdcProbeTest {
   }
 
   @Test
-  void probe_concurrentSubscriptionAndCustomPropagator_noLeak() throws Exception {
+  void concurrentSubscriptionAndCustomPropagator_noLeak() throws Exception {
     ThreadLocal<String> tenant = new ThreadLocal<>();
     ContextPropagator tenants = new ContextPropagator() {
       @Override
@@ -167,7 +167,7 @@ class AdversarialMdcProbeTest {
     int events = 2000;
     List<String> wrong = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(2 * events);
-    try (EventBus bus = EventBus.builder().name("probe-mdc-3").workers(2)
+    try (EventBus bus = EventBus.builder().name("t-mdc-3").workers(2)
         .contextPropagator(tenants).build()) {
       EventHandler<Item> check = i -> {
         Map<String, String> expected = i.req() == null ? Map.of() : Map.of("req", i.req());
@@ -202,12 +202,12 @@ class AdversarialMdcProbeTest {
   }
 
   @Test
-  void probe_propagateMdcOff_handlerSeesWhatItLeft_butBusStillConsistent() throws Exception {
+  void propagateMdcOff_handlerSeesWhatItLeft_butBusStillConsistent() throws Exception {
     // With propagation off the bus does not touch the MDC at all: documents the behaviour the
     // optimisation must not change (the handler's own leftovers stay on its thread).
     CountDownLatch done = new CountDownLatch(2);
     List<Map<String, String>> seen = new CopyOnWriteArrayList<>();
-    try (EventBus bus = EventBus.builder().name("probe-mdc-4").workers(1).propagateMdc(false)
+    try (EventBus bus = EventBus.builder().name("t-mdc-4").workers(1).propagateMdc(false)
         .build()) {
       bus.subscribe(Item.class, i -> {
         seen.add(mdc());
@@ -225,12 +225,12 @@ class AdversarialMdcProbeTest {
   }
 
   @Test
-  void probe_callerRunsPublisherRunsQueue_publisherMdcKeptAndHandlersSeeTheirOwn()
+  void callerRunsPublisherRunsQueue_publisherMdcKeptAndHandlersSeeTheirOwn()
       throws Exception {
     int perPublisher = 3000;
     List<String> wrong = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(2 * perPublisher);
-    try (EventBus bus = EventBus.builder().name("probe-mdc-5").workers(1).queueCapacity(2)
+    try (EventBus bus = EventBus.builder().name("t-mdc-5").workers(1).queueCapacity(2)
         .backpressure(BackpressurePolicy.CALLER_RUNS).build()) {
       bus.subscribe(Item.class, i -> {
         Map<String, String> expected = i.req() == null ? Map.of() : Map.of("req", i.req());
@@ -249,7 +249,7 @@ class AdversarialMdcProbeTest {
             wrong.add("publisher with MDC has " + mdc() + " after event " + i);
           }
         }
-      }, "probe-with-mdc");
+      }, "t-with-mdc");
       Thread without = new Thread(() -> {
         for (int i = 0; i < perPublisher; i++) {
           bus.publish(new Item(perPublisher + i, null));
@@ -258,7 +258,7 @@ class AdversarialMdcProbeTest {
             MDC.clear();
           }
         }
-      }, "probe-without-mdc");
+      }, "t-without-mdc");
       withMdc.start();
       without.start();
       withMdc.join();

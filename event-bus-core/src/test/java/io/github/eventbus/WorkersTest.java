@@ -17,10 +17,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Adversarial probes for Workers.shutDown with TrackedThreads: close() returns only after the
+ * Hostile cases for Workers.shutDown with TrackedThreads: close() returns only after the
  * bus's own worker and retry threads ended.
  */
-class AdversarialCloseThreadsProbeTest {
+class WorkersTest {
 
   record Job(int n) {}
 
@@ -33,9 +33,9 @@ class AdversarialCloseThreadsProbeTest {
   }
 
   @Test
-  void probe_closeWhileRetriesScheduled_noBusThreadAliveAfterClose() throws Exception {
+  void closeWhileRetriesScheduled_noBusThreadAliveAfterClose() throws Exception {
     for (int round = 0; round < 10; round++) {
-      String name = "probe-thr-1-" + round;
+      String name = "t-thr-1-" + round;
       int events = 50;
       CountDownLatch failedOnce = new CountDownLatch(events);
       Map<Integer, Integer> letters = new ConcurrentHashMap<>();
@@ -61,9 +61,9 @@ class AdversarialCloseThreadsProbeTest {
   }
 
   @Test
-  void probe_twoConcurrentCloses_bothReturnAfterThreadsEnded() throws Exception {
+  void twoConcurrentCloses_bothReturnAfterThreadsEnded() throws Exception {
     for (int round = 0; round < 20; round++) {
-      String name = "probe-thr-2-" + round;
+      String name = "t-thr-2-" + round;
       CountDownLatch release = new CountDownLatch(1);
       AtomicInteger handled = new AtomicInteger();
       EventBus bus = EventBus.builder().name(name).workers(2).build();
@@ -98,11 +98,11 @@ class AdversarialCloseThreadsProbeTest {
   }
 
   @Test
-  void probe_closeFromInsideHandlerDeadLetterAndCallback_refusedAndBusStillCloses()
+  void closeFromInsideHandlerDeadLetterAndCallback_refusedAndBusStillCloses()
       throws Exception {
     List<Throwable> refusals = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(3);
-    EventBus bus = EventBus.builder().name("probe-thr-3").workers(1).build();
+    EventBus bus = EventBus.builder().name("t-thr-3").workers(1).build();
     bus.subscribe(DeadLetter.class, d -> {
       try {
         bus.close();
@@ -137,7 +137,7 @@ class AdversarialCloseThreadsProbeTest {
     assertThat(refusals).hasSize(3);
     assertThat(bus.isClosed()).isFalse();
     bus.close();
-    assertThat(aliveThreads("probe-thr-3-")).isEmpty();
+    assertThat(aliveThreads("t-thr-3-")).isEmpty();
   }
 
   /**
@@ -147,8 +147,8 @@ class AdversarialCloseThreadsProbeTest {
    * returns when close interrupts the workers, which happens after shutDown's look.
    */
   @Test
-  void probe_retrySchedulerCreatedDuringClose_retryThreadOutlivesClose() throws Exception {
-    String name = "probe-thr-4";
+  void retrySchedulerCreatedDuringClose_retryThreadOutlivesClose() throws Exception {
+    String name = "t-thr-4";
     CountDownLatch inJitter = new CountDownLatch(1);
     AtomicBoolean first = new AtomicBoolean(true);
     EventBus bus = EventBus.builder().name(name).workers(1)
@@ -180,16 +180,18 @@ class AdversarialCloseThreadsProbeTest {
   }
 
   @Test
-  void probe_closeByInterruptedThread_everyEventAccountedOnce_threadsEndSoon() throws Exception {
+  void closeByInterruptedThread_everyEventAccountedOnce_threadsEndSoon() throws Exception {
     for (int round = 0; round < 10; round++) {
-      String name = "probe-thr-5-" + round;
+      String name = "t-thr-5-" + round;
       int events = 1000;
       Map<Integer, String> outcome = new ConcurrentHashMap<>();
       List<String> duplicates = new CopyOnWriteArrayList<>();
       CountDownLatch started = new CountDownLatch(1);
       EventBus bus = EventBus.builder().name(name).workers(2).build();
+      List<String> causes = new CopyOnWriteArrayList<>();
       bus.subscribe(DeadLetter.class, d -> {
         int n = ((Job) d.event().payload()).n();
+        causes.add(String.valueOf(d.cause().getMessage()));
         if (outcome.putIfAbsent(n, "letter") != null) {
           duplicates.add(n + " also letter");
         }
@@ -209,11 +211,13 @@ class AdversarialCloseThreadsProbeTest {
       }
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       AtomicReference<List<String>> aliveAtReturn = new AtomicReference<>();
+      AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
       Thread closer = new Thread(() -> {
         Thread.currentThread().interrupt();
         bus.close();
         aliveAtReturn.set(aliveThreads(name + "-"));
-      }, "probe-interrupted-closer");
+        stillInterrupted.set(Thread.currentThread().isInterrupted());
+      }, "t-interrupted-closer");
       closer.start();
       closer.join(20_000);
       assertThat(closer.isAlive()).isFalse();
@@ -225,6 +229,8 @@ class AdversarialCloseThreadsProbeTest {
       assertThat(outcome).as("round %d %s", round, bus.metrics().totals()).hasSize(events);
       assertThat(aliveAtReturn.get()).as("round %d: bus threads alive when close() returned",
           round).isEmpty();
+      assertThat(stillInterrupted.get()).as("the closer's interrupt is kept").isTrue();
+      assertThat(causes).as("dead letters say why").allMatch(c -> c.contains("interrupted"));
     }
   }
 }

@@ -1,9 +1,7 @@
-package io.github.eventbus;
+package io.github.eventbus.jsonl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.eventbus.jsonl.JsonLinesWriter;
-import io.github.eventbus.jsonl.WriterStats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,11 +17,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Adversarial probes for JsonLinesWriter + WriterLoop: close() idempotence and timeouts, and the
+ * Hostile cases for JsonLinesWriter + WriterLoop: close() idempotence and timeouts, and the
  * stats under concurrent append and close. Every accepted record must end written, unencodable or
  * unwritten, and every acknowledgement must complete.
  */
-class AdversarialJsonLinesProbeTest {
+class WriterLoopTest {
 
   @TempDir Path dir;
 
@@ -38,7 +36,7 @@ class AdversarialJsonLinesProbeTest {
   }
 
   @Test
-  void probe_concurrentAppendAndClose_statsAddUp() throws Exception {
+  void concurrentAppendAndClose_statsAddUp() throws Exception {
     for (int round = 0; round < 30; round++) {
       JsonLinesWriter<Object> w = JsonLinesWriter.toFile(dir.resolve("r" + round + ".jsonl"),
           JsonLinesWriter.jackson()).bufferCapacity(16).build();
@@ -59,12 +57,12 @@ class AdversarialJsonLinesProbeTest {
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
-        }, "probe-appender-" + t);
+        }, "t-appender-" + t);
         appenders.add(a);
         a.start();
       }
-      Thread closer1 = new Thread(w::close, "probe-closer-1");
-      Thread closer2 = new Thread(w::close, "probe-closer-2");
+      Thread closer1 = new Thread(w::close, "t-closer-1");
+      Thread closer2 = new Thread(w::close, "t-closer-2");
       go.countDown();
       closer1.start();
       closer2.start();
@@ -88,7 +86,7 @@ class AdversarialJsonLinesProbeTest {
    * final drain makes room, and the waiting record lands in a queue nobody reads again.
    */
   @Test
-  void probe_appenderWaitingForRoomWhenWriterGivesUp_recordAccountedAndAckCompleted()
+  void appenderWaitingForRoomWhenWriterGivesUp_recordAccountedAndAckCompleted()
       throws Exception {
     CountDownLatch inEncoder = new CountDownLatch(1);
     CountDownLatch releaseEncoder = new CountDownLatch(1);
@@ -113,7 +111,7 @@ class AdversarialJsonLinesProbeTest {
     assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
     w.append("a"); // fills the buffer
     AtomicReference<CompletableFuture<Void>> ackB = new AtomicReference<>();
-    Thread appender = new Thread(() -> ackB.set(w.appendAcknowledged("b")), "probe-waiting");
+    Thread appender = new Thread(() -> ackB.set(w.appendAcknowledged("b")), "t-waiting");
     appender.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (appender.getState() != Thread.State.WAITING) { // parked in the full buffer
