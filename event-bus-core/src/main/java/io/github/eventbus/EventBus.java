@@ -268,7 +268,10 @@ public interface EventBus extends AutoCloseable {
    * queued into {@link DeadLetter}s (counted as {@link DeliveryStats#undelivered()}), even behind
    * a handler that ignores interrupts, marks every subscription inactive (a {@code publishSync}
    * already under way on another thread still finishes its dispatch) and stops the threads the bus
-   * created. Idempotent; a second call returns once the first has finished.
+   * created, returning once they have ended (a thread stuck in a handler that ignores interrupts
+   * is given a bounded wait, then logged). If the calling thread is interrupted, it stops waiting
+   * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
+   * its interrupt status set. Idempotent; a second call returns once the first has finished.
    */
   @Override
   void close();
