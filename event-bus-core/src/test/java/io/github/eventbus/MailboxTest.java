@@ -79,23 +79,12 @@ class MailboxTest {
       }
       countB.incrementAndGet();
     });
-    List<Thread> threads = new ArrayList<>();
-    for (int p = 0; p < publishers; p++) {
-      int id = p;
-      Thread t = new Thread(() -> {
-        for (int s = 0; s < perPublisher; s++) {
-          bus.publish(new Msg(id, s));
-          if (s % 997 == 0) {
-            jitter(s + id);
-          }
-        }
-      }, "t-publisher-" + p);
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
+    publishFromThreads(publishers, perPublisher, (id, s) -> {
+      bus.publish(new Msg(id, s));
+      if (s % 997 == 0) {
+        jitter(s + id);
+      }
+    });
     bus.close();
     assertThat(errors).isEmpty();
     assertThat(countA).hasValue(publishers * perPublisher);
@@ -127,20 +116,7 @@ class MailboxTest {
       count.incrementAndGet();
       concurrentRunners.decrementAndGet();
     });
-    List<Thread> threads = new ArrayList<>();
-    for (int p = 0; p < publishers; p++) {
-      int id = p;
-      Thread t = new Thread(() -> {
-        for (int s = 0; s < perPublisher; s++) {
-          bus.publish(new Msg(id, s));
-        }
-      }, "t-cr-" + p);
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join();
-    }
+    publishFromThreads(publishers, perPublisher, (id, s) -> bus.publish(new Msg(id, s)));
     bus.close();
     assertThat(errors).isEmpty();
     assertThat(count).hasValue(publishers * perPublisher);
@@ -318,6 +294,25 @@ class MailboxTest {
               .isEqualTo(DeliveryStatus.UNDELIVERED);
         }
       }
+    }
+  }
+
+  /** Runs {@code publish(publisher, sequence)} on one thread per publisher and waits for all. */
+  private static void publishFromThreads(int publishers, int perPublisher,
+      java.util.function.BiConsumer<Integer, Integer> publish) throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < publishers; p++) {
+      int id = p;
+      Thread t = new Thread(() -> {
+        for (int s = 0; s < perPublisher; s++) {
+          publish.accept(id, s);
+        }
+      }, "t-publisher-" + p);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
     }
   }
 }

@@ -142,27 +142,8 @@ class MdcPropagatorTest {
 
   @Test
   void concurrentSubscriptionAndCustomPropagator_noLeak() throws Exception {
-    ThreadLocal<String> tenant = new ThreadLocal<>();
-    ContextPropagator tenants = new ContextPropagator() {
-      @Override
-      public Object capture() {
-        return tenant.get();
-      }
-
-      @Override
-      public Runnable restore(Object captured) {
-        String before = tenant.get();
-        tenant.set((String) captured);
-        return () -> tenant.set(before);
-      }
-
-      @Override
-      public Runnable clear() {
-        String before = tenant.get();
-        tenant.remove();
-        return () -> tenant.set(before);
-      }
-    };
+    TenantPropagator tenants = new TenantPropagator();
+    ThreadLocal<String> tenant = tenants.tenant;
     int events = 2000;
     List<String> wrong = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(2 * events);

@@ -52,27 +52,8 @@ class WorkerContextTest {
   @Test
   void publish_userPropagatorWithClear_deliveryWithoutCapturedContextStartsClean()
       throws Exception {
-    ThreadLocal<String> tenant = new ThreadLocal<>();
-    ContextPropagator tenants = new ContextPropagator() {
-      @Override
-      public Object capture() {
-        return tenant.get();
-      }
-
-      @Override
-      public Runnable restore(Object captured) {
-        String before = tenant.get();
-        tenant.set((String) captured);
-        return () -> tenant.set(before);
-      }
-
-      @Override
-      public Runnable clear() {
-        String before = tenant.get();
-        tenant.remove();
-        return () -> tenant.set(before);
-      }
-    };
+    TenantPropagator tenants = new TenantPropagator();
+    ThreadLocal<String> tenant = tenants.tenant;
     List<String> seen = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(2);
     try (EventBus bus = EventBus.builder().name("user-clean").workers(1)

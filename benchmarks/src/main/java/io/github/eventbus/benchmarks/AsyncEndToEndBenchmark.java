@@ -134,21 +134,20 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
 
   @Benchmark
   public void ours() throws InterruptedException {
-    CountDownLatch done = new CountDownLatch(1);
-    oursCounter.done = done;
-    for (Long event : events) {
-      ours.publish(event);
-    }
-    done.await();
+    publishAll(ours, oursCounter);
   }
 
   /** As {@link #ours()}, without carrying the publisher's MDC to the worker. */
   @Benchmark
   public void oursWithoutMdc() throws InterruptedException {
+    publishAll(oursNoMdc, oursNoMdcCounter);
+  }
+
+  private void publishAll(EventBus bus, Counter counter) throws InterruptedException {
     CountDownLatch done = new CountDownLatch(1);
-    oursNoMdcCounter.done = done;
+    counter.done = done;
     for (Long event : events) {
-      oursNoMdc.publish(event);
+      bus.publish(event);
     }
     done.await();
   }
