@@ -3,6 +3,7 @@ package io.github.eventbus.kafka;
 import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.CloseOnce;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,8 +72,7 @@ public final class KafkaBridge implements AutoCloseable {
   private final DeadLetters deadLetters;
   private final Counters counters;
   private final Duration closeTimeout;
-  private final Object closeLock = new Object();
-  private boolean closed;
+  private final CloseOnce closing = new CloseOnce();
 
   KafkaBridge(String name, String instanceId, Outbound outbound, Inbound inbound,
       DeadLetters deadLetters, Counters counters, Duration closeTimeout) {
@@ -133,23 +133,21 @@ public final class KafkaBridge implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (closeLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      if (outbound != null) {
-        outbound.unsubscribe();
-      }
-      if (inbound != null) {
-        inbound.close(closeTimeout);
-      }
-      if (outbound != null) {
-        outbound.close(closeTimeout);
-      }
-      deadLetters.close();
-      log.debug("Kafka bridge {} closed: {}", name, counters.snapshot());
+    closing.close(this::stop);
+  }
+
+  private void stop() {
+    if (outbound != null) {
+      outbound.unsubscribe();
     }
+    if (inbound != null) {
+      inbound.close(closeTimeout);
+    }
+    if (outbound != null) {
+      outbound.close(closeTimeout);
+    }
+    deadLetters.close();
+    log.debug("Kafka bridge {} closed: {}", name, counters.snapshot());
   }
 
   @Override

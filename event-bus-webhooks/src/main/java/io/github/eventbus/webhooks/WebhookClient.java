@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.internal.CloseOnce;
 import io.github.eventbus.internal.Settings;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,8 +85,7 @@ public final class WebhookClient implements AutoCloseable {
   private final OutboxDriver outboxDriver;
   private final Duration drainTimeout;
   private final List<CompletableFuture<WebhookDelivery>> resumed;
-  private final Object closeLock = new Object();
-  private volatile boolean closed;
+  private final CloseOnce closing = new CloseOnce();
 
   private WebhookClient(Builder b) {
     this.secrets = List.copyOf(b.secrets);
@@ -138,7 +138,7 @@ public final class WebhookClient implements AutoCloseable {
   public CompletableFuture<WebhookDelivery> send(URI endpoint, WebhookMessage message) {
     requireNonNull(message, "message");
     post.checkTarget(requireNonNull(endpoint, "endpoint"));
-    if (closed) {
+    if (closing.isClosed()) {
       throw new IllegalStateException("the webhook client is closed");
     }
     return runner.accept(endpoint, message, true);
@@ -178,7 +178,7 @@ public final class WebhookClient implements AutoCloseable {
    */
   public List<CompletableFuture<WebhookDelivery>> redrive(String id) {
     requireNonNull(id, "id");
-    if (closed) {
+    if (closing.isClosed()) {
       throw new IllegalStateException("the webhook client is closed");
     }
     return outboxDriver.redrive(id);
@@ -199,18 +199,16 @@ public final class WebhookClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (closeLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
-      threads.shutdownNow();
-      if (attemptLog != null) {
-        attemptLog.close();
-      }
-      outbox.close();
+    closing.close(this::stop);
+  }
+
+  private void stop() {
+    outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
+    threads.shutdownNow();
+    if (attemptLog != null) {
+      attemptLog.close();
     }
+    outbox.close();
   }
 
   @Override
