@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@link #jitterSource}</td><td>{@link ThreadLocalRandom}</td></tr>
  *   <tr><td>{@link #exceptionHandler}</td><td>logs at WARN, without the payload</td></tr>
  *   <tr><td>{@link #drainTimeout}</td><td>30 seconds</td></tr>
- *   <tr><td>{@link #latencySampling}</td><td>one delivery in 16</td></tr>
+ *   <tr><td>{@link #latencySampling}</td><td>one delivery in 64</td></tr>
  *   <tr><td>{@link #maxTrackedTypes}</td><td>1,024</td></tr>
  *   <tr><td>{@link #auditLog(Path)}</td><td>none</td></tr>
  *   <tr><td>{@link #interceptor}, {@link #contextPropagator}</td><td>none</td></tr>
@@ -417,7 +417,7 @@ public final class EventBusBuilder {
         jitterSource != null ? jitterSource : () -> ThreadLocalRandom.current().nextDouble(),
         exceptionHandler,
         drainTimeout != null ? drainTimeout : Duration.ofSeconds(30),
-        latencySampling != null ? latencySampling : 16,
+        latencySampling != null ? latencySampling : 64,
         maxTrackedTypes != null ? maxTrackedTypes : 1024,
         auditLog != null ? auditLog
             : auditDirectory != null ? AuditLog.builder(auditDirectory).clock(busClock).build() : null,

@@ -6,7 +6,7 @@ import java.time.Duration;
  * How long handlers took, over the deliveries that were timed.
  *
  * <p>Timing every call would cost two clock reads per delivery, more than the rest of a
- * synchronous dispatch, so by default the bus times one delivery in 16 per subscription (see
+ * synchronous dispatch, so by default the bus times one delivery in 64 per subscription (see
  * {@link EventBusBuilder#latencySampling(int)}; 1 times every delivery). {@link #count()} is the
  * number of timed deliveries, not of all deliveries, and {@link #max()} the longest of those.
  *
