@@ -205,4 +205,113 @@ class DrainTest {
   }
 
   record Tagged(String id) {}
+
+  /**
+   * A handler that ignores interrupts keeps its worker past close(); interrupts during the
+   * bounded waits must not make close() wait longer than the bounds, and the event that handler
+   * held is reported once when it ends.
+   */
+  @Test
+  void close_interruptedDuringBoundedWaits_handlerIgnoringInterrupts_returnsAndAccountsOnce()
+      throws Exception {
+    for (int round = 0; round < 3; round++) {
+      String name = "t-drain-4-" + round;
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch started = new CountDownLatch(1);
+      Map<Integer, Integer> delivered = new ConcurrentHashMap<>();
+      Map<Integer, Integer> letters = new ConcurrentHashMap<>();
+      EventBus bus = EventBus.builder().name(name).workers(1)
+          .drainTimeout(Duration.ofMillis(100))
+          .exceptionHandler((e, c) -> { })
+          .build();
+      bus.subscribe(DeadLetter.class,
+          d -> letters.merge(((Job) d.event().payload()).n(), 1, Integer::sum));
+      bus.subscribe(Job.class, j -> {
+        started.countDown();
+        if (j.n() == 0) {
+          while (true) {
+            try {
+              if (release.await(30, TimeUnit.SECONDS)) {
+                break;
+              }
+            } catch (InterruptedException ignored) {
+              // ignores interrupts on purpose
+            }
+          }
+        }
+        delivered.merge(j.n(), 1, Integer::sum);
+      });
+      for (int i = 0; i < 10; i++) {
+        bus.publish(new Job(i));
+      }
+      long start = System.nanoTime();
+      closeInterruptedRepeatedly(bus, started, 200);
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(tookMillis).as("round %d: close() bounded", round).isLessThan(15_000);
+      release.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (delivered.size() + letters.size() < 10 && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+      for (int i = 0; i < 10; i++) {
+        int d = delivered.getOrDefault(i, 0);
+        int l = letters.getOrDefault(i, 0);
+        assertThat(d + l).as("round %d event %d: delivered %d, dead letters %d", round, i, d, l)
+            .isEqualTo(1);
+      }
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!aliveThreads(name + "-").isEmpty() && System.nanoTime() - end < 0) {
+        Thread.onSpinWait();
+      }
+      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+    }
+  }
+
+  /** Handlers publish follow-ups while close() drains: every accepted event is reported once. */
+  @Test
+  void close_handlersPublishDuringDrain_everyAcceptedEventAccountedOnce() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      String name = "t-drain-5-" + round;
+      boolean interrupt = round % 2 == 1;
+      Map<Integer, Integer> delivered = new ConcurrentHashMap<>();
+      Map<Integer, Integer> letters = new ConcurrentHashMap<>();
+      Map<Integer, Boolean> accepted = new ConcurrentHashMap<>();
+      CountDownLatch started = new CountDownLatch(1);
+      EventBus bus = EventBus.builder().name(name).workers(2).queueCapacity(64)
+          .drainTimeout(Duration.ofSeconds(interrupt ? 30 : 5))
+          .exceptionHandler((e, c) -> { })
+          .build();
+      bus.subscribe(DeadLetter.class,
+          d -> letters.merge(((Job) d.event().payload()).n(), 1, Integer::sum));
+      bus.on(Job.class).concurrent().subscribe(j -> {
+        started.countDown();
+        delivered.merge(j.n(), 1, Integer::sum);
+        if (j.n() < 1_000_000) {
+          try {
+            int child = j.n() + 1_000_000;
+            bus.publish(new Job(child));
+            accepted.put(child, true);
+          } catch (RuntimeException refused) {
+            // closing: refused, not accepted
+          }
+        }
+      });
+      for (int i = 0; i < 200; i++) {
+        bus.publish(new Job(i));
+        accepted.put(i, true);
+      }
+      if (interrupt) {
+        closeInterruptedRepeatedly(bus, started, 1);
+      } else {
+        bus.close();
+      }
+      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+      for (Integer n : accepted.keySet()) {
+        int d = delivered.getOrDefault(n, 0);
+        int l = letters.getOrDefault(n, 0);
+        assertThat(d + l).as("round %d event %d: delivered %d, dead letters %d", round, n, d, l)
+            .isEqualTo(1);
+      }
+    }
+  }
 }
