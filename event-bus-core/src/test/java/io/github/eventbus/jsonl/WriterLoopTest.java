@@ -267,4 +267,52 @@ class WriterLoopTest {
           .isEqualTo(s.appended());
     }
   }
+
+  /**
+   * With offerTimeout set, append() gives up on a full buffer, but flush() puts its barrier with
+   * no bound: with the writer stuck in the encoder it never returns, not even after close().
+   */
+  @Test
+  void flush_offerTimeoutSetAndWriterStuck_returnsAfterClose() throws Exception {
+    CountDownLatch inEncoder = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve("flush.jsonl"),
+        (record, generator) -> {
+          inEncoder.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          generator.writeString(String.valueOf(record));
+        }).bufferCapacity(1).offerTimeout(Duration.ofMillis(50))
+        .closeTimeout(Duration.ofMillis(50)).build();
+    Thread flusher = null;
+    try {
+      w.append("first");
+      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(w.append("fills")).isTrue();
+      assertThat(w.append("dropped")).as("append honours offerTimeout").isFalse();
+      AtomicReference<CompletableFuture<Void>> flushed = new AtomicReference<>();
+      CountDownLatch flushReturned = new CountDownLatch(1);
+      flusher = new Thread(() -> {
+        try {
+          flushed.set(w.flush());
+        } catch (IllegalStateException closed) {
+          // refused
+        }
+        flushReturned.countDown();
+      }, "t-flusher");
+      flusher.start();
+      awaitBlocked(List.of(flusher));
+      w.close();
+      assertThat(flushReturned.await(5, TimeUnit.SECONDS))
+          .as("flush() returned after close() while the encoder is stuck").isTrue();
+    } finally {
+      release.countDown();
+      if (flusher != null) {
+        flusher.join(10_000);
+      }
+    }
+  }
 }
