@@ -206,4 +206,22 @@ class InvokerTest {
       assertThat(timed).isPositive().isLessThanOrEqualTo(delivered);
     }
   }
+
+  /** Queued deliveries count per subscription, whatever the types and the route cache. */
+  @Test
+  void queuedWildcard_manyDynamicTypesBeyondRouteCache_sampledPerSubscription() throws Exception {
+    try (EventBus bus = EventBus.builder().name("t-lat-9").workers(2).latencySampling(16)
+        .maxTrackedTypes(8192).build()) {
+      int events = 6000;
+      CountDownLatch done = new CountDownLatch(events);
+      bus.onType("*").subscribe(e -> done.countDown());
+      for (int t = 0; t < events; t++) {
+        bus.publish(DynamicEvent.of("q." + t, Map.of()));
+      }
+      assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      // 6000 deliveries at one in 16: 375, give or take the racy count
+      assertThat(bus.metrics().totals().latency().count()).isBetween(300L, 6000L / 16 + 1);
+    }
+  }
 }
