@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,120 @@ class InvokerTest {
       long count = bus.metrics().totals().latency().count();
       // racy counter by design: about one in four of 800, never more than the deliveries
       assertThat(count).isBetween(100L, 400L);
+    }
+  }
+
+  /**
+   * Past the route cache (4096 dynamic types) every publish of a new dynamic type resolves a fresh
+   * Route with a fresh count, so its synchronous deliveries are never timed however often the type
+   * is published.
+   */
+  @Test
+  void dynamicTypesBeyondRouteCache_syncPublishes_stillSampled() {
+    try (EventBus bus = EventBus.builder().name("t-lat-5").latencySampling(8)
+        .maxTrackedTypes(8192).build()) {
+      bus.subscribe(DynamicEvent.class, e -> { });
+      for (int t = 0; t < 5000; t++) {
+        bus.publishSync(DynamicEvent.of("fill." + t, Map.of()));
+      }
+      long before = bus.metrics().totals().latency().count();
+      for (int i = 0; i < 800; i++) {
+        bus.publishSync(DynamicEvent.of("late.type", Map.of("n", i)));
+      }
+      long timed = bus.metrics().totals().latency().count() - before;
+      // 800 deliveries at one in 8: about 100 timed
+      assertThat(timed).as("timed deliveries of an uncached dynamic type").isGreaterThan(0);
+    }
+  }
+
+  /**
+   * Each subscribe or unsubscribe builds a new Registry whose routes start a new count: a bus whose
+   * subscriptions change more often than every N publishes of a type never times that type.
+   */
+  @Test
+  void subscriptionChurn_syncPublishes_stillSampled() {
+    try (EventBus bus = EventBus.builder().name("t-lat-6").latencySampling(16).build()) {
+      bus.subscribe(X.class, x -> { });
+      for (int round = 0; round < 200; round++) {
+        for (int i = 0; i < 10; i++) {
+          bus.publishSync(new X(i));
+        }
+        Subscription other = bus.subscribe(Y.class, y -> { });
+        other.close();
+      }
+      // 2000 deliveries at one in 16: about 125 timed
+      assertThat(bus.metrics().totals().latency().count()).isGreaterThan(0);
+    }
+  }
+
+  /**
+   * HandlerLatency documents one delivery in N per subscription; a wildcard subscription that
+   * receives many types, each fewer than N times, is never timed with a per-route count.
+   */
+  @Test
+  void wildcardSubscription_manyTypesEachFewerThanInterval_sampledPerSubscription() {
+    try (EventBus bus = EventBus.builder().name("t-lat-7").latencySampling(64)
+        .maxTrackedTypes(4096).build()) {
+      bus.onType("*").subscribe(e -> { });
+      for (int t = 0; t < 200; t++) {
+        for (int i = 0; i < 63; i++) {
+          bus.publishSync(DynamicEvent.of("kind." + t, Map.of()));
+        }
+      }
+      assertThat(bus.metrics().totals().delivered()).isEqualTo(200L * 63);
+      // 12,600 deliveries to one subscription at one in 64: about 196 timed
+      assertThat(bus.metrics().totals().latency().count()).isGreaterThan(0);
+    }
+  }
+
+  @Test
+  void dynamicTypes_manyThreads_timedCountNeverExceedsDeliveries() throws Exception {
+    try (EventBus bus = EventBus.builder().name("t-lat-8").latencySampling(4).build()) {
+      bus.subscribe(DynamicEvent.class, e -> { });
+      bus.onType("*").subscribe(e -> { });
+      int threads = 4;
+      int per = 20_000;
+      CountDownLatch go = new CountDownLatch(1);
+      CountDownLatch done = new CountDownLatch(threads);
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        new Thread(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < per; i++) {
+              bus.publishSync(DynamicEvent.of("mt." + (i % 3), Map.of("t", id)));
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            done.countDown();
+          }
+        }, "t-lat-8-pub-" + t).start();
+      }
+      go.countDown();
+      assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+      long delivered = bus.metrics().totals().delivered();
+      long timed = bus.metrics().totals().latency().count();
+      assertThat(delivered).isEqualTo(2L * threads * per);
+      assertThat(timed).isPositive().isLessThanOrEqualTo(delivered);
+    }
+  }
+
+  /** Queued deliveries count per subscription, whatever the types and the route cache. */
+  @Test
+  void queuedWildcard_manyDynamicTypesBeyondRouteCache_sampledPerSubscription() throws Exception {
+    try (EventBus bus = EventBus.builder().name("t-lat-9").workers(2).latencySampling(16)
+        .maxTrackedTypes(8192).build()) {
+      int events = 6000;
+      CountDownLatch done = new CountDownLatch(events);
+      bus.onType("*").subscribe(e -> done.countDown());
+      for (int t = 0; t < events; t++) {
+        bus.publish(DynamicEvent.of("q." + t, Map.of()));
+      }
+      assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      // 6000 deliveries at one in 16: 375, give or take the racy count
+      assertThat(bus.metrics().totals().latency().count()).isBetween(300L, 6000L / 16 + 1);
     }
   }
 }

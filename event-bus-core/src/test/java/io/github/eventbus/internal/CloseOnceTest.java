@@ -1,6 +1,8 @@
 package io.github.eventbus.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +52,59 @@ class CloseOnceTest {
       latch.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The action throws part way (say the Kafka bridge's inbound close fails, so its outbound and
+   * dead-letter threads are never closed): a later close() returns at once as if all were done,
+   * and nothing says the component is still half open.
+   */
+  @Test
+  void close_actionThrows_laterCloseIsNotASilentNoOp() {
+    CloseOnce once = new CloseOnce();
+    AtomicInteger runs = new AtomicInteger();
+    Runnable failing = () -> {
+      runs.incrementAndGet();
+      throw new IllegalStateException("inbound close failed");
+    };
+    assertThatThrownBy(() -> once.close(failing)).hasMessage("inbound close failed");
+    Throwable second = catchThrowable(() -> once.close(failing));
+    assertThat(second != null || runs.get() == 2)
+        .as("second close() after a failed one: rethrows or runs again (runs=%d, thrown=%s)",
+            runs.get(), second)
+        .isTrue();
+  }
+
+  @Test
+  void close_manyThreadsAtOnce_actionRunsOnceAndAllReturnAfterIt() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      CloseOnce once = new CloseOnce();
+      AtomicInteger runs = new AtomicInteger();
+      AtomicInteger finished = new AtomicInteger();
+      AtomicInteger sawUnfinished = new AtomicInteger();
+      CountDownLatch go = new CountDownLatch(1);
+      Thread[] threads = new Thread[4];
+      for (int t = 0; t < threads.length; t++) {
+        threads[t] = new Thread(() -> {
+          awaitQuietly(go);
+          once.close(() -> {
+            runs.incrementAndGet();
+            Thread.yield();
+            finished.incrementAndGet();
+          });
+          if (finished.get() == 0) {
+            sawUnfinished.incrementAndGet();
+          }
+        });
+        threads[t].start();
+      }
+      go.countDown();
+      for (Thread t : threads) {
+        t.join(10_000);
+      }
+      assertThat(runs).as("round %d", round).hasValue(1);
+      assertThat(sawUnfinished).as("round %d", round).hasValue(0);
     }
   }
 }

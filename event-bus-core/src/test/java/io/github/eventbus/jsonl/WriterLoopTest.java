@@ -139,4 +139,180 @@ class WriterLoopTest {
     assertThat(s.written() + s.unencodable() + s.unwritten()).as("%s", s)
         .isEqualTo(s.appended());
   }
+
+  /** Starts threads that each append one record (some acknowledged, some flush barriers). */
+  private static List<Thread> blockedAppenders(JsonLinesWriter<Object> w, int count,
+      List<CompletableFuture<Void>> futures, AtomicInteger returned) {
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < count; t++) {
+      int kind = t % 3;
+      Thread a = new Thread(() -> {
+        try {
+          if (kind == 0) {
+            w.append("plain");
+          } else if (kind == 1) {
+            futures.add(w.appendAcknowledged("acked"));
+          } else {
+            futures.add(w.flush());
+          }
+        } catch (IllegalStateException closed) {
+          // refused: the writer is closed
+        } finally {
+          returned.incrementAndGet();
+        }
+      }, "t-blocked-appender-" + t);
+      a.start();
+      threads.add(a);
+    }
+    return threads;
+  }
+
+  private static void awaitBlocked(List<Thread> threads) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (Thread t : threads) {
+      while (t.getState() != Thread.State.WAITING && t.isAlive()
+          && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  /**
+   * The encoder blocks past closeTimeout and the grace: close() returns, but the appenders that
+   * wait for room in the full buffer wait for a writer that never takes again.
+   */
+  @Test
+  void close_encoderBlocksPastCloseTimeout_blockedAppendersStillReturn() throws Exception {
+    CountDownLatch inEncoder = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve("blocked.jsonl"),
+        (record, generator) -> {
+          inEncoder.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          generator.writeString(String.valueOf(record));
+        }).bufferCapacity(2).closeTimeout(Duration.ofMillis(50)).build();
+    List<Thread> appenders = List.of();
+    try {
+      w.append("first");
+      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
+      w.append("fills-1");
+      w.append("fills-2");
+      List<CompletableFuture<Void>> futures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      AtomicInteger returned = new AtomicInteger();
+      appenders = blockedAppenders(w, 6, futures, returned);
+      awaitBlocked(appenders);
+      w.close();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      for (Thread a : appenders) {
+        a.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      }
+      assertThat(returned.get()).as("appenders returned while the encoder is stuck")
+          .isEqualTo(6);
+    } finally {
+      release.countDown();
+      for (Thread a : appenders) {
+        a.join(10_000);
+      }
+    }
+  }
+
+  /**
+   * The writer gives up while appenders wait for room; the encoder is freed only after close()
+   * returned, so they put their records after the writer's last drain: every future completes
+   * and the stats add up.
+   */
+  @Test
+  void close_givesUpWithBlockedAppenders_everyFutureCompletesAndStatsAddUp() throws Exception {
+    for (int round = 0; round < 8; round++) {
+      CountDownLatch inEncoder = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(
+          dir.resolve("gave-up-" + round + ".jsonl"), (record, generator) -> {
+            inEncoder.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            generator.writeString(String.valueOf(record));
+          }).bufferCapacity(2).closeTimeout(Duration.ofMillis(20)).build();
+      w.append("first");
+      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
+      w.append("fills-1");
+      w.append("fills-2");
+      List<CompletableFuture<Void>> futures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      AtomicInteger returned = new AtomicInteger();
+      List<Thread> appenders = blockedAppenders(w, 9, futures, returned);
+      awaitBlocked(appenders);
+      Thread closer = new Thread(w::close, "t-closer-" + round);
+      closer.start();
+      closer.join(20); // let close() reach giveUp before the encoder is freed in some rounds
+      release.countDown();
+      closer.join(10_000);
+      assertThat(closer.isAlive()).isFalse();
+      for (Thread a : appenders) {
+        a.join(10_000);
+      }
+      assertThat(returned.get()).as("round %d", round).isEqualTo(9);
+      for (CompletableFuture<Void> f : futures) {
+        assertThat(f).as("round %d", round).isDone(); // written, or failed as unwritten
+      }
+      WriterStats s = settle(w);
+      assertThat(s.pending()).as("round %d: %s", round, s).isZero();
+      assertThat(s.written() + s.unwritten() + s.unencodable()).as("round %d: %s", round, s)
+          .isEqualTo(s.appended());
+    }
+  }
+
+  /**
+   * With offerTimeout set, append() gives up on a full buffer, but flush() puts its barrier with
+   * no bound: with the writer stuck in the encoder it never returns, not even after close().
+   */
+  @Test
+  void flush_offerTimeoutSetAndWriterStuck_returnsAfterClose() throws Exception {
+    CountDownLatch inEncoder = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve("flush.jsonl"),
+        (record, generator) -> {
+          inEncoder.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          generator.writeString(String.valueOf(record));
+        }).bufferCapacity(1).offerTimeout(Duration.ofMillis(50))
+        .closeTimeout(Duration.ofMillis(50)).build();
+    Thread flusher = null;
+    try {
+      w.append("first");
+      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(w.append("fills")).isTrue();
+      assertThat(w.append("dropped")).as("append honours offerTimeout").isFalse();
+      AtomicReference<CompletableFuture<Void>> flushed = new AtomicReference<>();
+      CountDownLatch flushReturned = new CountDownLatch(1);
+      flusher = new Thread(() -> {
+        try {
+          flushed.set(w.flush());
+        } catch (IllegalStateException closed) {
+          // refused
+        }
+        flushReturned.countDown();
+      }, "t-flusher");
+      flusher.start();
+      awaitBlocked(List.of(flusher));
+      w.close();
+      assertThat(flushReturned.await(5, TimeUnit.SECONDS))
+          .as("flush() returned after close() while the encoder is stuck").isTrue();
+    } finally {
+      release.countDown();
+      if (flusher != null) {
+        flusher.join(10_000);
+      }
+    }
+  }
 }

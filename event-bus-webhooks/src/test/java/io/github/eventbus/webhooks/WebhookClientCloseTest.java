@@ -208,4 +208,64 @@ class WebhookClientCloseTest {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().startsWith("webhook-client-") && t.isAlive()).toList();
   }
+
+  /**
+   * send() checks the closed flag, then hands the delivery on; close() may run in between. Every
+   * send must either be refused with IllegalStateException or return a future that completes,
+   * and every send after close() returned is refused.
+   */
+  @Test
+  void close_concurrentWithSends_everySendRefusedOrCompleted() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      WebhookClient client = WebhookClient.builder().secret("s3cret")
+          .outbox(dir.resolve("race-" + round + ".jsonl"))
+          .drainTimeout(Duration.ofMillis(200)).build();
+      List<CompletableFuture<WebhookDelivery>> sent = new CopyOnWriteArrayList<>();
+      List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+      CountDownLatch go = new CountDownLatch(1);
+      CountDownLatch closedReturned = new CountDownLatch(1);
+      List<Thread> senders = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        int id = t;
+        Thread sender = new Thread(() -> {
+          try {
+            go.await();
+            for (int i = 0; i < 10_000; i++) {
+              boolean afterClose = closedReturned.getCount() == 0;
+              try {
+                CompletableFuture<WebhookDelivery> f =
+                    client.send(server.uri("/hook"), message("r-" + id + "-" + i));
+                if (afterClose) {
+                  unexpected.add(new AssertionError("send accepted after close() returned"));
+                }
+                sent.add(f);
+              } catch (IllegalStateException refused) {
+                if (afterClose) {
+                  return;
+                }
+              }
+            }
+          } catch (Throwable e) {
+            unexpected.add(e);
+          }
+        }, "t-sender-" + t);
+        sender.start();
+        senders.add(sender);
+      }
+      go.countDown();
+      while (sent.size() < 3) {
+        Thread.onSpinWait();
+      }
+      client.close();
+      closedReturned.countDown();
+      for (Thread s : senders) {
+        s.join(30_000);
+      }
+      assertThat(unexpected).as("round %d", round).isEmpty();
+      for (CompletableFuture<WebhookDelivery> f : sent) {
+        assertThat(f).as("round %d", round).succeedsWithin(Duration.ofSeconds(10));
+      }
+      assertThat(sent).isNotEmpty();
+    }
+  }
 }
