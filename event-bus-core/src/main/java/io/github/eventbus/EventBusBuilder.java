@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *   <tr><td>{@link #jitterSource}</td><td>{@link ThreadLocalRandom}</td></tr>
  *   <tr><td>{@link #exceptionHandler}</td><td>logs at WARN, without the payload</td></tr>
  *   <tr><td>{@link #drainTimeout}</td><td>30 seconds</td></tr>
- *   <tr><td>{@link #latencySampling}</td><td>one delivery in 64</td></tr>
+ *   <tr><td>{@link #latencySampling}</td><td>one in 64</td></tr>
  *   <tr><td>{@link #maxTrackedTypes}</td><td>1,024</td></tr>
  *   <tr><td>{@link #auditLog(Path)}</td><td>none</td></tr>
  *   <tr><td>{@link #interceptor}, {@link #contextPropagator}</td><td>none</td></tr>
@@ -258,10 +258,10 @@ public final class EventBusBuilder {
   }
 
   /**
-   * Times one delivery in {@code interval} per subscription for {@link HandlerLatency}; 1 times
-   * every delivery, at the cost of two clock reads each. A synchronous publish is timed for all
-   * its subscribers at once, one publish in {@code interval} of each event type (consecutive
-   * handlers share a clock read); queued deliveries are counted per subscription.
+   * Sets how often a delivery is timed for {@link HandlerLatency}: a synchronous publish is timed
+   * for all its subscribers at once, one publish in {@code interval} of each event type
+   * (consecutive handlers share a clock read); a queued delivery one in {@code interval} per
+   * subscription. 1 times every delivery, at the cost of two clock reads each.
    *
    * @param interval at least 1
    * @return this builder

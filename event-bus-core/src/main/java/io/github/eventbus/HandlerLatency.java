@@ -6,9 +6,11 @@ import java.time.Duration;
  * How long handlers took, over the deliveries that were timed.
  *
  * <p>Timing every call would cost two clock reads per delivery, more than the rest of a
- * synchronous dispatch, so by default the bus times one delivery in 64 per subscription (see
- * {@link EventBusBuilder#latencySampling(int)}; 1 times every delivery). {@link #count()} is the
- * number of timed deliveries, not of all deliveries, and {@link #max()} the longest of those.
+ * synchronous dispatch, so by default the bus times one synchronous publish in 64 of each event
+ * type, and one queued delivery in 64 per subscription (see
+ * {@link EventBusBuilder#latencySampling(int)}; 1 times every delivery). A type published fewer
+ * times than that may show no sample. {@link #count()} is the number of timed deliveries, not
+ * of all deliveries, and {@link #max()} the longest of those.
  *
  * <p><b>Thread-safety:</b> immutable.
  *

@@ -34,11 +34,11 @@ final class Invoker {
 
   /**
    * Tells whether the deliveries of one synchronous publish are timed: all of them, one publish
-   * in every {@code latencySampling} of the route. Each subscriber is timed once in N of its
-   * deliveries of each type, for one count write per publish rather than one per subscriber.
+   * in every {@code latencySampling} of the event type (whose counters keep the latency), for one
+   * count write per publish rather than one per subscriber.
    */
   boolean samplePublish(Route route) {
-    return route.sample(latencySampling);
+    return route.stats.samplePublish(latencySampling);
   }
 
   /**

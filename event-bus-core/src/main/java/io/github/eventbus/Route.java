@@ -8,8 +8,6 @@ final class Route {
   final Subscriber[] targets;
   final TypeStats stats;
   final boolean needsEnvelope;
-  private final SampleCount untimed = new SampleCount(); // for synchronous publishes
-
 
   Route(Class<?> eventClass, String type, Subscriber[] targets, TypeStats stats) {
     this.eventClass = eventClass;
@@ -21,10 +19,5 @@ final class Route {
       envelope |= s.wantsEnvelope;
     }
     this.needsEnvelope = envelope;
-  }
-
-  /** Tells whether this synchronous publish is timed: one in every {@code interval}. */
-  boolean sample(int interval) {
-    return untimed.next(interval);
   }
 }

@@ -21,6 +21,14 @@ final class TypeStats {
   private final LongAdder timedCount = new LongAdder();
   private final LongAdder timedNanos = new LongAdder();
   private final LongAccumulator maxNanos = new LongAccumulator(Math::max, 0);
+  // Synchronous publishes of this type since the last timed one. Kept here, not in a route, so
+  // that it survives the routes rebuilt on every subscription change.
+  private final SampleCount untimedPublishes = new SampleCount();
+
+  /** Tells whether this synchronous publish of the type is timed: one in every {@code interval}. */
+  boolean samplePublish(int interval) {
+    return untimedPublishes.next(interval);
+  }
 
   /** Records {@code count} timed deliveries at once: three shared writes, however many. */
   void recordLatencies(int count, long totalNanos, long max) {
