@@ -82,6 +82,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   private static final long CLOSE_GRACE_MILLIS = 1000;
+  private static final long WAIT_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final WriterLoop<T> loop;
   private final FileTarget target;
@@ -167,7 +168,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * @param record the record, which must not change afterwards
    * @return {@code false} if the buffer stayed full past {@code offerTimeout}: the record was not
    *     accepted (counted as dropped)
-   * @throws IllegalStateException if the writer is closed
+   * @throws IllegalStateException if the writer is closed, or {@link #close()} gave up on the
+   *     writer thread while this call waited for room (the record was not appended)
    */
   public boolean append(T record) {
     return enqueue(requireNonNull(record, "record"));
@@ -181,7 +183,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    *
    * @param record the record, which must not change afterwards
    * @return the acknowledgement
-   * @throws IllegalStateException if the writer is closed
+   * @throws IllegalStateException if the writer is closed, or {@link #close()} gave up on the
+   *     writer thread while this call waited for room (the record was not appended)
    */
   public CompletableFuture<Void> appendAcknowledged(T record) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -192,10 +195,12 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   /**
-   * Returns a future completed when every record appended before this call is written.
+   * Returns a future completed when every record appended before this call is written; completed
+   * exceptionally if the buffer stays full past {@code offerTimeout}, if set.
    *
    * @return the future
-   * @throws IllegalStateException if the writer is closed
+   * @throws IllegalStateException if the writer is closed, or {@link #close()} gave up on the
+   *     writer thread while this call waited for room
    */
   public CompletableFuture<Void> flush() {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -208,13 +213,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       throw new IllegalStateException("writer of " + target.current() + " is closed");
     }
     try {
-      boolean accepted;
-      if (offerTimeout == null) {
-        queue.put(entry);
-        accepted = true;
-      } else {
-        accepted = queue.offer(entry, offerTimeout.toNanos(), TimeUnit.NANOSECONDS);
-      }
+      boolean accepted = put(entry);
       if (accepted) {
         appended.incrementAndGet();
         settleIfStranded(entry);
@@ -235,11 +234,41 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       throw new IllegalStateException("writer of " + target.current() + " is closed");
     }
     try {
-      queue.put(barrier);
-      settleIfStranded(barrier);
+      if (put(barrier)) {
+        settleIfStranded(barrier);
+      } else {
+        barrier.done().completeExceptionally(new IllegalStateException("buffer stayed full for "
+            + offerTimeout + "; the flush was not queued"));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       barrier.done().completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Puts an entry in the buffer, waiting for room at most {@code offerTimeout} if set; returns
+   * false if the time ran out. Waits in short steps, so that an appender is released, with an
+   * {@link IllegalStateException}, once {@link #close()} has given up on a writer thread that no
+   * longer takes entries (one stuck in an encoder, say).
+   */
+  private boolean put(Object entry) throws InterruptedException {
+    long deadline = offerTimeout == null ? 0 : System.nanoTime() + offerTimeout.toNanos();
+    while (true) {
+      long step = WAIT_STEP_NANOS;
+      if (offerTimeout != null) {
+        step = Math.min(step, Math.max(0, deadline - System.nanoTime()));
+      }
+      if (queue.offer(entry, step, TimeUnit.NANOSECONDS)) {
+        return true;
+      }
+      if (loop.hasGivenUp() || loop.isFinished()) {
+        throw new IllegalStateException("writer of " + target.current() + " closed while this"
+            + " record waited for room in its buffer; it was not appended");
+      }
+      if (offerTimeout != null && deadline - System.nanoTime() <= 0) {
+        return false;
+      }
     }
   }
 

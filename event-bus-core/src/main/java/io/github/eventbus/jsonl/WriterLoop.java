@@ -97,6 +97,11 @@ final class WriterLoop<T> implements Runnable {
     givingUp.countDown();
   }
 
+  /** Tells whether {@link #giveUp()} was called. Thread-safe. */
+  boolean hasGivenUp() {
+    return givingUp.getCount() == 0;
+  }
+
   @Override
   public void run() {
     List<Object> batch = new ArrayList<>(MAX_BATCH);
