@@ -2,7 +2,9 @@ package io.github.eventbus.internal;
 
 /**
  * Runs a component's close action once: a second {@code close()} returns at once if the first
- * has finished, or waits for it. Not part of the API.
+ * has finished, or waits for it. If the action throws, the first caller gets the exception and
+ * closing still counts as done, as for {@code Closeable.close()}: the action is not run twice.
+ * Not part of the API.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
