@@ -13,7 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +23,6 @@ import org.junit.jupiter.api.Test;
 class DrainTest {
 
   record Job(int n) {}
-
-  private static List<String> aliveThreads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(name -> name.startsWith(prefix))
-        .collect(Collectors.toList());
-  }
 
   /** Runs close() on a thread of its own and interrupts it until it returns. */
   private static boolean closeInterruptedRepeatedly(EventBus bus, CountDownLatch started,
@@ -69,12 +60,7 @@ class DrainTest {
       CountDownLatch started = new CountDownLatch(1);
       Map<Integer, Integer> delivered = new ConcurrentHashMap<>();
       Map<Integer, Integer> letters = new ConcurrentHashMap<>();
-      EventBus bus = EventBus.builder().name(name).workers(2)
-          .drainTimeout(Duration.ofSeconds(30))
-          .exceptionHandler((e, c) -> { })
-          .build();
-      bus.subscribe(DeadLetter.class,
-          d -> letters.merge(((Job) d.event().payload()).n(), 1, Integer::sum));
+      EventBus bus = busCountingLetters(name, 2, Duration.ofSeconds(30), letters);
       bus.subscribe(Job.class, j -> {
         started.countDown();
         if (j.n() % 2 == 0) {
@@ -87,7 +73,7 @@ class DrainTest {
       }
       boolean kept = closeInterruptedRepeatedly(bus, started, 1 + round % 5);
       assertThat(kept).as("round %d: interrupt kept", round).isTrue();
-      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+      assertThat(TestThreads.alive(name + "-")).as("round %d", round).isEmpty();
       for (int i = 0; i < events; i++) {
         int d = delivered.getOrDefault(i, 0);
         int l = letters.getOrDefault(i, 0);
@@ -194,7 +180,7 @@ class DrainTest {
       }
       closeInterruptedRepeatedly(bus, started, 2);
       assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
-      assertThat(aliveThreads(name + "-worker")).as("round %d", round).isEmpty();
+      assertThat(TestThreads.alive(name + "-worker")).as("round %d", round).isEmpty();
       for (String id : accepted.keySet()) {
         int d = delivered.getOrDefault(id, 0);
         int l = letters.getOrDefault(id, 0);
@@ -220,12 +206,7 @@ class DrainTest {
       CountDownLatch started = new CountDownLatch(1);
       Map<Integer, Integer> delivered = new ConcurrentHashMap<>();
       Map<Integer, Integer> letters = new ConcurrentHashMap<>();
-      EventBus bus = EventBus.builder().name(name).workers(1)
-          .drainTimeout(Duration.ofMillis(100))
-          .exceptionHandler((e, c) -> { })
-          .build();
-      bus.subscribe(DeadLetter.class,
-          d -> letters.merge(((Job) d.event().payload()).n(), 1, Integer::sum));
+      EventBus bus = busCountingLetters(name, 1, Duration.ofMillis(100), letters);
       bus.subscribe(Job.class, j -> {
         started.countDown();
         if (j.n() == 0) {
@@ -260,10 +241,10 @@ class DrainTest {
             .isEqualTo(1);
       }
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (!aliveThreads(name + "-").isEmpty() && System.nanoTime() - end < 0) {
+      while (!TestThreads.alive(name + "-").isEmpty() && System.nanoTime() - end < 0) {
         Thread.onSpinWait();
       }
-      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+      assertThat(TestThreads.alive(name + "-")).as("round %d", round).isEmpty();
     }
   }
 
@@ -305,7 +286,7 @@ class DrainTest {
       } else {
         bus.close();
       }
-      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+      assertThat(TestThreads.alive(name + "-")).as("round %d", round).isEmpty();
       for (Integer n : accepted.keySet()) {
         int d = delivered.getOrDefault(n, 0);
         int l = letters.getOrDefault(n, 0);
@@ -313,5 +294,18 @@ class DrainTest {
             .isEqualTo(1);
       }
     }
+  }
+
+  /**
+   * A bus whose handler failures are quiet and whose dead letters are counted per job in
+   * {@code letters}.
+   */
+  private static EventBus busCountingLetters(String name, int workers, Duration drainTimeout,
+      Map<Integer, Integer> letters) {
+    EventBus bus = EventBus.builder().name(name).workers(workers).drainTimeout(drainTimeout)
+        .exceptionHandler((e, c) -> { }).build();
+    bus.subscribe(DeadLetter.class,
+        d -> letters.merge(((Job) d.event().payload()).n(), 1, Integer::sum));
+    return bus;
   }
 }

@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,14 +22,6 @@ import org.junit.jupiter.api.Test;
 class WorkersTest {
 
   record Job(int n) {}
-
-  private static List<String> aliveThreads(String prefix) {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive)
-        .map(Thread::getName)
-        .filter(name -> name.startsWith(prefix))
-        .collect(Collectors.toList());
-  }
 
   @Test
   void closeWhileRetriesScheduled_noBusThreadAliveAfterClose() throws Exception {
@@ -54,7 +45,7 @@ class WorkersTest {
       }
       assertThat(failedOnce.await(10, TimeUnit.SECONDS)).isTrue();
       bus.close();
-      assertThat(aliveThreads(name + "-")).as("round %d", round).isEmpty();
+      assertThat(TestThreads.alive(name + "-")).as("round %d", round).isEmpty();
       assertThat(letters).as("round %d", round).hasSize(events);
       assertThat(letters.values()).as("round %d", round).containsOnly(1);
     }
@@ -84,7 +75,7 @@ class WorkersTest {
           return;
         }
         bus.close();
-        seenAlive.addAll(aliveThreads(name + "-"));
+        seenAlive.addAll(TestThreads.alive(name + "-"));
       };
       CompletableFuture<Void> a = CompletableFuture.runAsync(closer);
       CompletableFuture<Void> b = CompletableFuture.runAsync(closer);
@@ -137,7 +128,7 @@ class WorkersTest {
     assertThat(refusals).hasSize(3);
     assertThat(bus.isClosed()).isFalse();
     bus.close();
-    assertThat(aliveThreads("t-thr-3-")).isEmpty();
+    assertThat(TestThreads.alive("t-thr-3-")).isEmpty();
   }
 
   /**
@@ -174,7 +165,7 @@ class WorkersTest {
     bus.publish(new Job(1));
     assertThat(inJitter.await(10, TimeUnit.SECONDS)).isTrue();
     bus.close();
-    List<String> alive = aliveThreads(name + "-");
+    List<String> alive = TestThreads.alive(name + "-");
     assertThat(letters).hasSize(1); // reported once, as undelivered
     assertThat(alive).as("threads of the bus alive after close()").isEmpty();
   }
@@ -215,14 +206,14 @@ class WorkersTest {
       Thread closer = new Thread(() -> {
         Thread.currentThread().interrupt();
         bus.close();
-        aliveAtReturn.set(aliveThreads(name + "-"));
+        aliveAtReturn.set(TestThreads.alive(name + "-"));
         stillInterrupted.set(Thread.currentThread().isInterrupted());
       }, "t-interrupted-closer");
       closer.start();
       closer.join(20_000);
       assertThat(closer.isAlive()).isFalse();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (!aliveThreads(name + "-").isEmpty() && System.nanoTime() - deadline < 0) {
+      while (!TestThreads.alive(name + "-").isEmpty() && System.nanoTime() - deadline < 0) {
         Thread.onSpinWait();
       }
       assertThat(duplicates).as("round %d", round).isEmpty();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.github.eventbus.TestThreads;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,7 @@ class CloseOnceTest {
       Thread first = new Thread(() -> once.close(() -> {
         runs.incrementAndGet();
         inside.countDown();
-        awaitQuietly(release);
+        TestThreads.awaitQuietly(release);
       }));
       first.start();
       assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
@@ -44,14 +45,6 @@ class CloseOnceTest {
       second.join();
       assertThat(secondReturned).hasValue(1);
       assertThat(runs).hasValue(1);
-    }
-  }
-
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -85,7 +78,7 @@ class CloseOnceTest {
       Thread[] threads = new Thread[4];
       for (int t = 0; t < threads.length; t++) {
         threads[t] = new Thread(() -> {
-          awaitQuietly(go);
+          TestThreads.awaitQuietly(go);
           once.close(() -> {
             runs.incrementAndGet();
             Thread.yield();

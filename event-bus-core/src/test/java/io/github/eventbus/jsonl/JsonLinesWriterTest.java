@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.ManualClock;
+import io.github.eventbus.TestThreads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class JsonLinesWriterTest {
       }
       CountDownLatch go = new CountDownLatch(1);
       Thread other = new Thread(() -> {
-        awaitQuietly(go);
+        TestThreads.awaitQuietly(go);
         w.close();
       });
       other.start();
@@ -75,14 +76,6 @@ class JsonLinesWriterTest {
       other.join();
       assertThat(w.stats().unwritten()).as("round %d", round).isZero();
       assertThat(w.stats().written()).as("round %d", round).isEqualTo(10);
-    }
-  }
-
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -2,6 +2,7 @@ package io.github.eventbus.jsonl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.eventbus.TestThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -196,22 +197,10 @@ class WriterLoopTest {
   void close_encoderBlocksPastCloseTimeout_blockedAppendersStillReturn() throws Exception {
     CountDownLatch inEncoder = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve("blocked.jsonl"),
-        (record, generator) -> {
-          inEncoder.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          generator.writeString(String.valueOf(record));
-        }).bufferCapacity(2).closeTimeout(Duration.ofMillis(50)).build();
     List<Thread> appenders = List.of();
     try {
-      w.append("first");
-      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
-      w.append("fills-1");
-      w.append("fills-2");
+      JsonLinesWriter<Object> w =
+          stuckWithFullBuffer("blocked.jsonl", Duration.ofMillis(50), inEncoder, release);
       List<CompletableFuture<Void>> futures = new java.util.concurrent.CopyOnWriteArrayList<>();
       AtomicInteger returned = new AtomicInteger();
       appenders = blockedAppenders(w, 6, futures, returned);
@@ -241,20 +230,8 @@ class WriterLoopTest {
     for (int round = 0; round < 8; round++) {
       CountDownLatch inEncoder = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(
-          dir.resolve("gave-up-" + round + ".jsonl"), (record, generator) -> {
-            inEncoder.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            generator.writeString(String.valueOf(record));
-          }).bufferCapacity(2).closeTimeout(Duration.ofMillis(20)).build();
-      w.append("first");
-      assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
-      w.append("fills-1");
-      w.append("fills-2");
+      JsonLinesWriter<Object> w = stuckWithFullBuffer("gave-up-" + round + ".jsonl",
+          Duration.ofMillis(20), inEncoder, release);
       List<CompletableFuture<Void>> futures = new java.util.concurrent.CopyOnWriteArrayList<>();
       AtomicInteger returned = new AtomicInteger();
       List<Thread> appenders = blockedAppenders(w, 9, futures, returned);
@@ -288,15 +265,7 @@ class WriterLoopTest {
     CountDownLatch inEncoder = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve("flush.jsonl"),
-        (record, generator) -> {
-          inEncoder.countDown();
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          generator.writeString(String.valueOf(record));
-        }).bufferCapacity(1).offerTimeout(Duration.ofMillis(50))
+        blockingEncoder(inEncoder, release)).bufferCapacity(1).offerTimeout(Duration.ofMillis(50))
         .closeTimeout(Duration.ofMillis(50)).build();
     Thread flusher = null;
     try {
@@ -325,5 +294,30 @@ class WriterLoopTest {
         flusher.join(10_000);
       }
     }
+  }
+
+  /** An encoder that signals {@code inEncoder}, then blocks until {@code release}. */
+  private static JsonLinesWriter.Encoder<Object> blockingEncoder(CountDownLatch inEncoder,
+      CountDownLatch release) {
+    return (record, generator) -> {
+      inEncoder.countDown();
+      TestThreads.awaitQuietly(release);
+      generator.writeString(String.valueOf(record));
+    };
+  }
+
+  /**
+   * A writer of capacity 2 whose thread is stuck in the encoder on its first record, with two
+   * more records filling its buffer.
+   */
+  private JsonLinesWriter<Object> stuckWithFullBuffer(String file, Duration closeTimeout,
+      CountDownLatch inEncoder, CountDownLatch release) throws InterruptedException {
+    JsonLinesWriter<Object> w = JsonLinesWriter.<Object>toFile(dir.resolve(file),
+        blockingEncoder(inEncoder, release)).bufferCapacity(2).closeTimeout(closeTimeout).build();
+    w.append("first");
+    assertThat(inEncoder.await(10, TimeUnit.SECONDS)).isTrue();
+    w.append("fills-1");
+    w.append("fills-2");
+    return w;
   }
 }
