@@ -128,7 +128,7 @@ class WriterLoopTest {
       Thread.onSpinWait();
     }
     w.close(); // gives up after 100 ms; the writer thread is still in the encoder
-    releaseEncoder.countDown();
+    releaseAndAwaitWriterThread(releaseEncoder, "stuck.jsonl");
     appender.join(10_000);
     assertThat(appender.isAlive()).isFalse();
     CompletableFuture<Void> ack = ackB.get();
@@ -213,7 +213,7 @@ class WriterLoopTest {
       assertThat(returned.get()).as("appenders returned while the encoder is stuck")
           .isEqualTo(6);
     } finally {
-      release.countDown();
+      releaseAndAwaitWriterThread(release, "blocked.jsonl");
       for (Thread a : appenders) {
         a.join(10_000);
       }
@@ -239,7 +239,7 @@ class WriterLoopTest {
       Thread closer = new Thread(w::close, "t-closer-" + round);
       closer.start();
       closer.join(20); // let close() reach giveUp before the encoder is freed in some rounds
-      release.countDown();
+      releaseAndAwaitWriterThread(release, "gave-up-" + round + ".jsonl");
       closer.join(10_000);
       assertThat(closer.isAlive()).isFalse();
       for (Thread a : appenders) {
@@ -289,7 +289,7 @@ class WriterLoopTest {
       assertThat(flushReturned.await(5, TimeUnit.SECONDS))
           .as("flush() returned after close() while the encoder is stuck").isTrue();
     } finally {
-      release.countDown();
+      releaseAndAwaitWriterThread(release, "flush.jsonl");
       if (flusher != null) {
         flusher.join(10_000);
       }
@@ -319,5 +319,18 @@ class WriterLoopTest {
     w.append("fills-1");
     w.append("fills-2");
     return w;
+  }
+
+  /**
+   * Frees the stuck encoder and waits until the writer thread of {@code file} has ended, so that
+   * it writes nothing into the temporary directory while JUnit deletes it.
+   */
+  private static void releaseAndAwaitWriterThread(CountDownLatch release, String file) {
+    release.countDown();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!TestThreads.alive("jsonl-writer-" + file).isEmpty()
+        && System.nanoTime() - deadline < 0) {
+      Thread.onSpinWait();
+    }
   }
 }
