@@ -93,6 +93,9 @@ class WorkersTest {
       throws Exception {
     List<Throwable> refusals = new CopyOnWriteArrayList<>();
     CountDownLatch done = new CountDownLatch(3);
+    // Job 2 completes only after its callback is registered, so the callback runs on the worker,
+    // inside the delivery, not on this thread (where an already completed future would run it).
+    CountDownLatch callbackRegistered = new CountDownLatch(1);
     EventBus bus = EventBus.builder().name("t-thr-3").workers(1).build();
     bus.subscribe(DeadLetter.class, d -> {
       try {
@@ -112,6 +115,8 @@ class WorkersTest {
         done.countDown();
       } else if (j.n() == 1) {
         throw new IllegalStateException("to the dead letters");
+      } else {
+        TestThreads.awaitQuietly(callbackRegistered);
       }
     });
     bus.publish(new Job(0));
@@ -124,6 +129,7 @@ class WorkersTest {
       }
       done.countDown();
     });
+    callbackRegistered.countDown();
     assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
     assertThat(refusals).hasSize(3);
     assertThat(bus.isClosed()).isFalse();
