@@ -68,12 +68,14 @@ class AuditFormatTest {
 
     assertThat(new String(AuditFormat.builder().mapper(mapper).build().encode(e), StandardCharsets.UTF_8))
         .isEqualTo(expected);
+    Path file;
     try (AuditLog log = AuditLog.builder(dir).mapper(mapper)
         .clock(Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC)).build()) {
       log.record(e);
+      file = log.currentFile(); // named by the injected clock's day, not today's
     }
-    assertThat(Files.readAllLines(dir.resolve("events_20300101.jsonl"), StandardCharsets.UTF_8))
-        .containsExactly(expected);
+    assertThat(file).isEqualTo(dir.resolve("events_20300101.jsonl"));
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly(expected);
   }
 
   @Test

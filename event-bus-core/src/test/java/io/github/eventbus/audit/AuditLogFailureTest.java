@@ -50,7 +50,9 @@ class AuditLogFailureTest {
         bus.publishSync(DynamicEvent.of("after", Map.of("i", i))); // returns once acknowledged
       }
 
-      List<String> lines = Files.readAllLines(logs.resolve("events_20261123.jsonl"), StandardCharsets.UTF_8);
+      Path file = audit.currentFile(); // named by the injected clock's day, not today's
+      assertThat(file).isEqualTo(logs.resolve("events_20261123.jsonl"));
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
       assertThat(lines).hasSize(100).allSatisfy(l -> assertThat(l).contains("\"type\":\"after\""));
       assertThat(problems).singleElement().asString().contains("was deleted");
       assertThat(audit.stats().written()).isEqualTo(200);
