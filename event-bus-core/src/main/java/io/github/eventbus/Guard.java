@@ -136,7 +136,7 @@ final class Guard {
    * null. Then the next delivery without context on this thread, if no other code ran in between,
    * can skip {@link #enter} and use the same undo action: only the MDC propagator's "empty it if
    * the handler left something" action is known to do so, and checking the MDC twice per delivery
-   * was a third of a worker's time.
+   * was about a quarter of a worker's time (27% in the 1-to-1 profile).
    */
   Object leftEmpty(Object undo) {
     return undo == MdcPropagator.CLEAR_IF_SET ? undo : null;

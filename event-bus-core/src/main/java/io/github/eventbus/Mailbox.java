@@ -132,8 +132,9 @@ final class Mailbox implements Runnable {
     // every SPINS_PER_LOOK spins; the tail only once the wait is over. A worker that has caught up
     // and keeps looking pulls those lines away from the publishing core once per event; looking
     // less often lets the publisher run some events ahead, which the worker then takes as a
-    // stream (in the 1-to-1 benchmark, looking every 64th spin rather than every 8th lowered the
-    // median batch time from about 72 to 55-70 ms over 80 batches each).
+    // stream. In the 1-to-1 benchmark, looking every spin gave medians of 130 to 158 ms per million
+    // events, every 8th or 64th 53 to 86 ms; between 8 and 64 the difference (72 against 55 and
+    // 71 ms, over 80 batches each) is within this machine's run-to-run noise.
     for (int spin = 1; spin <= SPINS; spin++) {
       Thread.onSpinWait();
       if ((spin & (SPINS_PER_LOOK - 1)) == 0 && node.next != null) {

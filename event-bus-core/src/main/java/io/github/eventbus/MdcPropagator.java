@@ -11,8 +11,8 @@ final class MdcPropagator implements ContextPropagator {
   /**
    * Undoes a delivery that started from an empty MDC: empties it only if the handler left
    * something behind. Clearing an empty MDC is not free (Logback sets two thread-locals), and in
-   * the common case, a publisher and a handler without MDC, it was two thirds of a worker's time
-   * per delivery.
+   * the common case, a publisher and a handler without MDC, clearing it before and after each
+   * handler was more than half of a worker's time (56% in the 1-to-1 profile).
    */
   static final Runnable CLEAR_IF_SET = () -> {
     if (MDC.getCopyOfContextMap() != null) {
