@@ -91,4 +91,31 @@ public final class TrackedThreads implements ThreadFactory {
     }
     return true;
   }
+
+  /**
+   * As {@link #awaitExit}, but an interrupt does not end the wait: it is kept, and the calling
+   * thread's interrupt status is set again before this returns. For a {@code close()} that must
+   * not leave its threads behind because its caller was interrupted.
+   *
+   * @param timeout how long to wait at most
+   * @param unit its unit
+   * @return {@code true} if none is alive any more
+   */
+  public boolean awaitExitUninterruptibly(long timeout, TimeUnit unit) {
+    long deadline = System.nanoTime() + unit.toNanos(timeout);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return awaitExit(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }

@@ -5,6 +5,7 @@ import io.github.eventbus.DeliveryStatus;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RejectedEventException;
+import io.github.eventbus.internal.TrackedThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -13,7 +14,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -49,17 +49,13 @@ final class BusPublisher implements AutoCloseable {
   private final EventBus bus;
   private final long timeoutNanos;
   private final ThreadPoolExecutor threads;
+  private final TrackedThreads threadFactory = TrackedThreads.named("webhook-receiver-publish-");
 
   BusPublisher(EventBus bus, Duration timeout, int maxThreads) {
     this.bus = bus;
     this.timeoutNanos = timeout.toNanos();
-    AtomicInteger count = new AtomicInteger();
     this.threads = new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "webhook-receiver-publish-" + count.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        new SynchronousQueue<>(), threadFactory);
   }
 
   /**
@@ -103,9 +99,13 @@ final class BusPublisher implements AutoCloseable {
     return dropped ? Outcome.DROPPED : Outcome.ACCEPTED;
   }
 
-  /** Stops the threads; a publish still waiting for the bus is interrupted and so rejected. */
+  /**
+   * Stops the threads, and waits (a second at most) until they have ended; a publish still
+   * waiting for the bus is interrupted and so rejected.
+   */
   @Override
   public void close() {
     threads.shutdownNow();
+    threadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
   }
 }

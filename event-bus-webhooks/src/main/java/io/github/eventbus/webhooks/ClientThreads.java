@@ -1,12 +1,13 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.TrackedThreads;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,23 +25,20 @@ final class ClientThreads {
   private final ExecutorService httpThreads;
   private final HttpClient http;
   private final ScheduledExecutorService timer;
-
-  ClientThreads(Duration connectTimeout) {
-    AtomicInteger count = new AtomicInteger();
-    this.httpThreads = Executors.newFixedThreadPool(2,
-        r -> daemon(r, "webhook-client-" + count.incrementAndGet()));
-    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
-    ScheduledThreadPoolExecutor timerPool =
-        new ScheduledThreadPoolExecutor(1, r -> daemon(r, "webhook-client-timer"));
-    timerPool.setRemoveOnCancelPolicy(true);
-    this.timer = timerPool;
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
+  private final TrackedThreads httpThreadFactory = TrackedThreads.named("webhook-client-");
+  private final TrackedThreads timerThreadFactory = TrackedThreads.of(r -> {
+    Thread t = new Thread(r, "webhook-client-timer");
     t.setDaemon(true);
     return t;
+  });
+
+  ClientThreads(Duration connectTimeout) {
+    this.httpThreads = Executors.newFixedThreadPool(2, httpThreadFactory);
+    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+        .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
+    ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, timerThreadFactory);
+    timerPool.setRemoveOnCancelPolicy(true);
+    this.timer = timerPool;
   }
 
   /** The HTTP threads: where work hops to rather than nest. */
@@ -58,11 +56,17 @@ final class ClientThreads {
     return timer;
   }
 
-  /** Stops the timer, the HTTP threads and, where the JDK allows, the client's selector. */
+  /**
+   * Stops the timer, the HTTP threads and, where the JDK allows, the client's selector, and waits
+   * (a second for each kind at most) until the threads have ended, so that none outlives the
+   * client's close(). An interrupt does not cut the wait short; it is kept for the caller.
+   */
   void shutdownNow() {
     timer.shutdownNow();
     httpThreads.shutdownNow();
     shutDownJdkClient();
+    timerThreadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
+    httpThreadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
   }
 
   /** Java 21 and later can stop the JDK client's selector thread; Java 17 leaves it to the GC. */

@@ -68,7 +68,7 @@ import java.util.function.DoubleSupplier;
  *
  * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP and
  * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
- * retries; {@link #close()} stops them. On Java 21 and later it also shuts down the JDK client's
+ * retries; {@link #close()} stops them and returns once they have ended. On Java 21 and later it also shuts down the JDK client's
  * own selector thread; on Java 17 that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.

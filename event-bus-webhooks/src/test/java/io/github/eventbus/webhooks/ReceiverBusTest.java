@@ -133,6 +133,22 @@ class ReceiverBusTest {
   }
 
   @Test
+  void close_endsThePublishThreads_evenOneStillWaitingForAFullBus() throws Exception {
+    fullBus(BackpressurePolicy.BLOCK);
+    assertThat(send("evt-1").get(5, TimeUnit.SECONDS).status()).isEqualTo(503);
+    assertThat(publishThreads()).as("the publish still waits for room").isNotEmpty();
+
+    receiver.close();
+
+    assertThat(publishThreads()).as("no publish thread outlives close()").isEmpty();
+  }
+
+  private static List<String> publishThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(n -> n.startsWith("webhook-receiver-publish-")).toList();
+  }
+
+  @Test
   void closedBus_answers503() throws Exception {
     bus = EventBus.builder().name("closed").build();
     receiver = WebhookReceiver.builder(bus).clock(clock)

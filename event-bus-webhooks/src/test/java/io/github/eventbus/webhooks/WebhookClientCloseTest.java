@@ -196,6 +196,7 @@ class WebhookClientCloseTest {
     CompletableFuture<WebhookDelivery> f = client.send(server.uri("/hook"), message("t"));
     server.next();
     client.close();
+    assertThat(clientThreads()).as("no client thread outlives close()").isEmpty();
     never.countDown();
     assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
     for (Thread t : clientThreads()) {
