@@ -301,8 +301,15 @@ final class DefaultEventBus implements EventBus {
     }
     route.stats.published.increment();
     workers.executor(); // start workers on first use
-    for (int i = 0; i < targets.length; i++) {
-      queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i, context));
+    if (tracker == null && context == null) {
+      for (Subscriber target : targets) {
+        queued.dispatch(target, payload, route, envelope);
+      }
+    } else {
+      for (int i = 0; i < targets.length; i++) {
+        queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i,
+            context));
+      }
     }
   }
 

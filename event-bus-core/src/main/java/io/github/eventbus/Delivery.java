@@ -1,7 +1,8 @@
 package io.github.eventbus;
 
 /**
- * One queued attempt to hand an event to one subscriber; also the node of its mailbox's queue.
+ * One attempt to hand an event to one subscriber. A mailbox queues a first attempt that carries
+ * nothing but the payload without one (see {@link MailboxQueue}).
  *
  * <p>{@code event} may be null when the bus skipped stamping an envelope nobody asked for; it is
  * stamped by {@link DeadLetters#envelope(Delivery)} the first time it is needed (a failure, a
@@ -9,30 +10,14 @@ package io.github.eventbus;
  */
 final class Delivery {
 
-  private static final java.lang.invoke.VarHandle TAKEN;
-  private static final java.lang.invoke.VarHandle NEXT;
-
-  static {
-    try {
-      TAKEN = java.lang.invoke.MethodHandles.lookup().findVarHandle(Delivery.class, "taken",
-          int.class);
-      NEXT = java.lang.invoke.MethodHandles.lookup().findVarHandle(Delivery.class, "next",
-          Delivery.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   Object payload; // cleared once the delivery has left its queue, so the queue holds no garbage
   Event<?> event; // written and read by the thread that owns the delivery at the time
-  final Route route;
+  Route route; // written only by the thread that owns the delivery
   final int attempt;
   final long firstAttemptMillis; // by the bus clock; meaningful from the second attempt on
   final Tracker tracker; // null unless the publish is tracked
   final int index; // this subscriber's place in the tracker
   final Object[] context; // captured by the propagators at publish, or null
-  volatile Delivery next; // mailbox queue link
-  private volatile int taken; // 1 once a deliverer or close has taken it from its mailbox
 
   Delivery(Object payload, Event<?> event, Route route, int attempt, long firstAttemptMillis,
       Tracker tracker, int index, Object[] context) {
@@ -46,21 +31,23 @@ final class Delivery {
     this.context = context;
   }
 
+  /** A first attempt with nothing but a payload, its route and maybe its envelope. */
+  static Delivery firstAttempt() {
+    return new Delivery(null, null, null, 1, 0, null, 0, null);
+  }
+
   /**
-   * Links the next node of the mailbox queue with a release store: the producer's tail exchange
-   * already fenced, and the consumer's volatile read of {@code next} pairs with this store, so a
-   * second full fence per publish would buy nothing.
+   * Refills a {@link #firstAttempt()} delivery that its thread reuses for payloads queued without
+   * a delivery of their own (see {@link MailboxQueue}); nothing keeps a delivery past its run.
    */
-  void link(Delivery successor) {
-    NEXT.setRelease(this, successor);
+  Delivery reuse(Object payload, Route route, Event<?> event) {
+    this.payload = payload;
+    this.route = route;
+    this.event = event;
+    return this;
   }
 
-  /** Takes the delivery out of its mailbox; true for exactly one caller. */
-  boolean take() {
-    return TAKEN.compareAndSet(this, 0, 1);
-  }
-
-  /** Drops the references of a delivery that is done; it may still serve as a queue's head. */
+  /** Drops the references of a delivery that is done. */
   void release() {
     payload = null;
     event = null;

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A subscriber's own queue. At most one thread runs it at a time (the RUNNING state), so its
@@ -16,9 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@link BackpressurePolicy#CALLER_RUNS} may take a SCHEDULED mailbox over and run it itself; the
  * executor's task then finds the state changed and does nothing.
  *
- * <p>The queue is an intrusive multi-producer, single-consumer linked list (the
- * {@link Delivery}s are its nodes): producers swap the tail with one atomic exchange; only the
- * thread holding the RUNNING state takes from the head.
+ * <p>The queue is a {@link MailboxQueue}: producers reserve a slot with one atomic add; only the
+ * thread holding the RUNNING state takes from it.
  */
 final class Mailbox implements Runnable {
 
@@ -45,10 +43,7 @@ final class Mailbox implements Runnable {
   private final InFlight inFlight;
   private final Capacity capacity;
   private final AtomicInteger state = new AtomicInteger(IDLE);
-  private final AtomicReference<Delivery> tail;
-  // A consumed node (or the stub); only the RUNNING thread moves it. Volatile so that close can
-  // walk the queue from it while a stuck handler holds RUNNING.
-  private volatile Delivery head;
+  private final MailboxQueue queue = new MailboxQueue();
 
   Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor, InFlight inFlight,
       Capacity capacity) {
@@ -57,14 +52,17 @@ final class Mailbox implements Runnable {
     this.executor = executor;
     this.inFlight = inFlight;
     this.capacity = capacity;
-    Delivery stub = new Delivery(null, null, null, 0, 0, null, 0, null);
-    this.head = stub;
-    this.tail = new AtomicReference<>(stub);
   }
 
+  /** Queues a first attempt that carries only its payload, route and envelope (maybe null). */
+  void enqueue(Object payload, Route route, Event<?> event) {
+    queue.offer(payload, route, event);
+    scheduleIfIdle();
+  }
+
+  /** Queues a delivery that carries more: a retry, a tracked publish, a captured context. */
   void enqueue(Delivery delivery) {
-    Delivery previous = tail.getAndSet(delivery);
-    previous.link(delivery);
+    queue.offer(delivery, null, null);
     scheduleIfIdle();
   }
 
@@ -94,51 +92,23 @@ final class Mailbox implements Runnable {
     }
   }
 
-  /** Takes the next delivery; only for the thread holding RUNNING. */
-  private Delivery poll() {
-    Delivery next = after(head);
-    if (next != null) {
-      head = next;
-    }
-    return next;
-  }
-
-  /** The node after {@code node}, or null if {@code node} is the tail. */
-  private Delivery after(Delivery node) {
-    Delivery next = node.next;
-    if (next == null) {
-      if (tail.get() == node) {
-        return null;
-      }
-      // A producer swapped the tail but has not linked its node yet; it is about to.
-      while ((next = node.next) == null) {
-        Thread.onSpinWait();
-      }
-    }
-    return next;
-  }
-
   /**
-   * The node after {@code node}, waiting up to about 50 microseconds for one if the queue is
+   * Waits up to about 50 microseconds for a producer to write the next slot, if the queue is
    * empty: under a steady stream that is cheaper than giving the mailbox up and having the next
-   * publish hand it to the executor again and wake a worker.
+   * publish hand it to the executor again and wake a worker. Returns whether a slot is reserved.
    */
-  private Delivery afterOrSpin(Delivery node) {
-    Delivery next = node.next;
-    if (next != null) {
-      return next;
-    }
-    // While waiting, read only the last node's link, which the next producer writes, and only
-    // every SPINS_PER_LOOK spins; the tail only once the wait is over. A worker that has caught up
-    // and keeps looking pulls those lines away from the publishing core once per event; looking
-    // less often lets the publisher run some events ahead, which the worker then takes as a
-    // stream. In the 1-to-1 benchmark, looking every spin gave medians of 130 to 158 ms per million
-    // events, every 8th or 64th 53 to 86 ms; between 8 and 64 the difference (72 against 55 and
-    // 71 ms, over 80 batches each) is within this machine's run-to-run noise.
+  private boolean awaitMore(MailboxQueue.Cursor at) {
+    // While waiting, read only the next slot, which the next producer writes, and only every
+    // SPINS_PER_LOOK spins. A worker that has caught up and keeps looking pulls that line away
+    // from the publishing core once per event; looking less often lets the publisher run some
+    // events ahead, which the worker then takes as a stream. In the 1-to-1 benchmark, looking
+    // every spin gave medians of 130 to 158 ms per million events, every 8th or 64th 53 to 86 ms;
+    // between 8 and 64 the difference (72 against 55 and 71 ms, over 80 batches each) is within
+    // this machine's run-to-run noise.
     for (int spin = 1; spin <= SPINS; spin++) {
       Thread.onSpinWait();
-      if ((spin & (SPINS_PER_LOOK - 1)) == 0 && node.next != null) {
-        return node.next;
+      if ((spin & (SPINS_PER_LOOK - 1)) == 0 && queue.hasWritten(at)) {
+        return true;
       }
     }
     // Then yield for a bounded time: a publisher on another core usually has the next event a
@@ -147,39 +117,44 @@ final class Mailbox implements Runnable {
     long deadline = System.nanoTime() + IDLE_AFTER_NANOS;
     do {
       Thread.yield();
-      if (node.next != null) {
-        return node.next;
+      if (queue.hasWritten(at)) {
+        return true;
       }
     } while (System.nanoTime() - deadline < 0);
-    return after(node);
+    return queue.pending(at);
   }
 
   /**
-   * Runs a batch. The head moves in a local and is stored once at the end: a store per delivery
-   * would dirty the line holding this mailbox's tail and state, which every publisher reads. A
-   * stale head is harmless to {@link #takeAll}, which skips nodes already taken.
+   * Runs a batch. Payloads queued without a delivery of their own are handed over in one
+   * delivery that the run refills (see {@link Delivery#reuse}).
    */
   private void drain() {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(subscriber);
     Run run = new Run(slot);
-    Delivery last = head;
+    Delivery scratch = Delivery.firstAttempt();
+    MailboxQueue.Cursor at = queue.cursor();
     try {
-      Delivery delivery;
-      for (int n = 0; n < BATCH && (delivery = afterOrSpin(last)) != null; n++) {
-        last = delivery;
-        if (delivery.take()) { // else close took it, and reports it
-          deliverer.deliver(subscriber, delivery, run);
-          delivery.release(); // it stays the queue's head until the next poll
+      int n = 0;
+      while (n < BATCH) {
+        Delivery delivery = queue.poll(at, scratch);
+        if (delivery == null) {
+          if (awaitMore(at)) {
+            continue;
+          }
+          break;
         }
+        n++;
+        deliverer.deliver(subscriber, delivery, run);
+        delivery.release();
       }
     } finally {
-      head = last;
+      queue.store(at);
       slot.exit(previous);
       run.end(capacity);
       state.set(IDLE);
-      // A producer that saw RUNNING did not schedule us; its tail swap is visible here.
-      if (tail.get() != last) {
+      // A producer that saw RUNNING did not schedule us; its reservation is visible here.
+      if (queue.pending(at)) {
         scheduleIfIdle();
       }
     }
@@ -199,34 +174,20 @@ final class Mailbox implements Runnable {
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
     if (claim()) { // nobody runs it: consume the queue, so it holds nothing afterwards
+      MailboxQueue.Cursor at = queue.cursor();
       try {
         Delivery delivery;
-        while ((delivery = poll()) != null) {
-          if (delivery.take()) {
-            all.add(delivery);
-          }
+        while ((delivery = queue.poll(at, null)) != null) {
+          all.add(delivery);
         }
       } finally {
+        queue.store(at);
         state.set(IDLE);
       }
       return all;
     }
-    // A thread holds the mailbox, maybe a handler that never returns: walk past it.
-    Delivery node = head;
-    while (true) {
-      Delivery next = node.next;
-      if (next == null) {
-        if (tail.get() == node) {
-          return all;
-        }
-        Thread.onSpinWait(); // a producer swapped the tail and is about to link its node
-        continue;
-      }
-      if (next.take()) {
-        all.add(next);
-      }
-      node = next;
-    }
+    queue.takeAllFrom(all); // a thread holds the mailbox, maybe a handler that never returns
+    return all;
   }
 
   Subscriber subscriber() {

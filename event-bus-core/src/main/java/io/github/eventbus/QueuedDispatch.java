@@ -44,6 +44,18 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     return new Mailbox(s, this, this::execute, inFlight, capacity);
   }
 
+  /**
+   * Queues a first attempt that carries only its payload, route and envelope (maybe null): into a
+   * mailbox without a delivery object of its own.
+   */
+  void dispatch(Subscriber s, Object payload, Route route, Event<?> event) {
+    if (s.mailbox != null) {
+      s.mailbox.enqueue(payload, route, event);
+    } else {
+      dispatch(s, new Delivery(payload, event, route, 1, 0, null, 0, null));
+    }
+  }
+
   void dispatch(Subscriber s, Delivery delivery) {
     if (s.mailbox != null) {
       s.mailbox.enqueue(delivery);

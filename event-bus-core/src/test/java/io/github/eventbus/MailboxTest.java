@@ -79,7 +79,7 @@ class MailboxTest {
       }
       countB.incrementAndGet();
     });
-    publishFromThreads(publishers, perPublisher, (id, s) -> {
+    TestThreads.publishFromThreads(publishers, perPublisher, (id, s) -> {
       bus.publish(new Msg(id, s));
       if (s % 997 == 0) {
         jitter(s + id);
@@ -116,7 +116,7 @@ class MailboxTest {
       count.incrementAndGet();
       concurrentRunners.decrementAndGet();
     });
-    publishFromThreads(publishers, perPublisher, (id, s) -> bus.publish(new Msg(id, s)));
+    TestThreads.publishFromThreads(publishers, perPublisher, (id, s) -> bus.publish(new Msg(id, s)));
     bus.close();
     assertThat(errors).isEmpty();
     assertThat(count).hasValue(publishers * perPublisher);
@@ -294,25 +294,6 @@ class MailboxTest {
               .isEqualTo(DeliveryStatus.UNDELIVERED);
         }
       }
-    }
-  }
-
-  /** Runs {@code publish(publisher, sequence)} on one thread per publisher and waits for all. */
-  private static void publishFromThreads(int publishers, int perPublisher,
-      java.util.function.BiConsumer<Integer, Integer> publish) throws InterruptedException {
-    List<Thread> threads = new ArrayList<>();
-    for (int p = 0; p < publishers; p++) {
-      int id = p;
-      Thread t = new Thread(() -> {
-        for (int s = 0; s < perPublisher; s++) {
-          publish.accept(id, s);
-        }
-      }, "t-publisher-" + p);
-      threads.add(t);
-      t.start();
-    }
-    for (Thread t : threads) {
-      t.join();
     }
   }
 }

@@ -1,7 +1,9 @@
 package io.github.eventbus;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BiConsumer;
 
 /** Thread helpers the core tests share. */
 public final class TestThreads {
@@ -23,6 +25,28 @@ public final class TestThreads {
       latch.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Runs {@code publish(id, sequence)} for sequences 0 to {@code perPublisher - 1} on each of
+   * {@code publishers} new threads, and waits for them all.
+   */
+  public static void publishFromThreads(int publishers, int perPublisher,
+      BiConsumer<Integer, Integer> publish) throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < publishers; p++) {
+      int id = p;
+      Thread t = new Thread(() -> {
+        for (int s = 0; s < perPublisher; s++) {
+          publish.accept(id, s);
+        }
+      }, "t-publisher-" + p);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
     }
   }
 }

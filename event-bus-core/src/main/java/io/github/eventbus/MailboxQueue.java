@@ -1,0 +1,245 @@
+package io.github.eventbus;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+
+/**
+ * The queue of a {@link Mailbox}: a multi-producer, single-consumer list of fixed-size chunks of
+ * slots. A publish reserves a slot with one atomic add on the tail chunk and writes the payload and
+ * its route into it, so the common delivery (no tracker, no captured context) allocates nothing of
+ * its own; a full {@link Delivery} takes a slot only when it carries more (a retry, a tracked
+ * publish, a captured context).
+ *
+ * <p>A slot is taken exactly once, by the consumer or by {@link #takeAllFrom close}, with one
+ * compare-and-set that replaces its item with {@link #TAKEN}: that is what lets close report the
+ * rest of a queue while a handler that never returns holds the consumer's place.
+ *
+ * <p>Only the thread holding the mailbox's RUNNING state consumes ({@link #cursor}, {@link #poll},
+ * {@link #store}); producers may call {@link #offer} from any thread.
+ */
+final class MailboxQueue {
+
+  static final int CHUNK = 128;
+  private static final int APPEND_AT = CHUNK / 2;
+  /** What a taken slot holds; never a payload, which users cannot construct. */
+  private static final Object TAKEN = new Object();
+  private static final VarHandle ITEMS = MethodHandles.arrayElementVarHandle(Object[].class);
+  private static final VarHandle TAIL;
+
+  static {
+    try {
+      TAIL = MethodHandles.lookup().findVarHandle(MailboxQueue.class, "tail", Chunk.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** A run of slots. Producers reserve in {@code reserved}; the consumer follows {@code next}. */
+  static final class Chunk {
+    private static final VarHandle RESERVED;
+    private static final VarHandle NEXT;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        RESERVED = lookup.findVarHandle(Chunk.class, "reserved", int.class);
+        NEXT = lookup.findVarHandle(Chunk.class, "next", Chunk.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    // Slot k is three elements from 3k: the item (null until written, a payload, a Delivery, or
+    // TAKEN), then for a payload its route and its envelope (null if not stamped). One array: a
+    // chunk is one allocation, and a slot's parts share a cache line.
+    final Object[] slots = new Object[CHUNK * 3];
+    private volatile int reserved; // slots handed to producers; may run past CHUNK
+    private volatile Chunk next;
+
+    /** The next chunk, appending one if there is none yet. */
+    Chunk nextOrAppend() {
+      Chunk n = next;
+      if (n == null) {
+        Chunk fresh = new Chunk();
+        Chunk raced = (Chunk) NEXT.compareAndExchange(this, (Chunk) null, fresh);
+        n = raced == null ? fresh : raced;
+      }
+      return n;
+    }
+
+    /**
+     * Whether a producer has reserved slot {@code k} of this chunk; for {@code k == CHUNK}, whether
+     * one has gone on to the next chunk (every producer passes through here to get there).
+     */
+    boolean reservedPast(int k) {
+      return reserved > k;
+    }
+
+    Object itemAt(int k) {
+      return ITEMS.getAcquire(slots, 3 * k);
+    }
+
+    /** Takes slot {@code k} if it still holds {@code item}; true for exactly one caller. */
+    boolean take(int k, Object item) {
+      return item != TAKEN && ITEMS.compareAndSet(slots, 3 * k, item, TAKEN);
+    }
+
+    /** The delivery of the payload taken from slot {@code k}, in {@code into} if not null. */
+    Delivery delivery(int k, Object payload, Delivery into) {
+      Route route = (Route) slots[3 * k + 1];
+      Event<?> event = (Event<?>) slots[3 * k + 2];
+      if (event != null) {
+        slots[3 * k + 2] = null; // the chunk may stay the head for a while; it keeps no envelope
+      }
+      return into != null ? into.reuse(payload, route, event)
+          : new Delivery(payload, event, route, 1, 0, null, 0, null);
+    }
+  }
+
+  /** The consumer's place: a chunk and the next slot in it. */
+  static final class Cursor {
+    Chunk chunk;
+    int index;
+
+    private Cursor(Chunk chunk, int index) {
+      this.chunk = chunk;
+      this.index = index;
+    }
+  }
+
+  private volatile Chunk tail;
+  // Where the consumer stopped last. A run moves a Cursor of its own (in its thread's memory) and
+  // stores it here once at the end: a store per delivery would dirty the line that holds the tail,
+  // which every publish reads. The chunk is volatile so that close can walk the queue from it
+  // while a handler that never returns holds the mailbox; a stale chunk only makes that walk
+  // longer, as every slot before the consumer's place is taken.
+  private volatile Chunk head;
+  private int headIndex;
+
+  MailboxQueue() {
+    Chunk first = new Chunk();
+    this.head = first;
+    this.tail = first;
+  }
+
+  /** The consumer's place, for the thread that holds the mailbox. */
+  Cursor cursor() {
+    return new Cursor(head, headIndex);
+  }
+
+  /** Stores the consumer's place at the end of a run. */
+  void store(Cursor at) {
+    headIndex = at.index;
+    head = at.chunk;
+  }
+
+  /** Queues a payload with its route and envelope (null if not stamped), or a {@link Delivery}. */
+  void offer(Object item, Route route, Event<?> event) {
+    Chunk c = tail;
+    while (true) {
+      int k = (int) Chunk.RESERVED.getAndAdd(c, 1);
+      if (k < CHUNK) {
+        if (route != null) {
+          c.slots[3 * k + 1] = route;
+          c.slots[3 * k + 2] = event;
+        }
+        ITEMS.setRelease(c.slots, 3 * k, item);
+        if (k == APPEND_AT) {
+          c.nextOrAppend(); // ahead of need, so a consumer crossing over never waits for it
+        }
+        return;
+      }
+      Chunk n = c.nextOrAppend();
+      TAIL.compareAndSet(this, c, n); // whoever gets here first moves the tail on
+      c = n;
+    }
+  }
+
+  /**
+   * Whether a producer has reserved a slot the consumer has not reached; after the caller's
+   * volatile write of the IDLE state, this cannot miss a producer that saw RUNNING.
+   */
+  boolean pending(Cursor at) {
+    return at.chunk.reservedPast(at.index);
+  }
+
+  /** Whether the consumer's next slot has been written: a cheap look for a waiting consumer. */
+  boolean hasWritten(Cursor at) {
+    Chunk c = at.chunk;
+    int k = at.index;
+    if (k < CHUNK) {
+      return c.itemAt(k) != null;
+    }
+    Chunk n = c.next;
+    return n != null && n.itemAt(0) != null;
+  }
+
+  /**
+   * Takes the consumer's next item, skipping slots close took: a queued {@link Delivery}, or a
+   * payload's fields in {@code scratch} (a new delivery if {@code scratch} is null). Returns null
+   * if no producer has reserved a slot past the consumer.
+   */
+  Delivery poll(Cursor at, Delivery scratch) {
+    while (true) {
+      Chunk c = at.chunk;
+      int k = at.index;
+      if (k == CHUNK) {
+        if (!c.reservedPast(k)) {
+          return null;
+        }
+        c = awaitNext(c);
+        k = 0;
+        at.chunk = c;
+        at.index = 0;
+      }
+      Object item = c.itemAt(k);
+      if (item == null) {
+        if (!c.reservedPast(k)) {
+          return null;
+        }
+        while ((item = c.itemAt(k)) == null) {
+          Thread.onSpinWait(); // reserved a moment ago; the write is about to land
+        }
+      }
+      at.index = k + 1;
+      if (c.take(k, item)) {
+        return item instanceof Delivery queued ? queued : c.delivery(k, item, scratch);
+      }
+    }
+  }
+
+  /**
+   * Takes every item left, walking from the consumer's chunk while another thread may hold the
+   * consumer's place (close with a handler that never returns). Slots the consumer took are
+   * skipped; each slot is taken once, by one of the two.
+   */
+  void takeAllFrom(List<Delivery> into) {
+    Chunk c = head;
+    while (true) {
+      int end = Math.min(c.reserved, CHUNK);
+      for (int k = 0; k < end; k++) {
+        Object item;
+        while ((item = c.itemAt(k)) == null) {
+          Thread.onSpinWait(); // reserved a moment ago; the write is about to land
+        }
+        if (c.take(k, item)) {
+          into.add(item instanceof Delivery queued ? queued : c.delivery(k, item, null));
+        }
+      }
+      if (!c.reservedPast(CHUNK)) {
+        return;
+      }
+      c = awaitNext(c);
+    }
+  }
+
+  /** The chunk after {@code c}, which a producer that reserved past its end is appending. */
+  private static Chunk awaitNext(Chunk c) {
+    Chunk n;
+    while ((n = c.next) == null) {
+      Thread.onSpinWait();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,218 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The mailbox queue on its own: order and emptiness across chunk boundaries against a model, many
+ * producers against one consumer, and close walking the queue while the consumer still takes.
+ */
+class MailboxQueueTest {
+
+  private static final int CHUNK = MailboxQueue.CHUNK;
+  private static final Route ROUTE =
+      new Route(Long.class, "Long", new Subscriber[0], new TypeStats());
+
+  /** Polls one item; returns its payload (null if empty), checking the fields a payload carries. */
+  private static Object pollPayload(MailboxQueue queue, MailboxQueue.Cursor at) {
+    Delivery delivery = queue.poll(at, Delivery.firstAttempt());
+    if (delivery == null) {
+      return null;
+    }
+    if (delivery.attempt == 1 && delivery.tracker == null && delivery.route == ROUTE) {
+      return delivery.payload;
+    }
+    return delivery; // queued as a Delivery of its own
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 42, 2026})
+  void poll_matchesFifoModel_acrossChunkBoundaries(long seed) {
+    Random random = new Random(seed);
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    ArrayDeque<Object> model = new ArrayDeque<>();
+    long next = 0;
+    for (int step = 0; step < 20 * CHUNK; step++) {
+      if (random.nextInt(100) < 55) { // slightly more offers than polls: the queue grows
+        if (random.nextInt(10) == 0) {
+          Delivery own = new Delivery(next++, null, ROUTE, 2, 0, null, 0, null);
+          queue.offer(own, null, null);
+          model.add(own);
+        } else {
+          Long payload = next++;
+          queue.offer(payload, ROUTE, null);
+          model.add(payload);
+        }
+        assertThat(queue.pending(at)).isTrue();
+      } else {
+        assertThat(pollPayload(queue, at)).as("step %d", step).isEqualTo(model.poll());
+      }
+      if (random.nextInt(50) == 0) { // a run ends and the next one starts where it stopped
+        queue.store(at);
+        at = queue.cursor();
+      }
+    }
+    while (!model.isEmpty()) {
+      assertThat(pollPayload(queue, at)).isEqualTo(model.poll());
+    }
+    assertThat(queue.pending(at)).isFalse();
+    assertThat(queue.poll(at, null)).isNull();
+  }
+
+  @Test
+  void poll_atExactChunkEnd_isEmptyThenSeesTheNextOffer() {
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < CHUNK; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    for (long i = 0; i < CHUNK; i++) {
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    assertThat(queue.pending(at)).isFalse(); // the next chunk exists already, but holds nothing
+    assertThat(queue.hasWritten(at)).isFalse();
+    assertThat(queue.poll(at, null)).isNull();
+    assertThat(queue.poll(at, null)).isNull(); // an empty poll does not move past anything
+    queue.offer(-1L, ROUTE, null);
+    assertThat(queue.pending(at)).isTrue();
+    assertThat(queue.hasWritten(at)).isTrue();
+    assertThat(pollPayload(queue, at)).isEqualTo(-1L);
+  }
+
+  @Test
+  void poll_handsOverTheEnvelope_andCloseFindsTheSlotTaken() {
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    Event<Long> event =
+        Event.builder(7L).id("e-7").timestamp(java.time.Instant.EPOCH).build();
+    queue.offer(7L, ROUTE, event);
+    Delivery delivery = queue.poll(at, Delivery.firstAttempt());
+    assertThat(delivery.event).isSameAs(event);
+    List<Delivery> rest = new ArrayList<>();
+    queue.takeAllFrom(rest); // walks the same chunk again: the slot is taken, nothing left in it
+    assertThat(rest).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3})
+  void offer_fromFourThreads_consumerSeesEveryItemOnceInEachProducersOrder(int round)
+      throws Exception {
+    int producers = 4;
+    int perProducer = 250_000;
+    MailboxQueue queue = new MailboxQueue();
+    List<String> errors = new CopyOnWriteArrayList<>();
+    AtomicBoolean done = new AtomicBoolean();
+    long[] received = new long[1];
+    Thread consumer = new Thread(() -> {
+      int[] next = new int[producers];
+      MailboxQueue.Cursor at = queue.cursor();
+      Delivery scratch = Delivery.firstAttempt();
+      while (received[0] < (long) producers * perProducer) {
+        Delivery d = queue.poll(at, scratch);
+        if (d == null) {
+          if (done.get() && !queue.pending(at)) {
+            errors.add("empty after every producer finished, at " + received[0]);
+            return;
+          }
+          Thread.onSpinWait();
+          continue;
+        }
+        long value = (Long) d.payload;
+        int producer = (int) (value >>> 32);
+        int seq = (int) value;
+        if (seq != next[producer]) {
+          errors.add("producer " + producer + ": expected " + next[producer] + ", got " + seq);
+          return;
+        }
+        next[producer]++;
+        received[0]++;
+      }
+    }, "t-queue-consumer");
+    consumer.start();
+    TestThreads.publishFromThreads(producers, perProducer,
+        (id, s) -> queue.offer(((long) id << 32) | s, ROUTE, null));
+    done.set(true);
+    consumer.join(TimeUnit.MINUTES.toMillis(1));
+    assertThat(consumer.isAlive()).isFalse();
+    assertThat(errors).isEmpty();
+    assertThat(received[0]).isEqualTo((long) producers * perProducer);
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {11, 12, 13, 14, 15, 16, 17, 18})
+  void takeAllFrom_racingConsumerAndProducers_takesEachItemExactlyOnce(long seed)
+      throws Exception {
+    Random random = new Random(seed);
+    int producers = 2;
+    int perProducer = 20_000;
+    int closeAfter = random.nextInt(producers * perProducer);
+    MailboxQueue queue = new MailboxQueue();
+    List<Object> consumed = new ArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean();
+    CountDownLatch reached = new CountDownLatch(1);
+    Thread consumer = new Thread(() -> {
+      MailboxQueue.Cursor at = queue.cursor();
+      while (!stop.get()) {
+        Delivery d = queue.poll(at, null);
+        if (d == null) {
+          Thread.onSpinWait();
+          continue;
+        }
+        consumed.add(d.payload);
+        if (consumed.size() == closeAfter) {
+          reached.countDown();
+        }
+      }
+      queue.store(at);
+    }, "t-queue-consumer");
+    consumer.start();
+    List<Delivery> taken = new ArrayList<>();
+    Thread closer = new Thread(() -> {
+      TestThreads.awaitQuietly(reached);
+      queue.takeAllFrom(taken); // while the consumer and the producers still run
+    }, "t-queue-closer");
+    closer.start();
+    TestThreads.publishFromThreads(producers, perProducer,
+        (id, s) -> queue.offer(((long) id << 32) | s, ROUTE, null));
+    if (closeAfter == 0) {
+      reached.countDown();
+    }
+    closer.join();
+    stop.set(true);
+    consumer.join();
+    List<Delivery> rest = new ArrayList<>(); // what neither took: the producers ran on
+    queue.takeAllFrom(rest);
+
+    Set<Object> seen = new HashSet<>();
+    List<Object> duplicates = new ArrayList<>();
+    for (Object payload : consumed) {
+      if (!seen.add(payload)) {
+        duplicates.add(payload);
+      }
+    }
+    for (List<Delivery> list : List.of(taken, rest)) {
+      for (Delivery d : list) {
+        assertThat(d.route).isSameAs(ROUTE);
+        if (!seen.add(d.payload)) {
+          duplicates.add(d.payload);
+        }
+      }
+    }
+    assertThat(duplicates).isEmpty();
+    assertThat(seen).hasSize(producers * perProducer);
+  }
+}
