@@ -54,16 +54,21 @@ final class Mailbox implements Runnable {
     this.capacity = capacity;
   }
 
-  /** Queues a first attempt that carries only its payload, route and envelope (maybe null). */
-  void enqueue(Object payload, Route route, Event<?> event) {
-    queue.offer(payload, route, event);
+  /**
+   * Queues a first attempt that carries only its payload, route and envelope (maybe null), or a
+   * {@link Delivery} (with a null route and envelope).
+   */
+  void enqueue(Object item, Route route, Event<?> event) {
+    MailboxQueue.Chunk appendAfter = queue.offer(item, route, event);
     scheduleIfIdle();
+    if (appendAfter != null) {
+      queue.appendAfter(appendAfter);
+    }
   }
 
   /** Queues a delivery that carries more: a retry, a tracked publish, a captured context. */
   void enqueue(Delivery delivery) {
-    queue.offer(delivery, null, null);
-    scheduleIfIdle();
+    enqueue(delivery, null, null);
   }
 
   private void scheduleIfIdle() {
@@ -152,11 +157,16 @@ final class Mailbox implements Runnable {
       queue.store(at);
       slot.exit(previous);
       run.end(capacity);
-      state.set(IDLE);
-      // A producer that saw RUNNING did not schedule us; its reservation is visible here.
-      if (queue.pending(at)) {
-        scheduleIfIdle();
-      }
+      release(at);
+    }
+  }
+
+  /** Gives the mailbox up, and schedules it again if a producer queued while it was held. */
+  private void release(MailboxQueue.Cursor at) {
+    state.set(IDLE);
+    // A producer that saw RUNNING did not schedule us; its reservation is visible here.
+    if (queue.pending(at)) {
+      scheduleIfIdle();
     }
   }
 
@@ -182,7 +192,9 @@ final class Mailbox implements Runnable {
         }
       } finally {
         queue.store(at);
-        state.set(IDLE);
+        // A publish that reserved room before close can still be queueing: it is scheduled,
+        // and then delivered or, once the bus has given up, reported, like any other.
+        release(at);
       }
       return all;
     }

@@ -1,9 +1,11 @@
 package io.github.eventbus;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /** Thread helpers the core tests share. */
 public final class TestThreads {
@@ -48,5 +50,20 @@ public final class TestThreads {
     for (Thread t : threads) {
       t.join();
     }
+  }
+
+  /**
+   * Waits, spinning and yielding, until the condition holds or {@code within} has passed; returns
+   * whether it holds.
+   */
+  public static boolean await(BooleanSupplier condition, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        return condition.getAsBoolean();
+      }
+      Thread.yield();
+    }
+    return true;
   }
 }
