@@ -6,7 +6,6 @@ import io.github.eventbus.audit.AuditLog;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.WriterStats;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
@@ -58,7 +57,7 @@ public class AuditLogBenchmark extends AuditRun {
 
   @Setup(Level.Trial)
   public void setUp(Blackhole blackhole) throws IOException {
-    directory = Files.createTempDirectory("audit-bench");
+    directory = newDirectory("audit-bench");
     var builder = EventBus.builder().name("bench-audit");
     if (!audit.equals("OFF")) {
       log = AuditLog.builder(directory).durability(Durability.valueOf(audit)).build();

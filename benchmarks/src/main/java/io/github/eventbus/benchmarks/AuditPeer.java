@@ -1,7 +1,6 @@
 package io.github.eventbus.benchmarks;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
@@ -46,7 +45,7 @@ public abstract class AuditPeer extends AuditRun {
    */
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    directory = Files.createTempDirectory(getClass().getSimpleName());
+    directory = newDirectory(getClass().getSimpleName());
     start(directory, directory.resolve("logs/events.jsonl"));
   }
 
