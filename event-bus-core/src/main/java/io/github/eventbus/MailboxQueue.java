@@ -10,8 +10,9 @@ import java.util.List;
  * its route into it, so the common delivery (no tracker, no captured context) allocates nothing of
  * its own; a full {@link Delivery} takes a slot only when it carries more (a retry, a tracked
  * publish, a captured context). A payload costs its share of a chunk, about 12 bytes, where a
- * delivery object costs 56; an idle queue holds one chunk, about 1.6 KB, and no payload, envelope
- * or route of a delivery it has handed out.
+ * delivery object costs 56; an idle queue holds one chunk of about 1.6 KB (two once the next one
+ * has been appended ahead of need), and no payload, envelope or route of a delivery it has handed
+ * out.
  *
  * <p>A slot is taken exactly once, by the consumer or by {@link #takeAllFrom close}, with one
  * compare-and-set that replaces its item with {@link #TAKEN}: that is what lets close report the
