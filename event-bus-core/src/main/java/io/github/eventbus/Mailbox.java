@@ -183,7 +183,11 @@ final class Mailbox implements Runnable {
    */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();
-    if (claim()) { // nobody runs it: consume the queue, so it holds nothing afterwards
+    if (!claim()) {
+      queue.takeAllFrom(all); // a thread holds the mailbox, maybe a handler that never returns
+      return all;
+    }
+    while (true) { // nobody runs it: consume the queue, so it holds nothing afterwards
       MailboxQueue.Cursor at = queue.cursor();
       try {
         Delivery delivery;
@@ -192,14 +196,15 @@ final class Mailbox implements Runnable {
         }
       } finally {
         queue.store(at);
-        // A publish that reserved room before close can still be queueing: it is scheduled,
-        // and then delivered or, once the bus has given up, reported, like any other.
-        release(at);
+        state.set(IDLE);
       }
-      return all;
+      // A publish that reserved room before close can still be queueing: take it too, unless a
+      // thread has claimed the mailbox since, which then runs or reports it. Taking it here
+      // rather than scheduling the mailbox keeps a refusing executor from calling back in.
+      if (!queue.pending(at) || !claim()) {
+        return all;
+      }
     }
-    queue.takeAllFrom(all); // a thread holds the mailbox, maybe a handler that never returns
-    return all;
   }
 
   Subscriber subscriber() {

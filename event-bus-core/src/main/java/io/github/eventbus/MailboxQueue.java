@@ -233,7 +233,9 @@ final class MailboxQueue {
   /**
    * Takes every item left, walking from the consumer's chunk while another thread may hold the
    * consumer's place (close with a handler that never returns). Slots the consumer took are
-   * skipped; each slot is taken once, by one of the two.
+   * skipped; each slot is taken once, by one of the two. A slot reserved in a chunk after this walk
+   * has left it stays for the consumer, so with producers still racing, the items taken are not
+   * necessarily the front of the queue.
    */
   void takeAllFrom(List<Delivery> into) {
     Chunk c = head;
