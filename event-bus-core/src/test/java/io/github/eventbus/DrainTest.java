@@ -3,7 +3,6 @@ package io.github.eventbus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -210,15 +209,7 @@ class DrainTest {
       bus.subscribe(Job.class, j -> {
         started.countDown();
         if (j.n() == 0) {
-          while (true) {
-            try {
-              if (release.await(30, TimeUnit.SECONDS)) {
-                break;
-              }
-            } catch (InterruptedException ignored) {
-              // ignores interrupts on purpose
-            }
-          }
+          TestThreads.awaitIgnoringInterrupts(release);
         }
         delivered.merge(j.n(), 1, Integer::sum);
       });

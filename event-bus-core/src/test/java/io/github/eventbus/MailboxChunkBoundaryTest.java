@@ -41,6 +41,19 @@ class MailboxChunkBoundaryTest {
     }
   }
 
+  /** A deliverer that counts the ids (the payloads) it gets and notes one it gets twice. */
+  private static Mailbox.Deliverer countingOnce(AtomicIntegerArray seen, AtomicLong count,
+      List<String> errors) {
+    return (s, d, run) -> {
+      int id = (int) (long) (Long) d.payload;
+      if (seen.incrementAndGet(id) != 1) {
+        errors.add("delivered twice: " + id);
+      }
+      count.incrementAndGet();
+      run.finished();
+    };
+  }
+
   /** Items for a round so that the running total ends at a chosen place of a chunk. */
   private static int roundSize(Random random, long sent) {
     int target = ENDS[random.nextInt(ENDS.length)];
@@ -129,14 +142,7 @@ class MailboxChunkBoundaryTest {
     AtomicLong delivered = new AtomicLong();
     List<String> errors = new CopyOnWriteArrayList<>();
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-boundary-w"));
-    Mailbox mailbox = new Mailbox(null, (s, d, run) -> {
-      int id = (int) (long) (Long) d.payload;
-      if (seen.incrementAndGet(id) != 1) {
-        errors.add("delivered twice: " + id);
-      }
-      delivered.incrementAndGet();
-      run.finished();
-    }, worker, new InFlight(), new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    Mailbox mailbox = MailboxTest.standalone(countingOnce(seen, delivered, errors), worker);
     Random random = new Random(seed);
     long sent = 0;
     // 8 publishers on a 2-core machine: some are preempted between reserving and writing
@@ -332,14 +338,7 @@ class MailboxChunkBoundaryTest {
     AtomicLong accounted = new AtomicLong();
     List<String> errors = new CopyOnWriteArrayList<>();
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-boundary-w"));
-    Mailbox mailbox = new Mailbox(null, (s, d, run) -> {
-      int id = (int) (long) (Long) d.payload;
-      if (seen.incrementAndGet(id) != 1) {
-        errors.add("twice: " + id);
-      }
-      accounted.incrementAndGet();
-      run.finished();
-    }, worker, new InFlight(), new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    Mailbox mailbox = MailboxTest.standalone(countingOnce(seen, accounted, errors), worker);
     Random random = new Random(seed);
     AtomicBoolean closeThisRound = new AtomicBoolean();
     CyclicBarrier closeStart = new CyclicBarrier(2);
@@ -414,7 +413,7 @@ class MailboxChunkBoundaryTest {
       t.setUncaughtExceptionHandler((th, e) -> { }); // the thrown errors are the point
       return t;
     });
-    Mailbox mailbox = new Mailbox(null, (s, d, run) -> {
+    Mailbox mailbox = MailboxTest.standalone((s, d, run) -> {
       int id = (int) (long) (Long) d.payload;
       seen.incrementAndGet(id);
       delivered.incrementAndGet();
@@ -423,7 +422,7 @@ class MailboxChunkBoundaryTest {
         thrown.incrementAndGet();
         throw new IllegalStateException("refused at " + id);
       }
-    }, worker, new InFlight(), new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    }, worker);
     try {
       TestThreads.publishFromThreads(1, total, (p, s) -> mailbox.enqueue((long) s, ROUTE, null));
       assertThat(TestThreads.await(() -> delivered.get() == total, Duration.ofSeconds(10)))
@@ -460,7 +459,7 @@ class MailboxChunkBoundaryTest {
       seen.incrementAndGet((int) (v >>> 32) * perProducer + (int) v);
       accounted.incrementAndGet();
     };
-    box[0] = new Mailbox(null, (s, d, run) -> {
+    box[0] = MailboxTest.standalone((s, d, run) -> {
       account.accept(d.payload);
       run.finished();
     }, task -> {
@@ -473,7 +472,7 @@ class MailboxChunkBoundaryTest {
       } else {
         worker.execute(task);
       }
-    }, new InFlight(), new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    });
     try {
       TestThreads.publishFromThreads(producers, perProducer,
           (id, s) -> box[0].enqueue(((long) id << 32) | s, ROUTE, null));

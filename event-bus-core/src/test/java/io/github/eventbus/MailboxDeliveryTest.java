@@ -32,16 +32,6 @@ class MailboxDeliveryTest {
 
   record Solo(int seq) {}
 
-  static void awaitIgnoringInterrupts(CountDownLatch latch) {
-    while (true) {
-      try {
-        latch.await();
-        return;
-      } catch (InterruptedException ignored) {
-        // a stuck handler that ignores interrupts
-      }
-    }
-  }
 
   // ------------------------------------------------------------------ 1. order, exactly once
 
@@ -139,7 +129,7 @@ class MailboxDeliveryTest {
     bus.subscribe(Solo.class, e -> {
       if (e.seq() == stuckAt) {
         stuck.countDown();
-        awaitIgnoringInterrupts(release);
+        TestThreads.awaitIgnoringInterrupts(release);
       }
       outcomes.computeIfAbsent(e.seq(), k -> new AtomicInteger()).incrementAndGet();
     });

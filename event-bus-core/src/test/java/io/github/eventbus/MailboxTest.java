@@ -147,17 +147,7 @@ class MailboxTest {
       bus.on(Msg.class).name("slow").subscribe(m -> {
         if (m.seq() == 10) {
           stuck.countDown();
-          boolean released = false;
-          while (!released) { // ignores interrupts
-            try {
-              released = release.await(30, TimeUnit.SECONDS);
-              if (!released) {
-                break;
-              }
-            } catch (InterruptedException ignored) {
-              // keep waiting
-            }
-          }
+          TestThreads.awaitIgnoringInterrupts(release);
         }
         if (outcome.putIfAbsent(m.seq(), "delivered") != null) {
           duplicates.add(m.seq() + " also delivered");
@@ -266,15 +256,7 @@ class MailboxTest {
       bus.subscribe(Msg.class, m -> {
         if (m.seq() == 5) {
           stuck.countDown();
-          boolean released = false;
-          while (!released) {
-            try {
-              released = release.await(30, TimeUnit.SECONDS);
-              released = true;
-            } catch (InterruptedException ignored) {
-              // ignores interrupts
-            }
-          }
+          TestThreads.awaitIgnoringInterrupts(release);
         }
       });
       List<java.util.concurrent.CompletableFuture<DeliveryReport>> reports = new ArrayList<>();
@@ -313,10 +295,10 @@ class MailboxTest {
   void takeAll_racingEnqueue_eachItemTakenOrDeliveredOnce() throws Exception {
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-mb-worker"));
     AtomicLong delivered = new AtomicLong();
-    Mailbox mailbox = new Mailbox(null, (s, d, run) -> {
+    Mailbox mailbox = standalone((s, d, run) -> {
       delivered.incrementAndGet();
       run.finished();
-    }, worker, new InFlight(), new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    }, worker);
     Route route = new Route(Msg.class, "Msg", new Subscriber[0], new TypeStats());
     int rounds = 20_000;
     CyclicBarrier start = new CyclicBarrier(2);
@@ -347,5 +329,11 @@ class MailboxTest {
       closer.join();
       worker.shutdownNow();
     }
+  }
+
+  /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
+  static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
+    return new Mailbox(null, deliverer, executor, new InFlight(),
+        new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
   }
 }

@@ -157,7 +157,7 @@ class ShutdownTest {
     bus.on(Change.class).concurrent().subscribe(c -> {
       if (c.n() == 0) {
         stuck.countDown();
-        awaitIgnoringInterrupts(release);
+        TestThreads.awaitIgnoringInterrupts(release);
       }
       handled.incrementAndGet();
     });
@@ -224,16 +224,6 @@ class ShutdownTest {
     }
   }
 
-  private static void awaitIgnoringInterrupts(CountDownLatch latch) {
-    while (true) {
-      try {
-        latch.await();
-        return;
-      } catch (InterruptedException ignored) {
-        // a handler that ignores interrupts
-      }
-    }
-  }
 
   @Test
   void closeOnShutdown_jvmExitsWithoutClose_queuedEventsStillHandled(@TempDir Path dir)

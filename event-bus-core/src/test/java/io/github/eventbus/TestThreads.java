@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
@@ -19,6 +20,22 @@ public final class TestThreads {
         .map(Thread::getName)
         .filter(name -> name.startsWith(prefix))
         .toList();
+  }
+
+  /**
+   * Waits for the latch as a handler that ignores interrupts does: an interrupt neither ends the
+   * wait nor stays set. Gives up after a minute, so that a test that never opens the latch ends.
+   */
+  public static void awaitIgnoringInterrupts(CountDownLatch latch) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (true) {
+      try {
+        latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        return;
+      } catch (InterruptedException ignored) {
+        // the point: a stuck handler (or encoder) that does not stop when interrupted
+      }
+    }
   }
 
   /** Waits for the latch; an interrupt ends the wait and stays set. */

@@ -94,15 +94,7 @@ class WriterLoopTest {
     JsonLinesWriter.Encoder<String> slow = (record, generator) -> {
       if (record.equals("block")) {
         inEncoder.countDown();
-        boolean released = false;
-        while (!released) {
-          try {
-            released = releaseEncoder.await(30, TimeUnit.SECONDS);
-            released = true;
-          } catch (InterruptedException ignored) {
-            // a stuck encoder: keeps going
-          }
-        }
+        TestThreads.awaitIgnoringInterrupts(releaseEncoder); // a stuck encoder
       }
       generator.writeString(record);
     };
