@@ -31,9 +31,14 @@ final class Delivery {
     this.context = context;
   }
 
-  /** A first attempt with nothing but a payload, its route and maybe its envelope. */
+  /** An empty first attempt, for a thread to {@link #reuse}. */
   static Delivery firstAttempt() {
-    return new Delivery(null, null, null, 1, 0, null, 0, null);
+    return firstAttempt(null, null, null);
+  }
+
+  /** A first attempt with nothing but a payload, its route and maybe its envelope. */
+  static Delivery firstAttempt(Object payload, Route route, Event<?> event) {
+    return new Delivery(payload, event, route, 1, 0, null, 0, null);
   }
 
   /**

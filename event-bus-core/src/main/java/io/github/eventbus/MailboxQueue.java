@@ -104,7 +104,7 @@ final class MailboxQueue {
         slots[3 * k + 2] = null;
       }
       return into != null ? into.reuse(payload, route, event)
-          : new Delivery(payload, event, route, 1, 0, null, 0, null);
+          : Delivery.firstAttempt(payload, route, event);
     }
   }
 

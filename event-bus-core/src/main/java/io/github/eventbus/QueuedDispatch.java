@@ -52,7 +52,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (s.mailbox != null) {
       s.mailbox.enqueue(payload, route, event);
     } else {
-      dispatch(s, new Delivery(payload, event, route, 1, 0, null, 0, null));
+      dispatch(s, Delivery.firstAttempt(payload, route, event));
     }
   }
 
