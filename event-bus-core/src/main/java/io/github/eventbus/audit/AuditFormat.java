@@ -159,7 +159,8 @@ public final class AuditFormat {
 
   /**
    * Decodes one line. The entry's {@link AuditEntry#file() file} is {@code null} and its line
-   * number 0, since the text did not come from a file.
+   * number 0, since the text did not come from a file. A {@code format_version} other than
+   * {@link #VERSION} is rejected; a line without one is read as this version.
    *
    * @param line the JSON text of one event
    * @return the entry
@@ -181,6 +182,11 @@ public final class AuditFormat {
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException("not a JSON object");
+    }
+    JsonNode version = node.get("format_version");
+    if (version != null && !(version.isIntegralNumber() && version.asLong() == VERSION)) {
+      throw new IllegalArgumentException(
+          "unsupported format_version (this library reads " + VERSION + ")");
     }
     String id = text(node, "event_id");
     String type = text(node, "type");

@@ -91,4 +91,17 @@ class AuditFormatTest {
         "{\"event_id\":\"e\",\"type\":\"t\",\"timestamp\":\"yesterday\\nFORGED\"}"))
         .hasMessage("timestamp is not ISO-8601");
   }
+
+  @Test
+  void decode_anotherFormatVersion_isRejected_andNoVersionReadsAsThisOne() {
+    AuditFormat format = AuditFormat.standard();
+    String rest = "\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t\"}";
+    for (String version : new String[] {"2", "0", "\"1\"", "1.5", "\"banana\"", "null"}) {
+      assertThatThrownBy(() -> format.decode("{\"format_version\":" + version + "," + rest))
+          .as("format_version %s", version)
+          .hasMessage("unsupported format_version (this library reads " + AuditFormat.VERSION + ")");
+    }
+    assertThat(format.decode("{\"format_version\":1," + rest).eventId()).isEqualTo("e");
+    assertThat(format.decode("{" + rest).eventId()).isEqualTo("e");
+  }
 }

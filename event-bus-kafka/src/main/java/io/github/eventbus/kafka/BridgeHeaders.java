@@ -35,10 +35,18 @@ public final class BridgeHeaders {
 
   /**
    * Metadata header of an event that a bridge received from Kafka, valued
-   * {@code topic/partition/offset}. Events carrying it are never produced back to Kafka, so that
-   * bridged processes cannot loop an event between them.
+   * {@code topic/partition/offset}. Such events are never produced back to Kafka, so that bridged
+   * processes cannot loop an event between them; see {@link #ORIGIN_ID}.
    */
   public static final String ORIGIN = "kafka.origin";
+
+  /**
+   * Metadata header of an event that a bridge received from Kafka: that event's own id. An event
+   * counts as received from Kafka, and is not produced, when this header equals its id. A new
+   * event published with a received event's metadata (to keep its correlation id, say) copies
+   * both headers but has an id of its own, so it is produced like any other.
+   */
+  public static final String ORIGIN_ID = "kafka.origin_id";
 
   private BridgeHeaders() {}
 }

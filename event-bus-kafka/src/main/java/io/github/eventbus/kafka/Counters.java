@@ -12,12 +12,13 @@ final class Counters {
   final LongAdder undecodable = new LongAdder();
   final LongAdder deadLetters = new LongAdder();
   final LongAdder pauses = new LongAdder();
+  final LongAdder handlerErrors = new LongAdder();
   volatile int pausedPartitions;
   volatile long lag = -1;
 
   KafkaBridgeMetrics snapshot() {
     return new KafkaBridgeMetrics(produced.sum(), produceFailed.sum(), consumed.sum(),
         duplicates.sum(), ownRecords.sum(), undecodable.sum(), deadLetters.sum(), pauses.sum(),
-        pausedPartitions, lag);
+        handlerErrors.sum(), pausedPartitions, lag);
   }
 }

@@ -174,6 +174,8 @@ final class Inbound {
       }
     } catch (RejectedEventException e) {
       return Outcome.REFUSED;
+    } catch (Error e) {
+      handlerError(e);
     } catch (RuntimeException e) {
       if (bus.isClosed()) {
         return Outcome.BUS_CLOSED;
@@ -189,6 +191,24 @@ final class Inbound {
     counters.consumed.increment();
     backoffMillis = options.pauseBackoff().toMillis();
     return Outcome.ACCEPTED;
+  }
+
+  /**
+   * An Error from a handler under synchronous delivery ended that event's dispatch. By the bus's
+   * failure rule it is not a failed delivery, so the record is neither retried nor dead-lettered:
+   * it counts as accepted, and the Error goes to this thread's uncaught-exception handler, as it
+   * would on a bus worker, while this thread goes on consuming rather than leave the bridge open
+   * and deaf.
+   */
+  private void handlerError(Error e) {
+    counters.handlerErrors.increment();
+    Thread me = Thread.currentThread();
+    try {
+      me.getUncaughtExceptionHandler().uncaughtException(me, e);
+    } catch (RuntimeException ignored) {
+      log.warn("the uncaught-exception handler of {} threw; the Error from a handler was: {}",
+          me.getName(), e.toString());
+    }
   }
 
   private void undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {
@@ -294,9 +314,16 @@ final class Inbound {
     }
   }
 
-  /** Stops polling, commits what was accepted and closes the consumer; waits up to timeout. */
+  /**
+   * Stops polling, commits what was accepted and closes the consumer; waits up to timeout. Called
+   * from a handler on the consumer thread, it only stops the loop: the thread commits and closes
+   * once the handler returns, and cannot wait for itself.
+   */
   void close(Duration timeout) {
     running = false;
+    if (Thread.currentThread() == thread) {
+      return;
+    }
     consumer.wakeup();
     try {
       thread.join(timeout.toMillis());

@@ -32,10 +32,14 @@ import org.slf4j.LoggerFactory;
  * blocks there for up to the producer's {@code max.block.ms} (60 s unless set with
  * {@link KafkaBridgeBuilder#producerProperty}). Inbound is at least once: the offset of a record
  * is committed only after the bus accepted its event ({@code publish} returned, or with
- * {@link KafkaBridgeBuilder#synchronousDelivery} every handler returned), and a redelivered
+ * {@link KafkaBridgeBuilder#synchronousDelivery} every handler returned; an {@code Error} from a
+ * handler, which the bus never retries, is counted in {@link KafkaBridgeMetrics#handlerErrors()},
+ * handed to the consumer thread's uncaught-exception handler and committed), and a redelivered
  * event whose id was accepted within the
  * {@linkplain KafkaBridgeBuilder#dedupeWindow de-duplication window} is skipped. Events that came
- * from Kafka carry the metadata header {@link BridgeHeaders#ORIGIN} and are never produced back;
+ * from Kafka carry the metadata headers {@link BridgeHeaders#ORIGIN} and
+ * {@link BridgeHeaders#ORIGIN_ID} and are never produced back (a new event published with their
+ * metadata is);
  * records this bridge produced are never delivered back to its own bus (it had them already).
  *
  * <h2>Order</h2>
@@ -126,10 +130,16 @@ public final class KafkaBridge implements AutoCloseable {
   }
 
   /**
-   * Stops taking events from the bus, stops consuming and commits the offsets of every event the
-   * bus accepted, waits up to the {@linkplain KafkaBridgeBuilder#closeTimeout close timeout} for
-   * sends in flight (those that fail become dead letters), then stops the bridge's threads. Events
-   * the bus accepted are delivered by the bus, which this does not close. Idempotent.
+   * Stops consuming and commits the offsets of every event the bus accepted; then sends what the
+   * bus still has queued for the bridge, waiting up to the
+   * {@linkplain KafkaBridgeBuilder#closeTimeout close timeout} for the bus's queue to empty and
+   * for sends in flight; then closes the producer (a send that is still waiting, for an
+   * unreachable broker say, fails and becomes a dead letter, as does an event that reaches the
+   * bridge after that), stops taking events from the bus (what is still queued then is discarded
+   * by the bus and counted in its {@code discarded}) and stops the bridge's threads. Events the
+   * bridge published onto the bus are delivered by the bus, which this does not close. Called from
+   * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
+   * and stops once the handler returns. Idempotent.
    */
   @Override
   public void close() {
@@ -137,9 +147,6 @@ public final class KafkaBridge implements AutoCloseable {
   }
 
   private void stop() {
-    if (outbound != null) {
-      outbound.unsubscribe();
-    }
     if (inbound != null) {
       inbound.close(closeTimeout);
     }

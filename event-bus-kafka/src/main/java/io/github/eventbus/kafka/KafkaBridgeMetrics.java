@@ -17,6 +17,11 @@ package io.github.eventbus.kafka;
  * @param undecodable records that were not events; each became a dead letter and was skipped
  * @param deadLetters dead letters the bridge published (send failures plus undecodable records)
  * @param pauses times a partition was paused because the local bus refused an event
+ * @param handlerErrors records whose {@linkplain KafkaBridgeBuilder#synchronousDelivery
+ *     synchronous delivery} ended in an {@code Error} from a handler: as the bus's failure rule
+ *     has it, not retried and not dead-lettered; committed, and the Error handed to the consumer
+ *     thread's uncaught-exception handler while the thread goes on consuming (they are also
+ *     counted in {@code consumed})
  * @param pausedPartitions partitions paused now
  * @param lag records behind the end of the assigned partitions, summed over those whose lag the
  *     consumer knows; -1 when it knows none (no inbound, nothing assigned yet)
@@ -30,5 +35,6 @@ public record KafkaBridgeMetrics(
     long undecodable,
     long deadLetters,
     long pauses,
+    long handlerErrors,
     int pausedPartitions,
     long lag) {}

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,6 +28,9 @@ final class Outbound implements AutoCloseable {
   /** A type pattern and the topic its events go to. */
   record Route(TypePattern pattern, String topic) {}
 
+  private static final long DRAIN_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  private final EventBus bus;
   private final Producer<byte[], byte[]> producer;
   private final RecordCodec codec;
   private final DeadLetters deadLetters;
@@ -35,6 +40,7 @@ final class Outbound implements AutoCloseable {
 
   Outbound(EventBus bus, List<Route> routes, Map<String, Object> producerConfig, RecordCodec codec,
       DeadLetters deadLetters, Counters counters, RateLimitedLog failures) {
+    this.bus = bus;
     this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
         new ByteArraySerializer());
     this.codec = codec;
@@ -105,10 +111,22 @@ final class Outbound implements AutoCloseable {
     subscriptions.forEach(Subscription::close);
   }
 
-  /** Waits up to {@code timeout} for sends in flight, then closes the producer. */
+  /**
+   * Sends what the bus still has queued, then stops: waits up to {@code timeout} for the bus's
+   * queue to empty and for the producer's sends in flight, then closes the producer, and only then
+   * the subscriptions. Closing the producer first wakes a send that waits for metadata or for room
+   * (an unreachable broker), which then fails and is dead-lettered, so a stuck send cannot hold
+   * {@link Subscription#close()} past the timeout; an event that reaches the bridge after that is
+   * dead-lettered too. What is still queued when the subscriptions close is discarded by the bus
+   * and counted in its {@code discarded}.
+   */
   void close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (bus.metrics().queueDepth() > 0 && deadline - System.nanoTime() > 0) {
+      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, deadline - System.nanoTime()));
+    }
+    producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     unsubscribe();
-    producer.close(timeout);
   }
 
   @Override

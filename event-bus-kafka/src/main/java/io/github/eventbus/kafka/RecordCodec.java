@@ -77,15 +77,26 @@ final class RecordCodec {
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException("the value is not UTF-8");
     }
-    Event<?> event;
+    AuditEntry entry;
     try {
-      AuditEntry entry = format.decode(text);
-      event = format.toEvent(entry);
+      entry = format.decode(text);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(reason(e.getMessage()), e);
     }
+    Event<?> event;
+    try {
+      event = format.toEvent(entry);
+    } catch (IllegalArgumentException e) {
+      // What rejects the fields (the type name's rules, the registered class) names the offending
+      // value, which is the record's text: the reason stays fixed, the cause keeps the detail.
+      String reason = e.getCause() != null // the format wraps what the mapper threw
+          ? "the data does not decode into the class registered for its type"
+          : "its type name or id do not make a valid event";
+      throw new IllegalArgumentException(reason, e);
+    }
     String origin = record.topic() + "/" + record.partition() + "/" + record.offset();
-    return event.withMetadata(event.metadata().withHeader(BridgeHeaders.ORIGIN, origin));
+    return event.withMetadata(event.metadata().withHeader(BridgeHeaders.ORIGIN, origin)
+        .withHeader(BridgeHeaders.ORIGIN_ID, event.id()));
   }
 
   /**
@@ -98,18 +109,26 @@ final class RecordCodec {
     return printable(detail >= 0 ? text.substring(0, detail) : text);
   }
 
-  /** Text from a record made safe for a log line: bounded, control characters replaced. */
+  /**
+   * Text from a record made safe for a log line: bounded, with control characters, line and
+   * paragraph separators and invisible format characters (which can forge or hide a line in a
+   * log viewer) replaced.
+   */
   static String printable(String text) {
     StringBuilder out = new StringBuilder(Math.min(text.length(), 200));
     for (int i = 0; i < text.length() && out.length() < 200; i++) {
       char c = text.charAt(i);
-      out.append(Character.isISOControl(c) ? '?' : c);
+      int kind = Character.getType(c);
+      boolean unsafe = Character.isISOControl(c) || kind == Character.FORMAT
+          || kind == Character.LINE_SEPARATOR || kind == Character.PARAGRAPH_SEPARATOR;
+      out.append(unsafe ? '?' : c);
     }
     return out.toString();
   }
 
+  /** Whether a bridge received this very event from Kafka (not one that copied its metadata). */
   static boolean isFromKafka(Event<?> event) {
-    return event.metadata().headers().containsKey(BridgeHeaders.ORIGIN);
+    return event.id().equals(event.metadata().headers().get(BridgeHeaders.ORIGIN_ID));
   }
 
   private static byte[] bytes(String s) {

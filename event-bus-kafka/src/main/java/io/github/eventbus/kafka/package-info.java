@@ -14,13 +14,15 @@
  * typed when its type name is registered with the format and a
  * {@link io.github.eventbus.DynamicEvent} otherwise. Offsets are committed only for events the bus
  * accepted; de-duplication by event id within a window makes redelivery harmless; events that came
- * from Kafka are marked ({@link io.github.eventbus.kafka.BridgeHeaders#ORIGIN}) and never produced
- * back. A bus that refuses events pauses the partition; a record that is not an event becomes a
+ * from Kafka are marked ({@link io.github.eventbus.kafka.BridgeHeaders#ORIGIN} and
+ * {@link io.github.eventbus.kafka.BridgeHeaders#ORIGIN_ID}) and never produced back, while a new
+ * event published with their metadata is. A bus that refuses events pauses the partition; a record that is not an event becomes a
  * dead letter with an {@link io.github.eventbus.kafka.UndecodableRecord} and is skipped.
  *
  * <p><b>Threads.</b> A bridge owns one consumer thread {@code eventbus-kafka-<name>-in}, one
  * thread {@code eventbus-kafka-<name>-dead-letters}, and the Kafka producer's network thread
- * (client id {@code eventbus-<name>}); {@code close()} stops all three. Every public type states
+ * (client id {@code eventbus-<name>-out}; the consumer's is {@code eventbus-<name>-in});
+ * {@code close()} stops all three. Every public type states
  * whether it is thread-safe.
  */
 package io.github.eventbus.kafka;

@@ -203,7 +203,8 @@ class KafkaBridgeTest {
             r -> assertThat(r).isEqualTo("the value is not UTF-8"),
             r -> assertThat(r).contains("missing event_id"),
             r -> assertThat(r).isEqualTo("the record has no value"),
-            r -> assertThat(r).contains("does not decode into"),
+            r -> assertThat(r).isEqualTo(
+                "the data does not decode into the class registered for its type"),
             r -> assertThat(r).contains("format_version"));
     assertThat(dead).allSatisfy(d -> assertThat(d.cause().getMessage())
         .doesNotContain("json at all", "Unrecognized", "many", "hello", "world"));

@@ -1,0 +1,71 @@
+package io.github.eventbus.kafka;
+
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.audit.AuditFormat;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * What the adversarial probes of the bridge share: a broker of the subclass's own, resources
+ * closed after each probe in reverse order, and small readers of dead letters and threads. Each
+ * probe guards a documented promise against hostile records, replays, close under load or with
+ * the broker gone, and misuse; those commented "Regression" failed before the fix they name.
+ */
+abstract class BridgeProbes {
+
+  static final AuditFormat TYPED = AuditFormat.builder().register(OrderPlaced.class).build();
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  /** The subclass's broker, started once for its probes. */
+  abstract KafkaBroker kafka();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+
+  <T extends AutoCloseable> T closing(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  EventBus bus(String name) {
+    return closing(EventBus.builder().name(name).build());
+  }
+
+  RawKafka raw() {
+    return closing(new RawKafka(kafka()));
+  }
+
+  KafkaBridgeBuilder bridge(EventBus bus) {
+    return KafkaBridge.builder(bus).bootstrapServers(kafka().bootstrapServers())
+        .pollTimeout(Duration.ofMillis(100));
+  }
+
+  static List<DeadLetter> deadLetters(EventBus bus) {
+    List<DeadLetter> dead = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, dead::add);
+    return dead;
+  }
+
+  static UndecodableRecord undecodable(DeadLetter d) {
+    return (UndecodableRecord) d.event().payload();
+  }
+
+  static List<String> threadNames() {
+    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
+  }
+
+  static void awaitWaiting(Thread t) {
+    Eventually.await(() -> t.getState() == Thread.State.WAITING
+        || t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.BLOCKED
+        || !t.isAlive(), t::getState);
+  }
+}

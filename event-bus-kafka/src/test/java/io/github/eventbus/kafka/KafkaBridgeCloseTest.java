@@ -1,0 +1,305 @@
+package io.github.eventbus.kafka;
+
+import static io.github.eventbus.kafka.RawKafka.line;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.DeadLetter;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.EventBus;
+import io.github.eventbus.Metadata;
+import io.github.eventbus.audit.AuditFormat;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Probes of what becomes of every event when the bridge closes, the broker goes away or a handler fails. */
+class KafkaBridgeCloseTest extends BridgeProbes {
+
+  @RegisterExtension static final KafkaBroker kafka = new KafkaBroker();
+
+  @Override
+  KafkaBroker kafka() {
+    return kafka;
+  }
+
+  // ---- outbound: never silent ----
+
+  @Test
+  void newEventPublishedWithTheMetadataOfAReceivedOne_isProducedOrReported() throws Exception {
+    // Regression: a handler that answers an event from Kafka with a new event and passes the
+    // received metadata on (the natural way to keep the correlation id) copies kafka.origin; the
+    // new event used to be dropped as "from Kafka" without a count, a dead letter or a log line.
+    kafka.createTopic("probe-follow-in", 1);
+    kafka.createTopic("probe-follow-out", 1);
+    EventBus bus = bus("follow");
+    bus.subscribe("orders.*", e -> {
+      bus.publish(DynamicEvent.of("shipping.requested", Map.of("order", "o-1")), e.metadata());
+      bus.publish(DynamicEvent.of("shipping.sentinel", Map.of()),
+          Metadata.builder().correlationId(e.metadata().correlationId().orElse("none")).build());
+    });
+    List<DeadLetter> dead = deadLetters(bus);
+    KafkaBridge bridge = closing(bridge(bus).consume("probe-follow-in").groupId("probe-follow")
+        .produce("shipping.*", "probe-follow-out").build());
+    raw().send("probe-follow-in", AuditFormat.standard().encode(
+        Event.builder(DynamicEvent.of("orders.placed", Map.of("id", "o-1"))).id("order-1")
+            .timestamp(Instant.parse("2026-01-01T00:00:00Z")).source("shop")
+            .metadata(Metadata.builder().correlationId("c-1").build()).build()));
+    Eventually.await(() -> bridge.metrics().produced() >= 1, bridge::metrics);
+    assertThat(bridge.metrics().produced() + bridge.metrics().produceFailed() + dead.size())
+        .as("the locally created shipping.requested is sent or reported; metrics %s",
+            bridge.metrics())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void closeWithEventsStillQueuedForTheBridge_accountsForEveryOne() throws Exception {
+    // Regression: close() used to close the outbound subscriptions first, and the bus discarded
+    // what was still queued for them: accepted events neither sent nor dead-lettered.
+    kafka.createTopic("probe-queued", 1);
+    EventBus bus = bus("queued");
+    List<DeadLetter> dead = deadLetters(bus);
+    CountDownLatch inSend = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    RecordKey blockFirst = e -> {
+      if (first.getAndSet(false)) {
+        inSend.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return null;
+    };
+    KafkaBridge bridge = bridge(bus).produce("queued.*", "probe-queued").key(blockFirst).build();
+    int total = 20;
+    for (int i = 0; i < total; i++) {
+      bus.publish(DynamicEvent.of("queued.n", Map.of("n", i)));
+    }
+    assertThat(inSend.await(60, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(bridge::close, "probe-closer");
+    closer.start();
+    awaitWaiting(closer);
+    release.countDown();
+    closer.join(60_000);
+    assertThat(closer.isAlive()).isFalse();
+    KafkaBridgeMetrics m = bridge.metrics();
+    long discarded = bus.metrics().totals().discarded();
+    assertThat(m.produced() + m.produceFailed() + dead.size())
+        .as("every accepted event sent or reported; bridge %s, bus discarded %d", m, discarded)
+        .isEqualTo(total);
+  }
+
+  @Test
+  void closeWhileASendWaitsForAnUnreachableBroker_returnsWithinTheCloseTimeout() throws Exception {
+    // Regression: a send blocked on the producer's metadata (broker unreachable) held close()
+    // for max.block.ms rather than the close timeout: close() waited for that handler before it
+    // closed the producer.
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    EventBus bus = bus("blocked-send");
+    List<DeadLetter> dead = deadLetters(bus);
+    CountDownLatch sending = new CountDownLatch(1);
+    KafkaBridge bridge = KafkaBridge.builder(bus).bootstrapServers("127.0.0.1:" + closedPort)
+        .produce("blocked.*", "nowhere").closeTimeout(Duration.ofSeconds(1))
+        .key(e -> {
+          sending.countDown();
+          return null;
+        })
+        .producerProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000).build();
+    bus.publish(DynamicEvent.of("blocked.event", Map.of()));
+    assertThat(sending.await(60, TimeUnit.SECONDS)).isTrue();
+    long started = System.nanoTime();
+    bridge.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    Eventually.await(() -> dead.size() == 1, dead::toString); // never silent: it is reported
+    assertThat(took).as("close() with closeTimeout 1 s").isLessThan(Duration.ofSeconds(6));
+  }
+
+  @Test
+  void brokerStoppedMidStream_everyEventIsSentOrDeadLettered_andCloseReturns() throws Exception {
+    KafkaBroker doomed = new KafkaBroker();
+    doomed.beforeAll(null);
+    boolean stopped = false;
+    try {
+      doomed.createTopic("probe-doomed", 1);
+      EventBus bus = bus("doomed");
+      List<DeadLetter> dead = deadLetters(bus);
+      KafkaBridge bridge = KafkaBridge.builder(bus).bootstrapServers(doomed.bootstrapServers())
+          .produce("doomed.*", "probe-doomed").consume("probe-doomed").groupId("probe-doomed")
+          .pollTimeout(Duration.ofMillis(100)).closeTimeout(Duration.ofSeconds(2))
+          .producerProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000)
+          .producerProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 4_000)
+          .producerProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000).build();
+      for (int i = 0; i < 10; i++) {
+        bus.publishSync(DynamicEvent.of("doomed.n", Map.of("n", i)));
+      }
+      Eventually.await(() -> bridge.metrics().produced() == 10, bridge::metrics);
+      doomed.afterAll(null);
+      stopped = true;
+      for (int i = 10; i < 15; i++) {
+        bus.publishSync(DynamicEvent.of("doomed.n", Map.of("n", i)));
+      }
+      long started = System.nanoTime();
+      bridge.close();
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      KafkaBridgeMetrics m = bridge.metrics();
+      assertThat(m.produced() + m.produceFailed()).as("%s", m).isEqualTo(15);
+      Eventually.await(() -> dead.size() == m.produceFailed(), dead::toString);
+      assertThat(dead).allSatisfy(d -> assertThat(d.cause()).isInstanceOf(KafkaBridgeException.class));
+      assertThat(took).as("close() with closeTimeout 2 s, broker gone").isLessThan(Duration.ofSeconds(12));
+      assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-doomed")
+          || n.contains("eventbus-doomed-"));
+    } finally {
+      if (!stopped) {
+        doomed.afterAll(null);
+      }
+    }
+  }
+
+  // ---- the receiving bus ----
+
+  @Test
+  void closeCalledFromAHandlerOnTheConsumerThread_commitsWhatWasAccepted() throws Exception {
+    kafka.createTopic("probe-self-close", 1);
+    RawKafka raw = raw();
+    for (int n = 0; n < 5; n++) {
+      raw.send("probe-self-close", line("self.n", Map.of("n", n)));
+    }
+    EventBus bus = bus("self-close");
+    AtomicReference<KafkaBridge> ref = new AtomicReference<>();
+    AtomicReference<Duration> took = new AtomicReference<>();
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    bus.subscribe("self.*", e -> {
+      int n = ((Number) ((DynamicEvent) e.payload()).get("n")).intValue();
+      seen.add(n);
+      if (n == 2) {
+        long started = System.nanoTime();
+        ref.get().close();
+        took.set(Duration.ofNanos(System.nanoTime() - started));
+      }
+    });
+    // close() from the consumer thread must not wait for itself (it used to wait the whole close
+    // timeout, interrupt itself and log an ERROR that the consumer had stopped).
+    ref.set(closing(bridge(bus).consume("probe-self-close").groupId("probe-self-close")
+        .synchronousDelivery(true).closeTimeout(Duration.ofSeconds(2)).build()));
+    Eventually.await(() -> took.get() != null
+        && !threadNames().contains("eventbus-kafka-self-close-in"), seen::toString);
+    assertThat(seen).containsExactly(0, 1, 2);
+    assertThat(took.get()).isLessThan(Duration.ofSeconds(1));
+    assertThat(raw.committed("probe-self-close", "probe-self-close", 0))
+        .as("close() took %s", took.get()).isEqualTo(3);
+  }
+
+  @Test
+  void busThatDrops_deadLettersWhatItDrops_soEveryRecordIsDeliveredOrReported() throws Exception {
+    kafka.createTopic("probe-drop", 1);
+    RawKafka raw = raw();
+    int total = 30;
+    for (int n = 0; n < total; n++) {
+      raw.send("probe-drop", line("drop.n", Map.of("n", n)));
+    }
+    EventBus bus = closing(EventBus.builder().name("dropping").workers(1).queueCapacity(2)
+        .backpressure(io.github.eventbus.BackpressurePolicy.DROP).build());
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    List<DeadLetter> dead = deadLetters(bus);
+    bus.subscribe("drop.*", e -> {
+      gate.await();
+      seen.add(((Number) ((DynamicEvent) e.payload()).get("n")).intValue());
+    });
+    KafkaBridge bridge = closing(bridge(bus).consume("probe-drop").groupId("probe-drop").build());
+    Eventually.await(() -> bridge.metrics().consumed() == total, bridge::metrics);
+    gate.countDown();
+    Eventually.await(() -> seen.size() + dead.size() == total,
+        () -> seen + " dead " + dead.size());
+    assertThat(bridge.metrics().pauses()).isZero();
+    assertThat(dead).isNotEmpty();
+    assertThat(dead).allSatisfy(d -> assertThat(d.event().type()).isEqualTo("drop.n"));
+  }
+
+  @Test
+  void throwingHandler_isDeadLetteredOnTheBus_andLaterRecordsStillArrive() throws Exception {
+    kafka.createTopic("probe-throw", 1);
+    RawKafka raw = raw();
+    for (int n = 0; n < 5; n++) {
+      raw.send("probe-throw", line("throw.n", Map.of("n", n)));
+    }
+    EventBus bus = bus("throwing");
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    List<DeadLetter> dead = deadLetters(bus);
+    bus.subscribe("throw.*", e -> {
+      int n = ((Number) ((DynamicEvent) e.payload()).get("n")).intValue();
+      seen.add(n);
+      if (n == 1) {
+        throw new IllegalStateException("handler fails on 1");
+      }
+    });
+    KafkaBridge bridge = closing(bridge(bus).consume("probe-throw").groupId("probe-throw")
+        .synchronousDelivery(true).build());
+    Eventually.await(() -> seen.size() == 5, seen::toString);
+    Eventually.await(() -> dead.size() == 1, dead::toString);
+    assertThat(seen).containsExactly(0, 1, 2, 3, 4);
+    assertThat(dead.get(0).event().id()).isNotNull();
+    assertThat(bridge.metrics().consumed()).isEqualTo(5);
+    assertThat(bridge.metrics().deadLetters()).isZero(); // the bus's dead letter, not the bridge's
+    bridge.close();
+    assertThat(raw.committed("probe-throw", "probe-throw", 0)).isEqualTo(5);
+  }
+
+  @Test
+  void handlerThrowingAnError_underSynchronousDelivery_isHandedOnAndConsumingGoesOn()
+      throws Exception {
+    // An Error from a handler reaches the bridge's publishSync. It used to end the consumer thread
+    // for good while the bridge looked open. By the bus's failure rule it is not retried: the
+    // record is committed, the Error goes to the thread's uncaught-exception handler, and the
+    // thread goes on consuming.
+    kafka.createTopic("probe-error", 1);
+    RawKafka raw = raw();
+    raw.send("probe-error", line("err.n", Map.of("n", 0)));
+    EventBus bus = bus("erroring");
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    AtomicBoolean thrown = new AtomicBoolean();
+    bus.subscribe("err.*", e -> {
+      int n = ((Number) ((DynamicEvent) e.payload()).get("n")).intValue();
+      seen.add(n);
+      if (n == 1 && thrown.compareAndSet(false, true)) {
+        throw new AssertionError("an Error from a handler, once");
+      }
+    });
+    KafkaBridge bridge = closing(bridge(bus).consume("probe-error").groupId("probe-error")
+        .synchronousDelivery(true).threadFactory(r -> {
+          Thread t = new Thread(r);
+          t.setUncaughtExceptionHandler((thread, error) -> uncaught.add(error));
+          return t;
+        }).build());
+    Eventually.await(() -> seen.contains(0) && bridge.metrics().lag() == 0, bridge::metrics);
+    raw.send("probe-error", line("err.n", Map.of("n", 1)));
+    Eventually.await(thrown::get, seen::toString);
+    for (int n = 2; n < 5; n++) {
+      raw.send("probe-error", line("err.n", Map.of("n", n)));
+    }
+    Eventually.await(() -> seen.contains(4), () -> seen + " " + bridge.metrics());
+    assertThat(seen).containsExactly(0, 1, 2, 3, 4);
+    assertThat(uncaught).singleElement().isInstanceOf(AssertionError.class);
+    assertThat(bridge.metrics().handlerErrors()).isEqualTo(1);
+    assertThat(bridge.metrics().consumed()).isEqualTo(5);
+    bridge.close();
+    assertThat(raw.committed("probe-error", "probe-error", 0)).isEqualTo(5);
+  }
+}
