@@ -10,6 +10,7 @@ import io.github.eventbus.handlers.ChangeType;
 import io.github.eventbus.handlers.DashboardSnapshot;
 import io.github.eventbus.handlers.FileChange;
 import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.FileChangeNotification;
 import io.github.eventbus.handlers.FileWatcher;
 import io.github.eventbus.handlers.Handlers;
 import io.github.eventbus.handlers.ReportDistributor;
@@ -139,12 +140,10 @@ public final class Demo {
             .debounce(Duration.ofMillis(50)).build()) {
           watcher.start();
           Path notes = work.resolve("notes.txt");
-          Files.writeString(notes, "first draft");
-          awaitChange(bus, notes, ChangeType.CREATED);
-          Files.writeString(notes, "second draft, longer");
-          awaitChange(bus, notes, ChangeType.MODIFIED);
-          Files.delete(notes);
-          awaitChange(bus, notes, ChangeType.DELETED);
+          awaitHandled(bus, notes, ChangeType.CREATED, () -> Files.writeString(notes, "first draft"));
+          awaitHandled(bus, notes, ChangeType.MODIFIED,
+              () -> Files.writeString(notes, "second draft, longer"));
+          awaitHandled(bus, notes, ChangeType.DELETED, () -> Files.delete(notes));
           fileEvents.await(10, TimeUnit.SECONDS);
         }
 
@@ -192,12 +191,23 @@ public final class Demo {
   }
 
   @SuppressWarnings("try") // the subscription works by staying open until the change is seen
-  private static void awaitChange(EventBus bus, Path file, ChangeType type) throws InterruptedException {
-    CountDownLatch seen = new CountDownLatch(1);
-    try (var s = bus.on(FileChange.class)
-        .filter(c -> c.filePath().equals(file.toString()) && c.changeType() == type)
-        .subscribe(c -> seen.countDown())) {
-      seen.await(10, TimeUnit.SECONDS);
+  /** A change to the file system, made once the demo listens for its handling. */
+  private interface Change {
+    void make() throws IOException;
+  }
+
+  /**
+   * Makes a change and waits until the file-change handler has logged it (its notification), so
+   * the next change to the same file cannot overtake it and the log shows the file as it was.
+   */
+  private static void awaitHandled(EventBus bus, Path file, ChangeType type, Change change)
+      throws IOException, InterruptedException {
+    CountDownLatch handled = new CountDownLatch(1);
+    try (var s = bus.on(FileChangeNotification.class)
+        .filter(n -> n.change().filePath().equals(file.toString()) && n.change().changeType() == type)
+        .subscribe(n -> handled.countDown())) {
+      change.make();
+      handled.await(10, TimeUnit.SECONDS);
     }
   }
 

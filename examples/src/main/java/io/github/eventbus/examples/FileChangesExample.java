@@ -4,6 +4,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.handlers.FileChange;
 import io.github.eventbus.handlers.FileChangeHandler;
 import io.github.eventbus.handlers.FileWatcher;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -21,23 +22,37 @@ public final class FileChangesExample {
    * @throws Exception if the files cannot be written
    */
   public static void main(String[] args) throws Exception {
-    Path dir = Files.createTempDirectory("files-example");
+    run(System.out, Files.createTempDirectory("files-example"));
+  }
+
+  /**
+   * Watches {@code dir/inbox} for CSV files, writes one, and logs its change under
+   * {@code dir/logs}.
+   *
+   * @param out where to print
+   * @param dir a directory for the watched folder and the logs
+   * @return the file-change log, complete once this returns
+   * @throws Exception if the files cannot be written
+   */
+  static Path run(PrintStream out, Path dir) throws Exception {
     Path watched = Files.createDirectories(dir.resolve("inbox"));
     CountDownLatch created = new CountDownLatch(1);
-    try (EventBus bus = EventBus.builder().build();
-        FileChangeHandler files = FileChangeHandler.builder().logRoot(dir.resolve("logs")).build();
+    // The handler is closed last: closing the bus first delivers what it still has queued.
+    try (FileChangeHandler files = FileChangeHandler.builder().logRoot(dir.resolve("logs")).build();
+        EventBus bus = EventBus.builder().build();
         FileWatcher watcher = FileWatcher.builder(bus).watch(watched).include("*.csv").build()) {
       files.register(bus);
       bus.subscribe(FileChange.class, change -> {
-        System.out.println(change.changeType().json() + " " + change.filePath() + " "
+        out.println(change.changeType().json() + " " + change.filePath() + " "
             + change.checksum());
         created.countDown();
       });
       watcher.start();
       Files.writeString(watched.resolve("orders.csv"), "id,amount\n1,42\n");
       Files.writeString(watched.resolve("ignored.txt"), "not a csv");
-      System.out.println(created.await(10, TimeUnit.SECONDS) ? "logged to "
+      out.println(created.await(10, TimeUnit.SECONDS) ? "logged to "
           + files.logFile() : "no change seen in 10 s");
+      return files.logFile();
     }
   }
 }

@@ -3,15 +3,19 @@ package io.github.eventbus.examples;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.FileChangeNotification;
 import io.github.eventbus.handlers.FileWatcher;
 import io.github.eventbus.handlers.Handlers;
 import io.github.eventbus.handlers.ReportDistributor;
 import io.github.eventbus.handlers.ReportReadyHandler;
 import io.github.eventbus.handlers.RiskAlertHandler;
 import io.github.eventbus.handlers.SmtpReportDistributor;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** The three ready handlers registered in one call, and a file watcher feeding them. */
 public final class HandlersExample {
@@ -32,7 +36,18 @@ public final class HandlersExample {
    * @throws Exception if the example cannot run
    */
   public static void main(String[] args) throws Exception {
-    Path root = Files.createTempDirectory("handlers-example");
+    run(System.out, Files.createTempDirectory("handlers-example"));
+  }
+
+  /**
+   * Registers the three handlers, watches {@code root/data} and writes a file there.
+   *
+   * @param out where to print
+   * @param root a directory for the watched folder and the logs
+   * @return the handlers' log root, complete once this returns
+   * @throws Exception if the files cannot be written
+   */
+  static Path run(PrintStream out, Path root) throws Exception {
     Path data = Files.createDirectories(root.resolve("data"));
     String smtpPassword = "not-used-in-this-example";
     Firewall firewall = new Firewall();
@@ -50,15 +65,19 @@ public final class HandlersExample {
           .build();
       Subscription all = Handlers.register(bus, files, reports, risks);
 
+      CountDownLatch logged = new CountDownLatch(1);
+      bus.subscribe(FileChangeNotification.class, n -> logged.countDown()); // once it is logged
       try (FileWatcher watcher = FileWatcher.builder(bus).watch(data).exclude("*.tmp").build()) {
         watcher.start();  // publishes file_change events
         Files.writeString(data.resolve("hello.txt"), "hello");
+        logged.await(10, TimeUnit.SECONDS);
       }
       all.close();
       files.close();
       reports.close();
       risks.close();
-      System.out.println("logs under " + root.resolve("logs"));
+      out.println("logs under " + root.resolve("logs"));
     }
+    return root.resolve("logs");
   }
 }

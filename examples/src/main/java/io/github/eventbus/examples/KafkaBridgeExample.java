@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Needs a running broker: pass {@code host:port} as the first argument or set
  * {@code KAFKA_BOOTSTRAP_SERVERS}; the topic {@code orders} must exist (or the broker must create
  * topics on first use). Without either it says so and exits, so the build's example run does not
- * need Kafka. {@code mvn -pl examples exec:java -Ddemo.main=io.github.eventbus.examples.KafkaBridgeExample
- * -Dexec.args=127.0.0.1:9092}
+ * need Kafka. {@code KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 ./mvnw -B -q -ntp -pl examples -am package
+ * exec:exec -DskipTests -Dexample=KafkaBridgeExample}
  */
 public final class KafkaBridgeExample {
 

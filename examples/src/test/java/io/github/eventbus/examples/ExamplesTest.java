@@ -41,6 +41,11 @@ class ExamplesTest {
         "webhooks/webhook_attempts.jsonl"}) {
       assertThat(logs.resolve(log)).as(log).isNotEmptyFile();
     }
+    // Each change is logged before the next one is made, so the log shows the file as it was.
+    assertThat(Files.readAllLines(logs.resolve("file_changes/file_changes.jsonl")))
+        .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"created\"", "\"exists\":true"))
+        .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"modified\"", "\"exists\":true"))
+        .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"deleted\""));
     try (var events = Files.list(logs.resolve("events"))) {
       assertThat(events).singleElement().satisfies(f -> assertThat(f).isNotEmptyFile());
     }
@@ -61,6 +66,32 @@ class ExamplesTest {
   }
 
   @Test
+  void fileChangesExample_logsTheCsvFile_andNotTheOther(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Path log;
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      log = FileChangesExample.run(out, dir);
+    }
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("logged to " + log)
+        .doesNotContain("Exception");
+    assertThat(Files.readAllLines(log))
+        .anySatisfy(line -> assertThat(line)
+            .contains("\"change_type\":\"created\"", "orders.csv", "\"exists\":true"))
+        .noneSatisfy(line -> assertThat(line).contains("ignored.txt"));
+  }
+
+  @Test
+  void handlersExample_logsTheWatchedFile_beforeItCloses(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    Path logs;
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      logs = HandlersExample.run(out, dir);
+    }
+    assertThat(Files.readAllLines(logs.resolve("file_changes/file_changes.jsonl")))
+        .anySatisfy(line -> assertThat(line).contains("hello.txt", "\"exists\":true"));
+  }
+
+  @Test
   void everyOtherExample_runsToCompletion() throws Exception {
     AsyncWithAuditLog.main(new String[0]);
     GuavaMigration.main(new String[0]);
@@ -68,8 +99,6 @@ class ExamplesTest {
     Tracking.main(new String[0]);
     SendingWebhooks.main(new String[0]);
     ReceivingWebhooks.main(new String[0]);
-    HandlersExample.main(new String[0]);
-    FileChangesExample.main(new String[0]);
     ReportsExample.main(new String[0]);
     RiskAlertsExample.main(new String[0]);
   }
