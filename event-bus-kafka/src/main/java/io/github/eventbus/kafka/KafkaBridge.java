@@ -139,7 +139,9 @@ public final class KafkaBridge implements AutoCloseable {
    * by the bus and counted in its {@code discarded}) and stops the bridge's threads. Events the
    * bridge published onto the bus are delivered by the bus, which this does not close. Called from
    * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
-   * and stops once the handler returns. Idempotent.
+   * and stops once the handler returns. Called from a handler on a bus worker, it waits the
+   * whole close timeout, since that handler's own delivery keeps the bus's queue from emptying.
+   * Idempotent.
    */
   @Override
   public void close() {
