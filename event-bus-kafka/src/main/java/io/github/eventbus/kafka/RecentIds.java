@@ -1,18 +1,23 @@
 package io.github.eventbus.kafka;
 
+import com.google.common.hash.HashCode;
+import com.google.common.hash.Hashing;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Event ids accepted within a window, bounded in number so that a flood cannot exhaust memory.
- * Used by the consumer thread only, so not synchronized.
+ * An id is kept as its SHA-256, so a record's id costs the same whatever its length (a hostile
+ * producer's megabyte ids would otherwise fill memory long before the count bound). Used by the
+ * consumer thread only, so not synchronized.
  */
 final class RecentIds {
 
   private final long windowMillis;
   private final int max;
-  private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>();
+  private final LinkedHashMap<HashCode, Long> seen = new LinkedHashMap<>();
 
   RecentIds(long windowMillis, int max) {
     this.windowMillis = windowMillis;
@@ -21,12 +26,16 @@ final class RecentIds {
 
   boolean contains(String id, long nowMillis) {
     evict(nowMillis);
-    return seen.containsKey(id);
+    return seen.containsKey(digest(id));
   }
 
   void add(String id, long nowMillis) {
-    seen.putIfAbsent(id, nowMillis);
+    seen.putIfAbsent(digest(id), nowMillis);
     evict(nowMillis);
+  }
+
+  private static HashCode digest(String id) {
+    return Hashing.sha256().hashString(id, StandardCharsets.UTF_8);
   }
 
   int size() {
@@ -35,9 +44,9 @@ final class RecentIds {
 
   private void evict(long nowMillis) {
     long oldest = nowMillis - windowMillis;
-    Iterator<Map.Entry<String, Long>> it = seen.entrySet().iterator();
+    Iterator<Map.Entry<HashCode, Long>> it = seen.entrySet().iterator();
     while (it.hasNext()) {
-      Map.Entry<String, Long> e = it.next();
+      Map.Entry<HashCode, Long> e = it.next();
       if (e.getValue() < oldest || seen.size() > max) {
         it.remove();
       } else {

@@ -13,7 +13,8 @@
  * <p><b>Inbound.</b> A consumer group reads topics and publishes each event onto the local bus,
  * typed when its type name is registered with the format and a
  * {@link io.github.eventbus.DynamicEvent} otherwise. Offsets are committed only for events the bus
- * accepted; de-duplication by event id within a window makes redelivery harmless; events that came
+ * accepted; de-duplication by event id within a window makes redelivery to a running bridge
+ * harmless (the ids are kept in memory: a restarted bridge has forgotten them); events that came
  * from Kafka are marked ({@link io.github.eventbus.kafka.BridgeHeaders#ORIGIN} and
  * {@link io.github.eventbus.kafka.BridgeHeaders#ORIGIN_ID}) and never produced back, while a new
  * event published with their metadata is. A bus that refuses events pauses the partition; a record that is not an event becomes a

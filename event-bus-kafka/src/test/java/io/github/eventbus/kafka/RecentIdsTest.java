@@ -24,4 +24,14 @@ class RecentIdsTest {
     assertThat(ids.contains("id-9", 10)).isTrue();
     assertThat(ids.contains("id-0", 10)).isFalse();
   }
+
+  @Test
+  void megabyteIds_areRemembered_andToldApartByTheirLastCharacter() {
+    RecentIds ids = new RecentIds(60_000, 100);
+    String megabyte = "x".repeat(1 << 20);
+    ids.add(megabyte + "a", 0);
+    assertThat(ids.contains(megabyte + "a", 1)).isTrue();
+    assertThat(ids.contains(megabyte + "b", 1)).isFalse();
+    assertThat(ids.contains(megabyte, 1)).isFalse();
+  }
 }
