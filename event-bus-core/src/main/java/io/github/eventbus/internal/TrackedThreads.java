@@ -64,6 +64,16 @@ public final class TrackedThreads implements ThreadFactory {
   }
 
   /**
+   * Tells whether the calling thread is one of those made here: a close() called from it must
+   * not wait for its own end.
+   *
+   * @return {@code true} if this factory made the calling thread
+   */
+  public synchronized boolean madeCurrentThread() {
+    return threads.contains(Thread.currentThread());
+  }
+
+  /**
    * Waits until every thread made so far has ended, at most {@code timeout}.
    *
    * @param timeout how long to wait at most

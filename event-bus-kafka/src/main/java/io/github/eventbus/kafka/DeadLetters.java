@@ -58,6 +58,9 @@ final class DeadLetters implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdown();
+    if (threads.madeCurrentThread()) {
+      return; // a DeadLetter handler closed the bridge: the queued letters follow once it returns
+    }
     try {
       // The pool terminates a moment before its thread has ended; wait for the thread too, so
       // that none outlives close().

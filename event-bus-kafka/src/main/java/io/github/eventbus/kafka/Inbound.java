@@ -205,9 +205,9 @@ final class Inbound {
     Thread me = Thread.currentThread();
     try {
       me.getUncaughtExceptionHandler().uncaughtException(me, e);
-    } catch (RuntimeException ignored) {
-      log.warn("the uncaught-exception handler of {} threw; the Error from a handler was: {}",
-          me.getName(), e.toString());
+    } catch (Throwable handlerFailure) { // even an Error: the consumer thread must go on
+      failures.warn("uncaught-exception handler", "the uncaught-exception handler of {} threw {};"
+          + " the Error it was given: {}", me.getName(), handlerFailure.toString(), e.toString());
     }
   }
 

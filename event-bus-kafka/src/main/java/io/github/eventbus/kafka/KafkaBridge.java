@@ -131,16 +131,18 @@ public final class KafkaBridge implements AutoCloseable {
 
   /**
    * Stops consuming and commits the offsets of every event the bus accepted; then sends what the
-   * bus still has queued for the bridge, waiting up to the
-   * {@linkplain KafkaBridgeBuilder#closeTimeout close timeout} for the bus's queue to empty and
-   * for sends in flight; then closes the producer (a send that is still waiting, for an
-   * unreachable broker say, fails and becomes a dead letter, as does an event that reaches the
-   * bridge after that), stops taking events from the bus (what is still queued then is discarded
+   * bus still has queued for the bridge: it waits up to half the
+   * {@linkplain KafkaBridgeBuilder#closeTimeout close timeout} for the bus's queue to empty (a
+   * queue kept busy by other, slow subscribers costs that half), then closes the producer, which
+   * has the rest of the time to send its backlog (what is still unsent then, and a send still
+   * waiting for an unreachable broker, fails and becomes a dead letter, as does an event that
+   * reaches the bridge after that), stops taking events from the bus (what is still queued then is discarded
    * by the bus and counted in its {@code discarded}) and stops the bridge's threads. Events the
    * bridge published onto the bus are delivered by the bus, which this does not close. Called from
    * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
-   * and stops once the handler returns. Called from a handler on a bus worker, it waits the
-   * whole close timeout, since that handler's own delivery keeps the bus's queue from emptying.
+   * and stops once the handler returns; from a DeadLetter handler on the bridge's dead-letter
+   * thread, likewise. Called from a handler on a bus worker, it waits half the close timeout,
+   * since that handler's own delivery keeps the bus's queue from emptying.
    * Idempotent.
    */
   @Override

@@ -17,9 +17,9 @@ package io.github.eventbus.kafka;
  * @param undecodable records that were not events; each became a dead letter and was skipped
  * @param deadLetters dead letters the bridge published (send failures plus undecodable records)
  * @param pauses times a partition was paused because the local bus refused an event
- * @param handlerErrors records whose {@linkplain KafkaBridgeBuilder#synchronousDelivery
- *     synchronous delivery} ended in an {@code Error} from a handler: as the bus's failure rule
- *     has it, not retried and not dead-lettered; committed, and the Error handed to the consumer
+ * @param handlerErrors records whose publish on the bus threw an {@code Error} from user code
+ *     (a handler under {@linkplain KafkaBridgeBuilder#synchronousDelivery synchronous delivery},
+ *     or an interceptor): as the bus's failure rule has it, not retried and not dead-lettered; committed, and the Error handed to the consumer
  *     thread's uncaught-exception handler while the thread goes on consuming (they are also
  *     counted in {@code consumed})
  * @param pausedPartitions partitions paused now

@@ -112,20 +112,24 @@ final class Outbound implements AutoCloseable {
   }
 
   /**
-   * Sends what the bus still has queued, then stops: waits up to {@code timeout} for the bus's
-   * queue to empty and for the producer's sends in flight, then closes the producer, and only then
-   * the subscriptions. Closing the producer first wakes a send that waits for metadata or for room
-   * (an unreachable broker), which then fails and is dead-lettered, so a stuck send cannot hold
+   * Sends what the bus still has queued, then stops: waits up to half of {@code timeout} for the
+   * bus's queue to empty, then closes the producer, which sends its backlog in the time left and
+   * aborts what is still unsent after it, and only then closes the subscriptions. Closing the
+   * producer first wakes a send that waits for metadata or for room (an unreachable broker),
+   * which then fails and is dead-lettered, so a stuck send cannot hold
    * {@link Subscription#close()} past the timeout; an event that reaches the bridge after that is
    * dead-lettered too. What is still queued when the subscriptions close is discarded by the bus
    * and counted in its {@code discarded}.
    */
   void close(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (bus.metrics().queueDepth() > 0 && deadline - System.nanoTime() > 0) {
-      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, deadline - System.nanoTime()));
+    long start = System.nanoTime();
+    // At most half the time for the bus: its queue may stay busy with other subscribers' work,
+    // and the producer's own backlog must keep time to be sent rather than aborted.
+    long busDeadline = start + timeout.toNanos() / 2;
+    while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
+      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
     }
-    producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    producer.close(Duration.ofNanos(Math.max(0, start + timeout.toNanos() - System.nanoTime())));
     unsubscribe();
   }
 
