@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.LongAdder;
 final class Counters {
   final LongAdder produced = new LongAdder();
   final LongAdder produceFailed = new LongAdder();
+  final LongAdder notProducedBack = new LongAdder();
   final LongAdder consumed = new LongAdder();
   final LongAdder duplicates = new LongAdder();
   final LongAdder ownRecords = new LongAdder();
@@ -17,7 +18,8 @@ final class Counters {
   volatile long lag = -1;
 
   KafkaBridgeMetrics snapshot() {
-    return new KafkaBridgeMetrics(produced.sum(), produceFailed.sum(), consumed.sum(),
+    return new KafkaBridgeMetrics(produced.sum(), produceFailed.sum(), notProducedBack.sum(),
+        consumed.sum(),
         duplicates.sum(), ownRecords.sum(), undecodable.sum(), deadLetters.sum(), pauses.sum(),
         handlerErrors.sum(), pausedPartitions, lag);
   }

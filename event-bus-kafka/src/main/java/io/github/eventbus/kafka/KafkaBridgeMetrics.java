@@ -10,6 +10,8 @@ package io.github.eventbus.kafka;
  * @param produced records the broker acknowledged
  * @param produceFailed events the client finally failed to send (or could not encode); each became
  *     a {@link io.github.eventbus.DeadLetter}
+ * @param notProducedBack events matching a {@code produce} pattern that were not produced because
+ *     they came from Kafka ({@link BridgeHeaders#ORIGIN_ID} equal to their id)
  * @param consumed records accepted by the local bus
  * @param duplicates records skipped because an event of that id was accepted within the
  *     de-duplication window
@@ -29,6 +31,7 @@ package io.github.eventbus.kafka;
 public record KafkaBridgeMetrics(
     long produced,
     long produceFailed,
+    long notProducedBack,
     long consumed,
     long duplicates,
     long ownRecords,

@@ -72,8 +72,11 @@ final class Outbound implements AutoCloseable {
 
   private void send(String topic, String subscriber, Event<?> event) {
     Object payload = event.payload();
-    if (payload instanceof DeadLetter || payload instanceof DeadEvent
-        || RecordCodec.isFromKafka(event)) {
+    if (payload instanceof DeadLetter || payload instanceof DeadEvent) {
+      return;
+    }
+    if (RecordCodec.isFromKafka(event)) {
+      counters.notProducedBack.increment();
       return;
     }
     ProducerRecord<byte[], byte[]> record;

@@ -274,6 +274,9 @@ class KafkaBridgeTest {
 
     assertThat(bridgeA.metrics().produced()).isEqualTo(2);
     assertThat(bridgeB.metrics().produced()).isEqualTo(1);
+    // What each received matched its produce pattern too, and is counted as not produced back.
+    assertThat(bridgeA.metrics().notProducedBack()).isEqualTo(1);
+    assertThat(bridgeB.metrics().notProducedBack()).isEqualTo(2);
     assertThat(endOffset("loop")).isEqualTo(3);
     assertThat(atA.all()).extracting(Event::type)
         .containsExactlyInAnyOrder("chat.from_a", "chat.from_b", "chat.sentinel");
