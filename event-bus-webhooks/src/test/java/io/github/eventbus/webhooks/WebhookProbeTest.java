@@ -419,6 +419,43 @@ class WebhookProbeTest {
     assertThat(endpoint.ids).containsExactly("evt-stall");
   }
 
+  @Test
+  void close_calledFromAListenerOnTheClientsOwnThread_returns_andTheStalledDeliveryIsAbandoned()
+      throws Exception {
+    RawEndpoint stalled = closeLater(new RawEndpoint());
+    ScriptedServer healthy = closeLater(new ScriptedServer());
+    CompletableFuture<WebhookClient> self = new CompletableFuture<>();
+    CompletableFuture<Duration> closeTook = new CompletableFuture<>();
+    EventBus bus = closeLater(EventBus.builder().executor(Runnable::run).build());
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, letters::add);
+    WebhookClient client = WebhookClient.builder().secret(SECRET).deadLetters(bus)
+        .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))
+        .drainTimeout(Duration.ofMillis(300)).listener(new DeliveryListener() {
+          @Override
+          public void delivered(WebhookMessage m, AttemptResult last, WebhookDelivery result) {
+            long t0 = System.nanoTime();
+            self.join().close(); // an application that shuts down on its first delivery
+            closeTook.complete(Duration.ofNanos(System.nanoTime() - t0));
+          }
+        }).build();
+    self.complete(client);
+    try {
+      CompletableFuture<WebhookDelivery> stuck = client.send(stalled.uri("/a"), message("evt-a"));
+      assertThat(stalled.stalledOnce.await(10, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<WebhookDelivery> ok = client.send(healthy.uri("/b"), message("evt-b"));
+
+      assertThat(ok.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(closeTook.get(10, TimeUnit.SECONDS)).isLessThan(Duration.ofSeconds(4));
+      assertThat(stuck.get(5, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+      assertThat(letters).singleElement().satisfies(l -> assertThat(l.eventId()).isEqualTo("evt-a"));
+      assertThatThrownBy(() -> client.send(healthy.uri("/b"), message("evt-c")))
+          .isInstanceOf(IllegalStateException.class);
+    } finally {
+      client.close();
+    }
+  }
+
   // ------------------------------------------------------------------ outbox
 
   private static String pendingLine(String id, URI endpoint, WebhookMessage m) {
