@@ -27,7 +27,11 @@ final class Backpressure {
     this.deadLetters = deadLetters;
   }
 
-  /** Reserves a queue place for each target; returns false if the event was dropped. */
+  /**
+   * Reserves a queue place for each target; returns false if the event is to be dropped
+   * (DROP, queue full), which the caller does with {@link #drop} once it has logged and counted
+   * the event as published.
+   */
   boolean admit(Route route, Object payload, Event<?> envelope, Tracker tracker) {
     int n = route.targets.length;
     Capacity.Reservation reservation = capacity.tryReserve(n);
@@ -47,8 +51,7 @@ final class Backpressure {
         throw new RejectedEventException("bus '" + lifecycle.bus() + "' rejected an event of type "
             + route.type + ": its queue is full (" + capacity.depth() + " pending deliveries)");
       case DROP:
-        drop(route, payload, envelope, tracker);
-        return false;
+        return false; // the caller logs and counts it as published, then drops it
       case CALLER_RUNS:
         runQueuesHere(route);
         break;
@@ -115,7 +118,8 @@ final class Backpressure {
     return true;
   }
 
-  private void drop(Route route, Object payload, Event<?> envelope, Tracker tracker) {
+  /** Drops an event admit() refused under DROP: a dead letter per subscriber, and its report. */
+  void drop(Route route, Object payload, Event<?> envelope, Tracker tracker) {
     int n = route.targets.length;
     RejectedEventException cause = new RejectedEventException("bus '" + lifecycle.bus()
         + "' dropped this event: its queue was full and the backpressure policy is DROP");

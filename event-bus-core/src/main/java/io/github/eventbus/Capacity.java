@@ -20,6 +20,13 @@ final class Capacity {
 
   private final AtomicLong state = new AtomicLong();
   private final long capacity;
+  /**
+   * How many finished deliveries a worker's run may hold before it gives their places back: a
+   * sixteenth of the capacity, at most 256 (one run), at least 1. Freeing places once per run
+   * keeps the shared count off the hot path; the bound keeps a small queue's places from being
+   * held by finished deliveries while a later handler of the same run is slow.
+   */
+  final int holdBack;
   private final MetricsRegistry metrics;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -28,6 +35,7 @@ final class Capacity {
   Capacity(long capacity, MetricsRegistry metrics) {
     this.capacity = capacity;
     this.metrics = metrics;
+    this.holdBack = (int) Math.max(1, Math.min(256, capacity / 16));
   }
 
   long depth() {

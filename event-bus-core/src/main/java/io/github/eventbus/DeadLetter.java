@@ -20,7 +20,9 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
  * <p>Publishing a {@code DeadLetter} yourself, with {@code publish} or {@code publishSync}, takes
  * the same path: it is delivered synchronously to {@code DeadLetter} subscribers only. One
  * published by a {@code DeadLetter} handler is logged and not delivered, so dead letters never
- * loop.
+ * loop. {@code publishAndTrack} of a dead letter takes that path too; its report, complete at
+ * once, is about the event that failed ({@link #event()}) and lists no subscriber outcome, since
+ * the dead letter's own subscribers are not tracked.
  *
  * <p><b>JSON.</b> Jackson writes a dead letter as one flat object without the payload or a stack
  * trace: {@code {"event_id": "...", "type": "...", "subscriber": "...", "cause_class":

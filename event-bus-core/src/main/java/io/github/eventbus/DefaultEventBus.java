@@ -284,6 +284,12 @@ final class DefaultEventBus implements EventBus {
       Object[] context = guard.capture();
       if (backpressure.admit(route, payload, envelope, tracker)) {
         enqueue(route, payload, envelope, tracker, context);
+      } else {
+        // Dropped under DROP: publish returns normally, so the event was accepted; it is logged
+        // and counted as published like any other, and its dead letters name a logged event.
+        audit(envelope);
+        route.stats.published.increment();
+        backpressure.drop(route, payload, envelope, tracker);
       }
     }
     guard.rethrowDeferred();

@@ -25,9 +25,11 @@ public record DeliveryReport(Event<?> event, List<SubscriberOutcome> outcomes) {
   }
 
   /**
-   * Tells whether the event had no subscriber (and so became a {@link DeadEvent}).
+   * Tells whether the report lists no subscriber: the event had none (and so became a
+   * {@link DeadEvent}), or the tracked publish was of a {@link DeadLetter}, whose own subscribers
+   * are not tracked.
    *
-   * @return {@code true} if no subscription matched
+   * @return {@code true} if the report has no subscriber outcome
    */
   public boolean noSubscriber() {
     return outcomes.isEmpty();

@@ -5,7 +5,8 @@ package io.github.eventbus;
  *
  * <p><b>Thread-safety:</b> immutable.
  *
- * @param published events accepted by {@code publish} or {@code publishSync}
+ * @param published events accepted by {@code publish} or {@code publishSync}, those then dropped
+ *     under {@link BackpressurePolicy#DROP} included (publish returned normally)
  * @param delivered handler calls that returned normally
  * @param failed handler calls that threw (each failed attempt counts)
  * @param retried retries scheduled

@@ -222,7 +222,8 @@ public interface EventBus extends AutoCloseable {
    * Publishes asynchronously, like {@link #publish(Object)}, and reports what happened: the stage
    * completes when every matching subscriber's delivery is final, retries included, with one
    * {@link SubscriberOutcome} per subscriber (or none if nobody subscribed). Costs an envelope and
-   * a small report per call; plain {@code publish} pays nothing for this feature.
+   * a small report per call; plain {@code publish} pays nothing for this feature. A
+   * {@link DeadLetter} is handed to its subscribers at once and gets an empty report (see there).
    *
    * @param event the payload, or an envelope
    * @return the report, when complete

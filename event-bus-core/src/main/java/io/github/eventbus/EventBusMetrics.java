@@ -22,7 +22,8 @@ import java.util.TreeMap;
  *     twice (once as a dead letter, once as a published {@code DeadLetter})
  * @param byType counters per type name, sorted by name, the bus's own types included
  * @param queueDepth deliveries accepted by {@code publish} and not yet finished (including those
- *     waiting for a retry)
+ *     waiting for a retry; finished ones leave it in the batches {@link BackpressurePolicy}
+ *     describes, so it is exact at quiescence)
  * @param queueHighWaterMark the largest {@code queueDepth} seen
  * @param auditLog the audit log's counters (lines written, failed writes, unwritten at close), if
  *     the bus has an audit log

@@ -150,6 +150,7 @@ final class Mailbox implements Runnable {
           break;
         }
         n++;
+        run.endIfHolding(capacity);
         deliverer.deliver(subscriber, delivery, run);
         delivery.release();
       }

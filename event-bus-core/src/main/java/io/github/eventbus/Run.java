@@ -34,6 +34,16 @@ final class Run {
     finished++;
   }
 
+  /**
+   * Before the next delivery of the run: flushes and frees places as {@link #end} does once
+   * {@link Capacity#holdBack} finished deliveries have gathered.
+   */
+  void endIfHolding(Capacity capacity) {
+    if (finished >= capacity.holdBack) {
+      end(capacity);
+    }
+  }
+
   /** Flushes the counts and frees the queue places of the finished deliveries. */
   void end(Capacity capacity) {
     slot.flushTimed();

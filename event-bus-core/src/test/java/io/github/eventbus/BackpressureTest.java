@@ -3,6 +3,8 @@ package io.github.eventbus;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -11,8 +13,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each policy against a queue of capacity 2 whose single subscriber is held inside its handler by a
@@ -125,6 +129,37 @@ class BackpressureTest {
     DeliveryStats totals = bus.metrics().byType().get(TypeNames.of(Job.class));
     assertThat(totals.dropped()).isEqualTo(1);
     assertThat(totals.deadLettered()).isEqualTo(1);
+  }
+
+  @Test
+  void drop_withAnAuditLog_logsTheDroppedEvent_andCountsItPublished(@TempDir Path dir)
+      throws Exception {
+    bus = EventBus.builder().name("bp-audit").workers(1).queueCapacity(2)
+        .backpressure(BackpressurePolicy.DROP).auditLog(dir).build();
+    bus.subscribe(Job.class, job -> {
+      firstStarted.countDown();
+      release.await(30, TimeUnit.SECONDS);
+      handled.add(job.n());
+    });
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, letters::add);
+    fill();
+
+    bus.publish(new Job(2)); // dropped
+
+    release.countDown();
+    bus.close();
+    String droppedId = letters.get(0).event().id();
+    List<String> lines = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) { // one daily file, two if the test spans midnight
+      for (Path f : (Iterable<Path>) files::iterator) {
+        lines.addAll(Files.readAllLines(f));
+      }
+    }
+    assertThat(lines).hasSize(3).anySatisfy(l -> assertThat(l).contains(droppedId));
+    DeliveryStats totals = bus.metrics().byType().get(TypeNames.of(Job.class));
+    assertThat(totals.published()).isEqualTo(3);
+    assertThat(totals.published()).isEqualTo(totals.delivered() + totals.dropped());
   }
 
   @Test
