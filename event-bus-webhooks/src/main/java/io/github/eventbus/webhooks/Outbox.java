@@ -5,18 +5,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The client's durable record of deliveries not yet finished, as JSON Lines forced to disk:
@@ -37,6 +45,7 @@ final class Outbox implements AutoCloseable {
     }
   }
 
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
@@ -44,12 +53,25 @@ final class Outbox implements AutoCloseable {
 
   Outbox(Path file) {
     try {
+      List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-          apply(line);
+        byte[] all = Files.readAllBytes(file);
+        int start = 0;
+        for (int i = 0; i < all.length; i++) {
+          if (all[i] == '\n') {
+            if (i > start && !apply(all, start, i)) {
+              unreadable.add(Arrays.copyOfRange(all, start, i + 1));
+            }
+            start = i + 1;
+          }
         }
+        // Bytes after the last line break are a torn last line: the delivery it began was never
+        // acknowledged, so dropping it loses nothing that was promised.
       }
       Files.createDirectories(file.toAbsolutePath().getParent());
+      if (!unreadable.isEmpty()) {
+        keepUnreadable(file, unreadable);
+      }
       Path compacted = file.resolveSibling(file.getFileName() + ".tmp");
       List<String> lines = new ArrayList<>();
       for (Entry e : live.values()) {
@@ -64,22 +86,63 @@ final class Outbox implements AutoCloseable {
         .durability(Durability.FSYNC).build();
   }
 
-  private void apply(String line) {
-    JsonNode node;
+  /**
+   * Moves whole lines that are not records (a disk error, a hand edit) to {@code <file>.corrupt}
+   * before compaction would drop them, and says so once: the deliveries they held cannot resume.
+   */
+  private static void keepUnreadable(Path file, List<byte[]> unreadable) throws IOException {
+    Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
+    try (OutputStream out = Files.newOutputStream(corrupt, StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND)) {
+      for (byte[] line : unreadable) {
+        out.write(line);
+      }
+    }
+    log.warn("{} record(s) of the webhook outbox {} could not be read and were moved to {}; the "
+        + "deliveries they held are not resumed", unreadable.size(), file, corrupt);
+  }
+
+  /** Applies one line (without its line break); false if it is not a whole, valid record. */
+  private boolean apply(byte[] bytes, int from, int to) {
     try {
-      node = MAPPER.readTree(line);
-    } catch (IOException torn) {
-      return; // a torn last line: the delivery it began was never acknowledged
+      String line = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes, from, to - from)).toString();
+      JsonNode node = MAPPER.readTree(line);
+      String op = text(node, "op");
+      String key = text(node, "key");
+      if (op == null || key == null || key.isEmpty()) {
+        return false;
+      }
+      if (op.equals("done")) {
+        live.remove(key);
+        return true;
+      }
+      String id = text(node, "id");
+      String endpoint = text(node, "endpoint");
+      String eventType = text(node, "event_type");
+      String body = text(node, "body");
+      if (!(op.equals("pending") || op.equals("dead")) || id == null || endpoint == null
+          || eventType == null || body == null) {
+        return false;
+      }
+      URI uri = new URI(endpoint);
+      if (!uri.isAbsolute() || uri.getHost() == null) {
+        return false;
+      }
+      live.put(key, new Entry(key, id, uri, eventType, Base64.getDecoder().decode(body),
+          op.equals("dead")));
+      return true;
+    } catch (IOException | URISyntaxException | IllegalArgumentException e) {
+      return false; // not UTF-8, not JSON, a bad URI or base64
     }
-    String op = node.path("op").asText();
-    String key = node.path("key").asText();
-    switch (op) {
-      case "pending", "dead" -> live.put(key, new Entry(key, node.path("id").asText(),
-          URI.create(node.path("endpoint").asText()), node.path("event_type").asText(),
-          Base64.getDecoder().decode(node.path("body").asText()), op.equals("dead")));
-      case "done" -> live.remove(key);
-      default -> { }
-    }
+  }
+
+  /** A text field that must be there; null (and so a rejected record) if it is not. */
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    return value == null || !value.isTextual() ? null : value.asText();
   }
 
   static String key(String id, URI endpoint) {

@@ -15,6 +15,10 @@ import io.github.eventbus.TypeNames;
 import io.github.eventbus.internal.LogText;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -73,6 +77,21 @@ final class PayloadParser {
   }
 
   /**
+   * Refuses bytes that are not strict UTF-8 (overlong forms, encoded surrogates, stray bytes):
+   * the JSON parser would otherwise read some of them as other characters.
+   */
+  private static void requireUtf8(byte[] body) throws Malformed {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(body));
+    } catch (CharacterCodingException e) {
+      throw new Malformed("the body is not valid UTF-8");
+    }
+  }
+
+  /**
    * Parses a body into an event.
    *
    * @param webhookId the signed webhook id, used as the event id when the body has none; null if
@@ -87,6 +106,7 @@ final class PayloadParser {
           || body[0] == '\r' || body[0] == '\n')) {
         throw new Malformed("the body must be a JSON object in UTF-8");
       }
+      requireUtf8(body);
       root = reader.readTree(body);
     } catch (JsonProcessingException e) {
       throw new Malformed("the body is not one well-formed JSON document: "

@@ -4,9 +4,13 @@ import io.github.eventbus.RetryPolicy;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
+import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 
@@ -97,17 +101,47 @@ final class RetryRules {
     try {
       wait = Duration.ofSeconds(Long.parseLong(value.strip()));
     } catch (NumberFormatException notSeconds) {
-      try {
-        wait = Duration.between(now,
-            ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-      } catch (DateTimeParseException notDate) {
+      Instant at = httpDate(value.strip(), now);
+      if (at == null) {
         return null;
       }
+      wait = Duration.between(now, at);
     }
     if (wait.isNegative()) {
       return Duration.ZERO;
     }
     return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+  }
+
+  /** The asctime form, {@code Sun Nov  6 08:49:37 1994}: the day of the month is space-padded. */
+  private static final DateTimeFormatter ASCTIME =
+      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
+
+  /**
+   * An HTTP-date in any of the three forms a recipient must accept (RFC 9110, section 5.6.7):
+   * IMF-fixdate (RFC 1123), the obsolete RFC 850 form with a two-digit year (read as the year
+   * within 50 years of {@code now}), and asctime; null if it is none of them.
+   */
+  static Instant httpDate(String value, Instant now) {
+    try {
+      return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+    } catch (DateTimeParseException notImf) {
+      // try the obsolete forms
+    }
+    int year = now.atOffset(ZoneOffset.UTC).getYear();
+    DateTimeFormatter rfc850 = new DateTimeFormatterBuilder()
+        .appendPattern("EEEE, dd-MMM-")
+        .appendValueReduced(ChronoField.YEAR, 2, 2, year - 49)
+        .appendPattern(" HH:mm:ss 'GMT'")
+        .toFormatter(Locale.US).withZone(ZoneOffset.UTC);
+    for (DateTimeFormatter form : new DateTimeFormatter[] {rfc850, ASCTIME}) {
+      try {
+        return ZonedDateTime.parse(value, form).toInstant();
+      } catch (DateTimeParseException notThisForm) {
+        // try the next
+      }
+    }
+    return null;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.LogText;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
@@ -89,11 +90,13 @@ final class TargetUrls {
    */
   static URI check(URI uri, boolean publicOnly) {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    // The messages never quote the URL: its path or query may hold a token.
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("webhook URL must be http or https, but was " + uri);
+      throw new IllegalArgumentException("webhook URL must be http or https, but its scheme was "
+          + (scheme.isEmpty() ? "missing" : "\"" + LogText.escape(scheme) + "\""));
     }
     if (uri.getHost() == null || uri.getHost().isBlank()) {
-      throw new IllegalArgumentException("webhook URL has no host: " + uri);
+      throw new IllegalArgumentException("webhook URL (" + scheme + ") has no host");
     }
     if (uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("webhook URL must not carry user info (credentials)");

@@ -192,9 +192,8 @@ class WebhookProbeTest {
    * Signed bodies that are not UTF-8: a UTF-8-encoded surrogate (CESU-8), an overlong encoding
    * of '/', and a byte that never occurs in UTF-8, each inside a data string.
    */
-  // FINDING: PayloadParser's Javadoc and WebhookReceiver's class comment promise "one JSON object
-  // in UTF-8"; Jackson's byte parser decodes ED A0 80 to a lone surrogate and C0 AF to '/' without
-  // complaint, so such bodies get 202 and reach the bus (the FF case is refused).
+  // Regression: "one JSON object in UTF-8"; Jackson's byte parser used to decode ED A0 80 to a
+  // lone surrogate and C0 AF to '/', so such bodies got 202 and reached the bus.
   @ParameterizedTest
   @ValueSource(strings = {"eda080", "c0af", "ff"})
   void signedBodyThatIsNotUtf8_is400_andNothingIsPublished(String badHex) throws Exception {
@@ -305,8 +304,8 @@ class WebhookProbeTest {
    * RFC 9110 5.6.7: "A recipient that parses a timestamp value in an HTTP field MUST accept all
    * three HTTP-date formats". The client promises to honour a Retry-After "as an HTTP-date".
    */
-  // FINDING: RetryRules.retryAfter parses only RFC_1123_DATE_TIME; a Retry-After in the obsolete
-  // RFC 850 or asctime format is treated as unreadable and the policy's backoff (1 s) is used.
+  // Regression: a Retry-After in the obsolete RFC 850 or asctime form, which RFC 9110 requires
+  // a recipient to accept, used to be read as unreadable and the backoff used instead.
   @ParameterizedTest
   @ValueSource(strings = {"Mon, 23 Nov 2026 10:02:00 GMT", "Monday, 23-Nov-26 10:02:00 GMT",
       "Mon Nov 23 10:02:00 2026"})
@@ -333,9 +332,8 @@ class WebhookProbeTest {
     assertThat(retryAt).containsExactly(Instant.parse("2026-11-23T10:02:00Z"));
   }
 
-  // FINDING: the README says an endpoint is shown by scheme, host and port only, in exception
-  // messages too (its path or query may hold a token); TargetUrls.check puts the whole URI into
-  // the IllegalArgumentException that send() throws for a non-http scheme or a missing host.
+  // Regression: an endpoint is shown by scheme, host and port only (its path or query may hold a
+  // token); the refusal of a non-http scheme or a missing host used to quote the whole URL.
   @ParameterizedTest
   @ValueSource(strings = {"ftp://hooks.example.com/services/T000/B000/TOKEN-xyzzy",
       "http:///services/T000/TOKEN-xyzzy?key=TOKEN-xyzzy", "mailto:TOKEN-xyzzy@example.com"})
@@ -478,10 +476,8 @@ class WebhookProbeTest {
     return ids;
   }
 
-  // FINDING: Outbox's constructor tolerates "a torn last line" only when the tear leaves valid
-  // UTF-8; a tear inside a multi-byte character makes Files.readAllLines throw
-  // MalformedInputException, so the client cannot be built at all (UncheckedIOException) and
-  // the intact pending delivery before it is never resumed.
+  // Regression: a torn last line that ends inside a multi-byte character used to make the
+  // client unbuildable, so the intact delivery before it was never resumed.
   @Test
   void outbox_tornLastLineInsideAUtf8Character_isIgnored_andTheIntactDeliveryResumes()
       throws Exception {
@@ -495,10 +491,8 @@ class WebhookProbeTest {
     assertThat(resumeFrom(outbox, server)).containsExactly("evt-ok");
   }
 
-  // FINDING: Outbox.apply catches only a JSON parse error; a record that parses but holds a bad
-  // base64 body or an unparseable endpoint throws IllegalArgumentException out of
-  // WebhookClient.Builder.build() (not among its documented @throws), so one damaged record keeps
-  // every other pending delivery in the file from being resumed.
+  // Regression: a record that parses but holds a bad body, endpoint or missing fields used to
+  // throw out of build() (or be kept with an empty endpoint), so no other delivery resumed.
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"op\":\"pending\",\"key\":\"k\",\"id\":\"x\",\"endpoint\":\"http://h/\",\"event_type\":\"t\",\"body\":\"%%%\"}",
@@ -515,9 +509,8 @@ class WebhookProbeTest {
     assertThat(resumeFrom(outbox, server)).containsExactlyInAnyOrder("evt-a", "evt-b");
   }
 
-  // FINDING: a corrupted record in the middle of the outbox (not a torn last line) is dropped in
-  // silence by Outbox.apply and the compaction then rewrites the file without it, so the
-  // delivery it held is lost with no log line; the guide says failures are never silent.
+  // Regression: a corrupted record in the middle of the outbox used to be dropped by the
+  // compaction without a word; it is now moved to outbox.jsonl.corrupt with one WARN.
   @Test
   void outbox_corruptedRecordInTheMiddle_isReported_notSilentlyCompactedAway() throws Exception {
     ScriptedServer server = closeLater(new ScriptedServer());
@@ -537,7 +530,11 @@ class WebhookProbeTest {
 
     assertThat(resumed).containsExactlyInAnyOrder("evt-a", "evt-b");
     assertThat(warnings).as("a WARN line that says a record of the outbox was unreadable")
-        .anySatisfy(l -> assertThat(l).containsIgnoringCase("outbox"));
+        .singleElement().satisfies(l -> assertThat(l).containsIgnoringCase("outbox")
+            .contains("1 record(s)").doesNotContain("evt-lost"));
+    // The unreadable line is kept beside the outbox, not compacted away.
+    assertThat(Files.readString(dir.resolve("outbox.jsonl.corrupt"), StandardCharsets.UTF_8))
+        .isEqualTo(corrupted);
   }
 
   @Test
