@@ -66,7 +66,11 @@ final class Outbox implements AutoCloseable {
           }
         }
         // Bytes after the last line break are a torn last line: the delivery it began was never
-        // acknowledged, so dropping it loses nothing that was promised.
+        // acknowledged, so dropping it loses nothing that was promised. If the tear fell just
+        // before the line break, the record is whole and is resumed all the same.
+        if (start < all.length) {
+          apply(all, start, all.length);
+        }
       }
       Files.createDirectories(file.toAbsolutePath().getParent());
       if (!unreadable.isEmpty()) {

@@ -11,6 +11,8 @@ import io.github.eventbus.RetryPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,5 +112,32 @@ class OutboxTest {
           assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED));
       assertThat(next.deadDeliveryIds()).isEmpty();
     }
+  }
+
+  @Test
+  void wholeLastRecordWithoutItsLineBreak_isResumed_andATornOneIsDropped() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    failuresLeft.set(1);
+    try (WebhookClient client = client(new ManualScheduler(clock), clock, 5)) {
+      client.send(uri(), message("cut-short")); // 503: stays pending for a retry
+      assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("cut-short");
+    }
+    Path outbox = dir.resolve("outbox.jsonl");
+    String whole = Files.readString(outbox, StandardCharsets.UTF_8).strip(); // one record
+    assertThat(whole).contains("cut-short").doesNotContain("\n");
+
+    Files.writeString(outbox, whole); // the crash fell just before the line break
+    try (WebhookClient next = client(new ManualScheduler(clock), clock, 5)) {
+      assertThat(next.resumed()).hasSize(1);
+      assertThat(next.resumed().get(0).get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.DELIVERED);
+    }
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("cut-short");
+
+    Files.writeString(outbox, whole.substring(0, whole.length() / 2)); // torn mid-record
+    try (WebhookClient next = client(new ManualScheduler(clock), clock, 5)) {
+      assertThat(next.resumed()).isEmpty();
+    }
+    assertThat(dir.resolve("outbox.jsonl.corrupt")).doesNotExist(); // a tear is not corruption
   }
 }
