@@ -144,6 +144,7 @@ final class Mailbox implements Runnable {
       while (n < BATCH) {
         Delivery delivery = queue.poll(at, scratch);
         if (delivery == null) {
+          run.end(capacity); // caught up: give back what is finished before waiting for more
           if (awaitMore(at)) {
             continue;
           }

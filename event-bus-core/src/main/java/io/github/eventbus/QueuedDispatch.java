@@ -103,7 +103,13 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     if (outcome == Outcome.DELIVERED) {
       run.delivered(stats);
       if (tracker != null) {
+        // Over before its report completes, so that whoever waits for the report finds the place
+        // free (at once in a queue small enough to free each place; see Capacity.holdBack).
+        run.finished();
+        run.endIfHolding(capacity);
         tracker.finish(delivery.index, DeliveryStatus.DELIVERED, delivery.attempt, null, null);
+        end(slot);
+        return;
       } else if (!slot.hasDeferred()) {
         // No user code ran after the undo (no completion callbacks, no deferred publishes).
         run.emptiedBy = guard.leftEmpty(undo);

@@ -125,7 +125,7 @@ class Round2ProbeTest {
           rejected++;
         }
       }
-      // FINDING: the report says DELIVERED, yet the worker keeps the place while it spins/yields
+      // Regression (fixed since): the report says DELIVERED, yet the worker keeps the place while it spins/yields
       // for more (Mailbox.awaitMore, ~50 us) before Run.end frees it; the next publish is often
       // refused "queue is full (1 pending deliveries)" with nothing pending. Free the place
       // (Run.end / endIfHolding) before awaitMore, or before the tracker is completed.

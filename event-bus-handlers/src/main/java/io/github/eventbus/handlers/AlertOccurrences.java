@@ -15,7 +15,8 @@ import java.util.Set;
  * memory holds only the ids seen within the last window, however long the process runs.
  *
  * <p>Thread-safe: the map is guarded by this object, and each {@link Occurrence}'s handling state
- * by the occurrence itself, so alerts with different ids are handled in parallel.
+ * by the occurrence itself, so alerts with different ids on different threads do not wait for each
+ * other.
  */
 final class AlertOccurrences {
 

@@ -150,6 +150,22 @@ final class Fields {
   }
 
   /** For records: collects a problem if {@code bad}. */
+  /**
+   * Whether text names a path on this machine: not blank, and nothing the file system refuses
+   * (a NUL character, say), so that a handler can log the event before it touches the file.
+   */
+  static boolean isPath(String text) {
+    if (text == null || text.isBlank()) {
+      return false;
+    }
+    try {
+      java.nio.file.Path.of(text);
+      return true;
+    } catch (java.nio.file.InvalidPathException e) {
+      return false;
+    }
+  }
+
   static void require(List<String> problems, boolean ok, String problem) {
     if (!ok) {
       problems.add(problem);

@@ -48,6 +48,8 @@ public record FileChange(
   public FileChange {
     List<String> problems = new ArrayList<>();
     Fields.require(problems, filePath != null && !filePath.isBlank(), "file_path is required");
+    Fields.require(problems, filePath == null || filePath.isBlank() || Fields.isPath(filePath),
+        "file_path is not a valid path");
     Fields.require(problems, changeType != null, "change_type is required");
     Fields.require(problems, size == null || size >= 0, "size must not be negative, but was " + size);
     if (!problems.isEmpty()) {

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.WatchEvent;
@@ -176,12 +177,56 @@ public final class FileWatcher implements AutoCloseable {
       children = list.toList();
     }
     for (Path p : children) {
-      if (Files.isDirectory(p)) {
+      // A linked directory is not followed (a link to an ancestor would loop), and only regular
+      // files are files: opening a named pipe to checksum it would block for ever.
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         registerTree(p, root, reportFiles, now);
+      } else if (!Files.isRegularFile(p)) {
+        continue;
       } else if (reportFiles) {
         note(p, root, ChangeType.CREATED, now);
       } else if (selected(p, root)) {
         known.put(p, checksum == ChecksumAlgorithm.NONE ? "" : checksum(p));
+      }
+    }
+  }
+
+  /**
+   * After the OS dropped events for a directory: compares what is in it with what is known and
+   * notes the files created and deleted meanwhile (and, with a checksum, those that may have
+   * changed, which publishing compares).
+   */
+  private void rescan(Path directory, Path root, long now) {
+    List<Path> children;
+    try (Stream<Path> list = Files.list(directory)) {
+      children = list.toList();
+    } catch (IOException e) {
+      log.warn("File watcher {} cannot list {} after missing changes: {}", name, directory,
+          e.toString());
+      return;
+    }
+    java.util.Set<Path> present = new java.util.HashSet<>();
+    for (Path p : children) {
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        if (!isWatched(p)) {
+          try {
+            registerTree(p, root, true, now);
+          } catch (IOException e) {
+            log.warn("File watcher {} cannot watch directory {}: {}", name, p, e.toString());
+          }
+        }
+      } else if (Files.isRegularFile(p)) {
+        present.add(p);
+        if (!known.containsKey(p)) {
+          note(p, root, ChangeType.CREATED, now);
+        } else if (checksum != ChecksumAlgorithm.NONE) {
+          note(p, root, ChangeType.MODIFIED, now);
+        }
+      }
+    }
+    for (Path p : new ArrayList<>(known.keySet())) {
+      if (directory.equals(p.getParent()) && !present.contains(p)) {
+        note(p, root, ChangeType.DELETED, now);
       }
     }
   }
@@ -216,8 +261,11 @@ public final class FileWatcher implements AutoCloseable {
     long now = System.nanoTime();
     for (WatchEvent<?> event : key.pollEvents()) {
       if (event.kind() == OVERFLOW) {
-        log.warn("File watcher {} missed changes under {} (the OS event queue overflowed)", name,
-            directory);
+        if (directory != null) {
+          log.debug("File watcher {}: the OS event queue overflowed for {}; rescanning it", name,
+              directory);
+          rescan(directory, rootOf.get(directory), now);
+        }
         continue;
       }
       if (directory == null) {
@@ -225,7 +273,7 @@ public final class FileWatcher implements AutoCloseable {
       }
       Path path = directory.resolve((Path) event.context());
       Path root = rootOf.get(directory);
-      if (event.kind() == ENTRY_CREATE && Files.isDirectory(path)) {
+      if (event.kind() == ENTRY_CREATE && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         try {
           registerTree(path, root, true, now); // files written before registration are reported too
         } catch (IOException e) {
@@ -237,8 +285,11 @@ public final class FileWatcher implements AutoCloseable {
         forgetTree(path, root, now); // deleted, or moved out of the tree
         continue;
       }
-      if (Files.isDirectory(path)) {
-        continue;
+      if (Files.isDirectory(path) || Files.exists(path) && !Files.isRegularFile(path)) {
+        continue; // a directory, or a pipe, socket or device: not a file whose content changes
+      }
+      if (event.kind() == ENTRY_DELETE && !known.containsKey(path) && !pending.containsKey(path)) {
+        continue; // never a file seen here: a directory whose own watch was dropped first
       }
       ChangeType type = event.kind() == ENTRY_CREATE ? ChangeType.CREATED
           : event.kind() == ENTRY_DELETE ? ChangeType.DELETED : ChangeType.MODIFIED;
@@ -246,6 +297,10 @@ public final class FileWatcher implements AutoCloseable {
     }
     if (!key.reset()) {
       directories.remove(key);
+      if (directory != null && directory.equals(rootOf.get(directory))) {
+        log.warn("File watcher {} lost its root {} (deleted or moved away); it no longer watches"
+            + " it, even if it comes back", name, directory);
+      }
     }
   }
 
@@ -347,6 +402,9 @@ public final class FileWatcher implements AutoCloseable {
       known.remove(path);
       change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
     } else {
+      if (!Files.isRegularFile(path)) {
+        return; // gone again (its deletion is reported on its own), or not a regular file
+      }
       try {
         String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
         if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {

@@ -10,8 +10,12 @@ import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A handler's own JSON Lines log (for example {@code logs/risk_alerts/risk_alerts.jsonl}), written
@@ -117,10 +121,19 @@ final class HandlerLog implements AutoCloseable {
     return writer.currentFile();
   }
 
-  /** Waits until every line written so far is in the file. */
-  void flush() {
-    if (writer != null) {
-      writer.flush().join();
+  /** Waits at most {@code timeout} until every line written so far is in the file. */
+  boolean flush(Duration timeout) {
+    if (writer == null) {
+      return true;
+    }
+    try {
+      writer.flush().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException | ExecutionException e) {
+      return false; // the writer reports why (a WARN, or its error handler)
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

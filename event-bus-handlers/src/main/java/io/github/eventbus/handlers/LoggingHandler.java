@@ -1,6 +1,9 @@
 package io.github.eventbus.handlers;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * What every handler with its own JSON Lines log offers its users: where the log is, a flush, and
@@ -26,9 +29,29 @@ abstract class LoggingHandler implements AutoCloseable {
     return log.file();
   }
 
-  /** Waits until every log line so far is in the file; does nothing if the log is off. */
+  /**
+   * Waits until every log line so far is in the file, at most 10 seconds; does nothing if the log
+   * is off.
+   *
+   * @throws HandlerException if lines are still unwritten after 10 seconds (the log cannot be
+   *     written: its WARN, or the failure it reports, says why)
+   */
   public void flushLog() {
-    log.flush();
+    if (!flushLog(Duration.ofSeconds(10))) {
+      throw new HandlerException("the handler's log lines were not all written within 10 s: "
+          + log.file());
+    }
+  }
+
+  /**
+   * Waits until every log line so far is in the file, at most {@code timeout}.
+   *
+   * @param timeout how long to wait at most
+   * @return {@code true} if they are (or the log is off), {@code false} if some are still
+   *     unwritten (the log cannot be written, or is slow)
+   */
+  public boolean flushLog(Duration timeout) {
+    return log.flush(requireNonNull(timeout, "timeout"));
   }
 
   /** Closes the handler's log; close its subscriptions (or the bus) first. */

@@ -57,6 +57,8 @@ public record ReportReady(
     Fields.require(problems, reportId != null && !reportId.isBlank(), "report_id is required");
     Fields.require(problems, reportType != null, "report_type is required");
     Fields.require(problems, reportPath != null && !reportPath.isBlank(), "report_path is required");
+    Fields.require(problems, reportPath == null || reportPath.isBlank() || Fields.isPath(reportPath),
+        "report_path is not a valid path");
     Fields.require(problems, reportFormat != null, "report_format is required");
     Fields.require(problems, sizeBytes == null || sizeBytes >= 0,
         "size_bytes must not be negative, but was " + sizeBytes);

@@ -149,7 +149,8 @@ public final class ReportReadyHandler extends LoggingHandler {
       throw new HandlerException("report " + report.reportId() + " is valid, but its metadata file"
           + " could not be written", e);
     }
-    Object distribution = autoDistribute ? distribute(report, file) : "disabled";
+    List<Error> errors = new ArrayList<>(1);
+    Object distribution = autoDistribute ? distribute(report, file, errors) : "disabled";
     Map<String, Object> line = log.line(envelope, "processed");
     line.put("valid", true);
     line.put("actual_size_bytes", size);
@@ -157,10 +158,16 @@ public final class ReportReadyHandler extends LoggingHandler {
     line.put("metadata_file", sidecar.toString());
     line.put("distribution", distribution);
     log.write(line);
+    if (!errors.isEmpty()) {
+      throw errors.get(0); // an Error is the bus's to handle (its failure rule), once logged
+    }
   }
 
-  /** Calls every distributor once per recipient; returns one status per call. */
-  private List<Map<String, Object>> distribute(ReportReady report, Path file) {
+  /**
+   * Calls every distributor once per recipient; returns one status per call. An Error from a
+   * distributor is a failed call too, kept in {@code errors} to be thrown once the line is logged.
+   */
+  private List<Map<String, Object>> distribute(ReportReady report, Path file, List<Error> errors) {
     List<Map<String, Object>> results = new ArrayList<>();
     for (String recipient : report.recipients()) {
       for (ReportDistributor distributor : distributors) {
@@ -169,9 +176,12 @@ public final class ReportReadyHandler extends LoggingHandler {
         try {
           distributor.distribute(report, file, recipient);
           result.put("status", "sent");
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
           result.put("status", "failed");
           result.put("error", String.valueOf(e.getMessage()));
+          if (e instanceof Error error) {
+            errors.add(error);
+          }
         }
         results.add(result);
       }

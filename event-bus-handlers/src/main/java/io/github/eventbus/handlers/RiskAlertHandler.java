@@ -58,8 +58,11 @@ import java.util.Map;
  * {@code rejected} and thrown as {@link InvalidEventException}, so the bus makes it a
  * {@link io.github.eventbus.DeadLetter} with the reason.
  *
- * <p><b>Thread-safety:</b> thread-safe; alerts with different ids are handled in parallel, those
- * with the same id one at a time.
+ * <p><b>Thread-safety:</b> thread-safe. The bus delivers the alerts of each of the handler's
+ * subscriptions one at a time and in order (critical alerts have subscriptions of their own, ahead
+ * of the rest); alerts with the same id are also handled one at a time across subscriptions. So
+ * a mitigation step that hangs holds up the later non-critical (or critical) alerts behind it,
+ * but not the other kind: keep steps short, or hand long work to a thread of your own.
  */
 public final class RiskAlertHandler extends LoggingHandler {
 
@@ -138,6 +141,7 @@ public final class RiskAlertHandler extends LoggingHandler {
     boolean update;
     String escalation = null;
     List<MitigationResult> mitigation = new ArrayList<>();
+    List<Error> errors = new ArrayList<>(1);
     synchronized (occurrence) {
       update = occurrence.sighted();
       dashboard.record(alert, update);
@@ -146,7 +150,7 @@ public final class RiskAlertHandler extends LoggingHandler {
         occurrence.escalated = escalation != null;
       }
       for (String step : alert.mitigationSteps()) {
-        mitigation.add(runStep(step, alert, occurrence));
+        mitigation.add(runStep(step, alert, occurrence, errors));
       }
       // Logged in the occurrence's lock, so the lines of one id are in the order it was handled.
       Map<String, Object> line = log.line(envelope, update ? "updated" : "created");
@@ -165,6 +169,9 @@ public final class RiskAlertHandler extends LoggingHandler {
     followUps.add(
         new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
     FollowUps.publish(bus, envelope, followUps);
+    if (!errors.isEmpty()) {
+      throw errors.get(0); // an Error is the bus's to handle (its failure rule), once reported
+    }
   }
 
   private String escalationReason(RiskAlert alert) {
@@ -177,8 +184,12 @@ public final class RiskAlertHandler extends LoggingHandler {
     return null;
   }
 
+  /**
+   * Runs a step once per occurrence. An Error from it is a failed step too, kept in
+   * {@code errors} so that the alert is still logged and escalated before it is thrown.
+   */
   private MitigationResult runStep(
-      String step, RiskAlert alert, AlertOccurrences.Occurrence state) {
+      String step, RiskAlert alert, AlertOccurrences.Occurrence state, List<Error> errors) {
     if (state.stepsRun.contains(step)) {
       return new MitigationResult(step, "skipped", null);
     }
@@ -190,7 +201,10 @@ public final class RiskAlertHandler extends LoggingHandler {
     try {
       action.run(alert);
       return new MitigationResult(step, "done", null);
-    } catch (Exception e) {
+    } catch (Exception | Error e) {
+      if (e instanceof Error error) {
+        errors.add(error);
+      }
       return new MitigationResult(step, "failed", String.valueOf(e.getMessage()));
     }
   }

@@ -42,11 +42,7 @@ public final class RiskDashboard {
   /** Records a new alert, or an update of one with the same id; forgets alerts older than 48 h. */
   synchronized void record(RiskAlert alert, boolean update) {
     Instant now = clock.instant();
-    Instant cutoff = now.minus(HISTORY);
-    Iterator<AlertSummary> oldest = alerts.values().iterator();
-    while (oldest.hasNext() && oldest.next().lastSeen().isBefore(cutoff)) {
-      oldest.remove();
-    }
+    Instant cutoff = forgetOld(now);
     AlertSummary previous = alerts.remove(alert.alertId());
     if (update && previous != null) {
       alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(),
@@ -58,6 +54,20 @@ public final class RiskDashboard {
         alert.riskScore(), alert.title(), AlertStatus.ACTIVE, now, now, 0));
     perHour.merge(now.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
     perHour.headMap(cutoff).clear();
+  }
+
+  /**
+   * Forgets alerts not seen for 48 hours and older hourly counts, by the clock now; returns the
+   * cutoff. Runs on reads too, so a quiet dashboard does not keep showing old alerts.
+   */
+  private Instant forgetOld(Instant now) {
+    Instant cutoff = now.minus(HISTORY);
+    Iterator<AlertSummary> oldest = alerts.values().iterator();
+    while (oldest.hasNext() && oldest.next().lastSeen().isBefore(cutoff)) {
+      oldest.remove();
+    }
+    perHour.headMap(cutoff).clear();
+    return cutoff;
   }
 
   /**
@@ -96,6 +106,7 @@ public final class RiskDashboard {
    * @return the snapshot
    */
   public synchronized DashboardSnapshot snapshot() {
+    forgetOld(clock.instant());
     Map<Severity, Long> bySeverity = new EnumMap<>(Severity.class);
     Map<RiskType, Long> byType = new EnumMap<>(RiskType.class);
     for (Severity s : Severity.values()) {

@@ -9,6 +9,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -115,7 +116,8 @@ final class RetryRules {
 
   /** The asctime form, {@code Sun Nov  6 08:49:37 1994}: the day of the month is space-padded. */
   private static final DateTimeFormatter ASCTIME =
-      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss uuuu", Locale.US).withZone(ZoneOffset.UTC)
+          .withResolverStyle(ResolverStyle.STRICT);
 
   /**
    * An HTTP-date in any of the three forms a recipient must accept (RFC 9110, section 5.6.7):
@@ -133,7 +135,7 @@ final class RetryRules {
         .appendPattern("EEEE, dd-MMM-")
         .appendValueReduced(ChronoField.YEAR, 2, 2, year - 49)
         .appendPattern(" HH:mm:ss 'GMT'")
-        .toFormatter(Locale.US).withZone(ZoneOffset.UTC);
+        .toFormatter(Locale.US).withZone(ZoneOffset.UTC).withResolverStyle(ResolverStyle.STRICT);
     for (DateTimeFormatter form : new DateTimeFormatter[] {rfc850, ASCTIME}) {
       try {
         return ZonedDateTime.parse(value, form).toInstant();

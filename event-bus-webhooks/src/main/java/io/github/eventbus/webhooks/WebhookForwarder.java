@@ -10,6 +10,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.TypePattern;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -239,8 +240,17 @@ public final class WebhookForwarder implements AutoCloseable {
       if (value == null || value.isBlank()) {
         return false;
       }
+      URI uri;
       try {
-        route(pattern, URI.create(value.strip()), when);
+        uri = new URI(value.strip());
+      } catch (URISyntaxException e) {
+        // Only the reason and where: the text itself may carry a token, so neither the message
+        // nor a cause repeats it.
+        throw new IllegalArgumentException(variable + " is not a usable webhook URL: "
+            + e.getReason() + " at index " + e.getIndex());
+      }
+      try {
+        route(pattern, uri, when);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(variable + " is not a usable webhook URL: "
             + e.getMessage(), e);

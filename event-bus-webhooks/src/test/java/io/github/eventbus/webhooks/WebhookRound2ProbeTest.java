@@ -181,7 +181,7 @@ class WebhookRound2ProbeTest {
   @ParameterizedTest
   @ValueSource(strings = {"Mon Nov 31 10:02:00 2026", "Monday, 31-Nov-26 10:02:00 GMT"})
   void httpDate_obsoleteFormsWithADayThatDoesNotExist_areNotDates(String value) {
-    // FINDING: the RFC 850 and asctime formatters in RetryRules.httpDate resolve SMART, so
+    // Regression (fixed since): the RFC 850 and asctime formatters in RetryRules.httpDate resolve SMART, so
     // 31 November becomes 30 November (a Monday, so the day-of-week check passes) and the
     // Retry-After is honoured as another date. Use .withResolverStyle(ResolverStyle.STRICT)
     // (with 'uuuu' in the pattern) for both obsolete forms.
@@ -312,7 +312,7 @@ class WebhookRound2ProbeTest {
       warnings = logs.lines(Level.WARN);
     }
 
-    // FINDING: the record is whole and valid, yet Outbox's constructor drops every byte after the
+    // Regression (fixed since): the record is whole and valid, yet Outbox's constructor drops every byte after the
     // last '\n' without parsing it, without a WARN and without keeping it in outbox.jsonl.corrupt:
     // evt-last is lost in silence (readAllLines, before fd62b05, resumed it). Parse the tail and
     // resume it if it is a whole record, or at least move it to .corrupt and count it in the WARN.
@@ -381,7 +381,7 @@ class WebhookRound2ProbeTest {
 
     assertThat(thrown).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("FILE_CHANGE_WEBHOOK_URL");
-    // FINDING: URI.create's message quotes its input, and envRoute appends it: the refusal reads
+    // Regression (fixed since): URI.create's message quotes its input, and envRoute appends it: the refusal reads
     // "... is not a usable webhook URL: Illegal character in query at index 52: https://hooks...
     // TOKEN-xyzzy...". Replace e.getMessage() in WebhookForwarder.Builder.envRoute by the reason
     // alone (URISyntaxException.getReason()/getIndex()) for a malformed URI.
