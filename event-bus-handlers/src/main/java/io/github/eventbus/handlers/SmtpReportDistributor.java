@@ -38,7 +38,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>The password is never logged and {@link #toString()} does not show it. Connect and read
- * timeouts are explicit (default 10 s each). Each message's {@code Date} header comes from the
+ * timeouts are explicit (default 10 s each), and the whole exchange of one message ends within
+ * the connect timeout plus five read timeouts (60 s by default), even with a server that answers
+ * a little at a time. Each message's {@code Date} header comes from the
  * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
@@ -74,6 +76,11 @@ public final class SmtpReportDistributor implements ReportDistributor {
     props.put("mail.smtp.connectiontimeout", String.valueOf(connect.toMillis()));
     props.put("mail.smtp.timeout", String.valueOf(read.toMillis()));
     props.put("mail.smtp.writetimeout", String.valueOf(read.toMillis()));
+    // A read timeout bounds each wait; this bounds the whole exchange of one message, which a
+    // server answering a little at a time could otherwise hold (and the bus worker with it).
+    props.put("mail.smtp.socketFactory",
+        new DeadlineSocketFactory(connect.plus(read.multipliedBy(5)), connect, read));
+    props.put("mail.smtp.socketFactory.fallback", "false");
     props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
     props.put("mail.smtp.starttls.required", String.valueOf(startTls));
     props.put("mail.smtp.auth", String.valueOf(username != null));
@@ -251,7 +258,8 @@ public final class SmtpReportDistributor implements ReportDistributor {
     }
 
     /**
-     * Sets the connect timeout and the read/write timeout; default 10 s each.
+     * Sets the connect timeout and the read/write timeout; default 10 s each. One message's whole
+     * exchange ends within the connect timeout plus five read timeouts.
      *
      * @param connect the connect timeout
      * @param read the read and write timeout

@@ -1,0 +1,113 @@
+package io.github.eventbus.handlers;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.net.SocketFactory;
+
+/**
+ * Sockets whose whole exchange must end within a deadline counted from their creation: each read
+ * waits at most the read timeout, and never past the deadline. A read timeout alone bounds each
+ * wait, not a server that answers a little at a time for ever. Thread-safe; its sockets are
+ * used as sockets are.
+ */
+final class DeadlineSocketFactory extends SocketFactory {
+
+  private final long totalNanos;
+  private final int readMillis;
+  private final int connectMillis;
+
+  DeadlineSocketFactory(Duration total, Duration connect, Duration read) {
+    this.totalNanos = total.toNanos();
+    this.connectMillis = (int) Math.min(Integer.MAX_VALUE, connect.toMillis());
+    this.readMillis = (int) Math.min(Integer.MAX_VALUE, read.toMillis());
+  }
+
+  @Override
+  public Socket createSocket() {
+    return new DeadlineSocket(System.nanoTime() + totalNanos, readMillis);
+  }
+
+  @Override
+  public Socket createSocket(String host, int port) throws IOException {
+    return connected(new InetSocketAddress(host, port), null);
+  }
+
+  @Override
+  public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+      throws IOException {
+    return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
+  }
+
+  @Override
+  public Socket createSocket(InetAddress host, int port) throws IOException {
+    return connected(new InetSocketAddress(host, port), null);
+  }
+
+  @Override
+  public Socket createSocket(InetAddress address, int port, InetAddress localAddress,
+      int localPort) throws IOException {
+    return connected(new InetSocketAddress(address, port),
+        new InetSocketAddress(localAddress, localPort));
+  }
+
+  private Socket connected(InetSocketAddress remote, InetSocketAddress local) throws IOException {
+    Socket socket = createSocket();
+    try {
+      if (local != null) {
+        socket.bind(local);
+      }
+      socket.connect(remote, connectMillis);
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** A socket whose reads stop at its deadline. */
+  private static final class DeadlineSocket extends Socket {
+    private final long deadline;
+    private final int readMillis;
+    private InputStream in;
+
+    DeadlineSocket(long deadline, int readMillis) {
+      this.deadline = deadline;
+      this.readMillis = readMillis;
+    }
+
+    @Override
+    public synchronized InputStream getInputStream() throws IOException {
+      if (in == null) {
+        in = new FilterInputStream(super.getInputStream()) {
+          @Override
+          public int read() throws IOException {
+            arm();
+            return super.read();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws IOException {
+            arm();
+            return super.read(b, off, len);
+          }
+        };
+      }
+      return in;
+    }
+
+    private void arm() throws IOException {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new SocketTimeoutException("the exchange did not end within its deadline");
+      }
+      setSoTimeout((int) Math.max(1, Math.min(readMillis, TimeUnit.NANOSECONDS.toMillis(left))));
+    }
+  }
+}
