@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Adversarial probes of the handlers module from outside: an unlucky file system (symlink loops,
  * named pipes, a deleted root, overflowing event queues), hostile input (NUL in paths), hostile
  * SMTP servers, failing mitigations and distributors, and expiry by an injected clock. A probe
- * marked {@code FINDING} asserts the documented behaviour and fails on the current code.
+ * commented "Regression (fixed since)" failed before the fix it describes.
  */
 class HandlersProbeTest {
 
@@ -117,7 +117,7 @@ class HandlersProbeTest {
 
   // ---------------------------------------------------------------- FileWatcher
 
-  // FINDING: a symlink to an ancestor (root/loop -> root) makes registerTree recurse through
+  // Regression (fixed since): a symlink to an ancestor (root/loop -> root) makes registerTree recurse through
   // loop/loop/... (Files.isDirectory follows links); the JDK returns the same WatchKey for the same
   // inode, so directories.put(key, deeper path) overwrites the root's mapping, and at the symlink
   // depth limit the path is taken for a file whose checksum fails: start() throws "cannot watch".
@@ -141,7 +141,7 @@ class HandlersProbeTest {
         .isNotNull();
   }
 
-  // FINDING: registerTree computes the checksum of every file at start(); a named pipe in the tree
+  // Regression (fixed since): registerTree computes the checksum of every file at start(); a named pipe in the tree
   // blocks Files.newInputStream forever, so start() never returns (and holds the watcher's lock,
   // so close() blocks too).
   @Test
@@ -162,7 +162,7 @@ class HandlersProbeTest {
     assertThat(returned).as("start() returns with a named pipe in the tree").isTrue();
   }
 
-  // FINDING: a named pipe created while watching is checksummed on the watcher thread, which
+  // Regression (fixed since): a named pipe created while watching is checksummed on the watcher thread, which
   // blocks forever in open(): no later change anywhere is reported, and close() gives up after
   // 10 s leaving the thread behind.
   @Test
@@ -180,7 +180,7 @@ class HandlersProbeTest {
     assertThat(change).as("a file written after a named pipe appeared is reported").isNotNull();
   }
 
-  // FINDING: when the JDK's per-key event list overflows (more than 512 events while the watcher
+  // Regression (fixed since): when the JDK's per-key event list overflows (more than 512 events while the watcher
   // thread is busy publishing) the watcher only logs a WARN; it does not rescan the directory, so
   // the files created meanwhile are never reported (Javadoc: "publishes a FileChange for each file
   // created"). Fix: on OVERFLOW, re-list the directory (FileWatcher.process) and diff with `known`.
@@ -241,7 +241,7 @@ class HandlersProbeTest {
     assertThat(seen).hasSize(1000).allSatisfy((path, count) -> assertThat(count).isOne());
   }
 
-  // FINDING: deleting the watched root invalidates its WatchKey; the watcher drops it without a
+  // Regression (fixed since): deleting the watched root invalidates its WatchKey; the watcher drops it without a
   // word and never watches the re-created directory: its files are never reported and nothing is
   // logged (guide: never silent). Fix: FileWatcher.process, when key.reset() fails for a root,
   // log a WARN (and re-register the root when it reappears, or stop visibly).
@@ -261,7 +261,7 @@ class HandlersProbeTest {
     }
   }
 
-  // FINDING: deleting a tree (files, then their directory, deepest first, as rm -r does) reports
+  // Regression (fixed since): deleting a tree (files, then their directory, deepest first, as rm -r does) reports
   // each directory itself as a deleted *file* (e.g. "rmr/d4/inner", "rmr/d4"): the directory's own
   // WatchKey is invalidated and dropped (key.reset() false) before the parent's ENTRY_DELETE is
   // processed, so isWatched(path) is false and FileWatcher.process falls through to note(DELETED).
@@ -398,7 +398,7 @@ class HandlersProbeTest {
 
   // ---------------------------------------------------------------- FileChangeHandler
 
-  // FINDING: FileChangeHandler.handle calls Path.of(file_path) before writing its line; a NUL in
+  // Regression (fixed since): FileChangeHandler.handle calls Path.of(file_path) before writing its line; a NUL in
   // file_path (valid JSON from a webhook) throws InvalidPathException, and the event leaves no line
   // at all (docs: invalid data is logged as rejected before it becomes a dead letter).
   // Fix: reject such paths in FileChange.from/constructor (Fields), or catch InvalidPathException.
@@ -465,7 +465,7 @@ class HandlersProbeTest {
         List.of(recipients), Map.of());
   }
 
-  // FINDING: same as file changes: ReportReadyHandler.handle calls Path.of(report_path) before any
+  // Regression (fixed since): same as file changes: ReportReadyHandler.handle calls Path.of(report_path) before any
   // line; a NUL in report_path throws InvalidPathException and no line is written (class Javadoc:
   // "Each failure is logged before it is thrown"). Fix: validate in ReportReady/Fields, or catch
   // InvalidPathException in handle() and log it as invalid.
@@ -490,7 +490,7 @@ class HandlersProbeTest {
         .satisfies(l -> assertThat(l.get("action").asText()).isIn("invalid", "rejected"));
   }
 
-  // FINDING: distribute() catches Exception only; a distributor throwing an Error (here the
+  // Regression (fixed since): distribute() catches Exception only; a distributor throwing an Error (here the
   // NoClassDefFoundError of a missing mail library) escapes handle() before the "processed" line is
   // written, so a valid report with a written sidecar leaves no line. Fix: in
   // ReportReadyHandler.distribute, record any Throwable from a distributor as failed (rethrowing
@@ -599,7 +599,7 @@ class HandlersProbeTest {
     return handler;
   }
 
-  // FINDING: RiskDashboard forgets old alerts only inside record(); snapshot() taken 49 h after the
+  // Regression (fixed since): RiskDashboard forgets old alerts only inside record(); snapshot() taken 49 h after the
   // last alert still lists it as active, though the Javadoc says the dashboard holds "every alert
   // seen within the last 48 hours" and an alert not seen for 48 hours "leaves the dashboard".
   // Fix: expire (or filter by the cutoff) in RiskDashboard.snapshot() too.
@@ -614,7 +614,7 @@ class HandlersProbeTest {
     assertThat(snapshot.activeBySeverity().get(Severity.LOW)).isZero();
   }
 
-  // FINDING: runStep catches Exception only; a mitigation throwing an Error escapes handle() after
+  // Regression (fixed since): runStep catches Exception only; a mitigation throwing an Error escapes handle() after
   // occurrence.escalated was set but before the line is written and RiskEscalated published: the
   // alert leaves no line, and its escalation is lost for the whole occurrence (an update does not
   // escalate). Fix: RiskAlertHandler.runStep records any Throwable as failed.
