@@ -53,6 +53,9 @@ import java.util.Map;
  * <p><b>Metadata.</b> The sidecar holds id, type, format, actual size, SHA-256, generated time, the
  * event id and the event's metadata; it is written to a temporary file and moved into place.
  *
+ * <p><b>Files.</b> By default any path is accepted; {@link Builder#reportRoots} limits reports
+ * to chosen directories, which events from outside the process call for.
+ *
  * <p><b>Distribution.</b> Unless {@linkplain Builder#autoDistribute(boolean) turned off}, every
  * distributor is called once per recipient;
  * each failure is recorded for its recipient and the others go on.
@@ -66,6 +69,7 @@ public final class ReportReadyHandler extends LoggingHandler {
   private final boolean autoDistribute;
   private final List<ReportDistributor> distributors;
   private final long maxJsonBytes;
+  private final List<Path> reportRoots;
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
 
   private ReportReadyHandler(Builder b) {
@@ -74,6 +78,7 @@ public final class ReportReadyHandler extends LoggingHandler {
     this.autoDistribute = b.autoDistribute == null || b.autoDistribute;
     this.distributors = List.copyOf(b.distributors);
     this.maxJsonBytes = b.maxJsonBytes != null ? b.maxJsonBytes : 64L * 1024 * 1024;
+    this.reportRoots = b.reportRoots == null ? List.of() : b.reportRoots;
   }
 
   /**
@@ -189,11 +194,26 @@ public final class ReportReadyHandler extends LoggingHandler {
     return results;
   }
 
+  /** Whether the file, with links resolved, lies in one of the accepted report directories. */
+  private boolean underARoot(Path file) throws IOException {
+    Path real = file.toRealPath();
+    for (Path root : reportRoots) {
+      if (Files.isDirectory(root) && real.startsWith(root.toRealPath())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Returns what is wrong with the report's file; empty if it is valid. */
   private List<String> validate(ReportReady report, Path file) throws IOException {
     List<String> problems = new ArrayList<>();
     if (!Files.isRegularFile(file)) {
       problems.add("report_path: no such file: " + file);
+      return problems;
+    }
+    if (!reportRoots.isEmpty() && !underARoot(file)) {
+      problems.add("report_path is outside the report directories this handler accepts");
       return problems;
     }
     long size = Files.size(file);
@@ -268,6 +288,7 @@ public final class ReportReadyHandler extends LoggingHandler {
     private final List<ReportDistributor> distributors = new ArrayList<>();
     private Long maxJsonBytes;
     private Clock clock;
+    private List<Path> reportRoots;
 
     private Builder() {}
 
@@ -320,6 +341,31 @@ public final class ReportReadyHandler extends LoggingHandler {
         throw new IllegalArgumentException("maxJsonBytes must be positive, but was " + bytes);
       }
       this.maxJsonBytes = Settings.setOnce(this.maxJsonBytes, bytes, "maxJsonBytes");
+      return this;
+    }
+
+    /**
+     * Accepts only reports whose file, with symbolic links resolved, lies in one of these
+     * directories; any other is {@code invalid} and neither read further, given a metadata file
+     * nor distributed. Default: any path. Set it whenever {@code report_ready} events can come
+     * from outside the process (a webhook receiver, a Kafka bridge), or such an event could have
+     * any readable file mailed and a metadata file written beside it.
+     *
+     * @param directories the report directories
+     * @return this builder
+     * @throws IllegalArgumentException if none is given
+     * @throws IllegalStateException if already set
+     */
+    public Builder reportRoots(Path... directories) {
+      requireNonNull(directories, "directories");
+      if (directories.length == 0) {
+        throw new IllegalArgumentException("reportRoots needs at least one directory");
+      }
+      List<Path> roots = new ArrayList<>();
+      for (Path d : directories) {
+        roots.add(requireNonNull(d, "directory").toAbsolutePath().normalize());
+      }
+      this.reportRoots = Settings.setOnce(this.reportRoots, List.copyOf(roots), "reportRoots");
       return this;
     }
 

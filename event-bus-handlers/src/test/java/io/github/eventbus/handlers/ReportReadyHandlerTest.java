@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -208,6 +209,37 @@ class ReportReadyHandlerTest {
         "report_format", "generated_at", "size_bytes", "recipients", "metadata");
     assertThat(data.get("generated_at").isNull()).isTrue();
     assertThat(data.get("recipients")).isEmpty();
+  }
+
+  @Test
+  void reportRoots_acceptOnlyFilesInside_linksResolved_andTouchNothingOutside() throws Exception {
+    Path reports = Files.createDirectories(dir.resolve("reports"));
+    Path secret = write("secret.pdf", "%PDF-1.4 not a report");
+    Path inside = Files.writeString(reports.resolve("daily.pdf"), "%PDF-1.4");
+    Path link = Files.createSymbolicLink(reports.resolve("escape.pdf"), secret);
+    start(ReportReadyHandler.builder().reportRoots(reports)
+        .distributor((r, f, to) -> sent.add(f.getFileName().toString())));
+
+    for (Path file : new Path[] {secret, link,
+        reports.resolve("../secret.pdf"), inside}) {
+      try {
+        bus.publishSync(report(file, ReportFormat.PDF, null, "a@example.com"));
+      } catch (RuntimeException refused) {
+        // invalid: the bus makes it a dead letter
+      }
+    }
+
+    List<JsonNode> lines = logLines();
+    assertThat(lines).extracting(l -> l.get("action").asText())
+        .containsExactly("invalid", "invalid", "invalid", "processed");
+    assertThat(lines.subList(0, 3)).allSatisfy(l -> assertThat(l.get("problems").toString())
+        .contains("outside the report directories"));
+    assertThat(sent).containsExactly("daily.pdf");
+    assertThat(dir.resolve("secret.pdf.meta.json")).doesNotExist();
+    assertThat(reports.resolve("escape.pdf.meta.json")).doesNotExist();
+    assertThat(letters).hasSize(3);
+    assertThatThrownBy(() -> ReportReadyHandler.builder().reportRoots())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reportRoots");
   }
 
   @Test
