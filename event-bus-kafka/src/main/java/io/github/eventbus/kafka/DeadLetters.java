@@ -40,7 +40,6 @@ final class DeadLetters implements AutoCloseable {
 
   /** Publishes from the dead-letter thread; for the producer's callbacks. */
   void later(Event<?> event, String subscriber, Throwable cause, int attempts) {
-    counters.deadLetters.increment();
     Letter letter = new Letter(new DeadLetter(event, subscriber, cause, attempts));
     if (executor.isShutdown()) {
       letter.run(); // after close() the producer's last callbacks run on the closing thread
@@ -51,7 +50,6 @@ final class DeadLetters implements AutoCloseable {
 
   /** Publishes on this thread; for the consumer thread, which may block on its own bus. */
   void now(Event<?> event, String subscriber, Throwable cause, int attempts) {
-    counters.deadLetters.increment();
     new Letter(new DeadLetter(event, subscriber, cause, attempts)).run();
   }
 
@@ -83,6 +81,7 @@ final class DeadLetters implements AutoCloseable {
 
     @Override
     public void run() {
+      counters.deadLetters.increment(); // not for one the full queue refused: that is only logged
       try {
         bus.publishSync(letter);
       } catch (RuntimeException e) { // the bus is closed, or a handler failed fast
