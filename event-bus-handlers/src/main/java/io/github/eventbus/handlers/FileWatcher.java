@@ -14,11 +14,14 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -73,6 +76,7 @@ public final class FileWatcher implements AutoCloseable {
 
   private final EventBus bus;
   private final List<Path> roots;
+  private final Map<Path, Object> rootKeys = new ConcurrentHashMap<>(); // root -> file identity
   private final List<PathMatcher> includes;
   private final List<PathMatcher> excludes;
   private final long debounceNanos;
@@ -130,8 +134,9 @@ public final class FileWatcher implements AutoCloseable {
     try {
       service = FileSystems.getDefault().newWatchService();
       for (Path root : roots) {
-        registerTree(root.toAbsolutePath().normalize(), root.toAbsolutePath().normalize(), false,
-            System.nanoTime());
+        Path r = root.toAbsolutePath().normalize();
+        registerTree(r, r, false, System.nanoTime());
+        rootKeys.put(r, fileKey(r));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot watch " + roots, e);
@@ -200,12 +205,30 @@ public final class FileWatcher implements AutoCloseable {
     List<Path> children;
     try (Stream<Path> list = Files.list(directory)) {
       children = list.toList();
+    } catch (NoSuchFileException | NotDirectoryException gone) {
+      if (directory.equals(root)) {
+        lostRoot(root, now);
+      } else {
+        forgetTree(directory, root, now); // gone meanwhile: its files are deleted
+      }
+      return;
     } catch (IOException e) {
       log.warn("File watcher {} cannot list {} after missing changes: {}", name, directory,
           e.toString());
       return;
     }
     java.util.Set<Path> present = new java.util.HashSet<>();
+    java.util.Set<Path> subdirectories = new java.util.HashSet<>();
+    for (Path p : children) {
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        subdirectories.add(p);
+      }
+    }
+    for (Path watched : new ArrayList<>(directories.values())) {
+      if (directory.equals(watched.getParent()) && !subdirectories.contains(watched)) {
+        forgetTree(watched, root, now); // deleted or moved meanwhile
+      }
+    }
     for (Path p : children) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         if (!isWatched(p)) {
@@ -239,6 +262,7 @@ public final class FileWatcher implements AutoCloseable {
           process(key);
         }
         publishDue(System.nanoTime());
+        checkRoots(System.nanoTime());
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
       // close() was called
@@ -285,8 +309,16 @@ public final class FileWatcher implements AutoCloseable {
         forgetTree(path, root, now); // deleted, or moved out of the tree
         continue;
       }
-      if (Files.isDirectory(path) || Files.exists(path) && !Files.isRegularFile(path)) {
-        continue; // a directory, or a pipe, socket or device: not a file whose content changes
+      if (Files.isDirectory(path)) {
+        continue;
+      }
+      if (Files.exists(path) && !Files.isRegularFile(path)) {
+        // A pipe, socket or device: not a file whose content changes. If a file was there, it
+        // is gone (replaced by a rename).
+        if (known.containsKey(path) || pending.containsKey(path)) {
+          note(path, root, ChangeType.DELETED, now);
+        }
+        continue;
       }
       if (event.kind() == ENTRY_DELETE && !known.containsKey(path) && !pending.containsKey(path)) {
         continue; // never a file seen here: a directory whose own watch was dropped first
@@ -298,9 +330,46 @@ public final class FileWatcher implements AutoCloseable {
     if (!key.reset()) {
       directories.remove(key);
       if (directory != null && directory.equals(rootOf.get(directory))) {
-        log.warn("File watcher {} lost its root {} (deleted or moved away); it no longer watches"
-            + " it, even if it comes back", name, directory);
+        lostRoot(directory, now);
       }
+    }
+  }
+
+  /**
+   * Notices roots that are gone, moved away or replaced. The watch service does not always tell
+   * (a moved root's own watch stays valid), so the thread also compares each root's file identity
+   * with the one it had at start.
+   */
+  private void checkRoots(long now) {
+    for (Map.Entry<Path, Object> e : new ArrayList<>(rootKeys.entrySet())) {
+      Object key = fileKey(e.getKey());
+      if (key == null || !key.equals(e.getValue())) {
+        lostRoot(e.getKey(), now);
+      }
+    }
+  }
+
+  /** A root is gone: one WARN, its files reported deleted, and it is watched no more. */
+  private void lostRoot(Path root, long now) {
+    if (rootKeys.remove(root) == null) {
+      return; // reported already
+    }
+    log.warn("File watcher {} lost its root {} (deleted, moved away or replaced); it no longer"
+        + " watches it, even if it comes back", name, root);
+    forgetTree(root, root, now);
+  }
+
+  /** A directory's file identity (inode), or its path where the file system has none; null if gone. */
+  private static Object fileKey(Path directory) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(directory, BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      if (!a.isDirectory()) {
+        return null;
+      }
+      return a.fileKey() != null ? a.fileKey() : directory;
+    } catch (IOException e) {
+      return null;
     }
   }
 

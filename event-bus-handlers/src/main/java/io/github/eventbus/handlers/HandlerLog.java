@@ -123,8 +123,8 @@ final class HandlerLog implements AutoCloseable {
 
   /** Waits at most {@code timeout} until every line written so far is in the file. */
   boolean flush(Duration timeout) {
-    if (writer == null) {
-      return true;
+    if (writer == null || writer.stats().pending() == 0) {
+      return true; // nothing outstanding: whatever the timeout, even zero
     }
     try {
       writer.flush().get(timeout.toNanos(), TimeUnit.NANOSECONDS);

@@ -91,6 +91,7 @@ public final class RiskDashboard {
   }
 
   private boolean setStatus(String alertId, AlertStatus status) {
+    forgetOld(clock.instant());
     AlertSummary a = alerts.get(alertId);
     if (a == null || a.status() == AlertStatus.RESOLVED) {
       return false;

@@ -46,8 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * event-queue overflow (directories deleted or renamed meanwhile, globs), a lost or moved root,
  * non-regular files replacing known ones, Errors from distributors and mitigations, the
  * dashboard's expiry on reads, {@code flushLog(Duration)}, and the SMTP exchange deadline against
- * a server that reads slowly or stalls inside the TLS handshake. A probe marked FINDING fails
- * because the handlers contradict their documentation.
+ * a server that reads slowly or stalls inside the TLS handshake. A probe commented "Regression
+ * (fixed since)" failed before the fix it describes.
  */
 class HandlersRound2ProbeTest {
 
@@ -151,7 +151,7 @@ class HandlersRound2ProbeTest {
     }
   }
 
-  // FINDING: a subdirectory of 600 known files deleted (rm -r) while the watcher is busy: observed
+  // Regression (fixed since): a subdirectory of 600 known files deleted (rm -r) while the watcher is busy: observed
   // 600 of 600 files never reported deleted, and one WARN "cannot list .../sub after missing
   // changes: NoSuchFileException". rescan(sub) gives up on the vanished directory, its key is
   // dropped, and the parent's ENTRY_DELETE of sub is then no longer "watched" (why even the first
@@ -180,7 +180,7 @@ class HandlersRound2ProbeTest {
     }
   }
 
-  // FINDING: a subdirectory renamed within the tree while the parent's event list overflows:
+  // Regression (fixed since): a subdirectory renamed within the tree while the parent's event list overflows:
   // rescan(root) registers the new name (the inotify watch is the same key) and reports
   // moved/a.txt created, but the old path sub/a.txt, still in `known`, is never reported deleted
   // (Javadoc: "A rename within the tree is the old path deleted and the new one created"). Fix:
@@ -230,7 +230,7 @@ class HandlersRound2ProbeTest {
     assertThat(List.of(late, gone, changed)).allSatisfy(f -> assertThat(count(f)).isOne());
   }
 
-  // FINDING: the commit says a lost root (deleted or moved) logs one WARN, but a root *moved*
+  // Regression (fixed since): the commit says a lost root (deleted or moved) logs one WARN, but a root *moved*
   // away keeps its inotify watch (the JDK ignores IN_MOVE_SELF), so key.reset() never fails: no
   // WARN, and files written in the moved directory are silently dropped (publish() finds no file
   // under the old path). Fix: FileWatcher.process, after each key, check that a root still
@@ -276,7 +276,7 @@ class HandlersRound2ProbeTest {
     }
   }
 
-  // FINDING: a known file replaced by a named pipe through a rename (mkfifo tmp; mv tmp data,
+  // Regression (fixed since): a known file replaced by a named pipe through a rename (mkfifo tmp; mv tmp data,
   // as atomic saves do) is never reported: the ENTRY_CREATE of data is skipped as "not a regular
   // file", and nothing else says the file is gone; `known` keeps it. The watcher reports only
   // regular files, so the file's disappearance should be "deleted". Fix: FileWatcher.process,
@@ -426,7 +426,7 @@ class HandlersRound2ProbeTest {
 
   // ---------------------------------------------------------------- RiskDashboard
 
-  // FINDING: 49 h after its last sighting an alert has "left the dashboard" (snapshot() no longer
+  // Regression (fixed since): 49 h after its last sighting an alert has "left the dashboard" (snapshot() no longer
   // shows it), yet acknowledge() and resolve() still find it and return true ("false if no
   // active alert has that id"): setStatus does not forget old alerts first. Fix:
   // RiskDashboard.acknowledge/resolve (setStatus) call forgetOld(clock.instant()) first.
@@ -467,7 +467,7 @@ class HandlersRound2ProbeTest {
 
   // ---------------------------------------------------------------- flushLog(Duration)
 
-  // FINDING: flushLog(Duration.ZERO) (and a negative timeout) returns false though every line
+  // Regression (fixed since): flushLog(Duration.ZERO) (and a negative timeout) returns false though every line
   // was already written ("@return true if they are"): the barrier is always queued to the writer
   // thread and get(0) usually times out before it can run (intermittent: all 40 answers false in
   // one run, all true in the next, so this probe can pass by luck). Fix: HandlerLog.flush, return true when

@@ -53,7 +53,11 @@ final class ProbeSupport {
     }
 
     List<String> warnings() {
-      return appender.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+      List<ILoggingEvent> events;
+      synchronized (appender) { // what doAppend holds while the logging thread adds to the list
+        events = List.copyOf(appender.list);
+      }
+      return events.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
           .map(ILoggingEvent::getFormattedMessage).toList();
     }
 
