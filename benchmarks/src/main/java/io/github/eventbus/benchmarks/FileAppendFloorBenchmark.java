@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Param;
 
 /**
  * The floor under every audit-log benchmark: the publishing thread itself appends an audit line
- * that is already encoded (the audit log's own line for the same event, about 210 bytes) to a
+ * that is already encoded (the audit log's own line for the same event, about 220 bytes) to a
  * 64 KiB direct buffer, and writes the buffer to the file with one {@code write(2)} when it is
  * full, as the audit log's writer does (or a 1 MiB one). Nothing is encoded, queued or handed between threads, so
  * its score is what the kernel's copy into the file's pages allows for lines of this size: no

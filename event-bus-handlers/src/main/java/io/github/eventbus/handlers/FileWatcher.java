@@ -60,6 +60,18 @@ import org.slf4j.LoggerFactory;
  * watched). A rename within the tree is the old path {@code deleted} and the new one
  * {@code created}. Exclude the temporary files (for example {@code *.tmp}) to hide them.
  *
+ * <p><b>What is a file.</b> Only regular files are reported and checksummed: a named pipe,
+ * socket or device is skipped (opening one could block for ever), and a known file replaced by
+ * one is {@code deleted}. A linked directory is not followed, so a link to an ancestor cannot
+ * loop.
+ *
+ * <p><b>Missed events and lost roots.</b> When the OS drops the events of a directory (its queue
+ * overflowed under a burst), the watcher lists it again and reports what was created or deleted
+ * meanwhile (with checksums, what may have changed too), and every file below a subdirectory that
+ * went away as {@code deleted}. A watched root that is deleted, moved away or replaced (its file
+ * identity is checked on the watcher thread) is reported in one WARN, its files as
+ * {@code deleted}, and it is not watched again, even if it comes back.
+ *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
  * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With
  * includes, only matching files are reported; excludes win.
