@@ -14,13 +14,15 @@ import io.github.eventbus.TypePattern;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.LogFiles;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -56,7 +59,9 @@ import java.util.stream.StreamSupport;
  * a consistent prefix. A last line without its newline (a write interrupted by a crash) is skipped
  * silently; any other line that is not a valid entry is skipped and reported, with file and line
  * number, to the {@linkplain Builder#onCorrupt corrupt-line handler} (default: WARN log), and
- * reading goes on.
+ * reading goes on. Lines end at {@code \n} only (a {@code \r} before it is dropped), as the
+ * writer ends them and as grep, sed and jq count them; a line that is not strict UTF-8 is such an
+ * invalid line, never read with substitute characters.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe; each stream it returns is for one thread.
  */
@@ -128,7 +133,9 @@ public final class AuditReader {
   /**
    * Republishes the selected entries onto a bus, in log order, each with its original id and
    * timestamp and the metadata header {@code replay=true}, so that the bus's audit log does not
-   * record it again. Publishing uses {@link EventBus#publish(Object)}.
+   * record it again. Publishing uses {@link EventBus#publish(Object)}. An entry whose data does
+   * not decode into the class registered for its type is reported to the corrupt-line handler,
+   * not republished, and the replay goes on.
    *
    * @param fileOrDirectory an audit log file or a directory of them
    * @param bus the bus
@@ -143,7 +150,17 @@ public final class AuditReader {
         AuditEntry entry = it.next();
         Map<String, String> headers = new LinkedHashMap<>(entry.headers());
         headers.put(AuditLog.REPLAY_HEADER, "true");
-        bus.publish(format.toEvent(entry, headers));
+        Event<?> event;
+        try {
+          event = format.toEvent(entry, headers);
+        } catch (IllegalArgumentException e) {
+          // Its data does not fit the class registered for its type: reported like a corrupt
+          // line, and the rest is replayed.
+          onCorrupt.accept(new CorruptLine(entry.file(), entry.line(),
+              "the entry's data does not decode into the class registered for its type"));
+          continue;
+        }
+        bus.publish(event);
         count++;
       }
     }
@@ -155,6 +172,37 @@ public final class AuditReader {
         && (from == null || !e.timestamp().isBefore(from))
         && (until == null || e.timestamp().isBefore(until))
         && (source == null || source.equals(e.source()));
+  }
+
+  /**
+   * The bytes of the next line, without its {@code \n} (and a {@code \r} before it), or null at
+   * the end. Lines end at {@code \n} only, as the writer ends them and as grep, sed and jq count
+   * them: a bare {@code \r} inside a line is JSON whitespace, not a line break.
+   */
+  private static byte[] readLine(InputStream in) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    int b;
+    while ((b = in.read()) != -1) {
+      if (b == '\n') {
+        byte[] bytes = line.toByteArray();
+        int n = bytes.length;
+        return n > 0 && bytes[n - 1] == '\r' ? Arrays.copyOf(bytes, n - 1) : bytes;
+      }
+      line.write(b);
+    }
+    return line.size() == 0 ? null : line.toByteArray();
+  }
+
+  /** Strict UTF-8, or null: a line that is not must be reported, never read with substitutes. */
+  private static String decode(byte[] line) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(line)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   /** Parses a line; reports and returns null if it is not a valid entry. */
@@ -171,10 +219,10 @@ public final class AuditReader {
   private final class EntryIterator implements Iterator<AuditEntry> {
     private final Iterator<Path> files;
     private Path file;
-    private BufferedReader reader;
+    private InputStream reader;
     private boolean endsWithNewline;
     private long number;
-    private String pendingLine;
+    private byte[] pendingLine;
     private AuditEntry next;
 
     EntryIterator(List<Path> files) {
@@ -218,14 +266,14 @@ public final class AuditReader {
             }
             open(files.next());
           }
-          String line = pendingLine != null ? pendingLine : reader.readLine();
+          byte[] line = pendingLine != null ? pendingLine : readLine(reader);
           pendingLine = null;
           if (line == null) {
             close();
             continue;
           }
           number++;
-          String after = reader.readLine();
+          byte[] after = readLine(reader);
           if (after == null && !endsWithNewline) {
             close(); // a torn last line: skipped
             continue;
@@ -234,7 +282,12 @@ public final class AuditReader {
           if (after == null) {
             close();
           }
-          return line;
+          String text = decode(line);
+          if (text == null) {
+            onCorrupt.accept(new CorruptLine(file, number, "not UTF-8"));
+            continue;
+          }
+          return text;
         }
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + file + " failed", e);
@@ -250,8 +303,8 @@ public final class AuditReader {
         ByteBuffer last = ByteBuffer.allocate(1);
         endsWithNewline = size == 0 || (channel.read(last, size - 1) == 1 && last.get(0) == '\n');
       }
-      InputStream in = com.google.common.io.ByteStreams.limit(Files.newInputStream(file), size);
-      reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+      reader = new BufferedInputStream(
+          com.google.common.io.ByteStreams.limit(Files.newInputStream(file), size), 64 * 1024);
     }
 
     void close() {

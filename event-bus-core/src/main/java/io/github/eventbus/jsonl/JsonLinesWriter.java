@@ -34,7 +34,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
  * clock (in the clock's zone), rolling over to {@code <prefix>_YYYYMMDD.1.jsonl}, {@code .2}, ...
- * when {@code maxFileBytes} is set and reached. Directories are created as needed. On opening a
+ * when {@code maxFileBytes} is set and reached (checked per written batch, so a file can pass it
+ * by one batch). A line goes to the file of the day on which its batch is written, which under
+ * {@link Durability#NONE} or with a backlog can be just after midnight for a record made just
+ * before it. Directories are created as needed. On opening a
  * file that ends in a torn line (a crash mid-write), the torn bytes are moved to
  * {@code <file>.corrupt} and cut off, so new lines never append to them.
  *

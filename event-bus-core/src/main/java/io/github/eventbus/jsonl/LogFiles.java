@@ -151,8 +151,12 @@ public final class LogFiles {
     if (!m.matches()) {
       return "~" + name;
     }
-    int index = m.group(3) == null ? 0 : Integer.parseInt(m.group(3));
-    return m.group(1) + "_" + m.group(2) + String.format(java.util.Locale.ROOT, "%010d", index);
+    String digits = m.group(3) == null ? "0" : m.group(3);
+    if (digits.length() > 18) {
+      return "~" + name; // no roll-over index this writer makes: after the others, by name
+    }
+    return m.group(1) + "_" + m.group(2)
+        + String.format(java.util.Locale.ROOT, "%019d", Long.parseLong(digits));
   }
 
   /** The highest index in use for a day, 0 if none. */
@@ -167,7 +171,8 @@ public final class LogFiles {
     try (Stream<Path> files = Files.list(directory)) {
       for (Path p : (Iterable<Path>) files::iterator) {
         Matcher m = pattern.matcher(p.getFileName().toString());
-        if (m.matches() && m.group(1) != null) {
+        // An index this writer could not have made (beyond int) belongs to another file.
+        if (m.matches() && m.group(1) != null && m.group(1).length() <= 9) {
           last = Math.max(last, Integer.parseInt(m.group(1)));
         }
       }
