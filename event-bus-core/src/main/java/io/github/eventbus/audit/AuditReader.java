@@ -2,16 +2,14 @@ package io.github.eventbus.audit;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
-import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
 import io.github.eventbus.TypePattern;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.LogFiles;
 import java.io.BufferedInputStream;
@@ -21,17 +19,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,17 +185,6 @@ public final class AuditReader {
     return line.size() == 0 ? null : line.toByteArray();
   }
 
-  /** Strict UTF-8, or null: a line that is not must be reported, never read with substitutes. */
-  private static String decode(byte[] line) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(line)).toString();
-    } catch (CharacterCodingException e) {
-      return null;
-    }
-  }
 
   /** Parses a line; reports and returns null if it is not a valid entry. */
   private AuditEntry parse(String text, Path file, long number) {
@@ -282,7 +263,7 @@ public final class AuditReader {
           if (after == null) {
             close();
           }
-          String text = decode(line);
+          String text = Utf8.strict(line); // null: reported, never read with substitutes
           if (text == null) {
             onCorrupt.accept(new CorruptLine(file, number, "not UTF-8"));
             continue;

@@ -3,9 +3,7 @@ package io.github.eventbus.kafka;
 import io.github.eventbus.Event;
 import io.github.eventbus.audit.AuditEntry;
 import io.github.eventbus.audit.AuditFormat;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import io.github.eventbus.internal.Utf8;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -68,13 +66,8 @@ final class RecordCodec {
     if (record.value() == null) {
       throw new IllegalArgumentException("the record has no value");
     }
-    String text;
-    try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(record.value())).toString();
-    } catch (CharacterCodingException e) {
+    String text = Utf8.strict(record.value());
+    if (text == null) {
       throw new IllegalArgumentException("the value is not UTF-8");
     }
     AuditEntry entry;

@@ -3,14 +3,13 @@ package io.github.eventbus.webhooks;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,10 +108,10 @@ final class Outbox implements AutoCloseable {
   /** Applies one line (without its line break); false if it is not a whole, valid record. */
   private boolean apply(byte[] bytes, int from, int to) {
     try {
-      String line = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes, from, to - from)).toString();
+      String line = Utf8.strict(bytes, from, to - from);
+      if (line == null) {
+        return false;
+      }
       JsonNode node = MAPPER.readTree(line);
       String op = text(node, "op");
       String key = text(node, "key");
@@ -139,7 +138,7 @@ final class Outbox implements AutoCloseable {
           op.equals("dead")));
       return true;
     } catch (IOException | URISyntaxException | IllegalArgumentException e) {
-      return false; // not UTF-8, not JSON, a bad URI or base64
+      return false; // not JSON, a bad URI or base64
     }
   }
 

@@ -13,12 +13,9 @@ import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
 import io.github.eventbus.internal.LogText;
+import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -81,15 +78,11 @@ final class PayloadParser {
    * the JSON parser would otherwise read some of them as other characters.
    */
   private static void requireUtf8(byte[] body) throws Malformed {
-    try {
-      StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(body));
-    } catch (CharacterCodingException e) {
+    if (Utf8.strict(body) == null) {
       throw new Malformed("the body is not valid UTF-8");
     }
   }
+
 
   /**
    * Parses a body into an event.
