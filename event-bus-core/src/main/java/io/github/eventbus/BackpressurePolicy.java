@@ -8,9 +8,9 @@ package io.github.eventbus;
  * places until each subscriber has handled it, and a delivery waiting for a retry keeps its place.
  * A worker gives places back (and adds to the {@code delivered} counts) in batches: before its
  * next delivery once it holds a sixteenth of the capacity (at most 256), and whenever it has
- * caught up with its queue. So a queue of up to 16 places frees each one before the next handler
- * runs (and before a tracked publish's report completes), and a larger one may hold up to a
- * sixteenth of its places for deliveries already handled while a later handler of the same
+ * caught up with its queue. So a queue of fewer than 32 places frees each one before the next
+ * handler runs (and before a tracked publish's report completes), and a larger one may hold up to
+ * a sixteenth of its places for deliveries already handled while a later handler of the same
  * subscriber is slow.
  * A publish from inside a handler never blocks or runs deliveries itself (that could deadlock the
  * workers it waits for): it is accepted over capacity.

@@ -26,9 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -229,8 +231,8 @@ public final class FileWatcher implements AutoCloseable {
           e.toString());
       return;
     }
-    java.util.Set<Path> present = new java.util.HashSet<>();
-    java.util.Set<Path> subdirectories = new java.util.HashSet<>();
+    Set<Path> present = new HashSet<>();
+    Set<Path> subdirectories = new HashSet<>();
     for (Path p : children) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         subdirectories.add(p);
