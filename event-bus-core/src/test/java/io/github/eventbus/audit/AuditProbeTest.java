@@ -29,6 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuditProbeTest {
 
+  /**
+   * The name of a log file a probe writes itself, for the reader to read. The reader takes a file
+   * of any name and date, so nothing depends on today's date; files the bus writes are named by
+   * the tests' injected {@code ManualClock}s.
+   */
+  private static final String WRITTEN_HERE = "events_20261123.jsonl";
+
   @EventType("probe.typed")
   public record Typed(String name, int count) {}
 
@@ -75,7 +82,7 @@ class AuditProbeTest {
   @Test
   void read_invalidUtf8InAValue_isReportedNotSilentlyAltered() throws Exception {
     // A line whose id value holds 0xC3 0x28 (an invalid UTF-8 sequence).
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.write(file, bytes(line("a"),
         "{\"format_version\":1,\"timestamp\":\"2026-11-23T01:00:00Z\",\"event_id\":\"b",
         new byte[] {(byte) 0xC3, (byte) 0x28},
@@ -92,7 +99,7 @@ class AuditProbeTest {
 
   @Test
   void read_nulBytes_areReportedAndReadingGoesOn() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.write(file, bytes(line("a"), new byte[] {0, 0, 0, '\n'},
         "{\"format_version\":1,\"timestamp\":\"2026-11-23T01:00:00Z\",\"event_id\":\"x\u0000y\","
             + "\"type\":\"t\",\"source\":\"s\",\"data\":{}}\n",
@@ -106,7 +113,7 @@ class AuditProbeTest {
 
   @Test
   void read_byteOrderMark_firstLineIsNeitherLostNorSilentlySkipped() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.write(file, bytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, line("a"), line("b")));
 
     Result r = read(file);
@@ -117,7 +124,7 @@ class AuditProbeTest {
 
   @Test
   void read_crlfEndings_everyLineIsRead() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a").replace("\n", "\r\n") + line("b").replace("\n", "\r\n"));
 
     Result r = read(file);
@@ -130,7 +137,7 @@ class AuditProbeTest {
   void read_rawCarriageReturnInsideALine_keepsTheEntryAndNewlineBasedLineNumbers() throws Exception {
     // A bare CR is JSON whitespace and the README defines a line as \n-terminated. The writer never
     // writes one, but a hand-edited or hostile file may hold it.
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a").replace(",\"type\"", ",\r\"type\"") + "garbage\n" + line("c"));
 
     Result r = read(file);
@@ -144,7 +151,7 @@ class AuditProbeTest {
 
   @Test
   void read_tornLastLine_isSkippedSilently_andReadOnceComplete() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     String b = line("b");
     Files.writeString(file, line("a") + b.substring(0, 40));
 
@@ -158,7 +165,7 @@ class AuditProbeTest {
 
   @Test
   void read_otherFormatVersions_areReported_missingVersionReadAsOne() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a").replace("\"format_version\":1", "\"format_version\":2")
         + line("b").replace("\"format_version\":1", "\"format_version\":\"1\"")
         + line("c").replace("\"format_version\":1,", "")
@@ -175,7 +182,7 @@ class AuditProbeTest {
   void read_duplicateKeys_lastValueWins_documentingCurrentBehaviour() throws Exception {
     // Not documented either way; a hostile line can carry two "type" keys. Jackson's readTree
     // keeps the last, so a filter on type sees the last value only.
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a").replace("\"type\":\"t\"", "\"type\":\"safe\",\"type\":\"evil\""));
 
     Result r = read(AuditReader.builder().types("safe"), file);
@@ -188,7 +195,7 @@ class AuditProbeTest {
   void read_deeplyNestedData_isReported_noStackOverflow() throws Exception {
     int depth = 100_000;
     String nested = "[".repeat(depth) + "]".repeat(depth);
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a") + line("b").replace("{\"id\":\"b\"}", nested) + line("c"));
 
     Result r = read(file);
@@ -199,7 +206,7 @@ class AuditProbeTest {
 
   @Test
   void read_fiftyMegabyteLine_isReported_andNextLineRead() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     String huge = "x".repeat(50 * 1024 * 1024);
     Files.writeString(file, line("a") + line("b").replace("{\"id\":\"b\"}", "\"" + huge + "\"") + line("c"));
     huge = null;
@@ -215,7 +222,7 @@ class AuditProbeTest {
 
   @Test
   void read_hostileRolloverIndexInAFileName_doesNotBreakReadingTheDirectory() throws Exception {
-    Files.writeString(dir.resolve("events_20261123.jsonl"), line("a"));
+    Files.writeString(dir.resolve(WRITTEN_HERE), line("a"));
     Files.writeString(dir.resolve("events_20261123.99999999999.jsonl"), line("z"));
 
     // Regression (fixed since): LogFiles.orderKey parses the roll-over number with Integer.parseInt, so a name
@@ -226,7 +233,7 @@ class AuditProbeTest {
 
   @Test
   void read_filters_fromInclusive_untilExclusive_onExactInstants() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a", "t", "2026-11-23T01:00:00Z") + line("b", "t", "2026-11-23T02:00:00Z")
         + line("c", "t", "2026-11-23T03:00:00Z"));
 
@@ -330,7 +337,7 @@ class AuditProbeTest {
 
   @Test
   void replay_entryThatDoesNotFitItsRegisteredClass_isReported_othersStillReplayed() throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file,
         line("a", "probe.typed", "2026-11-23T01:00:00Z").replace("{\"id\":\"a\"}", "{\"name\":\"a\",\"count\":1}")
         + line("b", "probe.typed", "2026-11-23T01:00:01Z").replace("{\"id\":\"b\"}", "{\"name\":\"b\",\"count\":\"many\"}")

@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
-import io.github.eventbus.ManualClock;
 import io.github.eventbus.handlers.ProbeSupport.CapturedLog;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,16 +27,12 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Second-round probes of the handler fixes in c019660 and 057f57a: the watcher's rescan after an
@@ -49,39 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * a server that reads slowly or stalls inside the TLS handshake. A probe commented "Regression
  * (fixed since)" failed before the fix it describes.
  */
-class HandlersRound2ProbeTest {
+class HandlersRound2ProbeTest extends HandlersProbes {
 
-  @TempDir Path tmp;
-  private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
-  private final List<Throwable> failures = new CopyOnWriteArrayList<>();
-  private final List<DeadLetter> letters = new CopyOnWriteArrayList<>();
-  private final List<FileChange> changes = new CopyOnWriteArrayList<>();
-  private final List<AutoCloseable> toClose = new ArrayList<>();
-  private final ExecutorService side = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "probe2-side");
-    t.setDaemon(true);
-    return t;
-  });
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-    side.shutdownNow();
-  }
-
-  private <T extends AutoCloseable> T closing(T resource) {
-    toClose.add(resource);
-    return resource;
-  }
-
-  private EventBus inlineBus() {
-    EventBus bus = closing(EventBus.builder().name("probe2").clock(clock).executor(Runnable::run)
-        .exceptionHandler((e, c) -> failures.add(e)).build());
-    bus.subscribe(DeadLetter.class, letters::add);
-    return bus;
-  }
+  /** Every change published, in order (the base class's queue is for taking them one by one). */
+  private final List<FileChange> seen = new CopyOnWriteArrayList<>();
 
   // ---------------------------------------------------------------- FileWatcher
 
@@ -120,7 +84,7 @@ class HandlersRound2ProbeTest {
     EventBus bus = inlineBus();
     BusyWatcher[] holder = new BusyWatcher[1];
     bus.subscribe(FileChange.class, c -> {
-      changes.add(c);
+      seen.add(c);
       if (c.filePath().endsWith("first.txt")) {
         holder[0].entered.countDown();
         holder[0].release.await(30, TimeUnit.SECONDS);
@@ -135,12 +99,12 @@ class HandlersRound2ProbeTest {
   }
 
   private boolean reported(Path file, ChangeType type) {
-    return changes.stream().anyMatch(c -> c.filePath().equals(file.toString())
+    return seen.stream().anyMatch(c -> c.filePath().equals(file.toString())
         && c.changeType() == type);
   }
 
   private long count(Path file) {
-    return changes.stream().filter(c -> c.filePath().equals(file.toString())).count();
+    return seen.stream().filter(c -> c.filePath().equals(file.toString())).count();
   }
 
   private static void deleteTree(Path dir) throws IOException {
@@ -222,7 +186,7 @@ class HandlersRound2ProbeTest {
     busy.releaseAndSettle();
     await(() -> reported(late, ChangeType.CREATED) && reported(gone, ChangeType.DELETED)
         && reported(changed, ChangeType.MODIFIED), 3_000);
-    assertThat(changes).noneMatch(c -> c.filePath().endsWith(".log"));
+    assertThat(seen).noneMatch(c -> c.filePath().endsWith(".log"));
     assertThat(reported(late, ChangeType.CREATED)).as("late.txt created").isTrue();
     assertThat(reported(gone, ChangeType.DELETED)).as("gone.txt deleted").isTrue();
     assertThat(reported(changed, ChangeType.MODIFIED)).as("changed.txt modified").isTrue();
@@ -239,7 +203,7 @@ class HandlersRound2ProbeTest {
   void watcher_rootMovedAway_isLoggedAsLost() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("moving"));
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
+    bus.subscribe(FileChange.class, seen::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root)
         .debounce(Duration.ofMillis(20)).name("moving").build());
     watcher.start();
@@ -248,7 +212,7 @@ class HandlersRound2ProbeTest {
       Files.writeString(elsewhere.resolve("after.txt"), "after");
       boolean warned = await(() -> log.warnings().stream().anyMatch(w -> w.contains("lost")),
           3_000);
-      assertThat(warned).as("a WARN for the moved root (changes: %s)", changes).isTrue();
+      assertThat(warned).as("a WARN for the moved root (changes: %s)", seen).isTrue();
     }
   }
 
@@ -257,7 +221,7 @@ class HandlersRound2ProbeTest {
     Path a = Files.createDirectory(tmp.resolve("a"));
     Path b = Files.createDirectory(tmp.resolve("b"));
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
+    bus.subscribe(FileChange.class, seen::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(a).watch(b)
         .debounce(Duration.ofMillis(20)).name("two").build());
     watcher.start();
@@ -272,7 +236,7 @@ class HandlersRound2ProbeTest {
       assertThat(await(() -> reported(sentinel, ChangeType.CREATED), 10_000)).isTrue();
       assertThat(log.warnings()).hasSize(1).allSatisfy(w -> assertThat(w).contains("lost its root")
           .contains(a.toString()));
-      assertThat(changes).noneMatch(c -> c.filePath().startsWith(a.toString()));
+      assertThat(seen).noneMatch(c -> c.filePath().startsWith(a.toString()));
     }
   }
 
@@ -286,7 +250,7 @@ class HandlersRound2ProbeTest {
     Path root = Files.createDirectory(tmp.resolve("pipe"));
     Path data = Files.writeString(root.resolve("data"), "regular");
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
+    bus.subscribe(FileChange.class, seen::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root)
         .debounce(Duration.ofMillis(20)).name("pipe").build());
     watcher.start();
@@ -297,14 +261,14 @@ class HandlersRound2ProbeTest {
     Path sentinel = Files.writeString(root.resolve("sentinel"), "s");
     assertThat(await(() -> reported(sentinel, ChangeType.CREATED), 10_000)).isTrue();
     assertThat(await(() -> reported(data, ChangeType.DELETED), 2_000))
-        .as("the replaced file is reported deleted (changes: %s)", changes).isTrue();
+        .as("the replaced file is reported deleted (changes: %s)", seen).isTrue();
   }
 
   @Test
   void watcher_pipeReplacedByARegularFileOfTheSameName_isReportedCreatedOnce() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("pipe2"));
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
+    bus.subscribe(FileChange.class, seen::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root)
         .debounce(Duration.ofMillis(20)).name("pipe2").build());
     watcher.start();
@@ -317,7 +281,7 @@ class HandlersRound2ProbeTest {
     Path sentinel = Files.writeString(root.resolve("sentinel"), "s");
     assertThat(await(() -> reported(sentinel, ChangeType.CREATED), 10_000)).isTrue();
     assertThat(count(name)).isOne();
-    FileChange c = changes.stream().filter(x -> x.filePath().equals(name.toString())).findFirst()
+    FileChange c = seen.stream().filter(x -> x.filePath().equals(name.toString())).findFirst()
         .orElseThrow();
     assertThat(c.size()).isEqualTo("now a file".length());
   }
@@ -329,7 +293,7 @@ class HandlersRound2ProbeTest {
     Files.writeString(target.resolve("outside.txt"), "outside");
     Path link = Files.createSymbolicLink(root.resolve("d"), target);
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
+    bus.subscribe(FileChange.class, seen::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root)
         .debounce(Duration.ofMillis(20)).name("links").build());
     watcher.start();
@@ -338,7 +302,7 @@ class HandlersRound2ProbeTest {
     Files.createDirectory(link);
     Path inside = Files.writeString(link.resolve("inside.txt"), "inside");
     assertThat(await(() -> reported(inside, ChangeType.CREATED), 10_000)).isTrue();
-    assertThat(changes).as("nothing through the link, and the link's removal is no file")
+    assertThat(seen).as("nothing through the link, and the link's removal is no file")
         .noneMatch(c -> c.filePath().contains("outside") || c.filePath().contains("while-linked")
             || c.filePath().equals(link.toString()));
   }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,7 +149,7 @@ class KafkaBridgeHostileRecordsTest extends BridgeProbes {
   void dedupeWindowAndCapacity_forgetOldIds_asDocumented() throws Exception {
     kafka.createTopic("probe-window", 1);
     RawKafka raw = raw();
-    MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+    ManualClock clock = new ManualClock(Instant.parse("2026-03-01T00:00:00Z"));
     EventBus bus = bus("window");
     Received events = Received.on(bus, "win.*");
     KafkaBridge bridge = closing(bridge(bus).consume("probe-window").groupId("probe-window")
