@@ -23,10 +23,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -34,9 +32,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,28 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * endpoints and outbox files against the client. Every server runs on 127.0.0.1 on an ephemeral
  * port; every wait is bounded.
  */
-class WebhookProbeTest {
+class WebhookProbeTest extends WebhookProbes {
 
-  static final String SECRET = WebhookReceiverTest.SECRET;
-  static final Instant NOW = WebhookReceiverTest.NOW;
   private static final String SECRET_KEY_B64 = SECRET.substring("whsec_".length());
-
-  @TempDir Path dir;
-  private final Clock fixed = Clock.fixed(NOW, ZoneOffset.UTC);
-  private final List<Event<?>> published = new CopyOnWriteArrayList<>();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
-
-  private <T extends AutoCloseable> T closeLater(T resource) {
-    closing.add(resource);
-    return resource;
-  }
 
   // ---------------------------------------------------------------- receiver
 

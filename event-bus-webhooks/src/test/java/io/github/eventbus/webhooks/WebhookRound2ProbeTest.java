@@ -15,21 +15,16 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,27 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Round-2 probes of fd62b05: strict UTF-8 bodies, the three HTTP-date forms, the line-by-line
  * outbox and URLs kept out of messages. Servers on 127.0.0.1, ephemeral ports, bounded waits.
  */
-class WebhookRound2ProbeTest {
-
-  static final String SECRET = WebhookReceiverTest.SECRET;
-  static final Instant NOW = WebhookReceiverTest.NOW;
-
-  @TempDir Path dir;
-  private final Clock fixed = Clock.fixed(NOW, ZoneOffset.UTC);
-  private final List<Event<?>> published = new CopyOnWriteArrayList<>();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
-
-  private <T extends AutoCloseable> T closeLater(T resource) {
-    closing.add(resource);
-    return resource;
-  }
+class WebhookRound2ProbeTest extends WebhookProbes {
 
   private URI receiver() {
     EventBus bus = closeLater(EventBus.builder().name("r2").executor(Runnable::run).build());
