@@ -341,10 +341,15 @@ public final class FileWatcher implements AutoCloseable {
           : event.kind() == ENTRY_DELETE ? ChangeType.DELETED : ChangeType.MODIFIED;
       note(path, root, type, now);
     }
-    if (!key.reset()) {
-      directories.remove(key);
-      if (directory != null && directory.equals(rootOf.get(directory))) {
+    if (!key.reset() && directories.remove(key) != null) {
+      // The directory is gone. Events queued on its key after pollEvents() above are never
+      // handed out, and its parent's ENTRY_DELETE will no longer find it watched: every file
+      // still known below it is deleted now.
+      Path root = rootOf.get(directory);
+      if (directory.equals(root)) {
         lostRoot(directory, now);
+      } else if (root != null) {
+        forgetTree(directory, root, now);
       }
     }
   }
