@@ -1,12 +1,17 @@
 package io.github.eventbus.kafka;
 
 import io.github.eventbus.DeadLetter;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.audit.AuditFormat;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -67,5 +72,34 @@ abstract class BridgeProbes {
     Eventually.await(() -> t.getState() == Thread.State.WAITING
         || t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.BLOCKED
         || !t.isAlive(), t::getState);
+  }
+
+  /** Polls until the condition holds or the time is up; tells which, for probes that may fail. */
+  static boolean within(Duration limit, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+    return true;
+  }
+
+  static int n(Event<?> e) {
+    return ((Number) ((DynamicEvent) e.payload()).get("n")).intValue();
+  }
+
+  static boolean fromKafka(Event<?> e) {
+    return e.id().equals(e.metadata().headers().get(BridgeHeaders.ORIGIN_ID));
+  }
+
+  static ThreadFactory withHandler(Thread.UncaughtExceptionHandler handler) {
+    return r -> {
+      Thread t = new Thread(r);
+      t.setDaemon(true);
+      t.setUncaughtExceptionHandler(handler);
+      return t;
+    };
   }
 }

@@ -19,6 +19,8 @@ abstract class WebhookProbes {
 
   static final String SECRET = WebhookReceiverTest.SECRET;
   static final Instant NOW = WebhookReceiverTest.NOW;
+  /** The signing key inside {@link #SECRET}, which must never appear in a text. */
+  static final String SECRET_KEY_B64 = SECRET.substring("whsec_".length());
 
   @TempDir Path dir;
   final Clock fixed = Clock.fixed(NOW, ZoneOffset.UTC);
