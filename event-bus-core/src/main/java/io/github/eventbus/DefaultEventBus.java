@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -306,7 +307,9 @@ final class DefaultEventBus implements EventBus {
       throw e;
     }
     route.stats.published.increment();
-    workers.executor(); // start workers on first use
+    // The first dispatch starts the workers. Not started here: close() may have begun since the
+    // place was reserved, and then the executor refuses the dispatch, which reports the delivery
+    // as undelivered and frees its place.
     if (tracker == null && context == null) {
       for (Subscriber target : targets) {
         queued.dispatch(target, payload, route, envelope);
@@ -371,7 +374,11 @@ final class DefaultEventBus implements EventBus {
   @Override
   public void start() {
     lifecycle.ensureOpen();
-    workers.executor();
+    try {
+      workers.executor();
+    } catch (RejectedExecutionException closedMeanwhile) {
+      throw lifecycle.refusal();
+    }
   }
 
   @Override
