@@ -106,9 +106,21 @@ final class DeadLetters {
     publishSystem(new DeadEvent(event));
   }
 
-  /** Reports a delivery the bus gave up on because it closed. */
+  /**
+   * Reports a delivery the bus gave up on because it closed: an undelivered dead letter, or, if
+   * its subscription was closed meanwhile, a discard, as the subscription promised for what it
+   * had queued (its handler would only have skipped it).
+   */
   void undelivered(Subscriber s, Delivery delivery) {
     TypeStats stats = delivery.route.stats;
+    if (!s.active) {
+      stats.discarded.increment();
+      if (delivery.tracker != null) {
+        Outcome.SKIPPED.finishSkipped(delivery.tracker, delivery.index, null,
+            delivery.attempt - 1);
+      }
+      return;
+    }
     stats.undelivered.increment();
     RejectedEventException cause = new RejectedEventException("bus '" + bus
         + "' closed before this event was delivered (" + lifecycle.abandonedBecause() + ")");

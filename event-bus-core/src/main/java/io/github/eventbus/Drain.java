@@ -107,14 +107,15 @@ final class Drain {
   private void abandonLeftovers(String why) {
     lifecycle.abandon(why);
     int count = retries.abandon() + queued.abandonUnstarted();
-    for (Subscriber s : subscriptions.registry().all()) {
+    for (Subscriber s : subscriptions.withClosing()) {
       if (s.mailbox != null) {
         List<Delivery> left = s.mailbox.takeAll();
         queued.abandon(s, left);
         count += left.size();
       }
     }
-    log.warn("Bus '{}' closed with deliveries left ({}): {} reported as undelivered dead letters,"
-        + " others still running are reported as they end", lifecycle.bus(), why, count);
+    log.warn("Bus '{}' closed with deliveries left ({}): {} reported as undelivered dead letters"
+        + " (or discarded, for subscriptions closed meanwhile), others still running are reported"
+        + " as they end", lifecycle.bus(), why, count);
   }
 }

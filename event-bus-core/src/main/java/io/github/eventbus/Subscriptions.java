@@ -5,7 +5,9 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -21,6 +23,10 @@ final class Subscriptions {
   private final Map<Object, List<Subscriber>> listeners = new IdentityHashMap<>(); // under lock
   private long nextSequence; // under lock
   private volatile Registry registry;
+  // Closing subscriptions whose unsubscribe still waits for a handler, one that may never return:
+  // out of the registry, but what is queued behind that handler is still the bus's to account
+  // for at close.
+  private final Set<Subscriber> closing = ConcurrentHashMap.newKeySet();
 
   Subscriptions(Lifecycle lifecycle, InFlight inFlight, MetricsRegistry metrics,
       Function<Subscriber, Mailbox> mailboxes) {
@@ -57,11 +63,26 @@ final class Subscriptions {
   void unsubscribe(Subscriber s) {
     synchronized (lock) {
       if (s.active) {
+        closing.add(s); // before leaving the registry, so a closing bus finds it in one of the two
         s.active = false;
         registry = registry.without(s);
       }
     }
-    inFlight.awaitIdle(s);
+    try {
+      inFlight.awaitIdle(s);
+    } finally {
+      closing.remove(s);
+    }
+  }
+
+  /**
+   * The subscriptions a closing bus must account for: those in the registry and those whose
+   * {@code close()} still waits for a handler.
+   */
+  List<Subscriber> withClosing() {
+    List<Subscriber> all = new ArrayList<>(registry.all());
+    all.addAll(closing);
+    return all;
   }
 
   /** Adds all of a listener's subscriptions at once, or none. */
