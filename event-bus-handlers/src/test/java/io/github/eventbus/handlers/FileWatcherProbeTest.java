@@ -67,7 +67,7 @@ class FileWatcherProbeTest extends HandlersProbes {
     Future<?> started = side.submit(watcher::start);
     boolean returned = true;
     try {
-      started.get(5, TimeUnit.SECONDS);
+      started.get(20, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
       returned = false;
       releaseFifo(fifo); // lets start() finish, so that close() in tearDown can
@@ -87,7 +87,7 @@ class FileWatcherProbeTest extends HandlersProbes {
     Path fifo = mkfifo(root.resolve("pipe"));
     Path later = Files.writeString(root.resolve("later.txt"), "later");
 
-    FileChange change = awaitChangeOf(later, 5);
+    FileChange change = awaitChangeOf(later, 20);
     if (change == null) {
       releaseFifo(fifo);
     }
@@ -169,7 +169,7 @@ class FileWatcherProbeTest extends HandlersProbes {
       Files.createDirectory(root);
       Path after = Files.writeString(root.resolve("after.txt"), "after");
       boolean noticed = await(() -> changes.stream().anyMatch(c -> c.filePath()
-          .equals(after.toString())) || !log.warnings().isEmpty(), 5_000);
+          .equals(after.toString())) || !log.warnings().isEmpty(), 20_000);
       assertThat(noticed).as("a file in the re-created root is reported, or the loss is logged")
           .isTrue();
     }
@@ -312,7 +312,7 @@ class FileWatcherProbeTest extends HandlersProbes {
     EventBus bus = inlineBus();
     bus.subscribe(FileChange.class, changes::add);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).include("*.txt")
-        .exclude("*.tmp").exclude("skip me*").debounce(Duration.ofMillis(50)).name("odd").build());
+        .exclude("*.tmp").exclude("skip me*").debounce(QUIET).name("odd").build());
     watcher.start();
     List<String> wanted = List.of("a b.txt", "\u00fcn\u00efc\u00f6de \u65e5\u672c.txt", "[x].txt",
         "star*.txt", "q?.txt", "{brace}.txt");

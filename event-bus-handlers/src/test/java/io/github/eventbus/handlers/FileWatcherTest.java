@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -34,13 +33,14 @@ class FileWatcherTest {
   private final EventBus bus = EventBus.builder().name("watch").build();
   private FileWatcher watcher;
 
+  /**
+   * Starts the watcher with a quiet time longer than a loaded machine pauses a writer between a
+   * file's creation and its content: with 50 ms, such a pause splits one write into created and
+   * modified (a sentinel's late modified would then also count as a change before the next one).
+   */
   private void start(FileWatcher.Builder builder) {
-    start(builder, Duration.ofMillis(50));
-  }
-
-  private void start(FileWatcher.Builder builder, Duration debounce) {
     bus.subscribe(FileChange.class, changes::add);
-    watcher = builder.debounce(debounce).name("test").build();
+    watcher = builder.debounce(HandlersProbes.QUIET).name("test").build();
     watcher.start();
   }
 
@@ -104,8 +104,9 @@ class FileWatcherTest {
 
   @Test
   void burstOfWrites_isOneEvent_andIdenticalRewriteIsSuppressed() throws Exception {
-    // A long quiet time, so that a slow machine pausing mid-burst still sees one burst.
-    start(FileWatcher.builder(bus).watch(dir), Duration.ofSeconds(1));
+    // The quiet time (a second) is long enough that a slow machine pausing mid-burst still sees
+    // one burst.
+    start(FileWatcher.builder(bus).watch(dir));
     Path file = dir.resolve("burst.log");
     for (int i = 0; i < 50; i++) {
       Files.writeString(file, "line " + i + "\n", StandardCharsets.UTF_8,

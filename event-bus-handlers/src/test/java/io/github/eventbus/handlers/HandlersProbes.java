@@ -29,6 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 abstract class HandlersProbes {
 
+  /**
+   * The debounce of watchers whose tests count the events of files they write. A write is a
+   * create, then the content: a writer paused longer than the debounce between the two (a loaded
+   * machine does pause a thread for 50 ms) gets, as documented, two events, {@code created} and
+   * then {@code modified}. A quiet time of a second is longer than such pauses.
+   */
+  static final Duration QUIET = Duration.ofSeconds(1);
 
   @TempDir Path tmp;
   final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
@@ -65,7 +72,7 @@ abstract class HandlersProbes {
 
   FileWatcher watch(EventBus bus, Path root, String name) {
     bus.subscribe(FileChange.class, changes::add);
-    return closing(FileWatcher.builder(bus).watch(root).debounce(Duration.ofMillis(50)).name(name)
+    return closing(FileWatcher.builder(bus).watch(root).debounce(QUIET).name(name)
         .build());
   }
 
