@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,6 +96,7 @@ class StalledResponseTest {
 
   @Test
   void stalledBody_isATimeout_thatIsRetried_andNoThreadOutlivesTheClient() throws Exception {
+    Set<Thread> existing = WebhookClientCloseTest.clientThreadsNow();
     List<AttemptResult> attempts = new CopyOnWriteArrayList<>();
     WebhookClient client = WebhookClient.builder().secret("s3cret")
         .timeouts(Duration.ofSeconds(5), Duration.ofMillis(400))
@@ -122,9 +124,9 @@ class StalledResponseTest {
     assertThat(attempts.get(0).error()).contains("HttpTimeoutException");
     assertThat(attempts.get(0).duration()).isBetween(Duration.ofMillis(350), Duration.ofSeconds(5));
     assertThat(attempts.get(1).status()).isEqualTo(204);
-    for (Thread t : WebhookClientCloseTest.clientThreads()) {
+    for (Thread t : WebhookClientCloseTest.clientThreads(existing)) {
       t.join(10_000);
     }
-    assertThat(WebhookClientCloseTest.clientThreads()).isEmpty();
+    assertThat(WebhookClientCloseTest.clientThreads(existing)).isEmpty();
   }
 }

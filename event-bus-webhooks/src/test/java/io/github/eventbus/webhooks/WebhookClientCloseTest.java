@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -189,6 +190,7 @@ class WebhookClientCloseTest {
 
   @Test
   void close_stopsEveryThreadTheClientStarted() throws Exception {
+    Set<Thread> existing = clientThreadsNow();
     CountDownLatch never = new CountDownLatch(1);
     server.script(ScriptedServer.Reply.held(200, never));
     WebhookClient client = WebhookClient.builder().secret("s3cret")
@@ -196,18 +198,27 @@ class WebhookClientCloseTest {
     CompletableFuture<WebhookDelivery> f = client.send(server.uri("/hook"), message("t"));
     server.next();
     client.close();
-    assertThat(clientThreads()).as("no client thread outlives close()").isEmpty();
+    assertThat(clientThreads(existing)).as("no client thread outlives close()").isEmpty();
     never.countDown();
     assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
-    for (Thread t : clientThreads()) {
+    for (Thread t : clientThreads(existing)) {
       t.join(10_000);
     }
-    assertThat(clientThreads()).isEmpty();
+    assertThat(clientThreads(existing)).isEmpty();
   }
 
-  static List<Thread> clientThreads() {
+  /**
+   * The live client threads not in {@code existing}: those a test's own client started, whatever
+   * an earlier test in the same JVM may have left running.
+   */
+  static List<Thread> clientThreads(Set<Thread> existing) {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("webhook-client-") && t.isAlive()).toList();
+        .filter(t -> t.getName().startsWith("webhook-client-") && t.isAlive()
+            && !existing.contains(t)).toList();
+  }
+
+  static Set<Thread> clientThreadsNow() {
+    return Set.copyOf(clientThreads(Set.of()));
   }
 
   /**

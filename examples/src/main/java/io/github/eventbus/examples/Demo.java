@@ -136,8 +136,10 @@ public final class Demo {
             + " for " + l.subscriber() + ": " + l.cause().getMessage()));
 
         out.println("3. File watcher on " + work + ": create, modify, delete notes.txt");
+        // A debounce long enough that a write paused between creating the file and filling it
+        // (a loaded machine) is still one change, not created and then modified.
         try (FileWatcher watcher = FileWatcher.builder(bus).watch(work).name("demo")
-            .debounce(Duration.ofMillis(50)).build()) {
+            .debounce(Duration.ofMillis(500)).build()) {
           watcher.start();
           Path notes = work.resolve("notes.txt");
           awaitHandled(bus, notes, ChangeType.CREATED, () -> Files.writeString(notes, "first draft"));
