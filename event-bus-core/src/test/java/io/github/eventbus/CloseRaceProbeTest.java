@@ -1,0 +1,185 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import io.github.eventbus.ProbeLedger.Msg;
+import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Probes of close() racing the very first publishes and subscriptions that end while their
+ * events wait: what the accounting promises at the edges of a bus's life.
+ */
+class CloseRaceProbeTest {
+
+  private static final int SEEDS = Integer.getInteger("probe.seeds", 2);
+
+  static IntStream seeds() {
+    return IntStream.rangeClosed(1, SEEDS * 2);
+  }
+
+  /**
+   * A bus whose workers have not started yet (no publish, no start()) is closed, with a drain
+   * timeout of zero, the moment publishers begin. Each publish either is refused with
+   * IllegalStateException or is accepted, and then delivered or dead-lettered once; no other
+   * exception leaves publish, and the queue ends empty. Fails in about 1 round in 1,000 (one
+   * seed in ten); {@link #firstPublishHeldInAuditWrite_closeWithZeroDrain_eventAccountedAndQueueEmpty}
+   * makes the same race certain.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  @Timeout(60)
+  @Disabled("bug: a publish racing close() on a bus whose workers never started can throw"
+      + " RejectedExecutionException and leak its queue place (see firstPublishHeldInAuditWrite)")
+  void firstPublishesRacingClose_workersNotStarted_everyAcceptedEventAccounted(int seed)
+      throws Exception {
+    raceFirstPublishesWithClose(seed, false);
+  }
+
+  /** The same with the workers started before: publishes racing the close are accounted. */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  @Timeout(60)
+  void firstPublishesRacingClose_workersStarted_everyAcceptedEventAccounted(int seed)
+      throws Exception {
+    raceFirstPublishesWithClose(seed, true);
+  }
+
+  private static void raceFirstPublishesWithClose(int seed, boolean start) throws Exception {
+    Random random = new Random(seed);
+    for (int round = 0; round < 100; round++) {
+      int publishers = 2 + random.nextInt(3);
+      String name = "cr-first-" + seed + "-" + round;
+      EventBus bus = EventBus.builder().name(name).workers(1 + random.nextInt(2))
+          .queueCapacity(1 + random.nextInt(4)).drainTimeout(Duration.ZERO).build();
+      ProbeLedger ledger = new ProbeLedger();
+      bus.on(Msg.class).name("s").subscribe(m -> {
+        ledger.call("s", m, publishers);
+        ledger.succeeded("s", m);
+      });
+      bus.subscribe(DeadLetter.class, ledger::deadLetter);
+      if (start) {
+        bus.start();
+      }
+      CyclicBarrier go = new CyclicBarrier(publishers + 1);
+      List<Thread> threads = IntStream.range(0, publishers).mapToObj(p -> new Thread(() -> {
+        try {
+          go.await();
+          for (int seq = 0; ; seq++) {
+            bus.publish(new Msg(p, seq));
+            ledger.accepted.add(new Msg(p, seq));
+          }
+        } catch (IllegalStateException closed) {
+          // refused: the end of this publisher
+        } catch (Throwable e) {
+          ledger.broken.add("publisher " + p + " got " + e);
+        }
+      }, name + "-probe-publisher-" + p)).toList();
+      threads.forEach(Thread::start);
+      go.await();
+      for (int spin = random.nextInt(2000); spin > 0; spin--) {
+        Thread.onSpinWait();
+      }
+      bus.close();
+      for (Thread t : threads) {
+        t.join(10_000);
+        assertThat(t.isAlive()).isFalse();
+      }
+      ledger.closeReturned = true;
+      assertThat(ledger.broken).as("round %d", round).isEmpty();
+      ledger.assertExact(bus, List.of("s"));
+    }
+  }
+
+  /** A payload whose audit line the probe can hold up, by its class alone. */
+  record Held(int n) {}
+
+  /**
+   * The same race made certain: the first publish of a bus whose workers never started is held
+   * in its acknowledged audit write (after it took its queue place, before it starts the
+   * workers) while close() with a drain timeout of zero runs to the end. When the write is let
+   * go, publish must either refuse the event with IllegalStateException, counting nothing, or
+   * return with the event delivered or dead-lettered; the queue must end empty.
+   */
+  @Test
+  @Timeout(30)
+  @Disabled("bug: a publish that reserved its place before close() and starts the workers after a"
+      + " timed-out drain throws RejectedExecutionException, its place leaks and the event counted"
+      + " as published is neither delivered nor dead-lettered")
+  void firstPublishHeldInAuditWrite_closeWithZeroDrain_eventAccountedAndQueueEmpty(
+      @TempDir Path dir) throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ObjectMapper mapper = JsonLinesWriter.defaultMapper().copy();
+    mapper.registerModule(new SimpleModule().addSerializer(Held.class,
+        new StdSerializer<>(Held.class) {
+          @Override
+          public void serialize(Held value, JsonGenerator gen, SerializerProvider provider)
+              throws IOException {
+            entered.countDown();
+            TestThreads.awaitQuietly(release);
+            gen.writeNumber(value.n());
+          }
+        }));
+    try (AuditLog log = AuditLog.builder(dir).mapper(mapper).acknowledge(Duration.ofSeconds(20))
+        .build()) {
+      EventBus bus = EventBus.builder().name("cr-held").auditLog(log).drainTimeout(Duration.ZERO)
+          .build();
+      AtomicInteger handled = new AtomicInteger();
+      AtomicInteger dead = new AtomicInteger();
+      bus.subscribe(Held.class, h -> handled.incrementAndGet());
+      bus.subscribe(DeadLetter.class, l -> dead.incrementAndGet());
+      AtomicReference<Throwable> thrown = new AtomicReference<>();
+      Thread publisher = new Thread(() -> {
+        try {
+          bus.publish(new Held(1));
+        } catch (Throwable e) {
+          thrown.set(e);
+        }
+      }, "cr-held-probe-publisher");
+      publisher.start();
+      assertThat(entered.await(10, TimeUnit.SECONDS)).as("publish reached the audit write")
+          .isTrue();
+      bus.close();
+      release.countDown();
+      publisher.join(10_000);
+      assertThat(publisher.isAlive()).isFalse();
+      DeliveryStats totals = bus.metrics().totals();
+      SoftAssertions soft = new SoftAssertions();
+      if (thrown.get() != null) {
+        soft.assertThat(thrown.get()).as("a refused publish says the bus is closed")
+            .isInstanceOf(IllegalStateException.class);
+        soft.assertThat(totals.published()).as("published, after a refused publish").isZero();
+      } else {
+        soft.assertThat(handled.get() + dead.get()).as("the accepted event's one outcome")
+            .isEqualTo(1);
+        soft.assertThat(totals.published()).as("published").isEqualTo(1);
+      }
+      soft.assertThat(bus.metrics().queueDepth()).as("queue depth after close").isZero();
+      soft.assertAll();
+    }
+  }
+}
