@@ -58,9 +58,10 @@ class ConcurrencyProbeTest {
     int publishers = 3 + random.nextInt(2);
     int subscribers = 1 + random.nextInt(3);
     int failPercent = random.nextInt(3) * 10;
-    Duration drain = switch (random.nextInt(3)) {
+    Duration drain = switch (random.nextInt(4)) {
       case 0 -> Duration.ZERO;
       case 1 -> Duration.ofMillis(1);
+      case 2 -> Duration.ofMillis(10);
       default -> Duration.ofSeconds(5);
     };
     int acceptedBeforeClose = 20 + random.nextInt(300);
@@ -70,7 +71,8 @@ class ConcurrencyProbeTest {
     EventBus bus = EventBus.builder().name(name).workers(workers).queueCapacity(capacity)
         .backpressure(policy).drainTimeout(drain).exceptionHandler((e, c) -> { }).build();
     List<String> names = new ArrayList<>();
-    RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofMillis(1))
+    RetryPolicy retry = RetryPolicy.builder().maxAttempts(3)
+        .initialDelay(Duration.ofMillis(1 + random.nextInt(15)))
         .jitter(0).build();
     for (int i = 0; i < subscribers; i++) {
       String sub = "s" + i;
@@ -87,6 +89,8 @@ class ConcurrencyProbeTest {
     bus.subscribe(DeadLetter.class, ledger::deadLetter);
 
     CountDownLatch someAccepted = new CountDownLatch(acceptedBeforeClose);
+    MetricsReader reader = new MetricsReader(bus, Math.max(capacity, subscribers));
+    reader.start();
     List<Thread> threads = startPublishers(bus, ledger, publishers, seed, someAccepted);
     assertThat(someAccepted.await(20, TimeUnit.SECONDS)).as("publishers got going").isTrue();
     Thread secondCloser = new Thread(bus::close, name + "-probe-closer");
@@ -101,6 +105,8 @@ class ConcurrencyProbeTest {
       assertThat(t.isAlive()).as("publisher %s ended after close", t.getName()).isFalse();
     }
     assertThat(TestThreads.alive(name + "-")).as("bus threads after close").isEmpty();
+    reader.stop();
+    assertThat(reader.broken).as("metrics read while the bus ran").isEmpty();
     ledger.assertExact(bus, names);
     assertThat(bus.metrics().queueHighWaterMark()).as("high-water mark")
         .isLessThanOrEqualTo(Math.max(capacity, subscribers));
@@ -160,4 +166,56 @@ class ConcurrencyProbeTest {
     return threads;
   }
 
+
+  /**
+   * Reads the metrics in a loop while the bus runs: every counter never decreases from one
+   * snapshot to the next, the queue depth stays within 0 and its bound, and the high-water mark
+   * never falls below the depth.
+   */
+  static final class MetricsReader {
+    final List<String> broken = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final EventBus bus;
+    private final long bound;
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    MetricsReader(EventBus bus, long bound) {
+      this.bus = bus;
+      this.bound = bound;
+      this.thread = new Thread(this::read, "probe-metrics-" + bus.name());
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(10_000);
+    }
+
+    private void read() {
+      long[] last = new long[11];
+      while (running && broken.size() < 10) {
+        EventBusMetrics m = bus.metrics();
+        DeliveryStats t = m.totals();
+        long[] now = {t.published(), t.delivered(), t.failed(), t.retried(), t.deadLettered(),
+            t.deadEvents(), t.rejected(), t.dropped(), t.undelivered(), t.vetoed(),
+            t.discarded()};
+        for (int i = 0; i < now.length; i++) {
+          if (now[i] < last[i]) {
+            broken.add("counter " + i + " went from " + last[i] + " to " + now[i] + ": " + t);
+          }
+        }
+        last = now;
+        if (m.queueDepth() < 0 || m.queueDepth() > bound) {
+          broken.add("queue depth " + m.queueDepth() + " outside [0, " + bound + "]");
+        }
+        if (m.queueHighWaterMark() < m.queueDepth()) {
+          broken.add("high-water mark " + m.queueHighWaterMark() + " < depth " + m.queueDepth());
+        }
+        Thread.yield();
+      }
+    }
+  }
 }
