@@ -53,6 +53,16 @@ class ConcurrencyProbeTest {
   @Timeout(30)
   void publishersRacingClose_eachPolicy_everyAcceptedEventHasOneOutcomePerSubscriber(
       BackpressurePolicy policy, int capacity, int seed) throws Exception {
+    race(policy, capacity, seed, 0);
+  }
+
+  /**
+   * The race above; handlers also throw an Error on {@code errorPercent} of their attempts,
+   * which must end that delivery (reported to the exception handler, ERROR in its report)
+   * without a retry or dead letter.
+   */
+  static void race(BackpressurePolicy policy, int capacity, int seed, int errorPercent)
+      throws Exception {
     Random random = new Random(seed * 31L + capacity * 7L + policy.ordinal());
     int workers = 1 + random.nextInt(3);
     int publishers = 3 + random.nextInt(2);
@@ -66,10 +76,14 @@ class ConcurrencyProbeTest {
     };
     int acceptedBeforeClose = 20 + random.nextInt(300);
     String name = "cp-" + policy.name().toLowerCase(java.util.Locale.ROOT) + "-" + capacity
-        + "-" + seed;
+        + "-" + seed + (errorPercent > 0 ? "-errors" : "");
     ProbeLedger ledger = new ProbeLedger();
     EventBus bus = EventBus.builder().name(name).workers(workers).queueCapacity(capacity)
-        .backpressure(policy).drainTimeout(drain).exceptionHandler((e, c) -> { }).build();
+        .backpressure(policy).drainTimeout(drain).exceptionHandler((e, c) -> {
+          if (e instanceof ProbeError) {
+            ledger.errored(c);
+          }
+        }).build();
     List<String> names = new ArrayList<>();
     RetryPolicy retry = RetryPolicy.builder().maxAttempts(3)
         .initialDelay(Duration.ofMillis(1 + random.nextInt(15)))
@@ -79,6 +93,9 @@ class ConcurrencyProbeTest {
       names.add(sub);
       bus.on(Msg.class).name(sub).retry(retry).subscribe(m -> {
         int attempt = ledger.call(sub, m, publishers);
+        if (fails(seed + 7, sub, m, attempt, errorPercent)) {
+          throw new ProbeError();
+        }
         if (fails(seed, sub, m, attempt, failPercent)) {
           ledger.failedCalls.incrementAndGet();
           throw new PlannedFailure();
@@ -112,6 +129,13 @@ class ConcurrencyProbeTest {
         .isLessThanOrEqualTo(Math.max(capacity, subscribers));
   }
 
+  /** An Error a probe's handler throws on purpose. */
+  static final class ProbeError extends Error {
+    ProbeError() {
+      super("planned Error", null, false, false);
+    }
+  }
+
   /** Whether the handler fails this attempt: a pure function of the seed and the delivery. */
   static boolean fails(int seed, String sub, Msg m, int attempt, int percent) {
     if (percent == 0) {
@@ -135,6 +159,12 @@ class ConcurrencyProbeTest {
       int id = p;
       Thread t = new Thread(() -> {
         Random r = new Random(seed * 131L + id);
+        // Under CALLER_RUNS a publisher runs other events' deliveries; their Errors come here.
+        Thread.currentThread().setUncaughtExceptionHandler((th, e) -> {
+          if (!(e instanceof ProbeError)) {
+            ledger.broken.add("uncaught on publisher " + id + ": " + e);
+          }
+        });
         try {
           start.await();
           for (int seq = 0; ; seq++) {
