@@ -53,7 +53,19 @@ class ConcurrencyProbeTest {
   @Timeout(30)
   void publishersRacingClose_eachPolicy_everyAcceptedEventHasOneOutcomePerSubscriber(
       BackpressurePolicy policy, int capacity, int seed) throws Exception {
-    race(policy, capacity, seed, 0);
+    race(policy, capacity, seed, 0, false);
+  }
+
+  /**
+   * The same race on a user's executor, with the first subscription concurrent: deliveries the
+   * executor has not started when close() gives up are reported, and nothing is lost or doubled.
+   */
+  @ParameterizedTest(name = "{0} capacity {1} seed {2}")
+  @MethodSource("policiesCapacitiesSeeds")
+  @Timeout(30)
+  void userExecutorAndConcurrentSubscriber_racingClose_everyAcceptedEventHasOneOutcome(
+      BackpressurePolicy policy, int capacity, int seed) throws Exception {
+    race(policy, capacity, seed, 0, true);
   }
 
   /**
@@ -61,8 +73,8 @@ class ConcurrencyProbeTest {
    * which must end that delivery (reported to the exception handler, ERROR in its report)
    * without a retry or dead letter.
    */
-  static void race(BackpressurePolicy policy, int capacity, int seed, int errorPercent)
-      throws Exception {
+  static void race(BackpressurePolicy policy, int capacity, int seed, int errorPercent,
+      boolean userExecutor) throws Exception {
     Random random = new Random(seed * 31L + capacity * 7L + policy.ordinal());
     int workers = 1 + random.nextInt(3);
     int publishers = 3 + random.nextInt(2);
@@ -76,10 +88,17 @@ class ConcurrencyProbeTest {
     };
     int acceptedBeforeClose = 20 + random.nextInt(300);
     String name = "cp-" + policy.name().toLowerCase(java.util.Locale.ROOT) + "-" + capacity
-        + "-" + seed + (errorPercent > 0 ? "-errors" : "");
+        + "-" + seed + (errorPercent > 0 ? "-errors" : "") + (userExecutor ? "-exec" : "");
     ProbeLedger ledger = new ProbeLedger();
-    EventBus bus = EventBus.builder().name(name).workers(workers).queueCapacity(capacity)
-        .backpressure(policy).drainTimeout(drain).exceptionHandler((e, c) -> {
+    java.util.concurrent.ExecutorService pool = userExecutor
+        ? java.util.concurrent.Executors.newFixedThreadPool(workers) : null;
+    EventBusBuilder builder = EventBus.builder().name(name);
+    if (pool != null) {
+      builder.executor(pool);
+    } else {
+      builder.workers(workers);
+    }
+    EventBus bus = builder.queueCapacity(capacity).backpressure(policy).drainTimeout(drain).exceptionHandler((e, c) -> {
           if (e instanceof ProbeError) {
             ledger.errored(c);
           }
@@ -91,8 +110,13 @@ class ConcurrencyProbeTest {
     for (int i = 0; i < subscribers; i++) {
       String sub = "s" + i;
       names.add(sub);
-      bus.on(Msg.class).name(sub).retry(retry).subscribe(m -> {
-        int attempt = ledger.call(sub, m, publishers);
+      boolean concurrent = userExecutor && i == 0;
+      SubscriptionBuilder<Msg> on = bus.on(Msg.class).name(sub).retry(retry);
+      if (concurrent) {
+        on.concurrent();
+      }
+      on.subscribe(m -> {
+        int attempt = concurrent ? ledger.call(sub, m) : ledger.call(sub, m, publishers);
         if (fails(seed + 7, sub, m, attempt, errorPercent)) {
           throw new ProbeError();
         }
@@ -124,6 +148,10 @@ class ConcurrencyProbeTest {
     assertThat(TestThreads.alive(name + "-")).as("bus threads after close").isEmpty();
     reader.stop();
     assertThat(reader.broken).as("metrics read while the bus ran").isEmpty();
+    if (pool != null) {
+      pool.shutdown();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
     ledger.assertExact(bus, names);
     assertThat(bus.metrics().queueHighWaterMark()).as("high-water mark")
         .isLessThanOrEqualTo(Math.max(capacity, subscribers));

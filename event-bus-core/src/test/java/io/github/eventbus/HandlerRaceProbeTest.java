@@ -52,7 +52,7 @@ class HandlerRaceProbeTest {
   @Timeout(30)
   void handlersThrowingErrors_publishersRacingClose_eachDeliveryHasOneOutcome(
       BackpressurePolicy policy, int capacity, int seed) throws Exception {
-    ConcurrencyProbeTest.race(policy, capacity, seed, 10);
+    ConcurrencyProbeTest.race(policy, capacity, seed, 10, false);
   }
 
   /**
