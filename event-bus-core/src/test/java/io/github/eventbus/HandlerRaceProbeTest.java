@@ -160,4 +160,88 @@ class HandlerRaceProbeTest {
     assertThat(TestThreads.alive("hr-close-" + seed + "-")).isEmpty();
     ledger.assertExact(bus, List.of("s"));
   }
+
+  private static final int MAX_GENERATION = 4;
+
+  /** An event whose handler always fails; its dead letter's handler publishes the next one. */
+  record Doomed(int publisher, int seq, int generation) {}
+
+  /**
+   * A handler that always fails, and a DeadLetter handler that publishes a new event for each
+   * dead letter (up to four generations), keep the bus busy while close() drains: what handlers publish during the drain
+   * is accepted until the drain timeout (then refused with IllegalStateException), and every
+   * accepted event is dead-lettered exactly once, with exact metrics.
+   */
+  @ParameterizedTest(name = "{0} capacity {1} seed {2}")
+  @MethodSource("policiesSmallCapacitiesSeeds")
+  @Timeout(30)
+  void deadLetterHandlerRepublishingDuringDrain_everyAcceptedEventDeadLetteredOnce(
+      BackpressurePolicy policy, int capacity, int seed) throws Exception {
+    Random random = new Random(seed * 53L + capacity);
+    ProbeLedger ledger = new ProbeLedger();
+    String name = "hr-doomed-" + policy.name().toLowerCase(java.util.Locale.ROOT) + "-"
+        + capacity + "-" + seed;
+    EventBus bus = EventBus.builder().name(name).workers(1 + random.nextInt(2))
+        .queueCapacity(capacity).backpressure(policy)
+        .drainTimeout(Duration.ofMillis(random.nextInt(30)))
+        .exceptionHandler((e, c) -> { }).build();
+    AtomicInteger refused = new AtomicInteger();
+    bus.on(Doomed.class).name("d").subscribe(d -> {
+      ledger.call("d", d);
+      ledger.failedCalls.incrementAndGet();
+      throw new PlannedFailure();
+    });
+    bus.subscribe(DeadLetter.class, letter -> {
+      ledger.deadLetter(letter);
+      Doomed d = (Doomed) letter.event().payload();
+      if (d.generation() == MAX_GENERATION) {
+        return; // the chain ends: every drop under DROP would otherwise start one for ever
+      }
+      Doomed next = new Doomed(d.publisher(), d.seq(), d.generation() + 1);
+      try {
+        bus.publish(next);
+        ledger.accepted.add(next);
+      } catch (IllegalStateException closed) {
+        refused.incrementAndGet();
+      } catch (RuntimeException e) {
+        ledger.broken.add("a DeadLetter handler's publish threw " + e);
+      }
+    });
+    List<Thread> threads = new ArrayList<>();
+    CountDownLatch someAccepted = new CountDownLatch(20 + random.nextInt(100));
+    for (int p = 0; p < 2; p++) {
+      int id = p;
+      threads.add(new Thread(() -> {
+        try {
+          for (int seq = 0; ; seq++) {
+            Doomed d = new Doomed(id, seq, 0);
+            try {
+              bus.publish(d);
+              ledger.accepted.add(d);
+              someAccepted.countDown();
+            } catch (RejectedEventException full) {
+              ledger.rejected.incrementAndGet();
+              Thread.yield();
+            }
+          }
+        } catch (IllegalStateException closed) {
+          // the end of this publisher
+        } catch (Throwable e) {
+          ledger.broken.add("publisher " + id + ": " + e);
+        }
+      }, name + "-probe-publisher-" + p));
+    }
+    threads.forEach(Thread::start);
+    assertThat(someAccepted.await(20, TimeUnit.SECONDS)).isTrue();
+    bus.close();
+    for (Thread t : threads) {
+      t.join(10_000);
+      assertThat(t.isAlive()).isFalse();
+    }
+    // Dead letters of the last deliveries are handed out as those deliveries end.
+    assertThat(TestThreads.await(() -> bus.metrics().queueDepth() == 0, Duration.ofSeconds(10)))
+        .isTrue();
+    ledger.closeReturned = true;
+    ledger.assertExact(bus, Map.of(Doomed.class, List.of("d")));
+  }
 }
