@@ -274,6 +274,9 @@ public interface EventBus extends AutoCloseable {
    * is given a bounded wait, then logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
    * its interrupt status set. Idempotent; a second call returns once the first has finished.
+   *
+   * @throws IllegalStateException if called while this thread delivers for this bus (from a
+   *     handler): it would wait for itself. Close the bus from another thread.
    */
   @Override
   void close();

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,12 +48,12 @@ class CloseRaceProbeTest {
    * exception leaves publish, and the queue ends empty. Fails in about 1 round in 1,000 (one
    * seed in ten); {@link #firstPublishHeldInAuditWrite_closeWithZeroDrain_eventAccountedAndQueueEmpty}
    * makes the same race certain.
+   *
+   * <p>Regression (fixed since): the publish threw RejectedExecutionException and leaked its place.
    */
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   @Timeout(60)
-  @Disabled("bug: a publish racing close() on a bus whose workers never started can throw"
-      + " RejectedExecutionException and leak its queue place (see firstPublishHeldInAuditWrite)")
   void firstPublishesRacingClose_workersNotStarted_everyAcceptedEventAccounted(int seed)
       throws Exception {
     raceFirstPublishesWithClose(seed, false);
@@ -124,12 +123,12 @@ class CloseRaceProbeTest {
    * workers) while close() with a drain timeout of zero runs to the end. When the write is let
    * go, publish must either refuse the event with IllegalStateException, counting nothing, or
    * return with the event delivered or dead-lettered; the queue must end empty.
+   *
+   * <p>Regression (fixed since): publish threw RejectedExecutionException, its place leaked, and
+   * the event counted as published was neither delivered nor dead-lettered.
    */
   @Test
   @Timeout(30)
-  @Disabled("bug: a publish that reserved its place before close() and starts the workers after a"
-      + " timed-out drain throws RejectedExecutionException, its place leaks and the event counted"
-      + " as published is neither delivered nor dead-lettered")
   void firstPublishHeldInAuditWrite_closeWithZeroDrain_eventAccountedAndQueueEmpty(
       @TempDir Path dir) throws Exception {
     CountDownLatch entered = new CountDownLatch(1);
@@ -192,11 +191,11 @@ class CloseRaceProbeTest {
    * of a subscription that is then closed; close() of the bus gives up at once (drain timeout
    * zero). Subscription.close() promises those five are discarded, not dead-lettered, and
    * reported UNSUBSCRIBED; they must not come back as undelivered dead letters.
+   *
+   * <p>Regression (fixed since): the five came back as UNDELIVERED dead letters.
    */
   @Test
   @Timeout(30)
-  @Disabled("bug: deliveries queued for a closed subscription become UNDELIVERED dead letters,"
-      + " not discarded, when close() gives up on the queue")
   void closedSubscriptionsQueuedEvents_abandonedClose_discardedNotDeadLettered() throws Exception {
     EventBus bus = EventBus.builder().name("cr-closed-sub").workers(1)
         .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { }).build();
@@ -240,11 +239,12 @@ class CloseRaceProbeTest {
    * drain timeout of zero returns. close() promises to account for whatever is still queued
    * "even behind a handler that ignores interrupts": by the time it returns, the four events
    * behind the stuck one must be counted (undelivered or discarded) and hold no queue place.
+   *
+   * <p>Regression (fixed since): close() returned with none of the four accounted and five
+   * places held; the subscription's mailbox had left the registry that close() walks.
    */
   @Test
   @Timeout(30)
-  @Disabled("bug: close() does not account for what is queued behind a stuck handler when that"
-      + " subscription is being closed: its mailbox is no longer in the registry close() walks")
   void stuckHandlerWhoseSubscriptionIsClosing_closeReturns_eventsBehindItAccounted()
       throws Exception {
     EventBus bus = EventBus.builder().name("cr-stuck-sub").workers(1)
