@@ -240,6 +240,17 @@ final class InFlight {
     }
   }
 
+  /** Whether no live thread is delivering to {@code s} at this moment, this one included. */
+  boolean isIdle(Subscriber s) {
+    for (Slot slot : slots) {
+      Thread owner = slot.thread.get();
+      if (slot.targets(s) && owner != null && owner.isAlive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void purgeDeadThreads() {
     slots.removeIf(slot -> {
       Thread owner = slot.thread.get();

@@ -172,6 +172,11 @@ final class Mailbox implements Runnable {
     }
   }
 
+  /** Whether no thread runs or is scheduled to run this mailbox and nothing is queued in it. */
+  boolean isSettled() {
+    return state.get() == IDLE && !queue.pending(queue.cursor());
+  }
+
   /** Called when the executor refused to run this mailbox: give back the claim. */
   void unschedule() {
     state.compareAndSet(SCHEDULED, IDLE);

@@ -63,16 +63,18 @@ final class Subscriptions {
   void unsubscribe(Subscriber s) {
     synchronized (lock) {
       if (s.active) {
-        closing.add(s); // before leaving the registry, so a closing bus finds it in one of the two
+        if (s.mailbox != null) {
+          closing.add(s); // before leaving the registry: a closing bus finds it in one of the two
+        }
         s.active = false;
         registry = registry.without(s);
       }
     }
-    try {
-      inFlight.awaitIdle(s);
-    } finally {
-      closing.remove(s);
-    }
+    inFlight.awaitIdle(s);
+    // Kept until no handler of theirs runs and nothing is queued: what a worker takes from a
+    // closed subscription's queue later is skipped, never stuck in a handler. Called from its own
+    // handler, close() returns at once while that handler may still block.
+    closing.removeIf(c -> inFlight.isIdle(c) && c.mailbox.isSettled());
   }
 
   /**

@@ -278,4 +278,48 @@ class CloseRaceProbeTest {
       unsubscriber.join(10_000);
     }
   }
+
+  /**
+   * As above, but the stuck handler closed its own subscription first: that close() returns at
+   * once (it does not wait for its own handler), and the handler then blocks. close() of the bus
+   * must still account for the four events behind it.
+   */
+  @Test
+  @Timeout(30)
+  void handlerClosesItsOwnSubscriptionThenSticks_closeReturns_eventsBehindItAccounted()
+      throws Exception {
+    EventBus bus = EventBus.builder().name("cr-self-unsub").workers(1)
+        .drainTimeout(Duration.ZERO).build();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Subscription> self = new AtomicReference<>();
+    CountDownLatch subscribed = new CountDownLatch(1);
+    self.set(bus.on(Msg.class).name("self").subscribe(m -> {
+      if (m.seq() == 0) {
+        subscribed.await();
+        self.get().close();
+        entered.countDown();
+        TestThreads.awaitIgnoringInterrupts(release);
+      }
+    }));
+    subscribed.countDown();
+    for (int i = 0; i < 5; i++) {
+      bus.publish(new Msg(0, i));
+    }
+    assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      bus.close();
+      DeliveryStats totals = bus.metrics().totals();
+      SoftAssertions soft = new SoftAssertions();
+      soft.assertThat(totals.undelivered() + totals.discarded())
+          .as("events behind the stuck handler accounted when close() returns").isEqualTo(4);
+      soft.assertThat(totals.discarded()).as("discarded, as its closed subscription promised")
+          .isEqualTo(4);
+      soft.assertThat(bus.metrics().queueDepth()).as("places held: only the stuck delivery's")
+          .isEqualTo(1);
+      soft.assertAll();
+    } finally {
+      release.countDown();
+    }
+  }
 }
