@@ -1,0 +1,149 @@
+package io.github.eventbus.handlers;
+
+import static io.github.eventbus.handlers.ProbeSupport.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.EventBus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Second-round probe of the watcher's fix for directories whose watch key turns invalid: a
+ * subtree is deleted, moved out of the tree or deleted and at once re-created under the same
+ * directory names with new files, many times. Every file that existed and is gone is reported
+ * {@code deleted} exactly once, no directory is reported as a file, the files of the re-created
+ * tree are reported and not deleted, and the watcher keeps watching the re-created tree.
+ */
+class WatcherChurnProbeTest extends HandlersProbes {
+
+  private static final int SEEDS = Integer.getInteger("probe.seeds", 2);
+  private static final Duration DEBOUNCE = Duration.ofMillis(150);
+
+  static IntStream seeds() {
+    return IntStream.rangeClosed(1, SEEDS * 3);
+  }
+
+  private final List<FileChange> seen = new CopyOnWriteArrayList<>();
+  private final Map<String, List<ChangeType>> byPath = new ConcurrentHashMap<>();
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** Creates the tree {@code t/a/b} (if missing) and files of generation {@code g} in it. */
+  private static List<Path> fill(Path t, int g, int perDirectory) throws IOException {
+    Path b = Files.createDirectories(t.resolve("a").resolve("b"));
+    List<Path> files = new ArrayList<>();
+    for (Path dir : List.of(t, t.resolve("a"), b)) {
+      for (int i = 0; i < perDirectory; i++) {
+        files.add(Files.writeString(dir.resolve("g" + g + "-" + i + ".txt"), "generation " + g));
+      }
+    }
+    return files;
+  }
+
+  private boolean reportedPresent(Path file) {
+    List<ChangeType> types = byPath.get(file.toString());
+    return types != null && !types.isEmpty() && types.get(types.size() - 1) != ChangeType.DELETED;
+  }
+
+  private boolean reportedDeleted(Path file) {
+    List<ChangeType> types = byPath.get(file.toString());
+    return types != null && types.contains(ChangeType.DELETED);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  @Timeout(60)
+  void subtreeDeletedMovedOrRecreated_eachGoneFileDeletedOnce_recreatedTreeStillWatched(int seed)
+      throws Exception {
+    Random random = new Random(seed);
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    Path outside = Files.createDirectory(tmp.resolve("outside"));
+    Path t = root.resolve("t");
+    EventBus bus = inlineBus();
+    bus.subscribe(FileChange.class, c -> {
+      seen.add(c);
+      byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
+    });
+    FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).debounce(DEBOUNCE)
+        .name("churn").build());
+    watcher.start();
+    Set<String> directories = ConcurrentHashMap.newKeySet();
+    directories.addAll(List.of(t.toString(), t.resolve("a").toString(),
+        t.resolve("a/b").toString()));
+    List<Path> gone = new ArrayList<>();
+    List<Path> current = fill(t, 0, 1 + random.nextInt(8));
+    int generations = 6;
+    List<String> modes = new ArrayList<>();
+    for (int g = 1; g <= generations; g++) {
+      List<Path> now = current;
+      assertThat(await(() -> now.stream().allMatch(this::reportedPresent), 20_000))
+          .as("generation %d reported before it goes", g - 1).isTrue();
+      int mode = random.nextInt(3);
+      modes.add(mode == 0 ? "deleted" : mode == 1 ? "moved out" : "deleted+recreated at once");
+      if (mode == 1) {
+        Path target = outside.resolve("moved-" + g);
+        Files.move(t, target);
+      } else {
+        deleteTree(t);
+      }
+      gone.addAll(current);
+      if (mode != 2) {
+        // the watcher has seen the tree go before it comes back
+        List<Path> old = current;
+        assertThat(await(() -> old.stream().allMatch(this::reportedDeleted), 20_000))
+            .as("generation %d reported deleted (%s)", g - 1, modes.get(g - 1)).isTrue();
+      }
+      current = fill(t, g, 1 + random.nextInt(8));
+    }
+    List<Path> last = current;
+    assertThat(await(() -> last.stream().allMatch(this::reportedPresent), 20_000))
+        .as("last generation reported; modes %s", modes).isTrue();
+    Path sentinel = Files.writeString(t.resolve("a/b/zz-sentinel.txt"), "s");
+    boolean watched = await(() -> reportedPresent(sentinel), 20_000);
+    assertThat(await(() -> gone.stream().allMatch(this::reportedDeleted), 20_000))
+        .as("every gone file reported deleted; modes %s", modes).isTrue();
+    SoftAssertions soft = new SoftAssertions();
+    soft.assertThat(watched).as("a file written in the re-created tree is reported; modes %s",
+        modes).isTrue();
+    for (Path p : gone) {
+      List<ChangeType> types = byPath.get(p.toString());
+      soft.assertThat(types).as("%s; modes %s", p, modes).isNotNull();
+      if (types != null) {
+        soft.assertThat(types.stream().filter(x -> x == ChangeType.DELETED).count())
+            .as("DELETED reports of %s: %s; modes %s", p, types, modes).isEqualTo(1);
+        soft.assertThat(types.get(types.size() - 1)).as("last report of %s", p)
+            .isEqualTo(ChangeType.DELETED);
+      }
+    }
+    for (Path p : last) {
+      soft.assertThat(byPath.get(p.toString())).as("present file %s; modes %s", p, modes)
+          .doesNotContain(ChangeType.DELETED);
+    }
+    soft.assertThat(seen.stream().map(FileChange::filePath).filter(directories::contains)
+        .toList()).as("directories reported as files").isEmpty();
+    soft.assertThat(failures).as("handler failures").isEmpty();
+    soft.assertAll();
+  }
+}
