@@ -146,4 +146,102 @@ class WatcherChurnProbeTest extends HandlersProbes {
     soft.assertThat(failures).as("handler failures").isEmpty();
     soft.assertAll();
   }
+
+  /**
+   * A writer creates and deletes files in {@code t}, {@code t/a} and {@code t/a/b} (re-creating
+   * the directories as needed) while the probe deletes or moves {@code t} away, twenty times. Once
+   * all is quiet, the reports replayed in order give the files on disk: every file present was
+   * reported and its last report is not {@code deleted}; every path reported and gone ends with
+   * {@code deleted}; no path is reported {@code deleted} twice in a row; no directory is reported.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  @Timeout(60)
+  void writerRacingSubtreeRemoval_reportsReplayToTheFilesOnDisk(int seed) throws Exception {
+    Random random = new Random(seed * 101L);
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    Path outside = Files.createDirectory(tmp.resolve("outside"));
+    Path t = root.resolve("t");
+    List<Path> dirs = List.of(t, t.resolve("a"), t.resolve("a/b"));
+    Files.createDirectories(dirs.get(2));
+    EventBus bus = inlineBus();
+    List<String> doubled = new CopyOnWriteArrayList<>();
+    bus.subscribe(FileChange.class, c -> {
+      seen.add(c);
+      List<ChangeType> types =
+          byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>());
+      if (c.changeType() == ChangeType.DELETED && !types.isEmpty()
+          && types.get(types.size() - 1) == ChangeType.DELETED) {
+        doubled.add(c.filePath());
+      }
+      types.add(c.changeType());
+    });
+    FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).debounce(DEBOUNCE)
+        .name("churn-writer").build());
+    watcher.start();
+    java.util.concurrent.atomic.AtomicLong ops = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    long writerSeed = random.nextLong();
+    java.util.concurrent.Future<?> writer = side.submit(() -> {
+      Random r = new Random(writerSeed);
+      while (!stop.get()) {
+        Path file = dirs.get(r.nextInt(3)).resolve("w" + r.nextInt(12) + ".txt");
+        try {
+          if (Files.exists(file)) {
+            Files.delete(file);
+          } else {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "w");
+          }
+        } catch (IOException raced) {
+          // the tree went away meanwhile
+        }
+        ops.incrementAndGet();
+      }
+      return null;
+    });
+    for (int round = 0; round < 20; round++) {
+      long before = ops.get();
+      int between = 20 + random.nextInt(200);
+      assertThat(await(() -> ops.get() >= before + between, 10_000)).isTrue();
+      for (int attempt = 0; attempt < 100 && Files.exists(t); attempt++) {
+        try {
+          if (random.nextBoolean()) {
+            Files.move(t, outside.resolve("moved-" + seed + "-" + round + "-" + attempt));
+          } else {
+            deleteTree(t);
+          }
+        } catch (IOException | java.io.UncheckedIOException raced) {
+          // the writer added or removed something meanwhile; again
+        }
+      }
+    }
+    stop.set(true);
+    writer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    Files.createDirectories(dirs.get(2));
+    Path sentinel = Files.writeString(dirs.get(2).resolve("zz-sentinel.txt"), "s");
+    boolean watched = await(() -> reportedPresent(sentinel), 20_000);
+    java.util.function.Supplier<Set<String>> onDisk = () -> {
+      try (Stream<Path> walk = Files.walk(root)) {
+        return walk.filter(Files::isRegularFile).map(Path::toString)
+            .collect(java.util.stream.Collectors.toSet());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    java.util.function.Supplier<Set<String>> replayed = () -> byPath.entrySet().stream()
+        .filter(e -> e.getValue().get(e.getValue().size() - 1) != ChangeType.DELETED)
+        .map(Map.Entry::getKey).collect(java.util.stream.Collectors.toSet());
+    await(() -> onDisk.get().equals(replayed.get()), 10_000);
+    SoftAssertions soft = new SoftAssertions();
+    soft.assertThat(watched).as("a file in the re-created tree is reported").isTrue();
+    soft.assertThat(replayed.get()).as("present according to the reports")
+        .containsExactlyInAnyOrderElementsOf(onDisk.get());
+    soft.assertThat(doubled).as("paths reported deleted twice in a row").isEmpty();
+    soft.assertThat(seen.stream().map(FileChange::filePath)
+        .filter(p -> dirs.stream().anyMatch(d -> d.toString().equals(p))).toList())
+        .as("directories reported as files").isEmpty();
+    soft.assertThat(failures).as("handler failures").isEmpty();
+    soft.assertAll();
+  }
 }

@@ -1,0 +1,89 @@
+package io.github.eventbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.ProbeLedger.Msg;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Second-round probe of the close fixes for concurrent subscriptions, which have no queue of
+ * their own (their deliveries wait in the executor): one closed from its own handler, which then
+ * ignores interrupts, while four more deliveries wait; close() with a drain of zero.
+ */
+class Round2ConcurrentCloseProbeTest {
+
+  /**
+   * The four waiting deliveries are discarded (their subscription closed, as
+   * {@link Subscription#close()} promises), not dead-lettered, by the time close() returns; their
+   * tracked reports say UNSUBSCRIBED; only the stuck delivery holds a place until it ends, and
+   * is then DELIVERED.
+   */
+  @ParameterizedTest(name = "user executor {0}")
+  @ValueSource(booleans = {false, true})
+  @Timeout(30)
+  void concurrentSubscriptionClosedFromItsStuckHandler_closeZeroDrain_waitingOnesDiscarded(
+      boolean user) throws Exception {
+    ThreadPoolExecutor pool = user ? new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>()) : null;
+    EventBusBuilder builder = EventBus.builder().name("r2-conc-self")
+        .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { });
+    EventBus bus = user ? builder.executor(pool).build() : builder.workers(1).build();
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch subscribed = new CountDownLatch(1);
+    AtomicReference<Subscription> self = new AtomicReference<>();
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    try {
+      bus.subscribe(DeadLetter.class, letters::add);
+      self.set(bus.on(Msg.class).name("self").concurrent().subscribe(m -> {
+        if (m.seq() == 0) {
+          subscribed.await();
+          self.get().close();
+          entered.countDown();
+          TestThreads.awaitIgnoringInterrupts(release);
+        }
+      }));
+      subscribed.countDown();
+      List<CompletableFuture<DeliveryReport>> reports = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        reports.add(bus.publishAndTrack(new Msg(0, i)).toCompletableFuture());
+      }
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+      bus.close();
+      SoftAssertions soft = new SoftAssertions();
+      DeliveryStats totals = bus.metrics().totals();
+      soft.assertThat(totals.discarded()).as("discarded when close() returns").isEqualTo(4);
+      soft.assertThat(totals.undelivered()).as("undelivered").isZero();
+      soft.assertThat(letters).as("dead letters").isEmpty();
+      soft.assertThat(bus.metrics().queueDepth()).as("places held: the stuck one's").isEqualTo(1);
+      for (int i = 1; i < 5; i++) {
+        soft.assertThat(reports.get(i).get(10, TimeUnit.SECONDS).outcomes().get(0).status())
+            .as("report %d", i).isEqualTo(DeliveryStatus.UNSUBSCRIBED);
+      }
+      release.countDown();
+      soft.assertThat(reports.get(0).get(10, TimeUnit.SECONDS).outcomes().get(0).status())
+          .as("the stuck delivery, once it ends").isEqualTo(DeliveryStatus.DELIVERED);
+      soft.assertThat(TestThreads.await(() -> bus.metrics().queueDepth() == 0,
+          Duration.ofSeconds(10))).as("queue empty once it ended").isTrue();
+      soft.assertAll();
+    } finally {
+      release.countDown();
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+    }
+  }
+}
