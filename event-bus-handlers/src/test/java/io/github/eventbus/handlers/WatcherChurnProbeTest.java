@@ -244,4 +244,68 @@ class WatcherChurnProbeTest extends HandlersProbes {
     soft.assertThat(failures).as("handler failures").isEmpty();
     soft.assertAll();
   }
+
+  /**
+   * The subtree is renamed within the watched tree, then a file is written into it at once, many
+   * times in a row: each rename reports the old paths deleted once and the new ones created; the
+   * file written after the rename is reported under its new path, never under an old one.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  @Timeout(60)
+  void subtreeRenamedWithinTheTreeRepeatedly_filesFollowTheirNewPaths(int seed) throws Exception {
+    Random random = new Random(seed * 7L);
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    EventBus bus = inlineBus();
+    bus.subscribe(FileChange.class, c -> {
+      seen.add(c);
+      byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
+    });
+    FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).debounce(DEBOUNCE)
+        .name("churn-rename").build());
+    watcher.start();
+    Path t = root.resolve("t0");
+    List<Path> current = fill(t, 0, 1 + random.nextInt(5));
+    List<Path> gone = new ArrayList<>();
+    for (int g = 1; g <= 8; g++) {
+      List<Path> now = current;
+      assertThat(await(() -> now.stream().allMatch(this::reportedPresent), 20_000))
+          .as("generation %d reported", g - 1).isTrue();
+      Path target = root.resolve("t" + g);
+      Files.move(t, target);
+      List<Path> moved = new ArrayList<>();
+      for (Path p : current) {
+        moved.add(target.resolve(t.relativize(p)));
+      }
+      gone.addAll(current);
+      // written at once into the moved tree, before the watcher has seen the rename
+      moved.add(Files.writeString(target.resolve("a/b/after-" + g + ".txt"), "after"));
+      t = target;
+      current = moved;
+    }
+    List<Path> last = current;
+    assertThat(await(() -> last.stream().allMatch(this::reportedPresent), 20_000))
+        .as("files under the last name reported: missing %s",
+            last.stream().filter(p -> !reportedPresent(p)).toList()).isTrue();
+    assertThat(await(() -> gone.stream().allMatch(this::reportedDeleted), 20_000))
+        .as("old paths reported deleted").isTrue();
+    SoftAssertions soft = new SoftAssertions();
+    for (Path p : gone) {
+      List<ChangeType> types = byPath.get(p.toString());
+      soft.assertThat(types.stream().filter(x -> x == ChangeType.DELETED).count())
+          .as("DELETED reports of %s: %s", p, types).isEqualTo(1);
+    }
+    for (Path p : last) {
+      soft.assertThat(byPath.get(p.toString())).as("present %s", p)
+          .doesNotContain(ChangeType.DELETED);
+    }
+    soft.assertThat(seen.stream().map(FileChange::filePath)
+        .filter(p -> p.contains("after-") && !byPath.containsKey(p)).toList()).isEmpty();
+    soft.assertThat(byPath.keySet().stream().filter(p -> p.contains("after-"))
+        .filter(p -> last.stream().noneMatch(l -> l.toString().equals(p))
+            && gone.stream().noneMatch(l -> l.toString().equals(p))).toList())
+        .as("a file written after a rename reported under a path it never had").isEmpty();
+    soft.assertThat(failures).as("handler failures").isEmpty();
+    soft.assertAll();
+  }
 }
