@@ -377,62 +377,6 @@ class Round2CloseProbeTest {
   }
 
   /**
-   * start() and the first publishes race close() on a bus whose workers never started. start()
-   * returns or throws IllegalStateException, publish likewise; every accepted event is delivered
-   * or undelivered; no thread of the bus outlives close().
-   */
-  @ParameterizedTest(name = "seed {0}")
-  @MethodSource("seeds")
-  @Timeout(60)
-  void startAndFirstPublishRacingClose_onlyIllegalState_noThreadLeft(int seed) throws Exception {
-    Random random = new Random(seed);
-    for (int round = 0; round < 150; round++) {
-      String name = "r2-start-" + seed + "-" + round;
-      EventBus bus = EventBus.builder().name(name).workers(1 + random.nextInt(2))
-          .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { }).build();
-      AtomicInteger delivered = new AtomicInteger();
-      bus.subscribe(Msg.class, m -> delivered.incrementAndGet());
-      List<Throwable> unexpected = new CopyOnWriteArrayList<>();
-      List<CompletableFuture<DeliveryReport>> reports = new CopyOnWriteArrayList<>();
-      CyclicBarrier start = new CyclicBarrier(3);
-      Thread starter = new Thread(() -> {
-        awaitBarrier(start);
-        try {
-          bus.start();
-        } catch (IllegalStateException expected) {
-          // closed first
-        } catch (Throwable t) {
-          unexpected.add(t);
-        }
-      });
-      Thread publisher = new Thread(() -> {
-        awaitBarrier(start);
-        try {
-          reports.add(bus.publishAndTrack(new Msg(0, 0)).toCompletableFuture());
-        } catch (IllegalStateException expected) {
-          // closed first
-        } catch (Throwable t) {
-          unexpected.add(t);
-        }
-      });
-      starter.start();
-      publisher.start();
-      awaitBarrier(start);
-      bus.close();
-      starter.join(10_000);
-      publisher.join(10_000);
-      for (CompletableFuture<DeliveryReport> r : reports) {
-        assertThat(r.get(10, TimeUnit.SECONDS).outcomes().get(0).status())
-            .isIn(DeliveryStatus.DELIVERED, DeliveryStatus.UNDELIVERED);
-      }
-      assertThat(unexpected).as("round %d", round).isEmpty();
-      assertThat(bus.metrics().queueDepth()).as("round %d depth", round).isZero();
-      assertThat(TestThreads.await(() -> TestThreads.alive(name + "-").isEmpty(),
-          Duration.ofSeconds(5))).as("round %d: no thread of the bus left", round).isTrue();
-    }
-  }
-
-  /**
    * A subscription closed from its own handler (or, in a race, from outside while events are
    * still queued for it) stays in the bus's closing set after its queue was skipped and no handler of its
    * runs, until some later unsubscribe sweeps it: the bus keeps the handler (and whatever it

@@ -6,12 +6,15 @@ import io.github.eventbus.ProbeLedger.Msg;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Timeout;
@@ -19,9 +22,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Second-round probe of the close fixes for concurrent subscriptions, which have no queue of
- * their own (their deliveries wait in the executor): one closed from its own handler, which then
- * ignores interrupts, while four more deliveries wait; close() with a drain of zero.
+ * Second-round probes of the close fixes: a concurrent subscription (no queue of its own; its
+ * deliveries wait in the executor) closed from its own handler, which then ignores interrupts,
+ * while four more deliveries wait, and start() and the first publish racing close() on a bus
+ * whose workers never started.
  */
 class Round2ConcurrentCloseProbeTest {
 
@@ -56,11 +60,11 @@ class Round2ConcurrentCloseProbeTest {
           TestThreads.awaitIgnoringInterrupts(release);
         }
       }));
-      subscribed.countDown();
       List<CompletableFuture<DeliveryReport>> reports = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         reports.add(bus.publishAndTrack(new Msg(0, i)).toCompletableFuture());
       }
+      subscribed.countDown(); // all five routed to it before it closes
       assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
       bus.close();
       SoftAssertions soft = new SoftAssertions();
@@ -84,6 +88,70 @@ class Round2ConcurrentCloseProbeTest {
       if (pool != null) {
         pool.shutdownNow();
       }
+    }
+  }
+
+  /**
+   * start() and the first publishes race close() on a bus whose workers never started. start()
+   * returns or throws IllegalStateException, publish likewise; every accepted event is delivered
+   * or undelivered; no thread of the bus outlives close().
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(ints = {1, 2, 3, 4})
+  @Timeout(60)
+  void startAndFirstPublishRacingClose_onlyIllegalState_noThreadLeft(int seed) throws Exception {
+    Random random = new Random(seed);
+    for (int round = 0; round < 150; round++) {
+      String name = "r2-start-" + seed + "-" + round;
+      EventBus bus = EventBus.builder().name(name).workers(1 + random.nextInt(2))
+          .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { }).build();
+      AtomicInteger delivered = new AtomicInteger();
+      bus.subscribe(Msg.class, m -> delivered.incrementAndGet());
+      List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+      List<CompletableFuture<DeliveryReport>> reports = new CopyOnWriteArrayList<>();
+      CyclicBarrier start = new CyclicBarrier(3);
+      Thread starter = new Thread(() -> {
+        awaitBarrier(start);
+        try {
+          bus.start();
+        } catch (IllegalStateException expected) {
+          // closed first
+        } catch (Throwable t) {
+          unexpected.add(t);
+        }
+      });
+      Thread publisher = new Thread(() -> {
+        awaitBarrier(start);
+        try {
+          reports.add(bus.publishAndTrack(new Msg(0, 0)).toCompletableFuture());
+        } catch (IllegalStateException expected) {
+          // closed first
+        } catch (Throwable t) {
+          unexpected.add(t);
+        }
+      });
+      starter.start();
+      publisher.start();
+      awaitBarrier(start);
+      bus.close();
+      starter.join(10_000);
+      publisher.join(10_000);
+      for (CompletableFuture<DeliveryReport> r : reports) {
+        assertThat(r.get(10, TimeUnit.SECONDS).outcomes().get(0).status())
+            .isIn(DeliveryStatus.DELIVERED, DeliveryStatus.UNDELIVERED);
+      }
+      assertThat(unexpected).as("round %d", round).isEmpty();
+      assertThat(bus.metrics().queueDepth()).as("round %d depth", round).isZero();
+      assertThat(TestThreads.await(() -> TestThreads.alive(name + "-").isEmpty(),
+          Duration.ofSeconds(5))).as("round %d: no thread of the bus left", round).isTrue();
+    }
+  }
+
+  private static void awaitBarrier(CyclicBarrier barrier) {
+    try {
+      barrier.await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 }
