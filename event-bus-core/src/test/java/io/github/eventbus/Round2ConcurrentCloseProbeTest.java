@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -144,6 +146,49 @@ class Round2ConcurrentCloseProbeTest {
       assertThat(bus.metrics().queueDepth()).as("round %d depth", round).isZero();
       assertThat(TestThreads.await(() -> TestThreads.alive(name + "-").isEmpty(),
           Duration.ofSeconds(5))).as("round %d: no thread of the bus left", round).isTrue();
+    }
+  }
+
+  /**
+   * Two handlers, running at once on two workers, each close the other's subscription.
+   * Subscription.close() from a handler waits for the other handler's current call, which waits
+   * for the first: neither returns. The Javadoc warns only about "a lock that a handler of the
+   * same bus may wait for"; a close() inside a handler is otherwise presented as safe.
+   *
+   * <p>When it fails, two worker threads spin (parkNanos 50 µs) for the rest of the JVM: close()
+   * of the bus interrupts them, and awaitIdle ignores interrupts.
+   */
+  @Test
+  @Disabled("bug: two handlers that close each other's subscription wait"
+      + " for each other for ever (InFlight.awaitIdle has no cycle check, ignores interrupts)")
+  @Timeout(30)
+  void twoHandlersClosingEachOthersSubscription_bothReturn() throws Exception {
+    EventBus bus = EventBus.builder().name("r2-mutual").workers(2)
+        .drainTimeout(Duration.ZERO).build();
+    CyclicBarrier both = new CyclicBarrier(2);
+    CountDownLatch returned = new CountDownLatch(2);
+    AtomicReference<Subscription> a = new AtomicReference<>();
+    AtomicReference<Subscription> b = new AtomicReference<>();
+    CountDownLatch subscribed = new CountDownLatch(1);
+    a.set(bus.on(Msg.class).name("a").subscribe(m -> {
+      subscribed.await();
+      both.await(10, TimeUnit.SECONDS);
+      b.get().close();
+      returned.countDown();
+    }));
+    b.set(bus.on(Msg.class).name("b").subscribe(m -> {
+      subscribed.await();
+      both.await(10, TimeUnit.SECONDS);
+      a.get().close();
+      returned.countDown();
+    }));
+    subscribed.countDown();
+    bus.publish(new Msg(0, 0));
+    try {
+      assertThat(returned.await(10, TimeUnit.SECONDS))
+          .as("both handlers' close() returned").isTrue();
+    } finally {
+      bus.close();
     }
   }
 

@@ -19,6 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -320,8 +322,8 @@ class WatcherChurnProbeTest extends HandlersProbes {
    * {@code directories}) and does not register it; when the dead key comes up, its reset() fails
    * and forgetTree reports the old files deleted, and nothing registers the new directory.
    */
-  @org.junit.jupiter.api.Test
-  @org.junit.jupiter.api.Disabled("bug: after a parent's overflow rescan, a deleted-and-recreated"
+  @Test
+  @Disabled("bug: after a parent's overflow rescan, a deleted-and-recreated"
       + " subdirectory keeps its dead key's mapping, so it is never registered again: its files"
       + " are never reported and it is no longer watched (5 of 5 runs)")
   @Timeout(60)
