@@ -419,7 +419,8 @@ class Round2CloseProbeTest {
     }
   }
 
-  private static void awaitBarrier(CyclicBarrier barrier) {
+  /** Waits at the barrier, at most 10 s; shared with the other round-2 probes. */
+  static void awaitBarrier(CyclicBarrier barrier) {
     try {
       barrier.await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -113,7 +113,7 @@ class Round2ConcurrentCloseProbeTest {
       List<CompletableFuture<DeliveryReport>> reports = new CopyOnWriteArrayList<>();
       CyclicBarrier start = new CyclicBarrier(3);
       Thread starter = new Thread(() -> {
-        awaitBarrier(start);
+        Round2CloseProbeTest.awaitBarrier(start);
         try {
           bus.start();
         } catch (IllegalStateException expected) {
@@ -123,7 +123,7 @@ class Round2ConcurrentCloseProbeTest {
         }
       });
       Thread publisher = new Thread(() -> {
-        awaitBarrier(start);
+        Round2CloseProbeTest.awaitBarrier(start);
         try {
           reports.add(bus.publishAndTrack(new Msg(0, 0)).toCompletableFuture());
         } catch (IllegalStateException expected) {
@@ -134,7 +134,7 @@ class Round2ConcurrentCloseProbeTest {
       });
       starter.start();
       publisher.start();
-      awaitBarrier(start);
+      Round2CloseProbeTest.awaitBarrier(start);
       bus.close();
       starter.join(10_000);
       publisher.join(10_000);
@@ -189,14 +189,6 @@ class Round2ConcurrentCloseProbeTest {
           .as("both handlers' close() returned").isTrue();
     } finally {
       bus.close();
-    }
-  }
-
-  private static void awaitBarrier(CyclicBarrier barrier) {
-    try {
-      barrier.await(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -64,6 +64,12 @@ class WatcherChurnProbeTest extends HandlersProbes {
     return files;
   }
 
+  /** Records a published change. */
+  private void record(FileChange c) {
+    seen.add(c);
+    byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
+  }
+
   private boolean reportedPresent(Path file) {
     List<ChangeType> types = byPath.get(file.toString());
     return types != null && !types.isEmpty() && types.get(types.size() - 1) != ChangeType.DELETED;
@@ -84,10 +90,7 @@ class WatcherChurnProbeTest extends HandlersProbes {
     Path outside = Files.createDirectory(tmp.resolve("outside"));
     Path t = root.resolve("t");
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, c -> {
-      seen.add(c);
-      byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
-    });
+    bus.subscribe(FileChange.class, this::record);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).debounce(DEBOUNCE)
         .name("churn").build());
     watcher.start();
@@ -259,10 +262,7 @@ class WatcherChurnProbeTest extends HandlersProbes {
     Random random = new Random(seed * 7L);
     Path root = Files.createDirectory(tmp.resolve("root"));
     EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, c -> {
-      seen.add(c);
-      byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
-    });
+    bus.subscribe(FileChange.class, this::record);
     FileWatcher watcher = closing(FileWatcher.builder(bus).watch(root).debounce(DEBOUNCE)
         .name("churn-rename").build());
     watcher.start();
@@ -339,8 +339,7 @@ class WatcherChurnProbeTest extends HandlersProbes {
     java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     bus.subscribe(FileChange.class, c -> {
-      seen.add(c);
-      byPath.computeIfAbsent(c.filePath(), k -> new CopyOnWriteArrayList<>()).add(c.changeType());
+      record(c);
       if (c.filePath().endsWith("first.txt")) {
         entered.countDown();
         release.await(30, java.util.concurrent.TimeUnit.SECONDS);
