@@ -98,6 +98,7 @@ public final class FileWatcher implements AutoCloseable {
   private final String name;
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
+  private final Map<Path, Object> identities = new ConcurrentHashMap<>(); // watched dir -> fileKey
   // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
   // rename from a new one. Watcher thread only.
   private final Map<Path, String> known = new HashMap<>();
@@ -191,6 +192,10 @@ public final class FileWatcher implements AutoCloseable {
     WatchKey key = directory.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
     directories.put(key, directory);
     rootOf.put(directory, root);
+    Object identity = fileKey(directory);
+    if (identity != null) {
+      identities.put(directory, identity);
+    }
     List<Path> children;
     try (Stream<Path> list = Files.list(directory)) {
       children = list.toList();
@@ -245,6 +250,10 @@ public final class FileWatcher implements AutoCloseable {
     }
     for (Path p : children) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        if (isWatched(p) && !watchesSameDirectory(p)) {
+          // Deleted and created again meanwhile: the watch is the old directory's, gone with it.
+          forgetTree(p, root, now);
+        }
         if (!isWatched(p)) {
           try {
             registerTree(p, root, true, now);
@@ -345,6 +354,7 @@ public final class FileWatcher implements AutoCloseable {
       // The directory is gone. Events queued on its key after pollEvents() above are never
       // handed out, and its parent's ENTRY_DELETE will no longer find it watched: every file
       // still known below it is deleted now.
+      identities.remove(directory);
       Path root = rootOf.get(directory);
       if (directory.equals(root)) {
         lostRoot(directory, now);
@@ -397,6 +407,22 @@ public final class FileWatcher implements AutoCloseable {
   }
 
   /**
+   * Whether the watch of a path is still that of the directory now there: its key is valid and
+   * the directory has the identity it had when it was registered (the key may not have been
+   * invalidated yet).
+   */
+  private boolean watchesSameDirectory(Path directory) {
+    for (Map.Entry<WatchKey, Path> e : directories.entrySet()) {
+      if (e.getValue().equals(directory)) {
+        Object identity = fileKey(directory);
+        return e.getKey().isValid() && identity != null
+            && identity.equals(identities.get(directory));
+      }
+    }
+    return false;
+  }
+
+  /**
    * Stops watching a directory that is gone from the tree and those below it (a watch would
    * follow a moved directory and report its files under their old paths), and reports every file
    * known below it as deleted.
@@ -406,6 +432,7 @@ public final class FileWatcher implements AutoCloseable {
       if (e.getValue().startsWith(directory)) {
         e.getKey().cancel();
         rootOf.remove(e.getValue());
+        identities.remove(e.getValue());
         return true;
       }
       return false;

@@ -19,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -318,14 +317,12 @@ class WatcherChurnProbeTest extends HandlersProbes {
    * old directory's key is still mapped to its path: the class promises that after an overflow
    * "the watcher lists it again and reports what was created or deleted meanwhile".
    *
-   * <p>Fails every run: the rescan sees {@code sub} as watched (the dead key is still in
-   * {@code directories}) and does not register it; when the dead key comes up, its reset() fails
-   * and forgetTree reports the old files deleted, and nothing registers the new directory.
+   * <p>Regression (fixed since; failed 5 of 5 runs): the rescan saw {@code sub} as watched (the
+   * dead key was still in {@code directories}) and did not register it; when the dead key came
+   * up, its reset() failed and forgetTree reported the old files deleted, and nothing registered
+   * the new directory.
    */
   @Test
-  @Disabled("bug: after a parent's overflow rescan, a deleted-and-recreated"
-      + " subdirectory keeps its dead key's mapping, so it is never registered again: its files"
-      + " are never reported and it is no longer watched (5 of 5 runs)")
   @Timeout(60)
   void subdirectoryRecreatedWhileParentOverflows_newFilesReported_andStillWatched()
       throws Exception {
