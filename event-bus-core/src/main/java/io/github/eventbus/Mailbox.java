@@ -160,6 +160,9 @@ final class Mailbox implements Runnable {
       slot.exit(previous);
       run.end(capacity);
       release(at);
+      if (!subscriber.active) {
+        subscriber.ranAfterClose();
+      }
     }
   }
 

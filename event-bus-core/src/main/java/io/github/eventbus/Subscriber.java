@@ -71,6 +71,11 @@ final class Subscriber implements Subscription {
     owner.unsubscribe(this);
   }
 
+  /** After a run of this closed subscription's mailbox: the bus may stop keeping it. */
+  void ranAfterClose() {
+    owner.forgetIfSettled(this);
+  }
+
   @Override
   public String toString() {
     return "Subscription{" + name + ", to=" + subscribedTo() + ", priority=" + priority

@@ -33,8 +33,11 @@ public interface Subscription extends AutoCloseable {
    * <p>If another thread is delivering to this subscription when this is called, this waits for
    * that to end: for a queued delivery, the handler's current call; for a
    * {@link EventBus#publishSync(Object)} whose subscribers include this one, that publish's
-   * dispatch. Called from inside a handler on the delivering thread, it does not wait for itself.
-   * Do not call it while holding a lock that a handler of the same bus may wait for.
+   * dispatch. Called from inside a handler of the same bus, it does not wait at all, since two
+   * handlers closing each other's subscriptions would wait for each other for ever: a call
+   * already under way on another thread may then still be running when it returns, and none
+   * starts after. Do not call it while holding a lock that a handler of the same bus may wait
+   * for.
    */
   @Override
   void close();

@@ -23,9 +23,8 @@ final class Subscriptions {
   private final Map<Object, List<Subscriber>> listeners = new IdentityHashMap<>(); // under lock
   private long nextSequence; // under lock
   private volatile Registry registry;
-  // Closing subscriptions whose unsubscribe still waits for a handler, one that may never return:
-  // out of the registry, but what is queued behind that handler is still the bus's to account
-  // for at close.
+  // Closed subscriptions whose handler may still run, maybe for ever: out of the registry, but
+  // what is queued behind that handler is still the bus's to account for at close.
   private final Set<Subscriber> closing = ConcurrentHashMap.newKeySet();
 
   Subscriptions(Lifecycle lifecycle, InFlight inFlight, MetricsRegistry metrics,
@@ -70,16 +69,30 @@ final class Subscriptions {
         registry = registry.without(s);
       }
     }
-    inFlight.awaitIdle(s);
-    // Kept until no handler of theirs runs and nothing is queued: what a worker takes from a
-    // closed subscription's queue later is skipped, never stuck in a handler. Called from its own
-    // handler, close() returns at once while that handler may still block.
-    closing.removeIf(c -> inFlight.isIdle(c) && c.mailbox.isSettled());
+    if (!inFlight.isDelivering()) {
+      inFlight.awaitIdle(s); // from a handler, a wait could close a cycle of handlers waiting
+    }
+    // Kept until no handler of theirs runs and nothing is queued (checked here and after each
+    // run of their mailbox): what a worker takes from a closed subscription's queue later is
+    // skipped, never stuck in a handler. Called from a handler, close() returns at once while
+    // that handler may still block.
+    closing.removeIf(this::settled);
+  }
+
+  /** Stops keeping a closed subscription once nothing of it runs or waits. */
+  void forgetIfSettled(Subscriber s) {
+    if (closing.contains(s) && settled(s)) {
+      closing.remove(s);
+    }
+  }
+
+  private boolean settled(Subscriber s) {
+    return inFlight.isIdle(s) && s.mailbox.isSettled();
   }
 
   /**
-   * The subscriptions a closing bus must account for: those in the registry and those whose
-   * {@code close()} still waits for a handler.
+   * The subscriptions a closing bus must account for: those in the registry and those closed
+   * but not yet settled (a handler of theirs may still run, ignoring interrupts).
    */
   List<Subscriber> withClosing() {
     List<Subscriber> all = new ArrayList<>(registry.all());

@@ -333,7 +333,13 @@ class MailboxTest {
 
   /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
-    return new Mailbox(null, deliverer, executor, new InFlight(),
-        new Capacity(Long.MAX_VALUE, new MetricsRegistry(16)));
+    InFlight inFlight = new InFlight();
+    Capacity capacity = new Capacity(Long.MAX_VALUE, new MetricsRegistry(16));
+    Mailbox[] made = new Mailbox[1];
+    Subscriptions subscriptions = new Subscriptions(new Lifecycle("standalone"), inFlight,
+        new MetricsRegistry(16),
+        s -> made[0] = new Mailbox(s, deliverer, executor, inFlight, capacity));
+    subscriptions.add(SubscriptionSpec.of(Long.class, null, payload -> { }));
+    return made[0];
   }
 }
