@@ -24,10 +24,7 @@ import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,43 +85,22 @@ public final class FileWatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
 
-  private final EventBus bus;
   private final List<Path> roots;
   private final Map<Path, Object> rootKeys = new ConcurrentHashMap<>(); // root -> file identity
-  private final List<PathMatcher> includes;
-  private final List<PathMatcher> excludes;
-  private final long debounceNanos;
-  private final ChecksumAlgorithm checksum;
   private final String name;
+  private final DebouncedChanges changes;
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
   private final Map<Path, Object> identities = new ConcurrentHashMap<>(); // watched dir -> fileKey
-  // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
-  // rename from a new one. Watcher thread only.
-  private final Map<Path, String> known = new HashMap<>();
-  private final Map<Path, Pending> pending = new LinkedHashMap<>(); // watcher thread only
   private WatchService service;
   private Thread thread;
 
-  /** Changes to one path not yet published. */
-  private static final class Pending {
-    ChangeType type; // null: created then deleted, nothing to report
-    long lastNanos;
-
-    Pending(ChangeType type, long now) {
-      this.type = type;
-      this.lastNanos = now;
-    }
-  }
-
   private FileWatcher(Builder b) {
-    this.bus = b.bus;
     this.roots = List.copyOf(b.roots);
-    this.includes = List.copyOf(b.includes);
-    this.excludes = List.copyOf(b.excludes);
-    this.debounceNanos = (b.debounce != null ? b.debounce : Duration.ofMillis(100)).toNanos();
-    this.checksum = b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256;
     this.name = b.name != null ? b.name : String.valueOf(roots.get(0).getFileName());
+    this.changes = new DebouncedChanges(b.bus, name, List.copyOf(b.includes),
+        List.copyOf(b.excludes), b.debounce != null ? b.debounce : Duration.ofMillis(100),
+        b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256);
   }
 
   /**
@@ -208,9 +184,9 @@ public final class FileWatcher implements AutoCloseable {
       } else if (!Files.isRegularFile(p)) {
         continue;
       } else if (reportFiles) {
-        note(p, root, ChangeType.CREATED, now);
-      } else if (selected(p, root)) {
-        known.put(p, checksum == ChecksumAlgorithm.NONE ? "" : checksum(p));
+        changes.note(p, root, ChangeType.CREATED, now);
+      } else {
+        changes.remember(p, root);
       }
     }
   }
@@ -263,16 +239,16 @@ public final class FileWatcher implements AutoCloseable {
         }
       } else if (Files.isRegularFile(p)) {
         present.add(p);
-        if (!known.containsKey(p)) {
-          note(p, root, ChangeType.CREATED, now);
-        } else if (checksum != ChecksumAlgorithm.NONE) {
-          note(p, root, ChangeType.MODIFIED, now);
+        if (!changes.isKnown(p)) {
+          changes.note(p, root, ChangeType.CREATED, now);
+        } else if (changes.comparesContent()) {
+          changes.note(p, root, ChangeType.MODIFIED, now);
         }
       }
     }
-    for (Path p : new ArrayList<>(known.keySet())) {
-      if (directory.equals(p.getParent()) && !present.contains(p)) {
-        note(p, root, ChangeType.DELETED, now);
+    for (Path p : changes.knownIn(directory)) {
+      if (!present.contains(p)) {
+        changes.note(p, root, ChangeType.DELETED, now);
       }
     }
   }
@@ -280,11 +256,11 @@ public final class FileWatcher implements AutoCloseable {
   private void run() {
     try {
       while (true) {
-        WatchKey key = service.poll(waitMillis(), TimeUnit.MILLISECONDS);
+        WatchKey key = service.poll(changes.waitMillis(), TimeUnit.MILLISECONDS);
         if (key != null) {
           process(key);
         }
-        publishDue(System.nanoTime());
+        changes.publishDue(System.nanoTime());
         checkRoots(System.nanoTime());
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
@@ -293,14 +269,6 @@ public final class FileWatcher implements AutoCloseable {
       log.error("File watcher {} stopped after an unexpected error; no further changes are"
           + " reported", name, e);
     }
-  }
-
-  private long waitMillis() {
-    if (pending.isEmpty()) {
-      return 1000;
-    }
-    long due = pending.values().stream().mapToLong(p -> p.lastNanos).min().getAsLong() + debounceNanos;
-    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime()) + 1);
   }
 
   private void process(WatchKey key) {
@@ -338,17 +306,17 @@ public final class FileWatcher implements AutoCloseable {
       if (Files.exists(path) && !Files.isRegularFile(path)) {
         // A pipe, socket or device: not a file whose content changes. If a file was there, it
         // is gone (replaced by a rename).
-        if (known.containsKey(path) || pending.containsKey(path)) {
-          note(path, root, ChangeType.DELETED, now);
+        if (changes.tracks(path)) {
+          changes.note(path, root, ChangeType.DELETED, now);
         }
         continue;
       }
-      if (event.kind() == ENTRY_DELETE && !known.containsKey(path) && !pending.containsKey(path)) {
+      if (event.kind() == ENTRY_DELETE && !changes.tracks(path)) {
         continue; // never a file seen here: a directory whose own watch was dropped first
       }
       ChangeType type = event.kind() == ENTRY_CREATE ? ChangeType.CREATED
           : event.kind() == ENTRY_DELETE ? ChangeType.DELETED : ChangeType.MODIFIED;
-      note(path, root, type, now);
+      changes.note(path, root, type, now);
     }
     if (!key.reset() && directories.remove(key) != null) {
       // The directory is gone. Events queued on its key after pollEvents() above are never
@@ -437,111 +405,9 @@ public final class FileWatcher implements AutoCloseable {
       }
       return false;
     });
-    List<Path> files = new ArrayList<>();
-    for (Path p : known.keySet()) {
-      if (p.startsWith(directory)) {
-        files.add(p);
-      }
+    for (Path p : changes.filesBelow(directory)) {
+      changes.note(p, root, ChangeType.DELETED, now);
     }
-    for (Path p : pending.keySet()) {
-      if (p.startsWith(directory) && !known.containsKey(p)) {
-        files.add(p);
-      }
-    }
-    for (Path p : files) {
-      note(p, root, ChangeType.DELETED, now);
-    }
-  }
-
-  /** Merges a change into what is pending for the path. */
-  private void note(Path path, Path root, ChangeType type, long now) {
-    if (!selected(path, root)) {
-      return;
-    }
-    Pending p = pending.get(path);
-    if (p == null) {
-      // A known file created again was replaced by a rename over it (an atomic save): modified.
-      ChangeType first = type == ChangeType.CREATED && known.containsKey(path)
-          ? ChangeType.MODIFIED : type;
-      pending.put(path, new Pending(first, now));
-      return;
-    }
-    p.lastNanos = now;
-    if (type == ChangeType.DELETED) {
-      p.type = p.type == ChangeType.CREATED || p.type == null ? null : ChangeType.DELETED;
-    } else if (p.type == ChangeType.DELETED) {
-      p.type = ChangeType.MODIFIED; // replaced
-    } else if (p.type == null) {
-      p.type = type == ChangeType.MODIFIED ? ChangeType.CREATED : type;
-    }
-  }
-
-  private boolean selected(Path path, Path root) {
-    Path relative = root.relativize(path);
-    Path fileName = path.getFileName();
-    for (PathMatcher m : excludes) {
-      if (m.matches(relative) || m.matches(fileName)) {
-        return false;
-      }
-    }
-    if (includes.isEmpty()) {
-      return true;
-    }
-    for (PathMatcher m : includes) {
-      if (m.matches(relative) || m.matches(fileName)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private void publishDue(long now) {
-    List<Map.Entry<Path, Pending>> due = new ArrayList<>();
-    for (Map.Entry<Path, Pending> e : pending.entrySet()) {
-      if (now - e.getValue().lastNanos >= debounceNanos) {
-        due.add(e);
-      }
-    }
-    due.sort(Comparator.comparingLong(e -> e.getValue().lastNanos));
-    for (Map.Entry<Path, Pending> e : due) {
-      pending.remove(e.getKey());
-      if (e.getValue().type != null) {
-        publish(e.getKey(), e.getValue().type);
-      }
-    }
-  }
-
-  private void publish(Path path, ChangeType type) {
-    FileChange change;
-    if (type == ChangeType.DELETED) {
-      known.remove(path);
-      change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
-    } else {
-      if (!Files.isRegularFile(path)) {
-        return; // gone again (its deletion is reported on its own), or not a regular file
-      }
-      try {
-        String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
-        if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {
-          return; // rewritten with identical content
-        }
-        known.put(path, sum == null ? "" : sum);
-        change = new FileChange(path.toString(), type, Files.size(path),
-            Files.getLastModifiedTime(path).toInstant(), sum);
-      } catch (IOException e) {
-        return; // gone again before we could read it; its deletion is reported on its own
-      }
-    }
-    try {
-      bus.publish(change);
-    } catch (RuntimeException e) {
-      log.warn("File watcher {} could not publish a change of {}: {}", name, path, e.toString());
-    }
-  }
-
-  private String checksum(Path file) throws IOException {
-    return checksum.name().toLowerCase(java.util.Locale.ROOT) + ":"
-        + Digests.hex(file, checksum.jdkName);
   }
 
   @Override

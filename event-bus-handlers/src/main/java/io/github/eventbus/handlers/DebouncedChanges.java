@@ -1,0 +1,212 @@
+package io.github.eventbus.handlers;
+
+import io.github.eventbus.EventBus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a {@link FileWatcher} knows of files: those known to exist (with their checksum) and the
+ * changes gathered per path until it has been quiet for the debounce time, then published as one
+ * {@link FileChange}. The watcher tells it what the OS reported; it decides what that means
+ * (a known file created again is modified, created then deleted is nothing) and which paths the
+ * globs select. Not thread-safe: the watcher thread alone uses it after {@code start()}.
+ */
+final class DebouncedChanges {
+
+  private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
+
+  private final EventBus bus;
+  private final String name;
+  private final List<PathMatcher> includes;
+  private final List<PathMatcher> excludes;
+  private final long debounceNanos;
+  private final ChecksumAlgorithm checksum;
+  // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
+  // rename from a new one.
+  private final Map<Path, String> known = new HashMap<>();
+  private final Map<Path, Pending> pending = new LinkedHashMap<>();
+
+
+  /** Changes to one path not yet published. */
+  private static final class Pending {
+    ChangeType type; // null: created then deleted, nothing to report
+    long lastNanos;
+
+    Pending(ChangeType type, long now) {
+      this.type = type;
+      this.lastNanos = now;
+    }
+  }
+
+  DebouncedChanges(EventBus bus, String name, List<PathMatcher> includes,
+      List<PathMatcher> excludes, Duration debounce, ChecksumAlgorithm checksum) {
+    this.bus = bus;
+    this.name = name;
+    this.includes = includes;
+    this.excludes = excludes;
+    this.debounceNanos = debounce.toNanos();
+    this.checksum = checksum;
+  }
+
+  /** Remembers a selected file found at start, with its checksum, without reporting it. */
+  void remember(Path file, Path root) throws IOException {
+    if (selected(file, root)) {
+      known.put(file, checksum == ChecksumAlgorithm.NONE ? "" : checksum(file));
+    }
+  }
+
+  boolean isKnown(Path file) {
+    return known.containsKey(file);
+  }
+
+  /** Whether the path is a file known to exist or has a change pending. */
+  boolean tracks(Path path) {
+    return known.containsKey(path) || pending.containsKey(path);
+  }
+
+  /** Whether a file listed again may have changed unseen: only checksums can tell. */
+  boolean comparesContent() {
+    return checksum != ChecksumAlgorithm.NONE;
+  }
+
+  /** The files known to exist directly in {@code directory}. */
+  List<Path> knownIn(Path directory) {
+    List<Path> in = new ArrayList<>();
+    for (Path p : known.keySet()) {
+      if (directory.equals(p.getParent())) {
+        in.add(p);
+      }
+    }
+    return in;
+  }
+
+  /** The files known, or with a change pending, anywhere below {@code directory}. */
+  List<Path> filesBelow(Path directory) {
+    List<Path> files = new ArrayList<>();
+    for (Path p : known.keySet()) {
+      if (p.startsWith(directory)) {
+        files.add(p);
+      }
+    }
+    for (Path p : pending.keySet()) {
+      if (p.startsWith(directory) && !known.containsKey(p)) {
+        files.add(p);
+      }
+    }
+    return files;
+  }
+
+  /** Merges a change into what is pending for the path. */
+  void note(Path path, Path root, ChangeType type, long now) {
+    if (!selected(path, root)) {
+      return;
+    }
+    Pending p = pending.get(path);
+    if (p == null) {
+      // A known file created again was replaced by a rename over it (an atomic save): modified.
+      ChangeType first = type == ChangeType.CREATED && known.containsKey(path)
+          ? ChangeType.MODIFIED : type;
+      pending.put(path, new Pending(first, now));
+      return;
+    }
+    p.lastNanos = now;
+    if (type == ChangeType.DELETED) {
+      p.type = p.type == ChangeType.CREATED || p.type == null ? null : ChangeType.DELETED;
+    } else if (p.type == ChangeType.DELETED) {
+      p.type = ChangeType.MODIFIED; // replaced
+    } else if (p.type == null) {
+      p.type = type == ChangeType.MODIFIED ? ChangeType.CREATED : type;
+    }
+  }
+
+  private boolean selected(Path path, Path root) {
+    Path relative = root.relativize(path);
+    Path fileName = path.getFileName();
+    for (PathMatcher m : excludes) {
+      if (m.matches(relative) || m.matches(fileName)) {
+        return false;
+      }
+    }
+    if (includes.isEmpty()) {
+      return true;
+    }
+    for (PathMatcher m : includes) {
+      if (m.matches(relative) || m.matches(fileName)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Publishes the changes whose path has been quiet for the debounce time, oldest first. */
+  void publishDue(long now) {
+    List<Map.Entry<Path, Pending>> due = new ArrayList<>();
+    for (Map.Entry<Path, Pending> e : pending.entrySet()) {
+      if (now - e.getValue().lastNanos >= debounceNanos) {
+        due.add(e);
+      }
+    }
+    due.sort(Comparator.comparingLong(e -> e.getValue().lastNanos));
+    for (Map.Entry<Path, Pending> e : due) {
+      pending.remove(e.getKey());
+      if (e.getValue().type != null) {
+        publish(e.getKey(), e.getValue().type);
+      }
+    }
+  }
+
+  private void publish(Path path, ChangeType type) {
+    FileChange change;
+    if (type == ChangeType.DELETED) {
+      known.remove(path);
+      change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
+    } else {
+      if (!Files.isRegularFile(path)) {
+        return; // gone again (its deletion is reported on its own), or not a regular file
+      }
+      try {
+        String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
+        if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {
+          return; // rewritten with identical content
+        }
+        known.put(path, sum == null ? "" : sum);
+        change = new FileChange(path.toString(), type, Files.size(path),
+            Files.getLastModifiedTime(path).toInstant(), sum);
+      } catch (IOException e) {
+        return; // gone again before we could read it; its deletion is reported on its own
+      }
+    }
+    try {
+      bus.publish(change);
+    } catch (RuntimeException e) {
+      log.warn("File watcher {} could not publish a change of {}: {}", name, path, e.toString());
+    }
+  }
+
+  private String checksum(Path file) throws IOException {
+    return checksum.name().toLowerCase(Locale.ROOT) + ":"
+        + Digests.hex(file, checksum.jdkName);
+  }
+
+  /** How long the watcher may wait for the OS before a pending change is due. */
+  long waitMillis() {
+    if (pending.isEmpty()) {
+      return 1000;
+    }
+    long due = pending.values().stream().mapToLong(p -> p.lastNanos).min().getAsLong() + debounceNanos;
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime()) + 1);
+  }
+}
