@@ -114,14 +114,20 @@ final class QueuedDispatch implements Mailbox.Deliverer {
         // No user code ran after the undo (no completion callbacks, no deferred publishes).
         run.emptiedBy = guard.leftEmpty(undo);
       }
+      run.finished();
+      end(slot);
+      return;
     } else if (outcome == Outcome.FAILED) {
       Throwable cause = slot.failure;
       slot.failure = null;
-      if (!retries.onFailure(s, delivery, cause, true)) {
-        end(slot);
-        return;
-      }
-    } else if (outcome == Outcome.ERROR) {
+      retries.onFailure(s, delivery, cause, run); // counts it finished in the run if given up
+      end(slot);
+      return;
+    }
+    // Over before its report, as a tracked delivered one is above.
+    run.finished();
+    run.endIfHolding(capacity);
+    if (outcome == Outcome.ERROR) {
       error(s, delivery, slot);
     } else {
       if (outcome == Outcome.SKIPPED) {
@@ -131,7 +137,6 @@ final class QueuedDispatch implements Mailbox.Deliverer {
         outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
       }
     }
-    run.finished();
     end(slot);
   }
 

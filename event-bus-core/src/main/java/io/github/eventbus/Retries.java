@@ -36,10 +36,14 @@ final class Retries {
   }
 
   /**
-   * Reports a failed attempt and schedules a retry or dead-letters it. Returns true if the delivery
-   * is finished, false if a retry now holds its queue place.
+   * Reports a failed attempt and schedules a retry or dead-letters it. A queued delivery comes
+   * with its worker's {@code run} (null for a synchronous one, which holds no queue place); if it
+   * is given up, it is counted finished there before its report, so that whoever waits for the
+   * report finds the place free as after a delivery. Returns true if the delivery is finished,
+   * false if a retry now holds its queue place.
    */
-  boolean onFailure(Subscriber s, Delivery failed, Throwable cause, boolean holdsPlace) {
+  boolean onFailure(Subscriber s, Delivery failed, Throwable cause, Run run) {
+    boolean holdsPlace = run != null;
     TypeStats stats = failed.route.stats;
     Event<?> event = deadLetters.envelope(failed);
     stats.failed.increment();
@@ -64,6 +68,10 @@ final class Retries {
       if (!holdsPlace) {
         capacity.release(1);
       }
+    }
+    if (run != null) {
+      run.finished();
+      run.endIfHolding(capacity);
     }
     deadLetters.deadLetterFailure(event, s.name, cause, failed.attempt, stats);
     if (failed.tracker != null) {

@@ -181,7 +181,7 @@ final class SyncDispatch {
       throw new DeliveryFailedException(s.name, event.id(), cause);
     }
     retries.onFailure(s, new Delivery(payload, event, route, 1, 0, tracker, index,
-        guard.capture()), cause, false);
+        guard.capture()), cause, null);
     return event;
   }
 }

@@ -134,6 +134,52 @@ class Round2ProbeTest {
     }
   }
 
+  /**
+   * The same for every other way a delivery ends: a publisher that waits for a DEAD_LETTERED,
+   * FILTERED or VETOED report and publishes the next event finds the place free.
+   *
+   * <p>Regression (fixed since): only a DELIVERED report came after its place was freed; the
+   * others were reported first, so the next publish was often refused with nothing pending.
+   */
+  @ParameterizedTest
+  @CsvSource({"DEAD_LETTERED", "FILTERED", "VETOED"})
+  @Timeout(60)
+  void capacityOne_reject_publishAfterAnyOtherReport_isAccepted(DeliveryStatus status)
+      throws Exception {
+    EventBusBuilder builder = EventBus.builder().name("r2-one-" + status).workers(1)
+        .queueCapacity(1).backpressure(BackpressurePolicy.REJECT)
+        .exceptionHandler((e, context) -> { });
+    if (status == DeliveryStatus.VETOED) {
+      builder.interceptor(new EventInterceptor() {
+        @Override
+        public java.util.Optional<String> beforeDelivery(Event<?> event, Subscription s) {
+          return java.util.Optional.of("probe");
+        }
+      });
+    }
+    try (EventBus bus = builder.build()) {
+      SubscriptionBuilder<Job> on = bus.on(Job.class);
+      if (status == DeliveryStatus.FILTERED) {
+        on.filter(job -> false);
+      }
+      on.subscribe(job -> {
+        throw new IllegalStateException("probe");
+      });
+      int rejected = 0;
+      for (int i = 0; i < 2000; i++) {
+        try {
+          DeliveryReport r = bus.publishAndTrack(new Job(i)).toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
+          assertThat(r.outcomes().get(0).status()).isEqualTo(status);
+        } catch (RejectedEventException e) {
+          rejected++;
+        }
+      }
+      assertThat(rejected).as("publishes refused right after a %s report, of 2000", status)
+          .isZero();
+    }
+  }
+
   /** Many publishers, a mailbox and a concurrent subscriber, each policy: counts exact at the end. */
   @ParameterizedTest
   @CsvSource({"2,REJECT", "2,BLOCK", "2,CALLER_RUNS", "2,DROP", "16,REJECT", "17,BLOCK",
