@@ -14,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +42,12 @@ class AuditProbeTest {
   public record Typed(String name, int count) {}
 
   @TempDir Path dir;
+
+  /** The daily file the audit log writes at the clock's local date, named from the clock alone. */
+  private static String dailyFile(ManualClock clock) {
+    return "events_" + LocalDate.ofInstant(clock.instant(), clock.getZone())
+        .format(DateTimeFormatter.BASIC_ISO_DATE) + ".jsonl";
+  }
 
   private static String line(String id, String type, String time) {
     return "{\"format_version\":1,\"timestamp\":\"" + time + "\",\"event_id\":\"" + id
@@ -223,7 +231,8 @@ class AuditProbeTest {
   @Test
   void read_hostileRolloverIndexInAFileName_doesNotBreakReadingTheDirectory() throws Exception {
     Files.writeString(dir.resolve(WRITTEN_HERE), line("a"));
-    Files.writeString(dir.resolve("events_20261123.99999999999.jsonl"), line("z"));
+    Files.writeString(dir.resolve(WRITTEN_HERE.replace(".jsonl", ".99999999999.jsonl")),
+        line("z"));
 
     // Regression (fixed since): LogFiles.orderKey parses the roll-over number with Integer.parseInt, so a name
     // whose number exceeds int throws NumberFormatException out of read() (documented: IOException
@@ -275,6 +284,7 @@ class AuditProbeTest {
   void dailyFiles_acrossMidnightInNonUtcZone_acknowledged_splitByLocalDay_readBackInOrder() throws Exception {
     // 23:59 in New York on 22 Nov is 04:59 UTC on 23 Nov; two minutes later it is 23 Nov there.
     ManualClock clock = new ManualClock(Instant.parse("2026-11-23T04:59:00Z"), ZoneId.of("America/New_York"));
+    String evening = dailyFile(clock);
     List<String> published = new ArrayList<>();
     try (AuditLog audit = AuditLog.builder(dir).clock(clock).acknowledge(Duration.ofSeconds(10)).build();
         EventBus bus = EventBus.builder().clock(clock).auditLog(audit).build()) {
@@ -286,8 +296,10 @@ class AuditProbeTest {
         clock.advance(Duration.ofSeconds(40));
       }
     }
-    assertThat(Files.readAllLines(dir.resolve("events_20261122.jsonl"))).hasSize(2);
-    assertThat(Files.readAllLines(dir.resolve("events_20261123.jsonl"))).hasSize(2);
+    String morning = dailyFile(clock);
+    assertThat(evening).isNotEqualTo(morning);
+    assertThat(Files.readAllLines(dir.resolve(evening))).hasSize(2);
+    assertThat(Files.readAllLines(dir.resolve(morning))).hasSize(2);
 
     assertThat(read(dir).ids()).containsExactlyElementsOf(published);
   }
