@@ -268,9 +268,9 @@ public interface EventBus extends AutoCloseable {
    * and what its handlers publish meanwhile) for up to the drain timeout, turns whatever is still
    * queued into {@link DeadLetter}s (counted as {@link DeliveryStats#undelivered()}), even behind
    * a handler that ignores interrupts (what is queued for a subscription closed meanwhile is
-   * discarded instead, as {@link Subscription#close()} promises), marks every subscription inactive (a {@code publishSync}
-   * already under way on another thread still finishes its dispatch) and stops the threads the bus
-   * created, returning once they have ended (a thread stuck in a handler that ignores interrupts
+   * discarded instead, as {@link Subscription#close()} promises), marks every subscription
+   * inactive (a {@code publishSync} already under way on another thread still finishes its
+   * dispatch) and stops the threads the bus created, returning once they have ended (a thread stuck in a handler that ignores interrupts
    * is given a bounded wait, then logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
    * its interrupt status set. Idempotent; a second call returns once the first has finished.

@@ -39,10 +39,9 @@ final class Retries {
    * Reports a failed attempt and schedules a retry or dead-letters it. A queued delivery comes
    * with its worker's {@code run} (null for a synchronous one, which holds no queue place); if it
    * is given up, it is counted finished there before its report, so that whoever waits for the
-   * report finds the place free as after a delivery. Returns true if the delivery is finished,
-   * false if a retry now holds its queue place.
+   * report finds the place free as after a delivery; a scheduled retry keeps the place.
    */
-  boolean onFailure(Subscriber s, Delivery failed, Throwable cause, Run run) {
+  void onFailure(Subscriber s, Delivery failed, Throwable cause, Run run) {
     boolean holdsPlace = run != null;
     TypeStats stats = failed.route.stats;
     Event<?> event = deadLetters.envelope(failed);
@@ -63,7 +62,7 @@ final class Retries {
       if (schedule(s, new Delivery(failed.payload, event, failed.route, next, first,
           failed.tracker, failed.index, failed.context), delay)) {
         stats.retried.increment();
-        return false;
+        return;
       }
       if (!holdsPlace) {
         capacity.release(1);
@@ -77,7 +76,6 @@ final class Retries {
     if (failed.tracker != null) {
       failed.tracker.finish(failed.index, DeliveryStatus.DEAD_LETTERED, failed.attempt, cause, null);
     }
-    return true;
   }
 
   private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
