@@ -1,6 +1,5 @@
 package io.github.eventbus;
 
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -18,7 +17,7 @@ final class Capacity {
   private static final long SPIN_NANOS = 50_000;
   private static final int BUSY_TRIES = 32;
 
-  private final AtomicLong state = new AtomicLong();
+  private final PaddedCounter state = new PaddedCounter(); // changed by every publish
   private final long capacity;
   /**
    * How many finished deliveries a worker's run may hold before it gives their places back: a

@@ -136,7 +136,7 @@ final class Mailbox implements Runnable {
   private void drain() {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(subscriber);
-    Run run = new Run(slot);
+    Run run = new Run(slot, capacity);
     Delivery scratch = Delivery.firstAttempt();
     MailboxQueue.Cursor at = queue.cursor();
     try {

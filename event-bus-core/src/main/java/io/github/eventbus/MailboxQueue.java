@@ -85,36 +85,47 @@ final class MailboxQueue {
     }
 
     Object itemAt(int k) {
-      return ITEMS.getAcquire(slots, 3 * k);
+      return MailboxQueue.itemAt(slots, k);
     }
+  }
 
-    /** Takes slot {@code k} if it still holds {@code item}; true for exactly one caller. */
-    boolean take(int k, Object item) {
-      return item != TAKEN && ITEMS.compareAndSet(slots, 3 * k, item, TAKEN);
-    }
+  // The slot operations take the chunk's array rather than the chunk: the consumer keeps the array
+  // in its cursor, so that it never reads the chunk object, whose `reserved` every publish changes.
 
-    /** The delivery of the payload taken from slot {@code k}, in {@code into} if not null. */
-    Delivery delivery(int k, Object payload, Delivery into) {
-      Route route = (Route) slots[3 * k + 1];
-      Event<?> event = (Event<?>) slots[3 * k + 2];
-      // The chunk may stay a mailbox's head for a long while: it keeps neither the envelope nor
-      // the route, whose targets are every subscriber of the type, closed ones included.
-      slots[3 * k + 1] = null;
-      if (event != null) {
-        slots[3 * k + 2] = null;
-      }
-      return into != null ? into.reuse(payload, route, event)
-          : Delivery.firstAttempt(payload, route, event);
+  private static Object itemAt(Object[] slots, int k) {
+    return ITEMS.getAcquire(slots, 3 * k);
+  }
+
+  /** Takes slot {@code k} if it still holds {@code item}; true for exactly one caller. */
+  private static boolean take(Object[] slots, int k, Object item) {
+    return item != TAKEN && ITEMS.compareAndSet(slots, 3 * k, item, TAKEN);
+  }
+
+  /** The delivery of the item taken from slot {@code k}; a payload's in {@code into} if not null. */
+  private static Delivery delivery(Object[] slots, int k, Object item, Delivery into) {
+    if (item instanceof Delivery queued) {
+      return queued;
     }
+    Route route = (Route) slots[3 * k + 1];
+    Event<?> event = (Event<?>) slots[3 * k + 2];
+    // The chunk may stay a mailbox's head for a long while: it keeps neither the envelope nor
+    // the route, whose targets are every subscriber of the type, closed ones included.
+    slots[3 * k + 1] = null;
+    if (event != null) {
+      slots[3 * k + 2] = null;
+    }
+    return into != null ? into.reuse(item, route, event) : Delivery.firstAttempt(item, route, event);
   }
 
   /** The consumer's place: a chunk and the next slot in it. */
   static final class Cursor {
     Chunk chunk;
+    Object[] slots; // the chunk's
     int index;
 
     private Cursor(Chunk chunk, int index) {
       this.chunk = chunk;
+      this.slots = chunk.slots;
       this.index = index;
     }
   }
@@ -187,12 +198,11 @@ final class MailboxQueue {
 
   /** Whether the consumer's next slot has been written: a cheap look for a waiting consumer. */
   boolean hasWritten(Cursor at) {
-    Chunk c = at.chunk;
     int k = at.index;
     if (k < CHUNK) {
-      return c.itemAt(k) != null;
+      return itemAt(at.slots, k) != null;
     }
-    Chunk n = c.next;
+    Chunk n = at.chunk.next;
     return n != null && n.itemAt(0) != null;
   }
 
@@ -203,29 +213,32 @@ final class MailboxQueue {
    */
   Delivery poll(Cursor at, Delivery scratch) {
     while (true) {
-      Chunk c = at.chunk;
+      Object[] slots = at.slots;
       int k = at.index;
       if (k == CHUNK) {
+        Chunk c = at.chunk;
         if (!c.reservedPast(k)) {
           return null;
         }
         c = c.next;
+        slots = c.slots;
         k = 0;
         at.chunk = c;
+        at.slots = slots;
         at.index = 0;
       }
-      Object item = c.itemAt(k);
+      Object item = itemAt(slots, k);
       if (item == null) {
-        if (!c.reservedPast(k)) {
+        if (!at.chunk.reservedPast(k)) {
           return null;
         }
-        while ((item = c.itemAt(k)) == null) {
+        while ((item = itemAt(slots, k)) == null) {
           Thread.onSpinWait(); // reserved a moment ago; the write is about to land
         }
       }
       at.index = k + 1;
-      if (c.take(k, item)) {
-        return item instanceof Delivery queued ? queued : c.delivery(k, item, scratch);
+      if (take(slots, k, item)) {
+        return delivery(slots, k, item, scratch);
       }
     }
   }
@@ -243,11 +256,11 @@ final class MailboxQueue {
       int end = Math.min(c.reserved, CHUNK);
       for (int k = 0; k < end; k++) {
         Object item;
-        while ((item = c.itemAt(k)) == null) {
+        while ((item = itemAt(c.slots, k)) == null) {
           Thread.onSpinWait(); // reserved a moment ago; the write is about to land
         }
-        if (c.take(k, item)) {
-          into.add(item instanceof Delivery queued ? queued : c.delivery(k, item, null));
+        if (take(c.slots, k, item)) {
+          into.add(delivery(c.slots, k, item, null));
         }
       }
       c = c.next;

@@ -244,7 +244,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       }
       InFlight.Slot slot = inFlight.slot();
       Object previous = slot.enter(subscriber);
-      Run run = new Run(slot);
+      Run run = new Run(slot, capacity);
       try {
         deliver(subscriber, delivery, run);
       } finally {

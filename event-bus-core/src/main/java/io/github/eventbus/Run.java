@@ -7,6 +7,7 @@ package io.github.eventbus;
 final class Run {
 
   final InFlight.Slot slot;
+  private final int holdBack; // the capacity's, copied: read before every delivery
   private int finished; // deliveries whose queue place can be released
   private TypeStats stats; // of the deliveries counted in `delivered`
   private int delivered;
@@ -16,8 +17,9 @@ final class Run {
    */
   Object emptiedBy;
 
-  Run(InFlight.Slot slot) {
+  Run(InFlight.Slot slot, Capacity capacity) {
     this.slot = slot;
+    this.holdBack = capacity.holdBack;
   }
 
   /** Counts a successful delivery of an event with these counters. */
@@ -39,7 +41,7 @@ final class Run {
    * {@link Capacity#holdBack} finished deliveries have gathered.
    */
   void endIfHolding(Capacity capacity) {
-    if (finished >= capacity.holdBack) {
+    if (finished >= holdBack) {
       end(capacity);
     }
   }
