@@ -13,14 +13,14 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * How the asynchronous batch benchmarks ({@link AsyncEndToEndBenchmark},
  * {@link AsyncFanOutBenchmark}) are measured, in one place so that they compare: one batch per
- * iteration timed in milliseconds, 5 warm-up and 10 measured batches, one fork with a 1 GB
+ * iteration timed in milliseconds, 20 warm-up and 10 measured batches, one fork with a 1 GB
  * pre-touched heap (heap growth would show as page faults in whichever contender allocates). JMH's
  * annotations are inherited.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 5)
+@Warmup(iterations = 20)
 @Measurement(iterations = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public abstract class SingleShotBatches {
