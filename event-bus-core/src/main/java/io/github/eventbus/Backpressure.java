@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 
 /**
@@ -22,7 +23,7 @@ final class Backpressure {
     this.capacity = capacity;
     this.inFlight = inFlight;
     this.policy = policy;
-    this.blockTimeoutNanos = blockTimeout == null ? Long.MAX_VALUE : blockTimeout.toNanos();
+    this.blockTimeoutNanos = blockTimeout == null ? Long.MAX_VALUE : Settings.nanos(blockTimeout);
     this.stamps = stamps;
     this.deadLetters = deadLetters;
   }

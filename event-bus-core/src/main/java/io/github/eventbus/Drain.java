@@ -1,6 +1,7 @@
 package io.github.eventbus;
 
 import io.github.eventbus.audit.AuditLog;
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -53,10 +54,10 @@ final class Drain {
       }
       lifecycle.closing();
       capacity.close();
-      long deadline = System.nanoTime() + timeout.toNanos();
+      long deadline = System.nanoTime() + Settings.nanos(timeout);
       boolean drained;
       try {
-        drained = capacity.awaitEmpty(timeout.toNanos());
+        drained = capacity.awaitEmpty(Settings.nanos(timeout));
       } catch (InterruptedException e) {
         // As ExecutorService.close(): stop waiting for the queues, but still end the threads
         // and account for every event, then keep the interrupt for the caller.

@@ -1,5 +1,6 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -82,7 +83,7 @@ final class Retries {
     RetryTask task = new RetryTask(s, delivery);
     pending.add(task);
     try {
-      task.future = workers.scheduler().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+      task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return true;
     } catch (RejectedExecutionException e) {
       pending.remove(task);

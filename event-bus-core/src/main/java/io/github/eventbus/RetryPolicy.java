@@ -142,10 +142,11 @@ public final class RetryPolicy {
     if (!(randomUnit >= 0.0 && randomUnit <= 1.0)) {
       throw new IllegalArgumentException("randomUnit must be in [0, 1], but was " + randomUnit);
     }
-    double cap = maxDelay.toNanos();
-    double base = Math.min(cap, initialDelay.toNanos() * Math.pow(multiplier, attempt - 2));
+    long cap = Settings.nanos(maxDelay);
+    double base = Math.min(cap, Settings.nanos(initialDelay) * Math.pow(multiplier, attempt - 2));
     double spread = base * (1.0 - jitter + 2.0 * jitter * randomUnit);
-    return Duration.ofNanos((long) Math.min(cap, spread));
+    // Capped as a long: near the cap, the double rounds to a nanosecond above it.
+    return Duration.ofNanos(Math.min(cap, (long) spread));
   }
 
   /**

@@ -6,7 +6,9 @@
  * <p><b>Building a bus.</b> {@link io.github.eventbus.EventBus#builder()} returns an
  * {@link io.github.eventbus.EventBusBuilder}; every option has a default, so
  * {@code EventBus.builder().build()} is a working bus. There is no global bus: an application that
- * wants one creates it once and passes it where it is needed.
+ * wants one creates it once and passes it where it is needed. In every builder of the library a
+ * duration option longer than about 146 years counts as 146 years, so "no limit" may be written as
+ * any huge duration, {@code Duration.ofSeconds(Long.MAX_VALUE)} included.
  *
  * <p><b>Events and type names.</b> Any object can be an event. Its type name (see
  * {@link io.github.eventbus.TypeNames}) comes from {@link io.github.eventbus.EventType @EventType},

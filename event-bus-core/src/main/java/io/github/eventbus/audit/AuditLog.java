@@ -141,7 +141,7 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      writer.appendAcknowledged(event).get(acknowledgeTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      writer.appendAcknowledged(event).get(Settings.nanos(acknowledgeTimeout), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       throw new AuditLogException("event " + event.id() + " could not be logged", e.getCause());
     } catch (TimeoutException e) {

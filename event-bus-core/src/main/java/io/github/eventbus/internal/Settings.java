@@ -3,6 +3,7 @@ package io.github.eventbus.internal;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Checks shared by every builder of the library: set-once options and argument ranges, with one
@@ -15,7 +16,43 @@ import java.time.Duration;
  */
 public final class Settings {
 
+  /**
+   * The longest wait, in nanoseconds, that {@link #nanos} gives: about 146 years. Long enough to
+   * mean "no limit"; short enough that {@code System.nanoTime()} plus it, compared by subtraction as
+   * deadlines are, never overflows.
+   */
+  public static final long MAX_NANOS = Long.MAX_VALUE / 2;
+
+  /**
+   * The longest duration option: {@link #MAX_NANOS} nanoseconds. {@link #positive(Duration, String)}
+   * and {@link #nonNegative(Duration, String)} treat a longer one as this, so that a caller may
+   * write "no limit" as any huge duration and no deadline or instant computed from it overflows.
+   */
+  public static final Duration MAX_DURATION = Duration.ofNanos(MAX_NANOS);
+
   private Settings() {}
+
+  /**
+   * A duration in nanoseconds, at most {@link #MAX_NANOS}: a caller may pass a practically
+   * unlimited duration such as {@code Duration.ofSeconds(Long.MAX_VALUE)}, which
+   * {@link Duration#toNanos()} would refuse with an {@code ArithmeticException}.
+   *
+   * @param duration a duration, zero or more
+   * @return its nanoseconds, saturated at {@link #MAX_NANOS}
+   */
+  public static long nanos(Duration duration) {
+    return Math.min(TimeUnit.NANOSECONDS.convert(duration), MAX_NANOS);
+  }
+
+  /**
+   * A duration in milliseconds, at most {@link #MAX_NANOS} nanoseconds' worth, as {@link #nanos}.
+   *
+   * @param duration a duration, zero or more
+   * @return its milliseconds, saturated
+   */
+  public static long millis(Duration duration) {
+    return Math.min(TimeUnit.MILLISECONDS.convert(duration), MAX_NANOS / 1_000_000);
+  }
 
   /**
    * Returns {@code value} if {@code current} is unset; otherwise says the option was set twice.
@@ -58,7 +95,7 @@ public final class Settings {
    *
    * @param value the value
    * @param option the option's name, used in messages
-   * @return {@code value}
+   * @return {@code value}, or {@link #MAX_DURATION} if it is longer
    * @throws NullPointerException if {@code value} is null
    * @throws IllegalArgumentException if {@code value} is zero or negative
    */
@@ -67,7 +104,7 @@ public final class Settings {
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(option + " must be a positive duration, but was " + value);
     }
-    return value;
+    return atMostMax(value);
   }
 
   /**
@@ -75,7 +112,7 @@ public final class Settings {
    *
    * @param value the value
    * @param option the option's name, used in messages
-   * @return {@code value}
+   * @return {@code value}, or {@link #MAX_DURATION} if it is longer
    * @throws NullPointerException if {@code value} is null
    * @throws IllegalArgumentException if {@code value} is negative
    */
@@ -84,6 +121,10 @@ public final class Settings {
     if (value.isNegative()) {
       throw new IllegalArgumentException(option + " must not be negative, but was " + value);
     }
-    return value;
+    return atMostMax(value);
+  }
+
+  private static Duration atMostMax(Duration value) {
+    return value.compareTo(MAX_DURATION) > 0 ? MAX_DURATION : value;
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -256,7 +257,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * longer takes entries (one stuck in an encoder, say).
    */
   private boolean put(Object entry) throws InterruptedException {
-    long deadline = offerTimeout == null ? 0 : System.nanoTime() + offerTimeout.toNanos();
+    long deadline = offerTimeout == null ? 0 : System.nanoTime() + Settings.nanos(offerTimeout);
     while (true) {
       long step = WAIT_STEP_NANOS;
       if (offerTimeout != null) {
@@ -321,7 +322,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     if (!loop.isClosed()) {
       loop.stop();
     }
-    if (!joinQuietly(closeTimeout.toMillis())) {
+    if (!joinQuietly(Settings.millis(closeTimeout))) {
       loop.giveUp();
       joinQuietly(CLOSE_GRACE_MILLIS); // the writer only counts and reports now
     }

@@ -3,6 +3,7 @@ package io.github.eventbus.jsonl;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,7 +110,7 @@ final class WriterLoop<T> implements Runnable {
       while (givingUp.getCount() > 0) {
         if (failing) {
           // The last write failed: wait, then retry, without taking more records.
-          if (givingUp.await(retryDelay.toNanos(), TimeUnit.NANOSECONDS)) {
+          if (givingUp.await(Settings.nanos(retryDelay), TimeUnit.NANOSECONDS)) {
             break;
           }
           writeOut();
@@ -136,7 +137,7 @@ final class WriterLoop<T> implements Runnable {
         }
         batch.clear();
         if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
-            || System.nanoTime() - lastWriteNanos >= flushInterval.toNanos()) {
+            || System.nanoTime() - lastWriteNanos >= Settings.nanos(flushInterval)) {
           writeOut();
         }
       }
@@ -151,7 +152,7 @@ final class WriterLoop<T> implements Runnable {
     if (closed) {
       return TimeUnit.MILLISECONDS.toNanos(10);
     }
-    return durability == Durability.NONE ? flushInterval.toNanos() : TimeUnit.MILLISECONDS.toNanos(200);
+    return durability == Durability.NONE ? Settings.nanos(flushInterval) : TimeUnit.MILLISECONDS.toNanos(200);
   }
 
   private int pendingBytes() {

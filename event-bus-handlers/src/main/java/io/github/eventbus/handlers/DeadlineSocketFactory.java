@@ -1,5 +1,6 @@
 package io.github.eventbus.handlers;
 
+import io.github.eventbus.internal.Settings;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,9 +25,9 @@ final class DeadlineSocketFactory extends SocketFactory {
   private final int connectMillis;
 
   DeadlineSocketFactory(Duration total, Duration connect, Duration read) {
-    this.totalNanos = total.toNanos();
-    this.connectMillis = (int) Math.min(Integer.MAX_VALUE, connect.toMillis());
-    this.readMillis = (int) Math.min(Integer.MAX_VALUE, read.toMillis());
+    this.totalNanos = Settings.nanos(total);
+    this.connectMillis = (int) Math.min(Integer.MAX_VALUE, Settings.millis(connect));
+    this.readMillis = (int) Math.min(Integer.MAX_VALUE, Settings.millis(read));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class DebouncedChanges {
     this.name = name;
     this.includes = includes;
     this.excludes = excludes;
-    this.debounceNanos = debounce.toNanos();
+    this.debounceNanos = Settings.nanos(debounce);
     this.checksum = checksum;
   }
 

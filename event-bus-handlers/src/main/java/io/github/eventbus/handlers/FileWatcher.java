@@ -476,11 +476,8 @@ public final class FileWatcher implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder debounce(Duration quiet) {
-      requireNonNull(quiet, "debounce");
-      if (quiet.isNegative()) {
-        throw new IllegalArgumentException("debounce must not be negative, but was " + quiet);
-      }
-      this.debounce = Settings.setOnce(this.debounce, quiet, "debounce");
+      this.debounce = Settings.setOnce(this.debounce, Settings.nonNegative(quiet, "debounce"),
+          "debounce");
       return this;
     }
 

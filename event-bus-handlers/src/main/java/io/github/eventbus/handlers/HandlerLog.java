@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
+import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
@@ -127,7 +128,7 @@ final class HandlerLog implements AutoCloseable {
       return true; // nothing outstanding: whatever the timeout, even zero
     }
     try {
-      writer.flush().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      writer.flush().get(Settings.nanos(timeout), TimeUnit.NANOSECONDS);
       return true;
     } catch (TimeoutException | ExecutionException e) {
       return false; // the writer reports why (a WARN, or its error handler)

@@ -284,11 +284,8 @@ public final class RiskAlertHandler extends LoggingHandler {
      * @throws IllegalStateException if already set
      */
     public Builder dedupeWindow(Duration window) {
-      requireNonNull(window, "dedupeWindow");
-      if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("dedupeWindow must be positive, but was " + window);
-      }
-      this.dedupeWindow = Settings.setOnce(this.dedupeWindow, window, "dedupeWindow");
+      this.dedupeWindow = Settings.setOnce(this.dedupeWindow,
+          Settings.positive(window, "dedupeWindow"), "dedupeWindow");
       return this;
     }
 

@@ -73,9 +73,9 @@ public final class SmtpReportDistributor implements ReportDistributor {
     props.put("mail.smtp.port", String.valueOf(port));
     Duration connect = b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10);
     Duration read = b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10);
-    props.put("mail.smtp.connectiontimeout", String.valueOf(connect.toMillis()));
-    props.put("mail.smtp.timeout", String.valueOf(read.toMillis()));
-    props.put("mail.smtp.writetimeout", String.valueOf(read.toMillis()));
+    props.put("mail.smtp.connectiontimeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(connect))));
+    props.put("mail.smtp.timeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read))));
+    props.put("mail.smtp.writetimeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read))));
     // A read timeout bounds each wait; this bounds the whole exchange of one message, which a
     // server answering a little at a time could otherwise hold (and the bus worker with it).
     props.put("mail.smtp.socketFactory",
@@ -268,10 +268,10 @@ public final class SmtpReportDistributor implements ReportDistributor {
      * @throws IllegalStateException if already set
      */
     public Builder timeouts(Duration connect, Duration read) {
-      Settings.positive(read, "read");
+      Duration checkedRead = Settings.positive(read, "read");
       this.connectTimeout = Settings.setOnce(this.connectTimeout,
           Settings.positive(connect, "connect"), "timeouts");
-      this.readTimeout = read;
+      this.readTimeout = checkedRead;
       return this;
     }
 

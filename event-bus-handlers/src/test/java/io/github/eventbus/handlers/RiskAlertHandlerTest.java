@@ -142,6 +142,20 @@ class RiskAlertHandlerTest {
     assertThat(notifications.get(2).update()).isFalse();
   }
 
+  /** "No limit" written as the largest Duration: a repeat a year later is still the same alert. */
+  @Test
+  void hugeDedupeWindow_keepsDedupingWithNoOverflow() throws Exception {
+    start(RiskAlertHandler.builder().dedupeWindow(Duration.ofSeconds(Long.MAX_VALUE)));
+
+    bus.publishSync(alert("h1", Severity.HIGH, 0.5, "isolate_host"));
+    clock.advance(Duration.ofDays(365));
+    bus.publishSync(alert("h1", Severity.HIGH, 0.5, "isolate_host"));
+
+    assertThat(notifications).extracting(RiskNotification::update).containsExactly(false, true);
+    assertThat(logLines()).extracting(l -> l.get("action").asText())
+        .containsExactly("created", "updated");
+  }
+
   @Test
   void idSeenAgainAfterTheWindow_isANewOccurrence_thatEscalatesAndMitigatesAgain() throws Exception {
     start(RiskAlertHandler.builder().dedupeWindow(Duration.ofMinutes(10)));

@@ -12,6 +12,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,25 @@ class SmtpReportDistributorTest {
     assertThat(new String(parts.getBodyPart(1).getInputStream().readAllBytes(),
         StandardCharsets.UTF_8))
         .isEqualTo("%PDF-1.7 daily");
+  }
+
+  /** "No limit" written as the largest Duration: the mail still goes, with no overflowed deadline. */
+  @Test
+  void hugeTimeouts_build_andTheReportIsStillSent() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("weekly.pdf"), "%PDF-1.7 weekly");
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    try (EventBus bus = EventBus.builder().build();
+        ReportReadyHandler handler = ReportReadyHandler.builder().logRoot(dir.resolve("logs"))
+            .distributor(distributor().timeouts(forever, forever).build()).build()) {
+      handler.register(bus);
+      bus.publishSync(new ReportReady("weekly_1", ReportType.WEEKLY, pdf.toString(),
+          ReportFormat.PDF, null, null, List.of("a@example.com"), Map.of()));
+      handler.flushLog();
+      JsonNode line = LogLines.read(dir.resolve("logs/reports/report_generations.jsonl")).get(0);
+      assertThat(line.get("distribution")).extracting(r -> r.get("status").asText())
+          .containsExactly("sent");
+    }
+    assertThat(smtp.getReceivedMessages()).hasSize(1);
   }
 
   @Test

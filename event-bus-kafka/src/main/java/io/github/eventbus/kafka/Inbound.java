@@ -5,6 +5,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.RejectedEventException;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Settings;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -80,7 +81,7 @@ final class Inbound {
     this.failures = failures;
     this.recent = new RecentIds(options.dedupeWindowMillis(), options.dedupeCapacity());
     this.subscriberName = "kafka consumer group " + groupId;
-    this.backoffMillis = options.pauseBackoff().toMillis();
+    this.backoffMillis = Settings.millis(options.pauseBackoff());
     this.thread = threads.newThread(this::run);
   }
 
@@ -104,7 +105,7 @@ final class Inbound {
         } catch (KafkaException e) {
           failures.warn("poll", "the Kafka bridge's consumer failed to poll; retrying: {}",
               e.toString());
-          stopped.await(options.pollTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          stopped.await(Settings.millis(options.pollTimeout()), TimeUnit.MILLISECONDS);
           continue;
         }
         deliver(records);
@@ -189,7 +190,7 @@ final class Inbound {
     }
     recent.add(event.id(), now);
     counters.consumed.increment();
-    backoffMillis = options.pauseBackoff().toMillis();
+    backoffMillis = Settings.millis(options.pauseBackoff());
     return Outcome.ACCEPTED;
   }
 
@@ -231,7 +232,7 @@ final class Inbound {
     consumer.seek(tp, offset);
     consumer.pause(Set.of(tp));
     resumeAt.put(tp, clock.millis() + backoffMillis);
-    backoffMillis = Math.min(backoffMillis * 2, options.maxPauseBackoff().toMillis());
+    backoffMillis = Math.min(backoffMillis * 2, Settings.millis(options.maxPauseBackoff()));
     counters.pauses.increment();
     counters.pausedPartitions = consumer.paused().size();
   }
@@ -254,7 +255,7 @@ final class Inbound {
     Duration timeout = options.pollTimeout();
     if (!resumeAt.isEmpty()) {
       long wait = resumeAt.values().stream().mapToLong(t -> t - clock.millis()).min().orElse(0);
-      timeout = Duration.ofMillis(Math.max(1, Math.min(wait, timeout.toMillis())));
+      timeout = Duration.ofMillis(Math.max(1, Math.min(wait, Settings.millis(timeout))));
     }
     return timeout;
   }
@@ -326,12 +327,12 @@ final class Inbound {
     }
     consumer.wakeup();
     try {
-      thread.join(timeout.toMillis());
+      thread.join(Settings.millis(timeout));
       if (thread.isAlive()) {
         log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
             + "(is a handler or a blocking publish stuck?)", timeout);
         thread.interrupt();
-        thread.join(timeout.toMillis());
+        thread.join(Settings.millis(timeout));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -374,7 +374,7 @@ public final class KafkaBridgeBuilder {
         Inbound.Options options = new Inbound.Options(topics, Boolean.TRUE.equals(synchronous),
             pollTimeout != null ? pollTimeout : Duration.ofMillis(500), backoff,
             backoff.multipliedBy(50),
-            (dedupeWindow != null ? dedupeWindow : Duration.ofMinutes(10)).toMillis(),
+            Settings.millis(dedupeWindow != null ? dedupeWindow : Duration.ofMinutes(10)),
             dedupeCapacity != null ? dedupeCapacity : 100_000, closeWait);
         inbound = new Inbound(bus, consumerConfig(bridgeName), codec, options, time, counters,
             deadLetters, failures, threadFactory != null ? threadFactory : named(bridgeName, "in"),

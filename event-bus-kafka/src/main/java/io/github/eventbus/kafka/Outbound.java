@@ -7,6 +7,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.TypePattern;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,11 +129,11 @@ final class Outbound implements AutoCloseable {
     long start = System.nanoTime();
     // At most half the time for the bus: its queue may stay busy with other subscribers' work,
     // and the producer's own backlog must keep time to be sent rather than aborted.
-    long busDeadline = start + timeout.toNanos() / 2;
+    long busDeadline = start + Settings.nanos(timeout) / 2;
     while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
       LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
     }
-    producer.close(Duration.ofNanos(Math.max(0, start + timeout.toNanos() - System.nanoTime())));
+    producer.close(Duration.ofNanos(Math.max(0, start + Settings.nanos(timeout) - System.nanoTime())));
     unsubscribe();
   }
 

@@ -5,6 +5,7 @@ import io.github.eventbus.DeliveryStatus;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RejectedEventException;
+import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.TrackedThreads;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -53,7 +54,7 @@ final class BusPublisher implements AutoCloseable {
 
   BusPublisher(EventBus bus, Duration timeout, int maxThreads) {
     this.bus = bus;
-    this.timeoutNanos = timeout.toNanos();
+    this.timeoutNanos = Settings.nanos(timeout);
     this.threads = new ThreadPoolExecutor(0, maxThreads, 30, TimeUnit.SECONDS,
         new SynchronousQueue<>(), threadFactory);
   }

@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Settings;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -167,7 +168,7 @@ final class DeliveryRunner {
         d.retryAt = at;
         events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
-          retries.schedule(() -> attempt(d), decision.delay().toNanos(), TimeUnit.NANOSECONDS);
+          retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
           finish(d, DeliveryOutcome.ABANDONED, null);
         }
@@ -211,7 +212,7 @@ final class DeliveryRunner {
    * @return how many deliveries were abandoned
    */
   int drain(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = System.nanoTime() + Settings.nanos(timeout);
     Instant lastUsefulRetry = clock.instant().plus(timeout);
     synchronized (progress) {
       while (active.stream().anyMatch(d -> d.retryAt == null || !d.retryAt.isAfter(lastUsefulRetry))) {

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -148,7 +149,7 @@ final class HttpConnection implements Runnable {
 
   /** Writes under the write deadline, which the server's reaper enforces by closing the socket. */
   private void send(OutputStream out, ReceiverResponse response, boolean close) throws IOException {
-    writeDeadline = Math.max(1, System.nanoTime() + limits.writeTimeout().toNanos());
+    writeDeadline = Math.max(1, System.nanoTime() + Settings.nanos(limits.writeTimeout()));
     try {
       if (response == null) {
         ResponseWriter.writeContinue(out);

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -56,7 +57,7 @@ final class ReceiverServer implements AutoCloseable {
     connections = Executors.newCachedThreadPool(r -> daemon(r, "webhook-receiver-"
         + count.incrementAndGet()));
     reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-receiver-reaper"));
-    long period = Math.max(10, Math.min(250, limits.writeTimeout().toMillis() / 4));
+    long period = Math.max(10, Math.min(250, Settings.millis(limits.writeTimeout()) / 4));
     reaper.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
     acceptor = daemon(this::acceptLoop, "webhook-receiver-accept");
     acceptor.start();

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -43,7 +44,7 @@ final class RecentIds {
   private final Set<String> pending = new HashSet<>();
 
   RecentIds(Duration window, int max) {
-    this.windowMillis = window.toMillis();
+    this.windowMillis = Settings.millis(window);
     this.max = max;
   }
 

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -89,7 +90,7 @@ final class SignedPost {
       deadline = timer.schedule(() -> {
         answer.complete(new Answer(0, null, timedOut(null), false));
         call.cancel(true);
-      }, requestTimeout.toNanos(), TimeUnit.NANOSECONDS);
+      }, Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       deadline = null;
     }
@@ -99,7 +100,7 @@ final class SignedPost {
         timeout.cancel(false);
       }
       Throwable failure = error == null ? null : unwrap(error);
-      if (failure != null && System.nanoTime() - started >= requestTimeout.toNanos()) {
+      if (failure != null && System.nanoTime() - started >= Settings.nanos(requestTimeout)) {
         // the JDK's own timer (or a busy machine) may end the exchange a moment before ours
         failure = timedOut(failure);
       }

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -28,7 +29,7 @@ final class SocketInput {
 
   /** Sets the deadline to {@code timeout} from now. */
   void deadline(Duration timeout) {
-    deadline = System.nanoTime() + timeout.toNanos();
+    deadline = System.nanoTime() + Settings.nanos(timeout);
   }
 
   /** Waits until a byte can be read; false at the end of the stream. */

@@ -260,10 +260,10 @@ public final class WebhookClient implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder timeouts(Duration connect, Duration request) {
-      Settings.positive(connect, "connect");
-      Settings.positive(request, "request");
-      this.connectTimeout = Settings.setOnce(this.connectTimeout, connect, "timeouts");
-      this.requestTimeout = request;
+      Duration checkedConnect = Settings.positive(connect, "connect");
+      Duration checkedRequest = Settings.positive(request, "request");
+      this.connectTimeout = Settings.setOnce(this.connectTimeout, checkedConnect, "timeouts");
+      this.requestTimeout = checkedRequest;
       return this;
     }
 

@@ -106,7 +106,7 @@ public final class WebhookReceiver implements AutoCloseable {
         b.publishTimeout != null ? b.publishTimeout : Duration.ofSeconds(1),
         limits.maxConnections());
     this.endpoint = new ReceiverEndpoint(path, new Intake(verifier, maxBodyBytes, clock,
-        Math.max(1, (retryAfter.toMillis() + 999) / 1000), recent,
+        Math.max(1, (Settings.millis(retryAfter) + 999) / 1000), recent,
         new PayloadParser(b.types != null ? b.types : Map.of(), clock), publisher,
         new SignatureAlarm(clock, Duration.ofMinutes(1), 10),
         verifier.scheme().replayWindow().isPresent() ? null : window.dividedBy(2)), counters);

@@ -228,6 +228,28 @@ class WebhookClientTest {
         Duration.ofHours(1));
   }
 
+  /**
+   * An endpoint answering the largest Retry-After there is, to a client whose maxRetryAfter says
+   * "no limit": the wait is capped at about 146 years, and the delivery waits; no overflow loses it.
+   */
+  @Test
+  void retryAfter_hostileHuge_withNoLimitSet_waitsTheCap_andIsNotLost() throws Exception {
+    script(new Reply(503, Map.of("Retry-After", String.valueOf(Long.MAX_VALUE)), null));
+    client = WebhookClient.builder().secret(SECRET).clock(clock).scheduler(scheduler)
+        .jitterSource(() -> 1.0).retry(retries(2)).maxRetryAfter(Duration.ofSeconds(Long.MAX_VALUE))
+        .attemptLog(dir.resolve("webhooks/webhook_attempts.jsonl")).deadLetters(bus).build();
+    CompletableFuture<WebhookDelivery> f = client.send(uri("/hook"), message());
+
+    next();
+    Duration cap = Duration.ofNanos(Long.MAX_VALUE / 2);
+    fireRetry(cap);
+    next();
+
+    assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(scheduler.delays()).containsExactly(cap);
+    assertThat(letters).isEmpty();
+  }
+
   @Test
   void timeout_isAFailedAttempt() throws Exception {
     CountDownLatch hold = new CountDownLatch(1);
