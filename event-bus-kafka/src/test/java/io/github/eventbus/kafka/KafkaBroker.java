@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * the Kafka project's own test kit on 127.0.0.1 with ephemeral ports, once per test class:
  * {@code @RegisterExtension static final KafkaBroker kafka = new KafkaBroker();}.
  */
-final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
+public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
 
   private java.util.Locale previousLocale;
 
@@ -75,12 +75,12 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
   }
 
   /** Returns the broker's address, such as {@code 127.0.0.1:40123}. */
-  String bootstrapServers() {
+  public String bootstrapServers() {
     return cluster.bootstrapServers();
   }
 
   /** Creates a topic and waits until it exists. */
-  void createTopic(String name, int partitions) throws Exception {
+  public void createTopic(String name, int partitions) throws Exception {
     NewTopic topic = new NewTopic(name, partitions, (short) 1)
         .configs(Map.of("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
     admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
@@ -115,7 +115,7 @@ final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
-  Admin admin() {
+  public Admin admin() {
     return admin;
   }
 }
