@@ -1,0 +1,115 @@
+package io.github.eventbus.webhooks.outside;
+
+import static io.github.eventbus.webhooks.outside.WebhookClientPromisesTest.awaitAll;
+import static io.github.eventbus.webhooks.outside.WebhookClientPromisesTest.message;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.webhooks.DeliveryListener;
+import io.github.eventbus.webhooks.DeliveryOutcome;
+import io.github.eventbus.webhooks.WebhookClient;
+import io.github.eventbus.webhooks.WebhookDelivery;
+import io.github.eventbus.webhooks.WebhookMessage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The promises of the client's outbox, from the outside: real files in a temporary folder. */
+class OutboxPromisesTest {
+
+  private static WebhookClient client(Path outbox, DeliveryListener... listeners) {
+    WebhookClient.Builder b = WebhookClient.builder().secret("s").outbox(outbox)
+        .retry(RetryPolicy.none());
+    for (DeliveryListener l : listeners) {
+      b.listener(l);
+    }
+    return b.build();
+  }
+
+  @Test
+  void anIdDeadForTwoEndpoints_isRedrivenToEach_andThenNoLongerDead(@TempDir Path dir)
+      throws Exception {
+    Path outbox = dir.resolve("outbox.jsonl");
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(422, 422, 200)) {
+      WebhookMessage m = message("dead-twice");
+      try (WebhookClient first = client(outbox)) {
+        WebhookDelivery a = first.send(endpoint.uri("/a"), m).get(20, TimeUnit.SECONDS);
+        WebhookDelivery b = first.send(endpoint.uri("/b"), m).get(20, TimeUnit.SECONDS);
+        assertThat(List.of(a.outcome(), b.outcome())).containsOnly(DeliveryOutcome.REJECTED);
+        assertThat(first.deadDeliveryIds()).contains("dead-twice");
+      }
+      try (WebhookClient next = client(outbox)) {
+        assertThat(next.resumed()).isEmpty();
+        assertThat(next.deadDeliveryIds()).contains("dead-twice");
+        List<CompletableFuture<WebhookDelivery>> redriven = next.redrive("dead-twice");
+        assertThat(redriven).hasSize(2);
+        awaitAll(redriven);
+        assertThat(redriven).extracting(f -> f.join().endpoint().getPath())
+            .containsExactlyInAnyOrder("/a", "/b");
+        assertThat(redriven).allSatisfy(f -> assertThat(f.join().outcome())
+            .isEqualTo(DeliveryOutcome.DELIVERED));
+        assertThat(next.deadDeliveryIds()).isEmpty();
+      }
+      try (WebhookClient last = client(outbox)) {
+        assertThat(last.resumed()).isEmpty();
+        assertThat(last.deadDeliveryIds()).isEmpty();
+      }
+      assertThat(endpoint.arrived.get()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aGoneDelivery_isNeitherResumedNorKeptForRedrive(@TempDir Path dir) throws Exception {
+    Path outbox = dir.resolve("outbox.jsonl");
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(410)) {
+      try (WebhookClient first = client(outbox)) {
+        WebhookDelivery d = first.send(endpoint.uri("/gone"), message("g1"))
+            .get(20, TimeUnit.SECONDS);
+        assertThat(d.outcome()).isEqualTo(DeliveryOutcome.GONE);
+        assertThat(first.deadDeliveryIds()).isEmpty();
+      }
+      try (WebhookClient next = client(outbox)) {
+        assertThat(next.resumed()).isEmpty();
+        assertThat(next.deadDeliveryIds()).isEmpty();
+        assertThat(next.redrive("g1")).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void accepted_withAnOutbox_comesWhenTheRecordIsInTheFile(@TempDir Path dir) throws Exception {
+    Path outbox = dir.resolve("outbox.jsonl");
+    List<Boolean> recordPresent = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> heard = new CompletableFuture<>();
+    DeliveryListener listener = new DeliveryListener() {
+      @Override
+      public void accepted(WebhookMessage message, URI endpoint) {
+        try {
+          recordPresent.add(new String(Files.readAllBytes(outbox), StandardCharsets.UTF_8)
+              .contains(message.id()));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } finally {
+          heard.complete(null);
+        }
+      }
+    };
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(200);
+        WebhookClient client = client(outbox, listener)) {
+      WebhookDelivery d = client.send(endpoint.uri("/a"), message("durable-1"))
+          .get(20, TimeUnit.SECONDS);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      heard.get(20, TimeUnit.SECONDS);
+    }
+    assertThat(recordPresent).containsExactly(true);
+  }
+}
