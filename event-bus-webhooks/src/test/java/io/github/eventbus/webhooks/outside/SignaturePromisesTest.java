@@ -123,6 +123,19 @@ class SignaturePromisesTest {
   }
 
   @Test
+  void standardWebhooks_parsesSixteenSignatureEntries_theValidOneLast_andRefusesSeventeen() {
+    SignatureScheme scheme = SignatureScheme.standardWebhooks();
+    Map<String, String> headers = new HashMap<>(scheme.sign("m", NOW, BODY, secrets(SECRET)));
+    String good = headers.get("webhook-signature");
+    String bogus = "v1," + Base64.getEncoder().encodeToString(new byte[32]) + " ";
+    headers.put("webhook-signature", bogus.repeat(15) + good);
+    WebhookVerifier v = verifier(scheme, SECRET);
+    assertThat(v.verify(BODY, headers).isValid()).isTrue();
+    headers.put("webhook-signature", bogus.repeat(16) + good);
+    assertThat(v.verify(BODY, headers).reason()).contains(VerificationFailure.MALFORMED);
+  }
+
+  @Test
   void verifier_readsHeadersInAnyCase_andListValues() {
     SignatureScheme github = SignatureScheme.github();
     String sig = github.sign("d", NOW, BODY, secrets("gh")).get("X-Hub-Signature-256");

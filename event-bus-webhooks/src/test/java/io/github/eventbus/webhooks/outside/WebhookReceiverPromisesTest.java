@@ -71,16 +71,21 @@ class WebhookReceiverPromisesTest {
   /** Sends one request over a raw socket and returns the status code of the answer. */
   static int rawStatus(URI base, String method, String path, Map<String, String> headers,
       byte[] body, boolean withLength) throws Exception {
+    StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\n")
+        .append("Host: 127.0.0.1\r\nConnection: close\r\n");
+    headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+    if (withLength) {
+      head.append("Content-Length: ").append(body.length).append("\r\n");
+    }
+    return rawExchange(base, head.append("\r\n").toString(), body);
+  }
+
+  /** Sends a request head given byte for byte, then the body; returns the answer's status. */
+  static int rawExchange(URI base, String head, byte[] body) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", base.getPort())) {
       socket.setSoTimeout(20_000);
-      StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\n")
-          .append("Host: 127.0.0.1\r\nConnection: close\r\n");
-      headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-      if (withLength) {
-        head.append("Content-Length: ").append(body.length).append("\r\n");
-      }
       OutputStream out = socket.getOutputStream();
-      out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.write(head.getBytes(StandardCharsets.ISO_8859_1));
       out.write(body);
       out.flush();
       InputStream in = socket.getInputStream();
