@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The promises of {@link SignatureScheme}, {@link WebhookSecret}, {@link WebhookVerifier} and
@@ -133,6 +135,46 @@ class SignaturePromisesTest {
     assertThat(v.verify(BODY, headers).isValid()).isTrue();
     headers.put("webhook-signature", bogus.repeat(16) + good);
     assertThat(v.verify(BODY, headers).reason()).contains(VerificationFailure.MALFORMED);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "standard, webhook-id, , MISSING_HEADER",
+      "standard, webhook-timestamp, , MISSING_HEADER",
+      "standard, webhook-signature, , MISSING_HEADER",
+      "standard, webhook-timestamp, 12a4, MALFORMED",
+      "standard, webhook-timestamp, 99999999999999999999, MALFORMED",
+      "slack, X-Slack-Signature, , MISSING_HEADER",
+      "slack, X-Slack-Request-Timestamp, , MISSING_HEADER",
+      "slack, X-Slack-Request-Timestamp, soon, MALFORMED",
+      "slack, X-Slack-Signature, v1=00ff, MALFORMED",
+      "stripe, Stripe-Signature, , MISSING_HEADER",
+      "stripe, Stripe-Signature, t=soon, MALFORMED",
+      "stripe, Stripe-Signature, v1=00ff, MALFORMED",
+      "github, X-Hub-Signature-256, , MISSING_HEADER",
+      "github, X-Hub-Signature-256, sha1=00ff, MALFORMED",
+      "github, X-Hub-Signature-256, sha256=zz, MALFORMED",
+      "x, X-Webhook-Signature, , MISSING_HEADER"})
+  void eachSchemesHeaders_missingOrMalformed_sayWhichKindOfProblem(
+      String name, String header, String value, VerificationFailure expected) {
+    SignatureScheme scheme = switch (name) {
+      case "standard" -> SignatureScheme.standardWebhooks();
+      case "slack" -> SignatureScheme.slack();
+      case "stripe" -> SignatureScheme.stripe();
+      case "github" -> SignatureScheme.github();
+      default -> SignatureScheme.xWebhookSignature();
+    };
+    Map<String, String> headers = new HashMap<>(scheme.sign("m", NOW, BODY, secrets(SECRET)));
+    headers.putIfAbsent("webhook-id", "m");
+    assertThat(headers.keySet()).as("the scheme signs with %s", header).contains(header);
+    if (value == null) {
+      headers.remove(header);
+    } else {
+      headers.put(header, value);
+    }
+    Verification result = verifier(scheme, SECRET).verify(BODY, headers);
+    assertThat(result.reason()).contains(expected);
+    assertThat(result.detail()).isNotBlank();
   }
 
   @Test
