@@ -197,6 +197,26 @@ class KafkaBridgePromisesTest {
   }
 
   @Test
+  void aNewGroup_readsFromTheEarliestRecord_byDefault() throws Exception {
+    kafka.createTopic("promise-earliest", 1);
+    EventBus sender = bus("promise-early-sender");
+    KafkaBridge out = closing(KafkaBridge.builder(sender)
+        .bootstrapServers(kafka.bootstrapServers()).produce("early.*", "promise-earliest").build());
+    for (int i = 0; i < 4; i++) {
+      sender.publish(DynamicEvent.of("early.n", Map.of("n", i)));
+    }
+    await(() -> out.metrics().produced() == 4, out.metrics());
+    EventBus late = bus("promise-late");
+    List<Object> arrived = new java.util.concurrent.CopyOnWriteArrayList<>();
+    late.subscribe("early.*", arrived::add);
+    KafkaBridge in = closing(KafkaBridge.builder(late).bootstrapServers(kafka.bootstrapServers())
+        .consume("promise-earliest").groupId("promise-late-group")
+        .pollTimeout(Duration.ofMillis(50)).build());
+    await(() -> arrived.size() == 4 && in.metrics().lag() == 0, in.metrics());
+    assertThat(in.metrics().consumed()).isEqualTo(4);
+  }
+
+  @Test
   void recordKeys_andUndecodableRecords_asDocumented() {
     Event<?> plain = Event.builder(DynamicEvent.of("a.b", Map.of())).id("e")
         .timestamp(Instant.parse("2026-01-01T00:00:00Z")).build();
