@@ -1,0 +1,244 @@
+package io.github.eventbus.jsonl.outside;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.TestThreads;
+import io.github.eventbus.jsonl.Durability;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriterBuilder;
+import io.github.eventbus.jsonl.WriterStats;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The promises of {@link JsonLinesWriter} and its builder, tested through the public API only. */
+class JsonLinesWriterPromisesTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir Path dir;
+
+  /** An encoder that parks the writer thread on the record "block" until released. */
+  private static final class BlockingEncoder implements JsonLinesWriter.Encoder<String> {
+    final CountDownLatch entered = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @Override
+    public void encode(String record, com.fasterxml.jackson.core.JsonGenerator g)
+        throws java.io.IOException {
+      if (record.equals("block")) {
+        entered.countDown();
+        TestThreads.awaitIgnoringInterrupts(release);
+      }
+      g.writeString(record);
+    }
+
+    void awaitEntered() throws InterruptedException {
+      assertThat(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("writer took 'block'").isTrue();
+    }
+  }
+
+  private static final JsonLinesWriter.Encoder<String> STRINGS = (s, g) -> g.writeString(s);
+
+  private JsonLinesWriterBuilder<String> builder() {
+    return JsonLinesWriter.toFile(dir.resolve("out.jsonl"), STRINGS);
+  }
+
+  private static void assertRefused(Consumer<JsonLinesWriterBuilder<String>> call,
+      JsonLinesWriterBuilder<String> b, Class<? extends Throwable> type, String parameter) {
+    assertThatThrownBy(() -> call.accept(b)).isInstanceOf(type).hasMessageContaining(parameter);
+  }
+
+  @Test
+  void builder_outOfRangeValues_failFast_namingTheParameter() {
+    assertRefused(b -> b.bufferCapacity(0), builder(), IllegalArgumentException.class, "bufferCapacity");
+    assertRefused(b -> b.maxFileBytes(0), builder(), IllegalArgumentException.class, "maxFileBytes");
+    assertRefused(b -> b.offerTimeout(Duration.ofMillis(-1)), builder(),
+        IllegalArgumentException.class, "offerTimeout");
+    assertRefused(b -> b.retryDelay(Duration.ZERO), builder(), IllegalArgumentException.class,
+        "retryDelay");
+    assertRefused(b -> b.flushInterval(Duration.ZERO), builder(), IllegalArgumentException.class,
+        "flushInterval");
+    assertRefused(b -> b.closeTimeout(Duration.ofNanos(-1)), builder(),
+        IllegalArgumentException.class, "closeTimeout");
+    // zero is allowed where the Javadoc says "zero or more"
+    builder().offerTimeout(Duration.ZERO).closeTimeout(Duration.ZERO);
+  }
+
+  @Test
+  void builder_everyOptionSetTwice_failsFast_namingTheOption() {
+    record Twice(String name, Consumer<JsonLinesWriterBuilder<String>> set) {}
+    List<Twice> options = List.of(
+        new Twice("durability", b -> b.durability(Durability.NONE)),
+        new Twice("maxFileBytes", b -> b.maxFileBytes(10)),
+        new Twice("clock", b -> b.clock(Clock.systemUTC())),
+        new Twice("mapper", b -> b.mapper(JsonLinesWriter.defaultMapper())),
+        new Twice("errorHandler", b -> b.errorHandler((f, p, c) -> { })),
+        new Twice("bufferCapacity", b -> b.bufferCapacity(5)),
+        new Twice("offerTimeout", b -> b.offerTimeout(Duration.ofSeconds(1))),
+        new Twice("retryDelay", b -> b.retryDelay(Duration.ofSeconds(1))),
+        new Twice("flushInterval", b -> b.flushInterval(Duration.ofSeconds(1))),
+        new Twice("closeTimeout", b -> b.closeTimeout(Duration.ofSeconds(1))));
+    for (Twice option : options) {
+      JsonLinesWriterBuilder<String> b = builder();
+      option.set().accept(b);
+      assertRefused(option.set(), b, IllegalStateException.class, option.name());
+    }
+  }
+
+  @Test
+  void daily_prefixBlankOrWithASeparator_isRefused() {
+    for (String prefix : List.of("", "   ", "a/b", "a\\b")) {
+      assertThatThrownBy(() -> JsonLinesWriter.daily(dir, prefix, JsonLinesWriter.jackson()))
+          .as("prefix \"%s\"", prefix).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("prefix");
+    }
+  }
+
+  @Test
+  void toFile_aPathThatIsADirectory_buildFails() throws Exception {
+    Path directory = Files.createDirectory(dir.resolve("a-directory.jsonl"));
+    assertThatThrownBy(() -> JsonLinesWriter.toFile(directory, JsonLinesWriter.jackson()).build())
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void afterClose_appendAcknowledgedAndFlush_throwIllegalState_andCloseAgainIsHarmless() {
+    JsonLinesWriter<String> w = builder().build();
+    w.append("one");
+    w.close();
+    w.close();
+    assertThatThrownBy(() -> w.append("two")).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> w.appendAcknowledged("two")).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(w::flush).isInstanceOf(IllegalStateException.class);
+    assertThat(w.stats()).isEqualTo(new WriterStats(1, 1, 0, 0, 0, 0, 0));
+  }
+
+  @Test
+  void writerThread_isADaemonNamedAfterTheFile_andCloseStopsIt() throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
+    JsonLinesWriter<Object> w =
+        JsonLinesWriter.daily(dir, "promises", JsonLinesWriter.jackson()).clock(clock).build();
+    String name = "jsonl-writer-promises_20310203.jsonl";
+    assertThat(w.currentFile()).isEqualTo(dir.resolve("promises_20310203.jsonl"));
+    Thread thread = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+    assertThat(thread.isDaemon()).isTrue();
+    w.close();
+    thread.join(WAIT.toMillis());
+    assertThat(thread.isAlive()).isFalse();
+  }
+
+  @Test
+  void fullBuffer_withOfferTimeout_appendReturnsFalse_countedDroppedAndReported() throws Exception {
+    BlockingEncoder encoder = new BlockingEncoder();
+    List<String> problems = new CopyOnWriteArrayList<>();
+    JsonLinesWriter<String> w = JsonLinesWriter.toFile(dir.resolve("out.jsonl"), encoder)
+        .bufferCapacity(1).offerTimeout(Duration.ZERO)
+        .errorHandler((f, problem, cause) -> problems.add(problem)).build();
+    try {
+      assertThat(w.append("block")).isTrue();
+      encoder.awaitEntered();
+      assertThat(w.append("queued")).isTrue(); // fills the one slot
+      assertThat(w.append("refused")).isFalse();
+      CompletableFuture<Void> ack = w.appendAcknowledged("refused too");
+      CompletableFuture<Void> flush = w.flush();
+      assertThatThrownBy(() -> ack.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> flush.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
+      WriterStats stats = w.stats();
+      assertThat(stats.appended()).isEqualTo(2);
+      assertThat(stats.dropped()).isEqualTo(2);
+      assertThat(stats.pending()).as("accepted, not yet written").isEqualTo(2);
+      assertThat(stats.written()).isZero();
+      assertThat(problems).hasSize(2).allSatisfy(p -> assertThat(p).contains("buffer"));
+    } finally {
+      encoder.release.countDown();
+      w.close();
+    }
+    assertThat(Files.readAllLines(dir.resolve("out.jsonl"), StandardCharsets.UTF_8))
+        .containsExactly("\"block\"", "\"queued\"");
+    assertThat(w.stats()).isEqualTo(new WriterStats(2, 2, 0, 0, 0, 2, 0));
+  }
+
+  @Test
+  void defaultBufferCapacity_is65536Records() throws Exception {
+    BlockingEncoder encoder = new BlockingEncoder();
+    JsonLinesWriter<String> w = JsonLinesWriter.toFile(dir.resolve("out.jsonl"), encoder)
+        .offerTimeout(Duration.ZERO).errorHandler((f, p, c) -> { }).build();
+    try {
+      w.append("block");
+      encoder.awaitEntered();
+      int accepted = 0;
+      while (w.append("r") && accepted <= 70_000) {
+        accepted++;
+      }
+      assertThat(accepted).isEqualTo(65_536);
+    } finally {
+      encoder.release.countDown();
+      w.close();
+    }
+  }
+
+  @Test
+  void unencodableRecord_itsAcknowledgementCompletesExceptionally_othersAreWritten()
+      throws Exception {
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(dir.resolve("out.jsonl"),
+        JsonLinesWriter.jackson()).errorHandler((f, p, c) -> { }).build()) {
+      CompletableFuture<Void> bad = w.appendAcknowledged(new Object());
+      CompletableFuture<Void> good = w.appendAcknowledged(List.of(1));
+      good.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThatThrownBy(() -> bad.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
+      assertThat(w.stats().unencodable()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void errorHandlerThatThrows_isIgnored_theWriterRetriesAndResumes() throws Exception {
+    Path parent = dir.resolve("logs");
+    CountDownLatch reported = new CountDownLatch(2);
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(parent.resolve("out.jsonl"),
+        JsonLinesWriter.jackson()).retryDelay(Duration.ofMillis(20)).errorHandler((f, p, c) -> {
+          reported.countDown();
+          throw new IllegalStateException("a handler that throws");
+        }).build()) {
+      Files.writeString(parent, "a file where the directory should be");
+      CompletableFuture<Void> ack = w.appendAcknowledged(List.of("kept"));
+      assertThat(reported.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+          .as("the failure is reported, and reported again at the retry").isTrue();
+      assertThat(ack).isNotDone();
+      Files.delete(parent);
+      ack.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(w.stats().failedWrites()).isGreaterThanOrEqualTo(2);
+    }
+    assertThat(Files.readAllLines(parent.resolve("out.jsonl"))).containsExactly("[\"kept\"]");
+  }
+
+  @Test
+  void noneDurability_linesReachTheFileAfterTheFlushInterval_withoutFlushOrClose()
+      throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    try (JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, STRINGS)
+        .durability(Durability.NONE).flushInterval(Duration.ofMillis(50)).build()) {
+      w.append("idle");
+      assertThat(TestThreads.await(() -> w.stats().written() == 1, WAIT)).isTrue();
+      assertThat(Files.readAllLines(file)).containsExactly("\"idle\"");
+    }
+  }
+}
