@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -237,5 +238,15 @@ class AuditLogPromisesTest {
       assertThat(log.stats().dropped()).isZero();
     }
     assertThat(Files.readAllLines(logDir.resolve("events_20310203.jsonl"))).hasSize(events);
+  }
+
+  @Disabled("BROKEN PROMISE: AuditLog.record's \"@throws IllegalStateException if the log is closed\""
+      + " holds only for events it would log; an excluded type or a replay returns silently")
+  @Test
+  void record_afterClose_throwsIllegalState_evenForAnEventItWouldNotLog() {
+    AuditLog log = AuditLog.builder(dir).clock(CLOCK).include("audited").build();
+    log.close();
+    assertThatThrownBy(() -> log.record(event(new Note("excluded type"))))
+        .isInstanceOf(IllegalStateException.class);
   }
 }
