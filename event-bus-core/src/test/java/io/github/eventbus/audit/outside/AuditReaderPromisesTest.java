@@ -11,6 +11,7 @@ import io.github.eventbus.audit.AuditFormat;
 import io.github.eventbus.audit.AuditReader;
 import io.github.eventbus.audit.CorruptLine;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.outside.BuilderPromises;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,19 +106,14 @@ class AuditReaderPromisesTest {
 
   @Test
   void builder_everyOptionSetTwice_failsFast_namingTheOption() {
-    record Twice(String name, Consumer<AuditReader.Builder> set) {}
-    for (Twice option : List.of(
-        new Twice("types", b -> b.types("promise_order")),
-        new Twice("from", b -> b.from(Instant.EPOCH)),
-        new Twice("until", b -> b.until(Instant.EPOCH)),
-        new Twice("source", b -> b.source("shop")),
-        new Twice("onCorrupt", b -> b.onCorrupt(c -> { })),
-        new Twice("mapper", b -> b.mapper(JsonLinesWriter.defaultMapper())))) {
-      AuditReader.Builder b = AuditReader.builder();
-      option.set().accept(b);
-      assertThatThrownBy(() -> option.set().accept(b)).as(option.name())
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining(option.name());
-    }
+    BuilderPromises.eachOptionOnce(() -> AuditReader.builder(),
+        Map.<String, Consumer<AuditReader.Builder>>of(
+        "types", b -> b.types("promise_order"),
+        "from", b -> b.from(Instant.EPOCH),
+        "until", b -> b.until(Instant.EPOCH),
+        "source", b -> b.source("shop"),
+        "onCorrupt", b -> b.onCorrupt(c -> { }),
+        "mapper", b -> b.mapper(JsonLinesWriter.defaultMapper())));
     assertThatThrownBy(() -> AuditReader.builder().types("promise_[")).isInstanceOf(
         IllegalArgumentException.class);
   }
