@@ -50,6 +50,14 @@ class AuditLogPromisesTest {
     }
   }
 
+  /** A payload whose accessor fails with an Error, as a broken class or an assertion would. */
+  record Broken(String text) {
+    @Override
+    public String text() {
+      throw new AssertionError("a bug in the payload class");
+    }
+  }
+
   @TempDir Path dir;
   private final ObjectMapper json = new ObjectMapper();
 
@@ -247,5 +255,24 @@ class AuditLogPromisesTest {
     log.close();
     assertThatThrownBy(() -> log.record(event(new Note("excluded type"))))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Disabled("BROKEN PROMISE: \"a payload the mapper cannot serialise is reported to the error"
+      + " handler and its line skipped\" fails for an Error: the log's writer thread dies silently")
+  @Test
+  void payloadFailingWithAnError_isReportedAndSkipped_andLaterEventsAreStillLogged()
+      throws Exception {
+    List<String> problems = new CopyOnWriteArrayList<>();
+    try (AuditLog log = AuditLog.builder(dir).clock(CLOCK).closeTimeout(Duration.ZERO)
+        .errorHandler((f, problem, cause) -> problems.add(problem)).build()) {
+      log.record(event(new Broken("boom")));
+      log.flush().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      log.record(event(new Note("after")));
+      log.flush().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(log.stats().unencodable()).isEqualTo(1);
+    }
+    assertThat(lines(dir.resolve("events_20310203.jsonl")))
+        .extracting(n -> n.get("data").get("text").asText()).containsExactly("after");
+    assertThat(problems).hasSize(1);
   }
 }
