@@ -61,6 +61,7 @@ public final class AuditLog implements AutoCloseable {
   static final String REPLAY_HEADER = "replay";
 
   private final JsonLinesWriter<Event<?>> writer;
+  private volatile boolean closed;
   private final TypePattern include;
   private final Duration acknowledgeTimeout; // null: do not wait
 
@@ -133,6 +134,10 @@ public final class AuditLog implements AutoCloseable {
    * @throws AuditLogException if an acknowledged write fails or times out
    */
   public void record(Event<?> event) {
+    if (closed) {
+      // Before the filters: a call after close is refused whatever the event's type.
+      throw new IllegalStateException("audit log " + writer.currentFile() + " is closed");
+    }
     if (!include.matches(event.type()) || isReplay(event)) {
       return;
     }
@@ -187,6 +192,7 @@ public final class AuditLog implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     writer.close();
   }
 

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Appends records to a JSON Lines file from one background thread: one JSON object per line,
  * UTF-8, {@code \n}-terminated, with newlines and control characters inside values escaped, so
- * that a record is always exactly one line and {@code tail -f file | jq} works.
+ * that a record is always exactly one line and {@code tail -f file | jq} works. The encoder's
+ * generator is compact even if its mapper has {@code INDENT_OUTPUT}; an encoder that installs a
+ * pretty printer of its own or writes raw line breaks breaks this, and is not supported.
  *
  * <pre>{@code
  * try (JsonLinesWriter<Object> log = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
@@ -52,9 +54,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * write, and the lines are written again into a new file at the path, re-creating directories.
  * Lines count as {@link WriterStats#written() written}, and acknowledgements complete, only once
  * that check passed. A line may appear twice if a write failed after part of a batch had reached
- * the file, or if the file was moved away rather than deleted. A record that cannot be encoded is
- * reported and skipped. {@link JsonLinesWriterBuilder#build()} fails at once if the directory, or one above it,
- * exists and is not a directory.
+ * the file, or if the file was moved away rather than deleted. A record that cannot be encoded
+ * (the encoder throws an exception or an {@code Error}) is counted, reported and skipped, and the
+ * writer goes on; an {@code Error} from the error handler is logged and ignored, as an exception
+ * is: the writer's thread has no caller to throw it to. {@link JsonLinesWriterBuilder#build()}
+ * fails at once if the directory, or one above it, exists and is not a directory.
  *
  * <p><b>Closing.</b> {@link #close()} writes everything appended before it, waiting at most
  * {@code closeTimeout} (default 10 seconds); past it, what stays unwritten is counted and reported.

@@ -1,12 +1,14 @@
 package io.github.eventbus.jsonl;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -105,7 +107,9 @@ final class WriterLoop<T> implements Runnable {
 
   @Override
   public void run() {
-    List<Object> batch = new ArrayList<>(MAX_BATCH);
+    // Entries leave the batch as they are encoded, so that if the thread ends abruptly (an Error
+    // while writing) abandon() can report the rest.
+    ArrayDeque<Object> batch = new ArrayDeque<>(MAX_BATCH);
     try {
       while (givingUp.getCount() > 0) {
         if (failing) {
@@ -129,13 +133,12 @@ final class WriterLoop<T> implements Runnable {
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
         boolean urgent = false;
-        for (Object entry : batch) {
+        for (Object entry; (entry = batch.poll()) != null; ) {
           urgent |= encode(entry);
           if (durability != Durability.FSYNC && pendingBytes() >= WRITE_CHUNK_BYTES && !failing) {
             writeOut();
           }
         }
-        batch.clear();
         if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
             || System.nanoTime() - lastWriteNanos >= Settings.nanos(flushInterval)) {
           writeOut();
@@ -144,7 +147,7 @@ final class WriterLoop<T> implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      abandon();
+      abandon(batch);
     }
   }
 
@@ -182,10 +185,16 @@ final class WriterLoop<T> implements Runnable {
         generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
         generator.setRootValueSeparator(null);
+        // A pretty printer of no whitespace, set before the encoder runs: a mapper with
+        // INDENT_OUTPUT gives the generator its own indenting one only if it has none, which
+        // would split every record from then on over several lines.
+        generator.setPrettyPrinter(new MinimalPrettyPrinter(""));
       }
       encoder.encode((T) record, generator);
       generator.writeRaw('\n');
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too (a payload's accessor failing an assertion, a recursive payload overflowing
+      // the stack): this thread has no caller to throw it to, and ending it would stop the log.
       dropPartialLine(mark);
       unencodable.incrementAndGet();
       reportError(target.current(), "unencodable", "a record of " + record.getClass().getName()
@@ -272,11 +281,14 @@ final class WriterLoop<T> implements Runnable {
     waiting.clear();
   }
 
-  /** At the end of the writer thread: count and report what could not be written. */
-  private void abandon() {
+  /**
+   * At the end of the writer thread: count and report what could not be written, including the
+   * entries of the batch under way that were not encoded.
+   */
+  private void abandon(ArrayDeque<Object> unencoded) {
     finished = true; // before the queue is emptied: an appender that still saw false is drained
     target.close();
-    List<Object> rest = new ArrayList<>();
+    List<Object> rest = new ArrayList<>(unencoded);
     queue.drainTo(rest);
     for (CompletableFuture<Void> done : waiting) {
       done.completeExceptionally(new IllegalStateException("writer closed before writing"));
@@ -334,7 +346,7 @@ final class WriterLoop<T> implements Runnable {
     }
     try {
       errorHandler.onError(file, problem, cause);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // an Error too: see encode()
       warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
     }
   }

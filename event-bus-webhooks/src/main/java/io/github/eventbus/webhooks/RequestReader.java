@@ -283,7 +283,9 @@ final class RequestReader {
         if (in.read() != '\n') {
           throw new HttpError(400, "CR without LF");
         }
-        headerBudget--;
+        if (--headerBudget < 0) { // the LF counts too
+          throw new HttpError(tooLong, tooLongReason);
+        }
         return utf8(bytes.toByteArray());
       }
       if (b == '\n') {

@@ -28,7 +28,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -246,9 +245,6 @@ class AuditLogPromisesTest {
     assertThat(Files.readAllLines(logDir.resolve("events_20310203.jsonl"))).hasSize(events);
   }
 
-  @Disabled("BROKEN PROMISE: AuditLog.record's \"@throws IllegalStateException if the log is"
-      + " closed\""
-      + " holds only for events it would log; an excluded type or a replay returns silently")
   @Test
   void record_afterClose_throwsIllegalState_evenForAnEventItWouldNotLog() {
     AuditLog log = AuditLog.builder(dir).clock(CLOCK).include("audited").build();
@@ -257,8 +253,6 @@ class AuditLogPromisesTest {
         .isInstanceOf(IllegalStateException.class);
   }
 
-  @Disabled("BROKEN PROMISE: \"a payload the mapper cannot serialise is reported to the error"
-      + " handler and its line skipped\" fails for an Error: the log's writer thread dies silently")
   @Test
   void payloadFailingWithAnError_isReportedAndSkipped_andLaterEventsAreStillLogged()
       throws Exception {

@@ -25,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -261,8 +260,6 @@ class JsonLinesWriterPromisesTest {
         .contains("{\"torn\":1").contains("{\"torn\":2");
   }
 
-  @Disabled("BROKEN PROMISE: \"a record that cannot be encoded is reported and skipped\" fails"
-      + " when the encoder throws an Error: the writer thread dies, silently, with its batch")
   @Test
   void encoderThrowingAnError_theRecordIsReportedAndSkipped_laterRecordsStillWritten()
       throws Exception {
@@ -289,8 +286,6 @@ class JsonLinesWriterPromisesTest {
     assertThat(problems).hasSize(1);
   }
 
-  @Disabled("BROKEN PROMISE: \"a record is always exactly one line\" fails for an encoder writing"
-      + " with a mapper that has INDENT_OUTPUT: the record spans lines and the next is indented")
   @Test
   void aRecordIsAlwaysOneLine_evenWhenTheEncodersMapperIndents() throws Exception {
     com.fasterxml.jackson.databind.ObjectMapper indenting = JsonLinesWriter.defaultMapper()
