@@ -181,6 +181,7 @@ public final class AuditLog implements AutoCloseable {
    * Returns a future completed once every event recorded so far is written.
    *
    * @return the future
+   * @throws IllegalStateException if the log is closed
    */
   public java.util.concurrent.CompletableFuture<Void> flush() {
     return writer.flush();

@@ -47,8 +47,8 @@ import java.util.stream.StreamSupport;
  * }
  * }</pre>
  *
- * <p>A file is read up to the size it had when reading began, so a file being written is read as
- * a consistent prefix. A last line without its newline (a write interrupted by a crash) is skipped
+ * <p>The files are listed when {@link #read} is called, and each is read up to the size it has
+ * when the stream reaches it, so a file being written is read as a consistent prefix. A last line without its newline (a write interrupted by a crash) is skipped
  * silently; any other line that is not a valid entry is skipped and reported, with file and line
  * number, to the {@linkplain Builder#onCorrupt corrupt-line handler} (default: WARN log), and
  * reading goes on. Lines end at {@code \n} only (a {@code \r} before it is dropped), as the
@@ -97,7 +97,8 @@ public final class AuditReader {
    * in order of day and roll-over number.
    *
    * @param fileOrDirectory an audit log file or a directory of them
-   * @return a lazy stream; close it to release the open file
+   * @return a lazy stream; close it to release the open file. A file that cannot be read once
+   *     the stream has begun is thrown by the stream as an {@code UncheckedIOException}.
    * @throws IOException if the path cannot be listed or does not exist
    */
   public Stream<AuditEntry> read(Path fileOrDirectory) throws IOException {

@@ -8,8 +8,9 @@ package io.github.eventbus.jsonl;
 public enum Durability {
 
   /**
-   * Lines collect in the writer's memory and reach the file when 64 KiB have gathered, when the
-   * writer has been idle for the flush interval, or at {@code flush()} and {@code close()}. Fastest;
+   * Lines collect in the writer's memory and reach the file when 64 KiB have gathered, at the
+   * latest one flush interval after the previous write, or at {@code flush()} and
+   * {@code close()}. Fastest;
    * a process crash loses what was not yet written.
    */
   NONE,

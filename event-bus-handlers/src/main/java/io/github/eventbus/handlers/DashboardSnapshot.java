@@ -14,9 +14,9 @@ import java.util.Optional;
  * @param takenAt when, by the dashboard's clock
  * @param activeBySeverity active (not resolved) alerts per severity, every severity present
  * @param activeByRiskType active alerts per risk type, every type present
- * @param highestScore the highest score among active alerts, or null if none is active
+ * @param highestScore the active alert with the highest score, or null if none is active
  * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
- * @param alerts every alert seen within the last 48 hours, newest first
+ * @param alerts every alert seen within the last 48 hours, most recently seen first
  */
 public record DashboardSnapshot(
     @JsonProperty("taken_at") Instant takenAt,
@@ -32,9 +32,9 @@ public record DashboardSnapshot(
    * @param takenAt when, by the dashboard's clock
    * @param activeBySeverity active (not resolved) alerts per severity, every severity present
    * @param activeByRiskType active alerts per risk type, every type present
-   * @param highestScore the highest score among active alerts, or null if none is active
+   * @param highestScore the active alert with the highest score, or null if none is active
    * @param alertsPerHour alerts first seen per hour (start of the hour, UTC), for the last 48 hours
-   * @param alerts every alert seen within the last 48 hours, newest first
+   * @param alerts every alert seen within the last 48 hours, most recently seen first
    */
   public DashboardSnapshot {
     activeBySeverity = Map.copyOf(activeBySeverity);

@@ -94,6 +94,7 @@ public final class FileWatcher implements AutoCloseable {
   private final Map<Path, Object> identities = new ConcurrentHashMap<>(); // watched dir -> fileKey
   private WatchService service;
   private Thread thread;
+  private boolean closed; // under this
 
   private FileWatcher(Builder b) {
     this.roots = List.copyOf(b.roots);
@@ -117,8 +118,12 @@ public final class FileWatcher implements AutoCloseable {
    * Registers the directories and starts the watcher thread. Idempotent.
    *
    * @throws UncheckedIOException if a directory cannot be watched
+   * @throws IllegalStateException if the watcher was closed
    */
   public synchronized void start() {
+    if (closed) {
+      throw new IllegalStateException("file watcher '" + name + "' is closed; build a new one");
+    }
     if (thread != null) {
       return;
     }
@@ -140,6 +145,7 @@ public final class FileWatcher implements AutoCloseable {
   /** Stops the watcher thread and releases the watch service. Idempotent. */
   @Override
   public synchronized void close() {
+    closed = true;
     if (service == null) {
       return;
     }
@@ -450,6 +456,7 @@ public final class FileWatcher implements AutoCloseable {
      *
      * @param glob a glob such as {@code *.pdf} or {@code reports/**}
      * @return this builder
+     * @throws IllegalArgumentException if the glob is malformed (a {@code PatternSyntaxException})
      */
     public Builder include(String glob) {
       includes.add(FileSystems.getDefault().getPathMatcher("glob:" + requireNonNull(glob, "glob")));
@@ -461,6 +468,7 @@ public final class FileWatcher implements AutoCloseable {
      *
      * @param glob a glob such as {@code *.tmp}
      * @return this builder
+     * @throws IllegalArgumentException if the glob is malformed (a {@code PatternSyntaxException})
      */
     public Builder exclude(String glob) {
       excludes.add(FileSystems.getDefault().getPathMatcher("glob:" + requireNonNull(glob, "glob")));

@@ -74,7 +74,7 @@ public final class RiskDashboard {
    * Marks an alert acknowledged.
    *
    * @param alertId the alert's id
-   * @return {@code false} if no active alert has that id
+   * @return {@code false} if no unresolved alert has that id
    */
   public synchronized boolean acknowledge(String alertId) {
     return setStatus(alertId, AlertStatus.ACKNOWLEDGED);

@@ -120,7 +120,8 @@ public final class KafkaBridgeBuilder {
   /**
    * Produces the events whose type name matches a pattern to a topic. Call once per pattern; give
    * several patterns one topic to have one topic for all (the type travels in a header), or each
-   * its own. An event matching two patterns of one topic is produced once.
+   * its own. An event matching two patterns of one topic is produced once. A pattern goes to one
+   * topic; to send one type to two topics, give two patterns that both match it.
    *
    * @param pattern a type name or wildcard pattern, see {@link TypePattern}
    * @param topic the topic

@@ -30,7 +30,8 @@ record HttpLimits(
 
   /**
    * The receiver's limits: each null argument takes its default (10 s for headers, 30 s for the
-   * body and for writing, 60 s idle, 256 connections); header fields at most 16 KiB and 100, and
+   * body and for writing, 60 s idle, 256 connections); at most 16 KiB for the request line and
+   * header fields together, line endings included, at most 100 fields, and
    * at most 1 MiB discarded.
    */
   static HttpLimits receiver(Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout,

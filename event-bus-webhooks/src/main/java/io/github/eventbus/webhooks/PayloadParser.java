@@ -25,7 +25,8 @@ import java.util.Map;
 /**
  * Reads the library's webhook payload strictly: one JSON object in UTF-8 and nothing
  * after it, no repeated keys, {@code event_type} a valid type name, {@code data} an object, and
- * optional {@code event_id}, {@code timestamp} (Unix seconds or ISO-8601, years 1970 to 9999)
+ * optional {@code event_id}, {@code timestamp} (Unix seconds, or an ISO-8601 instant with
+ * {@code Z} or an offset; years 1970 to 9999)
  * and {@code source} of the right types and bounded lengths. Every violation is a
  * {@link Malformed} whose message is safe to send back (it quotes no request text). Thread-safe.
  */

@@ -44,7 +44,8 @@ import java.util.function.DoubleSupplier;
  * deliveries to it end so without a request); any other 4xx ends it at once as {@link DeliveryOutcome#REJECTED}
  * (a 401 or 403 also logs one WARN per endpoint and hour naming the likely cause: the secret or
  * the clock). With {@link Builder#publicAddressesOnly()}, the target is checked again before every
- * attempt. At most 8 requests per endpoint are in flight at once (configurable).
+ * attempt. At most 8 requests per endpoint origin (scheme, host and port) are in flight at once
+ * (configurable).
  *
  * <p><b>Failures are never silent.</b> A rejected or exhausted delivery is logged (rate-limited),
  * reported to the {@linkplain Builder#listener listeners} and, with
@@ -151,8 +152,8 @@ public final class WebhookClient implements AutoCloseable {
 
   /**
    * Returns the deliveries resumed from the outbox when this client was built: those a previous
-   * client left unfinished (closed or crashed before they were delivered, gone, rejected or
-   * exhausted).
+   * client left pending, because it closed or crashed before they ended. Rejected and exhausted
+   * ones are not resumed (see {@link #deadDeliveryIds()}), nor gone ones.
    *
    * @return one future per resumed delivery; empty without an outbox
    */
@@ -343,7 +344,8 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Bounds the requests in flight per endpoint; default 8.
+     * Bounds the requests in flight per endpoint origin (scheme, host and port: {@code /a} and
+     * {@code /b} on one host share it); default 8.
      *
      * @param limit at least 1
      * @return this builder

@@ -64,7 +64,7 @@ public final class WebhookDeliveryException extends WebhookException {
   /**
    * Returns how the delivery ended.
    *
-   * @return {@code REJECTED}, {@code EXHAUSTED} or {@code ABANDONED}
+   * @return {@code GONE}, {@code REJECTED}, {@code EXHAUSTED} or {@code ABANDONED}
    */
   public DeliveryOutcome outcome() {
     return outcome;
