@@ -167,23 +167,11 @@ class CallbackPromisesTest {
 
   @Test
   void start_calledConcurrentlyFromFourThreads_startsTheConfiguredWorkersOnce() throws Exception {
-    CountDownLatch go = new CountDownLatch(1);
     try (EventBus bus = EventBus.builder().name("start-race").workers(2).build()) {
-      List<CompletableFuture<Void>> starters = new java.util.ArrayList<>();
-      for (int i = 0; i < 4; i++) {
-        starters.add(CompletableFuture.runAsync(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          bus.start();
-          bus.start();
-        }));
-      }
-      go.countDown();
-      CompletableFuture.allOf(starters.toArray(CompletableFuture[]::new))
-          .get(WAIT_SECONDS, TimeUnit.SECONDS);
+      Together.run(4, () -> {
+        bus.start();
+        bus.start();
+      }, WAIT_SECONDS);
       assertThat(ProbeSupport.alive("start-race-worker-"))
           .containsExactlyInAnyOrder("start-race-worker-1", "start-race-worker-2");
       CountDownLatch handled = new CountDownLatch(100);

@@ -75,23 +75,11 @@ class ListenerPromisesTest {
     SerialListener listener = new SerialListener();
     try (EventBus bus = EventBus.builder().build()) {
       bus.register(listener);
-      CountDownLatch go = new CountDownLatch(1);
-      List<CompletableFuture<Void>> publishers = new java.util.ArrayList<>();
-      for (int t = 0; t < 4; t++) {
-        publishers.add(CompletableFuture.runAsync(() -> {
-          try {
-            go.await();
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
-          for (int i = 0; i < 5000; i++) {
-            bus.publishSync(i);
-          }
-        }));
-      }
-      go.countDown();
-      CompletableFuture.allOf(publishers.toArray(CompletableFuture[]::new))
-          .get(WAIT_SECONDS, TimeUnit.SECONDS);
+      Together.run(4, () -> {
+        for (int i = 0; i < 5000; i++) {
+          bus.publishSync(i);
+        }
+      }, WAIT_SECONDS);
     }
     assertThat(listener.calls).hasValue(20_000);
     assertThat(listener.overlaps).hasValue(0);
