@@ -288,4 +288,29 @@ class BuilderPromisesTest {
         .maxDelay(Duration.ofDays(365L * 1000)).jitter(0).build();
     assertThat(p.delayBefore(2, 0.5)).isEqualTo(Duration.ofMillis(1));
   }
+
+  @Test
+  void busBuilder_defaults_workersFollowTheProcessors_queueHolds65536Deliveries() throws Exception {
+    int expectedWorkers = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().name("defaults-probe")
+        .backpressure(BackpressurePolicy.REJECT).build()) {
+      bus.start();
+      assertThat(ProbeSupport.alive("defaults-probe-worker-")).hasSize(expectedWorkers);
+      bus.subscribe(Integer.class, i -> {
+        entered.countDown();
+        release.await();
+      });
+      bus.publish(0);
+      assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
+      for (int i = 1; i < 65_536; i++) {
+        bus.publish(i);
+      }
+      assertThatThrownBy(() -> bus.publish(65_536))
+          .isInstanceOf(io.github.eventbus.RejectedEventException.class);
+      assertThat(bus.metrics().queueDepth()).isEqualTo(65_536);
+      release.countDown();
+    }
+  }
 }
