@@ -33,6 +33,7 @@ final class DefaultEventBus implements EventBus {
   private final Backpressure backpressure;
   private final SyncDispatch sync;
   private final QueuedDispatch queued;
+  private final Retries retries;
   private final DeadLetters deadLetters;
   private final Workers workers;
   private final Drain drain;
@@ -54,10 +55,10 @@ final class DefaultEventBus implements EventBus {
     Invoker invoker = new Invoker(guard, config.correlationInMdc(), config.latencySampling());
     this.workers = new Workers(lifecycle, config.workers(), config.executor(), config.scheduler());
     this.subscriptions = new Subscriptions(lifecycle, inFlight, metrics,
-        s -> queued().mailbox(s));
+        s -> queued().mailbox(s), s -> retries().discard(s));
     this.deadLetters = new DeadLetters(name, warnings, guard, stamps, subscriptions, inFlight,
         invoker, lifecycle, slot -> sync().drainDeferredKeepingErrors(slot));
-    Retries retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
+    this.retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
         (s, d) -> queued().dispatch(s, d));
     this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,
         config.reentrantDispatch());
@@ -75,6 +76,11 @@ final class DefaultEventBus implements EventBus {
   /** For the parts made before the queued dispatch that reach it later (mailboxes, retries). */
   private QueuedDispatch queued() {
     return queued;
+  }
+
+  /** For the subscriptions, made before the retries, which discard a closed one's retries. */
+  private Retries retries() {
+    return retries;
   }
 
   /** For the dead letters, made before the sync dispatch, that hand it re-entrant publishes. */

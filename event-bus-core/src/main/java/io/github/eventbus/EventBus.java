@@ -138,7 +138,7 @@ public interface EventBus extends AutoCloseable {
    *
    * @param listener the listener object
    * @throws IllegalArgumentException if the listener has no such method, a method does not take
-   *     exactly one parameter, or the listener is already registered
+   *     exactly one parameter, or the listener is already registered (checked first)
    * @throws IllegalStateException if the bus is closed
    */
   void register(Object listener);
@@ -270,8 +270,9 @@ public interface EventBus extends AutoCloseable {
    * a handler that ignores interrupts (what is queued for a subscription closed meanwhile is
    * discarded instead, as {@link Subscription#close()} promises), marks every subscription
    * inactive (a {@code publishSync} already under way on another thread still finishes its
-   * dispatch) and stops the threads the bus created, returning once they have ended (a thread stuck in a handler that ignores interrupts
-   * is given a bounded wait, then logged). If the calling thread is interrupted, it stops waiting
+   * dispatch) and stops the threads the bus created, returning once they have ended (a thread
+   * stuck in a handler that ignores interrupts is waited for at most one second more, then
+   * logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
    * its interrupt status set. Idempotent; a second call returns once the first has finished.
    *

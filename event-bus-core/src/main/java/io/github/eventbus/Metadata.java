@@ -88,17 +88,20 @@ public final class Metadata {
    * @param name the header name
    * @param value the header value
    * @return the new metadata
+   * @throws IllegalArgumentException if the name is blank, as {@link Builder#header} says
    */
   public Metadata withHeader(String name, String value) {
+    Builder.nonBlank(name, "header name");
     Builder builder = toBuilder();
-    builder.headers.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+    builder.headers.put(name, requireNonNull(value, "value"));
     return builder.build();
   }
 
   /**
    * Returns a builder that starts from this metadata.
    *
-   * @return a new builder holding these values; each may still be set once
+   * @return a new builder holding these values; a value already present cannot be set again (use
+   *     {@link #withHeader} to replace a header)
    */
   public Builder toBuilder() {
     Builder builder = new Builder();

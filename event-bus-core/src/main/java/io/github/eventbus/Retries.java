@@ -93,9 +93,26 @@ final class Retries {
 
   /** Cancels every waiting retry and reports it as undelivered; returns how many. */
   int abandon() {
+    return cancel(null);
+  }
+
+  /**
+   * Cancels the waiting retries of a closed subscription: they are discarded now (counted, and
+   * reported UNSUBSCRIBED) and free their queue places, rather than when they come due, which may
+   * be hours later.
+   */
+  void discard(Subscriber s) {
+    cancel(s);
+  }
+
+  /**
+   * Cancels the waiting retries of {@code only}, or all if null, and reports each through
+   * {@link DeadLetters#undelivered} (undelivered, or discarded for a closed subscription).
+   */
+  private int cancel(Subscriber only) {
     int count = 0;
     for (RetryTask task : pending) {
-      if (pending.remove(task)) {
+      if ((only == null || task.subscriber == only) && pending.remove(task)) {
         Future<?> future = task.future;
         if (future != null) {
           future.cancel(false);

@@ -62,8 +62,8 @@ public final class RetryPolicy {
   }
 
   /**
-   * Returns a builder. Defaults: 3 attempts, 100 ms initial delay, multiplier 2, max delay 30 s,
-   * jitter 0.2, no elapsed-time limit.
+   * Returns a builder. Defaults: 3 attempts, 100 ms initial delay, multiplier 2, max delay 30 s
+   * (or the initial delay, if that is longer), jitter 0.2, no elapsed-time limit.
    *
    * @return a new builder
    */
@@ -129,7 +129,7 @@ public final class RetryPolicy {
    * Computes the delay before an attempt.
    *
    * @param attempt the attempt about to be scheduled, from 2
-   * @param randomUnit a random number in {@code [0, 1)} that places the jitter
+   * @param randomUnit a random number in {@code [0, 1]} that places the jitter
    * @return the delay
    * @throws IllegalArgumentException if {@code attempt < 2} or {@code randomUnit} is outside
    *     {@code [0, 1]}

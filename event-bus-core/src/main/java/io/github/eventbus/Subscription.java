@@ -28,7 +28,9 @@ public interface Subscription extends AutoCloseable {
    * even events already queued for it or waiting for a retry. Those are discarded, not
    * dead-lettered, since the subscriber asked to stop: each is counted in
    * {@link DeliveryStats#discarded()} and reported to a tracked publish as
-   * {@link DeliveryStatus#UNSUBSCRIBED}.
+   * {@link DeliveryStatus#UNSUBSCRIBED}, and frees its queue place. An event waiting for a retry
+   * is discarded before this returns, however far off its retry; a queued one when a worker
+   * reaches it, without calling the handler.
    *
    * <p>If another thread is delivering to this subscription when this is called, this waits for
    * that to end: for a queued delivery, the handler's current call; for a

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -19,6 +20,7 @@ final class Subscriptions {
   private final Lifecycle lifecycle;
   private final InFlight inFlight;
   private final Function<Subscriber, Mailbox> mailboxes;
+  private final Consumer<Subscriber> discardRetries;
   private final Object lock = new Object();
   private final Map<Object, List<Subscriber>> listeners = new IdentityHashMap<>(); // under lock
   private long nextSequence; // under lock
@@ -28,10 +30,11 @@ final class Subscriptions {
   private final Set<Subscriber> closing = ConcurrentHashMap.newKeySet();
 
   Subscriptions(Lifecycle lifecycle, InFlight inFlight, MetricsRegistry metrics,
-      Function<Subscriber, Mailbox> mailboxes) {
+      Function<Subscriber, Mailbox> mailboxes, Consumer<Subscriber> discardRetries) {
     this.lifecycle = lifecycle;
     this.inFlight = inFlight;
     this.mailboxes = mailboxes;
+    this.discardRetries = discardRetries;
     this.registry = Registry.empty(metrics);
   }
 
@@ -60,6 +63,7 @@ final class Subscriptions {
 
   /** Stops deliveries to {@code s}, then waits for those under way on other threads. */
   void unsubscribe(Subscriber s) {
+    boolean closedNow = false;
     synchronized (lock) {
       if (s.active) {
         if (s.mailbox != null) {
@@ -67,7 +71,11 @@ final class Subscriptions {
         }
         s.active = false;
         registry = registry.without(s);
+        closedNow = true;
       }
+    }
+    if (closedNow) {
+      discardRetries.accept(s); // after active turned false, so that each is counted discarded
     }
     if (!inFlight.isDelivering()) {
       inFlight.awaitIdle(s); // from a handler, a wait could close a cycle of handlers waiting

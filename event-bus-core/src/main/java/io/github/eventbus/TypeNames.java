@@ -12,7 +12,10 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Naming.</b> An event's name is, in this order: the {@link DynamicEvent#type()} of a
  * dynamic event; the value of its class's {@link EventType @EventType}; otherwise its class's
  * {@linkplain Class#getName() binary name} (for example {@code com.acme.OrderPlaced}), so that
- * package wildcards such as {@code com.acme.*} work without annotations.
+ * package wildcards such as {@code com.acme.*} work without annotations. A binary name outside the
+ * grammar (a class named with a non-ASCII letter, a lambda or hidden class, an array) is still
+ * that class's name, in logs and on the wire, but no pattern can name it: subscribe to such a
+ * class by class, or give it an {@code @EventType}.
  *
  * <p><b>Thread-safety:</b> all methods are thread-safe; names of classes are computed once per
  * class and cached.

@@ -141,6 +141,18 @@ class EnvelopePromisesTest {
   }
 
   @Test
+  void metadataWithHeader_blankName_isRefusedAsTheBuilderRefusesIt() {
+    Metadata m = Metadata.builder().header("kept", "1").build();
+    for (String blank : new String[] {"", " ", "\t"}) {
+      assertThatThrownBy(() -> m.withHeader(blank, "v")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("header name");
+      assertThatThrownBy(() -> Metadata.builder().header(blank, "v"))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("header name");
+    }
+    assertThat(m.withHeader("kept", "2").headers()).containsEntry("kept", "2");
+  }
+
+  @Test
   void metadata_headersKeepInsertionOrder_areUnmodifiable_andWithHeaderReplaces() {
     Metadata m = Metadata.builder().header("z", "1").header("a", "2").header("m", "3").build();
     assertThat(m.headers().keySet()).containsExactly("z", "a", "m");

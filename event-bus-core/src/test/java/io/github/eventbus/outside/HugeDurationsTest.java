@@ -3,7 +3,6 @@ package io.github.eventbus.outside;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.eventbus.BackpressurePolicy;
-import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DeliveryReport;
 import io.github.eventbus.DeliveryStatus;
 import io.github.eventbus.EventBus;
@@ -16,9 +15,7 @@ import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -59,28 +56,6 @@ class HugeDurationsTest {
     assertThat(policy.initialDelay()).isEqualTo(CAP);
     assertThat(policy.delayBefore(2, 1.0)).isEqualTo(CAP);
     assertThat(policy.allowsAttempt(2, CAP)).isTrue();
-  }
-
-  @Test
-  void failedDelivery_underHugeMaxDelay_isRetriedNotLost() throws Exception {
-    RetryPolicy policy = RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofMillis(1))
-        .maxDelay(Duration.ofSeconds(Long.MAX_VALUE)).jitter(0).build();
-    AtomicInteger calls = new AtomicInteger();
-    List<DeadLetter> dead = new CopyOnWriteArrayList<>();
-    try (EventBus bus = EventBus.builder().name("huge-retry").build()) {
-      bus.subscribe(DeadLetter.class, dead::add);
-      bus.on(String.class).name("flaky").retry(policy).subscribe(s -> {
-        if (calls.incrementAndGet() == 1) {
-          throw new IllegalStateException("the first attempt fails");
-        }
-      });
-      DeliveryReport report = bus.publishAndTrack("x").toCompletableFuture()
-          .get(WAIT_SECONDS, TimeUnit.SECONDS);
-      assertThat(report.outcomes()).singleElement()
-          .satisfies(o -> assertThat(o.status()).isEqualTo(DeliveryStatus.DELIVERED));
-    }
-    assertThat(calls).hasValue(2);
-    assertThat(dead).isEmpty();
   }
 
   @Test

@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
@@ -31,8 +30,6 @@ class TimeoutAndCapacityPromisesTest {
   private static final Duration FOREVER = ChronoUnit.FOREVER.getDuration();
 
   @Test
-  @Disabled("BROKEN PROMISE: drainTimeout accepts 'zero or more', but with a duration past ~292"
-      + " years close() throws ArithmeticException and leaves the bus's worker threads running")
   void drainTimeout_practicallyForever_closeDrainsAndEndsTheThreads() throws Exception {
     CountDownLatch delivered = new CountDownLatch(1);
     EventBus bus = EventBus.builder().name("drain-forever").drainTimeout(FOREVER).build();
@@ -44,8 +41,6 @@ class TimeoutAndCapacityPromisesTest {
   }
 
   @Test
-  @Disabled("BROKEN PROMISE: blockTimeout accepts 'a positive duration', but with one past ~292"
-      + " years build() throws ArithmeticException")
   void blockTimeout_practicallyForever_buildsAWorkingBus() throws Exception {
     CountDownLatch delivered = new CountDownLatch(1);
     try (EventBus bus = EventBus.builder().blockTimeout(FOREVER).build()) {
