@@ -246,7 +246,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder bind(InetSocketAddress address) {
-      this.address = Settings.setOnce(this.address, address, "address");
+      this.address = Settings.setOnce(this.address, address, "bind");
       return this;
     }
 
