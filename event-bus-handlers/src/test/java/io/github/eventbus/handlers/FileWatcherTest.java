@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -59,17 +58,7 @@ class FileWatcherTest {
 
   /** Creates a sentinel in a directory and returns every change published before it. */
   private List<FileChange> changesUntilSentinel(Path directory, String name) throws Exception {
-    Path sentinel = directory.resolve(name);
-    Files.writeString(sentinel, "sentinel");
-    List<FileChange> seen = new ArrayList<>();
-    while (true) {
-      FileChange next = changes.poll(20, TimeUnit.SECONDS);
-      assertThat(next).as("a change before the sentinel " + name).isNotNull();
-      if (next.filePath().equals(sentinel.toString())) {
-        return seen;
-      }
-      seen.add(next);
-    }
+    return Sentinels.changesUntilSentinel(changes, directory, name);
   }
 
   @Test

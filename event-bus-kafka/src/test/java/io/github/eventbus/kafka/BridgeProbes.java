@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the adversarial probes of the bridge share: a broker of the subclass's own, resources
@@ -24,21 +24,13 @@ abstract class BridgeProbes {
 
   static final AuditFormat TYPED = AuditFormat.builder().register(OrderPlaced.class).build();
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  @RegisterExtension final Resources resources = new Resources();
 
   /** The subclass's broker, started once for its probes. */
   abstract KafkaBroker kafka();
 
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
-  }
-
   <T extends AutoCloseable> T closing(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.closing(resource);
   }
 
   EventBus bus(String name) {

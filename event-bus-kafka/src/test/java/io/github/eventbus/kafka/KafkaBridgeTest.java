@@ -30,7 +30,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -41,18 +40,10 @@ class KafkaBridgeTest {
 
   private static final AuditFormat TYPED = AuditFormat.builder().register(OrderPlaced.class).build();
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
-  }
+  @RegisterExtension final Resources resources = new Resources();
 
   private <T extends AutoCloseable> T closing(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.closing(resource);
   }
 
   private EventBus bus(String name) {

@@ -8,17 +8,16 @@ import io.github.eventbus.handlers.ChangeType;
 import io.github.eventbus.handlers.ChecksumAlgorithm;
 import io.github.eventbus.handlers.FileChange;
 import io.github.eventbus.handlers.FileWatcher;
+import io.github.eventbus.handlers.Sentinels;
 import io.github.eventbus.outside.BuilderPromises;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,16 +42,7 @@ class FileWatcherPromisesTest {
 
   /** Creates a sentinel file and returns every change published before its own. */
   private List<FileChange> changesBeforeSentinel(String name) throws Exception {
-    Path sentinel = Files.writeString(dir.resolve(name), "sentinel");
-    List<FileChange> seen = new ArrayList<>();
-    while (true) {
-      FileChange next = changes.poll(20, TimeUnit.SECONDS);
-      assertThat(next).as("a change before the sentinel " + name).isNotNull();
-      if (next.filePath().equals(sentinel.toString())) {
-        return seen;
-      }
-      seen.add(next);
-    }
+    return Sentinels.changesUntilSentinel(changes, dir, name);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.github.eventbus.kafka.KafkaBridge;
 import io.github.eventbus.kafka.KafkaBridgeMetrics;
 import io.github.eventbus.kafka.KafkaBroker;
 import io.github.eventbus.kafka.RecordKey;
+import io.github.eventbus.kafka.Resources;
 import io.github.eventbus.kafka.UndecodableRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,7 +32,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -43,18 +43,10 @@ class KafkaBridgePromisesTest {
 
   @RegisterExtension static final KafkaBroker kafka = new KafkaBroker();
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() throws Exception {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      resources.get(i).close();
-    }
-  }
+  @RegisterExtension final Resources resources = new Resources();
 
   private <T extends AutoCloseable> T closing(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.closing(resource);
   }
 
   private EventBus bus(String name) {
