@@ -51,11 +51,16 @@ final class Retries {
     long now = clock.millis();
     long first = failed.attempt == 1 ? now : failed.firstAttemptMillis;
     Duration delay = null;
-    if (next <= s.retry.maxAttempts() && s.active && !lifecycle.isAbandoned()) {
+    // A retry its subscription's close() stopped: discarded like the retries already waiting.
+    boolean unsubscribed = false;
+    if (next <= s.retry.maxAttempts() && !lifecycle.isAbandoned()) {
       Duration candidate = s.retry.delayBefore(next, guard.jitterUnit());
-      if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))
-          && (holdsPlace || capacity.forceReserve(1))) {
-        delay = candidate;
+      if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))) {
+        if (!s.active) {
+          unsubscribed = true;
+        } else if (holdsPlace || capacity.forceReserve(1)) {
+          delay = candidate;
+        }
       }
     }
     deadLetters.reportFailure(cause, s, event, failed.attempt, delay != null);
@@ -63,6 +68,12 @@ final class Retries {
       if (schedule(s, new Delivery(failed.payload, event, failed.route, next, first,
           failed.tracker, failed.index, failed.context), delay)) {
         stats.retried.increment();
+        if (!s.active) {
+          // close() may have looked for waiting retries before this one was added: whichever of
+          // the two sees the other discards it (each reads after its own write; pending is the
+          // one claim).
+          discard(s);
+        }
         return;
       }
       if (!holdsPlace) {
@@ -72,6 +83,13 @@ final class Retries {
     if (run != null) {
       run.finished();
       run.endIfHolding(capacity);
+    }
+    if (unsubscribed) {
+      stats.discarded.increment();
+      if (failed.tracker != null) {
+        Outcome.SKIPPED.finishSkipped(failed.tracker, failed.index, null, failed.attempt);
+      }
+      return;
     }
     deadLetters.deadLetterFailure(event, s.name, cause, failed.attempt, stats);
     if (failed.tracker != null) {

@@ -30,7 +30,8 @@ public interface Subscription extends AutoCloseable {
    * {@link DeliveryStats#discarded()} and reported to a tracked publish as
    * {@link DeliveryStatus#UNSUBSCRIBED}, and frees its queue place. An event waiting for a retry
    * is discarded before this returns, however far off its retry; a queued one when a worker
-   * reaches it, without calling the handler.
+   * reaches it, without calling the handler; and one whose call under way fails, instead of
+   * being retried (a failed last attempt is dead-lettered as usual).
    *
    * <p>If another thread is delivering to this subscription when this is called, this waits for
    * that to end: for a queued delivery, the handler's current call; for a

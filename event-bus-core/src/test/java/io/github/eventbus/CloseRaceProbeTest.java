@@ -293,26 +293,30 @@ class CloseRaceProbeTest {
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Subscription> self = new AtomicReference<>();
-    CountDownLatch subscribed = new CountDownLatch(1);
+    CountDownLatch allPublished = new CountDownLatch(1);
     self.set(bus.on(Msg.class).name("self").subscribe(m -> {
       if (m.seq() == 0) {
-        subscribed.await();
+        allPublished.await();
         self.get().close();
         entered.countDown();
         TestThreads.awaitIgnoringInterrupts(release);
       }
     }));
-    subscribed.countDown();
     for (int i = 0; i < 5; i++) {
       bus.publish(new Msg(0, i));
     }
+    // Only now may the handler close its subscription: had it closed while this thread was still
+    // publishing, the later events would have found no subscriber and become dead events.
+    allPublished.countDown();
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
     try {
       bus.close();
-      DeliveryStats totals = bus.metrics().totals();
+      EventBusMetrics metrics = bus.metrics();
+      DeliveryStats totals = metrics.totals();
       SoftAssertions soft = new SoftAssertions();
       soft.assertThat(totals.undelivered() + totals.discarded())
-          .as("events behind the stuck handler accounted when close() returns").isEqualTo(4);
+          .as("events behind the stuck handler accounted when close() returns: %s", metrics)
+          .isEqualTo(4);
       soft.assertThat(totals.discarded()).as("discarded, as its closed subscription promised")
           .isEqualTo(4);
       soft.assertThat(bus.metrics().queueDepth()).as("places held: only the stuck delivery's")
