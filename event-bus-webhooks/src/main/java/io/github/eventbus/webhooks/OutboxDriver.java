@@ -42,7 +42,9 @@ final class OutboxDriver {
   }
 
   /** Sends each dead delivery of {@code id} again, with a fresh set of attempts. */
-  List<CompletableFuture<WebhookDelivery>> redrive(String id) {
+  // Synchronized: accepting a delivery records it pending in the outbox before returning, so a
+  // second call for the same id, made meanwhile, must not find it still dead and send it again.
+  synchronized List<CompletableFuture<WebhookDelivery>> redrive(String id) {
     List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
     for (Outbox.Entry e : outbox.dead()) {
       if (e.id().equals(id)) {

@@ -171,7 +171,10 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
-   * Sends a rejected or exhausted delivery again, with a fresh set of attempts.
+   * Sends a rejected or exhausted delivery again, with a fresh set of attempts. Each dead delivery
+   * is re-driven once: it is no longer dead when this returns, so a second call for the same id,
+   * even at the same time from another thread, returns an empty list unless the re-drive failed
+   * again.
    *
    * @param id the webhook id
    * @return one future per endpoint the id was dead for; empty if none

@@ -67,6 +67,48 @@ class OutboxPromisesTest {
     }
   }
 
+  /** Two threads re-driving the same dead id at once: each dead delivery is sent again once. */
+  @Test
+  void concurrentRedrivesOfOneId_sendEachDeadDeliveryOnce(@TempDir Path dir) throws Exception {
+    int ids = 40;
+    int[] statuses = new int[ids + 1];
+    java.util.Arrays.fill(statuses, 422);
+    statuses[ids] = 200;
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(statuses);
+        WebhookClient client = client(dir.resolve("outbox.jsonl"))) {
+      for (int i = 0; i < ids; i++) {
+        assertThat(client.send(endpoint.uri("/r"), message("race-" + i)).get(20, TimeUnit.SECONDS)
+            .outcome()).isEqualTo(DeliveryOutcome.REJECTED);
+      }
+      List<CompletableFuture<WebhookDelivery>> redriven = new CopyOnWriteArrayList<>();
+      for (int i = 0; i < ids; i++) {
+        String id = "race-" + i;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> racers = new java.util.ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+          Thread racer = new Thread(() -> {
+            try {
+              go.await();
+              redriven.addAll(client.redrive(id));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }, "redrive-racer-" + t);
+          racer.start();
+          racers.add(racer);
+        }
+        go.countDown();
+        for (Thread racer : racers) {
+          racer.join(20_000);
+        }
+      }
+      awaitAll(redriven);
+      assertThat(redriven).hasSize(ids);
+      assertThat(endpoint.arrived.get()).isEqualTo(2 * ids);
+      assertThat(client.deadDeliveryIds()).isEmpty();
+    }
+  }
+
   @Test
   void aGoneDelivery_isNeitherResumedNorKeptForRedrive(@TempDir Path dir) throws Exception {
     Path outbox = dir.resolve("outbox.jsonl");
