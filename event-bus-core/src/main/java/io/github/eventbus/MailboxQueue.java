@@ -101,7 +101,7 @@ final class MailboxQueue {
     return item != TAKEN && ITEMS.compareAndSet(slots, 3 * k, item, TAKEN);
   }
 
-  /** The delivery of the item taken from slot {@code k}; a payload's in {@code into} if not null. */
+  /** The delivery of the item taken from slot {@code k}; a payload's in {@code into}, if given. */
   private static Delivery delivery(Object[] slots, int k, Object item, Delivery into) {
     if (item instanceof Delivery queued) {
       return queued;
@@ -114,7 +114,8 @@ final class MailboxQueue {
     if (event != null) {
       slots[3 * k + 2] = null;
     }
-    return into != null ? into.reuse(item, route, event) : Delivery.firstAttempt(item, route, event);
+    return into != null ? into.reuse(item, route, event)
+        : Delivery.firstAttempt(item, route, event);
   }
 
   /** The consumer's place: a chunk and the next slot in it. */

@@ -146,7 +146,8 @@ public final class AuditLog implements AutoCloseable {
       return;
     }
     try {
-      writer.appendAcknowledged(event).get(Settings.nanos(acknowledgeTimeout), TimeUnit.NANOSECONDS);
+      writer.appendAcknowledged(event)
+          .get(Settings.nanos(acknowledgeTimeout), TimeUnit.NANOSECONDS);
     } catch (ExecutionException e) {
       throw new AuditLogException("event " + event.id() + " could not be logged", e.getCause());
     } catch (TimeoutException e) {

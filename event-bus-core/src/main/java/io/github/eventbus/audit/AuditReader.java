@@ -48,8 +48,8 @@ import java.util.stream.StreamSupport;
  * }</pre>
  *
  * <p>The files are listed when {@link #read} is called, and each is read up to the size it has
- * when the stream reaches it, so a file being written is read as a consistent prefix. A last line without its newline (a write interrupted by a crash) is skipped
- * silently; any other line that is not a valid entry is skipped and reported, with file and line
+ * when the stream reaches it, so a file being written is read as a consistent prefix. A last line
+ * without its newline (a write interrupted by a crash) is skipped silently; any other line that is not a valid entry is skipped and reported, with file and line
  * number, to the {@linkplain Builder#onCorrupt corrupt-line handler} (default: WARN log), and
  * reading goes on. Lines end at {@code \n} only (a {@code \r} before it is dropped), as the
  * writer ends them and as grep, sed and jq count them; a line that is not strict UTF-8 is such an

@@ -18,14 +18,15 @@ public final class Settings {
 
   /**
    * The longest wait, in nanoseconds, that {@link #nanos} gives: about 146 years. Long enough to
-   * mean "no limit"; short enough that {@code System.nanoTime()} plus it, compared by subtraction as
-   * deadlines are, never overflows.
+   * mean "no limit"; short enough that {@code System.nanoTime()} plus it, compared by subtraction
+   * as deadlines are, never overflows.
    */
   public static final long MAX_NANOS = Long.MAX_VALUE / 2;
 
   /**
-   * The longest duration option: {@link #MAX_NANOS} nanoseconds. {@link #positive(Duration, String)}
-   * and {@link #nonNegative(Duration, String)} treat a longer one as this, so that a caller may
+   * The longest duration option: {@link #MAX_NANOS} nanoseconds.
+   * {@link #positive(Duration, String)} and {@link #nonNegative(Duration, String)} treat a longer
+   * one as this, so that a caller may
    * write "no limit" as any huge duration and no deadline or instant computed from it overflows.
    */
   public static final Duration MAX_DURATION = Duration.ofNanos(MAX_NANOS);

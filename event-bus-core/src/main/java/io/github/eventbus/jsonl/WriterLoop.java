@@ -155,7 +155,8 @@ final class WriterLoop<T> implements Runnable {
     if (closed) {
       return TimeUnit.MILLISECONDS.toNanos(10);
     }
-    return durability == Durability.NONE ? Settings.nanos(flushInterval) : TimeUnit.MILLISECONDS.toNanos(200);
+    return durability == Durability.NONE
+        ? Settings.nanos(flushInterval) : TimeUnit.MILLISECONDS.toNanos(200);
   }
 
   private int pendingBytes() {

@@ -39,8 +39,8 @@ import java.util.Map;
  * its content must match {@code report_format}: a PDF starts with {@code %PDF-}, JSON parses (files
  * up to {@link Builder#maxJsonBytes}, 64 MiB by default) as exactly one JSON document, with
  * nothing but whitespace after it, HTML starts with {@code <!doctype html} or has {@code <html}
- * anywhere in its first KiB (any case, after a byte-order mark and whitespace). A failure is logged as {@code invalid} with the
- * reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
+ * anywhere in its first KiB (any case, after a byte-order mark and whitespace). A failure is
+ * logged as {@code invalid} with the reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
  *
  * <p><b>Log.</b> One line per event: {@code timestamp}, {@code event_id}, {@code type},
  * {@code source} and {@code data} (every field as received), then {@code handled_at},

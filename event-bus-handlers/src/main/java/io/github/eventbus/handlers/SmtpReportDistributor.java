@@ -73,9 +73,12 @@ public final class SmtpReportDistributor implements ReportDistributor {
     props.put("mail.smtp.port", String.valueOf(port));
     Duration connect = b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10);
     Duration read = b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10);
-    props.put("mail.smtp.connectiontimeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(connect))));
-    props.put("mail.smtp.timeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read))));
-    props.put("mail.smtp.writetimeout", String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read))));
+    // Jakarta Mail reads these as ints.
+    String connectMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(connect)));
+    String readMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read)));
+    props.put("mail.smtp.connectiontimeout", connectMillis);
+    props.put("mail.smtp.timeout", readMillis);
+    props.put("mail.smtp.writetimeout", readMillis);
     // A read timeout bounds each wait; this bounds the whole exchange of one message, which a
     // server answering a little at a time could otherwise hold (and the bus worker with it).
     props.put("mail.smtp.socketFactory",

@@ -133,7 +133,8 @@ final class Outbound implements AutoCloseable {
     while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
       LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
     }
-    producer.close(Duration.ofNanos(Math.max(0, start + Settings.nanos(timeout) - System.nanoTime())));
+    long left = start + Settings.nanos(timeout) - System.nanoTime();
+    producer.close(Duration.ofNanos(Math.max(0, left)));
     unsubscribe();
   }
 

@@ -168,7 +168,8 @@ final class DeliveryRunner {
         d.retryAt = at;
         events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
-          retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()), TimeUnit.NANOSECONDS);
+          retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()),
+              TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
           finish(d, DeliveryOutcome.ABANDONED, null);
         }

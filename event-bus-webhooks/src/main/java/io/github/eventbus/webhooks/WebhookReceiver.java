@@ -28,7 +28,8 @@ import java.util.Map;
  * <p>The body is the payload {@link WebhookClient} sends: one JSON object in UTF-8 and nothing after it,
  * with {@code event_type} (required, a valid type name), {@code data} (required, an object), and
  * optional {@code event_id} (else the signed webhook id), {@code timestamp} (Unix seconds, or
- * an ISO-8601 instant with {@code Z} or an offset; else now) and {@code source} (else {@code webhook}).
+ * an ISO-8601 instant with {@code Z} or an offset; else now) and {@code source} (else
+ * {@code webhook}).
  *
  * <p><b>Answers.</b> 202 only when the bus accepted the event; 200 for an id accepted before,
  * within the de-duplication window (saying so); every client fault is a 4xx: 400 malformed
