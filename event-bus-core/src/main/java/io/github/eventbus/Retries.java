@@ -97,6 +97,11 @@ final class Retries {
     }
   }
 
+  /**
+   * Puts a retry on the scheduler; returns false if the scheduler refused it and it is still the
+   * caller's to report. True also when the scheduler refused it after a close had already taken it
+   * from {@code pending} and reported it: it must not be reported and released a second time.
+   */
   private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
     RetryTask task = new RetryTask(s, delivery);
     pending.add(task);
@@ -104,8 +109,7 @@ final class Retries {
       task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return true;
     } catch (RejectedExecutionException e) {
-      pending.remove(task);
-      return false;
+      return !pending.remove(task);
     }
   }
 
