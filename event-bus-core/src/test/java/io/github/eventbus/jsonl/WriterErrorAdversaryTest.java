@@ -117,7 +117,7 @@ class WriterErrorAdversaryTest {
       SoftAssertions soft = new SoftAssertions();
       if (!closeMidway) {
         // The writer is still up after all those Errors: a record appended now is written.
-        soft.assertThat(writer.appendAcknowledged(-7).handle((v, e) -> e == null)
+        soft.assertThat(writer.appendAcknowledged(1_000_003).handle((v, e) -> e == null)
             .get(20, TimeUnit.SECONDS)).as("%s: a record after the Errors is written", where)
             .isTrue();
       }
@@ -136,7 +136,7 @@ class WriterErrorAdversaryTest {
         inFile.add(Integer.parseInt(number));
       }
       if (!closeMidway) {
-        ok.add(-7);
+        ok.add(1_000_003); // a prime: no Error planned for it
       }
       WriterStats stats = writer.stats();
       soft.assertThat(unexpected).as("%s: append threw", where).isEmpty();
