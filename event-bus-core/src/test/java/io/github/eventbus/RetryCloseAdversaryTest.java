@@ -21,7 +21,6 @@ import java.util.stream.IntStream;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -55,9 +54,6 @@ class RetryCloseAdversaryTest {
   }
 
   /** Closed while the bus closes (mode 3). */
-  @Disabled("FOUND: with the bus's close() racing, a failed call's retry is discarded by close and"
-      + " then refused by the stopped scheduler, and counted twice: queue depth -1, an extra"
-      + " dead-lettered count (about 1 run in 3; see RetryScheduleRejectAdversaryTest)")
   @ParameterizedTest(name = "seed {0}")
   @MethodSource("seeds")
   @Timeout(120)

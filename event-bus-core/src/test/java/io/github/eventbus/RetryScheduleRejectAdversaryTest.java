@@ -12,7 +12,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,10 +43,6 @@ class RetryScheduleRejectAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a retry discarded by Subscription.close() while the scheduler then rejects it"
-      + " is released and reported twice: queueDepth ends at -1 (2^62-1 after bus close) and"
-      + " deadLettered counts an event already reported UNSUBSCRIBED (Retries.schedule ignores"
-      + " that pending.remove(task) failed)")
   @ParameterizedTest(name = "sync {0}")
   @ValueSource(booleans = {true, false})
   @Timeout(60)
@@ -98,9 +93,6 @@ class RetryScheduleRejectAdversaryTest {
    * The same race with the bus's close() instead: close abandons the waiting retry (UNDELIVERED,
    * counted undelivered and so dead-lettered once) while schedule() is still refusing it.
    */
-  @Disabled("FOUND: the bus's close() abandoning a retry that schedule() then rejects counts it"
-      + " twice: undelivered 1 and deadLettered 2, queue depth 2^62-1 after close; a sync"
-      + " publish's report says DEAD_LETTERED though the event was counted undelivered")
   @ParameterizedTest(name = "sync {0}")
   @ValueSource(booleans = {true, false})
   @Timeout(60)
