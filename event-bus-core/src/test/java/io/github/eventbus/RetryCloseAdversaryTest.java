@@ -111,7 +111,7 @@ class RetryCloseAdversaryTest {
     for (int p = 0; p < publishers; p++) {
       int id = p;
       threads.add(new Thread(() -> {
-        await(start);
+        TestThreads.awaitBarrier(start);
         try {
           for (int i = 0; i < per; i++) {
             Msg m = new Msg(id, i);
@@ -135,7 +135,7 @@ class RetryCloseAdversaryTest {
     for (int c = 0; c < closers; c++) {
       boolean closeBus = mode == 3 && c == 1;
       threads.add(new Thread(() -> {
-        await(start);
+        TestThreads.awaitBarrier(start);
         TestThreads.await(() -> published.get() >= closeAfter || publishing.get() == 0,
             Duration.ofSeconds(20));
         if (closeBus) {
@@ -219,11 +219,4 @@ class RetryCloseAdversaryTest {
     soft.assertAll();
   }
 
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
@@ -35,6 +36,20 @@ public final class TestThreads {
       } catch (InterruptedException ignored) {
         // the point: a stuck handler (or encoder) that does not stop when interrupted
       }
+    }
+  }
+
+  /**
+   * Waits up to 20 s at a barrier, for threads started together; any failure to meet there (a
+   * timeout, a broken barrier, an interrupt) fails the calling thread's work.
+   *
+   * @param barrier the barrier
+   */
+  public static void awaitBarrier(CyclicBarrier barrier) {
+    try {
+      barrier.await(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 

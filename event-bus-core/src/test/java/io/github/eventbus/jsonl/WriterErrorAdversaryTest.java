@@ -2,6 +2,7 @@ package io.github.eventbus.jsonl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.eventbus.TestThreads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ class WriterErrorAdversaryTest {
       for (int t = 0; t < threads; t++) {
         int id = t;
         all.add(new Thread(() -> {
-          await(start);
+          TestThreads.awaitBarrier(start);
           for (int k = 0; k < per; k++) {
             int i = id * per + k + 1;
             Object record = i % overflowEvery == 0 ? List.of(i, selfList) : i;
@@ -101,7 +102,7 @@ class WriterErrorAdversaryTest {
       }
       int closeAt = random.nextInt(threads * per);
       all.add(new Thread(() -> {
-        await(start);
+        TestThreads.awaitBarrier(start);
         if (closeMidway) {
           while (appended.get() < closeAt) {
             Thread.onSpinWait();
@@ -164,11 +165,4 @@ class WriterErrorAdversaryTest {
     }
   }
 
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

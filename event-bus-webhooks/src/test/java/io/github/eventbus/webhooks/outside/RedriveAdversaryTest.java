@@ -3,6 +3,7 @@ package io.github.eventbus.webhooks.outside;
 import static io.github.eventbus.webhooks.outside.WebhookClientPromisesTest.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.eventbus.TestThreads;
 import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.webhooks.DeliveryOutcome;
 import io.github.eventbus.webhooks.WebhookClient;
@@ -70,7 +71,7 @@ class RedriveAdversaryTest {
           List<Integer> order = new ArrayList<>(IntStream.range(0, ids).boxed().toList());
           java.util.Collections.shuffle(order, new Random(seed * 100L + round * 10L + t));
           threads.add(new Thread(() -> {
-            await(start);
+            TestThreads.awaitBarrier(start);
             for (int i : order) {
               String id = "adv-" + i;
               try {
@@ -88,7 +89,7 @@ class RedriveAdversaryTest {
           }, "adv-redriver-" + t));
         }
         threads.add(new Thread(() -> {
-          await(start);
+          TestThreads.awaitBarrier(start);
           while (calls.get() < closeAfter) {
             Thread.onSpinWait();
           }
@@ -120,11 +121,4 @@ class RedriveAdversaryTest {
     }
   }
 
-  private static void await(CyclicBarrier barrier) {
-    try {
-      barrier.await(20, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }
