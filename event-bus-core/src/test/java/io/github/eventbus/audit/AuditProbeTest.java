@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.EventType;
 import io.github.eventbus.ManualClock;
@@ -14,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +44,7 @@ class AuditProbeTest {
 
   /** The daily file the audit log writes at the clock's local date, named from the clock alone. */
   private static String dailyFile(ManualClock clock) {
-    return "events_" + LocalDate.ofInstant(clock.instant(), clock.getZone())
-        .format(DateTimeFormatter.BASIC_ISO_DATE) + ".jsonl";
+    return DailyFiles.name("events", clock);
   }
 
   private static String line(String id, String type, String time) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.TestThreads;
@@ -37,6 +38,8 @@ class AuditLogPromisesTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Clock CLOCK =
       Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
+  /** Today's audit file by {@link #CLOCK}, named as the log names it. */
+  private static final String TODAY = DailyFiles.name("events", CLOCK);
 
   /** A payload. */
   record Note(String text) {}
@@ -115,14 +118,14 @@ class AuditLogPromisesTest {
     log.close();
     assertThatThrownBy(() -> log.record(event(new Note("after"))))
         .isInstanceOf(IllegalStateException.class);
-    assertThat(lines(dir.resolve("events_20310203.jsonl"))).hasSize(1);
+    assertThat(lines(dir.resolve(TODAY))).hasSize(1);
     assertThat(log.stats().written()).isEqualTo(1);
   }
 
   @Test
   void currentFile_isTodaysDailyFile_byTheLogsClock() {
     try (AuditLog log = AuditLog.builder(dir).clock(CLOCK).build()) {
-      assertThat(log.currentFile()).isEqualTo(dir.resolve("events_20310203.jsonl"));
+      assertThat(log.currentFile()).isEqualTo(dir.resolve(TODAY));
     }
   }
 
@@ -139,7 +142,7 @@ class AuditLogPromisesTest {
       assertThat(log.stats().unencodable()).isEqualTo(1);
       assertThat(log.stats().written()).isEqualTo(2);
     }
-    assertThat(lines(dir.resolve("events_20310203.jsonl")))
+    assertThat(lines(dir.resolve(TODAY)))
         .extracting(n -> n.get("data").get("text").asText()).containsExactly("one", "three");
     assertThat(problems).hasSize(1);
   }
@@ -184,7 +187,7 @@ class AuditLogPromisesTest {
       bus.close();
     }
     assertThat(delivered).containsExactly("marker");
-    assertThat(lines(logDir.resolve("events_20310203.jsonl")))
+    assertThat(lines(logDir.resolve(TODAY)))
         .extracting(n -> n.get("data").get("text").asText()).contains("marker");
   }
 
@@ -196,7 +199,7 @@ class AuditLogPromisesTest {
       bus.publish(new Note("n"));
       bus.close();
     }
-    assertThat(lines(logDir.resolve("events_20310203.jsonl")))
+    assertThat(lines(logDir.resolve(TODAY)))
         .extracting(n -> n.get("source").asText()).containsExactly("metrics");
   }
 
@@ -212,7 +215,7 @@ class AuditLogPromisesTest {
     try (AuditLog log = AuditLog.builder(dir).clock(CLOCK).durability(Durability.FSYNC)
         .acknowledge(WAIT).build()) {
       log.record(event(new Note("durable")));
-      assertThat(lines(dir.resolve("events_20310203.jsonl")))
+      assertThat(lines(dir.resolve(TODAY)))
           .extracting(n -> n.get("data").get("text").asText()).containsExactly("durable");
     }
   }
@@ -242,7 +245,7 @@ class AuditLogPromisesTest {
       assertThat(log.stats().written()).isEqualTo(events);
       assertThat(log.stats().dropped()).isZero();
     }
-    assertThat(Files.readAllLines(logDir.resolve("events_20310203.jsonl"))).hasSize(events);
+    assertThat(Files.readAllLines(logDir.resolve(TODAY))).hasSize(events);
   }
 
   @Test
@@ -265,7 +268,7 @@ class AuditLogPromisesTest {
       log.flush().get(WAIT.toSeconds(), TimeUnit.SECONDS);
       assertThat(log.stats().unencodable()).isEqualTo(1);
     }
-    assertThat(lines(dir.resolve("events_20310203.jsonl")))
+    assertThat(lines(dir.resolve(TODAY)))
         .extracting(n -> n.get("data").get("text").asText()).containsExactly("after");
     assertThat(problems).hasSize(1);
   }

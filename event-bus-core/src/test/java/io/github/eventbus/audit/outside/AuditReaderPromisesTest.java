@@ -31,6 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** The promises of {@link AuditReader}, {@link AuditEntry} and the read side of the format. */
 class AuditReaderPromisesTest {
 
+  /**
+   * A file name these tests write themselves: the reader reads any name, so no clock dates it.
+   */
+  private static final String WRITTEN_HERE = "events_20310203.jsonl";
+
   /** A registered payload. */
   @EventType("promise_order")
   record Order(String sku, int quantity) {}
@@ -65,7 +70,7 @@ class AuditReaderPromisesTest {
 
   @Test
   void read_emptyFileAndEmptyDirectory_giveNoEntries() throws Exception {
-    Path empty = Files.createFile(dir.resolve("events_20310203.jsonl"));
+    Path empty = Files.createFile(dir.resolve(WRITTEN_HERE));
     Path emptyDir = Files.createDirectory(dir.resolve("nothing"));
     assertThat(ids(AuditReader.builder().build(), empty)).isEmpty();
     assertThat(ids(AuditReader.builder().build(), emptyDir)).isEmpty();
@@ -73,7 +78,7 @@ class AuditReaderPromisesTest {
 
   @Test
   void read_fileGrowingAfterReadingBegan_isReadUpToTheSizeItHadThen() throws Exception {
-    Path file = dir.resolve("events_20310203.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, order("a") + order("b"), StandardCharsets.UTF_8);
     try (Stream<AuditEntry> entries = AuditReader.builder().build().read(file)) {
       Iterator<AuditEntry> it = entries.iterator();
@@ -88,9 +93,9 @@ class AuditReaderPromisesTest {
   @Test
   void read_directory_readsOnlyItsJsonlFiles_notTheCorruptFilesTornLineRepairLeaves()
       throws Exception {
-    Files.writeString(dir.resolve("events_20310203.jsonl"), order("a"));
-    Files.writeString(dir.resolve("events_20310203.jsonl.corrupt"), order("torn"));
-    Files.writeString(dir.resolve("events_20310203.jsonl.bak"), order("backup"));
+    Files.writeString(dir.resolve(WRITTEN_HERE), order("a"));
+    Files.writeString(dir.resolve(WRITTEN_HERE + ".corrupt"), order("torn"));
+    Files.writeString(dir.resolve(WRITTEN_HERE + ".bak"), order("backup"));
     Files.writeString(dir.resolve("README"), order("readme"));
     assertThat(ids(AuditReader.builder().build(), dir)).containsExactly("a");
   }
@@ -121,7 +126,7 @@ class AuditReaderPromisesTest {
   @Test
   void toEvent_keepsIdTimestampSourceAndMetadata_typedWhenRegistered_dynamicOtherwise()
       throws Exception {
-    Path file = dir.resolve("events_20310203.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, order("a") + line("b", "promise_other", "{\"x\":[1,2]}"));
     AuditReader reader = AuditReader.builder().register(Order.class).build();
     List<Event<?>> events;
@@ -142,7 +147,7 @@ class AuditReaderPromisesTest {
 
   @Test
   void toEvent_dataThatDoesNotFitTheRegisteredClass_throwsIllegalArgument() throws Exception {
-    Path file = dir.resolve("events_20310203.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, line("a", "promise_order", "{\"sku\":\"a\",\"quantity\":\"many\"}"));
     AuditReader reader = AuditReader.builder().register(Order.class).build();
     AuditEntry entry;
@@ -154,7 +159,7 @@ class AuditReaderPromisesTest {
 
   @Test
   void entry_readFromAFile_namesItAndItsLine_decodedText_hasNoFileAndLineZero() throws Exception {
-    Path file = dir.resolve("events_20310203.jsonl");
+    Path file = dir.resolve(WRITTEN_HERE);
     Files.writeString(file, "\n" + order("a"));
     List<CorruptLine> corrupt = new CopyOnWriteArrayList<>();
     try (Stream<AuditEntry> entries = AuditReader.builder().onCorrupt(corrupt::add).build()

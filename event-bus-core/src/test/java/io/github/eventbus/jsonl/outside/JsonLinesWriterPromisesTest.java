@@ -3,6 +3,7 @@ package io.github.eventbus.jsonl.outside;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.TestThreads;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
@@ -134,8 +135,9 @@ class JsonLinesWriterPromisesTest {
     Clock clock = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
     JsonLinesWriter<Object> w =
         JsonLinesWriter.daily(dir, "promises", JsonLinesWriter.jackson()).clock(clock).build();
-    String name = "jsonl-writer-promises_20310203.jsonl";
-    assertThat(w.currentFile()).isEqualTo(dir.resolve("promises_20310203.jsonl"));
+    String file = DailyFiles.name("promises", clock);
+    String name = "jsonl-writer-" + file;
+    assertThat(w.currentFile()).isEqualTo(dir.resolve(file));
     Thread thread = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
     assertThat(thread.isDaemon()).isTrue();
