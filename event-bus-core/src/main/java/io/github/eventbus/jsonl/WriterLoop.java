@@ -53,7 +53,7 @@ final class WriterLoop<T> implements Runnable {
   private final Durability durability;
   private final WriteErrorHandler errorHandler;
   private final Duration retryDelay;
-  private final Duration flushInterval;
+  private final long flushIntervalNanos; // read for every batch: converted once
   private final ArrayBlockingQueue<Object> queue;
   private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
@@ -80,7 +80,7 @@ final class WriterLoop<T> implements Runnable {
     this.durability = b.durability;
     this.errorHandler = b.errorHandler;
     this.retryDelay = b.retryDelay;
-    this.flushInterval = b.flushInterval;
+    this.flushIntervalNanos = Settings.nanos(b.flushInterval);
     this.queue = queue;
   }
 
@@ -140,7 +140,7 @@ final class WriterLoop<T> implements Runnable {
           }
         }
         if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
-            || System.nanoTime() - lastWriteNanos >= Settings.nanos(flushInterval)) {
+            || System.nanoTime() - lastWriteNanos >= flushIntervalNanos) {
           writeOut();
         }
       }
@@ -156,7 +156,7 @@ final class WriterLoop<T> implements Runnable {
       return TimeUnit.MILLISECONDS.toNanos(10);
     }
     return durability == Durability.NONE
-        ? Settings.nanos(flushInterval) : TimeUnit.MILLISECONDS.toNanos(200);
+        ? flushIntervalNanos : TimeUnit.MILLISECONDS.toNanos(200);
   }
 
   private int pendingBytes() {
