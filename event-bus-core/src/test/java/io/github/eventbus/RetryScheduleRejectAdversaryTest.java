@@ -43,6 +43,24 @@ class RetryScheduleRejectAdversaryTest {
     }
   }
 
+  /** A subscription whose handler always fails, with quick retries. */
+  private static Subscription alwaysFailing(EventBus bus) {
+    return bus.on(String.class).retry(RetryPolicy.builder().maxAttempts(3)
+        .initialDelay(Duration.ofMillis(1)).build()).subscribe(m -> {
+          throw new ProbeLedger.PlannedFailure();
+        });
+  }
+
+  /** Publishes one tracked event off this thread; returns once its retry is being scheduled. */
+  private static CompletableFuture<CompletableFuture<DeliveryReport>> publishUntilRetryScheduled(
+      EventBus bus, RefusingScheduler scheduler, boolean sync) throws InterruptedException {
+    CompletableFuture<CompletableFuture<DeliveryReport>> published = CompletableFuture
+        .supplyAsync(() -> (sync ? bus.publishSyncAndTrack("x") : bus.publishAndTrack("x"))
+            .toCompletableFuture());
+    assertThat(scheduler.entered.await(20, TimeUnit.SECONDS)).as("retry scheduling").isTrue();
+    return published;
+  }
+
   @ParameterizedTest(name = "sync {0}")
   @ValueSource(booleans = {true, false})
   @Timeout(60)
@@ -54,14 +72,9 @@ class RetryScheduleRejectAdversaryTest {
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     bus.subscribe(DeadLetter.class, letters::add);
     try {
-      Subscription s = bus.on(String.class).retry(RetryPolicy.builder().maxAttempts(3)
-          .initialDelay(Duration.ofMillis(1)).build()).subscribe(m -> {
-            throw new ProbeLedger.PlannedFailure();
-          });
-      CompletableFuture<CompletableFuture<DeliveryReport>> published = CompletableFuture
-          .supplyAsync(() -> (sync ? bus.publishSyncAndTrack("x") : bus.publishAndTrack("x"))
-              .toCompletableFuture());
-      assertThat(scheduler.entered.await(20, TimeUnit.SECONDS)).as("retry scheduling").isTrue();
+      Subscription s = alwaysFailing(bus);
+      CompletableFuture<CompletableFuture<DeliveryReport>> published =
+          publishUntilRetryScheduled(bus, scheduler, sync);
       // close() discards the waiting retry first, then waits for the handler's call to end,
       // which ends only once schedule() returns: close on another thread.
       CompletableFuture<Void> closed = CompletableFuture.runAsync(s::close);
@@ -102,14 +115,9 @@ class RetryScheduleRejectAdversaryTest {
     EventBus bus = EventBus.builder().name("adv-reject-bus").workers(1).scheduler(scheduler)
         .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { }).build();
     try {
-      bus.on(String.class).retry(RetryPolicy.builder().maxAttempts(3)
-          .initialDelay(Duration.ofMillis(1)).build()).subscribe(m -> {
-            throw new ProbeLedger.PlannedFailure();
-          });
-      CompletableFuture<CompletableFuture<DeliveryReport>> published = CompletableFuture
-          .supplyAsync(() -> (sync ? bus.publishSyncAndTrack("x") : bus.publishAndTrack("x"))
-              .toCompletableFuture());
-      assertThat(scheduler.entered.await(20, TimeUnit.SECONDS)).as("retry scheduling").isTrue();
+      alwaysFailing(bus);
+      CompletableFuture<CompletableFuture<DeliveryReport>> published =
+          publishUntilRetryScheduled(bus, scheduler, sync);
       CompletableFuture<Void> closed = CompletableFuture.runAsync(bus::close);
       assertThat(TestThreads.await(() -> bus.metrics().totals().undelivered() == 1,
           Duration.ofSeconds(20))).as("abandoned by close").isTrue();
