@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -175,17 +176,20 @@ final class DebouncedChanges {
       known.remove(path);
       change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
     } else {
-      if (!Files.isRegularFile(path)) {
-        return; // gone again (its deletion is reported on its own), or not a regular file
-      }
       try {
+        BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+          return; // not a file whose content changes
+        }
         String sum = checksum == ChecksumAlgorithm.NONE ? null : checksum(path);
         if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {
           return; // rewritten with identical content
         }
+        change = new FileChange(path.toString(), type, attributes.size(),
+            attributes.lastModifiedTime().toInstant(), sum);
+        // Known only once everything was read: a file gone half-way stays unknown, so that its
+        // deletion is not reported without its creation.
         known.put(path, sum == null ? "" : sum);
-        change = new FileChange(path.toString(), type, Files.size(path),
-            Files.getLastModifiedTime(path).toInstant(), sum);
       } catch (IOException e) {
         return; // gone again before we could read it; its deletion is reported on its own
       }

@@ -1,0 +1,91 @@
+package io.github.eventbus.handlers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.eventbus.EventBus;
+import io.github.eventbus.TestThreads;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@link DebouncedChanges} makes of the changes it is told, with real files. */
+class DebouncedChangesTest {
+
+  @TempDir Path dir;
+  private final EventBus bus = EventBus.builder().name("debounced").build();
+  private final BlockingQueue<Object> delivered = new LinkedBlockingQueue<>();
+
+  @AfterEach
+  void closeBus() {
+    bus.close();
+  }
+
+  private DebouncedChanges changes() {
+    bus.subscribe(Object.class, delivered::add);
+    return new DebouncedChanges(bus, "test", List.of(), List.of(), Duration.ZERO,
+        ChecksumAlgorithm.SHA256);
+  }
+
+  /**
+   * The changes published since the last call: one subscriber sees events in the order they were
+   * published, so once a marker published now arrives, every change published before it has.
+   */
+  private List<FileChange> publishedSoFar() throws InterruptedException {
+    Object marker = new Object();
+    bus.publish(marker);
+    List<FileChange> published = new ArrayList<>();
+    while (true) {
+      Object next = delivered.poll(20, TimeUnit.SECONDS);
+      assertThat(next).as("the marker").isNotNull();
+      if (next == marker) {
+        return published;
+      }
+      published.add((FileChange) next);
+    }
+  }
+
+  /**
+   * A file deleted while its creation is being published is either reported created (and then
+   * known, so that its deletion is reported too) or not at all (and then unknown, so that its
+   * deletion is not reported without its creation). A file once known although its creation was
+   * never published made the watcher report "deleted" for a file nobody heard of.
+   */
+  @Test
+  void publishDue_fileDeletedMeanwhile_isKnownExactlyWhenItsCreationWasPublished()
+      throws Exception {
+    DebouncedChanges changes = changes();
+    byte[] content = new byte[64 * 1024]; // long enough to checksum for the deleter to land in
+    for (int i = 0; i < 400; i++) {
+      Path file = Files.write(dir.resolve("f" + i), content);
+      changes.note(file, dir, ChangeType.CREATED, 0);
+      CyclicBarrier start = new CyclicBarrier(2);
+      Thread deleter = new Thread(() -> {
+        TestThreads.awaitBarrier(start);
+        try {
+          Files.delete(file);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, "deleter");
+      deleter.start();
+      TestThreads.awaitBarrier(start);
+      changes.publishDue(1);
+      deleter.join();
+
+      boolean created = publishedSoFar().stream().anyMatch(
+          c -> c.filePath().equals(file.toString()) && c.changeType() == ChangeType.CREATED);
+      assertThat(changes.isKnown(file)).as("known after iteration %d", i).isEqualTo(created);
+    }
+  }
+}
