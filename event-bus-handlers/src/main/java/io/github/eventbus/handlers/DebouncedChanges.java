@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What a {@link FileWatcher} knows of files: those known to exist (with their checksum) and the
@@ -28,14 +27,13 @@ import org.slf4j.LoggerFactory;
  */
 final class DebouncedChanges {
 
-  private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
-
   private final EventBus bus;
   private final String name;
   private final List<PathMatcher> includes;
   private final List<PathMatcher> excludes;
   private final long debounceNanos;
   private final ChecksumAlgorithm checksum;
+  private final RateLimitedLog warnings;
   // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
   // rename from a new one.
   private final Map<Path, String> known = new HashMap<>();
@@ -54,13 +52,15 @@ final class DebouncedChanges {
   }
 
   DebouncedChanges(EventBus bus, String name, List<PathMatcher> includes,
-      List<PathMatcher> excludes, Duration debounce, ChecksumAlgorithm checksum) {
+      List<PathMatcher> excludes, Duration debounce, ChecksumAlgorithm checksum,
+      RateLimitedLog warnings) {
     this.bus = bus;
     this.name = name;
     this.includes = includes;
     this.excludes = excludes;
     this.debounceNanos = Settings.nanos(debounce);
     this.checksum = checksum;
+    this.warnings = warnings;
   }
 
   /** Remembers a selected file found at start, with its checksum, without reporting it. */
@@ -197,7 +197,9 @@ final class DebouncedChanges {
     try {
       bus.publish(change);
     } catch (RuntimeException e) {
-      log.warn("File watcher {} could not publish a change of {}: {}", name, path, e.toString());
+      // One line per interval: a closed or full bus refuses every change.
+      warnings.warn("unpublished", "File watcher {} could not publish a change of {}: {}", name,
+          path.toString(), e.toString());
     }
   }
 

@@ -7,6 +7,8 @@ import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.LogText;
+import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,6 +24,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -71,6 +74,14 @@ import org.slf4j.LoggerFactory;
  * identity is checked on the watcher thread) is reported in one WARN, its files as
  * {@code deleted}, and it is not watched again, even if it comes back.
  *
+ * <p><b>Files that vanish.</b> A file deleted while it is being read is reported either both
+ * created and deleted or not at all, never only deleted. A file or directory deleted while
+ * {@link #start()} lists the tree is skipped rather than failing the start.
+ *
+ * <p><b>When the bus refuses.</b> A change the bus refuses (closed, or its queue full) is lost;
+ * the watcher logs one WARN per ten seconds for such changes, saying how many it left out. File
+ * names in log lines are escaped.
+ *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
  * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With
  * includes, only matching files are reported; excludes win.
@@ -101,7 +112,9 @@ public final class FileWatcher implements AutoCloseable {
     this.name = b.name != null ? b.name : String.valueOf(roots.get(0).getFileName());
     this.changes = new DebouncedChanges(b.bus, name, List.copyOf(b.includes),
         List.copyOf(b.excludes), b.debounce != null ? b.debounce : Duration.ofMillis(100),
-        b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256);
+        b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256,
+        new RateLimitedLog(log, b.clock != null ? b.clock : Clock.systemUTC(),
+            RateLimitedLog.INTERVAL));
   }
 
   /**
@@ -183,17 +196,43 @@ public final class FileWatcher implements AutoCloseable {
       children = list.toList();
     }
     for (Path p : children) {
-      // A linked directory is not followed (a link to an ancestor would loop), and only regular
-      // files are files: opening a named pipe to checksum it would block for ever.
-      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-        registerTree(p, root, reportFiles, now);
-      } else if (!Files.isRegularFile(p)) {
-        continue;
-      } else if (reportFiles) {
-        changes.note(p, root, ChangeType.CREATED, now);
-      } else {
-        changes.remember(p, root);
+      try {
+        registerChild(p, root, reportFiles, now);
+      } catch (NoSuchFileException | NotDirectoryException gone) {
+        // Deleted or replaced since it was listed: nothing there to watch or to remember, and
+        // its deletion, if ever seen, concerns nothing known.
       }
+    }
+  }
+
+  /**
+   * Watches a directory that appeared after start, reporting the files already in it as created
+   * (they may have been written before it was registered). One deleted again at once is skipped:
+   * nothing in it was reported, so nothing needs to be reported gone.
+   */
+  private void watchNew(Path directory, Path root, long now) {
+    try {
+      registerTree(directory, root, true, now);
+    } catch (NoSuchFileException | NotDirectoryException gone) {
+      // gone again: nothing in it was reported
+    } catch (IOException e) {
+      log.warn("File watcher {} cannot watch new directory {}: {}", name,
+          LogText.escape(directory.toString()), e.toString());
+    }
+  }
+
+  private void registerChild(Path p, Path root, boolean reportFiles, long now)
+      throws IOException {
+    // A linked directory is not followed (a link to an ancestor would loop), and only regular
+    // files are files: opening a named pipe to checksum it would block for ever.
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      registerTree(p, root, reportFiles, now);
+    } else if (!Files.isRegularFile(p)) {
+      return;
+    } else if (reportFiles) {
+      changes.note(p, root, ChangeType.CREATED, now);
+    } else {
+      changes.remember(p, root);
     }
   }
 
@@ -214,8 +253,8 @@ public final class FileWatcher implements AutoCloseable {
       }
       return;
     } catch (IOException e) {
-      log.warn("File watcher {} cannot list {} after missing changes: {}", name, directory,
-          e.toString());
+      log.warn("File watcher {} cannot list {} after missing changes: {}", name,
+          LogText.escape(directory.toString()), e.toString());
       return;
     }
     Set<Path> present = new HashSet<>();
@@ -237,11 +276,7 @@ public final class FileWatcher implements AutoCloseable {
           forgetTree(p, root, now);
         }
         if (!isWatched(p)) {
-          try {
-            registerTree(p, root, true, now);
-          } catch (IOException e) {
-            log.warn("File watcher {} cannot watch directory {}: {}", name, p, e.toString());
-          }
+          watchNew(p, root, now);
         }
       } else if (Files.isRegularFile(p)) {
         present.add(p);
@@ -295,11 +330,7 @@ public final class FileWatcher implements AutoCloseable {
       Path path = directory.resolve((Path) event.context());
       Path root = rootOf.get(directory);
       if (event.kind() == ENTRY_CREATE && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-        try {
-          registerTree(path, root, true, now); // files written before registration are reported too
-        } catch (IOException e) {
-          log.warn("File watcher {} cannot watch new directory {}: {}", name, path, e.toString());
-        }
+        watchNew(path, root, now);
         continue;
       }
       if (event.kind() == ENTRY_DELETE && isWatched(path)) {
@@ -358,7 +389,7 @@ public final class FileWatcher implements AutoCloseable {
       return; // reported already
     }
     log.warn("File watcher {} lost its root {} (deleted, moved away or replaced); it no longer"
-        + " watches it, even if it comes back", name, root);
+        + " watches it, even if it comes back", name, LogText.escape(root.toString()));
     forgetTree(root, root, now);
   }
 
@@ -430,6 +461,7 @@ public final class FileWatcher implements AutoCloseable {
     private Duration debounce;
     private ChecksumAlgorithm checksum;
     private String name;
+    private Clock clock;
 
     private Builder(EventBus bus) {
       this.bus = bus;
@@ -510,6 +542,19 @@ public final class FileWatcher implements AutoCloseable {
      */
     public Builder name(String name) {
       this.name = Settings.setOnce(this.name, name, "name");
+      return this;
+    }
+
+    /**
+     * Sets the clock that spaces repeated warnings (at most one line per ten seconds for changes
+     * the bus refused); default the system clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Settings.setOnce(this.clock, clock, "clock");
       return this;
     }
 

@@ -3,12 +3,16 @@ package io.github.eventbus.handlers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
 import io.github.eventbus.TestThreads;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -18,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** What {@link DebouncedChanges} makes of the changes it is told, with real files. */
 class DebouncedChangesTest {
@@ -34,7 +39,8 @@ class DebouncedChangesTest {
   private DebouncedChanges changes() {
     bus.subscribe(Object.class, delivered::add);
     return new DebouncedChanges(bus, "test", List.of(), List.of(), Duration.ZERO,
-        ChecksumAlgorithm.SHA256);
+        ChecksumAlgorithm.SHA256, new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class),
+            Clock.systemUTC(), RateLimitedLog.INTERVAL));
   }
 
   /**
@@ -86,6 +92,35 @@ class DebouncedChangesTest {
       boolean created = publishedSoFar().stream().anyMatch(
           c -> c.filePath().equals(file.toString()) && c.changeType() == ChangeType.CREATED);
       assertThat(changes.isKnown(file)).as("known after iteration %d", i).isEqualTo(created);
+    }
+  }
+
+  /**
+   * A bus that refuses every change (closed here) gets one WARN per interval, not one per change,
+   * and a file name cannot forge a log line.
+   */
+  @Test
+  void publishDue_busRefuses_warnsOncePerInterval_withTheFileNameEscaped() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    DebouncedChanges changes = new DebouncedChanges(bus, "refused", List.of(), List.of(),
+        Duration.ZERO, ChecksumAlgorithm.NONE, new RateLimitedLog(
+            LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
+    bus.close();
+    try (ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      for (int i = 0; i < 5; i++) {
+        changes.note(Files.writeString(dir.resolve("evil\nFORGED line " + i), "x"), dir,
+            ChangeType.CREATED, 0);
+      }
+      changes.publishDue(1);
+      assertThat(log.warnings()).singleElement().satisfies(line -> assertThat(line)
+          .contains("could not publish a change of", "evil\\u000aFORGED line")
+          .doesNotContain("\n"));
+
+      clock.advance(RateLimitedLog.INTERVAL);
+      changes.note(Files.writeString(dir.resolve("later"), "x"), dir, ChangeType.CREATED, 2);
+      changes.publishDue(3);
+      assertThat(log.warnings()).hasSize(2);
+      assertThat(log.warnings().get(1)).contains("later", "4 more like this");
     }
   }
 }

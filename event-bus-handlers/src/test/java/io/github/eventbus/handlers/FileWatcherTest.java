@@ -91,6 +91,47 @@ class FileWatcherTest {
     assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().equals("file-watcher-test"));
   }
 
+  /**
+   * A watcher started on a directory another program is emptying: a file or directory deleted
+   * between being listed and being read or watched is skipped, not a reason for start to fail.
+   */
+  @Test
+  void start_whileTheTreeIsBeingDeleted_succeeds_andReportsOnlyDeletions() throws Exception {
+    Path tree = Files.createDirectory(dir.resolve("vanishing"));
+    List<Path> files = new java.util.ArrayList<>();
+    for (int d = 0; d < 20; d++) {
+      Path sub = Files.createDirectory(tree.resolve("d" + d));
+      for (int f = 0; f < 100; f++) {
+        files.add(Files.writeString(sub.resolve("f" + f + ".txt"), "content " + d + "/" + f));
+      }
+    }
+    java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+    Thread deleter = new Thread(() -> {
+      io.github.eventbus.TestThreads.awaitBarrier(go);
+      try (var walk = Files.walk(tree)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          if (!p.equals(tree)) {
+            Files.delete(p);
+          }
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, "tree-deleter");
+    deleter.start();
+    io.github.eventbus.TestThreads.awaitBarrier(go);
+
+    start(FileWatcher.builder(bus).watch(tree)); // must not throw NoSuchFileException
+    deleter.join();
+    List<FileChange> seen = changesUntilSentinel(tree, "sentinel.txt");
+
+    assertThat(seen).allSatisfy(c -> {
+      assertThat(c.changeType()).isEqualTo(ChangeType.DELETED);
+      assertThat(files).contains(Path.of(c.filePath()));
+    });
+    assertThat(seen).extracting(FileChange::filePath).doesNotHaveDuplicates();
+  }
+
   @Test
   void burstOfWrites_isOneEvent_andIdenticalRewriteIsSuppressed() throws Exception {
     // The quiet time (a second) is long enough that a slow machine pausing mid-burst still sees

@@ -63,7 +63,8 @@ class FileWatcherPromisesTest {
         Map.<String, Consumer<FileWatcher.Builder>>of(
         "debounce", b -> b.debounce(Duration.ofMillis(10)),
         "checksum", b -> b.checksum(ChecksumAlgorithm.MD5),
-        "name", b -> b.name("twice")));
+        "name", b -> b.name("twice"),
+        "clock", b -> b.clock(java.time.Clock.systemUTC())));
   }
 
   @Test
