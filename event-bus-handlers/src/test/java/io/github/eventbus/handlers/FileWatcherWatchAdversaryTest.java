@@ -3,9 +3,11 @@ package io.github.eventbus.handlers;
 import static io.github.eventbus.handlers.ProbeSupport.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,17 +17,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * Adversarial probes of the file watcher's promises (its Javadoc, the handlers' package-info
@@ -75,19 +78,37 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
       + " reported deleted; FileWatcher.java:340 skips any path that resolves to a directory")
   @Test
   void knownFileReplacedByASymlinkToADirectory_isReportedDeleted() throws Exception {
+    assertKnownFileReplacedByALinkIsDeleted(Files.createDirectory(tmp.resolve("elsewhere")));
+  }
+
+  // FOUND: a known file replaced (rename over it) by a dangling symlink is never reported
+  // deleted: ENTRY_CREATE of the path is noted as a creation, merged into MODIFIED (the file is
+  // known), and DebouncedChanges.publish (line 193-194) drops it on the IOException of reading a
+  // link to nothing, assuming a deletion event will follow; none does. The path stays known.
+  @Disabled("FOUND: a known file replaced by a dangling symlink is never reported deleted"
+      + " (DebouncedChanges.java:193-194 drops the change on IOException, expecting a deletion"
+      + " event that never comes)")
+  @Test
+  void knownFileReplacedByADanglingSymlink_isReportedDeleted() throws Exception {
+    assertKnownFileReplacedByALinkIsDeleted(tmp.resolve("nothing-here"));
+  }
+
+  /**
+   * Watches a root holding a known file, renames a symbolic link to {@code target} (made outside
+   * the tree) over that file, and asserts that the file is reported deleted before a sentinel.
+   */
+  private void assertKnownFileReplacedByALinkIsDeleted(Path target) throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
     Path file = Files.writeString(root.resolve("f"), "a file");
-    Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
-    Path link = Files.createSymbolicLink(tmp.resolve("link"), elsewhere);
-    EventBus bus = inlineBus();
-    FileWatcher watcher = watch(bus, root, "symlink-swap");
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), target);
+    FileWatcher watcher = watch(inlineBus(), root, "link-over-file");
     watcher.start();
 
     Files.move(link, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 
     List<FileChange> before = Sentinels.changesUntilSentinel(changes, root, "zz-sentinel");
     assertThat(before).extracting(FileChange::filePath, FileChange::changeType)
-        .contains(org.assertj.core.groups.Tuple.tuple(file.toString(), ChangeType.DELETED));
+        .contains(tuple(file.toString(), ChangeType.DELETED));
   }
 
   /** A symlink swapped back and forth between a file and a directory target, atomically. */
@@ -112,7 +133,7 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
 
     List<FileChange> before = Sentinels.changesUntilSentinel(changes, root, "zz-sentinel");
     assertThat(before).extracting(FileChange::filePath, FileChange::changeType)
-        .contains(org.assertj.core.groups.Tuple.tuple(link.toString(), ChangeType.DELETED));
+        .contains(tuple(link.toString(), ChangeType.DELETED));
   }
 
   /** An inline bus whose subscriber holds the watcher thread on {@code first.txt}. */
@@ -162,8 +183,8 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
 
     List<FileChange> before = Sentinels.changesUntilSentinel(changes, root, "zz-sentinel");
     assertThat(before).extracting(FileChange::filePath, FileChange::changeType)
-        .contains(org.assertj.core.groups.Tuple.tuple(file.toString(), ChangeType.DELETED),
-            org.assertj.core.groups.Tuple.tuple(inside.toString(), ChangeType.CREATED));
+        .contains(tuple(file.toString(), ChangeType.DELETED),
+            tuple(inside.toString(), ChangeType.CREATED));
   }
 
   @Test
@@ -250,17 +271,18 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
    * sequence must be one the disk could have gone through, and the last state must be the
    * disk's.
    */
-  // FOUND (seed 2 of 3 in one run; seed-dependent, as it needs the OS to split a path's events
-  // across two polls): a DELETED for c.txt, which was never reported created (or had been
-  // reported deleted already). Likely cause: a stale ENTRY_MODIFY of a path that is not known
-  // and has nothing pending (its pending CREATED was dropped because the file was gone when it
-  // was published) becomes a pending MODIFIED (FileWatcher.java:343-356 only skip an untracked
-  // ENTRY_DELETE; DebouncedChanges.java:122-124 keep MODIFIED for an unknown path), and the
-  // following ENTRY_DELETE merges it into DELETED (DebouncedChanges.java:129). See
-  // staleModifyThenDelete_ofAPathNeverKnown_publishesNothing for the deterministic half.
-  @Disabled("FOUND: churn publishes a DELETED for a path never reported created (lone deletion);"
-      + " a MODIFIED noted for an unknown path merges with a DELETED into DELETED"
-      + " (DebouncedChanges.java:122-129)")
+  // FOUND (seed 2 of 3 failed in a first run, all 3 in a second; it needs the OS to split a
+  // path's events across two polls): a DELETED for a path reported absent (a lone deletion), and
+  // a MODIFIED for a path reported absent (never created, or deleted last). Likely cause: an
+  // ENTRY_MODIFY of a path that is not known and has nothing pending (its pending CREATED was
+  // dropped because the file was gone when it was published, DebouncedChanges.java:193-194)
+  // becomes a pending MODIFIED: FileWatcher.java:343-356 only skip an untracked ENTRY_DELETE,
+  // and DebouncedChanges.java:122-124 keep MODIFIED for an unknown path. A following
+  // ENTRY_DELETE merges it into DELETED (DebouncedChanges.java:129); a file there again at
+  // publication is published MODIFIED. The two stale* probes below show each half
+  // deterministically.
+  @Disabled("FOUND: churn publishes DELETED, or MODIFIED, for a path last reported absent; a"
+      + " MODIFIED noted for an unknown path stays MODIFIED (DebouncedChanges.java:122-129)")
   @ParameterizedTest
   @MethodSource("seeds")
   void churnOnTheSamePaths_reportsAPossibleHistory_endingInTheDisksState(int seed)
@@ -275,7 +297,7 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
         .debounce(Duration.ofMillis(2)).checksum(ChecksumAlgorithm.NONE).exclude("*.tmp")
         .build());
     watcher.start();
-    java.util.Random random = new java.util.Random(seed);
+    Random random = new Random(seed);
     Path temp = root.resolve("t.tmp");
     for (int i = 0; i < 3000; i++) {
       Path p = paths.get(random.nextInt(paths.size()));
@@ -317,6 +339,15 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     assertThat(Files.exists(temp)).isFalse();
   }
 
+  /** The watcher's debouncing part alone, with no quiet time, publishing into {@code changes}. */
+  private DebouncedChanges debouncedIntoChanges() {
+    EventBus bus = inlineBus();
+    bus.subscribe(FileChange.class, changes::add);
+    return new DebouncedChanges(bus, "stale", List.of(), List.of(), Duration.ZERO,
+        ChecksumAlgorithm.SHA256, new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class),
+            clock, RateLimitedLog.INTERVAL));
+  }
+
   /**
    * What the watcher tells its changes when the OS reports a file modified that is already gone
    * and was never published (its creation was dropped as the file had vanished), then deleted.
@@ -327,12 +358,7 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   @Test
   void staleModifyThenDelete_ofAPathNeverKnown_publishesNothing() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
-    EventBus bus = inlineBus();
-    bus.subscribe(FileChange.class, changes::add);
-    DebouncedChanges debounced = new DebouncedChanges(bus, "stale", List.of(), List.of(),
-        Duration.ZERO, ChecksumAlgorithm.SHA256, new io.github.eventbus.internal.RateLimitedLog(
-            org.slf4j.LoggerFactory.getLogger(FileWatcher.class), clock,
-            io.github.eventbus.internal.RateLimitedLog.INTERVAL));
+    DebouncedChanges debounced = debouncedIntoChanges();
     Path gone = root.resolve("gone.txt"); // never existed as far as anyone was told
 
     debounced.note(gone, root, ChangeType.MODIFIED, 0);
@@ -342,12 +368,26 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     assertThat(changes).as("published for a path never reported created").isEmpty();
   }
 
+  @Disabled("FOUND: DebouncedChanges publishes MODIFIED, not CREATED, for an existing file never"
+      + " known when first told MODIFIED (DebouncedChanges.java:122-124)")
+  @Test
+  void staleModify_ofAFileNeverKnown_isPublishedAsCreated() throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    DebouncedChanges debounced = debouncedIntoChanges();
+    Path file = Files.writeString(root.resolve("back.txt"), "back");
+
+    debounced.note(file, root, ChangeType.MODIFIED, 0);
+    debounced.publishDue(1);
+
+    assertThat(changes).extracting(FileChange::changeType).containsExactly(ChangeType.CREATED);
+  }
+
   @ParameterizedTest
   @MethodSource("seeds")
   void startAndCloseRacing_neverLeaveAThreadRunning(int seed) throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
     EventBus bus = inlineBus();
-    java.util.Random random = new java.util.Random(seed);
+    Random random = new Random(seed);
     for (int i = 0; i < 200; i++) {
       String name = "race-" + seed + "-" + i;
       FileWatcher watcher = FileWatcher.builder(bus).watch(root).name(name).build();
@@ -397,10 +437,8 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     Files.move(incoming, root.resolve("incoming"), StandardCopyOption.ATOMIC_MOVE);
     assertThat(held.entered.await(20, TimeUnit.SECONDS)).as("watcher thread held").isTrue();
 
-    AtomicLong closedAt = new AtomicLong();
     Future<?> closing = side.submit(() -> {
       held.watcher.close();
-      closedAt.set(System.nanoTime());
       return null;
     });
     closing.get(20, TimeUnit.SECONDS);
