@@ -209,6 +209,54 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     assertThat(byPath.get(directory.toString())).containsExactly(ChangeType.CREATED);
   }
 
+  /**
+   * While the watcher is held and the root's event list overflows (600 new files, more than the
+   * JDK keeps per key), a known file becomes a directory with a file in it and a watched
+   * directory becomes a file: the rescan must tell each swap. (A rescan notes everything it finds
+   * at one instant, so a sentinel does not order these changes: the probe waits for them.)
+   */
+  @Test
+  void fileAndDirectorySwappedWhileTheRootOverflows_rescanReportsEachSwap() throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    Path file = Files.writeString(root.resolve("f"), "a file");
+    Path directory = Files.createDirectory(root.resolve("d"));
+    Path below = Files.writeString(directory.resolve("x.txt"), "x");
+    HeldWatcher held = new HeldWatcher(root, "overflow-swap");
+    held.hold();
+
+    Files.delete(file);
+    Files.createDirectory(file);
+    Path inside = Files.writeString(file.resolve("y.txt"), "y");
+    Files.delete(below);
+    Files.delete(directory);
+    Files.writeString(directory, "now a file");
+    List<String> burst = new ArrayList<>();
+    for (int i = 0; i < 600; i++) {
+      burst.add(Files.writeString(root.resolve("n" + i + ".txt"), "n").toString());
+    }
+    held.release.countDown();
+
+    Map<String, List<ChangeType>> byPath = new HashMap<>();
+    List<String> expected = new ArrayList<>(burst);
+    expected.addAll(List.of(file.toString(), inside.toString(), directory.toString(),
+        below.toString()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!byPath.keySet().containsAll(expected) && System.nanoTime() < deadline) {
+      FileChange c = changes.poll(1, TimeUnit.SECONDS);
+      if (c != null) {
+        byPath.computeIfAbsent(c.filePath(), k -> new ArrayList<>()).add(c.changeType());
+      }
+    }
+    assertThat(byPath.get(file.toString())).as("file become a directory")
+        .containsExactly(ChangeType.DELETED);
+    assertThat(byPath.get(inside.toString())).containsExactly(ChangeType.CREATED);
+    assertThat(byPath.get(directory.toString())).as("directory become a file")
+        .containsExactly(ChangeType.CREATED);
+    assertThat(byPath.get(below.toString())).containsExactly(ChangeType.DELETED);
+    assertThat(burst).allSatisfy(p -> assertThat(byPath.get(p)).as(p)
+        .containsExactly(ChangeType.CREATED));
+  }
+
   // FOUND: a file whose name is not valid UTF-8 is published with U+FFFD in file_path (the JDK
   // decodes the raw bytes lossily in Path.toString()), so the FileChange names a path that does
   // not exist, and FileChangeHandler logs the created file as "missing" (exists false). Two
