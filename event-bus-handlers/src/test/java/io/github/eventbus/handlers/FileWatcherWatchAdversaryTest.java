@@ -562,6 +562,25 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
         .isEqualTo(before);
   }
 
+  // FOUND: the watcher's name defaults to its first root's file name (FileWatcher.java:112) and
+  // goes into WARN lines unescaped (FileWatcher.java:391 lostRoot, also :219 and :256), while
+  // the root's path beside it is escaped; a directory named with a newline forges a log line.
+  @Disabled("FOUND: the default watcher name (the root directory's name) is logged unescaped in"
+      + " the lost-root WARN (FileWatcher.java:391), so a newline or bidi control in it reaches"
+      + " the log line")
+  @Test
+  void rootNamedToForgeALogLine_lostRootWarningIsEscaped() throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("r\nWARN forged line \u202Eevil"));
+    FileWatcher watcher = closing(FileWatcher.builder(inlineBus()).watch(root).build());
+    try (ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      watcher.start();
+      Files.delete(root);
+
+      assertThat(await(() -> !log.warnings().isEmpty(), 20_000)).as("the lost-root WARN").isTrue();
+      assertThat(log.warnings()).allSatisfy(w -> assertThat(w).doesNotContain("\n", "\u202E"));
+    }
+  }
+
   @Test
   void busClosedUnderTheWatcher_watcherKeepsRunning_andClosesPromptly() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
