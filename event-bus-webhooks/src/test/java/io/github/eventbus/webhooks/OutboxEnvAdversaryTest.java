@@ -1,0 +1,156 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The webhook outbox in an unlucky environment: its file or directory gone while deliveries are
+ * pending, what a killed process leaves in it, a path that cannot be an outbox.
+ */
+class OutboxEnvAdversaryTest {
+
+  private static final URI ENDPOINT = URI.create("http://127.0.0.1:9/hook");
+
+  @TempDir Path dir;
+
+  private static Outbox.Entry entry(String id) {
+    return new Outbox.Entry(Outbox.key(id, ENDPOINT), id, ENDPOINT, "t",
+        ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), false);
+  }
+
+  private static String pendingLine(String id) {
+    Outbox.Entry e = entry(id);
+    return "{\"op\":\"pending\",\"key\":\"" + e.key() + "\",\"id\":\"" + id + "\",\"endpoint\":\""
+        + ENDPOINT + "\",\"event_type\":\"t\",\"body\":\""
+        + Base64.getEncoder().encodeToString(e.body()) + "\"}";
+  }
+
+  private static List<String> ids(List<Outbox.Entry> entries) {
+    return entries.stream().map(Outbox.Entry::id).toList();
+  }
+
+  private static void deleteTree(Path root) throws Exception {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Disabled("FOUND: the outbox file (or its directory) deleted while deliveries are pending is"
+      + " re-created holding only the records written after; a restart resumes none of the"
+      + " deliveries accepted (and acknowledged durable) before, though the client still had them")
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "directory"})
+  void deletedWhileDeliveriesPending_restartResumesEveryUnfinishedDelivery(String what)
+      throws Exception {
+    Path outboxDir = dir.resolve("webhooks");
+    Path file = outboxDir.resolve("outbox.jsonl");
+    try (Outbox outbox = new Outbox(file)) {
+      outbox.pending(entry("e1")).get(20, TimeUnit.SECONDS);
+      outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
+      outbox.done(Outbox.key("e2", ENDPOINT));
+      if (what.equals("file")) {
+        Files.delete(file);
+      } else {
+        deleteTree(outboxDir);
+      }
+      outbox.pending(entry("e3")).get(20, TimeUnit.SECONDS); // written to a re-created file
+      assertThat(ids(outbox.pending())).containsExactly("e1", "e3"); // the client still knows
+    }
+
+    try (Outbox restarted = new Outbox(file)) {
+      assertThat(ids(restarted.pending())).containsExactlyInAnyOrder("e1", "e3");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"whole-without-lf", "half-object", "nul-tail"})
+  void killedProcessTail_atStart_resumesWhatWasWhole_dropsTheRest_andCompacts(String kind)
+      throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    String tail = switch (kind) {
+      case "whole-without-lf" -> pendingLine("tail");
+      case "half-object" -> pendingLine("tail").substring(0, 50);
+      case "nul-tail" -> "\0".repeat(4096);
+      default -> throw new AssertionError(kind);
+    };
+    Files.writeString(file, pendingLine("a") + "\n" + pendingLine("b") + "\n" + tail,
+        StandardCharsets.UTF_8);
+
+    try (Outbox outbox = new Outbox(file)) {
+      assertThat(ids(outbox.pending())).containsExactlyElementsOf(
+          kind.equals("whole-without-lf") ? List.of("a", "b", "tail") : List.of("a", "b"));
+      outbox.pending(entry("c")).get(20, TimeUnit.SECONDS);
+    }
+    try (Outbox again = new Outbox(file)) {
+      assertThat(ids(again.pending())).contains("a", "b", "c").doesNotHaveDuplicates();
+    }
+    assertThat(Files.exists(dir.resolve("outbox.jsonl.corrupt"))).isFalse();
+    byte[] compacted = Files.readAllBytes(file);
+    assertThat(new String(compacted, StandardCharsets.UTF_8)).doesNotContain("\0").endsWith("\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"invalid-utf8", "half-object", "huge"})
+  void unreadableWholeLine_atStart_isKeptInCorrupt_saidOnce_andTheOthersResume(String kind)
+      throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    ByteArrayOutputStream content = new ByteArrayOutputStream();
+    content.writeBytes((pendingLine("a") + "\n").getBytes(StandardCharsets.UTF_8));
+    byte[] bad = switch (kind) {
+      case "invalid-utf8" -> pendingLine("x").replace("\"t\"", "\"\u00ff\"")
+          .getBytes(StandardCharsets.ISO_8859_1); // a lone 0xFF byte: not UTF-8
+      case "half-object" -> pendingLine("x").substring(0, 50).getBytes(StandardCharsets.UTF_8);
+      case "huge" -> ("{\"op\":\"pending\",\"pad\":\"" + "z".repeat(8 << 20) + "\"")
+          .getBytes(StandardCharsets.UTF_8);
+      default -> throw new AssertionError(kind);
+    };
+    content.writeBytes(bad);
+    content.write('\n');
+    content.writeBytes((pendingLine("b") + "\n").getBytes(StandardCharsets.UTF_8));
+    Files.write(file, content.toByteArray());
+
+    try (LogCapture log = new LogCapture(WebhookClient.class)) {
+      log.enable(Level.WARN);
+      try (Outbox outbox = new Outbox(file)) {
+        assertThat(ids(outbox.pending())).containsExactly("a", "b");
+      }
+      assertThat(log.lines(Level.WARN)).singleElement().asString()
+          .contains("1 record(s)").contains(".corrupt");
+    }
+    byte[] kept = Files.readAllBytes(dir.resolve("outbox.jsonl.corrupt"));
+    assertThat(kept).hasSize(bad.length + 1);
+    try (Outbox again = new Outbox(file)) {
+      assertThat(ids(again.pending())).containsExactly("a", "b");
+    }
+  }
+
+  @Disabled("FOUND: WebhookClient.build() with an outbox path that is a directory throws"
+      + " UncheckedIOException, which its Javadoc does not list (it lists IllegalStateException"
+      + " only) and which is not the module's WebhookException")
+  @Test
+  void build_withAnOutboxPathThatIsADirectory_failsWithADocumentedException() throws Exception {
+    Path outbox = Files.createDirectory(dir.resolve("outbox.jsonl"));
+    assertThatThrownBy(() -> WebhookClient.builder().secret("s3cret").outbox(outbox).build().close())
+        .isInstanceOf(WebhookException.class)
+        .hasMessageContaining(outbox.toString());
+  }
+}
