@@ -1,0 +1,74 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import ch.qos.logback.classic.Level;
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client's attempt log in an unlucky environment: its directory blocked by a file while
+ * deliveries run, and flushing it once the client is closed.
+ */
+class WebhookClientEnvAdversaryTest {
+
+  @TempDir Path dir;
+
+  private static WebhookMessage message(int n) {
+    return WebhookMessage.of(Event.builder(DynamicEvent.of("file_change", Map.of("n", n)))
+        .id("evt-" + n).timestamp(Instant.parse("2026-11-23T09:00:00Z")).source("pm").build());
+  }
+
+  @Test
+  void attemptLogDirectoryBlockedByAFile_deliveriesGoOn_oneRateLimitedWarn_linesWrittenOnceItGoes()
+      throws Exception {
+    Path logDir = dir.resolve("webhooks");
+    Path log = logDir.resolve("webhook_attempts.jsonl");
+    try (ScriptedServer server = new ScriptedServer();
+        LogCapture warnings = new LogCapture(JsonLinesWriter.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret")
+            .retry(RetryPolicy.builder().maxAttempts(1).build()).attemptLog(log).build()) {
+      warnings.enable(Level.WARN);
+      client.send(server.uri("/hook"), message(0)).get(20, TimeUnit.SECONDS);
+      client.flushLog();
+      Files.delete(log);
+      Files.delete(logDir);
+      Files.writeString(logDir, "in the way", StandardCharsets.UTF_8);
+
+      for (int n = 1; n <= 30; n++) {
+        WebhookDelivery d = client.send(server.uri("/hook"), message(n)).get(20, TimeUnit.SECONDS);
+        assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      }
+      // The writer fails on every retry; its report is rate-limited, never one line per attempt.
+      assertThat(warnings.lines(Level.WARN)).isNotEmpty().hasSizeLessThanOrEqualTo(3);
+
+      Files.delete(logDir);
+      client.flushLog();
+      assertThat(Files.readAllLines(log, StandardCharsets.UTF_8)).hasSize(30)
+          .allSatisfy(l -> assertThat(l).contains("\"outcome\":\"delivered\""));
+    }
+  }
+
+  @Disabled("FOUND: WebhookClient.flushLog() after close() throws IllegalStateException from the"
+      + " closed JSON Lines writer; its Javadoc lists no exception")
+  @Test
+  void flushLog_afterClose_doesNotThrowAnUndocumentedException() throws Exception {
+    WebhookClient client = WebhookClient.builder().secret("s3cret")
+        .attemptLog(dir.resolve("webhook_attempts.jsonl")).build();
+    client.close();
+
+    assertThatCode(client::flushLog).doesNotThrowAnyException();
+  }
+}
