@@ -102,6 +102,9 @@ final class FileTarget {
     if (channel != null && !today.equals(day)) {
       close();
     }
+    if (channel != null && maxFileBytes > 0) {
+      size = channel.size(); // not only what we wrote: another tool may have truncated it
+    }
     if (channel != null && maxFileBytes > 0 && size > 0 && size + bytes > maxFileBytes) {
       close();
       open(today, index + 1);

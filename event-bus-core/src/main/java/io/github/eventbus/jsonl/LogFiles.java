@@ -106,16 +106,18 @@ public final class LogFiles {
   }
 
   /**
-   * The index a writer opening {@code day}'s file continues at: the highest in use, or the next
-   * one if that file is already full.
+   * The index a writer opening {@code day}'s file continues at: without a size limit, 0 (such a
+   * writer makes no numbered files, so {@code <file>.1} is another tool's, such as logrotate's);
+   * with one, the highest in use, or the next one if that file is already full.
    */
   int openingIndex(String day, long maxFileBytes) throws IOException {
+    if (maxFileBytes <= 0) {
+      return 0;
+    }
     int index = lastIndex(day);
-    if (maxFileBytes > 0) {
-      Path last = file(day, index);
-      if (Files.exists(last) && Files.size(last) >= maxFileBytes) {
-        index++;
-      }
+    Path last = file(day, index);
+    if (Files.exists(last) && Files.size(last) >= maxFileBytes) {
+      index++;
     }
     return index;
   }

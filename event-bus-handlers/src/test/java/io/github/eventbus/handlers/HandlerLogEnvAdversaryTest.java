@@ -18,7 +18,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,9 +96,6 @@ class HandlerLogEnvAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a handler log started next to a rotated risk_alerts.jsonl.1 writes into the"
-      + " .1 file, not risk_alerts.jsonl (JsonLinesWriter picks the highest roll-over index even"
-      + " without maxFileBytes)")
   @Test
   void start_nextToALogrotatedFile_writesTheHandlersOwnFile() throws Exception {
     Path dir = Files.createDirectories(root.resolve("risk_alerts"));
