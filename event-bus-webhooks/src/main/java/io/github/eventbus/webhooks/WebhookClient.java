@@ -93,6 +93,8 @@ public final class WebhookClient implements AutoCloseable {
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter, b.jitter);
     this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
+    // First: an outbox that cannot be opened fails the build before any thread exists.
+    this.outbox = new OutboxRecords(b.outbox);
     List<DeliveryListener> listeners = new ArrayList<>();
     listeners.add(new DeliveryFailureLog(clock));
     this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock);
@@ -108,7 +110,6 @@ public final class WebhookClient implements AutoCloseable {
     this.post = new SignedPost(threads.http(), secrets,
         b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
         Boolean.TRUE.equals(b.publicOnly), threads.timer());
-    this.outbox = new OutboxRecords(b.outbox);
     this.runner = new DeliveryRunner(post, retryRules, new DeliveryEvents(listeners, clock), outbox,
         clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
         b.perEndpoint != null ? b.perEndpoint : 8);
@@ -188,9 +189,12 @@ public final class WebhookClient implements AutoCloseable {
     return outboxDriver.redrive(id);
   }
 
-  /** Waits until the attempt log holds every attempt so far. */
+  /**
+   * Waits until the attempt log holds every attempt so far. After {@link #close()}, which
+   * flushes the log, returns at once.
+   */
   public void flushLog() {
-    if (attemptLog != null) {
+    if (attemptLog != null && !closing.isClosed()) {
       attemptLog.flush();
     }
   }
@@ -436,6 +440,8 @@ public final class WebhookClient implements AutoCloseable {
      *
      * @return the client
      * @throws IllegalStateException if no secret was added
+     * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
+     *     example, its path is a directory); no thread has been started then
      */
     public WebhookClient build() {
       if (secrets.isEmpty()) {

