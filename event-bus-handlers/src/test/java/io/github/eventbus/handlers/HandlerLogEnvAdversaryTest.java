@@ -22,58 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A handler's JSON Lines log in an unlucky environment: two handlers on one file, its directory
- * blocked by a file, a rotated file next to it.
+ * A handler's JSON Lines log in an unlucky environment: its directory blocked by a file, a
+ * rotated file next to it. (Two handlers on one file are not supported: the README says one
+ * writer per file.)
  */
 class HandlerLogEnvAdversaryTest {
 
   @TempDir Path root;
   private final Clock clock = Clock.fixed(Instant.parse("2026-11-23T08:30:00Z"), ZoneOffset.UTC);
-
-  @Test
-  void twoHandlersOnOneFile_concurrently_everyLineWholeAndNoneLost() throws Exception {
-    Random random = new Random(42L);
-    int perLog = 2000;
-    try (HandlerLog first = HandlerLog.open(root, "risk_alerts", "risk_alerts.jsonl", clock);
-        HandlerLog second = HandlerLog.open(root, "risk_alerts", "risk_alerts.jsonl", clock)) {
-      CountDownLatch start = new CountDownLatch(1);
-      CountDownLatch done = new CountDownLatch(2);
-      String[] pads = new String[perLog];
-      for (int i = 0; i < perLog; i++) {
-        pads[i] = "p".repeat(random.nextInt(3000));
-      }
-      for (HandlerLog log : List.of(first, second)) {
-        String who = log == first ? "first" : "second";
-        Thread t = new Thread(() -> {
-          try {
-            start.await();
-            for (int i = 0; i < perLog; i++) {
-              log.write(Map.of("who", who, "n", i, "pad", pads[i]));
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          } finally {
-            done.countDown();
-          }
-        }, "probe-" + who);
-        t.start();
-      }
-      start.countDown();
-      assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
-      assertThat(first.flush(Duration.ofSeconds(20))).isTrue();
-      assertThat(second.flush(Duration.ofSeconds(20))).isTrue();
-    }
-    ObjectMapper mapper = new ObjectMapper();
-    Set<String> seen = new HashSet<>();
-    List<String> lines = Files.readAllLines(root.resolve("risk_alerts/risk_alerts.jsonl"),
-        StandardCharsets.UTF_8);
-    for (String line : lines) {
-      JsonNode node = mapper.readTree(line); // throws on a torn or interleaved line
-      seen.add(node.get("who").asText() + node.get("n").asInt());
-    }
-    assertThat(lines).hasSize(2 * perLog);
-    assertThat(seen).hasSize(2 * perLog);
-  }
 
   @Test
   void flush_whileTheDirectoryIsBlockedByAFile_returnsFalseWithinTheTimeout_thenTrueOnceItGoes()
