@@ -3,6 +3,7 @@ package io.github.eventbus.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.ManualClock;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,10 +39,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class AuditReaderEnvAdversaryTest {
 
-  private static final String DAY_FILE = "events_20261123.jsonl";
-
   @TempDir Path dir;
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T08:30:00Z"));
+  /** The day's file, as the audit log names it by the clock. */
+  private final String dayFile = DailyFiles.name("events", clock);
 
   private static String line(String id) {
     return "{\"format_version\":1,\"timestamp\":\"2026-11-23T01:00:00Z\",\"event_id\":\"" + id
@@ -73,7 +75,7 @@ class AuditReaderEnvAdversaryTest {
       throws Exception {
     Path logs = dir.resolve("logs");
     Files.createDirectories(logs);
-    Path file = logs.resolve(DAY_FILE);
+    Path file = logs.resolve(dayFile);
     ByteArrayOutputStream content = new ByteArrayOutputStream();
     content.writeBytes((line("a") + line("b")).getBytes(StandardCharsets.UTF_8));
     content.writeBytes(leftover(kind));
@@ -95,13 +97,13 @@ class AuditReaderEnvAdversaryTest {
     Read after = read(logs);
     assertThat(after.corrupt()).isEmpty();
     assertThat(after.ids()).hasSize(3).startsWith("a", "b");
-    assertThat(Files.readAllBytes(logs.resolve(DAY_FILE + ".corrupt"))).startsWith(leftover(kind));
+    assertThat(Files.readAllBytes(logs.resolve(dayFile + ".corrupt"))).startsWith(leftover(kind));
     assertThat(problems).isEmpty();
   }
 
   @Test
   void aLineFarLongerThanAnyRecord_inTheMiddle_isReported_andTheNextLineRead() throws Exception {
-    Path file = dir.resolve(DAY_FILE);
+    Path file = dir.resolve(dayFile);
     byte[] huge = new byte[8 << 20];
     java.util.Arrays.fill(huge, (byte) 'z');
     ByteArrayOutputStream content = new ByteArrayOutputStream();
@@ -120,8 +122,10 @@ class AuditReaderEnvAdversaryTest {
   @Test
   void fileDeletedAfterListing_beforeTheStreamReachesIt_isThrown_notSkippedSilently()
       throws Exception {
-    Files.writeString(dir.resolve("events_20261122.jsonl"), line("a"), StandardCharsets.UTF_8);
-    Path second = dir.resolve(DAY_FILE);
+    Clock dayBefore = Clock.offset(clock, Duration.ofDays(-1));
+    Files.writeString(dir.resolve(DailyFiles.name("events", dayBefore)), line("a"),
+        StandardCharsets.UTF_8);
+    Path second = dir.resolve(dayFile);
     Files.writeString(second, line("b"), StandardCharsets.UTF_8);
     AuditReader reader = AuditReader.builder().build();
     try (Stream<AuditEntry> entries = reader.read(dir)) {
@@ -136,7 +140,7 @@ class AuditReaderEnvAdversaryTest {
 
   @Test
   void replay_ofAFileWithATornLastLine_republishesOnlyTheWholeEntries() throws Exception {
-    Path file = dir.resolve(DAY_FILE);
+    Path file = dir.resolve(dayFile);
     Files.write(file, (line("a") + line("b") + "{\"format_version\":1,\"times")
         .getBytes(StandardCharsets.UTF_8));
     List<String> seen = new CopyOnWriteArrayList<>();

@@ -8,19 +8,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +42,11 @@ class JsonLinesWriterEnvAdversaryTest {
         .errorHandler((f, problem, cause) -> problems.add(problem));
   }
 
+  /** Appends {@code {"n":n}} and waits until it is in the file. */
+  private static void writeAndWait(JsonLinesWriter<Object> w, int n) throws Exception {
+    w.appendAcknowledged(Map.of("n", n)).get(20, TimeUnit.SECONDS);
+  }
+
   private static List<String> lines(Path file) throws IOException {
     return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
@@ -57,12 +61,12 @@ class JsonLinesWriterEnvAdversaryTest {
   void copytruncate_whileOpen_nextLinesStartTheFile_withoutAHoleOfNuls() throws Exception {
     Path file = dir.resolve("log.jsonl");
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 1);
       Path copy = dir.resolve("log.jsonl.1");
       Files.copy(file, copy);
       truncate(file);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 2);
 
       assertThat(Files.readAllBytes(file)).asString(StandardCharsets.UTF_8).isEqualTo("{\"n\":2}\n");
       assertThat(lines(copy)).containsExactly("{\"n\":1}");
@@ -95,12 +99,15 @@ class JsonLinesWriterEnvAdversaryTest {
   void renamedAway_dateextStyle_isReportedOnce_andLaterLinesGoToANewFile() throws Exception {
     Path file = dir.resolve("log.jsonl");
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
-      Path rotated = dir.resolve("log.jsonl-20261130");
+      writeAndWait(w, 1);
+      // logrotate's dateext name, of the day by a fixed clock rather than the machine's date.
+      Clock day = Clock.fixed(Instant.parse("2026-11-30T03:00:00Z"), ZoneOffset.UTC);
+      Path rotated = dir.resolve("log.jsonl-"
+          + LocalDate.now(day).format(DateTimeFormatter.BASIC_ISO_DATE));
       Files.move(file, rotated);
 
-      w.appendAcknowledged(Map.of("n", 2)).get(20, TimeUnit.SECONDS);
-      w.appendAcknowledged(Map.of("n", 3)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 2);
+      writeAndWait(w, 3);
 
       assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"n\":3}");
       // The documented duplicate: the batch reached the moved file before the move was noticed.
@@ -115,11 +122,11 @@ class JsonLinesWriterEnvAdversaryTest {
   void renamedAway_logrotateNumbered_laterLinesGoToANewFileAtThePath() throws Exception {
     Path file = dir.resolve("log.jsonl");
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 1);
       Files.move(file, dir.resolve("log.jsonl.1")); // logrotate's default naming
 
-      w.appendAcknowledged(Map.of("n", 2)).get(20, TimeUnit.SECONDS);
-      w.appendAcknowledged(Map.of("n", 3)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 2);
+      writeAndWait(w, 3);
 
       assertThat(w.currentFile()).isEqualTo(file);
       assertThat(Files.exists(file)).as("nothing written at %s", file).isTrue();
@@ -132,7 +139,7 @@ class JsonLinesWriterEnvAdversaryTest {
     Path file = dir.resolve("log.jsonl");
     Files.writeString(dir.resolve("log.jsonl.1"), "{\"old\":true}\n", StandardCharsets.UTF_8);
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 1);
 
       assertThat(w.currentFile()).isEqualTo(file);
       assertThat(lines(dir.resolve("log.jsonl.1"))).containsExactly("{\"old\":true}");
@@ -145,7 +152,7 @@ class JsonLinesWriterEnvAdversaryTest {
       throws Exception {
     Path file = dir.resolve("log.jsonl");
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FSYNC).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 1);
       Files.delete(file);
       Files.createDirectory(file);
 
@@ -197,7 +204,7 @@ class JsonLinesWriterEnvAdversaryTest {
       throws Exception {
     Path file = dir.resolve("log.jsonl");
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
-      w.appendAcknowledged(Map.of("n", 1)).get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 1);
       Files.delete(file);
 
       w.flush().get(20, TimeUnit.SECONDS);
