@@ -52,6 +52,11 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
   // returns null and put(...) throws NullPointerException. The builder accepted the root
   // (Files.isDirectory follows links), and start() documents only UncheckedIOException and
   // IllegalStateException. The watch service opened by start() is left open.
+  /** Adds a change to the types seen per path, in the order they came. */
+  private static void addByPath(Map<String, List<ChangeType>> byPath, FileChange c) {
+    byPath.computeIfAbsent(c.filePath(), k -> new ArrayList<>()).add(c.changeType());
+  }
+
   @Test
   void rootThatIsASymlink_startsAndReportsFilesCreatedThroughIt() throws Exception {
     Path real = Files.createDirectory(tmp.resolve("real"));
@@ -189,8 +194,7 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
 
     List<FileChange> before = Sentinels.changesUntilSentinel(changes, root, "zz-sentinel");
     Map<String, List<ChangeType>> byPath = new HashMap<>();
-    before.forEach(c -> byPath.computeIfAbsent(c.filePath(), k -> new ArrayList<>())
-        .add(c.changeType()));
+    before.forEach(c -> addByPath(byPath, c));
     assertThat(byPath.get(inside.toString())).containsExactly(ChangeType.DELETED);
     assertThat(byPath.get(directory.toString())).containsExactly(ChangeType.CREATED);
   }
@@ -230,7 +234,7 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
     while (!byPath.keySet().containsAll(expected) && System.nanoTime() < deadline) {
       FileChange c = changes.poll(1, TimeUnit.SECONDS);
       if (c != null) {
-        byPath.computeIfAbsent(c.filePath(), k -> new ArrayList<>()).add(c.changeType());
+        addByPath(byPath, c);
       }
     }
     assertThat(byPath.get(file.toString())).as("file become a directory")
