@@ -102,10 +102,8 @@ final class FileTarget {
     if (channel != null && !today.equals(day)) {
       close();
     }
-    if (channel != null && maxFileBytes > 0) {
-      size = channel.size(); // not only what we wrote: another tool may have truncated it
-    }
-    if (channel != null && maxFileBytes > 0 && size > 0 && size + bytes > maxFileBytes) {
+    if (channel != null && maxFileBytes > 0 && size > 0 && size + bytes > maxFileBytes
+        && wouldPassLimit(bytes)) {
       close();
       open(today, index + 1);
       return;
@@ -114,6 +112,15 @@ final class FileTarget {
       createDirectory();
       open(today, files.openingIndex(today, maxFileBytes));
     }
+  }
+
+  /**
+   * Whether the batch would pass the limit by the file's real size: what we wrote may since have
+   * been truncated in place by another tool (copytruncate). Read only when our count says so.
+   */
+  private boolean wouldPassLimit(int bytes) throws IOException {
+    size = channel.size();
+    return size > 0 && size + bytes > maxFileBytes;
   }
 
   private void createDirectory() throws IOException {
