@@ -5,6 +5,7 @@ import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -197,8 +198,13 @@ final class DebouncedChanges {
         // Known only once everything was read: a file gone half-way stays unknown, so that its
         // deletion is not reported without its creation.
         known.put(path, sum == null ? "" : sum);
-      } catch (IOException e) {
+      } catch (NoSuchFileException gone) {
         return; // gone again before we could read it; its deletion is reported on its own
+      } catch (IOException e) {
+        // There but unreadable (permissions, a disk error): not reported, so it is said.
+        warnings.warn("unreadable", "File watcher {} cannot read {} to report its change: {}",
+            name, path.toString(), e.toString());
+        return;
       }
     }
     try {
