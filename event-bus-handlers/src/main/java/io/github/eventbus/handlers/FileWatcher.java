@@ -79,8 +79,9 @@ import org.slf4j.LoggerFactory;
  * {@link #start()} lists the tree is skipped rather than failing the start.
  *
  * <p><b>When the bus refuses.</b> A change the bus refuses (closed, or its queue full) is lost;
- * the watcher logs one WARN per ten seconds for such changes, saying how many it left out. File
- * names in log lines are escaped. Paths are Java strings: a file name not valid in the
+ * the watcher logs one WARN per ten seconds for such changes, saying how many it left out, and
+ * likewise for changes to files that are there but cannot be read (permissions, a disk error).
+ * File names in log lines are escaped. Paths are Java strings: a file name not valid in the
  * platform's file-name encoding (on Linux, bytes that are not UTF-8) is published with U+FFFD.
  *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
