@@ -7,6 +7,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.WriteErrorHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +36,7 @@ public final class FileChangeHandler extends LoggingHandler {
   private FileChangeHandler(Builder b) {
     super(b.logChanges == null || b.logChanges
         ? HandlerLog.open(b.logRoot, "file_changes", "file_changes.jsonl",
-            b.clock != null ? b.clock : Clock.systemUTC())
+            b.clock != null ? b.clock : Clock.systemUTC(), b.writeErrors)
         : HandlerLog.off("logging is off (logChanges(false))"));
   }
 
@@ -94,6 +95,7 @@ public final class FileChangeHandler extends LoggingHandler {
   /** Configures a {@link FileChangeHandler}. Not thread-safe; each option may be set once. */
   public static final class Builder {
     private Path logRoot;
+    private WriteErrorHandler writeErrors;
     private Boolean logChanges;
     private Clock clock;
 
@@ -109,6 +111,21 @@ public final class FileChangeHandler extends LoggingHandler {
      */
     public Builder logRoot(Path root) {
       this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Sets who is told when a line of the handler's log cannot be written (the directory cannot
+     * be created, a write or fsync fails). The log keeps such lines and retries; each failure is
+     * also counted in {@link FileChangeHandler#logStats()} and logged (a rate-limited WARN). Default: none, the
+     * count and the WARN only.
+     *
+     * @param handler the handler; called on the log's own thread
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder writeErrorHandler(WriteErrorHandler handler) {
+      this.writeErrors = Settings.setOnce(this.writeErrors, handler, "writeErrorHandler");
       return this;
     }
 

@@ -8,12 +8,15 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -45,11 +48,16 @@ final class HandlerLog implements AutoCloseable {
    * Opens the log {@code <root>/<directory>/<name>}.
    *
    * @param root the log root; null for {@code logs}
+   * @param errors told when a line cannot be written; null: the writer's rate-limited WARN only
    */
-  static HandlerLog open(Path root, String directory, String name, Clock clock) {
+  static HandlerLog open(Path root, String directory, String name, Clock clock,
+      WriteErrorHandler errors) {
     Path file = (root != null ? root : Path.of("logs")).resolve(directory).resolve(name);
-    return new HandlerLog(JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build(), null,
-        clock);
+    var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson());
+    if (errors != null) {
+      builder.errorHandler(errors);
+    }
+    return new HandlerLog(builder.build(), null, clock);
   }
 
   /** A log that is off, for the reason given (which {@link #file()} reports). */
@@ -120,6 +128,11 @@ final class HandlerLog implements AutoCloseable {
       throw new IllegalStateException(off);
     }
     return writer.currentFile();
+  }
+
+  /** The writer's counts (failed writes among them); empty if the log is off. */
+  Optional<WriterStats> stats() {
+    return writer == null ? Optional.empty() : Optional.of(writer.stats());
   }
 
   /** Waits at most {@code timeout} until every line written so far is in the file. */

@@ -2,8 +2,10 @@ package io.github.eventbus.handlers;
 
 import static java.util.Objects.requireNonNull;
 
+import io.github.eventbus.jsonl.WriterStats;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What every handler with its own JSON Lines log offers its users: where the log is, a flush, and
@@ -52,6 +54,17 @@ abstract class LoggingHandler implements AutoCloseable {
    */
   public boolean flushLog(Duration timeout) {
     return log.flush(requireNonNull(timeout, "timeout"));
+  }
+
+  /**
+   * Returns the counts of the handler's log writer: lines appended, written and pending, and
+   * failed writes ({@link WriterStats#failedWrites()}), which the builder's
+   * {@code writeErrorHandler} is told of one by one.
+   *
+   * @return the counts now; empty if the handler's log is turned off
+   */
+  public Optional<WriterStats> logStats() {
+    return log.stats();
   }
 
   /** Closes the handler's log; close its subscriptions (or the bus) first. */

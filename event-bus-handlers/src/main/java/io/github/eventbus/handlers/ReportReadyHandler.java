@@ -9,6 +9,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.WriteErrorHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -74,7 +75,7 @@ public final class ReportReadyHandler extends LoggingHandler {
 
   private ReportReadyHandler(Builder b) {
     super(HandlerLog.open(b.logRoot, "reports", "report_generations.jsonl",
-        b.clock != null ? b.clock : Clock.systemUTC()));
+        b.clock != null ? b.clock : Clock.systemUTC(), b.writeErrors));
     this.autoDistribute = b.autoDistribute == null || b.autoDistribute;
     this.distributors = List.copyOf(b.distributors);
     this.maxJsonBytes = b.maxJsonBytes != null ? b.maxJsonBytes : 64L * 1024 * 1024;
@@ -284,6 +285,7 @@ public final class ReportReadyHandler extends LoggingHandler {
   /** Configures a {@link ReportReadyHandler}. Not thread-safe; each option may be set once. */
   public static final class Builder {
     private Path logRoot;
+    private WriteErrorHandler writeErrors;
     private Boolean autoDistribute;
     private final List<ReportDistributor> distributors = new ArrayList<>();
     private Long maxJsonBytes;
@@ -302,6 +304,21 @@ public final class ReportReadyHandler extends LoggingHandler {
      */
     public Builder logRoot(Path root) {
       this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Sets who is told when a line of the handler's log cannot be written (the directory cannot
+     * be created, a write or fsync fails). The log keeps such lines and retries; each failure is
+     * also counted in {@link ReportReadyHandler#logStats()} and logged (a rate-limited WARN). Default: none, the
+     * count and the WARN only.
+     *
+     * @param handler the handler; called on the log's own thread
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder writeErrorHandler(WriteErrorHandler handler) {
+      this.writeErrors = Settings.setOnce(this.writeErrors, handler, "writeErrorHandler");
       return this;
     }
 

@@ -7,6 +7,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.WriteErrorHandler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -76,7 +77,7 @@ public final class RiskAlertHandler extends LoggingHandler {
 
   private RiskAlertHandler(Builder b) {
     super(HandlerLog.open(b.logRoot, "risk_alerts", "risk_alerts.jsonl",
-        b.clock != null ? b.clock : Clock.systemUTC()));
+        b.clock != null ? b.clock : Clock.systemUTC(), b.writeErrors));
     this.clock = log.clock();
     this.escalationEnabled = b.escalationEnabled == null || b.escalationEnabled;
     this.escalationThreshold = b.escalationThreshold != null ? b.escalationThreshold : 0.8;
@@ -224,6 +225,7 @@ public final class RiskAlertHandler extends LoggingHandler {
    */
   public static final class Builder {
     private Path logRoot;
+    private WriteErrorHandler writeErrors;
     private Boolean escalationEnabled;
     private Double escalationThreshold;
     private Duration dedupeWindow;
@@ -242,6 +244,21 @@ public final class RiskAlertHandler extends LoggingHandler {
      */
     public Builder logRoot(Path root) {
       this.logRoot = Settings.setOnce(this.logRoot, root, "logRoot");
+      return this;
+    }
+
+    /**
+     * Sets who is told when a line of the handler's log cannot be written (the directory cannot
+     * be created, a write or fsync fails). The log keeps such lines and retries; each failure is
+     * also counted in {@link RiskAlertHandler#logStats()} and logged (a rate-limited WARN). Default: none, the
+     * count and the WARN only.
+     *
+     * @param handler the handler; called on the log's own thread
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder writeErrorHandler(WriteErrorHandler handler) {
+      this.writeErrors = Settings.setOnce(this.writeErrors, handler, "writeErrorHandler");
       return this;
     }
 

@@ -27,7 +27,8 @@ class HandlerLogEnvAdversaryTest {
   void flush_whileTheDirectoryIsBlockedByAFile_returnsFalseWithinTheTimeout_thenTrueOnceItGoes()
       throws Exception {
     Path dir = root.resolve("reports");
-    try (HandlerLog log = HandlerLog.open(root, "reports", "report_generations.jsonl", clock)) {
+    try (HandlerLog log = HandlerLog.open(root, "reports", "report_generations.jsonl", clock,
+        null)) {
       log.write(Map.of("n", 1));
       assertThat(log.flush(Duration.ofSeconds(20))).isTrue();
       Files.delete(dir.resolve("report_generations.jsonl"));
@@ -48,7 +49,8 @@ class HandlerLogEnvAdversaryTest {
   void start_nextToALogrotatedFile_writesTheHandlersOwnFile() throws Exception {
     Path dir = Files.createDirectories(root.resolve("risk_alerts"));
     Files.writeString(dir.resolve("risk_alerts.jsonl.1"), "{\"old\":true}\n", StandardCharsets.UTF_8);
-    try (HandlerLog log = HandlerLog.open(root, "risk_alerts", "risk_alerts.jsonl", clock)) {
+    try (HandlerLog log = HandlerLog.open(root, "risk_alerts", "risk_alerts.jsonl", clock,
+        null)) {
       log.write(Map.of("n", 1));
       assertThat(log.flush(Duration.ofSeconds(20))).isTrue();
       assertThat(log.file()).isEqualTo(dir.resolve("risk_alerts.jsonl"));

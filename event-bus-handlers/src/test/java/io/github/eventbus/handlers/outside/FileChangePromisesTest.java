@@ -97,7 +97,8 @@ class FileChangePromisesTest {
         Map.<String, Consumer<FileChangeHandler.Builder>>of(
         "logRoot", b -> b.logRoot(Path.of("unused")),
         "logChanges", b -> b.logChanges(false),
-        "clock", b -> b.clock(Clock.systemUTC())));
+        "clock", b -> b.clock(Clock.systemUTC()),
+        "writeErrorHandler", b -> b.writeErrorHandler((file, problem, cause) -> { })));
     try (FileChangeHandler on = FileChangeHandler.builder().logRoot(dir).build()) {
       assertThat(on.logFile()).isEqualTo(dir.resolve("file_changes/file_changes.jsonl"));
     }

@@ -71,7 +71,8 @@ class ReportReadyPromisesTest {
         "autoDistribute", b -> b.autoDistribute(false),
         "maxJsonBytes", b -> b.maxJsonBytes(10),
         "reportRoots", b -> b.reportRoots(dir),
-        "clock", b -> b.clock(Clock.systemUTC())));
+        "clock", b -> b.clock(Clock.systemUTC()),
+        "writeErrorHandler", b -> b.writeErrorHandler((file, problem, cause) -> { })));
   }
 
   @Test

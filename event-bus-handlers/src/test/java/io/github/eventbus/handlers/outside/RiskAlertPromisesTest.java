@@ -14,6 +14,7 @@ import io.github.eventbus.handlers.RiskDashboard;
 import io.github.eventbus.handlers.RiskType;
 import io.github.eventbus.handlers.Severity;
 import io.github.eventbus.outside.BuilderPromises;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +23,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +63,8 @@ class RiskAlertPromisesTest {
         "escalationEnabled", b -> b.escalationEnabled(false),
         "escalationThreshold", b -> b.escalationThreshold(0.5),
         "dedupeWindow", b -> b.dedupeWindow(Duration.ofMinutes(1)),
-        "clock", b -> b.clock(Clock.systemUTC())));
+        "clock", b -> b.clock(Clock.systemUTC()),
+        "writeErrorHandler", b -> b.writeErrorHandler((file, problem, cause) -> { })));
   }
 
   @Test
@@ -135,5 +140,43 @@ class RiskAlertPromisesTest {
     handler.close();
     started.get(0).join(20_000);
     assertThat(started.get(0).isAlive()).isFalse();
+  }
+
+  @Test
+  void logBlocked_tellsTheWriteErrorHandler_countsTheFailure_andWritesOnceItClears()
+      throws Exception {
+    Path blocker = dir.resolve("risk_alerts");
+    BlockingQueue<Path> failures = new LinkedBlockingQueue<>();
+    EventBus bus = EventBus.builder().build();
+    try (RiskAlertHandler handler = RiskAlertHandler.builder().logRoot(dir)
+        .escalationEnabled(false)
+        .writeErrorHandler((file, problem, cause) -> failures.add(file)).build()) {
+      handler.register(bus);
+      if (Files.isDirectory(blocker)) {
+        Files.delete(blocker); // created empty at build; the first line creates it again
+      }
+      Files.writeString(blocker, "a file where the log's directory should be");
+      bus.publishSync(alert("a1", Severity.LOW, 0.1));
+
+      Path failed = failures.poll(20, TimeUnit.SECONDS);
+      assertThat(failed).as("the handler is told").isNotNull();
+      assertThat(failed.startsWith(dir)).as("%s names the log's place", failed).isTrue();
+      assertThat(handler.logStats()).hasValueSatisfying(stats -> {
+        assertThat(stats.failedWrites()).isPositive();
+        assertThat(stats.pending()).isEqualTo(1);
+      });
+      assertThat(handler.flushLog(Duration.ofMillis(200))).isFalse();
+
+      Files.delete(blocker);
+      assertThat(handler.flushLog(Duration.ofSeconds(20))).isTrue();
+      assertThat(Files.readAllLines(handler.logFile())).singleElement()
+          .satisfies(line -> assertThat(line).contains("\"a1\""));
+      assertThat(handler.logStats()).hasValueSatisfying(stats -> {
+        assertThat(stats.written()).isEqualTo(1);
+        assertThat(stats.pending()).isZero();
+      });
+    } finally {
+      bus.close();
+    }
   }
 }
