@@ -1,6 +1,8 @@
 package io.github.eventbus.webhooks;
 
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -20,9 +22,19 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
   private final JsonLinesWriter<Object> writer;
   private final Clock clock;
 
-  AttemptLog(Path file, Clock clock) {
-    this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build();
+  /** Opens the log; {@code errors} (maybe null) is told when a line cannot be written. */
+  AttemptLog(Path file, Clock clock, WriteErrorHandler errors) {
+    var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson());
+    if (errors != null) {
+      builder.errorHandler(errors);
+    }
+    this.writer = builder.build();
     this.clock = clock;
+  }
+
+  /** The writer's counts: lines appended, written, pending, failed writes. */
+  WriterStats stats() {
+    return writer.stats();
   }
 
   @Override

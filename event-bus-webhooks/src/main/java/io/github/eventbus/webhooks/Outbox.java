@@ -2,9 +2,11 @@ package io.github.eventbus.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.internal.Utf8;
+import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -50,7 +52,8 @@ final class Outbox implements AutoCloseable {
   private final Map<String, Entry> live = new LinkedHashMap<>();
   private final JsonLinesWriter<Object> writer;
 
-  Outbox(Path file) {
+  /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
+  Outbox(Path file, WriteErrorHandler errors) {
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -85,8 +88,17 @@ final class Outbox implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
-    this.writer = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
-        .durability(Durability.FSYNC).build();
+    var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.FSYNC);
+    if (errors != null) {
+      builder.errorHandler(errors);
+    }
+    this.writer = builder.build();
+  }
+
+  /** The writer's counts: records appended, written, pending, failed writes. */
+  WriterStats stats() {
+    return writer.stats();
   }
 
   /**

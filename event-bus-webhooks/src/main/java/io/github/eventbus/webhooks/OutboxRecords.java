@@ -1,7 +1,10 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -14,8 +17,13 @@ final class OutboxRecords implements AutoCloseable {
 
   private final Outbox outbox; // null: deliveries are kept in memory only
 
-  OutboxRecords(Path file) {
-    this.outbox = file == null ? null : new Outbox(file);
+  OutboxRecords(Path file, WriteErrorHandler errors) {
+    this.outbox = file == null ? null : new Outbox(file, errors);
+  }
+
+  /** The outbox writer's counts; empty without an outbox. */
+  Optional<WriterStats> stats() {
+    return outbox == null ? Optional.empty() : Optional.of(outbox.stats());
   }
 
   boolean enabled() {

@@ -7,6 +7,8 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.internal.CloseOnce;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.jsonl.WriteErrorHandler;
+import io.github.eventbus.jsonl.WriterStats;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.DoubleSupplier;
@@ -94,10 +97,11 @@ public final class WebhookClient implements AutoCloseable {
     this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter, b.jitter);
     this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
     // First: an outbox that cannot be opened fails the build before any thread exists.
-    this.outbox = new OutboxRecords(b.outbox);
+    this.outbox = new OutboxRecords(b.outbox, b.writeErrors);
     List<DeliveryListener> listeners = new ArrayList<>();
     listeners.add(new DeliveryFailureLog(clock));
-    this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock);
+    this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock,
+        b.writeErrors);
     if (attemptLog != null) {
       listeners.add(attemptLog);
     }
@@ -200,6 +204,27 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
+   * Returns the counts of the attempt log's writer: lines appended, written and pending, and
+   * failed writes, which {@link Builder#writeErrorHandler} is told of one by one.
+   *
+   * @return the counts now; empty without an attempt log
+   */
+  public Optional<WriterStats> attemptLogStats() {
+    return attemptLog == null ? Optional.empty() : Optional.of(attemptLog.stats());
+  }
+
+  /**
+   * Returns the counts of the outbox's writer: records appended, written (forced to disk) and
+   * pending, and failed writes, which {@link Builder#writeErrorHandler} is told of one by one. A
+   * record that is pending is not yet durable: {@link DeliveryListener#accepted} waits for it.
+   *
+   * @return the counts now; empty without an outbox
+   */
+  public Optional<WriterStats> outboxStats() {
+    return outbox.stats();
+  }
+
+  /**
    * Refuses new sends, lets unfinished deliveries finish for up to the drain timeout, then ends
    * the rest as {@link DeliveryOutcome#ABANDONED} and reports them (see the class comment); closes
    * the attempt log and the outbox and stops the threads the client created. Idempotent; a second
@@ -242,6 +267,7 @@ public final class WebhookClient implements AutoCloseable {
     private EventBus deadLetters;
     private Path attemptLog;
     private Path outbox;
+    private WriteErrorHandler writeErrors;
     private Duration drainTimeout;
     private final List<DeliveryListener> listeners = new ArrayList<>();
 
@@ -432,6 +458,22 @@ public final class WebhookClient implements AutoCloseable {
      */
     public Builder outbox(Path file) {
       this.outbox = Settings.setOnce(this.outbox, file, "outbox");
+      return this;
+    }
+
+    /**
+     * Sets who is told when the attempt log or the outbox cannot be written (the directory cannot
+     * be created, a write or fsync fails). Either keeps what it could not write and retries; each
+     * failure is also counted ({@link WebhookClient#attemptLogStats()},
+     * {@link WebhookClient#outboxStats()}) and logged (a rate-limited WARN). Default: none, the
+     * counts and the WARN only.
+     *
+     * @param handler the handler, told the file; called on the writer's own thread
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder writeErrorHandler(WriteErrorHandler handler) {
+      this.writeErrors = Settings.setOnce(this.writeErrors, handler, "writeErrorHandler");
       return this;
     }
 

@@ -63,7 +63,7 @@ class OutboxEnvAdversaryTest {
       throws Exception {
     Path outboxDir = dir.resolve("webhooks");
     Path file = outboxDir.resolve("outbox.jsonl");
-    try (Outbox outbox = new Outbox(file)) {
+    try (Outbox outbox = new Outbox(file, null)) {
       outbox.pending(entry("e1")).get(20, TimeUnit.SECONDS);
       outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
       outbox.done(Outbox.key("e2", ENDPOINT));
@@ -76,7 +76,7 @@ class OutboxEnvAdversaryTest {
       assertThat(ids(outbox.pending())).containsExactly("e1", "e3"); // the client still knows
     }
 
-    try (Outbox restarted = new Outbox(file)) {
+    try (Outbox restarted = new Outbox(file, null)) {
       assertThat(ids(restarted.pending())).containsExactlyInAnyOrder("e1", "e3");
     }
   }
@@ -95,12 +95,12 @@ class OutboxEnvAdversaryTest {
     Files.writeString(file, pendingLine("a") + "\n" + pendingLine("b") + "\n" + tail,
         StandardCharsets.UTF_8);
 
-    try (Outbox outbox = new Outbox(file)) {
+    try (Outbox outbox = new Outbox(file, null)) {
       assertThat(ids(outbox.pending())).containsExactlyElementsOf(
           kind.equals("whole-without-lf") ? List.of("a", "b", "tail") : List.of("a", "b"));
       outbox.pending(entry("c")).get(20, TimeUnit.SECONDS);
     }
-    try (Outbox again = new Outbox(file)) {
+    try (Outbox again = new Outbox(file, null)) {
       assertThat(ids(again.pending())).contains("a", "b", "c").doesNotHaveDuplicates();
     }
     assertThat(Files.exists(dir.resolve("outbox.jsonl.corrupt"))).isFalse();
@@ -130,7 +130,7 @@ class OutboxEnvAdversaryTest {
 
     try (LogCapture log = new LogCapture(WebhookClient.class)) {
       log.enable(Level.WARN);
-      try (Outbox outbox = new Outbox(file)) {
+      try (Outbox outbox = new Outbox(file, null)) {
         assertThat(ids(outbox.pending())).containsExactly("a", "b");
       }
       assertThat(log.lines(Level.WARN)).singleElement().asString()
@@ -138,7 +138,7 @@ class OutboxEnvAdversaryTest {
     }
     byte[] kept = Files.readAllBytes(dir.resolve("outbox.jsonl.corrupt"));
     assertThat(kept).hasSize(bad.length + 1);
-    try (Outbox again = new Outbox(file)) {
+    try (Outbox again = new Outbox(file, null)) {
       assertThat(ids(again.pending())).containsExactly("a", "b");
     }
   }

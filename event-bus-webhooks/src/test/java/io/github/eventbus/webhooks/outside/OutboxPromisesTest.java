@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,5 +155,90 @@ class OutboxPromisesTest {
       heard.get(20, TimeUnit.SECONDS);
     }
     assertThat(recordPresent).containsExactly(true);
+  }
+
+  /**
+   * The outbox's and the attempt log's directories blocked by files: the delivery goes ahead (the
+   * record's fsync never holds up an attempt), each failure reaches the write-error handler and
+   * the counts, {@code accepted} waits; once the way is clear, the record, {@code accepted} and
+   * the log line all follow.
+   */
+  @Test
+  void blockedOutboxAndAttemptLog_tellTheWriteErrorHandler_countFailures_thenCatchUp(
+      @TempDir Path dir) throws Exception {
+    Path boxDir = dir.resolve("box");
+    Path logDir = dir.resolve("attempts");
+    BlockingQueue<Path> failed = new LinkedBlockingQueue<>();
+    CompletableFuture<String> accepted = new CompletableFuture<>();
+    DeliveryListener listener = new DeliveryListener() {
+      @Override
+      public void accepted(WebhookMessage message, URI endpoint) {
+        accepted.complete(message.id());
+      }
+    };
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(200)) {
+      try (WebhookClient client = WebhookClient.builder().secret("s").retry(RetryPolicy.none())
+          .outbox(boxDir.resolve("outbox.jsonl")).attemptLog(logDir.resolve("attempts.jsonl"))
+          .listener(listener).writeErrorHandler((file, problem, cause) -> failed.add(file))
+          .build()) {
+        block(boxDir);
+        block(logDir);
+        WebhookDelivery d = client.send(endpoint.uri("/a"), message("b-1"))
+            .get(20, TimeUnit.SECONDS);
+        assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+
+        awaitFailure(failed, boxDir);
+        awaitFailure(failed, logDir);
+        assertThat(client.outboxStats()).hasValueSatisfying(stats -> {
+          assertThat(stats.failedWrites()).isPositive();
+          assertThat(stats.pending()).as("the pending record, maybe its done record").isPositive();
+        });
+        assertThat(client.attemptLogStats()).hasValueSatisfying(stats -> {
+          assertThat(stats.failedWrites()).isPositive();
+          assertThat(stats.pending()).isEqualTo(1);
+        });
+        assertThat(accepted).as("not durable yet").isNotDone();
+
+        Files.delete(boxDir);
+        Files.delete(logDir);
+        assertThat(accepted.get(20, TimeUnit.SECONDS)).isEqualTo("b-1");
+        client.flushLog();
+        assertThat(Files.readAllLines(logDir.resolve("attempts.jsonl"))).singleElement()
+            .satisfies(line -> assertThat(line).contains("\"b-1\"", "\"delivered\""));
+        assertThat(client.attemptLogStats()).hasValueSatisfying(
+            stats -> assertThat(stats.pending()).isZero());
+      }
+      try (WebhookClient next = client(boxDir.resolve("outbox.jsonl"))) {
+        assertThat(next.resumed()).as("its done record reached the file").isEmpty();
+        assertThat(next.deadDeliveryIds()).isEmpty();
+      }
+      assertThat(endpoint.arrived.get()).isEqualTo(1);
+    }
+  }
+
+  /** Puts a file where {@code dir} is (emptying it first, if it exists). */
+  private static void block(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          Files.delete(f);
+        }
+      }
+      Files.delete(dir);
+    }
+    Files.writeString(dir, "in the way", StandardCharsets.UTF_8);
+  }
+
+  /** Waits until a failure under {@code under} is reported, skipping others. */
+  private static void awaitFailure(BlockingQueue<Path> failed, Path under)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      Path file = failed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      assertThat(file).as("a failure reported under %s", under).isNotNull();
+      if (file.startsWith(under)) {
+        return;
+      }
+    }
   }
 }

@@ -61,7 +61,8 @@ class WebhookClientPromisesTest {
         Map.entry("drainTimeout", b -> b.drainTimeout(Duration.ZERO)),
         Map.entry("deadLetters", b -> b.deadLetters(bus)),
         Map.entry("attemptLog", b -> b.attemptLog(Path.of("a.jsonl"))),
-        Map.entry("outbox", b -> b.outbox(Path.of("o.jsonl"))));
+        Map.entry("outbox", b -> b.outbox(Path.of("o.jsonl"))),
+        Map.entry("writeErrorHandler", b -> b.writeErrorHandler((file, problem, cause) -> { })));
     try {
       options.forEach((name, set) -> {
         WebhookClient.Builder b = WebhookClient.builder();
