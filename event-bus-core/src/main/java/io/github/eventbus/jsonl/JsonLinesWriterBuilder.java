@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.internal.Settings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.function.Supplier;
 
 /**
  * Configures a {@link JsonLinesWriter}; start with {@link JsonLinesWriter#daily} or
@@ -26,6 +28,7 @@ public final class JsonLinesWriterBuilder<T> {
   Duration retryDelay;
   Duration flushInterval;
   Duration closeTimeout;
+  Supplier<? extends Collection<? extends T>> restoreOnVanish;
 
   JsonLinesWriterBuilder(LogFiles files, JsonLinesWriter.Encoder<? super T> encoder) {
     this.files = files;
@@ -178,6 +181,26 @@ public final class JsonLinesWriterBuilder<T> {
   }
 
   /**
+   * Sets the records to write again when the open file vanishes (it is deleted, or replaced,
+   * while the writer has it open). The writer then starts a new file at the path, and writes
+   * these records into it after the lines that found the old file gone, so that a log which holds
+   * state, such as an outbox of unfinished work, is whole again without a restart. They count
+   * neither as appended nor as written in {@link WriterStats}. Default: none; the new file holds
+   * only the lines written from then on.
+   *
+   * @param records called on the writer's thread, once per vanished file; must be quick and must
+   *     not call this writer. If it throws, that is reported like a failed write and the new file
+   *     goes without them.
+   * @return this builder
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> restoreOnVanish(
+      Supplier<? extends Collection<? extends T>> records) {
+    this.restoreOnVanish = Settings.setOnce(this.restoreOnVanish, records, "restoreOnVanish");
+    return this;
+  }
+
+  /**
    * Builds the writer and starts its thread. The file is opened at the first write.
    *
    * @return the writer
@@ -196,6 +219,7 @@ public final class JsonLinesWriterBuilder<T> {
     b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
     b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
     b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
+    b.restoreOnVanish = restoreOnVanish;
     LogFiles zoned = files.inZone(b.clock.getZone());
     zoned.checkPaths();
     return new JsonLinesWriter<>(b, zoned);

@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,7 @@ final class WriterLoop<T> implements Runnable {
   private final Durability durability;
   private final WriteErrorHandler errorHandler;
   private final Duration retryDelay;
+  private final Supplier<? extends Collection<? extends T>> restoreOnVanish; // null: none
   private final long flushIntervalNanos; // read for every batch: converted once
   private final ArrayBlockingQueue<Object> queue;
   private final CountDownLatch givingUp = new CountDownLatch(1);
@@ -80,6 +83,7 @@ final class WriterLoop<T> implements Runnable {
     this.durability = b.durability;
     this.errorHandler = b.errorHandler;
     this.retryDelay = b.retryDelay;
+    this.restoreOnVanish = b.restoreOnVanish;
     this.flushIntervalNanos = Settings.nanos(b.flushInterval);
     this.queue = queue;
   }
@@ -271,7 +275,36 @@ final class WriterLoop<T> implements Runnable {
       if (errorHandler != null) {
         reportError(target.current(), "vanished", problem, e);
       }
+      appendRestored();
       target.write(lines);
+    }
+  }
+
+  /**
+   * Adds the records given to {@link JsonLinesWriterBuilder#restoreOnVanish} after the pending
+   * lines, uncounted: if writing fails, they are kept with the lines and retried with them.
+   */
+  private void appendRestored() throws IOException {
+    if (restoreOnVanish == null) {
+      return;
+    }
+    Collection<? extends T> records;
+    try {
+      records = restoreOnVanish.get();
+    } catch (RuntimeException e) {
+      reportError(target.current(), "restore", "the records to restore could not be had: "
+          + e + "; the new file holds only the lines written from now on", e);
+      return;
+    }
+    int counted = linesCount;
+    for (T record : records) {
+      if (record != null) {
+        encode(record);
+      }
+    }
+    linesCount = counted;
+    if (generator != null) {
+      generator.flush();
     }
   }
 

@@ -213,4 +213,74 @@ class JsonLinesWriterEnvAdversaryTest {
       assertThat(w.stats().pending()).isZero();
     }
   }
+
+  @Test
+  void restoreOnVanish_fileDeletedWhileOpen_newFileHoldsTheLinesThenTheRestoredRecords_uncounted()
+      throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    List<Map<String, Object>> live = new CopyOnWriteArrayList<>(List.of(Map.of("live", "a"),
+        Map.of("live", "b")));
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FSYNC)
+        .restoreOnVanish(() -> live).build()) {
+      writeAndWait(w, 1);
+      Files.delete(file);
+      writeAndWait(w, 2);
+      assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"live\":\"a\"}",
+          "{\"live\":\"b\"}");
+
+      live.set(0, Map.of("live", "c"));
+      Files.delete(file);
+      Files.writeString(file, "another file\n", StandardCharsets.UTF_8);
+      writeAndWait(w, 3);
+      assertThat(lines(file)).as("replaced counts as vanished, and the records are asked again")
+          .containsExactly("another file", "{\"n\":3}", "{\"live\":\"c\"}",
+              "{\"live\":\"b\"}");
+
+      writeAndWait(w, 4);
+      assertThat(lines(file)).as("restored once per vanished file").hasSize(5);
+      assertThat(w.stats().appended()).isEqualTo(4);
+      assertThat(w.stats().written()).isEqualTo(4);
+      assertThat(w.stats().pending()).isZero();
+    }
+  }
+
+  @Test
+  void restoreOnVanish_failingSupplier_isReported_andTheNewFileHoldsTheLines() throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH)
+        .restoreOnVanish(() -> {
+          throw new IllegalStateException("no state");
+        }).build()) {
+      writeAndWait(w, 1);
+      Files.delete(file);
+      writeAndWait(w, 2);
+
+      assertThat(lines(file)).containsExactly("{\"n\":2}");
+      assertThat(problems).anySatisfy(p -> assertThat(p).contains("could not be had", "no state"));
+    }
+  }
+
+  @Test
+  void restoreOnVanish_whileTheNewFileCannotBeWritten_keepsTheRestoredRecordsWithTheLines()
+      throws Exception {
+    Path logDir = dir.resolve("logs");
+    Path file = logDir.resolve("state.jsonl");
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FSYNC)
+        .restoreOnVanish(() -> List.of(Map.of("live", "a"))).build()) {
+      writeAndWait(w, 1);
+      Files.delete(file);
+      Files.delete(logDir);
+      Files.writeString(logDir, "in the way", StandardCharsets.UTF_8);
+      CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (w.stats().failedWrites() < 3 && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // polling a counter the writer advances every retryDelay
+      }
+      assertThat(second).isNotDone();
+
+      Files.delete(logDir);
+      second.get(20, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"live\":\"a\"}");
+    }
+  }
 }

@@ -89,17 +89,18 @@ class JsonLinesWriterPromisesTest {
   @Test
   void builder_everyOptionSetTwice_failsFast_namingTheOption() {
     BuilderPromises.eachOptionOnce(this::builder,
-        Map.<String, Consumer<JsonLinesWriterBuilder<String>>>of(
-        "durability", b -> b.durability(Durability.NONE),
-        "maxFileBytes", b -> b.maxFileBytes(10),
-        "clock", b -> b.clock(Clock.systemUTC()),
-        "mapper", b -> b.mapper(JsonLinesWriter.defaultMapper()),
-        "errorHandler", b -> b.errorHandler((f, p, c) -> { }),
-        "bufferCapacity", b -> b.bufferCapacity(5),
-        "offerTimeout", b -> b.offerTimeout(Duration.ofSeconds(1)),
-        "retryDelay", b -> b.retryDelay(Duration.ofSeconds(1)),
-        "flushInterval", b -> b.flushInterval(Duration.ofSeconds(1)),
-        "closeTimeout", b -> b.closeTimeout(Duration.ofSeconds(1))));
+        Map.<String, Consumer<JsonLinesWriterBuilder<String>>>ofEntries(
+        Map.entry("durability", b -> b.durability(Durability.NONE)),
+        Map.entry("maxFileBytes", b -> b.maxFileBytes(10)),
+        Map.entry("clock", b -> b.clock(Clock.systemUTC())),
+        Map.entry("mapper", b -> b.mapper(JsonLinesWriter.defaultMapper())),
+        Map.entry("errorHandler", b -> b.errorHandler((f, p, c) -> { })),
+        Map.entry("bufferCapacity", b -> b.bufferCapacity(5)),
+        Map.entry("offerTimeout", b -> b.offerTimeout(Duration.ofSeconds(1))),
+        Map.entry("retryDelay", b -> b.retryDelay(Duration.ofSeconds(1))),
+        Map.entry("flushInterval", b -> b.flushInterval(Duration.ofSeconds(1))),
+        Map.entry("closeTimeout", b -> b.closeTimeout(Duration.ofSeconds(1))),
+        Map.entry("restoreOnVanish", b -> b.restoreOnVanish(List::of))));
   }
 
   @Test
