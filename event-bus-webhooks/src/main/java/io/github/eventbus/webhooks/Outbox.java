@@ -51,9 +51,11 @@ final class Outbox implements AutoCloseable {
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
   private final JsonLinesWriter<Object> writer;
+  private final Path file;
 
   /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
   Outbox(Path file, WriteErrorHandler errors) {
+    this.file = file;
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -80,16 +82,18 @@ final class Outbox implements AutoCloseable {
       }
       Path compacted = file.resolveSibling(file.getFileName() + ".tmp");
       List<String> lines = new ArrayList<>();
-      for (Entry e : live.values()) {
-        lines.add(MAPPER.writeValueAsString(record(e.dead() ? "dead" : "pending", e)));
+      for (Map<String, Object> record : liveRecords()) {
+        lines.add(MAPPER.writeValueAsString(record));
       }
       Files.write(compacted, lines, StandardCharsets.UTF_8);
       Files.move(compacted, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
+    // A file deleted under the client would otherwise hold only later records, and a restart
+    // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
-        .durability(Durability.FSYNC);
+        .durability(Durability.FSYNC).restoreOnVanish(this::liveRecords);
     if (errors != null) {
       builder.errorHandler(errors);
     }
@@ -175,6 +179,11 @@ final class Outbox implements AutoCloseable {
     return r;
   }
 
+  /** A record of every delivery pending or dead now, for a new file. */
+  private synchronized List<Map<String, Object>> liveRecords() {
+    return live.values().stream().map(e -> record(e.dead() ? "dead" : "pending", e)).toList();
+  }
+
   synchronized List<Entry> pending() {
     return live.values().stream().filter(e -> !e.dead()).toList();
   }
@@ -213,6 +222,11 @@ final class Outbox implements AutoCloseable {
 
   @Override
   public void close() {
+    if (Files.notExists(file)) {
+      // Deleted since the last record, so no write has restored it: the deliveries left pending
+      // at close must be in the file for the next client.
+      liveRecords().forEach(writer::append);
+    }
     writer.close();
   }
 }

@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,9 +53,6 @@ class OutboxEnvAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: the outbox file (or its directory) deleted while deliveries are pending is"
-      + " re-created holding only the records written after; a restart resumes none of the"
-      + " deliveries accepted (and acknowledged durable) before, though the client still had them")
   @ParameterizedTest
   @ValueSource(strings = {"file", "directory"})
   void deletedWhileDeliveriesPending_restartResumesEveryUnfinishedDelivery(String what)
@@ -78,6 +74,32 @@ class OutboxEnvAdversaryTest {
 
     try (Outbox restarted = new Outbox(file, null)) {
       assertThat(ids(restarted.pending())).containsExactlyInAnyOrder("e1", "e3");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "directory"})
+  void deletedAndThenClosed_withoutAnotherRecord_restartResumesEveryUnfinishedDelivery(
+      String what) throws Exception {
+    Path outboxDir = dir.resolve("webhooks");
+    Path file = outboxDir.resolve("outbox.jsonl");
+    try (Outbox outbox = new Outbox(file, null)) {
+      outbox.pending(entry("e1")).get(20, TimeUnit.SECONDS);
+      outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
+      outbox.dead(entry("e2"));
+      outbox.pending(entry("e3")).get(20, TimeUnit.SECONDS);
+      outbox.done(Outbox.key("e3", ENDPOINT));
+      outbox.pending(entry("e4")).get(20, TimeUnit.SECONDS);
+      if (what.equals("file")) {
+        Files.delete(file);
+      } else {
+        deleteTree(outboxDir);
+      }
+    }
+
+    try (Outbox restarted = new Outbox(file, null)) {
+      assertThat(ids(restarted.pending())).containsExactly("e1", "e4");
+      assertThat(ids(restarted.dead())).containsExactly("e2");
     }
   }
 
