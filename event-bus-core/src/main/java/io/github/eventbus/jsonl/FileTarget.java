@@ -36,6 +36,11 @@ final class FileTarget {
   private final long maxFileBytes;
   private final Clock clock;
   private final boolean fsync;
+  // Whether a file lost while not being written to counts as vanished too: the one open at a
+  // rollover, or the one to reopen after a failure or found at start. Set for writers that restore
+  // state into a new file; a plain log just goes on in the next file.
+  private final boolean noticeLoss;
+  private Path expected; // the file to open next if it is still there; null: none known
   private volatile Path current;
 
   private FileChannel channel;
@@ -44,12 +49,27 @@ final class FileTarget {
   private int index;
   private long size;
 
-  FileTarget(LogFiles files, long maxFileBytes, Clock clock, boolean fsync) {
+  FileTarget(LogFiles files, long maxFileBytes, Clock clock, boolean fsync, boolean noticeLoss) {
     this.files = files;
     this.maxFileBytes = maxFileBytes;
     this.clock = clock;
     this.fsync = fsync;
+    this.noticeLoss = noticeLoss;
     this.current = files.file(files.day(clock.instant()), 0);
+    if (noticeLoss) {
+      this.expected = fileAtStart();
+    }
+  }
+
+  /** The file the first write will append to, if it exists now; else null. */
+  private Path fileAtStart() {
+    try {
+      String today = files.day(clock.instant());
+      Path first = files.file(today, files.openingIndex(today, maxFileBytes));
+      return Files.isRegularFile(first, LinkOption.NOFOLLOW_LINKS) ? first : null;
+    } catch (IOException | RuntimeException e) {
+      return null; // unreadable now: the first write reports what is wrong
+    }
   }
 
   /** The file written now, or to be opened next. Thread-safe. */
@@ -79,7 +99,7 @@ final class FileTarget {
     String gone = stillThere();
     if (gone != null) {
       close();
-      throw new Vanished(current + " " + gone + " while open; the lines written since are not in it", null);
+      throw lost(current + " " + gone + " while open; the lines written since are not in it");
     }
   }
 
@@ -100,18 +120,41 @@ final class FileTarget {
   private void prepare(int bytes) throws IOException {
     String today = files.day(clock.instant());
     if (channel != null && !today.equals(day)) {
-      close();
+      closeForRollover();
     }
     if (channel != null && maxFileBytes > 0 && size > 0 && size + bytes > maxFileBytes
         && wouldPassLimit(bytes)) {
-      close();
+      closeForRollover();
       open(today, index + 1);
       return;
     }
     if (channel == null) {
       createDirectory();
-      open(today, files.openingIndex(today, maxFileBytes));
+      int opening = files.openingIndex(today, maxFileBytes);
+      Path file = files.file(today, opening);
+      if (file.equals(expected) && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw lost(file + " was deleted (or its directory was) while not open");
+      }
+      open(today, opening);
     }
+  }
+
+  /**
+   * Closes the file for the next one; when losses are noticed, first checks that it is still
+   * there, since no write into it will look again.
+   */
+  private void closeForRollover() throws IOException {
+    String gone = noticeLoss ? stillThere() : null;
+    close();
+    if (gone != null) {
+      throw lost(current + " " + gone + " while open");
+    }
+  }
+
+  /** Reports a lost file once: the caller writes again, into a new file, which is no loss. */
+  private Vanished lost(String message) {
+    expected = null;
+    return new Vanished(message, null);
   }
 
   /**
@@ -153,6 +196,9 @@ final class FileTarget {
     this.channel = opened;
     this.day = day;
     this.index = index;
+    if (noticeLoss) {
+      this.expected = file;
+    }
   }
 
   void close() {

@@ -181,16 +181,19 @@ public final class JsonLinesWriterBuilder<T> {
   }
 
   /**
-   * Sets the records to write again when the open file vanishes (it is deleted, or replaced,
-   * while the writer has it open). The writer then starts a new file at the path, and writes
-   * these records into it after the lines that found the old file gone, so that a log which holds
-   * state, such as an outbox of unfinished work, is whole again without a restart. They count
-   * neither as appended nor as written in {@link WriterStats}. Default: none; the new file holds
+   * Sets the records to write again when the writer's file vanishes: it is deleted or replaced
+   * while open, found gone when the writer rolls over to the next file, or (the file that was
+   * there when the writer was built) gone before the first write. The writer reports the loss
+   * once, starts a new file, and writes these records into it after the lines that found the old
+   * file gone, so that a log which holds state, such as an outbox of unfinished work, is whole
+   * again without a restart. They count neither as appended nor as written in
+   * {@link WriterStats}; one that cannot be encoded is reported and skipped. If the file vanishes
+   * again before they are written, a fresh set replaces them. Default: none; the new file holds
    * only the lines written from then on.
    *
    * @param records called on the writer's thread, once per vanished file; must be quick and must
-   *     not call this writer. If it throws, that is reported like a failed write and the new file
-   *     goes without them.
+   *     not call this writer. If it throws, that is reported (to the error handler, or as a
+   *     WARN) and the new file goes without the records it did not give.
    * @return this builder
    * @throws IllegalStateException if already set
    */

@@ -72,11 +72,13 @@ final class WriterLoop<T> implements Runnable {
   private JsonGenerator generator; // writes into `lines`; reused from record to record
   private int linesCount;
   private boolean failing; // the last write failed: retry before taking more records
+  private int restoredAt = -1; // where restored records start in `lines`, until written; else -1
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
   private long lastWriteNanos = System.nanoTime();
 
   WriterLoop(JsonLinesWriterBuilder<T> b, LogFiles files, ArrayBlockingQueue<Object> queue) {
-    this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC);
+    this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC,
+        b.restoreOnVanish != null);
     this.warnings = new RateLimitedLog(log, b.clock, RateLimitedLog.INTERVAL);
     this.encoder = b.encoder;
     this.mapper = b.mapper;
@@ -185,18 +187,7 @@ final class WriterLoop<T> implements Runnable {
     }
     int mark = pendingBytes();
     try {
-      if (generator == null) {
-        generator = mapper.getFactory().createGenerator(lines);
-        generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-        generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
-        generator.setRootValueSeparator(null);
-        // A pretty printer of no whitespace, set before the encoder runs: a mapper with
-        // INDENT_OUTPUT gives the generator its own indenting one only if it has none, which
-        // would split every record from then on over several lines.
-        generator.setPrettyPrinter(new MinimalPrettyPrinter(""));
-      }
-      encoder.encode((T) record, generator);
-      generator.writeRaw('\n');
+      encodeLine((T) record);
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (a payload's accessor failing an assertion, a recursive payload overflowing
       // the stack): this thread has no caller to throw it to, and ending it would stop the log.
@@ -217,6 +208,22 @@ final class WriterLoop<T> implements Runnable {
     return false;
   }
 
+  /** Encodes a record as one line after the pending ones; the caller handles a failure. */
+  private void encodeLine(T record) throws IOException {
+    if (generator == null) {
+      generator = mapper.getFactory().createGenerator(lines);
+      generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+      generator.disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
+      generator.setRootValueSeparator(null);
+      // A pretty printer of no whitespace, set before the encoder runs: a mapper with
+      // INDENT_OUTPUT gives the generator its own indenting one only if it has none, which
+      // would split every record from then on over several lines.
+      generator.setPrettyPrinter(new MinimalPrettyPrinter(""));
+    }
+    encoder.encode(record, generator);
+    generator.writeRaw('\n');
+  }
+
   /** After a failed record: keeps the whole lines before it and starts a fresh generator. */
   private void dropPartialLine(int mark) {
     try {
@@ -232,6 +239,7 @@ final class WriterLoop<T> implements Runnable {
   private void writeOut() {
     if (linesCount == 0) {
       lines.clear();
+      restoredAt = -1;
       failing = false;
       completeWaiting();
       return;
@@ -256,6 +264,7 @@ final class WriterLoop<T> implements Runnable {
     failing = false;
     written.addAndGet(linesCount);
     lines.clear();
+    restoredAt = -1;
     linesCount = 0;
     lastWriteNanos = System.nanoTime();
     completeWaiting();
@@ -288,23 +297,42 @@ final class WriterLoop<T> implements Runnable {
     if (restoreOnVanish == null) {
       return;
     }
-    Collection<? extends T> records;
+    if (restoredAt >= 0) {
+      // Vanished again before the last restore was written: a fresh copy replaces it, so that
+      // the retained lines do not grow by a copy per loss.
+      lines.truncate(restoredAt);
+    } else {
+      restoredAt = pendingBytes();
+    }
     try {
-      records = restoreOnVanish.get();
-    } catch (RuntimeException e) {
-      reportError(target.current(), "restore", "the records to restore could not be had: "
-          + e + "; the new file holds only the lines written from now on", e);
-      return;
-    }
-    int counted = linesCount;
-    for (T record : records) {
-      if (record != null) {
-        encode(record);
+      for (T record : restoreOnVanish.get()) {
+        if (record != null) {
+          encodeRestored(record);
+        }
       }
+    } catch (RuntimeException | Error e) {
+      // An Error too, as from an encoder: this thread has no caller to throw it to.
+      reportError(target.current(), "restore", "the records to restore could not all be had: "
+          + e + "; the new file holds the lines written from now on and those restored before it",
+          e);
     }
-    linesCount = counted;
     if (generator != null) {
       generator.flush();
+    }
+  }
+
+  /**
+   * Encodes a record to restore after the pending lines, counted nowhere; one it cannot encode
+   * is reported and skipped.
+   */
+  private void encodeRestored(T record) {
+    int mark = pendingBytes();
+    try {
+      encodeLine(record);
+    } catch (IOException | RuntimeException | Error e) {
+      dropPartialLine(mark);
+      reportError(target.current(), "restore", "a record to restore of "
+          + record.getClass().getName() + " could not be encoded as JSON and was skipped", e);
     }
   }
 

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -154,9 +153,6 @@ class RestoreOnVanishAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: the open daily file deleted before midnight and the next line written after"
-      + " midnight: the writer rolls to the new day's file and never notices the vanished one,"
-      + " so the records to restore are never written (state lost for a reader of all files)")
   @Test
   void dailyFileDeletedWhileOpen_thenDayChanges_recordsAreStillRestored() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2024-03-01T12:00:00Z"));
@@ -173,8 +169,6 @@ class RestoreOnVanishAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: the open file deleted, then a size rollover due on the next write: the"
-      + " writer opens <file>.N+1 without noticing the vanished one, so nothing is restored")
   @Test
   void fileDeletedWhileOpen_thenSizeRolloverDue_recordsAreStillRestored() throws Exception {
     Path file = dir.resolve("state.jsonl");
@@ -240,8 +234,6 @@ class RestoreOnVanishAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a restoreOnVanish supplier that throws an Error (not a RuntimeException) ends"
-      + " the writer thread: every later record is reported unwritten; encoder Errors are caught")
   @Test
   void supplierThrowsError_isReported_andTheWriterKeepsWriting() throws Exception {
     Path file = dir.resolve("state.jsonl");
@@ -263,9 +255,6 @@ class RestoreOnVanishAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a supplier whose collection fails while iterated (a ConcurrentModification"
-      + "Exception from a live map view) leaves linesCount raised by the records encoded so far:"
-      + " they are written and counted in written(), which then passes appended()")
   @Test
   void supplierCollectionFailsMidIteration_restoredRecordsNeverCounted() throws Exception {
     Path file = dir.resolve("state.jsonl");
@@ -297,8 +286,6 @@ class RestoreOnVanishAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a restored record the encoder cannot encode is counted in unencodable()"
-      + " though it was never appended, so pending() under-reports (here 0 while a record waits)")
   @Test
   void unencodableRestoredRecord_doesNotSkewTheCounts() throws Exception {
     Path file = dir.resolve("state.jsonl");
