@@ -222,7 +222,7 @@ final class Outbox implements AutoCloseable {
 
   @Override
   public void close() {
-    if (Files.notExists(file)) {
+    if (!Files.exists(file)) { // also when its directory is now a file (notExists says false)
       // Deleted since the last record, so no write has restored it: the deliveries left pending
       // at close must be in the file for the next client.
       liveRecords().forEach(writer::append);

@@ -25,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -128,10 +127,6 @@ class OutboxRestoreAdversaryTest {
 
   // ---- the outbox itself ----
 
-  @Disabled("FOUND: an outbox reopened over a file of pending deliveries, whose file is deleted"
-      + " before the writer's first write, re-creates it holding only the new records: the"
-      + " writer never had the compacted file open, so no vanish is seen and nothing is restored;"
-      + " a restart loses the resumed deliveries")
   @ParameterizedTest
   @ValueSource(strings = {"file", "directory"})
   void reopenedOutbox_deletedBeforeItsFirstWrite_restartStillResumesTheOldDeliveries(String what)
@@ -270,9 +265,6 @@ class OutboxRestoreAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: a client resumes deliveries from its outbox, the outbox file is deleted, one"
-      + " new delivery is sent: the re-created file holds only the new one, so the next client"
-      + " resumes 1 of the 4 abandoned deliveries (Outbox.close sees the file present)")
   @Test
   void resumedDeliveries_outboxDeletedThenANewSend_nextClientResumesAll() throws Exception {
     Path file = dir.resolve("box").resolve("outbox.jsonl");
@@ -297,10 +289,6 @@ class OutboxRestoreAdversaryTest {
     }
   }
 
-  @Disabled("FOUND: the outbox directory replaced by a file while deliveries are pending, then"
-      + " the client closed: Outbox.close() sees Files.notExists false (ENOTDIR is not 'no such"
-      + " file'), appends nothing, the writer never writes: the pending deliveries are lost with"
-      + " no failure counted or told to the writeErrorHandler")
   @Test
   void outboxDirectoryReplacedByAFile_atClose_failureIsCountedAndReported() throws Exception {
     Path outboxDir = dir.resolve("box");
