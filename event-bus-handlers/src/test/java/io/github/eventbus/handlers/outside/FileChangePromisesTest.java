@@ -101,12 +101,17 @@ class FileChangePromisesTest {
         "writeErrorHandler", b -> b.writeErrorHandler((file, problem, cause) -> { })));
     try (FileChangeHandler on = FileChangeHandler.builder().logRoot(dir).build()) {
       assertThat(on.logFile()).isEqualTo(dir.resolve("file_changes/file_changes.jsonl"));
+      assertThat(on.logStats()).hasValueSatisfying(stats -> {
+        assertThat(stats.appended()).isZero();
+        assertThat(stats.failedWrites()).isZero();
+      });
     }
     try (FileChangeHandler off = FileChangeHandler.builder().logRoot(dir).logChanges(false)
         .build()) {
       assertThatThrownBy(off::logFile).isInstanceOf(IllegalStateException.class);
       assertThat(off.flushLog(Duration.ZERO)).isTrue();
       off.flushLog();
+      assertThat(off.logStats()).as("no log, no counts").isEmpty();
     }
   }
 }
