@@ -20,7 +20,9 @@
  * {@link io.github.eventbus.jsonl.WriterStats}, reported to the
  * {@link io.github.eventbus.jsonl.WriteErrorHandler} and retried every {@code retryDelay}. A file
  * deleted or replaced under the writer (alone or with its directory) is noticed at the next
- * write by its identity, re-created, written again and reported once. Lines count as written, and
+ * write by its identity, re-created, written again and reported once; a writer that holds state
+ * can have its live records written into the new file
+ * ({@link io.github.eventbus.jsonl.JsonLinesWriterBuilder#restoreOnVanish}). Lines count as written, and
  * acknowledgements complete, only once they are in the file at its path. {@code build()} refuses
  * a directory path that exists and is not a directory. {@code close()} waits at most
  * {@code closeTimeout}; lines still unwritten then are reported, never dropped in silence.

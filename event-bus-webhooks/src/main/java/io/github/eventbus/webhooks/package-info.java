@@ -25,7 +25,10 @@
  * <p><b>Sending.</b> {@link io.github.eventbus.webhooks.WebhookClient} signs and posts messages
  * with retries, a whole-response deadline, an optional group-committed outbox and a drain at
  * close; {@link io.github.eventbus.webhooks.DeliveryListener}s hear every delivery's events, and
- * {@link io.github.eventbus.webhooks.WebhookForwarder} routes bus events to endpoints.
+ * {@link io.github.eventbus.webhooks.WebhookForwarder} routes bus events to endpoints. A failure
+ * to write the attempt log or the outbox is counted ({@code attemptLogStats()},
+ * {@code outboxStats()}), logged, and told to the builder's {@code writeErrorHandler}; an outbox
+ * file deleted under a running client is written whole again.
  *
  * <p><b>Threads.</b> A client owns {@code webhook-client-<n>} and {@code webhook-client-timer}
  * daemon threads, stopped by its {@code close()}. A started receiver owns daemon threads
