@@ -151,6 +151,32 @@ final class FileTarget {
     }
   }
 
+  /**
+   * Between writes, when losses are noticed: what happened to the file the writer has open, or
+   * to the one it found at start, if it has gone since; then it is closed and the next write
+   * starts a new file. Null if it is still there, or losses are not noticed.
+   */
+  String lostWhileIdle() {
+    if (!noticeLoss) {
+      return null;
+    }
+    if (channel != null) {
+      String gone = stillThere();
+      if (gone == null) {
+        return null;
+      }
+      close();
+      expected = null;
+      return current + " " + gone + " while open and idle";
+    }
+    if (expected != null && !Files.exists(expected, LinkOption.NOFOLLOW_LINKS)) {
+      Path file = expected;
+      expected = null;
+      return file + " was deleted (or its directory was) while not open";
+    }
+    return null;
+  }
+
   /** Reports a lost file once: the caller writes again, into a new file, which is no loss. */
   private Vanished lost(String message) {
     expected = null;

@@ -183,7 +183,10 @@ public final class JsonLinesWriterBuilder<T> {
   /**
    * Sets the records to write again when the writer's file vanishes: it is deleted or replaced
    * while open, found gone when the writer rolls over to the next file, or (the file that was
-   * there when the writer was built) gone before the first write. The writer reports the loss
+   * there when the writer was built) gone before the first write. Such a writer also looks for
+   * its file each time it wakes without records (every 200 ms or so, or each flush interval
+   * under {@link Durability#NONE}), so a loss is repaired without waiting for the next record.
+   * The writer reports the loss
    * once, starts a new file, and writes these records into it after the lines that found the old
    * file gone, so that a log which holds state, such as an outbox of unfinished work, is whole
    * again without a restart. They count neither as appended nor as written in

@@ -128,6 +128,9 @@ final class WriterLoop<T> implements Runnable {
         }
         Object first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
         if (first == null) {
+          if (pendingBytes() == 0 && restoreOnVanish != null) {
+            restoreIfLostWhileIdle();
+          }
           if (pendingBytes() > 0 || !waiting.isEmpty()) {
             writeOut();
           }
@@ -237,7 +240,7 @@ final class WriterLoop<T> implements Runnable {
 
   /** Writes the pending lines; on failure keeps them, sets {@code failing} and reports. */
   private void writeOut() {
-    if (linesCount == 0) {
+    if (linesCount == 0 && restoredAt < 0) {
       lines.clear();
       restoredAt = -1;
       failing = false;
@@ -278,14 +281,40 @@ final class WriterLoop<T> implements Runnable {
     try {
       target.write(lines);
     } catch (FileTarget.Vanished e) {
-      failedWrites.incrementAndGet();
-      String problem = e.getMessage() + "; writing them to a new " + target.current();
-      log.warn("JSON Lines writer: {}", problem);
-      if (errorHandler != null) {
-        reportError(target.current(), "vanished", problem, e);
-      }
-      appendRestored();
+      lost(e.getMessage() + "; writing them to a new " + target.current(), e);
       target.write(lines);
+    }
+  }
+
+  /**
+   * Counts a lost file and reports it once (to the handler and as one WARN), then adds the
+   * records to restore, if any, to the pending lines.
+   */
+  private void lost(String problem, Throwable cause) throws IOException {
+    failedWrites.incrementAndGet();
+    log.warn("JSON Lines writer: {}", problem);
+    if (errorHandler != null) {
+      reportError(target.current(), "vanished", problem, cause);
+    }
+    appendRestored();
+  }
+
+  /**
+   * With nothing to write, looks whether the file has gone since the last write (checked each
+   * time the writer wakes without records, every 200 ms or so): a log that holds state should not
+   * wait for its next record, which may never come before a crash, to be whole again.
+   */
+  private void restoreIfLostWhileIdle() {
+    String problem = target.lostWhileIdle();
+    if (problem == null) {
+      return;
+    }
+    try {
+      // Written by the caller's writeOut, and retried with it if that fails.
+      lost(problem + "; writing the records to restore to a new " + target.current(), null);
+    } catch (IOException e) {
+      reportError(target.current(), "restore", "the records to restore could not be encoded: "
+          + e, e);
     }
   }
 

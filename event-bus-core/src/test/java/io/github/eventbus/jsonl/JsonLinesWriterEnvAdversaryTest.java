@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The JSON Lines writer in an unlucky environment not covered by {@link JsonLinesWriterFailureTest}:
@@ -284,6 +286,32 @@ class JsonLinesWriterEnvAdversaryTest {
       Files.delete(logDir);
       second.get(20, TimeUnit.SECONDS);
       assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"live\":\"a\"}");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"open", "found at start"})
+  void restoreOnVanish_fileDeletedWhileIdle_isRestoredWithoutAnotherRecord(String which)
+      throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    if (which.equals("found at start")) {
+      Files.writeString(file, "{\"n\":0}\n", StandardCharsets.UTF_8);
+    }
+    CompletableFuture<String> lost = new CompletableFuture<>();
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.FSYNC).flushInterval(Duration.ofHours(1))
+        .errorHandler((f, problem, cause) -> lost.complete(problem))
+        .restoreOnVanish(() -> List.of(Map.of("live", "a"))).build()) {
+      if (which.equals("open")) {
+        writeAndWait(w, 1);
+      }
+      Files.delete(file);
+
+      assertThat(lost.get(20, TimeUnit.SECONDS)).contains("was deleted");
+      w.flush().get(20, TimeUnit.SECONDS);
+      assertThat(lines(file)).containsExactly("{\"live\":\"a\"}");
+      assertThat(w.stats().written()).isEqualTo(which.equals("open") ? 1 : 0);
+      assertThat(w.stats().pending()).isZero();
     }
   }
 }
