@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -100,6 +101,39 @@ class OutboxEnvAdversaryTest {
     try (Outbox restarted = new Outbox(file, null)) {
       assertThat(ids(restarted.pending())).containsExactly("e1", "e4");
       assertThat(ids(restarted.dead())).containsExactly("e2");
+    }
+  }
+
+  /** What a process killed after the deletion, before another record or close, leaves. */
+  @ParameterizedTest
+  @ValueSource(strings = {"file", "directory"})
+  void deletedWhileIdle_isWrittenWholeAgain_withoutAnotherRecordOrClose(String what)
+      throws Exception {
+    Path outboxDir = dir.resolve("webhooks");
+    Path file = outboxDir.resolve("outbox.jsonl");
+    CompletableFuture<String> lost = new CompletableFuture<>();
+    try (Outbox outbox = new Outbox(file, (f, problem, cause) -> lost.complete(problem))) {
+      outbox.pending(entry("e1")).get(20, TimeUnit.SECONDS);
+      outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
+      outbox.dead(entry("e2"));
+      outbox.pending(entry("e3")).get(20, TimeUnit.SECONDS);
+      if (what.equals("file")) {
+        Files.delete(file);
+      } else {
+        deleteTree(outboxDir);
+      }
+      assertThat(lost.get(20, TimeUnit.SECONDS)).contains("was deleted");
+
+      List<String> expected = List.of("pending e1", "dead e2", "pending e3");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      List<String> keys = List.of();
+      while (!keys.equals(expected) && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // the restore is written right after the loss is reported
+        keys = Files.exists(file) ? Files.readAllLines(file).stream()
+            .map(l -> l.replaceAll(".*\"op\":\"(\\w+)\",\"key\":\"(\\w+) .*", "$1 $2"))
+            .toList() : List.of();
+      }
+      assertThat(keys).isEqualTo(expected);
     }
   }
 
