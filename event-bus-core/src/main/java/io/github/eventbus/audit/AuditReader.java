@@ -12,18 +12,13 @@ import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.LogFiles;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +48,9 @@ import java.util.stream.StreamSupport;
  * number, to the {@linkplain Builder#onCorrupt corrupt-line handler} (default: WARN log), and
  * reading goes on. Lines end at {@code \n} only (a {@code \r} before it is dropped), as the
  * writer ends them and as grep, sed and jq count them; a line that is not strict UTF-8 is such an
- * invalid line, never read with substitute characters.
+ * invalid line, never read with substitute characters. A file truncated or rewritten in place
+ * while it is read (logrotate's copytruncate) never yields a line joined from old and new
+ * content: once that is seen, the rest of the file is skipped and reported the same way.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe; each stream it returns is for one thread.
  */
@@ -167,26 +164,6 @@ public final class AuditReader {
         && (source == null || source.equals(e.source()));
   }
 
-  /**
-   * The bytes of the next line, without its {@code \n} (and a {@code \r} before it), or null at
-   * the end. Lines end at {@code \n} only, as the writer ends them and as grep, sed and jq count
-   * them: a bare {@code \r} inside a line is JSON whitespace, not a line break.
-   */
-  private static byte[] readLine(InputStream in) throws IOException {
-    ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-    int b;
-    while ((b = in.read()) != -1) {
-      if (b == '\n') {
-        byte[] bytes = line.toByteArray();
-        int n = bytes.length;
-        return n > 0 && bytes[n - 1] == '\r' ? Arrays.copyOf(bytes, n - 1) : bytes;
-      }
-      line.write(b);
-    }
-    return line.size() == 0 ? null : line.toByteArray();
-  }
-
-
   /** Parses a line; reports and returns null if it is not a valid entry. */
   private AuditEntry parse(String text, Path file, long number) {
     try {
@@ -201,7 +178,7 @@ public final class AuditReader {
   private final class EntryIterator implements Iterator<AuditEntry> {
     private final Iterator<Path> files;
     private Path file;
-    private InputStream reader;
+    private FileLines reader;
     private boolean endsWithNewline;
     private long number;
     private byte[] pendingLine;
@@ -248,15 +225,15 @@ public final class AuditReader {
             }
             open(files.next());
           }
-          byte[] line = pendingLine != null ? pendingLine : readLine(reader);
+          byte[] line = pendingLine != null ? pendingLine : readLine();
           pendingLine = null;
           if (line == null) {
             close();
             continue;
           }
           number++;
-          byte[] after = readLine(reader);
-          if (after == null && !endsWithNewline) {
+          byte[] after = readLine();
+          if (after == null && reader != null && !endsWithNewline) {
             close(); // a torn last line: skipped
             continue;
           }
@@ -276,6 +253,22 @@ public final class AuditReader {
       }
     }
 
+    /**
+     * The next line of the open file, or null at its end. If the file changed under the reader,
+     * that is reported as the next line's problem and the file is closed; the line read before
+     * it, which was whole, is still returned by the caller.
+     */
+    private byte[] readLine() throws IOException {
+      try {
+        return reader.readLine();
+      } catch (FileLines.Changed e) {
+        onCorrupt.accept(new CorruptLine(file, number + 1, e.getMessage()
+            + "; the rest of the file was not read"));
+        close();
+        return null;
+      }
+    }
+
     private void open(Path next) throws IOException {
       file = next;
       number = 0;
@@ -285,8 +278,7 @@ public final class AuditReader {
         ByteBuffer last = ByteBuffer.allocate(1);
         endsWithNewline = size == 0 || (channel.read(last, size - 1) == 1 && last.get(0) == '\n');
       }
-      reader = new BufferedInputStream(
-          com.google.common.io.ByteStreams.limit(Files.newInputStream(file), size), 64 * 1024);
+      reader = new FileLines(file, size);
     }
 
     void close() {

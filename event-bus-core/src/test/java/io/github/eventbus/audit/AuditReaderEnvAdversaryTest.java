@@ -27,7 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -162,9 +161,6 @@ class AuditReaderEnvAdversaryTest {
    * same shape: a line the reader began before the truncation must never be finished with bytes
    * of another line and returned as a valid entry.
    */
-  @Disabled("FOUND: a file truncated and rewritten while a reader's stream is in it yields a"
-      + " spliced line (one entry's id, another entry's data) returned as a valid entry; the"
-      + " reader only caps at the size seen at open, never checks that the file shrank")
   @Test
   void truncatedAndRewrittenUnderAReader_neverYieldsASplicedEntry() throws Exception {
     List<String> mismatched = new ArrayList<>();
