@@ -294,8 +294,8 @@ class FileLinesAdversaryTest {
    * it were the rest of the old file.
    */
   @Disabled("FOUND: a file rewritten in place is not noticed when a line ends exactly at"
-      + " a block's end: the reader goes on in the new content, a fragment of a new line is"
-      + " reported as invalid and whole new entries are returned under the old file's line numbers")
+      + " a block's end: the reader goes on in the new content and returns"
+      + " its entries (new-327) as if they were the rest of the old file")
   @Test
   void rewrittenInPlace_whereALineEndsExactlyAtTheBlockEnd_isReported_notReadOn()
       throws Exception {
