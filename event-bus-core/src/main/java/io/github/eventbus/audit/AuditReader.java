@@ -262,9 +262,9 @@ public final class AuditReader {
       try {
         return reader.readLine();
       } catch (FileLines.Changed e) {
+        close(); // first: a handler that throws must not leave the new content to be read
         onCorrupt.accept(new CorruptLine(file, number + 1, e.getMessage()
             + "; the rest of the file was not read"));
-        close();
         return null;
       }
     }

@@ -204,13 +204,19 @@ final class FileTarget {
   private void open(String day, int index) throws IOException {
     Path file = files.file(day, index);
     current = file;
+    if (Files.isSymbolicLink(file)) {
+      // Never written through: a link put at a log's path would have the writer change (cut a
+      // torn line from, append to) whatever file it points to.
+      throw new FileSystemException(file.toString(), null,
+          "is a symbolic link; a log file is never written through one");
+    }
     long moved = LogFiles.repairTornTail(file);
     if (moved > 0) {
       log.warn("Moved a torn last line ({} bytes, left by an interrupted write) from {} to {}.corrupt",
           moved, file, file.getFileName());
     }
     FileChannel opened = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.APPEND);
+        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
     try {
       fileKey = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
           .fileKey();

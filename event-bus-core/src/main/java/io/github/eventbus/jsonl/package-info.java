@@ -24,7 +24,8 @@
  * can have its live records written into the new file
  * ({@link io.github.eventbus.jsonl.JsonLinesWriterBuilder#restoreOnVanish}). Lines count as written, and
  * acknowledgements complete, only once they are in the file at its path. {@code build()} refuses
- * a directory path that exists and is not a directory. {@code close()} waits at most
+ * a directory path that exists and is not a directory. A symbolic link at a file's path is never
+ * written through: that write fails, and is reported and retried like any other. {@code close()} waits at most
  * {@code closeTimeout}; lines still unwritten then are reported, never dropped in silence.
  *
  * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>},

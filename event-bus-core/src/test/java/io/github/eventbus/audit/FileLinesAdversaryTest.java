@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -293,9 +292,6 @@ class FileLinesAdversaryTest {
    * block read from the new content. The reader must still not go on in the new content as if
    * it were the rest of the old file.
    */
-  @Disabled("FOUND: a file rewritten in place is not noticed when a line ends exactly at"
-      + " a block's end: the reader goes on in the new content and returns"
-      + " its entries (new-327) as if they were the rest of the old file")
   @Test
   void rewrittenInPlace_whereALineEndsExactlyAtTheBlockEnd_isReported_notReadOn()
       throws Exception {
@@ -450,8 +446,6 @@ class FileLinesAdversaryTest {
     });
   }
 
-  @Disabled("FOUND: an onCorrupt handler that throws on a rewrite leaves the file open"
-      + " at the new content, and a caller that goes on gets entries of the new content")
   @Test
   void corruptLineHandlerThrows_onARewrite_itsExceptionReachesTheCaller_andNothingNewIsRead()
       throws Exception {
@@ -491,8 +485,6 @@ class FileLinesAdversaryTest {
     assertThat(ids).allMatch(id -> id.startsWith("old-"));
   }
 
-  @Disabled("FOUND: a line crossing N blocks is read back whole at every block (O(N^2)"
-      + " reads and copies): one 32 MiB line takes ~15 s instead of well under a second")
   @Test
   void aSingleLineOf32MiB_isReadInLinearWork_notOneReReadOfTheLinePerBlock() throws Exception {
     // 512 blocks: a check that reads back the whole line so far at every block reads ~8 GiB
@@ -509,16 +501,16 @@ class FileLinesAdversaryTest {
       ch.write(java.nio.ByteBuffer.wrap(("\n" + entry("after", 200) + "\n")
           .getBytes(StandardCharsets.UTF_8)));
     }
-    long start = System.nanoTime();
     List<Integer> lengths = new ArrayList<>();
+    long read;
     try (FileLines in = new FileLines(file, Files.size(file))) {
       for (byte[] line; (line = in.readLine()) != null; ) {
         lengths.add(line.length);
       }
+      read = in.bytesRead();
     }
-    long millis = (System.nanoTime() - start) / 1_000_000;
     assertThat(lengths).containsExactly(length, 200);
-    // Generous: linear work takes well under a second on a slow machine.
-    assertThat(millis).as("milliseconds to read one 32 MiB line").isLessThan(5_000);
+    assertThat(read).as("bytes read, checks included: each byte at most twice")
+        .isLessThanOrEqualTo(2 * Files.size(file) + (1 << 20));
   }
 }
