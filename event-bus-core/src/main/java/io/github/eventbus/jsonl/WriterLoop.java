@@ -254,11 +254,13 @@ final class WriterLoop<T> implements Runnable {
       writeAgainIfVanished();
     } catch (IOException | RuntimeException e) {
       failedWrites.incrementAndGet();
+      String what = linesCount + " line(s)"
+          + (restoredAt >= 0 ? " and the records to restore" : "");
       if (!failing) { // one report per failed attempt: the first now, then one every retryDelay
-        reportError(target.current(), "write", "could not write " + linesCount + " line(s): "
+        reportError(target.current(), "write", "could not write " + what + ": "
             + e.getMessage() + "; will retry every " + retryDelay, e);
       } else {
-        reportError(target.current(), "write", "still cannot write " + linesCount + " line(s): "
+        reportError(target.current(), "write", "still cannot write " + what + ": "
             + e.getMessage() + "; retrying every " + retryDelay, e);
       }
       failing = true;
