@@ -3,6 +3,7 @@ package io.github.eventbus.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.eventbus.DailyFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -10,6 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -415,8 +420,12 @@ class FileLinesAdversaryTest {
   void directoryOfFiles_oneRewrittenMidRead_theOthersAreStillReadWhole() throws Exception {
     Path logs = dir.resolve("logs");
     Files.createDirectories(logs);
-    Path[] files = {logs.resolve("events_20260101.jsonl"), logs.resolve("events_20260102.jsonl"),
-        logs.resolve("events_20260103.jsonl")};
+    // Three consecutive days' files, named as a writer with this clock names them.
+    Clock day = Clock.fixed(Instant.parse("2026-01-01T12:00:00Z"), ZoneOffset.UTC);
+    Path[] files = new Path[3];
+    for (int f = 0; f < 3; f++) {
+      files[f] = logs.resolve(DailyFiles.name("events", Clock.offset(day, Duration.ofDays(f))));
+    }
     for (int f = 0; f < 3; f++) {
       StringBuilder text = new StringBuilder();
       for (int i = 0; i < 400; i++) {

@@ -3,6 +3,7 @@ package io.github.eventbus.jsonl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.ManualClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -115,14 +116,19 @@ class RestoreOnVanishAdversaryTest {
           calls.incrementAndGet();
           return List.of(Map.of("live", "x"));
         }).build()) {
+      List<String> days = new ArrayList<>(); // each write's file, named by the writer's clock
+      days.add(DailyFiles.name("state", clock));
       writeAndWait(w, 1);
       clock.advance(Duration.ofMinutes(2));
+      days.add(DailyFiles.name("state", clock));
       writeAndWait(w, 2);
       clock.advance(Duration.ofDays(1));
+      days.add(DailyFiles.name("state", clock));
       writeAndWait(w, 3);
-      assertThat(lines(logDir.resolve("state_20240301.jsonl"))).containsExactly("{\"n\":1}");
-      assertThat(lines(logDir.resolve("state_20240302.jsonl"))).containsExactly("{\"n\":2}");
-      assertThat(lines(logDir.resolve("state_20240303.jsonl"))).containsExactly("{\"n\":3}");
+      assertThat(days).doesNotHaveDuplicates();
+      for (int n = 1; n <= 3; n++) {
+        assertThat(lines(logDir.resolve(days.get(n - 1)))).containsExactly("{\"n\":" + n + "}");
+      }
       assertThat(calls).hasValue(0);
       assertThat(problems).isEmpty();
     }
@@ -162,7 +168,7 @@ class RestoreOnVanishAdversaryTest {
         .durability(Durability.FSYNC).clock(clock).flushInterval(Duration.ofHours(1))
         .restoreOnVanish(() -> List.of(Map.of("live", "a"))).build()) {
       writeAndWait(w, 1);
-      Files.delete(logDir.resolve("state_20240301.jsonl"));
+      Files.delete(logDir.resolve(DailyFiles.name("state", clock)));
       clock.advance(Duration.ofDays(1));
       writeAndWait(w, 2);
       assertThat(dailyLines(logDir)).as("the state of the vanished file is somewhere")
