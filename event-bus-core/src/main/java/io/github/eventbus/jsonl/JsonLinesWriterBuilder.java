@@ -186,10 +186,9 @@ public final class JsonLinesWriterBuilder<T> {
    * there when the writer was built) gone before the first write. Such a writer also looks for
    * its file each time it wakes without records (every 200 ms or so, or each flush interval
    * under {@link Durability#NONE}), so a loss is repaired without waiting for the next record.
-   * The writer reports the loss
-   * once, starts a new file, and writes these records into it after the lines that found the old
-   * file gone, so that a log which holds state, such as an outbox of unfinished work, is whole
-   * again without a restart. They count neither as appended nor as written in
+   * The writer reports the loss once, starts a new file, and writes these records into it after
+   * the lines that found the old file gone, so that a log which holds state, such as an outbox of
+   * unfinished work, is whole again without a restart. They count neither as appended nor as written in
    * {@link WriterStats}; one that cannot be encoded is reported and skipped. If the file vanishes
    * again before they are written, a fresh set replaces them. Default: none; the new file holds
    * only the lines written from then on.

@@ -116,9 +116,9 @@ public final class FileChangeHandler extends LoggingHandler {
 
     /**
      * Sets who is told when a line of the handler's log cannot be written (the directory cannot
-     * be created, a write or fsync fails). The log keeps such lines and retries; each failure is
-     * also counted in {@link FileChangeHandler#logStats()} and logged (a rate-limited WARN). Default: none, the
-     * count and the WARN only.
+     * be created, a write or fsync fails), in place of the default rate-limited WARN. The log
+     * keeps such lines and retries; each failure is also counted in
+     * {@link FileChangeHandler#logStats()}. Default: none, the count and the WARN.
      *
      * @param handler the handler; called on the log's own thread
      * @return this builder

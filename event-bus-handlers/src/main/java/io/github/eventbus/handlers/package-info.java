@@ -35,8 +35,8 @@
  * of the event as received), then {@code handled_at}, {@code action} and the handler's outcome
  * fields. A handler writes its line before it publishes the events that follow from it, so a
  * refused follow-up never loses the line. A line that cannot be written is kept and retried; each
- * failure is counted ({@code logStats()}), logged, and told to the builder's
- * {@code writeErrorHandler}.
+ * failure is counted ({@code logStats()}) and reported to the builder's
+ * {@code writeErrorHandler}, or else logged as a rate-limited WARN.
  *
  * <p><b>Events.</b> The event records use snake_case field names in JSON. Their
  * constructors validate (a missing required field, an unknown enum value or an out-of-range value

@@ -463,10 +463,10 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Sets who is told when the attempt log or the outbox cannot be written (the directory cannot
-     * be created, a write or fsync fails). Either keeps what it could not write and retries; each
-     * failure is also counted ({@link WebhookClient#attemptLogStats()},
-     * {@link WebhookClient#outboxStats()}) and logged (a rate-limited WARN). Default: none, the
-     * counts and the WARN only.
+     * be created, a write or fsync fails), in place of the default rate-limited WARN. Either keeps
+     * what it could not write and retries; each failure is also counted
+     * ({@link WebhookClient#attemptLogStats()}, {@link WebhookClient#outboxStats()}). Default:
+     * none, the counts and the WARN.
      *
      * @param handler the handler, told the file; called on the writer's own thread
      * @return this builder

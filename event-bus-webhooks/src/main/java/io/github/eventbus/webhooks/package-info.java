@@ -27,8 +27,9 @@
  * close; {@link io.github.eventbus.webhooks.DeliveryListener}s hear every delivery's events, and
  * {@link io.github.eventbus.webhooks.WebhookForwarder} routes bus events to endpoints. A failure
  * to write the attempt log or the outbox is counted ({@code attemptLogStats()},
- * {@code outboxStats()}), logged, and told to the builder's {@code writeErrorHandler}; an outbox
- * file deleted under a running client is written whole again.
+ * {@code outboxStats()}) and reported to the builder's {@code writeErrorHandler}, or else
+ * logged as a rate-limited WARN; an outbox file deleted under a running client is written whole
+ * again.
  *
  * <p><b>Threads.</b> A client owns {@code webhook-client-<n>} and {@code webhook-client-timer}
  * daemon threads, stopped by its {@code close()}. A started receiver owns daemon threads
