@@ -31,6 +31,7 @@ final class FileTarget {
   }
 
   private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
+  private static final String NOT_OPEN = " was deleted (or its directory was) while not open";
 
   private final LogFiles files;
   private final long maxFileBytes;
@@ -132,8 +133,8 @@ final class FileTarget {
       createDirectory();
       int opening = files.openingIndex(today, maxFileBytes);
       Path file = files.file(today, opening);
-      if (file.equals(expected) && !Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw lost(file + " was deleted (or its directory was) while not open");
+      if (file.equals(expected) && expectedGone()) {
+        throw lost(file + NOT_OPEN);
       }
       open(today, opening);
     }
@@ -169,12 +170,17 @@ final class FileTarget {
       expected = null;
       return current + " " + gone + " while open and idle";
     }
-    if (expected != null && !Files.exists(expected, LinkOption.NOFOLLOW_LINKS)) {
+    if (expected != null && expectedGone()) {
       Path file = expected;
       expected = null;
-      return file + " was deleted (or its directory was) while not open";
+      return file + NOT_OPEN;
     }
     return null;
+  }
+
+  /** Whether the file the writer expects to open next is no longer there. */
+  private boolean expectedGone() {
+    return !Files.exists(expected, LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Reports a lost file once: the caller writes again, into a new file, which is no loss. */

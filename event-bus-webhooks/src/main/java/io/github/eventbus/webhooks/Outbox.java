@@ -51,11 +51,9 @@ final class Outbox implements AutoCloseable {
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
   private final JsonLinesWriter<Object> writer;
-  private final Path file;
 
   /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
   Outbox(Path file, WriteErrorHandler errors) {
-    this.file = file;
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -222,11 +220,8 @@ final class Outbox implements AutoCloseable {
 
   @Override
   public void close() {
-    if (!Files.exists(file)) { // also when its directory is now a file (notExists says false)
-      // Deleted since the last record, so no write has restored it: the deliveries left pending
-      // at close must be in the file for the next client.
-      liveRecords().forEach(writer::append);
-    }
+    // A file lost since the last record is restored by the writer itself: it looks for its file
+    // once more, with nothing left to write, before it ends.
     writer.close();
   }
 }
