@@ -1,5 +1,9 @@
 package io.github.eventbus.jsonl;
 
+import static io.github.eventbus.TestFiles.deleteTree;
+import static io.github.eventbus.jsonl.WriterChecks.assertConsistent;
+import static io.github.eventbus.jsonl.WriterChecks.lines;
+import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -9,13 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,36 +43,11 @@ class IdleRestoreAdversaryTest {
         .restoreOnVanish(() -> List.of(Map.of("live", "a")));
   }
 
-  private static void writeAndWait(JsonLinesWriter<Object> w, int n) throws Exception {
-    w.appendAcknowledged(Map.of("n", n)).get(20, TimeUnit.SECONDS);
-  }
-
-  private static List<String> lines(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.UTF_8);
-  }
-
   /** The next problem reported, within 20 s. */
   private String nextProblem() throws InterruptedException {
     String problem = problems.poll(20, TimeUnit.SECONDS);
     assertThat(problem).as("a problem reported within 20 s").isNotNull();
     return problem;
-  }
-
-  private static void assertConsistent(WriterStats s) {
-    assertThat(s.written() + s.pending() + s.unencodable() + s.unwritten())
-        .as("appended = written + pending + unencodable + unwritten: %s", s)
-        .isEqualTo(s.appended());
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(root)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 
   @Test

@@ -1,5 +1,8 @@
 package io.github.eventbus.jsonl;
 
+import static io.github.eventbus.jsonl.WriterChecks.awaitFailedWrites;
+import static io.github.eventbus.jsonl.WriterChecks.lines;
+import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -42,15 +45,6 @@ class JsonLinesWriterEnvAdversaryTest {
         .retryDelay(Duration.ofMillis(20))
         .flushInterval(Duration.ofHours(1))
         .errorHandler((f, problem, cause) -> problems.add(problem));
-  }
-
-  /** Appends {@code {"n":n}} and waits until it is in the file. */
-  private static void writeAndWait(JsonLinesWriter<Object> w, int n) throws Exception {
-    w.appendAcknowledged(Map.of("n", n)).get(20, TimeUnit.SECONDS);
-  }
-
-  private static List<String> lines(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.UTF_8);
   }
 
   private static void truncate(Path file) throws IOException {
@@ -159,11 +153,7 @@ class JsonLinesWriterEnvAdversaryTest {
       Files.createDirectory(file);
 
       CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (w.stats().failedWrites() < 3 && System.nanoTime() < deadline) {
-        Thread.onSpinWait(); // polling a counter the writer advances every retryDelay
-      }
-      assertThat(w.stats().failedWrites()).isGreaterThanOrEqualTo(3);
+      awaitFailedWrites(w, 3);
       assertThat(second).isNotDone();
       assertThat(problems).anySatisfy(p -> assertThat(p).contains("replaced"));
       assertThat(problems).anySatisfy(p -> assertThat(p).contains("could not write"));
@@ -277,10 +267,7 @@ class JsonLinesWriterEnvAdversaryTest {
       Files.delete(logDir);
       Files.writeString(logDir, "in the way", StandardCharsets.UTF_8);
       CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (w.stats().failedWrites() < 3 && System.nanoTime() < deadline) {
-        Thread.onSpinWait(); // polling a counter the writer advances every retryDelay
-      }
+      awaitFailedWrites(w, 3);
       assertThat(second).isNotDone();
 
       Files.delete(logDir);

@@ -1,12 +1,14 @@
 package io.github.eventbus.jsonl;
 
+import static io.github.eventbus.jsonl.WriterChecks.assertConsistent;
+import static io.github.eventbus.jsonl.WriterChecks.lines;
+import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.eventbus.DailyFiles;
 import io.github.eventbus.ManualClock;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,14 +48,6 @@ class RestoreOnVanishAdversaryTest {
         .errorHandler((f, problem, cause) -> problems.add(problem));
   }
 
-  private static void writeAndWait(JsonLinesWriter<Object> w, int n) throws Exception {
-    w.appendAcknowledged(Map.of("n", n)).get(20, TimeUnit.SECONDS);
-  }
-
-  private static List<String> lines(Path file) throws IOException {
-    return Files.readAllLines(file, StandardCharsets.UTF_8);
-  }
-
   /** The lines of a fixed file's rolled-over files {@code <file>, <file>.1, ...}, in that order. */
   private static List<String> allLines(Path file) throws IOException {
     List<String> all = new ArrayList<>();
@@ -72,14 +66,6 @@ class RestoreOnVanishAdversaryTest {
       all.addAll(lines(p));
     }
     return all;
-  }
-
-  private static void assertConsistent(WriterStats s) {
-    assertThat(s.written() + s.pending() + s.unencodable() + s.unwritten())
-        .as("appended = written + pending + unencodable + unwritten: %s", s)
-        .isEqualTo(s.appended());
-    assertThat(s.written()).as("written never passes appended: %s", s)
-        .isLessThanOrEqualTo(s.appended());
   }
 
   // ---- rollovers ----

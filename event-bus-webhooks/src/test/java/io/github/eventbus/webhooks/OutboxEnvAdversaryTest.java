@@ -1,20 +1,21 @@
 package io.github.eventbus.webhooks;
 
+import static io.github.eventbus.TestFiles.deleteTree;
+import static io.github.eventbus.webhooks.OutboxProbes.ENDPOINT;
+import static io.github.eventbus.webhooks.OutboxProbes.entry;
+import static io.github.eventbus.webhooks.OutboxProbes.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import java.io.ByteArrayOutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,32 +27,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OutboxEnvAdversaryTest {
 
-  private static final URI ENDPOINT = URI.create("http://127.0.0.1:9/hook");
-
   @TempDir Path dir;
-
-  private static Outbox.Entry entry(String id) {
-    return new Outbox.Entry(Outbox.key(id, ENDPOINT), id, ENDPOINT, "t",
-        ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), false);
-  }
 
   private static String pendingLine(String id) {
     Outbox.Entry e = entry(id);
     return "{\"op\":\"pending\",\"key\":\"" + e.key() + "\",\"id\":\"" + id + "\",\"endpoint\":\""
         + ENDPOINT + "\",\"event_type\":\"t\",\"body\":\""
         + Base64.getEncoder().encodeToString(e.body()) + "\"}";
-  }
-
-  private static List<String> ids(List<Outbox.Entry> entries) {
-    return entries.stream().map(Outbox.Entry::id).toList();
-  }
-
-  private static void deleteTree(Path root) throws Exception {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
-      }
-    }
   }
 
   @ParameterizedTest

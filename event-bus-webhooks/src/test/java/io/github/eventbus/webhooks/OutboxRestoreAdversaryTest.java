@@ -1,5 +1,8 @@
 package io.github.eventbus.webhooks;
 
+import static io.github.eventbus.TestFiles.deleteTree;
+import static io.github.eventbus.webhooks.OutboxProbes.entry;
+import static io.github.eventbus.webhooks.OutboxProbes.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -18,14 +21,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,32 +40,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OutboxRestoreAdversaryTest {
 
-  private static final URI ENDPOINT = URI.create("http://127.0.0.1:9/hook");
-
   @TempDir Path dir;
-
-  private static Outbox.Entry entry(String id) {
-    return new Outbox.Entry(Outbox.key(id, ENDPOINT), id, ENDPOINT, "t",
-        ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), false);
-  }
-
-  private static List<String> ids(List<Outbox.Entry> entries) {
-    return entries.stream().map(Outbox.Entry::id).toList();
-  }
 
   private static WebhookMessage message(String id) {
     return WebhookMessage.stored(id, "t", ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 
   /** A TCP endpoint on 127.0.0.1 that accepts connections and never answers. */
