@@ -306,8 +306,10 @@ class RestoreOnVanishAdversaryTest {
     AtomicReference<JsonLinesWriter<Object>> self = new AtomicReference<>();
     CompletableFuture<Void> release = new CompletableFuture<>(); // frees the writer thread at the end
     java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+    AtomicReference<Thread> writerThread = new AtomicReference<>();
     JsonLinesWriter<Object> w = fixed(file).closeTimeout(Duration.ofMillis(500))
         .restoreOnVanish(() -> {
+          writerThread.set(Thread.currentThread());
           CompletableFuture<Void> own = self.get().flush();
           entered.countDown();
           CompletableFuture.anyOf(own, release).join();
@@ -325,5 +327,10 @@ class RestoreOnVanishAdversaryTest {
     assertThat(s.pending() + s.unwritten()).as("the line is not counted written: %s", s)
         .isPositive();
     release.complete(null);
+    // Once freed, the abandoned thread still writes into the directory; it must end before the
+    // temporary directory is removed, or the cleanup races it.
+    Thread t = writerThread.get();
+    t.join(TimeUnit.SECONDS.toMillis(20));
+    assertThat(t.isAlive()).as("the freed writer thread ends").isFalse();
   }
 }
