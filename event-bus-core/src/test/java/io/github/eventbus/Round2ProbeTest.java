@@ -345,7 +345,8 @@ class Round2ProbeTest {
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    try (AuditLog audit = AuditLog.builder(logs).acknowledge(Duration.ofMillis(300))
+    // 3 s: long enough for the first, healthy write on a loaded machine; the refused one waits it.
+    try (AuditLog audit = AuditLog.builder(logs).acknowledge(Duration.ofSeconds(3))
             .retryDelay(Duration.ofMillis(20)).errorHandler((f, p, c) -> { }).build();
         EventBus bus = EventBus.builder().name("r2-drop-fail").workers(1).queueCapacity(1)
             .backpressure(BackpressurePolicy.DROP).auditLog(audit).build()) {

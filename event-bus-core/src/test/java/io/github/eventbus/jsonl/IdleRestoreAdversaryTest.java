@@ -1,6 +1,6 @@
 package io.github.eventbus.jsonl;
 
-import static io.github.eventbus.TestFiles.deleteTree;
+import static io.github.eventbus.TestFiles.replaceWithFile;
 import static io.github.eventbus.jsonl.WriterChecks.assertConsistent;
 import static io.github.eventbus.jsonl.WriterChecks.lines;
 import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,18 +78,7 @@ class IdleRestoreAdversaryTest {
     Path file = sub.resolve("state.jsonl");
     try (JsonLinesWriter<Object> w = restoring(file).build()) {
       writeAndWait(w, 1);
-      Path blocker = dir.resolve("blocker");
-      Files.writeString(blocker, "not a directory", StandardCharsets.UTF_8);
-      // The writer may recreate the directory between the delete and the move: then again.
-      while (true) {
-        deleteTree(sub);
-        try {
-          Files.move(blocker, sub);
-          break;
-        } catch (FileSystemException recreated) {
-          // the writer restored into a new sub/ first
-        }
-      }
+      replaceWithFile(sub, "not a directory"); // retried if the writer restores into sub/ first
       List<String> seen = new ArrayList<>();
       while (seen.stream().noneMatch(p -> p.contains("not a directory"))) {
         seen.add(nextProblem());

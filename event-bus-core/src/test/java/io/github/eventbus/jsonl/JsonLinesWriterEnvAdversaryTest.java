@@ -1,5 +1,6 @@
 package io.github.eventbus.jsonl;
 
+import static io.github.eventbus.TestFiles.replaceWithFile;
 import static io.github.eventbus.jsonl.WriterChecks.awaitFailedWrites;
 import static io.github.eventbus.jsonl.WriterChecks.lines;
 import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
@@ -263,9 +264,7 @@ class JsonLinesWriterEnvAdversaryTest {
     try (JsonLinesWriter<Object> w = fixed(file, Durability.FSYNC)
         .restoreOnVanish(() -> List.of(Map.of("live", "a"))).build()) {
       writeAndWait(w, 1);
-      Files.delete(file);
-      Files.delete(logDir);
-      Files.writeString(logDir, "in the way", StandardCharsets.UTF_8);
+      replaceWithFile(logDir, "in the way"); // retried if restored while idle in between
       CompletableFuture<Void> second = w.appendAcknowledged(Map.of("n", 2));
       awaitFailedWrites(w, 3);
       assertThat(second).isNotDone();

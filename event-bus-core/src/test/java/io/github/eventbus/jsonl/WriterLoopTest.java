@@ -324,5 +324,7 @@ class WriterLoopTest {
         && System.nanoTime() - deadline < 0) {
       Thread.onSpinWait();
     }
+    assertThat(TestThreads.alive("jsonl-writer-" + file)).as("the freed writer thread ended")
+        .isEmpty();
   }
 }

@@ -188,7 +188,9 @@ class HandlersProbeTest extends HandlersProbes {
       });
       boolean ended = true;
       try {
-        sent.get(8, TimeUnit.SECONDS);
+        // The deadline is 6 s (connect + 5 reads); the drip alone would last for minutes. The
+        // margin is for a loaded CI machine, not for the code.
+        sent.get(12, TimeUnit.SECONDS);
       } catch (ExecutionException expected) {
         // failing is fine; hanging is not
       } catch (TimeoutException e) {

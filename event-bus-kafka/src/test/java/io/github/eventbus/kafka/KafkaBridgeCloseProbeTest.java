@@ -97,8 +97,10 @@ class KafkaBridgeCloseProbeTest extends BridgeProbes {
     CountDownLatch release = new CountDownLatch(1);
     closing((AutoCloseable) release::countDown);
     bus.subscribe("other.*", e -> release.await(60, TimeUnit.SECONDS));
+    // 6 s: the bus's half is spent in full (the slow subscriber never lets its queue empty), and
+    // the producer's 3 s leave room for a loaded machine to send the batch and get its ack.
     KafkaBridge bridge = closing(bridge(bus).produce("fast.*", "r2-linger")
-        .closeTimeout(Duration.ofSeconds(1))
+        .closeTimeout(Duration.ofSeconds(6))
         .producerProperty(ProducerConfig.LINGER_MS_CONFIG, 20_000).build());
     bus.publish(DynamicEvent.of("other.slow", Map.of()));
     bus.publishSync(DynamicEvent.of("fast.n", Map.of("n", 1))); // handed to the producer

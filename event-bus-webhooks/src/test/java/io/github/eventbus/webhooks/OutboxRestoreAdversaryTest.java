@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import static io.github.eventbus.TestFiles.deleteTree;
+import static io.github.eventbus.TestFiles.replaceWithFile;
 import static io.github.eventbus.webhooks.OutboxProbes.entry;
 import static io.github.eventbus.webhooks.OutboxProbes.ids;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -281,8 +282,7 @@ class OutboxRestoreAdversaryTest {
       client.send(endpoint.uri("/h"), message("m1"));
       client.send(endpoint.uri("/h"), message("m2"));
       accepted.await();
-      deleteTree(outboxDir);
-      Files.writeString(outboxDir, "in the way", StandardCharsets.UTF_8);
+      replaceWithFile(outboxDir, "in the way");
       assertTimeoutPreemptively(Duration.ofSeconds(20), client::close);
       WriterStats stats = client.outboxStats().orElseThrow();
       assertThat(told).as("the outbox's loss is told to the handler").anyMatch(f -> f.startsWith(outboxDir));

@@ -182,13 +182,32 @@ class AuditLogPromisesTest {
       assertThatThrownBy(() -> bus.publish(new Note("refused")))
           .isInstanceOf(AuditLogException.class);
       Files.delete(logDir);
-      bus.publish(new Note("marker"));
+      publishOnceTheLogRecovers(bus, new Note("marker"));
       assertThat(markerSeen.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       bus.close();
     }
     assertThat(delivered).containsExactly("marker");
     assertThat(lines(logDir.resolve(TODAY)))
         .extracting(n -> n.get("data").get("text").asText()).contains("marker");
+  }
+
+  /**
+   * Publishes until the audit log acknowledges in time: the writer, still waiting out its retry
+   * delay, may need longer than the acknowledgement's 200 ms on a loaded machine. A refused
+   * attempt is not delivered, so the caller's delivery assertions still hold.
+   */
+  private static void publishOnceTheLogRecovers(EventBus bus, Note note) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      try {
+        bus.publish(note);
+        return;
+      } catch (AuditLogException notYet) {
+        if (System.nanoTime() - deadline > 0) {
+          throw notYet;
+        }
+      }
+    }
   }
 
   @Test

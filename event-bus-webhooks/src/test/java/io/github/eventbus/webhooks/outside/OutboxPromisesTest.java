@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks.outside;
 
+import static io.github.eventbus.TestFiles.replaceWithFile;
 import static io.github.eventbus.webhooks.outside.WebhookClientPromisesTest.awaitAll;
 import static io.github.eventbus.webhooks.outside.WebhookClientPromisesTest.message;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -181,8 +182,9 @@ class OutboxPromisesTest {
           .outbox(boxDir.resolve("outbox.jsonl")).attemptLog(logDir.resolve("attempts.jsonl"))
           .listener(listener).writeErrorHandler((file, problem, cause) -> failed.add(file))
           .build()) {
-        block(boxDir);
-        block(logDir);
+        // The outbox restores its file even while idle: replaceWithFile retries that race.
+        replaceWithFile(boxDir, "in the way");
+        replaceWithFile(logDir, "in the way");
         WebhookDelivery d = client.send(endpoint.uri("/a"), message("b-1"))
             .get(20, TimeUnit.SECONDS);
         assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
@@ -216,18 +218,6 @@ class OutboxPromisesTest {
     }
   }
 
-  /** Puts a file where {@code dir} is (emptying it first, if it exists). */
-  private static void block(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      try (var files = Files.list(dir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          Files.delete(f);
-        }
-      }
-      Files.delete(dir);
-    }
-    Files.writeString(dir, "in the way", StandardCharsets.UTF_8);
-  }
 
   /** Waits until a failure under {@code under} is reported, skipping others. */
   private static void awaitFailure(BlockingQueue<Path> failed, Path under)
