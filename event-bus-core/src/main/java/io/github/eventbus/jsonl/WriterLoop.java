@@ -57,6 +57,7 @@ final class WriterLoop<T> implements Runnable {
   private final Duration retryDelay;
   private final Supplier<? extends Collection<? extends T>> restoreOnVanish; // null: none
   private final long flushIntervalNanos; // read for every batch: converted once
+  private final long idleWakeNanos;
   private final ArrayBlockingQueue<Object> queue;
   private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
@@ -87,6 +88,7 @@ final class WriterLoop<T> implements Runnable {
     this.retryDelay = b.retryDelay;
     this.restoreOnVanish = b.restoreOnVanish;
     this.flushIntervalNanos = Settings.nanos(b.flushInterval);
+    this.idleWakeNanos = Settings.nanos(b.idleWake);
     this.queue = queue;
   }
 
@@ -164,8 +166,7 @@ final class WriterLoop<T> implements Runnable {
     if (closed) {
       return TimeUnit.MILLISECONDS.toNanos(10);
     }
-    return durability == Durability.NONE
-        ? flushIntervalNanos : TimeUnit.MILLISECONDS.toNanos(200);
+    return durability == Durability.NONE ? flushIntervalNanos : idleWakeNanos;
   }
 
   private int pendingBytes() {
