@@ -232,9 +232,15 @@ class ShutdownTest {
     String java = ProcessHandle.current().info().command().orElse("java");
     Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         ShutdownHookMain.class.getName(), out.toString(), "500")
-        .redirectErrorStream(true).start();
-    String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+    // Output to a file, not a pipe read to its end: a child that hangs fails the test here
+    // instead of hanging the build.
+    boolean exited = child.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      child.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    String output = Files.readString(dir.resolve("child.log"), StandardCharsets.UTF_8);
+    assertThat(exited).as("the child exited within 60 s: %s", output).isTrue();
     assertThat(child.exitValue()).as(output).isZero();
 
     List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

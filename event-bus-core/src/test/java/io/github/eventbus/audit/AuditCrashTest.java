@@ -52,6 +52,8 @@ class AuditCrashTest {
         }
         child.destroyForcibly(); // SIGKILL on Unix
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        child.destroyForcibly(); // also when the reading failed: no child left writing
       }
     }
 

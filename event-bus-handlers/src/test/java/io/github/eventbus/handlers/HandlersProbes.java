@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.ManualClock;
+import io.github.eventbus.TestResources;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,10 +52,11 @@ abstract class HandlersProbes {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
+    try {
+      TestResources.closeAll(toClose);
+    } finally {
+      side.shutdownNow();
     }
-    side.shutdownNow();
   }
 
   <T extends AutoCloseable> T closing(T resource) {

@@ -1,5 +1,6 @@
 package io.github.eventbus.kafka;
 
+import io.github.eventbus.TestResources;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -28,12 +29,6 @@ public final class Resources implements AfterEachCallback {
 
   @Override
   public void afterEach(ExtensionContext context) throws Exception {
-    try {
-      for (int i = opened.size() - 1; i >= 0; i--) {
-        opened.get(i).close();
-      }
-    } finally {
-      opened.clear();
-    }
+    TestResources.closeAll(opened);
   }
 }

@@ -71,6 +71,8 @@ class OutboxCrashTest {
         }
         child.destroyForcibly(); // SIGKILL
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      } finally {
+        child.destroyForcibly(); // also when the reading failed: no child left writing
       }
 
       try (WebhookClient next = WebhookClient.builder().secret("second-secret").outbox(outbox).build()) {

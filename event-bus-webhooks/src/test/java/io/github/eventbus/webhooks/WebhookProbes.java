@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import io.github.eventbus.Event;
+import io.github.eventbus.TestResources;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -29,9 +30,7 @@ abstract class WebhookProbes {
 
   @AfterEach
   void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
+    TestResources.closeAll(closing);
   }
 
   <T extends AutoCloseable> T closeLater(T resource) {
