@@ -117,7 +117,7 @@ class FileWatcherRound2ProbeTest extends HandlersProbes {
       busy.blockWatcherThread();
       deleteTree(sub);
       busy.releaseAndSettle();
-      await(() -> files.stream().allMatch(f -> reported(f, ChangeType.DELETED)), 3_000);
+      await(() -> files.stream().allMatch(f -> reported(f, ChangeType.DELETED)), 20_000);
       List<Path> missing = files.stream().filter(f -> !reported(f, ChangeType.DELETED)).toList();
       assertThat(missing).as("%d of 600 files never reported deleted (warnings: %s)",
           missing.size(), log.warnings())
@@ -166,7 +166,7 @@ class FileWatcherRound2ProbeTest extends HandlersProbes {
     Files.writeString(changed, "after");
     busy.releaseAndSettle();
     await(() -> reported(late, ChangeType.CREATED) && reported(gone, ChangeType.DELETED)
-        && reported(changed, ChangeType.MODIFIED), 3_000);
+        && reported(changed, ChangeType.MODIFIED), 20_000);
     assertThat(seen).noneMatch(c -> c.filePath().endsWith(".log"));
     assertThat(reported(late, ChangeType.CREATED)).as("late.txt created").isTrue();
     assertThat(reported(gone, ChangeType.DELETED)).as("gone.txt deleted").isTrue();
@@ -241,7 +241,7 @@ class FileWatcherRound2ProbeTest extends HandlersProbes {
     Files.move(fifo, data, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     Path sentinel = Files.writeString(root.resolve("sentinel"), "s");
     assertThat(await(() -> reported(sentinel, ChangeType.CREATED), 10_000)).isTrue();
-    assertThat(await(() -> reported(data, ChangeType.DELETED), 2_000))
+    assertThat(await(() -> reported(data, ChangeType.DELETED), 20_000))
         .as("the replaced file is reported deleted (changes: %s)", seen).isTrue();
   }
 
