@@ -208,9 +208,9 @@ public final class JsonLinesWriterBuilder<T> {
 
   /**
    * How long a writer with {@link Durability#FLUSH} or {@link Durability#FSYNC} waits for records
-   * before it wakes to look at its file (a lost file is restored then); default 200 ms. Not
-   * public: tests that delete a file and then append set it long, so that the loss is always
-   * found by the append, which fixes the order of the lines they check.
+   * before it wakes to look at its file (a lost file is restored then); default 200 ms.
+   * Package-private: users get the fixed period. Set long, a lost file is found only by the next
+   * append, so its lines come before the restored records, never after them.
    */
   JsonLinesWriterBuilder<T> idleWake(Duration every) {
     this.idleWake = Settings.setOnce(this.idleWake, every, "idleWake");
