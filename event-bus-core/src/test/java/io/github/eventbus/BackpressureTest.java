@@ -131,6 +131,33 @@ class BackpressureTest {
     assertThat(totals.deadLettered()).isEqualTo(1);
   }
 
+  /**
+   * The documented consequence of "a publish from inside a handler never blocks": a DeadLetter
+   * handler (run on the publisher's thread, inside a delivery) that republishes what DROP dropped
+   * is accepted past the bound. Nothing is lost, and the depth says so.
+   */
+  @Test
+  void drop_deadLetterHandlerRepublishing_isAcceptedPastTheBound_andEveryJobIsHandledOnce()
+      throws Exception {
+    busWith(BackpressurePolicy.DROP, null);
+    bus.subscribe(DeadLetter.class, l -> bus.publish(l.event().payload()));
+    fill();
+
+    for (int n = 2; n < 10; n++) {
+      bus.publish(new Job(n)); // dropped, then republished by the DeadLetter handler
+    }
+
+    assertThat(bus.metrics().queueDepth()).as("2 places, 8 republished past them").isEqualTo(10);
+    assertThat(bus.metrics().queueHighWaterMark()).isEqualTo(10);
+    release.countDown();
+    bus.close();
+    assertThat(handled).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    DeliveryStats jobs = bus.metrics().byType().get(TypeNames.of(Job.class));
+    assertThat(jobs.dropped()).isEqualTo(8);
+    assertThat(jobs.published()).as("each dropped job once, and again when republished")
+        .isEqualTo(18);
+  }
+
   @Test
   void drop_withAnAuditLog_logsTheDroppedEvent_andCountsItPublished(@TempDir Path dir)
       throws Exception {
