@@ -213,7 +213,8 @@ public final class JsonLinesWriterBuilder<T> {
    * append, so its lines come before the restored records, never after them.
    */
   JsonLinesWriterBuilder<T> idleWake(Duration every) {
-    this.idleWake = Settings.setOnce(this.idleWake, every, "idleWake");
+    this.idleWake = Settings.setOnce(this.idleWake, Settings.positive(every, "idleWake"),
+        "idleWake");
     return this;
   }
 
