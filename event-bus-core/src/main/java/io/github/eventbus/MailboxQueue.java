@@ -123,11 +123,17 @@ final class MailboxQueue {
     Chunk chunk;
     Object[] slots; // the chunk's
     int index;
+    /**
+     * How many more slots the consumer may take before it looks again how far ahead the
+     * producers are; see {@link Mailbox}. Carried from one run to the next.
+     */
+    int credit;
 
-    private Cursor(Chunk chunk, int index) {
+    private Cursor(Chunk chunk, int index, int credit) {
       this.chunk = chunk;
       this.slots = chunk.slots;
       this.index = index;
+      this.credit = credit;
     }
   }
 
@@ -139,6 +145,7 @@ final class MailboxQueue {
   // longer, as every slot before the consumer's place is taken.
   private volatile Chunk head;
   private int headIndex;
+  private int headCredit = Integer.MAX_VALUE;
 
   MailboxQueue() {
     Chunk first = new Chunk();
@@ -148,12 +155,13 @@ final class MailboxQueue {
 
   /** The consumer's place, for the thread that holds the mailbox. */
   Cursor cursor() {
-    return new Cursor(head, headIndex);
+    return new Cursor(head, headIndex, headCredit);
   }
 
   /** Stores the consumer's place at the end of a run. */
   void store(Cursor at) {
     headIndex = at.index;
+    headCredit = at.credit;
     head = at.chunk;
   }
 
@@ -197,14 +205,30 @@ final class MailboxQueue {
     return at.chunk.reservedPast(at.index);
   }
 
-  /** Whether the consumer's next slot has been written: a cheap look for a waiting consumer. */
-  boolean hasWritten(Cursor at) {
-    int k = at.index;
+  /**
+   * Whether the slot {@code ahead} places past the consumer's next one has been written (or taken
+   * by close): a cheap look for a waiting consumer. {@code ahead} is below {@link #CHUNK}.
+   */
+  boolean hasWritten(Cursor at, int ahead) {
+    int k = at.index + ahead;
     if (k < CHUNK) {
       return itemAt(at.slots, k) != null;
     }
     Chunk n = at.chunk.next;
-    return n != null && n.itemAt(0) != null;
+    return n != null && n.itemAt(k - CHUNK) != null;
+  }
+
+  /**
+   * How many slots from the consumer's next one on have been written (or taken by close), counting
+   * up to {@code max}, which is below {@link #CHUNK}. A written slot stays written, so the consumer
+   * can take that many without waiting on a producer.
+   */
+  int writtenAhead(Cursor at, int max) {
+    int n = 0;
+    while (n < max && hasWritten(at, n)) {
+      n++;
+    }
+    return n;
   }
 
   /**

@@ -84,13 +84,50 @@ class MailboxQueueTest {
       assertThat(pollPayload(queue, at)).isEqualTo(i);
     }
     assertThat(queue.pending(at)).isFalse(); // the next chunk exists already, but holds nothing
-    assertThat(queue.hasWritten(at)).isFalse();
+    assertThat(queue.hasWritten(at, 0)).isFalse();
     assertThat(queue.poll(at, null)).isNull();
     assertThat(queue.poll(at, null)).isNull(); // an empty poll does not move past anything
     queue.offer(-1L, ROUTE, null);
     assertThat(queue.pending(at)).isTrue();
-    assertThat(queue.hasWritten(at)).isTrue();
+    assertThat(queue.hasWritten(at, 0)).isTrue();
     assertThat(pollPayload(queue, at)).isEqualTo(-1L);
+  }
+
+  @Test
+  void writtenAhead_countsWrittenSlots_intoTheNextChunk() {
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < CHUNK - 10; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    for (long i = 0; i < CHUNK - 20; i++) {
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    assertThat(queue.writtenAhead(at, CHUNK - 1)).isEqualTo(10);
+    assertThat(queue.hasWritten(at, 9)).isTrue();
+    assertThat(queue.hasWritten(at, 10)).isFalse();
+    assertThat(queue.hasWritten(at, 40)).isFalse(); // in a next chunk that holds nothing yet
+    for (long i = CHUNK - 10; i < CHUNK + 15; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    assertThat(queue.hasWritten(at, 34)).isTrue();
+    assertThat(queue.hasWritten(at, 35)).isFalse();
+    assertThat(queue.writtenAhead(at, CHUNK - 1)).isEqualTo(35);
+    assertThat(queue.writtenAhead(at, 20)).isEqualTo(20);
+    for (long i = CHUNK - 20; i < CHUNK + 15; i++) {
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    assertThat(queue.writtenAhead(at, CHUNK - 1)).isZero();
+  }
+
+  @Test
+  void store_carriesTheCreditToTheNextRun() {
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    assertThat(at.credit).isEqualTo(Integer.MAX_VALUE); // a first run takes what it finds
+    at.credit = 17;
+    queue.store(at);
+    assertThat(queue.cursor().credit).isEqualTo(17);
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.BrokenBarrierException;
@@ -18,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Hostile cases for the mailbox's batch-local head and the sparse spin, and for close():
@@ -54,6 +57,41 @@ class MailboxTest {
       }
     }
     assertThat(delivered).hasValue(5000);
+  }
+
+  /**
+   * A worker that has caught up waits for the publisher to get ahead before it takes more; a burst
+   * of any length, around that distance and across chunk ends, must still be delivered in full,
+   * in order, without a further publish to push it along.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 7, 2026})
+  void burstsOfAnyLength_eachDeliveredInOrderWithoutAFurtherPublish(long seed) throws Exception {
+    Random random = new Random(seed);
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().name("t-mb-bursts").workers(1).build()) {
+      bus.subscribe(Msg.class, m -> seen.add(m.seq()));
+      int next = 0;
+      for (int burst = 0; burst < 400; burst++) {
+        int length = 1 + random.nextInt(3 * MailboxQueue.CHUNK / 2);
+        for (int i = 0; i < length; i++) {
+          bus.publish(new Msg(0, next++));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (seen.size() < next) {
+          assertThat(System.nanoTime() - deadline)
+              .as("burst %d of %d events: %d of %d delivered", burst, length, seen.size(), next)
+              .isNegative();
+          Thread.onSpinWait();
+        }
+        jitter(random.nextLong() & Long.MAX_VALUE);
+      }
+      List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < next; i++) {
+        expected.add(i);
+      }
+      assertThat(seen).isEqualTo(expected);
+    }
   }
 
   @Test
