@@ -36,9 +36,9 @@ final class Mailbox implements Runnable {
   private static final int SPINS = 1024;
   private static final int SPINS_PER_LOOK = 64;
   private static final long IDLE_AFTER_NANOS = 50_000;
-  /** How far behind the producers a consumer stays while they keep publishing: about 1.2 KB. */
-  private static final int KEEP_BEHIND = 100;
-  private static final long GATHER_NANOS = 10_000;
+  /** How far behind the producers a consumer stays while they keep publishing: about 12 KB. */
+  static final int KEEP_BEHIND = 1000;
+  private static final long GATHER_NANOS = 50_000;
 
   private final Subscriber subscriber;
   private final Deliverer deliverer;
@@ -107,12 +107,13 @@ final class Mailbox implements Runnable {
    *
    * <p>While producers keep publishing, it waits until they are {@link #KEEP_BEHIND} slots ahead,
    * or for at most {@link #GATHER_NANOS} once something is written, and takes it all then. A
-   * consumer that takes each event as soon as it is written reads the cache lines the producer is
-   * writing, and the two cores hand those lines back and forth for every event: in the 1-to-1
-   * benchmark that made the same million events take 70 ms in one batch and 200 in the next,
-   * depending on whether the worker happened to fall behind. Kept behind, it took 110 to 140 in
-   * every batch. Once the producers pause (nothing more written between two looks), it takes what
-   * is there at once, so a lone event waits one look longer than it would without this rule.
+   * consumer that takes each event as soon as it is written reads the cache lines a producer is
+   * still writing, and the two cores pass them back and forth: in the 1-to-1 benchmark (a million
+   * events, 2-core VM) batches took 57 to 196 ms, with medians of 157 to 186 over four runs. Kept
+   * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 12 KB), 84 to 86.
+   * The wait costs a steady stream up to 50 microseconds of latency. Once the producers pause
+   * (nothing more written between two looks), it takes what is there at once, so a lone event
+   * waits one look longer than it would without this rule.
    */
   private boolean awaitMore(MailboxQueue.Cursor at) {
     // Look only every SPINS_PER_LOOK spins: each look reads a line a producer may be writing.

@@ -207,28 +207,43 @@ final class MailboxQueue {
 
   /**
    * Whether the slot {@code ahead} places past the consumer's next one has been written (or taken
-   * by close): a cheap look for a waiting consumer. {@code ahead} is below {@link #CHUNK}.
+   * by close): a cheap look for a waiting consumer. A written slot stays written, and every slot
+   * before it has been reserved, so the consumer can take that many without finding the queue
+   * empty (at worst it waits a moment for a reserved slot's write).
    */
   boolean hasWritten(Cursor at, int ahead) {
     int k = at.index + ahead;
     if (k < CHUNK) {
       return itemAt(at.slots, k) != null;
     }
-    Chunk n = at.chunk.next;
-    return n != null && n.itemAt(k - CHUNK) != null;
+    Chunk c = at.chunk;
+    do {
+      c = c.next;
+      k -= CHUNK;
+    } while (c != null && k >= CHUNK);
+    return c != null && c.itemAt(k) != null;
   }
 
   /**
-   * How many slots from the consumer's next one on have been written (or taken by close), counting
-   * up to {@code max}, which is below {@link #CHUNK}. A written slot stays written, so the consumer
-   * can take that many without waiting on a producer.
+   * How many slots from the consumer's next one on can be taken without finding the queue empty,
+   * up to {@code max}: one past the last written slot found by a binary search. With several
+   * producers a slot before it may be reserved and not yet written; {@link #poll} waits for it.
    */
   int writtenAhead(Cursor at, int max) {
-    int n = 0;
-    while (n < max && hasWritten(at, n)) {
-      n++;
+    if (max <= 0 || !hasWritten(at, 0)) {
+      return 0;
     }
-    return n;
+    int known = 1; // slots known takeable
+    int beyond = max + 1; // a count known too large (or above max)
+    while (beyond - known > 1) {
+      int mid = (known + beyond) >>> 1;
+      if (hasWritten(at, mid - 1)) {
+        known = mid;
+      } else {
+        beyond = mid;
+      }
+    }
+    return known;
   }
 
   /**

@@ -13,9 +13,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Tiny queues (capacity 1, 2, 3) under every policy, with 3 publishers and 2 subscribers on 1 or 2
- * workers: the keep-behind consumer can never have 100 ahead, so it always goes through the
- * gather path, and under CALLER_RUNS the publisher drains the mailbox itself. Liveness, per
- * publisher order, exact accounting and metrics at quiescence.
+ * workers: the keep-behind consumer can never have {@link Mailbox#KEEP_BEHIND} ahead, so it
+ * always goes through the gather path, and under CALLER_RUNS the publisher drains the mailbox
+ * itself. Liveness, per publisher order, exact accounting and metrics at quiescence.
  */
 class MailboxKeepBehindBackpressureTest {
 

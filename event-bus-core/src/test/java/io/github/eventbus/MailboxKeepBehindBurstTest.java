@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * The keep-behind consumer under attack: bursts of every length 1..300 must be delivered
- * in full without a further publish; per-publisher order; exact metrics at quiescence; the
- * carried credit never negative.
+ * The keep-behind consumer under attack: bursts of every length 1..300, and around how far the
+ * worker keeps behind, must be delivered in full without a further publish; per-publisher order;
+ * exact metrics at quiescence; the carried credit never negative.
  */
 class MailboxKeepBehindBurstTest {
 
@@ -31,7 +31,19 @@ class MailboxKeepBehindBurstTest {
     }
   }
 
-  /** Every burst length 1..300 from one publisher, three times each, idle gap varied. */
+  /** Burst lengths 1..300, and around and past how far the worker keeps behind. */
+  private static int[] lengths() {
+    int k = Mailbox.KEEP_BEHIND;
+    int[] lengths = new int[305];
+    for (int i = 0; i < 300; i++) {
+      lengths[i] = i + 1;
+    }
+    int[] around = {k - 1, k, k + 1, k + MailboxQueue.CHUNK, 2 * k + 7};
+    System.arraycopy(around, 0, lengths, 300, around.length);
+    return lengths;
+  }
+
+  /** Every burst length of {@link #lengths} from one publisher, ten times each, gap varied. */
   @Test
   void singlePublisher_everyBurstLength_deliveredWithoutFurtherPublish() {
     int[] next = new int[1];
@@ -48,7 +60,7 @@ class MailboxKeepBehindBurstTest {
       });
       Random random = new Random(42);
       for (int rep = 0; rep < 10; rep++) {
-        for (int length = 1; length <= 300; length++) {
+        for (int length : lengths()) {
           for (int i = 0; i < length; i++) {
             bus.publish(new Msg(0, next[0]++));
           }
@@ -74,8 +86,8 @@ class MailboxKeepBehindBurstTest {
   }
 
   /**
-   * Four persistent publishers publish a round of total length L (1..300, twice each) together;
-   * each round delivered in full within 10 s, per-publisher order, exact counts.
+   * Four persistent publishers publish a round of total length L (each of lengths(), six times)
+   * together; each round delivered in full within 10 s, per-publisher order, exact counts.
    */
   @Test
   void fourPublishers_roundsOfEveryLength_perPublisherOrder() throws Exception {
@@ -119,7 +131,7 @@ class MailboxKeepBehindBurstTest {
       long total = 0;
       Random random = new Random(7);
       for (int rep = 0; rep < 6; rep++) {
-        for (int length = 1; length <= 300; length++) {
+        for (int length : lengths()) {
           int rest = length;
           for (int p = 0; p < publishers; p++) {
             share[p] = p == publishers - 1 ? rest : random.nextInt(rest + 1);

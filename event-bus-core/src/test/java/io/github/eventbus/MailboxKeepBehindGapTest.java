@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A producer that has reserved a slot but is slow to write it, made deterministic: the test
- * reserves a slot by hand (as offer's getAndAdd does), publishes up to 300 more behind it (so the
- * slot 100 ahead is written while the gap is not: farBehind gives credit 100 across an unwritten
- * slot), waits 0..200 us, then writes the gap. Everything must then be delivered, in order, in 10 s.
+ * reserves a slot by hand (as offer's getAndAdd does), publishes up to KEEP_BEHIND + 300 more
+ * behind it (so the slot KEEP_BEHIND ahead may be written while the gap is not: farBehind, or the
+ * gather's search for the end of the written run, gives a credit across an unwritten slot), waits
+ * 0..200 us, then writes the gap. Everything must then be delivered, in order, in 10 s.
  */
 class MailboxKeepBehindGapTest {
 
@@ -71,7 +72,7 @@ class MailboxKeepBehindGapTest {
         reservedField.setInt(tail, k + 1); // reserved, not written (only this thread publishes)
         long gapId = id++;
         gaps++;
-        int after = random.nextInt(300);
+        int after = random.nextInt(Mailbox.KEEP_BEHIND + 300);
         for (int i = 0; i < after; i++) {
           mailbox.enqueue(id++, route, null);
         }

@@ -120,6 +120,26 @@ class MailboxQueueTest {
     assertThat(queue.writtenAhead(at, CHUNK - 1)).isZero();
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 127, 128, 129, 700, 999, 1000, 1001, 1500})
+  void writtenAhead_findsTheEndOfTheWrittenRun_severalChunksAhead(int offered) {
+    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < 37; i++) { // the consumer's place, mid-chunk
+      queue.offer(i, ROUTE, null);
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    for (long i = 0; i < offered; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(Math.min(offered, 1000));
+    assertThat(queue.hasWritten(at, 999)).isEqualTo(offered >= 1000);
+    if (offered > 0) {
+      assertThat(queue.hasWritten(at, offered - 1)).isTrue();
+    }
+    assertThat(queue.hasWritten(at, offered)).isFalse();
+  }
+
   @Test
   void store_carriesTheCreditToTheNextRun() {
     MailboxQueue queue = new MailboxQueue();

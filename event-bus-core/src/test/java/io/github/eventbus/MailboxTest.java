@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -68,12 +69,12 @@ class MailboxTest {
   @ValueSource(longs = {1, 7, 2026})
   void burstsOfAnyLength_eachDeliveredInOrderWithoutAFurtherPublish(long seed) throws Exception {
     Random random = new Random(seed);
-    List<Integer> seen = new CopyOnWriteArrayList<>();
+    List<Integer> seen = Collections.synchronizedList(new ArrayList<>());
     try (EventBus bus = EventBus.builder().name("t-mb-bursts").workers(1).build()) {
       bus.subscribe(Msg.class, m -> seen.add(m.seq()));
       int next = 0;
       for (int burst = 0; burst < 400; burst++) {
-        int length = 1 + random.nextInt(3 * MailboxQueue.CHUNK / 2);
+        int length = 1 + random.nextInt(Mailbox.KEEP_BEHIND + MailboxQueue.CHUNK);
         for (int i = 0; i < length; i++) {
           bus.publish(new Msg(0, next++));
         }
