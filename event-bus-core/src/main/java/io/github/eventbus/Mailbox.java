@@ -110,7 +110,7 @@ final class Mailbox implements Runnable {
    * consumer that takes each event as soon as it is written reads the cache lines a producer is
    * still writing, and the two cores pass them back and forth: in the 1-to-1 benchmark (a million
    * events, 2-core VM) batches took 57 to 196 ms, with medians of 157 to 186 over four runs. Kept
-   * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 12 KB), 84 to 86.
+   * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 12 KB), 84 to 89.
    * The wait costs a steady stream up to 50 microseconds of latency. Once the producers pause
    * (nothing more written between two looks), it takes what is there at once, so a lone event
    * waits one look longer than it would without this rule.
@@ -131,7 +131,7 @@ final class Mailbox implements Runnable {
         // a moment away, and going idle costs it a worker wake-up (a futex call) per event. The
         // bound keeps an idle bus from holding a core.
         long now = System.nanoTime();
-        if (deadline == 0) {
+        if (spin == SPINS + 1) {
           deadline = now + IDLE_AFTER_NANOS;
         } else if (now - deadline >= 0) {
           break;
