@@ -34,13 +34,6 @@ class MailboxChunkBoundaryTest {
   /** Where a round leaves the total count, modulo a chunk: around the end and the middle. */
   private static final int[] ENDS = {126, 127, 0, 1, 2, 63, 64, 65};
 
-  private static void spin(long nanos) {
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() - end < 0) {
-      Thread.onSpinWait();
-    }
-  }
-
   /** A deliverer that counts the ids (the payloads) it gets and notes one it gets twice. */
   private static Mailbox.Deliverer countingOnce(AtomicIntegerArray seen, AtomicLong count,
       List<String> errors) {
@@ -162,7 +155,7 @@ class MailboxChunkBoundaryTest {
             .as("round %s (size %s, total %s mod %s = %s): delivered %s", i, size, expected,
                 CHUNK, expected % CHUNK, delivered)
             .isTrue();
-        spin(random.nextInt(120_000)); // the worker spins, yields or is idle when the next lands
+        TestThreads.spin(random.nextInt(120_000)); // the worker spins, yields or is idle when the next lands
       }
       assertThat(publishers.errors).isEmpty();
     } finally {
@@ -383,7 +376,7 @@ class MailboxChunkBoundaryTest {
             .as("round %s (size %s, total %s mod %s = %s): accounted %s", i, size, expected,
                 CHUNK, expected % CHUNK, accounted)
             .isTrue();
-        spin(random.nextInt(100_000));
+        TestThreads.spin(random.nextInt(100_000));
       }
       assertThat(publishers.errors).isEmpty();
     } finally {

@@ -24,13 +24,6 @@ class MailboxKeepBehindBurstTest {
 
   record Msg(int publisher, int seq) {}
 
-  private static void spin(long nanos) {
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() - end < 0) {
-      Thread.onSpinWait();
-    }
-  }
-
   /** Burst lengths 1..300, and around and past how far the worker keeps behind. */
   private static int[] lengths() {
     int k = Mailbox.KEEP_BEHIND;
@@ -71,7 +64,7 @@ class MailboxKeepBehindBurstTest {
               .as("rep %s burst %s: %s of %s delivered", r, len, seen.get(), want).isTrue();
           // gap: none, inside the spin, inside the yield, or idle
           int gap = random.nextInt(4);
-          spin(gap == 0 ? 0 : gap == 1 ? 2_000 : gap == 2 ? 60_000 : 200_000);
+          TestThreads.spin(gap == 0 ? 0 : gap == 1 ? 2_000 : gap == 2 ? 60_000 : 200_000);
         }
       }
       assertThat(errors).isEmpty();
@@ -144,7 +137,7 @@ class MailboxKeepBehindBurstTest {
           int len = length;
           assertThat(TestThreads.await(() -> seen.get() == want, Duration.ofSeconds(10)))
               .as("round %s: %s of %s delivered", len, seen.get(), want).isTrue();
-          spin(random.nextInt(150_000));
+          TestThreads.spin(random.nextInt(150_000));
         }
       }
       volatile_stop[0] = true;
@@ -185,9 +178,7 @@ class MailboxKeepBehindBurstTest {
       delivered.incrementAndGet();
       run.finished();
     }, worker);
-    Field queueField = Mailbox.class.getDeclaredField("queue");
-    queueField.setAccessible(true);
-    MailboxQueue queue = (MailboxQueue) queueField.get(mailbox);
+    MailboxQueue queue = MailboxTest.queueOf(mailbox);
     Field creditField = MailboxQueue.class.getDeclaredField("headCredit");
     creditField.setAccessible(true);
     int producers = 8;
@@ -236,7 +227,7 @@ class MailboxKeepBehindBurstTest {
             .as("settled after round %s", round).isTrue();
         int credit = (int) creditField.get(queue);
         assertThat(credit).as("stored credit after round %s", round).isNotNegative();
-        spin(random.nextInt(150_000));
+        TestThreads.spin(random.nextInt(150_000));
       }
     } finally {
       stop[0] = true;

@@ -25,13 +25,6 @@ class MailboxKeepBehindGapTest {
 
   private static final VarHandle ITEMS = MethodHandles.arrayElementVarHandle(Object[].class);
 
-  private static void spin(long nanos) {
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() - end < 0) {
-      Thread.onSpinWait();
-    }
-  }
-
   @Test
   void reservedButUnwrittenSlot_thenWritten_everythingDeliveredInOrder() throws Exception {
     Route route = new Route(Long.class, "Long", new Subscriber[0], new TypeStats());
@@ -48,9 +41,7 @@ class MailboxKeepBehindGapTest {
       delivered.incrementAndGet();
       run.finished();
     }, worker);
-    Field queueField = Mailbox.class.getDeclaredField("queue");
-    queueField.setAccessible(true);
-    MailboxQueue queue = (MailboxQueue) queueField.get(mailbox);
+    MailboxQueue queue = MailboxTest.queueOf(mailbox);
     Field tailField = MailboxQueue.class.getDeclaredField("tail");
     tailField.setAccessible(true);
     Field reservedField = MailboxQueue.Chunk.class.getDeclaredField("reserved");
@@ -76,7 +67,7 @@ class MailboxKeepBehindGapTest {
         for (int i = 0; i < after; i++) {
           mailbox.enqueue(id++, route, null);
         }
-        spin(random.nextInt(200_000));
+        TestThreads.spin(random.nextInt(200_000));
         tail.slots[3 * k + 1] = route;
         tail.slots[3 * k + 2] = null;
         ITEMS.setRelease(tail.slots, 3 * k, (Object) Long.valueOf(gapId));
@@ -88,7 +79,7 @@ class MailboxKeepBehindGapTest {
         assertThat(TestThreads.await(() -> delivered.get() == want, Duration.ofSeconds(10)))
             .as("round %s (gap at slot %s, %s after): %s of %s", r, k, after, delivered.get(),
                 want).isTrue();
-        spin(random.nextInt(150_000));
+        TestThreads.spin(random.nextInt(150_000));
       }
     } finally {
       worker.shutdownNow();

@@ -26,13 +26,6 @@ class MailboxKeepBehindLifecycleTest {
 
   record Msg(int publisher, int seq) {}
 
-  private static void spin(long nanos) {
-    long end = System.nanoTime() + nanos;
-    while (System.nanoTime() - end < 0) {
-      Thread.onSpinWait();
-    }
-  }
-
   /**
    * 4 publishers x 5000; every 5th event fails its first attempt and is retried 1 ms later (a
    * Delivery re-enqueued by the retry thread, mixed with payload slots); each delivered OK
@@ -60,7 +53,7 @@ class MailboxKeepBehindLifecycleTest {
       TestThreads.publishFromThreads(publishers, per, (p, s) -> {
         bus.publish(new Msg(p, s));
         if ((s & 63) == 0) {
-          spin(30_000); // let the worker catch up and wait in awaitMore
+          TestThreads.spin(30_000); // let the worker catch up and wait in awaitMore
         }
       });
       long total = (long) publishers * per;
@@ -99,26 +92,8 @@ class MailboxKeepBehindLifecycleTest {
         last[m.publisher()] = m.seq();
         handled.incrementAndGet();
       });
-      CyclicBarrier go = new CyclicBarrier(3);
-      List<Thread> threads = new ArrayList<>();
-      for (int p = 0; p < 2; p++) {
-        int me = p;
-        Thread t = new Thread(() -> {
-          TestThreads.awaitBarrier(go);
-          for (int s = 0; s < length; s++) {
-            try {
-              bus.publish(new Msg(me, s));
-              accepted.incrementAndGet();
-            } catch (RuntimeException e) {
-              return; // closed
-            }
-          }
-        });
-        threads.add(t);
-        t.start();
-      }
-      TestThreads.awaitBarrier(go);
-      spin(random.nextInt(4) == 0 ? 0 : random.nextInt(100_000));
+      List<Thread> threads = startPublishers(bus, length, accepted);
+      TestThreads.spin(random.nextInt(4) == 0 ? 0 : random.nextInt(100_000));
       assertTimeoutPreemptively(Duration.ofSeconds(20), bus::close, "close");
       for (Thread t : threads) {
         t.join(10_000);
@@ -150,29 +125,11 @@ class MailboxKeepBehindLifecycleTest {
       bus.subscribe(Msg.class, m -> {
         seen.incrementAndGet(m.publisher() * 300 + m.seq());
         if (m.seq() % 37 == 0) {
-          spin(50_000);
+          TestThreads.spin(50_000);
         }
       });
-      CyclicBarrier go = new CyclicBarrier(3);
-      List<Thread> threads = new ArrayList<>();
-      for (int p = 0; p < 2; p++) {
-        int me = p;
-        Thread t = new Thread(() -> {
-          TestThreads.awaitBarrier(go);
-          for (int s = 0; s < length; s++) {
-            try {
-              bus.publish(new Msg(me, s));
-              accepted.incrementAndGet();
-            } catch (RuntimeException e) {
-              return;
-            }
-          }
-        });
-        threads.add(t);
-        t.start();
-      }
-      TestThreads.awaitBarrier(go);
-      spin(random.nextInt(100_000));
+      List<Thread> threads = startPublishers(bus, length, accepted);
+      TestThreads.spin(random.nextInt(100_000));
       bus.close();
       for (Thread t : threads) {
         t.join(10_000);
@@ -267,5 +224,32 @@ class MailboxKeepBehindLifecycleTest {
         }
       }
     }
+  }
+
+  /**
+   * Starts two publishers of {@code length} events each and returns once they are released; each
+   * counts in {@code accepted} what the bus took and stops at its first refusal (the bus closed).
+   */
+  private static List<Thread> startPublishers(EventBus bus, int length, AtomicLong accepted) {
+    CyclicBarrier go = new CyclicBarrier(3);
+    List<Thread> threads = new ArrayList<>();
+    for (int p = 0; p < 2; p++) {
+      int me = p;
+      Thread t = new Thread(() -> {
+        TestThreads.awaitBarrier(go);
+        for (int s = 0; s < length; s++) {
+          try {
+            bus.publish(new Msg(me, s));
+          } catch (RuntimeException e) {
+            return; // closed
+          }
+          accepted.incrementAndGet();
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    TestThreads.awaitBarrier(go);
+    return threads;
   }
 }

@@ -370,6 +370,13 @@ class MailboxTest {
     }
   }
 
+  /** The queue of a mailbox, for tests that reach into its slots. */
+  static MailboxQueue queueOf(Mailbox mailbox) throws ReflectiveOperationException {
+    java.lang.reflect.Field field = Mailbox.class.getDeclaredField("queue");
+    field.setAccessible(true);
+    return (MailboxQueue) field.get(mailbox);
+  }
+
   /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
     InFlight inFlight = new InFlight();

@@ -98,4 +98,15 @@ public final class TestThreads {
     }
     return true;
   }
+
+  /**
+   * Busy-waits about {@code nanos}: only to vary where a thread is when another acts (in a spin,
+   * a yield or parked), never to wait for something to happen.
+   */
+  public static void spin(long nanos) {
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
+  }
 }
