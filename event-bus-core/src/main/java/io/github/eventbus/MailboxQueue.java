@@ -9,8 +9,8 @@ import java.util.List;
  * slots. A publish reserves a slot with one atomic add on the tail chunk and writes the payload and
  * its route into it, so the common delivery (no tracker, no captured context) allocates nothing of
  * its own; a full {@link Delivery} takes a slot only when it carries more (a retry, a tracked
- * publish, a captured context). A payload costs its share of a chunk, about 12 bytes, where a
- * delivery object costs 56; an idle queue holds one chunk of about 1.6 KB (two once the next one
+ * publish, a captured context). A payload costs its share of a chunk, about 14 bytes, where a
+ * delivery object costs 56; an idle queue holds one chunk of about 1.7 KB (two once the next one
  * has been appended ahead of need), and no payload, envelope or route of a delivery it has handed
  * out.
  *
@@ -38,15 +38,41 @@ final class MailboxQueue {
     }
   }
 
+  // The padding below puts a chunk's reservation count on a cache line of its own (HotSpot lays
+  // out a superclass's fields before a subclass's, and fills a gap only with a field that fits it,
+  // hence the int beside each run of longs). A producer changes the count on every publish; the
+  // consumer reads the chunk's other fields, `slots` and `next`, when it looks ahead for written
+  // slots. Sharing a line, each look took the line from the producer and cost its next publish a
+  // cache miss.
+
+  /** Padding before a chunk's reservation count. */
+  @SuppressWarnings("unused")
+  abstract static class ChunkPadBefore {
+    int g0;
+    long p0, p1, p2, p3, p4, p5, p6, p7;
+  }
+
+  /** A chunk's reservation count. */
+  abstract static class ChunkReserved extends ChunkPadBefore {
+    volatile int reserved; // slots handed to producers; may run past CHUNK
+  }
+
+  /** Padding after a chunk's reservation count. */
+  @SuppressWarnings("unused")
+  abstract static class ChunkPadAfter extends ChunkReserved {
+    int g1;
+    long q0, q1, q2, q3, q4, q5, q6, q7;
+  }
+
   /** A run of slots. Producers reserve in {@code reserved}; the consumer follows {@code next}. */
-  static final class Chunk {
+  static final class Chunk extends ChunkPadAfter {
     private static final VarHandle RESERVED;
     private static final VarHandle NEXT;
 
     static {
       try {
         MethodHandles.Lookup lookup = MethodHandles.lookup();
-        RESERVED = lookup.findVarHandle(Chunk.class, "reserved", int.class);
+        RESERVED = lookup.findVarHandle(ChunkReserved.class, "reserved", int.class);
         NEXT = lookup.findVarHandle(Chunk.class, "next", Chunk.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
@@ -57,7 +83,6 @@ final class MailboxQueue {
     // TAKEN), then for a payload its route and its envelope (null if not stamped). One array: a
     // chunk is one allocation, and a slot's parts share a cache line.
     final Object[] slots = new Object[CHUNK * 3];
-    private volatile int reserved; // slots handed to producers; may run past CHUNK
     private volatile Chunk next;
 
     /** The next chunk, appending one if there is none yet. */

@@ -44,7 +44,7 @@ class MailboxKeepBehindGapTest {
     MailboxQueue queue = MailboxTest.queueOf(mailbox);
     Field tailField = MailboxQueue.class.getDeclaredField("tail");
     tailField.setAccessible(true);
-    Field reservedField = MailboxQueue.Chunk.class.getDeclaredField("reserved");
+    Field reservedField = MailboxQueue.ChunkReserved.class.getDeclaredField("reserved");
     reservedField.setAccessible(true);
     Random random = new Random(3);
     long id = 0;
