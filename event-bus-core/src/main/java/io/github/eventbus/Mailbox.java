@@ -36,9 +36,13 @@ final class Mailbox implements Runnable {
   private static final int SPINS = 1024;
   private static final int SPINS_PER_LOOK = 64;
   private static final long IDLE_AFTER_NANOS = 50_000;
-  /** How far behind the producers a consumer stays while they keep publishing: about 12 KB. */
+  /** How far behind the producers a consumer stays while they keep publishing: about 14 KB. */
   static final int KEEP_BEHIND = 1000;
   private static final long GATHER_NANOS = 50_000;
+  /** Once something is written, how many yields between two looks. */
+  private static final int YIELDS_PER_LOOK = 8;
+  /** How many looks must find nothing before an event seen is taken at once. */
+  private static final int QUIET_LOOKS = 2;
 
   private final Subscriber subscriber;
   private final Deliverer deliverer;
@@ -110,22 +114,37 @@ final class Mailbox implements Runnable {
    * consumer that takes each event as soon as it is written reads the cache lines a producer is
    * still writing, and the two cores pass them back and forth: in the 1-to-1 benchmark (a million
    * events, 2-core VM) batches took 57 to 196 ms, with medians of 157 to 186 over four runs. Kept
-   * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 12 KB), 84 to 89.
-   * The wait costs a steady stream up to 50 microseconds of latency. Once the producers pause
-   * (nothing more written between two looks), it takes what is there at once, so a lone event
-   * waits one look longer than it would without this rule.
+   * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 14 KB of queue), 84
+   * to 89. The wait costs a steady stream up to 50 microseconds of latency.
+   *
+   * <p>Each look reads lines a producer is writing, or is about to write, and costs it a cache
+   * miss on each: so once something is written it looks less and less often (after 128, 256 and
+   * 512 more spins, then every {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1
+   * benchmark, a look after every 64 spins and every yield (12,000 to 14,000 looks per million
+   * events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While nothing is
+   * written it looks every 64 spins, or every yield, at the next slot only. An event seen only
+   * after {@link #QUIET_LOOKS} looks found nothing is taken at once: the producers are not
+   * publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
+   * (nothing more written between two looks), it takes what is there.
    */
   private boolean awaitMore(MailboxQueue.Cursor at) {
-    // Look only every SPINS_PER_LOOK spins: each look reads a line a producer may be writing.
     int written = 0;
+    int emptyLooks = 0;
     long firstSeen = 0;
     long deadline = 0;
+    int interval = SPINS_PER_LOOK;
+    int nextLook = interval;
+    int yields = 0;
     for (int spin = 1; ; spin++) {
       if (spin <= SPINS) {
         Thread.onSpinWait();
-        if ((spin & (SPINS_PER_LOOK - 1)) != 0) {
+        if (spin < nextLook) {
           continue;
         }
+        if (written > 0) {
+          interval *= 2;
+        }
+        nextLook = spin + interval;
       } else {
         // Then yield for a bounded time: a publisher on another core usually has the next event
         // a moment away, and going idle costs it a worker wake-up (a futex call) per event. The
@@ -137,24 +156,30 @@ final class Mailbox implements Runnable {
           break;
         }
         Thread.yield();
+        if (written > 0 && ++yields % YIELDS_PER_LOOK != 0) {
+          continue;
+        }
       }
       int now = queue.writtenAhead(at, KEEP_BEHIND);
-      if (now == KEEP_BEHIND) {
+      if (now == 0) {
+        emptyLooks++;
+        continue;
+      }
+      if (now == KEEP_BEHIND || written == 0 && emptyLooks >= QUIET_LOOKS) {
         at.credit = now;
         return true;
       }
-      if (now > 0) {
-        long time = System.nanoTime();
-        if (written == 0) {
-          firstSeen = time;
-        } else if (now == written || time - firstSeen >= GATHER_NANOS) {
-          at.credit = now;
-          return true;
-        }
+      long time = System.nanoTime();
+      if (written == 0) {
+        firstSeen = time;
+      } else if (now == written || time - firstSeen >= GATHER_NANOS) {
+        at.credit = now;
+        return true;
       }
       written = now;
     }
-    at.credit = 1; // a slot reserved a moment ago, if any: poll waits for its write
+    // What was seen written, else a slot reserved a moment ago, if any: poll waits for its write.
+    at.credit = Math.max(written, 1);
     return queue.pending(at);
   }
 
