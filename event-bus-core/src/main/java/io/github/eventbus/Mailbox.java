@@ -118,8 +118,8 @@ final class Mailbox implements Runnable {
    * to 89. The wait costs a steady stream up to 50 microseconds of latency.
    *
    * <p>Each look reads lines a producer is writing, or is about to write, and costs it a cache
-   * miss on each: so once something is written it looks less and less often (after 128, 256 and
-   * 512 more spins, then every {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1
+   * miss on each: so once something is written it looks less and less often (the spins between
+   * looks double from 64, then it looks every {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1
    * benchmark, a look after every 64 spins and every yield (12,000 to 14,000 looks per million
    * events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While nothing is
    * written it looks every 64 spins, or every yield, at the next slot only. An event seen only
