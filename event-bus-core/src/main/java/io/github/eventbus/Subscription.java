@@ -37,10 +37,11 @@ public interface Subscription extends AutoCloseable {
    * that to end: for a queued delivery, the handler's current call; for a
    * {@link EventBus#publishSync(Object)} whose subscribers include this one, that publish's
    * dispatch. Called from inside a handler of the same bus, it does not wait at all, since two
-   * handlers closing each other's subscriptions would wait for each other for ever: a call
-   * already under way on another thread may then still be running when it returns, and none
-   * starts after. Do not call it while holding a lock that a handler of the same bus may wait
-   * for.
+   * handlers closing each other's subscriptions would wait for each other for ever. A delivery
+   * that another thread had already begun (it found the subscription open) may then still be
+   * running, or only just entering the handler, when this returns: at most one per thread. No
+   * delivery that begins after this returns reaches the handler. Do not call it while holding a
+   * lock that a handler of the same bus may wait for.
    */
   @Override
   void close();
