@@ -14,16 +14,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the bridge's dead letters on the bus from a thread of its own, so that a dead-letter
- * handler does not run on (or block) the Kafka producer's network thread. The queue holds up to
- * 10,000 letters; when it is full, the thread that reports the next failure publishes that letter
- * itself. That slows the producer until the dead-letter thread catches up, and no letter is
- * dropped: a close that failed about 20,000 sends at once under a flood of publishers used to
- * lose a few hundred, which were only logged.
+ * handler never runs on (or blocks) the Kafka producer's network thread. The queue is bounded: a
+ * dead letter that finds it full is logged (rate-limited) instead, never silently lost.
  */
 final class DeadLetters implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
-
   private static final int CAPACITY = 10_000;
 
   private final EventBus bus;
@@ -37,10 +33,9 @@ final class DeadLetters implements AutoCloseable {
     this.counters = counters;
     this.unpublished = unpublished;
     this.threads = TrackedThreads.of(threads);
-    // Refused when the queue is full, or once shut down (close() began meanwhile): either way
-    // the letter is published on the calling thread, as later() does after close.
     this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-        new ArrayBlockingQueue<>(CAPACITY), this.threads, (task, pool) -> task.run());
+        new ArrayBlockingQueue<>(CAPACITY), this.threads, (task, pool) -> ((Letter) task).unpublished(
+            "the bridge's dead-letter queue is full"));
   }
 
   /** Publishes from the dead-letter thread; for the producer's callbacks. */
@@ -86,7 +81,7 @@ final class DeadLetters implements AutoCloseable {
 
     @Override
     public void run() {
-      counters.deadLetters.increment();
+      counters.deadLetters.increment(); // not for one the full queue refused: that is only logged
       try {
         bus.publishSync(letter);
       } catch (RuntimeException e) { // the bus is closed, or a handler failed fast

@@ -18,7 +18,8 @@ package io.github.eventbus.kafka;
  * @param ownRecords records skipped because this bridge produced them
  * @param undecodable records that were not events; each became a dead letter and was skipped
  * @param deadLetters dead letters the bridge published, or tried to on a bus that refused them
- *     (send failures plus undecodable records); a refused one is also logged, rate-limited
+ *     (send failures plus undecodable records); one that found the bridge's dead-letter queue
+ *     full (10,000) is only logged, rate-limited
  * @param pauses times a partition was paused because the local bus refused an event
  * @param handlerErrors records whose publish on the bus threw an {@code Error} from user code
  *     (a handler under {@linkplain KafkaBridgeBuilder#synchronousDelivery synchronous delivery},
