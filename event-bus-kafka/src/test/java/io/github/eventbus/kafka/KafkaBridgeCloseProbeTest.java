@@ -43,7 +43,12 @@ class KafkaBridgeCloseProbeTest extends BridgeProbes {
     EventBus bus = closing(EventBus.builder().name("flood").workers(2).queueCapacity(1_000)
         .build());
     List<DeadLetter> dead = deadLetters(bus);
+    // A 1 MiB producer buffer holds a few thousand of these records, so the sends that close()
+    // fails stay below the bridge's dead-letter queue of 10,000 (beyond it a letter is only
+    // logged, see KafkaBridgeMetrics). With the default 32 MiB, a fast machine had 20,000 to
+    // 37,000 sends in flight when close() failed them.
     KafkaBridge bridge = closing(bridge(bus).produce("flood.*", "r2-flood")
+        .producerProperty(ProducerConfig.BUFFER_MEMORY_CONFIG, 1 << 20)
         .closeTimeout(Duration.ofSeconds(1)).build());
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong published = new AtomicLong();
