@@ -119,9 +119,9 @@ final class Mailbox implements Runnable {
    *
    * <p>Each look reads lines a producer is writing, or is about to write, and costs it a cache
    * miss on each: so once something is written it looks less and less often (the spins between
-   * looks double from 64, then it looks every {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1
-   * benchmark, a look after every 64 spins and every yield (12,000 to 14,000 looks per million
-   * events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While nothing is
+   * looks double from 64, then it looks every {@link #YIELDS_PER_LOOK} yields). In a harness of
+   * the 1-to-1 benchmark, a look after every 64 spins and every yield (12,000 to 14,000 looks per
+   * million events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While nothing is
    * written it looks every 64 spins, or every yield, at the next slot only. An event seen only
    * after {@link #QUIET_LOOKS} looks found nothing is taken at once: the producers are not
    * publishing in a tight loop, so there is nothing to keep behind. Once the producers pause

@@ -155,7 +155,8 @@ class MailboxChunkBoundaryTest {
             .as("round %s (size %s, total %s mod %s = %s): delivered %s", i, size, expected,
                 CHUNK, expected % CHUNK, delivered)
             .isTrue();
-        TestThreads.spin(random.nextInt(120_000)); // the worker spins, yields or is idle when the next lands
+        // The worker spins, yields or is idle when the next lands.
+        TestThreads.spin(random.nextInt(120_000));
       }
       assertThat(publishers.errors).isEmpty();
     } finally {

@@ -29,18 +29,9 @@ class MailboxKeepBehindGapTest {
   void reservedButUnwrittenSlot_thenWritten_everythingDeliveredInOrder() throws Exception {
     Route route = new Route(Long.class, "Long", new Subscriber[0], new TypeStats());
     AtomicLong delivered = new AtomicLong();
-    long[] expect = {0};
     List<String> errors = new CopyOnWriteArrayList<>();
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-keep-gap-w"));
-    Mailbox mailbox = MailboxTest.standalone((s, d, run) -> {
-      long id = (Long) d.payload;
-      if (id != expect[0]) {
-        errors.add("expected " + expect[0] + " got " + id);
-      }
-      expect[0] = id + 1;
-      delivered.incrementAndGet();
-      run.finished();
-    }, worker);
+    Mailbox mailbox = MailboxTest.inOrder(worker, delivered, errors);
     MailboxQueue queue = MailboxTest.queueOf(mailbox);
     Field tailField = MailboxQueue.class.getDeclaredField("tail");
     tailField.setAccessible(true);

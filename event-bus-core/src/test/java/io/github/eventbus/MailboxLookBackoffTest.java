@@ -48,21 +48,6 @@ class MailboxLookBackoffTest {
     }
   }
 
-  /** A standalone mailbox whose handler checks that payloads 0, 1, 2, ... arrive in order. */
-  private static Mailbox inOrder(ExecutorService worker, AtomicLong delivered,
-      List<String> errors) {
-    long[] expect = {0};
-    return MailboxTest.standalone((s, d, run) -> {
-      long value = (Long) d.payload;
-      if (value != expect[0]) {
-        errors.add("expected " + expect[0] + " got " + value);
-      }
-      expect[0] = value + 1;
-      delivered.incrementAndGet();
-      run.finished();
-    }, worker);
-  }
-
   private static void awaitDelivered(AtomicLong delivered, long want, String what) {
     assertThat(TestThreads.await(() -> delivered.get() == want, Duration.ofSeconds(5)))
         .as("%s: %s of %s delivered", what, delivered.get(), want).isTrue();
@@ -73,7 +58,7 @@ class MailboxLookBackoffTest {
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-backoff"));
     AtomicLong delivered = new AtomicLong();
     List<String> errors = new CopyOnWriteArrayList<>();
-    Mailbox mailbox = inOrder(worker, delivered, errors);
+    Mailbox mailbox = MailboxTest.inOrder(worker, delivered, errors);
     Random random = new Random(20261201L);
     long next = 0;
     try {
@@ -177,7 +162,7 @@ class MailboxLookBackoffTest {
     ExecutorService worker = Executors.newSingleThreadExecutor(r -> new Thread(r, "t-backoff"));
     AtomicLong delivered = new AtomicLong();
     List<String> errors = new CopyOnWriteArrayList<>();
-    Mailbox mailbox = inOrder(worker, delivered, errors);
+    Mailbox mailbox = MailboxTest.inOrder(worker, delivered, errors);
     Random random = new Random(1000);
     long next = 0;
     try {

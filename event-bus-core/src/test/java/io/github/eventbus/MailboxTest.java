@@ -377,6 +377,24 @@ class MailboxTest {
     return (MailboxQueue) field.get(mailbox);
   }
 
+  /**
+   * A {@link #standalone} mailbox for {@code Long} payloads 0, 1, 2, ... whose handler counts each
+   * in {@code delivered} and adds a line to {@code errors} for any out of order.
+   */
+  static Mailbox inOrder(java.util.concurrent.Executor executor,
+      java.util.concurrent.atomic.AtomicLong delivered, List<String> errors) {
+    long[] expect = {0};
+    return standalone((s, d, run) -> {
+      long value = (Long) d.payload;
+      if (value != expect[0]) {
+        errors.add("expected " + expect[0] + " got " + value);
+      }
+      expect[0] = value + 1;
+      delivered.incrementAndGet();
+      run.finished();
+    }, executor);
+  }
+
   /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
     InFlight inFlight = new InFlight();
