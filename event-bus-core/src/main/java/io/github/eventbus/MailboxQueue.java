@@ -20,8 +20,11 @@ import java.util.List;
  *
  * <p>Only the thread holding the mailbox's RUNNING state consumes ({@link #cursor}, {@link #poll},
  * {@link #store}); producers may call {@link #offer} from any thread.
+ *
+ * <p>Every publish reads the tail, so the queue's fields sit between padding (see
+ * {@link Mailbox}, which is padded for the same reason); {@link #create} makes one.
  */
-final class MailboxQueue {
+abstract class MailboxQueue extends PaddedBefore {
 
   static final int CHUNK = 128;
   private static final int APPEND_AT = CHUNK / 2;
@@ -38,22 +41,14 @@ final class MailboxQueue {
     }
   }
 
-  // The padding below puts a chunk's reservation count on a cache line of its own (HotSpot lays
-  // out a superclass's fields before a subclass's, and fills a gap only with a field that fits it,
-  // hence the int beside each run of longs). A producer changes the count on every publish; the
+  // The padding around it (PaddedBefore, then ChunkPadAfter) puts a chunk's reservation count on
+  // a cache line of its own. A producer changes the count on every publish; the
   // consumer reads the chunk's other fields, `slots` and `next`, when it looks ahead for written
   // slots. Sharing a line, each look took the line from the producer and cost its next publish a
   // cache miss.
 
-  /** Padding before a chunk's reservation count. */
-  @SuppressWarnings("unused")
-  abstract static class ChunkPadBefore {
-    int g0;
-    long p0, p1, p2, p3, p4, p5, p6, p7;
-  }
-
   /** A chunk's reservation count. */
-  abstract static class ChunkReserved extends ChunkPadBefore {
+  abstract static class ChunkReserved extends PaddedBefore {
     volatile int reserved; // slots handed to producers; may run past CHUNK
   }
 
@@ -172,10 +167,22 @@ final class MailboxQueue {
   private int headIndex;
   private int headCredit = Integer.MAX_VALUE;
 
-  MailboxQueue() {
+  private MailboxQueue() {
     Chunk first = new Chunk();
     this.head = first;
     this.tail = first;
+  }
+
+  /** An empty queue. */
+  static MailboxQueue create() {
+    return new Padded();
+  }
+
+  /** Padding after the queue's fields. */
+  @SuppressWarnings("unused")
+  static final class Padded extends MailboxQueue {
+    int g1;
+    long q0, q1, q2, q3, q4, q5, q6, q7;
   }
 
   /** The consumer's place, for the thread that holds the mailbox. */

@@ -41,7 +41,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
 
   /** A new mailbox for a subscriber, run on this dispatch's executor. */
   Mailbox mailbox(Subscriber s) {
-    return new Mailbox(s, this, this::execute, inFlight, capacity);
+    return Mailbox.create(s, this, this::execute, inFlight, capacity);
   }
 
   /**

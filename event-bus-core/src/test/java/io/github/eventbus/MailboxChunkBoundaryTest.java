@@ -178,7 +178,7 @@ class MailboxChunkBoundaryTest {
       throws Exception {
     int perProducer = 160_000 / producers;
     long total = (long) producers * perProducer;
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     List<String> errors = new CopyOnWriteArrayList<>();
     AtomicBoolean done = new AtomicBoolean();
     AtomicInteger turn = new AtomicInteger();
@@ -256,7 +256,7 @@ class MailboxChunkBoundaryTest {
     for (int rep = 0; rep < 20; rep++) {
       int producers = 4;
       int perProducer = 2_000;
-      MailboxQueue queue = new MailboxQueue();
+      MailboxQueue queue = MailboxQueue.create();
       List<Object> consumed = new ArrayList<>();
       AtomicBoolean stop = new AtomicBoolean();
       CountDownLatch reached = new CountDownLatch(1);

@@ -42,7 +42,7 @@ class MailboxQueueTest {
   @ValueSource(longs = {1, 2, 3, 42, 2026})
   void poll_matchesFifoModel_acrossChunkBoundaries(long seed) {
     Random random = new Random(seed);
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     ArrayDeque<Object> model = new ArrayDeque<>();
     long next = 0;
@@ -75,7 +75,7 @@ class MailboxQueueTest {
 
   @Test
   void poll_atExactChunkEnd_isEmptyThenSeesTheNextOffer() {
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     for (long i = 0; i < CHUNK; i++) {
       queue.offer(i, ROUTE, null);
@@ -95,7 +95,7 @@ class MailboxQueueTest {
 
   @Test
   void writtenAhead_countsWrittenSlots_intoTheNextChunk() {
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     for (long i = 0; i < CHUNK - 10; i++) {
       queue.offer(i, ROUTE, null);
@@ -123,7 +123,7 @@ class MailboxQueueTest {
   @ParameterizedTest
   @ValueSource(ints = {0, 1, 127, 128, 129, 700, 999, 1000, 1001, 1500})
   void writtenAhead_findsTheEndOfTheWrittenRun_severalChunksAhead(int offered) {
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     for (long i = 0; i < 37; i++) { // the consumer's place, mid-chunk
       queue.offer(i, ROUTE, null);
@@ -142,7 +142,7 @@ class MailboxQueueTest {
 
   @Test
   void store_carriesTheCreditToTheNextRun() {
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     assertThat(at.credit).isEqualTo(Integer.MAX_VALUE); // a first run takes what it finds
     at.credit = 17;
@@ -152,7 +152,7 @@ class MailboxQueueTest {
 
   @Test
   void poll_handsOverTheEnvelope_andCloseFindsTheSlotTaken() {
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     Event<Long> event =
         Event.builder(7L).id("e-7").timestamp(java.time.Instant.EPOCH).build();
@@ -170,7 +170,7 @@ class MailboxQueueTest {
       throws Exception {
     int producers = 4;
     int perProducer = 250_000;
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     List<String> errors = new CopyOnWriteArrayList<>();
     AtomicBoolean done = new AtomicBoolean();
     long[] received = new long[1];
@@ -217,7 +217,7 @@ class MailboxQueueTest {
     int producers = 2;
     int perProducer = 20_000;
     int closeAfter = random.nextInt(producers * perProducer);
-    MailboxQueue queue = new MailboxQueue();
+    MailboxQueue queue = MailboxQueue.create();
     List<Object> consumed = new ArrayList<>();
     AtomicBoolean stop = new AtomicBoolean();
     CountDownLatch reached = new CountDownLatch(1);

@@ -402,7 +402,7 @@ class MailboxTest {
     Mailbox[] made = new Mailbox[1];
     Subscriptions subscriptions = new Subscriptions(new Lifecycle("standalone"), inFlight,
         new MetricsRegistry(16),
-        s -> made[0] = new Mailbox(s, deliverer, executor, inFlight, capacity), s -> { });
+        s -> made[0] = Mailbox.create(s, deliverer, executor, inFlight, capacity), s -> { });
     subscriptions.add(SubscriptionSpec.of(Long.class, null, payload -> { }));
     return made[0];
   }
