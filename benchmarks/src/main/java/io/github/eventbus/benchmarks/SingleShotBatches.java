@@ -13,14 +13,19 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * How the asynchronous batch benchmarks ({@link AsyncEndToEndBenchmark},
  * {@link AsyncFanOutBenchmark}) are measured, in one place so that they compare: one batch per
- * iteration timed in milliseconds, 20 warm-up and 10 measured batches, one fork with a 1 GB
+ * iteration timed in milliseconds, 60 warm-up and 10 measured batches, one fork with a 1 GB
  * pre-touched heap (heap growth would show as page faults in whichever contender allocates). JMH's
  * annotations are inherited.
+ *
+ * <p>The warm-up counts batches, so it is shortest for the fastest contender: 20 batches of the
+ * 1-to-1 benchmark warmed event-bus up for under a second, and its compile log showed C2 still
+ * compiling the worker's loop (the executor's {@code runWorker}, on-stack) and the rescheduling
+ * path in the 21st to 29th batch of every fork, where most slow single batches were.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 20)
+@Warmup(iterations = 60)
 @Measurement(iterations = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public abstract class SingleShotBatches {
