@@ -23,59 +23,51 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class InFlight {
 
-  // A slot sits between padding (PaddedBefore, then SlotPadAfter), so that no other object
-  // shares its cache lines. Its thread writes it on every delivery; a neighbour that publishers
-  // read on every publish (this object's errorsDeferred, a mailbox) would then cost each publish a
-  // cache miss. Whether one lands there depends on where the garbage collector copies the
-  // objects: in a harness of the 1-to-1 async benchmark, 2 JVMs of 16 ran at half speed
-  // throughout (one that printed its layout had the slot and this object on one line); padded,
-  // none of 16 did.
+  /**
+   * What one thread is delivering, and what its deliveries leave for the code around them.
+   *
+   * <p>A slot sits between padding ({@link PaddedBefore}, then {@link Padded}'s fields), so that no
+   * other object shares its cache lines. Its thread writes it on every delivery; a neighbour that
+   * publishers read on every publish (this object's errorsDeferred, a mailbox) would then cost
+   * each publish a cache miss. Whether one lands there depends on where the garbage collector
+   * copies the objects: in a harness of the 1-to-1 async benchmark, 2 JVMs of 16 ran at half speed
+   * throughout (one that printed its layout had the slot and this object on one line); padded,
+   * none of 16 did.
+   */
+  abstract static class Slot extends PaddedBefore {
+    private static final VarHandle TARGET =
+        VarHandles.field(MethodHandles.lookup(), Slot.class, "target", Object.class);
 
-  /** A slot's fields; see {@link Slot}. */
-  abstract static class SlotFields extends PaddedBefore {
-    final InFlight owner;
+    private final InFlight owner;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
-    volatile Object target; // null, a Subscriber, or a Subscriber[]
+    private volatile Object target; // null, a Subscriber, or a Subscriber[]
     Throwable failure; // the last failure on this thread, read right after the call that set it
     String vetoReason; // likewise, the last veto
     boolean handlerReturned; // with an ERROR outcome: whether the handler itself had returned
-    Error pending; // an Error from a callback, thrown once the current publish is done
-    java.util.ArrayDeque<SyncDispatch.Deferred> deferred; // re-entrant QUEUED publishes
+    private Error pending; // an Error from a callback, thrown once the current publish is done
+    private java.util.ArrayDeque<SyncDispatch.Deferred> deferred; // re-entrant QUEUED publishes
     int deadLetterDepth; // dead-letter deliveries under way on this thread
     // Latency samples taken on this thread and not yet added to their TypeStats (see timed()).
-    TypeStats timedStats;
-    int timedCount;
-    long timedNanos;
-    long timedMax;
+    private TypeStats timedStats;
+    private int timedCount;
+    private long timedNanos;
+    private long timedMax;
     // The end stamp of the handler call just made, if it was timed and nothing ran since: the
     // next timed call in the same loop starts there instead of reading the clock again.
     long chainedStart;
 
-    SlotFields(InFlight owner) {
+    private Slot(InFlight owner) {
       this.owner = owner;
     }
-  }
 
-  /** Padding after a slot's fields. */
-  @SuppressWarnings("unused")
-  abstract static class SlotPadAfter extends SlotFields {
-    int g1;
-    long q0, q1, q2, q3, q4, q5, q6, q7;
+    /** Padding after a slot's fields. */
+    @SuppressWarnings("unused")
+    static final class Padded extends Slot {
+      int g1;
+      long q0, q1, q2, q3, q4, q5, q6, q7;
 
-    SlotPadAfter(InFlight owner) {
-      super(owner);
-    }
-  }
-
-  /** What one thread is delivering, and what its deliveries leave for the code around them. */
-  static final class Slot extends SlotPadAfter {
-    private static final VarHandle TARGET;
-
-    static {
-      try {
-        TARGET = MethodHandles.lookup().findVarHandle(SlotFields.class, "target", Object.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
+      Padded(InFlight owner) {
+        super(owner);
       }
     }
 
@@ -114,10 +106,6 @@ final class InFlight {
       if (pending == null) {
         pending = error;
       }
-    }
-
-    Slot(InFlight owner) {
-      super(owner);
     }
 
     /** Throws the Error kept by {@link #defer}, if any: at the end of a worker's delivery. */
@@ -221,7 +209,7 @@ final class InFlight {
   Slot slot() {
     Slot slot = local.get();
     if (slot == null) {
-      slot = new Slot(this);
+      slot = new Slot.Padded(this);
       local.set(slot);
       if (slots.size() % 64 == 63) {
         purgeDeadThreads();

@@ -38,15 +38,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     void deliver(Subscriber subscriber, Delivery delivery, Run run);
   }
 
-  private static final VarHandle STATE;
-
-  static {
-    try {
-      STATE = MethodHandles.lookup().findVarHandle(Mailbox.class, "state", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle STATE =
+      VarHandles.field(MethodHandles.lookup(), Mailbox.class, "state", int.class);
 
   private static final int IDLE = 0;
   private static final int SCHEDULED = 1;
@@ -162,8 +155,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * miss on each: so once something is written it looks less and less often (the spins between
    * looks double from 64, then it looks every {@link #YIELDS_PER_LOOK} yields). In a harness of
    * the 1-to-1 benchmark, a look after every 64 spins and every yield (12,000 to 14,000 looks per
-   * million events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While nothing is
-   * written it looks every 64 spins, or every yield, at the next slot only. An event seen only
+   * million events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41. While
+   * nothing is written it looks every 64 spins, or every yield, at the next slot only. An event seen only
    * after {@link #QUIET_LOOKS} looks found nothing is taken at once: the producers are not
    * publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
    * (nothing more written between two looks), it takes what is there.

@@ -31,15 +31,8 @@ abstract class MailboxQueue extends PaddedBefore {
   /** What a taken slot holds; never a payload, which users cannot construct. */
   private static final Object TAKEN = new Object();
   private static final VarHandle ITEMS = MethodHandles.arrayElementVarHandle(Object[].class);
-  private static final VarHandle TAIL;
-
-  static {
-    try {
-      TAIL = MethodHandles.lookup().findVarHandle(MailboxQueue.class, "tail", Chunk.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
+  private static final VarHandle TAIL =
+      VarHandles.field(MethodHandles.lookup(), MailboxQueue.class, "tail", Chunk.class);
 
   // The padding around it (PaddedBefore, then ChunkPadAfter) puts a chunk's reservation count on
   // a cache line of its own. A producer changes the count on every publish; the
@@ -61,18 +54,10 @@ abstract class MailboxQueue extends PaddedBefore {
 
   /** A run of slots. Producers reserve in {@code reserved}; the consumer follows {@code next}. */
   static final class Chunk extends ChunkPadAfter {
-    private static final VarHandle RESERVED;
-    private static final VarHandle NEXT;
-
-    static {
-      try {
-        MethodHandles.Lookup lookup = MethodHandles.lookup();
-        RESERVED = lookup.findVarHandle(ChunkReserved.class, "reserved", int.class);
-        NEXT = lookup.findVarHandle(Chunk.class, "next", Chunk.class);
-      } catch (ReflectiveOperationException e) {
-        throw new ExceptionInInitializerError(e);
-      }
-    }
+    private static final VarHandle RESERVED =
+        VarHandles.field(MethodHandles.lookup(), ChunkReserved.class, "reserved", int.class);
+    private static final VarHandle NEXT =
+        VarHandles.field(MethodHandles.lookup(), Chunk.class, "next", Chunk.class);
 
     // Slot k is three elements from 3k: the item (null until written, a payload, a Delivery, or
     // TAKEN), then for a payload its route and its envelope (null if not stamped). One array: a

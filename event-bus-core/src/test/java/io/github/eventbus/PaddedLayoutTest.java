@@ -31,7 +31,7 @@ class PaddedLayoutTest {
 
   @Test
   void slot_fieldsSitBetweenPadding() throws ReflectiveOperationException {
-    assertPadded(InFlight.Slot.class, InFlight.SlotFields.class);
+    assertPadded(InFlight.Slot.Padded.class, InFlight.Slot.class);
   }
 
   @Test
