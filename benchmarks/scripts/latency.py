@@ -13,7 +13,9 @@ parser.add_argument("result")
 args = parser.parse_args()
 
 print(f"{'benchmark':40} {'samples':>8} {'p50':>9} {'p99':>9} {'p99.9':>9} {'max':>9}  unit")
-for run in json.load(open(args.result)):
+with open(args.result) as f:
+    runs = json.load(f)
+for run in runs:
     name = run["benchmark"].rsplit(".", 1)[1]
     params = run.get("params") or {}
     if params:

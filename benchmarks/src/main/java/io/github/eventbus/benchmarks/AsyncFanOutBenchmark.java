@@ -7,7 +7,7 @@ import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.benchmarks.AsyncEndToEndBenchmark.Counter;
-import io.github.eventbus.benchmarks.AsyncEndToEndBenchmark.LongEvent;
+import io.github.eventbus.benchmarks.OneToOnePeers.LongEvent;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
