@@ -12,10 +12,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * How the asynchronous batch benchmarks ({@link AsyncEndToEndBenchmark},
- * {@link AsyncFanOutBenchmark}) are measured, in one place so that they compare: one batch per
- * iteration timed in milliseconds, 60 warm-up and 10 measured batches, one fork with a 1 GB
- * pre-touched heap (heap growth would show as page faults in whichever contender allocates). JMH's
- * annotations are inherited.
+ * {@link AsyncFanOutBenchmark}, and their reference {@link ComputeFloorBenchmark}) are measured,
+ * in one place so that they compare: one batch per iteration timed in milliseconds, 60 warm-up and
+ * 10 measured batches, one fork with a 1 GB pre-touched heap (heap growth would show as page
+ * faults in whichever contender allocates). JMH's annotations are inherited.
  *
  * <p>The warm-up counts batches, so it is shortest for the fastest contender: 20 batches of the
  * 1-to-1 benchmark warmed event-bus up for under a second, and its compile log showed C2 still

@@ -1,0 +1,80 @@
+package io.github.eventbus.benchmarks;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Not a hand-off: how far the machine alone (its scheduler, the hypervisor, the JVM's own threads)
+ * moves a two-thread batch of about the length of event-bus's batch in
+ * {@link AsyncEndToEndBenchmark}, measured the same way. The benchmark's thread and a partner each
+ * run a fixed serial computation, sharing nothing but a start and a finish flag; the batch ends
+ * when both are done. Both threads spin between batches (neither parks), so no wake-up is timed.
+ *
+ * <p>It reads registers, not memory, so it does not show what a hand-off adds through caches and
+ * the memory system; it shows the part of the 1.5x stability margin that the machine takes from a
+ * batch this long before any hand-off starts.
+ */
+public class ComputeFloorBenchmark extends SingleShotBatches {
+
+  /** Steps of {@link #compute} per thread and batch: about 40 ms on the reference VM. */
+  static final long STEPS = 23_000_000;
+
+  private volatile int started;
+  private volatile int finished;
+  private volatile boolean stop;
+  private long partnerResult; // written before finished, read after it
+  private Thread partner;
+
+  @Setup(Level.Trial)
+  public void setUp() {
+    partner = new Thread(() -> {
+      int round = 0;
+      while (true) {
+        while (started == round) {
+          if (stop) {
+            return;
+          }
+          Thread.onSpinWait();
+        }
+        round++;
+        partnerResult = compute(STEPS, 7 + round);
+        finished = round;
+      }
+    }, "bench-floor-partner");
+    partner.start();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws InterruptedException {
+    stop = true;
+    partner.join();
+  }
+
+  /**
+   * One batch: starts the partner, computes, waits for the partner.
+   *
+   * @return both threads' results, so that the computation is not eliminated
+   */
+  @Benchmark
+  public long computeFloor() {
+    int round = started + 1;
+    started = round;
+    long own = compute(STEPS, 3 + round);
+    while (finished != round) {
+      Thread.onSpinWait();
+    }
+    return own + partnerResult;
+  }
+
+  /** A serial chain of multiply, add and shift steps, which no compiler can shorten. */
+  static long compute(long steps, long seed) {
+    long x = seed;
+    for (long i = 0; i < steps; i++) {
+      x = x * 6364136223846793005L + 1442695040888963407L;
+      x ^= x >>> 29;
+    }
+    return x;
+  }
+}
