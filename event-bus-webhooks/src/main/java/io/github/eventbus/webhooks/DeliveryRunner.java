@@ -179,9 +179,13 @@ final class DeliveryRunner {
     }
   }
 
-  /** Ends a delivery once: records it, tells the listeners, completes the caller's future. */
+  /**
+   * Ends a delivery once: records it, tells the listeners, completes the caller's future, and only
+   * then leaves the active set, so that a drain (and so {@code close()}) cannot return while a
+   * listener is still being told of a delivery that ended in time.
+   */
   private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
-    if (!active.remove(d)) {
+    if (!d.claimEnd(outcome)) {
       return;
     }
     WebhookDelivery result = d.result(outcome);
@@ -196,6 +200,7 @@ final class DeliveryRunner {
       default -> throw new AssertionError(outcome);
     }
     d.done.complete(result);
+    active.remove(d);
     signalProgress();
   }
 
@@ -236,6 +241,8 @@ final class DeliveryRunner {
     for (OutgoingDelivery d : left) {
       finish(d, DeliveryOutcome.ABANDONED, null);
     }
-    return left.size();
+    // Each is ended now, here or by its cancelled answer; one whose listeners were being told
+    // of another outcome when the drain ended was still active, and is not counted.
+    return (int) left.stream().filter(d -> d.endedAs() == DeliveryOutcome.ABANDONED).count();
   }
 }

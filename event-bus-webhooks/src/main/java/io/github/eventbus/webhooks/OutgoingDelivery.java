@@ -3,6 +3,7 @@ package io.github.eventbus.webhooks;
 import java.net.URI;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One message on its way to one endpoint: what the client knows of it between attempts. One
@@ -19,11 +20,22 @@ final class OutgoingDelivery {
   int lastStatus;
   String lastError;
   volatile Instant retryAt; // due time of the next attempt while waiting for it; else null
+  private final AtomicReference<DeliveryOutcome> end = new AtomicReference<>();
 
   OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
     this.endpoint = endpoint;
     this.message = message;
     this.gate = gate;
+  }
+
+  /** Claims the end of this delivery with {@code outcome}: true for the one caller that ends it. */
+  boolean claimEnd(DeliveryOutcome outcome) {
+    return end.compareAndSet(null, outcome);
+  }
+
+  /** The outcome this delivery was ended with, or null while it has not been claimed. */
+  DeliveryOutcome endedAs() {
+    return end.get();
   }
 
   /** The result with the given outcome, as the caller's future reports it. */

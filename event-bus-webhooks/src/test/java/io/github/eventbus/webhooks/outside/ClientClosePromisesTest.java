@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.Event;
+import io.github.eventbus.webhooks.AttemptResult;
 import io.github.eventbus.webhooks.DeliveryListener;
 import io.github.eventbus.webhooks.DeliveryOutcome;
 import io.github.eventbus.webhooks.WebhookClient;
@@ -15,7 +16,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** A second close, messages that cannot be made, and the delivery exception, from the outside. */
@@ -26,6 +29,47 @@ class ClientClosePromisesTest {
     @Override
     public String name() {
       throw new IllegalStateException("no name today");
+    }
+  }
+
+  /**
+   * A delivery that ended in time is only finished once its listeners have been told: close used
+   * to return as soon as the delivery had left the active set, with a listener still running.
+   */
+  @Test
+  void close_whileAListenerIsToldOfADelivery_returnsOnlyAfterIt() throws Exception {
+    CountDownLatch telling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean told = new AtomicBoolean();
+    try (HoldingEndpoint endpoint = HoldingEndpoint.answering(200)) {
+      WebhookClient client = WebhookClient.builder().secret("s")
+          .drainTimeout(Duration.ofSeconds(20))
+          .listener(new DeliveryListener() {
+            @Override
+            public void delivered(WebhookMessage m, AttemptResult last, WebhookDelivery result) {
+              telling.countDown();
+              try {
+                release.await();
+                told.set(true);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }).build();
+      client.send(endpoint.uri("/told"), message("t1"));
+      assertThat(telling.await(20, TimeUnit.SECONDS)).isTrue();
+      Thread closer = new Thread(client::close, "closer");
+      closer.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (closer.getState() != Thread.State.TIMED_WAITING && closer.isAlive()) {
+        assertThat(System.nanoTime()).isLessThan(deadline);
+        Thread.onSpinWait();
+      }
+      assertThat(closer.isAlive()).as("close returned while a listener was being told").isTrue();
+      release.countDown();
+      closer.join(TimeUnit.SECONDS.toMillis(20));
+      assertThat(closer.isAlive()).isFalse();
+      assertThat(told).isTrue();
     }
   }
 
