@@ -32,6 +32,15 @@ class ClientClosePromisesTest {
     }
   }
 
+  /** Waits, up to 20 s, until {@code thread} waits with a timeout (a drain) or has ended. */
+  private static void awaitTimedWaitingOrEnded(Thread thread) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (thread.getState() != Thread.State.TIMED_WAITING && thread.isAlive()) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.onSpinWait();
+    }
+  }
+
   /**
    * A delivery that ended in time is only finished once its listeners have been told: close used
    * to return as soon as the delivery had left the active set, with a listener still running.
@@ -60,11 +69,7 @@ class ClientClosePromisesTest {
       assertThat(telling.await(20, TimeUnit.SECONDS)).isTrue();
       Thread closer = new Thread(client::close, "closer");
       closer.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (closer.getState() != Thread.State.TIMED_WAITING && closer.isAlive()) {
-        assertThat(System.nanoTime()).isLessThan(deadline);
-        Thread.onSpinWait();
-      }
+      awaitTimedWaitingOrEnded(closer);
       assertThat(closer.isAlive()).as("close returned while a listener was being told").isTrue();
       release.countDown();
       closer.join(TimeUnit.SECONDS.toMillis(20));
@@ -88,11 +93,7 @@ class ClientClosePromisesTest {
       assertThat(endpoint.awaitArrived(1)).isTrue();
       Thread first = new Thread(client::close, "first-close");
       first.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (first.getState() != Thread.State.TIMED_WAITING && first.isAlive()) {
-        assertThat(System.nanoTime()).isLessThan(deadline);
-        Thread.onSpinWait();
-      }
+      awaitTimedWaitingOrEnded(first);
       client.close();
       assertThat(held).isDone();
       assertThat(held.join().outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
