@@ -75,6 +75,7 @@ public class AsyncLatencyBenchmark {
   private int next;
   private OneToOnePeers peers;
 
+  /** Builds and starts the contenders. */
   @Setup(Level.Trial)
   public void setUp() {
     for (int i = 0; i < events.length; i++) {
@@ -95,6 +96,11 @@ public class AsyncLatencyBenchmark {
     }
   }
 
+  /**
+   * Closes the contenders and waits for their threads.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
     peers.close();
@@ -106,6 +112,7 @@ public class AsyncLatencyBenchmark {
     return event;
   }
 
+  /** Publishes one event with {@code publish} and waits until the subscriber has it. */
   @Benchmark
   public void ours() {
     Long event = nextEvent();
@@ -121,6 +128,7 @@ public class AsyncLatencyBenchmark {
     oursNoMdcSeen.await(event);
   }
 
+  /** greenrobot {@code post} to its background thread; waits until the subscriber has it. */
   @Benchmark
   public void greenrobotBackground() {
     Long event = nextEvent();
@@ -128,6 +136,7 @@ public class AsyncLatencyBenchmark {
     greenrobotSeen.await(event);
   }
 
+  /** Guava {@code AsyncEventBus.post}; waits until the subscriber has it. */
   @Benchmark
   public void guavaAsync() {
     Long event = nextEvent();
@@ -135,6 +144,7 @@ public class AsyncLatencyBenchmark {
     guavaSeen.await(event);
   }
 
+  /** Publishes on Disruptor's ring; waits until its handler has it. */
   @Benchmark
   public void disruptorBlocking() {
     Long event = nextEvent();
@@ -142,6 +152,11 @@ public class AsyncLatencyBenchmark {
     disruptorSeen.await(event);
   }
 
+  /**
+   * Puts on the queue; waits until its consumer thread has it.
+   *
+   * @throws InterruptedException if interrupted while putting
+   */
   @Benchmark
   public void arrayBlockingQueue() throws InterruptedException {
     Long event = nextEvent();

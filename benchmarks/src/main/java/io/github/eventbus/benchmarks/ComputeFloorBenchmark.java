@@ -27,6 +27,7 @@ public class ComputeFloorBenchmark extends SingleShotBatches {
   private long partnerResult; // written before finished, read after it
   private Thread partner;
 
+  /** Starts the partner thread, which spins until each batch starts. */
   @Setup(Level.Trial)
   public void setUp() {
     partner = new Thread(() -> {
@@ -46,6 +47,11 @@ public class ComputeFloorBenchmark extends SingleShotBatches {
     partner.start();
   }
 
+  /**
+   * Stops the partner thread and waits for it.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
     stop = true;

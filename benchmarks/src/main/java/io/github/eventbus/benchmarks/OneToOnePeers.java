@@ -26,6 +26,7 @@ final class OneToOnePeers {
 
   /** Where a contender's events go; one thread at a time calls it. */
   interface Sink {
+    /** Takes one delivered event. */
     void accept(Object event);
   }
 
