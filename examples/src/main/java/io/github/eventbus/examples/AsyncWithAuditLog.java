@@ -21,11 +21,11 @@ public final class AsyncWithAuditLog {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory to log in; a new temporary directory without it
    * @throws Exception if the temporary directory cannot be made
    */
   public static void main(String[] args) throws Exception {
-    Path logs = Files.createTempDirectory("audit-example");
+    Path logs = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("audit-example");
     AtomicLong handled = new AtomicLong();
     EventBus bus = EventBus.builder()
         .name("metrics")

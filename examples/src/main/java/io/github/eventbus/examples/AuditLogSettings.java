@@ -37,14 +37,16 @@ public final class AuditLogSettings {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory to log in; a new temporary directory without it
    * @throws Exception if the log cannot be written or read
    */
   public static void main(String[] args) throws Exception {
-    Path logs = Files.createTempDirectory("audit-settings-example");
+    Path logs = args.length > 0 ? Path.of(args[0])
+        : Files.createTempDirectory("audit-settings-example");
     List<String> lines = snakeCase(logs.resolve("snake"));
     System.out.println("logged: " + lines);
     loudFailures(logs.resolve("loud"), message -> System.err.println(message));
+    System.out.println("logs in " + logs);
   }
 
   /** Names every field of {@code data} in snake case; returns the lines written. */

@@ -23,11 +23,11 @@ public final class AuditReplay {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory to log in; a new temporary directory without it
    * @throws Exception if the log cannot be written or read
    */
   public static void main(String[] args) throws Exception {
-    Path dir = Files.createTempDirectory("replay-example");
+    Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("replay-example");
     try (EventBus bus = EventBus.builder().source("pm").auditLog(dir).build()) {
       bus.publishSync(new ReportReady("r-1"));
       bus.publishSync(DynamicEvent.of("job.failed", Map.of("job", "nightly-export")));
@@ -46,6 +46,7 @@ public final class AuditReplay {
       bus.subscribe("job.failed", e -> System.out.println("retrying " + e.payload()));
       long replayed = AuditReader.builder().types("job.failed").build().replay(dir, bus);
       System.out.println("replayed " + replayed + " (marked replay=true, not logged twice)");
+      System.out.println("audit log in " + dir);
     }
   }
 }

@@ -19,11 +19,12 @@ public final class ReportsExample {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory for the report and the logs; a new temporary directory
+   *     without it
    * @throws Exception if the files cannot be written
    */
   public static void main(String[] args) throws Exception {
-    Path dir = Files.createTempDirectory("reports-example");
+    Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("reports-example");
     Path report = Files.writeString(dir.resolve("weekly.json"), "{\"orders\": 42}");
     try (EventBus bus = EventBus.builder().build();
         ReportReadyHandler reports = ReportReadyHandler.builder().logRoot(dir.resolve("logs"))
@@ -35,6 +36,7 @@ public final class ReportsExample {
           ReportFormat.JSON, Instant.now(), Files.size(report),
           List.of("a@example.com", "b@example.com"), Map.of("author", "pm_system")));
       System.out.println(Files.readString(dir.resolve("weekly.json.meta.json")));
+      System.out.println("logged to " + reports.logFile());
     }
   }
 }

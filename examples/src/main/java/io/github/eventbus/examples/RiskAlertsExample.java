@@ -19,11 +19,11 @@ public final class RiskAlertsExample {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory to log in; a new temporary directory without it
    * @throws Exception if the log directory cannot be made
    */
   public static void main(String[] args) throws Exception {
-    Path logs = Files.createTempDirectory("risk-example");
+    Path logs = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("risk-example");
     try (EventBus bus = EventBus.builder().build();
         RiskAlertHandler risks = RiskAlertHandler.builder().logRoot(logs)
             .mitigation("rotate_keys", alert -> System.out.println("rotating keys for "
@@ -38,6 +38,7 @@ public final class RiskAlertsExample {
       bus.publishSync(leak);  // the same id again: updates the alert, the step does not run twice
       risks.dashboard().acknowledge("security_alert_001");
       System.out.println(risks.dashboard().toJson());
+      System.out.println("logged to " + risks.logFile());
     }
   }
 }

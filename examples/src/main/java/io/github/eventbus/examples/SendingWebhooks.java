@@ -23,13 +23,14 @@ public final class SendingWebhooks {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory for the attempt log and the outbox; a new temporary
+   *     directory without it
    * @throws Exception if the example cannot run
    */
   @SuppressWarnings("try") // the forwarder works by staying open
   public static void main(String[] args) throws Exception {
     String secret = "whsec_c2VuZGluZy1leGFtcGxlLXNlY3JldC0yNC1ieXRlcw==";
-    Path logs = Files.createTempDirectory("webhook-example");
+    Path logs = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("webhook-example");
     CountDownLatch arrived = new CountDownLatch(1);
     try (EventBus remote = EventBus.builder().name("remote").build();
         WebhookReceiver receiver = WebhookReceiver.builder(remote)
@@ -54,6 +55,7 @@ public final class SendingWebhooks {
         System.out.println(arrived.await(10, TimeUnit.SECONDS)
             ? "delivered, signed and verified" : "not delivered in 10 s");
       }
+      System.out.println("attempts logged to " + logs.resolve("webhooks"));
     }
   }
 }

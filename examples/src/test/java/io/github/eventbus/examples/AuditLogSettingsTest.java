@@ -1,5 +1,6 @@
 package io.github.eventbus.examples;
 
+import static io.github.eventbus.examples.Logs.linesUnder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -17,7 +18,12 @@ class AuditLogSettingsTest {
   }
 
   @Test
-  void main_runsToCompletion() throws Exception {
-    AuditLogSettings.main(new String[0]);
+  void main_logsBothEvents_inTheDirectoryGiven() throws Exception {
+    AuditLogSettings.main(new String[] {dir.toString()});
+
+    assertThat(linesUnder(dir.resolve("snake"))).singleElement().asString()
+        .contains("\"order_id\":\"o-1\"");
+    assertThat(linesUnder(dir.resolve("loud"))).singleElement().asString()
+        .contains("\"orderId\":\"o-2\"");
   }
 }

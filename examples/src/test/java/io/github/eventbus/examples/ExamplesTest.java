@@ -1,5 +1,6 @@
 package io.github.eventbus.examples;
 
+import static io.github.eventbus.examples.Logs.linesUnder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.eventbus.EventBusMetrics;
@@ -94,14 +95,52 @@ class ExamplesTest {
   }
 
   @Test
-  void everyOtherExample_runsToCompletion() throws Exception {
-    AsyncWithAuditLog.main(new String[0]);
+  void everyExampleWithoutFiles_runsToCompletion() throws Exception {
     GuavaMigration.main(new String[0]);
-    AuditReplay.main(new String[0]);
     Tracking.main(new String[0]);
-    SendingWebhooks.main(new String[0]);
     ReceivingWebhooks.main(new String[0]);
-    ReportsExample.main(new String[0]);
-    RiskAlertsExample.main(new String[0]);
+  }
+
+  @Test
+  void asyncWithAuditLog_logsEveryEvent_inTheDirectoryGiven(@TempDir Path dir) throws Exception {
+    AsyncWithAuditLog.main(new String[] {dir.toString()});
+
+    assertThat(linesUnder(dir)).hasSize(10_000)
+        .allSatisfy(line -> assertThat(line).contains("\"type\":\"metric.sample\""));
+  }
+
+  @Test
+  void auditReplay_replaysWithoutLoggingTwice(@TempDir Path dir) throws Exception {
+    AuditReplay.main(new String[] {dir.toString()});
+
+    assertThat(linesUnder(dir)).satisfiesExactlyInAnyOrder(
+        line -> assertThat(line).contains("\"type\":\"report.ready\""),
+        line -> assertThat(line).contains("\"type\":\"job.failed\""));
+  }
+
+  @Test
+  void reportsExample_writesTheSidecar_andLogsTheReport(@TempDir Path dir) throws Exception {
+    ReportsExample.main(new String[] {dir.toString()});
+
+    assertThat(dir.resolve("weekly.json.meta.json")).content().contains("weekly_2026_47");
+    assertThat(linesUnder(dir.resolve("logs"))).singleElement().asString()
+        .contains("weekly_2026_47");
+  }
+
+  @Test
+  void riskAlertsExample_logsTheAlert(@TempDir Path dir) throws Exception {
+    RiskAlertsExample.main(new String[] {dir.toString()});
+
+    assertThat(linesUnder(dir)).hasSize(2) // published twice: logged twice
+        .allSatisfy(line -> assertThat(line).contains("\"alert_id\":\"security_alert_001\""));
+  }
+
+  @Test
+  void sendingWebhooks_logsTheDeliveredAttempt(@TempDir Path dir) throws Exception {
+    SendingWebhooks.main(new String[] {dir.toString()});
+
+    assertThat(Files.readAllLines(dir.resolve("webhooks/webhook_attempts.jsonl")))
+        .singleElement().asString()
+        .contains("\"event_type\":\"deployment\"", "\"outcome\":\"delivered\"");
   }
 }
