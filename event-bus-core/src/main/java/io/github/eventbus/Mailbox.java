@@ -167,8 +167,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
    * (nothing more written between two looks), it takes what is there.
    *
-   * <p>The first look comes earlier, after {@link #EARLY_LOOK} spins (about 0.6 microseconds
-   * here), and takes at once a single event it finds (one written, the next slot not): a
+   * <p>With more than one processor the first look comes earlier, after {@link #EARLY_LOOK} spins
+   * (about 0.6 microseconds here), and takes at once a single event it finds (one written, the next slot not): a
    * publisher that waits for each event's effect before publishing the next (request and reply)
    * has it written a moment after the worker caught up. In {@code AsyncLatencyBenchmark} with no
    * gap this took the median from publish to handler from 2.6 to 0.6-2.3 microseconds (four JVMs:
@@ -222,7 +222,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
       }
       int now = queue.writtenAhead(at, KEEP_BEHIND);
-      boolean early = spin == EARLY_LOOK;
+      boolean early = spins > 0 && spin == EARLY_LOOK;
       if (now == 0) {
         if (!early) {
           emptyLooks++;
