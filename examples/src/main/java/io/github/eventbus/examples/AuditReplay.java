@@ -39,14 +39,15 @@ public final class AuditReplay {
         .onCorrupt(line -> System.err.println("skipped " + line))
         .build();
     try (Stream<AuditEntry> entries = reader.read(dir)) {
-      entries.map(reader::toEvent).forEach(System.out::println);
+      entries.map(reader::toEvent)
+          .forEach(e -> System.out.println(e.payload() + " from " + e.source()));
     }
 
     try (EventBus bus = EventBus.builder().auditLog(dir).build()) {
       bus.subscribe("job.failed", e -> System.out.println("retrying " + e.payload()));
       long replayed = AuditReader.builder().types("job.failed").build().replay(dir, bus);
       System.out.println("replayed " + replayed + " (marked replay=true, not logged twice)");
-      System.out.println("audit log in " + dir);
     }
+    System.out.println("audit log in " + dir);
   }
 }

@@ -18,11 +18,13 @@ public final class FileChangesExample {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory for the watched folder and the logs; a new temporary
+   *     directory without it
    * @throws Exception if the files cannot be written
    */
   public static void main(String[] args) throws Exception {
-    run(System.out, Files.createTempDirectory("files-example"));
+    run(System.out, args.length > 0 ? Path.of(args[0])
+        : Files.createTempDirectory("files-example"));
   }
 
   /**

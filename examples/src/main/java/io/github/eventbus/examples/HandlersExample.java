@@ -32,11 +32,13 @@ public final class HandlersExample {
   /**
    * Runs the example.
    *
-   * @param args ignored
+   * @param args optionally, the directory for the watched folder and the logs; a new temporary
+   *     directory without it
    * @throws Exception if the example cannot run
    */
   public static void main(String[] args) throws Exception {
-    run(System.out, Files.createTempDirectory("handlers-example"));
+    run(System.out, args.length > 0 ? Path.of(args[0])
+        : Files.createTempDirectory("handlers-example"));
   }
 
   /**

@@ -25,6 +25,7 @@ public final class ReportsExample {
    */
   public static void main(String[] args) throws Exception {
     Path dir = args.length > 0 ? Path.of(args[0]) : Files.createTempDirectory("reports-example");
+    Files.createDirectories(dir);
     Path report = Files.writeString(dir.resolve("weekly.json"), "{\"orders\": 42}");
     try (EventBus bus = EventBus.builder().build();
         ReportReadyHandler reports = ReportReadyHandler.builder().logRoot(dir.resolve("logs"))

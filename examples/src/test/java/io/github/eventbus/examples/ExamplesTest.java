@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,44 +96,83 @@ class ExamplesTest {
   }
 
   @Test
-  void everyExampleWithoutFiles_runsToCompletion() throws Exception {
-    GuavaMigration.main(new String[0]);
-    Tracking.main(new String[0]);
-    ReceivingWebhooks.main(new String[0]);
+  void guavaMigration_deliversToBothListenerMethods() throws Exception {
+    String printed = Printed.by(() -> GuavaMigration.main(new String[0]));
+
+    assertThat(printed.lines()).containsExactlyInAnyOrder("welcome mail to ada@example.com",
+        "saw UserSignedUp[email=ada@example.com]");
+  }
+
+  @Test
+  void tracking_reportsTheSubscriberThatFailed_afterItsRetry() throws Exception {
+    String printed = Printed.by(() -> Tracking.main(new String[0]));
+
+    assertThat(printed.lines()).singleElement().asString().startsWith("invoicing: ")
+        .endsWith(" after 2 attempts, ledger offline");
+  }
+
+  @Test
+  void receivingWebhooks_acceptsGitHubsExample_andRefusesTheForgedRequest() throws Exception {
+    String printed = Printed.by(() -> ReceivingWebhooks.main(new String[0]));
+
+    assertThat(printed.lines()).satisfiesExactly(
+        line -> assertThat(line).isEqualTo("GitHub request valid: true"),
+        line -> assertThat(line).matches(
+            "Standard Webhooks receiver listening on http://127\\.0\\.0\\.1:[0-9]+/webhooks"),
+        line -> assertThat(line).isEqualTo("a forged request gets 401"));
   }
 
   @Test
   void asyncWithAuditLog_logsEveryEvent_inTheDirectoryGiven(@TempDir Path dir) throws Exception {
-    AsyncWithAuditLog.main(new String[] {dir.toString()});
+    String printed = Printed.by(() -> AsyncWithAuditLog.main(new String[] {dir.toString()}));
 
-    assertThat(linesUnder(dir)).hasSize(10_000)
-        .allSatisfy(line -> assertThat(line).contains("\"type\":\"metric.sample\""));
+    assertThat(printed).startsWith("handled 10000, logged to " + dir);
+    List<String> lines = linesUnder(dir);
+    assertThat(lines.size()).as("lines logged").isEqualTo(10_000);
+    assertThat(lines.stream().filter(l -> l.contains("\"type\":\"metric.sample\"")).count())
+        .as("metric.sample lines").isEqualTo(10_000);
   }
 
   @Test
-  void auditReplay_replaysWithoutLoggingTwice(@TempDir Path dir) throws Exception {
-    AuditReplay.main(new String[] {dir.toString()});
+  void auditReplay_replaysTheFailedJob_withoutLoggingItTwice(@TempDir Path dir) throws Exception {
+    String printed = Printed.by(() -> AuditReplay.main(new String[] {dir.toString()}));
 
+    // Read back typed; then replayed, the handler running on a worker while replay counts.
+    assertThat(printed.lines()).startsWith("ReportReady[id=r-1] from pm")
+        .endsWith("audit log in " + dir).hasSize(4).contains(
+            "retrying DynamicEvent[type=job.failed, data={job=nightly-export}]",
+            "replayed 1 (marked replay=true, not logged twice)");
     assertThat(linesUnder(dir)).satisfiesExactlyInAnyOrder(
         line -> assertThat(line).contains("\"type\":\"report.ready\""),
         line -> assertThat(line).contains("\"type\":\"job.failed\""));
   }
 
   @Test
-  void reportsExample_writesTheSidecar_andLogsTheReport(@TempDir Path dir) throws Exception {
-    ReportsExample.main(new String[] {dir.toString()});
+  void reportsExample_sendsToEachRecipient_writesTheSidecar_andLogsTheReport(@TempDir Path dir)
+      throws Exception {
+    Path reports = dir.resolve("not-yet-made");
+    String printed = Printed.by(() -> ReportsExample.main(new String[] {reports.toString()}));
 
-    assertThat(dir.resolve("weekly.json.meta.json")).content().contains("weekly_2026_47");
-    assertThat(linesUnder(dir.resolve("logs"))).singleElement().asString()
-        .contains("weekly_2026_47");
+    assertThat(printed).contains("sending weekly.json to a@example.com",
+        "sending weekly.json to b@example.com");
+    assertThat(reports.resolve("weekly.json.meta.json")).content().contains("weekly_2026_47");
+    assertThat(linesUnder(reports.resolve("logs"))).singleElement().asString()
+        .contains("\"report_id\":\"weekly_2026_47\"", "\"action\":\"processed\"")
+        .contains("{\"recipient\":\"a@example.com\",\"status\":\"sent\"}",
+            "{\"recipient\":\"b@example.com\",\"status\":\"sent\"}");
   }
 
   @Test
-  void riskAlertsExample_logsTheAlert(@TempDir Path dir) throws Exception {
-    RiskAlertsExample.main(new String[] {dir.toString()});
+  void riskAlertsExample_runsTheMitigationOnce_andLogsTheUpdate(@TempDir Path dir)
+      throws Exception {
+    String printed = Printed.by(() -> RiskAlertsExample.main(new String[] {dir.toString()}));
 
-    assertThat(linesUnder(dir)).hasSize(2) // published twice: logged twice
-        .allSatisfy(line -> assertThat(line).contains("\"alert_id\":\"security_alert_001\""));
+    assertThat(printed).containsOnlyOnce("rotating keys for security_alert_001");
+    assertThat(linesUnder(dir)).satisfiesExactly(
+        line -> assertThat(line).contains("\"alert_id\":\"security_alert_001\"",
+            "\"action\":\"created\"", "{\"step\":\"rotate_keys\",\"status\":\"done\"}"),
+        line -> assertThat(line).contains("\"alert_id\":\"security_alert_001\"",
+            "\"action\":\"updated\"", "{\"step\":\"rotate_keys\",\"status\":\"skipped\"}"));
   }
 
   @Test
