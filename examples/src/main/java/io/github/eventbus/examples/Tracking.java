@@ -1,5 +1,6 @@
 package io.github.eventbus.examples;
 
+import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
 import java.time.Duration;
@@ -19,6 +20,9 @@ public final class Tracking {
    */
   public static void main(String[] args) {
     try (EventBus bus = EventBus.builder().exceptionHandler((e, where) -> { }).build()) {
+      // Where failed deliveries go; without a subscriber the bus logs a WARN for each.
+      bus.subscribe(DeadLetter.class, dead -> System.out.println("dead letter from "
+          + dead.subscriber() + ": " + dead.cause().getMessage()));
       bus.on(OrderPlaced.class).name("shipping").subscribe(o -> { });
       bus.on(OrderPlaced.class).name("invoicing")
           .retry(RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofMillis(10)).build())
