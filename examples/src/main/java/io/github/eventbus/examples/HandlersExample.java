@@ -72,7 +72,7 @@ public final class HandlersExample {
       try (FileWatcher watcher = FileWatcher.builder(bus).watch(data).exclude("*.tmp").build()) {
         watcher.start();  // publishes file_change events
         Files.writeString(data.resolve("hello.txt"), "hello");
-        logged.await(10, TimeUnit.SECONDS);
+        out.println(logged.await(10, TimeUnit.SECONDS) ? "logged hello.txt" : "not logged in 10 s");
       }
       all.close();
       files.close();

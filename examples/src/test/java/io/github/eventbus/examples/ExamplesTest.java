@@ -91,6 +91,8 @@ class ExamplesTest {
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
       logs = HandlersExample.run(out, dir);
     }
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly("logged hello.txt", "logs under " + logs);
     assertThat(Files.readAllLines(logs.resolve("file_changes/file_changes.jsonl")))
         .anySatisfy(line -> assertThat(line).contains("hello.txt", "\"exists\":true"));
   }
