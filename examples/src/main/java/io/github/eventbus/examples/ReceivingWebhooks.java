@@ -1,15 +1,24 @@
 package io.github.eventbus.examples;
 
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.handlers.FileChange;
 import io.github.eventbus.webhooks.SignatureScheme;
 import io.github.eventbus.webhooks.Verification;
+import io.github.eventbus.webhooks.WebhookClient;
+import io.github.eventbus.webhooks.WebhookDelivery;
+import io.github.eventbus.webhooks.WebhookMessage;
 import io.github.eventbus.webhooks.WebhookReceiver;
 import io.github.eventbus.webhooks.WebhookVerifier;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 
-/** Verifying GitHub-style and Standard Webhooks requests, and running a receiver. */
+/**
+ * Verifying a GitHub-style request, and a Standard Webhooks receiver refusing a forged request
+ * and publishing a signed one.
+ */
 public final class ReceivingWebhooks {
 
   private ReceivingWebhooks() {}
@@ -41,6 +50,16 @@ public final class ReceivingWebhooks {
       var forged = receiver.handle("POST", Map.of("Content-Type", "application/json",
           "webhook-id", "msg_1", "webhook-timestamp", "1", "webhook-signature", "v1,AAAA"), body);
       System.out.println("a forged request gets " + forged.status());
+
+      // A request signed with the secret, here by this library's client, is verified and
+      // published on the bus.
+      bus.subscribe("deployment", e -> System.out.println("published: " + e.payload()));
+      try (WebhookClient client = WebhookClient.builder().secret(secret).build()) {
+        Event<DynamicEvent> deployment = Event.builder(DynamicEvent.of("deployment",
+            Map.of("service", "api"))).id("deploy-1").timestamp(Instant.now()).build();
+        WebhookDelivery signed = client.send(receiver.uri(), WebhookMessage.of(deployment)).join();
+        System.out.println("a signed request gets " + signed.lastStatus());
+      }
     }
   }
 }

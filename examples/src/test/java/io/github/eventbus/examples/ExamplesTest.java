@@ -115,14 +115,20 @@ class ExamplesTest {
   }
 
   @Test
-  void receivingWebhooks_acceptsGitHubsExample_andRefusesTheForgedRequest() throws Exception {
-    String printed = Printed.by(() -> ReceivingWebhooks.main(new String[0]));
+  void receivingWebhooks_acceptsGitHubsExample_refusesAForgery_andPublishesASignedRequest()
+      throws Exception {
+    List<String> lines =
+        Printed.by(() -> ReceivingWebhooks.main(new String[0])).lines().toList();
 
-    assertThat(printed.lines()).satisfiesExactly(
+    assertThat(lines).hasSize(5);
+    assertThat(lines.subList(0, 3)).satisfiesExactly(
         line -> assertThat(line).isEqualTo("GitHub request valid: true"),
         line -> assertThat(line).matches(
             "Standard Webhooks receiver listening on http://127\\.0\\.0\\.1:[0-9]+/webhooks"),
         line -> assertThat(line).isEqualTo("a forged request gets 401"));
+    // The client's thread and the bus's worker print these in either order.
+    assertThat(lines.subList(3, 5)).containsExactlyInAnyOrder("a signed request gets 202",
+        "published: DynamicEvent[type=deployment, data={service=api}]");
   }
 
   @Test
