@@ -221,7 +221,7 @@ final class DeliveryRunner {
     long deadline = System.nanoTime() + Settings.nanos(timeout);
     Instant lastUsefulRetry = clock.instant().plus(timeout);
     synchronized (progress) {
-      while (active.stream().anyMatch(d -> d.retryAt == null || !d.retryAt.isAfter(lastUsefulRetry))) {
+      while (active.stream().anyMatch(d -> d.dueBy(lastUsefulRetry))) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           break;

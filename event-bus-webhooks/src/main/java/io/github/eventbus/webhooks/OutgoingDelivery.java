@@ -33,6 +33,15 @@ final class OutgoingDelivery {
     return end.compareAndSet(null, outcome);
   }
 
+  /**
+   * Whether this delivery is under way or will try again by {@code time}: what a drain waits for.
+   * Reads {@link #retryAt} once, since an attempt starting clears it.
+   */
+  boolean dueBy(Instant time) {
+    Instant at = retryAt;
+    return at == null || !at.isAfter(time);
+  }
+
   /** The outcome this delivery was ended with, or null while it has not been claimed. */
   DeliveryOutcome endedAs() {
     return end.get();
