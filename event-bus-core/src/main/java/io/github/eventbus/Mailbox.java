@@ -168,14 +168,14 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * (nothing more written between two looks), it takes what is there.
    *
    * <p>With more than one processor the first look comes earlier, after {@link #EARLY_LOOK} spins
-   * (about 0.6 microseconds here), and takes at once a single event it finds (one written, the next slot not): a
-   * publisher that waits for each event's effect before publishing the next (request and reply)
-   * has it written a moment after the worker caught up. In {@code AsyncLatencyBenchmark} with no
-   * gap this took the median from publish to handler from 2.6 to 0.6-2.3 microseconds (four JVMs:
-   * where the write lands against the look varies). Taking a single event at any first look
+   * (about 0.6 microseconds here), and takes at once a single event it finds (one written, the next
+   * slot not): a publisher that waits for each event's effect before publishing the next (request
+   * and reply) has it written a moment after the worker caught up. In {@code AsyncLatencyBenchmark}
+   * with no gap this took the median from publish to handler from 2.6 to 0.6-2.3 microseconds (four
+   * JVMs: where the write lands against the look varies). Taking a single event at any first look
    * instead did better for latency but cost a publisher pacing itself to one event every 2
-   * microseconds 2 to 8% of its time (the worker then took each event as it was written); the
-   * early look alone catches few of such a stream's events, and in the same runs cost it nothing
+   * microseconds 2 to 8% of its time (the worker then took each event as it was written); the early
+   * look alone catches few of such a stream's events, and in the same runs cost it nothing
    * measurable.
    */
   private boolean awaitMore(MailboxQueue.Cursor at) {

@@ -50,7 +50,10 @@ final class OneToOnePeers {
   private final Disruptor<LongEvent> disruptor;
   private final Thread consumer;
 
-  /** Builds and starts every contender, named after {@code name}, each bounded to {@code capacity}. */
+  /**
+   * Builds and starts every contender, named after {@code name}, each bounded to
+   * {@code capacity}.
+   */
   OneToOnePeers(String name, int capacity, Sink toOurs, Sink toOursNoMdc, Sink toGreenrobot,
       Sink toGuava, Sink toDisruptor, Sink toQueue) {
     ours = EventBus.builder().name(name).workers(1).queueCapacity(capacity).build();
