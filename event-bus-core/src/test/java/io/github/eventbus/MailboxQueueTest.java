@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.Field;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MailboxQueueTest {
 
   private static final int CHUNK = MailboxQueue.CHUNK;
+  private static final int LOOK_BEHIND = MailboxQueue.LOOK_BEHIND;
   private static final Route ROUTE =
       new Route(Long.class, "Long", new Subscriber[0], new TypeStats());
 
@@ -112,7 +114,8 @@ class MailboxQueueTest {
     }
     assertThat(queue.hasWritten(at, 34)).isTrue();
     assertThat(queue.hasWritten(at, 35)).isFalse();
-    assertThat(queue.writtenAhead(at, CHUNK - 1)).isEqualTo(35);
+    // 35 written: the look stops LOOK_BEHIND short of the last reserved slot
+    assertThat(queue.writtenAhead(at, CHUNK - 1)).isEqualTo(35 - LOOK_BEHIND);
     assertThat(queue.writtenAhead(at, 20)).isEqualTo(20);
     for (long i = CHUNK - 20; i < CHUNK + 15; i++) {
       assertThat(pollPayload(queue, at)).isEqualTo(i);
@@ -121,8 +124,9 @@ class MailboxQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 127, 128, 129, 700, 999, 1000, 1001, 1500})
-  void writtenAhead_findsTheEndOfTheWrittenRun_severalChunksAhead(int offered) {
+  @ValueSource(ints = {0, 1, 11, 12, 13, 14, 127, 128, 129, 700, 999, 1000, 1001, 1011, 1012,
+      1013, 1500})
+  void writtenAhead_countsTheWrittenRun_severalChunksAhead(int offered) {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     for (long i = 0; i < 37; i++) { // the consumer's place, mid-chunk
@@ -132,12 +136,54 @@ class MailboxQueueTest {
     for (long i = 0; i < offered; i++) {
       queue.offer(i, ROUTE, null);
     }
-    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(Math.min(offered, 1000));
+    // exact up to LOOK_BEHIND slots; beyond, LOOK_BEHIND short of the last reserved, up to max
+    int expected = offered <= LOOK_BEHIND ? offered : Math.min(offered - LOOK_BEHIND, 1000);
+    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(expected);
+    assertThat(queue.reservedAhead(at, 2000)).isEqualTo(offered);
+    assertThat(queue.reservedAhead(at, 1000)).isEqualTo(Math.min(offered, 1000));
     assertThat(queue.hasWritten(at, 999)).isEqualTo(offered >= 1000);
     if (offered > 0) {
       assertThat(queue.hasWritten(at, offered - 1)).isTrue();
     }
     assertThat(queue.hasWritten(at, offered)).isFalse();
+  }
+
+  @Test
+  void writtenAhead_lookBehindSlotNotWrittenYet_countsTheWrittenRunAmongTheReserved()
+      throws Exception {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < 3; i++) { // the consumer's place, mid-chunk
+      queue.offer(i, ROUTE, null);
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    for (long i = 0; i < 50; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    MailboxQueue.Chunk tail = tailOf(queue);
+    tail.reserved += 2 * LOOK_BEHIND; // reserved by producers that have not written yet
+
+    // the slot LOOK_BEHIND before the last reserved one is among the unwritten: search below it
+    assertThat(queue.reservedAhead(at, 1000)).isEqualTo(50 + 2 * LOOK_BEHIND);
+    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(50);
+    assertThat(queue.writtenAhead(at, 20)).isEqualTo(20);
+  }
+
+  @Test
+  void writtenAhead_reservedButNoneWritten_isZero() throws Exception {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    tailOf(queue).reserved += 3 * LOOK_BEHIND;
+
+    assertThat(queue.reservedAhead(at, 1000)).isEqualTo(3 * LOOK_BEHIND);
+    assertThat(queue.writtenAhead(at, 1000)).isZero();
+    assertThat(queue.writtenAhead(at, 0)).isZero();
+  }
+
+  private static MailboxQueue.Chunk tailOf(MailboxQueue queue) throws Exception {
+    Field tail = MailboxQueue.class.getDeclaredField("tail");
+    tail.setAccessible(true);
+    return (MailboxQueue.Chunk) tail.get(queue);
   }
 
   @Test
