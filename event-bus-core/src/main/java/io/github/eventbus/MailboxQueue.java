@@ -100,7 +100,8 @@ abstract class MailboxQueue extends PaddedBefore {
   }
 
   // The slot operations take the chunk's array rather than the chunk: the consumer keeps the array
-  // in its cursor, so that it never reads the chunk object, whose `reserved` every publish changes.
+  // in its cursor, so that taking a slot never reads the chunk object, whose `reserved` every
+  // publish changes. Only a waiting consumer's look reads it, on purpose (see writtenAhead).
 
   private static Object itemAt(Object[] slots, int k) {
     return ITEMS.getAcquire(slots, 3 * k);
