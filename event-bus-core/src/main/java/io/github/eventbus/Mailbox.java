@@ -163,10 +163,11 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1 benchmark, a look after every 64
    * spins and every yield (12,000 to 14,000 looks per million events) gave medians of 45 to 51 ms
    * per million; the fewer looks, 38 to 41. While nothing is written it looks every 64 spins, then
-   * at every turn; with nothing reserved a look reads the reservation count only. An event
-   * seen after {@link #QUIET_LOOKS} looks found nothing is taken at once: the producers are not
-   * publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
-   * (nothing more written between two looks), it takes what is there.
+   * at every turn; with nothing reserved a look reads the reservation count only. What is seen
+   * after {@link #QUIET_LOOKS} looks found nothing is taken at once, all of it: the producers are
+   * not publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
+   * (a look counts no more than the one before), it takes all they wrote
+   * ({@link MailboxQueue#writtenRun}: the look's count can stop a few slots short).
    *
    * <p>With more than one processor the first look comes earlier, after {@link #EARLY_LOOK} spins
    * (about 0.6 microseconds here), and takes at once a single event it finds (one written, the next
@@ -230,14 +231,22 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
         continue;
       }
-      if (now == KEEP_BEHIND || written == 0 && (emptyLooks >= QUIET_LOOKS || early && now == 1)) {
+      if (now == KEEP_BEHIND || written == 0 && early && now == 1) {
         at.credit = now;
+        return true;
+      }
+      if (written == 0 && emptyLooks >= QUIET_LOOKS) {
+        at.credit = queue.writtenRun(at, KEEP_BEHIND); // not a tight loop: take all there is
         return true;
       }
       long time = System.nanoTime();
       if (written == 0) {
         firstSeen = time;
-      } else if (now == written || time - firstSeen >= GATHER_NANOS) {
+      } else if (now == written) {
+        // The producers have paused: reading up to their last slot costs them nothing now.
+        at.credit = queue.writtenRun(at, KEEP_BEHIND);
+        return true;
+      } else if (time - firstSeen >= GATHER_NANOS) {
         at.credit = now;
         return true;
       }

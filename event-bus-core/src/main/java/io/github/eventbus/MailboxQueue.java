@@ -30,7 +30,8 @@ abstract class MailboxQueue extends PaddedBefore {
   private static final int APPEND_AT = CHUNK / 2;
   /**
    * How far before the last reserved slot {@link #writtenAhead} looks for a write: with a slot of
-   * three references (12 bytes, or 24 without compressed pointers), two cache lines or more.
+   * three references (12 bytes, or 24 without compressed pointers), two 64-byte cache lines or
+   * more (one or more of 128 bytes).
    */
   static final int LOOK_BEHIND = 12;
   /** What a taken slot holds; never a payload, which users cannot construct. */
@@ -40,10 +41,10 @@ abstract class MailboxQueue extends PaddedBefore {
       VarHandles.field(MethodHandles.lookup(), MailboxQueue.class, "tail", Chunk.class);
 
   // The padding around it (PaddedBefore, then ChunkPadAfter) puts a chunk's reservation count on
-  // a cache line of its own. A producer changes the count on every publish; the
-  // consumer reads the chunk's other fields, `slots` and `next`, when it looks ahead for written
-  // slots. Sharing a line, each look took the line from the producer and cost its next publish a
-  // cache miss.
+  // a cache line of its own. A producer changes the count on every publish; the consumer reads the
+  // chunk's other fields, `slots` and `next`, as it takes slots and looks ahead. Sharing a line,
+  // each of those reads took the line from the producer and cost its next publish a cache miss. A
+  // waiting consumer's look reads the count itself, once (see writtenAhead).
 
   /** A chunk's reservation count. */
   abstract static class ChunkReserved extends PaddedBefore {
@@ -248,16 +249,20 @@ abstract class MailboxQueue extends PaddedBefore {
   }
 
   /**
-   * How many slots from the consumer's next one on can be taken without finding the queue empty,
-   * up to {@code max}: 0 if the next one is not written, else at least 1.
+   * A cheap look for a waiting consumer: how many slots from its next one on it can take without
+   * finding the queue empty, up to {@code max}; 0 if its next slot is not written, else at least 1.
+   * It may count up to {@link #LOOK_BEHIND} fewer than {@link #writtenRun} would; with one
+   * producer, the count never goes down as it publishes more. Like {@link #writtenRun}, it may
+   * count past a slot reserved and not yet written (several producers, one of them slow):
+   * {@link #poll} waits for it.
    *
-   * <p>A consumer calls this while producers write just ahead of it, and every line of a chunk it
-   * reads that a producer has yet to write costs that producer a cache miss when it does. So it
-   * reads where producers have reserved up to, then one slot {@link #LOOK_BEHIND} places before
-   * that, in lines the producers are done with: if that slot is written, every slot before it has
-   * been reserved, and the count is that slot's, at most {@code max}. Only when fewer slots are
-   * reserved, or that slot is not written yet (several producers, one of them slow), does it
-   * search for the last written slot, among the reserved ones. It used to search up to
+   * <p>A consumer looks while producers write just ahead of it, and every line of a chunk it reads
+   * that a producer has yet to write costs that producer a cache miss when it does. So, once more
+   * than {@code LOOK_BEHIND} slots are reserved, it reads only where producers have reserved up to
+   * (the line every publish changes) and two slots in lines they are done with: its next one, and
+   * the one {@code LOOK_BEHIND} places before the last reserved one (at least {@code LOOK_BEHIND}
+   * from its next). If both are written, every slot up to there has been reserved, and the count
+   * ends there. Otherwise it counts as {@link #writtenRun} does. It used to search up to
    * {@code max} slots ahead, several of them in lines a producer was about to write: in the 1-to-1
    * async benchmark, 11 runs of each interleaved, the median run took 41.8 ms per million (39.2
    * without the MDC), and 5 of 22 rows had a batch over 1.5x their median; with this look, 40.6
@@ -267,16 +272,34 @@ abstract class MailboxQueue extends PaddedBefore {
     if (max <= 0) {
       return 0;
     }
-    int reserved = reservedAhead(at, max + LOOK_BEHIND);
-    int settled = Math.min(max, reserved - LOOK_BEHIND);
-    if (settled >= 1 && hasWritten(at, settled - 1)) {
-      return settled;
+    int reserved = reservedAhead(at, Math.min(max, Integer.MAX_VALUE - LOOK_BEHIND) + LOOK_BEHIND);
+    if (reserved > LOOK_BEHIND) {
+      int settled = Math.min(max, Math.max(LOOK_BEHIND, reserved - LOOK_BEHIND));
+      if (hasWritten(at, 0) && hasWritten(at, settled - 1)) {
+        return settled;
+      }
     }
-    if (reserved == 0 || !hasWritten(at, 0)) {
+    return search(at, Math.min(max, reserved));
+  }
+
+  /**
+   * How many slots from the consumer's next one on can be taken without finding the queue empty,
+   * up to {@code max}: one past the last written slot that a binary search among the reserved
+   * ones finds; 0 if the next one is not written. With several producers a slot before it may be
+   * reserved and not yet written; {@link #poll} waits for it. It reads the lines producers are
+   * writing: for a consumer whose producers have paused, or a count of a few slots.
+   */
+  int writtenRun(Cursor at, int max) {
+    return search(at, reservedAhead(at, max));
+  }
+
+  /** The binary search of {@link #writtenRun} among the first {@code bound} slots. */
+  private int search(Cursor at, int bound) {
+    if (bound <= 0 || !hasWritten(at, 0)) {
       return 0;
     }
     int known = 1; // slots known takeable
-    int beyond = Math.min(max, reserved) + 1; // a count known too large
+    int beyond = bound + 1; // a count known too large
     while (beyond - known > 1) {
       int mid = (known + beyond) >>> 1;
       if (hasWritten(at, mid - 1)) {

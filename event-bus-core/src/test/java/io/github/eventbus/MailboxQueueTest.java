@@ -116,7 +116,9 @@ class MailboxQueueTest {
     assertThat(queue.hasWritten(at, 35)).isFalse();
     // 35 written: the look stops LOOK_BEHIND short of the last reserved slot
     assertThat(queue.writtenAhead(at, CHUNK - 1)).isEqualTo(35 - LOOK_BEHIND);
+    assertThat(queue.writtenRun(at, CHUNK - 1)).isEqualTo(35);
     assertThat(queue.writtenAhead(at, 20)).isEqualTo(20);
+    assertThat(queue.writtenRun(at, 20)).isEqualTo(20);
     for (long i = CHUNK - 20; i < CHUNK + 15; i++) {
       assertThat(pollPayload(queue, at)).isEqualTo(i);
     }
@@ -124,8 +126,8 @@ class MailboxQueueTest {
   }
 
   @ParameterizedTest
-  @ValueSource(ints = {0, 1, 11, 12, 13, 14, 127, 128, 129, 700, 999, 1000, 1001, 1011, 1012,
-      1013, 1500})
+  @ValueSource(ints = {0, 1, 11, 12, 13, 14, 24, 25, 90, 91, 92, 127, 128, 129, 700, 999, 1000,
+      1001, 1011, 1012, 1013, 1500})
   void writtenAhead_countsTheWrittenRun_severalChunksAhead(int offered) {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
@@ -136,9 +138,12 @@ class MailboxQueueTest {
     for (long i = 0; i < offered; i++) {
       queue.offer(i, ROUTE, null);
     }
-    // exact up to LOOK_BEHIND slots; beyond, LOOK_BEHIND short of the last reserved, up to max
-    int expected = offered <= LOOK_BEHIND ? offered : Math.min(offered - LOOK_BEHIND, 1000);
+    // exact up to LOOK_BEHIND slots; beyond, LOOK_BEHIND short of the last reserved (but never
+    // below LOOK_BEHIND), up to max; 91 offered fill the cursor's chunk, which has no next yet
+    int expected = offered <= LOOK_BEHIND ? offered
+        : Math.min(Math.max(LOOK_BEHIND, offered - LOOK_BEHIND), 1000);
     assertThat(queue.writtenAhead(at, 1000)).isEqualTo(expected);
+    assertThat(queue.writtenRun(at, 1000)).isEqualTo(Math.min(offered, 1000));
     assertThat(queue.reservedAhead(at, 2000)).isEqualTo(offered);
     assertThat(queue.reservedAhead(at, 1000)).isEqualTo(Math.min(offered, 1000));
     assertThat(queue.hasWritten(at, 999)).isEqualTo(offered >= 1000);
@@ -178,6 +183,95 @@ class MailboxQueueTest {
     assertThat(queue.reservedAhead(at, 1000)).isEqualTo(3 * LOOK_BEHIND);
     assertThat(queue.writtenAhead(at, 1000)).isZero();
     assertThat(queue.writtenAhead(at, 0)).isZero();
+  }
+
+  @Test
+  void writtenAhead_cursorSlotReservedNotWritten_isZero() throws Exception {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    tailOf(queue).reserved += 1; // the consumer's next slot: reserved by a producer not done yet
+    for (long i = 0; i < 35; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+
+    assertThat(queue.reservedAhead(at, 1000)).isEqualTo(36);
+    assertThat(queue.writtenAhead(at, 1000)).isZero();
+    assertThat(queue.writtenRun(at, 1000)).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 37, CHUNK - 1})
+  void writtenAhead_oneProducerPublishing_neverGoesDown_andWrittenRunIsExact(int place) {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < place; i++) {
+      queue.offer(i, ROUTE, null);
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    int before = 0;
+    for (int written = 1; written <= 1100; written++) {
+      queue.offer((long) written, ROUTE, null);
+      int look = queue.writtenAhead(at, 1000);
+      assertThat(look).as("after %s written", written)
+          .isGreaterThanOrEqualTo(before)
+          .isBetween(Math.min(written, 1000) - LOOK_BEHIND, Math.min(written, 1000))
+          .isPositive();
+      assertThat(queue.writtenRun(at, 1000)).isEqualTo(Math.min(written, 1000));
+      before = look;
+    }
+  }
+
+  @Test
+  void lookAndRun_atChunkEnd_withAnEmptyChunkAppendedAhead_areZeroUntilAnOffer() {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    MailboxQueue.Chunk first = at.chunk;
+    for (long i = 0; i < CHUNK; i++) {
+      queue.offer(i, ROUTE, null);
+      assertThat(pollPayload(queue, at)).isEqualTo(i);
+    }
+    queue.appendAfter(first);
+    assertThat(at.index).isEqualTo(CHUNK);
+
+    assertThat(queue.reservedAhead(at, 1000)).isZero();
+    assertThat(queue.writtenAhead(at, 1000)).isZero();
+    assertThat(queue.writtenRun(at, 1000)).isZero();
+    queue.offer(-1L, ROUTE, null);
+    assertThat(queue.reservedAhead(at, 1000)).isEqualTo(1);
+    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(1);
+    assertThat(queue.writtenRun(at, 1000)).isEqualTo(1);
+  }
+
+  @Test
+  void writtenAhead_largestMax_doesNotOverflow() {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < 5; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    assertThat(queue.writtenAhead(at, Integer.MAX_VALUE)).isEqualTo(5);
+    for (long i = 5; i < 40; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    assertThat(queue.writtenAhead(at, Integer.MAX_VALUE)).isEqualTo(40 - LOOK_BEHIND);
+    assertThat(queue.writtenRun(at, Integer.MAX_VALUE)).isEqualTo(40);
+  }
+
+  @Test
+  void lookAndRun_countSlotsCloseTook_andPollThenFindsNothing() {
+    MailboxQueue queue = MailboxQueue.create();
+    MailboxQueue.Cursor at = queue.cursor();
+    for (long i = 0; i < 40; i++) {
+      queue.offer(i, ROUTE, null);
+    }
+    List<Delivery> taken = new ArrayList<>();
+    queue.takeAllFrom(taken);
+    assertThat(taken).hasSize(40);
+
+    assertThat(queue.writtenAhead(at, 1000)).isEqualTo(40 - LOOK_BEHIND);
+    assertThat(queue.writtenRun(at, 1000)).isEqualTo(40);
+    assertThat(queue.poll(at, null)).isNull(); // skips every taken slot, hands out none twice
+    assertThat(at.index).isEqualTo(40);
   }
 
   private static MailboxQueue.Chunk tailOf(MailboxQueue queue) throws Exception {
