@@ -157,16 +157,15 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * 100 slots behind, the medians were 96 to 125 ms; kept 1,000 behind (about 14 KB of queue), 84
    * to 89. The wait costs a steady stream up to 50 microseconds of latency.
    *
-   * <p>Each look reads the line a producer reserves its slots in (see
-   * {@link MailboxQueue#writtenAhead}), and costs it a cache miss: so once something is written it
-   * looks less and less often (the spins between looks double from 64, then it looks every
-   * {@link #YIELDS_PER_LOOK} yields). In a harness of the 1-to-1 benchmark, a look after every 64
-   * spins and every yield (12,000 to 14,000 looks per million events) gave medians of 45 to 51 ms
-   * per million; the fewer looks, 38 to 41. While nothing is written it looks every 64 spins, then
-   * at every turn; with nothing reserved a look reads the reservation count only. What is seen
-   * after {@link #QUIET_LOOKS} looks found nothing is taken at once, all of it: the producers are
-   * not publishing in a tight loop, so there is nothing to keep behind. Once the producers pause
-   * (a look counts no more than the one before), it takes all they wrote
+   * <p>Each look reads a line a producer is writing (see {@link MailboxQueue#writtenAhead}), and
+   * costs it a cache miss: so once something is written it looks less and less often (the spins
+   * between looks double from 64, then it looks every {@link #YIELDS_PER_LOOK} yields). In a
+   * harness of the 1-to-1 benchmark, a look after every 64 spins and every yield (12,000 to 14,000
+   * looks per million events) gave medians of 45 to 51 ms per million; the fewer looks, 38 to 41.
+   * While nothing is written it looks every 64 spins, then at every turn, at the next slot only.
+   * What is seen after {@link #QUIET_LOOKS} looks found nothing is taken at once, all of it: the
+   * producers are not publishing in a tight loop, so there is nothing to keep behind. Once the
+   * producers pause (a look counts no more than the one before), it takes all they wrote
    * ({@link MailboxQueue#writtenRun}: the look's count can stop a few slots short).
    *
    * <p>With more than one processor the first look comes earlier, after {@link #EARLY_LOOK} spins
