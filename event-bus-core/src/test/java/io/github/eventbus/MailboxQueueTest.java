@@ -190,9 +190,7 @@ class MailboxQueueTest {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     tailOf(queue).reserved += 1; // the consumer's next slot: reserved by a producer not done yet
-    for (long i = 0; i < 35; i++) {
-      queue.offer(i, ROUTE, null);
-    }
+    offer(queue, 0, 35);
 
     assertThat(queue.reservedAhead(at, 1000)).isEqualTo(36);
     assertThat(queue.writtenAhead(at, 1000)).isZero();
@@ -246,13 +244,9 @@ class MailboxQueueTest {
   void writtenAhead_largestMax_doesNotOverflow() {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
-    for (long i = 0; i < 5; i++) {
-      queue.offer(i, ROUTE, null);
-    }
+    offer(queue, 0, 5);
     assertThat(queue.writtenAhead(at, Integer.MAX_VALUE)).isEqualTo(5);
-    for (long i = 5; i < 40; i++) {
-      queue.offer(i, ROUTE, null);
-    }
+    offer(queue, 5, 40);
     assertThat(queue.writtenAhead(at, Integer.MAX_VALUE)).isEqualTo(40 - LOOK_BEHIND);
     assertThat(queue.writtenRun(at, Integer.MAX_VALUE)).isEqualTo(40);
   }
@@ -261,9 +255,7 @@ class MailboxQueueTest {
   void lookAndRun_countSlotsCloseTook_andPollThenFindsNothing() {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
-    for (long i = 0; i < 40; i++) {
-      queue.offer(i, ROUTE, null);
-    }
+    offer(queue, 0, 40);
     List<Delivery> taken = new ArrayList<>();
     queue.takeAllFrom(taken);
     assertThat(taken).hasSize(40);
@@ -272,6 +264,13 @@ class MailboxQueueTest {
     assertThat(queue.writtenRun(at, 1000)).isEqualTo(40);
     assertThat(queue.poll(at, null)).isNull(); // skips every taken slot, hands out none twice
     assertThat(at.index).isEqualTo(40);
+  }
+
+  /** Offers the payloads {@code from} to {@code to - 1}, in order. */
+  private static void offer(MailboxQueue queue, long from, long to) {
+    for (long i = from; i < to; i++) {
+      queue.offer(i, ROUTE, null);
+    }
   }
 
   private static MailboxQueue.Chunk tailOf(MailboxQueue queue) throws Exception {
