@@ -234,17 +234,16 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         at.credit = now;
         return true;
       }
-      if (written == 0 && emptyLooks >= QUIET_LOOKS) {
-        at.credit = queue.writtenRun(at, KEEP_BEHIND); // not a tight loop: take all there is
+      // After a quiet spell (not a tight loop), or once the producers have paused (a look counts
+      // no more than the one before), take all they wrote: reading up to their last slot costs
+      // them nothing now.
+      if (written == 0 ? emptyLooks >= QUIET_LOOKS : now == written) {
+        at.credit = queue.writtenRun(at, KEEP_BEHIND);
         return true;
       }
       long time = System.nanoTime();
       if (written == 0) {
         firstSeen = time;
-      } else if (now == written) {
-        // The producers have paused: reading up to their last slot costs them nothing now.
-        at.credit = queue.writtenRun(at, KEEP_BEHIND);
-        return true;
       } else if (time - firstSeen >= GATHER_NANOS) {
         at.credit = now;
         return true;
