@@ -179,11 +179,10 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
 
   /**
    * Waits for more to take once the consumer has caught up with the producers: {@link #SPINS}
-   * spins (about 20 microseconds here), then 50 microseconds more spinning while nothing is
-   * written, or yielding once something is, then gives up; with one processor, or once it finds
-   * another thread waiting for its core (below), it yields instead of spinning. Returns whether a
-   * slot is reserved, having set the cursor's credit to how many slots to take before looking
-   * again.
+   * spins (256 take about 5 microseconds here), then 50 microseconds more spinning while nothing
+   * is written, or yielding once something is, then gives up; with one processor, or once a timed
+   * yield shows it lost its core (below), it yields instead of spinning. Returns whether a slot is
+   * reserved, having set the cursor's credit to how many slots to take before looking again.
    *
    * <p>While producers keep publishing, it waits until they are {@link #KEEP_BEHIND} slots ahead,
    * or for at most {@link #GATHER_NANOS} once something is written, and takes it all then. A
@@ -218,18 +217,19 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * <p>A worker can share its core with the publisher it waits for: the scheduler may wake it on
    * the publisher's core while the other is busy, and keep both there, or the machine has more busy
    * threads than cores. Then nothing is written while it spins, and each spin is time taken from
-   * the publisher. So after a stream (at least {@link #STREAM} deliveries since the thread running
-   * the mailbox last waited), if its looks have found nothing written after {@link #PROBE} spins
+   * the publisher. So after a stream (at least {@link #STREAM} deliveries since the mailbox's
+   * consumer last waited), if its looks have found nothing written after {@link #PROBE} spins
    * (about 5 microseconds here), it yields once and times it: a yield that lets another thread run
    * takes far longer than {@link #SHARED_NANOS} (alone, 1.3 microseconds here), and then the wait
    * yields instead of spinning, as with one processor. With the 1-to-1 benchmark's JVM held on one
    * core ({@code taskset -c 0} and {@code -XX:ActiveProcessorCount=2}), twelve medians of six runs
    * were 62 to 73 ms per million spinning; with this, 12 of 16 medians of eight runs were 51 to 60,
    * and two runs 68 to 84 (a slower state not explained). On two cores, twelve interleaved pairs of
-   * runs showed no difference beyond noise. Only after a stream: a yield before parking made late
-   * wake-ups more frequent (events 1 ms apart, a yield in every wait: 99th percentile 1.2 to 2.1 ms
-   * in three runs, against 0.16 to 0.98 in seven without, and 0.17 to 0.56 in five with the yield
-   * after streams only).
+   * runs of a first version (which checked also with something written) and two of this one showed
+   * no difference beyond noise. Only after a stream: a yield before parking made late wake-ups more
+   * frequent (events 1 ms apart, a yield in every wait: 99th percentile 1.2 to 2.1 ms in three
+   * runs, against 0.16 to 0.98 in seven without, and 0.17 to 0.56 in five with the yield after
+   * streams only).
    */
   private boolean awaitMore(MailboxQueue.Cursor at) {
     int written = 0;
@@ -259,13 +259,13 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
         nextLook = spin == EARLY_LOOK ? interval : spin + interval;
       } else {
-        // Then wait a bounded time more: a publisher on another core usually has the next event
-        // a moment away, and going idle costs it a worker wake-up (a futex call) per event. The
-        // bound keeps an idle bus from holding a core. It yields only while gathering what a
-        // publisher is writing, so that another thread can have the core meanwhile: a worker
-        // that yielded and then parked was sometimes woken milliseconds late (events 1 ms apart:
-        // 99th percentile from publish to handler 3.0 ms or more in five runs; spinning, 0.3 to
-        // 2.8 ms in eight).
+        // Then wait a bounded time more: a publisher on another core usually has the next event a
+        // moment away, and going idle costs it a worker wake-up (a futex call) per event. The bound
+        // keeps an idle bus from holding a core. It yields only while gathering what a publisher is
+        // writing (or once its core is found shared, see above), so that another thread can have
+        // the core meanwhile: a worker that yielded and then parked was sometimes woken
+        // milliseconds late (events 1 ms apart: 99th percentile from publish to handler 3.0 ms or
+        // more in five runs; spinning, 0.3 to 2.8 ms in eight).
         long now = System.nanoTime();
         if (spin == spins + 1) {
           deadline = now + IDLE_AFTER_NANOS;

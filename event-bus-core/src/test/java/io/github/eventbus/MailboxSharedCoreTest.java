@@ -125,7 +125,7 @@ class MailboxSharedCoreTest {
   /** After the check nothing is written: the wait then spins, or yields if its core is shared. */
   @ParameterizedTest(name = "shared {0}")
   @ValueSource(booleans = {false, true})
-  void waitAfterStream_yieldsWithNothingWritten_onlyIfCoreShared(boolean shared) {
+  void waitAfterStream_nothingWritten_yieldsOnlyIfCoreShared(boolean shared) {
     assumeSpinning();
     CountingYielder yielder = new CountingYielder(shared);
     Mailbox mailbox = mailbox(yielder);
@@ -139,6 +139,18 @@ class MailboxSharedCoreTest {
     } else {
       assertThat(yielder.yields).as("yields after the check").hasValue(0);
     }
+  }
+
+  @Test
+  void yieldFindsOthers_yieldThatLosesTheCoreForAMillisecond_true() {
+    Mailbox.Yielder losesCore = () -> {
+      long until = System.nanoTime() + 1_000_000;
+      while (System.nanoTime() - until < 0) {
+        Thread.onSpinWait();
+      }
+    };
+
+    assertThat(losesCore.yieldFindsOthers()).isTrue();
   }
 
   @Test

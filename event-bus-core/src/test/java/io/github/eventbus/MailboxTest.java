@@ -159,7 +159,8 @@ class MailboxTest {
       count.incrementAndGet();
       concurrentRunners.decrementAndGet();
     });
-    TestThreads.publishFromThreads(publishers, perPublisher, (id, s) -> bus.publish(new Msg(id, s)));
+    TestThreads.publishFromThreads(publishers, perPublisher,
+        (id, s) -> bus.publish(new Msg(id, s)));
     bus.close();
     assertThat(errors).isEmpty();
     assertThat(count).hasValue(publishers * perPublisher);
@@ -397,12 +398,12 @@ class MailboxTest {
 
   /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
-    return standalone(deliverer, executor, null);
+    return standalone(deliverer, executor, Mailbox.THREAD_YIELD);
   }
 
   /**
    * As {@link #standalone(Mailbox.Deliverer, java.util.concurrent.Executor)}, with how its worker
-   * yields ({@code null}: {@link Thread#yield}).
+   * yields.
    */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor,
       Mailbox.Yielder yielder) {
@@ -411,9 +412,7 @@ class MailboxTest {
     Mailbox[] made = new Mailbox[1];
     Subscriptions subscriptions = new Subscriptions(new Lifecycle("standalone"), inFlight,
         new MetricsRegistry(16),
-        s -> made[0] = yielder == null
-            ? Mailbox.create(s, deliverer, executor, inFlight, capacity)
-            : Mailbox.create(s, deliverer, executor, inFlight, capacity, yielder),
+        s -> made[0] = Mailbox.create(s, deliverer, executor, inFlight, capacity, yielder),
         s -> { });
     subscriptions.add(SubscriptionSpec.of(Long.class, null, payload -> { }));
     return made[0];
