@@ -38,14 +38,40 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     void deliver(Subscriber subscriber, Delivery delivery, Run run);
   }
 
+  /** How a waiting worker gives its core up for a moment: {@link #THREAD_YIELD}, or a test's. */
+  interface Yielder {
+    /** Lets another thread that waits for this core run first. */
+    void yieldCore();
+
+    /**
+     * Yields as {@link #yieldCore} does, and tells whether the thread lost its core for a while
+     * meanwhile (longer than {@link #SHARED_NANOS}): most often another thread ran.
+     */
+    default boolean yieldFindsOthers() {
+      long start = System.nanoTime();
+      yieldCore();
+      return System.nanoTime() - start > SHARED_NANOS;
+    }
+  }
+
+  /** {@link Thread#yield}. */
+  static final Yielder THREAD_YIELD = Thread::yield;
+
   private static final VarHandle STATE =
       VarHandles.field(MethodHandles.lookup(), Mailbox.class, "state", int.class);
 
   private static final int IDLE = 0;
   private static final int SCHEDULED = 1;
   private static final int RUNNING = 2;
-  private static final int BATCH = 256;
+  /** Deliveries in one run, after which the mailbox reschedules itself. */
+  static final int BATCH = 256;
   private static final int SPINS = 1024;
+  /** After a stream, the spin at which a waiting worker checks whether it shares its core. */
+  private static final int PROBE = 256;
+  /** How many deliveries since the consumer last waited make a stream. */
+  static final int STREAM = 64;
+  /** A yield that took longer than this lost the core for a while, most often to another thread. */
+  private static final long SHARED_NANOS = 20_000;
   private static final int SPINS_PER_LOOK = 64;
   /** The spin of the first look, earlier than the others: see {@link #awaitMore}. */
   private static final int EARLY_LOOK = 32;
@@ -66,21 +92,30 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   private final MailboxQueue queue = MailboxQueue.create();
   /** Whether the JVM had one processor when this mailbox was made; see {@link #awaitMore}. */
   private final boolean oneProcessor = Runtime.getRuntime().availableProcessors() == 1;
+  /** {@link #THREAD_YIELD}, or a test's. */
+  private final Yielder yielder;
   private volatile int state = IDLE;
 
   private Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor,
-      InFlight inFlight, Capacity capacity) {
+      InFlight inFlight, Capacity capacity, Yielder yielder) {
     this.subscriber = subscriber;
     this.deliverer = deliverer;
     this.executor = executor;
     this.inFlight = inFlight;
     this.capacity = capacity;
+    this.yielder = yielder;
   }
 
   /** A mailbox for {@code subscriber}, run on {@code executor}. */
   static Mailbox create(Subscriber subscriber, Deliverer deliverer, Executor executor,
       InFlight inFlight, Capacity capacity) {
-    return new Padded(subscriber, deliverer, executor, inFlight, capacity);
+    return create(subscriber, deliverer, executor, inFlight, capacity, THREAD_YIELD);
+  }
+
+  /** As {@link #create}, with how a waiting worker yields its core. */
+  static Mailbox create(Subscriber subscriber, Deliverer deliverer, Executor executor,
+      InFlight inFlight, Capacity capacity, Yielder yielder) {
+    return new Padded(subscriber, deliverer, executor, inFlight, capacity, yielder);
   }
 
   /** Padding after a mailbox's fields. */
@@ -90,8 +125,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     long q0, q1, q2, q3, q4, q5, q6, q7;
 
     Padded(Subscriber subscriber, Deliverer deliverer, Executor executor, InFlight inFlight,
-        Capacity capacity) {
-      super(subscriber, deliverer, executor, inFlight, capacity);
+        Capacity capacity, Yielder yielder) {
+      super(subscriber, deliverer, executor, inFlight, capacity, yielder);
     }
   }
 
@@ -143,11 +178,11 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   }
 
   /**
-   * Waits for more to take once the consumer has caught up with the producers: at most about 50
-   * microseconds spinning, then 50 more spinning while nothing is written, or yielding once
-   * something is, then gives up; with one processor it only yields, for about 50 microseconds.
-   * Returns whether a slot is reserved, having set the cursor's credit to how many slots to take
-   * before looking again.
+   * Waits for more to take once the consumer has caught up with the producers: {@link #SPINS}
+   * spins (256 take about 5 microseconds here), then 50 microseconds more spinning while nothing
+   * is written, or yielding once something is, then gives up; with one processor, or once a timed
+   * yield shows it lost its core (below), it yields instead of spinning. Returns whether a slot is
+   * reserved, having set the cursor's credit to how many slots to take before looking again.
    *
    * <p>While producers keep publishing, it waits until they are {@link #KEEP_BEHIND} slots ahead,
    * or for at most {@link #GATHER_NANOS} once something is written, and takes it all then. A
@@ -178,6 +213,23 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * microseconds 2 to 8% of its time (the worker then took each event as it was written); the early
    * look alone catches few of such a stream's events, and in the same runs cost it nothing
    * measurable.
+   *
+   * <p>A worker can share its core with the publisher it waits for: the scheduler may wake it on
+   * the publisher's core while the other is busy, and keep both there, or the machine has more busy
+   * threads than cores. Then nothing is written while it spins, and each spin is time taken from
+   * the publisher. So after a stream (at least {@link #STREAM} deliveries since the mailbox's
+   * consumer last waited), if its looks have found nothing written after {@link #PROBE} spins
+   * (about 5 microseconds here), it yields once and times it: a yield that lets another thread run
+   * takes far longer than {@link #SHARED_NANOS} (alone, 1.3 microseconds here), and then the wait
+   * yields instead of spinning, as with one processor. With the 1-to-1 benchmark's JVM held on one
+   * core ({@code taskset -c 0} and {@code -XX:ActiveProcessorCount=2}), twelve medians of six runs
+   * were 62 to 73 ms per million spinning; with this, 12 of 16 medians of eight runs were 51 to 60,
+   * and two runs 68 to 84 (a slower state not explained). On two cores, twelve interleaved pairs of
+   * runs of a first version (which checked also with something written) and two of this one showed
+   * no difference beyond noise. Only after a stream: a yield before parking made late wake-ups more
+   * frequent (events 1 ms apart, a yield in every wait: 99th percentile 1.2 to 2.1 ms in three
+   * runs, against 0.16 to 0.98 in seven without, and 0.17 to 0.56 in five with the yield after
+   * streams only).
    */
   private boolean awaitMore(MailboxQueue.Cursor at) {
     int written = 0;
@@ -189,9 +241,16 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     int yields = 0;
     // With one processor nothing is written while the worker spins: it only yields.
     int spins = oneProcessor ? 0 : SPINS;
+    boolean yielding = oneProcessor;
+    int probe = at.taken >= STREAM ? PROBE : 0;
+    at.taken = 0;
     for (int spin = 1; ; spin++) {
       if (spin <= spins) {
         Thread.onSpinWait();
+        if (spin == probe && written == 0 && yielder.yieldFindsOthers()) {
+          yielding = true; // as with one processor, from now on
+          spins = spin;
+        }
         if (spin < nextLook) {
           continue;
         }
@@ -200,23 +259,23 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
         nextLook = spin == EARLY_LOOK ? interval : spin + interval;
       } else {
-        // Then wait a bounded time more: a publisher on another core usually has the next event
-        // a moment away, and going idle costs it a worker wake-up (a futex call) per event. The
-        // bound keeps an idle bus from holding a core. It yields only while gathering what a
-        // publisher is writing, so that another thread can have the core meanwhile: a worker
-        // that yielded and then parked was sometimes woken milliseconds late (events 1 ms apart:
-        // 99th percentile from publish to handler 3.0 ms or more in five runs; spinning, 0.3 to
-        // 2.8 ms in eight).
+        // Then wait a bounded time more: a publisher on another core usually has the next event a
+        // moment away, and going idle costs it a worker wake-up (a futex call) per event. The bound
+        // keeps an idle bus from holding a core. It yields only while gathering what a publisher is
+        // writing (or once its core is found shared, see above), so that another thread can have
+        // the core meanwhile: a worker that yielded and then parked was sometimes woken
+        // milliseconds late (events 1 ms apart: 99th percentile from publish to handler 3.0 ms or
+        // more in five runs; spinning, 0.3 to 2.8 ms in eight).
         long now = System.nanoTime();
         if (spin == spins + 1) {
           deadline = now + IDLE_AFTER_NANOS;
         } else if (now - deadline >= 0) {
           break;
         }
-        if (written == 0 && !oneProcessor) {
+        if (written == 0 && !yielding) {
           Thread.onSpinWait();
         } else {
-          Thread.yield();
+          yielder.yieldCore();
           if (written > 0 && ++yields % YIELDS_PER_LOOK != 0) {
             continue;
           }
@@ -281,6 +340,9 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
         n++;
         at.credit--;
+        if (at.taken < STREAM) {
+          at.taken++;
+        }
         run.endIfHolding(capacity);
         deliverer.deliver(subscriber, delivery, run);
         delivery.release();

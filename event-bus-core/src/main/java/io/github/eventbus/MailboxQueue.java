@@ -140,12 +140,18 @@ abstract class MailboxQueue extends PaddedBefore {
      * producers are; see {@link Mailbox}. Carried from one run to the next.
      */
     int credit;
+    /**
+     * How many deliveries the consumer made since it last waited, up to {@link Mailbox#STREAM};
+     * see {@link Mailbox}. Carried from one run to the next.
+     */
+    int taken;
 
-    private Cursor(Chunk chunk, int index, int credit) {
+    private Cursor(Chunk chunk, int index, int credit, int taken) {
       this.chunk = chunk;
       this.slots = chunk.slots;
       this.index = index;
       this.credit = credit;
+      this.taken = taken;
     }
   }
 
@@ -158,6 +164,7 @@ abstract class MailboxQueue extends PaddedBefore {
   private volatile Chunk head;
   private int headIndex;
   private int headCredit = Integer.MAX_VALUE;
+  private int headTaken;
 
   private MailboxQueue() {
     Chunk first = new Chunk();
@@ -179,13 +186,14 @@ abstract class MailboxQueue extends PaddedBefore {
 
   /** The consumer's place, for the thread that holds the mailbox. */
   Cursor cursor() {
-    return new Cursor(head, headIndex, headCredit);
+    return new Cursor(head, headIndex, headCredit, headTaken);
   }
 
   /** Stores the consumer's place at the end of a run. */
   void store(Cursor at) {
     headIndex = at.index;
     headCredit = at.credit;
+    headTaken = at.taken;
     head = at.chunk;
   }
 

@@ -280,13 +280,16 @@ class MailboxQueueTest {
   }
 
   @Test
-  void store_carriesTheCreditToTheNextRun() {
+  void store_carriesTheCreditAndTheCountTakenToTheNextRun() {
     MailboxQueue queue = MailboxQueue.create();
     MailboxQueue.Cursor at = queue.cursor();
     assertThat(at.credit).isEqualTo(Integer.MAX_VALUE); // a first run takes what it finds
+    assertThat(at.taken).isZero();
     at.credit = 17;
+    at.taken = 5;
     queue.store(at);
     assertThat(queue.cursor().credit).isEqualTo(17);
+    assertThat(queue.cursor().taken).isEqualTo(5);
   }
 
   @Test

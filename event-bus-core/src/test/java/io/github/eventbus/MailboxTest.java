@@ -398,12 +398,22 @@ class MailboxTest {
 
   /** A mailbox outside any bus, with no bound on its queue: for tests that drive it directly. */
   static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor) {
+    return standalone(deliverer, executor, Mailbox.THREAD_YIELD);
+  }
+
+  /**
+   * As {@link #standalone(Mailbox.Deliverer, java.util.concurrent.Executor)}, with how its worker
+   * yields.
+   */
+  static Mailbox standalone(Mailbox.Deliverer deliverer, java.util.concurrent.Executor executor,
+      Mailbox.Yielder yielder) {
     InFlight inFlight = new InFlight();
     Capacity capacity = new Capacity(Long.MAX_VALUE, new MetricsRegistry(16));
     Mailbox[] made = new Mailbox[1];
     Subscriptions subscriptions = new Subscriptions(new Lifecycle("standalone"), inFlight,
         new MetricsRegistry(16),
-        s -> made[0] = Mailbox.create(s, deliverer, executor, inFlight, capacity), s -> { });
+        s -> made[0] = Mailbox.create(s, deliverer, executor, inFlight, capacity, yielder),
+        s -> { });
     subscriptions.add(SubscriptionSpec.of(Long.class, null, payload -> { }));
     return made[0];
   }
