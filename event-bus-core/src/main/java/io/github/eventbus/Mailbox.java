@@ -324,13 +324,16 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     Run run = new Run(slot, capacity);
     Delivery scratch = Delivery.firstAttempt();
     MailboxQueue.Cursor at = queue.cursor();
+    int n = 0;
+    int waitedAt = 0; // n when this run last waited: deliveries are counted per wait, not each
     try {
-      int n = 0;
       while (n < BATCH) {
         Delivery delivery = at.credit > 0 || farBehind(at) ? queue.poll(at, scratch) : null;
         if (delivery == null) {
           at.credit = 0;
           run.end(capacity); // caught up: give back what is finished before waiting for more
+          countTaken(at, n - waitedAt);
+          waitedAt = n;
           if (awaitMore(at)) {
             continue;
           }
@@ -340,14 +343,12 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         }
         n++;
         at.credit--;
-        if (at.taken < STREAM) {
-          at.taken++;
-        }
         run.endIfHolding(capacity);
         deliverer.deliver(subscriber, delivery, run);
         delivery.release();
       }
     } finally {
+      countTaken(at, n - waitedAt);
       queue.store(at);
       slot.exit(previous);
       run.end(capacity);
@@ -356,6 +357,11 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         subscriber.ranAfterClose();
       }
     }
+  }
+
+  /** Adds {@code delivered} to the deliveries since the consumer last waited, up to STREAM. */
+  private static void countTaken(MailboxQueue.Cursor at, int delivered) {
+    at.taken = Math.min(STREAM, at.taken + delivered);
   }
 
   /** Whether the producers are still {@link #KEEP_BEHIND} slots ahead; if so, takes that many. */
