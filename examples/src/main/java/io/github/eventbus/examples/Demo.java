@@ -45,7 +45,8 @@ import java.util.stream.Stream;
 
 /**
  * The project's demo: all three event types and the webhook round trip, end to end, in a few
- * seconds. Logs go under {@code demo-logs/} (emptied at the start).
+ * seconds. Logs go under {@code demo-logs/} (emptied at the start), and the files it watches
+ * and reports on under {@code demo-logs/files/}, where the logs' paths still find them.
  */
 public final class Demo {
 
@@ -69,7 +70,7 @@ public final class Demo {
    * Runs the demo.
    *
    * @param out where to print
-   * @param logs the directory for every log file; emptied first
+   * @param logs the directory for every log file and the files the demo makes; emptied first
    * @return the main bus's final metrics
    * @throws Exception if the demo cannot run
    */
@@ -77,7 +78,8 @@ public final class Demo {
   public static EventBusMetrics run(PrintStream out, Path logs) throws Exception {
     deleteTree(logs);
     Files.createDirectories(logs);
-    Path work = Files.createTempDirectory("event-bus-demo");
+    // Under the logs, and kept: the logs name the report and its metadata file, so both stay.
+    Path work = Files.createDirectories(logs.toAbsolutePath().resolve("files"));
     AtomicInteger received = new AtomicInteger();
     CountDownLatch webhooksIn = new CountDownLatch(WEBHOOKS);
     CountDownLatch fileEvents = new CountDownLatch(3);
@@ -157,7 +159,7 @@ public final class Demo {
         bus.publishSync(new ReportReady(reportId, ReportType.DAILY, pdf.toString(),
             ReportFormat.PDF, Instant.now(), Files.size(pdf), List.of("team@example.com"),
             Map.of("author", "pm_system")));
-        out.println("   validated, metadata in " + work.relativize(
+        out.println("   validated, metadata in " + logs.toAbsolutePath().relativize(
             work.resolve("daily_report.pdf.meta.json")) + ", distributed to team@example.com");
 
         out.println("5. Risk alerts of each severity (high and critical escalate; critical is mitigated)");
@@ -186,8 +188,6 @@ public final class Demo {
       risks.flushLog();
       audit.flush().get(10, TimeUnit.SECONDS);
       summary(out, metrics, risks.dashboard().snapshot(), received.get(), logs);
-    } finally {
-      deleteTree(work);
     }
     return metrics;
   }

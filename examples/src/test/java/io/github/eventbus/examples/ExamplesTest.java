@@ -3,6 +3,8 @@ package io.github.eventbus.examples;
 import static io.github.eventbus.examples.Logs.linesUnder;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.EventBusMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -48,6 +50,12 @@ class ExamplesTest {
         .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"created\"", "\"exists\":true"))
         .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"modified\"", "\"exists\":true"))
         .anySatisfy(l -> assertThat(l).contains("\"change_type\":\"deleted\""));
+    // The report log names files that are still there once the demo is over.
+    JsonNode report = new ObjectMapper().readTree(
+        Files.readAllLines(logs.resolve("reports/report_generations.jsonl")).get(0));
+    assertThat(Path.of(report.get("data").get("report_path").asText())).isNotEmptyFile();
+    assertThat(Path.of(report.get("metadata_file").asText())).isNotEmptyFile()
+        .startsWith(logs.toAbsolutePath());
     // One daily file, named by the demo's system clock: two if the run crossed midnight UTC.
     try (var events = Files.list(logs.resolve("events"))) {
       assertThat(events.toList()).hasSizeBetween(1, 2)
