@@ -45,7 +45,7 @@ public final class AuditLogSettings {
         : Files.createTempDirectory("audit-settings-example");
     List<String> lines = snakeCase(logs.resolve("snake"));
     System.out.println("logged: " + lines);
-    loudFailures(logs.resolve("loud"), message -> System.err.println(message));
+    loudFailures(logs.resolve("loud"), message -> System.out.println("paged: " + message));
     System.out.println("logs in " + logs);
   }
 
@@ -62,8 +62,11 @@ public final class AuditLogSettings {
     }
   }
 
-  /** Sends audit failures to a pager, retrying every 5 s, and closes within 30 s. */
-  static void loudFailures(Path logs, Pager alerts) {
+  /**
+   * Sends audit failures to a pager, retrying every 5 s, and closes within 30 s; then deletes the
+   * log's directory under it, as a careless clean-up job might, to show a page.
+   */
+  static void loudFailures(Path logs, Pager alerts) throws Exception {
     AuditLog audit = AuditLog.builder(logs)
         .errorHandler((file, problem, cause) -> alerts.page("audit log: " + problem))
         .retryDelay(Duration.ofSeconds(5))
@@ -71,6 +74,11 @@ public final class AuditLogSettings {
         .build();
     try (audit; EventBus bus = EventBus.builder().auditLog(audit).build()) {
       bus.publishSync(new OrderPlaced("o-2"));
+      audit.flush().get();
+      Files.delete(audit.currentFile());      // the log's only file, then its directory: the
+      Files.delete(logs);                     // next write pages "... was deleted ..." and makes
+      bus.publishSync(new OrderPlaced("o-3")); // a new file for o-3
+      audit.flush().get();
     }
   }
 }
