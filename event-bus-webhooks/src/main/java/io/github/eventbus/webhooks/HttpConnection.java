@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Between requests a kept-alive connection is idle; the server may {@linkplain #evictIfIdle
  * evict} it then to make room for a new connection, never while a request is being read or
- * answered.
+ * answered. When the server closes, a connection idle or still reading a request is closed at once
+ * (no request of it was taken), and one answering a request {@linkplain #closeAfterAnswer
+ * finishes the answer} and then closes, so that a sender is told what became of every request the
+ * receiver took.
  */
 final class HttpConnection implements Runnable {
 
@@ -37,12 +40,19 @@ final class HttpConnection implements Runnable {
   private final Handler handler;
   private final String remote;
   private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
-  private final AtomicInteger state = new AtomicInteger(BUSY);
+  private final AtomicInteger state = new AtomicInteger(READING);
   private volatile long idleSince; // System.nanoTime(), meaningful while IDLE
 
-  private static final int BUSY = 0;
+  /** Reading a request (or waiting for its first byte on a new connection). */
+  private static final int READING = 0;
+  /** Between requests. */
   private static final int IDLE = 1;
-  private static final int EVICTED = 2;
+  /** A request is read whole: serving and answering it. */
+  private static final int ANSWERING = 2;
+  /** Answering, and to close once the answer is written. */
+  private static final int LAST_ANSWER = 3;
+  /** Closed by the server. */
+  private static final int CLOSED = 4;
 
   HttpConnection(Socket socket, HttpLimits limits, Handler handler) {
     this.socket = socket;
@@ -64,11 +74,13 @@ final class HttpConnection implements Runnable {
         if (!first) {
           in.deadline(limits.idleTimeout());
           idleSince = System.nanoTime();
-          state.set(IDLE);
-          // Once the next request begins, only this thread may end the connection; if the
-          // server evicted it first, the socket is closed and whatever arrived is dropped, as
-          // when the idle timeout ends a connection.
-          if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, BUSY)) {
+          // A connection told to close after its answer ends here.
+          if (!state.compareAndSet(ANSWERING, IDLE)) {
+            return;
+          }
+          // If the server closed the connection before the next request was read whole, the
+          // socket is closed and whatever arrived is dropped, as when the idle timeout ends it.
+          if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, READING)) {
             return;
           }
         }
@@ -111,9 +123,13 @@ final class HttpConnection implements Runnable {
       }
       in.deadline(limits.bodyTimeout());
       byte[] body = reader.readBody(head);
+      if (!state.compareAndSet(READING, ANSWERING)) {
+        return false; // closed by the server before the request was taken
+      }
       boolean keepAlive = head.http11() && !closeRequested(head);
       ReceiverResponse response = handler.serve(
           new HttpRequest(head.method(), head.path(), head.headers(), body, keepAlive), remote);
+      keepAlive &= state.get() == ANSWERING;
       if (response.status() >= 400 && response.status() < 500) {
         // A rejected client (unsigned, or broken) keeps no idle connection to fill the limit.
         send(out, response, true);
@@ -188,11 +204,32 @@ final class HttpConnection implements Runnable {
    * @return whether it was idle and is now closed
    */
   boolean evictIfIdle() {
-    if (!state.compareAndSet(IDLE, EVICTED)) {
+    if (!state.compareAndSet(IDLE, CLOSED)) {
       return false;
     }
     close();
     return true;
+  }
+
+  /**
+   * For the server's close: closes the connection now if no request of it is being answered;
+   * otherwise lets the answer be written (with {@code Connection: close} unless it is already
+   * being written) and the connection end after it.
+   */
+  void closeAfterAnswer() {
+    while (true) {
+      int now = state.get();
+      if (now == ANSWERING) {
+        if (state.compareAndSet(ANSWERING, LAST_ANSWER)) {
+          return;
+        }
+      } else if (now == LAST_ANSWER || now == CLOSED) {
+        return;
+      } else if (state.compareAndSet(now, CLOSED)) {
+        close();
+        return;
+      }
+    }
   }
 
   /** Closes the socket if a write has taken longer than the write timeout; for the reaper. */

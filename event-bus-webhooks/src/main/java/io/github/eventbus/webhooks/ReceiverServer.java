@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ReceiverServer implements AutoCloseable {
 
+  /** How long closing waits for answers being written: the bus has taken or refused them. */
+  static final long ANSWER_GRACE_MILLIS = 2_000;
+
   private final ServerSocket listener;
   private final HttpLimits limits;
   private final HttpConnection.Handler handler;
@@ -166,9 +169,11 @@ final class ReceiverServer implements AutoCloseable {
     }
   }
 
-  /** Stops accepting, closes every connection and stops the threads. Idempotent. */
-  @Override
-  public void close() {
+  /**
+   * Stops accepting and closes the connections that are idle or still sending a request; those
+   * answering one finish their answer and then close (see {@link #close()}). Idempotent.
+   */
+  void stopAccepting() {
     closed = true;
     try {
       listener.close();
@@ -181,6 +186,24 @@ final class ReceiverServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     for (HttpConnection c : open) { // after the acceptor ended: no connection is added later
+      c.closeAfterAnswer();
+    }
+    connections.shutdown();
+  }
+
+  /**
+   * Stops accepting, waits at most {@link #ANSWER_GRACE_MILLIS} for the answers being written,
+   * then closes every connection and stops the threads. Idempotent.
+   */
+  @Override
+  public void close() {
+    stopAccepting();
+    try {
+      connections.awaitTermination(ANSWER_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (HttpConnection c : open) {
       c.close();
     }
     connections.shutdownNow();

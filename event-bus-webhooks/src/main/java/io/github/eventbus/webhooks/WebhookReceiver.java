@@ -168,16 +168,21 @@ public final class WebhookReceiver implements AutoCloseable {
   }
 
   /**
-   * Stops the HTTP server, closes its connections and stops the receiver's threads; a publish
-   * still waiting for the bus is interrupted, and so rejected by the bus. Idempotent.
+   * Stops the HTTP server and the receiver's threads. Connections idle or still sending a request
+   * are closed at once; a request already read whole is answered first (two seconds at most), so
+   * that its sender learns whether the bus took the event: a publish still waiting for the bus is
+   * interrupted, and so rejected by the bus and answered 503. Idempotent.
    */
   @Override
   public synchronized void close() {
     closed = true;
     if (server != null) {
-      server.close();
+      server.stopAccepting();
     }
     publisher.close();
+    if (server != null) {
+      server.close();
+    }
   }
 
   /**
