@@ -193,11 +193,17 @@ class ExamplesTest {
   }
 
   @Test
-  void sendingWebhooks_logsTheDeliveredAttempt(@TempDir Path dir) throws Exception {
-    SendingWebhooks.main(new String[] {dir.toString()});
+  void sendingWebhooks_retriesTheRefusedAttempt_andLogsBoth(@TempDir Path dir) throws Exception {
+    String printed = Printed.by(() -> SendingWebhooks.main(new String[] {dir.toString()}));
 
-    assertThat(Files.readAllLines(dir.resolve("webhooks/webhook_attempts.jsonl")))
-        .singleElement().asString()
-        .contains("\"event_type\":\"deployment\"", "\"outcome\":\"delivered\"");
+    assertThat(printed.lines()).satisfiesExactly(
+        l -> assertThat(l).isEqualTo("attempt 1 failed: java.net.ConnectException"),
+        l -> assertThat(l).isEqualTo("retried: delivered, signed and verified"),
+        l -> assertThat(l).isEqualTo("attempts logged to " + dir.resolve("webhooks")));
+    assertThat(Files.readAllLines(dir.resolve("webhooks/webhook_attempts.jsonl"))).satisfiesExactly(
+        l -> assertThat(l).contains("\"event_type\":\"deployment\"", "\"attempt\":1",
+            "\"error\":\"java.net.ConnectException\"", "\"outcome\":\"retrying\""),
+        l -> assertThat(l).contains("\"event_type\":\"deployment\"", "\"attempt\":2",
+            "\"status\":202", "\"outcome\":\"delivered\""));
   }
 }
