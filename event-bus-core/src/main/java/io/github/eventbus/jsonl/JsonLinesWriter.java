@@ -261,9 +261,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * Puts an entry in the buffer, waiting for room at most {@code offerTimeout} if set; returns
    * false if the time ran out. Waits in short steps, so that an appender is released, with an
    * {@link IllegalStateException}, once {@link #close()} has given up on a writer thread that no
-   * longer takes entries (one stuck in an encoder, say).
+   * longer takes entries (one stuck in an encoder, say). Only a wait for room can be interrupted:
+   * an entry that fits is taken even from a thread whose interrupt flag is set.
    */
   private boolean put(Object entry) throws InterruptedException {
+    if (queue.offer(entry)) {
+      return true;
+    }
     long deadline = offerTimeout == null ? 0 : System.nanoTime() + Settings.nanos(offerTimeout);
     while (true) {
       long step = WAIT_STEP_NANOS;
@@ -335,11 +339,26 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for the writer thread at most {@code millis}, the whole time even if the caller is
+   * interrupted (close() is often called from a cancelled task); the flag is kept.
+   */
   private boolean joinQuietly(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+    boolean interrupted = false;
     try {
-      thread.join(Math.max(1, millis));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      for (long left = deadline - System.nanoTime(); left > 0 && thread.isAlive();
+          left = deadline - System.nanoTime()) {
+        try {
+          thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     return !thread.isAlive();
   }

@@ -61,6 +61,26 @@ class AuditLogFailureTest {
   }
 
   @Test
+  void publish_fromAnInterruptedThread_isLoggedAndDelivered_likeAnyOther() throws Exception {
+    List<Object> delivered = new CopyOnWriteArrayList<>();
+    try (AuditLog audit = AuditLog.builder(dir.resolve("logs")).clock(clock).build();
+        EventBus bus = EventBus.builder().name("interrupted").clock(clock).auditLog(audit).build()) {
+      bus.subscribe("ping", e -> delivered.add(e));
+      Thread.currentThread().interrupt();
+      try {
+        bus.publishSync(DynamicEvent.of("ping", Map.of()));
+      } finally {
+        assertThat(Thread.interrupted()).as("the flag is kept").isTrue();
+      }
+      audit.flush().get();
+
+      assertThat(delivered).hasSize(1);
+      assertThat(Files.readAllLines(audit.currentFile(), StandardCharsets.UTF_8)).singleElement()
+          .asString().contains("\"type\":\"ping\"");
+    }
+  }
+
+  @Test
   void build_onADirectoryPathThatIsAFile_failsSayingSo() throws Exception {
     Path file = Files.writeString(dir.resolve("events"), "not a directory");
 
