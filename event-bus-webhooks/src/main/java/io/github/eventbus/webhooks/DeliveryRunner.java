@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class DeliveryRunner {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+  /** How long a drain waits, past its time, for answers that came to be settled. */
+  static final long ANSWER_GRACE_MILLIS = 2_000;
 
   private final SignedPost post;
   private final RetryRules rules;
@@ -128,6 +130,9 @@ final class DeliveryRunner {
     CompletableFuture<SignedPost.Answer> answer = post.post(d.endpoint, d.message, now);
     Runnable then = () -> answer.thenAccept(a -> {
       d.gate.leave();
+      if (!d.holdAnswer()) { // abandoned by a drain first: its record stays as it is
+        return;
+      }
       d.lastStatus = a.status();
       d.lastError = a.errorText();
       AttemptResult result = new AttemptResult(d.endpoint, attempt, d.lastStatus, d.lastError,
@@ -148,8 +153,13 @@ final class DeliveryRunner {
     }
   }
 
+  /**
+   * Settles an attempt's answer. Once the client is closing, an answer that came is still
+   * settled (a 2xx is a delivery, whatever close() is doing), but no retry is made, and an
+   * attempt that got no answer (cancelled by the close, say) is not counted as a failure.
+   */
   private void afterAttempt(OutgoingDelivery d, SignedPost.Answer answer, AttemptResult result) {
-    if (stopped) {
+    if (stopped && answer.status() == 0) {
       finish(d, DeliveryOutcome.ABANDONED, null);
       return;
     }
@@ -164,8 +174,13 @@ final class DeliveryRunner {
       case REJECTED -> finish(d, DeliveryOutcome.REJECTED, result);
       case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
       case RETRY -> {
+        if (stopped) {
+          finish(d, DeliveryOutcome.ABANDONED, null);
+          return;
+        }
         Instant at = now.plus(decision.delay());
         d.retryAt = at;
+        d.reopen();
         events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
           retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()),
@@ -185,9 +200,12 @@ final class DeliveryRunner {
    * listener is still being told of a delivery that ended in time.
    */
   private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
-    if (!d.claimEnd(outcome)) {
-      return;
+    if (d.claimEnd(outcome)) {
+      settle(d, outcome, last);
     }
+  }
+
+  private void settle(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
     WebhookDelivery result = d.result(outcome);
     outbox.finished(d, outcome);
     switch (outcome) {
@@ -213,36 +231,46 @@ final class DeliveryRunner {
   /**
    * Lets deliveries finish for up to {@code timeout}: waits while any is in flight, waiting at its
    * gate or for the outbox, or due for a retry within the time; then cancels what is in flight
-   * and abandons every unfinished delivery.
+   * and abandons every unfinished delivery, except those whose answer came and is being settled:
+   * for those it waits {@link #ANSWER_GRACE_MILLIS} more at most.
    *
    * @return how many deliveries were abandoned
    */
   int drain(Duration timeout) {
     long deadline = System.nanoTime() + Settings.nanos(timeout);
     Instant lastUsefulRetry = clock.instant().plus(timeout);
-    synchronized (progress) {
-      while (active.stream().anyMatch(d -> d.dueBy(lastUsefulRetry))) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(progress, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-    }
+    awaitProgress(deadline, () -> active.stream().anyMatch(d -> d.dueBy(lastUsefulRetry)));
     stopped = true;
     List<OutgoingDelivery> left = new ArrayList<>(active);
     gates.values().forEach(EndpointGate::forgetWaiting); // each of those is in left
     post.cancelAll(); // their answers end them as abandoned, too
     for (OutgoingDelivery d : left) {
-      finish(d, DeliveryOutcome.ABANDONED, null);
+      if (d.claimEndUnlessAnswered(DeliveryOutcome.ABANDONED)) {
+        settle(d, DeliveryOutcome.ABANDONED, null);
+      }
     }
-    // Each is ended now, here or by its cancelled answer; one whose listeners were being told
-    // of another outcome when the drain ended was still active, and is not counted.
+    awaitProgress(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_GRACE_MILLIS),
+        () -> left.stream().anyMatch(d -> d.endedAs() == null));
+    // Each is ended now, here or by its own answer; one whose listeners were being told of
+    // another outcome when the drain ended was still active, and is not counted.
     return (int) left.stream().filter(d -> d.endedAs() == DeliveryOutcome.ABANDONED).count();
+  }
+
+  /** Waits, until {@code deadline} (nanoTime) at most, while {@code busy} holds. */
+  private void awaitProgress(long deadline, java.util.function.BooleanSupplier busy) {
+    synchronized (progress) {
+      while (busy.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(progress, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 }

@@ -20,7 +20,10 @@ final class OutgoingDelivery {
   int lastStatus;
   String lastError;
   volatile Instant retryAt; // due time of the next attempt while waiting for it; else null
-  private final AtomicReference<DeliveryOutcome> end = new AtomicReference<>();
+  /** Null while open; {@link #ANSWERED} while an answer is being settled; then the outcome. */
+  private final AtomicReference<Object> end = new AtomicReference<>();
+
+  private static final Object ANSWERED = new Object();
 
   OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
     this.endpoint = endpoint;
@@ -28,9 +31,33 @@ final class OutgoingDelivery {
     this.gate = gate;
   }
 
-  /** Claims the end of this delivery with {@code outcome}: true for the one caller that ends it. */
+  /**
+   * Claims the end of this delivery with {@code outcome} for the attempt that owns it (and so may
+   * be settling its answer): true for the one caller that ends it.
+   */
   boolean claimEnd(DeliveryOutcome outcome) {
+    return end.compareAndSet(null, outcome) || end.compareAndSet(ANSWERED, outcome);
+  }
+
+  /**
+   * Claims the end from outside its attempts (a drain abandoning it): false once it has ended, and
+   * while an answer that came is being settled, which then ends it.
+   */
+  boolean claimEndUnlessAnswered(DeliveryOutcome outcome) {
     return end.compareAndSet(null, outcome);
+  }
+
+  /**
+   * Marks an answer as come: until {@link #claimEnd} or {@link #reopen}, a drain leaves the
+   * delivery to the attempt. False if it had ended already.
+   */
+  boolean holdAnswer() {
+    return end.compareAndSet(null, ANSWERED);
+  }
+
+  /** After an answer that calls for another attempt: open again, as while waiting for it. */
+  void reopen() {
+    end.compareAndSet(ANSWERED, null);
   }
 
   /**
@@ -42,9 +69,9 @@ final class OutgoingDelivery {
     return at == null || !at.isAfter(time);
   }
 
-  /** The outcome this delivery was ended with, or null while it has not been claimed. */
+  /** The outcome this delivery was ended with, or null while it has not ended. */
   DeliveryOutcome endedAs() {
-    return end.get();
+    return end.get() instanceof DeliveryOutcome outcome ? outcome : null;
   }
 
   /** The result with the given outcome, as the caller's future reports it. */

@@ -144,6 +144,69 @@ class WebhookClientCloseTest {
   }
 
   @Test
+  void anAnswerThatCameBeforeTheDrainEnded_isSettled_notAbandoned_andNotSentAgain()
+      throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    Path outbox = dir.resolve("outbox.jsonl");
+    CountDownLatch answered = new CountDownLatch(1);
+    CountDownLatch otherAbandoned = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    try (ScriptedServer stalls = new ScriptedServer()) {
+      stalls.script(ScriptedServer.Reply.held(200, never));
+      server.script(ScriptedServer.Reply.of(202));
+      WebhookClient client = WebhookClient.builder().secret("s3cret").outbox(outbox)
+          .drainTimeout(Duration.ZERO)
+          .listener(new DeliveryListener() {
+            @Override
+            public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+              if (attempt.status() == 202) { // settling this answer takes a while
+                answered.countDown();
+                awaitQuietly(letGo);
+              }
+            }
+
+            @Override
+            public void abandoned(WebhookMessage message, WebhookDelivery result, boolean kept) {
+              if (message.id().equals("stalled")) {
+                otherAbandoned.countDown();
+              }
+            }
+          }).build();
+      CompletableFuture<WebhookDelivery> stalled = client.send(stalls.uri("/hook"),
+          message("stalled"));
+      stalls.next();
+      CompletableFuture<WebhookDelivery> ok = client.send(server.uri("/hook"), message("ok"));
+      assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
+
+      Thread closing = new Thread(client::close);
+      closing.start();
+      // The drain has ended and abandoned what was in flight; the 202 is still being settled.
+      assertThat(otherAbandoned.await(10, TimeUnit.SECONDS)).isTrue();
+      letGo.countDown();
+      closing.join(10_000);
+
+      assertThat(ok.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(stalled.get(10, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.ABANDONED);
+    } finally {
+      never.countDown();
+    }
+    try (WebhookClient next = WebhookClient.builder().secret("s3cret").outbox(outbox).build()) {
+      assertThat(next.resumed()).as("only the abandoned one is sent again").hasSize(1);
+      awaitAll(next.resumed());
+    }
+    assertThat(server.received).hasSize(1); // ok's 202 came once; the resumed one went elsewhere
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void aRetryDueWithinTheDrain_isMade_andOneDueLater_isNotWaitedFor() throws Exception {
     server.script(ScriptedServer.Reply.of(503), ScriptedServer.Reply.of(503));
     WebhookClient soon = WebhookClient.builder().secret("s3cret")
