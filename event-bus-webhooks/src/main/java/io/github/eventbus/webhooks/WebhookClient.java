@@ -100,8 +100,7 @@ public final class WebhookClient implements AutoCloseable {
     this.outbox = new OutboxRecords(b.outbox, b.writeErrors);
     List<DeliveryListener> listeners = new ArrayList<>();
     listeners.add(new DeliveryFailureLog(clock));
-    this.attemptLog = b.attemptLog == null ? null : new AttemptLog(b.attemptLog, clock,
-        b.writeErrors);
+    this.attemptLog = b.attemptLog == null ? null : openAttemptLog(b, clock, outbox);
     if (attemptLog != null) {
       listeners.add(attemptLog);
     }
@@ -119,6 +118,16 @@ public final class WebhookClient implements AutoCloseable {
         b.perEndpoint != null ? b.perEndpoint : 8);
     this.outboxDriver = new OutboxDriver(outbox, b.outbox, runner);
     this.resumed = outboxDriver.resumePending();
+  }
+
+  /** Opens the attempt log; if it cannot be, closes the outbox opened before, then throws. */
+  private static AttemptLog openAttemptLog(Builder b, Clock clock, OutboxRecords opened) {
+    try {
+      return new AttemptLog(b.attemptLog, clock, b.writeErrors);
+    } catch (RuntimeException | Error e) {
+      opened.close();
+      throw e;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import io.github.eventbus.DynamicEvent;
@@ -67,5 +68,23 @@ class WebhookClientEnvAdversaryTest {
     client.close();
 
     assertThatCode(client::flushLog).doesNotThrowAnyException();
+  }
+
+  @Test
+  void build_failingAtTheAttemptLog_closesTheOutboxItOpened_soNoWriterThreadIsLeft()
+      throws Exception {
+    Path blocker = Files.writeString(dir.resolve("blocker"), "a file, not a directory");
+    WebhookClient.Builder builder = WebhookClient.builder().secret("s3cret")
+        .outbox(dir.resolve("outbox.jsonl")).attemptLog(blocker.resolve("attempts.jsonl"));
+
+    assertThatThrownBy(builder::build).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a directory");
+
+    assertThat(Thread.getAllStackTraces().keySet()).filteredOn(Thread::isAlive)
+        .extracting(Thread::getName).noneMatch(n -> n.startsWith("jsonl-writer-outbox"));
+    try (WebhookClient again = WebhookClient.builder().secret("s3cret")
+        .outbox(dir.resolve("outbox.jsonl")).build()) { // the file is free again
+      assertThat(again.resumed()).isEmpty();
+    }
   }
 }
