@@ -5,12 +5,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells every listener, in order, what happens to a delivery. A listener that throws is logged
- * (one line per listener and minute, with the count held back) and the others still hear the
- * event: a listener never changes a delivery.
+ * The client's calls into user code, under one failure rule. It tells every listener, in order,
+ * what happens to a delivery, and reads the jitter source. Whatever a callback throws is logged
+ * (one line per callback class and minute, with the count held back) and goes no further: the
+ * other listeners still hear the event, and a listener never changes a delivery. An
+ * {@link Error} is then also handed to the thread's uncaught-exception handler, as the bus does
+ * with one on a worker, since it is not the client's to swallow.
  */
 final class DeliveryEvents {
 
@@ -28,11 +32,30 @@ final class DeliveryEvents {
     for (DeliveryListener l : listeners) {
       try {
         call.accept(l);
-      } catch (RuntimeException e) {
-        String name = l.getClass().getName();
-        failures.warn(name, "Webhook delivery listener {} threw from {}; the delivery goes on",
-            name, event, e);
+      } catch (Throwable e) {
+        failed(l, "Webhook delivery listener {} threw from {}; the delivery goes on", event, e);
       }
+    }
+  }
+
+  /** A number in [0, 1] from the jitter source; 0.5 (no jitter) if it misbehaves. */
+  double jitter(DoubleSupplier source) {
+    try {
+      double u = source.getAsDouble();
+      return u >= 0 && u <= 1 ? u : 0.5;
+    } catch (Throwable e) {
+      failed(source, "Webhook retry jitter source {} threw from {}; this retry has no jitter",
+          "getAsDouble", e);
+      return 0.5;
+    }
+  }
+
+  private void failed(Object who, String message, String where, Throwable e) {
+    String name = who.getClass().getName();
+    failures.warn(name, message, name, where, e);
+    if (e instanceof Error error) {
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, error);
     }
   }
 }

@@ -16,8 +16,10 @@ import java.time.Instant;
  * comes when the record is on disk, which may be after the first attempt began.
  *
  * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the
- * thread that called {@code send}); they must be quick and must not block. An exception a
- * listener throws is logged (rate-limited) and goes no further: it never changes a delivery.
+ * thread that called {@code send}); they must be quick and must not block. Whatever a listener
+ * throws is logged (rate-limited) and goes no further: it never changes a delivery, and the
+ * other listeners still hear the event. An {@link Error} is also handed to the thread's
+ * uncaught-exception handler.
  *
  * <p><b>Thread-safety:</b> implementations must be thread-safe: different deliveries are reported
  * from several threads at once.
@@ -99,7 +101,8 @@ public interface DeliveryListener {
   default void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {}
 
   /**
-   * The client closed and its drain time ran out before the delivery finished
+   * The client closed and its drain time ran out before the delivery finished, or the retry
+   * scheduler (one of your own, shut down) refused its next attempt, which is logged
    * ({@link DeliveryOutcome#ABANDONED}).
    *
    * @param message the message

@@ -46,6 +46,7 @@ final class DeliveryRunner {
   private final Set<URI> gone = ConcurrentHashMap.newKeySet();
   private final Object progress = new Object(); // drain() waits on it
   private final RateLimitedLog outboxFailures;
+  private final RateLimitedLog retryFailures;
   private volatile boolean stopped;
 
   DeliveryRunner(SignedPost post, RetryRules rules, DeliveryEvents events, OutboxRecords outbox,
@@ -59,6 +60,7 @@ final class DeliveryRunner {
     this.background = background;
     this.perEndpoint = perEndpoint;
     this.outboxFailures = new RateLimitedLog(log, clock, Duration.ofMinutes(1));
+    this.retryFailures = new RateLimitedLog(log, clock, Duration.ofMinutes(1));
   }
 
   /**
@@ -185,7 +187,12 @@ final class DeliveryRunner {
         try {
           retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()),
               TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
+        } catch (RuntimeException e) { // a scheduler of the user's, shut down or failing
+          if (!stopped) {
+            retryFailures.warn("schedule", "The retry scheduler refused a webhook retry; the"
+                + " delivery is abandoned ({})", outbox.enabled()
+                ? "pending in the outbox for the next client" : "dead-lettered", e);
+          }
           finish(d, DeliveryOutcome.ABANDONED, null);
         }
         signalProgress();

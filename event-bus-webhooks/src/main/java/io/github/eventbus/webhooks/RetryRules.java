@@ -33,6 +33,7 @@ final class RetryRules {
   private final Duration maxRetryAfter;
   private final DoubleSupplier jitter;
 
+  /** With {@code jitter} giving numbers in [0, 1] (the client guards the user's source). */
   RetryRules(RetryPolicy policy, Duration maxRetryAfter, DoubleSupplier jitter) {
     this.policy = policy;
     this.maxRetryAfter = maxRetryAfter;
@@ -88,8 +89,7 @@ final class RetryRules {
   }
 
   private double unit() {
-    double u = jitter.getAsDouble();
-    return u >= 0 && u <= 1 ? u : 0.5;
+    return jitter.getAsDouble();
   }
 
   /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */

@@ -94,7 +94,6 @@ public final class WebhookClient implements AutoCloseable {
   private WebhookClient(Builder b) {
     this.secrets = List.copyOf(b.secrets);
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter, b.jitter);
     this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
     // First: an outbox that cannot be opened fails the build before any thread exists.
     this.outbox = new OutboxRecords(b.outbox, b.writeErrors);
@@ -108,12 +107,16 @@ public final class WebhookClient implements AutoCloseable {
       listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
     }
     listeners.addAll(b.listeners);
+    DeliveryEvents events = new DeliveryEvents(listeners, clock);
+    DoubleSupplier jitter = b.jitter;
+    this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter,
+        jitter == null ? null : () -> events.jitter(jitter));
     this.threads = new ClientThreads(
         b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5));
     this.post = new SignedPost(threads.http(), secrets,
         b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
         Boolean.TRUE.equals(b.publicOnly), threads.timer());
-    this.runner = new DeliveryRunner(post, retryRules, new DeliveryEvents(listeners, clock), outbox,
+    this.runner = new DeliveryRunner(post, retryRules, events, outbox,
         clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
         b.perEndpoint != null ? b.perEndpoint : 8);
     this.outboxDriver = new OutboxDriver(outbox, b.outbox, runner);
@@ -337,7 +340,8 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Sets the source of retry jitter, numbers in {@code [0, 1]}.
+     * Sets the source of retry jitter, numbers in {@code [0, 1]}. A number outside that range, or
+     * a source that throws (logged, rate-limited), means no jitter for that retry.
      *
      * @param source a thread-safe supplier
      * @return this builder
@@ -361,7 +365,8 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Waits for retries on your scheduler; the client never shuts it down.
+     * Waits for retries on your scheduler; the client never shuts it down. Once it refuses a
+     * retry (shut down, say), that delivery is abandoned, with a WARN.
      *
      * @param scheduler the scheduler
      * @return this builder

@@ -140,4 +140,96 @@ class DeliveryListenerTest {
     }
     assertThat(heard).contains("rejected 404", "exhausted 1", "abandoned false");
   }
+
+  /** Throws an Error from every callback. */
+  private static final DeliveryListener ERRORS = new DeliveryListener() {
+    @Override
+    public void accepted(WebhookMessage message, URI endpoint) {
+      throw new AssertionError("listener error in accepted");
+    }
+
+    @Override
+    public void attemptStarted(WebhookMessage message, URI endpoint, int attempt) {
+      throw new AssertionError("listener error in attemptStarted");
+    }
+
+    @Override
+    public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+      throw new AssertionError("listener error in attemptFinished");
+    }
+
+    @Override
+    public void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+      throw new AssertionError("listener error in delivered");
+    }
+  };
+
+  @Test
+  void aListenerThrowingErrors_changesNoDelivery_leavesTheGateOpen_andHandsTheErrorsOn()
+      throws Exception {
+    List<Throwable> handedOn = new CopyOnWriteArrayList<>();
+    Thread me = Thread.currentThread();
+    Thread.UncaughtExceptionHandler before = me.getUncaughtExceptionHandler();
+    me.setUncaughtExceptionHandler((t, e) -> handedOn.add(e));
+    List<CompletableFuture<WebhookDelivery>> sent = new java.util.ArrayList<>();
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret")
+            .maxInFlightPerEndpoint(1).listener(ERRORS).listener(recorder).build()) {
+      for (int i = 0; i < 3; i++) { // one at a time through the gate: a stuck permit stops all
+        sent.add(client.send(server.uri("/h"), message("e" + i)));
+      }
+      for (CompletableFuture<WebhookDelivery> f : sent) {
+        assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      }
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).isNotEmpty()
+          .allSatisfy(line -> assertThat(line).contains("listener"));
+    } finally {
+      me.setUncaughtExceptionHandler(before);
+    }
+    assertThat(heard).filteredOn(h -> h.startsWith("delivered")).hasSize(3);
+    // accepted and the first attemptStarted run on the sending thread: their errors reach its
+    // handler (the others reach the client's threads' handlers)
+    assertThat(handedOn).extracting(Throwable::getMessage)
+        .contains("listener error in accepted", "listener error in attemptStarted");
+  }
+
+  @Test
+  void aJitterSourceThatThrows_meansNoJitter_theRetryIsMade_andItIsLogged() throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret").clock(clock)
+            .scheduler(scheduler)
+            .retry(RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofSeconds(2))
+                .jitter(0.5).build())
+            .jitterSource(() -> {
+              throw new IllegalStateException("no randomness today");
+            })
+            .listener(recorder).drainTimeout(Duration.ZERO).build()) {
+      CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("j"));
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+      scheduler.advance(Duration.ofSeconds(2)); // 0.5 is the middle of the jitter: 2 s exactly
+      assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN)).singleElement()
+          .satisfies(line -> assertThat(line).contains("jitter source", "no jitter"));
+    }
+    assertThat(heard).contains("retry at 2026-11-23T10:00:02Z", "delivered 2");
+  }
+
+  @Test
+  void aRetrySchedulerThatWasShutDown_abandonsTheDelivery_withAWarning() throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    java.util.concurrent.ScheduledExecutorService mine =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    mine.shutdown();
+    try (LogCapture logs = new LogCapture(WebhookClient.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(mine)
+            .retry(RetryPolicy.builder().maxAttempts(3).build()).listener(recorder).build()) {
+      CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
+
+      assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+      assertThat(logs.lines(ch.qos.logback.classic.Level.WARN))
+          .anySatisfy(line -> assertThat(line).contains("retry scheduler refused"));
+    }
+    assertThat(heard).contains("abandoned false");
+  }
 }
