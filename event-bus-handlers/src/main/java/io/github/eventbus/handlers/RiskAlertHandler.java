@@ -169,7 +169,14 @@ public final class RiskAlertHandler extends LoggingHandler {
     }
     followUps.add(
         new RiskNotification(alert, alert.severity(), escalation != null, update, mitigation));
-    FollowUps.publish(bus, envelope, followUps);
+    try {
+      FollowUps.publish(bus, envelope, followUps);
+    } catch (RuntimeException refused) {
+      if (errors.isEmpty()) {
+        throw refused;
+      }
+      errors.get(0).addSuppressed(refused); // the Error outranks it, as the failure rule says
+    }
     if (!errors.isEmpty()) {
       throw errors.get(0); // an Error is the bus's to handle (its failure rule), once reported
     }

@@ -383,4 +383,34 @@ class RiskAlertHandlerTest {
     assertThat(json.get("active").asLong()).isEqualTo(threads * perThread - 1);
     assertThat(json.get("active_by_severity").get("critical").asLong()).isPositive();
   }
+
+  @Test
+  void aMitigationError_isThrownToTheBus_evenWhenTheFollowUpPublishIsRefused() throws Exception {
+    bus = EventBus.builder().name("risk").executor(Runnable::run).exceptionHandler((e, c) -> {})
+        .build();
+    EventBus refusingFollowUps = (EventBus) java.lang.reflect.Proxy.newProxyInstance(
+        EventBus.class.getClassLoader(), new Class<?>[] {EventBus.class}, (proxy, method, args) -> {
+          if (method.getName().startsWith("publish")) {
+            throw new IllegalStateException("bus closed");
+          }
+          try {
+            return method.invoke(bus, args);
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    handler = RiskAlertHandler.builder().logRoot(logs).clock(clock)
+        .mitigation("boom", a -> {
+          throw new AssertionError("step broke");
+        }).build();
+    handler.register(refusingFollowUps);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> bus.publishSync(alert("a-err", Severity.HIGH, 0.9, "boom")))
+        .isInstanceOf(AssertionError.class).hasMessage("step broke")
+        .satisfies(e -> assertThat(e.getSuppressed()).singleElement().asString()
+            .contains("bus closed"));
+    assertThat(logLines()).singleElement().satisfies(l ->
+        assertThat(l.get("mitigation").get(0).get("status").asText()).isEqualTo("failed"));
+  }
 }
