@@ -65,10 +65,23 @@ final class DebouncedChanges {
     this.warnings = warnings;
   }
 
-  /** Remembers a selected file found at start, with its checksum, without reporting it. */
-  void remember(Path file, Path root) throws IOException {
-    if (selected(file, root)) {
+  /**
+   * Remembers a selected file found at start, with its checksum, without reporting it. A file
+   * that cannot be read is remembered without one (said in a rate-limited WARN), so that the
+   * watch still starts and its next readable change is reported.
+   */
+  void remember(Path file, Path root) {
+    if (!selected(file, root)) {
+      return;
+    }
+    try {
       known.put(file, checksum == ChecksumAlgorithm.NONE ? "" : checksum(file));
+    } catch (NoSuchFileException gone) {
+      // deleted while the watch started: nothing to remember
+    } catch (IOException e) {
+      known.put(file, "");
+      warnings.warn("unreadable", "File watcher {} cannot read {} for its checksum: {}", name,
+          file.toString(), e.toString());
     }
   }
 

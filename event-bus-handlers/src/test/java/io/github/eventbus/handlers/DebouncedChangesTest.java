@@ -123,4 +123,20 @@ class DebouncedChangesTest {
       assertThat(log.warnings().get(1)).contains("later", "4 more like this");
     }
   }
+
+  /** As root no file is unreadable; a directory is: reading it fails for everyone. */
+  @Test
+  void remember_aFileThatCannotBeRead_isKnownWithoutAChecksum_andSaidOnce() throws Exception {
+    DebouncedChanges changes = changes();
+    Path unreadable = Files.createDirectory(dir.resolve("reads-fail"));
+    try (ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      changes.remember(unreadable, dir);
+      changes.remember(Files.writeString(dir.resolve("fine.txt"), "x"), dir);
+
+      assertThat(changes.isKnown(unreadable)).isTrue();
+      assertThat(changes.isKnown(dir.resolve("fine.txt"))).isTrue();
+      assertThat(log.warnings()).singleElement().satisfies(line ->
+          assertThat(line).contains("cannot read", "reads-fail", "for its checksum"));
+    }
+  }
 }
