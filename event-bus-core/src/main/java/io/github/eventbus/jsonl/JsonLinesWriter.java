@@ -223,10 +223,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     if (loop.isClosed()) {
       throw new IllegalStateException("writer of " + target.current() + " is closed");
     }
+    // Counted before it is in the queue, so that the writer can never count it written first:
+    // then pending() could read zero while another line appended before it is still unwritten.
+    appended.incrementAndGet();
+    boolean accepted = false;
     try {
-      boolean accepted = put(entry);
+      accepted = put(entry);
       if (accepted) {
-        appended.incrementAndGet();
         settleIfStranded(entry);
       } else {
         dropped.incrementAndGet();
@@ -237,6 +240,10 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for room in the writer's buffer", e);
+    } finally {
+      if (!accepted) {
+        appended.decrementAndGet();
+      }
     }
   }
 
