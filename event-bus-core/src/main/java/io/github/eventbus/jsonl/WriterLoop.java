@@ -150,8 +150,10 @@ final class WriterLoop<T> implements Runnable {
             writeOut();
           }
         }
-        if (durability != Durability.NONE || urgent || pendingBytes() >= WRITE_CHUNK_BYTES
-            || System.nanoTime() - lastWriteNanos >= flushIntervalNanos) {
+        // Not if a write of this batch just failed: the retry waits its delay, as for any failure.
+        if (!failing && (durability != Durability.NONE || urgent
+            || pendingBytes() >= WRITE_CHUNK_BYTES
+            || System.nanoTime() - lastWriteNanos >= flushIntervalNanos)) {
           writeOut();
         }
       }

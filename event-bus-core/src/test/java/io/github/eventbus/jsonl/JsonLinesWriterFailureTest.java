@@ -262,4 +262,24 @@ class JsonLinesWriterFailureTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     assertThat(w.stats().written()).isEqualTo(1);
   }
+
+  @Test
+  void aWriteFailingMidBatch_isRetriedAfterTheDelay_notAtOnce_andCountedOnce() throws Exception {
+    Path logs = dir.resolve("logs");
+    CountDownLatch failed = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.daily(logs, "events", JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofHours(1)).closeTimeout(Duration.ZERO)
+        .errorHandler((file, problem, cause) -> {
+          problems.add(problem);
+          failed.countDown();
+        }).build();
+    Files.writeString(logs, "a file where the directory should be");
+    w.append(Map.of("big", "x".repeat(70_000))); // over one write chunk: written mid-batch
+    assertThat(failed.await(10, TimeUnit.SECONDS)).isTrue();
+
+    w.close(); // gives up at once; the thread has ended when close() returns
+
+    assertThat(w.stats().failedWrites()).isEqualTo(1);
+    assertThat(w.stats().unwritten()).isEqualTo(1);
+  }
 }
