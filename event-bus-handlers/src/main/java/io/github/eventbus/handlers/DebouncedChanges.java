@@ -226,6 +226,14 @@ final class DebouncedChanges {
       // One line per interval: a closed or full bus refuses every change.
       warnings.warn("unpublished", "File watcher {} could not publish a change of {}: {}", name,
           path.toString(), e.toString());
+    } catch (Error e) {
+      // Thrown by code of the bus's user (an interceptor, a synchronous handler) once the bus was
+      // done with the change. The watcher thread has no caller to give it to, and ending it would
+      // end the watch: it goes to the thread's uncaught-exception handler, and watching goes on.
+      warnings.warn("error", "File watcher {}: publishing a change of {} threw {}; watching goes"
+          + " on", name, path.toString(), e.toString());
+      Thread t = Thread.currentThread();
+      t.getUncaughtExceptionHandler().uncaughtException(t, e);
     }
   }
 

@@ -336,9 +336,12 @@ public final class FileWatcher implements AutoCloseable {
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
       // close() was called
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       log.error("File watcher {} stopped after an unexpected error; no further changes are"
           + " reported", logName, e);
+      if (e instanceof Error error) {
+        throw error; // and so to the thread's uncaught-exception handler
+      }
     }
   }
 

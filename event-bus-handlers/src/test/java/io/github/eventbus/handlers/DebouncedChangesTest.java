@@ -139,4 +139,46 @@ class DebouncedChangesTest {
           assertThat(line).contains("cannot read", "reads-fail", "for its checksum"));
     }
   }
+
+  @Test
+  void publishDue_anErrorFromTheBusUsersCode_isHandedOn_andLaterChangesStillPublished()
+      throws Exception {
+    List<Throwable> handedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread me = Thread.currentThread();
+    Thread.UncaughtExceptionHandler before = me.getUncaughtExceptionHandler();
+    me.setUncaughtExceptionHandler((t, e) -> handedOn.add(e));
+    try (EventBus failing = EventBus.builder().name("interceptor-error")
+        .interceptor(new io.github.eventbus.EventInterceptor() {
+          @Override
+          public io.github.eventbus.Event<?> onPublish(io.github.eventbus.Event<?> event) {
+            if (event.payload() instanceof FileChange c && c.filePath().endsWith("a.txt")) {
+              throw new AssertionError("interceptor broke");
+            }
+            return event;
+          }
+        }).build();
+        ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      failing.subscribe(FileChange.class, delivered::add);
+      DebouncedChanges changes = new DebouncedChanges(failing, "error", List.of(), List.of(),
+          Duration.ZERO, ChecksumAlgorithm.NONE, new RateLimitedLog(
+              LoggerFactory.getLogger(FileWatcher.class), Clock.systemUTC(),
+              RateLimitedLog.INTERVAL));
+      changes.note(Files.writeString(dir.resolve("a.txt"), "x"), dir, ChangeType.CREATED, 0);
+      changes.publishDue(1);
+      changes.note(Files.writeString(dir.resolve("b.txt"), "x"), dir, ChangeType.CREATED, 2);
+      changes.publishDue(3);
+
+      // The bus delivers a change whose interceptor threw an Error, then throws it to the
+      // publisher: the watcher hands it on and publishes the next change.
+      for (String name : new String[] {"a.txt", "b.txt"}) {
+        Object next = delivered.poll(20, TimeUnit.SECONDS);
+        assertThat(next).isInstanceOfSatisfying(FileChange.class,
+            c -> assertThat(c.filePath()).endsWith(name));
+      }
+      assertThat(handedOn).singleElement().asString().contains("interceptor broke");
+      assertThat(log.warnings()).singleElement().asString().contains("watching goes on");
+    } finally {
+      me.setUncaughtExceptionHandler(before);
+    }
+  }
 }
