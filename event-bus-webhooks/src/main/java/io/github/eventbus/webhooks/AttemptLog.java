@@ -5,6 +5,7 @@ import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -24,7 +25,10 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
 
   /** Opens the log; {@code errors} (maybe null) is told when a line cannot be written. */
   AttemptLog(Path file, Clock clock, WriteErrorHandler errors) {
-    var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson());
+    // Never wait for room: no sending thread waits on the disk. Past the buffer (a disk failing
+    // for long), lines are dropped, counted and reported.
+    var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .offerTimeout(Duration.ZERO);
     if (errors != null) {
       builder.errorHandler(errors);
     }

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -91,7 +92,8 @@ final class Outbox implements AutoCloseable {
     // A file deleted under the client would otherwise hold only later records, and a restart
     // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
-        .durability(Durability.FSYNC).restoreOnVanish(this::liveRecords);
+        .durability(Durability.FSYNC).restoreOnVanish(this::liveRecords)
+        .offerTimeout(Duration.ZERO); // as for the attempt log: no sending thread waits on it
     if (errors != null) {
       builder.errorHandler(errors);
     }

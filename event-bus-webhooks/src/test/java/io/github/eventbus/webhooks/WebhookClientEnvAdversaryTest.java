@@ -87,4 +87,38 @@ class WebhookClientEnvAdversaryTest {
       assertThat(again.resumed()).isEmpty();
     }
   }
+
+  /**
+   * The attempt log's directory blocked for good: its buffer (65,536 lines) fills, and sending
+   * must not then wait on the disk. An endpoint that answered 410 ends each later delivery at once
+   * on the sending thread, with one line each, so 70,000 sends overfill the buffer quickly.
+   */
+  @Test
+  void attemptLogBlockedForGood_sendingNeverWaitsOnTheDisk_linesPastTheBufferDroppedAndCounted()
+      throws Exception {
+    Path logDir = dir.resolve("webhooks");
+    Path log = logDir.resolve("webhook_attempts.jsonl");
+    try (ScriptedServer server = new ScriptedServer();
+        LogCapture warnings = new LogCapture(JsonLinesWriter.class);
+        WebhookClient client = WebhookClient.builder().secret("s3cret").attemptLog(log)
+            .drainTimeout(java.time.Duration.ZERO).build()) {
+      server.script(ScriptedServer.Reply.of(410));
+      assertThat(client.send(server.uri("/hook"), message(0)).get(20, TimeUnit.SECONDS).outcome())
+          .isEqualTo(DeliveryOutcome.GONE);
+      client.flushLog();
+      Files.delete(log);
+      Files.delete(logDir);
+      Files.writeString(logDir, "in the way", StandardCharsets.UTF_8);
+
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+          () -> {
+            for (int n = 1; n <= 70_000; n++) {
+              client.send(server.uri("/hook"), message(n)); // gone: ends at once
+            }
+          });
+
+      assertThat(client.attemptLogStats().orElseThrow().dropped()).isPositive();
+      assertThat(warnings.lines(Level.WARN)).isNotEmpty().hasSizeLessThanOrEqualTo(3);
+    }
+  }
 }
