@@ -293,7 +293,8 @@ public final class AuditLog implements AutoCloseable {
      * written to the log's durability: with {@link Durability#FSYNC}, on disk when
      * {@code publish} returns. Slower; for audits that must not lose an acknowledged event.
      *
-     * @param timeout how long to wait before failing the publish with {@link AuditLogException}
+     * @param timeout how long to wait before failing the publish with {@link AuditLogException};
+     *     the event is then not delivered, but its line stays queued and is written later
      * @return this builder
      * @throws IllegalArgumentException if not positive
      * @throws IllegalStateException if already set

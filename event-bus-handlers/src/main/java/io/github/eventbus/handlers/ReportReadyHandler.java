@@ -313,7 +313,7 @@ public final class ReportReadyHandler extends LoggingHandler {
      * keeps such lines and retries; each failure is also counted in
      * {@link ReportReadyHandler#logStats()}. Default: none, the count and the WARN.
      *
-     * @param handler the handler; called on the log's own thread
+     * @param handler the handler; called as {@link io.github.eventbus.jsonl.WriteErrorHandler} says
      * @return this builder
      * @throws IllegalStateException if already set
      */

@@ -482,7 +482,8 @@ public final class WebhookClient implements AutoCloseable {
      * ({@link WebhookClient#attemptLogStats()}, {@link WebhookClient#outboxStats()}). Default:
      * none, the counts and the WARN.
      *
-     * @param handler the handler, told the file; called on the writer's own thread
+     * @param handler the handler, told the file; called as {@link WriteErrorHandler} says (also
+     *     on a sending thread whose line was dropped)
      * @return this builder
      * @throws IllegalStateException if already set
      */
