@@ -12,6 +12,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,8 +86,7 @@ final class Outbox implements AutoCloseable {
       for (Map<String, Object> record : liveRecords()) {
         lines.add(MAPPER.writeValueAsString(record));
       }
-      Files.write(compacted, lines, StandardCharsets.UTF_8);
-      Files.move(compacted, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      replaceDurably(compacted, lines, file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
@@ -201,6 +202,35 @@ final class Outbox implements AutoCloseable {
       live.put(e.key(), e);
     }
     return writer.appendAcknowledged(record("pending", e));
+  }
+
+  /**
+   * Writes {@code lines} to {@code temporary}, forces them to the device, moves the file over
+   * {@code file} and forces the directory: a power cut then leaves the old file or the whole new
+   * one, never an empty file in place of the records.
+   */
+  private static void replaceDurably(Path temporary, List<String> lines, Path file)
+      throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (String line : lines) {
+      text.append(line).append('\n');
+    }
+    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+      while (bytes.hasRemaining()) {
+        out.write(bytes);
+      }
+      out.force(true);
+    }
+    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(),
+        StandardOpenOption.READ)) {
+      directory.force(true);
+    } catch (IOException | UnsupportedOperationException notOnThisPlatform) {
+      // Some platforms cannot open a directory: the rename is as durable as they make it.
+    }
   }
 
   /** Records that a delivery ended for good; nobody waits for the disk. */
