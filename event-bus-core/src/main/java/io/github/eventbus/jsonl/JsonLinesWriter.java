@@ -226,25 +226,26 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     // Counted before it is in the queue, so that the writer can never count it written first:
     // then pending() could read zero while another line appended before it is still unwritten.
     appended.incrementAndGet();
-    boolean accepted = false;
+    boolean accepted;
     try {
       accepted = put(entry);
-      if (accepted) {
-        settleIfStranded(entry);
-      } else {
-        dropped.incrementAndGet();
-        loop.reportError(target.current(), "buffer-full", "buffer stayed full for " + offerTimeout
-            + "; a record was dropped", new IllegalStateException("buffer full"));
-      }
-      return accepted;
     } catch (InterruptedException e) {
+      appended.decrementAndGet();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for room in the writer's buffer", e);
-    } finally {
-      if (!accepted) {
-        appended.decrementAndGet();
-      }
+    } catch (RuntimeException | Error e) {
+      appended.decrementAndGet();
+      throw e;
     }
+    if (accepted) {
+      settleIfStranded(entry);
+    } else {
+      appended.decrementAndGet(); // before it counts as dropped: never both at once
+      dropped.incrementAndGet();
+      loop.reportError(target.current(), "buffer-full", "buffer stayed full for " + offerTimeout
+          + "; a record was dropped", new IllegalStateException("buffer full"));
+    }
+    return accepted;
   }
 
   private void enqueueBarrier(WriterLoop.Ack barrier) {
@@ -274,6 +275,9 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private boolean put(Object entry) throws InterruptedException {
     if (queue.offer(entry)) {
       return true;
+    }
+    if (offerTimeout != null && offerTimeout.isZero()) {
+      return false; // not even the lock is waited for, so an interrupt cannot make it throw
     }
     long deadline = offerTimeout == null ? 0 : System.nanoTime() + Settings.nanos(offerTimeout);
     while (true) {

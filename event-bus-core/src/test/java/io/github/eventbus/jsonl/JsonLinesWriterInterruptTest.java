@@ -76,4 +76,30 @@ class JsonLinesWriterInterruptTest {
     assertThat(Files.readAllLines(w.currentFile(), StandardCharsets.UTF_8))
         .containsExactly("{\"n\":1}");
   }
+
+  @Test
+  void append_onAnInterruptedThread_withAZeroOfferTimeoutAndAFullBuffer_dropsAndCounts()
+      throws Exception {
+    Path logs = dir.resolve("logs");
+    CountDownLatch failedOnce = new CountDownLatch(1);
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(logs, "events",
+            JsonLinesWriter.jackson())
+        .bufferCapacity(1).offerTimeout(Duration.ZERO).retryDelay(Duration.ofHours(1))
+        .closeTimeout(Duration.ZERO)
+        .errorHandler((file, problem, cause) -> failedOnce.countDown()).build()) {
+      Files.writeString(logs, "a file where the log's directory should be");
+      w.append(Map.of("n", 1)); // taken by the writer, whose write fails: it retries in an hour
+      assertThat(failedOnce.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(w.append(Map.of("n", 2))).isTrue(); // fills the buffer of one
+
+      Thread.currentThread().interrupt();
+      boolean taken = w.append(Map.of("n", 3));
+      boolean stillInterrupted = Thread.interrupted();
+
+      assertThat(taken).isFalse();
+      assertThat(stillInterrupted).isTrue();
+      assertThat(w.stats().dropped()).isEqualTo(1);
+      assertThat(w.stats().appended()).isEqualTo(2);
+    }
+  }
 }

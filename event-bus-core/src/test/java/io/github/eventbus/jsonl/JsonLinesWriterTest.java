@@ -282,13 +282,14 @@ class JsonLinesWriterTest {
           for (int i = 0; i < 3_000; i++) {
             w.append(Map.of("id", base + i));
             returned.add(base + i);
+            Thread.yield(); // pacing, so that the writer often catches up and pending reads zero
           }
         }, "appender-" + t);
         appender.start();
         appenders.add(appender);
       }
       int checks = 0;
-      while (appenders.stream().anyMatch(Thread::isAlive) && checks < 300) {
+      while ((appenders.stream().anyMatch(Thread::isAlive) || checks == 0) && checks < 300) {
         List<Integer> before = List.copyOf(returned);
         if (w.stats().pending() == 0) {
           java.util.Set<Integer> inFile = new java.util.HashSet<>();
