@@ -174,14 +174,18 @@ public final class WebhookReceiver implements AutoCloseable {
    * interrupted, and so rejected by the bus and answered 503. Idempotent.
    */
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (server != null) {
-      server.stopAccepting();
+  public void close() {
+    ReceiverServer s;
+    synchronized (this) { // not held while waiting: metrics() stays available meanwhile
+      closed = true;
+      s = server;
+    }
+    if (s != null) {
+      s.stopAccepting();
     }
     publisher.close();
-    if (server != null) {
-      server.close();
+    if (s != null) {
+      s.close();
     }
   }
 
