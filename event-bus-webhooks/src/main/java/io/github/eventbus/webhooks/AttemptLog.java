@@ -65,7 +65,7 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
   public void abandoned(WebhookMessage message, WebhookDelivery result, boolean keptInOutbox) {
     Map<String, Object> line = start(message, result.endpoint());
     line.put("attempt", result.attempts());
-    line.put("error", "the client closed before the delivery finished");
+    line.put("error", "abandoned: the client closed, or the retry scheduler refused");
     line.put("next_retry_at", null);
     line.put("outcome", outcome(result));
     line.put("kept_in_outbox", keptInOutbox);
@@ -114,7 +114,12 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
 
   /** Waits until the file holds every line appended so far. */
   void flush() {
-    writer.flush().join();
+    try {
+      writer.flush().join();
+    } catch (java.util.concurrent.CompletionException full) {
+      throw new IllegalStateException("the attempt log's buffer is full (its file has not been"
+          + " writable for long); lines past it are dropped and counted", full.getCause());
+    }
   }
 
   @Override

@@ -22,8 +22,9 @@ public enum DeliveryOutcome {
   /** Every attempt the retry policy allowed failed; a dead letter was made. */
   EXHAUSTED,
   /**
-   * The client closed before the delivery finished and its drain time ran out. With an outbox
-   * the delivery stays pending there for the next client; without one, a dead letter was made.
+   * The client closed before the delivery finished and its drain time ran out, or the retry
+   * scheduler refused its next attempt. With an outbox the delivery stays pending there for the
+   * next client; without one, a dead letter was made.
    */
   ABANDONED
 }

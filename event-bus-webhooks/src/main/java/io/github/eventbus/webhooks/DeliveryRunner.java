@@ -183,6 +183,10 @@ final class DeliveryRunner {
         Instant at = now.plus(decision.delay());
         d.retryAt = at;
         d.reopen();
+        if (stopped) { // a drain began meanwhile and left it to this answer: end it here
+          finish(d, DeliveryOutcome.ABANDONED, null);
+          return;
+        }
         events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
           retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()),
@@ -256,8 +260,14 @@ final class DeliveryRunner {
         settle(d, DeliveryOutcome.ABANDONED, null);
       }
     }
+    // Settled means recorded and told, and so no longer active.
     awaitProgress(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_GRACE_MILLIS),
-        () -> left.stream().anyMatch(d -> d.endedAs() == null));
+        () -> left.stream().anyMatch(active::contains));
+    for (OutgoingDelivery d : left) {
+      if (d.claimEnd(DeliveryOutcome.ABANDONED)) { // an answer still not settled after the grace
+        settle(d, DeliveryOutcome.ABANDONED, null);
+      }
+    }
     // Each is ended now, here or by its own answer; one whose listeners were being told of
     // another outcome when the drain ended was still active, and is not counted.
     return (int) left.stream().filter(d -> d.endedAs() == DeliveryOutcome.ABANDONED).count();

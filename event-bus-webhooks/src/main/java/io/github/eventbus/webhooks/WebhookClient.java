@@ -208,6 +208,9 @@ public final class WebhookClient implements AutoCloseable {
   /**
    * Waits until the attempt log holds every attempt so far. After {@link #close()}, which
    * flushes the log, returns at once.
+   *
+   * @throws IllegalStateException if the log's buffer is full: its file has not been writable for
+   *     long, and lines past the buffer are dropped (counted in {@link #attemptLogStats()})
    */
   public void flushLog() {
     if (attemptLog != null && !closing.isClosed()) {
@@ -419,6 +422,7 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Sets how long {@link WebhookClient#close()} lets unfinished deliveries finish; default 30 s.
+     * An answer that came by then is still settled, for two seconds more at most.
      *
      * @param timeout zero or more
      * @return this builder
@@ -433,7 +437,7 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Publishes a {@link DeadLetter} on this bus for each rejected or exhausted delivery, and for
-     * each abandoned at close without an outbox; its cause is a {@link WebhookDeliveryException}.
+     * each abandoned (at close, or a retry refused) without an outbox; its cause is a {@link WebhookDeliveryException}.
      * The bus hands it only to {@code DeadLetter} subscribers.
      *
      * @param bus the bus

@@ -46,8 +46,8 @@ public final class WebhookDeliveryException extends WebhookException {
       case REJECTED -> "delivery to " + origin + " was rejected: " + last;
       case GONE -> "delivery to " + origin + " ended: the endpoint answered 410 Gone"
           + (r.attempts() == 0 ? " to an earlier delivery; not sent" : "");
-      case ABANDONED -> "delivery to " + origin + " was abandoned at close after "
-          + r.attempts() + " attempt(s); last " + (r.attempts() == 0 ? "none" : last);
+      case ABANDONED -> "delivery to " + origin + " was abandoned (client closed, or retry"
+          + " refused) after " + r.attempts() + " attempt(s); last " + (r.attempts() == 0 ? "none" : last);
       default -> "delivery to " + origin + " failed " + r.attempts() + " times; last " + last;
     };
   }

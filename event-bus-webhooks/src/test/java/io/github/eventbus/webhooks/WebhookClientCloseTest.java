@@ -184,6 +184,7 @@ class WebhookClientCloseTest {
       assertThat(otherAbandoned.await(10, TimeUnit.SECONDS)).isTrue();
       letGo.countDown();
       closing.join(10_000);
+      assertThat(closing.isAlive()).as("close() returned").isFalse();
 
       assertThat(ok.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
       assertThat(stalled.get(10, TimeUnit.SECONDS).outcome())
@@ -191,11 +192,45 @@ class WebhookClientCloseTest {
     } finally {
       never.countDown();
     }
-    try (WebhookClient next = WebhookClient.builder().secret("s3cret").outbox(outbox).build()) {
+    try (WebhookClient next = WebhookClient.builder().secret("s3cret").outbox(outbox)
+        .retry(RetryPolicy.builder().maxAttempts(1).build()).build()) {
       assertThat(next.resumed()).as("only the abandoned one is sent again").hasSize(1);
       awaitAll(next.resumed());
     }
     assertThat(server.received).hasSize(1); // ok's 202 came once; the resumed one went elsewhere
+  }
+
+  @Test
+  void anAnswerStillNotSettledAfterTheGrace_isAbandoned_soCloseLeavesNoDeliveryOpen()
+      throws Exception {
+    Path outbox = dir.resolve("outbox.jsonl");
+    CountDownLatch answered = new CountDownLatch(1);
+    CountDownLatch letGo = new CountDownLatch(1);
+    server.script(ScriptedServer.Reply.of(202));
+    WebhookClient client = WebhookClient.builder().secret("s3cret").outbox(outbox)
+        .drainTimeout(Duration.ZERO)
+        .listener(new DeliveryListener() {
+          @Override
+          public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+            answered.countDown();
+            awaitQuietly(letGo); // past the grace: close() interrupts it
+          }
+        }).build();
+    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/hook"), message("late"));
+    assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      client.close();
+
+      assertThat(f).as("ended by close(), not left open").isDone();
+      assertThat(f.join().outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+    } finally {
+      letGo.countDown();
+    }
+    try (WebhookClient next = WebhookClient.builder().secret("s3cret").outbox(outbox).build()) {
+      assertThat(next.resumed()).as("kept in the outbox: its 202 was never settled")
+          .hasSize(1);
+      awaitAll(next.resumed());
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
