@@ -3,6 +3,7 @@ package io.github.eventbus.handlers;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.Uncaught;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -232,8 +233,11 @@ final class DebouncedChanges {
       // end the watch: it goes to the thread's uncaught-exception handler, and watching goes on.
       warnings.warn("error", "File watcher {}: publishing a change of {} threw {}; watching goes"
           + " on", name, path.toString(), e.toString());
-      Thread t = Thread.currentThread();
-      t.getUncaughtExceptionHandler().uncaughtException(t, e);
+      Throwable handlerFailure = Uncaught.handOn(e);
+      if (handlerFailure != null) {
+        warnings.warn("uncaught", "File watcher {}: the uncaught-exception handler threw {}", name,
+            handlerFailure.toString());
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Uncaught;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -54,8 +55,10 @@ final class DeliveryEvents {
     String name = who.getClass().getName();
     failures.warn(name, message, name, where, e);
     if (e instanceof Error error) {
-      Thread t = Thread.currentThread();
-      t.getUncaughtExceptionHandler().uncaughtException(t, error);
+      Throwable handlerFailure = Uncaught.handOn(error);
+      if (handlerFailure != null) {
+        failures.warn("uncaught", "the uncaught-exception handler threw {}", handlerFailure);
+      }
     }
   }
 }
