@@ -5,6 +5,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.TrackedThreads;
+import io.github.eventbus.internal.Uncaught;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -86,6 +87,12 @@ final class DeadLetters implements AutoCloseable {
         bus.publishSync(letter);
       } catch (RuntimeException e) { // the bus is closed, or a handler failed fast
         unpublished(e.toString());
+      } catch (Error e) { // a DeadLetter handler's, rethrown by publishSync once delivered
+        Throwable handlerFailure = Uncaught.handOn(e);
+        if (handlerFailure != null) {
+          unpublished("a handler threw " + e + ", and the uncaught-exception handler "
+              + handlerFailure);
+        }
       }
     }
 

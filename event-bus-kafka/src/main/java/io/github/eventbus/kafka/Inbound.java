@@ -6,6 +6,7 @@ import io.github.eventbus.Metadata;
 import io.github.eventbus.RejectedEventException;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.Uncaught;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -161,6 +162,10 @@ final class Inbound {
       undecodable(record, e instanceof IllegalArgumentException
           ? e.getMessage() : RecordCodec.reason(e.toString()));
       return Outcome.SKIPPED;
+    } catch (Error e) { // a payload's own deserializer or constructor: the record is still bad
+      undecodable(record, RecordCodec.reason(e.toString()));
+      handOn(e);
+      return Outcome.SKIPPED;
     }
     long now = clock.millis();
     if (recent.contains(event.id(), now)) {
@@ -176,6 +181,13 @@ final class Inbound {
     } catch (RejectedEventException e) {
       return Outcome.REFUSED;
     } catch (Error e) {
+      // An interceptor's Error outranks a refusal of the same publish, which then rides along
+      // suppressed in it: the event was not accepted, so the record must not be committed.
+      Outcome notTaken = notTaken(e);
+      if (notTaken != null) {
+        handOn(e);
+        return notTaken;
+      }
       handlerError(e);
     } catch (RuntimeException e) {
       if (bus.isClosed()) {
@@ -203,12 +215,29 @@ final class Inbound {
    */
   private void handlerError(Error e) {
     counters.handlerErrors.increment();
-    Thread me = Thread.currentThread();
-    try {
-      me.getUncaughtExceptionHandler().uncaughtException(me, e);
-    } catch (Throwable handlerFailure) { // even an Error: the consumer thread must go on
+    handOn(e);
+  }
+
+  /** REFUSED or BUS_CLOSED if an Error carries the bus's refusal of the event; else null. */
+  private Outcome notTaken(Error e) {
+    for (Throwable suppressed : e.getSuppressed()) {
+      if (suppressed instanceof RejectedEventException) {
+        return Outcome.REFUSED;
+      }
+      if (suppressed instanceof IllegalStateException && bus.isClosed()) {
+        return Outcome.BUS_CLOSED;
+      }
+    }
+    return null;
+  }
+
+  /** Gives an Error of user code to this thread's uncaught-exception handler; goes on. */
+  private void handOn(Error e) {
+    Throwable handlerFailure = Uncaught.handOn(e);
+    if (handlerFailure != null) {
       failures.warn("uncaught-exception handler", "the uncaught-exception handler of {} threw {};"
-          + " the Error it was given: {}", me.getName(), handlerFailure.toString(), e.toString());
+          + " the Error it was given: {}", Thread.currentThread().getName(),
+          handlerFailure.toString(), e.toString());
     }
   }
 

@@ -151,13 +151,26 @@ public final class KafkaBridge implements AutoCloseable {
   }
 
   private void stop() {
-    if (inbound != null) {
-      inbound.close(closeTimeout);
+    // Closing takes its time whatever the caller's interrupt flag (a cancelled task closing its
+    // resources): waits and the Kafka clients' own joins would otherwise end at once, and the
+    // producer's close would throw before the subscriptions are closed. The flag is kept.
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (inbound != null) {
+        inbound.close(closeTimeout);
+      }
+    } finally {
+      try {
+        if (outbound != null) {
+          outbound.close(closeTimeout);
+        }
+      } finally {
+        deadLetters.close();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
-    if (outbound != null) {
-      outbound.close(closeTimeout);
-    }
-    deadLetters.close();
     log.debug("Kafka bridge {} closed: {}", name, counters.snapshot());
   }
 

@@ -134,8 +134,11 @@ final class Outbound implements AutoCloseable {
       LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
     }
     long left = start + Settings.nanos(timeout) - System.nanoTime();
-    producer.close(Duration.ofNanos(Math.max(0, left)));
-    unsubscribe();
+    try {
+      producer.close(Duration.ofNanos(Math.max(0, left)));
+    } finally {
+      unsubscribe();
+    }
   }
 
   @Override
