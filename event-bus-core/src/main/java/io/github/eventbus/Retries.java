@@ -58,7 +58,7 @@ final class Retries {
       if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))) {
         if (!s.active) {
           unsubscribed = true;
-        } else if (holdsPlace || capacity.forceReserve(1)) {
+        } else if (holdsPlace || capacity.forceReserve(1) || reserveWhileDraining()) {
           delay = candidate;
         }
       }
@@ -164,5 +164,17 @@ final class Retries {
         requeue.accept(subscriber, delivery);
       }
     }
+  }
+
+  /**
+   * A place for the retry of an event that held none (a synchronous publish's), while the bus
+   * drains: close() drains pending retries too, so it is kept like a handler's publish then.
+   */
+  private boolean reserveWhileDraining() {
+    if (lifecycle.isAbandoned()) {
+      return false;
+    }
+    capacity.reserveWhileDraining(1);
+    return true;
   }
 }

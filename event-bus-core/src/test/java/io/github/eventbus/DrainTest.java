@@ -3,14 +3,17 @@ package io.github.eventbus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -285,6 +288,49 @@ class DrainTest {
             .isEqualTo(1);
       }
     }
+  }
+
+  record Inner(int n) {}
+
+  /**
+   * close() drains pending retries, including one of an event a handler published with
+   * publishSync during the drain: such an event holds no queue place, and its retry was refused
+   * a place once the queue had closed, so it was dead-lettered after one attempt.
+   */
+  @Test
+  void close_aSyncPublishFromAHandlerDuringTheDrain_isRetriedNotDeadLetteredAtOnce()
+      throws Exception {
+    EventBus bus = EventBus.builder().name("t-drain-retry").workers(1)
+        .exceptionHandler((e, c) -> { }).build();
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    bus.subscribe(DeadLetter.class, letters::add);
+    AtomicInteger attempts = new AtomicInteger();
+    bus.on(Inner.class)
+        .retry(RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofMillis(10)).build())
+        .subscribe(i -> {
+          if (attempts.incrementAndGet() == 1) {
+            throw new IllegalStateException("first attempt fails");
+          }
+        });
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    bus.subscribe(Job.class, j -> {
+      holding.countDown();
+      TestThreads.awaitIgnoringInterrupts(release);
+      bus.publishSync(new Inner(j.n()));
+    });
+    bus.publish(new Job(1));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(bus::close, "t-drain-retry-closer");
+    closer.start();
+    assertThat(TestThreads.await(() -> closer.getState() == Thread.State.TIMED_WAITING
+        || closer.getState() == Thread.State.WAITING, Duration.ofSeconds(10))).isTrue();
+    release.countDown(); // the handler publishes now, while close() drains
+
+    closer.join(30_000);
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(attempts.get()).isEqualTo(2);
+    assertThat(letters).isEmpty();
   }
 
   /**
