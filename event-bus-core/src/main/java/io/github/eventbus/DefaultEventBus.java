@@ -316,15 +316,28 @@ final class DefaultEventBus implements EventBus {
     // The first dispatch starts the workers. Not started here: close() may have begun since the
     // place was reserved, and then the executor refuses the dispatch, which reports the delivery
     // as undelivered and frees its place.
-    if (tracker == null && context == null) {
-      for (Subscriber target : targets) {
-        queued.dispatch(target, payload, route, envelope);
+    // An executor that runs tasks on the calling thread (Runnable::run, CallerRunsPolicy) runs a
+    // mailbox inside dispatch(), and a handler's Error then comes out of it: every target still
+    // gets its delivery (and so frees its place) before the first Error goes on.
+    Error first = null;
+    for (int i = 0; i < targets.length; i++) {
+      try {
+        if (tracker == null && context == null) {
+          queued.dispatch(targets[i], payload, route, envelope);
+        } else {
+          queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i,
+              context));
+        }
+      } catch (Error e) {
+        if (first == null) {
+          first = e;
+        } else if (first != e) {
+          first.addSuppressed(e);
+        }
       }
-    } else {
-      for (int i = 0; i < targets.length; i++) {
-        queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i,
-            context));
-      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
