@@ -271,7 +271,11 @@ final class Inbound {
       return;
     }
     long now = clock.millis();
-    var due = resumeAt.entrySet().stream().filter(e -> e.getValue() <= now)
+    // Further away than the longest backoff only if the clock stepped back (NTP, a resumed VM):
+    // due then, rather than paused for as long as the step.
+    long longest = Settings.millis(options.maxPauseBackoff());
+    var due = resumeAt.entrySet().stream()
+        .filter(e -> e.getValue() <= now || e.getValue() - now > longest)
         .map(Map.Entry::getKey).toList();
     if (!due.isEmpty()) {
       due.forEach(resumeAt::remove);

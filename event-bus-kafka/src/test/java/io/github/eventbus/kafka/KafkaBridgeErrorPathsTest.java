@@ -10,11 +10,16 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.EventInterceptor;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -123,5 +128,53 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
     bus.publishSync(DynamicEvent.of("intr.n", Map.of("n", 2))); // no subscription of the bridge
     assertThat(bridge.metrics().produceFailed()).isZero();
     assertThat(dead).isEmpty();
+  }
+
+  /** The system clock plus an offset the test can step. */
+  static final class SteppingClock extends Clock {
+    final AtomicLong offsetMillis = new AtomicLong();
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.now().plusMillis(offsetMillis.get());
+    }
+  }
+
+  @Test
+  void aPausedPartition_resumesAfterTheClockStepsBack_notAfterTheStep() throws Exception {
+    kafka.createTopic("err-step", 1);
+    int total = 20;
+    RawKafka raw = raw();
+    for (int i = 0; i < total; i++) {
+      raw.send("err-step", line("load.n", Map.of("n", i)));
+    }
+    EventBus bus = closing(EventBus.builder().name("err-step").workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.REJECT).build());
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    bus.subscribe("load.*", e -> {
+      gate.await();
+      seen.add(n(e));
+    });
+    SteppingClock clock = new SteppingClock();
+    KafkaBridge bridge = closing(bridge(bus).consume("err-step").groupId("err-step")
+        .pauseBackoff(Duration.ofMillis(20)).clock(clock).build());
+    Eventually.await(() -> bridge.metrics().pauses() >= 1, bridge::metrics);
+
+    clock.offsetMillis.set(-Duration.ofHours(1).toMillis()); // an NTP step back, say
+    gate.countDown();
+
+    Eventually.await(() -> seen.size() >= total, () -> seen.size() + " " + bridge.metrics());
+    assertThat(seen).hasSize(total);
   }
 }
