@@ -319,10 +319,11 @@ final class DefaultEventBus implements EventBus {
     // An executor that runs tasks on the calling thread (Runnable::run, CallerRunsPolicy) runs a
     // mailbox inside dispatch(), and a handler's Error then comes out of it: every target still
     // gets its delivery (and so frees its place) before the first Error goes on.
+    boolean plain = tracker == null && context == null;
     Error first = null;
     for (int i = 0; i < targets.length; i++) {
       try {
-        if (tracker == null && context == null) {
+        if (plain) {
           queued.dispatch(targets[i], payload, route, envelope);
         } else {
           queued.dispatch(targets[i], new Delivery(payload, envelope, route, 1, 0, tracker, i,

@@ -12,18 +12,20 @@ public final class Uncaught {
   private Uncaught() {}
 
   /**
-   * Gives {@code error} to the current thread's uncaught-exception handler.
+   * Gives {@code error} to the current thread's uncaught-exception handler; if the handler itself
+   * throws, says so in {@code failures}.
    *
    * @param error the Error
-   * @return what the handler itself threw, for the caller to log; null if it returned
+   * @param failures where a failing handler is reported
    */
-  public static Throwable handOn(Error error) {
+  public static void handOn(Error error, RateLimitedLog failures) {
     Thread me = Thread.currentThread();
     try {
       me.getUncaughtExceptionHandler().uncaughtException(me, error);
-      return null;
     } catch (Throwable handlerFailure) { // even an Error: the calling thread must go on
-      return handlerFailure;
+      failures.warn("uncaught-exception handler", "the uncaught-exception handler of {} threw {};"
+          + " the Error it was given: {}", me.getName(), handlerFailure.toString(),
+          error.toString());
     }
   }
 }

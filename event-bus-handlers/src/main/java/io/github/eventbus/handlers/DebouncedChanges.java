@@ -233,11 +233,7 @@ final class DebouncedChanges {
       // end the watch: it goes to the thread's uncaught-exception handler, and watching goes on.
       warnings.warn("error", "File watcher {}: publishing a change of {} threw {}; watching goes"
           + " on", name, path.toString(), e.toString());
-      Throwable handlerFailure = Uncaught.handOn(e);
-      if (handlerFailure != null) {
-        warnings.warn("uncaught", "File watcher {}: the uncaught-exception handler threw {}", name,
-            handlerFailure.toString());
-      }
+      Uncaught.handOn(e, warnings);
     }
   }
 

@@ -88,11 +88,7 @@ final class DeadLetters implements AutoCloseable {
       } catch (RuntimeException e) { // the bus is closed, or a handler failed fast
         unpublished(e.toString());
       } catch (Error e) { // a DeadLetter handler's, rethrown by publishSync once delivered
-        Throwable handlerFailure = Uncaught.handOn(e);
-        if (handlerFailure != null) {
-          unpublished("a handler threw " + e + ", and the uncaught-exception handler "
-              + handlerFailure);
-        }
+        Uncaught.handOn(e, unpublished);
       }
     }
 

@@ -164,7 +164,7 @@ final class Inbound {
       return Outcome.SKIPPED;
     } catch (Error e) { // a payload's own deserializer or constructor: the record is still bad
       undecodable(record, RecordCodec.reason(e.toString()));
-      handOn(e);
+      Uncaught.handOn(e, failures);
       return Outcome.SKIPPED;
     }
     long now = clock.millis();
@@ -185,7 +185,7 @@ final class Inbound {
       // suppressed in it: the event was not accepted, so the record must not be committed.
       Outcome notTaken = notTaken(e);
       if (notTaken != null) {
-        handOn(e);
+        Uncaught.handOn(e, failures);
         return notTaken;
       }
       handlerError(e);
@@ -215,7 +215,7 @@ final class Inbound {
    */
   private void handlerError(Error e) {
     counters.handlerErrors.increment();
-    handOn(e);
+    Uncaught.handOn(e, failures);
   }
 
   /** REFUSED or BUS_CLOSED if an Error carries the bus's refusal of the event; else null. */
@@ -229,16 +229,6 @@ final class Inbound {
       }
     }
     return null;
-  }
-
-  /** Gives an Error of user code to this thread's uncaught-exception handler; goes on. */
-  private void handOn(Error e) {
-    Throwable handlerFailure = Uncaught.handOn(e);
-    if (handlerFailure != null) {
-      failures.warn("uncaught-exception handler", "the uncaught-exception handler of {} threw {};"
-          + " the Error it was given: {}", Thread.currentThread().getName(),
-          handlerFailure.toString(), e.toString());
-    }
   }
 
   private void undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {

@@ -159,16 +159,13 @@ public final class KafkaBridge implements AutoCloseable {
       if (inbound != null) {
         inbound.close(closeTimeout);
       }
+      if (outbound != null) {
+        outbound.close(closeTimeout); // unsubscribes even if the producer's close throws
+      }
     } finally {
-      try {
-        if (outbound != null) {
-          outbound.close(closeTimeout);
-        }
-      } finally {
-        deadLetters.close();
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
+      deadLetters.close();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
     log.debug("Kafka bridge {} closed: {}", name, counters.snapshot());

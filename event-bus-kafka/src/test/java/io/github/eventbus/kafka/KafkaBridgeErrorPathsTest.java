@@ -9,6 +9,7 @@ import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.EventBusBuilder;
 import io.github.eventbus.EventInterceptor;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,6 +36,21 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
   @Override
   KafkaBroker kafka() {
     return kafka;
+  }
+
+  /**
+   * A bus with one queue place that refuses what does not fit, whose subscriber to
+   * {@code pattern} holds the first event until {@code gate} opens, then records each {@code n}.
+   */
+  private EventBus gatedRefusingBus(EventBusBuilder builder, String pattern,
+      CountDownLatch gate, List<Integer> seen) {
+    EventBus bus = closing(builder.workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.REJECT).build());
+    bus.subscribe(pattern, e -> {
+      gate.await();
+      seen.add(n(e));
+    });
+    return bus;
   }
 
   @Test
@@ -67,8 +83,10 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
     for (int i = 0; i < total; i++) {
       raw.send("err-refused", line("m.n", Map.of("n", i)));
     }
-    EventBus bus = closing(EventBus.builder().name("err-refused").workers(1).queueCapacity(1)
-        .backpressure(BackpressurePolicy.REJECT).interceptor(new EventInterceptor() {
+    CountDownLatch gate = new CountDownLatch(1);
+    List<Integer> seen = new CopyOnWriteArrayList<>();
+    EventBus bus = gatedRefusingBus(EventBus.builder().name("err-refused")
+        .interceptor(new EventInterceptor() {
           @Override
           public Event<?> onPublish(Event<?> event) {
             if (event.type().equals("m.n")) {
@@ -76,13 +94,7 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
             }
             return event;
           }
-        }).build());
-    CountDownLatch gate = new CountDownLatch(1);
-    List<Integer> seen = new CopyOnWriteArrayList<>();
-    bus.subscribe("m.*", e -> {
-      gate.await();
-      seen.add(n(e));
-    });
+        }), "m.*", gate, seen);
     List<Throwable> uncaught = new CopyOnWriteArrayList<>();
     KafkaBridge bridge = closing(bridge(bus).consume("err-refused").groupId("err-refused")
         .pauseBackoff(Duration.ofMillis(20))
@@ -158,14 +170,9 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
     for (int i = 0; i < total; i++) {
       raw.send("err-step", line("load.n", Map.of("n", i)));
     }
-    EventBus bus = closing(EventBus.builder().name("err-step").workers(1).queueCapacity(1)
-        .backpressure(BackpressurePolicy.REJECT).build());
     CountDownLatch gate = new CountDownLatch(1);
     List<Integer> seen = new CopyOnWriteArrayList<>();
-    bus.subscribe("load.*", e -> {
-      gate.await();
-      seen.add(n(e));
-    });
+    EventBus bus = gatedRefusingBus(EventBus.builder().name("err-step"), "load.*", gate, seen);
     SteppingClock clock = new SteppingClock();
     KafkaBridge bridge = closing(bridge(bus).consume("err-step").groupId("err-step")
         .pauseBackoff(Duration.ofMillis(20)).clock(clock).build());

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * Writes one JSON Lines record per finished attempt: id, event type, endpoint, attempt, status or
@@ -116,7 +117,7 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
   void flush() {
     try {
       writer.flush().join();
-    } catch (java.util.concurrent.CompletionException full) {
+    } catch (CompletionException full) {
       throw new IllegalStateException("the attempt log's buffer is full (its file has not been"
           + " writable for long); lines past it are dropped and counted", full.getCause());
     }

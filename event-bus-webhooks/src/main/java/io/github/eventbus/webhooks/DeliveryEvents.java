@@ -55,10 +55,7 @@ final class DeliveryEvents {
     String name = who.getClass().getName();
     failures.warn(name, message, name, where, e);
     if (e instanceof Error error) {
-      Throwable handlerFailure = Uncaught.handOn(error);
-      if (handlerFailure != null) {
-        failures.warn("uncaught", "the uncaught-exception handler threw {}", handlerFailure);
-      }
+      Uncaught.handOn(error, failures);
     }
   }
 }
