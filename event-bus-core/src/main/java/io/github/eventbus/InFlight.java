@@ -18,8 +18,10 @@ import java.util.concurrent.locks.LockSupport;
  * keeps synchronous dispatch cheap). {@code close()} clears {@code active} before it reads the
  * slots. By the total order of volatile accesses, either the deliverer reads the subscriber as
  * inactive and skips it, or {@code close()} sees the target and waits until the thread moves on.
- * A nested publish from inside a handler restores the outer target with a volatile write too, so
- * the outer loop's later reads of {@code active} stay ordered after it.
+ * A publish from inside a handler makes its slot hold both targets (a {@link Nested}, allocated
+ * only then), since the outer handler is still running; leaving it restores the outer target with
+ * a volatile write too, so that the outer loop's later reads of {@code active} stay ordered after
+ * it.
  */
 final class InFlight {
 
@@ -40,7 +42,7 @@ final class InFlight {
 
     private final InFlight owner;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
-    private volatile Object target; // null, a Subscriber, or a Subscriber[]
+    private volatile Object target; // null, a Subscriber, a Subscriber[] or a Nested
     Throwable failure; // the last failure on this thread, read right after the call that set it
     String vetoReason; // likewise, the last veto
     boolean handlerReturned; // with an ERROR outcome: whether the handler itself had returned
@@ -167,7 +169,7 @@ final class InFlight {
     /** Marks the start of a delivery to {@code subscriberOrRoute}; returns what to restore. */
     Object enter(Object subscriberOrRoute) {
       Object previous = target;
-      target = subscriberOrRoute;
+      target = previous == null ? subscriberOrRoute : new Nested(previous, subscriberOrRoute);
       return previous;
     }
 
@@ -185,7 +187,16 @@ final class InFlight {
     }
 
     boolean targets(Subscriber s) {
-      Object t = target;
+      return covers(target, s);
+    }
+
+    private static boolean covers(Object t, Subscriber s) {
+      while (t instanceof Nested nested) {
+        if (covers(nested.inner(), s)) {
+          return true;
+        }
+        t = nested.outer();
+      }
       if (t == s) {
         return true;
       }
@@ -199,6 +210,9 @@ final class InFlight {
       return false;
     }
   }
+
+  /** The target of a delivery made from inside another one on the same thread: both run. */
+  private record Nested(Object outer, Object inner) {}
 
   private final ThreadLocal<Slot> local = new ThreadLocal<>();
   private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
