@@ -1,6 +1,8 @@
 package io.github.eventbus;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.Uncaught;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -23,10 +25,12 @@ final class Retries {
   private final DeadLetters deadLetters;
   private final Workers workers;
   private final BiConsumer<Subscriber, Delivery> requeue;
+  private final RateLimitedLog warnings;
   private final Set<RetryTask> pending = ConcurrentHashMap.newKeySet();
 
   Retries(Lifecycle lifecycle, Clock clock, Capacity capacity, Guard guard,
-      DeadLetters deadLetters, Workers workers, BiConsumer<Subscriber, Delivery> requeue) {
+      DeadLetters deadLetters, Workers workers, BiConsumer<Subscriber, Delivery> requeue,
+      RateLimitedLog warnings) {
     this.lifecycle = lifecycle;
     this.clock = clock;
     this.capacity = capacity;
@@ -34,6 +38,7 @@ final class Retries {
     this.deadLetters = deadLetters;
     this.workers = workers;
     this.requeue = requeue;
+    this.warnings = warnings;
   }
 
   /**
@@ -158,10 +163,19 @@ final class Retries {
       this.delivery = delivery;
     }
 
+    /**
+     * Puts the retry back in its subscriber's queue. An executor that runs tasks inline runs the
+     * handler here; its Error goes to this thread's uncaught-exception handler, as on a worker,
+     * since the scheduler would keep it in a future that nobody reads.
+     */
     @Override
     public void run() {
       if (pending.remove(this)) {
-        requeue.accept(subscriber, delivery);
+        try {
+          requeue.accept(subscriber, delivery);
+        } catch (Error e) {
+          Uncaught.handOn(e, warnings);
+        }
       }
     }
   }

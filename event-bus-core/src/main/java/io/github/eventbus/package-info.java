@@ -64,7 +64,8 @@
  *       (fail-fast, a rejection, an audit failure), the Error is thrown with the exception
  *       suppressed, never left for a later publish. A publisher running queues under
  *       {@code CALLER_RUNS} acts as a worker: their handlers' Errors go to its thread's
- *       uncaught-exception handler.
+ *       uncaught-exception handler. So does the retry scheduler's thread when an executor that
+ *       runs tasks inline makes it run a retry.
  *   <li>A handler that returned normally is never run again for that event because of what
  *       happened after it: an interceptor's {@code afterDelivery}, a propagator's undo action or a
  *       later subscriber cannot turn its success into a retry or a dead letter.
