@@ -1,6 +1,8 @@
 package io.github.eventbus;
 
 import io.github.eventbus.internal.RateLimitedLog;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -112,6 +114,26 @@ final class DeadLetters {
    * had queued (its handler would only have skipped it).
    */
   void undelivered(Subscriber s, Delivery delivery) {
+    undelivered(s, delivery, null);
+  }
+
+  /**
+   * Reports deliveries that the executor refused to run while the bus was open, as undelivered
+   * dead letters that say so, and warns (rate-limited): the executor is too small, or shut down.
+   */
+  void refusedByExecutor(Subscriber s, List<Delivery> lost, RejectedExecutionException refusal) {
+    if (lost.isEmpty()) {
+      return;
+    }
+    warnings.warn("executor-refused:" + s.name, "The executor of bus '{}' refused to run the queue"
+        + " of subscriber '{}': {} deliveries reported undelivered ({})", bus, s.name,
+        lost.size(), refusal.toString());
+    String why = "the executor of bus '" + bus + "' refused to run this delivery (" + refusal + ")";
+    lost.forEach(d -> undelivered(s, d, why));
+  }
+
+  /** {@link #undelivered(Subscriber, Delivery)}, for {@code refused} if not null. */
+  private void undelivered(Subscriber s, Delivery delivery, String refused) {
     TypeStats stats = delivery.route.stats;
     if (!s.active) {
       stats.discarded.increment();
@@ -122,8 +144,9 @@ final class DeadLetters {
       return;
     }
     stats.undelivered.increment();
-    RejectedEventException cause = new RejectedEventException("bus '" + bus
-        + "' closed before this event was delivered (" + lifecycle.abandonedBecause() + ")");
+    RejectedEventException cause = new RejectedEventException(refused != null ? refused
+        : "bus '" + bus + "' closed before this event was delivered ("
+            + lifecycle.abandonedBecause() + ")");
     deadLetter(envelope(delivery), s.name, cause, delivery.attempt - 1, stats);
     if (delivery.tracker != null) {
       delivery.tracker.finish(delivery.index, DeliveryStatus.UNDELIVERED, delivery.attempt - 1,

@@ -23,7 +23,10 @@ public enum DeliveryStatus {
   /** The queue was full under {@link BackpressurePolicy#DROP}; a {@link DeadLetter} was made. */
   DROPPED,
 
-  /** The bus closed before the delivery could be made; a {@link DeadLetter} was made. */
+  /**
+   * The bus closed before the delivery could be made, or a user's executor refused to run it; a
+   * {@link DeadLetter} was made, whose cause says which.
+   */
   UNDELIVERED,
 
   /** The subscription was closed before the delivery was made. */

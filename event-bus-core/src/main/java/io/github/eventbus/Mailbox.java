@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A subscriber's own queue. At most one thread runs it at a time (the RUNNING state), so its
@@ -36,6 +37,14 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
      * slot with the subscriber as its target.
      */
     void deliver(Subscriber subscriber, Delivery delivery, Run run);
+
+    /**
+     * Reports the deliveries of {@code mailbox}, which its executor refused to start: the
+     * mailbox has been given back, and this takes what it holds. By default, rethrows.
+     */
+    default void refused(Mailbox mailbox, RejectedExecutionException refusal) {
+      throw refusal;
+    }
   }
 
   /** How a waiting worker gives its core up for a moment: {@link #THREAD_YIELD}, or a test's. */
@@ -153,7 +162,12 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
 
   private void scheduleIfIdle() {
     if (state == IDLE && casState(IDLE, SCHEDULED)) {
-      executor.execute(this);
+      try {
+        executor.execute(this);
+      } catch (RejectedExecutionException refusal) {
+        unschedule();
+        deliverer.refused(this, refusal);
+      }
     }
   }
 
@@ -174,6 +188,17 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   public void run() {
     if (casState(SCHEDULED, RUNNING)) {
       drain();
+    }
+  }
+
+  /**
+   * Runs batches until one ends with nothing left, or with the mailbox handed to the executor
+   * again. If the executor refuses to take it back (a user's pool that is full, or shut down), this
+   * thread, which holds it already, goes on rather than give up what it holds.
+   */
+  private void drain() {
+    while (drainBatch() && casState(SCHEDULED, RUNNING)) {
+      // refused: the next batch runs here
     }
   }
 
@@ -318,7 +343,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    * Runs a batch. Payloads queued without a delivery of their own are handed over in one
    * delivery that the run refills (see {@link Delivery#reuse}).
    */
-  private void drain() {
+  private boolean drainBatch() {
     InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(subscriber);
     Run run = new Run(slot, capacity);
@@ -326,6 +351,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     MailboxQueue.Cursor at = queue.cursor();
     int n = 0;
     int waitedAt = 0; // n when this run last waited: deliveries are counted per wait, not each
+    boolean completed = false;
+    boolean refused = false;
     try {
       while (n < BATCH) {
         Delivery delivery = at.credit > 0 || farBehind(at) ? queue.poll(at, scratch) : null;
@@ -347,16 +374,18 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
         deliverer.deliver(subscriber, delivery, run);
         delivery.release();
       }
+      completed = true;
     } finally {
       countTaken(at, n - waitedAt);
       queue.store(at);
       slot.exit(previous);
       run.end(capacity);
-      release(at);
+      refused = release(at, completed);
       if (!subscriber.active) {
         subscriber.ranAfterClose();
       }
     }
+    return refused;
   }
 
   /** Adds {@code delivered} to the deliveries since the consumer last waited, up to STREAM. */
@@ -373,13 +402,30 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     return false;
   }
 
-  /** Gives the mailbox up, and schedules it again if a producer queued while it was held. */
-  private void release(MailboxQueue.Cursor at) {
+  /**
+   * Gives the mailbox up, and schedules it again if a producer queued while it was held. Returns
+   * true if the executor refused it and {@code mayGoOn} (the batch ended normally): the mailbox is
+   * then left scheduled, for the caller to take back. After a batch ended by a throw, a refusal is
+   * reported as from a publisher.
+   */
+  private boolean release(MailboxQueue.Cursor at, boolean mayGoOn) {
     state = IDLE;
     // A producer that saw RUNNING did not schedule us; its reservation is visible here.
-    if (queue.pending(at)) {
-      scheduleIfIdle();
+    if (!queue.pending(at)) {
+      return false;
     }
+    if (!mayGoOn) {
+      scheduleIfIdle();
+      return false;
+    }
+    if (state == IDLE && casState(IDLE, SCHEDULED)) {
+      try {
+        executor.execute(this);
+      } catch (RejectedExecutionException refusal) {
+        return true; // still SCHEDULED: the caller takes it back and goes on
+      }
+    }
+    return false;
   }
 
   /** Whether no thread runs or is scheduled to run this mailbox and nothing is queued in it. */

@@ -41,7 +41,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
 
   /** A new mailbox for a subscriber, run on this dispatch's executor. */
   Mailbox mailbox(Subscriber s) {
-    return Mailbox.create(s, this, this::execute, inFlight, capacity);
+    return Mailbox.create(s, this, task -> workers.executor().execute(task), inFlight, capacity);
   }
 
   /**
@@ -180,16 +180,36 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     slot.defer(error);
   }
 
-  /** Runs a task on the delivery executor; if it refuses, reports the task's deliveries. */
-  void execute(Runnable task) {
+  /** Runs a concurrent delivery on the executor; if it refuses, reports the delivery. */
+  private void execute(ConcurrentDelivery task) {
     try {
       workers.executor().execute(task);
-    } catch (RejectedExecutionException e) {
-      refused(task);
+    } catch (RejectedExecutionException refusal) {
+      if (task.take()) {
+        refused(task.subscriber, List.of(task.delivery), refusal);
+      }
     }
   }
 
-  /** Reports the deliveries of a task that will never run. */
+  @Override
+  public void refused(Mailbox mailbox, RejectedExecutionException refusal) {
+    refused(mailbox.subscriber(), mailbox.takeAll(), refusal);
+  }
+
+  /**
+   * Reports deliveries the executor refused to run: because of the refusal while the bus is
+   * open, else as the close's; frees their places.
+   */
+  private void refused(Subscriber s, List<Delivery> lost, RejectedExecutionException refusal) {
+    if (lifecycle.isRunning()) {
+      deadLetters.refusedByExecutor(s, lost, refusal);
+      capacity.release(lost.size());
+    } else {
+      abandon(s, lost);
+    }
+  }
+
+  /** Reports the deliveries of a task that will never run, as the close's. */
   void refused(Runnable task) {
     if (task instanceof Mailbox mailbox) {
       mailbox.unschedule();
