@@ -26,6 +26,7 @@ final class Drain {
   private final AuditLog ownedAudit; // null unless the bus created it
   private final Object closeLock = new Object();
   private Thread shutdownHook; // under closeLock
+  private Thread closer; // under closeLock: the thread closing the bus, while it does
 
   Drain(Lifecycle lifecycle, Capacity capacity, InFlight inFlight, Duration timeout,
       Subscriptions subscriptions, QueuedDispatch queued, Retries retries, Workers workers,
@@ -47,43 +48,57 @@ final class Drain {
           + lifecycle.bus() + "'; it would wait for that handler to finish. Close the bus from"
           + " another thread");
     }
-    boolean interrupted = false;
+    boolean interrupted;
     synchronized (closeLock) {
-      if (lifecycle.isClosed()) {
+      // A callback the close runs (a report, a dead-letter handler) may call close() again on
+      // this thread: the close under way finishes the job, a second drain would wait for it.
+      if (lifecycle.isClosed() || closer == Thread.currentThread()) {
         return;
       }
-      lifecycle.closing();
-      capacity.close();
-      long deadline = System.nanoTime() + Settings.nanos(timeout);
-      boolean drained;
+      closer = Thread.currentThread();
       try {
-        drained = capacity.awaitEmpty(Settings.nanos(timeout));
-      } catch (InterruptedException e) {
-        // As ExecutorService.close(): stop waiting for the queues, but still end the threads
-        // and account for every event, then keep the interrupt for the caller.
-        interrupted = true;
-        drained = false;
-        deadline = System.nanoTime();
+        interrupted = closeNow();
+      } finally {
+        closer = null;
       }
-      if (!drained) {
-        abandonLeftovers(interrupted ? "close() was interrupted"
-            : "the drain timeout of " + timeout + " elapsed");
-      }
-      interrupted |= workers.shutDown(deadline, queued::refused);
-      if (lifecycle.isAbandoned()) {
-        // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.
-        retries.abandon();
-      }
-      if (ownedAudit != null) {
-        ownedAudit.close();
-      }
-      lifecycle.closed();
-      removeShutdownHook();
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
     inFlight.slot().rethrowPending(); // an Error from a dead-letter handler or callback
+  }
+
+  /** Closes the bus; returns whether the calling thread was interrupted meanwhile. */
+  private boolean closeNow() {
+    boolean interrupted = false;
+    lifecycle.closing();
+    capacity.close();
+    long deadline = System.nanoTime() + Settings.nanos(timeout);
+    boolean drained;
+    try {
+      drained = capacity.awaitEmpty(Settings.nanos(timeout));
+    } catch (InterruptedException e) {
+      // As ExecutorService.close(): stop waiting for the queues, but still end the threads
+      // and account for every event, then keep the interrupt for the caller.
+      interrupted = true;
+      drained = false;
+      deadline = System.nanoTime();
+    }
+    if (!drained) {
+      abandonLeftovers(interrupted ? "close() was interrupted"
+          : "the drain timeout of " + timeout + " elapsed");
+    }
+    interrupted |= workers.shutDown(deadline, queued::refused);
+    if (lifecycle.isAbandoned()) {
+      // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.
+      retries.abandon();
+    }
+    if (ownedAudit != null) {
+      ownedAudit.close();
+    }
+    lifecycle.closed();
+    removeShutdownHook();
+    return interrupted;
   }
 
   /** Closes the bus when the JVM shuts down, unless it was closed before. */

@@ -274,7 +274,9 @@ public interface EventBus extends AutoCloseable {
    * stuck in a handler that ignores interrupts is waited for at most one second more, then
    * logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
-   * its interrupt status set. Idempotent; a second call returns once the first has finished.
+   * its interrupt status set. Idempotent; a second call returns once the first has finished,
+   * except one from a callback that the close itself runs on its thread (a report it completes, a
+   * {@code DeadLetter} handler): that one returns at once, and the first call finishes the close.
    *
    * @throws IllegalStateException if called while this thread delivers for this bus (from a
    *     handler): it would wait for itself. Close the bus from another thread.
