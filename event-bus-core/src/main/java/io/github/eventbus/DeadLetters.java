@@ -66,11 +66,9 @@ final class DeadLetters {
   /**
    * {@link #deadLetter} for a handler failure given up on, after {@link #reportFailure}: without
    * an exception handler, that already logged the failure as given up, so a missing DeadLetter
-   * subscriber adds no second line.
+   * subscriber adds no second line. The caller has counted it dead-lettered.
    */
-  void deadLetterFailure(
-      Event<?> event, String subscriberName, Throwable cause, int attempts, TypeStats stats) {
-    stats.deadLettered.increment();
+  void deadLetterFailure(Event<?> event, String subscriberName, Throwable cause, int attempts) {
     DeadLetter letter = new DeadLetter(event, subscriberName, cause, attempts);
     if (!publishSystem(letter) && guard.handlesExceptions()) {
       unheard(letter);

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * @param byType counters per type name, sorted by name, the bus's own types included
  * @param queueDepth deliveries accepted by {@code publish} and not yet finished (including those
  *     waiting for a retry; finished ones leave it in the batches {@link BackpressurePolicy}
- *     describes, so it is exact at quiescence)
+ *     describes, so it is exact at quiescence); a delivery's outcome is counted before its place
+ *     leaves, so a snapshot that reads zero here holds every outcome
  * @param queueHighWaterMark the largest {@code queueDepth} seen
  * @param auditLog the audit log's counters (lines written, failed writes, unwritten at close), if
  *     the bus has an audit log

@@ -124,15 +124,17 @@ final class QueuedDispatch implements Mailbox.Deliverer {
       end(slot);
       return;
     }
-    // Over before its report, as a tracked delivered one is above.
+    // Counted, then over before its report, as a tracked delivered one is above.
+    if (outcome == Outcome.ERROR) {
+      stats.failed.increment();
+    } else if (outcome == Outcome.SKIPPED) {
+      stats.discarded.increment(); // its subscription was closed while it waited
+    }
     run.finished();
     run.endIfHolding(capacity);
     if (outcome == Outcome.ERROR) {
       error(s, delivery, slot);
     } else {
-      if (outcome == Outcome.SKIPPED) {
-        stats.discarded.increment(); // its subscription was closed while it waited
-      }
       if (tracker != null) {
         outcome.finishSkipped(tracker, delivery.index, slot, delivery.attempt - 1);
       }
@@ -168,11 +170,13 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     slot.vetoReason = veto;
   }
 
-  /** A handler's Error on a worker: reported, never retried or dead-lettered, then rethrown. */
+  /**
+   * A handler's Error on a worker, counted failed already: reported, never retried or
+   * dead-lettered, then rethrown.
+   */
   private void error(Subscriber s, Delivery delivery, InFlight.Slot slot) {
     Error error = (Error) slot.failure;
     slot.failure = null;
-    delivery.route.stats.failed.increment();
     deadLetters.reportFailure(error, s, deadLetters.envelope(delivery), delivery.attempt, false);
     if (delivery.tracker != null) {
       delivery.tracker.finish(delivery.index, DeliveryStatus.ERROR, delivery.attempt, error, null);

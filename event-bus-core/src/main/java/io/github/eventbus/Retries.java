@@ -81,22 +81,27 @@ final class Retries {
         }
         return;
       }
-      if (!holdsPlace) {
-        capacity.release(1);
-      }
+    }
+    // Counted before the place is freed: whoever sees the queue empty sees the outcome too.
+    if (unsubscribed) {
+      stats.discarded.increment();
+    } else {
+      stats.deadLettered.increment();
+    }
+    if (delay != null && !holdsPlace) {
+      capacity.release(1); // the place reserved for a retry the scheduler refused
     }
     if (run != null) {
       run.finished();
       run.endIfHolding(capacity);
     }
     if (unsubscribed) {
-      stats.discarded.increment();
       if (failed.tracker != null) {
         Outcome.SKIPPED.finishSkipped(failed.tracker, failed.index, null, failed.attempt);
       }
       return;
     }
-    deadLetters.deadLetterFailure(event, s.name, cause, failed.attempt, stats);
+    deadLetters.deadLetterFailure(event, s.name, cause, failed.attempt);
     if (failed.tracker != null) {
       failed.tracker.finish(failed.index, DeliveryStatus.DEAD_LETTERED, failed.attempt, cause, null);
     }
