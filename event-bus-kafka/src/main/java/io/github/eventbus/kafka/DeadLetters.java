@@ -45,7 +45,11 @@ final class DeadLetters implements AutoCloseable {
     if (executor.isShutdown()) {
       letter.run(); // after close() the producer's last callbacks run on the closing thread
     } else {
-      executor.execute(letter);
+      try {
+        executor.execute(letter);
+      } catch (RuntimeException e) { // the thread factory failed to make the thread
+        letter.unpublished("the bridge's dead-letter thread could not be made: " + e);
+      }
     }
   }
 

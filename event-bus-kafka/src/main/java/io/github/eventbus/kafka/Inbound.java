@@ -71,6 +71,7 @@ final class Inbound {
   Inbound(EventBus bus, Map<String, Object> consumerConfig, RecordCodec codec, Options options,
       Clock clock, Counters counters, DeadLetters deadLetters, RateLimitedLog failures,
       ThreadFactory threads, String groupId) {
+    this.thread = threads.newThread(this::run); // first: if it fails, no consumer to close
     this.consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(),
         new ByteArrayDeserializer());
     this.bus = bus;
@@ -83,11 +84,15 @@ final class Inbound {
     this.recent = new RecentIds(options.dedupeWindowMillis(), options.dedupeCapacity());
     this.subscriberName = "kafka consumer group " + groupId;
     this.backoffMillis = Settings.millis(options.pauseBackoff());
-    this.thread = threads.newThread(this::run);
   }
 
   void start() {
     thread.start();
+  }
+
+  /** Closes the consumer of an inbound half that never started, for a build that failed. */
+  void discard() {
+    consumer.close(CloseOptions.timeout(Duration.ZERO));
   }
 
   private void run() {

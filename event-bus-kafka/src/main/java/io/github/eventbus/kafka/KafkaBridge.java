@@ -87,9 +87,6 @@ public final class KafkaBridge implements AutoCloseable {
     this.deadLetters = deadLetters;
     this.counters = counters;
     this.closeTimeout = closeTimeout;
-    if (inbound != null) {
-      inbound.start();
-    }
   }
 
   /**

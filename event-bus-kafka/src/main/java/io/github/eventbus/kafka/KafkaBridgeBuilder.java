@@ -337,7 +337,8 @@ public final class KafkaBridgeBuilder {
    *
    * @return the running bridge
    * @throws IllegalStateException if a required option is missing
-   * @throws KafkaBridgeException if the Kafka clients cannot be created from the configuration
+   * @throws KafkaBridgeException if the Kafka clients cannot be created from the configuration,
+   *     or the thread factory fails to make a thread (throws, or returns null)
    */
   public KafkaBridge build() {
     if (bootstrapServers == null) {
@@ -362,7 +363,8 @@ public final class KafkaBridgeBuilder {
     RecordCodec codec = new RecordCodec(format != null ? format : AuditFormat.standard(),
         key != null ? key : RecordKey.correlationId(), id);
     DeadLetters deadLetters = new DeadLetters(bus, counters, failures,
-        threadFactory != null ? threadFactory : named(bridgeName, "dead-letters"));
+        checked(threadFactory != null ? threadFactory : named(bridgeName, "dead-letters"),
+            "dead-letter"));
     Outbound outbound = null;
     Inbound inbound = null;
     try {
@@ -378,18 +380,46 @@ public final class KafkaBridgeBuilder {
             Settings.millis(dedupeWindow != null ? dedupeWindow : Duration.ofMinutes(10)),
             dedupeCapacity != null ? dedupeCapacity : 100_000, closeWait);
         inbound = new Inbound(bus, consumerConfig(bridgeName), codec, options, time, counters,
-            deadLetters, failures, threadFactory != null ? threadFactory : named(bridgeName, "in"),
+            deadLetters, failures,
+            checked(threadFactory != null ? threadFactory : named(bridgeName, "in"), "consumer"),
             groupId);
+        inbound.start();
       }
-    } catch (org.apache.kafka.common.KafkaException e) {
+    } catch (RuntimeException | Error e) { // whatever failed, nothing made so far outlives it
       if (outbound != null) {
         outbound.close(Duration.ZERO);
       }
+      if (inbound != null) {
+        inbound.discard();
+      }
       deadLetters.close();
-      throw new KafkaBridgeException("cannot create the Kafka clients of bridge " + bridgeName
-          + ": " + e.getMessage(), e);
+      if (e instanceof org.apache.kafka.common.KafkaException) {
+        throw new KafkaBridgeException("cannot create the Kafka clients of bridge " + bridgeName
+            + ": " + e.getMessage(), e);
+      }
+      throw e;
     }
     return new KafkaBridge(bridgeName, id, outbound, inbound, deadLetters, counters, closeWait);
+  }
+
+  /**
+   * The factory's threads, or a {@link KafkaBridgeException} that says which thread it failed to
+   * make (it threw, or returned none), at build time rather than when the thread is first needed.
+   */
+  private static ThreadFactory checked(ThreadFactory factory, String role) {
+    return task -> {
+      Thread thread;
+      try {
+        thread = factory.newThread(task);
+      } catch (RuntimeException e) {
+        throw new KafkaBridgeException("the threadFactory failed to make the bridge's " + role
+            + " thread: " + e, e);
+      }
+      if (thread == null) {
+        throw new KafkaBridgeException("the threadFactory made no " + role + " thread");
+      }
+      return thread;
+    };
   }
 
   private Map<String, Object> producerConfig(String bridgeName) {

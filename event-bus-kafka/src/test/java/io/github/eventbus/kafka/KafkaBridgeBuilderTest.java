@@ -84,4 +84,62 @@ class KafkaBridgeBuilderTest {
     assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t ->
         t.getName().startsWith("eventbus-kafka-builder-test"));
   }
+
+  @Test
+  void build_withAThreadFactoryThatThrows_fails_andLeavesNoClientThreadNorSubscription() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).name("factory-throws")
+        .bootstrapServers("127.0.0.1:1").produce("*", "t").consume("t").groupId("g")
+        .threadFactory(task -> {
+          throw new IllegalStateException("no threads today");
+        }).build())
+        .isInstanceOf(KafkaBridgeException.class)
+        .hasRootCauseMessage("no threads today");
+
+    assertThat(bus.subscribers()).isEmpty();
+    assertThat(clientThreads("factory-throws")).isEmpty();
+  }
+
+  @Test
+  void build_withAThreadFactoryThatReturnsNull_failsNamingIt_andLeavesNoClientThread() {
+    assertThatThrownBy(() -> KafkaBridge.builder(bus).name("factory-null")
+        .bootstrapServers("127.0.0.1:1").produce("*", "t").consume("t").groupId("g")
+        .threadFactory(task -> null).build())
+        .isInstanceOf(KafkaBridgeException.class)
+        .hasMessageContaining("threadFactory");
+
+    assertThat(bus.subscribers()).isEmpty();
+    assertThat(clientThreads("factory-null")).isEmpty();
+  }
+
+  @Test
+  void aDeadLetterWhoseThreadCannotBeMade_isLoggedNotThrownAtThePublisher() {
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    KafkaBridge bridge = KafkaBridge.builder(bus).name("dl-thread-fails")
+        .bootstrapServers("127.0.0.1:1").produce("*", "t")
+        .producerProperty("max.block.ms", 50) // no broker: each send fails after 50 ms
+        .threadFactory(task -> {
+          asked.incrementAndGet();
+          throw new IllegalStateException("no threads today");
+        }).build();
+    try {
+      bus.publishSync("an event");
+
+      Eventually.await(() -> bridge.metrics().produceFailed() >= 1,
+          bridge::metrics);
+      assertThat(asked).hasValue(1);
+      assertThat(bus.metrics().totals().failed()).as("the bridge's subscriber did not fail")
+          .isZero();
+      assertThat(bridge.metrics().produceFailed()).isEqualTo(1);
+      assertThat(bridge.metrics().deadLetters()).isZero();
+    } finally {
+      bridge.close();
+    }
+  }
+
+  /** The live threads of the Kafka clients of bridge {@code name} (their ids contain it). */
+  private static java.util.List<String> clientThreads(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.contains("eventbus-" + name)).toList();
+  }
 }
