@@ -65,6 +65,7 @@ final class Inbound {
   private final Map<TopicPartition, OffsetAndMetadata> accepted = new HashMap<>();
   private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
   private boolean dirty;
+  private boolean finishing; // the consumer thread commits its last offsets and closes
   private long backoffMillis;
   private volatile boolean running = true;
 
@@ -311,8 +312,10 @@ final class Inbound {
     if (sync) {
       consumer.commitSync(offsets);
     } else {
+      // The callback runs on this thread, in a later poll or commit.
       consumer.commitAsync(offsets, (committed, error) -> {
         if (error != null) {
+          dirty = true; // else, with no new record, nothing would commit them before close
           failures.warn("commit", "the Kafka bridge could not commit offsets; they are committed"
               + " with the next batch or at close, and records may be redelivered: {}",
               error.toString());
@@ -322,6 +325,7 @@ final class Inbound {
   }
 
   private void finish() {
+    finishing = true;
     try {
       try {
         commit(true);
@@ -381,7 +385,19 @@ final class Inbound {
       }
       if (!offsets.isEmpty()) {
         try {
-          consumer.commitSync(offsets);
+          try {
+            consumer.commitSync(offsets);
+          } catch (WakeupException e) {
+            // close() woke the consumer during a rebalance: commit anyway (a wake-up is spent
+            // once), then, inside a poll, wake it again so that the poll loop still ends.
+            try {
+              consumer.commitSync(offsets);
+            } finally {
+              if (!finishing) {
+                consumer.wakeup();
+              }
+            }
+          }
         } catch (RuntimeException e) {
           failures.warn("commit revoked",
               "the Kafka bridge could not commit offsets of revoked partitions; those "
