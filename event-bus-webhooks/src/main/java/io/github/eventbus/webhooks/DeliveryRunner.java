@@ -44,6 +44,8 @@ final class DeliveryRunner {
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
   /** Endpoints that answered 410: for this client's lifetime, nothing more is sent to them. */
   private final Set<URI> gone = ConcurrentHashMap.newKeySet();
+  /** Outcomes of outbox writes handed to the HTTP threads and not yet told: see tellUntold. */
+  private final Set<Recorded> untold = ConcurrentHashMap.newKeySet();
   private final Object progress = new Object(); // drain() waits on it
   private final RateLimitedLog outboxFailures;
   private final RateLimitedLog retryFailures;
@@ -75,10 +77,12 @@ final class DeliveryRunner {
     active.add(d);
     if (record && outbox.enabled()) {
       outbox.accepted(d).whenComplete((written, error) -> {
+        Recorded told = new Recorded(d, error);
+        untold.add(told);
         try {
-          background.execute(() -> recorded(d, error));
+          background.execute(told);
         } catch (RejectedExecutionException closing) {
-          recorded(d, error); // the client is closing: tell the listeners here
+          told.run(); // the client is closing: tell the listeners here
         }
       });
     } else {
@@ -88,13 +92,36 @@ final class DeliveryRunner {
     return d.done;
   }
 
-  private void recorded(OutgoingDelivery d, Throwable error) {
-    if (error != null) {
-      outboxFailures.warn("outbox", "A webhook delivery could not be recorded in the outbox; it"
-          + " is sent but would not survive a crash", error);
-      return;
+  /**
+   * Tells what the HTTP threads were stopped before telling: for close(), once they are stopped.
+   * A durable record's {@code accepted} is never lost to a close.
+   */
+  void tellUntold() {
+    untold.forEach(Recorded::run);
+  }
+
+  /** What became of a delivery's outbox record, to tell once, on whichever thread gets it first. */
+  private final class Recorded implements Runnable {
+    private final OutgoingDelivery d;
+    private final Throwable error;
+
+    Recorded(OutgoingDelivery d, Throwable error) {
+      this.d = d;
+      this.error = error;
     }
-    events.tell("accepted", l -> l.accepted(d.message, d.endpoint));
+
+    @Override
+    public void run() {
+      if (!untold.remove(this)) {
+        return;
+      }
+      if (error != null) {
+        outboxFailures.warn("outbox", "A webhook delivery could not be recorded in the outbox;"
+            + " it is sent but would not survive a crash", error);
+        return;
+      }
+      events.tell("accepted", l -> l.accepted(d.message, d.endpoint));
+    }
   }
 
   /** Makes the next attempt when the endpoint's gate lets it through. */

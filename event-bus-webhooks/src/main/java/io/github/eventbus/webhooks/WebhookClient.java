@@ -253,6 +253,7 @@ public final class WebhookClient implements AutoCloseable {
   private void stop() {
     outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
     threads.shutdownNow();
+    runner.tellUntold();
     if (attemptLog != null) {
       attemptLog.close();
     }

@@ -113,6 +113,43 @@ class WebhookClientCloseTest {
   }
 
   @Test
+  void withOutbox_anAcceptedNoticeStillQueuedForTheHttpThreads_isToldAtClose() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    CountDownLatch bothBusy = new CountDownLatch(2);
+    List<String> accepted = new CopyOnWriteArrayList<>();
+    // The first two notices hold both HTTP threads (a listener that blocks, against the rules),
+    // so the third waits in their queue until close() stops them.
+    DeliveryListener holding = new DeliveryListener() {
+      @Override
+      public void accepted(WebhookMessage message, java.net.URI endpoint) {
+        accepted.add(message.id());
+        if (!message.id().equals("k-2")) {
+          bothBusy.countDown();
+          try {
+            never.await();
+          } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    Path outbox = dir.resolve("outbox.jsonl");
+    try {
+      WebhookClient client = WebhookClient.builder().secret("s3cret").listener(holding)
+          .drainTimeout(Duration.ofMillis(300)).outbox(outbox).build();
+      client.send(server.uri("/hook"), message("k-0"));
+      client.send(server.uri("/hook"), message("k-1"));
+      assertThat(bothBusy.await(20, TimeUnit.SECONDS)).isTrue();
+      client.send(server.uri("/hook"), message("k-2"));
+      client.close();
+
+      assertThat(accepted).containsExactlyInAnyOrder("k-0", "k-1", "k-2");
+    } finally {
+      never.countDown();
+    }
+  }
+
+  @Test
   void withOutbox_whatTheDrainLeaves_staysPending_forTheNextClient() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     server.script(ScriptedServer.Reply.held(200, never), ScriptedServer.Reply.held(200, never));
