@@ -77,7 +77,8 @@ public interface DeliveryListener {
    * a request, to an earlier one.
    *
    * @param message the message
-   * @param last the last attempt
+   * @param last the last attempt; for a delivery that ends without a request, the attempt that
+   *     was not made (numbered one past those made, with the reason as its error and no duration)
    * @param result the delivery's result
    */
   default void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {}

@@ -134,8 +134,9 @@ final class DeliveryRunner {
     if (gone.contains(d.endpoint)) {
       d.lastStatus = 410;
       d.lastError = "the endpoint answered 410 Gone before; nothing more is sent to it";
+      // Numbered as the attempt that was not made: attempt d.attempts has a line of its own.
       finish(d, DeliveryOutcome.GONE,
-          new AttemptResult(d.endpoint, d.attempts, 410, d.lastError, Duration.ZERO));
+          new AttemptResult(d.endpoint, d.attempts + 1, 410, d.lastError, Duration.ZERO));
       return;
     }
     d.gate.enter(() -> {

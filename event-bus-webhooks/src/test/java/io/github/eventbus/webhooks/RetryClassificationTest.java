@@ -106,6 +106,41 @@ class RetryClassificationTest {
   }
 
   @Test
+  void aRetryToAnEndpointThatWentGoneMeanwhile_endsGone_numberedAsTheAttemptNotMade()
+      throws Exception {
+    List<AttemptResult> goneAt = new CopyOnWriteArrayList<>();
+    DeliveryListener listener = new DeliveryListener() {
+      @Override
+      public void gone(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+        goneAt.add(last);
+      }
+    };
+    server.script(ScriptedServer.Reply.of(503), ScriptedServer.Reply.of(410));
+    try (WebhookClient goneProne = WebhookClient.builder().secret("s3cret").clock(clock)
+        .scheduler(scheduler).jitterSource(() -> 0.5).listener(listener)
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(1)).jitter(0)
+            .build()).drainTimeout(Duration.ZERO).build()) {
+      CompletableFuture<WebhookDelivery> retried =
+          goneProne.send(server.uri("/hook"), message("first"));
+      server.next();
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+      assertThat(goneProne.send(server.uri("/hook"), message("second"))
+          .get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.GONE);
+      server.next();
+
+      scheduler.advance(Duration.ofSeconds(1)); // the retry finds the endpoint gone
+
+      WebhookDelivery d = retried.get(10, TimeUnit.SECONDS);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(d.attempts()).as("HTTP attempts made").isEqualTo(1);
+      assertThat(goneAt).hasSize(2).last().satisfies(last -> {
+        assertThat(last.attempt()).as("the attempt that was not made").isEqualTo(2);
+        assertThat(last.error()).contains("410 Gone before");
+      });
+    }
+  }
+
+  @Test
   void retryableStatus_untilThePolicyIsSpent_isExhausted() throws Exception {
     server.script(ScriptedServer.Reply.of(503), ScriptedServer.Reply.of(503),
         ScriptedServer.Reply.of(503));
