@@ -37,6 +37,7 @@ final class DebouncedChanges {
   private final ChecksumAlgorithm checksum;
   private final RateLimitedLog warnings;
   private volatile boolean stopped; // by close(), from any thread
+  private int dueWhileStopped; // changes that came due after stop(), not published
   // Files known to exist, with their checksum ("" without checksums): tells a file replaced by a
   // rename from a new one.
   private final Map<Path, String> known = new HashMap<>();
@@ -191,6 +192,7 @@ final class DebouncedChanges {
 
   private void publish(Path path, ChangeType type) {
     if (stopped) {
+      dueWhileStopped++;
       return;
     }
     FileChange change;
@@ -245,6 +247,27 @@ final class DebouncedChanges {
   /** Publishes nothing from now on: the watcher is closing. Thread-safe. */
   void stop() {
     stopped = true;
+  }
+
+  /**
+   * Once the watcher thread has ended after a close: says in one WARN how many changes the close
+   * left unpublished (still settling for the debounce time, or due after it), and forgets them.
+   * Returns how many.
+   */
+  int reportLeftAtClose() {
+    int left = dueWhileStopped;
+    for (Pending p : pending.values()) {
+      if (p.type != null) {
+        left++;
+      }
+    }
+    dueWhileStopped = 0;
+    pending.clear();
+    if (left > 0) {
+      warnings.warn("closed", "File watcher {} closed with {} file change(s) not yet published"
+          + " (waiting for the debounce time); they are not reported", name, left);
+    }
+    return left;
   }
 
   /** Forgets every file known and change pending: for a start that failed half-way. */

@@ -180,7 +180,8 @@ public final class FileWatcher implements AutoCloseable {
 
   /**
    * Stops the watcher thread and releases the watch service; no further change is handed to the
-   * bus once this is called. Interrupts the thread, which a subscriber running on it (on a
+   * bus once this is called (changes still waiting for the debounce time are not published; the
+   * ending thread says how many in one WARN). Interrupts the thread, which a subscriber running on it (on a
    * synchronous bus) sees, and waits for it up to 10 seconds. Called on the watcher thread itself
    * (from a subscriber), it does not wait. Idempotent.
    */
@@ -335,7 +336,7 @@ public final class FileWatcher implements AutoCloseable {
         checkRoots(System.nanoTime());
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
-      // close() was called
+      changes.reportLeftAtClose(); // close() was called
     } catch (RuntimeException | Error e) {
       log.error("File watcher {} stopped after an unexpected error; no further changes are"
           + " reported", logName, e);

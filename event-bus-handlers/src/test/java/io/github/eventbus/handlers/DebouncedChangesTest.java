@@ -43,6 +43,29 @@ class DebouncedChangesTest {
             Clock.systemUTC(), RateLimitedLog.INTERVAL));
   }
 
+  @Test
+  void stop_withChangesStillSettling_publishesNone_andCountsThemOnceReported() throws Exception {
+    bus.subscribe(Object.class, delivered::add);
+    long hour = TimeUnit.HOURS.toNanos(1);
+    DebouncedChanges changes = new DebouncedChanges(bus, "test", List.of(), List.of(),
+        Duration.ofHours(1), ChecksumAlgorithm.SHA256, new RateLimitedLog(
+            LoggerFactory.getLogger(FileWatcher.class), Clock.systemUTC(),
+            RateLimitedLog.INTERVAL));
+    changes.note(Files.writeString(dir.resolve("due"), "x"), dir, ChangeType.CREATED, 0);
+    changes.note(Files.writeString(dir.resolve("settling"), "x"), dir, ChangeType.CREATED,
+        hour + hour / 2);
+    Path brief = dir.resolve("brief");
+    changes.note(brief, dir, ChangeType.CREATED, 0);
+    changes.note(brief, dir, ChangeType.DELETED, 0); // created then deleted: nothing to say
+
+    changes.stop();
+    changes.publishDue(2 * hour); // "due" is due now, but the watcher is closing
+
+    assertThat(changes.reportLeftAtClose()).isEqualTo(2);
+    assertThat(changes.reportLeftAtClose()).as("reported once").isZero();
+    assertThat(publishedSoFar()).isEmpty();
+  }
+
   /**
    * The changes published since the last call: one subscriber sees events in the order they were
    * published, so once a marker published now arrives, every change published before it has.

@@ -549,8 +549,10 @@ class FileWatcherWatchAdversaryTest extends HandlersProbes {
       assertThat(watcherThreadAlive("bus-closed")).isTrue();
       watcher.close();
       assertThat(watcherThreadAlive("bus-closed")).isFalse();
-      assertThat(log.warnings()).hasSize(1);
-      assertThat(log.warnings().get(0)).contains("bus-closed");
+      // One line for the refused changes; maybe one more for those still settling at close.
+      assertThat(log.warnings()).filteredOn(w -> !w.contains("closed with")).hasSize(1);
+      assertThat(log.warnings()).hasSizeLessThanOrEqualTo(2)
+          .allSatisfy(w -> assertThat(w).contains("bus-closed"));
     }
   }
 
