@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.EventBus;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,7 +114,7 @@ class KafkaBridgeBuilderTest {
 
   @Test
   void aDeadLetterWhoseThreadCannotBeMade_isLoggedNotThrownAtThePublisher() {
-    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger asked = new AtomicInteger();
     KafkaBridge bridge = KafkaBridge.builder(bus).name("dl-thread-fails")
         .bootstrapServers("127.0.0.1:1").produce("*", "t")
         .producerProperty("max.block.ms", 50) // no broker: each send fails after 50 ms

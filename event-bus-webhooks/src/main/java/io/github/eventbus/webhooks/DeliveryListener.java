@@ -15,11 +15,11 @@ import java.time.Instant;
  * point once the client closes. {@code accepted} comes first without an outbox; with one, it
  * comes when the record is on disk, which may be after the first attempt began.
  *
- * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the
- * thread that called {@code send}, and for an {@code accepted} still untold when {@code close()}
- * stops those threads, on the closing thread); they must be quick and must not block. Whatever a listener
- * throws is logged (rate-limited) and goes no further: it never changes a delivery, and the
- * other listeners still hear the event. An {@link Error} is also handed to the thread's
+ * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the thread
+ * that called {@code send}, and for an {@code accepted} still untold when {@code close()} stops
+ * those threads, on the closing thread); they must be quick and must not block. Whatever a listener
+ * throws is logged (rate-limited) and goes no further: it never changes a delivery, and the other
+ * listeners still hear the event. An {@link Error} is also handed to the thread's
  * uncaught-exception handler.
  *
  * <p><b>Thread-safety:</b> implementations must be thread-safe: different deliveries are reported
