@@ -441,7 +441,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   /**
    * Takes and returns every delivery still queued, whether or not a thread is running the
    * mailbox: for close after the drain timeout (even while a handler that ignores interrupts holds
-   * the mailbox) and for a refused executor. Each delivery is taken once, by this or by the
+   * the mailbox) and for tasks a stopped pool never ran. Each delivery is taken once, by this or by the
    * running thread, so none is both delivered and reported.
    */
   List<Delivery> takeAll() {
@@ -450,6 +450,25 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
       queue.takeAllFrom(all); // a thread holds the mailbox, maybe a handler that never returns
       return all;
     }
+    return takeClaimed(all, true);
+  }
+
+  /**
+   * Takes and returns every delivery still queued if nobody holds the mailbox: for an executor
+   * that refused to start it. If a thread runs it, or another publisher's task for it was
+   * accepted meanwhile, returns nothing: that thread delivers what is queued.
+   */
+  List<Delivery> takeAllUnlessHeld() {
+    List<Delivery> all = new ArrayList<>();
+    return casState(IDLE, RUNNING) ? takeClaimed(all, false) : all;
+  }
+
+  /**
+   * Consumes the queue of a mailbox this thread claimed, into {@code all}, and gives the mailbox
+   * up; takes what is queued meanwhile too, claiming it again (even from a task that is scheduled
+   * to run it, if {@code evenIfScheduled}) unless another thread has.
+   */
+  private List<Delivery> takeClaimed(List<Delivery> all, boolean evenIfScheduled) {
     while (true) { // nobody runs it: consume the queue, so it holds nothing afterwards
       MailboxQueue.Cursor at = queue.cursor();
       try {
@@ -464,7 +483,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
       // A publish that reserved room before close can still be queueing: take it too, unless a
       // thread has claimed the mailbox since, which then runs or reports it. Taking it here
       // rather than scheduling the mailbox keeps a refusing executor from calling back in.
-      if (!queue.pending(at) || !claim()) {
+      if (!queue.pending(at) || !(evenIfScheduled ? claim() : casState(IDLE, RUNNING))) {
         return all;
       }
     }

@@ -197,7 +197,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
 
   @Override
   public void refused(Mailbox mailbox, RejectedExecutionException refusal) {
-    refused(mailbox.subscriber(), mailbox.takeAll(), refusal);
+    refused(mailbox.subscriber(), mailbox.takeAllUnlessHeld(), refusal);
   }
 
   /**
