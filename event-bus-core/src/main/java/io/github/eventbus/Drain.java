@@ -50,7 +50,7 @@ final class Drain {
     }
     boolean interrupted;
     synchronized (closeLock) {
-      // A callback the close runs (a report, a dead-letter handler) may call close() again on
+      // A callback the close runs outside any delivery (a report's) may call close() again on
       // this thread: the close under way finishes the job, a second drain would wait for it.
       if (lifecycle.isClosed() || closer == Thread.currentThread()) {
         return;

@@ -275,8 +275,9 @@ public interface EventBus extends AutoCloseable {
    * logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
    * its interrupt status set. Idempotent; a second call returns once the first has finished,
-   * except one from a callback that the close itself runs on its thread (a report it completes, a
-   * {@code DeadLetter} handler): that one returns at once, and the first call finishes the close.
+   * except one from a callback that the close itself runs on its thread (such as a report's
+   * callback, completed as the close gives up on what is queued): that one returns at once, and
+   * the first call finishes the close.
    *
    * @throws IllegalStateException if called while this thread delivers for this bus (from a
    *     handler): it would wait for itself. Close the bus from another thread.

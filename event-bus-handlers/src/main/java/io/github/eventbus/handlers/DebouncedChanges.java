@@ -252,7 +252,8 @@ final class DebouncedChanges {
   /**
    * Once the watcher thread has ended after a close: says in one WARN how many changes the close
    * left unpublished (still settling for the debounce time, or due after it), and forgets them.
-   * Returns how many.
+   * Returns how many. Their files are not read, so one that would have turned out to be no change
+   * (the same content, or gone again) counts too.
    */
   int reportLeftAtClose() {
     int left = dueWhileStopped;
@@ -264,8 +265,8 @@ final class DebouncedChanges {
     dueWhileStopped = 0;
     pending.clear();
     if (left > 0) {
-      warnings.warn("closed", "File watcher {} closed with {} file change(s) not yet published"
-          + " (waiting for the debounce time); they are not reported", name, left);
+      warnings.warn("closed", "File watcher {} closed with {} file change(s) not yet published;"
+          + " they are not reported", name, left);
     }
     return left;
   }

@@ -13,7 +13,8 @@ import java.time.Instant;
  * {@code attemptFinished}, followed by {@code retryScheduled} or exactly one of {@code delivered},
  * {@code gone}, {@code rejected}, {@code exhausted}; {@code abandoned} may end a delivery at any
  * point once the client closes. {@code accepted} comes first without an outbox; with one, it
- * comes when the record is on disk, which may be after the first attempt began.
+ * comes when the record is on disk, which may be after the first attempt began, or even after the
+ * delivery ended (say, abandoned by a close that stopped the threads before they told it).
  *
  * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the thread
  * that called {@code send}, and for an {@code accepted} still untold when {@code close()} stops
