@@ -132,21 +132,29 @@ final class DeliveryRunner {
       return;
     }
     if (gone.contains(d.endpoint)) {
-      d.lastStatus = 410;
-      d.lastError = "the endpoint answered 410 Gone before; nothing more is sent to it";
-      // Numbered as the attempt that was not made: attempt d.attempts has a line of its own.
-      finish(d, DeliveryOutcome.GONE,
-          new AttemptResult(d.endpoint, d.attempts + 1, 410, d.lastError, Duration.ZERO));
+      endGone(d);
       return;
     }
     d.gate.enter(() -> {
       if (stopped) {
         d.gate.leave();
         finish(d, DeliveryOutcome.ABANDONED, null);
+      } else if (gone.contains(d.endpoint)) { // answered 410 while this one waited at the gate
+        d.gate.leave();
+        endGone(d);
       } else {
         postOnce(d);
       }
     });
+  }
+
+  /** Ends a delivery to an endpoint that answered 410 before, without a request. */
+  private void endGone(OutgoingDelivery d) {
+    d.lastStatus = 410;
+    d.lastError = "the endpoint answered 410 Gone before; nothing more is sent to it";
+    // Numbered as the attempt that was not made: attempt d.attempts has a line of its own.
+    finish(d, DeliveryOutcome.GONE,
+        new AttemptResult(d.endpoint, d.attempts + 1, 410, d.lastError, Duration.ZERO));
   }
 
   private void postOnce(OutgoingDelivery d) {
@@ -159,6 +167,9 @@ final class DeliveryRunner {
     long start = System.nanoTime();
     CompletableFuture<SignedPost.Answer> answer = post.post(d.endpoint, d.message, now);
     Runnable then = () -> answer.thenAccept(a -> {
+      if (RetryRules.isGone(a)) {
+        gone.add(d.endpoint); // before the gate lets an attempt waiting for it through
+      }
       d.gate.leave();
       if (!d.holdAnswer()) { // abandoned by a drain first: its record stays as it is
         return;
@@ -197,10 +208,7 @@ final class DeliveryRunner {
     RetryRules.Decision decision = rules.decide(answer, d.attempts, d.firstAttempt, now);
     switch (decision.verdict()) {
       case DELIVERED -> finish(d, DeliveryOutcome.DELIVERED, result);
-      case GONE -> {
-        gone.add(d.endpoint);
-        finish(d, DeliveryOutcome.GONE, result);
-      }
+      case GONE -> finish(d, DeliveryOutcome.GONE, result);
       case REJECTED -> finish(d, DeliveryOutcome.REJECTED, result);
       case EXHAUSTED -> finish(d, DeliveryOutcome.EXHAUSTED, result);
       case RETRY -> {

@@ -57,6 +57,11 @@ final class RetryRules {
     return policy;
   }
 
+  /** Whether the endpoint answered 410 Gone: nothing more is sent to it. */
+  static boolean isGone(SignedPost.Answer answer) {
+    return answer.status() == 410;
+  }
+
   /**
    * Decides after attempt number {@code attempts} of a delivery first tried at
    * {@code firstAttempt}.
@@ -66,7 +71,7 @@ final class RetryRules {
     if (status >= 200 && status < 300) {
       return new Decision(Verdict.DELIVERED, null);
     }
-    if (status == 410) {
+    if (isGone(answer)) {
       return new Decision(Verdict.GONE, null);
     }
     if (answer.refused() || !retryable(status)) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -137,6 +138,28 @@ class RetryClassificationTest {
         assertThat(last.attempt()).as("the attempt that was not made").isEqualTo(2);
         assertThat(last.error()).contains("410 Gone before");
       });
+    }
+  }
+
+  @Test
+  void aDeliveryWaitingAtTheGateWhenTheEndpointAnswers410_endsGone_withoutARequest()
+      throws Exception {
+    CountDownLatch answer = new CountDownLatch(1);
+    server.script(ScriptedServer.Reply.held(410, answer), ScriptedServer.Reply.of(200));
+    try (WebhookClient oneAtATime = WebhookClient.builder().secret("s3cret").clock(clock)
+        .scheduler(scheduler).maxInFlightPerEndpoint(1).drainTimeout(Duration.ZERO).build()) {
+      CompletableFuture<WebhookDelivery> first =
+          oneAtATime.send(server.uri("/hook"), message("first"));
+      server.next(); // the first request is in; the second delivery waits at the gate
+      CompletableFuture<WebhookDelivery> second =
+          oneAtATime.send(server.uri("/hook"), message("second"));
+      answer.countDown();
+
+      assertThat(first.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.GONE);
+      WebhookDelivery d = second.get(10, TimeUnit.SECONDS);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(d.attempts()).isZero();
+      assertThat(server.received).as("no request after the 410").isEmpty();
     }
   }
 
