@@ -59,7 +59,12 @@ final class DefaultEventBus implements EventBus {
     this.deadLetters = new DeadLetters(name, warnings, guard, stamps, subscriptions, inFlight,
         invoker, lifecycle, slot -> sync().drainDeferredKeepingErrors(slot));
     this.retries = new Retries(lifecycle, config.clock(), capacity, guard, deadLetters, workers,
-        (s, d) -> queued().dispatch(s, d), warnings);
+        (s, d) -> {
+          queued().dispatch(s, d);
+          // A callback's Error kept on the scheduler's thread (a dead letter for a refused
+          // retry): it has no publish to end, so it goes on now.
+          inFlight.rethrowPendingIfOutermost();
+        }, warnings);
     this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,
         config.reentrantDispatch());
     this.queued = new QueuedDispatch(lifecycle, inFlight, capacity, invoker, guard, deadLetters,

@@ -70,9 +70,10 @@ final class Retries {
     }
     deadLetters.reportFailure(cause, s, event, failed.attempt, delay != null);
     if (delay != null) {
+      // Counted before it is scheduled: the retry may run, and free its place, at once.
+      stats.retried.increment();
       if (schedule(s, new Delivery(failed.payload, event, failed.route, next, first,
           failed.tracker, failed.index, failed.context), delay)) {
-        stats.retried.increment();
         if (!s.active) {
           // close() may have looked for waiting retries before this one was added: whichever of
           // the two sees the other discards it (each reads after its own write; pending is the
@@ -81,6 +82,7 @@ final class Retries {
         }
         return;
       }
+      stats.retried.decrement(); // the scheduler refused it: no retry after all
     }
     // Counted before the place is freed: whoever sees the queue empty sees the outcome too.
     if (unsubscribed) {
@@ -170,8 +172,9 @@ final class Retries {
 
     /**
      * Puts the retry back in its subscriber's queue. An executor that runs tasks inline runs the
-     * handler here; its Error goes to this thread's uncaught-exception handler, as on a worker,
-     * since the scheduler would keep it in a future that nobody reads.
+     * handler here, and one that refuses makes its dead letter here: their Errors go to this
+     * thread's uncaught-exception handler, as on a worker, since the scheduler would keep them in
+     * a future that nobody reads.
      */
     @Override
     public void run() {

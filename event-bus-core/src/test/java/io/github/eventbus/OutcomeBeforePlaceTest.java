@@ -2,6 +2,7 @@ package io.github.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -125,6 +126,28 @@ class OutcomeBeforePlaceTest {
         assertThat(totals.delivered() + totals.deadLettered()).as("after event %d", i)
             .isEqualTo(i);
         assertThat(totals.deadLettered()).as("after event %d", i).isEqualTo(failed);
+      }
+    }
+  }
+
+  @Test
+  void aRetry_isCountedByTheTimeTheQueueReadsEmpty_evenIfItRunsAtOnceOnAnotherThread() {
+    int events = 5_000;
+    try (EventBus bus = EventBus.builder().name("order-retry").workers(2).queueCapacity(16)
+        .exceptionHandler((e, c) -> { }).build()) {
+      java.util.Set<Integer> failedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      bus.on(Job.class).concurrent().retry(RetryPolicy.builder().maxAttempts(2)
+          .initialDelay(Duration.ZERO).jitter(0).build()).subscribe(j -> {
+            if (failedOnce.add(j.n())) {
+              throw new IllegalStateException("first attempt fails");
+            }
+          });
+      for (int i = 1; i <= events; i++) {
+        bus.publish(new Job(i));
+        awaitEmptyQueue(bus);
+        DeliveryStats totals = bus.metrics().totals();
+        assertThat(totals.delivered()).as("after event %d", i).isEqualTo(i);
+        assertThat(totals.retried()).as("after event %d", i).isEqualTo(i);
       }
     }
   }

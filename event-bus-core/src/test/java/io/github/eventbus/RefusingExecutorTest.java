@@ -96,4 +96,58 @@ class RefusingExecutorTest {
     assertThat(delivered).hasValue(events);
     assertThat(letters).isEmpty();
   }
+
+  @Test
+  void aRetryTheExecutorRefuses_aDeadLetterHandlersError_reachesTheSchedulerThreadsHandler()
+      throws Exception {
+    CompletableFuture<Throwable> uncaught = new CompletableFuture<>();
+    CountDownLatch firstRunOver = new CountDownLatch(1);
+    // Holds the retry until the queue's first run has ended, so that the retry must start a run.
+    java.util.concurrent.ScheduledExecutorService scheduler =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+          Thread t = new Thread(r, "refusing-retry-scheduler");
+          t.setUncaughtExceptionHandler((thread, e) -> uncaught.complete(e));
+          return t;
+        }) {
+          @Override
+          public java.util.concurrent.ScheduledFuture<?> schedule(Runnable command, long delay,
+              TimeUnit unit) {
+            return super.schedule(() -> {
+              TestThreads.awaitQuietly(firstRunOver);
+              command.run();
+            }, delay, unit);
+          }
+        };
+    AtomicInteger executions = new AtomicInteger();
+    java.util.concurrent.Executor firstOnly = task -> {
+      if (executions.getAndIncrement() > 0) {
+        throw new java.util.concurrent.RejectedExecutionException("no more");
+      }
+      new Thread(() -> {
+        try {
+          task.run();
+        } finally {
+          firstRunOver.countDown();
+        }
+      }, "refusing-first-only").start();
+    };
+    try (EventBus bus = EventBus.builder().name("refusing-retry").executor(firstOnly)
+        .scheduler(scheduler).exceptionHandler((e, c) -> { }).build()) {
+      bus.subscribe(DeadLetter.class, letter -> {
+        throw new AssertionError("dead-letter handler broke");
+      });
+      bus.on(Ping.class).retry(io.github.eventbus.RetryPolicy.builder().maxAttempts(2)
+          .initialDelay(java.time.Duration.ofMillis(1)).jitter(0).build()).subscribe(p -> {
+            throw new IllegalStateException("fails");
+          });
+
+      bus.publish(new Ping(1));
+
+      assertThat(uncaught.get(20, TimeUnit.SECONDS)).isInstanceOf(AssertionError.class)
+          .hasMessage("dead-letter handler broke");
+      assertThat(bus.metrics().totals().undelivered()).isEqualTo(1);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
 }
