@@ -338,7 +338,7 @@ public final class KafkaBridgeBuilder {
    * @return the running bridge
    * @throws IllegalStateException if a required option is missing
    * @throws KafkaBridgeException if the Kafka clients cannot be created from the configuration,
-   *     or the thread factory fails to make a thread (throws, or returns null)
+   *     or the thread factory fails to make the consumer thread (throws, or returns null)
    */
   public KafkaBridge build() {
     if (bootstrapServers == null) {
@@ -386,13 +386,10 @@ public final class KafkaBridgeBuilder {
         inbound.start();
       }
     } catch (RuntimeException | Error e) { // whatever failed, nothing made so far outlives it
-      if (outbound != null) {
-        outbound.close(Duration.ZERO);
-      }
-      if (inbound != null) {
-        inbound.discard();
-      }
-      deadLetters.close();
+      Outbound out = outbound;
+      closeQuietly(e, out == null ? null : () -> out.close(Duration.ZERO));
+      closeQuietly(e, inbound == null ? null : inbound::discard);
+      closeQuietly(e, deadLetters::close);
       if (e instanceof org.apache.kafka.common.KafkaException) {
         throw new KafkaBridgeException("cannot create the Kafka clients of bridge " + bridgeName
             + ": " + e.getMessage(), e);
@@ -402,9 +399,22 @@ public final class KafkaBridgeBuilder {
     return new KafkaBridge(bridgeName, id, outbound, inbound, deadLetters, counters, closeWait);
   }
 
+  /** Runs a clean-up after a failed build; what it throws rides along with {@code failure}. */
+  private static void closeQuietly(Throwable failure, Runnable close) {
+    if (close == null) {
+      return;
+    }
+    try {
+      close.run();
+    } catch (RuntimeException | Error e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   /**
    * The factory's threads, or a {@link KafkaBridgeException} that says which thread it failed to
-   * make (it threw, or returned none), at build time rather than when the thread is first needed.
+   * make (it threw, or returned none): at build for the consumer thread, when first needed for
+   * the dead-letter thread (whose failure is then logged).
    */
   private static ThreadFactory checked(ThreadFactory factory, String role) {
     return task -> {
