@@ -136,6 +136,9 @@ public final class FileWatcher implements AutoCloseable {
     } catch (IOException e) {
       forgetStart(); // a later start() begins afresh, and no watch service is left open
       throw new UncheckedIOException("cannot watch " + roots, e);
+    } catch (RuntimeException | Error e) {
+      forgetStart();
+      throw e;
     }
     thread = new Thread(this::run, "file-watcher-" + name);
     thread.setDaemon(true);
@@ -143,7 +146,9 @@ public final class FileWatcher implements AutoCloseable {
   }
 
   private void forgetStart() {
-    closeService();
+    if (service != null) { // null if the OS refused a watch service
+      closeService();
+    }
     service = null;
     tree = null;
     changes.forgetAll();
