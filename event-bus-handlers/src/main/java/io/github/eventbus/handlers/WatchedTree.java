@@ -259,7 +259,10 @@ final class WatchedTree {
     forgetTree(root, root, now);
   }
 
-  /** A directory's file identity (inode), or its path where the file system has none; null if gone. */
+  /**
+   * A directory's file identity (inode), or its path where the file system has none; null if
+   * gone.
+   */
   private static Object fileKey(Path directory) {
     return identity(directory, LinkOption.NOFOLLOW_LINKS);
   }
