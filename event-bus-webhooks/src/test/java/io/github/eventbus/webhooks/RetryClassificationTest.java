@@ -164,6 +164,31 @@ class RetryClassificationTest {
   }
 
   @Test
+  void aLongQueueAtTheGateWhenTheEndpointAnswers410_allEndGone_withoutNestingOnOneStack()
+      throws Exception {
+    int waiting = 5_000; // each let through by the one before: nested, 5,000 frames deep
+    CountDownLatch answer = new CountDownLatch(1);
+    server.script(ScriptedServer.Reply.held(410, answer));
+    try (WebhookClient oneAtATime = WebhookClient.builder().secret("s3cret").clock(clock)
+        .scheduler(scheduler).maxInFlightPerEndpoint(1).drainTimeout(Duration.ZERO).build()) {
+      CompletableFuture<WebhookDelivery> first =
+          oneAtATime.send(server.uri("/hook"), message("first"));
+      server.next();
+      List<CompletableFuture<WebhookDelivery>> queued = new java.util.ArrayList<>();
+      for (int i = 0; i < waiting; i++) {
+        queued.add(oneAtATime.send(server.uri("/hook"), message("q-" + i)));
+      }
+      answer.countDown();
+
+      assertThat(first.get(20, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.GONE);
+      CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+      assertThat(queued).allSatisfy(f ->
+          assertThat(f.join().outcome()).isEqualTo(DeliveryOutcome.GONE));
+      assertThat(server.received).isEmpty();
+    }
+  }
+
+  @Test
   void retryableStatus_untilThePolicyIsSpent_isExhausted() throws Exception {
     server.script(ScriptedServer.Reply.of(503), ScriptedServer.Reply.of(503),
         ScriptedServer.Reply.of(503));

@@ -1,0 +1,100 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The per-endpoint gate: at most its permits in flight, every attempt run once, no nesting. */
+class EndpointGateTest {
+
+  @Test
+  void attemptsThatEndAtOnce_passPermitsOnInALoop_notNestedOnOneStack() {
+    EndpointGate gate = new EndpointGate(1);
+    int waiting = 100_000; // nested, this many frames would overflow any default stack
+    AtomicInteger ran = new AtomicInteger();
+    gate.enter(() -> { }); // holds the only permit
+    for (int i = 0; i < waiting; i++) {
+      gate.enter(() -> {
+        ran.incrementAndGet();
+        gate.leave(); // ends at once, as a delivery to an endpoint found gone does
+      });
+    }
+
+    gate.leave();
+
+    assertThat(ran).hasValue(waiting);
+    AtomicInteger after = new AtomicInteger();
+    gate.enter(after::incrementAndGet);
+    assertThat(after).as("the permit is free again").hasValue(1);
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(ints = {1, 2, 3})
+  void manyThreads_neverMoreInFlightThanPermits_everyAttemptRunsOnce(int seed) throws Exception {
+    int permits = 3;
+    int threads = 6;
+    int perThread = 5_000;
+    EndpointGate gate = new EndpointGate(permits);
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    AtomicInteger ran = new AtomicInteger();
+    ExecutorService answers = Executors.newFixedThreadPool(2);
+    ExecutorService senders = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Random random = new Random(seed * 31L + t);
+      done.add(senders.submit(() -> {
+        start.await();
+        for (int i = 0; i < perThread; i++) {
+          boolean atOnce = random.nextBoolean();
+          gate.enter(() -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            ran.incrementAndGet();
+            Runnable end = () -> {
+              inFlight.decrementAndGet();
+              gate.leave();
+            };
+            if (atOnce) {
+              end.run();
+            } else {
+              answers.execute(end); // answered later, on another thread
+            }
+          });
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : done) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (ran.get() < threads * perThread || inFlight.get() > 0) {
+      assertThat(System.nanoTime() - deadline).as("ran %s", ran).isNegative();
+      Thread.onSpinWait();
+    }
+    answers.shutdown();
+    senders.shutdown();
+    assertThat(answers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(ran).hasValue(threads * perThread);
+    assertThat(most.get()).isBetween(1, permits);
+    AtomicInteger after = new AtomicInteger();
+    for (int i = 0; i < permits; i++) {
+      gate.enter(after::incrementAndGet);
+    }
+    assertThat(after).as("every permit is free again").hasValue(permits);
+  }
+}
