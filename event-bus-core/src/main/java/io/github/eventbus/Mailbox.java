@@ -441,8 +441,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   /**
    * Takes and returns every delivery still queued, whether or not a thread is running the
    * mailbox: for close after the drain timeout (even while a handler that ignores interrupts holds
-   * the mailbox) and for tasks a stopped pool never ran. Each delivery is taken once, by this or by the
-   * running thread, so none is both delivered and reported.
+   * the mailbox) and for tasks a stopped pool never ran. Each delivery is taken once, by this or
+   * by the running thread, so none is both delivered and reported.
    */
   List<Delivery> takeAll() {
     List<Delivery> all = new ArrayList<>();

@@ -140,9 +140,15 @@ public final class FileWatcher implements AutoCloseable {
       forgetStart();
       throw e;
     }
-    thread = new Thread(this::run, "file-watcher-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    Thread watching = new Thread(this::run, "file-watcher-" + name);
+    watching.setDaemon(true);
+    try {
+      watching.start();
+    } catch (RuntimeException | Error e) { // no thread to be had: a later start() may try again
+      forgetStart();
+      throw e;
+    }
+    thread = watching;
   }
 
   private void forgetStart() {
