@@ -110,8 +110,8 @@ final class Retries {
   }
 
   /**
-   * Puts a retry on the scheduler; returns false if the scheduler refused it and it is still the
-   * caller's to report. True also when the scheduler refused it after a close had already taken it
+   * Puts a retry on the scheduler; returns false if the scheduler refused it (or threw) and it is
+   * still the caller's to report. True also when the scheduler refused it after a close had already taken it
    * from {@code pending} and reported it: it must not be reported and released a second time.
    */
   private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
@@ -120,7 +120,11 @@ final class Retries {
     try {
       task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return true;
-    } catch (RejectedExecutionException e) {
+    } catch (RuntimeException e) {
+      if (!(e instanceof RejectedExecutionException)) { // a user's scheduler may throw anything
+        warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
+            + " given up", lifecycle.bus(), e.toString());
+      }
       return !pending.remove(task);
     }
   }

@@ -138,4 +138,39 @@ class RetryScheduleRejectAdversaryTest {
       scheduler.shutdownNow();
     }
   }
+
+  /** A user's scheduler that throws something other than a refusal: the retry is given up. */
+  @ParameterizedTest(name = "sync {0}")
+  @ValueSource(booleans = {true, false})
+  @Timeout(60)
+  void aSchedulerThatThrows_givesTheRetryUp_asADeadLetter_notAnEscapedException(boolean sync)
+      throws Exception {
+    ScheduledThreadPoolExecutor broken = new ScheduledThreadPoolExecutor(1) {
+      @Override
+      public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+        throw new IllegalStateException("scheduler bug");
+      }
+    };
+    EventBus bus = EventBus.builder().name("adv-throwing").workers(1).scheduler(broken)
+        .exceptionHandler((e, c) -> { }).build();
+    try {
+      List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+      bus.subscribe(DeadLetter.class, letters::add);
+      alwaysFailing(bus);
+
+      DeliveryReport report = (sync ? bus.publishSyncAndTrack("x") : bus.publishAndTrack("x"))
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+      assertThat(report.outcomes().get(0).status()).isEqualTo(DeliveryStatus.DEAD_LETTERED);
+      assertThat(letters).hasSize(1);
+      assertThat(TestThreads.await(() -> bus.metrics().queueDepth() == 0,
+          Duration.ofSeconds(20))).isTrue();
+      DeliveryStats totals = bus.metrics().totals();
+      assertThat(totals.retried()).isZero();
+      assertThat(totals.deadLettered()).isEqualTo(1);
+    } finally {
+      bus.close();
+      broken.shutdownNow();
+    }
+  }
 }
