@@ -140,8 +140,12 @@ final class DeliveryRunner {
         d.gate.leave();
         finish(d, DeliveryOutcome.ABANDONED, null);
       } else if (gone.contains(d.endpoint)) { // answered 410 while this one waited at the gate
-        d.gate.leave();
-        endGone(d);
+        // Ended elsewhere: ended here, its leave() would let the next waiting one in inside this
+        // one, and a long queue would nest that deep on one stack.
+        elsewhere(() -> {
+          d.gate.leave();
+          endGone(d);
+        });
       } else {
         postOnce(d);
       }
@@ -185,12 +189,17 @@ final class DeliveryRunner {
       then.run();
       return;
     }
+    // answered at once (a refused target): go on elsewhere, or the gate's leave() would start
+    // the next waiting attempt inside this one, as deep as the queue is long
+    elsewhere(then);
+  }
+
+  /** Runs {@code work} on the HTTP threads, or here if they are stopping. */
+  private void elsewhere(Runnable work) {
     try {
-      // answered at once (a refused target): go on elsewhere, or the gate's leave() would start
-      // the next waiting attempt inside this one, as deep as the queue is long
-      background.execute(then);
+      background.execute(work);
     } catch (RejectedExecutionException closing) {
-      then.run();
+      work.run();
     }
   }
 

@@ -10,8 +10,6 @@ final class EndpointGate {
   private final int permits;
   private int inFlight;
   private final Deque<Runnable> waiting = new ArrayDeque<>();
-  private boolean handing; // a thread is passing released permits on to waiting attempts
-  private int released; // permits released and not yet passed on
 
   /**
    * The endpoint's scheme, host and port: what one gate covers, and all that is ever shown of an
@@ -46,50 +44,15 @@ final class EndpointGate {
     waiting.clear();
   }
 
-  /**
-   * Releases a permit: the next waiting attempt runs with it, else it is free. One thread at a
-   * time passes permits on, in a loop: a permit released meanwhile, by another thread or by an
-   * attempt that ends at once inside this call (its endpoint found gone), is passed on by that
-   * loop, so a long queue never nests on one stack. Whatever an attempt throws is thrown once the
-   * permits are passed on.
-   */
   void leave() {
+    Runnable next;
     synchronized (this) {
-      released++;
-      if (handing) {
+      next = waiting.poll();
+      if (next == null) {
+        inFlight--;
         return;
       }
-      handing = true;
     }
-    Throwable failure = null;
-    while (true) {
-      Runnable next;
-      synchronized (this) {
-        if (released == 0) {
-          handing = false;
-          break;
-        }
-        released--;
-        next = waiting.poll();
-        if (next == null) {
-          inFlight--;
-          continue;
-        }
-      }
-      try {
-        next.run();
-      } catch (RuntimeException | Error e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure instanceof RuntimeException e) {
-      throw e;
-    } else if (failure != null) {
-      throw (Error) failure;
-    }
+    next.run();
   }
 }
