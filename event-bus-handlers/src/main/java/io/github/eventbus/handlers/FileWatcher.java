@@ -140,15 +140,15 @@ public final class FileWatcher implements AutoCloseable {
       forgetStart();
       throw e;
     }
-    Thread watching = new Thread(this::run, "file-watcher-" + name);
-    watching.setDaemon(true);
     try {
+      Thread watching = new Thread(this::run, "file-watcher-" + name);
+      watching.setDaemon(true);
       watching.start();
+      thread = watching;
     } catch (RuntimeException | Error e) { // no thread to be had: a later start() may try again
       forgetStart();
       throw e;
     }
-    thread = watching;
   }
 
   private void forgetStart() {
