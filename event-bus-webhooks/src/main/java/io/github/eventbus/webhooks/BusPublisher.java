@@ -66,7 +66,14 @@ final class BusPublisher implements AutoCloseable {
   Outcome publish(Event<?> event, Consumer<Outcome> late) {
     CompletableFuture<Outcome> result = new CompletableFuture<>();
     try {
-      threads.execute(() -> result.complete(publishNow(event)));
+      threads.execute(() -> {
+        try {
+          result.complete(publishNow(event));
+        } catch (Error e) {
+          result.complete(afterError(e));
+          throw e; // to this thread's uncaught-exception handler; the pool replaces the thread
+        }
+      });
     } catch (RejectedExecutionException busy) {
       return Outcome.BUSY;
     }
@@ -80,7 +87,7 @@ final class BusPublisher implements AutoCloseable {
       result.thenAccept(late);
       return Outcome.PENDING;
     } catch (ExecutionException e) {
-      return Outcome.REJECTED; // publishNow catches everything; kept for completeness
+      return Outcome.REJECTED; // the task completes the future whatever it meets; for completeness
     }
   }
 
@@ -98,6 +105,23 @@ final class BusPublisher implements AutoCloseable {
     boolean dropped = report.isDone() && !report.isCompletedExceptionally()
         && report.join().outcomes().stream().anyMatch(o -> o.status() == DeliveryStatus.DROPPED);
     return dropped ? Outcome.DROPPED : Outcome.ACCEPTED;
+  }
+
+  /**
+   * What an Error thrown by the bus's publish says of the event. The bus throws an Error from
+   * user code (a handler run inline by the bus's executor, an interceptor) only once it is done
+   * with the event: accepted, unless the bus's refusal rides along suppressed in it.
+   */
+  private Outcome afterError(Error e) {
+    for (Throwable suppressed : e.getSuppressed()) {
+      if (suppressed instanceof RejectedEventException) {
+        return Outcome.REJECTED;
+      }
+      if (suppressed instanceof IllegalStateException && bus.isClosed()) {
+        return Outcome.CLOSED;
+      }
+    }
+    return Outcome.ACCEPTED;
   }
 
   /**

@@ -148,6 +148,30 @@ class ReceiverBusTest {
         .map(Thread::getName).filter(n -> n.startsWith("webhook-receiver-publish-")).toList();
   }
 
+  /**
+   * A bus whose executor runs handlers inline throws a handler's Error out of publish once every
+   * subscriber had the event: accepted (202, remembered), and the Error goes to the publishing
+   * thread's uncaught-exception handler rather than leaving the id "being published" for good.
+   */
+  @Test
+  void aHandlerErrorThrownThroughPublish_isStillAnAcceptance_andTheReplayIsADuplicate()
+      throws Exception {
+    bus = EventBus.builder().name("inline-error").executor(Runnable::run)
+        .exceptionHandler((e, c) -> { }).build();
+    bus.subscribe("*", (Event<?> e) -> {
+      delivered.add(e.id());
+      throw new AssertionError("handler broke");
+    });
+    receiver = WebhookReceiver.builder(bus).clock(clock).publishTimeout(Duration.ofSeconds(5))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build();
+    receiver.start();
+    uri = receiver.uri();
+
+    assertThat(send("evt-e").get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+    assertThat(send("evt-e").get(10, TimeUnit.SECONDS).status()).as("the replay").isEqualTo(200);
+    assertThat(delivered).containsExactly("evt-e");
+  }
+
   @Test
   void closedBus_answers503() throws Exception {
     bus = EventBus.builder().name("closed").build();
