@@ -156,7 +156,7 @@ final class RequestReader {
         throw new HttpError(400, "malformed header field");
       }
       String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
-      String value = line.substring(colon + 1).strip();
+      String value = trimOptionalWhitespace(line.substring(colon + 1));
       if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7F)) {
         throw new HttpError(400, "control character in a header field");
       }
@@ -310,6 +310,23 @@ final class RequestReader {
     } catch (CharacterCodingException e) {
       throw new HttpError(400, "a header line is not UTF-8");
     }
+  }
+
+  /**
+   * Drops the spaces and tabs around a field value (HTTP's optional whitespace) and nothing else:
+   * a vertical tab or a Unicode space stays, to be refused, since a parser that trimmed it would
+   * frame the request differently from one that does not.
+   */
+  private static String trimOptionalWhitespace(String value) {
+    int start = 0;
+    int end = value.length();
+    while (start < end && (value.charAt(start) == ' ' || value.charAt(start) == '\t')) {
+      start++;
+    }
+    while (end > start && (value.charAt(end - 1) == ' ' || value.charAt(end - 1) == '\t')) {
+      end--;
+    }
+    return value.substring(start, end);
   }
 
   private static boolean isToken(String text) {

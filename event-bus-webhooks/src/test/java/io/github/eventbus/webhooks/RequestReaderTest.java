@@ -14,6 +14,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The receiver's request parser, over a real loopback connection. */
 class RequestReaderTest {
@@ -79,5 +81,30 @@ class RequestReaderTest {
         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body));
 
     assertThat(Arrays.equals(reader.readBody(reader.readHead()), body)).isTrue();
+  }
+
+  /**
+   * Only spaces and tabs around a header value are optional whitespace: other characters there
+   * (a vertical tab, a form feed, a Unicode space) must not be trimmed away, so that no other
+   * parser can read the framing differently.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "Transfer-Encoding: chunked\u000b", "Content-Length: \u000c2", "Content-Length: 2\u001c",
+      "Transfer-Encoding: chunked\u3000"})
+  void framingHeaderWithOtherWhitespaceAroundItsValue_isRefused(String field) throws Exception {
+    RequestReader reader = sent(("POST /webhooks HTTP/1.1\r\nHost: x\r\n" + field
+        + "\r\n\r\n{}").getBytes(StandardCharsets.UTF_8));
+
+    assertThatThrownBy(reader::readHead).isInstanceOf(HttpError.class);
+  }
+
+  @Test
+  void spacesAndTabsAroundAValue_areOptionalWhitespace() throws Exception {
+    RequestReader reader = sent(("POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: \t2 \t"
+        + "\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+
+    assertThat(new String(reader.readBody(reader.readHead()), StandardCharsets.US_ASCII))
+        .isEqualTo("{}");
   }
 }
