@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
+import java.util.Collections;
 import java.util.Map;
 
 /**
@@ -249,7 +250,9 @@ public final class AuditFormat {
     if (type == null) {
       Map<String, Object> data = entry.data().isObject()
           ? mapper.convertValue(entry.data(), MAP)
-          : Map.of("value", mapper.convertValue(entry.data(), Object.class));
+          // "data": null is a value too (Map.of refuses it)
+          : Collections.singletonMap("value",
+              mapper.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
     try {

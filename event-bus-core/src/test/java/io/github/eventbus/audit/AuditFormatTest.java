@@ -47,6 +47,22 @@ class AuditFormatTest {
   }
 
   @Test
+  void anUnregisteredTypeWhoseDataIsNull_decodesToADynamicEvent_withANullValue() {
+    AuditFormat format = AuditFormat.standard();
+    Event<DynamicEvent> plain = Event.builder(DynamicEvent.of("unknown.type", Map.of("k", "v")))
+        .id("id-n").timestamp(Instant.EPOCH).source("s").build();
+    String line = new String(format.encode(plain), StandardCharsets.UTF_8);
+    assertThat(line).contains("\"data\":{\"k\":\"v\"}");
+
+    Event<?> back = format.toEvent(format.decode(line.replace("{\"k\":\"v\"}", "null")));
+
+    assertThat(back.payload()).isInstanceOfSatisfying(DynamicEvent.class, d -> {
+      assertThat(d.data()).containsKey("value");
+      assertThat(d.get("value")).isNull();
+    });
+  }
+
+  @Test
   void encode_writesTheVersionedLine_withoutALineBreak() {
     Event<DynamicEvent> e = Event.builder(DynamicEvent.of("t", Map.of("a", 1)))
         .id("x").timestamp(Instant.parse("2030-01-01T00:00:00Z")).source("s").build();
