@@ -216,6 +216,12 @@ final class FileTarget {
       throw new FileSystemException(file.toString(), null,
           "is a symbolic link; a log file is never written through one");
     }
+    if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+        && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      // A named pipe would block the open (and the torn-tail check) until a reader came.
+      throw new FileSystemException(file.toString(), null,
+          "is not a regular file (a named pipe, socket or device); a log file must be one");
+    }
     long moved = LogFiles.repairTornTail(file);
     if (moved > 0) {
       log.warn("Moved a torn last line ({} bytes, left by an interrupted write) from {} to {}.corrupt",

@@ -205,6 +205,35 @@ class JsonLinesWriterFailureTest {
     }
   }
 
+  /**
+   * A named pipe at the log's path: opening it to write would block until a reader comes, for
+   * ever; the write fails instead, is counted and reported, and close() accounts for the line.
+   */
+  @Test
+  void aNamedPipeAtTheLogsPath_failsTheWrite_reportedAndCounted_neverBlocks() throws Exception {
+    Path fifo = dir.resolve("events.jsonl");
+    CountDownLatch reported = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.toFile(fifo, JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(20)).closeTimeout(Duration.ofMillis(200))
+        .errorHandler((file, problem, cause) -> {
+          problems.add(problem);
+          reported.countDown();
+        }).build();
+    try {
+      Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+      assertThat(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0).as("mkfifo").isTrue();
+
+      w.append(Map.of("n", 1));
+
+      assertThat(reported.await(10, TimeUnit.SECONDS)).as("the failure reported").isTrue();
+      assertThat(problems.get(0)).contains("not a regular file");
+      assertThat(w.stats().failedWrites()).isPositive();
+    } finally {
+      w.close();
+    }
+    assertThat(w.stats().unwritten()).isEqualTo(1);
+  }
+
   @Test
   void build_onAPathThatIsAFile_failsSayingItIsNotADirectory() throws Exception {
     Path file = Files.writeString(dir.resolve("logs"), "not a directory");
