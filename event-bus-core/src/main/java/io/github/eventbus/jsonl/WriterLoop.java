@@ -226,7 +226,13 @@ final class WriterLoop<T> implements Runnable {
       // would split every record from then on over several lines.
       generator.setPrettyPrinter(new MinimalPrettyPrinter(""));
     }
-    encoder.encode(record, generator);
+    try {
+      encoder.encode(record, generator);
+    } finally {
+      // An interrupt the encoder left (restoring one it caught, say) is not this thread's to act
+      // on: it stops only through giveUp(), and the next file write would fail on it for good.
+      Thread.interrupted();
+    }
     generator.writeRaw('\n');
   }
 

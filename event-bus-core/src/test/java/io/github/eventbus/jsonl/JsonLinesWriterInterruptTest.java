@@ -102,4 +102,28 @@ class JsonLinesWriterInterruptTest {
       assertThat(w.stats().appended()).isEqualTo(2);
     }
   }
+
+  /**
+   * An encoder that sets the writer thread's interrupt flag (restoring an interrupt it caught,
+   * say) must not end the writer: the next file write would fail on an interrupted channel and
+   * the thread would stop, leaving every later line unwritten.
+   */
+  @Test
+  void anEncoderThatSetsTheInterruptFlag_doesNotEndTheWriter() throws Exception {
+    JsonLinesWriter.Encoder<Integer> interrupting = (n, g) -> {
+      g.writeStartObject();
+      g.writeNumberField("n", n);
+      g.writeEndObject();
+      Thread.currentThread().interrupt();
+    };
+    try (JsonLinesWriter<Integer> w = JsonLinesWriter.daily(dir, "events", interrupting)
+        .build()) {
+      for (int i = 1; i <= 5; i++) {
+        w.appendAcknowledged(i).get(10, TimeUnit.SECONDS);
+      }
+
+      assertThat(Files.readAllLines(w.currentFile(), StandardCharsets.UTF_8)).hasSize(5);
+      assertThat(w.stats().written()).isEqualTo(5);
+    }
+  }
 }
