@@ -115,6 +115,17 @@ public final class AuditFormat {
   private static final SerializedString DATA = new SerializedString("data");
 
   /** Writes one event; {@code cache} is one writer thread's, or null. */
+  /** Writes a type or source name, pre-encoded by the cache where it can be. */
+  private static void writeName(JsonGenerator g, LineCache cache, String name)
+      throws IOException {
+    SerializedString encoded = cache == null ? null : cache.name(name);
+    if (encoded != null) {
+      g.writeString(encoded);
+    } else {
+      g.writeString(name);
+    }
+  }
+
   void write(Event<?> e, JsonGenerator g, LineCache cache) throws IOException {
     g.writeStartObject();
     g.writeFieldName(FORMAT_VERSION);
@@ -128,17 +139,9 @@ public final class AuditFormat {
     g.writeFieldName(EVENT_ID);
     g.writeString(e.id());
     g.writeFieldName(TYPE);
-    if (cache != null) {
-      g.writeString(cache.name(e.type()));
-    } else {
-      g.writeString(e.type());
-    }
+    writeName(g, cache, e.type());
     g.writeFieldName(SOURCE);
-    if (cache != null) {
-      g.writeString(cache.name(e.source()));
-    } else {
-      g.writeString(e.source());
-    }
+    writeName(g, cache, e.source());
     if (e.metadata().correlationId().isPresent()) {
       g.writeFieldName(CORRELATION_ID);
       g.writeString(e.metadata().correlationId().get());

@@ -16,14 +16,22 @@ final class LineCache {
   final IsoInstants instants = new IsoInstants();
   private final Map<String, SerializedString> names = new IdentityHashMap<>();
 
-  /** The encoded form of a string that is likely to repeat (looked up by identity). */
+  /**
+   * The encoded form of a string that is likely to repeat (looked up by identity), or null if it
+   * is not Unicode text (a lone surrogate) and so cannot be encoded ahead of its line.
+   */
   SerializedString name(String value) {
     SerializedString encoded = names.get(value);
     if (encoded == null) {
+      encoded = new SerializedString(value);
+      try {
+        encoded.asQuotedUTF8(); // encoded once here, then shared by every line
+      } catch (IllegalArgumentException notUnicode) {
+        return null; // a lone surrogate: the generator escapes it, line by line
+      }
       if (names.size() >= MAX_NAMES) {
         names.clear();
       }
-      encoded = new SerializedString(value);
       names.put(value, encoded);
     }
     return encoded;

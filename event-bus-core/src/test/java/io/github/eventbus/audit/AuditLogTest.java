@@ -38,6 +38,25 @@ class AuditLogTest {
   private final ObjectMapper json = new ObjectMapper();
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T08:30:00Z"));
 
+  /**
+   * A source with a lone surrogate (a Java string, but no valid Unicode text) is written escaped,
+   * as the uncached encoding does, not dropped as unencodable.
+   */
+  @Test
+  void aSourceWithALoneSurrogate_isStillLogged() throws Exception {
+    try (AuditLog audit = AuditLog.builder(dir).clock(clock).build();
+        EventBus bus = EventBus.builder().name("audit-surrogate").source("src\uD800x")
+            .clock(clock).auditLog(audit).build()) {
+      bus.publishSync(DynamicEvent.of("deployment", Map.of("n", 1)));
+      bus.publishSync(DynamicEvent.of("deployment", Map.of("n", 2)));
+    }
+
+    List<String> lines = Files.readAllLines(dir.resolve("events_20261123.jsonl"),
+        StandardCharsets.UTF_8);
+    assertThat(lines).hasSize(2);
+    assertThat(json.readTree(lines.get(1)).get("data").get("n").asInt()).isEqualTo(2);
+  }
+
   @Test
   void bus_logsTypedAndDynamicEvents_andTheyReadBackTheSame() throws Exception {
     ReportReady report = new ReportReady("daily_20261123", "first line\nsecond line: Ünïcödé ✓",
