@@ -23,6 +23,9 @@ import java.util.Set;
  */
 final class RecentIds {
 
+  /** The grain of signed times (Unix seconds), added to how long an id is remembered. */
+  private static final long SIGNED_TIME_GRAIN_MILLIS = 1_000;
+
   /** The answer to {@link #claim}. */
   enum Claim {
     /** The caller owns the id now and must {@link #accept} or {@link #release} it. */
@@ -81,10 +84,13 @@ final class RecentIds {
     return Claim.CLAIMED;
   }
 
-  /** Remembers a claimed id until {@code now} plus the window. */
+  /**
+   * Remembers a claimed id until {@code now} plus the window and one second: signed times are
+   * whole seconds, so a request still verifies up to a second past its tolerance.
+   */
   synchronized void accept(String id, Instant now) {
     pending.remove(id);
-    long expiry = now.toEpochMilli() + windowMillis;
+    long expiry = now.toEpochMilli() + windowMillis + SIGNED_TIME_GRAIN_MILLIS;
     // A clock that steps back only makes an id stay longer than needed: never shorter.
     accepted.put(id, expiry);
     order.add(new Expiry(id, expiry));

@@ -48,8 +48,8 @@ import java.util.Map;
  * <p><b>Replays.</b> The de-duplication key is an id the signature covers: the
  * {@code webhook-id} for schemes that sign it (Standard Webhooks), otherwise the body's
  * {@code event_id}, which is then required. An id is remembered from acceptance for the
- * de-duplication window, which is at least the scheme's {@linkplain SignatureScheme#replayWindow
- * replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
+ * de-duplication window and one second (signed times are whole seconds), a window at least the
+ * scheme's {@linkplain SignatureScheme#replayWindow replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
  * published. A scheme that signs only the body signs no time but the body's {@code timestamp}:
  * for such schemes it is required (400 without it) and must lie within half the de-duplication
  * window of the clock, either way (401 otherwise), so that a captured request stops verifying

@@ -151,6 +151,27 @@ class ReceiverReplayTest {
     assertThat(published).isEmpty();
   }
 
+  /**
+   * Signed times are whole seconds, so a request verifies for up to a second past the tolerance on
+   * a millisecond clock: its id must be remembered that second longer than the window too.
+   */
+  @Test
+  void aReplayInTheLastSecondItStillVerifies_isADuplicate_notPublishedAgain() {
+    receiver(SignatureScheme.standardWebhooks(Duration.ofSeconds(300)), 100);
+    byte[] body = WebhookReceiverTest.payload("deployment", "evt-edge");
+    Instant arrival = Instant.ofEpochSecond(1_700_000_000, 200_000_000);
+    Instant signedAt = Instant.ofEpochSecond(1_700_000_300); // a sender 299.8 s ahead
+    Map<String, String> headers = WebhookReceiverTest.signed("msg-edge", signedAt, body);
+    clock.now = arrival;
+    assertThat(receiver.handle("POST", headers, body).status()).isEqualTo(202);
+
+    clock.now = Instant.ofEpochSecond(1_700_000_600, 500_000_000); // still verifies: 300 s
+    ReceiverResponse replay = receiver.handle("POST", headers, body);
+
+    assertThat(replay.status()).isEqualTo(200);
+    assertThat(published).hasSize(1);
+  }
+
   @Test
   void standardWebhooks_newTimestampSameId_isADuplicate_untilTheWholeWindowHasPassed() {
     receiver(SignatureScheme.standardWebhooks(Duration.ofSeconds(300)), 100);
@@ -159,10 +180,10 @@ class ReceiverReplayTest {
 
     assertThat(receiver.handle("POST", WebhookReceiverTest.signed("msg-w", first, body), body)
         .status()).isEqualTo(202);
-    clock.now = first.plus(Duration.ofMinutes(10)).minusMillis(1);
+    clock.now = first.plus(Duration.ofMinutes(10)).plusSeconds(1).minusMillis(1);
     assertThat(receiver.handle("POST", WebhookReceiverTest.signed("msg-w", clock.now, body),
         body).status()).isEqualTo(200);
-    clock.now = first.plus(Duration.ofMinutes(10));
+    clock.now = first.plus(Duration.ofMinutes(10)).plusSeconds(1);
     assertThat(receiver.handle("POST", WebhookReceiverTest.signed("msg-w", clock.now, body),
         body).status()).isEqualTo(202); // the window passed: a new delivery, signed anew
     assertThat(published).hasSize(2);
@@ -186,7 +207,7 @@ class ReceiverReplayTest {
     assertThat(full.status()).isEqualTo(503);
     assertThat(full.headers()).containsKey("Retry-After");
     assertThat(replay.status()).isEqualTo(200); // nothing inside the window was forgotten
-    clock.now = NOW.plus(Duration.ofMinutes(10));
+    clock.now = NOW.plus(Duration.ofMinutes(10)).plusSeconds(1);
     assertThat(receiver.handle("POST", WebhookReceiverTest.signed("msg-f3", clock.now, more),
         more).status()).isEqualTo(202);
     assertThat(receiver.metrics().rememberedIds()).isEqualTo(1);

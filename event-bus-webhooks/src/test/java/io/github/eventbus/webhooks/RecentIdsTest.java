@@ -28,11 +28,12 @@ class RecentIdsTest {
     ids.release("a");
     assertThat(ids.claim("a", T0)).isEqualTo(RecentIds.Claim.CLAIMED);
     ids.accept("a", T0);
-    assertThat(ids.claim("a", T0.plusMillis(9_999))).isEqualTo(RecentIds.Claim.DUPLICATE);
+    // The window and one second more: signed times are whole seconds.
+    assertThat(ids.claim("a", T0.plusMillis(10_999))).isEqualTo(RecentIds.Claim.DUPLICATE);
     assertThat(ids.claim("b", T0)).isEqualTo(RecentIds.Claim.CLAIMED);
     assertThat(ids.claim("c", T0)).isEqualTo(RecentIds.Claim.FULL);
-    assertThat(ids.claim("c", T0.plusSeconds(10))).isEqualTo(RecentIds.Claim.CLAIMED);
-    assertThat(ids.claim("a", T0.plusSeconds(10))).isEqualTo(RecentIds.Claim.FULL);
+    assertThat(ids.claim("c", T0.plusSeconds(11))).isEqualTo(RecentIds.Claim.CLAIMED);
+    assertThat(ids.claim("a", T0.plusSeconds(11))).isEqualTo(RecentIds.Claim.FULL);
   }
 
   @Test
