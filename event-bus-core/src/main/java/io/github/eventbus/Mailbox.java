@@ -149,7 +149,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    */
   void enqueue(Object item, Route route, Event<?> event) {
     MailboxQueue.Chunk appendAfter = queue.offer(item, route, event);
-    scheduleIfIdle();
+    scheduleIfIdle(false);
     if (appendAfter != null) {
       queue.appendAfter(appendAfter);
     }
@@ -160,15 +160,24 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     enqueue(delivery, null, null);
   }
 
-  private void scheduleIfIdle() {
+  /**
+   * Hands the mailbox to the executor unless someone holds it. If the executor refuses, a caller
+   * that {@code mayGoOn} (the thread that just ran it) gets true and takes it back, still
+   * scheduled; any other caller gives it back and has the deliverer report what it holds.
+   */
+  private boolean scheduleIfIdle(boolean mayGoOn) {
     if (state == IDLE && casState(IDLE, SCHEDULED)) {
       try {
         executor.execute(this);
       } catch (RejectedExecutionException refusal) {
+        if (mayGoOn) {
+          return true;
+        }
         unschedule();
         deliverer.refused(this, refusal);
       }
     }
+    return false;
   }
 
   /** Runs queued deliveries on the calling thread unless a thread is running them already. */
@@ -411,21 +420,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   private boolean release(MailboxQueue.Cursor at, boolean mayGoOn) {
     state = IDLE;
     // A producer that saw RUNNING did not schedule us; its reservation is visible here.
-    if (!queue.pending(at)) {
-      return false;
-    }
-    if (!mayGoOn) {
-      scheduleIfIdle();
-      return false;
-    }
-    if (state == IDLE && casState(IDLE, SCHEDULED)) {
-      try {
-        executor.execute(this);
-      } catch (RejectedExecutionException refusal) {
-        return true; // still SCHEDULED: the caller takes it back and goes on
-      }
-    }
-    return false;
+    return queue.pending(at) && scheduleIfIdle(mayGoOn);
   }
 
   /** Whether no thread runs or is scheduled to run this mailbox and nothing is queued in it. */
