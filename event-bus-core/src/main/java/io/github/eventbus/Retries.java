@@ -111,8 +111,9 @@ final class Retries {
 
   /**
    * Puts a retry on the scheduler; returns false if the scheduler refused it (or threw) and it is
-   * still the caller's to report. True also when the scheduler refused it after a close had already taken it
-   * from {@code pending} and reported it: it must not be reported and released a second time.
+   * still the caller's to report. True also when the scheduler refused it after a close had
+   * already taken it from {@code pending} and reported it: it must not be reported and released a
+   * second time.
    */
   private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
     RetryTask task = new RetryTask(s, delivery);

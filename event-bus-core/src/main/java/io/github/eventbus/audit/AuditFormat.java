@@ -114,7 +114,6 @@ public final class AuditFormat {
   private static final SerializedString HEADERS = new SerializedString("headers");
   private static final SerializedString DATA = new SerializedString("data");
 
-  /** Writes one event; {@code cache} is one writer thread's, or null. */
   /** Writes a type or source name, pre-encoded by the cache where it can be. */
   private static void writeName(JsonGenerator g, LineCache cache, String name)
       throws IOException {
@@ -126,6 +125,7 @@ public final class AuditFormat {
     }
   }
 
+  /** Writes one event; {@code cache} is one writer thread's, or null. */
   void write(Event<?> e, JsonGenerator g, LineCache cache) throws IOException {
     g.writeStartObject();
     g.writeFieldName(FORMAT_VERSION);

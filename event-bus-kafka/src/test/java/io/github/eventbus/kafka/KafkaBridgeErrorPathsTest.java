@@ -106,7 +106,8 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
     Eventually.await(() -> seen.size() >= total, () -> seen + " " + bridge.metrics());
     assertThat(seen).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
     assertThat(bridge.metrics().pauses()).isPositive();
-    assertThat(uncaught).isNotEmpty().allSatisfy(e -> assertThat(e).isInstanceOf(AssertionError.class));
+    assertThat(uncaught).isNotEmpty()
+        .allSatisfy(e -> assertThat(e).isInstanceOf(AssertionError.class));
     bridge.close();
     assertThat(raw.committed("err-refused", "err-refused", 0)).isEqualTo(total);
   }

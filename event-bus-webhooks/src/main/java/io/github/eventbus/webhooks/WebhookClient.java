@@ -438,7 +438,8 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Publishes a {@link DeadLetter} on this bus for each rejected or exhausted delivery, and for
-     * each abandoned (at close, or a retry refused) without an outbox; its cause is a {@link WebhookDeliveryException}.
+     * each abandoned (at close, or a retry refused) without an outbox; its cause is a
+     * {@link WebhookDeliveryException}.
      * The bus hands it only to {@code DeadLetter} subscribers.
      *
      * @param bus the bus

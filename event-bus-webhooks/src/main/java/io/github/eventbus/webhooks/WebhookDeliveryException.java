@@ -47,7 +47,8 @@ public final class WebhookDeliveryException extends WebhookException {
       case GONE -> "delivery to " + origin + " ended: the endpoint answered 410 Gone"
           + (r.attempts() == 0 ? " to an earlier delivery; not sent" : "");
       case ABANDONED -> "delivery to " + origin + " was abandoned (client closed, or retry"
-          + " refused) after " + r.attempts() + " attempt(s); last " + (r.attempts() == 0 ? "none" : last);
+          + " refused) after " + r.attempts() + " attempt(s); last "
+          + (r.attempts() == 0 ? "none" : last);
       default -> "delivery to " + origin + " failed " + r.attempts() + " times; last " + last;
     };
   }

@@ -45,16 +45,17 @@ import java.util.Map;
  * answered at once whatever the bus is doing. The bus is then offered the event with a bound on
  * the wait, never while a lock is held (see {@link Builder#publishTimeout}).
  *
- * <p><b>Replays.</b> The de-duplication key is an id the signature covers: the
- * {@code webhook-id} for schemes that sign it (Standard Webhooks), otherwise the body's
- * {@code event_id}, which is then required. An id is remembered from acceptance for the
- * de-duplication window and one second (signed times are whole seconds), a window at least the
- * scheme's {@linkplain SignatureScheme#replayWindow replay window}; an id the bus dropped or rejected is not remembered, so the sender's retry is
- * published. A scheme that signs only the body signs no time but the body's {@code timestamp}:
- * for such schemes it is required (400 without it) and must lie within half the de-duplication
- * window of the clock, either way (401 otherwise), so that a captured request stops verifying
- * before its id is forgotten. Memory is bounded ({@link Builder#maxRememberedIds}); when it is full the receiver
- * answers 503 rather than forget an id still inside the window.
+ * <p><b>Replays.</b> The de-duplication key is an id the signature covers: the {@code webhook-id}
+ * for schemes that sign it (Standard Webhooks), otherwise the body's {@code event_id}, which is
+ * then required. An id is remembered from acceptance for the de-duplication window and one second
+ * (signed times are whole seconds), a window at least the scheme's {@linkplain
+ * SignatureScheme#replayWindow replay window}; an id the bus dropped or rejected is not remembered,
+ * so the sender's retry is published. A scheme that signs only the body signs no time but the
+ * body's {@code timestamp}: for such schemes it is required (400 without it) and must lie within
+ * half the de-duplication window of the clock, either way (401 otherwise), so that a captured
+ * request stops verifying before its id is forgotten. Memory is bounded ({@link
+ * Builder#maxRememberedIds}); when it is full the receiver answers 503 rather than forget an id
+ * still inside the window.
  *
  * <p><b>HTTP server.</b> {@link #start()} serves a small strict HTTP/1.1 server of this module on
  * plain sockets, not the JDK's {@code com.sun.net.httpserver}: that server reads request headers
