@@ -4,6 +4,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.RejectedEventException;
+import io.github.eventbus.internal.PublishError;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.Uncaught;
@@ -189,10 +190,10 @@ final class Inbound {
     } catch (Error e) {
       // An interceptor's Error outranks a refusal of the same publish, which then rides along
       // suppressed in it: the event was not accepted, so the record must not be committed.
-      Outcome notTaken = notTaken(e);
-      if (notTaken != null) {
+      PublishError taken = PublishError.of(e, bus);
+      if (taken != PublishError.ACCEPTED) {
         Uncaught.handOn(e, failures);
-        return notTaken;
+        return taken == PublishError.REFUSED ? Outcome.REFUSED : Outcome.BUS_CLOSED;
       }
       handlerError(e);
     } catch (RuntimeException e) {
@@ -222,19 +223,6 @@ final class Inbound {
   private void handlerError(Error e) {
     counters.handlerErrors.increment();
     Uncaught.handOn(e, failures);
-  }
-
-  /** REFUSED or BUS_CLOSED if an Error carries the bus's refusal of the event; else null. */
-  private Outcome notTaken(Error e) {
-    for (Throwable suppressed : e.getSuppressed()) {
-      if (suppressed instanceof RejectedEventException) {
-        return Outcome.REFUSED;
-      }
-      if (suppressed instanceof IllegalStateException && bus.isClosed()) {
-        return Outcome.BUS_CLOSED;
-      }
-    }
-    return null;
   }
 
   private void undecodable(ConsumerRecord<byte[], byte[]> record, String reason) {

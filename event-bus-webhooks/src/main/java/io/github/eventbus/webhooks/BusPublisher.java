@@ -5,6 +5,7 @@ import io.github.eventbus.DeliveryStatus;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RejectedEventException;
+import io.github.eventbus.internal.PublishError;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.TrackedThreads;
 import java.time.Duration;
@@ -70,7 +71,11 @@ final class BusPublisher implements AutoCloseable {
         try {
           result.complete(publishNow(event));
         } catch (Error e) {
-          result.complete(afterError(e));
+          result.complete(switch (PublishError.of(e, bus)) {
+            case ACCEPTED -> Outcome.ACCEPTED;
+            case REFUSED -> Outcome.REJECTED;
+            case BUS_CLOSED -> Outcome.CLOSED;
+          });
           throw e; // to this thread's uncaught-exception handler; the pool replaces the thread
         }
       });
@@ -105,23 +110,6 @@ final class BusPublisher implements AutoCloseable {
     boolean dropped = report.isDone() && !report.isCompletedExceptionally()
         && report.join().outcomes().stream().anyMatch(o -> o.status() == DeliveryStatus.DROPPED);
     return dropped ? Outcome.DROPPED : Outcome.ACCEPTED;
-  }
-
-  /**
-   * What an Error thrown by the bus's publish says of the event. The bus throws an Error from
-   * user code (a handler run inline by the bus's executor, an interceptor) only once it is done
-   * with the event: accepted, unless the bus's refusal rides along suppressed in it.
-   */
-  private Outcome afterError(Error e) {
-    for (Throwable suppressed : e.getSuppressed()) {
-      if (suppressed instanceof RejectedEventException) {
-        return Outcome.REJECTED;
-      }
-      if (suppressed instanceof IllegalStateException && bus.isClosed()) {
-        return Outcome.CLOSED;
-      }
-    }
-    return Outcome.ACCEPTED;
   }
 
   /**
