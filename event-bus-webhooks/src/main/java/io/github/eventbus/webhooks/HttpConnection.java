@@ -115,7 +115,9 @@ final class HttpConnection implements Runnable {
         throw new HttpError(413, "body larger than " + limits.maxBodyBytes() + " bytes");
       }
       String expect = head.first("expect");
-      if (expect != null) {
+      // RFC 9110 10.1.1: an HTTP/1.0 client knows no interim answer; its 100-continue is ignored.
+      boolean ignored = !head.http11() && "100-continue".equalsIgnoreCase(expect);
+      if (expect != null && !ignored) {
         if (!expect.equalsIgnoreCase("100-continue")) {
           throw new HttpError(400, "the only expectation served is 100-continue");
         }

@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -75,15 +76,17 @@ final class PayloadParser {
   }
 
   /**
-   * Refuses bytes that are not strict UTF-8 (overlong forms, encoded surrogates, stray bytes):
-   * the JSON parser would otherwise read some of them as other characters.
+   * Decodes bytes that must be strict UTF-8 (no overlong forms, encoded surrogates, stray bytes).
+   * The JSON parser reads the decoded text, not the bytes: given bytes it would guess their
+   * encoding, and read a body in UTF-16 or UTF-32 (valid UTF-8 too, with NULs) as JSON.
    */
-  private static void requireUtf8(byte[] body) throws Malformed {
-    if (Utf8.strict(body) == null) {
+  private static String utf8(byte[] body) throws Malformed {
+    String text = Utf8.strict(body);
+    if (text == null) {
       throw new Malformed("the body is not valid UTF-8");
     }
+    return text;
   }
-
 
   /**
    * Parses a body into an event.
@@ -100,11 +103,12 @@ final class PayloadParser {
           || body[0] == '\r' || body[0] == '\n')) {
         throw new Malformed("the body must be a JSON object in UTF-8");
       }
-      requireUtf8(body);
-      root = reader.readTree(body);
+      root = reader.readTree(utf8(body));
     } catch (JsonProcessingException e) {
-      throw new Malformed("the body is not one well-formed JSON document: "
-          + LogText.escape(e.getOriginalMessage()));
+      // Where, not what: the parser's message quotes the request's text back to its sender.
+      JsonLocation at = e.getLocation();
+      throw new Malformed("the body is not one well-formed JSON document"
+          + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
     } catch (IOException e) {
       throw new Malformed("the body cannot be read as JSON");
     }

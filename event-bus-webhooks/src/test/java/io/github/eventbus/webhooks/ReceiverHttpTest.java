@@ -428,6 +428,44 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void expectContinue_inAnHttp10Request_isIgnored() throws Exception {
+    byte[] body = body("evt-e10");
+    Map<String, String> headers = new LinkedHashMap<>(RawHttp.signed(SECRET, "msg-e10", NOW, body));
+    headers.put("Expect", "100-continue");
+    String request = new String(post(uri, headers, body), StandardCharsets.ISO_8859_1)
+        .replaceFirst(" HTTP/1\\.1\r\n", " HTTP/1.0\r\n");
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      // An HTTP/1.0 client knows no interim answers: the first status line is the final one.
+      assertThat(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+          .isEqualTo("HTTP/1.1 202");
+    }
+    assertThat(published).hasSize(1);
+  }
+
+  @Test
+  void aBodyInUtf16_is400_thoughItsBytesAreValidUtf8() throws Exception {
+    String text = new String(body("evt-u16"), StandardCharsets.UTF_8);
+    for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_16LE,
+        java.nio.charset.Charset.forName("UTF-32LE"))) {
+      byte[] b = text.getBytes(cs);
+      RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-" + cs, NOW, b),
+          b));
+      assertThat(answer.status()).as(cs.name()).isEqualTo(400);
+    }
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void aMalformedBody_isAnswered400_withoutQuotingTheRequest() throws Exception {
+    byte[] b = "{\"event_type\":\"deployment\",\"data\":{},\"x\":tru_reflected_9f3k}"
+        .getBytes(StandardCharsets.UTF_8);
+    RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-q", NOW, b), b));
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body()).contains("line 1", "column").doesNotContain("reflected_9f3k");
+  }
+
+  @Test
   void trailingDataAfterTheJson_andOutOfRangeFields_are400() throws Exception {
     List<String> bodies = List.of(
         "{\"event_type\":\"deployment\",\"event_id\":\"e1\",\"data\":{}} {}",
