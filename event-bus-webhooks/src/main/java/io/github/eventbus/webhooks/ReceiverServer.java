@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -7,14 +8,17 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The receiver's HTTP/1.1 server on plain blocking sockets: one accepting thread
@@ -24,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * time. A connection over the limit first takes the place of the connection idle longest between
  * kept-alive requests, if there is one; otherwise it is answered 503 with {@code Retry-After}
  * and closed at once, so stalled clients can hold at most their own connections, each for at
- * most its deadlines, and idle ones cannot lock new senders out.
+ * most its deadlines, and idle ones cannot lock new senders out. A connection no thread can be
+ * made for (the OS's limit) is answered 503 too, with a rate-limited WARN, and accepting goes on.
  * Thread-safe.
  */
 final class ReceiverServer implements AutoCloseable {
@@ -41,29 +46,54 @@ final class ReceiverServer implements AutoCloseable {
   private final ScheduledExecutorService reaper;
   private final Thread acceptor;
   private final byte[] busy;
+  private final RateLimitedLog noThread;
   private volatile boolean closed;
 
   ReceiverServer(InetSocketAddress address, HttpLimits limits, HttpConnection.Handler handler,
-      ReceiverResponse busyResponse) {
+      ReceiverResponse busyResponse, Clock clock) {
+    this(address, limits, handler, busyResponse, clock, null);
+  }
+
+  /**
+   * @param connectionThreads makes the connections' threads; null for the named daemon default
+   */
+  ReceiverServer(InetSocketAddress address, HttpLimits limits, HttpConnection.Handler handler,
+      ReceiverResponse busyResponse, Clock clock, ThreadFactory connectionThreads) {
     this.limits = limits;
+    this.noThread = new RateLimitedLog(LoggerFactory.getLogger(WebhookReceiver.class), clock,
+        RateLimitedLog.INTERVAL);
     this.handler = handler;
     this.permits = new Semaphore(limits.maxConnections());
     this.busy = ResponseWriter.bytes(busyResponse, true);
-    try {
-      listener = new ServerSocket();
-      listener.setReuseAddress(true);
-      listener.bind(address, 128);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + address, e);
-    }
+    listener = listen(address);
     AtomicInteger count = new AtomicInteger();
-    connections = Executors.newCachedThreadPool(r -> daemon(r, "webhook-receiver-"
-        + count.incrementAndGet()));
+    connections = Executors.newCachedThreadPool(connectionThreads != null ? connectionThreads
+        : r -> daemon(r, "webhook-receiver-" + count.incrementAndGet()));
     reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-receiver-reaper"));
     long period = Math.max(10, Math.min(250, Settings.millis(limits.writeTimeout()) / 4));
     reaper.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
     acceptor = daemon(this::acceptLoop, "webhook-receiver-accept");
     acceptor.start();
+  }
+
+  private static ServerSocket listen(InetSocketAddress address) {
+    ServerSocket socket = null;
+    try {
+      socket = new ServerSocket();
+      socket.setReuseAddress(true);
+      socket.bind(address, 128);
+      return socket;
+    } catch (IOException e) {
+      UncheckedIOException failure = new UncheckedIOException("cannot listen on " + address, e);
+      if (socket != null) {
+        try {
+          socket.close();
+        } catch (IOException suppressed) {
+          failure.addSuppressed(suppressed);
+        }
+      }
+      throw failure;
+    }
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -95,7 +125,7 @@ final class ReceiverServer implements AutoCloseable {
         continue;
       }
       if (!permits.tryAcquire() && !(evictLongestIdle() && awaitPermit())) {
-        refuse(socket);
+        refuse(socket, "every connection is in use");
         continue;
       }
       HttpConnection connection = new HttpConnection(socket, limits, handler);
@@ -109,10 +139,18 @@ final class ReceiverServer implements AutoCloseable {
             permits.release();
           }
         });
-      } catch (RuntimeException rejected) { // closing
+      } catch (RuntimeException | Error noThreadForIt) {
+        // Refused because closing, or no thread could be made (the OS's limit, out of memory):
+        // the loop goes on serving, and the user hears of it once per interval.
         open.remove(connection);
         permits.release();
-        connection.close();
+        if (closed) {
+          connection.close();
+        } else {
+          noThread.warn("thread", "the webhook receiver could not start a thread to serve a"
+              + " connection; answered 503: {}", noThreadForIt.toString());
+          refuse(socket, "no thread to serve the connection");
+        }
       }
     }
   }
@@ -150,8 +188,8 @@ final class ReceiverServer implements AutoCloseable {
   }
 
   /** Answers 503 on a connection over the limit; the answer fits the socket's empty buffer. */
-  private void refuse(Socket socket) {
-    handler.refuse(503, "every connection is in use", String.valueOf(socket.getRemoteSocketAddress()));
+  private void refuse(Socket socket, String reason) {
+    handler.refuse(503, reason, String.valueOf(socket.getRemoteSocketAddress()));
     try (socket) {
       OutputStream out = socket.getOutputStream();
       out.write(busy);

@@ -90,6 +90,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final ReceiverCounters counters = new ReceiverCounters();
   private final ReceiverEndpoint endpoint;
   private ReceiverServer server; // guarded by this
+  private final Clock clock;
   private boolean closed; // guarded by this
 
   private WebhookReceiver(Builder b) {
@@ -97,7 +98,7 @@ public final class WebhookReceiver implements AutoCloseable {
     this.address = b.address != null ? b.address : new InetSocketAddress("127.0.0.1", 0);
     this.path = b.path != null ? b.path : "/webhooks";
     int maxBodyBytes = b.maxBodyBytes != null ? b.maxBodyBytes : 1024 * 1024;
-    Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     Duration window = RecentIds.window(b.dedupeWindow, verifier.scheme());
     Duration retryAfter = b.retryAfter != null ? b.retryAfter : Duration.ofSeconds(5);
     this.limits = HttpLimits.receiver(b.headerTimeout, b.bodyTimeout, b.idleTimeout,
@@ -135,7 +136,7 @@ public final class WebhookReceiver implements AutoCloseable {
       throw new IllegalStateException("the receiver is closed");
     }
     if (server == null) {
-      server = new ReceiverServer(address, limits, endpoint, endpoint.busy());
+      server = new ReceiverServer(address, limits, endpoint, endpoint.busy(), clock);
     }
   }
 

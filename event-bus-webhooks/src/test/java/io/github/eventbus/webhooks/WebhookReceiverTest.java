@@ -76,6 +76,31 @@ class WebhookReceiverTest {
   }
 
   @Test
+  void start_onAnAddressInUse_throws_andLeavesNoSocketOpen() throws Exception {
+    java.nio.file.Path fds = java.nio.file.Path.of("/proc/self/fd");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(fds));
+    java.net.InetSocketAddress taken =
+        new java.net.InetSocketAddress("127.0.0.1", receiver.uri().getPort());
+    long before = openFiles(fds);
+    for (int i = 0; i < 50; i++) {
+      WebhookReceiver second = WebhookReceiver.builder(bus).bind(taken)
+          .verifier(WebhookVerifier.builder().secret(SECRET).build()).build();
+      org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+          .isInstanceOf(java.io.UncheckedIOException.class)
+          .hasMessageContaining(String.valueOf(taken.getPort()));
+      second.close();
+    }
+    // Fifty failed starts that each kept their socket would leave fifty more descriptors.
+    assertThat(openFiles(fds)).isLessThan(before + 10);
+  }
+
+  private static long openFiles(java.nio.file.Path fds) throws java.io.IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> list = java.nio.file.Files.list(fds)) {
+      return list.count();
+    }
+  }
+
+  @Test
   void validRequest_isAccepted_andPublishedTyped_thenItsDuplicateIsAcknowledgedOnly() throws Exception {
     byte[] body = payload("deployment", "evt-1");
 

@@ -1,0 +1,78 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The receiver's HTTP server on its own, with a thread factory the test controls. */
+class ReceiverServerTest {
+
+  private final List<String> refusals = new CopyOnWriteArrayList<>();
+  private final HttpConnection.Handler handler = new HttpConnection.Handler() {
+    @Override
+    public ReceiverResponse serve(HttpRequest request, String remote) {
+      return ReceiverResponse.of(202, "accepted", "path", request.path());
+    }
+
+    @Override
+    public ReceiverResponse refuse(int status, String reason, String remote) {
+      refusals.add(status + " " + reason);
+      return ReceiverResponse.of(status, "rejected", "reason", reason);
+    }
+  };
+  private final HttpLimits limits = HttpLimits.receiver(Duration.ofSeconds(5),
+      Duration.ofSeconds(5), Duration.ofSeconds(5), 8, 1024);
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
+
+  @Test
+  void aConnectionNoThreadCanBeMadeFor_isAnswered503_andTheServerGoesOnAccepting()
+      throws Exception {
+    AtomicInteger made = new AtomicInteger();
+    ThreadFactory failsTwice = r -> {
+      if (made.incrementAndGet() <= 2) {
+        throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+      }
+      Thread t = new Thread(r, "test-connection-" + made.get());
+      t.setDaemon(true);
+      return t;
+    };
+    try (LogCapture logs = new LogCapture(WebhookReceiver.class);
+        ReceiverServer server = new ReceiverServer(new InetSocketAddress("127.0.0.1", 0), limits,
+            handler, ReceiverResponse.of(503, "busy", "reason", "busy"), clock, failsTwice)) {
+      URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/hooks");
+      assertThat(status(uri)).isEqualTo(503);
+      assertThat(status(uri)).isEqualTo(503);
+      assertThat(status(uri)).isEqualTo(202);
+      assertThat(refusals).containsExactly("503 no thread to serve the connection",
+          "503 no thread to serve the connection");
+      // Two failures, one line: the second falls in the first's interval.
+      assertThat(logs.lines(Level.WARN)).singleElement().asString()
+          .contains("could not start a thread", "unable to create native thread");
+    }
+  }
+
+  private static int status(URI uri) throws IOException {
+    byte[] request = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = RawHttp.connect(uri)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request);
+      s.getOutputStream().flush();
+      return RawHttp.read(s.getInputStream()).status();
+    }
+  }
+}
