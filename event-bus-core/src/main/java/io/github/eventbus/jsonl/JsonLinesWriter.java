@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Lines count as {@link WriterStats#written() written}, and acknowledgements complete, only once
  * that check passed. A line may appear twice if a write failed after part of a batch had reached
  * the file, or if the file was moved away rather than deleted. A record that cannot be encoded
- * (the encoder throws an exception or an {@code Error}) is counted, reported and skipped, and the
+ * (the encoder throws an exception or an {@code Error}, or writes a line break outside a JSON
+ * string, as a {@code @JsonRawValue} can) is counted, reported and skipped, and the
  * writer goes on; an {@code Error} from the error handler is logged and ignored, as an exception
  * is: the writer's thread has no caller to throw it to. {@link JsonLinesWriterBuilder#build()}
  * fails at once if the directory, or one above it, exists and is not a directory.

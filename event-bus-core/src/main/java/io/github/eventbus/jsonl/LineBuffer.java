@@ -31,6 +31,17 @@ final class LineBuffer extends OutputStream {
     bytes.put(b, off, len);
   }
 
+  /** Tells whether a line feed or carriage return follows {@code from}. */
+  boolean hasLineBreak(int from) {
+    for (int i = from, end = bytes.position(); i < end; i++) {
+      byte b = bytes.get(i);
+      if (b == '\n' || b == '\r') { // never part of a multi-byte UTF-8 character
+        return true;
+      }
+    }
+    return false;
+  }
+
   int size() {
     return bytes.position();
   }

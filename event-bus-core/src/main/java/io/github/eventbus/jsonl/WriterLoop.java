@@ -1,5 +1,6 @@
 package io.github.eventbus.jsonl;
 
+import com.fasterxml.jackson.core.JsonGenerationException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -193,7 +194,7 @@ final class WriterLoop<T> implements Runnable {
     }
     int mark = pendingBytes();
     try {
-      encodeLine((T) record);
+      encodeLine((T) record, mark);
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (a payload's accessor failing an assertion, a recursive payload overflowing
       // the stack): this thread has no caller to throw it to, and ending it would stop the log.
@@ -214,8 +215,11 @@ final class WriterLoop<T> implements Runnable {
     return false;
   }
 
-  /** Encodes a record as one line after the pending ones; the caller handles a failure. */
-  private void encodeLine(T record) throws IOException {
+  /**
+   * Encodes a record as one line after the pending ones, which end at {@code mark}; the caller
+   * handles a failure.
+   */
+  private void encodeLine(T record, int mark) throws IOException {
     if (generator == null) {
       generator = mapper.getFactory().createGenerator(lines);
       generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
@@ -233,7 +237,14 @@ final class WriterLoop<T> implements Runnable {
       // on: it stops only through giveUp(), and the next file write would fail on it for good.
       Thread.interrupted();
     }
-    generator.writeRaw('\n');
+    generator.flush();
+    // The generator escapes line breaks in strings, but raw values (@JsonRawValue, writeRaw)
+    // pass as given: one would split the record over lines that no reader takes for a record.
+    if (lines.hasLineBreak(mark)) {
+      throw new JsonGenerationException("a record's JSON holds a line break outside its strings"
+          + " (a raw value?)", generator);
+    }
+    lines.write('\n');
   }
 
   /** After a failed record: keeps the whole lines before it and starts a fresh generator. */
@@ -368,7 +379,7 @@ final class WriterLoop<T> implements Runnable {
   private void encodeRestored(T record) {
     int mark = pendingBytes();
     try {
-      encodeLine(record);
+      encodeLine(record, mark);
     } catch (IOException | RuntimeException | Error e) {
       dropPartialLine(mark);
       reportError(target.current(), "restore", "a record to restore of "

@@ -1,5 +1,7 @@
 package io.github.eventbus.jsonl;
 
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -54,6 +56,31 @@ class JsonLinesWriterTest {
     assertThat(json.readTree(lines.get(0)).get("text").asText())
         .isEqualTo("line one\nline two\r\n\ttabbed \u0001 end");
     assertThat(json.readTree(lines.get(1)).get("text").asText()).isEqualTo("Grüße, 日本語, emoji 🎉");
+  }
+
+  /** A payload whose JSON text is its own, as with {@code @JsonRawValue}. */
+  record Raw(@com.fasterxml.jackson.annotation.JsonRawValue String json) {}
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{\"a\":\n1}", "[1,\r2]", "{\"a\":1}\n{\"forged\":true}"})
+  void aRecordWhoseRawJsonBreaksTheLine_isUnencodable_andTheLinesAroundItStayWhole(String raw)
+      throws Exception {
+    Path file = dir.resolve("raw.jsonl");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .errorHandler((f, problem, cause) -> problems.add(problem)).build();
+    try (w) {
+      w.append(Map.of("n", 1));
+      w.append(new Raw(raw));
+      w.append(new Raw("{\"fine\":[1, 2]}"));
+      assertThatThrownBy(() -> w.appendAcknowledged(new Raw(raw)).get(10, TimeUnit.SECONDS))
+          .hasRootCauseMessage("a record's JSON holds a line break outside its strings"
+              + " (a raw value?)");
+    }
+    assertThat(lines(file)).containsExactly("{\"n\":1}", "{\"json\":{\"fine\":[1, 2]}}");
+    assertThat(w.stats().written()).isEqualTo(2);
+    assertThat(w.stats().unencodable()).isEqualTo(2);
+    assertThat(problems).hasSize(2).allSatisfy(p -> assertThat(p).contains("could not be encoded"));
   }
 
   @Test
