@@ -94,7 +94,8 @@ public final class AuditReader {
    * in order of day and roll-over number.
    *
    * @param fileOrDirectory an audit log file or a directory of them
-   * @return a lazy stream; close it to release the open file. A file that cannot be read once
+   * @return a lazy stream; close it to release the open file (its iterator then throws
+   *     {@code IllegalStateException} if used on). A file that cannot be read once
    *     the stream has begun is thrown by the stream as an {@code UncheckedIOException}.
    * @throws IOException if the path cannot be listed or does not exist
    */
@@ -104,7 +105,7 @@ public final class AuditReader {
     return StreamSupport.stream(
             Spliterators.spliteratorUnknownSize(iterator, Spliterator.ORDERED | Spliterator.NONNULL),
             false)
-        .onClose(iterator::close);
+        .onClose(iterator::end);
   }
 
   /**
@@ -183,6 +184,7 @@ public final class AuditReader {
     private long number;
     private byte[] pendingLine;
     private AuditEntry next;
+    private boolean ended; // the stream was closed
 
     EntryIterator(List<Path> files) {
       this.files = files.iterator();
@@ -190,6 +192,10 @@ public final class AuditReader {
 
     @Override
     public boolean hasNext() {
+      if (ended) {
+        // Reading on would open the next file, which nobody would close.
+        throw new IllegalStateException("the stream of audit entries is closed");
+      }
       while (next == null) {
         String line = nextLine();
         if (line == null) {
@@ -281,7 +287,13 @@ public final class AuditReader {
       reader = new FileLines(file, size);
     }
 
-    void close() {
+    /** Ends the stream: no file is opened from now on. */
+    void end() {
+      ended = true;
+      close();
+    }
+
+    private void close() {
       if (reader != null) {
         try {
           reader.close();

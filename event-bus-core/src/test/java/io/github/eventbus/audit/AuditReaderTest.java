@@ -1,6 +1,7 @@
 package io.github.eventbus.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,6 +37,21 @@ class AuditReaderTest {
     Files.writeString(dir.resolve("notes.txt"), "ignored");
 
     assertThat(ids(AuditReader.builder().build(), dir)).containsExactly("a", "b", "c", "d");
+  }
+
+  @Test
+  void read_anIteratorUsedAfterItsStreamIsClosed_throws_andOpensNoFile() throws Exception {
+    Files.writeString(dir.resolve("events_20261122.jsonl"), line("a", "t", "2026-11-22T01:00:00Z", "s")
+        + line("b", "t", "2026-11-22T02:00:00Z", "s"));
+    Files.writeString(dir.resolve("events_20261123.jsonl"), line("c", "t", "2026-11-23T01:00:00Z", "s"));
+    Stream<AuditEntry> entries = AuditReader.builder().build().read(dir);
+    java.util.Iterator<AuditEntry> it = entries.iterator();
+    assertThat(it.next().eventId()).isEqualTo("a");
+    entries.close();
+    // Reading on would reopen the first file's successor and leave it open: nobody closes it.
+    assertThatThrownBy(it::hasNext).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(it::next).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
