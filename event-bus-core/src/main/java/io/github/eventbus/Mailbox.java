@@ -169,12 +169,14 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
     if (state == IDLE && casState(IDLE, SCHEDULED)) {
       try {
         executor.execute(this);
-      } catch (RejectedExecutionException refusal) {
+      } catch (RuntimeException | Error failure) {
+        // Anything an executor throws means it did not take the task (a pool that cannot make a
+        // thread throws an Error): left SCHEDULED, the mailbox would wait for a run never coming.
         if (mayGoOn) {
           return true;
         }
         unschedule();
-        deliverer.refused(this, refusal);
+        deliverer.refused(this, ExecutorRefusal.of(failure));
       }
     }
     return false;

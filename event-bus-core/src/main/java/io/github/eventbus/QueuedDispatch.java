@@ -188,9 +188,9 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   private void execute(ConcurrentDelivery task) {
     try {
       workers.executor().execute(task);
-    } catch (RejectedExecutionException refusal) {
+    } catch (RuntimeException | Error failure) { // not taken, whatever the executor threw
       if (task.take()) {
-        refused(task.subscriber, List.of(task.delivery), refusal);
+        refused(task.subscriber, List.of(task.delivery), ExecutorRefusal.of(failure));
       }
     }
   }

@@ -70,6 +70,42 @@ class RefusingExecutorTest {
   }
 
   @Test
+  void anExecutorThatThrowsAnythingElse_isARefusal_andTheQueueIsNotStuck() throws Exception {
+    for (int run = 0; run < 4; run++) {
+      boolean concurrent = run >= 2; // a concurrent subscriber hands each delivery to the executor
+      Throwable thrown = run % 2 == 0 ? new IllegalStateException("pool is misconfigured")
+          : new OutOfMemoryError("unable to create native thread: possibly out of memory");
+      AtomicInteger calls = new AtomicInteger();
+      java.util.concurrent.Executor firstThrows = task -> {
+        if (calls.incrementAndGet() == 1) {
+          if (thrown instanceof Error e) {
+            throw e;
+          }
+          throw (RuntimeException) thrown;
+        }
+        pool.execute(task);
+      };
+      List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+      CountDownLatch second = new CountDownLatch(1);
+      try (EventBus bus = EventBus.builder().name("throwing").executor(firstThrows).build()) {
+        bus.subscribe(DeadLetter.class, letters::add);
+        SubscriptionBuilder<Ping> pinged = bus.on(Ping.class).name("pinged");
+        (concurrent ? pinged.concurrent() : pinged).subscribe(p -> second.countDown());
+        CompletableFuture<DeliveryReport> report =
+            bus.publishAndTrack(new Ping(1)).toCompletableFuture();
+        SubscriberOutcome outcome = report.get(20, TimeUnit.SECONDS).outcomes().get(0);
+        assertThat(outcome.status()).as(thrown.toString()).isEqualTo(DeliveryStatus.UNDELIVERED);
+        assertThat(outcome.reason()).contains("refused", thrown.getMessage());
+        assertThat(letters).singleElement().satisfies(letter ->
+            assertThat(letter.causeMessage()).contains(thrown.getMessage()));
+
+        bus.publish(new Ping(2)); // the queue was given back: this one is scheduled and delivered
+        assertThat(second.await(20, TimeUnit.SECONDS)).as(thrown.toString()).isTrue();
+      }
+    }
+  }
+
+  @Test
   void aRunningQueue_whoseExecutorRefusesToRescheduleIt_goesOnOnItsThread_deliveringEverything()
       throws Exception {
     int events = Mailbox.BATCH * 4;
