@@ -87,6 +87,12 @@ final class Fields {
       problems.add(field + " must be a whole number, but was " + describe(value));
       return null;
     }
+    if (value instanceof java.math.BigInteger big && big.bitLength() > 63) {
+      // longValue() would keep the low 64 bits: -(2^64 - 1) would read as 1.
+      problems.add(field + " must be between " + min + " and " + Long.MAX_VALUE + ", but was "
+          + (big.signum() < 0 ? "below" : "above") + " that");
+      return null;
+    }
     long l = ((Number) value).longValue();
     if (l < min) {
       problems.add(field + " must be at least " + min + ", but was " + l);

@@ -69,6 +69,19 @@ class FileChangePromisesTest {
   }
 
   @Test
+  void from_refusesASizeBeyondALong_ratherThanKeepItsLow64Bits() {
+    for (java.math.BigInteger size : List.of(
+        java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE).negate(),
+        java.math.BigInteger.ONE.shiftLeft(64).add(java.math.BigInteger.TEN))) {
+      Map<String, Object> data = Map.of("file_path", "/data/a.txt", "change_type", "created",
+          "size", size);
+      assertThatThrownBy(() -> FileChange.from(DynamicEvent.of("file_change", data)))
+          .as(size.toString()).isInstanceOfSatisfying(InvalidEventException.class,
+              e -> assertThat(e.problems()).singleElement().asString().startsWith("size must"));
+    }
+  }
+
+  @Test
   void json_usesSnakeCaseNames_lowerCaseChangeType_andLeavesOutNulls() throws Exception {
     var mapper = JsonLinesWriter.defaultMapper();
     JsonNode deleted = mapper.valueToTree(
