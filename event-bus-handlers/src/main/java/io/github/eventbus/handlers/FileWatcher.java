@@ -141,7 +141,8 @@ public final class FileWatcher implements AutoCloseable {
       throw e;
     }
     try {
-      Thread watching = new Thread(this::run, "file-watcher-" + name);
+      // Escaped: a thread's name is in every log line written on it.
+      Thread watching = new Thread(this::run, "file-watcher-" + logName);
       watching.setDaemon(true);
       watching.start();
       thread = watching;
@@ -149,6 +150,11 @@ public final class FileWatcher implements AutoCloseable {
       forgetStart();
       throw e;
     }
+  }
+
+  /** The watched tree, for tests in this package; null unless started. */
+  synchronized WatchedTree tree() {
+    return tree;
   }
 
   private void forgetStart() {

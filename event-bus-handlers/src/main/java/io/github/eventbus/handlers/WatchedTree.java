@@ -230,6 +230,7 @@ final class WatchedTree {
       if (directory.equals(root)) {
         lostRoot(directory, now);
       } else if (root != null) {
+        rootOf.remove(directory); // forgetTree finds only directories still watched
         forgetTree(directory, root, now);
       }
     }
@@ -289,6 +290,11 @@ final class WatchedTree {
     } catch (IOException e) {
       return null;
     }
+  }
+
+  /** The directories whose root is known: for tests of its bound. */
+  Set<Path> knownDirectories() {
+    return Set.copyOf(rootOf.keySet());
   }
 
   private boolean isWatched(Path directory) {

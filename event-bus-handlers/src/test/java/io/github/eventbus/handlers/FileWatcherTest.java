@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +60,33 @@ class FileWatcherTest {
   /** Creates a sentinel in a directory and returns every change published before it. */
   private List<FileChange> changesUntilSentinel(Path directory, String name) throws Exception {
     return Sentinels.changesUntilSentinel(changes, directory, name);
+  }
+
+  @Test
+  void subdirectoriesThatComeAndGo_leaveNoTraceInTheTree() throws Exception {
+    start(FileWatcher.builder(bus).watch(dir));
+    WatchedTree tree = watcher.tree();
+    Set<Path> atStart = tree.knownDirectories();
+    for (int i = 0; i < 20; i++) {
+      Path sub = Files.createDirectory(dir.resolve("job-" + i));
+      assertThat(ProbeSupport.await(() -> tree.knownDirectories().contains(sub), 20_000))
+          .as("job-" + i + " watched").isTrue();
+      Files.delete(sub);
+    }
+    // A long-lived watcher over directories that come and go keeps only those still there.
+    ProbeSupport.await(() -> tree.knownDirectories().equals(atStart), 10_000);
+    assertThat(tree.knownDirectories()).isEqualTo(atStart);
+  }
+
+  @Test
+  void aRootNamedWithLineBreaksAndBidiControls_namesItsThreadEscaped() throws Exception {
+    Path root = Files.createDirectory(dir.resolve("r\nFORGED \u202Eevil"));
+    watcher = FileWatcher.builder(bus).watch(root).build();
+    watcher.start();
+    // A thread's name is printed in every log line written on it.
+    assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+        .filteredOn(n -> n.startsWith("file-watcher-")).isNotEmpty()
+        .allSatisfy(n -> assertThat(n).doesNotContain("\n", "\u202E"));
   }
 
   @Test
