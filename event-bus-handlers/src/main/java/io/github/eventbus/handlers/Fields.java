@@ -1,5 +1,6 @@
 package io.github.eventbus.handlers;
 
+import io.github.eventbus.internal.LogText;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -49,7 +50,8 @@ final class Fields {
     try {
       return Enum.valueOf(enumType, text.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      problems.add(field + " must be one of " + allowed(enumType) + ", but was \"" + text + "\"");
+      problems.add(field + " must be one of " + allowed(enumType) + ", but was \""
+          + LogText.escape(text) + "\"");
       return null;
     }
   }
@@ -110,7 +112,7 @@ final class Fields {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
       problems.add(field + " must be an ISO-8601 instant such as 2025-01-15T10:00:00Z, but was \""
-          + text + "\"");
+          + LogText.escape(text) + "\"");
       return null;
     }
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import io.github.eventbus.internal.LogText;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -64,7 +65,8 @@ final class JsonDocument {
   private static String describe(JsonProcessingException e) {
     String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     message = message.lines().findFirst().orElse("");
-    return message + (e.getLocation() != null ? " at " + at(e.getLocation()) : "");
+    // The parser quotes the file's text (a token, say): escaped, it cannot forge a log line.
+    return LogText.escape(message) + (e.getLocation() != null ? " at " + at(e.getLocation()) : "");
   }
 
   private static String at(JsonLocation location) {

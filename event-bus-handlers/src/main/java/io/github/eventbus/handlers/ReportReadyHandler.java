@@ -7,6 +7,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.WriteErrorHandler;
@@ -130,7 +131,7 @@ public final class ReportReadyHandler extends LoggingHandler {
     try {
       problems = validate(report, file);
     } catch (IOException e) {
-      problems = List.of("report_path could not be read: " + e);
+      problems = List.of("report_path could not be read: " + LogText.escape(e.toString()));
     }
     if (!problems.isEmpty()) {
       InvalidEventException invalid = new InvalidEventException(ReportReady.TYPE, problems);
@@ -152,7 +153,8 @@ public final class ReportReadyHandler extends LoggingHandler {
       line.put("valid", true);
       line.put("error", "the metadata file could not be written: " + e);
       log.write(line);
-      throw new HandlerException("report " + report.reportId() + " is valid, but its metadata file"
+      throw new HandlerException("report " + LogText.escape(report.reportId())
+          + " is valid, but its metadata file"
           + " could not be written", e);
     }
     List<Error> errors = new ArrayList<>(1);
@@ -210,7 +212,7 @@ public final class ReportReadyHandler extends LoggingHandler {
   private List<String> validate(ReportReady report, Path file) throws IOException {
     List<String> problems = new ArrayList<>();
     if (!Files.isRegularFile(file)) {
-      problems.add("report_path: no such file: " + file);
+      problems.add("report_path: no such file: " + LogText.escape(file.toString()));
       return problems;
     }
     if (!reportRoots.isEmpty() && !underARoot(file)) {

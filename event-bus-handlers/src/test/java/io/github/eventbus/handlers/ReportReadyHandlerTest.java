@@ -67,6 +67,16 @@ class ReportReadyHandlerTest {
   }
 
   @Test
+  void aMissingReportWhosePathHoldsALineBreak_isDescribedEscaped() throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false));
+    Path missing = dir.resolve("x\n2026-11-23 10:00:00 ERROR forged.pdf");
+    bus.publishSync(report(missing, ReportFormat.PDF, null));
+    // The problem is the exception's message, which a failure log prints with its stack trace.
+    assertThat(letters).singleElement().satisfies(l -> assertThat(l.cause().getMessage())
+        .contains("no such file", "x\\u000a2026").doesNotContain("\n"));
+  }
+
+  @Test
   void validPdf_writesSidecar_distributesPerRecipient_isolatingFailures_andLogs() throws Exception {
     start(ReportReadyHandler.builder()
         .distributor((r, f, to) -> sent.add("mail:" + to))
