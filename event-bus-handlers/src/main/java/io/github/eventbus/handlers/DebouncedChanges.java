@@ -198,7 +198,10 @@ final class DebouncedChanges {
     FileChange change;
     if (type == ChangeType.DELETED) {
       known.remove(path);
-      change = new FileChange(path.toString(), ChangeType.DELETED, null, null, null);
+      change = change(path, ChangeType.DELETED, null, null, null);
+      if (change == null) {
+        return;
+      }
     } else {
       try {
         BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
@@ -209,8 +212,11 @@ final class DebouncedChanges {
         if (sum != null && type == ChangeType.MODIFIED && sum.equals(known.get(path))) {
           return; // rewritten with identical content
         }
-        change = new FileChange(path.toString(), type, attributes.size(),
+        change = change(path, type, attributes.size(),
             attributes.lastModifiedTime().toInstant(), sum);
+        if (change == null) {
+          return;
+        }
         // Known only once everything was read: a file gone half-way stays unknown, so that its
         // deletion is not reported without its creation.
         known.put(path, sum == null ? "" : sum);
@@ -236,6 +242,23 @@ final class DebouncedChanges {
       warnings.warn("error", "File watcher {}: publishing a change of {} threw {}; watching goes"
           + " on", name, path.toString(), e.toString());
       Uncaught.handOn(e, warnings);
+    }
+  }
+
+  /**
+   * The change, or null (said once per interval) if its path is not one a {@link FileChange}
+   * takes: with a file-name encoding that is not UTF-8 (the C locale), a name outside it reads
+   * as U+FFFD, which that encoding cannot name a file with.
+   */
+  private FileChange change(Path path, ChangeType type, Long size, java.time.Instant modified,
+      String sum) {
+    try {
+      return new FileChange(path.toString(), type, size, modified, sum);
+    } catch (InvalidEventException e) {
+      warnings.warn("unnamable", "File watcher {} cannot report a change of {}: its name is not"
+          + " valid in the platform's file-name encoding ({}); watching goes on", name,
+          path.toString(), System.getProperty("sun.jnu.encoding"));
+      return null;
     }
   }
 
