@@ -58,10 +58,15 @@ final class DeadLetters implements AutoCloseable {
     new Letter(new DeadLetter(event, subscriber, cause, attempts)).run();
   }
 
+  /** Whether the calling thread is the dead-letter thread. */
+  boolean onItsThread() {
+    return threads.madeCurrentThread();
+  }
+
   @Override
   public void close() {
     executor.shutdown();
-    if (threads.madeCurrentThread()) {
+    if (onItsThread()) {
       return; // a DeadLetter handler closed the bridge: the queued letters follow once it returns
     }
     try {

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -298,22 +299,42 @@ final class Inbound {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(accepted);
     dirty = false;
     if (sync) {
-      consumer.commitSync(offsets);
-    } else {
+      try {
+        consumer.commitSync(offsets, options.closeTimeout());
+      } catch (RuntimeException e) {
+        dirty = true;
+        throw e;
+      }
+      return;
+    }
+    try {
       // The callback runs on this thread, in a later poll or commit.
       consumer.commitAsync(offsets, (committed, error) -> {
         if (error != null) {
           dirty = true; // else, with no new record, nothing would commit them before close
-          failures.warn("commit", "the Kafka bridge could not commit offsets; they are committed"
-              + " with the next batch or at close, and records may be redelivered: {}",
-              error.toString());
+          commitFailed(error);
         }
       });
+    } catch (KafkaException e) {
+      // Thrown, not called back: an interrupt (close() interrupting a blocked publish), an error
+      // of the group or a topic. The offsets wait for the next commit, at the latest at close.
+      dirty = true;
+      if (!(e instanceof InterruptException)) {
+        commitFailed(e);
+      }
     }
+  }
+
+  private void commitFailed(Exception error) {
+    failures.warn("commit", "the Kafka bridge could not commit offsets; they are committed with"
+        + " the next batch or at close, and records may be redelivered: {}", error.toString());
   }
 
   private void finish() {
     finishing = true;
+    // close() interrupts a thread that did not stop in time (a publish blocked on a full bus):
+    // the last commit and the consumer's close must not fail on that interrupt.
+    boolean interrupted = Thread.interrupted();
     try {
       try {
         commit(true);
@@ -332,6 +353,9 @@ final class Inbound {
       }
       counters.pausedPartitions = 0;
       stopped.countDown();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -340,9 +364,14 @@ final class Inbound {
    * from a handler on the consumer thread, it only stops the loop: the thread commits and closes
    * once the handler returns, and cannot wait for itself.
    */
+  /** Whether the calling thread is the consumer thread. */
+  boolean onConsumerThread() {
+    return Thread.currentThread() == thread;
+  }
+
   void close(Duration timeout) {
     running = false;
-    if (Thread.currentThread() == thread) {
+    if (onConsumerThread()) {
       return;
     }
     consumer.wakeup();

@@ -139,12 +139,21 @@ public final class KafkaBridge implements AutoCloseable {
    * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
    * and stops once the handler returns; from a DeadLetter handler on the bridge's dead-letter
    * thread, likewise. Called from a handler on a bus worker, it waits half the close timeout,
-   * since that handler's own delivery keeps the bus's queue from emptying.
-   * Idempotent.
+   * since that handler's own delivery keeps the bus's queue from emptying. From either of the
+   * bridge's threads while another thread is closing it, it returns at once. Idempotent.
    */
   @Override
   public void close() {
+    if (closing.isClosed() && onOwnThread()) {
+      // Another thread is closing and waits for this one: waiting for that close here (its
+      // lock) would hold it up for its whole timeout, twice.
+      return;
+    }
     closing.close(this::stop);
+  }
+
+  private boolean onOwnThread() {
+    return inbound != null && inbound.onConsumerThread() || deadLetters.onItsThread();
   }
 
   private void stop() {

@@ -207,6 +207,78 @@ class KafkaBridgeCloseTest extends BridgeProbes {
   }
 
   @Test
+  void closeThatInterruptsAPublishBlockedOnAFullBus_stillCommitsWhatTheBusAccepted()
+      throws Exception {
+    // Regression: the interrupt that unblocks the publish made the next commitAsync throw, which
+    // ended the consumer thread with an ERROR that it had stopped, skipping its last commit (the
+    // offset got through only by chance, on the commit of the revoked partition).
+    kafka.createTopic("probe-interrupted", 1);
+    RawKafka raw = raw();
+    for (int n = 0; n < 3; n++) {
+      raw.send("probe-interrupted", line("int.n", Map.of("n", n)));
+    }
+    EventBus bus = closing(EventBus.builder().name("interrupted").workers(1).queueCapacity(1)
+        .backpressure(io.github.eventbus.BackpressurePolicy.BLOCK).build());
+    CountDownLatch gate = new CountDownLatch(1);
+    bus.subscribe("int.*", e -> gate.await());
+    KafkaBridge bridge = bridge(bus).consume("probe-interrupted").groupId("probe-interrupted")
+        .closeTimeout(Duration.ofSeconds(1)).build();
+    String log;
+    try (StderrCapture stderr = new StderrCapture()) {
+      // Record 0 is in the handler and holds the queue's one place: record 1's publish blocks.
+      Eventually.await(() -> bridge.metrics().consumed() == 1, bridge::metrics);
+      Thread consumer = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().endsWith("-in") && t.getName().contains("interrupted"))
+          .findFirst().orElseThrow();
+      awaitWaiting(consumer);
+      bridge.close(); // waits its timeout, then interrupts the blocked publish
+      Eventually.await(() -> !consumer.isAlive(), consumer::getState);
+      log = stderr.text();
+    } finally {
+      gate.countDown();
+    }
+    assertThat(log).doesNotContain("consumer stopped", "could not commit");
+    assertThat(raw.committed("probe-interrupted", "probe-interrupted", 0))
+        .as("the offset after the record the bus accepted").isEqualTo(1);
+  }
+
+  @Test
+  void closeFromTheConsumerThreadWhileAnotherThreadCloses_doesNotHoldThatCloseUp()
+      throws Exception {
+    // Regression: the handler's close() waited for the other close's lock while that close
+    // waited for the handler's thread: the whole close timeout, an interrupt, and again.
+    kafka.createTopic("probe-both-close", 1);
+    RawKafka raw = raw();
+    for (int n = 0; n < 3; n++) {
+      raw.send("probe-both-close", line("both.n", Map.of("n", n)));
+    }
+    EventBus bus = bus("both-close");
+    AtomicReference<KafkaBridge> ref = new AtomicReference<>();
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch goAhead = new CountDownLatch(1);
+    bus.subscribe("both.*", e -> {
+      if (n(e) == 1) {
+        inHandler.countDown();
+        goAhead.await();
+        ref.get().close();
+      }
+    });
+    ref.set(closing(bridge(bus).consume("probe-both-close").groupId("probe-both-close")
+        .synchronousDelivery(true).closeTimeout(Duration.ofSeconds(3)).build()));
+    assertThat(inHandler.await(60, TimeUnit.SECONDS)).isTrue();
+    Thread closer = new Thread(ref.get()::close, "probe-other-closer");
+    closer.start();
+    awaitWaiting(closer); // inside close(), waiting for the consumer thread
+    long started = System.nanoTime();
+    goAhead.countDown();
+    closer.join(60_000);
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(took).as("well under the 3 s close timeout it used to wait twice")
+        .isLessThan(Duration.ofMillis(2_500));
+    assertThat(raw.committed("probe-both-close", "probe-both-close", 0)).isEqualTo(2);
+  }
+
+  @Test
   void busThatDrops_deadLettersWhatItDrops_soEveryRecordIsDeliveredOrReported() throws Exception {
     kafka.createTopic("probe-drop", 1);
     RawKafka raw = raw();

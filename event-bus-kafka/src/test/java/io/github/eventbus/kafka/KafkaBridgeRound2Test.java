@@ -9,10 +9,6 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.EventInterceptor;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.audit.AuditFormat;
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -53,24 +49,9 @@ class KafkaBridgeRound2Test extends BridgeProbes {
       seen.add(n(e));
       throw new AssertionError("an Error for every record");
     });
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream original = System.err;
-    PrintStream tee = new PrintStream(new OutputStream() {
-      @Override
-      public synchronized void write(int b) {
-        captured.write(b);
-        original.write(b);
-      }
-
-      @Override
-      public synchronized void write(byte[] b, int off, int len) {
-        captured.write(b, off, len);
-        original.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8);
-    System.setErr(tee);
     KafkaBridge bridge;
-    try {
+    String log;
+    try (StderrCapture stderr = new StderrCapture()) {
       bridge = closing(bridge(bus).consume("r2-error-all").groupId("r2-error-all")
           .synchronousDelivery(true)
           .threadFactory(withHandler((t, e) -> {
@@ -78,16 +59,11 @@ class KafkaBridgeRound2Test extends BridgeProbes {
           })).build());
       Eventually.await(() -> bridge.metrics().consumed() == total, bridge::metrics);
       bridge.close();
-    } finally {
-      System.setErr(original);
+      log = stderr.text();
     }
     assertThat(seen).hasSize(total);
     assertThat(bridge.metrics().handlerErrors()).isEqualTo(total);
     assertThat(raw.committed("r2-error-all", "r2-error-all", 0)).isEqualTo(total);
-    String log;
-    synchronized (tee) {
-      log = captured.toString(StandardCharsets.UTF_8);
-    }
     long lines = log.lines().filter(l -> l.contains("uncaught-exception handler of")).count();
     assertThat(lines).as("WARN lines for %d records whose handler threw an Error", total)
         .isLessThanOrEqualTo(2);
