@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Properties;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -42,6 +44,8 @@ import java.util.function.Function;
  * the connect timeout plus five read timeouts (60 s by default), even with a server that answers
  * a little at a time. Each message's {@code Date} header comes from the
  * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
+ * Writes are timed by one daemon thread of the distributor's, {@code report-mail-write-timer},
+ * which ends after a second without a message being sent (nothing to shut down).
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
@@ -79,6 +83,9 @@ public final class SmtpReportDistributor implements ReportDistributor {
     props.put("mail.smtp.connectiontimeout", connectMillis);
     props.put("mail.smtp.timeout", readMillis);
     props.put("mail.smtp.writetimeout", readMillis);
+    // Times the writes. Left to Jakarta Mail, every connection starts a thread of its own,
+    // unnamed and not a daemon; this one is named, a daemon, and ends after a second idle.
+    props.put("mail.smtp.executor.writetimeout", writeTimer());
     // A read timeout bounds each wait; this bounds the whole exchange of one message, which a
     // server answering a little at a time could otherwise hold (and the bus worker with it).
     props.put("mail.smtp.socketFactory",
@@ -94,6 +101,18 @@ public final class SmtpReportDistributor implements ReportDistributor {
       }
     };
     this.session = Session.getInstance(props, auth);
+  }
+
+  private static ScheduledThreadPoolExecutor writeTimer() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "report-mail-write-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true); // a write's timeout is cancelled once it is written
+    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+    timer.allowCoreThreadTimeOut(true);
+    return timer;
   }
 
   /**

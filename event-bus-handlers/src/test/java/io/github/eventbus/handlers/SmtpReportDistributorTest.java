@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -85,6 +86,38 @@ class SmtpReportDistributorTest {
           .containsExactly("sent");
     }
     assertThat(smtp.getReceivedMessages()).hasSize(1);
+  }
+
+  @Test
+  void sending_startsNoThreadThatIsUnnamedOrKeepsTheJvmAlive() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("t.pdf"), "%PDF-1.7 threads");
+    ReportReady report = new ReportReady("t_1", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of("a@example.com"), Map.of());
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    Thread sender;
+    try (StallingSmtpServer server = new StallingSmtpServer()) {
+      SmtpReportDistributor mail = SmtpReportDistributor.builder("127.0.0.1", server.port())
+          .from("reports@example.com").timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60))
+          .build();
+      sender = new Thread(() -> {
+        try {
+          mail.distribute(report, pdf, "a@example.com");
+        } catch (Exception expected) {
+          // the server never answers the message's end, then closes
+        }
+      }, "probe-sender");
+      sender.start();
+      // Everything is written; the client waits for the answer, its write timer still there.
+      assertThat(server.awaitMessageEnd(20)).isTrue();
+      List<Thread> started = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> !before.contains(t) && !t.getName().startsWith("probe-")).toList();
+      assertThat(started).allSatisfy(t -> {
+        assertThat(t.getName()).doesNotMatch("pool-\\d+-thread-\\d+");
+        assertThat(t.isDaemon()).as(t.getName()).isTrue();
+      });
+    }
+    sender.join(20_000);
+    assertThat(sender.isAlive()).isFalse();
   }
 
   @Test
