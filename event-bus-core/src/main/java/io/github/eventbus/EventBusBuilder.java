@@ -150,7 +150,8 @@ public final class EventBusBuilder {
    * Delivers asynchronous events on your executor instead of the bus's own workers. The bus never
    * shuts it down. Per-subscriber ordering still holds: the bus submits one task per subscriber
    * queue at a time. If the executor refuses to start a queue while the bus is open (throws
-   * anything from {@code execute}, such as a pool that cannot make a thread), its
+   * anything from {@code execute} without running the task, such as a pool that cannot make a
+   * thread; an executor that runs it inline hands a handler's Error on to the publisher), its
    * deliveries are reported {@link DeliveryStatus#UNDELIVERED} (the dead letters say the executor
    * refused; a rate-limited warning is logged); a queue that is running and would hand itself back
    * after a batch goes on on its thread instead.

@@ -104,6 +104,9 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   /** {@link #THREAD_YIELD}, or a test's. */
   private final Yielder yielder;
   private volatile int state = IDLE;
+  // Runs so far, counted by the thread holding RUNNING. Read only to tell whether a task the
+  // executor threw out of ran on the calling thread, which then reads its own write.
+  private int runs;
 
   private Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor,
       InFlight inFlight, Capacity capacity, Yielder yielder) {
@@ -167,11 +170,15 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
    */
   private boolean scheduleIfIdle(boolean mayGoOn) {
     if (state == IDLE && casState(IDLE, SCHEDULED)) {
+      int before = runs;
       try {
         executor.execute(this);
       } catch (RuntimeException | Error failure) {
-        // Anything an executor throws means it did not take the task (a pool that cannot make a
-        // thread throws an Error): left SCHEDULED, the mailbox would wait for a run never coming.
+        if (runs != before) {
+          throw failure; // it ran here (an inline executor): a handler's Error, handed on
+        }
+        // Not run: whatever the executor threw, it did not take the task (a pool that cannot make
+        // a thread throws an Error). Left SCHEDULED, the mailbox would wait for a run never coming.
         if (mayGoOn) {
           return true;
         }
@@ -198,6 +205,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   @Override
   public void run() {
     if (casState(SCHEDULED, RUNNING)) {
+      runs++;
       drain();
     }
   }

@@ -188,8 +188,11 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   private void execute(ConcurrentDelivery task) {
     try {
       workers.executor().execute(task);
-    } catch (RuntimeException | Error failure) { // not taken, whatever the executor threw
-      if (task.take()) {
+    } catch (RuntimeException | Error failure) {
+      if (task.started) {
+        throw failure; // it ran here (an inline executor): a handler's Error, handed on
+      }
+      if (task.take()) { // not run, whatever the executor threw
         refused(task.subscriber, List.of(task.delivery), ExecutorRefusal.of(failure));
       }
     }
@@ -250,6 +253,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
   private final class ConcurrentDelivery implements Runnable {
     final Subscriber subscriber;
     final Delivery delivery;
+    boolean started; // set by the running thread; see execute
 
     ConcurrentDelivery(Subscriber subscriber, Delivery delivery) {
       this.subscriber = subscriber;
@@ -263,6 +267,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
 
     @Override
     public void run() {
+      started = true; // read only by a caller this runs inline for
       if (!take()) {
         return; // close reported it
       }

@@ -121,12 +121,17 @@ final class Retries {
     try {
       task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return true;
-    } catch (RuntimeException e) {
-      if (!(e instanceof RejectedExecutionException)) { // a user's scheduler may throw anything
+    } catch (RuntimeException | Error e) {
+      boolean ours = pending.remove(task);
+      if (!ours && e instanceof Error error) {
+        throw error; // the retry ran here (a scheduler that runs tasks inline): a handler's Error
+      }
+      if (!(e instanceof RejectedExecutionException)) {
+        // A user's scheduler may throw anything; one that cannot make its thread, an Error.
         warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
             + " given up", lifecycle.bus(), e.toString());
       }
-      return !pending.remove(task);
+      return !ours;
     }
   }
 

@@ -42,6 +42,25 @@ class InlineExecutorTest {
   }
 
   @Test
+  void publish_aConcurrentHandlersError_reachesThePublisher_notReportedAsARefusal() {
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().name("inline-concurrent").executor(Runnable::run)
+        .exceptionHandler((e, c) -> { }).build()) {
+      bus.subscribe(DeadLetter.class, letters::add);
+      bus.on(String.class).concurrent().subscribe(s -> {
+        throw new AssertionError("concurrent handler broke");
+      });
+
+      assertThatThrownBy(() -> bus.publish("e")).isInstanceOf(AssertionError.class)
+          .hasMessage("concurrent handler broke");
+
+      assertThat(letters).isEmpty();
+      assertThat(bus.metrics().totals().undelivered()).isZero();
+      assertThat(bus.metrics().queueDepth()).isZero();
+    }
+  }
+
+  @Test
   void retry_aHandlerErrorOnTheSchedulerThread_reachesThatThreadsUncaughtExceptionHandler()
       throws Exception {
     CompletableFuture<Throwable> uncaught = new CompletableFuture<>();

@@ -76,6 +76,10 @@ class RefusingExecutorTest {
       Throwable thrown = run % 2 == 0 ? new IllegalStateException("pool is misconfigured")
           : new OutOfMemoryError("unable to create native thread: possibly out of memory");
       AtomicInteger calls = new AtomicInteger();
+      // Behind the first throw, a pool that takes every task (the test's one-thread pool refuses
+      // while its thread is still busy with the previous run).
+      java.util.concurrent.ExecutorService works = java.util.concurrent.Executors
+          .newCachedThreadPool();
       java.util.concurrent.Executor firstThrows = task -> {
         if (calls.incrementAndGet() == 1) {
           if (thrown instanceof Error e) {
@@ -83,7 +87,7 @@ class RefusingExecutorTest {
           }
           throw (RuntimeException) thrown;
         }
-        pool.execute(task);
+        works.execute(task);
       };
       List<DeadLetter> letters = new CopyOnWriteArrayList<>();
       CountDownLatch second = new CountDownLatch(1);
@@ -101,6 +105,8 @@ class RefusingExecutorTest {
 
         bus.publish(new Ping(2)); // the queue was given back: this one is scheduled and delivered
         assertThat(second.await(20, TimeUnit.SECONDS)).as(thrown.toString()).isTrue();
+      } finally {
+        works.shutdownNow();
       }
     }
   }

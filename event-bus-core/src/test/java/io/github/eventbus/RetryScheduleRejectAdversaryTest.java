@@ -139,15 +139,22 @@ class RetryScheduleRejectAdversaryTest {
     }
   }
 
-  /** A user's scheduler that throws something other than a refusal: the retry is given up. */
-  @ParameterizedTest(name = "sync {0}")
-  @ValueSource(booleans = {true, false})
+  /**
+   * A user's scheduler that throws something other than a refusal (a bug, or an Error because it
+   * cannot make its thread): the retry is given up.
+   */
+  @ParameterizedTest(name = "sync {0}, error {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"true,false", "false,false", "true,true",
+      "false,true"})
   @Timeout(60)
-  void aSchedulerThatThrows_givesTheRetryUp_asADeadLetter_notAnEscapedException(boolean sync)
-      throws Exception {
+  void aSchedulerThatThrows_givesTheRetryUp_asADeadLetter_notAnEscapedException(boolean sync,
+      boolean error) throws Exception {
     ScheduledThreadPoolExecutor broken = new ScheduledThreadPoolExecutor(1) {
       @Override
       public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+        if (error) {
+          throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+        }
         throw new IllegalStateException("scheduler bug");
       }
     };
