@@ -9,7 +9,8 @@ import java.time.Instant;
  * <p><b>Thread-safety:</b> immutable.
  *
  * @param alertId the alert's id
- * @param severity its latest severity
+ * @param severity its latest severity: of the sighting with the latest event timestamp, which
+ *     may have been handled before an earlier one (a critical sighting overtakes queued ones)
  * @param riskType its risk type
  * @param riskScore its latest score
  * @param title its latest title

@@ -145,7 +145,7 @@ public final class RiskAlertHandler extends LoggingHandler {
     List<Error> errors = new ArrayList<>(1);
     synchronized (occurrence) {
       update = occurrence.sighted();
-      dashboard.record(alert, update);
+      dashboard.record(alert, update, envelope.timestamp());
       if (escalationEnabled && !occurrence.escalated) {
         escalation = escalationReason(alert);
         occurrence.escalated = escalation != null;

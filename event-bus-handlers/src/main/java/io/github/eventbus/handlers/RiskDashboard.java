@@ -10,6 +10,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,22 +35,37 @@ public final class RiskDashboard {
   // Insertion order is last-seen order (record() re-inserts), so expiry looks only at the head.
   private final LinkedHashMap<String, AlertSummary> alerts = new LinkedHashMap<>();
   private final TreeMap<Instant, Long> perHour = new TreeMap<>();
+  // When the alert whose severity, score and title are shown was published, per id: an older
+  // sighting handled later (a critical one overtakes those queued before it) counts, not shows.
+  private final Map<String, Instant> shownPublishedAt = new HashMap<>();
 
   RiskDashboard(Clock clock) {
     this.clock = clock;
   }
 
-  /** Records a new alert, or an update of one with the same id; forgets alerts older than 48 h. */
-  synchronized void record(RiskAlert alert, boolean update) {
+  /**
+   * Records a new alert, or an update of one with the same id; forgets alerts older than 48 h.
+   * An update published before the sighting shown is counted but does not replace it.
+   */
+  synchronized void record(RiskAlert alert, boolean update, Instant published) {
     Instant now = clock.instant();
     Instant cutoff = forgetOld(now);
     AlertSummary previous = alerts.remove(alert.alertId());
     if (update && previous != null) {
+      Instant shown = shownPublishedAt.get(alert.alertId());
+      if (shown != null && published.isBefore(shown)) {
+        alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), previous.severity(),
+            previous.riskType(), previous.riskScore(), previous.title(), previous.status(),
+            previous.firstSeen(), now, previous.updates() + 1));
+        return;
+      }
+      shownPublishedAt.put(alert.alertId(), published);
       alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(),
           alert.riskType(), alert.riskScore(), alert.title(), previous.status(),
           previous.firstSeen(), now, previous.updates() + 1));
       return;
     }
+    shownPublishedAt.put(alert.alertId(), published);
     alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(), alert.riskType(),
         alert.riskScore(), alert.title(), AlertStatus.ACTIVE, now, now, 0));
     perHour.merge(now.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
@@ -63,8 +79,13 @@ public final class RiskDashboard {
   private Instant forgetOld(Instant now) {
     Instant cutoff = now.minus(HISTORY);
     Iterator<AlertSummary> oldest = alerts.values().iterator();
-    while (oldest.hasNext() && oldest.next().lastSeen().isBefore(cutoff)) {
+    while (oldest.hasNext()) {
+      AlertSummary a = oldest.next();
+      if (!a.lastSeen().isBefore(cutoff)) {
+        break;
+      }
       oldest.remove();
+      shownPublishedAt.remove(a.alertId());
     }
     perHour.headMap(cutoff).clear();
     return cutoff;

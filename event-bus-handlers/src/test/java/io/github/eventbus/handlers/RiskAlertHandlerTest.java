@@ -348,6 +348,44 @@ class RiskAlertHandlerTest {
   }
 
   @Test
+  void aCriticalSightingThatOvertakesAnEarlierOne_staysTheOneTheDashboardShows()
+      throws Exception {
+    bus = EventBus.builder().name("risk-order").workers(2).build();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    handler = RiskAlertHandler.builder().logRoot(logs)
+        .mitigation("hold", a -> {
+          holding.countDown();
+          release.await(30, TimeUnit.SECONDS);
+        })
+        .build();
+    handler.register(bus);
+    bus.publish(alert("busy", Severity.LOW, 0.1, "hold"));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    Instant t0 = Instant.parse("2026-11-23T10:00:00Z");
+    try {
+      // The medium sighting waits behind "busy"; the later critical one is handled first.
+      bus.publish(io.github.eventbus.Event.builder(alert("a", Severity.MEDIUM, 0.5))
+          .id("sighting-1").timestamp(t0).build());
+      bus.publish(io.github.eventbus.Event.builder(alert("a", Severity.CRITICAL, 0.95))
+          .id("sighting-2").timestamp(t0.plusSeconds(1)).build());
+      assertThat(ProbeSupport.await(() -> shown("a") != null, 10_000)).isTrue();
+    } finally {
+      release.countDown();
+    }
+    assertThat(ProbeSupport.await(() -> shown("a").updates() == 1, 10_000)).isTrue();
+    assertThat(shown("a").severity()).isEqualTo(Severity.CRITICAL);
+    assertThat(shown("a").riskScore()).isEqualTo(0.95);
+    assertThat(handler.dashboard().snapshot().activeBySeverity())
+        .containsEntry(Severity.CRITICAL, 1L).containsEntry(Severity.MEDIUM, 0L);
+  }
+
+  private AlertSummary shown(String id) {
+    return handler.dashboard().snapshot().alerts().stream()
+        .filter(a -> a.alertId().equals(id)).findFirst().orElse(null);
+  }
+
+  @Test
   void dashboard_staysConsistentUnderConcurrentAlerts() throws Exception {
     start(RiskAlertHandler.builder());
     int threads = 8;

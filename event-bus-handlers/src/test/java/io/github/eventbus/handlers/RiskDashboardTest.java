@@ -18,7 +18,7 @@ class RiskDashboardTest {
 
     for (int i = 0; i < 100_000; i++) {
       dashboard.record(new RiskAlert("alert-" + i, RiskType.PERFORMANCE, Severity.LOW, "t", null,
-          null, 0.1, null, null, null, null), false);
+          null, 0.1, null, null, null, null), false, clock.instant());
       clock.advance(Duration.ofMinutes(1));
     }
 
