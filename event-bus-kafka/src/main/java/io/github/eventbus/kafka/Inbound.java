@@ -67,7 +67,8 @@ final class Inbound {
   private final Map<TopicPartition, OffsetAndMetadata> accepted = new HashMap<>();
   private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
   private boolean dirty;
-  private boolean finishing; // the consumer thread commits its last offsets and closes
+  // The consumer thread commits its last offsets and closes; close() no longer interrupts it.
+  private volatile boolean finishing;
   private long backoffMillis;
   private volatile boolean running = true;
 
@@ -338,14 +339,17 @@ final class Inbound {
     try {
       try {
         commit(true);
-      } catch (WakeupException e) {
-        dirty = true; // the wake-up of close() was still pending; the second try goes through
+      } catch (WakeupException | InterruptException e) {
+        // The wake-up of close() was still pending, or its interrupt came as finishing began:
+        // either is spent once, and the second try goes through.
+        interrupted |= Thread.interrupted();
         commit(true);
       }
     } catch (RuntimeException e) {
       log.warn("the Kafka bridge could not commit its last offsets; those records will be "
           + "redelivered: {}", e.toString());
     } finally {
+      interrupted |= Thread.interrupted();
       try {
         consumer.close(CloseOptions.timeout(options.closeTimeout()));
       } catch (RuntimeException e) {
@@ -359,16 +363,16 @@ final class Inbound {
     }
   }
 
-  /**
-   * Stops polling, commits what was accepted and closes the consumer; waits up to timeout. Called
-   * from a handler on the consumer thread, it only stops the loop: the thread commits and closes
-   * once the handler returns, and cannot wait for itself.
-   */
   /** Whether the calling thread is the consumer thread. */
   boolean onConsumerThread() {
     return Thread.currentThread() == thread;
   }
 
+  /**
+   * Stops polling, commits what was accepted and closes the consumer; waits up to timeout. Called
+   * from a handler on the consumer thread, it only stops the loop: the thread commits and closes
+   * once the handler returns, and cannot wait for itself.
+   */
   void close(Duration timeout) {
     running = false;
     if (onConsumerThread()) {
@@ -378,9 +382,11 @@ final class Inbound {
     try {
       thread.join(Settings.millis(timeout));
       if (thread.isAlive()) {
-        log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
-            + "(is a handler or a blocking publish stuck?)", timeout);
-        thread.interrupt();
+        if (!finishing) { // a commit or the consumer's close under way is not interrupted
+          log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
+              + "(is a handler or a blocking publish stuck?)", timeout);
+          thread.interrupt();
+        }
         thread.join(Settings.millis(timeout));
       }
     } catch (InterruptedException e) {
@@ -403,12 +409,12 @@ final class Inbound {
       if (!offsets.isEmpty()) {
         try {
           try {
-            consumer.commitSync(offsets);
+            consumer.commitSync(offsets, options.closeTimeout());
           } catch (WakeupException e) {
             // close() woke the consumer during a rebalance: commit anyway (a wake-up is spent
             // once), then, inside a poll, wake it again so that the poll loop still ends.
             try {
-              consumer.commitSync(offsets);
+              consumer.commitSync(offsets, options.closeTimeout());
             } finally {
               if (!finishing) {
                 consumer.wakeup();

@@ -91,7 +91,9 @@ public final class KafkaBridgeBuilder {
 
   /**
    * Sets the id written into the {@link BridgeHeaders#BRIDGE} header; default a random UUID. Give
-   * each running process its own.
+   * each running process its own, and keep it across restarts if the bridge consumes a topic it
+   * produces to: the records produced just before a restart (what close() sends last) are read
+   * back after it, and with a new id they are another process's, published onto the bus again.
    *
    * @param id the id
    * @return this builder

@@ -53,7 +53,10 @@ final class Outbound implements AutoCloseable {
         Route route = routes.get(i);
         // An event matching two patterns of one topic is produced once, by the first route.
         List<TypePattern> earlier = new ArrayList<>();
+        // An event from Kafka is counted as not produced back once, by the first route of all.
+        List<TypePattern> earlierOfAnyTopic = new ArrayList<>();
         for (Route r : routes.subList(0, i)) {
+          earlierOfAnyTopic.add(r.pattern());
           if (r.topic().equals(route.topic())) {
             earlier.add(r.pattern());
           }
@@ -61,7 +64,7 @@ final class Outbound implements AutoCloseable {
         String name = "kafka " + route.pattern().pattern() + " -> " + route.topic();
         subscriptions.add(bus.onType(route.pattern().pattern()).name(name).subscribeEnvelope(e -> {
           if (earlier.stream().noneMatch(p -> p.matches(e.type()))) {
-            send(route.topic(), name, e);
+            send(route.topic(), name, e, earlierOfAnyTopic);
           }
         }));
       }
@@ -71,13 +74,16 @@ final class Outbound implements AutoCloseable {
     }
   }
 
-  private void send(String topic, String subscriber, Event<?> event) {
+  private void send(String topic, String subscriber, Event<?> event,
+      List<TypePattern> earlierRoutes) {
     Object payload = event.payload();
     if (payload instanceof DeadLetter || payload instanceof DeadEvent) {
       return;
     }
     if (RecordCodec.isFromKafka(event)) {
-      counters.notProducedBack.increment();
+      if (earlierRoutes.stream().noneMatch(p -> p.matches(event.type()))) {
+        counters.notProducedBack.increment();
+      }
       return;
     }
     ProducerRecord<byte[], byte[]> record;

@@ -249,6 +249,20 @@ class KafkaBridgeTest {
   }
 
   @Test
+  void anEventFromKafkaMatchingTwoRoutes_isCountedNotProducedBackOnce() throws Exception {
+    kafka.createTopic("nb-in", 1);
+    EventBus bus = bus("not-back");
+    KafkaBridge bridge = closing(bridge(bus).produce("nb.*", "nb-out-1")
+        .produce("nb.placed", "nb-out-2").consume("nb-in").groupId("not-back").build());
+    closing(new RawKafka(kafka)).send("nb-in", RawKafka.line("nb.placed", Map.of("n", 1)));
+    Eventually.await(() -> bridge.metrics().notProducedBack() >= 1, bridge::metrics);
+    bridge.close(); // the bus's queue for both routes is drained first
+    assertThat(bridge.metrics().consumed()).isEqualTo(1);
+    assertThat(bridge.metrics().notProducedBack()).as("one event, not one per route").isEqualTo(1);
+    assertThat(bridge.metrics().produced()).isZero();
+  }
+
+  @Test
   void twoBridgedBusesPublishingToEachOther_doNotLoop() throws Exception {
     kafka.createTopic("loop", 1);
     EventBus a = bus("a");
