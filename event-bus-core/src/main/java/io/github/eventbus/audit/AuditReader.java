@@ -229,6 +229,9 @@ public final class AuditReader {
             if (!files.hasNext()) {
               return null;
             }
+            if (ended) { // a corrupt-line handler closed the stream
+              throw new IllegalStateException("the stream of audit entries is closed");
+            }
             open(files.next());
           }
           byte[] line = pendingLine != null ? pendingLine : readLine();

@@ -41,9 +41,10 @@ class AuditReaderTest {
 
   @Test
   void read_anIteratorUsedAfterItsStreamIsClosed_throws_andOpensNoFile() throws Exception {
-    Files.writeString(dir.resolve("events_20261122.jsonl"), line("a", "t", "2026-11-22T01:00:00Z", "s")
-        + line("b", "t", "2026-11-22T02:00:00Z", "s"));
-    Files.writeString(dir.resolve("events_20261123.jsonl"), line("c", "t", "2026-11-23T01:00:00Z", "s"));
+    Files.writeString(dir.resolve("events_20261122.jsonl"),
+        line("a", "t", "2026-11-22T01:00:00Z", "s") + line("b", "t", "2026-11-22T02:00:00Z", "s"));
+    Files.writeString(dir.resolve("events_20261123.jsonl"),
+        line("c", "t", "2026-11-23T01:00:00Z", "s"));
     Stream<AuditEntry> entries = AuditReader.builder().build().read(dir);
     java.util.Iterator<AuditEntry> it = entries.iterator();
     assertThat(it.next().eventId()).isEqualTo("a");

@@ -67,13 +67,34 @@ final class ReceiverServer implements AutoCloseable {
     this.busy = ResponseWriter.bytes(busyResponse, true);
     listener = listen(address);
     AtomicInteger count = new AtomicInteger();
-    connections = Executors.newCachedThreadPool(connectionThreads != null ? connectionThreads
-        : r -> daemon(r, "webhook-receiver-" + count.incrementAndGet()));
-    reaper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-receiver-reaper"));
-    long period = Math.max(10, Math.min(250, Settings.millis(limits.writeTimeout()) / 4));
-    reaper.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
-    acceptor = daemon(this::acceptLoop, "webhook-receiver-accept");
-    acceptor.start();
+    ExecutorService pool = null;
+    ScheduledExecutorService timer = null;
+    try {
+      pool = Executors.newCachedThreadPool(connectionThreads != null ? connectionThreads
+          : r -> daemon(r, "webhook-receiver-" + count.incrementAndGet()));
+      connections = pool;
+      timer = Executors.newSingleThreadScheduledExecutor(
+          r -> daemon(r, "webhook-receiver-reaper"));
+      reaper = timer;
+      long period = Math.max(10, Math.min(250, Settings.millis(limits.writeTimeout()) / 4));
+      timer.scheduleAtFixedRate(this::reap, period, period, TimeUnit.MILLISECONDS);
+      acceptor = daemon(this::acceptLoop, "webhook-receiver-accept");
+      acceptor.start();
+    } catch (RuntimeException | Error e) {
+      // No thread to be had (the OS's limit): release the port and what was started.
+      if (timer != null) {
+        timer.shutdownNow();
+      }
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+      try {
+        listener.close();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
   }
 
   private static ServerSocket listen(InetSocketAddress address) {
