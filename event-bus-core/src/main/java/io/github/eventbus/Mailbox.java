@@ -105,7 +105,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   private final Yielder yielder;
   private volatile int state = IDLE;
   // Runs so far, counted by the thread holding RUNNING. Read only to tell whether a task the
-  // executor threw out of ran on the calling thread, which then reads its own write.
+  // executor threw out of (not a refusal) ran, on the calling thread: an inline executor.
   private int runs;
 
   private Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor,
@@ -174,8 +174,10 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
       try {
         executor.execute(this);
       } catch (RuntimeException | Error failure) {
-        if (runs != before) {
-          throw failure; // it ran here (an inline executor): a handler's Error, handed on
+        if (!(failure instanceof RejectedExecutionException) && runs != before) {
+          // It ran (an inline executor): a handler's Error, handed on. A refusal is a refusal even
+          // if a stale task ran the mailbox meanwhile on another thread.
+          throw failure;
         }
         // Not run: whatever the executor threw, it did not take the task (a pool that cannot make
         // a thread throws an Error). Left SCHEDULED, the mailbox would wait for a run never coming.

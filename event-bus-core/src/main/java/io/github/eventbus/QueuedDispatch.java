@@ -189,7 +189,7 @@ final class QueuedDispatch implements Mailbox.Deliverer {
     try {
       workers.executor().execute(task);
     } catch (RuntimeException | Error failure) {
-      if (task.started) {
+      if (task.started && !(failure instanceof RejectedExecutionException)) {
         throw failure; // it ran here (an inline executor): a handler's Error, handed on
       }
       if (task.take()) { // not run, whatever the executor threw
