@@ -66,13 +66,19 @@ final class SignedPost {
    * @throws IllegalArgumentException if the target is not acceptable
    */
   URI checkTarget(URI endpoint) {
-    return TargetUrls.check(endpoint, publicOnly);
+    try {
+      return TargetUrls.check(endpoint, publicOnly);
+    } catch (TargetUrls.Unresolved passing) {
+      return endpoint; // each attempt checks again, and one that cannot resolve is retried
+    }
   }
 
   /** Posts the message, signed at {@code now}; the future never fails, it carries the error. */
   CompletableFuture<Answer> post(URI endpoint, WebhookMessage message, Instant now) {
     try {
-      checkTarget(endpoint);
+      TargetUrls.check(endpoint, publicOnly);
+    } catch (TargetUrls.Unresolved passing) {
+      return CompletableFuture.completedFuture(new Answer(0, null, passing, false));
     } catch (IllegalArgumentException refused) {
       return CompletableFuture.completedFuture(new Answer(0, null, refused, true));
     }

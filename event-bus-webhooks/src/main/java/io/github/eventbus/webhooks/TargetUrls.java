@@ -110,10 +110,23 @@ final class TargetUrls {
           }
         }
       } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("webhook URL host does not resolve: " + uri.getHost(), e);
+        throw new Unresolved("webhook URL host does not resolve: "
+            + LogText.escape(uri.getHost()), e);
       }
     }
     return uri;
+  }
+
+  /**
+   * The guard could not resolve the host, which may be passing (a DNS outage, a network not up
+   * yet): an attempt that failed, not a target refused.
+   */
+  static final class Unresolved extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    Unresolved(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /** Tells whether an address is globally reachable by the rules above. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -37,12 +38,20 @@ public final class WebhookMessage {
   /**
    * Makes the message of an event envelope.
    *
-   * @param event the envelope; its id becomes the webhook id, stable across retries
+   * @param event the envelope; its id becomes the webhook id, stable across retries, and must be
+   *     visible ASCII: it is sent in a header, which carries nothing else intact
    * @return the message
-   * @throws IllegalArgumentException if the payload cannot be serialised as JSON
+   * @throws IllegalArgumentException if the payload cannot be serialised as JSON, or the id is
+   *     not visible ASCII (a space, a control character or any other character)
    */
   public static WebhookMessage of(Event<?> event) {
     requireNonNull(event, "event");
+    if (!event.id().chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+      // Sent as is, an é becomes ? on the wire (no receiver then verifies the signature over
+      // it), and a line break is refused by the HTTP client on every attempt.
+      throw new IllegalArgumentException("event id " + LogText.escape(event.id()) + " cannot be"
+          + " a webhook id: the webhook-id header carries visible ASCII only");
+    }
     Object payload = event.payload();
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("event_type", event.type());

@@ -11,6 +11,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.ManualClock;
 import io.github.eventbus.ManualScheduler;
 import io.github.eventbus.RetryPolicy;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -185,6 +186,27 @@ class RetryClassificationTest {
       assertThat(queued).allSatisfy(f ->
           assertThat(f.join().outcome()).isEqualTo(DeliveryOutcome.GONE));
       assertThat(server.received).isEmpty();
+    }
+  }
+
+  @Test
+  void aHostTheAddressGuardCannotResolve_isAFailedAttempt_retried_notARefusedTarget()
+      throws Exception {
+    // A DNS outage passes: the guarded client takes the delivery and retries it. (".invalid"
+    // never resolves, RFC 6761.)
+    try (WebhookClient guarded = WebhookClient.builder().secret("s3cret").clock(clock)
+        .scheduler(scheduler).publicAddressesOnly().jitterSource(() -> 0.5)
+        .retry(RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofSeconds(1)).jitter(0)
+            .build())
+        .drainTimeout(Duration.ZERO).build()) {
+      CompletableFuture<WebhookDelivery> f =
+          guarded.send(URI.create("http://no-such-host.invalid/hook"), message("dns"));
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(20))).isTrue();
+      scheduler.advance(Duration.ofMinutes(1));
+      WebhookDelivery d = f.get(20, TimeUnit.SECONDS);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+      assertThat(d.attempts()).isEqualTo(2);
+      assertThat(d.lastError()).contains("does not resolve");
     }
   }
 
