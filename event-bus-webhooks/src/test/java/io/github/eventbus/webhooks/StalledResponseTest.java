@@ -36,6 +36,7 @@ class StalledResponseTest {
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread acceptor;
+  private volatile boolean trickle; // the first body comes a byte at a time, for ever
 
   StalledResponseTest() throws IOException {
     socket = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
@@ -43,7 +44,10 @@ class StalledResponseTest {
     acceptor.start();
   }
 
-  /** The first request gets headers and 10 of 100 promised body bytes, then nothing. */
+  /**
+   * The first request gets headers and 10 of 100 promised body bytes, then nothing; or, with
+   * {@link #trickle}, a chunked body of one byte every 100 ms that never ends.
+   */
   private void serve() {
     while (!socket.isClosed()) {
       try {
@@ -52,7 +56,12 @@ class StalledResponseTest {
         int n = connections.incrementAndGet();
         readRequest(s.getInputStream());
         OutputStream out = s.getOutputStream();
-        if (n == 1) {
+        if (n == 1 && trickle) {
+          Thread dripping = new Thread(() -> drip(out), "trickling-body");
+          dripping.setDaemon(true);
+          dripping.start();
+          continue;
+        } else if (n == 1) {
           out.write(("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
               .getBytes(StandardCharsets.US_ASCII));
         } else {
@@ -63,6 +72,23 @@ class StalledResponseTest {
       } catch (IOException closed) {
         return;
       }
+    }
+  }
+
+  private static void drip(OutputStream out) {
+    try {
+      out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      Object tick = new Object();
+      while (true) {
+        out.write("1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        synchronized (tick) {
+          tick.wait(100); // the drip rate of the hostile endpoint, not synchronisation
+        }
+      }
+    } catch (IOException | InterruptedException closed) {
+      // the client gave up, or the test closed the socket
     }
   }
 
@@ -96,6 +122,16 @@ class StalledResponseTest {
 
   @Test
   void stalledBody_isATimeout_thatIsRetried_andNoThreadOutlivesTheClient() throws Exception {
+    sendsATimeoutThenDelivers();
+  }
+
+  @Test
+  void trickledBody_isATimeoutToo_thoughEveryReadGetsAByte() throws Exception {
+    trickle = true;
+    sendsATimeoutThenDelivers();
+  }
+
+  private void sendsATimeoutThenDelivers() throws Exception {
     Set<Thread> existing = WebhookClientCloseTest.clientThreadsNow();
     List<AttemptResult> attempts = new CopyOnWriteArrayList<>();
     WebhookClient client = WebhookClient.builder().secret("s3cret")
