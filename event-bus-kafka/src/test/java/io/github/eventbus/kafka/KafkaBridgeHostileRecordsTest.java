@@ -76,6 +76,35 @@ class KafkaBridgeHostileRecordsTest extends BridgeProbes {
   }
 
   @Test
+  void aTombstone_andHeadersWithoutValues_areHandledLikeAnyRecord() throws Exception {
+    // A compacted topic's tombstone (null value) is not an event: a dead letter of size -1,
+    // committed and skipped. A header without a value is no bridge's id; a format_version header
+    // without one is not version 1 (a dead letter). None stops the partition.
+    kafka.createTopic("probe-tombstone", 1);
+    RawKafka raw = raw();
+    String t = "probe-tombstone";
+    raw.sendTo(t, null, utf8("order-7"), null);                                // 0 tombstone
+    raw.send(t, line("tomb.null_headers", Map.of()), "anything", null,          // 1 fine
+        BridgeHeaders.BRIDGE, null);
+    raw.send(t, line("tomb.null_version", Map.of()),                            // 2 not version 1
+        BridgeHeaders.FORMAT_VERSION, null);
+    raw.send(t, line("tomb.last", Map.of()));                                   // 3 fine
+    EventBus bus = bus("tombstone");
+    Received events = Received.on(bus, "tomb.*");
+    List<DeadLetter> dead = deadLetters(bus);
+    KafkaBridge bridge = closing(bridge(bus).consume(t).groupId("probe-tombstone").build());
+
+    assertThat(events.awaitAtLeast(2)).extracting(Event::type)
+        .containsExactly("tomb.null_headers", "tomb.last");
+    Eventually.await(() -> dead.size() == 2, dead::toString);
+    assertThat(dead).extracting(d -> undecodable(d).offset()).containsExactly(0L, 2L);
+    assertThat(undecodable(dead.get(0)).size()).isEqualTo(-1);
+    assertThat(undecodable(dead.get(1)).reason()).contains("format_version");
+    bridge.close();
+    assertThat(raw.committed("probe-tombstone", t, 0)).isEqualTo(4);
+  }
+
+  @Test
   void valueOfAnotherFormatVersion_withoutTheHeader_isDeadLettered() throws Exception {
     // Regression: a record "of an unknown format_version" is a dead letter even without the
     // header; the value's own format_version used to go unread.
