@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,9 +34,7 @@ import org.slf4j.LoggerFactory;
  * The client's durable record of deliveries not yet finished, as JSON Lines forced to disk:
  * {@code pending} when a delivery is accepted, {@code done} when it is delivered or gone,
  * {@code dead} when it is rejected or exhausted. Opening an outbox keeps the pending and dead ones
- * (compacting the file) so that a new client resumes them. A running client compacts it too,
- * once as many deliveries ended since the last compaction as {@code compactAfter} and twice as
- * many as are live: the file stays bounded by what is unfinished, not by what was ever sent.
+ * (compacting the file) so that a new client resumes them.
  *
  * <p>Group commit: appends only queue a record; the writer's thread writes whatever has gathered
  * as one batch with one fsync, so no sending or bus thread waits on the disk.
@@ -55,30 +52,11 @@ final class Outbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
 
-  /** Deliveries ended before a running client compacts its file (see the class comment). */
-  static final int COMPACT_AFTER = 1024;
-
   private final Map<String, Entry> live = new LinkedHashMap<>();
-  private final Path file;
-  private final WriteErrorHandler errors;
-  private final int compactAfter;
-  private int endedSinceCompaction; // under this
-  // Appends hold the read lock; a compaction, which replaces the writer, the write lock.
-  private final ReentrantReadWriteLock swap = new ReentrantReadWriteLock();
-  private JsonLinesWriter<Object> writer; // under swap
-  private WriterStats retired = new WriterStats(0, 0, 0, 0, 0, 0, 0); // of replaced writers
-  private boolean closed; // under swap's write lock
+  private final JsonLinesWriter<Object> writer;
 
   /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
   Outbox(Path file, WriteErrorHandler errors) {
-    this(file, errors, COMPACT_AFTER);
-  }
-
-  /** With the number of ended deliveries after which a running client compacts its file. */
-  Outbox(Path file, WriteErrorHandler errors, int compactAfter) {
-    this.file = file;
-    this.errors = errors;
-    this.compactAfter = compactAfter;
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -103,23 +81,15 @@ final class Outbox implements AutoCloseable {
       if (!unreadable.isEmpty()) {
         keepUnreadable(file, unreadable);
       }
-      rewrite();
+      Path compacted = file.resolveSibling(file.getFileName() + ".tmp");
+      List<String> lines = new ArrayList<>();
+      for (Map<String, Object> record : liveRecords()) {
+        lines.add(MAPPER.writeValueAsString(record));
+      }
+      replaceDurably(compacted, lines, file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
-    this.writer = openWriter();
-  }
-
-  /** Replaces the file by one of the live records only, durably. */
-  private void rewrite() throws IOException {
-    List<String> lines = new ArrayList<>();
-    for (Map<String, Object> record : liveRecords()) {
-      lines.add(MAPPER.writeValueAsString(record));
-    }
-    replaceDurably(file.resolveSibling(file.getFileName() + ".tmp"), lines, file);
-  }
-
-  private JsonLinesWriter<Object> openWriter() {
     // A file deleted under the client would otherwise hold only later records, and a restart
     // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
@@ -128,70 +98,12 @@ final class Outbox implements AutoCloseable {
     if (errors != null) {
       builder.errorHandler(errors);
     }
-    return builder.build();
+    this.writer = builder.build();
   }
 
-  /** The writers' counts, over every writer this outbox had: appended, written, pending... */
+  /** The writer's counts: records appended, written, pending, failed writes. */
   WriterStats stats() {
-    swap.readLock().lock();
-    try {
-      return sum(retired, writer.stats());
-    } finally {
-      swap.readLock().unlock();
-    }
-  }
-
-  private static WriterStats sum(WriterStats a, WriterStats b) {
-    return new WriterStats(a.appended() + b.appended(), a.written() + b.written(),
-        a.pending() + b.pending(), a.failedWrites() + b.failedWrites(),
-        a.unencodable() + b.unencodable(), a.dropped() + b.dropped(),
-        a.unwritten() + b.unwritten());
-  }
-
-  /**
-   * Compacts the file of a running client: the writer writes and forces what it holds and
-   * stops, the file is replaced durably by the live records, and a new writer appends to it. A
-   * record appended before is in the new file (it is live until its delivery ends, which then
-   * counts after); one appended after goes to the new file. Skipped while writes fail: the
-   * records the writer still holds would be dropped with it.
-   */
-  private void compact() {
-    swap.writeLock().lock();
-    try {
-      WriterStats now = writer.stats();
-      if (closed || now.failedWrites() > 0 && now.pending() > 0) { // closed, or writes failing
-        return;
-      }
-      writer.close();
-      retired = sum(retired, writer.stats());
-      try {
-        rewrite();
-      } catch (IOException e) {
-        log.warn("The webhook outbox {} could not be compacted; records are appended to it as"
-            + " before: {}", file, e.toString());
-      }
-      writer = openWriter();
-    } finally {
-      swap.writeLock().unlock();
-    }
-  }
-
-  private CompletableFuture<Void> appendAcknowledged(Object record) {
-    swap.readLock().lock();
-    try {
-      return writer.appendAcknowledged(record);
-    } finally {
-      swap.readLock().unlock();
-    }
-  }
-
-  private void append(Object record) {
-    swap.readLock().lock();
-    try {
-      writer.append(record);
-    } finally {
-      swap.readLock().unlock();
-    }
+    return writer.stats();
   }
 
   /**
@@ -289,7 +201,7 @@ final class Outbox implements AutoCloseable {
     synchronized (this) {
       live.put(e.key(), e);
     }
-    return appendAcknowledged(record("pending", e));
+    return writer.appendAcknowledged(record("pending", e));
   }
 
   /**
@@ -323,19 +235,10 @@ final class Outbox implements AutoCloseable {
 
   /** Records that a delivery ended for good; nobody waits for the disk. */
   void done(String key) {
-    boolean compact;
     synchronized (this) {
       live.remove(key);
-      compact = ++endedSinceCompaction >= compactAfter
-          && endedSinceCompaction >= 2 * live.size();
-      if (compact) {
-        endedSinceCompaction = 0;
-      }
     }
-    append(Map.of("op", "done", "key", key));
-    if (compact) {
-      compact();
-    }
+    writer.append(Map.of("op", "done", "key", key));
   }
 
   /** Records that a delivery failed, to re-drive later; nobody waits for the disk. */
@@ -344,19 +247,13 @@ final class Outbox implements AutoCloseable {
     synchronized (this) {
       live.put(e.key(), dead);
     }
-    append(record("dead", dead));
+    writer.append(record("dead", dead));
   }
 
   @Override
   public void close() {
     // A file lost since the last record is restored by the writer itself: it looks for its file
     // once more, with nothing left to write, before it ends.
-    swap.writeLock().lock();
-    try {
-      closed = true;
-      writer.close();
-    } finally {
-      swap.writeLock().unlock();
-    }
+    writer.close();
   }
 }
