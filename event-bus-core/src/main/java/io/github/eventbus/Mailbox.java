@@ -104,9 +104,11 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   /** {@link #THREAD_YIELD}, or a test's. */
   private final Yielder yielder;
   private volatile int state = IDLE;
-  // Runs so far, counted by the thread holding RUNNING. Read only to tell whether a task the
-  // executor threw out of (not a refusal) ran, on the calling thread: an inline executor.
+  // Runs so far and the thread of the last, written by the thread holding RUNNING. Read only to
+  // tell whether a task the executor threw out of (not a refusal) ran on the calling thread (an
+  // inline executor), not on another (a stale task taking the mailbox meanwhile).
   private int runs;
+  private Thread lastRunner;
 
   private Mailbox(Subscriber subscriber, Deliverer deliverer, Executor executor,
       InFlight inFlight, Capacity capacity, Yielder yielder) {
@@ -174,7 +176,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
       try {
         executor.execute(this);
       } catch (RuntimeException | Error failure) {
-        if (!(failure instanceof RejectedExecutionException) && runs != before) {
+        if (!(failure instanceof RejectedExecutionException) && runs != before
+            && lastRunner == Thread.currentThread()) {
           // It ran (an inline executor): a handler's Error, handed on. A refusal is a refusal even
           // if a stale task ran the mailbox meanwhile on another thread.
           throw failure;
@@ -208,6 +211,7 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
   public void run() {
     if (casState(SCHEDULED, RUNNING)) {
       runs++;
+      lastRunner = Thread.currentThread();
       drain();
     }
   }

@@ -122,10 +122,9 @@ final class Retries {
       task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return true;
     } catch (RuntimeException | Error e) {
+      // A handler's Error never comes out of here (RetryTask hands it on), so whatever this is,
+      // the scheduler's: a refusal, a bug, or no thread to be had.
       boolean ours = pending.remove(task);
-      if (!ours && e instanceof Error error) {
-        throw error; // the retry ran here (a scheduler that runs tasks inline): a handler's Error
-      }
       if (!(e instanceof RejectedExecutionException)) {
         // A user's scheduler may throw anything; one that cannot make its thread, an Error.
         warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
