@@ -45,11 +45,14 @@ public final class RiskDashboard {
 
   /**
    * Records a new alert, or an update of one with the same id; forgets alerts older than 48 h.
-   * An update published before the sighting shown is counted but does not replace it.
+   * An update published before the sighting shown is counted but does not replace it; a time
+   * ahead of the dashboard's clock counts as now.
    */
   synchronized void record(RiskAlert alert, boolean update, Instant published) {
     Instant now = clock.instant();
     Instant cutoff = forgetOld(now);
+    // The sender's clock: one ahead of ours would otherwise hide every later sighting.
+    published = published.isAfter(now) ? now : published;
     AlertSummary previous = alerts.remove(alert.alertId());
     if (update && previous != null) {
       Instant shown = shownPublishedAt.get(alert.alertId());

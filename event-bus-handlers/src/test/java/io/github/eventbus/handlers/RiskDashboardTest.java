@@ -13,6 +13,23 @@ class RiskDashboardTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
 
   @Test
+  void aSightingStampedInTheFuture_doesNotHideTheOnesThatFollow() {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    dashboard.record(sighting(Severity.LOW, 0.1), false, clock.instant().plusSeconds(86_400));
+    clock.advance(java.time.Duration.ofMinutes(1));
+    dashboard.record(sighting(Severity.CRITICAL, 0.9), true, clock.instant());
+    assertThat(dashboard.snapshot().alerts()).singleElement().satisfies(a -> {
+      assertThat(a.severity()).isEqualTo(Severity.CRITICAL);
+      assertThat(a.updates()).isEqualTo(1);
+    });
+  }
+
+  private static RiskAlert sighting(Severity severity, double score) {
+    return new RiskAlert("a-1", RiskType.PERFORMANCE, severity, "t", null, null, score, null, null,
+        null, null);
+  }
+
+  @Test
   void dashboard_forgetsAlertsNotSeenFor48Hours_soItStaysBoundedWhateverTheNumberOfIds() {
     RiskDashboard dashboard = new RiskDashboard(clock);
 

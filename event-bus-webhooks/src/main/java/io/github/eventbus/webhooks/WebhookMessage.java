@@ -39,18 +39,21 @@ public final class WebhookMessage {
    * Makes the message of an event envelope.
    *
    * @param event the envelope; its id becomes the webhook id, stable across retries, and must be
-   *     visible ASCII: it is sent in a header, which carries nothing else intact
+   *     printable ASCII without a leading or trailing space: it is sent in a header, which
+   *     carries nothing else intact
    * @return the message
    * @throws IllegalArgumentException if the payload cannot be serialised as JSON, or the id is
-   *     not visible ASCII (a space, a control character or any other character)
+   *     not printable ASCII (a control character, any other character, or a space at either end)
    */
   public static WebhookMessage of(Event<?> event) {
     requireNonNull(event, "event");
-    if (!event.id().chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+    String id = event.id();
+    if (!id.chars().allMatch(c -> c >= 0x20 && c < 0x7F) || id.startsWith(" ")
+        || id.endsWith(" ")) {
       // Sent as is, an é becomes ? on the wire (no receiver then verifies the signature over
       // it), and a line break is refused by the HTTP client on every attempt.
       throw new IllegalArgumentException("event id " + LogText.escape(event.id()) + " cannot be"
-          + " a webhook id: the webhook-id header carries visible ASCII only");
+          + " a webhook id: the webhook-id header carries printable ASCII only, not trimmable");
     }
     Object payload = event.payload();
     Map<String, Object> json = new LinkedHashMap<>();

@@ -53,6 +53,15 @@ class RetryClassificationTest {
     bus.close();
   }
 
+  private static boolean resolves(String host) {
+    try {
+      java.net.InetAddress.getAllByName(host);
+      return true;
+    } catch (java.net.UnknownHostException expected) {
+      return false;
+    }
+  }
+
   private static WebhookMessage message(String id) {
     return WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of("n", 1))).id(id)
         .timestamp(Instant.EPOCH).build());
@@ -193,7 +202,8 @@ class RetryClassificationTest {
   void aHostTheAddressGuardCannotResolve_isAFailedAttempt_retried_notARefusedTarget()
       throws Exception {
     // A DNS outage passes: the guarded client takes the delivery and retries it. (".invalid"
-    // never resolves, RFC 6761.)
+    // never resolves, RFC 6761; a resolver that answers every name makes this moot.)
+    org.junit.jupiter.api.Assumptions.assumeFalse(resolves("no-such-host.invalid"));
     try (WebhookClient guarded = WebhookClient.builder().secret("s3cret").clock(clock)
         .scheduler(scheduler).publicAddressesOnly().jitterSource(() -> 0.5)
         .retry(RetryPolicy.builder().maxAttempts(2).initialDelay(Duration.ofSeconds(1)).jitter(0)
