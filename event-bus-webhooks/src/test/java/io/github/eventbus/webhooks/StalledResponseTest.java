@@ -37,6 +37,7 @@ class StalledResponseTest {
   private final AtomicInteger connections = new AtomicInteger();
   private final Thread acceptor;
   private volatile boolean trickle; // the first body comes a byte at a time, for ever
+  private volatile boolean flood; // the first body comes as fast as it can, for ever
 
   StalledResponseTest() throws IOException {
     socket = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
@@ -56,8 +57,8 @@ class StalledResponseTest {
         int n = connections.incrementAndGet();
         readRequest(s.getInputStream());
         OutputStream out = s.getOutputStream();
-        if (n == 1 && trickle) {
-          Thread dripping = new Thread(() -> drip(out), "trickling-body");
+        if (n == 1 && (trickle || flood)) {
+          Thread dripping = new Thread(() -> drip(out, flood), "trickling-body");
           dripping.setDaemon(true);
           dripping.start();
           continue;
@@ -75,12 +76,18 @@ class StalledResponseTest {
     }
   }
 
-  private static void drip(OutputStream out) {
+  private static void drip(OutputStream out, boolean flood) {
     try {
       out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
           .getBytes(StandardCharsets.US_ASCII));
+      byte[] chunk = ("2000\r\n" + "x".repeat(0x2000) + "\r\n")
+          .getBytes(StandardCharsets.US_ASCII);
       Object tick = new Object();
       while (true) {
+        if (flood) {
+          out.write(chunk); // 8 KiB, again and again, until the client hangs up
+          continue;
+        }
         out.write("1\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
         synchronized (tick) {
@@ -131,9 +138,34 @@ class StalledResponseTest {
     sendsATimeoutThenDelivers();
   }
 
+  @Test
+  void anEndlessBody_isReadTo64KiBOnly_andItsStatusCounts() throws Exception {
+    flood = true;
+    List<AttemptResult> attempts = new CopyOnWriteArrayList<>();
+    WebhookDelivery d = send(attempts);
+    // Read for ever, it would end in the 2 s request timeout and a retry answered 204.
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(d.attempts()).isEqualTo(1);
+    assertThat(attempts).singleElement().satisfies(a -> assertThat(a.status()).isEqualTo(200));
+  }
+
   private void sendsATimeoutThenDelivers() throws Exception {
     Set<Thread> existing = WebhookClientCloseTest.clientThreadsNow();
     List<AttemptResult> attempts = new CopyOnWriteArrayList<>();
+    WebhookDelivery d = send(attempts);
+    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(d.attempts()).isEqualTo(2);
+    assertThat(attempts.get(0).status()).isZero();
+    assertThat(attempts.get(0).error()).contains("HttpTimeoutException");
+    assertThat(attempts.get(0).duration()).isBetween(Duration.ofMillis(1_900), Duration.ofSeconds(10));
+    assertThat(attempts.get(1).status()).isEqualTo(204);
+    for (Thread t : WebhookClientCloseTest.clientThreads(existing)) {
+      t.join(10_000);
+    }
+    assertThat(WebhookClientCloseTest.clientThreads(existing)).isEmpty();
+  }
+
+  private WebhookDelivery send(List<AttemptResult> attempts) throws Exception {
     WebhookClient client = WebhookClient.builder().secret("s3cret")
         // 2 s: the retry's request must be answered within it on a loaded machine too.
         .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(2))
@@ -154,16 +186,6 @@ class StalledResponseTest {
     } finally {
       client.close();
     }
-
-    assertThat(d.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
-    assertThat(d.attempts()).isEqualTo(2);
-    assertThat(attempts.get(0).status()).isZero();
-    assertThat(attempts.get(0).error()).contains("HttpTimeoutException");
-    assertThat(attempts.get(0).duration()).isBetween(Duration.ofMillis(1_900), Duration.ofSeconds(10));
-    assertThat(attempts.get(1).status()).isEqualTo(204);
-    for (Thread t : WebhookClientCloseTest.clientThreads(existing)) {
-      t.join(10_000);
-    }
-    assertThat(WebhookClientCloseTest.clientThreads(existing)).isEmpty();
+    return d;
   }
 }
