@@ -202,8 +202,8 @@ final class Inbound {
       if (bus.isClosed()) {
         return Outcome.BUS_CLOSED;
       }
-      // Not accepted, and not the record's fault (an interceptor, a fail-fast handler): retried
-      // after a pause like a refusal, never skipped.
+      // Not accepted, and not the record's fault (the bus's audit log, acknowledging its writes,
+      // could not write it, say): retried after a pause like a refusal, never skipped.
       failures.warn("refused", "the bus {} did not accept event {} of type {} from Kafka; pausing"
           + " its partition and retrying: {}", bus.name(), RecordCodec.printable(event.id()),
           event.type(), e.toString());
