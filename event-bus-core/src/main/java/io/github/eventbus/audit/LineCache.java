@@ -14,6 +14,9 @@ final class LineCache {
   private static final int MAX_NAMES = 256;
 
   final IsoInstants instants = new IsoInstants();
+  /** Remembered for a string that is not Unicode text, so that it is not tried on every line. */
+  private static final SerializedString NOT_UNICODE = new SerializedString("");
+
   private final Map<String, SerializedString> names = new IdentityHashMap<>();
 
   /**
@@ -27,13 +30,13 @@ final class LineCache {
       try {
         encoded.asQuotedUTF8(); // encoded once here, then shared by every line
       } catch (IllegalArgumentException notUnicode) {
-        return null; // a lone surrogate: the generator escapes it, line by line
+        encoded = NOT_UNICODE; // a lone surrogate: the generator escapes it, line by line
       }
       if (names.size() >= MAX_NAMES) {
         names.clear();
       }
       names.put(value, encoded);
     }
-    return encoded;
+    return encoded == NOT_UNICODE ? null : encoded;
   }
 }
