@@ -52,7 +52,7 @@ public final class WebhookMessage {
         || id.endsWith(" ")) {
       // Sent as is, an é becomes ? on the wire (no receiver then verifies the signature over
       // it), and a line break is refused by the HTTP client on every attempt.
-      throw new IllegalArgumentException("event id " + LogText.escape(event.id()) + " cannot be"
+      throw new IllegalArgumentException("event id " + LogText.escape(id) + " cannot be"
           + " a webhook id: the webhook-id header carries printable ASCII only, not trimmable");
     }
     Object payload = event.payload();
