@@ -85,10 +85,26 @@ public final class Settings {
    * @throws IllegalArgumentException if {@code value} is zero or negative
    */
   public static int positive(int value, String option) {
-    if (value <= 0) {
+    return (int) positive(value, option, value <= 0);
+  }
+
+  private static long positive(long value, String option, boolean notPositive) {
+    if (notPositive) {
       throw new IllegalArgumentException(option + " must be positive, but was " + value);
     }
     return value;
+  }
+
+  /**
+   * Checks that a number is positive.
+   *
+   * @param value the value
+   * @param option the option's name, used in messages
+   * @return {@code value}
+   * @throws IllegalArgumentException if {@code value} is zero or negative
+   */
+  public static long positive(long value, String option) {
+    return positive(value, option, value <= 0);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.github.eventbus.jsonl;
 
+import io.github.eventbus.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
@@ -101,6 +102,24 @@ final class FileTarget {
     if (gone != null) {
       close();
       throw lost(current + " " + gone + " while open; the lines written since are not in it");
+    }
+  }
+
+  /** The size of the open file by the writer's count; 0 if none is open. */
+  long size() {
+    return channel == null ? 0 : size;
+  }
+
+  /**
+   * Replaces the fixed file by {@code lines} (see {@link DurableFiles#replace}) and closes the
+   * old file's channel, so that the next write opens the new file. On failure the file at the
+   * path and the open channel are as they were.
+   */
+  void replace(LineBuffer lines) throws IOException {
+    DurableFiles.replace(current, lines::writeTo);
+    close();
+    if (noticeLoss) {
+      expected = current;
     }
   }
 

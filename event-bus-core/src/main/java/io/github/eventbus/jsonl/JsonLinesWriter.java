@@ -46,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * at a time: that repair cannot tell a line another live writer is writing from a torn one.
  * Without {@code maxFileBytes} the writer writes only the file at its path (a {@code <file>.1}
  * is another tool's, such as logrotate's); a file truncated in place counts from its new size.
+ * A fixed file of state can be compacted as it runs ({@link JsonLinesWriterBuilder#compactAbove}).
  *
  * <p><b>Failures.</b> A failed open, write or fsync (disk full, a path component that is a
  * file, permissions) is counted in {@link WriterStats#failedWrites()} and reported to the

@@ -20,16 +20,17 @@ public final class JsonLinesWriterBuilder<T> {
   final JsonLinesWriter.Encoder<? super T> encoder;
   ObjectMapper mapper;
   Durability durability;
-  long maxFileBytes;
+  Long maxFileBytes;
   Clock clock;
   WriteErrorHandler errorHandler;
-  int bufferCapacity;
+  Integer bufferCapacity;
   Duration offerTimeout;
   Duration retryDelay;
   Duration flushInterval;
   Duration closeTimeout;
   Supplier<? extends Collection<? extends T>> restoreOnVanish;
   Duration idleWake;
+  Long compactAbove;
 
   JsonLinesWriterBuilder(LogFiles files, JsonLinesWriter.Encoder<? super T> encoder) {
     this.files = files;
@@ -57,13 +58,8 @@ public final class JsonLinesWriterBuilder<T> {
    * @throws IllegalStateException if already set
    */
   public JsonLinesWriterBuilder<T> maxFileBytes(long bytes) {
-    if (bytes <= 0) {
-      throw new IllegalArgumentException("maxFileBytes must be positive, but was " + bytes);
-    }
-    if (maxFileBytes != 0) {
-      throw new IllegalStateException("maxFileBytes was already set; each option can be set once");
-    }
-    this.maxFileBytes = bytes;
+    this.maxFileBytes = Settings.setOnce(this.maxFileBytes,
+        Settings.positive(bytes, "maxFileBytes"), "maxFileBytes");
     return this;
   }
 
@@ -114,13 +110,8 @@ public final class JsonLinesWriterBuilder<T> {
    * @throws IllegalStateException if already set
    */
   public JsonLinesWriterBuilder<T> bufferCapacity(int records) {
-    if (records < 1) {
-      throw new IllegalArgumentException("bufferCapacity must be positive, but was " + records);
-    }
-    if (bufferCapacity != 0) {
-      throw new IllegalStateException("bufferCapacity was already set; each option can be set once");
-    }
-    this.bufferCapacity = records;
+    this.bufferCapacity = Settings.setOnce(this.bufferCapacity,
+        Settings.positive(records, "bufferCapacity"), "bufferCapacity");
     return this;
   }
 
@@ -194,8 +185,8 @@ public final class JsonLinesWriterBuilder<T> {
    * again before they are written, a fresh set replaces them. Default: none; the new file holds
    * only the lines written from then on.
    *
-   * @param records called on the writer's thread, once per vanished file; must be quick and must
-   *     not call this writer. If it throws, that is reported (to the error handler, or as a
+   * @param records called on the writer's thread, once per vanished file and per compaction (see
+   *     {@link #compactAbove}); must be quick and must not call this writer. If it throws, that is reported (to the error handler, or as a
    *     WARN) and the new file goes without the records it did not give.
    * @return this builder
    * @throws IllegalStateException if already set
@@ -203,6 +194,30 @@ public final class JsonLinesWriterBuilder<T> {
   public JsonLinesWriterBuilder<T> restoreOnVanish(
       Supplier<? extends Collection<? extends T>> records) {
     this.restoreOnVanish = Settings.setOnce(this.restoreOnVanish, records, "restoreOnVanish");
+    return this;
+  }
+
+  /**
+   * Keeps a fixed file that holds state bounded by that state rather than by its history: when
+   * a write leaves the file at {@code bytes} or more, and at twice its size after the last
+   * compaction or more, the writer's thread replaces it by the records of
+   * {@link #restoreOnVanish}, written to {@code <file>.tmp}, forced to the device and moved over
+   * the file (a crash leaves the old file or the whole new one). It does so between writes, with
+   * every line before it written and acknowledged; appenders never wait for it, and what they
+   * append meanwhile follows in the new file. The lines themselves are not kept, so the records
+   * must restate everything the file's lines say. A compaction that fails (the supplier throws,
+   * a record cannot be encoded, the temporary file cannot be written or moved) leaves the file as
+   * it was, is counted in {@link WriterStats#failedWrites()} and reported; the writer goes on
+   * appending and tries again once the file has doubled. Default: never compacts.
+   *
+   * @param bytes the least size that starts a compaction, positive
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   * @throws IllegalStateException if already set
+   */
+  public JsonLinesWriterBuilder<T> compactAbove(long bytes) {
+    this.compactAbove = Settings.setOnce(this.compactAbove,
+        Settings.positive(bytes, "compactAbove"), "compactAbove");
     return this;
   }
 
@@ -224,21 +239,29 @@ public final class JsonLinesWriterBuilder<T> {
    * @return the writer
    * @throws IllegalArgumentException if the directory (or a directory above it) exists and is
    *     not a directory, or the fixed file is a directory
+   * @throws IllegalStateException if {@code compactAbove} is set without {@code restoreOnVanish},
+   *     for daily files, or with {@code maxFileBytes}
    */
   public JsonLinesWriter<T> build() {
+    if (compactAbove != null && (restoreOnVanish == null || !files.isFixed()
+        || maxFileBytes != null)) {
+      throw new IllegalStateException("compactAbove needs a fixed file (toFile) without "
+          + "maxFileBytes, and restoreOnVanish to give the records that replace its lines");
+    }
     JsonLinesWriterBuilder<T> b = new JsonLinesWriterBuilder<>(files, encoder);
     b.mapper = mapper != null ? mapper : JsonLinesWriter.defaultMapper();
     b.durability = durability != null ? durability : Durability.FLUSH;
-    b.maxFileBytes = maxFileBytes;
+    b.maxFileBytes = maxFileBytes != null ? maxFileBytes : 0;
     b.clock = clock != null ? clock : Clock.systemUTC();
     b.errorHandler = errorHandler;
-    b.bufferCapacity = bufferCapacity != 0 ? bufferCapacity : 65_536;
+    b.bufferCapacity = bufferCapacity != null ? bufferCapacity : 65_536;
     b.offerTimeout = offerTimeout;
     b.retryDelay = retryDelay != null ? retryDelay : Duration.ofSeconds(1);
     b.flushInterval = flushInterval != null ? flushInterval : Duration.ofSeconds(1);
     b.closeTimeout = closeTimeout != null ? closeTimeout : Duration.ofSeconds(10);
     b.restoreOnVanish = restoreOnVanish;
     b.idleWake = idleWake != null ? idleWake : Duration.ofMillis(200);
+    b.compactAbove = compactAbove != null ? compactAbove : 0;
     LogFiles zoned = files.inZone(b.clock.getZone());
     zoned.checkPaths();
     return new JsonLinesWriter<>(b, zoned);

@@ -57,6 +57,11 @@ public final class LogFiles {
     return fixed != null ? this : new LogFiles(null, directory, prefix, zone);
   }
 
+  /** Whether this is one fixed file rather than daily files. */
+  boolean isFixed() {
+    return fixed != null;
+  }
+
   Path directory() {
     return directory;
   }

@@ -59,6 +59,7 @@ final class WriterLoop<T> implements Runnable {
   private final Supplier<? extends Collection<? extends T>> restoreOnVanish; // null: none
   private final long flushIntervalNanos; // read for every batch: converted once
   private final long idleWakeNanos;
+  private final long compactAbove; // 0: never
   private final ArrayBlockingQueue<Object> queue;
   private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
@@ -77,6 +78,7 @@ final class WriterLoop<T> implements Runnable {
   private int restoredAt = -1; // where restored records start in `lines`, until written; else -1
   private final List<CompletableFuture<Void>> waiting = new ArrayList<>();
   private long lastWriteNanos = System.nanoTime();
+  private long nextCompaction; // the file size that starts the next compaction
 
   WriterLoop(JsonLinesWriterBuilder<T> b, LogFiles files, ArrayBlockingQueue<Object> queue) {
     this.target = new FileTarget(files, b.maxFileBytes, b.clock, b.durability == Durability.FSYNC,
@@ -90,6 +92,8 @@ final class WriterLoop<T> implements Runnable {
     this.restoreOnVanish = b.restoreOnVanish;
     this.flushIntervalNanos = Settings.nanos(b.flushInterval);
     this.idleWakeNanos = Settings.nanos(b.idleWake);
+    this.compactAbove = b.compactAbove;
+    this.nextCompaction = b.compactAbove;
     this.queue = queue;
   }
 
@@ -293,6 +297,36 @@ final class WriterLoop<T> implements Runnable {
     linesCount = 0;
     lastWriteNanos = System.nanoTime();
     completeWaiting();
+    if (compactAbove > 0 && target.size() >= nextCompaction) {
+      compact();
+    }
+  }
+
+  /**
+   * Replaces the file, all of whose lines are written, by the records to restore: the records
+   * appended since follow in the new file, so it holds the same state. A failure leaves the file
+   * as it is, is counted and reported; the next try waits until the file has doubled, as the next
+   * compaction does, so that compacting costs a bounded share of the writing.
+   */
+  private void compact() {
+    nextCompaction = Math.max(compactAbove, 2 * target.size());
+    try {
+      for (T record : restoreOnVanish.get()) {
+        if (record != null) {
+          // One record that cannot be encoded ends the compaction: the old file still holds it.
+          encodeLine(record, pendingBytes());
+        }
+      }
+      target.replace(lines);
+      nextCompaction = Math.max(compactAbove, 2 * (long) lines.size());
+    } catch (IOException | RuntimeException | Error e) { // an Error too: see encode()
+      failedWrites.incrementAndGet();
+      reportError(target.current(), "compact", "could not compact the file; it stays as it was "
+          + "and the writer appends to it", e);
+    } finally {
+      generator = null; // it may hold part of a record that failed
+      lines.clear();
+    }
   }
 
   /**

@@ -14,7 +14,9 @@
  * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
  * clock in the clock's zone, rolled over by size to {@code <prefix>_YYYYMMDD.<n>.jsonl}.
  * {@link io.github.eventbus.jsonl.LogFiles#inWriteOrder} lists a directory's files in the order
- * they were written.
+ * they were written. A fixed file that holds state can be kept bounded by that state
+ * ({@link io.github.eventbus.jsonl.JsonLinesWriterBuilder#compactAbove}): the writer's thread
+ * replaces it, atomically and between writes, by the records that restate it.
  *
  * <p><b>Failures.</b> A write that fails is counted in
  * {@link io.github.eventbus.jsonl.WriterStats}, reported to the

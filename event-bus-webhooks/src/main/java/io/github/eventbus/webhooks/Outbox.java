@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.internal.DurableFiles;
 import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
@@ -13,11 +14,9 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * The client's durable record of deliveries not yet finished, as JSON Lines forced to disk:
  * {@code pending} when a delivery is accepted, {@code done} when it is delivered or gone,
  * {@code dead} when it is rejected or exhausted. Opening an outbox keeps the pending and dead ones
- * (compacting the file) so that a new client resumes them.
+ * (compacting the file) so that a new client resumes them. A running outbox compacts its file
+ * too, on the writer's thread, once it has passed {@link #COMPACT_ABOVE} and doubled since the
+ * last compaction: the file stays bounded by the deliveries unfinished, not by those ever sent.
  *
  * <p>Group commit: appends only queue a record; the writer's thread writes whatever has gathered
  * as one batch with one fsync, so no sending or bus thread waits on the disk.
@@ -51,12 +52,19 @@ final class Outbox implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
+  /** The least size at which a running outbox compacts its file. */
+  static final long COMPACT_ABOVE = 1 << 20;
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
   private final JsonLinesWriter<Object> writer;
 
   /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
   Outbox(Path file, WriteErrorHandler errors) {
+    this(file, errors, COMPACT_ABOVE);
+  }
+
+  /** Opens the outbox, compacting the file while running from {@code compactAbove} bytes on. */
+  Outbox(Path file, WriteErrorHandler errors, long compactAbove) {
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -81,12 +89,16 @@ final class Outbox implements AutoCloseable {
       if (!unreadable.isEmpty()) {
         keepUnreadable(file, unreadable);
       }
-      Path compacted = file.resolveSibling(file.getFileName() + ".tmp");
-      List<String> lines = new ArrayList<>();
+      StringBuilder text = new StringBuilder();
       for (Map<String, Object> record : liveRecords()) {
-        lines.add(MAPPER.writeValueAsString(record));
+        text.append(MAPPER.writeValueAsString(record)).append('\n');
       }
-      replaceDurably(compacted, lines, file);
+      ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+      DurableFiles.replace(file, channel -> {
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+      });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
@@ -94,6 +106,7 @@ final class Outbox implements AutoCloseable {
     // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
         .durability(Durability.FSYNC).restoreOnVanish(this::liveRecords)
+        .compactAbove(compactAbove)
         .offerTimeout(Duration.ZERO); // as for the attempt log: no sending thread waits on it
     if (errors != null) {
       builder.errorHandler(errors);
@@ -202,35 +215,6 @@ final class Outbox implements AutoCloseable {
       live.put(e.key(), e);
     }
     return writer.appendAcknowledged(record("pending", e));
-  }
-
-  /**
-   * Writes {@code lines} to {@code temporary}, forces them to the device, moves the file over
-   * {@code file} and forces the directory: a power cut then leaves the old file or the whole new
-   * one, never an empty file in place of the records.
-   */
-  private static void replaceDurably(Path temporary, List<String> lines, Path file)
-      throws IOException {
-    StringBuilder text = new StringBuilder();
-    for (String line : lines) {
-      text.append(line).append('\n');
-    }
-    try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-      ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
-      while (bytes.hasRemaining()) {
-        out.write(bytes);
-      }
-      out.force(true);
-    }
-    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(),
-        StandardOpenOption.READ)) {
-      directory.force(true);
-    } catch (IOException | UnsupportedOperationException notOnThisPlatform) {
-      // Some platforms cannot open a directory: the rename is as durable as they make it.
-    }
   }
 
   /** Records that a delivery ended for good; nobody waits for the disk. */
