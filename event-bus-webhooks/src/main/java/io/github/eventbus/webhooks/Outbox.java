@@ -57,14 +57,32 @@ final class Outbox implements AutoCloseable {
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
   private final JsonLinesWriter<Object> writer;
+  private final OutboxLock lock;
 
   /** Opens the outbox; {@code errors} (maybe null) is told when a record cannot be written. */
   Outbox(Path file, WriteErrorHandler errors) {
     this(file, errors, COMPACT_ABOVE);
   }
 
-  /** Opens the outbox, compacting the file while running from {@code compactAbove} bytes on. */
+  /**
+   * Opens the outbox, compacting the file while running from {@code compactAbove} bytes on.
+   *
+   * @throws IllegalStateException if another client has the outbox open
+   * @throws UncheckedIOException if it cannot be read or rewritten
+   */
   Outbox(Path file, WriteErrorHandler errors, long compactAbove) {
+    this.lock = OutboxLock.acquire(file);
+    try {
+      load(file);
+      this.writer = openWriter(file, errors, compactAbove);
+    } catch (RuntimeException | Error e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  /** Reads the file's records, keeps unreadable lines aside and rewrites it as the live ones. */
+  private void load(Path file) {
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
@@ -102,6 +120,10 @@ final class Outbox implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
+  }
+
+  private JsonLinesWriter<Object> openWriter(Path file, WriteErrorHandler errors,
+      long compactAbove) {
     // A file deleted under the client would otherwise hold only later records, and a restart
     // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
@@ -111,7 +133,7 @@ final class Outbox implements AutoCloseable {
     if (errors != null) {
       builder.errorHandler(errors);
     }
-    this.writer = builder.build();
+    return builder.build();
   }
 
   /** The writer's counts: records appended, written, pending, failed writes. */
@@ -238,6 +260,10 @@ final class Outbox implements AutoCloseable {
   public void close() {
     // A file lost since the last record is restored by the writer itself: it looks for its file
     // once more, with nothing left to write, before it ends.
-    writer.close();
+    try {
+      writer.close();
+    } finally {
+      lock.close();
+    }
   }
 }

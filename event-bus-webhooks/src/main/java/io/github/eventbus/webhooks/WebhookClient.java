@@ -59,7 +59,8 @@ import java.util.function.DoubleSupplier;
  * (records appended together share one fsync, forced beside the first attempt; no thread waits
  * for the disk; {@link DeliveryListener#accepted} tells when a record is durable) and survives
  * {@code close()} and crashes: a client built on the same file resumes them ({@link #resumed()}),
- * and rejected or exhausted ones stay there to {@link #redrive(String) re-drive} by id.
+ * and rejected or exhausted ones stay there to {@link #redrive(String) re-drive} by id. One
+ * client at a time has an outbox file open (an operating-system lock on {@code <file>.lock}).
  *
  * <p><b>Closing.</b> {@link #close()} refuses new sends and lets deliveries in flight, waiting at
  * their endpoint's gate, or due for a retry within the {@linkplain Builder#drainTimeout drain
@@ -502,7 +503,8 @@ public final class WebhookClient implements AutoCloseable {
      * Builds the client; with an outbox, resumes its unfinished deliveries at once.
      *
      * @return the client
-     * @throws IllegalStateException if no secret was added
+     * @throws IllegalStateException if no secret was added, or the outbox is in use by another
+     *     client (in this process or another; each outbox file has one client at a time)
      * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
      *     example, its path is a directory); no thread has been started then
      */

@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.BufferedReader;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kills a sending child JVM with SIGKILL while its deliveries wait for retries; a new client on
- * the same outbox must deliver every acknowledged one, each exactly once.
+ * the same outbox must deliver every acknowledged one, each exactly once. While the child runs,
+ * its outbox is refused to another client.
  */
 @Tag("slow")
 class OutboxCrashTest {
@@ -69,6 +71,9 @@ class OutboxCrashTest {
             acknowledged.add(line);
           }
         }
+        // The child's outbox is in use: a second client, in this process, is refused.
+        assertThatThrownBy(() -> WebhookClient.builder().secret("second-secret").outbox(outbox)
+            .build()).isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");
         child.destroyForcibly(); // SIGKILL
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
       } finally {

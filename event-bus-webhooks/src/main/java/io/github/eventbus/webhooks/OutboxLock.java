@@ -1,0 +1,81 @@
+package io.github.eventbus.webhooks;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a second client, in this process or another, off an outbox file that a client has open:
+ * an operating-system lock on {@code <file>.lock}, held until {@link #close()} (or the process
+ * ends, however it ends). Two clients on one outbox would both resume its deliveries, and each
+ * would compact away the other's records. The lock file itself is left in place: removing it
+ * would let a third client lock a new file while the second still holds the old one.
+ */
+final class OutboxLock implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+
+  private final FileChannel channel; // null: the file system cannot lock
+
+  private OutboxLock(FileChannel channel) {
+    this.channel = channel;
+  }
+
+  /**
+   * Takes the lock of {@code file}'s outbox, creating its directory if needed.
+   *
+   * @throws IllegalStateException if another client holds it
+   * @throws UncheckedIOException if the lock file cannot be opened
+   */
+  static OutboxLock acquire(Path file) {
+    Path path = file.resolveSibling(file.getFileName() + ".lock");
+    FileChannel channel;
+    try {
+      Files.createDirectories(path.toAbsolutePath().getParent());
+      channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the lock file of the webhook outbox " + file, e);
+    }
+    try {
+      FileLock lock = channel.tryLock();
+      if (lock != null) {
+        return new OutboxLock(channel);
+      }
+    } catch (OverlappingFileLockException inThisProcess) {
+      // held by another channel of this JVM: in use all the same
+    } catch (IOException e) {
+      log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "
+          + "Make sure no other client uses it at the same time", file, e.toString());
+      closeQuietly(channel);
+      return new OutboxLock(null);
+    }
+    closeQuietly(channel);
+    throw new IllegalStateException("the webhook outbox " + file + " is in use by another "
+        + "client, in this process or another; each outbox file has one client at a time");
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      log.debug("Closing an outbox lock file failed", e);
+    }
+  }
+
+  /** Releases the lock. Idempotent. */
+  @Override
+  public void close() {
+    if (channel != null) {
+      closeQuietly(channel); // releases the lock
+    }
+  }
+}

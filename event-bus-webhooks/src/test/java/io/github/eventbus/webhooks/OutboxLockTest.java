@@ -1,0 +1,62 @@
+package io.github.eventbus.webhooks;
+
+import static io.github.eventbus.webhooks.OutboxProbes.entry;
+import static io.github.eventbus.webhooks.OutboxProbes.ids;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One client per outbox file: a second one, built while the first is open, is refused before it
+ * reads the file, and the file is free again once the first is closed or fails to open.
+ */
+class OutboxLockTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void secondClientOnOneOutbox_isRefusedNamingTheFile_andTheFirstKeepsItsDeliveries()
+      throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    try (WebhookClient first = WebhookClient.builder().secret("s3cret").outbox(file).build()) {
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s3cret").outbox(file).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(file.toString())
+          .hasMessageContaining("in use by another client");
+      assertThat(first.outboxStats()).isPresent();
+    }
+    try (WebhookClient next = WebhookClient.builder().secret("s3cret").outbox(file).build()) {
+      assertThat(next.resumed()).isEmpty(); // free again once the first was closed
+    }
+  }
+
+  @Test
+  void outboxInUse_isRefusedBeforeItsFileIsRead_soTheOpenOneLosesNothing() throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    try (Outbox first = new Outbox(file, null)) {
+      first.pending(entry("a")).get(20, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> new Outbox(file, null)).isInstanceOf(IllegalStateException.class);
+      first.pending(entry("b")).get(20, TimeUnit.SECONDS);
+    }
+    try (Outbox reopened = new Outbox(file, null)) {
+      assertThat(ids(reopened.pending())).containsExactly("a", "b");
+    }
+  }
+
+  @Test
+  void outboxThatFailsToOpen_releasesItsLock() throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    Files.createDirectories(file); // a directory where the file should be: cannot be read
+    assertThatThrownBy(() -> new Outbox(file, null)).isInstanceOf(UncheckedIOException.class);
+    Files.delete(file);
+    try (Outbox opened = new Outbox(file, null)) {
+      assertThat(opened.pending()).isEmpty();
+    }
+  }
+}
