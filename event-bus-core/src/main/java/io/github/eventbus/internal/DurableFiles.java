@@ -3,9 +3,15 @@ package io.github.eventbus.internal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Replaces a file's content so that a crash or power cut leaves either the old file or the whole
@@ -25,7 +31,7 @@ public final class DurableFiles {
      * Writes the whole content to {@code channel}.
      *
      * @param channel the temporary file, empty and open for writing
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails, or to give up the replacement
      */
     void writeTo(FileChannel channel) throws IOException;
   }
@@ -33,24 +39,35 @@ public final class DurableFiles {
   private DurableFiles() {}
 
   /**
-   * Writes {@code content} to {@code <file>.tmp}, forces it to the device, moves it over
-   * {@code file} atomically and forces the directory. Whatever was at the temporary path before is
-   * removed first, never followed (a symbolic link there is not written through). On failure the
-   * file at {@code file} is as it was and the temporary file is removed.
+   * Writes {@code content} to {@code <file>.tmp}, with the old file's permissions where the file
+   * system has them, forces it to the device and moves it over {@code file} atomically. Whatever
+   * was at the temporary path before is removed first, never followed (a symbolic link there is
+   * not written through). On failure the file at {@code file} is as it was and the temporary file
+   * is removed. The move is durable only once the directory is forced ({@link #forceDirectory}).
    *
    * @param file the file to replace (created if missing)
    * @param content writes the new content
+   * @return the new file's size
    * @throws IOException if the temporary file cannot be written or forced (disk full, a non-empty
-   *     directory in its place), or the move fails
+   *     directory in its place), the content gives up, or the move fails
    */
-  public static void replace(Path file, Content content) throws IOException {
+  public static long replace(Path file, Content content) throws IOException {
     Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+    long size;
     try {
       Files.deleteIfExists(temporary);
-      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
+      Set<PosixFilePermission> permissions = permissionsOf(file);
+      FileAttribute<?>[] attributes = permissions == null ? new FileAttribute<?>[0]
+          : new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(permissions)};
+      try (FileChannel out = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE), attributes)) {
+        if (permissions != null) {
+          // Created under the umask, which may have taken bits the old file had.
+          Files.setPosixFilePermissions(temporary, permissions);
+        }
         content.writeTo(out);
         out.force(true);
+        size = out.size();
       }
       Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING,
           StandardCopyOption.ATOMIC_MOVE);
@@ -62,11 +79,35 @@ public final class DurableFiles {
       }
       throw e;
     }
-    try (FileChannel directory = FileChannel.open(file.toAbsolutePath().getParent(),
-        StandardOpenOption.READ)) {
-      directory.force(true);
+    return size;
+  }
+
+  /** The permissions of {@code file}; null if it is not there or the file system has none. */
+  private static Set<PosixFilePermission> permissionsOf(Path file) throws IOException {
+    try {
+      return Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Forces the directory of {@code file}, so that a file moved or created there survives a power
+   * cut. A platform that cannot open a directory makes moves as durable as it can, so that is no
+   * failure.
+   *
+   * @param file a file in the directory
+   * @throws IOException if the directory was opened but could not be forced (an I/O error)
+   */
+  public static void forceDirectory(Path file) throws IOException {
+    FileChannel directory;
+    try {
+      directory = FileChannel.open(file.toAbsolutePath().getParent(), StandardOpenOption.READ);
     } catch (IOException | UnsupportedOperationException notOnThisPlatform) {
-      // Some platforms cannot open a directory: the rename is as durable as they make it.
+      return;
+    }
+    try (directory) {
+      directory.force(true);
     }
   }
 }

@@ -31,6 +31,13 @@ final class FileTarget {
     }
   }
 
+  /** The file was replaced, but the replacement may not survive a power cut. */
+  static final class NotForced extends IOException {
+    NotForced(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(JsonLinesWriter.class);
   private static final String NOT_OPEN = " was deleted (or its directory was) while not open";
 
@@ -110,17 +117,34 @@ final class FileTarget {
     return channel == null ? 0 : size;
   }
 
+  /** Whether the open file is still the one at its path; true if none is open. */
+  boolean isStillThere() {
+    return channel == null || stillThere() == null;
+  }
+
   /**
-   * Replaces the fixed file by {@code lines} (see {@link DurableFiles#replace}) and closes the
-   * old file's channel, so that the next write opens the new file. On failure the file at the
-   * path and the open channel are as they were.
+   * Replaces the fixed file by what {@code content} writes (see {@link DurableFiles#replace}),
+   * closes the old file's channel so that the next write opens the new file, and forces the
+   * directory. On a failure before the move the file at the path and the open channel are as
+   * they were.
+   *
+   * @return the new file's size
+   * @throws NotForced if the file was replaced but its directory could not be forced
+   * @throws IOException if the file could not be replaced
    */
-  void replace(LineBuffer lines) throws IOException {
-    DurableFiles.replace(current, lines::writeTo);
+  long replace(DurableFiles.Content content) throws IOException {
+    long replaced = DurableFiles.replace(current, content);
     close();
     if (noticeLoss) {
       expected = current;
     }
+    try {
+      DurableFiles.forceDirectory(current);
+    } catch (IOException e) {
+      throw new NotForced(current + " was replaced, but its directory could not be forced to "
+          + "disk; a power cut may bring back the file as it was", e);
+    }
+    return replaced;
   }
 
   /** Null if the file at the path is the open one; otherwise what happened to it. */

@@ -353,6 +353,17 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   /**
+   * Tells whether the writer's thread has ended. After {@link #close()} it has, unless close gave
+   * up on a thread held up in the file system (a stalled disk): that thread may still end the
+   * write or compaction under way, and a second writer of the file should wait for it.
+   *
+   * @return whether the thread has ended
+   */
+  public boolean isTerminated() {
+    return !thread.isAlive();
+  }
+
+  /**
    * Waits for the writer thread at most {@code millis}, the whole time even if the caller is
    * interrupted (close() is often called from a cancelled task); the flag is kept.
    */

@@ -186,8 +186,9 @@ public final class JsonLinesWriterBuilder<T> {
    * only the lines written from then on.
    *
    * @param records called on the writer's thread, once per vanished file and per compaction (see
-   *     {@link #compactAbove}); must be quick and must not call this writer. If it throws, that is reported (to the error handler, or as a
-   *     WARN) and the new file goes without the records it did not give.
+   *     {@link #compactAbove}); must be quick and must not call this writer. If it throws, that is
+   *     reported (to the error handler, or as a WARN): a new file goes without the records it
+   *     did not give, a compaction is not done.
    * @return this builder
    * @throws IllegalStateException if already set
    */
@@ -201,14 +202,24 @@ public final class JsonLinesWriterBuilder<T> {
    * Keeps a fixed file that holds state bounded by that state rather than by its history: when
    * a write leaves the file at {@code bytes} or more, and at twice its size after the last
    * compaction or more, the writer's thread replaces it by the records of
-   * {@link #restoreOnVanish}, written to {@code <file>.tmp}, forced to the device and moved over
-   * the file (a crash leaves the old file or the whole new one). It does so between writes, with
-   * every line before it written and acknowledged; appenders never wait for it, and what they
-   * append meanwhile follows in the new file. The lines themselves are not kept, so the records
-   * must restate everything the file's lines say. A compaction that fails (the supplier throws,
-   * a record cannot be encoded, the temporary file cannot be written or moved) leaves the file as
-   * it was, is counted in {@link WriterStats#failedWrites()} and reported; the writer goes on
-   * appending and tries again once the file has doubled. Default: never compacts.
+   * {@link #restoreOnVanish}, written to {@code <file>.tmp} (with the file's permissions), forced
+   * to the device and moved over the file, and the directory forced: a crash leaves the old file
+   * or the whole new one. It does so between writes, with every line before it written and
+   * acknowledged, and what is appended meanwhile follows in the new file; appenders do not wait
+   * for it unless the buffer fills. It skips a compaction once {@code close()} has begun, or when
+   * the file has gone or been replaced (restored as for any lost file).
+   *
+   * <p>The lines themselves are not kept, so the records must restate everything the file's
+   * lines say, including what was written before this writer started: update the state before
+   * appending the record that says so, make each record's effect idempotent (it may follow a
+   * snapshot that already holds it), and give a consistent copy of the state, not a live view of
+   * a collection other threads change.
+   *
+   * <p>A compaction that fails (the supplier throws, a record cannot be encoded, the temporary
+   * file cannot be written or moved) leaves the file as it was; one whose directory cannot be
+   * forced has replaced it but may not survive a power cut. Either is counted in
+   * {@link WriterStats#failedWrites()} and reported; the writer goes on appending, and tries again
+   * once the file has grown by as much again (at most 64 MiB more). Default: never compacts.
    *
    * @param bytes the least size that starts a compaction, positive
    * @return this builder

@@ -13,10 +13,26 @@ import java.nio.channels.FileChannel;
  */
 final class LineBuffer extends OutputStream {
 
+  private final int initialCapacity;
   private ByteBuffer bytes;
 
   LineBuffer(int initialCapacity) {
+    this.initialCapacity = initialCapacity;
     bytes = ByteBuffer.allocateDirect(initialCapacity);
+  }
+
+  /**
+   * If empty and grown past four times its first size (a burst, a large record), goes back to
+   * that size, so that the memory of a burst is not held for the writer's life.
+   */
+  void shrink() {
+    if (bytes.position() == 0 && bytes.capacity() > 4 * initialCapacity) {
+      bytes = ByteBuffer.allocateDirect(initialCapacity);
+    }
+  }
+
+  int capacity() {
+    return bytes.capacity();
   }
 
   @Override

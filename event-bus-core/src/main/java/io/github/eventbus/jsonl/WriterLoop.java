@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -42,6 +43,8 @@ final class WriterLoop<T> implements Runnable {
    * FSYNC a batch is written whole, so that it is forced once.)
    */
   private static final int WRITE_CHUNK_BYTES = 64 * 1024;
+  /** The most a file grows after a failed compaction before the next try. */
+  private static final long RETRY_COMPACTION_AFTER = 64L << 20;
 
   /** Put in the queue by close() to end the writer's wait; not a record. */
   static final Object WAKE_UP = new Object();
@@ -135,6 +138,7 @@ final class WriterLoop<T> implements Runnable {
         }
         Object first = queue.poll(pollNanos(), TimeUnit.NANOSECONDS);
         if (first == null) {
+          lines.shrink(); // idle: a burst's memory is not kept for good
           if (pendingBytes() == 0 && restoreOnVanish != null) {
             restoreIfLostWhileIdle();
           }
@@ -304,21 +308,25 @@ final class WriterLoop<T> implements Runnable {
 
   /**
    * Replaces the file, all of whose lines are written, by the records to restore: the records
-   * appended since follow in the new file, so it holds the same state. A failure leaves the file
-   * as it is, is counted and reported; the next try waits until the file has doubled, as the next
-   * compaction does, so that compacting costs a bounded share of the writing.
+   * appended since follow in the new file, so it holds the same state. Not once close() has
+   * begun (the next writer compacts), nor when the file has gone or been replaced (the next write
+   * or idle look reports that and restores it). A failure leaves the file as it is, is counted
+   * and reported; the next try waits until the file has grown by as much again, at most
+   * {@link #RETRY_COMPACTION_AFTER} more.
    */
   private void compact() {
-    nextCompaction = Math.max(compactAbove, 2 * target.size());
+    long size = target.size();
+    if (closed || !target.isStillThere()) {
+      return;
+    }
+    nextCompaction = Math.max(compactAbove, size + Math.min(size, RETRY_COMPACTION_AFTER));
     try {
-      for (T record : restoreOnVanish.get()) {
-        if (record != null) {
-          // One record that cannot be encoded ends the compaction: the old file still holds it.
-          encodeLine(record, pendingBytes());
-        }
-      }
-      target.replace(lines);
-      nextCompaction = Math.max(compactAbove, 2 * (long) lines.size());
+      Collection<? extends T> records = recordsToRestore();
+      long compacted = target.replace(channel -> writeCompacted(records, channel));
+      nextCompaction = Math.max(compactAbove, 2 * compacted);
+    } catch (FileTarget.NotForced e) {
+      failedWrites.incrementAndGet();
+      reportError(target.current(), "compact", e.getMessage(), e);
     } catch (IOException | RuntimeException | Error e) { // an Error too: see encode()
       failedWrites.incrementAndGet();
       reportError(target.current(), "compact", "could not compact the file; it stays as it was "
@@ -326,7 +334,42 @@ final class WriterLoop<T> implements Runnable {
     } finally {
       generator = null; // it may hold part of a record that failed
       lines.clear();
+      lines.shrink();
     }
+  }
+
+  /**
+   * The records of {@code restoreOnVanish}. An interrupt the supplier leaves is cleared, as one an
+   * encoder leaves: it would fail the next file operation and end this thread.
+   */
+  private Collection<? extends T> recordsToRestore() {
+    try {
+      return restoreOnVanish.get();
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  /**
+   * Writes the records to the new file in pieces of {@link #WRITE_CHUNK_BYTES}, so that a large
+   * state does not pass through memory whole; gives up if close() gave up on this thread.
+   */
+  private void writeCompacted(Collection<? extends T> records, FileChannel channel)
+      throws IOException {
+    for (T record : records) {
+      if (record != null) {
+        // One record that cannot be encoded ends the compaction: the old file still holds it.
+        encodeLine(record, pendingBytes());
+        if (lines.size() >= WRITE_CHUNK_BYTES) {
+          lines.writeTo(channel);
+          lines.clear();
+        }
+      }
+      if (hasGivenUp()) {
+        throw new IOException("the writer was closed during the compaction");
+      }
+    }
+    lines.writeTo(channel);
   }
 
   /**
@@ -390,7 +433,7 @@ final class WriterLoop<T> implements Runnable {
       restoredAt = pendingBytes();
     }
     try {
-      for (T record : restoreOnVanish.get()) {
+      for (T record : recordsToRestore()) {
         if (record != null) {
           encodeRestored(record);
         }

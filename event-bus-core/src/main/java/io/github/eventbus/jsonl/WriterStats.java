@@ -8,7 +8,8 @@ package io.github.eventbus.jsonl;
  * @param appended records accepted by {@code append}
  * @param written records written (to the degree of the writer's {@link Durability})
  * @param pending records accepted and not yet written
- * @param failedWrites failed attempts to open, write or force a file (each retry counts)
+ * @param failedWrites failed attempts to open, write or force a file (each retry counts), and
+ *     failed compactions ({@link JsonLinesWriterBuilder#compactAbove})
  * @param unencodable records that could not be encoded as JSON, reported and skipped
  * @param dropped records refused because the buffer stayed full (only with a finite
  *     {@code offerTimeout})

@@ -8,12 +8,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -182,6 +189,193 @@ class JsonLinesWriterCompactionTest {
       assertThat(victim).hasContent("keep me");
       assertThat(problems).isEmpty();
     }
+  }
+
+  @Test
+  void compaction_supplierLeavingAnInterrupt_doesNotEndTheWriter() throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    try (JsonLinesWriter<Object> w = compacting(file, () -> {
+      // A user's supplier that restores an interrupt it caught; no record to encode after it.
+      Thread.currentThread().interrupt();
+      return List.of();
+    }).build()) {
+      for (int n = 1; n <= 12; n++) { // compacted at 8
+        writeAndWait(w, n);
+      }
+      assertThat(lines(file)).containsExactly("{\"n\":9}", "{\"n\":10}", "{\"n\":11}",
+          "{\"n\":12}");
+      assertThat(problems).isEmpty();
+    }
+  }
+
+  @Test
+  void compaction_fileReplacedJustBeforeIt_isNotOverwritten_butReportedAndRestored()
+      throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    CountDownLatch registered = new CountDownLatch(1);
+    JsonLinesWriter.Encoder<Object> jackson = JsonLinesWriter.jackson();
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, (record, generator) -> {
+      if (record.equals(Map.of("n", 8))) {
+        try {
+          registered.await(); // so that the callback below runs on the writer's thread
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      jackson.encode(record, generator);
+    }).durability(Durability.FSYNC).idleWake(Duration.ofHours(1))
+        .errorHandler((f, problem, cause) -> problems.add(problem))
+        .restoreOnVanish(() -> List.of(Map.of("live", "a"))).compactAbove(ABOVE).build()) {
+      for (int n = 1; n <= 7; n++) {
+        writeAndWait(w, n);
+      }
+      // Runs on the writer's thread once the 8th line is written, just before the compaction.
+      CompletableFuture<Void> replaced = w.appendAcknowledged(Map.of("n", 8)).thenRun(() -> {
+        try {
+          Files.delete(file);
+          Files.writeString(file, "{\"theirs\":1}\n", StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      registered.countDown();
+      replaced.get(20, TimeUnit.SECONDS);
+      writeAndWait(w, 9);
+
+      assertThat(lines(file)).containsExactly("{\"theirs\":1}", "{\"n\":9}", "{\"live\":\"a\"}");
+      assertThat(problems).singleElement().asString().contains("replaced");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"rw-------", "rw-rw----"})
+  void compaction_keepsTheFilesPermissions(String mode) throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    try (JsonLinesWriter<Object> w = compacting(file, () -> List.of(Map.of("live", "a"))).build()) {
+      writeAndWait(w, 1);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+      for (int n = 2; n <= 9; n++) { // compacted at 8
+        writeAndWait(w, n);
+      }
+      assertThat(lines(file).get(0)).isEqualTo("{\"live\":\"a\"}");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+          .isEqualTo(mode);
+    }
+  }
+
+  @Test
+  void compaction_ofAStateLargerThanOneWrite_writesEveryRecordInOrder() throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    List<Map<String, Object>> live = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) { // about 210 KB: several pieces of 64 KiB
+      live.add(Map.of("live", i + "-" + "x".repeat(48)));
+    }
+    try (JsonLinesWriter<Object> w = compacting(file, () -> live).build()) {
+      for (int n = 1; n <= 9; n++) { // compacted at 8
+        writeAndWait(w, n);
+      }
+      List<String> lines = lines(file);
+      assertThat(lines).hasSize(3_001);
+      for (int i = 0; i < 3_000; i++) {
+        assertThat(lines.get(i)).startsWith("{\"live\":\"" + i + "-");
+      }
+      assertThat(lines.get(3_000)).isEqualTo("{\"n\":9}");
+    }
+  }
+
+  @Test
+  void closeGivingUpDuringACompaction_abandonsIt_andTheFileStaysAsItWas() throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    CountDownLatch inSupplier = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = compacting(file, () -> {
+      inSupplier.countDown();
+      try {
+        release.await(); // a compaction held up, as by a stalled disk
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of(Map.of("live", "a"));
+    }).closeTimeout(Duration.ZERO).build();
+    for (int n = 1; n <= 8; n++) {
+      w.append(Map.of("n", n));
+    }
+    assertThat(inSupplier.await(20, TimeUnit.SECONDS)).isTrue();
+    List<String> before = lines(file);
+
+    w.close(); // gives up on the thread after its grace
+    assertThat(w.isTerminated()).isFalse();
+    release.countDown();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!w.isTerminated() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+
+    assertThat(w.isTerminated()).isTrue();
+    assertThat(lines(file)).as("not replaced after close gave up").isEqualTo(before);
+    assertThat(before).hasSize(8);
+    assertThat(dir.resolve("state.jsonl.tmp")).doesNotExist();
+  }
+
+  /**
+   * Threads change a state and append what they changed while the writer compacts under them
+   * (FLUSH, records large enough that a batch is written in several pieces): once closed, the
+   * file replays to exactly the final state.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {11L, 2026L})
+  void compactingWhileThreadsAppend_fileReplaysToTheFinalState(long seed) throws Exception {
+    Path file = dir.resolve("state-" + seed + ".jsonl");
+    Set<Integer> state = ConcurrentHashMap.newKeySet();
+    String pad = "p".repeat(200);
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .durability(Durability.FLUSH)
+        .restoreOnVanish(() -> state.stream().map(k -> Map.of("add", k, "pad", pad)).toList())
+        .compactAbove(16 * 1024).build()) {
+      for (int t = 0; t < 4; t++) {
+        Random random = new Random(seed * 31 + t);
+        int base = t * 100_000;
+        threads.add(new Thread(() -> {
+          try {
+            for (int i = 0; i < 5_000; i++) {
+              int key = base + random.nextInt(400);
+              if (random.nextBoolean()) {
+                state.add(key); // the state first, then the record that says so
+                w.append(Map.of("add", key, "pad", pad));
+              } else {
+                state.remove(key);
+                w.append(Map.of("del", key));
+              }
+            }
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        }, "appender-" + t));
+      }
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join(TimeUnit.SECONDS.toMillis(60));
+        assertThat(t.isAlive()).isFalse();
+      }
+      assertThat(failures).isEmpty();
+      // Compactions happen while the writer catches up, not once close() has begun.
+      w.flush().get(60, TimeUnit.SECONDS);
+    }
+    Set<Integer> replayed = new HashSet<>();
+    List<String> lines = lines(file);
+    for (String line : lines) {
+      var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      if (node.has("add")) {
+        replayed.add(node.get("add").intValue());
+      } else {
+        replayed.remove(node.get("del").intValue());
+      }
+    }
+    assertThat(replayed).isEqualTo(state);
+    // Without compaction, about 2.4 MB: some 10,000 additions of 230 bytes, and the removals.
+    assertThat(Files.size(file)).as("compacted as it ran").isLessThan(1_000_000);
   }
 
   @Test

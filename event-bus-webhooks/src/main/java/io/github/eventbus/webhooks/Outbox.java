@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.collect.Lists;
 import io.github.eventbus.internal.DurableFiles;
 import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.Durability;
@@ -117,6 +118,13 @@ final class Outbox implements AutoCloseable {
           channel.write(bytes);
         }
       });
+      try {
+        DurableFiles.forceDirectory(file);
+      } catch (IOException e) {
+        log.warn("The directory of the webhook outbox {} could not be forced to disk ({}); a "
+            + "power cut may bring back the outbox as it was before this client opened it", file,
+            e.toString());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
     }
@@ -215,9 +223,17 @@ final class Outbox implements AutoCloseable {
     return r;
   }
 
-  /** A record of every delivery pending or dead now, for a new file. */
-  private synchronized List<Map<String, Object>> liveRecords() {
-    return live.values().stream().map(e -> record(e.dead() ? "dead" : "pending", e)).toList();
+  /**
+   * A record of every delivery pending or dead now, for a new file. The entries are copied under
+   * the lock; each is made a record (its body encoded) only as the writer takes it, so that
+   * sending threads do not wait for a whole outbox to be encoded.
+   */
+  private List<Map<String, Object>> liveRecords() {
+    List<Entry> entries;
+    synchronized (this) {
+      entries = List.copyOf(live.values());
+    }
+    return Lists.transform(entries, e -> record(e.dead() ? "dead" : "pending", e));
   }
 
   synchronized List<Entry> pending() {
@@ -263,7 +279,13 @@ final class Outbox implements AutoCloseable {
     try {
       writer.close();
     } finally {
-      lock.close();
+      if (writer.isTerminated()) {
+        lock.close();
+      } else {
+        // Its thread may still replace the file: no other client may open it meanwhile.
+        log.warn("The writer of the webhook outbox {} did not end within its close timeout; the "
+            + "outbox stays locked until this process ends", writer.currentFile());
+      }
     }
   }
 }

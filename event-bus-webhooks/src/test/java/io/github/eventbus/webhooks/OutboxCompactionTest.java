@@ -97,6 +97,7 @@ class OutboxCompactionTest {
       go.countDown();
       for (Thread w : workers) {
         w.join(TimeUnit.SECONDS.toMillis(60));
+        assertThat(w.isAlive()).as(w.getName()).isFalse();
       }
       assertThat(failures).isEmpty();
       expectedPending = ids(outbox.pending());

@@ -195,4 +195,18 @@ class OutboxEnvAdversaryTest {
     assertThat(io.github.eventbus.TestThreads.alive("jsonl-writer-attempts"))
         .isEqualTo(writersBefore);
   }
+
+  @Test
+  void open_withALinkAtItsTemporaryPath_compactsWithoutWritingThroughIt() throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    Files.writeString(file, pendingLine("e1") + "\n", StandardCharsets.UTF_8);
+    Path victim = Files.writeString(dir.resolve("victim.txt"), "keep me\n", StandardCharsets.UTF_8);
+    Files.createSymbolicLink(dir.resolve("outbox.jsonl.tmp"), victim);
+
+    try (Outbox outbox = new Outbox(file, null)) {
+      assertThat(ids(outbox.pending())).containsExactly("e1");
+    }
+    assertThat(victim).hasContent("keep me");
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly(pendingLine("e1"));
+  }
 }
