@@ -111,7 +111,8 @@ class MailboxDeliveryTest {
     int before = 700; // several chunks queued behind the stuck handler
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Map<Integer, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    // One atomic write per outcome (merge), so that a key is never seen before it is counted.
+    Map<Integer, Integer> outcomes = new ConcurrentHashMap<>();
     AtomicInteger undeliveredLetters = new AtomicInteger();
     AtomicInteger otherLetters = new AtomicInteger();
     // A bound of a few chunks keeps the racing publishers waiting, not filling memory.
@@ -120,7 +121,7 @@ class MailboxDeliveryTest {
     bus.subscribe(DeadLetter.class, letter -> {
       if (letter.cause() instanceof RejectedEventException
           && letter.event().payload() instanceof Solo solo) {
-        outcomes.computeIfAbsent(solo.seq(), k -> new AtomicInteger()).incrementAndGet();
+        outcomes.merge(solo.seq(), 1, Integer::sum);
         undeliveredLetters.incrementAndGet();
       } else {
         otherLetters.incrementAndGet();
@@ -131,7 +132,7 @@ class MailboxDeliveryTest {
         stuck.countDown();
         TestThreads.awaitIgnoringInterrupts(release);
       }
-      outcomes.computeIfAbsent(e.seq(), k -> new AtomicInteger()).incrementAndGet();
+      outcomes.merge(e.seq(), 1, Integer::sum);
     });
     for (int i = 0; i < before; i++) {
       bus.publish(new Solo(i));
@@ -177,8 +178,8 @@ class MailboxDeliveryTest {
         .limit(20).toList();
     assertThat(settled).as("accepted %s, accounted %s, first missing %s", accepted.size(),
         outcomes.size(), missing).isTrue();
-    List<Integer> twice = outcomes.entrySet().stream().filter(e -> e.getValue().get() != 1)
-        .map(Map.Entry::getKey).sorted().limit(20).toList();
+    List<String> twice = outcomes.entrySet().stream().filter(e -> e.getValue() != 1)
+        .map(e -> e.getKey() + "=" + e.getValue()).sorted().limit(20).toList();
     assertThat(twice).as("events delivered/reported more than once").isEmpty();
     assertThat(outcomes.keySet()).as("only accepted events").isSubsetOf(accepted);
     assertThat(otherLetters.get()).isZero();
