@@ -111,7 +111,10 @@ public interface DeliveryListener {
    * @param message the message
    * @param result the delivery's result
    * @param keptInOutbox {@code true} if the delivery stays pending in the outbox for the next
-   *     client; {@code false} if it is lost to this process (it takes the dead-letter path)
+   *     client; {@code false} if it is lost to this process (it takes the dead-letter path):
+   *     without an outbox, or when its outbox record could not be written. A delivery abandoned
+   *     while its record was still being written is told once the record is written or has
+   *     failed (at the latest when {@code close()} closes the outbox), on that thread
    */
   default void abandoned(WebhookMessage message, WebhookDelivery result, boolean keptInOutbox) {}
 }

@@ -38,6 +38,7 @@ final class DeliveryRunner {
   private final OutboxRecords outbox;
   private final Clock clock;
   private final ScheduledExecutorService retries;
+  private static final long LOOK_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private final Executor background; // the HTTP threads: where work hops to rather than nest
   private final int perEndpoint;
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
@@ -76,7 +77,8 @@ final class DeliveryRunner {
         EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)));
     active.add(d);
     if (record && outbox.enabled()) {
-      outbox.accepted(d).whenComplete((written, error) -> {
+      d.recorded = outbox.accepted(d);
+      d.recorded.whenComplete((written, error) -> {
         Recorded told = new Recorded(d, error);
         untold.add(told);
         try {
@@ -269,13 +271,29 @@ final class DeliveryRunner {
       case GONE -> events.tell("gone", l -> l.gone(d.message, last, result));
       case REJECTED -> events.tell("rejected", l -> l.rejected(d.message, last, result));
       case EXHAUSTED -> events.tell("exhausted", l -> l.exhausted(d.message, last, result));
-      case ABANDONED -> events.tell("abandoned",
-          l -> l.abandoned(d.message, result, outbox.enabled()));
+      case ABANDONED -> tellAbandoned(d, result);
       default -> throw new AssertionError(outcome);
     }
     d.done.complete(result);
     active.remove(d);
     signalProgress();
+  }
+
+  /**
+   * Tells that a delivery was abandoned, and whether it stays in the outbox: only if its record
+   * was written. One whose record is still on its way is told once the record is written or has
+   * failed, at the latest when the outbox closes, at the end of close(); one whose record failed
+   * takes the path of a client without an outbox (a dead letter).
+   */
+  private void tellAbandoned(OutgoingDelivery d, WebhookDelivery result) {
+    CompletableFuture<Void> recorded = d.recorded;
+    if (recorded == null || recorded.isDone()) {
+      boolean kept = outbox.enabled() && (recorded == null || !recorded.isCompletedExceptionally());
+      events.tell("abandoned", l -> l.abandoned(d.message, result, kept));
+      return;
+    }
+    recorded.whenComplete((written, error) ->
+        events.tell("abandoned", l -> l.abandoned(d.message, result, error == null)));
   }
 
   private void signalProgress() {
@@ -295,7 +313,10 @@ final class DeliveryRunner {
   int drain(Duration timeout) {
     long deadline = System.nanoTime() + Settings.nanos(timeout);
     Instant lastUsefulRetry = clock.instant().plus(timeout);
-    awaitProgress(deadline, () -> active.stream().anyMatch(d -> d.dueBy(lastUsefulRetry)));
+    // A retry queued on a scheduler that has since terminated (a user's, shut down with
+    // shutdownNow) never runs: not worth waiting for.
+    awaitProgress(deadline, () -> active.stream()
+        .anyMatch(d -> d.dueBy(lastUsefulRetry, !retries.isTerminated())));
     stopped = true;
     List<OutgoingDelivery> left = new ArrayList<>(active);
     gates.values().forEach(EndpointGate::forgetWaiting); // each of those is in left
@@ -327,7 +348,8 @@ final class DeliveryRunner {
           return;
         }
         try {
-          TimeUnit.NANOSECONDS.timedWait(progress, left);
+          // Looks again at least every 100 ms: a scheduler ending tells nobody.
+          TimeUnit.NANOSECONDS.timedWait(progress, Math.min(left, LOOK_AGAIN_NANOS));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;

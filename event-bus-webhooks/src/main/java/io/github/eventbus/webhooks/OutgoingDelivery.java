@@ -20,6 +20,8 @@ final class OutgoingDelivery {
   int lastStatus;
   String lastError;
   volatile Instant retryAt; // due time of the next attempt while waiting for it; else null
+  // Its own outbox record, forced or failed; null if it has none (no outbox, or resumed from one).
+  volatile CompletableFuture<Void> recorded;
   /** Null while open; {@link #ANSWERED} while an answer is being settled; then the outcome. */
   private final AtomicReference<Object> end = new AtomicReference<>();
 
@@ -61,12 +63,13 @@ final class OutgoingDelivery {
   }
 
   /**
-   * Whether this delivery is under way or will try again by {@code time}: what a drain waits for.
-   * Reads {@link #retryAt} once, since an attempt starting clears it.
+   * Whether this delivery is under way or will try again by {@code time}: what a drain waits for;
+   * a retry counts only if {@code retriesRun}. Reads {@link #retryAt} once, since an attempt
+   * starting clears it.
    */
-  boolean dueBy(Instant time) {
+  boolean dueBy(Instant time, boolean retriesRun) {
     Instant at = retryAt;
-    return at == null || !at.isAfter(time);
+    return at == null || (retriesRun && !at.isAfter(time));
   }
 
   /** The outcome this delivery was ended with, or null while it has not ended. */

@@ -97,7 +97,10 @@ final class RetryRules {
     return jitter.getAsDouble();
   }
 
-  /** A Retry-After of seconds or an HTTP-date, clamped; null if absent or unreadable. */
+  /**
+   * A Retry-After of seconds or an HTTP-date, at least the policy's first delay and at most
+   * {@code maxRetryAfter}; null if absent or unreadable.
+   */
   private Duration retryAfter(HttpHeaders headers, Instant now) {
     String value = headers.firstValue("Retry-After").orElse(null);
     if (value == null) {
@@ -113,8 +116,10 @@ final class RetryRules {
       }
       wait = Duration.between(now, at);
     }
-    if (wait.isNegative()) {
-      return Duration.ZERO;
+    // "Retry-After: 0", or a date gone by, would have the client retry back to back: an endpoint
+    // gets no sooner than the policy's first delay, the least wait its owner chose.
+    if (wait.compareTo(policy.initialDelay()) < 0) {
+      wait = policy.initialDelay();
     }
     return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
   }

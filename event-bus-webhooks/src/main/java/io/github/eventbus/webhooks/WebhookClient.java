@@ -255,10 +255,12 @@ public final class WebhookClient implements AutoCloseable {
     outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
     threads.shutdownNow();
     runner.tellUntold();
+    // The outbox first: closing it settles the records still on their way, and a delivery
+    // abandoned before its record was settled is told then, to the attempt log among others.
+    outbox.close();
     if (attemptLog != null) {
       attemptLog.close();
     }
-    outbox.close();
   }
 
   @Override

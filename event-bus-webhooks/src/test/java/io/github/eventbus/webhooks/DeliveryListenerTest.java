@@ -232,4 +232,30 @@ class DeliveryListenerTest {
     }
     assertThat(heard).contains("abandoned false");
   }
+
+  @Test
+  void aRetrySchedulerShutDownWhileARetryWaits_closeAbandonsItWithoutWaitingOutTheDrain()
+      throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    java.util.concurrent.ScheduledThreadPoolExecutor mine =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(mine)
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(1)).build())
+        .drainTimeout(Duration.ofMinutes(2)).listener(recorder).build();
+    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (mine.getQueue().isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(mine.getQueue()).hasSize(1); // the retry, queued
+    mine.shutdownNow(); // the queued retry is dropped: it will never run
+    assertThat(mine.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+
+    long start = System.nanoTime();
+    client.close();
+
+    // Without looking at the scheduler, close waited out the two minutes for the retry due in 1 s.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+  }
 }

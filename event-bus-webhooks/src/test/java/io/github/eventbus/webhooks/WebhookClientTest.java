@@ -228,6 +228,25 @@ class WebhookClientTest {
         Duration.ofHours(1));
   }
 
+  @Test
+  void retryAfter_zeroOrADateGoneBy_waitsThePolicysFirstDelay_notBackToBack() throws Exception {
+    String aMinuteAgo = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+        clock.instant().minusSeconds(60).atZone(ZoneOffset.UTC));
+    script(new Reply(503, Map.of("Retry-After", "0"), null),
+        new Reply(429, Map.of("Retry-After", aMinuteAgo), null));
+    CompletableFuture<WebhookDelivery> f = client(retries(5), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+
+    next();
+    fireRetry(Duration.ofSeconds(1));
+    next();
+    fireRetry(Duration.ofSeconds(1));
+    next();
+
+    assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(scheduler.delays()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1));
+  }
+
   /**
    * An endpoint answering the largest Retry-After there is, to a client whose maxRetryAfter says
    * "no limit": the wait is capped at about 146 years, and the delivery waits; no overflow loses it.
