@@ -7,7 +7,10 @@ import io.github.eventbus.Event;
 import io.github.eventbus.ManualClock;
 import io.github.eventbus.ManualScheduler;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.TestFiles;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The listener hears each delivery's events in order; a throwing listener changes nothing. */
 class DeliveryListenerTest {
@@ -257,5 +261,37 @@ class DeliveryListenerTest {
     // Without looking at the scheduler, close waited out the two minutes for the retry due in 1 s.
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
     assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+  }
+
+  /**
+   * A delivery abandoned at close whose outbox record could never be written (its directory gone,
+   * a file in its place) is not "kept in the outbox": nothing would resume it, so it is told
+   * kept=false (the dead-letter path) once the outbox gives the record up at close.
+   */
+  @Test
+  void abandonedWhileItsOutboxRecordCannotBeWritten_isToldNotKept(@TempDir Path dir)
+      throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    Path outboxDir = dir.resolve("webhooks");
+    Path file = outboxDir.resolve("outbox.jsonl");
+    WebhookClient client = WebhookClient.builder().secret("s3cret")
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofHours(1)).build())
+        .drainTimeout(Duration.ofMillis(100)).outbox(file).listener(recorder).build();
+    TestFiles.deleteTree(outboxDir);
+    Files.writeString(outboxDir, "a file where the outbox's directory was");
+
+    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("lost"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (heard.stream().noneMatch(h -> h.startsWith("retry at"))
+        && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(client.outboxStats().orElseThrow().written()).isZero();
+    client.close(); // the drain abandons it; the outbox's close gives its record up
+
+    assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+    assertThat(heard).contains("abandoned false").doesNotContain("abandoned true")
+        .doesNotContain("accepted lost");
+    assertThat(client.outboxStats().orElseThrow().unwritten()).isEqualTo(1);
   }
 }
