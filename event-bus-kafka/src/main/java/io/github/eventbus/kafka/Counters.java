@@ -14,6 +14,8 @@ final class Counters {
   final LongAdder deadLetters = new LongAdder();
   final LongAdder pauses = new LongAdder();
   final LongAdder handlerErrors = new LongAdder();
+  final LongAdder pollFailures = new LongAdder();
+  final LongAdder commitFailures = new LongAdder();
   volatile int pausedPartitions;
   volatile long lag = -1;
 
@@ -21,6 +23,6 @@ final class Counters {
     return new KafkaBridgeMetrics(produced.sum(), produceFailed.sum(), notProducedBack.sum(),
         consumed.sum(),
         duplicates.sum(), ownRecords.sum(), undecodable.sum(), deadLetters.sum(), pauses.sum(),
-        handlerErrors.sum(), pausedPartitions, lag);
+        handlerErrors.sum(), pollFailures.sum(), commitFailures.sum(), pausedPartitions, lag);
   }
 }

@@ -113,6 +113,7 @@ final class Inbound {
         } catch (WakeupException e) {
           break;
         } catch (KafkaException e) {
+          counters.pollFailures.increment();
           failures.warn("poll", "the Kafka bridge's consumer failed to poll; retrying: {}",
               e.toString());
           stopped.await(Settings.millis(options.pollTimeout()), TimeUnit.MILLISECONDS);
@@ -327,6 +328,7 @@ final class Inbound {
   }
 
   private void commitFailed(Exception error) {
+    counters.commitFailures.increment();
     failures.warn("commit", "the Kafka bridge could not commit offsets; they are committed with"
         + " the next batch or at close, and records may be redelivered: {}", error.toString());
   }
@@ -346,6 +348,7 @@ final class Inbound {
         commit(true);
       }
     } catch (RuntimeException e) {
+      counters.commitFailures.increment();
       log.warn("the Kafka bridge could not commit its last offsets; those records will be "
           + "redelivered: {}", e.toString());
     } finally {
@@ -422,6 +425,7 @@ final class Inbound {
             }
           }
         } catch (RuntimeException e) {
+          counters.commitFailures.increment();
           failures.warn("commit revoked",
               "the Kafka bridge could not commit offsets of revoked partitions; those "
               + "records will be redelivered: {}", e.toString());

@@ -185,4 +185,22 @@ class KafkaBridgeErrorPathsTest extends BridgeProbes {
     Eventually.await(() -> seen.size() >= total, () -> seen.size() + " " + bridge.metrics());
     assertThat(seen).hasSize(total);
   }
+
+  /**
+   * A poll that fails every time (here: a new group with {@code auto.offset.reset=none}, so no
+   * offset to start from) is retried, counted in {@code pollFailures} and logged rate-limited;
+   * the bridge stays open and closes whole.
+   */
+  @Test
+  void aPollThatFailsEveryTime_isCountedAndRetried_andTheBridgeClosesWhole() throws Exception {
+    kafka.createTopic("err-poll", 1);
+    EventBus bus = bus("err-poll");
+    KafkaBridge bridge = closing(bridge(bus).consume("err-poll").groupId("err-poll-none")
+        .consumerProperty("auto.offset.reset", "none").build());
+
+    Eventually.await(() -> bridge.metrics().pollFailures() >= 3, bridge::metrics);
+    assertThat(bridge.metrics().consumed()).isZero();
+    bridge.close();
+    assertThat(bridge.metrics().commitFailures()).isZero();
+  }
 }

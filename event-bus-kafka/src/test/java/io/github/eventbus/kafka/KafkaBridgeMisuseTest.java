@@ -141,8 +141,8 @@ class KafkaBridgeMisuseTest extends BridgeProbes {
     Eventually.await(() -> received.size() == total && in.metrics().lag() == 0, in::metrics);
     out.close();
     in.close();
-    assertThat(out.metrics()).isEqualTo(new KafkaBridgeMetrics(total, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
-    assertThat(in.metrics()).isEqualTo(new KafkaBridgeMetrics(0, 0, 0, total, 0, 0, 0, 0, 0, 0, 0, 0));
+    assertThat(out.metrics()).isEqualTo(new KafkaBridgeMetrics(total, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+    assertThat(in.metrics()).isEqualTo(new KafkaBridgeMetrics(0, 0, 0, total, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     assertThat(made).containsExactly("probe-factory-0");
     assertThat(threadNames()).noneMatch(n -> n.startsWith("probe-factory-")
         || n.contains("eventbus-quiet-") || n.startsWith("eventbus-kafka-quiet"));
