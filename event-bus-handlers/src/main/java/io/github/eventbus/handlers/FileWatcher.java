@@ -88,6 +88,7 @@ public final class FileWatcher implements AutoCloseable {
   private final String name;
   private final String logName;
   private final DebouncedChanges changes;
+  private final RateLimitedLog warnings; // shared by the watcher's parts: one line per condition
   private WatchService service;
   private WatchedTree tree;
   private Thread thread;
@@ -97,11 +98,12 @@ public final class FileWatcher implements AutoCloseable {
     this.roots = List.copyOf(b.roots);
     this.name = b.name != null ? b.name : String.valueOf(roots.get(0).getFileName());
     this.logName = LogText.escape(name); // a directory's name, which anyone may choose
+    this.warnings = new RateLimitedLog(log, b.clock != null ? b.clock : Clock.systemUTC(),
+        RateLimitedLog.INTERVAL);
     this.changes = new DebouncedChanges(b.bus, name, List.copyOf(b.includes),
         List.copyOf(b.excludes), b.debounce != null ? b.debounce : Duration.ofMillis(100),
         b.checksum != null ? b.checksum : ChecksumAlgorithm.SHA256,
-        new RateLimitedLog(log, b.clock != null ? b.clock : Clock.systemUTC(),
-            RateLimitedLog.INTERVAL));
+        warnings);
   }
 
   /**
@@ -129,7 +131,7 @@ public final class FileWatcher implements AutoCloseable {
     }
     try {
       service = FileSystems.getDefault().newWatchService();
-      tree = new WatchedTree(service, changes, logName);
+      tree = new WatchedTree(service, changes, name, warnings);
       for (Path root : roots) {
         tree.addRoot(root.toAbsolutePath().normalize());
       }

@@ -6,6 +6,7 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 
 import io.github.eventbus.internal.LogText;
+import io.github.eventbus.internal.RateLimitedLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -38,18 +39,35 @@ final class WatchedTree {
 
   private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
 
-  private final WatchService service;
+  /** Registers a directory with the watch service; a seam for tests of a failing registration. */
+  @FunctionalInterface
+  interface Registrar {
+    WatchKey register(Path directory) throws IOException;
+  }
+
+  private final Registrar registrar;
   private final DebouncedChanges changes;
-  private final String logName;
+  private final String name; // the watcher's, as given: the rate-limited log escapes it
+  private final String logName; // escaped, for the plain log
+  private final RateLimitedLog warnings;
   private final Map<Path, Object> rootKeys = new ConcurrentHashMap<>(); // root -> file identity
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
   private final Map<Path, Object> identities = new ConcurrentHashMap<>(); // watched dir -> fileKey
 
-  WatchedTree(WatchService service, DebouncedChanges changes, String logName) {
-    this.service = service;
+  WatchedTree(WatchService service, DebouncedChanges changes, String name,
+      RateLimitedLog warnings) {
+    this(d -> d.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE), changes, name,
+        warnings);
+  }
+
+  WatchedTree(Registrar registrar, DebouncedChanges changes, String name,
+      RateLimitedLog warnings) {
+    this.registrar = registrar;
     this.changes = changes;
-    this.logName = logName;
+    this.name = name;
+    this.logName = LogText.escape(name);
+    this.warnings = warnings;
   }
 
   /**
@@ -69,7 +87,7 @@ final class WatchedTree {
    */
   private void registerTree(Path directory, Path root, boolean reportFiles, long now)
       throws IOException {
-    WatchKey key = directory.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+    WatchKey key = registrar.register(directory);
     directories.put(key, directory);
     rootOf.put(directory, root);
     Object identity = fileKey(directory);
@@ -86,6 +104,13 @@ final class WatchedTree {
       } catch (NoSuchFileException | NotDirectoryException gone) {
         // Deleted or replaced since it was listed: nothing there to watch or to remember, and
         // its deletion, if ever seen, concerns nothing known.
+      } catch (IOException e) {
+        if (!reportFiles) {
+          throw e; // at start: start() fails and says so
+        }
+        // After start (the OS's limit of watches reached, say): the rest of this directory is
+        // still watched and reported.
+        cannotWatch(p, e);
       }
     }
   }
@@ -101,9 +126,18 @@ final class WatchedTree {
     } catch (NoSuchFileException | NotDirectoryException gone) {
       // gone again: nothing in it was reported
     } catch (IOException e) {
-      log.warn("File watcher {} cannot watch new directory {}: {}", logName,
-          LogText.escape(directory.toString()), e.toString());
+      cannotWatch(directory, e);
     }
+  }
+
+  /**
+   * A directory that appeared after start and cannot be watched: changes in it go unreported,
+   * which a user must fix (for the OS's limit of watches: {@code fs.inotify.max_user_watches}).
+   * At most one line per ten seconds, as a tree of many directories fails once for each.
+   */
+  private void cannotWatch(Path directory, IOException e) {
+    warnings.warn("cannot watch", "File watcher {} cannot watch new directory {}; changes in it "
+        + "are not reported: {}", name, directory.toString(), e.toString());
   }
 
   private void registerChild(Path p, Path root, boolean reportFiles, long now)
@@ -138,8 +172,8 @@ final class WatchedTree {
       }
       return;
     } catch (IOException e) {
-      log.warn("File watcher {} cannot list {} after missing changes: {}", logName,
-          LogText.escape(directory.toString()), e.toString());
+      warnings.warn("cannot list", "File watcher {} cannot list {} after missing changes: {}",
+          name, directory.toString(), e.toString());
       return;
     }
     Set<Path> present = new HashSet<>();

@@ -1,0 +1,103 @@
+package io.github.eventbus.handlers;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.EventBus;
+import io.github.eventbus.internal.RateLimitedLog;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watched tree when the OS refuses to watch a directory (its limit of watches reached): a
+ * new directory's other entries are still watched and reported, and the refusals are logged at
+ * most once per interval; at start, the refusal fails start.
+ */
+class WatchedTreeTest extends HandlersProbes {
+
+  private static final String REFUSED = "refused-";
+
+  /** Watches like the OS, except that it refuses every directory named {@code refused-*}. */
+  private static WatchedTree.Registrar refusing(WatchService service) {
+    return directory -> {
+      if (directory.getFileName().toString().startsWith(REFUSED)) {
+        throw new IOException("User limit of inotify watches reached");
+      }
+      return directory.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE);
+    };
+  }
+
+  @Test
+  void newDirectoryWithSubdirectoriesTheOsRefuses_theRestIsStillReported_andWarnedOnce()
+      throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    EventBus bus = inlineBus();
+    List<FileChange> published = new ArrayList<>();
+    bus.subscribe(FileChange.class, published::add);
+    DebouncedChanges changes = new DebouncedChanges(bus, "limits", List.of(), List.of(),
+        Duration.ZERO, ChecksumAlgorithm.SHA256, new RateLimitedLog(
+            LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
+    try (WatchService service = FileSystems.getDefault().newWatchService();
+        ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      WatchedTree tree = new WatchedTree(refusing(service), changes, "limits",
+          new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
+              RateLimitedLog.INTERVAL));
+      tree.addRoot(root);
+
+      // Built aside, then moved in whole: every entry is there when the tree lists it.
+      Path staged = Files.createDirectory(tmp.resolve("staged"));
+      List<Path> expected = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        Files.createDirectory(staged.resolve(REFUSED + i));
+        Files.writeString(staged.resolve(REFUSED + i).resolve("unseen.txt"), "x");
+        expected.add(Files.writeString(staged.resolve("file-" + i + ".txt"), "x"));
+        Path sub = Files.createDirectory(staged.resolve("sub-" + i));
+        expected.add(Files.writeString(sub.resolve("inner.txt"), "x"));
+      }
+      Path moved = root.resolve("new");
+      Files.move(staged, moved);
+
+      WatchKey key = service.poll(20, TimeUnit.SECONDS);
+      assertThat(key).isNotNull();
+      tree.process(key);
+      changes.publishDue(System.nanoTime());
+
+      List<String> reported = published.stream().map(FileChange::filePath).sorted().toList();
+      assertThat(reported).containsExactlyInAnyOrderElementsOf(expected.stream()
+          .map(p -> moved.resolve(staged.relativize(p)).toString()).toList());
+      assertThat(tree.knownDirectories()).contains(moved.resolve("sub-0"), moved.resolve("sub-4"))
+          .doesNotContain(moved.resolve(REFUSED + "0"));
+      assertThat(log.warnings()).as("five refusals, one line in the interval").singleElement()
+          .asString().contains("cannot watch new directory", REFUSED, "inotify");
+    }
+  }
+
+  @Test
+  void atStart_aSubdirectoryTheOsRefuses_failsTheStart() throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    Files.createDirectory(root.resolve(REFUSED + "0"));
+    DebouncedChanges changes = new DebouncedChanges(inlineBus(), "limits", List.of(), List.of(),
+        Duration.ZERO, ChecksumAlgorithm.SHA256, new RateLimitedLog(
+            LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
+    try (WatchService service = FileSystems.getDefault().newWatchService()) {
+      WatchedTree tree = new WatchedTree(refusing(service), changes, "limits",
+          new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
+              RateLimitedLog.INTERVAL));
+      assertThatThrownBy(() -> tree.addRoot(root)).isInstanceOf(IOException.class)
+          .hasMessageContaining("inotify");
+    }
+  }
+}
