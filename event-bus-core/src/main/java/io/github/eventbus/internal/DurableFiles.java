@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -82,10 +83,15 @@ public final class DurableFiles {
     return size;
   }
 
-  /** The permissions of {@code file}; null if it is not there or the file system has none. */
+  /**
+   * The permissions of {@code file}; null if it is not there, is a symbolic link (whose own mode
+   * says nothing), or the file system has none.
+   */
   private static Set<PosixFilePermission> permissionsOf(Path file) throws IOException {
     try {
-      return Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributes attributes = Files.readAttributes(file, PosixFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      return attributes.isSymbolicLink() ? null : attributes.permissions();
     } catch (UnsupportedOperationException | NoSuchFileException e) {
       return null;
     }

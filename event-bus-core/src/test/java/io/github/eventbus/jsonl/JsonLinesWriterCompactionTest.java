@@ -308,7 +308,7 @@ class JsonLinesWriterCompactionTest {
     release.countDown();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!w.isTerminated() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
     }
 
     assertThat(w.isTerminated()).isTrue();

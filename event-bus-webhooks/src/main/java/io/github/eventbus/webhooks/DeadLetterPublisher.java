@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a {@link DeadLetter} on a bus for each delivery that ended without success: gone,
- * rejected, exhausted, or abandoned (at close, or a retry refused) without an outbox to keep it.
+ * rejected, exhausted, or abandoned (at close, or a retry refused) with no outbox record to keep
+ * it.
  * The bus hands a published {@code DeadLetter} only to {@code DeadLetter} subscribers, so a
  * catch-all subscriber or a {@code *} forwarding route never sees it.
  */

@@ -45,8 +45,11 @@ final class DeliveryRunner {
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
   /** Endpoints that answered 410: for this client's lifetime, nothing more is sent to them. */
   private final Set<URI> gone = ConcurrentHashMap.newKeySet();
-  /** Outcomes of outbox writes handed to the HTTP threads and not yet told: see tellUntold. */
-  private final Set<Recorded> untold = ConcurrentHashMap.newKeySet();
+  /**
+   * What an outbox record's outcome has yet to be told ({@link Recorded}, {@link Abandoned}):
+   * handed to the HTTP threads, never told on the outbox writer's; see tellUntold.
+   */
+  private final Set<Runnable> untold = ConcurrentHashMap.newKeySet();
   private final Object progress = new Object(); // drain() waits on it
   private final RateLimitedLog outboxFailures;
   private final RateLimitedLog retryFailures;
@@ -75,18 +78,12 @@ final class DeliveryRunner {
   CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
     OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
         EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)));
-    active.add(d);
     if (record && outbox.enabled()) {
-      d.recorded = outbox.accepted(d);
-      d.recorded.whenComplete((written, error) -> {
-        Recorded told = new Recorded(d, error);
-        untold.add(told);
-        try {
-          background.execute(told);
-        } catch (RejectedExecutionException closing) {
-          told.run(); // the client is closing: tell the listeners here
-        }
-      });
+      d.recorded = outbox.accepted(d); // before a drain can see the delivery
+    }
+    active.add(d);
+    if (d.recorded != null) {
+      d.recorded.whenComplete((written, error) -> hand(new Recorded(d, error)));
     } else {
       events.tell("accepted", l -> l.accepted(message, endpoint));
     }
@@ -94,12 +91,28 @@ final class DeliveryRunner {
     return d.done;
   }
 
+  /** Hands a telling to the HTTP threads; once they are stopped, close() tells it. */
+  private void hand(Runnable told) {
+    untold.add(told);
+    try {
+      background.execute(told);
+    } catch (RejectedExecutionException closing) {
+      // close() tells it (tellUntold), not the outbox writer's thread that completed the record
+    }
+  }
+
   /**
-   * Tells what the HTTP threads were stopped before telling: for close(), once they are stopped.
-   * A durable record's {@code accepted} is never lost to a close.
+   * Tells what the HTTP threads were stopped before telling: for close(), once they are stopped,
+   * and again once the outbox is closed. A durable record's {@code accepted} is never lost to a
+   * close. With {@code settledOnly}, an abandoned delivery whose record is still on its way is
+   * left for the second call; that call tells it not kept if the outbox could not settle it.
    */
-  void tellUntold() {
-    untold.forEach(Recorded::run);
+  void tellUntold(boolean settledOnly) {
+    for (Runnable told : untold) {
+      if (!(settledOnly && told instanceof Abandoned a && a.kept == null)) {
+        told.run();
+      }
+    }
   }
 
   /** What became of a delivery's outbox record, to tell once, on whichever thread gets it first. */
@@ -123,6 +136,26 @@ final class DeliveryRunner {
         return;
       }
       events.tell("accepted", l -> l.accepted(d.message, d.endpoint));
+    }
+  }
+
+  /** A delivery abandoned while its record was on its way: told once the record settled. */
+  private final class Abandoned implements Runnable {
+    private final OutgoingDelivery d;
+    private final WebhookDelivery result;
+    volatile Boolean kept; // null until the record is written (true) or has failed (false)
+
+    Abandoned(OutgoingDelivery d, WebhookDelivery result) {
+      this.d = d;
+      this.result = result;
+    }
+
+    @Override
+    public void run() {
+      if (untold.remove(this)) {
+        boolean written = Boolean.TRUE.equals(kept);
+        events.tell("abandoned", l -> l.abandoned(d.message, result, written));
+      }
     }
   }
 
@@ -255,7 +288,8 @@ final class DeliveryRunner {
   /**
    * Ends a delivery once: records it, tells the listeners, completes the caller's future, and only
    * then leaves the active set, so that a drain (and so {@code close()}) cannot return while a
-   * listener is still being told of a delivery that ended in time.
+   * listener is still being told of a delivery that ended in time. (An abandoned delivery whose
+   * outbox record is on its way is told later, by the end of {@code close()}: tellAbandoned.)
    */
   private void finish(OutgoingDelivery d, DeliveryOutcome outcome, AttemptResult last) {
     if (d.claimEnd(outcome)) {
@@ -281,8 +315,8 @@ final class DeliveryRunner {
 
   /**
    * Tells that a delivery was abandoned, and whether it stays in the outbox: only if its record
-   * was written. One whose record is still on its way is told once the record is written or has
-   * failed, at the latest when the outbox closes, at the end of close(); one whose record failed
+   * was written. One whose record is still on its way is told on an HTTP thread once the record
+   * is written or has failed, or by close() once the outbox is closed; one whose record failed
    * takes the path of a client without an outbox (a dead letter).
    */
   private void tellAbandoned(OutgoingDelivery d, WebhookDelivery result) {
@@ -292,8 +326,12 @@ final class DeliveryRunner {
       events.tell("abandoned", l -> l.abandoned(d.message, result, kept));
       return;
     }
-    recorded.whenComplete((written, error) ->
-        events.tell("abandoned", l -> l.abandoned(d.message, result, error == null)));
+    Abandoned told = new Abandoned(d, result);
+    untold.add(told); // so that close() tells it even if the record never settles
+    recorded.whenComplete((written, error) -> {
+      told.kept = error == null;
+      hand(told);
+    });
   }
 
   private void signalProgress() {

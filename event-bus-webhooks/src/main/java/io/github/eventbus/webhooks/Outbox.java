@@ -252,7 +252,17 @@ final class Outbox implements AutoCloseable {
     synchronized (this) {
       live.put(e.key(), e);
     }
-    return writer.appendAcknowledged(record("pending", e));
+    CompletableFuture<Void> written = writer.appendAcknowledged(record("pending", e));
+    // A record that failed is no longer this outbox's: the client tells the delivery not kept
+    // (a dead letter if abandoned), so no compaction or restore may write it later.
+    written.whenComplete((ok, error) -> {
+      if (error != null) {
+        synchronized (this) {
+          live.remove(e.key(), e);
+        }
+      }
+    });
+    return written;
   }
 
   /** Records that a delivery ended for good; nobody waits for the disk. */

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +24,18 @@ import org.slf4j.LoggerFactory;
 final class OutboxLock implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
+  /**
+   * The lock files this process holds. Static because the operating system's lock is the
+   * process's: closing any channel of a locked file releases it (POSIX), so a second client in
+   * this process must be refused before it opens the file, which only this record can tell.
+   */
+  private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 
+  private final Path path;
   private final FileChannel channel; // null: the file system cannot lock
 
-  private OutboxLock(FileChannel channel) {
+  private OutboxLock(Path path, FileChannel channel) {
+    this.path = path;
     this.channel = channel;
   }
 
@@ -36,10 +46,27 @@ final class OutboxLock implements AutoCloseable {
    * @throws UncheckedIOException if the lock file cannot be opened
    */
   static OutboxLock acquire(Path file) {
-    Path path = file.resolveSibling(file.getFileName() + ".lock");
+    Path path;
+    try {
+      Path directory = Files.createDirectories(file.toAbsolutePath().getParent());
+      path = directory.toRealPath().resolve(file.getFileName() + ".lock");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the lock file of the webhook outbox " + file, e);
+    }
+    if (!HELD_HERE.add(path)) {
+      throw inUse(file);
+    }
+    try {
+      return lock(file, path);
+    } catch (RuntimeException | Error e) {
+      HELD_HERE.remove(path);
+      throw e;
+    }
+  }
+
+  private static OutboxLock lock(Path file, Path path) {
     FileChannel channel;
     try {
-      Files.createDirectories(path.toAbsolutePath().getParent());
       channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
@@ -48,18 +75,25 @@ final class OutboxLock implements AutoCloseable {
     try {
       FileLock lock = channel.tryLock();
       if (lock != null) {
-        return new OutboxLock(channel);
+        return new OutboxLock(path, channel);
       }
-    } catch (OverlappingFileLockException inThisProcess) {
-      // held by another channel of this JVM: in use all the same
-    } catch (IOException e) {
+    } catch (OverlappingFileLockException | IOException e) {
+      // Overlapping: locked through a path this record does not know (another link to the
+      // directory); IOException: the file system has no locks (some network file systems).
+      if (e instanceof OverlappingFileLockException) {
+        throw inUse(file); // closing this channel would release the holder's lock
+      }
       log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "
           + "Make sure no other client uses it at the same time", file, e.toString());
       closeQuietly(channel);
-      return new OutboxLock(null);
+      return new OutboxLock(path, null);
     }
-    closeQuietly(channel);
-    throw new IllegalStateException("the webhook outbox " + file + " is in use by another "
+    closeQuietly(channel); // held by another process: this one holds no lock to lose
+    throw inUse(file);
+  }
+
+  private static IllegalStateException inUse(Path file) {
+    return new IllegalStateException("the webhook outbox " + file + " is in use by another "
         + "client, in this process or another; each outbox file has one client at a time");
   }
 
@@ -71,11 +105,12 @@ final class OutboxLock implements AutoCloseable {
     }
   }
 
-  /** Releases the lock. Idempotent. */
+  /** Releases the lock. Call once. */
   @Override
   public void close() {
     if (channel != null) {
       closeQuietly(channel); // releases the lock
     }
+    HELD_HERE.remove(path);
   }
 }

@@ -42,7 +42,9 @@ import java.util.function.DoubleSupplier;
  * timeouts, 408, 425, 429, 5xx and 3xx (redirects are not followed) are retried by the
  * {@link RetryPolicy} (default: 5 attempts, exponential from 1 s, up to 5 min apart, jitter 0.2),
  * waiting on a scheduler, never blocking a thread; a {@code Retry-After} of seconds or an
- * HTTP-date sets the next delay instead, clamped to at most 1 hour. 410 ends the delivery as
+ * HTTP-date sets the next delay instead, at least the policy's first delay (so {@code 0} does
+ * not mean back to back) and at most 1 hour ({@code maxRetryAfter}, which wins if shorter). 410
+ * ends the delivery as
  * {@link DeliveryOutcome#GONE} (logged, dead-lettered, and the URL is remembered: later
  * deliveries to it end so without a request); any other 4xx ends it at once as {@link DeliveryOutcome#REJECTED}
  * (a 401 or 403 also logs one WARN per endpoint and hour naming the likely cause: the secret or
@@ -254,10 +256,11 @@ public final class WebhookClient implements AutoCloseable {
   private void stop() {
     outboxDriver.reportAbandoned(runner.drain(drainTimeout), drainTimeout);
     threads.shutdownNow();
-    runner.tellUntold();
-    // The outbox first: closing it settles the records still on their way, and a delivery
-    // abandoned before its record was settled is told then, to the attempt log among others.
+    runner.tellUntold(true);
+    // Closing the outbox settles the records still on their way; a delivery abandoned before its
+    // record settled is told then, before the attempt log, which hears it too, is closed.
     outbox.close();
+    runner.tellUntold(false);
     if (attemptLog != null) {
       attemptLog.close();
     }
@@ -333,7 +336,8 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Caps how long a {@code Retry-After} may make the client wait; default 1 hour.
+     * Caps how long a {@code Retry-After} may make the client wait; default 1 hour. A shorter
+     * {@code Retry-After} is raised to the retry policy's first delay, unless this cap is shorter.
      *
      * @param max the cap
      * @return this builder
@@ -441,7 +445,8 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Publishes a {@link DeadLetter} on this bus for each rejected or exhausted delivery, and for
-     * each abandoned (at close, or a retry refused) without an outbox; its cause is a
+     * each abandoned (at close, or a retry refused) without an outbox, or whose outbox record
+     * could not be written; its cause is a
      * {@link WebhookDeliveryException}.
      * The bus hands it only to {@code DeadLetter} subscribers.
      *

@@ -249,7 +249,7 @@ class DeliveryListenerTest {
     CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (mine.getQueue().isEmpty() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
     }
     assertThat(mine.getQueue()).hasSize(1); // the retry, queued
     mine.shutdownNow(); // the queued retry is dropped: it will never run
@@ -274,9 +274,18 @@ class DeliveryListenerTest {
     server.script(ScriptedServer.Reply.of(503));
     Path outboxDir = dir.resolve("webhooks");
     Path file = outboxDir.resolve("outbox.jsonl");
+    List<String> threads = new CopyOnWriteArrayList<>();
+    Path attempts = dir.resolve("attempts.jsonl");
     WebhookClient client = WebhookClient.builder().secret("s3cret")
         .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofHours(1)).build())
-        .drainTimeout(Duration.ofMillis(100)).outbox(file).listener(recorder).build();
+        .drainTimeout(Duration.ofMillis(100)).outbox(file).listener(recorder)
+        .listener(new DeliveryListener() {
+          @Override
+          public void abandoned(WebhookMessage m, WebhookDelivery result, boolean kept) {
+            threads.add(Thread.currentThread().getName());
+          }
+        })
+        .attemptLog(attempts).build();
     TestFiles.deleteTree(outboxDir);
     Files.writeString(outboxDir, "a file where the outbox's directory was");
 
@@ -284,7 +293,7 @@ class DeliveryListenerTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (heard.stream().noneMatch(h -> h.startsWith("retry at"))
         && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
     }
     assertThat(client.outboxStats().orElseThrow().written()).isZero();
     client.close(); // the drain abandons it; the outbox's close gives its record up
@@ -293,5 +302,8 @@ class DeliveryListenerTest {
     assertThat(heard).contains("abandoned false").doesNotContain("abandoned true")
         .doesNotContain("accepted lost");
     assertThat(client.outboxStats().orElseThrow().unwritten()).isEqualTo(1);
+    assertThat(threads).singleElement().asString().doesNotStartWith("jsonl-writer-");
+    assertThat(Files.readAllLines(attempts)).anySatisfy(line -> assertThat(line)
+        .contains("\"outcome\":\"abandoned\"", "\"kept_in_outbox\":false"));
   }
 }

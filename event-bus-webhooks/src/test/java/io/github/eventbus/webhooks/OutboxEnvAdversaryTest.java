@@ -209,4 +209,55 @@ class OutboxEnvAdversaryTest {
     assertThat(victim).hasContent("keep me");
     assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly(pendingLine("e1"));
   }
+
+  /**
+   * Records dropped from a full buffer (the disk blocked, the writer retrying) fail at once: the
+   * client tells those deliveries not kept, so no later compaction, restore or restart may bring
+   * them back; every record that was taken is written once the disk is back.
+   */
+  @Test
+  void recordsDroppedFromAFullBuffer_areNotResumedLater_theOthersAre() throws Exception {
+    Path outboxDir = dir.resolve("webhooks");
+    Path file = outboxDir.resolve("outbox.jsonl");
+    java.util.Set<String> dropped = new java.util.HashSet<>();
+    java.util.List<CompletableFuture<Void>> taken = new java.util.ArrayList<>();
+    try (Outbox outbox = new Outbox(file, (f, problem, cause) -> { }, 64 * 1024)) {
+      Files.delete(outboxDir.resolve("outbox.jsonl.lock"));
+      Files.delete(file);
+      Files.delete(outboxDir);
+      Files.writeString(outboxDir, "a file where the directory was"); // every write fails
+      for (int i = 0; dropped.size() < 3; i++) {
+        CompletableFuture<Void> written = outbox.pending(entry("e" + i));
+        if (written.isCompletedExceptionally()) {
+          dropped.add("e" + i);
+        } else {
+          taken.add(written);
+        }
+      }
+      assertThat(ids(outbox.pending())).doesNotContainAnyElementsOf(dropped);
+
+      Files.delete(outboxDir);
+      CompletableFuture.allOf(taken.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    }
+    try (Outbox restarted = new Outbox(file, null)) {
+      assertThat(ids(restarted.pending())).hasSize(taken.size())
+          .doesNotContainAnyElementsOf(dropped);
+    }
+  }
+
+  /** An outbox path that is a link is read through, then replaced by a file of its own mode. */
+  @Test
+  void open_ofAnOutboxThatIsALink_doesNotGiveTheNewFileTheLinksMode() throws Exception {
+    Path target = Files.writeString(dir.resolve("elsewhere.jsonl"), pendingLine("e1") + "\n",
+        StandardCharsets.UTF_8);
+    Path file = Files.createSymbolicLink(dir.resolve("outbox.jsonl"), target);
+
+    try (Outbox outbox = new Outbox(file, null)) {
+      assertThat(ids(outbox.pending())).containsExactly("e1");
+    }
+    assertThat(Files.isSymbolicLink(file)).isFalse();
+    assertThat(Files.getPosixFilePermissions(file)).as("not a link's rwxrwxrwx")
+        .doesNotContain(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
+  }
 }

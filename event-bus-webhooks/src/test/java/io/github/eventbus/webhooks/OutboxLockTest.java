@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,35 @@ class OutboxLockTest {
     Files.delete(file);
     try (Outbox opened = new Outbox(file, null)) {
       assertThat(opened.pending()).isEmpty();
+    }
+  }
+
+  /**
+   * A second client refused in this process must not release the first one's lock: the
+   * operating system's lock is the process's, and closing any channel of the file drops it.
+   */
+  @Test
+  void secondClientRefusedInThisProcess_leavesTheLockHeld_forOtherProcesses() throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    try (Outbox first = new Outbox(file, null)) {
+      assertThatThrownBy(() -> new Outbox(file, null)).isInstanceOf(IllegalStateException.class);
+      assertThat(probeFromAnotherProcess(dir.resolve("outbox.jsonl.lock"))).isEqualTo("refused");
+    }
+    assertThat(probeFromAnotherProcess(dir.resolve("outbox.jsonl.lock"))).isEqualTo("locked");
+  }
+
+  private static String probeFromAnotherProcess(Path lock) throws Exception {
+    Process child = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"),
+            LockProbeChild.class.getName(), lock.toString())
+        .redirectErrorStream(true).start();
+    try {
+      String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      return out.strip();
+    } finally {
+      child.destroyForcibly();
     }
   }
 }
