@@ -77,15 +77,7 @@ class OutboxCompactionTest {
             for (int i = 0; i < perThread; i++) {
               Outbox.Entry e = entry("t" + thread + "-" + i);
               var durable = outbox.pending(e);
-              switch (random.nextInt(4)) {
-                case 0 -> outbox.done(e.key());
-                case 1 -> outbox.dead(e);
-                case 2 -> {
-                  outbox.dead(e);
-                  outbox.done(e.key());
-                }
-                default -> { } // stays pending
-              }
+              OutboxProbes.endRandomly(outbox, e, random);
               durable.get(20, TimeUnit.SECONDS); // acknowledged: written before or after a swap
             }
           } catch (Throwable e) {

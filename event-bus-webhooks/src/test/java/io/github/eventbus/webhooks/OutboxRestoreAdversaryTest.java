@@ -187,15 +187,7 @@ class OutboxRestoreAdversaryTest {
             for (int i = 0; i < perThread; i++) {
               Outbox.Entry e = entry("t" + thread + "-" + i);
               var durable = outbox.pending(e);
-              switch (random.nextInt(4)) {
-                case 0 -> outbox.done(e.key());
-                case 1 -> outbox.dead(e);
-                case 2 -> {
-                  outbox.dead(e);
-                  outbox.done(e.key());
-                }
-                default -> { } // stays pending
-              }
+              OutboxProbes.endRandomly(outbox, e, random);
               if (i % 3 == 0) {
                 durable.get(20, TimeUnit.SECONDS);
               }
