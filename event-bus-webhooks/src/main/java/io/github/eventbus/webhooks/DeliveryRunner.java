@@ -330,7 +330,11 @@ final class DeliveryRunner {
     untold.add(told); // so that close() tells it even if the record never settles
     recorded.whenComplete((written, error) -> {
       told.kept = error == null;
-      hand(told);
+      try {
+        background.execute(told); // not added again: close() may have told it already
+      } catch (RejectedExecutionException closing) {
+        // close() tells it (tellUntold)
+      }
     });
   }
 

@@ -258,7 +258,9 @@ final class Outbox implements AutoCloseable {
     written.whenComplete((ok, error) -> {
       if (error != null) {
         synchronized (this) {
-          live.remove(e.key(), e);
+          if (live.get(e.key()) == e) { // not a later record's entry for the same key
+            live.remove(e.key());
+          }
         }
       }
     });

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,7 @@ final class OutboxLock implements AutoCloseable {
 
   private final Path path;
   private final FileChannel channel; // null: the file system cannot lock
+  private final AtomicBoolean released = new AtomicBoolean();
 
   private OutboxLock(Path path, FileChannel channel) {
     this.path = path;
@@ -105,9 +107,12 @@ final class OutboxLock implements AutoCloseable {
     }
   }
 
-  /** Releases the lock. Call once. */
+  /** Releases the lock. Idempotent: a second call leaves a later holder's record alone. */
   @Override
   public void close() {
+    if (!released.compareAndSet(false, true)) {
+      return;
+    }
     if (channel != null) {
       closeQuietly(channel); // releases the lock
     }
