@@ -85,14 +85,7 @@ public final class Settings {
    * @throws IllegalArgumentException if {@code value} is zero or negative
    */
   public static int positive(int value, String option) {
-    return (int) positive(value, option, value <= 0);
-  }
-
-  private static long positive(long value, String option, boolean notPositive) {
-    if (notPositive) {
-      throw new IllegalArgumentException(option + " must be positive, but was " + value);
-    }
-    return value;
+    return (int) positive((long) value, option);
   }
 
   /**
@@ -104,7 +97,10 @@ public final class Settings {
    * @throws IllegalArgumentException if {@code value} is zero or negative
    */
   public static long positive(long value, String option) {
-    return positive(value, option, value <= 0);
+    if (value <= 0) {
+      throw new IllegalArgumentException(option + " must be positive, but was " + value);
+    }
+    return value;
   }
 
   /**

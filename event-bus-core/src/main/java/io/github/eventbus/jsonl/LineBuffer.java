@@ -31,10 +31,6 @@ final class LineBuffer extends OutputStream {
     }
   }
 
-  int capacity() {
-    return bytes.capacity();
-  }
-
   @Override
   public void write(int b) {
     ensure(1);

@@ -79,14 +79,13 @@ final class OutboxLock implements AutoCloseable {
       if (lock != null) {
         return new OutboxLock(path, channel);
       }
-    } catch (OverlappingFileLockException | IOException e) {
-      // Overlapping: locked through a path this record does not know (another link to the
-      // directory); IOException: the file system has no locks (some network file systems).
-      if (e instanceof OverlappingFileLockException) {
-        throw inUse(file); // closing this channel would release the holder's lock
-      }
+    } catch (OverlappingFileLockException lockedThroughAnotherPath) {
+      // Held here through a path the record does not know (another link to the directory):
+      // closing this channel would release the holder's lock, so it is left open.
+      throw inUse(file);
+    } catch (IOException noLocks) { // the file system has none (some network file systems)
       log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "
-          + "Make sure no other client uses it at the same time", file, e.toString());
+          + "Make sure no other client uses it at the same time", file, noLocks.toString());
       closeQuietly(channel);
       return new OutboxLock(path, null);
     }
