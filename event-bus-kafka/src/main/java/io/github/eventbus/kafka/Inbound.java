@@ -44,6 +44,9 @@ final class Inbound {
 
   private static final Logger log = LoggerFactory.getLogger(Inbound.class);
 
+  /** How long close() waits, past the finish's deadline, for the consumer to release itself. */
+  static final Duration FINISH_GRACE = Duration.ofSeconds(1);
+
   /** What became of one record. */
   private enum Outcome { ACCEPTED, SKIPPED, REFUSED, BUS_CLOSED }
 
@@ -69,6 +72,9 @@ final class Inbound {
   private boolean dirty;
   // The consumer thread commits its last offsets and closes; close() no longer interrupts it.
   private volatile boolean finishing;
+  // When the last commit and the consumer's close must be over (System.nanoTime()); written
+  // before finishing is set, read after it is seen.
+  private long finishDeadline;
   private long backoffMillis;
   private volatile boolean running = true;
 
@@ -302,7 +308,7 @@ final class Inbound {
     dirty = false;
     if (sync) {
       try {
-        consumer.commitSync(offsets, options.closeTimeout());
+        consumer.commitSync(offsets, commitTimeout());
       } catch (RuntimeException e) {
         dirty = true;
         throw e;
@@ -333,7 +339,18 @@ final class Inbound {
         + " the next batch or at close, and records may be redelivered: {}", error.toString());
   }
 
+  /**
+   * How long a blocking commit may take: the close timeout, or once finishing what is left of it,
+   * so that the last commit, a commit of revoked partitions inside the consumer's close and that
+   * close all end within one close timeout of finishing's start.
+   */
+  private Duration commitTimeout() {
+    return finishing ? Duration.ofNanos(Math.max(0, finishDeadline - System.nanoTime()))
+        : options.closeTimeout();
+  }
+
   private void finish() {
+    finishDeadline = System.nanoTime() + options.closeTimeout().toNanos();
     finishing = true;
     // close() interrupts a thread that did not stop in time (a publish blocked on a full bus):
     // the last commit and the consumer's close must not fail on that interrupt.
@@ -354,7 +371,7 @@ final class Inbound {
     } finally {
       interrupted |= Thread.interrupted();
       try {
-        consumer.close(CloseOptions.timeout(options.closeTimeout()));
+        consumer.close(CloseOptions.timeout(commitTimeout()));
       } catch (RuntimeException e) {
         log.warn("the Kafka bridge's consumer did not close cleanly: {}", e.toString());
       }
@@ -372,9 +389,12 @@ final class Inbound {
   }
 
   /**
-   * Stops polling, commits what was accepted and closes the consumer; waits up to timeout. Called
-   * from a handler on the consumer thread, it only stops the loop: the thread commits and closes
-   * once the handler returns, and cannot wait for itself.
+   * Stops polling, commits what was accepted and closes the consumer. Waits up to timeout for the
+   * thread to begin finishing, interrupting it if it has not (a stuck handler), up to timeout
+   * more; once it finishes, until its last commit and close are over (one timeout from their
+   * start, and {@link #FINISH_GRACE} for the consumer's own clean-up). Called from a handler on
+   * the consumer thread, it only stops the loop: the thread commits and closes once the handler
+   * returns, and cannot wait for itself.
    */
   void close(Duration timeout) {
     running = false;
@@ -384,13 +404,20 @@ final class Inbound {
     consumer.wakeup();
     try {
       thread.join(Settings.millis(timeout));
-      if (thread.isAlive()) {
-        if (!finishing) { // a commit or the consumer's close under way is not interrupted
-          log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
-              + "(is a handler or a blocking publish stuck?)", timeout);
-          thread.interrupt();
-        }
+      if (thread.isAlive() && !finishing) {
+        // a commit or the consumer's close under way is not interrupted
+        log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
+            + "(is a handler or a blocking publish stuck?)", timeout);
+        thread.interrupt();
         thread.join(Settings.millis(timeout));
+      }
+      if (thread.isAlive() && finishing) {
+        long left = finishDeadline - System.nanoTime() + FINISH_GRACE.toNanos();
+        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+      if (thread.isAlive()) {
+        log.warn("the Kafka bridge's consumer thread is still running as close() returns, {}",
+            finishing ? "closing its consumer" : "in a handler that ignores interrupts");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -412,12 +439,12 @@ final class Inbound {
       if (!offsets.isEmpty()) {
         try {
           try {
-            consumer.commitSync(offsets, options.closeTimeout());
+            consumer.commitSync(offsets, commitTimeout());
           } catch (WakeupException e) {
             // close() woke the consumer during a rebalance: commit anyway (a wake-up is spent
             // once), then, inside a poll, wake it again so that the poll loop still ends.
             try {
-              consumer.commitSync(offsets, options.closeTimeout());
+              consumer.commitSync(offsets, commitTimeout());
             } finally {
               if (!finishing) {
                 consumer.wakeup();

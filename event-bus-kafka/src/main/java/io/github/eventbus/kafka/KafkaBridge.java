@@ -133,8 +133,13 @@ public final class KafkaBridge implements AutoCloseable {
    * queue kept busy by other, slow subscribers costs that half), then closes the producer, which
    * has the rest of the time to send its backlog (what is still unsent then, and a send still
    * waiting for an unreachable broker, fails and becomes a dead letter, as does an event that
-   * reaches the bridge after that), stops taking events from the bus (what is still queued then is discarded
-   * by the bus and counted in its {@code discarded}) and stops the bridge's threads. Events the
+   * reaches the bridge after that), stops taking events from the bus (what is still queued then
+   * is discarded by the bus and counted in its {@code discarded}) and stops the bridge's threads.
+   * For the consumer thread it waits up to the close timeout for it to leave a handler (a thread
+   * still in one is then interrupted and waited for up to the timeout again), then until its last
+   * commit and its consumer's close are over: together at most the close timeout, with the broker
+   * gone too, plus a second for the consumer's own clean-up. A consumer thread still running
+   * after that (a handler that ignores interrupts) is logged at WARN. Events the
    * bridge published onto the bus are delivered by the bus, which this does not close. Called from
    * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
    * and stops once the handler returns; from a DeadLetter handler on the bridge's dead-letter

@@ -171,6 +171,77 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     }
   }
 
+  @Test
+  void brokerGoneWhileAHandlerHoldsTheConsumer_closeReturnsWithTheThreadEnded() throws Exception {
+    // Regression: with the broker gone, the last commit, a commit of revoked partitions inside
+    // the consumer's close and that close could each take the whole close timeout, while close()
+    // waited at most twice it: the consumer thread outlived close().
+    KafkaBroker doomed = new KafkaBroker();
+    doomed.beforeAll(null);
+    boolean stopped = false;
+    try {
+      doomed.createTopic("probe-held", 1);
+      try (RawKafka raw = new RawKafka(doomed)) {
+        for (int n = 0; n < 3; n++) {
+          raw.send("probe-held", line("held.n", Map.of("n", n)));
+        }
+      }
+      EventBus bus = bus("held");
+      CountDownLatch inHandler = new CountDownLatch(1);
+      CountDownLatch interrupted = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      bus.subscribe("held.*", e -> {
+        if (n(e) == 1) {
+          inHandler.countDown();
+          while (true) {
+            try {
+              release.await();
+              return;
+            } catch (InterruptedException ignored) {
+              interrupted.countDown(); // a handler deaf to interrupts, so close() waits on
+            }
+          }
+        }
+      });
+      Duration timeout = Duration.ofSeconds(1);
+      KafkaBridge bridge = closing(KafkaBridge.builder(bus).name("held")
+          .bootstrapServers(doomed.bootstrapServers()).consume("probe-held").groupId("probe-held")
+          .synchronousDelivery(true).pollTimeout(Duration.ofMillis(100)).closeTimeout(timeout)
+          .build());
+      assertThat(inHandler.await(60, TimeUnit.SECONDS)).as("record 1 reached the handler").isTrue();
+      Thread consumer = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("eventbus-kafka-held-in")).findFirst().orElseThrow();
+      doomed.afterAll(null);
+      stopped = true;
+      AtomicBoolean aliveAfterClose = new AtomicBoolean(true);
+      AtomicReference<Duration> took = new AtomicReference<>();
+      Thread closer = new Thread(() -> {
+        long started = System.nanoTime();
+        bridge.close();
+        took.set(Duration.ofNanos(System.nanoTime() - started));
+        aliveAfterClose.set(consumer.isAlive());
+      }, "probe-closer");
+      closer.start();
+      assertThat(interrupted.await(60, TimeUnit.SECONDS)).as("close() interrupted the handler")
+          .isTrue();
+      release.countDown(); // the thread now finishes: commits and closes with the broker gone
+      closer.join(TimeUnit.SECONDS.toMillis(60));
+      assertThat(closer.isAlive()).as("close() returned").isFalse();
+      assertThat(aliveAfterClose).as("consumer thread alive when close() returned").isFalse();
+      assertThat(took.get()).as("close(): join, interrupt, finish with the broker gone")
+          .isLessThan(timeout.multipliedBy(3).plus(Inbound.FINISH_GRACE).plusSeconds(3));
+      assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-held"));
+      KafkaBridgeMetrics m = bridge.metrics();
+      assertThat(m.consumed()).as("%s", m).isEqualTo(2);
+      assertThat(m.commitFailures()).as("record 1's offset never committed: %s", m)
+          .isPositive();
+    } finally {
+      if (!stopped) {
+        doomed.afterAll(null);
+      }
+    }
+  }
+
   // ---- the receiving bus ----
 
   @Test
