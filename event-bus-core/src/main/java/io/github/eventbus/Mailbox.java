@@ -446,6 +446,8 @@ abstract class Mailbox extends PaddedBefore implements Runnable {
 
   /** Called when the executor refused to run this mailbox: give back the claim. */
   void unschedule() {
+    // Fails, as it should, when a CALLER_RUNS publisher took the mailbox over meanwhile: that
+    // thread holds it now and leaves it IDLE when done.
     casState(SCHEDULED, IDLE);
   }
 

@@ -339,7 +339,11 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * Writes everything appended so far and stops the writer thread. Waits at most the
    * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes keep
    * failing or a backlog is still being written; then the writer stops, and what is still
-   * unwritten is counted in {@link WriterStats#unwritten()} and reported. Idempotent.
+   * unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread held
+   * up in the file system (a stalled disk) gets a second more; if it is still held up, that is
+   * reported to the error handler (or logged) with the records still
+   * {@linkplain WriterStats#pending() pending}, which it writes or reports if it comes back.
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -348,7 +352,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     }
     if (!joinQuietly(Settings.millis(closeTimeout))) {
       loop.giveUp();
-      joinQuietly(CLOSE_GRACE_MILLIS); // the writer only counts and reports now
+      // The writer only counts and reports now, unless it is held up in the file system.
+      if (!joinQuietly(CLOSE_GRACE_MILLIS)) {
+        loop.reportError(target.current(), "stuck", "close() gave up on a writer thread held up "
+            + "in the file system; " + stats().pending() + " record(s) are not written yet, and"
+            + " are written or reported if it comes back",
+            new IOException("writer thread held up at close"));
+      }
     }
   }
 

@@ -284,7 +284,7 @@ class JsonLinesWriterCompactionTest {
   }
 
   @Test
-  void closeGivingUpDuringACompaction_abandonsIt_andTheFileStaysAsItWas() throws Exception {
+  void closeGivingUpDuringACompaction_abandonsIt_reportsWhatIsPending_fileStaysAsItWas() throws Exception {
     Path file = dir.resolve("state.jsonl");
     CountDownLatch inSupplier = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -302,9 +302,14 @@ class JsonLinesWriterCompactionTest {
     }
     assertThat(inSupplier.await(20, TimeUnit.SECONDS)).isTrue();
     List<String> before = lines(file);
+    w.append(Map.of("n", 9));
+    w.append(Map.of("n", 10)); // wait behind the compaction
 
     w.close(); // gives up on the thread after its grace
     assertThat(w.isTerminated()).isFalse();
+    assertThat(problems).as("a writer still held up as close() returns is reported")
+        .anySatisfy(p -> assertThat(p).startsWith("close() gave up on a writer thread held up "
+            + "in the file system; 2 record(s) are not written yet"));
     release.countDown();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!w.isTerminated() && System.nanoTime() < deadline) {
