@@ -20,6 +20,8 @@ final class Digests {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has " + algorithm, e);
     }
+    // Files.newInputStream reads on through an interrupt (close() interrupts the watcher thread);
+    // an interruptible FileChannel would fail the read and report the file as unreadable.
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buffer = new byte[64 * 1024];
       for (int n; (n = in.read(buffer)) > 0; ) {

@@ -66,6 +66,33 @@ class DebouncedChangesTest {
     assertThat(publishedSoFar()).isEmpty();
   }
 
+  @Test
+  void checksumOnAnInterruptedThread_isRead_notWarnedAsUnreadable_andTheInterruptStays()
+      throws Exception {
+    // close() interrupts the watcher thread, maybe during a checksum: the JDK's file streams
+    // read on regardless (an interruptible FileChannel would be closed and the read reported
+    // as "cannot read" the file, a false alarm on every close during a read).
+    DebouncedChanges changes = changes();
+    Path known = Files.writeString(dir.resolve("known.txt"), "x");
+    Path changed = Files.writeString(dir.resolve("changed.txt"), "x");
+    try (ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      changes.note(changed, dir, ChangeType.CREATED, 0);
+      Thread.currentThread().interrupt(); // as close() interrupts the watcher thread
+      boolean stillInterrupted;
+      try {
+        changes.remember(known, dir);
+        changes.publishDue(Long.MAX_VALUE);
+      } finally {
+        stillInterrupted = Thread.interrupted();
+      }
+      assertThat(stillInterrupted).isTrue();
+      assertThat(log.warnings()).isEmpty();
+    }
+    assertThat(changes.isKnown(known)).isTrue();
+    assertThat(publishedSoFar()).singleElement()
+        .satisfies(c -> assertThat(c.checksum()).startsWith("sha256:"));
+  }
+
   /**
    * The changes published since the last call: one subscriber sees events in the order they were
    * published, so once a marker published now arrives, every change published before it has.
