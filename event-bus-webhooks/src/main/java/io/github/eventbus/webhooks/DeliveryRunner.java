@@ -69,15 +69,29 @@ final class DeliveryRunner {
     this.retryFailures = new RateLimitedLog(log, clock, Duration.ofMinutes(1));
   }
 
+  /** Takes a new send on: a delivery of its own, with records of its own in the outbox. */
+  CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message) {
+    return accept(endpoint, message, outbox.newKey(message, endpoint), true);
+  }
+
+  /**
+   * Takes a delivery kept in the outbox on, under its key: a pending one resumes (its record is
+   * there already), a dead one is re-driven (recorded pending again, which replaces it).
+   */
+  CompletableFuture<WebhookDelivery> accept(Outbox.Entry kept) {
+    return accept(kept.endpoint(), kept.message(), kept.key(), kept.dead());
+  }
+
   /**
    * Takes a delivery on and makes its first attempt at once. With {@code record} and an outbox,
    * its record is appended first (so a later {@code done} or {@code dead} follows it in the file)
    * and {@code accepted} is told once the record is on disk: the fsync runs beside the first
    * attempt instead of before it, and nothing waits for it.
    */
-  CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message, boolean record) {
+  private CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message,
+      String outboxKey, boolean record) {
     OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
-        EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)));
+        EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)), outboxKey);
     if (record && outbox.enabled()) {
       d.recorded = outbox.accepted(d); // before a drain can see the delivery
     }

@@ -57,6 +57,7 @@ final class Outbox implements AutoCloseable {
   static final long COMPACT_ABOVE = 1 << 20;
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
+  private long keys; // the number in the last key made here
   private final JsonLinesWriter<Object> writer;
   private final OutboxLock lock;
 
@@ -208,8 +209,20 @@ final class Outbox implements AutoCloseable {
     return value == null || !value.isTextual() ? null : value.asText();
   }
 
-  static String key(String id, URI endpoint) {
-    return id + " " + endpoint;
+  /**
+   * Makes the key of a new delivery's records: the message id and endpoint, which tell readers of
+   * the file what it is, and a number this outbox has not used and no kept delivery has. Each
+   * send is one delivery with its own records, even of one message to one endpoint at once: a
+   * shared key would let the {@code done} of one end the other's {@code pending} on replay. A
+   * number is never used twice here, so no {@code done} of an earlier delivery, appended late,
+   * can end a later one.
+   */
+  synchronized String newKey(String id, URI endpoint) {
+    String key;
+    do {
+      key = id + " " + endpoint + " #" + ++keys;
+    } while (live.containsKey(key)); // a kept delivery of an earlier client's
+    return key;
   }
 
   private static Map<String, Object> record(String op, Entry e) {

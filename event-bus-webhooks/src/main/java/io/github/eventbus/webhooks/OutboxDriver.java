@@ -31,7 +31,7 @@ final class OutboxDriver {
   List<CompletableFuture<WebhookDelivery>> resumePending() {
     List<CompletableFuture<WebhookDelivery>> resumed = new ArrayList<>();
     for (Outbox.Entry e : outbox.pending()) {
-      resumed.add(runner.accept(e.endpoint(), e.message(), false));
+      resumed.add(runner.accept(e));
     }
     return List.copyOf(resumed);
   }
@@ -48,7 +48,7 @@ final class OutboxDriver {
     List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
     for (Outbox.Entry e : outbox.dead()) {
       if (e.id().equals(id)) {
-        sent.add(runner.accept(e.endpoint(), e.message(), true));
+        sent.add(runner.accept(e));
       }
     }
     return sent;

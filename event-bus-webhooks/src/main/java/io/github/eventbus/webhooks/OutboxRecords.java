@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -40,9 +41,15 @@ final class OutboxRecords implements AutoCloseable {
     return outbox == null ? List.of() : outbox.dead();
   }
 
+  /** The key of a new delivery's records (see {@link Outbox#newKey}); null without an outbox. */
+  String newKey(WebhookMessage message, URI endpoint) {
+    return outbox == null ? null : outbox.newKey(message.id(), endpoint);
+  }
+
   /** Records an accepted delivery; the future completes once the record is on disk. */
   CompletableFuture<Void> accepted(OutgoingDelivery d) {
-    return outbox == null ? CompletableFuture.completedFuture(null) : outbox.pending(d.outboxEntry());
+    return outbox == null ? CompletableFuture.completedFuture(null)
+        : outbox.pending(d.outboxEntry());
   }
 
   /** Records how a delivery ended. */
@@ -59,7 +66,7 @@ final class OutboxRecords implements AutoCloseable {
 
   private void record(OutgoingDelivery d, DeliveryOutcome outcome) {
     switch (outcome) {
-      case DELIVERED, GONE -> outbox.done(Outbox.key(d.message.id(), d.endpoint));
+      case DELIVERED, GONE -> outbox.done(d.outboxKey);
       case REJECTED, EXHAUSTED -> outbox.dead(d.outboxEntry());
       case ABANDONED -> { } // stays pending, to resume in the next client
       default -> throw new AssertionError(outcome);

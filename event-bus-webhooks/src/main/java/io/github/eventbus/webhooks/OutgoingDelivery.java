@@ -14,6 +14,7 @@ final class OutgoingDelivery {
   final URI endpoint;
   final WebhookMessage message;
   final EndpointGate gate;
+  final String outboxKey; // the key of its outbox records; null without an outbox
   final CompletableFuture<WebhookDelivery> done = new CompletableFuture<>();
   int attempts;
   Instant firstAttempt;
@@ -27,10 +28,11 @@ final class OutgoingDelivery {
 
   private static final Object ANSWERED = new Object();
 
-  OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate) {
+  OutgoingDelivery(URI endpoint, WebhookMessage message, EndpointGate gate, String outboxKey) {
     this.endpoint = endpoint;
     this.message = message;
     this.gate = gate;
+    this.outboxKey = outboxKey;
   }
 
   /**
@@ -84,7 +86,7 @@ final class OutgoingDelivery {
 
   /** The outbox record of this delivery. */
   Outbox.Entry outboxEntry() {
-    return new Outbox.Entry(Outbox.key(message.id(), endpoint), message.id(), endpoint,
+    return new Outbox.Entry(outboxKey, message.id(), endpoint,
         message.eventType(), message.bodyBytes(), false);
   }
 }

@@ -162,7 +162,7 @@ public final class WebhookClient implements AutoCloseable {
     if (closing.isClosed()) {
       throw new IllegalStateException("the webhook client is closed");
     }
-    return runner.accept(endpoint, message, true);
+    return runner.accept(endpoint, message);
   }
 
   /** Applies this client's target check (the address guard included) without sending. */

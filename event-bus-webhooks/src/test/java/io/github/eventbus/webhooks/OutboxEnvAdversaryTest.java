@@ -4,6 +4,7 @@ import static io.github.eventbus.TestFiles.deleteTree;
 import static io.github.eventbus.webhooks.OutboxProbes.ENDPOINT;
 import static io.github.eventbus.webhooks.OutboxProbes.entry;
 import static io.github.eventbus.webhooks.OutboxProbes.ids;
+import static io.github.eventbus.webhooks.OutboxProbes.key;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,7 +46,7 @@ class OutboxEnvAdversaryTest {
     try (Outbox outbox = new Outbox(file, null)) {
       outbox.pending(entry("e1")).get(20, TimeUnit.SECONDS);
       outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
-      outbox.done(Outbox.key("e2", ENDPOINT));
+      outbox.done(key("e2"));
       if (what.equals("file")) {
         Files.delete(file);
       } else {
@@ -71,7 +72,7 @@ class OutboxEnvAdversaryTest {
       outbox.pending(entry("e2")).get(20, TimeUnit.SECONDS);
       outbox.dead(entry("e2"));
       outbox.pending(entry("e3")).get(20, TimeUnit.SECONDS);
-      outbox.done(Outbox.key("e3", ENDPOINT));
+      outbox.done(key("e3"));
       outbox.pending(entry("e4")).get(20, TimeUnit.SECONDS);
       if (what.equals("file")) {
         Files.delete(file);

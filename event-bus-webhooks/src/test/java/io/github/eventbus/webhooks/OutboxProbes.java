@@ -15,9 +15,14 @@ final class OutboxProbes {
 
   private OutboxProbes() {}
 
+  /** The key of {@link #entry}: one delivery per id in these probes. */
+  static String key(String id) {
+    return id + " " + ENDPOINT + " #1";
+  }
+
   /** A pending entry for {@link #ENDPOINT} whose body names its id. */
   static Outbox.Entry entry(String id) {
-    return new Outbox.Entry(Outbox.key(id, ENDPOINT), id, ENDPOINT, "t",
+    return new Outbox.Entry(key(id), id, ENDPOINT, "t",
         ("{\"id\":\"" + id + "\"}").getBytes(StandardCharsets.UTF_8), false);
   }
 

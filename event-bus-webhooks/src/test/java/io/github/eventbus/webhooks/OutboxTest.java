@@ -97,6 +97,50 @@ class OutboxTest {
   }
 
   @Test
+  void sameMessageSentTwiceToOneEndpoint_theOneLeftPendingIsResumed() throws Exception {
+    // Regression: both sends shared one outbox key, so the done of the one delivered ended, on
+    // replay, the pending record of the one still waiting for its retry: it was never resumed.
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    ManualScheduler scheduler = new ManualScheduler(clock);
+    failuresLeft.set(1);
+    WebhookClient first = client(scheduler, clock, 5);
+    var waiting = first.send(uri(), message("twice-1"));
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("twice-1"); // 503, retry pending
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    var again = first.send(uri(), message("twice-1"));
+    assertThat(again.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("twice-1");
+
+    first.close();
+    assertThat(waiting.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+
+    try (WebhookClient second = client(new ManualScheduler(clock), clock, 5)) {
+      assertThat(second.resumed()).as("the send left waiting").singleElement().satisfies(f ->
+          assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED));
+      assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("twice-1");
+    }
+    try (WebhookClient third = client(new ManualScheduler(clock), clock, 5)) {
+      assertThat(third.resumed()).isEmpty();
+      assertThat(third.deadDeliveryIds()).isEmpty();
+    }
+    assertThat(ids).isEmpty();
+  }
+
+  @Test
+  void newKey_isNeverOneUsedBefore_norThatOfADeliveryKeptByAnEarlierClient() {
+    Path file = dir.resolve("keys.jsonl");
+    try (Outbox outbox = new Outbox(file, null)) {
+      outbox.pending(OutboxProbes.entry("k")).join();
+    }
+    try (Outbox outbox = new Outbox(file, null)) {
+      String key = outbox.newKey("k", OutboxProbes.ENDPOINT);
+      assertThat(key).isNotEqualTo(OutboxProbes.key("k"))
+          .startsWith("k " + OutboxProbes.ENDPOINT + " #");
+      assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT)).isNotEqualTo(key);
+    }
+  }
+
+  @Test
   void exhaustedDelivery_staysDead_andCanBeRedrivenById() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
     failuresLeft.set(1);
@@ -111,6 +155,10 @@ class OutboxTest {
       assertThat(redriven).singleElement().satisfies(f ->
           assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED));
       assertThat(next.deadDeliveryIds()).isEmpty();
+    }
+    try (WebhookClient after = client(new ManualScheduler(clock), clock, 1)) {
+      assertThat(after.resumed()).as("the re-driven record replaced the dead one").isEmpty();
+      assertThat(after.deadDeliveryIds()).isEmpty();
     }
   }
 

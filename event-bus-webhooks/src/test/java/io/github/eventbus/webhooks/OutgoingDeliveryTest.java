@@ -17,7 +17,7 @@ class OutgoingDeliveryTest {
   private static OutgoingDelivery delivery() {
     WebhookMessage m = WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of()))
         .id("d-1").timestamp(T).build());
-    return new OutgoingDelivery(URI.create("http://127.0.0.1:1/"), m, null);
+    return new OutgoingDelivery(URI.create("http://127.0.0.1:1/"), m, null, null);
   }
 
   @Test
