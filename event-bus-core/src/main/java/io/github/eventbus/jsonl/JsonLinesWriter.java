@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -107,6 +108,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   private final AtomicLong appended = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicBoolean reportedStuck = new AtomicBoolean(); // by close(), once
 
   JsonLinesWriter(JsonLinesWriterBuilder<T> b, LogFiles files) {
     this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
@@ -337,26 +339,32 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   /**
    * Writes everything appended so far and stops the writer thread. Waits at most the
-   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes keep
-   * failing or a backlog is still being written; then the writer stops, and what is still
-   * unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread held
-   * up in the file system (a stalled disk) gets a second more; if it is still held up, that is
-   * reported to the error handler (or logged) with the records still
-   * {@linkplain WriterStats#pending() pending}, which it writes or reports if it comes back.
-   * Idempotent.
+   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes
+   * keep failing or a backlog is still being written; then the writer stops, and what is still
+   * unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread still
+   * busy then (held up in the file system by a stalled disk, in an encoder, or in the error
+   * handler) gets a second more; if it is still busy with records
+   * {@linkplain WriterStats#pending() pending}, that is reported once to the error handler (or
+   * logged): it writes or reports them if it comes back. Idempotent: once close gave up on the
+   * thread, a later call returns at once.
    */
   @Override
   public void close() {
+    if (loop.hasGivenUp()) {
+      return;
+    }
     if (!loop.isClosed()) {
       loop.stop();
     }
     if (!joinQuietly(Settings.millis(closeTimeout))) {
       loop.giveUp();
-      // The writer only counts and reports now, unless it is held up in the file system.
-      if (!joinQuietly(CLOSE_GRACE_MILLIS)) {
-        loop.reportError(target.current(), "stuck", "close() gave up on a writer thread held up "
-            + "in the file system; " + stats().pending() + " record(s) are not written yet, and"
-            + " are written or reported if it comes back",
+      // The writer only counts and reports now, unless something holds it up.
+      long pending;
+      if (!joinQuietly(CLOSE_GRACE_MILLIS) && (pending = stats().pending()) > 0
+          && reportedStuck.compareAndSet(false, true)) {
+        loop.reportError(target.current(), "stuck", "close() gave up on a writer thread still "
+            + "busy (in the file system, an encoder or the error handler); " + pending
+            + " record(s) are not written yet, and are written or reported if it comes back",
             new IOException("writer thread held up at close"));
       }
     }

@@ -219,6 +219,37 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void closeGivingUpOnAThreadInTheErrorHandler_withNothingPending_reportsNothingMore()
+      throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    List<String> problems = new CopyOnWriteArrayList<>();
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .closeTimeout(Duration.ZERO).errorHandler((f, problem, cause) -> {
+          problems.add(problem);
+          if (inHandler.getCount() == 0) {
+            return; // only the writer thread's first call is held
+          }
+          inHandler.countDown();
+          try {
+            release.await(); // an alert sent somewhere slow
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }).build();
+    try {
+      w.append(new Object()); // unencodable: the writer thread tells the handler
+      assertThat(inHandler.await(20, TimeUnit.SECONDS)).isTrue();
+      w.close(); // gives up on the thread, held in the handler with nothing left to write
+      assertThat(w.stats().pending()).isZero();
+      assertThat(problems).as("no alarm about records that are not there").hasSize(1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void fsyncAcknowledgement_completesAfterTheLineIsInTheFile() throws Exception {
     Path file = dir.resolve("out.jsonl");
     try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
