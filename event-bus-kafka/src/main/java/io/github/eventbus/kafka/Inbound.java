@@ -1,5 +1,6 @@
 package io.github.eventbus.kafka;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Metadata;
@@ -72,6 +73,7 @@ final class Inbound {
   private boolean dirty;
   // The consumer thread commits its last offsets and closes; close() no longer interrupts it.
   private volatile boolean finishing;
+  private final Object interrupting = new Object();
   // When the last commit and the consumer's close must be over (System.nanoTime()); written
   // before finishing is set, read after it is seen.
   private long finishDeadline;
@@ -313,6 +315,9 @@ final class Inbound {
         dirty = true;
         throw e;
       }
+      // Committed: the consumer's close, revoking the partitions, has nothing left to commit
+      // (with the time left, maybe none, it would fail and say so for offsets that are safe).
+      offsets.forEach(accepted::remove);
       return;
     }
     try {
@@ -350,8 +355,10 @@ final class Inbound {
   }
 
   private void finish() {
-    finishDeadline = System.nanoTime() + options.closeTimeout().toNanos();
-    finishing = true;
+    synchronized (interrupting) { // close() interrupts only before this, never in the finish
+      finishDeadline = System.nanoTime() + options.closeTimeout().toNanos();
+      finishing = true;
+    }
     // close() interrupts a thread that did not stop in time (a publish blocked on a full bus):
     // the last commit and the consumer's close must not fail on that interrupt.
     boolean interrupted = Thread.interrupted();
@@ -402,25 +409,31 @@ final class Inbound {
       return;
     }
     consumer.wakeup();
-    try {
-      thread.join(Settings.millis(timeout));
-      if (thread.isAlive() && !finishing) {
-        // a commit or the consumer's close under way is not interrupted
-        log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
-            + "(is a handler or a blocking publish stuck?)", timeout);
-        thread.interrupt();
-        thread.join(Settings.millis(timeout));
+    // Waits through interrupts (a pool shut down with shutdownNow while closing): the flag stays.
+    Uninterruptibles.joinUninterruptibly(thread, timeout);
+    if (thread.isAlive() && interruptUnlessFinishing(timeout)) {
+      Uninterruptibles.joinUninterruptibly(thread, timeout);
+    }
+    if (thread.isAlive() && finishing) {
+      Uninterruptibles.joinUninterruptibly(thread,
+          Duration.ofNanos(finishDeadline - System.nanoTime()).plus(FINISH_GRACE));
+    }
+    if (thread.isAlive()) {
+      log.warn("the Kafka bridge's consumer thread is still running as close() returns, {}",
+          finishing ? "closing its consumer" : "in a handler that ignores interrupts");
+    }
+  }
+
+  /** Interrupts the thread unless it has begun finishing: a commit or close is not cut short. */
+  private boolean interruptUnlessFinishing(Duration waited) {
+    synchronized (interrupting) {
+      if (finishing) {
+        return false;
       }
-      if (thread.isAlive() && finishing) {
-        long left = finishDeadline - System.nanoTime() + FINISH_GRACE.toNanos();
-        thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-      }
-      if (thread.isAlive()) {
-        log.warn("the Kafka bridge's consumer thread is still running as close() returns, {}",
-            finishing ? "closing its consumer" : "in a handler that ignores interrupts");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      log.warn("the Kafka bridge's consumer thread did not stop within {}; interrupting it "
+          + "(is a handler or a blocking publish stuck?)", waited);
+      thread.interrupt();
+      return true;
     }
   }
 

@@ -169,6 +169,7 @@ public final class KafkaBridge implements AutoCloseable {
     try {
       if (inbound != null) {
         inbound.close(closeTimeout);
+        interrupted |= Thread.interrupted(); // one that came meanwhile: kept, not passed on
       }
       if (outbound != null) {
         outbound.close(closeTimeout); // unsubscribes even if the producer's close throws

@@ -242,6 +242,79 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     }
   }
 
+  @Test
+  void closerInterruptedWhileWaiting_stillWaitsForTheConsumerThread_andKeepsItsFlag()
+      throws Exception {
+    // Regression: an interrupt of the closing thread (a pool shut down with shutdownNow) ended
+    // close() at once, without a word, with the consumer thread still in a handler.
+    kafka.createTopic("probe-closer-interrupted", 1);
+    raw().send("probe-closer-interrupted", line("closer.n", Map.of("n", 1)));
+    EventBus bus = bus("closer-interrupted");
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    bus.subscribe("closer.*", e -> {
+      inHandler.countDown();
+      release.await(); // interruptible, but nobody interrupts it before close() gives up
+    });
+    KafkaBridge bridge = closing(bridge(bus).name("closer-interrupted")
+        .consume("probe-closer-interrupted").groupId("probe-closer-interrupted")
+        .synchronousDelivery(true).closeTimeout(Duration.ofSeconds(30)).build());
+    assertThat(inHandler.await(60, TimeUnit.SECONDS)).isTrue();
+    Thread consumer = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("eventbus-kafka-closer-interrupted-in")).findFirst()
+        .orElseThrow();
+    AtomicBoolean aliveAfterClose = new AtomicBoolean(true);
+    AtomicBoolean flagKept = new AtomicBoolean();
+    Thread closer = new Thread(() -> {
+      bridge.close();
+      aliveAfterClose.set(consumer.isAlive());
+      flagKept.set(Thread.currentThread().isInterrupted());
+    }, "probe-closer");
+    closer.start();
+    awaitWaiting(closer);
+    closer.interrupt();
+    // Still waiting, not returned: the consumer thread is still in the handler.
+    assertThat(within(Duration.ofMillis(300), () -> !closer.isAlive())).isFalse();
+    release.countDown();
+    closer.join(TimeUnit.SECONDS.toMillis(60));
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(aliveAfterClose).as("consumer thread alive when close() returned").isFalse();
+    assertThat(flagKept).as("the closer's interrupt flag").isTrue();
+    assertThat(bridge.metrics().consumed()).isEqualTo(1);
+  }
+
+  @Test
+  void closeTimeoutBelowAMillisecond_closeStillReturns() throws Exception {
+    // Regression: a close timeout under 1 ms became join(0), which waits for ever.
+    kafka.createTopic("probe-nanos", 1);
+    raw().send("probe-nanos", line("nanos.n", Map.of("n", 1)));
+    EventBus bus = bus("nanos");
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    bus.subscribe("nanos.*", e -> {
+      inHandler.countDown();
+      while (release.getCount() > 0) {
+        try {
+          release.await();
+        } catch (InterruptedException ignored) {
+          // deaf to close()'s interrupt
+        }
+      }
+    });
+    KafkaBridge bridge = closing(bridge(bus).name("nanos").consume("probe-nanos")
+        .groupId("probe-nanos").synchronousDelivery(true).closeTimeout(Duration.ofNanos(1))
+        .build());
+    try {
+      assertThat(inHandler.await(60, TimeUnit.SECONDS)).isTrue();
+      Thread closer = new Thread(bridge::close, "probe-closer");
+      closer.start();
+      closer.join(TimeUnit.SECONDS.toMillis(30));
+      assertThat(closer.isAlive()).as("close() still waiting").isFalse();
+    } finally {
+      release.countDown();
+    }
+  }
+
   // ---- the receiving bus ----
 
   @Test
