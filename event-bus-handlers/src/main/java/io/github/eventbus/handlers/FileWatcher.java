@@ -247,19 +247,38 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     /**
-     * Adds a directory to watch, recursively; may be called several times.
+     * Adds a directory to watch, recursively; may be called several times, for directories apart
+     * (neither inside the other, also through a symbolic link: each file is watched from one
+     * directory, whose patterns and events it follows).
      *
      * @param directory an existing directory
      * @return this builder
-     * @throws IllegalArgumentException if it is not a directory
+     * @throws IllegalArgumentException if it is not a directory, or it is, contains or lies inside
+     *     a directory added before
      */
     public Builder watch(Path directory) {
       requireNonNull(directory, "directory");
       if (!Files.isDirectory(directory)) {
         throw new IllegalArgumentException("cannot watch " + directory + ": not a directory");
       }
+      Path real = realPath(directory);
+      for (Path earlier : roots) {
+        Path other = realPath(earlier);
+        if (real.startsWith(other) || other.startsWith(real)) {
+          throw new IllegalArgumentException("cannot watch " + directory + ": it overlaps "
+              + earlier + ", watched already (watch directories apart from each other)");
+        }
+      }
       roots.add(directory);
       return this;
+    }
+
+    private static Path realPath(Path directory) {
+      try {
+        return directory.toRealPath();
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot watch " + directory + ": " + e, e);
+      }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.EventBus;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +88,27 @@ class FileWatcherTest {
     assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
         .filteredOn(n -> n.startsWith("file-watcher-")).isNotEmpty()
         .allSatisfy(n -> assertThat(n).doesNotContain("\n", "\u202E"));
+  }
+
+  @Test
+  void watch_directoriesThatOverlap_failFastNamingBoth() throws Exception {
+    // Overlapping roots shared one watch of the inner directory: its files were remembered
+    // twice and matched against either root's patterns.
+    Path outer = Files.createDirectories(dir.resolve("outer"));
+    Path inner = Files.createDirectories(outer.resolve("inner"));
+    Path apart = Files.createDirectories(dir.resolve("apart"));
+    Path alias = Files.createSymbolicLink(dir.resolve("alias"), inner);
+    for (List<Path> pair : List.of(List.of(outer, inner), List.of(inner, outer),
+        List.of(outer, outer), List.of(outer, alias), List.of(alias, dir.resolve("outer/./")))) {
+      FileWatcher.Builder b = FileWatcher.builder(bus).watch(pair.get(0));
+      assertThatThrownBy(() -> b.watch(pair.get(1))).as("%s", pair)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("cannot watch " + pair.get(1))
+          .hasMessageContaining("overlaps " + pair.get(0));
+    }
+    Path similar = Files.createDirectories(dir.resolve("outer-2"));
+    assertThat(FileWatcher.builder(bus).watch(outer).watch(apart).watch(similar).build())
+        .as("apart, and a name that only begins like another").isNotNull();
   }
 
   @Test
