@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client reads the answer instead of a TCP reset. Any other 4xx is also answered with
  * {@code Connection: close}, so a rejected client holds no connection afterwards.
  *
- * <p>Between requests a kept-alive connection is idle; the server may {@linkplain #evictIfIdle
- * evict} it then to make room for a new connection, never while a request is being read or
- * answered. When the server closes, a connection idle or still reading a request is closed at once
+ * <p>Between requests a kept-alive connection is idle, and so is a new connection until the
+ * first byte of its request (for at most the header timeout; then it is closed, without a 408,
+ * having begun no request); the server may {@linkplain #evictIfIdle evict} it then to make room
+ * for a new connection, never while a request is being read or answered. When the server closes, a connection idle or still reading a request is closed at once
  * (no request of it was taken), and one answering a request {@linkplain #closeAfterAnswer
  * finishes the answer} and then closes, so that a sender is told what became of every request the
  * receiver took.
@@ -40,12 +41,12 @@ final class HttpConnection implements Runnable {
   private final Handler handler;
   private final String remote;
   private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
-  private final AtomicInteger state = new AtomicInteger(READING);
-  private volatile long idleSince; // System.nanoTime(), meaningful while IDLE
+  private final AtomicInteger state = new AtomicInteger(IDLE);
+  private volatile long idleSince = System.nanoTime(); // meaningful while IDLE
 
-  /** Reading a request (or waiting for its first byte on a new connection). */
+  /** Reading a request. */
   private static final int READING = 0;
-  /** Between requests. */
+  /** Waiting for the first byte of a request: on a new connection, or between requests. */
   private static final int IDLE = 1;
   /** A request is read whole: serving and answering it. */
   private static final int ANSWERING = 2;
@@ -68,24 +69,25 @@ final class HttpConnection implements Runnable {
       SocketInput in = new SocketInput(socket);
       RequestReader reader = new RequestReader(in, limits);
       OutputStream out = socket.getOutputStream();
-      boolean first = true;
+      // A new connection waits for its first byte as idle, for the header timeout: a client
+      // that connects and says nothing may be evicted to make room, as a kept-alive one may.
+      in.deadline(limits.headerTimeout());
       boolean open = true;
       while (open) {
-        if (!first) {
+        // If the server closed the connection before the next request was read whole, the
+        // socket is closed and whatever arrived is dropped, as when the idle timeout ends it.
+        if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, READING)) {
+          return;
+        }
+        open = serveOne(in, reader, out);
+        if (open) {
           in.deadline(limits.idleTimeout());
           idleSince = System.nanoTime();
           // A connection told to close after its answer ends here.
           if (!state.compareAndSet(ANSWERING, IDLE)) {
             return;
           }
-          // If the server closed the connection before the next request was read whole, the
-          // socket is closed and whatever arrived is dropped, as when the idle timeout ends it.
-          if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, READING)) {
-            return;
-          }
         }
-        first = false;
-        open = serveOne(in, reader, out);
       }
     } catch (IOException closed) {
       // The client went away, or the receiver closed the socket: nothing left to answer.
@@ -201,16 +203,26 @@ final class HttpConnection implements Runnable {
   }
 
   /**
-   * Closes the connection if it is idle between requests, to make room for a new one.
+   * Closes the connection if it is idle (no request begun, none sent that its thread has not
+   * read yet), to make room for a new one.
    *
    * @return whether it was idle and is now closed
    */
   boolean evictIfIdle() {
-    if (!state.compareAndSet(IDLE, CLOSED)) {
+    if (state.get() != IDLE || hasUnreadInput() || !state.compareAndSet(IDLE, CLOSED)) {
       return false;
     }
     close();
     return true;
+  }
+
+  /** Whether bytes have arrived that the connection's thread has not read: a request begun. */
+  private boolean hasUnreadInput() {
+    try {
+      return socket.getInputStream().available() > 0;
+    } catch (IOException closed) {
+      return false;
+    }
   }
 
   /**

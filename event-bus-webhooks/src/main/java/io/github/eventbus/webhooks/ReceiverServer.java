@@ -9,6 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -25,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * ({@code webhook-receiver-accept}), one pooled thread per open connection
  * ({@code webhook-receiver-<n>}), at most {@code maxConnections} of them, and one thread
  * ({@code webhook-receiver-reaper}) that closes connections whose answer cannot be written in
- * time. A connection over the limit first takes the place of the connection idle longest between
- * kept-alive requests, if there is one; otherwise it is answered 503 with {@code Retry-After}
- * and closed at once, so stalled clients can hold at most their own connections, each for at
- * most its deadlines, and idle ones cannot lock new senders out. A connection no thread can be
+ * time. A connection over the limit first takes the place of the connection idle longest (between
+ * kept-alive requests, or silent since it connected), if there is one; otherwise it is answered
+ * 503 with {@code Retry-After} and closed at once, so stalled clients can hold at most their
+ * own connections, each for at most its deadlines, and idle or silent ones cannot lock new
+ * senders out. A connection no thread can be
  * made for (the OS's limit) is answered 503 too, with a rate-limited WARN, and accepting goes on.
  * Thread-safe.
  */
@@ -178,20 +183,16 @@ final class ReceiverServer implements AutoCloseable {
 
   /** Closes the connection idle longest; false if none is idle. */
   private boolean evictLongestIdle() {
-    for (int attempt = 0; attempt < 8; attempt++) { // another may become busy as it is chosen
-      HttpConnection longest = null;
-      long oldest = 0;
-      for (HttpConnection c : open) {
-        long since = c.idleSince();
-        if (c.idle() && (longest == null || since - oldest < 0)) {
-          longest = c;
-          oldest = since;
-        }
+    List<Map.Entry<HttpConnection, Long>> idle = new ArrayList<>();
+    for (HttpConnection c : open) {
+      if (c.idle()) {
+        idle.add(Map.entry(c, c.idleSince())); // read once: it changes as connections go on
       }
-      if (longest == null) {
-        return false;
-      }
-      if (longest.evictIfIdle()) {
+    }
+    // Longest idle first; one that turns out busy (a request begun meanwhile) is passed over.
+    idle.sort(Comparator.comparing(Map.Entry::getValue, (x, y) -> Long.signum(x - y)));
+    for (Map.Entry<HttpConnection, Long> c : idle) {
+      if (c.getKey().evictIfIdle()) {
         return true;
       }
     }

@@ -532,6 +532,36 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void silentConnectionsAtTheLimit_makeRoomForANewSender() throws Exception {
+    // Regression: connections that connect and send nothing held every slot for the header
+    // timeout, so a handful of sockets, renewed, kept every sender out with 503s.
+    try (WebhookReceiver small = WebhookReceiver.builder(bus).clock(clock).maxConnections(2)
+        .headerTimeout(Duration.ofSeconds(60))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      small.start();
+      URI target = small.uri();
+      try (Socket silent1 = RawHttp.connect(target); Socket silent2 = RawHttp.connect(target)) {
+        byte[] body = body("evt-silent");
+        byte[] request = post(target, RawHttp.signed(SECRET, "m-silent", NOW, body), body);
+        RawHttp.Answer answer = null;
+        // The silent connections' threads may not have begun waiting yet: a few tries at most,
+        // each answered at once.
+        for (int i = 0; i < 50 && (answer == null || answer.status() == 503); i++) {
+          answer = exchange(target, request);
+        }
+
+        assertThat(answer.status()).isEqualTo(202);
+        silent1.setSoTimeout(10_000);
+        silent2.setSoTimeout(10_000);
+        assertThat(silent1.getInputStream().read() == -1 || silent2.getInputStream().read() == -1)
+            .as("a silent connection closed, without an answer, to make room").isTrue();
+      }
+      assertThat(published).extracting(Event::id).containsExactly("evt-silent");
+      assertThat(small.metrics().timedOut()).isZero();
+    }
+  }
+
+  @Test
   void idleKeepAliveConnectionsAtTheLimit_makeRoomForANewSender_butStalledRequestsKeepTheirs()
       throws Exception {
     try (WebhookReceiver small = WebhookReceiver.builder(bus).clock(clock).maxConnections(2)
