@@ -9,7 +9,9 @@ import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -21,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,22 +89,7 @@ final class Outbox implements AutoCloseable {
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
-        byte[] all = Files.readAllBytes(file);
-        int start = 0;
-        for (int i = 0; i < all.length; i++) {
-          if (all[i] == '\n') {
-            if (i > start && !apply(all, start, i)) {
-              unreadable.add(Arrays.copyOfRange(all, start, i + 1));
-            }
-            start = i + 1;
-          }
-        }
-        // Bytes after the last line break are a torn last line: the delivery it began was never
-        // acknowledged, so dropping it loses nothing that was promised. If the tear fell just
-        // before the line break, the record is whole and is resumed all the same.
-        if (start < all.length) {
-          apply(all, start, all.length);
-        }
+        readLines(file, unreadable);
       }
       Files.createDirectories(file.toAbsolutePath().getParent());
       if (!unreadable.isEmpty()) {
@@ -128,6 +114,39 @@ final class Outbox implements AutoCloseable {
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
+    }
+  }
+
+  /**
+   * Applies the file's lines in order, a piece at a time: memory holds the live records and one
+   * line, however large the file has grown (a compaction that kept failing).
+   */
+  private void readLines(Path file, List<byte[]> unreadable) throws IOException {
+    byte[] piece = new byte[64 * 1024];
+    ByteArrayOutputStream line = new ByteArrayOutputStream();
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(piece)) > 0; ) {
+        int start = 0;
+        for (int i = 0; i < n; i++) {
+          if (piece[i] == '\n') {
+            line.write(piece, start, i + 1 - start);
+            byte[] whole = line.toByteArray(); // with its line break
+            line.reset();
+            if (whole.length > 1 && !apply(whole, 0, whole.length - 1)) {
+              unreadable.add(whole);
+            }
+            start = i + 1;
+          }
+        }
+        line.write(piece, start, n - start);
+      }
+    }
+    // Bytes after the last line break are a torn last line: the delivery it began was never
+    // acknowledged, so dropping it loses nothing that was promised. If the tear fell just before
+    // the line break, the record is whole and is resumed all the same.
+    if (line.size() > 0) {
+      byte[] torn = line.toByteArray();
+      apply(torn, 0, torn.length);
     }
   }
 

@@ -14,9 +14,14 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +30,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Deliveries survive a client's close and are re-driven, never sent again after success. */
 class OutboxTest {
@@ -138,6 +145,38 @@ class OutboxTest {
           .startsWith("k " + OutboxProbes.ENDPOINT + " #");
       assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT)).isNotEqualTo(key);
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3})
+  void recordsOfAnySize_andCorruptLinesBetween_areReadAcrossPieces(long seed) throws Exception {
+    // The file is read 64 KiB at a time: records and line breaks fall anywhere in a piece.
+    Random random = new Random(seed);
+    Path file = dir.resolve("pieces.jsonl");
+    Map<String, String> bodies = new LinkedHashMap<>();
+    try (Outbox outbox = new Outbox(file, null)) {
+      for (int i = 0; i < 12; i++) {
+        String id = "big-" + i;
+        String body = "x".repeat(random.nextInt(150_000)) + i;
+        bodies.put(id, body);
+        outbox.pending(new Outbox.Entry(OutboxProbes.key(id), id, OutboxProbes.ENDPOINT, "t",
+            body.getBytes(StandardCharsets.UTF_8), false)).join();
+      }
+    }
+    Files.writeString(file, "{\"op\":\"pending\",\"truncated", StandardCharsets.UTF_8,
+        StandardOpenOption.APPEND); // a torn last line
+    List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+    lines.add(1 + random.nextInt(lines.size() - 1), "not a record");
+    Files.writeString(file, String.join("\n", lines), StandardCharsets.UTF_8);
+
+    try (Outbox outbox = new Outbox(file, null)) {
+      Map<String, String> read = new LinkedHashMap<>();
+      for (Outbox.Entry e : outbox.pending()) {
+        read.put(e.id(), new String(e.body(), StandardCharsets.UTF_8));
+      }
+      assertThat(read).isEqualTo(bodies);
+    }
+    assertThat(Files.readString(dir.resolve("pieces.jsonl.corrupt"))).isEqualTo("not a record\n");
   }
 
   @Test
