@@ -74,13 +74,31 @@ final class Outbox implements AutoCloseable {
    * @throws UncheckedIOException if it cannot be read or rewritten
    */
   Outbox(Path file, WriteErrorHandler errors, long compactAbove) {
-    this.lock = OutboxLock.acquire(file);
+    Path target = followLink(file);
+    this.lock = OutboxLock.acquire(target);
     try {
-      load(file);
-      this.writer = openWriter(file, errors, compactAbove);
+      load(target);
+      this.writer = openWriter(target, errors, compactAbove);
     } catch (RuntimeException | Error e) {
       lock.close();
       throw e;
+    }
+  }
+
+  /**
+   * The file an outbox path names: through a symbolic link, the file it points to, so that a
+   * client on the link and one on the file share one lock (two clients would both resume its
+   * deliveries), and the link is not replaced by a file of its own.
+   */
+  private static Path followLink(Path file) {
+    if (!Files.isSymbolicLink(file)) {
+      return file;
+    }
+    try {
+      return file.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the webhook outbox " + file
+          + ": a symbolic link to nothing there", e);
     }
   }
 

@@ -51,6 +51,30 @@ class OutboxLockTest {
   }
 
   @Test
+  void outboxThroughASymbolicLink_isTheFileItPointsTo_oneClientForBoth() throws Exception {
+    // Regression: a client on a link to the outbox locked <link>.lock, so a client on the file
+    // and one on the link both resumed its deliveries, and the link was replaced by a copy.
+    Path file = dir.resolve("outbox.jsonl");
+    Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), file);
+    try (Outbox first = new Outbox(file, null)) {
+      first.pending(entry("a")).get(20, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> new Outbox(link, null)).isInstanceOf(IllegalStateException.class);
+    }
+    try (Outbox throughLink = new Outbox(link, null)) {
+      assertThat(ids(throughLink.pending())).containsExactly("a");
+      throughLink.pending(entry("b")).get(20, TimeUnit.SECONDS);
+    }
+    assertThat(Files.isSymbolicLink(link)).as("the link is left a link").isTrue();
+    try (Outbox reopened = new Outbox(file, null)) {
+      assertThat(ids(reopened.pending())).containsExactly("a", "b");
+    }
+    Files.delete(file);
+    Files.delete(dir.resolve("outbox.jsonl.lock"));
+    assertThatThrownBy(() -> new Outbox(link, null)).isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("a symbolic link to nothing");
+  }
+
+  @Test
   void outboxThatFailsToOpen_releasesItsLock() throws Exception {
     Path file = dir.resolve("outbox.jsonl");
     Files.createDirectories(file); // a directory where the file should be: cannot be read
