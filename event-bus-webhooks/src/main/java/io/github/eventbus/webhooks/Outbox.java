@@ -58,7 +58,7 @@ final class Outbox implements AutoCloseable {
   static final long COMPACT_ABOVE = 1 << 20;
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
-  private long keys; // the number in the last key made here
+  private long keys; // the highest number in a key made here or read from the file
   private final JsonLinesWriter<Object> writer;
   private final OutboxLock lock;
 
@@ -216,6 +216,7 @@ final class Outbox implements AutoCloseable {
       if (op == null || key == null || key.isEmpty()) {
         return false;
       }
+      noteKey(key);
       if (op.equals("done")) {
         live.remove(key);
         return true;
@@ -248,18 +249,26 @@ final class Outbox implements AutoCloseable {
 
   /**
    * Makes the key of a new delivery's records: the message id and endpoint, which tell readers of
-   * the file what it is, and a number this outbox has not used and no kept delivery has. Each
+   * the file what it is, and a number above any in a key made here or read from the file. Each
    * send is one delivery with its own records, even of one message to one endpoint at once: a
-   * shared key would let the {@code done} of one end the other's {@code pending} on replay. A
-   * number is never used twice here, so no {@code done} of an earlier delivery, appended late,
-   * can end a later one.
+   * shared key would let the {@code done} of one end the other's {@code pending} on replay. No
+   * key is made twice, nor one a resumed delivery has, so no {@code done} of an earlier
+   * delivery, appended late, can end a later one.
    */
   synchronized String newKey(String id, URI endpoint) {
-    String key;
-    do {
-      key = id + " " + endpoint + " #" + ++keys;
-    } while (live.containsKey(key)); // a kept delivery of an earlier client's
-    return key;
+    return id + " " + endpoint + " #" + ++keys;
+  }
+
+  /** Notes the number of a key read from the file, so that {@link #newKey} never makes it. */
+  private void noteKey(String key) {
+    int mark = key.lastIndexOf(" #");
+    if (mark >= 0) {
+      try {
+        keys = Math.max(keys, Long.parseLong(key.substring(mark + 2)));
+      } catch (NumberFormatException notOurs) {
+        // a key of an earlier version (id and endpoint only), or a hand edit
+      }
+    }
   }
 
   private static Map<String, Object> record(String op, Entry e) {

@@ -134,16 +134,29 @@ class OutboxTest {
   }
 
   @Test
-  void newKey_isNeverOneUsedBefore_norThatOfADeliveryKeptByAnEarlierClient() {
+  void newKey_isNeverOneUsedBefore_inThisClientOrInTheFile() throws Exception {
+    // Regression: numbers began at 1 in each client and skipped only live keys, so a resumed
+    // delivery's key, once done, was made again for a new send; the done record, appended after
+    // the new pending one, then ended it on replay.
     Path file = dir.resolve("keys.jsonl");
     try (Outbox outbox = new Outbox(file, null)) {
-      outbox.pending(OutboxProbes.entry("k")).join();
+      for (int i = 0; i < 3; i++) {
+        String key = outbox.newKey("k", OutboxProbes.ENDPOINT);
+        outbox.pending(new Outbox.Entry(key, "k", OutboxProbes.ENDPOINT, "t", new byte[0], false))
+            .get(20, TimeUnit.SECONDS);
+        if (i > 0) {
+          outbox.done(key); // #2 and #3 end; #1 stays pending for the next client
+        }
+      }
     }
     try (Outbox outbox = new Outbox(file, null)) {
-      String key = outbox.newKey("k", OutboxProbes.ENDPOINT);
-      assertThat(key).isNotEqualTo(OutboxProbes.key("k"))
-          .startsWith("k " + OutboxProbes.ENDPOINT + " #");
-      assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT)).isNotEqualTo(key);
+      assertThat(outbox.pending()).extracting(Outbox.Entry::key)
+          .containsExactly("k " + OutboxProbes.ENDPOINT + " #1");
+      outbox.done("k " + OutboxProbes.ENDPOINT + " #1"); // the resumed delivery ends
+      // Above every number the file held when opened (#3, in a done record), never #1 again.
+      assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT))
+          .isEqualTo("k " + OutboxProbes.ENDPOINT + " #4");
+      assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT)).endsWith(" #5");
     }
   }
 
