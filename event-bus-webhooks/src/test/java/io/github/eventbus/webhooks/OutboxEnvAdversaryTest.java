@@ -246,9 +246,12 @@ class OutboxEnvAdversaryTest {
     }
   }
 
-  /** An outbox path that is a link is read through, then replaced by a file of its own mode. */
+  /**
+   * An outbox path that is a link stands for the file it points to: that file is rewritten in
+   * place (keeping its own mode, never a link's rwxrwxrwx) and the link stays.
+   */
   @Test
-  void open_ofAnOutboxThatIsALink_doesNotGiveTheNewFileTheLinksMode() throws Exception {
+  void open_ofAnOutboxThatIsALink_rewritesTheFileItPointsTo_withThatFilesMode() throws Exception {
     Path target = Files.writeString(dir.resolve("elsewhere.jsonl"), pendingLine("e1") + "\n",
         StandardCharsets.UTF_8);
     Path file = Files.createSymbolicLink(dir.resolve("outbox.jsonl"), target);
@@ -256,9 +259,11 @@ class OutboxEnvAdversaryTest {
     try (Outbox outbox = new Outbox(file, null)) {
       assertThat(ids(outbox.pending())).containsExactly("e1");
     }
-    assertThat(Files.isSymbolicLink(file)).isFalse();
-    // A link's mode is rwxrwxrwx; a new file never has execute bits, whatever the umask.
-    assertThat(Files.getPosixFilePermissions(file)).as("not a link's rwxrwxrwx")
+    assertThat(Files.isSymbolicLink(file)).isTrue();
+    try (Outbox reopened = new Outbox(target, null)) {
+      assertThat(ids(reopened.pending())).containsExactly("e1");
+    }
+    assertThat(Files.getPosixFilePermissions(target)).as("not a link's rwxrwxrwx")
         .doesNotContain(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE);
   }
 }
