@@ -44,6 +44,13 @@ final class HttpConnection implements Runnable {
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private volatile long idleSince = System.nanoTime(); // meaningful while IDLE
 
+  /**
+   * How long a connection must have been idle before it may be evicted: a new one's request
+   * comes within moments of connecting, and one read just as the connection is evicted could
+   * only be answered 503.
+   */
+  static final long EVICTABLE_AFTER_NANOS = 50_000_000;
+
   /** Reading a request. */
   private static final int READING = 0;
   /** Waiting for the first byte of a request: on a new connection, or between requests. */
@@ -69,16 +76,24 @@ final class HttpConnection implements Runnable {
       SocketInput in = new SocketInput(socket);
       RequestReader reader = new RequestReader(in, limits);
       OutputStream out = socket.getOutputStream();
-      // A new connection waits for its first byte as idle, for the header timeout: a client
-      // that connects and says nothing may be evicted to make room, as a kept-alive one may.
+      // A new connection waits for its first byte as idle: a client that connects and says
+      // nothing may be evicted to make room, as a kept-alive one may. Its first byte and its
+      // head share one header timeout; a later request's head has its own from its first byte.
       in.deadline(limits.headerTimeout());
+      boolean first = true;
       boolean open = true;
       while (open) {
-        // If the server closed the connection before the next request was read whole, the
-        // socket is closed and whatever arrived is dropped, as when the idle timeout ends it.
-        if (!awaitNextRequest(in) || !state.compareAndSet(IDLE, READING)) {
+        if (!awaitNextRequest(in)) {
+          return; // the client closed or stayed idle, or the connection was evicted or closed
+        }
+        if (!state.compareAndSet(IDLE, READING)) {
+          evictedAsItSpoke(out);
           return;
         }
+        if (!first) {
+          in.deadline(limits.headerTimeout());
+        }
+        first = false;
         open = serveOne(in, reader, out);
         if (open) {
           in.deadline(limits.idleTimeout());
@@ -103,10 +118,23 @@ final class HttpConnection implements Runnable {
     }
   }
 
+  /**
+   * A request began just as the connection was evicted (its input shut) or the server closed
+   * (its socket closed): the first is answered 503 to retry, the second needs nothing.
+   */
+  private void evictedAsItSpoke(OutputStream out) {
+    if (!socket.isClosed()) {
+      try {
+        send(out, handler.refuse(503, "the connection was closed to make room", remote), true);
+      } catch (IOException gone) {
+        // the client went away
+      }
+    }
+  }
+
   /** Serves one request; returns whether the connection stays open. */
   private boolean serveOne(SocketInput in, RequestReader reader, OutputStream out)
       throws IOException {
-    in.deadline(limits.headerTimeout());
     RequestReader.Head head;
     try {
       head = reader.readHead();
@@ -203,16 +231,23 @@ final class HttpConnection implements Runnable {
   }
 
   /**
-   * Closes the connection if it is idle (no request begun, none sent that its thread has not
-   * read yet), to make room for a new one.
+   * Closes the connection if it has been idle for {@link #EVICTABLE_AFTER_NANOS} (no request
+   * begun, none sent that its thread has not read yet), to make room for a new one.
    *
    * @return whether it was idle and is now closed
    */
   boolean evictIfIdle() {
-    if (state.get() != IDLE || hasUnreadInput() || !state.compareAndSet(IDLE, CLOSED)) {
+    if (state.get() != IDLE || System.nanoTime() - idleSince < EVICTABLE_AFTER_NANOS
+        || hasUnreadInput() || !state.compareAndSet(IDLE, CLOSED)) {
       return false;
     }
-    close();
+    // Shuts only the input: the thread's wait ends, and a request it read just now can still
+    // be answered 503 instead of cut off.
+    try {
+      socket.shutdownInput();
+    } catch (IOException e) {
+      close();
+    }
     return true;
   }
 

@@ -65,8 +65,9 @@ import java.util.Map;
  * {@link Builder#bodyTimeout}), kept-alive connections wait at most {@link Builder#idleTimeout},
  * an answer that cannot be written within the body timeout closes its connection, a 4xx answer
  * closes its connection, and open connections are bounded ({@link Builder#maxConnections}); at
- * the bound, the connection idle longest between requests makes room for a new one. A stalled
- * client delays only itself, and idle or rejected ones cannot lock senders out.
+ * the bound, the connection idle longest (between requests, or silent since it connected) makes
+ * room for a new one. A stalled client delays only itself, and idle, silent or rejected ones
+ * cannot lock senders out.
  *
  * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut
  * short. Repeated verification failures raise one WARN a minute at most, naming the likely
@@ -357,7 +358,8 @@ public final class WebhookReceiver implements AutoCloseable {
     /**
      * Sets how long a client may take from opening a connection (or starting a request on a
      * kept-alive one) to the end of the request's header fields; default 10 s. A client that
-     * misses it gets 408 and is disconnected.
+     * misses it gets 408 and is disconnected; one that sent nothing at all is disconnected
+     * without an answer (it began no request).
      *
      * @param timeout a positive duration
      * @return this builder
@@ -401,9 +403,11 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Bounds the connections open at once, each served by its own thread; default 256. Beyond
-     * it a new connection takes the place of the one idle longest between kept-alive requests,
-     * which is closed; if none is idle, it is answered 503 with {@code Retry-After} and closed. Request bodies in
-     * memory are bounded by this times {@link #maxBodyBytes}.
+     * it a new connection takes the place of the one idle longest (between kept-alive requests,
+     * or silent since it connected; idle for 50 ms at least), which is closed (a request that
+     * begins just then is answered 503); if none is idle, the new one is answered 503 with
+     * {@code Retry-After} and closed. Request bodies in memory are bounded by this times
+     * {@link #maxBodyBytes}.
      *
      * @param max a positive count
      * @return this builder

@@ -532,6 +532,40 @@ class ReceiverHttpTest {
   }
 
   @Test
+  void newConnectionsFirstByteAndHead_shareOneHeaderTimeout() throws Exception {
+    // Regression: the wait for a new connection's first byte had the header timeout, and the
+    // head then had it again, so a client could hold its connection for twice the timeout.
+    try (WebhookReceiver slow = WebhookReceiver.builder(bus).clock(clock)
+        .headerTimeout(Duration.ofSeconds(3))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      slow.start();
+      try (Socket s = RawHttp.connect(slow.uri())) {
+        long connected = System.nanoTime();
+        // A slow client: its first byte late in the timeout, then nothing more.
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2_500));
+        s.getOutputStream().write('P');
+        s.setSoTimeout(20_000);
+        RawHttp.Answer answer = RawHttp.read(s.getInputStream());
+        Duration held = Duration.ofNanos(System.nanoTime() - connected);
+        assertThat(answer.status()).isEqualTo(408);
+        assertThat(held).as("one header timeout (3 s) from connecting, not 2.5 s + 3 s")
+            .isLessThan(Duration.ofMillis(4_500));
+      }
+    }
+  }
+
+  /** Sends the request again while it is answered 503 (each at once), for up to 10 s. */
+  private RawHttp.Answer retryWhileBusy(URI target, byte[] request) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    RawHttp.Answer answer = exchange(target, request);
+    while (answer.status() == 503 && System.nanoTime() - deadline < 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      answer = exchange(target, request);
+    }
+    return answer;
+  }
+
+  @Test
   void silentConnectionsAtTheLimit_makeRoomForANewSender() throws Exception {
     // Regression: connections that connect and send nothing held every slot for the header
     // timeout, so a handful of sockets, renewed, kept every sender out with 503s.
@@ -543,12 +577,8 @@ class ReceiverHttpTest {
       try (Socket silent1 = RawHttp.connect(target); Socket silent2 = RawHttp.connect(target)) {
         byte[] body = body("evt-silent");
         byte[] request = post(target, RawHttp.signed(SECRET, "m-silent", NOW, body), body);
-        RawHttp.Answer answer = null;
-        // The silent connections' threads may not have begun waiting yet: a few tries at most,
-        // each answered at once.
-        for (int i = 0; i < 50 && (answer == null || answer.status() == 503); i++) {
-          answer = exchange(target, request);
-        }
+        // A connection is evicted once idle for 50 ms: until then, each try is answered 503.
+        RawHttp.Answer answer = retryWhileBusy(target, request);
 
         assertThat(answer.status()).isEqualTo(202);
         silent1.setSoTimeout(10_000);
@@ -577,12 +607,8 @@ class ReceiverHttpTest {
 
         byte[] second = body("evt-idle-2");
         byte[] request = post(target, RawHttp.signed(SECRET, "m2", NOW, second), second);
-        RawHttp.Answer answer = null;
-        // The idle connection may not be marked idle the instant its answer is read: a few
-        // tries at most, each answered at once.
-        for (int i = 0; i < 50 && (answer == null || answer.status() == 503); i++) {
-          answer = exchange(target, request);
-        }
+        // Evicted once marked idle (not the instant its answer is read) and idle for 50 ms.
+        RawHttp.Answer answer = retryWhileBusy(target, request);
 
         assertThat(answer.status()).isEqualTo(202);
         assertThat(idle.getInputStream().read()).isEqualTo(-1); // closed to make room
