@@ -109,6 +109,17 @@ class FileWatcherTest {
     Path similar = Files.createDirectories(dir.resolve("outer-2"));
     assertThat(FileWatcher.builder(bus).watch(outer).watch(apart).watch(similar).build())
         .as("apart, and a name that only begins like another").isNotNull();
+    // As start() will register them: "elsewhere/.." through a link is lexically the link's
+    // directory, whatever the link's target.
+    Path elsewhere = Files.createDirectories(dir.resolve("far/away"));
+    Path hop = Files.createSymbolicLink(apart.resolve("hop"), elsewhere);
+    FileWatcher.Builder lexical = FileWatcher.builder(bus).watch(hop.resolve(".."));
+    assertThatThrownBy(() -> lexical.watch(apart)).isInstanceOf(IllegalArgumentException.class);
+    // A directory added and deleted since does not stand in the way of the next one.
+    Path gone = Files.createDirectories(dir.resolve("gone"));
+    FileWatcher.Builder afterDeletion = FileWatcher.builder(bus).watch(gone);
+    Files.delete(gone);
+    assertThat(afterDeletion.watch(similar)).isSameAs(afterDeletion);
   }
 
   @Test
