@@ -235,8 +235,7 @@ public final class FileWatcher implements AutoCloseable {
   public static final class Builder {
     private final EventBus bus;
     private final List<Path> roots = new ArrayList<>();
-    private final List<Path> realRoots = new ArrayList<>(); // each root's real path
-    private final List<Path> registeredRoots = new ArrayList<>(); // as start() registers them
+    private final List<Path> realRoots = new ArrayList<>(); // the real path of each as watched
     private final List<PathMatcher> includes = new ArrayList<>();
     private final List<PathMatcher> excludes = new ArrayList<>();
     private Duration debounce;
@@ -263,19 +262,18 @@ public final class FileWatcher implements AutoCloseable {
       if (!Files.isDirectory(directory)) {
         throw new IllegalArgumentException("cannot watch " + directory + ": not a directory");
       }
-      // Compared as the OS resolves them (links) and as start() registers them (lexically),
-      // each taken now: a directory added earlier and deleted since does not block this one.
-      Path real = realPath(directory);
-      Path registered = directory.toAbsolutePath().normalize();
+      // The directory start() will watch (the path made absolute and normalized, as it registers
+      // it), as the OS resolves it; taken now, so that a directory added earlier and deleted
+      // since does not block this one.
+      Path real = realPath(directory.toAbsolutePath().normalize());
       for (int i = 0; i < roots.size(); i++) {
-        if (overlap(real, realRoots.get(i)) || overlap(registered, registeredRoots.get(i))) {
+        if (overlap(real, realRoots.get(i))) {
           throw new IllegalArgumentException("cannot watch " + directory + ": it overlaps "
               + roots.get(i) + ", watched already (watch directories apart from each other)");
         }
       }
       roots.add(directory);
       realRoots.add(real);
-      registeredRoots.add(registered);
       return this;
     }
 

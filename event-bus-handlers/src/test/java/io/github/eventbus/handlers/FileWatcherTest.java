@@ -115,6 +115,16 @@ class FileWatcherTest {
     Path hop = Files.createSymbolicLink(apart.resolve("hop"), elsewhere);
     FileWatcher.Builder lexical = FileWatcher.builder(bus).watch(hop.resolve(".."));
     assertThatThrownBy(() -> lexical.watch(apart)).isInstanceOf(IllegalArgumentException.class);
+    // What start() watches is the path normalized, then resolved: w/l/.. is w whatever l
+    // points to, and so overlaps a link to w's subdirectory; a link inside w to a directory
+    // elsewhere is a tree apart (the walk from w does not follow links).
+    Path w = Files.createDirectories(dir.resolve("w/sub"));
+    Path l = Files.createSymbolicLink(w.getParent().resolve("l"), elsewhere);
+    Path w2 = Files.createSymbolicLink(dir.resolve("w2"), w);
+    FileWatcher.Builder throughDots = FileWatcher.builder(bus).watch(l.resolve(".."));
+    assertThatThrownBy(() -> throughDots.watch(w2)).isInstanceOf(IllegalArgumentException.class);
+    Path shared = Files.createSymbolicLink(w.getParent().resolve("shared"), similar);
+    assertThat(FileWatcher.builder(bus).watch(w.getParent()).watch(shared).build()).isNotNull();
     // A directory added and deleted since does not stand in the way of the next one.
     Path gone = Files.createDirectories(dir.resolve("gone"));
     FileWatcher.Builder afterDeletion = FileWatcher.builder(bus).watch(gone);
