@@ -41,8 +41,10 @@ final class HttpConnection implements Runnable {
   private final Handler handler;
   private final String remote;
   private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
-  private final AtomicInteger state = new AtomicInteger(IDLE);
-  private volatile long idleSince = System.nanoTime(); // meaningful while IDLE
+  // READING until its thread first waits: a connection whose thread has not begun cannot be
+  // evicted, since its input, shut then, would end a request that arrives meanwhile unanswered.
+  private final AtomicInteger state = new AtomicInteger(READING);
+  private volatile long idleSince; // System.nanoTime(), meaningful while IDLE
 
   /**
    * How long a connection must have been idle before it may be evicted: a new one's request
@@ -51,7 +53,7 @@ final class HttpConnection implements Runnable {
    */
   static final long EVICTABLE_AFTER_NANOS = 50_000_000;
 
-  /** Reading a request. */
+  /** Reading a request, or a new connection whose thread has not begun. */
   private static final int READING = 0;
   /** Waiting for the first byte of a request: on a new connection, or between requests. */
   private static final int IDLE = 1;
@@ -80,6 +82,10 @@ final class HttpConnection implements Runnable {
       // nothing may be evicted to make room, as a kept-alive one may. Its first byte and its
       // head share one header timeout; a later request's head has its own from its first byte.
       in.deadline(limits.headerTimeout());
+      idleSince = System.nanoTime();
+      if (!state.compareAndSet(READING, IDLE)) {
+        return; // the server closed it before its thread began
+      }
       boolean first = true;
       boolean open = true;
       while (open) {

@@ -136,8 +136,9 @@ final class Outbox implements AutoCloseable {
   }
 
   /**
-   * Applies the file's lines in order, a piece at a time: memory holds the live records and one
-   * line, however large the file has grown (a compaction that kept failing).
+   * Applies the file's lines in order, a piece at a time: memory holds the live records, the
+   * longest line and the unreadable ones, however large the file has grown (a compaction that
+   * kept failing).
    */
   private void readLines(Path file, List<byte[]> unreadable) throws IOException {
     byte[] piece = new byte[64 * 1024];

@@ -65,6 +65,54 @@ class ReceiverServerTest {
     }
   }
 
+  @Test
+  void aConnectionWhoseThreadHasNotBegun_isNotEvicted_andItsLateRequestIsServed()
+      throws Exception {
+    // Regression: a new connection counted as idle from its acceptance; if its thread had not
+    // begun within 50 ms, eviction shut its input, and the request it then sent met a bare EOF.
+    java.util.concurrent.CountDownLatch begin = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger made = new AtomicInteger();
+    ThreadFactory firstHeld = r -> {
+      boolean held = made.incrementAndGet() == 1;
+      Thread t = new Thread(() -> {
+        if (held) {
+          try {
+            begin.await(); // a thread slow to start (a loaded machine, a pause)
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        r.run();
+      }, "test-connection-" + made.get());
+      t.setDaemon(true);
+      return t;
+    };
+    HttpLimits one = HttpLimits.receiver(Duration.ofSeconds(5), Duration.ofSeconds(5),
+        Duration.ofSeconds(5), 1, 1024);
+    try (ReceiverServer server = new ReceiverServer(new InetSocketAddress("127.0.0.1", 0), one,
+        handler, ReceiverResponse.of(503, "busy", "reason", "busy"), clock, firstHeld);
+        Socket first = RawHttp.connect(URI.create("http://127.0.0.1:" + server.address().getPort()
+            + "/hooks"))) {
+      URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/hooks");
+      // Well past the 50 ms a connection must be idle to be evicted: every other sender is told
+      // to come back, while the first connection's thread has not begun.
+      long until = System.nanoTime() + Duration.ofMillis(300).toNanos();
+      int tries = 0;
+      do {
+        assertThat(status(uri)).as("try %d", tries).isEqualTo(503);
+        tries++;
+      } while (System.nanoTime() - until < 0);
+
+      first.setSoTimeout(10_000);
+      first.getOutputStream().write(("POST /hooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+          + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+      begin.countDown();
+      RawHttp.Answer answer = RawHttp.read(first.getInputStream());
+      assertThat(answer).as("an answer, not a bare end of stream").isNotNull();
+      assertThat(answer.status()).isEqualTo(202);
+    }
+  }
+
   private static int status(URI uri) throws IOException {
     byte[] request = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
         + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII);
