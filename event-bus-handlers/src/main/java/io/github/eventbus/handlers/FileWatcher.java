@@ -235,6 +235,7 @@ public final class FileWatcher implements AutoCloseable {
   public static final class Builder {
     private final EventBus bus;
     private final List<Path> roots = new ArrayList<>();
+    private final List<Path> registeredRoots = new ArrayList<>(); // as start() registers each
     private final List<Path> realRoots = new ArrayList<>(); // the real path of each as watched
     private final List<PathMatcher> includes = new ArrayList<>();
     private final List<PathMatcher> excludes = new ArrayList<>();
@@ -249,8 +250,8 @@ public final class FileWatcher implements AutoCloseable {
 
     /**
      * Adds a directory to watch, recursively; may be called several times, for directories apart
-     * (neither inside the other, also through a symbolic link: each file is watched from one
-     * directory, whose patterns and events it follows).
+     * (neither inside the other, by name or as resolved through symbolic links: each file is
+     * watched from one directory, whose patterns and events it follows).
      *
      * @param directory an existing directory
      * @return this builder
@@ -262,17 +263,19 @@ public final class FileWatcher implements AutoCloseable {
       if (!Files.isDirectory(directory)) {
         throw new IllegalArgumentException("cannot watch " + directory + ": not a directory");
       }
-      // The directory start() will watch (the path made absolute and normalized, as it registers
-      // it), as the OS resolves it; taken now, so that a directory added earlier and deleted
-      // since does not block this one.
-      Path real = realPath(directory.toAbsolutePath().normalize());
+      // Compared as start() registers it (absolute, normalized: the watcher's own bookkeeping
+      // goes by these names) and as the OS resolves that (links), each taken now, so that a
+      // directory added earlier and deleted since does not block this one.
+      Path registered = directory.toAbsolutePath().normalize();
+      Path real = realPath(registered);
       for (int i = 0; i < roots.size(); i++) {
-        if (overlap(real, realRoots.get(i))) {
+        if (overlap(registered, registeredRoots.get(i)) || overlap(real, realRoots.get(i))) {
           throw new IllegalArgumentException("cannot watch " + directory + ": it overlaps "
               + roots.get(i) + ", watched already (watch directories apart from each other)");
         }
       }
       roots.add(directory);
+      registeredRoots.add(registered);
       realRoots.add(real);
       return this;
     }
