@@ -173,6 +173,7 @@ public final class KafkaBridge implements AutoCloseable {
       }
       if (outbound != null) {
         outbound.close(closeTimeout); // unsubscribes even if the producer's close throws
+        interrupted |= Thread.interrupted();
       }
     } finally {
       deadLetters.close();

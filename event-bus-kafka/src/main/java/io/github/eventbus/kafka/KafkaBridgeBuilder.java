@@ -265,8 +265,8 @@ public final class KafkaBridgeBuilder {
    * Sets how long {@link KafkaBridge#close()} waits for the consumer thread and for sends in
    * flight, and the bound of the consumer's last commit and close together. With the broker
    * gone, a close takes about twice this (once for the consumer, once for the producer's
-   * backlog) and a second; about three times, if a handler also holds the consumer thread past
-   * it. Default 30 seconds.
+   * backlog) and a second; up to about four times and a second, if a handler also holds the
+   * consumer thread past it. Default 30 seconds.
    *
    * @param timeout the timeout
    * @return this builder

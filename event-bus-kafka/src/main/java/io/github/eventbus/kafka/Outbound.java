@@ -17,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -136,14 +137,27 @@ final class Outbound implements AutoCloseable {
     // At most half the time for the bus: its queue may stay busy with other subscribers' work,
     // and the producer's own backlog must keep time to be sent rather than aborted.
     long busDeadline = start + Settings.nanos(timeout) / 2;
-    while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
-      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
-    }
-    long left = start + Settings.nanos(timeout) - System.nanoTime();
+    boolean interrupted = false;
     try {
-      producer.close(Duration.ofNanos(Math.max(0, left)));
+      while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
+        LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
+        // An interrupt (a pool shut down while this closes) would end every park at once, and
+        // then the producer's close: kept for the caller instead.
+        interrupted |= Thread.interrupted();
+      }
+      long left = start + Settings.nanos(timeout) - System.nanoTime();
+      try {
+        producer.close(Duration.ofNanos(Math.max(0, left)));
+      } catch (InterruptException e) {
+        // Interrupted while waiting for its sender: the producer closed at once, and what it had
+        // not sent failed (dead letters, as for a close timeout run out).
+        interrupted |= Thread.interrupted();
+      }
     } finally {
       unsubscribe();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

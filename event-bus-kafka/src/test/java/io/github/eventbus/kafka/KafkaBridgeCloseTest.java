@@ -102,6 +102,59 @@ class KafkaBridgeCloseTest extends BridgeProbes {
   }
 
   @Test
+  void closerInterruptedWhileTheBusDrains_sendsEverything_throwsNothing_andKeepsItsFlag()
+      throws Exception {
+    // Regression: an interrupt of the closing thread while it waited for the bus's queue made
+    // that wait spin, then the producer's close threw InterruptException out of close().
+    kafka.createTopic("probe-drain-interrupted", 1);
+    EventBus bus = bus("drain-interrupted");
+    List<DeadLetter> dead = deadLetters(bus);
+    CountDownLatch inSend = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean first = new AtomicBoolean(true);
+    RecordKey blockFirst = e -> {
+      if (first.getAndSet(false)) {
+        inSend.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return null;
+    };
+    KafkaBridge bridge = bridge(bus).produce("drained.*", "probe-drain-interrupted")
+        .key(blockFirst).closeTimeout(Duration.ofSeconds(20)).build();
+    int total = 20;
+    for (int i = 0; i < total; i++) {
+      bus.publish(DynamicEvent.of("drained.n", Map.of("n", i)));
+    }
+    assertThat(inSend.await(60, TimeUnit.SECONDS)).isTrue();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicBoolean flagKept = new AtomicBoolean();
+    Thread closer = new Thread(() -> {
+      try {
+        bridge.close();
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+      flagKept.set(Thread.currentThread().isInterrupted());
+    }, "probe-closer");
+    closer.start();
+    awaitWaiting(closer); // waiting for the bus's queue to empty
+    closer.interrupt();
+    release.countDown();
+    closer.join(60_000);
+    assertThat(closer.isAlive()).isFalse();
+    assertThat(thrown.get()).as("close() threw").isNull();
+    assertThat(flagKept).as("the closer's interrupt flag").isTrue();
+    KafkaBridgeMetrics m = bridge.metrics();
+    assertThat(m.produced() + m.produceFailed() + dead.size()).as("%s", m).isEqualTo(total);
+    assertThat(m.produced()).as("sent, not failed by a producer closed at once: %s", m)
+        .isEqualTo(total);
+  }
+
+  @Test
   void closeWhileASendWaitsForAnUnreachableBroker_returnsWithinTheCloseTimeout() throws Exception {
     // Regression: a send blocked on the producer's metadata (broker unreachable) held close()
     // for max.block.ms rather than the close timeout: close() waited for that handler before it
