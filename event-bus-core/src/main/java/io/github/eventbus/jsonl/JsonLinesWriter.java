@@ -339,10 +339,10 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
 
   /**
    * Writes everything appended so far and stops the writer thread. Waits at most the
-   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes
-   * keep failing or a backlog is still being written; then the writer stops, and what is still
-   * unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread still
-   * busy then (held up in the file system by a stalled disk, in an encoder, or in the error
+   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while
+   * writes keep failing or a backlog is still being written; then the writer stops, and what is
+   * still unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread
+   * still busy then (held up in the file system by a stalled disk, in an encoder, or in the error
    * handler) gets a second more; if it is still busy with records
    * {@linkplain WriterStats#pending() pending}, that is reported once to the error handler (or
    * logged): it writes or reports them if it comes back. Idempotent: once close gave up on the

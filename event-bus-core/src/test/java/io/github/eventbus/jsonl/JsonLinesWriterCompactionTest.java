@@ -284,7 +284,8 @@ class JsonLinesWriterCompactionTest {
   }
 
   @Test
-  void closeGivingUpDuringACompaction_abandonsIt_reportsWhatIsPending_fileStaysAsItWas() throws Exception {
+  void closeGivingUpDuringACompaction_abandonsIt_reportsWhatIsPending_fileStaysAsItWas()
+      throws Exception {
     Path file = dir.resolve("state.jsonl");
     CountDownLatch inSupplier = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);

@@ -17,13 +17,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client reads the answer instead of a TCP reset. Any other 4xx is also answered with
  * {@code Connection: close}, so a rejected client holds no connection afterwards.
  *
- * <p>Between requests a kept-alive connection is idle, and so is a new connection until the
- * first byte of its request (for at most the header timeout; then it is closed, without a 408,
- * having begun no request); the server may {@linkplain #evictIfIdle evict} it then to make room
- * for a new connection, never while a request is being read or answered. When the server closes, a connection idle or still reading a request is closed at once
- * (no request of it was taken), and one answering a request {@linkplain #closeAfterAnswer
- * finishes the answer} and then closes, so that a sender is told what became of every request the
- * receiver took.
+ * <p>Between requests a kept-alive connection is idle, and so is a new connection from when its
+ * thread begins until the first byte of its request (for at most the header timeout, counted
+ * from then; then it is closed, without a 408, having begun no request); the server may
+ * {@linkplain #evictIfIdle evict} it then, once idle for {@link #EVICTABLE_AFTER_NANOS}, to make
+ * room for a new connection, never while a request is being read or answered. When the server
+ * closes, a connection idle or still reading a request is closed at once (no request of it was
+ * taken), and one answering a request {@linkplain #closeAfterAnswer finishes the answer} and then
+ * closes, so that a sender is told what became of every request the receiver took.
  */
 final class HttpConnection implements Runnable {
 
