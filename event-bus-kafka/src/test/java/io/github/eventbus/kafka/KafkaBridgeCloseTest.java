@@ -68,30 +68,13 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     kafka.createTopic("probe-queued", 1);
     EventBus bus = bus("queued");
     List<DeadLetter> dead = deadLetters(bus);
-    CountDownLatch inSend = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicBoolean first = new AtomicBoolean(true);
-    RecordKey blockFirst = e -> {
-      if (first.getAndSet(false)) {
-        inSend.countDown();
-        try {
-          release.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException ex) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return null;
-    };
+    HoldFirstSend blockFirst = new HoldFirstSend();
     KafkaBridge bridge = bridge(bus).produce("queued.*", "probe-queued").key(blockFirst).build();
-    int total = 20;
-    for (int i = 0; i < total; i++) {
-      bus.publish(DynamicEvent.of("queued.n", Map.of("n", i)));
-    }
-    assertThat(inSend.await(60, TimeUnit.SECONDS)).isTrue();
+    int total = publishWhileTheFirstSendIsHeld(bus, "queued.n", blockFirst);
     Thread closer = new Thread(bridge::close, "probe-closer");
     closer.start();
     awaitWaiting(closer);
-    release.countDown();
+    blockFirst.release.countDown();
     closer.join(60_000);
     assertThat(closer.isAlive()).isFalse();
     KafkaBridgeMetrics m = bridge.metrics();
@@ -109,27 +92,10 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     kafka.createTopic("probe-drain-interrupted", 1);
     EventBus bus = bus("drain-interrupted");
     List<DeadLetter> dead = deadLetters(bus);
-    CountDownLatch inSend = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicBoolean first = new AtomicBoolean(true);
-    RecordKey blockFirst = e -> {
-      if (first.getAndSet(false)) {
-        inSend.countDown();
-        try {
-          release.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException ex) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return null;
-    };
+    HoldFirstSend blockFirst = new HoldFirstSend();
     KafkaBridge bridge = bridge(bus).produce("drained.*", "probe-drain-interrupted")
         .key(blockFirst).closeTimeout(Duration.ofSeconds(20)).build();
-    int total = 20;
-    for (int i = 0; i < total; i++) {
-      bus.publish(DynamicEvent.of("drained.n", Map.of("n", i)));
-    }
-    assertThat(inSend.await(60, TimeUnit.SECONDS)).isTrue();
+    int total = publishWhileTheFirstSendIsHeld(bus, "drained.n", blockFirst);
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicBoolean flagKept = new AtomicBoolean();
     Thread closer = new Thread(() -> {
@@ -143,7 +109,7 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     closer.start();
     awaitWaiting(closer); // waiting for the bus's queue to empty
     closer.interrupt();
-    release.countDown();
+    blockFirst.release.countDown();
     closer.join(60_000);
     assertThat(closer.isAlive()).isFalse();
     assertThat(thrown.get()).as("close() threw").isNull();
@@ -152,6 +118,37 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     assertThat(m.produced() + m.produceFailed() + dead.size()).as("%s", m).isEqualTo(total);
     assertThat(m.produced()).as("sent, not failed by a producer closed at once: %s", m)
         .isEqualTo(total);
+  }
+
+  /** A record key that holds the first send until released: the bridge's delivery stays busy. */
+  private static final class HoldFirstSend implements RecordKey {
+    final CountDownLatch inSend = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicBoolean first = new AtomicBoolean(true);
+
+    @Override
+    public String keyOf(Event<?> event) {
+      if (first.getAndSet(false)) {
+        inSend.countDown();
+        try {
+          release.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Publishes 20 events of {@code type} and waits until the first send is held; returns 20. */
+  private static int publishWhileTheFirstSendIsHeld(EventBus bus, String type, HoldFirstSend key)
+      throws InterruptedException {
+    int total = 20;
+    for (int i = 0; i < total; i++) {
+      bus.publish(DynamicEvent.of(type, Map.of("n", i)));
+    }
+    assertThat(key.inSend.await(60, TimeUnit.SECONDS)).isTrue();
+    return total;
   }
 
   @Test

@@ -74,15 +74,22 @@ class OutboxTest {
         .timestamp(Instant.EPOCH).build());
   }
 
+  /** Sends {@code id}, which the server answers 503 (set failuresLeft): left for its retry. */
+  private java.util.concurrent.CompletableFuture<WebhookDelivery> sentAndWaitingForItsRetry(
+      WebhookClient client, ManualScheduler scheduler, String id) throws Exception {
+    var waiting = client.send(uri(), message(id));
+    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo(id); // 503, retry pending
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    return waiting;
+  }
+
   @Test
   void pendingRetryAtClose_isSentByTheNextClient_andNothingTwiceAfterSuccess() throws Exception {
     ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
     ManualScheduler scheduler = new ManualScheduler(clock);
     failuresLeft.set(1);
     WebhookClient first = client(scheduler, clock, 5);
-    var ok = first.send(uri(), message("delivered-1"));
-    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("delivered-1"); // 503, retry pending
-    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    var ok = sentAndWaitingForItsRetry(first, scheduler, "delivered-1");
     var pending = first.send(uri(), message("pending-2"));
     assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("pending-2"); // 200
     assertThat(pending.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
@@ -111,9 +118,7 @@ class OutboxTest {
     ManualScheduler scheduler = new ManualScheduler(clock);
     failuresLeft.set(1);
     WebhookClient first = client(scheduler, clock, 5);
-    var waiting = first.send(uri(), message("twice-1"));
-    assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("twice-1"); // 503, retry pending
-    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    var waiting = sentAndWaitingForItsRetry(first, scheduler, "twice-1");
     var again = first.send(uri(), message("twice-1"));
     assertThat(again.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
     assertThat(ids.poll(10, TimeUnit.SECONDS)).isEqualTo("twice-1");
