@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -70,10 +71,10 @@ final class Retries {
     }
     deadLetters.reportFailure(cause, s, event, failed.attempt, delay != null);
     if (delay != null) {
-      // Counted before it is scheduled: the retry may run, and free its place, at once.
-      stats.retried.increment();
-      if (schedule(s, new Delivery(failed.payload, event, failed.route, next, first,
-          failed.tracker, failed.index, failed.context), delay)) {
+      RetryTask scheduled = schedule(s, new Delivery(failed.payload, event, failed.route, next,
+          first, failed.tracker, failed.index, failed.context), delay);
+      if (scheduled != null) {
+        scheduled.count();
         if (!s.active) {
           // close() may have looked for waiting retries before this one was added: whichever of
           // the two sees the other discards it (each reads after its own write; pending is the
@@ -82,7 +83,6 @@ final class Retries {
         }
         return;
       }
-      stats.retried.decrement(); // the scheduler refused it: no retry after all
     }
     // Counted before the place is freed: whoever sees the queue empty sees the outcome too.
     if (unsubscribed) {
@@ -115,12 +115,13 @@ final class Retries {
    * already taken it from {@code pending} and reported it: it must not be reported and released a
    * second time.
    */
-  private boolean schedule(Subscriber s, Delivery delivery, Duration delay) {
+  /** Hands a retry to the scheduler; returns it, or null if the scheduler refused it. */
+  private RetryTask schedule(Subscriber s, Delivery delivery, Duration delay) {
     RetryTask task = new RetryTask(s, delivery);
     pending.add(task);
     try {
       task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
-      return true;
+      return task;
     } catch (RuntimeException | Error e) {
       // A handler's Error never comes out of here (RetryTask hands it on), so whatever this is,
       // the scheduler's: a refusal, a bug, or no thread to be had.
@@ -130,7 +131,7 @@ final class Retries {
         warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
             + " given up", lifecycle.bus(), e.toString());
       }
-      return !ours;
+      return ours ? null : task; // taken meanwhile (run inline, or cancelled): it was taken
     }
   }
 
@@ -156,6 +157,7 @@ final class Retries {
     int count = 0;
     for (RetryTask task : pending) {
       if ((only == null || task.subscriber == only) && pending.remove(task)) {
+        task.count();
         Future<?> future = task.future;
         if (future != null) {
           future.cancel(false);
@@ -173,10 +175,29 @@ final class Retries {
     final Subscriber subscriber;
     final Delivery delivery;
     volatile Future<?> future;
+    private final AtomicBoolean counting = new AtomicBoolean();
+    private volatile boolean counted;
 
     RetryTask(Subscriber subscriber, Delivery delivery) {
       this.subscriber = subscriber;
       this.delivery = delivery;
+    }
+
+    /**
+     * Counts the retry in its type's {@code retried}, once: by whichever comes first of the
+     * thread that scheduled it (once the scheduler took it) and whoever takes it (due, or
+     * cancelled), before its outcome frees its place. So the count never goes back (a retry the
+     * scheduler refused was never counted), and whoever sees the queue empty sees it counted.
+     */
+    void count() {
+      if (counting.compareAndSet(false, true)) {
+        delivery.route.stats.retried.increment();
+        counted = true;
+      } else {
+        while (!counted) {
+          Thread.onSpinWait(); // the other is between its claim and its count: a moment
+        }
+      }
     }
 
     /**
@@ -188,6 +209,7 @@ final class Retries {
     @Override
     public void run() {
       if (pending.remove(this)) {
+        count();
         try {
           requeue.accept(subscriber, delivery);
         } catch (Error e) {

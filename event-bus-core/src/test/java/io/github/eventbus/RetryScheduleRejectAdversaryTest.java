@@ -103,6 +103,38 @@ class RetryScheduleRejectAdversaryTest {
   }
 
   /**
+   * Regression: a retry was counted in {@code retried} before it was handed to the scheduler and
+   * taken back when the scheduler refused it, so a reader saw the counter go from 1 to 0 (a
+   * probe of publishers racing close caught it). A retry is now counted once the scheduler took
+   * it, or by whoever takes it first.
+   */
+  @ParameterizedTest(name = "sync {0}")
+  @ValueSource(booleans = {true, false})
+  @Timeout(60)
+  void retryTheSchedulerRefuses_isNeverCounted_soRetriedNeverGoesBack(boolean sync)
+      throws Exception {
+    RefusingScheduler scheduler = new RefusingScheduler();
+    EventBus bus = EventBus.builder().name("adv-reject-count").workers(1).scheduler(scheduler)
+        .exceptionHandler((e, c) -> { }).build();
+    try {
+      alwaysFailing(bus);
+      CompletableFuture<CompletableFuture<DeliveryReport>> published =
+          publishUntilRetryScheduled(bus, scheduler, sync);
+      assertThat(bus.metrics().totals().retried()).as("while the scheduler decides").isZero();
+      scheduler.release.countDown();
+      DeliveryReport report = published.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
+      assertThat(report.outcomes().get(0).status()).isEqualTo(DeliveryStatus.DEAD_LETTERED);
+      DeliveryStats totals = bus.metrics().totals();
+      assertThat(totals.retried()).as("%s", totals).isZero();
+      assertThat(totals.deadLettered()).as("%s", totals).isEqualTo(1);
+    } finally {
+      scheduler.release.countDown();
+      bus.close();
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
    * The same race with the bus's close() instead: close abandons the waiting retry (UNDELIVERED,
    * counted undelivered and so dead-lettered once) while schedule() is still refusing it.
    */
