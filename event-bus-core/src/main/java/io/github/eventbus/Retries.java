@@ -110,12 +110,11 @@ final class Retries {
   }
 
   /**
-   * Puts a retry on the scheduler; returns false if the scheduler refused it (or threw) and it is
-   * still the caller's to report. True also when the scheduler refused it after a close had
-   * already taken it from {@code pending} and reported it: it must not be reported and released a
-   * second time.
+   * Puts a retry on the scheduler and returns it; null if the scheduler refused it (or threw) and
+   * it is still the caller's to report. Returned also when the scheduler refused it after a close
+   * had already taken it from {@code pending} (counted and reported it): it must not be reported
+   * and released a second time.
    */
-  /** Hands a retry to the scheduler; returns it, or null if the scheduler refused it. */
   private RetryTask schedule(Subscriber s, Delivery delivery, Duration delay) {
     RetryTask task = new RetryTask(s, delivery);
     pending.add(task);
@@ -131,7 +130,7 @@ final class Retries {
         warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
             + " given up", lifecycle.bus(), e.toString());
       }
-      return ours ? null : task; // taken meanwhile (run inline, or cancelled): it was taken
+      return ours ? null : task; // taken meanwhile (run inline, or cancelled)
     }
   }
 

@@ -252,9 +252,9 @@ final class Outbox implements AutoCloseable {
    * Makes the key of a new delivery's records: the message id and endpoint, which tell readers of
    * the file what it is, and a number above any in a key made here or read from the file. Each
    * send is one delivery with its own records, even of one message to one endpoint at once: a
-   * shared key would let the {@code done} of one end the other's {@code pending} on replay. No
-   * key is made twice, nor one a resumed delivery has, so no {@code done} of an earlier
-   * delivery, appended late, can end a later one.
+   * shared key would let the {@code done} of one end the other's {@code pending} on replay. This
+   * outbox never makes a key twice, nor one its file held when opened (a resumed delivery's),
+   * so no {@code done} of an earlier delivery, appended late, can end a later one.
    */
   synchronized String newKey(String id, URI endpoint) {
     return id + " " + endpoint + " #" + ++keys;

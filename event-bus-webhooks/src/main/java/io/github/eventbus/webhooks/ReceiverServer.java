@@ -33,9 +33,8 @@ import org.slf4j.LoggerFactory;
  * kept-alive requests, or silent since it connected), if there is one; otherwise it is answered
  * 503 with {@code Retry-After} and closed at once, so stalled clients can hold at most their
  * own connections, each for at most its deadlines, and idle or silent ones cannot lock new
- * senders out. A connection no thread can be
- * made for (the OS's limit) is answered 503 too, with a rate-limited WARN, and accepting goes on.
- * Thread-safe.
+ * senders out. A connection no thread can be made for (the OS's limit) is answered 503 too,
+ * with a rate-limited WARN, and accepting goes on. Thread-safe.
  */
 final class ReceiverServer implements AutoCloseable {
 
