@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,12 @@ class RetryScheduleRejectAdversaryTest {
     }
   }
 
+  /** A bus of one worker whose retries go to {@code scheduler}; handler Errors ignored. */
+  private static EventBusBuilder onScheduler(String name, ScheduledExecutorService scheduler) {
+    return EventBus.builder().name(name).workers(1).scheduler(scheduler)
+        .exceptionHandler((e, c) -> { });
+  }
+
   /** A subscription whose handler always fails, with quick retries. */
   private static Subscription alwaysFailing(EventBus bus) {
     return bus.on(String.class).retry(RetryPolicy.builder().maxAttempts(3)
@@ -67,8 +74,7 @@ class RetryScheduleRejectAdversaryTest {
   void closeDiscardsRetry_thenSchedulerRejectsIt_countedAndReleasedOnce(boolean sync)
       throws Exception {
     RefusingScheduler scheduler = new RefusingScheduler();
-    EventBus bus = EventBus.builder().name("adv-reject").workers(1).scheduler(scheduler)
-        .exceptionHandler((e, c) -> { }).build();
+    EventBus bus = onScheduler("adv-reject", scheduler).build();
     List<DeadLetter> letters = new CopyOnWriteArrayList<>();
     bus.subscribe(DeadLetter.class, letters::add);
     try {
@@ -114,8 +120,7 @@ class RetryScheduleRejectAdversaryTest {
   void retryTheSchedulerRefuses_isNeverCounted_soRetriedNeverGoesBack(boolean sync)
       throws Exception {
     RefusingScheduler scheduler = new RefusingScheduler();
-    EventBus bus = EventBus.builder().name("adv-reject-count").workers(1).scheduler(scheduler)
-        .exceptionHandler((e, c) -> { }).build();
+    EventBus bus = onScheduler("adv-reject-count", scheduler).build();
     try {
       alwaysFailing(bus);
       CompletableFuture<CompletableFuture<DeliveryReport>> published =
@@ -144,8 +149,7 @@ class RetryScheduleRejectAdversaryTest {
   void busCloseAbandonsRetry_thenSchedulerRejectsIt_countedAndReleasedOnce(boolean sync)
       throws Exception {
     RefusingScheduler scheduler = new RefusingScheduler();
-    EventBus bus = EventBus.builder().name("adv-reject-bus").workers(1).scheduler(scheduler)
-        .drainTimeout(Duration.ZERO).exceptionHandler((e, c) -> { }).build();
+    EventBus bus = onScheduler("adv-reject-bus", scheduler).drainTimeout(Duration.ZERO).build();
     try {
       alwaysFailing(bus);
       CompletableFuture<CompletableFuture<DeliveryReport>> published =
@@ -190,8 +194,7 @@ class RetryScheduleRejectAdversaryTest {
         throw new IllegalStateException("scheduler bug");
       }
     };
-    EventBus bus = EventBus.builder().name("adv-throwing").workers(1).scheduler(broken)
-        .exceptionHandler((e, c) -> { }).build();
+    EventBus bus = onScheduler("adv-throwing", broken).build();
     try {
       List<DeadLetter> letters = new CopyOnWriteArrayList<>();
       bus.subscribe(DeadLetter.class, letters::add);

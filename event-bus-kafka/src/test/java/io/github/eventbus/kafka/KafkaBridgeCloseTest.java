@@ -120,6 +120,28 @@ class KafkaBridgeCloseTest extends BridgeProbes {
         .isEqualTo(total);
   }
 
+  /** A broker of a probe's own, which the probe stops part-way; stopped at the end if not. */
+  private static final class DoomedBroker implements AutoCloseable {
+    final KafkaBroker broker = new KafkaBroker();
+    private boolean stopped;
+
+    DoomedBroker() throws Exception {
+      broker.beforeAll(null);
+    }
+
+    void stop() throws Exception {
+      if (!stopped) {
+        stopped = true;
+        broker.afterAll(null);
+      }
+    }
+
+    @Override
+    public void close() throws Exception {
+      stop();
+    }
+  }
+
   /** A record key that holds the first send until released: the bridge's delivery stays busy. */
   private static final class HoldFirstSend implements RecordKey {
     final CountDownLatch inSend = new CountDownLatch(1);
@@ -182,14 +204,12 @@ class KafkaBridgeCloseTest extends BridgeProbes {
 
   @Test
   void brokerStoppedMidStream_everyEventIsSentOrDeadLettered_andCloseReturns() throws Exception {
-    KafkaBroker doomed = new KafkaBroker();
-    doomed.beforeAll(null);
-    boolean stopped = false;
-    try {
-      doomed.createTopic("probe-doomed", 1);
+    try (DoomedBroker doomed = new DoomedBroker()) {
+      doomed.broker.createTopic("probe-doomed", 1);
       EventBus bus = bus("doomed");
       List<DeadLetter> dead = deadLetters(bus);
-      KafkaBridge bridge = KafkaBridge.builder(bus).bootstrapServers(doomed.bootstrapServers())
+      KafkaBridge bridge = KafkaBridge.builder(bus)
+          .bootstrapServers(doomed.broker.bootstrapServers())
           .produce("doomed.*", "probe-doomed").consume("probe-doomed").groupId("probe-doomed")
           .pollTimeout(Duration.ofMillis(100)).closeTimeout(Duration.ofSeconds(2))
           .producerProperty(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 1_000)
@@ -199,8 +219,7 @@ class KafkaBridgeCloseTest extends BridgeProbes {
         bus.publishSync(DynamicEvent.of("doomed.n", Map.of("n", i)));
       }
       Eventually.await(() -> bridge.metrics().produced() == 10, bridge::metrics);
-      doomed.afterAll(null);
-      stopped = true;
+      doomed.stop();
       for (int i = 10; i < 15; i++) {
         bus.publishSync(DynamicEvent.of("doomed.n", Map.of("n", i)));
       }
@@ -214,10 +233,6 @@ class KafkaBridgeCloseTest extends BridgeProbes {
       assertThat(took).as("close() with closeTimeout 2 s, broker gone").isLessThan(Duration.ofSeconds(12));
       assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-doomed")
           || n.contains("eventbus-doomed-"));
-    } finally {
-      if (!stopped) {
-        doomed.afterAll(null);
-      }
     }
   }
 
@@ -226,12 +241,9 @@ class KafkaBridgeCloseTest extends BridgeProbes {
     // Regression: with the broker gone, the last commit, a commit of revoked partitions inside
     // the consumer's close and that close could each take the whole close timeout, while close()
     // waited at most twice it: the consumer thread outlived close().
-    KafkaBroker doomed = new KafkaBroker();
-    doomed.beforeAll(null);
-    boolean stopped = false;
-    try {
-      doomed.createTopic("probe-held", 1);
-      try (RawKafka raw = new RawKafka(doomed)) {
+    try (DoomedBroker doomed = new DoomedBroker()) {
+      doomed.broker.createTopic("probe-held", 1);
+      try (RawKafka raw = new RawKafka(doomed.broker)) {
         for (int n = 0; n < 3; n++) {
           raw.send("probe-held", line("held.n", Map.of("n", n)));
         }
@@ -255,14 +267,14 @@ class KafkaBridgeCloseTest extends BridgeProbes {
       });
       Duration timeout = Duration.ofSeconds(1);
       KafkaBridge bridge = closing(KafkaBridge.builder(bus).name("held")
-          .bootstrapServers(doomed.bootstrapServers()).consume("probe-held").groupId("probe-held")
-          .synchronousDelivery(true).pollTimeout(Duration.ofMillis(100)).closeTimeout(timeout)
+          .bootstrapServers(doomed.broker.bootstrapServers()).consume("probe-held")
+          .groupId("probe-held").synchronousDelivery(true).pollTimeout(Duration.ofMillis(100))
+          .closeTimeout(timeout)
           .build());
       assertThat(inHandler.await(60, TimeUnit.SECONDS)).as("record 1 reached the handler").isTrue();
       Thread consumer = Thread.getAllStackTraces().keySet().stream()
           .filter(t -> t.getName().equals("eventbus-kafka-held-in")).findFirst().orElseThrow();
-      doomed.afterAll(null);
-      stopped = true;
+      doomed.stop();
       AtomicBoolean aliveAfterClose = new AtomicBoolean(true);
       AtomicReference<Duration> took = new AtomicReference<>();
       Thread closer = new Thread(() -> {
@@ -285,10 +297,6 @@ class KafkaBridgeCloseTest extends BridgeProbes {
       assertThat(m.consumed()).as("%s", m).isEqualTo(2);
       assertThat(m.commitFailures()).as("record 1's offset never committed: %s", m)
           .isPositive();
-    } finally {
-      if (!stopped) {
-        doomed.afterAll(null);
-      }
     }
   }
 
