@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,6 +44,9 @@ import java.util.Map;
  * {@link DynamicEvent} writes its map. The mapper's {@code INDENT_OUTPUT} is ignored: a line is
  * always one line. Decoding turns {@code data} back into the class
  * {@linkplain Builder#register registered} for the type name, or a {@code DynamicEvent}.
+ * Decoding reads whatever encoding writes: strings, names and numbers of any length (not Jackson's
+ * default read limits, which are below what it writes) and nesting up to the mapper's write
+ * limit.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
@@ -53,6 +58,7 @@ public final class AuditFormat {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final ObjectMapper mapper;
+  private final ObjectMapper reading;
   private final ObjectWriter payloadWriter;
   private final Map<String, Class<?>> registry;
 
@@ -64,6 +70,31 @@ public final class AuditFormat {
         .without(SerializationFeature.INDENT_OUTPUT)
         .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
+    this.reading = readingMapper(mapper);
+  }
+
+  /**
+   * The mapper with read limits that admit every line its writing side writes. Jackson's default
+   * read limits (strings of 20 million characters, names of 50,000, numbers of 1,000 digits) are
+   * below what it writes, so a large payload would be logged and then read back as corrupt. The
+   * line is whole in memory before it is parsed, so its own length is the bound; nesting stays
+   * at the writing side's limit (deeper cannot be written). Long numbers use Jackson's
+   * sub-quadratic parser.
+   */
+  private static ObjectMapper readingMapper(ObjectMapper mapper) {
+    StreamReadConstraints given = mapper.getFactory().streamReadConstraints();
+    int depth = Math.max(given.getMaxNestingDepth(),
+        mapper.getFactory().streamWriteConstraints().getMaxNestingDepth());
+    StreamReadConstraints admitting = given.rebuild()
+        .maxStringLength(Integer.MAX_VALUE)
+        .maxNameLength(Integer.MAX_VALUE)
+        .maxNumberLength(Integer.MAX_VALUE)
+        .maxNestingDepth(depth)
+        .build();
+    return mapper.copyWith(mapper.getFactory().rebuild()
+        .streamReadConstraints(admitting)
+        .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
+        .build());
   }
 
   /**
@@ -179,7 +210,7 @@ public final class AuditFormat {
   AuditEntry decode(String text, Path file, long number) {
     JsonNode node;
     try {
-      node = mapper.readTree(text);
+      node = reading.readTree(text);
     } catch (JsonProcessingException e) {
       // The parser's own message can quote the text; say only where it broke.
       throw new IllegalArgumentException("not JSON" + where(e));
@@ -252,14 +283,14 @@ public final class AuditFormat {
     Class<?> type = registry.get(entry.type());
     if (type == null) {
       Map<String, Object> data = entry.data().isObject()
-          ? mapper.convertValue(entry.data(), MAP)
+          ? reading.convertValue(entry.data(), MAP)
           // "data": null is a value too (Map.of refuses it)
           : Collections.singletonMap("value",
-              mapper.convertValue(entry.data(), Object.class));
+              reading.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
     try {
-      return mapper.treeToValue(entry.data(), type);
+      return reading.treeToValue(entry.data(), type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
       throw new IllegalArgumentException("entry " + entry.eventId() + where

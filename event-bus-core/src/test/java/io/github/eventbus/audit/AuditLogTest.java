@@ -57,6 +57,42 @@ class AuditLogTest {
     assertThat(json.readTree(lines.get(1)).get("data").get("n").asInt()).isEqualTo(2);
   }
 
+  /**
+   * Jackson reads, by default, strings of up to 20 million characters, names of up to 50,000 and
+   * numbers of up to 1,000 digits, but writes longer ones: such an event was logged and then read
+   * back as a corrupt line.
+   */
+  @Test
+  void aPayloadPastJacksonsDefaultReadLimits_isReadBackAsWritten() throws Exception {
+    Map<String, Object> deep = new java.util.HashMap<>();
+    Map<String, Object> level = deep;
+    for (int i = 0; i < 990; i++) { // the writer refuses 1,000 levels, envelope included
+      Map<String, Object> next = new java.util.HashMap<>();
+      level.put("in", next);
+      level = next;
+    }
+    level.put("bottom", true);
+    DynamicEvent large = DynamicEvent.of("large", Map.of(
+        "text", "t".repeat(20_000_001),
+        "n".repeat(50_001), 1,
+        "count", new java.math.BigInteger("9".repeat(1_001)),
+        "deep", deep));
+    try (AuditLog audit = AuditLog.builder(dir).clock(clock).build();
+        EventBus bus = EventBus.builder().name("audit-large").clock(clock).auditLog(audit)
+            .build()) {
+      bus.publishSync(large);
+    }
+
+    List<CorruptLine> corrupt = new CopyOnWriteArrayList<>();
+    AuditReader reader = AuditReader.builder().onCorrupt(corrupt::add).build();
+    try (Stream<AuditEntry> entries = reader.read(dir)) {
+      List<Event<?>> back = entries.map(reader::toEvent).toList();
+      assertThat(corrupt).isEmpty();
+      assertThat(back).hasSize(1);
+      assertThat(back.get(0).payload()).isEqualTo(large);
+    }
+  }
+
   @Test
   void bus_logsTypedAndDynamicEvents_andTheyReadBackTheSame() throws Exception {
     ReportReady report = new ReportReady("daily_20261123", "first line\nsecond line: Ünïcödé ✓",
