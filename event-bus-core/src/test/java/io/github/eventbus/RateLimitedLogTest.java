@@ -61,6 +61,21 @@ class RateLimitedLogTest {
   }
 
   @Test
+  void warn_afterTheClockIsSetBack_logsAgain_insteadOfWaitingForItToCatchUp() {
+    RateLimitedLog log = new RateLimitedLog(logger, clock, Duration.ofSeconds(10));
+    log.warn("drop:a", "dropped event {}", 1);
+    clock.advance(Duration.ofHours(-1));
+    log.warn("drop:a", "dropped event {}", 2);
+    log.warn("drop:a", "dropped event {}", 3); // within an interval of the new time: counted
+
+    assertThat(lines()).containsExactly("dropped event 1", "dropped event 2");
+    clock.advance(Duration.ofSeconds(10));
+    log.warn("drop:a", "dropped event {}", 4);
+    assertThat(lines()).last().isEqualTo(
+        "dropped event 4 (1 more like this since the last such line)");
+  }
+
+  @Test
   void bus_eventIdWithLineBreaksAndControls_isEscapedInTheWarning() {
     String hostile = "id\nFORGED line\u0085\u2028\u202Eevil\u009b31m";
     try (EventBus bus = EventBus.builder().name("escaping").build()) {

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * WARN lines for conditions that can repeat once per event (drops, dead letters nobody handles,
  * failures without an exception handler, misbehaving callbacks): at most one line per interval
  * per condition, and the line after a quiet spell says how many were left out. Time comes from
- * the given clock, so tests drive it. Conditions are keys such as a kind and a class name, never
+ * the given clock, so tests drive it; a clock that goes back starts a new interval. Conditions are keys such as a kind and a class name, never
  * an object's identity, so that each stays one condition however many objects show it.
  *
  * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
@@ -107,7 +107,10 @@ public final class RateLimitedLog {
 
     /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
     synchronized long pass(long now, long interval) {
-      if (logged && now - lastMillis < interval) {
+      long since = now - lastMillis;
+      // A clock set back (a wall clock corrected) counts as a new interval: otherwise the
+      // condition would stay quiet until the clock caught up again, hours perhaps.
+      if (logged && since >= 0 && since < interval) {
         skipped++;
         return -1;
       }
