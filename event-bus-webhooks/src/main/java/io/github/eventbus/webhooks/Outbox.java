@@ -102,11 +102,33 @@ final class Outbox implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses a file with another hard link: a client on each name would take its own lock and
+   * resume the same deliveries, and opening replaces the file, which parts the names silently.
+   */
+  private static void refuseHardLinks(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return; // a directory counts its entries as links; reading it fails with its own message
+    }
+    Object links;
+    try {
+      links = Files.getAttribute(file, "unix:nlink");
+    } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+      return;
+    }
+    if (links instanceof Integer n && n > 1) {
+      throw new IllegalStateException("the webhook outbox " + file + " has " + n + " hard "
+          + "links; a client on each name would resume the same deliveries: remove the other "
+          + "names, or make them symbolic links");
+    }
+  }
+
   /** Reads the file's records, keeps unreadable lines aside and rewrites it as the live ones. */
   private void load(Path file) {
     try {
       List<byte[]> unreadable = new ArrayList<>();
       if (Files.exists(file)) {
+        refuseHardLinks(file);
         readLines(file, unreadable);
       }
       Files.createDirectories(file.toAbsolutePath().getParent());

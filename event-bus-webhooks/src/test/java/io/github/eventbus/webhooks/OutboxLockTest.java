@@ -75,6 +75,25 @@ class OutboxLockTest {
   }
 
   @Test
+  void outboxWithASecondHardLink_isRefused_untilOneNameIsLeft() throws Exception {
+    // Regression: each name took its own lock file, so a client on each resumed the same
+    // deliveries; and opening replaced the file, parting the two names without a word.
+    Path file = dir.resolve("outbox.jsonl");
+    try (Outbox first = new Outbox(file, null)) {
+      first.pending(entry("a")).get(20, TimeUnit.SECONDS);
+    }
+    Path other = Files.createLink(dir.resolve("other.jsonl"), file);
+    assertThatThrownBy(() -> new Outbox(file, null)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(file.toString()).hasMessageContaining("2 hard links");
+    assertThatThrownBy(() -> new Outbox(other, null)).isInstanceOf(IllegalStateException.class);
+
+    Files.delete(other);
+    try (Outbox reopened = new Outbox(file, null)) { // the refusal released the lock
+      assertThat(ids(reopened.pending())).containsExactly("a");
+    }
+  }
+
+  @Test
   void outboxThatFailsToOpen_releasesItsLock() throws Exception {
     Path file = dir.resolve("outbox.jsonl");
     Files.createDirectories(file); // a directory where the file should be: cannot be read
