@@ -1,5 +1,7 @@
 package io.github.eventbus.internal;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 /**
  * Runs a component's close action once: a second {@code close()} returns at once if the first
  * has finished, or waits for it. If the action throws, the first caller gets the exception and
@@ -10,6 +12,9 @@ package io.github.eventbus.internal;
  */
 public final class CloseOnce {
 
+  // A lock rather than a monitor: closeIfFree must tell, without waiting, whether another thread
+  // is in the action.
+  private final ReentrantLock lock = new ReentrantLock();
   private volatile boolean closed;
 
   /**
@@ -17,7 +22,33 @@ public final class CloseOnce {
    *
    * @param action what closing does
    */
-  public synchronized void close(Runnable action) {
+  public void close(Runnable action) {
+    lock.lock();
+    try {
+      runOnce(action);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * As {@link #close}, but returns at once, without running {@code action}, if another thread
+   * is running it: for a component's own thread, which the closing thread may be waiting for.
+   *
+   * @param action what closing does
+   */
+  public void closeIfFree(Runnable action) {
+    if (!lock.tryLock()) {
+      return;
+    }
+    try {
+      runOnce(action);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void runOnce(Runnable action) {
     if (closed) {
       return;
     }

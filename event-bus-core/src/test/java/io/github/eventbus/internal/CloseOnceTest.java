@@ -34,7 +34,7 @@ class CloseOnceTest {
       });
       second.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (second.getState() != Thread.State.BLOCKED) { // waits for the first to finish
+      while (second.getState() != Thread.State.WAITING) { // waits for the first to finish
         assertThat(second.isAlive()).as("second close() returned early").isTrue();
         assertThat(System.nanoTime() - deadline).isNegative();
         Thread.onSpinWait();
@@ -46,6 +46,44 @@ class CloseOnceTest {
       assertThat(secondReturned).hasValue(1);
       assertThat(runs).hasValue(1);
     }
+  }
+
+  @Test
+  void closeIfFree_whileAnotherThreadRunsTheAction_returnsAtOnce_withoutRunningIt()
+      throws Exception {
+    CloseOnce once = new CloseOnce();
+    AtomicInteger runs = new AtomicInteger();
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread first = new Thread(() -> once.close(() -> {
+      runs.incrementAndGet();
+      inside.countDown();
+      TestThreads.awaitQuietly(release);
+    }));
+    first.start();
+    assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+
+    once.closeIfFree(runs::incrementAndGet); // returns although the first is still inside
+
+    assertThat(first.isAlive()).isTrue();
+    release.countDown();
+    first.join();
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
+  void closeIfFree_first_runsTheAction_once_andFromInsideTheAction_returns() {
+    CloseOnce once = new CloseOnce();
+    AtomicInteger runs = new AtomicInteger();
+    once.closeIfFree(() -> {
+      runs.incrementAndGet();
+      once.closeIfFree(runs::incrementAndGet);
+      once.close(runs::incrementAndGet);
+    });
+    once.closeIfFree(runs::incrementAndGet);
+    once.close(runs::incrementAndGet);
+    assertThat(runs).hasValue(1);
+    assertThat(once.isClosed()).isTrue();
   }
 
   /**

@@ -149,12 +149,14 @@ public final class KafkaBridge implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closing.isClosed() && onOwnThread()) {
-      // Another thread is closing and waits for this one: waiting for that close here (its
-      // lock) would hold it up for its whole timeout, twice.
-      return;
+    if (onOwnThread()) {
+      // If another thread is closing, it waits for this one: waiting for that close here would
+      // hold it up for its whole timeout, twice. One step, so that a close begun just after a
+      // look is never waited for.
+      closing.closeIfFree(this::stop);
+    } else {
+      closing.close(this::stop);
     }
-    closing.close(this::stop);
   }
 
   private boolean onOwnThread() {
