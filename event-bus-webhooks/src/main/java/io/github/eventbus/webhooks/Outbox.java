@@ -196,13 +196,19 @@ final class Outbox implements AutoCloseable {
     // A file deleted under the client would otherwise hold only later records, and a restart
     // would not resume the deliveries recorded before.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
-        .durability(Durability.FSYNC).restoreOnVanish(this::liveRecords)
+        .durability(Durability.FSYNC).restoreOnVanish(this::restoredRecords)
         .compactAbove(compactAbove)
         .offerTimeout(Duration.ZERO); // as for the attempt log: no sending thread waits on it
     if (errors != null) {
       builder.errorHandler(errors);
     }
     return builder.build();
+  }
+
+  /** What a vanished file is written again with; its lock file is made again if gone too. */
+  private List<Map<String, Object>> restoredRecords() {
+    lock.renewIfGone();
+    return liveRecords();
   }
 
   /** The writer's counts: records appended, written, pending, failed writes. */

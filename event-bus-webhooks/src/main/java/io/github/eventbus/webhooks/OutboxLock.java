@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * an operating-system lock on {@code <file>.lock}, held until {@link #close()} (or the process
  * ends, however it ends). Two clients on one outbox would both resume its deliveries, and each
  * would compact away the other's records. The lock file itself is left in place: removing it
- * would let a third client lock a new file while the second still holds the old one.
+ * would let a third client lock a new file while the second still holds the old one. If it is
+ * deleted all the same (with its directory, say), {@link #renewIfGone()} locks a new one.
  */
 final class OutboxLock implements AutoCloseable {
 
@@ -33,12 +36,55 @@ final class OutboxLock implements AutoCloseable {
   private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path path;
-  private final FileChannel channel; // null: the file system cannot lock
   private final AtomicBoolean released = new AtomicBoolean();
+  private FileChannel channel; // null: the file system cannot lock; guarded by this
+  private Object fileKey; // of the locked file, to tell it from a new one at its path
 
   private OutboxLock(Path path, FileChannel channel) {
     this.path = path;
     this.channel = channel;
+    this.fileKey = channel == null ? null : fileKey(path);
+  }
+
+  private static Object fileKey(Path path) {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException gone) {
+      return null;
+    }
+  }
+
+  /**
+   * Called when the outbox file vanished: if the lock file has gone too (its directory was
+   * deleted), locks a new one at its path, so that a client started later is still refused. If
+   * another client has locked it meanwhile, says so: both now write the outbox.
+   */
+  synchronized void renewIfGone() {
+    if (released.get() || channel == null || fileKey == null) {
+      return; // no lock to renew, or no way to tell the file (fileKey is null)
+    }
+    if (Objects.equals(fileKey(path), fileKey)) {
+      return;
+    }
+    try {
+      Files.createDirectories(path.getParent());
+      FileChannel renewed = FileChannel.open(path, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      FileLock lock = renewed.tryLock();
+      if (lock == null) {
+        closeQuietly(renewed);
+        log.warn("The lock file {} of a webhook outbox was deleted, and another client has "
+            + "locked a new one since: two clients now use the outbox; close one", path);
+        return;
+      }
+      closeQuietly(channel); // the deleted file's lock, which guards nothing now
+      channel = renewed;
+      fileKey = fileKey(path);
+    } catch (IOException | OverlappingFileLockException e) {
+      log.warn("The lock file {} of a webhook outbox was deleted and could not be made again "
+          + "({}); another client could open the outbox while this one runs", path, e.toString());
+    }
   }
 
   /**
@@ -112,8 +158,10 @@ final class OutboxLock implements AutoCloseable {
     if (!released.compareAndSet(false, true)) {
       return;
     }
-    if (channel != null) {
-      closeQuietly(channel); // releases the lock
+    synchronized (this) {
+      if (channel != null) {
+        closeQuietly(channel); // releases the lock
+      }
     }
     HELD_HERE.remove(path);
   }

@@ -5,11 +5,17 @@ import static io.github.eventbus.webhooks.OutboxProbes.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,6 +122,85 @@ class OutboxLockTest {
       assertThat(probeFromAnotherProcess(dir.resolve("outbox.jsonl.lock"))).isEqualTo("refused");
     }
     assertThat(probeFromAnotherProcess(dir.resolve("outbox.jsonl.lock"))).isEqualTo("locked");
+  }
+
+  /**
+   * Regression: the lock file went with its directory, and the outbox, written again, ran with
+   * no lock: a client started in another process took the outbox too.
+   */
+  @Test
+  void directoryDeletedUnderARunningOutbox_itsLockIsMadeAgain_withTheFile() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path file = sub.resolve("outbox.jsonl");
+    try (Outbox outbox = new Outbox(file, null)) {
+      outbox.pending(entry("a")).get(20, TimeUnit.SECONDS);
+      deleteAll(sub);
+
+      outbox.pending(entry("b")).get(20, TimeUnit.SECONDS); // written to the file made again
+
+      assertThat(probeFromAnotherProcess(sub.resolve("outbox.jsonl.lock"))).isEqualTo("refused");
+    }
+    assertThat(probeFromAnotherProcess(sub.resolve("outbox.jsonl.lock"))).isEqualTo("locked");
+    try (Outbox reopened = new Outbox(file, null)) {
+      // b found the file gone; a is among the records written again after it
+      assertThat(ids(reopened.pending())).containsExactly("b", "a");
+    }
+  }
+
+  @Test
+  void lockFileDeletedAndTakenByAnother_isReportedOnce_theOutboxRunsOn() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path file = sub.resolve("outbox.jsonl");
+    try (LogCapture log = new LogCapture(WebhookClient.class);
+        Outbox outbox = new Outbox(file, null)) {
+      deleteAll(sub);
+      Files.createDirectories(sub);
+      try (FileChannel other = FileChannel.open(sub.resolve("outbox.jsonl.lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        other.lock(); // held here: the outbox cannot lock it
+
+        outbox.pending(entry("a")).get(20, TimeUnit.SECONDS);
+
+        assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file"))
+            .singleElement().asString().contains("could not be made again");
+      }
+    }
+  }
+
+  @Test
+  void lockFileDeletedAndLockedByAnotherProcess_isReported_twoClientsNowRun() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path file = sub.resolve("outbox.jsonl");
+    try (LogCapture log = new LogCapture(WebhookClient.class);
+        Outbox outbox = new Outbox(file, null)) {
+      deleteAll(sub);
+      Files.createDirectories(sub);
+      Process other = new ProcessBuilder(
+              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+              "-cp", System.getProperty("java.class.path"), LockProbeChild.class.getName(),
+              sub.resolve("outbox.jsonl.lock").toString(), "hold")
+          .redirectErrorStream(true).start();
+      try {
+        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
+            other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+
+        outbox.pending(entry("a")).get(20, TimeUnit.SECONDS);
+
+        assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file"))
+            .singleElement().asString().contains("another client has locked");
+      } finally {
+        other.getOutputStream().close();
+        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+    }
+  }
+
+  private static void deleteAll(Path directory) throws IOException {
+    try (Stream<Path> paths = Files.walk(directory)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private static String probeFromAnotherProcess(Path lock) throws Exception {
