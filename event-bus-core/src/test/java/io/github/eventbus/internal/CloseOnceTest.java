@@ -17,15 +17,8 @@ class CloseOnceTest {
     for (int round = 0; round < 100; round++) {
       CloseOnce once = new CloseOnce();
       AtomicInteger runs = new AtomicInteger();
-      CountDownLatch inside = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
-      Thread first = new Thread(() -> once.close(() -> {
-        runs.incrementAndGet();
-        inside.countDown();
-        TestThreads.awaitQuietly(release);
-      }));
-      first.start();
-      assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread first = closingUntil(release, once, runs);
       assertThat(once.isClosed()).isTrue();
       AtomicInteger secondReturned = new AtomicInteger();
       Thread second = new Thread(() -> {
@@ -53,15 +46,8 @@ class CloseOnceTest {
       throws Exception {
     CloseOnce once = new CloseOnce();
     AtomicInteger runs = new AtomicInteger();
-    CountDownLatch inside = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Thread first = new Thread(() -> once.close(() -> {
-      runs.incrementAndGet();
-      inside.countDown();
-      TestThreads.awaitQuietly(release);
-    }));
-    first.start();
-    assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread first = closingUntil(release, once, runs);
 
     once.closeIfFree(runs::incrementAndGet); // returns although the first is still inside
 
@@ -69,6 +55,20 @@ class CloseOnceTest {
     release.countDown();
     first.join();
     assertThat(runs).hasValue(1);
+  }
+
+  /** Starts a thread that closes {@code once}, counting a run, and stays in it until released. */
+  private static Thread closingUntil(CountDownLatch release, CloseOnce once, AtomicInteger runs)
+      throws InterruptedException {
+    CountDownLatch inside = new CountDownLatch(1);
+    Thread first = new Thread(() -> once.close(() -> {
+      runs.incrementAndGet();
+      inside.countDown();
+      TestThreads.awaitQuietly(release);
+    }));
+    first.start();
+    assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+    return first;
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -148,51 +149,61 @@ class OutboxLockTest {
   }
 
   @Test
-  void lockFileDeletedAndTakenByAnother_isReportedOnce_theOutboxRunsOn() throws Exception {
-    Path sub = dir.resolve("sub");
-    Path file = sub.resolve("outbox.jsonl");
-    try (LogCapture log = new LogCapture(WebhookClient.class);
-        Outbox outbox = new Outbox(file, null)) {
-      deleteAll(sub);
-      Files.createDirectories(sub);
-      try (FileChannel other = FileChannel.open(sub.resolve("outbox.jsonl.lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        other.lock(); // held here: the outbox cannot lock it
-
-        outbox.pending(entry("a")).get(20, TimeUnit.SECONDS);
-
-        assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file"))
-            .singleElement().asString().contains("could not be made again");
-      }
-    }
+  void lockFileDeletedAndTakenInThisProcess_isReportedOnce_theOutboxRunsOn() throws Exception {
+    String warning = warningOnceTheLockFileIsTaken(lock -> {
+      FileChannel other = FileChannel.open(lock, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      other.lock(); // held here: the outbox cannot lock it
+      return other;
+    });
+    assertThat(warning).contains("could not be made again");
   }
 
   @Test
   void lockFileDeletedAndLockedByAnotherProcess_isReported_twoClientsNowRun() throws Exception {
+    String warning = warningOnceTheLockFileIsTaken(lock -> {
+      Process other = childJvm(LockProbeChild.class, lock.toString(), "hold");
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
+          other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+      return () -> {
+        other.getOutputStream().close(); // lets it go
+        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      };
+    });
+    assertThat(warning).contains("another client has locked");
+  }
+
+  /** Something that takes a lock file, held until closed. */
+  private interface LockTaker {
+    AutoCloseable take(Path lock) throws Exception;
+  }
+
+  /**
+   * Deletes a running outbox's directory, lets {@code taker} take the lock file at its path, and
+   * returns the one WARN about the lock file once the outbox was written again.
+   */
+  private String warningOnceTheLockFileIsTaken(LockTaker taker) throws Exception {
     Path sub = dir.resolve("sub");
-    Path file = sub.resolve("outbox.jsonl");
     try (LogCapture log = new LogCapture(WebhookClient.class);
-        Outbox outbox = new Outbox(file, null)) {
+        Outbox outbox = new Outbox(sub.resolve("outbox.jsonl"), null)) {
       deleteAll(sub);
       Files.createDirectories(sub);
-      Process other = new ProcessBuilder(
-              Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-              "-cp", System.getProperty("java.class.path"), LockProbeChild.class.getName(),
-              sub.resolve("outbox.jsonl.lock").toString(), "hold")
-          .redirectErrorStream(true).start();
-      try {
-        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
-            other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
-
+      try (AutoCloseable held = taker.take(sub.resolve("outbox.jsonl.lock"))) {
         outbox.pending(entry("a")).get(20, TimeUnit.SECONDS);
-
-        assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file"))
-            .singleElement().asString().contains("another client has locked");
-      } finally {
-        other.getOutputStream().close();
-        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        List<String> lines = log.lines(Level.WARN).stream()
+            .filter(l -> l.contains("lock file")).toList();
+        assertThat(lines).hasSize(1);
+        return lines.get(0);
       }
     }
+  }
+
+  private static Process childJvm(Class<?> main, String... args) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), main.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command).redirectErrorStream(true).start();
   }
 
   private static void deleteAll(Path directory) throws IOException {
@@ -204,11 +215,7 @@ class OutboxLockTest {
   }
 
   private static String probeFromAnotherProcess(Path lock) throws Exception {
-    Process child = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"),
-            LockProbeChild.class.getName(), lock.toString())
-        .redirectErrorStream(true).start();
+    Process child = childJvm(LockProbeChild.class, lock.toString());
     try {
       String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
