@@ -2,10 +2,11 @@ package io.github.eventbus.audit;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,9 +45,10 @@ import java.util.Map;
  * {@link DynamicEvent} writes its map. The mapper's {@code INDENT_OUTPUT} is ignored: a line is
  * always one line. Decoding turns {@code data} back into the class
  * {@linkplain Builder#register registered} for the type name, or a {@code DynamicEvent}.
- * Decoding reads whatever encoding writes: strings, names and numbers of any length (not Jackson's
- * default read limits, which are below what it writes) and nesting up to the mapper's write
- * limit.
+ * Decoding reads strings and names of any length and nesting up to the mapper's write limit, as
+ * encoding writes them (Jackson's default read limits are below its write limits; limits the
+ * mapper sets itself stand). Numbers keep Jackson's read limit of 1,000 digits: a longer one
+ * makes the line unreadable (reported as corrupt by {@link AuditReader}).
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
@@ -58,7 +60,7 @@ public final class AuditFormat {
   private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {};
 
   private final ObjectMapper mapper;
-  private final ObjectMapper reading;
+  private final JsonFactory lineParsers;
   private final ObjectWriter payloadWriter;
   private final Map<String, Class<?>> registry;
 
@@ -70,31 +72,35 @@ public final class AuditFormat {
         .without(SerializationFeature.INDENT_OUTPUT)
         .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
-    this.reading = readingMapper(mapper);
+    this.lineParsers = lineParsers(mapper);
   }
 
   /**
-   * The mapper with read limits that admit every line its writing side writes. Jackson's default
-   * read limits (strings of 20 million characters, names of 50,000, numbers of 1,000 digits) are
-   * below what it writes, so a large payload would be logged and then read back as corrupt. The
-   * line is whole in memory before it is parsed, so its own length is the bound; nesting stays
-   * at the writing side's limit (deeper cannot be written). Long numbers use Jackson's
-   * sub-quadratic parser.
+   * A parser factory with the mapper's settings, and read limits that admit what its writing side
+   * writes: Jackson's default limits for strings (20 million characters) and names (50,000) are
+   * below what it writes, so a large payload would be logged and then read back as corrupt. The line is
+   * whole in memory before it is parsed, so its own length bounds them. Nesting goes up to the
+   * writing side's limit. Only limits left at Jackson's defaults are raised (a mapper's own
+   * stricter limits stand), and never the one for numbers: turning a long number into text costs
+   * time that grows with the square of its length, and a record may come from anyone who can
+   * write to a Kafka topic.
    */
-  private static ObjectMapper readingMapper(ObjectMapper mapper) {
+  private static JsonFactory lineParsers(ObjectMapper mapper) {
     StreamReadConstraints given = mapper.getFactory().streamReadConstraints();
-    int depth = Math.max(given.getMaxNestingDepth(),
-        mapper.getFactory().streamWriteConstraints().getMaxNestingDepth());
-    StreamReadConstraints admitting = given.rebuild()
-        .maxStringLength(Integer.MAX_VALUE)
-        .maxNameLength(Integer.MAX_VALUE)
-        .maxNumberLength(Integer.MAX_VALUE)
-        .maxNestingDepth(depth)
-        .build();
-    return mapper.copyWith(mapper.getFactory().rebuild()
-        .streamReadConstraints(admitting)
-        .enable(StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)
-        .build());
+    StreamReadConstraints defaults = StreamReadConstraints.defaults();
+    StreamReadConstraints.Builder admitting = given.rebuild();
+    if (given.getMaxStringLength() == defaults.getMaxStringLength()) {
+      admitting.maxStringLength(Integer.MAX_VALUE);
+    }
+    if (given.getMaxNameLength() == defaults.getMaxNameLength()) {
+      admitting.maxNameLength(Integer.MAX_VALUE);
+    }
+    if (given.getMaxNestingDepth() == defaults.getMaxNestingDepth()) {
+      admitting.maxNestingDepth(Math.max(given.getMaxNestingDepth(),
+          mapper.getFactory().streamWriteConstraints().getMaxNestingDepth()));
+    }
+    // rebuild(), not copy(): a subclass of JsonFactory need not override copy()
+    return mapper.getFactory().rebuild().streamReadConstraints(admitting.build()).build();
   }
 
   /**
@@ -209,11 +215,13 @@ public final class AuditFormat {
   /** Decodes a line read from {@code file} at line {@code number}. */
   AuditEntry decode(String text, Path file, long number) {
     JsonNode node;
-    try {
-      node = reading.readTree(text);
+    try (JsonParser parser = lineParsers.createParser(text)) {
+      node = mapper.readTree(parser);
     } catch (JsonProcessingException e) {
       // The parser's own message can quote the text; say only where it broke.
       throw new IllegalArgumentException("not JSON" + where(e));
+    } catch (IOException e) { // not from a String's reader; a parser's close cannot fail here
+      throw new IllegalArgumentException("not JSON (" + e.getClass().getSimpleName() + ")");
     }
     if (node == null || !node.isObject()) {
       throw new IllegalArgumentException("not a JSON object");
@@ -283,14 +291,14 @@ public final class AuditFormat {
     Class<?> type = registry.get(entry.type());
     if (type == null) {
       Map<String, Object> data = entry.data().isObject()
-          ? reading.convertValue(entry.data(), MAP)
+          ? mapper.convertValue(entry.data(), MAP)
           // "data": null is a value too (Map.of refuses it)
           : Collections.singletonMap("value",
-              reading.convertValue(entry.data(), Object.class));
+              mapper.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
     try {
-      return reading.treeToValue(entry.data(), type);
+      return mapper.treeToValue(entry.data(), type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
       throw new IllegalArgumentException("entry " + entry.eventId() + where

@@ -7,7 +7,10 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventType;
 import io.github.eventbus.Metadata;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.eventbus.jsonl.JsonLinesWriter;
@@ -60,6 +63,29 @@ class AuditFormatTest {
       assertThat(d.data()).containsKey("value");
       assertThat(d.get("value")).isNull();
     });
+  }
+
+  @Test
+  void aJsonMapper_readsLongStrings_keepsItsOwnLimits_andNumbersKeepJacksons() {
+    String longText = "t".repeat(20_000_001);
+    Event<DynamicEvent> large = Event.builder(DynamicEvent.of("large", Map.of("text", longText)))
+        .id("id-1").timestamp(Instant.EPOCH).source("s").build();
+    String line = new String(AuditFormat.standard().encode(large), StandardCharsets.UTF_8);
+
+    AuditFormat plain = AuditFormat.builder().mapper(JsonMapper.builder().build()).build();
+    assertThat(plain.toEvent(plain.decode(line)).payload()).isEqualTo(large.payload());
+
+    ObjectMapper strict = JsonMapper.builder(JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(1_000).build())
+        .build()).build();
+    AuditFormat bounded = AuditFormat.builder().mapper(strict).build();
+    assertThatThrownBy(() -> bounded.decode(line)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("not JSON");
+
+    // Turning a long number into text takes time growing with the square of its length.
+    String longNumber = line.replace("\"" + longText + "\"", "9".repeat(1_001));
+    assertThatThrownBy(() -> plain.decode(longNumber))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not JSON");
   }
 
   @Test

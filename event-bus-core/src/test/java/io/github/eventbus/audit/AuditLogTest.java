@@ -58,9 +58,8 @@ class AuditLogTest {
   }
 
   /**
-   * Jackson reads, by default, strings of up to 20 million characters, names of up to 50,000 and
-   * numbers of up to 1,000 digits, but writes longer ones: such an event was logged and then read
-   * back as a corrupt line.
+   * Jackson reads, by default, strings of up to 20 million characters and names of up to 50,000,
+   * but writes longer ones: such an event was logged and then read back as a corrupt line.
    */
   @Test
   void aPayloadPastJacksonsDefaultReadLimits_isReadBackAsWritten() throws Exception {
@@ -75,7 +74,6 @@ class AuditLogTest {
     DynamicEvent large = DynamicEvent.of("large", Map.of(
         "text", "t".repeat(20_000_001),
         "n".repeat(50_001), 1,
-        "count", new java.math.BigInteger("9".repeat(1_001)),
         "deep", deep));
     try (AuditLog audit = AuditLog.builder(dir).clock(clock).build();
         EventBus bus = EventBus.builder().name("audit-large").clock(clock).auditLog(audit)
