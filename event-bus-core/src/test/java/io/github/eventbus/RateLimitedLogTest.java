@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,64 @@ class RateLimitedLogTest {
     log.warn("drop:a", "dropped event {}", 4);
     assertThat(lines()).last().isEqualTo(
         "dropped event 4 (1 more like this since the last such line)");
+  }
+
+  /**
+   * Regression: the time was read before taking the condition's lock, so a thread that read it
+   * and then lost its core behind another thread's line saw the clock set back, and logged too.
+   */
+  @Test
+  void warn_aTimeReadJustBeforeAnotherThreadsLine_isNotTakenForAClockSetBack() throws Exception {
+    AtomicReference<Thread> second = new AtomicReference<>();
+    CountDownLatch firstReading = new CountDownLatch(1);
+    Thread[] first = new Thread[1];
+    java.time.Clock racing = new java.time.Clock() {
+      @Override
+      public long millis() {
+        if (Thread.currentThread() != first[0]) {
+          return 1_001;
+        }
+        firstReading.countDown();
+        Thread other;
+        while ((other = second.get()) == null || other.isAlive() && !waitsForTheLock(other)) {
+          Thread.onSpinWait(); // until the second thread logged, or waits for this one
+        }
+        return 1_000;
+      }
+
+      @Override
+      public Instant instant() {
+        return Instant.ofEpochMilli(millis());
+      }
+
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    RateLimitedLog log = new RateLimitedLog(logger, racing, Duration.ofSeconds(10));
+    first[0] = new Thread(() -> log.warn("drop:a", "line {}", "A"));
+    first[0].start();
+    assertThat(firstReading.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread b = new Thread(() -> log.warn("drop:a", "line {}", "B"));
+    b.start();
+    second.set(b); // after start(): a thread not yet started is not alive either
+    first[0].join();
+    b.join();
+
+    assertThat(lines()).hasSize(1);
+  }
+
+  /** Whether {@code t} waits to enter the condition's lock (not some other lock on its way). */
+  private static boolean waitsForTheLock(Thread t) {
+    StackTraceElement[] stack = t.getStackTrace();
+    return t.getState() == Thread.State.BLOCKED && stack.length > 0
+        && stack[0].getMethodName().equals("pass");
   }
 
   @Test

@@ -60,7 +60,7 @@ public final class RateLimitedLog {
           ? windows.computeIfAbsent(condition, c -> new Window())
           : windows.computeIfAbsent(OTHER, c -> new Window());
     }
-    long left = window.pass(clock.millis(), intervalMillis);
+    long left = window.pass(clock, intervalMillis);
     if (left < 0) {
       return;
     }
@@ -106,7 +106,9 @@ public final class RateLimitedLog {
     private long skipped;
 
     /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
-    synchronized long pass(long now, long interval) {
+    synchronized long pass(Clock clock, long interval) {
+      // Read under the lock: a time read before another thread's line would seem set back.
+      long now = clock.millis();
       long since = now - lastMillis;
       // A clock set back (a wall clock corrected) counts as a new interval: otherwise the
       // condition would stay quiet until the clock caught up again, hours perhaps.
