@@ -205,7 +205,10 @@ final class Outbox implements AutoCloseable {
     return builder.build();
   }
 
-  /** What a vanished file is written again with; its lock file is made again if gone too. */
+  /**
+   * What the file is written whole again with (it vanished, or is compacted); the lock file is
+   * made again first if it has gone too.
+   */
   private List<Map<String, Object>> restoredRecords() {
     lock.renewIfGone();
     return liveRecords();

@@ -39,6 +39,8 @@ final class OutboxLock implements AutoCloseable {
   private final AtomicBoolean released = new AtomicBoolean();
   private FileChannel channel; // null: the file system cannot lock; guarded by this
   private Object fileKey; // of the locked file, to tell it from a new one at its path
+  @SuppressWarnings("unused") // only kept reachable: see renewIfGone
+  private FileChannel stray;
 
   private OutboxLock(Path path, FileChannel channel) {
     this.path = path;
@@ -56,24 +58,26 @@ final class OutboxLock implements AutoCloseable {
   }
 
   /**
-   * Called when the outbox file vanished: if the lock file has gone too (its directory was
-   * deleted), locks a new one at its path, so that a client started later is still refused. If
-   * another client has locked it meanwhile, says so: both now write the outbox.
+   * Called whenever the outbox is written whole again (its file vanished, or is compacted): if
+   * the lock file has gone too (its directory was deleted, say), locks a new one at its path, so
+   * that a client started later is still refused. If another client has locked it meanwhile,
+   * says so: both now write the outbox. Never throws: the outbox runs on whatever happens here.
+   * Does nothing where the file system gives no file identity ({@code fileKey()}).
    */
   synchronized void renewIfGone() {
     if (released.get() || channel == null || fileKey == null) {
-      return; // no lock to renew, or no way to tell the file (fileKey is null)
+      return;
     }
     if (Objects.equals(fileKey(path), fileKey)) {
       return;
     }
+    FileChannel renewed = null;
     try {
       Files.createDirectories(path.getParent());
-      FileChannel renewed = FileChannel.open(path, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-      FileLock lock = renewed.tryLock();
-      if (lock == null) {
-        closeQuietly(renewed);
+      renewed = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS);
+      if (renewed.tryLock() == null) {
+        closeQuietly(renewed); // locked by another process: this one holds no lock to lose
         log.warn("The lock file {} of a webhook outbox was deleted, and another client has "
             + "locked a new one since: two clients now use the outbox; close one", path);
         return;
@@ -81,10 +85,22 @@ final class OutboxLock implements AutoCloseable {
       closeQuietly(channel); // the deleted file's lock, which guards nothing now
       channel = renewed;
       fileKey = fileKey(path);
-    } catch (IOException | OverlappingFileLockException e) {
-      log.warn("The lock file {} of a webhook outbox was deleted and could not be made again "
-          + "({}); another client could open the outbox while this one runs", path, e.toString());
+    } catch (OverlappingFileLockException lockedHere) {
+      // Locked through another channel of this process: closing this one, now or when it is
+      // collected, would release that lock (POSIX), so it is kept open while this lock lives.
+      stray = renewed;
+      warnNotRenewed(lockedHere);
+    } catch (IOException | RuntimeException e) {
+      if (renewed != null) {
+        closeQuietly(renewed);
+      }
+      warnNotRenewed(e);
     }
+  }
+
+  private void warnNotRenewed(Exception e) {
+    log.warn("The lock file {} of a webhook outbox was deleted and could not be made again "
+        + "({}); another client could open the outbox while this one runs", path, e.toString());
   }
 
   /**

@@ -512,7 +512,8 @@ public final class WebhookClient implements AutoCloseable {
      * @return the client
      * @throws IllegalStateException if no secret was added, or the outbox is in use by another
      *     client (in this process or another; each outbox file has one client at a time), or its
-     *     file has another hard link (a symbolic link is followed instead)
+     *     file has another hard link (where the file system counts links; a symbolic link is
+     *     followed instead)
      * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
      *     example, its path is a directory); no thread has been started then
      */

@@ -154,7 +154,12 @@ class OutboxLockTest {
       FileChannel other = FileChannel.open(lock, StandardOpenOption.CREATE,
           StandardOpenOption.WRITE);
       other.lock(); // held here: the outbox cannot lock it
-      return other;
+      return () -> {
+        // The outbox's channel of this file, if dropped, would release this lock once collected.
+        System.gc();
+        assertThat(probeFromAnotherProcess(lock)).isEqualTo("refused");
+        other.close();
+      };
     });
     assertThat(warning).contains("could not be made again");
   }
