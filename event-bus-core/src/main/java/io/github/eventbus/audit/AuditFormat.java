@@ -78,12 +78,12 @@ public final class AuditFormat {
   /**
    * A parser factory with the mapper's settings, and read limits that admit what its writing side
    * writes: Jackson's default limits for strings (20 million characters) and names (50,000) are
-   * below what it writes, so a large payload would be logged and then read back as corrupt. The line is
-   * whole in memory before it is parsed, so its own length bounds them. Nesting goes up to the
-   * writing side's limit. Only limits left at Jackson's defaults are raised (a mapper's own
-   * stricter limits stand), and never the one for numbers: turning a long number into text costs
-   * time that grows with the square of its length, and a record may come from anyone who can
-   * write to a Kafka topic.
+   * below what it writes, so a large payload would be logged and then read back as corrupt. The
+   * line is whole in memory before it is parsed, so its own length bounds them. Nesting goes up
+   * to the writing side's limit. Only limits left at Jackson's defaults are raised (a mapper's
+   * own stricter limits stand), and never the one for numbers: reading a long number (and
+   * turning it back into text) takes time that grows with the square of its length, and a record
+   * may come from anyone who can write to a Kafka topic.
    */
   private static JsonFactory lineParsers(ObjectMapper mapper) {
     StreamReadConstraints given = mapper.getFactory().streamReadConstraints();
@@ -325,10 +325,11 @@ public final class AuditFormat {
      *
      * @param mapper the mapper
      * @return this builder
+     * @throws IllegalArgumentException if the mapper is not a JSON mapper (YAML, say)
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
+      this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
       return this;
     }
 

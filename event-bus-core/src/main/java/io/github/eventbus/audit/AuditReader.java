@@ -399,10 +399,11 @@ public final class AuditReader {
      *
      * @param mapper the mapper
      * @return this builder
+     * @throws IllegalArgumentException if the mapper is not a JSON mapper (YAML, say)
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
+      this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
       return this;
     }
 

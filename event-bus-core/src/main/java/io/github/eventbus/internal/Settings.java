@@ -2,6 +2,8 @@ package io.github.eventbus.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -74,6 +76,25 @@ public final class Settings {
           option + " was already set; each builder option can be set once");
     }
     return value;
+  }
+
+  /**
+   * Checks that a Jackson mapper writes and reads JSON: the library's files and records are JSON
+   * lines, and a mapper of another format (YAML, say) would write lines no reader takes.
+   *
+   * @param mapper the mapper
+   * @param option the option's name, used in messages
+   * @return {@code mapper}
+   * @throws NullPointerException if {@code mapper} is null
+   * @throws IllegalArgumentException if its factory's format is not JSON
+   */
+  public static ObjectMapper jsonMapper(ObjectMapper mapper, String option) {
+    String format = requireNonNull(mapper, option).getFactory().getFormatName();
+    if (!JsonFactory.FORMAT_NAME_JSON.equals(format)) {
+      throw new IllegalArgumentException(option + " must be a JSON mapper; its factory's format "
+          + "is " + format);
+    }
+    return mapper;
   }
 
   /**

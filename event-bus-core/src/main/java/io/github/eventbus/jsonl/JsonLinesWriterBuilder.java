@@ -82,10 +82,11 @@ public final class JsonLinesWriterBuilder<T> {
    *
    * @param mapper the mapper
    * @return this builder
-   * @throws IllegalStateException if already set
+   * @throws IllegalArgumentException if the mapper is not a JSON mapper (YAML, say)
+     * @throws IllegalStateException if already set
    */
   public JsonLinesWriterBuilder<T> mapper(ObjectMapper mapper) {
-    this.mapper = Settings.setOnce(this.mapper, mapper, "mapper");
+    this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
     return this;
   }
 

@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,10 +84,35 @@ class AuditFormatTest {
     assertThatThrownBy(() -> bounded.decode(line)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("not JSON");
 
-    // Turning a long number into text takes time growing with the square of its length.
+    // Reading a long number takes time growing with the square of its length.
     String longNumber = line.replace("\"" + longText + "\"", "9".repeat(1_001));
     assertThatThrownBy(() -> plain.decode(longNumber))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not JSON");
+  }
+
+  /**
+   * Regression: a mapper of another format (YAML, say) was taken, and wrote records of several
+   * lines that no reader took, or none at all.
+   */
+  @Test
+  void aMapperOfAnotherFormat_isRefusedByEveryBuilderThatTakesAMapper(@TempDir Path dir) {
+    ObjectMapper yamlLike = new ObjectMapper(new JsonFactory() {
+      @Override
+      public String getFormatName() {
+        return "YAML";
+      }
+    });
+    List<ThrowingCallable> setters = List.of(
+        () -> AuditFormat.builder().mapper(yamlLike),
+        () -> AuditLog.builder(dir).mapper(yamlLike),
+        () -> AuditReader.builder().mapper(yamlLike),
+        () -> JsonLinesWriter.toFile(dir.resolve("x.jsonl"), JsonLinesWriter.jackson())
+            .mapper(yamlLike));
+    for (ThrowingCallable setter : setters) {
+      assertThatThrownBy(setter).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("mapper must be a JSON mapper; its factory's format is YAML");
+    }
+    assertThat(AuditFormat.builder().mapper(JsonMapper.builder().build()).build()).isNotNull();
   }
 
   @Test
