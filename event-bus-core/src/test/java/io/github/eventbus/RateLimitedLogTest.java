@@ -77,44 +77,32 @@ class RateLimitedLogTest {
   }
 
   /**
-   * Regression: the time was read before taking the condition's lock, so a thread that read it
-   * and then lost its core behind another thread's line saw the clock set back, and logged too.
+   * A time read just before another thread's line is a little behind that line's: not a clock set
+   * back (which starts a new interval), so only one of the two lines is logged.
    */
   @Test
   void warn_aTimeReadJustBeforeAnotherThreadsLine_isNotTakenForAClockSetBack() throws Exception {
     AtomicReference<Thread> second = new AtomicReference<>();
     CountDownLatch firstReading = new CountDownLatch(1);
     Thread[] first = new Thread[1];
-    java.time.Clock racing = new java.time.Clock() {
+    RateLimitedLog log = new RateLimitedLog(logger, new MillisClock() {
       @Override
       public long millis() {
         if (Thread.currentThread() != first[0]) {
           return 1_001;
         }
         firstReading.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Thread other;
         while ((other = second.get()) == null || other.isAlive() && !waitsForTheLock(other)) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new AssertionError("the second thread neither logged nor waited");
+          }
           Thread.onSpinWait(); // until the second thread logged, or waits for this one
         }
         return 1_000;
       }
-
-      @Override
-      public Instant instant() {
-        return Instant.ofEpochMilli(millis());
-      }
-
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public java.time.Clock withZone(java.time.ZoneId zone) {
-        throw new UnsupportedOperationException();
-      }
-    };
-    RateLimitedLog log = new RateLimitedLog(logger, racing, Duration.ofSeconds(10));
+    }, Duration.ofSeconds(10));
     first[0] = new Thread(() -> log.warn("drop:a", "line {}", "A"));
     first[0].start();
     assertThat(firstReading.await(10, TimeUnit.SECONDS)).isTrue();
@@ -132,6 +120,68 @@ class RateLimitedLogTest {
     StackTraceElement[] stack = t.getStackTrace();
     return t.getState() == Thread.State.BLOCKED && stack.length > 0
         && stack[0].getMethodName().equals("pass");
+  }
+
+  /**
+   * The clock is the user's and may take a lock of its own: read under the condition's lock, a
+   * thread warning while it held the clock's lock waited for a thread that held the condition's
+   * and waited for the clock.
+   */
+  @Test
+  void warn_aClockTakingALockOfItsOwn_neverDeadlocks() throws Exception {
+    MillisClock locking = new MillisClock() {
+      @Override
+      public synchronized long millis() {
+        return 1_000;
+      }
+    };
+    RateLimitedLog log = new RateLimitedLog(logger, locking, Duration.ofSeconds(10));
+    AtomicReference<Thread> reader = new AtomicReference<>();
+    CountDownLatch holding = new CountDownLatch(1);
+    Thread holder = new Thread(() -> {
+      synchronized (locking) { // holds the clock's lock until it has warned itself
+        holding.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Thread r;
+        while ((r = reader.get()) == null || r.getState() != Thread.State.BLOCKED) {
+          if (System.nanoTime() - deadline > 0) {
+            return; // fails below: nothing logged
+          }
+          Thread.onSpinWait(); // until the other thread waits, at the clock's lock
+        }
+        log.warn("drop:a", "line {}", "B");
+      }
+    });
+    holder.setDaemon(true); // a deadlocked pair must not keep the test JVM alive
+    holder.start();
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread r = new Thread(() -> log.warn("drop:a", "line {}", "A"));
+    r.setDaemon(true);
+    r.start();
+    reader.set(r);
+
+    holder.join(TimeUnit.SECONDS.toMillis(20));
+    r.join(TimeUnit.SECONDS.toMillis(10));
+    assertThat(holder.isAlive() || r.isAlive()).as("deadlocked").isFalse();
+    assertThat(lines()).containsExactly("line B");
+  }
+
+  /** A clock defined by its {@code millis()}, for clocks that do something as they are read. */
+  private abstract static class MillisClock extends java.time.Clock {
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
   }
 
   @Test

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * WARN lines for conditions that can repeat once per event (drops, dead letters nobody handles,
  * failures without an exception handler, misbehaving callbacks): at most one line per interval
  * per condition, and the line after a quiet spell says how many were left out. Time comes from
- * the given clock, so tests drive it; a clock that goes back starts a new interval. Conditions are keys such as a kind and a class name, never
+ * the given clock, so tests drive it; a clock set back by more than an interval starts a new one. Conditions are keys such as a kind and a class name, never
  * an object's identity, so that each stays one condition however many objects show it.
  *
  * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
@@ -60,7 +60,7 @@ public final class RateLimitedLog {
           ? windows.computeIfAbsent(condition, c -> new Window())
           : windows.computeIfAbsent(OTHER, c -> new Window());
     }
-    long left = window.pass(clock, intervalMillis);
+    long left = window.pass(clock.millis(), intervalMillis);
     if (left < 0) {
       return;
     }
@@ -106,13 +106,13 @@ public final class RateLimitedLog {
     private long skipped;
 
     /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
-    synchronized long pass(Clock clock, long interval) {
-      // Read under the lock: a time read before another thread's line would seem set back.
-      long now = clock.millis();
+    synchronized long pass(long now, long interval) {
       long since = now - lastMillis;
-      // A clock set back (a wall clock corrected) counts as a new interval: otherwise the
-      // condition would stay quiet until the clock caught up again, hours perhaps.
-      if (logged && since >= 0 && since < interval) {
+      // A clock set back by more than an interval (a wall clock corrected) starts a new one:
+      // otherwise the condition would stay quiet until the clock caught up, hours perhaps. Less
+      // than that is a time read before another thread's line (the clock is the user's, so it is
+      // not read under this lock, where a clock taking a lock of its own could deadlock).
+      if (logged && since > -interval && since < interval) {
         skipped++;
         return -1;
       }
