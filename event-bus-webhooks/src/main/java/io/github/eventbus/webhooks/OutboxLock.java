@@ -34,13 +34,19 @@ final class OutboxLock implements AutoCloseable {
    * this process must be refused before it opens the file, which only this record can tell.
    */
   private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+  /**
+   * Channels of lock files that this process had locked through another channel (application
+   * code, another mount of the directory), and the identities of those files. Static and never
+   * closed for the same reason: closing such a channel, or its collection, would release that
+   * other lock. One per file: such a file is not opened again.
+   */
+  private static final Set<FileChannel> KEPT_OPEN = ConcurrentHashMap.newKeySet();
+  private static final Set<Object> KEPT_FILES = ConcurrentHashMap.newKeySet();
 
   private final Path path;
   private final AtomicBoolean released = new AtomicBoolean();
   private FileChannel channel; // null: the file system cannot lock; guarded by this
   private Object fileKey; // of the locked file, to tell it from a new one at its path
-  @SuppressWarnings("unused") // only kept reachable: see renewIfGone
-  private FileChannel stray;
 
   private OutboxLock(Path path, FileChannel channel) {
     this.path = path;
@@ -68,8 +74,9 @@ final class OutboxLock implements AutoCloseable {
     if (released.get() || channel == null || fileKey == null) {
       return;
     }
-    if (Objects.equals(fileKey(path), fileKey)) {
-      return;
+    Object now = fileKey(path);
+    if (Objects.equals(now, fileKey) || now != null && KEPT_FILES.contains(now)) {
+      return; // still ours, or found locked here before (and reported then)
     }
     FileChannel renewed = null;
     try {
@@ -86,15 +93,22 @@ final class OutboxLock implements AutoCloseable {
       channel = renewed;
       fileKey = fileKey(path);
     } catch (OverlappingFileLockException lockedHere) {
-      // Locked through another channel of this process: closing this one, now or when it is
-      // collected, would release that lock (POSIX), so it is kept open while this lock lives.
-      stray = renewed;
+      keepOpen(renewed, path);
       warnNotRenewed(lockedHere);
     } catch (IOException | RuntimeException e) {
       if (renewed != null) {
         closeQuietly(renewed);
       }
       warnNotRenewed(e);
+    }
+  }
+
+  /** Keeps a channel of a file locked here through another channel: see {@link #KEPT_OPEN}. */
+  private static void keepOpen(FileChannel channel, Path path) {
+    KEPT_OPEN.add(channel);
+    Object key = fileKey(path);
+    if (key != null) {
+      KEPT_FILES.add(key);
     }
   }
 
@@ -129,6 +143,10 @@ final class OutboxLock implements AutoCloseable {
   }
 
   private static OutboxLock lock(Path file, Path path) {
+    Object existing = fileKey(path);
+    if (existing != null && KEPT_FILES.contains(existing)) {
+      throw inUse(file); // locked here through another channel, found so before
+    }
     FileChannel channel;
     try {
       channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -142,8 +160,9 @@ final class OutboxLock implements AutoCloseable {
         return new OutboxLock(path, channel);
       }
     } catch (OverlappingFileLockException lockedThroughAnotherPath) {
-      // Held here through a path the record does not know (another link to the directory):
-      // closing this channel would release the holder's lock, so it is left open.
+      // Held here through a path the record does not know (another mount of the directory, or
+      // application code): closing this channel would release the holder's lock.
+      keepOpen(channel, path);
       throw inUse(file);
     } catch (IOException noLocks) { // the file system has none (some network file systems)
       log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "

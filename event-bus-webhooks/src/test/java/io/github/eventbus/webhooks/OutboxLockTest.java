@@ -178,6 +178,32 @@ class OutboxLockTest {
     assertThat(warning).contains("another client has locked");
   }
 
+  /**
+   * Regression: a channel opened while this process held the new lock file through another one
+   * was dropped when a second renewal overwrote it, or when the closed lock was collected; its
+   * collection released that other lock, and another process could take the file.
+   */
+  @Test
+  void lockFileTakenInThisProcess_staysLocked_throughRenewalsAndAfterClose() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path lockFile = sub.resolve("outbox.jsonl.lock");
+    OutboxLock lock = OutboxLock.acquire(sub.resolve("outbox.jsonl"));
+    deleteAll(sub);
+    Files.createDirectories(sub);
+    try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE)) {
+      other.lock();
+      lock.renewIfGone();
+      lock.renewIfGone();
+      System.gc();
+      assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("refused");
+      lock.close();
+      lock = null;
+      System.gc();
+      assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("refused");
+    }
+  }
+
   /** Something that takes a lock file, held until closed. */
   private interface LockTaker {
     AutoCloseable take(Path lock) throws Exception;
