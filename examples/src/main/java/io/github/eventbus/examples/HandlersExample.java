@@ -59,7 +59,7 @@ public final class HandlersExample {
           .logRoot(root.resolve("logs"))
           .distributor(SmtpReportDistributor.builder("smtp.example.com", 587)
               .from("reports@example.com").credentials("reports", smtpPassword).startTls(true).build())
-          .distributor(ReportDistributor.publishing(bus))        // a webhook notification per recipient
+          .distributor(ReportDistributor.publishing(bus))  // a ReportDistribution event per recipient
           .build();
       RiskAlertHandler risks = RiskAlertHandler.builder()
           .logRoot(root.resolve("logs"))

@@ -47,6 +47,7 @@ public final class ReceivingWebhooks {
             .build()) {
       receiver.start();                   // 127.0.0.1, ephemeral port: receiver.uri()
       System.out.println("Standard Webhooks receiver listening on " + receiver.uri());
+      // body: a request's raw bytes, as any HTTP stack hands them over
       var forged = receiver.handle("POST", Map.of("Content-Type", "application/json",
           "webhook-id", "msg_1", "webhook-timestamp", "1", "webhook-signature", "v1,AAAA"), body);
       System.out.println("a forged request gets " + forged.status());

@@ -69,6 +69,7 @@ public final class SendingWebhooks {
         if (!firstFailed.await(10, TimeUnit.SECONDS)) {
           throw new IllegalStateException("the first attempt did not fail in 10 s");
         }
+        // receiver(...) is the example's own helper: WebhookReceiver.builder(remote) on that port
         try (WebhookReceiver receiver = receiver(remote, endpoint)) { // back, on the same port
           receiver.start();
           System.out.println(arrived.await(10, TimeUnit.SECONDS)
