@@ -76,6 +76,21 @@ class RateLimitedLogTest {
         "dropped event 4 (1 more like this since the last such line)");
   }
 
+  @Test
+  void warn_aClockJumpingAcrossTheWholeRange_startsANewInterval() {
+    long[] now = {Long.MIN_VALUE};
+    RateLimitedLog log = new RateLimitedLog(logger, new MillisClock() {
+      @Override
+      public long millis() {
+        return now[0];
+      }
+    }, Duration.ofSeconds(10));
+    log.warn("drop:a", "line {}", 1);
+    now[0] = Long.MAX_VALUE; // the difference overflows to -1
+    log.warn("drop:a", "line {}", 2);
+    assertThat(lines()).containsExactly("line 1", "line 2");
+  }
+
   /**
    * A time read just before another thread's line is a little behind that line's: not a clock set
    * back (which starts a new interval), so only one of the two lines is logged.

@@ -3,6 +3,7 @@ package io.github.eventbus.audit;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -99,8 +100,10 @@ public final class AuditFormat {
       admitting.maxNestingDepth(Math.max(given.getMaxNestingDepth(),
           mapper.getFactory().streamWriteConstraints().getMaxNestingDepth()));
     }
-    // rebuild(), not copy(): a subclass of JsonFactory need not override copy()
-    return mapper.getFactory().rebuild().streamReadConstraints(admitting.build()).build();
+    // Not copy() or rebuild(): a subclass of JsonFactory need not override copy(), nor name its
+    // format, which rebuild() requires. The builder takes the factory's settings either way.
+    return new JsonFactoryBuilder(mapper.getFactory()).streamReadConstraints(admitting.build())
+        .build();
   }
 
   /**
@@ -329,7 +332,7 @@ public final class AuditFormat {
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
+      this.mapper = Settings.jsonMapper(Settings.setOnce(this.mapper, mapper, "mapper"), "mapper");
       return this;
     }
 

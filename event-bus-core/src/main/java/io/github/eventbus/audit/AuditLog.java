@@ -315,7 +315,7 @@ public final class AuditLog implements AutoCloseable {
      * @throws IllegalStateException if already set
      */
     public Builder mapper(ObjectMapper mapper) {
-      this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
+      this.mapper = Settings.jsonMapper(Settings.setOnce(this.mapper, mapper, "mapper"), "mapper");
       return this;
     }
 

@@ -10,8 +10,9 @@ import org.slf4j.Logger;
  * WARN lines for conditions that can repeat once per event (drops, dead letters nobody handles,
  * failures without an exception handler, misbehaving callbacks): at most one line per interval
  * per condition, and the line after a quiet spell says how many were left out. Time comes from
- * the given clock, so tests drive it; a clock set back by more than an interval starts a new one. Conditions are keys such as a kind and a class name, never
- * an object's identity, so that each stays one condition however many objects show it.
+ * the given clock, so tests drive it; a clock set back by more than an interval starts a new one.
+ * Conditions are keys such as a kind and a class name, never an object's identity, so that each
+ * stays one condition however many objects show it.
  *
  * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
  * share it; it may change in any release without notice.
@@ -107,7 +108,12 @@ public final class RateLimitedLog {
 
     /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
     synchronized long pass(long now, long interval) {
-      long since = now - lastMillis;
+      long since;
+      try {
+        since = Math.subtractExact(now, lastMillis);
+      } catch (ArithmeticException clockJumpedPastTheRange) {
+        since = Long.MAX_VALUE; // as far apart as can be: a new interval
+      }
       // A clock set back by more than an interval (a wall clock corrected) starts a new one:
       // otherwise the condition would stay quiet until the clock caught up, hours perhaps. Less
       // than that is a time read before another thread's line (the clock is the user's, so it is

@@ -86,13 +86,15 @@ public final class Settings {
    * @param option the option's name, used in messages
    * @return {@code mapper}
    * @throws NullPointerException if {@code mapper} is null
-   * @throws IllegalArgumentException if its factory's format is not JSON
+   * @throws IllegalArgumentException if its factory names a format other than JSON
    */
   public static ObjectMapper jsonMapper(ObjectMapper mapper, String option) {
     String format = requireNonNull(mapper, option).getFactory().getFormatName();
-    if (!JsonFactory.FORMAT_NAME_JSON.equals(format)) {
-      throw new IllegalArgumentException(option + " must be a JSON mapper; its factory's format "
-          + "is " + format);
+    // A subclass of JsonFactory that does not name its format returns null; the factories of
+    // other formats (YAML, CBOR, Smile, ...) all name theirs.
+    if (format != null && !JsonFactory.FORMAT_NAME_JSON.equals(format)) {
+      throw new IllegalArgumentException(option + " must be a JSON mapper, but its factory's "
+          + "format was " + format);
     }
     return mapper;
   }

@@ -83,10 +83,10 @@ public final class JsonLinesWriterBuilder<T> {
    * @param mapper the mapper
    * @return this builder
    * @throws IllegalArgumentException if the mapper is not a JSON mapper (YAML, say)
-     * @throws IllegalStateException if already set
+   * @throws IllegalStateException if already set
    */
   public JsonLinesWriterBuilder<T> mapper(ObjectMapper mapper) {
-    this.mapper = Settings.setOnce(this.mapper, Settings.jsonMapper(mapper, "mapper"), "mapper");
+    this.mapper = Settings.jsonMapper(Settings.setOnce(this.mapper, mapper, "mapper"), "mapper");
     return this;
   }
 

@@ -110,9 +110,12 @@ class AuditFormatTest {
             .mapper(yamlLike));
     for (ThrowingCallable setter : setters) {
       assertThatThrownBy(setter).isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("mapper must be a JSON mapper; its factory's format is YAML");
+          .hasMessage("mapper must be a JSON mapper, but its factory's format was YAML");
     }
     assertThat(AuditFormat.builder().mapper(JsonMapper.builder().build()).build()).isNotNull();
+    // a JsonFactory of its own that does not name its format is JSON all the same
+    assertThat(AuditFormat.builder().mapper(new ObjectMapper(new JsonFactory() {})).build())
+        .isNotNull();
   }
 
   @Test
