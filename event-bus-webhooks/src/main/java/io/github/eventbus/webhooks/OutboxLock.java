@@ -3,13 +3,13 @@ package io.github.eventbus.webhooks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,13 +35,19 @@ final class OutboxLock implements AutoCloseable {
    */
   private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
   /**
-   * Channels of lock files that this process had locked through another channel (application
-   * code, another mount of the directory), and the identities of those files. Static and never
-   * closed for the same reason: closing such a channel, or its collection, would release that
-   * other lock. One per file: such a file is not opened again.
+   * Channels of lock files found locked by this process through another channel (application
+   * code, another mount of the directory), by file identity. Static and not closed for the same
+   * reason as above: closing such a channel, or its collection, would release that other lock.
+   * The next attempt on the file tries the lock through the kept channel, which then becomes the
+   * lock's if the other has let go.
    */
-  private static final Set<FileChannel> KEPT_OPEN = ConcurrentHashMap.newKeySet();
-  private static final Set<Object> KEPT_FILES = ConcurrentHashMap.newKeySet();
+  private static final Map<Object, FileChannel> KEPT_OPEN = new ConcurrentHashMap<>();
+  private static final Set<FileChannel> KEPT_TOO = ConcurrentHashMap.newKeySet(); // lost races
+
+  /** What trying a lock file gave: the channel holding its lock, or why there is none. */
+  private enum Outcome { LOCKED, HELD_HERE, HELD_ELSEWHERE, NO_LOCKS }
+
+  private record Attempt(Outcome outcome, FileChannel channel, IOException noLocks) {}
 
   private final Path path;
   private final AtomicBoolean released = new AtomicBoolean();
@@ -75,46 +81,87 @@ final class OutboxLock implements AutoCloseable {
       return;
     }
     Object now = fileKey(path);
-    if (Objects.equals(now, fileKey) || now != null && KEPT_FILES.contains(now)) {
-      return; // still ours, or found locked here before (and reported then)
+    if (Objects.equals(now, fileKey)) {
+      return;
     }
-    FileChannel renewed = null;
+    boolean reportedBefore = now != null && KEPT_OPEN.containsKey(now);
     try {
       Files.createDirectories(path.getParent());
-      renewed = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS);
-      if (renewed.tryLock() == null) {
-        closeQuietly(renewed); // locked by another process: this one holds no lock to lose
-        log.warn("The lock file {} of a webhook outbox was deleted, and another client has "
-            + "locked a new one since: two clients now use the outbox; close one", path);
-        return;
+      Attempt a = tryLock(path);
+      switch (a.outcome()) {
+        case LOCKED -> {
+          closeQuietly(channel); // the deleted file's lock, which guards nothing now
+          channel = a.channel();
+          fileKey = fileKey(path);
+        }
+        case HELD_ELSEWHERE -> log.warn("The lock file {} of a webhook outbox was deleted, and "
+            + "another client has locked a new one since: two clients now use the outbox; close "
+            + "one", path);
+        case HELD_HERE -> {
+          if (!reportedBefore) {
+            warnNotRenewed("held by this process through another channel");
+          }
+        }
+        default -> warnNotRenewed(a.noLocks().toString());
       }
-      closeQuietly(channel); // the deleted file's lock, which guards nothing now
-      channel = renewed;
-      fileKey = fileKey(path);
-    } catch (OverlappingFileLockException lockedHere) {
-      keepOpen(renewed, path);
-      warnNotRenewed(lockedHere);
     } catch (IOException | RuntimeException e) {
-      if (renewed != null) {
-        closeQuietly(renewed);
-      }
-      warnNotRenewed(e);
+      warnNotRenewed(e.toString());
     }
   }
 
-  /** Keeps a channel of a file locked here through another channel: see {@link #KEPT_OPEN}. */
-  private static void keepOpen(FileChannel channel, Path path) {
-    KEPT_OPEN.add(channel);
-    Object key = fileKey(path);
-    if (key != null) {
-      KEPT_FILES.add(key);
-    }
-  }
-
-  private void warnNotRenewed(Exception e) {
+  private void warnNotRenewed(String why) {
     log.warn("The lock file {} of a webhook outbox was deleted and could not be made again "
-        + "({}); another client could open the outbox while this one runs", path, e.toString());
+        + "({}); another client could open the outbox while this one runs", path, why);
+  }
+
+  /**
+   * Tries the lock of a lock file, through the channel kept for it if any (see
+   * {@link #KEPT_OPEN}), else through a new one, which is closed unless it holds the lock or
+   * must be kept.
+   *
+   * @throws IOException if the file cannot be opened
+   */
+  private static Attempt tryLock(Path path) throws IOException {
+    Object key = fileKey(path);
+    FileChannel kept = key == null ? null : KEPT_OPEN.get(key);
+    FileChannel channel = kept != null ? kept : FileChannel.open(path,
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    try {
+      if (channel.tryLock() != null) {
+        if (kept != null) {
+          KEPT_OPEN.remove(key, kept);
+        }
+        return new Attempt(Outcome.LOCKED, channel, null);
+      }
+      if (kept == null) {
+        closeQuietly(channel); // locked by another process: this one holds no lock to lose
+      }
+      return new Attempt(Outcome.HELD_ELSEWHERE, null, null);
+    } catch (OverlappingFileLockException heldHere) {
+      if (kept == null) {
+        keep(channel, path);
+      }
+      return new Attempt(Outcome.HELD_HERE, null, null);
+    } catch (IOException noLocks) { // the file system has none (some network file systems)
+      if (kept == null) {
+        closeQuietly(channel);
+      }
+      return new Attempt(Outcome.NO_LOCKS, null, noLocks);
+    }
+  }
+
+  /**
+   * Keeps a channel of a file this process holds locked through another one. Without a file
+   * identity (not a POSIX file system, where closing one channel releases only its own locks;
+   * or the file has just gone) it is closed instead.
+   */
+  private static void keep(FileChannel channel, Path path) {
+    Object key = fileKey(path);
+    if (key == null) {
+      closeQuietly(channel);
+    } else if (KEPT_OPEN.putIfAbsent(key, channel) != null) {
+      KEPT_TOO.add(channel); // another was kept for the file meanwhile: this one stays open too
+    }
   }
 
   /**
@@ -143,35 +190,23 @@ final class OutboxLock implements AutoCloseable {
   }
 
   private static OutboxLock lock(Path file, Path path) {
-    Object existing = fileKey(path);
-    if (existing != null && KEPT_FILES.contains(existing)) {
-      throw inUse(file); // locked here through another channel, found so before
-    }
-    FileChannel channel;
+    Attempt a;
     try {
-      channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS);
+      a = tryLock(path);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the lock file of the webhook outbox " + file, e);
     }
-    try {
-      FileLock lock = channel.tryLock();
-      if (lock != null) {
-        return new OutboxLock(path, channel);
+    return switch (a.outcome()) {
+      case LOCKED -> new OutboxLock(path, a.channel());
+      case NO_LOCKS -> {
+        log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "
+            + "Make sure no other client uses it at the same time", file, a.noLocks().toString());
+        yield new OutboxLock(path, null);
       }
-    } catch (OverlappingFileLockException lockedThroughAnotherPath) {
-      // Held here through a path the record does not know (another mount of the directory, or
-      // application code): closing this channel would release the holder's lock.
-      keepOpen(channel, path);
-      throw inUse(file);
-    } catch (IOException noLocks) { // the file system has none (some network file systems)
-      log.warn("Cannot lock the webhook outbox {} ({}); its file system may not support locks. "
-          + "Make sure no other client uses it at the same time", file, noLocks.toString());
-      closeQuietly(channel);
-      return new OutboxLock(path, null);
-    }
-    closeQuietly(channel); // held by another process: this one holds no lock to lose
-    throw inUse(file);
+      // HELD_HERE: through a path the record does not know (another mount of the directory, or
+      // application code)
+      default -> throw inUse(file);
+    };
   }
 
   private static IllegalStateException inUse(Path file) {

@@ -204,6 +204,45 @@ class OutboxLockTest {
     }
   }
 
+  /**
+   * Regression: once refused because this process held the lock file through another channel,
+   * the outbox stayed refused for the life of the process, though the other channel let go.
+   */
+  @Test
+  void outboxRefusedWhileLockedHereElsewhere_opensOnceThatLockIsGone() throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    Path lockFile = dir.resolve("outbox.jsonl.lock");
+    try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE)) {
+      other.lock();
+      assertThatThrownBy(() -> OutboxLock.acquire(file))
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> OutboxLock.acquire(file))
+          .isInstanceOf(IllegalStateException.class);
+    }
+    try (OutboxLock lock = OutboxLock.acquire(file)) {
+      assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("refused");
+    }
+  }
+
+  @Test
+  void renewalRefusedWhileLockedHereElsewhere_locksOnceThatLockIsGone() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path lockFile = sub.resolve("outbox.jsonl.lock");
+    try (OutboxLock lock = OutboxLock.acquire(sub.resolve("outbox.jsonl"))) {
+      deleteAll(sub);
+      Files.createDirectories(sub);
+      try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE)) {
+        other.lock();
+        lock.renewIfGone();
+      }
+      lock.renewIfGone();
+      assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("refused");
+    }
+    assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("locked");
+  }
+
   /** Something that takes a lock file, held until closed. */
   private interface LockTaker {
     AutoCloseable take(Path lock) throws Exception;
