@@ -151,9 +151,7 @@ class OutboxLockTest {
   @Test
   void lockFileDeletedAndTakenInThisProcess_isReportedOnce_theOutboxRunsOn() throws Exception {
     String warning = warningOnceTheLockFileIsTaken(lock -> {
-      FileChannel other = FileChannel.open(lock, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
-      other.lock(); // held here: the outbox cannot lock it
+      FileChannel other = lockedHere(lock); // the outbox cannot lock it
       return () -> {
         // The outbox's channel of this file, if dropped, would release this lock once collected.
         System.gc();
@@ -187,12 +185,8 @@ class OutboxLockTest {
   void lockFileTakenInThisProcess_staysLocked_throughRenewalsAndAfterClose() throws Exception {
     Path sub = dir.resolve("sub");
     Path lockFile = sub.resolve("outbox.jsonl.lock");
-    OutboxLock lock = OutboxLock.acquire(sub.resolve("outbox.jsonl"));
-    deleteAll(sub);
-    Files.createDirectories(sub);
-    try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
-      other.lock();
+    OutboxLock lock = lockThenEmptyItsDirectory(sub);
+    try (FileChannel other = lockedHere(lockFile)) {
       lock.renewIfGone();
       lock.renewIfGone();
       System.gc();
@@ -212,9 +206,7 @@ class OutboxLockTest {
   void outboxRefusedWhileLockedHereElsewhere_opensOnceThatLockIsGone() throws Exception {
     Path file = dir.resolve("outbox.jsonl");
     Path lockFile = dir.resolve("outbox.jsonl.lock");
-    try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE)) {
-      other.lock();
+    try (FileChannel other = lockedHere(lockFile)) {
       assertThatThrownBy(() -> OutboxLock.acquire(file))
           .isInstanceOf(IllegalStateException.class);
       assertThatThrownBy(() -> OutboxLock.acquire(file))
@@ -229,18 +221,30 @@ class OutboxLockTest {
   void renewalRefusedWhileLockedHereElsewhere_locksOnceThatLockIsGone() throws Exception {
     Path sub = dir.resolve("sub");
     Path lockFile = sub.resolve("outbox.jsonl.lock");
-    try (OutboxLock lock = OutboxLock.acquire(sub.resolve("outbox.jsonl"))) {
-      deleteAll(sub);
-      Files.createDirectories(sub);
-      try (FileChannel other = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE)) {
-        other.lock();
+    try (OutboxLock lock = lockThenEmptyItsDirectory(sub)) {
+      try (FileChannel other = lockedHere(lockFile)) {
         lock.renewIfGone();
       }
       lock.renewIfGone();
       assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("refused");
     }
     assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("locked");
+  }
+
+  /** Locks a file through a channel of the test's own, as application code in this JVM might. */
+  private static FileChannel lockedHere(Path lockFile) throws IOException {
+    FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    channel.lock();
+    return channel;
+  }
+
+  /** Takes the lock of {@code sub}'s outbox, then deletes {@code sub} and makes it again empty. */
+  private static OutboxLock lockThenEmptyItsDirectory(Path sub) throws IOException {
+    OutboxLock lock = OutboxLock.acquire(sub.resolve("outbox.jsonl"));
+    deleteAll(sub);
+    Files.createDirectories(sub);
+    return lock;
   }
 
   /** Something that takes a lock file, held until closed. */
