@@ -9,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -53,6 +54,7 @@ final class OutboxLock implements AutoCloseable {
   private final AtomicBoolean released = new AtomicBoolean();
   private FileChannel channel; // null: the file system cannot lock; guarded by this
   private Object fileKey; // of the locked file, to tell it from a new one at its path
+  private Object reported; // the last renewal failure warned of, guarded by this
 
   private OutboxLock(Path path, FileChannel channel) {
     this.path = path;
@@ -84,7 +86,6 @@ final class OutboxLock implements AutoCloseable {
     if (Objects.equals(now, fileKey)) {
       return;
     }
-    boolean reportedBefore = now != null && KEPT_OPEN.containsKey(now);
     try {
       Files.createDirectories(path.getParent());
       Attempt a = tryLock(path);
@@ -93,25 +94,32 @@ final class OutboxLock implements AutoCloseable {
           closeQuietly(channel); // the deleted file's lock, which guards nothing now
           channel = a.channel();
           fileKey = fileKey(path);
+          reported = null;
         }
-        case HELD_ELSEWHERE -> log.warn("The lock file {} of a webhook outbox was deleted, and "
-            + "another client has locked a new one since: two clients now use the outbox; close "
-            + "one", path);
-        case HELD_HERE -> {
-          if (!reportedBefore) {
-            warnNotRenewed("held by this process through another channel");
-          }
-        }
-        default -> warnNotRenewed(a.noLocks().toString());
+        case HELD_ELSEWHERE -> warnOnce(now, "another client has locked a new one since: two "
+            + "clients now use the outbox; close one");
+        case HELD_HERE -> warnOnce(now, "it could not be made again (held by this process "
+            + "through another channel); another client could open the outbox while this one "
+            + "runs");
+        default -> warnOnce(now, "it could not be made again (" + a.noLocks() + "); another "
+            + "client could open the outbox while this one runs");
       }
     } catch (IOException | RuntimeException e) {
-      warnNotRenewed(e.toString());
+      warnOnce(now, "it could not be made again (" + e + "); another client could open the "
+          + "outbox while this one runs");
     }
   }
 
-  private void warnNotRenewed(String why) {
-    log.warn("The lock file {} of a webhook outbox was deleted and could not be made again "
-        + "({}); another client could open the outbox while this one runs", path, why);
+  /**
+   * Warns of a lock file not renewed, once per file and outcome: renewal is tried again at every
+   * whole rewrite of the outbox, and a lasting condition would otherwise repeat the line.
+   */
+  private void warnOnce(Object file, String what) {
+    Object incident = Arrays.asList(file, what);
+    if (!incident.equals(reported)) {
+      reported = incident;
+      log.warn("The lock file {} of a webhook outbox was deleted, and {}", path, what);
+    }
   }
 
   /**
@@ -123,30 +131,44 @@ final class OutboxLock implements AutoCloseable {
    */
   private static Attempt tryLock(Path path) throws IOException {
     Object key = fileKey(path);
-    FileChannel kept = key == null ? null : KEPT_OPEN.get(key);
+    // Taken out while tried, so that no other thread locks (and later closes) it meanwhile.
+    FileChannel kept = key == null ? null : KEPT_OPEN.remove(key);
     FileChannel channel = kept != null ? kept : FileChannel.open(path,
         StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     try {
       if (channel.tryLock() != null) {
-        if (kept != null) {
-          KEPT_OPEN.remove(key, kept);
-        }
         return new Attempt(Outcome.LOCKED, channel, null);
       }
-      if (kept == null) {
-        closeQuietly(channel); // locked by another process: this one holds no lock to lose
-      }
+      settle(channel, kept, key); // locked by another process
       return new Attempt(Outcome.HELD_ELSEWHERE, null, null);
     } catch (OverlappingFileLockException heldHere) {
-      if (kept == null) {
+      if (kept != null) {
+        putBack(key, kept);
+      } else {
         keep(channel, path);
       }
       return new Attempt(Outcome.HELD_HERE, null, null);
     } catch (IOException noLocks) { // the file system has none (some network file systems)
-      if (kept == null) {
-        closeQuietly(channel);
-      }
+      settle(channel, kept, key);
       return new Attempt(Outcome.NO_LOCKS, null, noLocks);
+    }
+  }
+
+  /**
+   * After an attempt that took no lock and did not meet this process's own: a new channel is
+   * closed (this process holds no lock of the file to lose), a kept one goes back.
+   */
+  private static void settle(FileChannel channel, FileChannel kept, Object key) {
+    if (kept != null) {
+      putBack(key, kept);
+    } else {
+      closeQuietly(channel);
+    }
+  }
+
+  private static void putBack(Object key, FileChannel kept) {
+    if (KEPT_OPEN.putIfAbsent(key, kept) != null) {
+      KEPT_TOO.add(kept);
     }
   }
 
@@ -159,8 +181,8 @@ final class OutboxLock implements AutoCloseable {
     Object key = fileKey(path);
     if (key == null) {
       closeQuietly(channel);
-    } else if (KEPT_OPEN.putIfAbsent(key, channel) != null) {
-      KEPT_TOO.add(channel); // another was kept for the file meanwhile: this one stays open too
+    } else {
+      putBack(key, channel); // or, if another was kept for the file meanwhile, beside it
     }
   }
 

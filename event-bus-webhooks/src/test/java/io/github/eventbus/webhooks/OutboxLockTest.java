@@ -231,6 +231,92 @@ class OutboxLockTest {
     assertThat(probeFromAnotherProcess(lockFile)).isEqualTo("locked");
   }
 
+  /** Renewal is tried at every whole rewrite; a lasting condition is one line, not one each. */
+  @Test
+  void renewalHeldByAnotherProcess_isReportedOnce_howeverOftenTried() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path lockFile = sub.resolve("outbox.jsonl.lock");
+    try (LogCapture log = new LogCapture(WebhookClient.class);
+        OutboxLock lock = lockThenEmptyItsDirectory(sub)) {
+      Process other = childJvm(LockProbeChild.class, lockFile.toString(), "hold");
+      try {
+        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
+            other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+        lock.renewIfGone();
+        lock.renewIfGone();
+        lock.renewIfGone();
+      } finally {
+        other.getOutputStream().close();
+        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file")).hasSize(1);
+    }
+  }
+
+  /**
+   * Regression: a renewal refused because this process holds the new lock file elsewhere was
+   * taken as reported already whenever any acquire had met that file, through another name too.
+   */
+  @Test
+  void renewalHeldHere_isReported_evenAfterAnAcquireThroughAnotherNameMetIt() throws Exception {
+    Path sub = dir.resolve("sub");
+    Path lockFile = sub.resolve("outbox.jsonl.lock");
+    try (LogCapture log = new LogCapture(WebhookClient.class);
+        OutboxLock lock = lockThenEmptyItsDirectory(sub);
+        FileChannel other = lockedHere(lockFile)) {
+      Files.createLink(sub.resolve("second.jsonl.lock"), lockFile);
+      assertThatThrownBy(() -> OutboxLock.acquire(sub.resolve("second.jsonl")))
+          .isInstanceOf(IllegalStateException.class);
+
+      lock.renewIfGone();
+
+      assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file")).hasSize(1);
+    }
+  }
+
+  /**
+   * Regression: two acquires through two names of one lock file, while a channel of it was kept,
+   * both tried that channel; one locked through it and later closed it, and the other, meeting a
+   * closed channel, took it for a file system without locks and ran unlocked.
+   */
+  @Test
+  void acquiresRacingThroughTwoNamesOfAKeptLockFile_neverRunUnlocked() throws Exception {
+    Path first = dir.resolve("a.jsonl.lock");
+    lockedHere(first).close();
+    Files.createLink(dir.resolve("b.jsonl.lock"), first);
+    try (LogCapture log = new LogCapture(WebhookClient.class)) {
+      for (int round = 0; round < 300; round++) {
+        try (FileChannel other = lockedHere(first)) { // a refused acquire keeps its channel
+          assertThatThrownBy(() -> OutboxLock.acquire(dir.resolve("a.jsonl")))
+              .isInstanceOf(IllegalStateException.class);
+        }
+        List<Throwable> unexpected = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread[] racing = new Thread[2];
+        String[] names = {"a.jsonl", "b.jsonl"};
+        for (int i = 0; i < 2; i++) {
+          Path file = dir.resolve(names[i]);
+          racing[i] = new Thread(() -> {
+            try {
+              OutboxLock.acquire(file).close();
+            } catch (IllegalStateException refused) {
+              // the other holds it: fine
+            } catch (RuntimeException | Error e) {
+              unexpected.add(e);
+            }
+          });
+        }
+        for (Thread t : racing) {
+          t.start();
+        }
+        for (Thread t : racing) {
+          t.join();
+        }
+        assertThat(unexpected).isEmpty();
+      }
+      assertThat(log.lines(Level.WARN)).noneMatch(l -> l.contains("may not support locks"));
+    }
+  }
+
   /** Locks a file through a channel of the test's own, as application code in this JVM might. */
   private static FileChannel lockedHere(Path lockFile) throws IOException {
     FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE,
