@@ -98,16 +98,18 @@ final class OutboxLock implements AutoCloseable {
         }
         case HELD_ELSEWHERE -> warnOnce(now, "another client has locked a new one since: two "
             + "clients now use the outbox; close one");
-        case HELD_HERE -> warnOnce(now, "it could not be made again (held by this process "
-            + "through another channel); another client could open the outbox while this one "
-            + "runs");
-        default -> warnOnce(now, "it could not be made again (" + a.noLocks() + "); another "
-            + "client could open the outbox while this one runs");
+        case HELD_HERE -> warnOnce(now, notRenewed("held by this process through another "
+            + "channel"));
+        default -> warnOnce(now, notRenewed(a.noLocks().toString()));
       }
     } catch (IOException | RuntimeException e) {
-      warnOnce(now, "it could not be made again (" + e + "); another client could open the "
-          + "outbox while this one runs");
+      warnOnce(now, notRenewed(e.toString()));
     }
+  }
+
+  private static String notRenewed(String why) {
+    return "it could not be made again (" + why + "); another client could open the outbox "
+        + "while this one runs";
   }
 
   /**
@@ -142,11 +144,8 @@ final class OutboxLock implements AutoCloseable {
       settle(channel, kept, key); // locked by another process
       return new Attempt(Outcome.HELD_ELSEWHERE, null, null);
     } catch (OverlappingFileLockException heldHere) {
-      if (kept != null) {
-        putBack(key, kept);
-      } else {
-        keep(channel, path);
-      }
+      // A new channel's file may have been made by the open (no identity before): asked again.
+      keep(channel, key != null ? key : fileKey(path));
       return new Attempt(Outcome.HELD_HERE, null, null);
     } catch (IOException noLocks) { // the file system has none (some network file systems)
       settle(channel, kept, key);
@@ -177,8 +176,7 @@ final class OutboxLock implements AutoCloseable {
    * identity (not a POSIX file system, where closing one channel releases only its own locks;
    * or the file has just gone) it is closed instead.
    */
-  private static void keep(FileChannel channel, Path path) {
-    Object key = fileKey(path);
+  private static void keep(FileChannel channel, Object key) {
     if (key == null) {
       closeQuietly(channel);
     } else {

@@ -164,15 +164,7 @@ class OutboxLockTest {
 
   @Test
   void lockFileDeletedAndLockedByAnotherProcess_isReported_twoClientsNowRun() throws Exception {
-    String warning = warningOnceTheLockFileIsTaken(lock -> {
-      Process other = childJvm(LockProbeChild.class, lock.toString(), "hold");
-      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
-          other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
-      return () -> {
-        other.getOutputStream().close(); // lets it go
-        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      };
-    });
+    String warning = warningOnceTheLockFileIsTaken(OutboxLockTest::heldByAnotherProcess);
     assertThat(warning).contains("another client has locked");
   }
 
@@ -238,16 +230,10 @@ class OutboxLockTest {
     Path lockFile = sub.resolve("outbox.jsonl.lock");
     try (LogCapture log = new LogCapture(WebhookClient.class);
         OutboxLock lock = lockThenEmptyItsDirectory(sub)) {
-      Process other = childJvm(LockProbeChild.class, lockFile.toString(), "hold");
-      try {
-        assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
-            other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+      try (AutoCloseable other = heldByAnotherProcess(lockFile)) {
         lock.renewIfGone();
         lock.renewIfGone();
         lock.renewIfGone();
-      } finally {
-        other.getOutputStream().close();
-        assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
       }
       assertThat(log.lines(Level.WARN)).filteredOn(l -> l.contains("lock file")).hasSize(1);
     }
@@ -315,6 +301,17 @@ class OutboxLockTest {
       }
       assertThat(log.lines(Level.WARN)).noneMatch(l -> l.contains("may not support locks"));
     }
+  }
+
+  /** Has a child JVM lock a file, until the returned handle is closed. */
+  private static AutoCloseable heldByAnotherProcess(Path lockFile) throws IOException {
+    Process other = childJvm(LockProbeChild.class, lockFile.toString(), "hold");
+    assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(
+        other.getInputStream(), StandardCharsets.UTF_8)).readLine()).isEqualTo("locked");
+    return () -> {
+      other.getOutputStream().close(); // lets it go
+      assertThat(other.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    };
   }
 
   /** Locks a file through a channel of the test's own, as application code in this JVM might. */
