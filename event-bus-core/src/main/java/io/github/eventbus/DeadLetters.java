@@ -172,7 +172,7 @@ final class DeadLetters {
           String.valueOf(cut.cause()));
       return true;
     }
-    route.stats.published.increment();
+    slot.countPublished(route.stats);
     Event<?> envelope = stamps.ensure(null, systemEvent, route.type, null);
     Object previous = slot.enter(route.targets);
     if (letter) {

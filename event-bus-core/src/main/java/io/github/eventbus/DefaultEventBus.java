@@ -290,7 +290,7 @@ final class DefaultEventBus implements EventBus {
     Tracker tracker = track ? new Tracker(envelope, targets) : null;
     if (targets.length == 0) {
       audit(envelope);
-      route.stats.published.increment();
+      inFlight.countPublished(route.stats);
       deadLetters.deadEvent(envelope, route.stats);
     } else {
       Object[] context = guard.capture();
@@ -300,7 +300,7 @@ final class DefaultEventBus implements EventBus {
         // Dropped under DROP: publish returns normally, so the event was accepted; it is logged
         // and counted as published like any other, and its dead letters name a logged event.
         audit(envelope);
-        route.stats.published.increment();
+        inFlight.countPublished(route.stats);
         backpressure.drop(route, payload, envelope, tracker);
       }
     }
@@ -317,7 +317,7 @@ final class DefaultEventBus implements EventBus {
       capacity.release(targets.length); // not logged, so not published
       throw e;
     }
-    route.stats.published.increment();
+    inFlight.countPublished(route.stats);
     // The first dispatch starts the workers. Not started here: close() may have begun since the
     // place was reserved, and then the executor refuses the dispatch, which reports the delivery
     // as undelivered and frees its place.
@@ -358,7 +358,7 @@ final class DefaultEventBus implements EventBus {
     }
     Tracker tracker = track ? new Tracker(envelope, route.targets) : null;
     audit(envelope);
-    route.stats.published.increment();
+    inFlight.countPublished(route.stats);
     if (route.targets.length == 0) {
       deadLetters.deadEvent(envelope, route.stats);
       guard.rethrowDeferred();
@@ -435,7 +435,7 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public EventBusMetrics metrics() {
-    return metrics.snapshot(capacity.depth(),
+    return metrics.snapshot(inFlight, capacity.depth(),
         audit == null ? Optional.empty() : Optional.of(audit.stats()));
   }
 

@@ -3,6 +3,7 @@ package io.github.eventbus;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ final class InFlight {
   abstract static class Slot extends PaddedBefore {
     private static final VarHandle TARGET =
         VarHandles.field(MethodHandles.lookup(), Slot.class, "target", Object.class);
+    private static final VarHandle PUBLISHED =
+        VarHandles.field(MethodHandles.lookup(), Slot.class, "published", long.class);
 
     private final InFlight owner;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
@@ -57,6 +60,9 @@ final class InFlight {
     // The end stamp of the handler call just made, if it was timed and nothing ran since: the
     // next timed call in the same loop starts there instead of reading the clock again.
     long chainedStart;
+    // Publishes of one type counted by this thread alone: see countPublished().
+    private TypeStats counted;
+    private long published;
 
     private Slot(InFlight owner) {
       this.owner = owner;
@@ -101,6 +107,40 @@ final class InFlight {
       }
     }
 
+
+    /**
+     * Counts a publish of the type with these counters. The first type a thread publishes is
+     * counted here, with a plain increment and a release write that only this thread makes;
+     * {@link InFlight#addPublishedInSlots} adds it in. Other types go to the shared counter. An
+     * atomic update per publish on a counter that a worker's core also touches cost the 1-to-1
+     * queued hand-off a fifth of its time.
+     */
+    void countPublished(TypeStats stats) {
+      if (counted == stats) {
+        PUBLISHED.setRelease(this, published + 1);
+      } else if (counted == null) {
+        counted = stats; // read only after a reader has seen `published` above zero
+        PUBLISHED.setRelease(this, 1L);
+      } else {
+        stats.published.increment();
+      }
+    }
+
+    /** Adds this slot's count to {@code into}, if it has one. */
+    private void addPublished(Map<TypeStats, Long> into) {
+      long n = (long) PUBLISHED.getAcquire(this);
+      if (n > 0) {
+        into.merge(counted, n, Long::sum);
+      }
+    }
+
+    /** Moves this slot's count to the shared counter: once its thread has ended. */
+    private void foldPublished() {
+      long n = (long) PUBLISHED.getAcquire(this);
+      if (n > 0) {
+        counted.published.add(n);
+      }
+    }
 
     /** Keeps an Error from user code until the bus is consistent; the first one wins. */
     void defer(Error error) {
@@ -244,6 +284,24 @@ final class InFlight {
     }
   }
 
+  /** Counts a publish on this thread: see {@link Slot#countPublished}. */
+  void countPublished(TypeStats stats) {
+    slot().countPublished(stats);
+  }
+
+  /**
+   * Adds the publishes counted in threads' slots to {@code published}, by counters (a counter
+   * missing from it gets an entry). Exact once every publish has returned. A dead thread's slot is
+   * removed before its count moves to the shared counter, so a caller that read the shared
+   * counters first may miss that count, as it misses the publishes under way, but never counts it
+   * twice.
+   */
+  void addPublishedInSlots(Map<TypeStats, Long> published) {
+    for (Slot slot : slots) {
+      slot.addPublished(published);
+    }
+  }
+
   /** Tells whether the current thread is inside a delivery of this bus. */
   boolean isDelivering() {
     Slot slot = local.get();
@@ -281,9 +339,12 @@ final class InFlight {
   }
 
   private void purgeDeadThreads() {
-    slots.removeIf(slot -> {
+    for (Slot slot : slots) {
       Thread owner = slot.thread.get();
-      return owner == null || !owner.isAlive();
-    });
+      // Removed first, then folded: a snapshot in between is short, never counts it twice.
+      if ((owner == null || !owner.isAlive()) && slots.remove(slot)) {
+        slot.foldPublished();
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.github.eventbus;
 
 import io.github.eventbus.jsonl.WriterStats;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -45,10 +46,19 @@ final class MetricsRegistry {
     }
   }
 
-  EventBusMetrics snapshot(long queueDepth, Optional<WriterStats> audit) {
+  /**
+   * The counters now. The shared published counts are read before the counts kept in threads'
+   * slots (see {@link InFlight#addPublishedInSlots}): a count moved from a slot to the shared
+   * counter between the two reads is then missed, never counted twice.
+   */
+  EventBusMetrics snapshot(InFlight inFlight, long queueDepth, Optional<WriterStats> audit) {
+    Map<TypeStats, Long> published = new IdentityHashMap<>();
+    byType.values().forEach(stats -> published.put(stats, stats.published.sum()));
+    published.put(other, other.published.sum());
+    inFlight.addPublishedInSlots(published);
     Map<String, DeliveryStats> types = new LinkedHashMap<>();
-    byType.forEach((type, stats) -> types.put(type, stats.snapshot()));
-    DeliveryStats others = other.snapshot();
+    byType.forEach((type, stats) -> types.put(type, stats.snapshot(published.get(stats))));
+    DeliveryStats others = other.snapshot(published.get(other));
     if (others.published() > 0 || others.deadLettered() > 0 || others.rejected() > 0) {
       types.put(OTHER_TYPES, others);
     }

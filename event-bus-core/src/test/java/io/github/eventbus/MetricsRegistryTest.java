@@ -131,4 +131,37 @@ class MetricsRegistryTest {
       assertThat(bus.metrics().queueHighWaterMark()).isEqualTo(5);
     }
   }
+
+  @Test
+  void published_fromManyThreadsOfSeveralTypes_syncAndQueued_isExactOnceTheyReturn()
+      throws Exception {
+    for (int round = 0; round < 20; round++) {
+      try (EventBus bus = EventBus.builder().workers(2).build()) {
+        bus.subscribe(Tick.class, t -> {});
+        bus.subscribe(Tock.class, t -> {});
+        int perThread = 500;
+        TestThreads.publishFromThreads(4, perThread, (id, n) -> {
+          // Each thread starts with another type and way, so that every kind of first publish
+          // is counted in some thread's own slot and every other in the shared counters.
+          int kind = (id + n) % 4;
+          Object event = kind % 2 == 0 ? new Tick(n) : new Tock(n);
+          if (kind < 2) {
+            bus.publishSync(event);
+          } else {
+            bus.publish(event);
+          }
+          bus.publishSync(DynamicEvent.of("nobody.listens", Map.of()));
+        });
+        EventBusMetrics m = bus.metrics();
+        long ticks = m.byType().get(TypeNames.of(Tick.class)).published();
+        long tocks = m.byType().get(TypeNames.of(Tock.class)).published();
+        assertThat(ticks).isEqualTo(2 * perThread);
+        assertThat(tocks).isEqualTo(2 * perThread);
+        assertThat(m.byType().get("nobody.listens").published()).isEqualTo(4 * perThread);
+        assertThat(m.totals().published()).isEqualTo(8 * perThread);
+        bus.close();
+        assertThat(bus.metrics().totals().delivered()).isEqualTo(4 * perThread);
+      }
+    }
+  }
 }
