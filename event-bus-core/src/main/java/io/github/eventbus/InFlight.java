@@ -3,6 +3,7 @@ package io.github.eventbus;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +44,9 @@ final class InFlight {
     private static final VarHandle PUBLISHED =
         VarHandles.field(MethodHandles.lookup(), Slot.class, "published", long.class);
 
-    private final InFlight owner;
+    // Not the InFlight: a thread's ThreadLocal entry holds its slot, and a slot that held the
+    // InFlight would hold the ThreadLocal too, so no thread's entry for a dropped bus would clear.
+    private final Flags flags;
     final WeakReference<Thread> thread = new WeakReference<>(Thread.currentThread());
     private volatile Object target; // null, a Subscriber, a Subscriber[] or a Nested
     Throwable failure; // the last failure on this thread, read right after the call that set it
@@ -64,8 +67,8 @@ final class InFlight {
     private TypeStats counted;
     private long published;
 
-    private Slot(InFlight owner) {
-      this.owner = owner;
+    private Slot(Flags flags) {
+      this.flags = flags;
     }
 
     /** Padding after a slot's fields. */
@@ -74,8 +77,8 @@ final class InFlight {
       int g1;
       long q0, q1, q2, q3, q4, q5, q6, q7;
 
-      Padded(InFlight owner) {
-        super(owner);
+      Padded(Flags flags) {
+        super(flags);
       }
     }
 
@@ -111,9 +114,9 @@ final class InFlight {
     /**
      * Counts a publish of the type with these counters. The first type a thread publishes is
      * counted here, with a plain increment and a release write that only this thread makes;
-     * {@link InFlight#addPublishedInSlots} adds it in. Other types go to the shared counter. An
-     * atomic update per publish on a counter that a worker's core also touches cost the 1-to-1
-     * queued hand-off a fifth of its time.
+     * {@link InFlight#published} adds it in. Other types go to the shared counter. An
+     * atomic update of the shared counter on every publish cost the 1-to-1 queued hand-off a
+     * fifth of its time.
      */
     void countPublished(TypeStats stats) {
       if (counted == stats) {
@@ -126,25 +129,14 @@ final class InFlight {
       }
     }
 
-    /** Adds this slot's count to {@code into}, if it has one. */
-    private void addPublished(Map<TypeStats, Long> into) {
-      long n = (long) PUBLISHED.getAcquire(this);
-      if (n > 0) {
-        into.merge(counted, n, Long::sum);
-      }
-    }
-
-    /** Moves this slot's count to the shared counter: once its thread has ended. */
-    private void foldPublished() {
-      long n = (long) PUBLISHED.getAcquire(this);
-      if (n > 0) {
-        counted.published.add(n);
-      }
+    /** This slot's count, read after its thread's last write to it that this thread can see. */
+    private long published() {
+      return (long) PUBLISHED.getAcquire(this);
     }
 
     /** Keeps an Error from user code until the bus is consistent; the first one wins. */
     void defer(Error error) {
-      owner.errorsDeferred = true;
+      flags.errorsDeferred = true;
       if (pending == null) {
         pending = error;
       }
@@ -254,16 +246,25 @@ final class InFlight {
   /** The target of a delivery made from inside another one on the same thread: both run. */
   private record Nested(Object outer, Object inner) {}
 
+  /** What the slots of one bus share. */
+  private static final class Flags {
+    // Set (never cleared) by the first Slot.defer(Error). Racy on purpose: the thread that keeps
+    // an Error sees its own write, and only that thread's slot holds it; others at worst look in
+    // vain.
+    boolean errorsDeferred;
+  }
+
   private final ThreadLocal<Slot> local = new ThreadLocal<>();
   private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
-  // Set (never cleared) by the first Slot.defer(Error). Racy on purpose: the thread that keeps an
-  // Error sees its own write, and only that thread's slot holds it; others at worst look in vain.
-  private boolean errorsDeferred;
+  private final Flags flags = new Flags();
+  // Held while a dead thread's count moves from its slot to the shared counter, and while a
+  // snapshot reads the counts: see published().
+  private final Object countsLock = new Object();
 
   Slot slot() {
     Slot slot = local.get();
     if (slot == null) {
-      slot = new Slot.Padded(this);
+      slot = new Slot.Padded(flags);
       local.set(slot);
       if (slots.size() % 64 == 63) {
         purgeDeadThreads();
@@ -279,7 +280,7 @@ final class InFlight {
    * this bus has ever kept one (the common case, checked once per publish).
    */
   void rethrowPendingIfOutermost() {
-    if (errorsDeferred) {
+    if (flags.errorsDeferred) {
       slot().rethrowPendingIfOutermost();
     }
   }
@@ -290,16 +291,25 @@ final class InFlight {
   }
 
   /**
-   * Adds the publishes counted in threads' slots to {@code published}, by counters (a counter
-   * missing from it gets an entry). Exact once every publish has returned. A dead thread's slot is
-   * removed before its count moves to the shared counter, so a caller that read the shared
-   * counters first may miss that count, as it misses the publishes under way, but never counts it
-   * twice.
+   * The published count of each of {@code types}: its shared counter plus what slots counted. A
+   * purge moves a dead thread's count under the same lock, so each count is read once, and
+   * exactly once every publish has returned. A type first counted after this call began is left
+   * out; its slot counts are then missed until the next call.
    */
-  void addPublishedInSlots(Map<TypeStats, Long> published) {
-    for (Slot slot : slots) {
-      slot.addPublished(published);
+  Map<TypeStats, Long> published(Iterable<TypeStats> types) {
+    Map<TypeStats, Long> counts = new IdentityHashMap<>();
+    synchronized (countsLock) {
+      for (TypeStats stats : types) {
+        counts.put(stats, stats.published.sum());
+      }
+      for (Slot slot : slots) {
+        long n = slot.published();
+        if (n > 0) {
+          counts.computeIfPresent(slot.counted, (stats, shared) -> shared + n);
+        }
+      }
     }
+    return counts;
   }
 
   /** Tells whether the current thread is inside a delivery of this bus. */
@@ -339,11 +349,15 @@ final class InFlight {
   }
 
   private void purgeDeadThreads() {
-    for (Slot slot : slots) {
-      Thread owner = slot.thread.get();
-      // Removed first, then folded: a snapshot in between is short, never counts it twice.
-      if ((owner == null || !owner.isAlive()) && slots.remove(slot)) {
-        slot.foldPublished();
+    synchronized (countsLock) {
+      for (Slot slot : slots) {
+        Thread owner = slot.thread.get();
+        if ((owner == null || !owner.isAlive()) && slots.remove(slot)) {
+          long n = slot.published();
+          if (n > 0) {
+            slot.counted.published.add(n);
+          }
+        }
       }
     }
   }

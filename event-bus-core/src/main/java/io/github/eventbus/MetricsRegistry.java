@@ -1,7 +1,6 @@
 package io.github.eventbus;
 
 import io.github.eventbus.jsonl.WriterStats;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -46,16 +45,11 @@ final class MetricsRegistry {
     }
   }
 
-  /**
-   * The counters now. The shared published counts are read before the counts kept in threads'
-   * slots (see {@link InFlight#addPublishedInSlots}): a count moved from a slot to the shared
-   * counter between the two reads is then missed, never counted twice.
-   */
+  /** The counters now, the published counts through {@code inFlight} (see there). */
   EventBusMetrics snapshot(InFlight inFlight, long queueDepth, Optional<WriterStats> audit) {
-    Map<TypeStats, Long> published = new IdentityHashMap<>();
-    byType.values().forEach(stats -> published.put(stats, stats.published.sum()));
-    published.put(other, other.published.sum());
-    inFlight.addPublishedInSlots(published);
+    java.util.List<TypeStats> all = new java.util.ArrayList<>(byType.values());
+    all.add(other);
+    Map<TypeStats, Long> published = inFlight.published(all);
     Map<String, DeliveryStats> types = new LinkedHashMap<>();
     byType.forEach((type, stats) -> types.put(type, stats.snapshot(published.get(stats))));
     DeliveryStats others = other.snapshot(published.get(other));

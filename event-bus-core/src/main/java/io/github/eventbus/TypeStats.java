@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
-/** The live counters of one type name; {@link #snapshot()} turns them into {@link DeliveryStats}. */
+/**
+ * The live counters of one type name; {@link #snapshot} turns them into {@link DeliveryStats}.
+ */
 final class TypeStats {
 
+  // Only part of the count: threads count their first type in their own slots (see InFlight).
   final LongAdder published = new LongAdder();
   final LongAdder delivered = new LongAdder();
   final LongAdder failed = new LongAdder();

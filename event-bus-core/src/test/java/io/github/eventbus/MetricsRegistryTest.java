@@ -164,4 +164,29 @@ class MetricsRegistryTest {
       }
     }
   }
+
+  @Test
+  void counters_neverGoDown_whileShortLivedThreadsPublishAndEnd() throws Exception {
+    try (EventBus bus = EventBus.builder().workers(1).build()) {
+      bus.subscribe(Tick.class, t -> {});
+      ConcurrencyProbeTest.MetricsReader reader =
+          new ConcurrencyProbeTest.MetricsReader(bus, Long.MAX_VALUE);
+      reader.start();
+      int threads = 2_000;
+      for (int wave = 0; wave < threads / 2; wave++) {
+        // Threads that end make their slots' counts move to the shared counters, at the slot
+        // creation that purges them, while the reader reads.
+        TestThreads.publishFromThreads(2, 5, (id, n) -> {
+          if (n % 2 == 0) {
+            bus.publishSync(new Tick(n));
+          } else {
+            bus.publish(new Tick(n));
+          }
+        });
+      }
+      reader.stop();
+      assertThat(reader.broken).isEmpty();
+      assertThat(bus.metrics().totals().published()).isEqualTo(threads * 5L);
+    }
+  }
 }
