@@ -280,7 +280,9 @@ public final class EventBusBuilder {
   }
 
   /**
-   * Bounds how many type names get counters of their own in {@link EventBus#metrics()}.
+   * Bounds how many type names get counters of their own in {@link EventBus#metrics()}; events of
+   * further names are counted under {@code "(other)"}. The bus's own {@code bus.dead_letter} and
+   * {@code bus.dead_event} are listed on their own whatever the bound.
    *
    * @param max at least 1
    * @return this builder

@@ -32,7 +32,7 @@ final class InFlight {
    *
    * <p>A slot sits between padding ({@link PaddedBefore}, then {@link Padded}'s fields), so that no
    * other object shares its cache lines. Its thread writes it on every delivery; a neighbour that
-   * publishers read on every publish (this object's errorsDeferred, a mailbox) would then cost
+   * publishers read on every publish (the bus's flags, a mailbox) would then cost
    * each publish a cache miss. Whether one lands there depends on where the garbage collector
    * copies the objects: in a harness of the 1-to-1 async benchmark, 2 JVMs of 16 ran at half speed
    * throughout (one that printed its layout had the slot and this object on one line); padded,
@@ -129,7 +129,7 @@ final class InFlight {
       }
     }
 
-    /** This slot's count, read after its thread's last write to it that this thread can see. */
+    /** This slot's count (an acquire read, pairing with the release writes of its thread). */
     private long published() {
       return (long) PUBLISHED.getAcquire(this);
     }
@@ -293,8 +293,9 @@ final class InFlight {
   /**
    * The published count of each of {@code types}: its shared counter plus what slots counted. A
    * purge moves a dead thread's count under the same lock, so each count is read once, and
-   * exactly once every publish has returned. A type first counted after this call began is left
-   * out; its slot counts are then missed until the next call.
+   * exactly once every publish has returned. A type not in {@code types} (added after the caller
+   * listed them) is left out, and the caller reports its shared counter alone until the next
+   * call.
    */
   Map<TypeStats, Long> published(Iterable<TypeStats> types) {
     Map<TypeStats, Long> counts = new IdentityHashMap<>();

@@ -32,7 +32,8 @@ final class MetricsRegistry {
     if (stats != null) {
       return stats;
     }
-    if (byType.size() >= maxTypes) {
+    // The bus's own types are always listed, so that the totals can leave them out.
+    if (byType.size() >= maxTypes && !BUS_TYPES.contains(type)) {
       return other;
     }
     return byType.computeIfAbsent(type, t -> new TypeStats());

@@ -41,14 +41,15 @@ final class TypeStats {
   }
 
   /**
-   * The counts now, with the published count given, or, if null (a type first counted during
-   * the snapshot), the shared counter's alone.
+   * The counts now, with the published count given, or, if null (a type the snapshot had not
+   * listed: see {@link InFlight#published}), the shared counter's alone.
    */
   DeliveryStats snapshot(Long publishedCount) {
     return new DeliveryStats(
-        publishedCount != null ? publishedCount : published.sum(), delivered.sum(), failed.sum(), retried.sum(),
-        deadLettered.sum(), deadEvents.sum(), rejected.sum(), dropped.sum(), undelivered.sum(),
-        vetoed.sum(), discarded.sum(), latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
+        publishedCount != null ? publishedCount : published.sum(), delivered.sum(),
+        failed.sum(), retried.sum(), deadLettered.sum(), deadEvents.sum(), rejected.sum(),
+        dropped.sum(), undelivered.sum(), vetoed.sum(), discarded.sum(),
+        latency(timedCount.sum(), timedNanos.sum(), maxNanos.get()));
   }
 
   static HandlerLatency latency(long count, long totalNanos, long max) {

@@ -189,4 +189,24 @@ class MetricsRegistryTest {
       assertThat(bus.metrics().totals().published()).isEqualTo(threads * 5L);
     }
   }
+
+  @Test
+  void busOwnTypes_areListedAndLeftOutOfTheTotals_evenPastTheTypeLimit() {
+    try (EventBus bus = EventBus.builder().maxTrackedTypes(1)
+        .exceptionHandler((e, c) -> {}).build()) {
+      bus.subscribe(Tick.class, t -> {
+        throw new IllegalStateException("always fails");
+      });
+      java.util.List<DeadLetter> letters = new java.util.concurrent.CopyOnWriteArrayList<>();
+      bus.subscribe(DeadLetter.class, letters::add);
+      bus.publishSync(new Tick(1));
+
+      assertThat(letters).hasSize(1);
+      EventBusMetrics m = bus.metrics();
+      assertThat(m.byType()).containsOnlyKeys(TypeNames.of(Tick.class), "bus.dead_letter");
+      assertThat(m.byType().get("bus.dead_letter").published()).isEqualTo(1);
+      assertThat(m.totals().published()).isEqualTo(1);
+      assertThat(m.totals().delivered()).isZero();
+    }
+  }
 }
