@@ -58,6 +58,9 @@ final class Outbox implements AutoCloseable {
   static final long COMPACT_ABOVE = 1 << 20;
 
   private final Map<String, Entry> live = new LinkedHashMap<>();
+  /** The highest key number read from a file that new keys count up from. */
+  static final long MAX_NOTED_KEY = Long.MAX_VALUE / 2;
+
   private long keys; // the highest number in a key made here or read from the file
   private final JsonLinesWriter<Object> writer;
   private final OutboxLock lock;
@@ -291,12 +294,21 @@ final class Outbox implements AutoCloseable {
     return id + " " + endpoint + " #" + ++keys;
   }
 
-  /** Notes the number of a key read from the file, so that {@link #newKey} never makes it. */
+  /**
+   * Notes the number of a key read from the file, so that {@link #newKey} never makes it. A
+   * number below zero or above {@link #MAX_NOTED_KEY} (only a hand edit makes one) is left out:
+   * counting up from near {@code Long.MAX_VALUE} would wrap to numbers the file may hold, and new
+   * keys count up from far below it (they could meet it only by counting up from another hand
+   * edit just below {@code MAX_NOTED_KEY}).
+   */
   private void noteKey(String key) {
     int mark = key.lastIndexOf(" #");
     if (mark >= 0) {
       try {
-        keys = Math.max(keys, Long.parseLong(key.substring(mark + 2)));
+        long number = Long.parseLong(key.substring(mark + 2));
+        if (number >= 0 && number <= MAX_NOTED_KEY) {
+          keys = Math.max(keys, number);
+        }
       } catch (NumberFormatException notOurs) {
         // a key of an earlier version (id and endpoint only), or a hand edit
       }

@@ -165,6 +165,26 @@ class OutboxTest {
     }
   }
 
+  @Test
+  void newKey_afterHandEditedKeysNearTheEndsOfLong_neitherWrapsNorMeetsThem() throws Exception {
+    Path file = dir.resolve("edited-keys.jsonl");
+    String prefix = "k " + OutboxProbes.ENDPOINT + " #";
+    List<String> edited = List.of(prefix + Long.MAX_VALUE, prefix + Long.MIN_VALUE, prefix + "-1",
+        prefix + (Outbox.MAX_NOTED_KEY + 1), prefix + 7);
+    try (Outbox outbox = new Outbox(file, null)) {
+      for (String key : edited) {
+        outbox.pending(new Outbox.Entry(key, "k", OutboxProbes.ENDPOINT, "t", new byte[0], false))
+            .get(20, TimeUnit.SECONDS);
+      }
+    }
+    try (Outbox outbox = new Outbox(file, null)) {
+      assertThat(outbox.pending()).extracting(Outbox.Entry::key)
+          .containsExactlyInAnyOrderElementsOf(edited);
+      // Counted up from the highest number noted (7), not from Long.MAX_VALUE into negatives.
+      assertThat(outbox.newKey("k", OutboxProbes.ENDPOINT)).isEqualTo(prefix + 8);
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void recordsOfAnySize_andCorruptLinesBetween_areReadAcrossPieces(long seed) throws Exception {
