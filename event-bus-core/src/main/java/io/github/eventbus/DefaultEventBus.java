@@ -65,8 +65,7 @@ final class DefaultEventBus implements EventBus {
           // retry): it has no publish to end, so it goes on now.
           inFlight.rethrowPendingIfOutermost();
         }, warnings);
-    this.sync = new SyncDispatch(inFlight, invoker, stamps, guard, retries,
-        config.reentrantDispatch());
+    this.sync = new SyncDispatch(invoker, stamps, guard, retries, config.reentrantDispatch());
     this.queued = new QueuedDispatch(lifecycle, inFlight, capacity, invoker, guard, deadLetters,
         workers, retries, sync);
     this.backpressure = new Backpressure(lifecycle, capacity, inFlight, config.backpressure(),
@@ -358,12 +357,13 @@ final class DefaultEventBus implements EventBus {
     }
     Tracker tracker = track ? new Tracker(envelope, route.targets) : null;
     audit(envelope);
-    inFlight.countPublished(route.stats);
+    InFlight.Slot slot = inFlight.slot(); // one lookup for the count and the deliveries
+    slot.countPublished(route.stats);
     if (route.targets.length == 0) {
       deadLetters.deadEvent(envelope, route.stats);
       guard.rethrowDeferred();
     } else {
-      sync.publish(route, payload, envelope, tracker, failFast);
+      sync.publish(slot, route, payload, envelope, tracker, failFast);
     }
     return tracker;
   }

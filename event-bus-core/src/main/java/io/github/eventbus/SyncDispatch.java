@@ -10,16 +10,14 @@ final class SyncDispatch {
   /** A publish made by a handler under {@link ReentrantDispatch#QUEUED}, waiting its turn. */
   record Deferred(Route route, Object payload, Event<?> envelope, int deadLetterDepth) {}
 
-  private final InFlight inFlight;
   private final Invoker invoker;
   private final Stamper stamps;
   private final Guard guard;
   private final Retries retries;
   private final boolean queueReentrant;
 
-  SyncDispatch(InFlight inFlight, Invoker invoker, Stamper stamps, Guard guard, Retries retries,
+  SyncDispatch(Invoker invoker, Stamper stamps, Guard guard, Retries retries,
       ReentrantDispatch reentrant) {
-    this.inFlight = inFlight;
     this.invoker = invoker;
     this.stamps = stamps;
     this.guard = guard;
@@ -31,23 +29,22 @@ final class SyncDispatch {
    * Delivers now, or, for a re-entrant publish under QUEUED, after the current event. A tracked
    * or fail-fast publish from a handler is always delivered now: its caller waits for the answer.
    */
-  void publish(Route route, Object payload, Event<?> envelope, Tracker tracker,
-      boolean failFast) {
+  void publish(InFlight.Slot slot, Route route, Object payload, Event<?> envelope,
+      Tracker tracker, boolean failFast) {
     if (!queueReentrant) {
-      dispatch(route, payload, envelope, tracker, failFast);
+      dispatch(slot, route, payload, envelope, tracker, failFast);
       return;
     }
-    InFlight.Slot slot = inFlight.slot();
     if (slot.isDelivering()) {
       if (failFast || tracker != null) {
-        dispatch(route, payload, envelope, tracker, failFast);
+        dispatch(slot, route, payload, envelope, tracker, failFast);
       } else {
         slot.defer(new Deferred(route, payload, envelope, slot.deadLetterDepth));
       }
       return;
     }
     try {
-      dispatch(route, payload, envelope, tracker, failFast);
+      dispatch(slot, route, payload, envelope, tracker, failFast);
     } catch (RuntimeException failedFast) {
       drainDeferred(slot); // what the handlers published before the failure was accepted
       throw failedFast;
@@ -69,7 +66,7 @@ final class SyncDispatch {
         int depth = slot.deadLetterDepth;
         slot.deadLetterDepth = next.deadLetterDepth(); // what a DeadLetter handler published
         try {
-          dispatch(next.route(), next.payload(), next.envelope(), null, false);
+          dispatch(slot, next.route(), next.payload(), next.envelope(), null, false);
         } finally {
           slot.deadLetterDepth = depth;
         }
@@ -94,11 +91,10 @@ final class SyncDispatch {
    * is thrown, without retry or dead letter. An Error stops it too, and is thrown once the bus is
    * consistent.
    */
-  void dispatch(Route route, Object payload, Event<?> envelope, Tracker tracker,
-      boolean failFast) {
+  void dispatch(InFlight.Slot slot, Route route, Object payload, Event<?> envelope,
+      Tracker tracker, boolean failFast) {
     TypeStats stats = route.stats;
     Subscriber[] targets = route.targets;
-    InFlight.Slot slot = inFlight.slot();
     Object previous = slot.enter(targets);
     boolean timed = invoker.samplePublish(route);
     int delivered = 0;

@@ -56,11 +56,10 @@ final class Outbox implements AutoCloseable {
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
   /** The least size at which a running outbox compacts its file. */
   static final long COMPACT_ABOVE = 1 << 20;
-
-  private final Map<String, Entry> live = new LinkedHashMap<>();
   /** The highest key number read from a file that new keys count up from. */
   static final long MAX_NOTED_KEY = Long.MAX_VALUE / 2;
 
+  private final Map<String, Entry> live = new LinkedHashMap<>();
   private long keys; // the highest number in a key made here or read from the file
   private final JsonLinesWriter<Object> writer;
   private final OutboxLock lock;
