@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  * meanwhile (with checksums, what may have changed too), and every file below a subdirectory that
  * went away as {@code deleted}. A watched root that is deleted, moved away or replaced (its file
  * identity is checked on the watcher thread) is reported in one WARN, its files as
- * {@code deleted}, and it is not watched again, even if it comes back.
+ * {@code deleted}, and it is not watched again, even if it comes back. A root whose attributes
+ * cannot be read for another reason (a disk error, a permission taken from a directory above it)
+ * is not taken for gone: it stays watched, and the watcher logs one WARN per ten seconds while
+ * that lasts.
  *
  * <p><b>Files that vanish.</b> A file deleted while it is being read is reported either both
  * created and deleted or not at all, never only deleted. A file or directory deleted while

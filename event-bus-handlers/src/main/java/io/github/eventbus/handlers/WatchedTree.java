@@ -45,7 +45,17 @@ final class WatchedTree {
     WatchKey register(Path directory) throws IOException;
   }
 
+  /**
+   * Reads a root's attributes, following a link; a seam for tests of a file system that fails to
+   * answer.
+   */
+  @FunctionalInterface
+  interface RootReader {
+    BasicFileAttributes read(Path root) throws IOException;
+  }
+
   private final Registrar registrar;
+  private final RootReader rootReader;
   private final DebouncedChanges changes;
   private final String name; // the watcher's, as given: the rate-limited log escapes it
   private final String logName; // escaped, for the plain log
@@ -57,13 +67,14 @@ final class WatchedTree {
 
   WatchedTree(WatchService service, DebouncedChanges changes, String name,
       RateLimitedLog warnings) {
-    this(d -> d.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE), changes, name,
-        warnings);
+    this(d -> d.register(service, ENTRY_CREATE, ENTRY_MODIFY, ENTRY_DELETE),
+        r -> Files.readAttributes(r, BasicFileAttributes.class), changes, name, warnings);
   }
 
-  WatchedTree(Registrar registrar, DebouncedChanges changes, String name,
+  WatchedTree(Registrar registrar, RootReader rootReader, DebouncedChanges changes, String name,
       RateLimitedLog warnings) {
     this.registrar = registrar;
+    this.rootReader = rootReader;
     this.changes = changes;
     this.name = name;
     this.logName = LogText.escape(name);
@@ -76,7 +87,11 @@ final class WatchedTree {
    */
   void addRoot(Path root) throws IOException {
     registerTree(root, root, false, System.nanoTime());
-    rootKeys.put(root, rootKey(root));
+    Object key = rootKey(root);
+    if (key == null) {
+      throw new NotDirectoryException(root.toString());
+    }
+    rootKeys.put(root, key);
   }
 
   /**
@@ -273,13 +288,25 @@ final class WatchedTree {
   /**
    * Notices roots that are gone, moved away or replaced. The watch service does not always tell
    * (a moved root's own watch stays valid), so the thread also compares each root's file identity
-   * with the one it had at start.
+   * with the one it had at start. A root whose attributes cannot be read for another reason (an
+   * I/O error, a permission taken away from a directory above it) says nothing of where it is: it
+   * stays watched, and the failure is logged at most once per interval.
    */
   void checkRoots(long now) {
     for (Map.Entry<Path, Object> e : new ArrayList<>(rootKeys.entrySet())) {
-      Object key = identity(e.getKey());
+      Path root = e.getKey();
+      Object key;
+      try {
+        key = rootKey(root);
+      } catch (NoSuchFileException | NotDirectoryException gone) {
+        key = null;
+      } catch (IOException unknown) {
+        warnings.warn("cannot check root", "File watcher {} cannot check its root {}; it goes on"
+            + " watching it: {}", name, root.toString(), unknown.toString());
+        continue;
+      }
       if (key == null || !key.equals(e.getValue())) {
-        lostRoot(e.getKey(), now);
+        lostRoot(root, now);
       }
     }
   }
@@ -303,15 +330,18 @@ final class WatchedTree {
   }
 
   /**
-   * A root's file identity: a root may be a link to a directory (the builder accepts it), and is
-   * the same root as long as the link leads to the same directory.
+   * A root's file identity, or null if it is not a directory: a root may be a link to a directory
+   * (the builder accepts it), and is the same root as long as the link leads to the same
+   * directory.
+   *
+   * @throws IOException if its attributes cannot be read ({@link NoSuchFileException} if gone)
    */
-  private static Object rootKey(Path root) throws IOException {
-    Object key = identity(root);
-    if (key == null) {
-      throw new NotDirectoryException(root.toString());
+  private Object rootKey(Path root) throws IOException {
+    BasicFileAttributes a = rootReader.read(root);
+    if (!a.isDirectory()) {
+      return null;
     }
-    return key;
+    return a.fileKey() != null ? a.fileKey() : root;
   }
 
   private static Object identity(Path directory, LinkOption... options) {

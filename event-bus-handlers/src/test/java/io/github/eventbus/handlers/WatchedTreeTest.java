@@ -5,26 +5,31 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.github.eventbus.EventBus;
 import io.github.eventbus.internal.RateLimitedLog;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
  * The watched tree when the OS refuses to watch a directory (its limit of watches reached): a
  * new directory's other entries are still watched and reported, and the refusals are logged at
- * most once per interval; at start, the refusal fails start.
+ * most once per interval; at start, the refusal fails start. And a root whose attributes cannot
+ * be read for a while: it is still watched, and only a root that is really gone is dropped.
  */
 class WatchedTreeTest extends HandlersProbes {
 
@@ -52,7 +57,8 @@ class WatchedTreeTest extends HandlersProbes {
             LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
     try (WatchService service = FileSystems.getDefault().newWatchService();
         ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
-      WatchedTree tree = new WatchedTree(refusing(service), changes, "limits",
+      WatchedTree tree = new WatchedTree(refusing(service), WatchedTreeTest::readRoot, changes,
+          "limits",
           new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
               RateLimitedLog.INTERVAL));
       tree.addRoot(root);
@@ -93,11 +99,67 @@ class WatchedTreeTest extends HandlersProbes {
         Duration.ZERO, ChecksumAlgorithm.SHA256, new RateLimitedLog(
             LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
-      WatchedTree tree = new WatchedTree(refusing(service), changes, "limits",
+      WatchedTree tree = new WatchedTree(refusing(service), WatchedTreeTest::readRoot, changes,
+          "limits",
           new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
               RateLimitedLog.INTERVAL));
       assertThatThrownBy(() -> tree.addRoot(root)).isInstanceOf(IOException.class)
           .hasMessageContaining("inotify");
+    }
+  }
+
+  private static BasicFileAttributes readRoot(Path root) throws IOException {
+    return Files.readAttributes(root, BasicFileAttributes.class);
+  }
+
+  @Test
+  void checkRoots_rootWhoseAttributesCannotBeRead_staysWatched_untilItIsReallyGone()
+      throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    EventBus bus = inlineBus();
+    List<FileChange> published = new ArrayList<>();
+    bus.subscribe(FileChange.class, published::add);
+    RateLimitedLog warnings = new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class),
+        clock, RateLimitedLog.INTERVAL);
+    DebouncedChanges changes = new DebouncedChanges(bus, "roots", List.of(), List.of(),
+        Duration.ZERO, ChecksumAlgorithm.SHA256, warnings);
+    AtomicReference<IOException> failing = new AtomicReference<>();
+    WatchedTree.RootReader flaky = r -> {
+      IOException f = failing.get();
+      if (f != null) {
+        throw f;
+      }
+      return readRoot(r);
+    };
+    try (WatchService service = FileSystems.getDefault().newWatchService();
+        ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      WatchedTree tree = new WatchedTree(refusing(service), flaky, changes, "roots", warnings);
+      tree.addRoot(root);
+
+      failing.set(new IOException("Input/output error"));
+      tree.checkRoots(System.nanoTime());
+      failing.set(new AccessDeniedException(root.toString()));
+      tree.checkRoots(System.nanoTime());
+      Path file = Files.writeString(root.resolve("a.txt"), "x");
+      WatchKey key = service.poll(20, TimeUnit.SECONDS);
+      assertThat(key).isNotNull();
+      tree.process(key);
+      changes.publishDue(System.nanoTime());
+      assertThat(published).extracting(FileChange::filePath, FileChange::changeType)
+          .containsExactly(tuple(file.toString(), ChangeType.CREATED));
+      assertThat(log.warnings()).as("two failed checks, one line in the interval")
+          .singleElement().asString()
+          .contains("cannot check its root", "Input/output error", "goes on watching");
+
+      failing.set(null);
+      tree.checkRoots(System.nanoTime());
+      Files.delete(file);
+      Files.delete(root);
+      tree.checkRoots(System.nanoTime());
+      changes.publishDue(System.nanoTime());
+      assertThat(published).extracting(FileChange::filePath, FileChange::changeType)
+          .endsWith(tuple(file.toString(), ChangeType.DELETED));
+      assertThat(log.warnings()).hasSize(2).last().asString().contains("lost its root");
     }
   }
 }
