@@ -32,7 +32,8 @@ public final class Tracking {
       bus.publishAndTrack(new OrderPlaced("o-1", 4_200)).thenAccept(report -> {
         if (!report.allDelivered()) {
           report.problems().forEach(p -> System.out.println(p.subscriber() + ": " + p.status()
-              + " after " + p.attempts() + " attempts, " + p.cause().orElseThrow().getMessage()));
+              + " after " + p.attempts() + " attempts: "
+              + p.cause().map(Throwable::getMessage).orElse(p.reason())));
         }
       }).toCompletableFuture().join();
     }
