@@ -46,9 +46,10 @@ import java.util.regex.Pattern;
  *   <tr><td>{@link #propagateMdc}</td><td>on</td></tr>
  * </table>
  *
- * <p><b>Thread-safety:</b> not thread-safe. Each option may be set once, and a wrong value fails at
- * once with a message naming the option. {@link #build()} copies the options, so the builder may
- * build several buses.
+ * <p><b>Thread-safety:</b> not thread-safe. Each option may be set once ({@link #interceptor} and
+ * {@link #contextPropagator} add one more each time), and a wrong value fails at once with a
+ * message naming the option; options that contradict each other fail at {@link #build()}.
+ * {@link #build()} copies the options, so the builder may build several buses.
  */
 public final class EventBusBuilder {
 
