@@ -40,6 +40,7 @@ final class HttpConnection implements Runnable {
   private final Socket socket;
   private final HttpLimits limits;
   private final Handler handler;
+  private final Runnable requestBegun;
   private final String remote;
   private volatile long writeDeadline; // System.nanoTime(); 0 when not writing
   // READING until its thread first waits: a connection whose thread has not begun cannot be
@@ -66,9 +67,18 @@ final class HttpConnection implements Runnable {
   private static final int CLOSED = 4;
 
   HttpConnection(Socket socket, HttpLimits limits, Handler handler) {
+    this(socket, limits, handler, () -> { });
+  }
+
+  /**
+   * With {@code requestBegun} run as a request's first byte has been read and before the
+   * connection is marked busy: a seam for tests of a request that eviction races.
+   */
+  HttpConnection(Socket socket, HttpLimits limits, Handler handler, Runnable requestBegun) {
     this.socket = socket;
     this.limits = limits;
     this.handler = handler;
+    this.requestBegun = requestBegun;
     this.remote = String.valueOf(socket.getRemoteSocketAddress());
   }
 
@@ -93,6 +103,7 @@ final class HttpConnection implements Runnable {
         if (!awaitNextRequest(in)) {
           return; // the client closed or stayed idle, or the connection was evicted or closed
         }
+        requestBegun.run();
         if (!state.compareAndSet(IDLE, READING)) {
           evictedAsItSpoke(out);
           return;

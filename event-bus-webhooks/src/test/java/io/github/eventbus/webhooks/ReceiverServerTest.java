@@ -113,6 +113,51 @@ class ReceiverServerTest {
     }
   }
 
+  @Test
+  void aRequestBegunAsItsConnectionIsEvicted_isAnswered503_notCutOff() throws Exception {
+    java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch evicted = new java.util.concurrent.CountDownLatch(1);
+    Runnable heldOnce = () -> {
+      if (begun.getCount() > 0) {
+        begun.countDown();
+        com.google.common.util.concurrent.Uninterruptibles.awaitUninterruptibly(evicted);
+      }
+    };
+    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress());
+        Socket client = new Socket(listener.getInetAddress(), listener.getLocalPort());
+        Socket accepted = listener.accept()) {
+      HttpConnection connection = new HttpConnection(accepted, limits, handler, heldOnce);
+      Thread serving = new Thread(connection, "test-connection");
+      serving.setDaemon(true);
+      serving.start();
+      // Eviction takes only a connection idle for a while: wait until this one has been.
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!(connection.idle()
+          && System.nanoTime() - connection.idleSince() >= HttpConnection.EVICTABLE_AFTER_NANOS)) {
+        assertThat(System.nanoTime() - deadline).as("idle in time").isNegative();
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+      }
+
+      client.setSoTimeout(10_000);
+      client.getOutputStream().write(("POST /hooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+          + "\r\n{}").getBytes(StandardCharsets.US_ASCII));
+      assertThat(begun.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      // Its thread has read the first bytes and not yet marked the connection busy.
+      assertThat(connection.evictIfIdle()).as("still idle, so evicted").isTrue();
+      evicted.countDown();
+
+      RawHttp.Answer answer = RawHttp.read(client.getInputStream());
+      assertThat(answer).as("an answer, not a bare end of stream").isNotNull();
+      assertThat(answer.status()).isEqualTo(503);
+      assertThat(answer.headers()).containsEntry("connection", "close");
+      assertThat(refusals).containsExactly("503 the connection was closed to make room");
+      assertThat(client.getInputStream().read()).as("closed after the answer").isEqualTo(-1);
+      serving.join(10_000);
+      assertThat(serving.isAlive()).isFalse();
+    }
+  }
+
   private static int status(URI uri) throws IOException {
     byte[] request = ("POST " + uri.getPath() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
         + "Connection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII);
