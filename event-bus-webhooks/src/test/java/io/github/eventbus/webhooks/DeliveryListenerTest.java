@@ -263,6 +263,43 @@ class DeliveryListenerTest {
     assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
   }
 
+  @Test
+  void aRetrySchedulerShutDownWhileCloseWaitsForItsRetry_closeNoticesWithoutBeingTold()
+      throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    java.util.concurrent.ScheduledThreadPoolExecutor mine =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(mine)
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(60)).build())
+        .drainTimeout(Duration.ofMinutes(2)).listener(recorder).build();
+    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (mine.getQueue().isEmpty() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
+    }
+    assertThat(mine.getQueue()).hasSize(1); // the retry, due in a minute: within the drain
+
+    Thread closing = new Thread(client::close, "test-closing");
+    closing.start();
+    // The drain waits for the retry; nothing will wake it when the scheduler ends.
+    while (!waitingInDrain(closing) && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    }
+    assertThat(waitingInDrain(closing)).as("close waiting for the retry").isTrue();
+    mine.shutdownNow(); // the queued retry is dropped: it will never run
+    assertThat(mine.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+
+    closing.join(TimeUnit.SECONDS.toMillis(30));
+    assertThat(closing.isAlive()).as("close ended long before its two-minute drain").isFalse();
+    assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+  }
+
+  private static boolean waitingInDrain(Thread t) {
+    return t.getState() == Thread.State.TIMED_WAITING && java.util.Arrays.stream(t.getStackTrace())
+        .anyMatch(e -> e.getMethodName().equals("drain")
+            && e.getClassName().equals(DeliveryRunner.class.getName()));
+  }
+
   /**
    * A delivery abandoned at close whose outbox record could never be written (its directory gone,
    * a file in its place) is not "kept in the outbox": nothing would resume it, so it is told
