@@ -11,9 +11,10 @@ import java.util.Objects;
  * and {@link Metadata}.
  *
  * <p>The bus stamps the envelope: the id is time-ordered (UUID version 7 layout, so ids sort by
- * publish time), the timestamp comes from the bus's injected {@link java.time.Clock}, and the
- * source is the {@link Metadata#source()} given at publish time or else the bus's
- * {@linkplain EventBusBuilder#source(String) default source}. A handler receives envelopes by
+ * the time they were stamped), the timestamp comes from the bus's injected
+ * {@link java.time.Clock}, and the source is the {@link Metadata#source()} given at publish time
+ * or else the bus's {@linkplain EventBusBuilder#source(String) default source}. A handler
+ * receives envelopes by
  * subscribing with {@link EventBus#subscribeEnvelope(Class, EventHandler)}, with a
  * {@linkplain EventBus#subscribe(String, EventHandler) type pattern}, or through a
  * {@link Subscribe @Subscribe} method that takes an {@code Event<T>}.

@@ -48,7 +48,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Thread-safety:</b> not thread-safe. Each option may be set once ({@link #interceptor} and
  * {@link #contextPropagator} add one more each time), and a wrong value fails at once with a
- * message naming the option; options that contradict each other fail at {@link #build()}.
+ * message naming the option; {@link #workers} with {@link #executor} fails at the second call, and
+ * a {@link #blockTimeout} with a policy that never blocks at {@link #build()}.
  * {@link #build()} copies the options, so the builder may build several buses.
  */
 public final class EventBusBuilder {

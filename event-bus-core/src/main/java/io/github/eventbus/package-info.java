@@ -48,8 +48,9 @@
  * and dead-letter subscribers.
  * <ul>
  *   <li>An <em>exception</em> is a failure. From a handler or filter it is isolated, reported, and
- *       retried by the subscription's policy or dead-lettered. From any other callback it is
- *       logged (rate-limited) and ignored: the event goes on unchanged.
+ *       retried by the subscription's policy or dead-lettered; from a dead-letter subscriber,
+ *       isolated, reported and counted, never retried or dead-lettered again. From any other
+ *       callback it is logged (rate-limited) and ignored: the event goes on unchanged.
  *   <li>An {@code Error} ({@code AssertionError}, {@code OutOfMemoryError}, ...) is not a failed
  *       delivery: it is never retried or dead-lettered. In {@code publishSync} it ends the
  *       dispatch (subscribers not yet called for that event are not called, as in Guava) and is

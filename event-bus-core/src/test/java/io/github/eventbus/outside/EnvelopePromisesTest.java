@@ -10,6 +10,7 @@ import io.github.eventbus.DeliveryReport;
 import io.github.eventbus.DeliveryStatus;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
+import io.github.eventbus.ManualClock;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.SubscriberOutcome;
 import io.github.eventbus.TypePattern;
@@ -62,6 +63,34 @@ class EnvelopePromisesTest {
     for (int i = 1; i < events.size(); i++) {
       assertThat(events.get(i).id()).as("id %d", i).isGreaterThan(events.get(i - 1).id());
     }
+  }
+
+  /**
+   * A plain publish to a payload subscriber is not stamped; a failure that needs its envelope
+   * stamps it then, with that moment's time. With an envelope subscriber it is stamped at publish.
+   */
+  @Test
+  void envelope_stampedAtPublishOnlyIfNeededThen_elseWithTheTimeAFailureNeedsIt() {
+    Instant publishedAt = Instant.parse("2026-11-23T10:00:00Z");
+    ManualClock clock = new ManualClock(publishedAt);
+    List<DeadLetter> letters = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().clock(clock).exceptionHandler((e, where) -> { })
+        .build()) {
+      bus.subscribe(DeadLetter.class, letters::add);
+      bus.subscribe(Integer.class, i -> {
+        clock.advance(Duration.ofHours(1)); // the handler runs long, then fails
+        throw new IllegalStateException("fails after an hour");
+      });
+      bus.publishSync(1);
+      bus.subscribeEnvelope(Integer.class, e -> { });
+      bus.publishSync(2);
+    }
+    assertThat(letters).extracting(l -> (Object) l.event().payload()).containsExactly(1, 2);
+    assertThat(letters.get(0).event().timestamp()).as("stamped when the failure needed it")
+        .isEqualTo(publishedAt.plus(Duration.ofHours(1)));
+    assertThat(letters.get(1).event().timestamp()).as("stamped at publish for the envelope")
+        .isEqualTo(publishedAt.plus(Duration.ofHours(1)));
+    assertThat(letters.get(1).event().id()).isGreaterThan(letters.get(0).event().id());
   }
 
   @Test
