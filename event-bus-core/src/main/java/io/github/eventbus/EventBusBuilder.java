@@ -383,7 +383,8 @@ public final class EventBusBuilder {
 
   /**
    * Logs published events to an audit log you configured (type filter, durability, synchronous
-   * acknowledgement, size limit). Events are logged when the bus accepts them, before delivery.
+   * acknowledgement, size limit). Events are handed to the log when the bus accepts them, before
+   * delivery; without acknowledgement the log's thread writes them after.
    * The bus does not close a log given here: close it after the bus.
    *
    * @param log the log

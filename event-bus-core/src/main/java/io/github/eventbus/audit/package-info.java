@@ -4,8 +4,10 @@
  * <h2>Guide</h2>
  *
  * <p><b>Logging a bus.</b> {@code EventBus.builder().auditLog(Path.of("logs/events"))} logs every
- * accepted event, before delivery, to {@code logs/events/events_YYYYMMDD.jsonl}, one JSON object
- * per line (format in {@link io.github.eventbus.audit.AuditFormat}, which both writes and reads it). For a type filter, another
+ * accepted event to {@code logs/events/events_YYYYMMDD.jsonl}, one JSON object per line (format
+ * in {@link io.github.eventbus.audit.AuditFormat}, which both writes and reads it): queued for the
+ * log's writer thread before delivery, written to the file by that thread, so a handler may run
+ * before its line is in the file unless the log acknowledges writes. For a type filter, another
  * {@link io.github.eventbus.jsonl.Durability}, size roll-over or synchronous acknowledgement,
  * build an {@link io.github.eventbus.audit.AuditLog} and pass it instead.
  * {@code bus.auditLogFile()} names today's file.

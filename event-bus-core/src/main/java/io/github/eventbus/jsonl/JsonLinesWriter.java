@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Appends records to a JSON Lines file from one background thread: one JSON object per line,
- * UTF-8, {@code \n}-terminated, with newlines and control characters inside values escaped, so
- * that a record is always exactly one line and {@code tail -f file | jq} works. The encoder's
+ * UTF-8, {@code \n}-terminated, with newlines and the other control characters below U+0020
+ * inside values escaped, so that a record is always exactly one line for anything that splits
+ * lines at {@code \n} or {@code \r}, and {@code tail -f file | jq} works (U+0085, U+2028 and
+ * U+2029 are written as they are). The encoder's
  * generator is compact even if its mapper has {@code INDENT_OUTPUT}; an encoder that installs a
  * pretty printer of its own or writes raw line breaks breaks this, and is not supported.
  *
