@@ -22,6 +22,7 @@ final class DeadLetters implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DeadLetters.class);
   private static final int CAPACITY = 10_000;
+  private static final String CLOSED = "the bridge had closed";
 
   private final EventBus bus;
   private final Counters counters;
@@ -36,14 +37,23 @@ final class DeadLetters implements AutoCloseable {
     this.threads = TrackedThreads.of(threads);
     this.executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
         new ArrayBlockingQueue<>(CAPACITY), this.threads, (task, pool) -> ((Letter) task).unpublished(
-            "the bridge's dead-letter queue is full"));
+            pool.isShutdown() ? CLOSED : "the bridge's dead-letter queue is full"));
   }
 
-  /** Publishes from the dead-letter thread; for the producer's callbacks. */
+  /**
+   * Publishes from the dead-letter thread; for the producer's callbacks. Once {@link #close} has
+   * stopped that thread, only the thread itself (a DeadLetter handler that closed the bridge)
+   * still publishes; a producer callback later than the close's wait for it is logged instead,
+   * never published on the producer's network thread.
+   */
   void later(Event<?> event, String subscriber, Throwable cause, int attempts) {
     Letter letter = new Letter(new DeadLetter(event, subscriber, cause, attempts));
     if (executor.isShutdown()) {
-      letter.run(); // after close() the producer's last callbacks run on the closing thread
+      if (onItsThread()) {
+        letter.run();
+      } else {
+        letter.unpublished(CLOSED);
+      }
     } else {
       try {
         executor.execute(letter);

@@ -65,6 +65,7 @@ final class Inbound {
   private final DeadLetters deadLetters;
   private final RateLimitedLog failures;
   private final RecentIds recent;
+  private final MissingTopics missingTopics;
   private final String subscriberName;
   private final Thread thread;
   private final CountDownLatch stopped = new CountDownLatch(1);
@@ -94,6 +95,8 @@ final class Inbound {
     this.deadLetters = deadLetters;
     this.failures = failures;
     this.recent = new RecentIds(options.dedupeWindowMillis(), options.dedupeCapacity());
+    this.missingTopics = new MissingTopics(consumer, options.topics(), options.pollTimeout(),
+        counters, failures);
     this.subscriberName = "kafka consumer group " + groupId;
     this.backoffMillis = Settings.millis(options.pauseBackoff());
   }
@@ -127,6 +130,7 @@ final class Inbound {
           stopped.await(Settings.millis(options.pollTimeout()), TimeUnit.MILLISECONDS);
           continue;
         }
+        missingTopics.afterPoll();
         deliver(records);
         commit(false);
         resumeDue();

@@ -26,9 +26,11 @@ package io.github.eventbus.kafka;
  *     or an interceptor): as the bus's failure rule has it, not retried and not dead-lettered; committed, and the Error handed to the consumer
  *     thread's uncaught-exception handler while the thread goes on consuming (they are also
  *     counted in {@code consumed})
- * @param pollFailures polls that failed (an unauthorised or missing topic, no committed offset
- *     under {@code auto.offset.reset=none}, a broken record batch); each is retried after the
- *     poll timeout, with a WARN at most every 10 s. One that keeps rising needs you to act.
+ * @param pollFailures polls that failed (an unauthorised topic, no committed offset under
+ *     {@code auto.offset.reset=none}, a broken record batch); each is retried after the poll
+ *     timeout, with a WARN at most every 10 s. A consumed topic that does not exist counts here
+ *     too, once per look: Kafka's consumer waits for it without an error, so while the bridge has
+ *     no partition it asks which topics exist every 10 s. One that keeps rising needs you to act.
  * @param commitFailures offset commits that failed (their records may be delivered again)
  * @param pausedPartitions partitions paused now
  * @param lag records behind the end of the assigned partitions, summed over those whose lag the

@@ -1,5 +1,6 @@
 package io.github.eventbus.kafka;
 
+import com.google.common.util.concurrent.Uninterruptibles;
 import io.github.eventbus.DeadEvent;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -31,6 +33,12 @@ final class Outbound implements AutoCloseable {
   record Route(TypePattern pattern, String topic) {}
 
   private static final long DRAIN_LOOK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * How long a close whose producer's close was cut short by an interrupt waits, at least, for the
+   * producer's sender to fail what it still held: it was told to close at once, so it takes a
+   * moment.
+   */
+  private static final long ABORT_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final EventBus bus;
   private final Producer<byte[], byte[]> producer;
@@ -39,6 +47,10 @@ final class Outbound implements AutoCloseable {
   private final Counters counters;
   private final RateLimitedLog failures;
   private final List<Subscription> subscriptions = new ArrayList<>();
+  // Sends handed to the producer whose callback has not run yet, and the producer's network
+  // thread, as its first callback finds it: a close cut short waits for both (see close).
+  private final AtomicLong unsettled = new AtomicLong();
+  private volatile Thread network;
 
   Outbound(EventBus bus, List<Route> routes, Map<String, Object> producerConfig, RecordCodec codec,
       DeadLetters deadLetters, Counters counters, RateLimitedLog failures) {
@@ -95,16 +107,27 @@ final class Outbound implements AutoCloseable {
           + event.type() + " could not be encoded: " + e.getMessage(), e));
       return;
     }
+    unsettled.incrementAndGet();
     try {
       producer.send(record, (metadata, error) -> {
-        if (error == null) {
-          counters.produced.increment();
-        } else {
-          failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
-              + event.type() + " was not sent to topic " + topic + ": " + error, error));
+        try {
+          Thread current = Thread.currentThread();
+          if (network == null
+              && current.getName().startsWith(KafkaProducer.NETWORK_THREAD_PREFIX)) {
+            network = current; // not a sending thread, on which a failed send calls back
+          }
+          if (error == null) {
+            counters.produced.increment();
+          } else {
+            failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
+                + event.type() + " was not sent to topic " + topic + ": " + error, error));
+          }
+        } finally {
+          unsettled.decrementAndGet(); // after its dead letter is handed on
         }
       });
     } catch (RuntimeException e) { // buffer full past max.block.ms, record too large, closed
+      unsettled.decrementAndGet(); // thrown, so no callback
       failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
           + event.type() + " was not sent to topic " + topic + ": " + e, e));
     }
@@ -145,13 +168,16 @@ final class Outbound implements AutoCloseable {
         // then the producer's close: kept for the caller instead.
         interrupted |= Thread.interrupted();
       }
-      long left = start + Settings.nanos(timeout) - System.nanoTime();
+      long deadline = start + Settings.nanos(timeout);
       try {
-        producer.close(Duration.ofNanos(Math.max(0, left)));
+        producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       } catch (InterruptException e) {
-        // Interrupted while waiting for its sender: the producer closed at once, and what it had
-        // not sent failed (dead letters, as for a close timeout run out).
+        // Interrupted while waiting for its sender: the producer told it to close at once and
+        // returned without waiting for it, so the sender may still be failing what it held (dead
+        // letters, as for a close timeout run out). Their callbacks must have run before the
+        // dead letters' thread stops, and the producer's thread must not outlive this close.
         interrupted |= Thread.interrupted();
+        interrupted |= awaitSender(Math.max(deadline, System.nanoTime() + ABORT_GRACE_NANOS));
       }
     } finally {
       unsubscribe();
@@ -159,6 +185,25 @@ final class Outbound implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * Waits, through interrupts, until every send handed to the producer has had its callback and
+   * the producer's network thread has ended, or until {@code deadline} ({@link System#nanoTime});
+   * returns whether an interrupt came meanwhile.
+   */
+  private boolean awaitSender(long deadline) {
+    boolean interrupted = false;
+    while (unsettled.get() > 0 && deadline - System.nanoTime() > 0) {
+      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, deadline - System.nanoTime()));
+      interrupted |= Thread.interrupted();
+    }
+    Thread t = network;
+    if (t != null) {
+      Uninterruptibles.joinUninterruptibly(t, Math.max(0, deadline - System.nanoTime()),
+          TimeUnit.NANOSECONDS);
+    }
+    return interrupted;
   }
 
   @Override

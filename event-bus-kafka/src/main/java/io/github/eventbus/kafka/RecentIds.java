@@ -2,7 +2,6 @@ package io.github.eventbus.kafka;
 
 import com.google.common.hash.HashCode;
 import com.google.common.hash.Hashing;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,7 +34,9 @@ final class RecentIds {
   }
 
   private static HashCode digest(String id) {
-    return Hashing.sha256().hashString(id, StandardCharsets.UTF_8);
+    // Its chars, not UTF-8: encoding replaces each lone surrogate with '?', so distinct ids (one
+    // with '?', others with lone surrogates, which a JSON escape can carry) would share a digest.
+    return Hashing.sha256().hashUnencodedChars(id);
   }
 
   int size() {

@@ -58,10 +58,12 @@ final class RecordCodec {
    *     says why and never quotes the value
    */
   Event<?> decode(ConsumerRecord<byte[], byte[]> record) {
-    Header version = record.headers().lastHeader(BridgeHeaders.FORMAT_VERSION);
-    if (version != null && !java.util.Arrays.equals(version.value(), VERSION)) {
-      throw new IllegalArgumentException("unsupported format_version header (this library reads "
-          + AuditFormat.VERSION + ")");
+    // Every one, not the last: a record that also names another version is not one to guess at.
+    for (Header version : record.headers().headers(BridgeHeaders.FORMAT_VERSION)) {
+      if (!java.util.Arrays.equals(version.value(), VERSION)) {
+        throw new IllegalArgumentException("unsupported format_version header (this library reads "
+            + AuditFormat.VERSION + ")");
+      }
     }
     if (record.value() == null) {
       throw new IllegalArgumentException("the record has no value");

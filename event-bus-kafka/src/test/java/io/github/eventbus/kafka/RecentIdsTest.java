@@ -34,4 +34,13 @@ class RecentIdsTest {
     assertThat(ids.contains(megabyte + "b", 1)).isFalse();
     assertThat(ids.contains(megabyte, 1)).isFalse();
   }
+
+  @Test
+  void idsThatDifferOnlyInLoneSurrogates_orAQuestionMarkThere_areToldApart() {
+    RecentIds ids = new RecentIds(60_000, 100);
+    ids.add("sur-\ud800", 0);
+    assertThat(ids.contains("sur-\udbff", 1)).isFalse();
+    assertThat(ids.contains("sur-?", 1)).isFalse();
+    assertThat(ids.contains("sur-\ud800", 1)).isTrue();
+  }
 }

@@ -101,4 +101,22 @@ class RecordCodecTest {
     r.headers().add(BridgeHeaders.FORMAT_VERSION, "2".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> codec.decode(r)).hasMessageContaining("format_version");
   }
+
+  @Test
+  void anotherFormatVersionAmongRepeatedHeaders_isRefused_inEitherOrder() {
+    ProducerRecord<byte[], byte[]> record = codec.encode("t", event(
+        DynamicEvent.of("a.b", Map.of()), Metadata.empty()));
+    for (String[] versions : new String[][] {{"99", "1"}, {"1", "99"}}) {
+      ConsumerRecord<byte[], byte[]> r = consumed(record);
+      r.headers().remove(BridgeHeaders.FORMAT_VERSION);
+      for (String v : versions) {
+        r.headers().add(BridgeHeaders.FORMAT_VERSION, v.getBytes(StandardCharsets.UTF_8));
+      }
+      assertThatThrownBy(() -> codec.decode(r)).as(String.join(",", versions))
+          .hasMessageContaining("format_version");
+    }
+    ConsumerRecord<byte[], byte[]> twice = consumed(record);
+    twice.headers().add(BridgeHeaders.FORMAT_VERSION, "1".getBytes(StandardCharsets.UTF_8));
+    assertThat(codec.decode(twice).id()).as("the same version twice").isEqualTo("id-1");
+  }
 }
