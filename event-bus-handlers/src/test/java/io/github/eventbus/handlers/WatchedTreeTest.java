@@ -45,6 +45,16 @@ class WatchedTreeTest extends HandlersProbes {
     };
   }
 
+  private RateLimitedLog warnings() {
+    return new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
+        RateLimitedLog.INTERVAL);
+  }
+
+  private static DebouncedChanges changes(EventBus bus, String name, RateLimitedLog warnings) {
+    return new DebouncedChanges(bus, name, List.of(), List.of(), Duration.ZERO,
+        ChecksumAlgorithm.SHA256, warnings);
+  }
+
   @Test
   void newDirectoryWithSubdirectoriesTheOsRefuses_theRestIsStillReported_andWarnedOnce()
       throws Exception {
@@ -52,15 +62,11 @@ class WatchedTreeTest extends HandlersProbes {
     EventBus bus = inlineBus();
     List<FileChange> published = new ArrayList<>();
     bus.subscribe(FileChange.class, published::add);
-    DebouncedChanges changes = new DebouncedChanges(bus, "limits", List.of(), List.of(),
-        Duration.ZERO, ChecksumAlgorithm.SHA256, new RateLimitedLog(
-            LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
+    DebouncedChanges changes = changes(bus, "limits", warnings());
     try (WatchService service = FileSystems.getDefault().newWatchService();
         ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
       WatchedTree tree = new WatchedTree(refusing(service), WatchedTreeTest::readRoot, changes,
-          "limits",
-          new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
-              RateLimitedLog.INTERVAL));
+          "limits", warnings());
       tree.addRoot(root);
 
       // Built aside, then moved in whole: every entry is there when the tree lists it.
@@ -95,14 +101,10 @@ class WatchedTreeTest extends HandlersProbes {
   void atStart_aSubdirectoryTheOsRefuses_failsTheStart() throws Exception {
     Path root = Files.createDirectory(tmp.resolve("root"));
     Files.createDirectory(root.resolve(REFUSED + "0"));
-    DebouncedChanges changes = new DebouncedChanges(inlineBus(), "limits", List.of(), List.of(),
-        Duration.ZERO, ChecksumAlgorithm.SHA256, new RateLimitedLog(
-            LoggerFactory.getLogger(FileWatcher.class), clock, RateLimitedLog.INTERVAL));
+    DebouncedChanges changes = changes(inlineBus(), "limits", warnings());
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
       WatchedTree tree = new WatchedTree(refusing(service), WatchedTreeTest::readRoot, changes,
-          "limits",
-          new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class), clock,
-              RateLimitedLog.INTERVAL));
+          "limits", warnings());
       assertThatThrownBy(() -> tree.addRoot(root)).isInstanceOf(IOException.class)
           .hasMessageContaining("inotify");
     }
@@ -119,10 +121,8 @@ class WatchedTreeTest extends HandlersProbes {
     EventBus bus = inlineBus();
     List<FileChange> published = new ArrayList<>();
     bus.subscribe(FileChange.class, published::add);
-    RateLimitedLog warnings = new RateLimitedLog(LoggerFactory.getLogger(FileWatcher.class),
-        clock, RateLimitedLog.INTERVAL);
-    DebouncedChanges changes = new DebouncedChanges(bus, "roots", List.of(), List.of(),
-        Duration.ZERO, ChecksumAlgorithm.SHA256, warnings);
+    RateLimitedLog warnings = warnings();
+    DebouncedChanges changes = changes(bus, "roots", warnings);
     AtomicReference<IOException> failing = new AtomicReference<>();
     WatchedTree.RootReader flaky = r -> {
       IOException f = failing.get();

@@ -240,18 +240,10 @@ class DeliveryListenerTest {
   @Test
   void aRetrySchedulerShutDownWhileARetryWaits_closeAbandonsItWithoutWaitingOutTheDrain()
       throws Exception {
-    server.script(ScriptedServer.Reply.of(503));
     java.util.concurrent.ScheduledThreadPoolExecutor mine =
         new java.util.concurrent.ScheduledThreadPoolExecutor(1);
-    WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(mine)
-        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(1)).build())
-        .drainTimeout(Duration.ofMinutes(2)).listener(recorder).build();
-    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (mine.getQueue().isEmpty() && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
-    }
-    assertThat(mine.getQueue()).hasSize(1); // the retry, queued
+    WebhookClient client = clientWithQueuedRetry(mine, Duration.ofSeconds(1));
+    CompletableFuture<WebhookDelivery> f = sent;
     mine.shutdownNow(); // the queued retry is dropped: it will never run
     assertThat(mine.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 
@@ -266,18 +258,12 @@ class DeliveryListenerTest {
   @Test
   void aRetrySchedulerShutDownWhileCloseWaitsForItsRetry_closeNoticesWithoutBeingTold()
       throws Exception {
-    server.script(ScriptedServer.Reply.of(503));
     java.util.concurrent.ScheduledThreadPoolExecutor mine =
         new java.util.concurrent.ScheduledThreadPoolExecutor(1);
-    WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(mine)
-        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(Duration.ofSeconds(60)).build())
-        .drainTimeout(Duration.ofMinutes(2)).listener(recorder).build();
-    CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("s"));
+    // The retry, due in a minute: within the drain.
+    WebhookClient client = clientWithQueuedRetry(mine, Duration.ofSeconds(60));
+    CompletableFuture<WebhookDelivery> f = sent;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (mine.getQueue().isEmpty() && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
-    }
-    assertThat(mine.getQueue()).hasSize(1); // the retry, due in a minute: within the drain
 
     Thread closing = new Thread(client::close, "test-closing");
     closing.start();
@@ -292,6 +278,27 @@ class DeliveryListenerTest {
     closing.join(TimeUnit.SECONDS.toMillis(30));
     assertThat(closing.isAlive()).as("close ended long before its two-minute drain").isFalse();
     assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+  }
+
+  private CompletableFuture<WebhookDelivery> sent;
+
+  /**
+   * A client retrying on {@code scheduler} after {@code delay}, with a two-minute drain, whose
+   * first attempt was answered 503 and whose retry is queued there; its delivery in {@link #sent}.
+   */
+  private WebhookClient clientWithQueuedRetry(
+      java.util.concurrent.ScheduledThreadPoolExecutor scheduler, Duration delay) {
+    server.script(ScriptedServer.Reply.of(503));
+    WebhookClient client = WebhookClient.builder().secret("s3cret").scheduler(scheduler)
+        .retry(RetryPolicy.builder().maxAttempts(3).initialDelay(delay).build())
+        .drainTimeout(Duration.ofMinutes(2)).listener(recorder).build();
+    sent = client.send(server.uri("/h"), message("s"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (scheduler.getQueue().isEmpty() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // a poll, not a spin
+    }
+    assertThat(scheduler.getQueue()).as("the retry, queued").hasSize(1);
+    return client;
   }
 
   private static boolean waitingInDrain(Thread t) {
