@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  * went away as {@code deleted}. A watched root that is deleted, moved away or replaced (its file
  * identity is checked on the watcher thread) is reported in one WARN, its files as
  * {@code deleted}, and it is not watched again, even if it comes back. A root whose attributes
- * cannot be read for another reason (a disk error, a permission taken from a directory above it)
- * is not taken for gone: it stays watched, and the watcher logs one WARN per ten seconds while
- * that lasts.
+ * cannot be read is not taken for gone at once: denied permission (taken from a directory above
+ * it), it stays watched; any other failure (a disk error, a file or a link loop now in its path)
+ * keeps it watched for 30 seconds, then it is lost as above. The watcher logs one WARN per ten
+ * seconds while a failure lasts.
  *
  * <p><b>Files that vanish.</b> A file deleted while it is being read is reported either both
  * created and deleted or not at all, never only deleted. A file or directory deleted while

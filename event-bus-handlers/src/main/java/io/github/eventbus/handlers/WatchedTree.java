@@ -8,6 +8,7 @@ import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.RateLimitedLog;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,12 @@ import org.slf4j.LoggerFactory;
 final class WatchedTree {
 
   private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
+  /**
+   * How long a root may fail to be read, for another reason than permission, before it counts as
+   * lost: long enough for a passing I/O error, short enough that a root whose path now meets a
+   * file or a link loop is reported soon.
+   */
+  static final long UNREADABLE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   /** Registers a directory with the watch service; a seam for tests of a failing registration. */
   @FunctionalInterface
@@ -61,6 +69,7 @@ final class WatchedTree {
   private final String logName; // escaped, for the plain log
   private final RateLimitedLog warnings;
   private final Map<Path, Object> rootKeys = new ConcurrentHashMap<>(); // root -> file identity
+  private final Map<Path, Long> unreadableSince = new ConcurrentHashMap<>(); // root -> nanoTime
   private final Map<WatchKey, Path> directories = new ConcurrentHashMap<>();
   private final Map<Path, Path> rootOf = new ConcurrentHashMap<>();
   private final Map<Path, Object> identities = new ConcurrentHashMap<>(); // watched dir -> fileKey
@@ -288,9 +297,11 @@ final class WatchedTree {
   /**
    * Notices roots that are gone, moved away or replaced. The watch service does not always tell
    * (a moved root's own watch stays valid), so the thread also compares each root's file identity
-   * with the one it had at start. A root whose attributes cannot be read for another reason (an
-   * I/O error, a permission taken away from a directory above it) says nothing of where it is: it
-   * stays watched, and the failure is logged at most once per interval.
+   * with the one it had at start. A root whose attributes cannot be read says nothing certain of
+   * where it is: denied permission (taken from a directory above it), it stays watched; any other
+   * failure (an I/O error, or a path no longer leading to a directory: a file or a link loop where
+   * a directory was) keeps it watched for {@link #UNREADABLE_GRACE_NANOS}, then it is lost. Each
+   * failure is logged at most once per interval.
    */
   void checkRoots(long now) {
     for (Map.Entry<Path, Object> e : new ArrayList<>(rootKeys.entrySet())) {
@@ -298,12 +309,17 @@ final class WatchedTree {
       Object key;
       try {
         key = rootKey(root);
+        unreadableSince.remove(root);
       } catch (NoSuchFileException | NotDirectoryException gone) {
         key = null;
       } catch (IOException unknown) {
-        warnings.warn("cannot check root", "File watcher {} cannot check its root {}; it goes on"
-            + " watching it: {}", name, root.toString(), unknown.toString());
-        continue;
+        long since = unreadableSince.computeIfAbsent(root, r -> now);
+        if (unknown instanceof AccessDeniedException || now - since < UNREADABLE_GRACE_NANOS) {
+          warnings.warn("cannot check root", "File watcher {} cannot check its root {}; it goes"
+              + " on watching it: {}", name, root.toString(), unknown.toString());
+          continue;
+        }
+        key = null; // unreadable for the whole grace: not a passing error
       }
       if (key == null || !key.equals(e.getValue())) {
         lostRoot(root, now);
@@ -313,6 +329,7 @@ final class WatchedTree {
 
   /** A root is gone: one WARN, its files reported deleted, and it is watched no more. */
   private void lostRoot(Path root, long now) {
+    unreadableSince.remove(root);
     if (rootKeys.remove(root) == null) {
       return; // reported already
     }

@@ -162,4 +162,68 @@ class WatchedTreeTest extends HandlersProbes {
       assertThat(log.warnings()).hasSize(2).last().asString().contains("lost its root");
     }
   }
+
+  @Test
+  void checkRoots_pathThatNoLongerLeadsToADirectory_isLostOnceTheGraceHasPassed()
+      throws Exception {
+    Path parent = Files.createDirectory(tmp.resolve("parent"));
+    Path root = Files.createDirectory(parent.resolve("root"));
+    Path file = Files.writeString(root.resolve("a.txt"), "x");
+    EventBus bus = inlineBus();
+    List<FileChange> published = new ArrayList<>();
+    bus.subscribe(FileChange.class, published::add);
+    RateLimitedLog warnings = warnings();
+    DebouncedChanges changes = changes(bus, "moved", warnings);
+    try (WatchService service = FileSystems.getDefault().newWatchService();
+        ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      WatchedTree tree = new WatchedTree(refusing(service), WatchedTreeTest::readRoot, changes,
+          "moved", warnings);
+      tree.addRoot(root);
+      // Moved away with its parent (the root's own watch stays valid), and a file where the
+      // parent was: the root's path now fails with "Not a directory", not "no such file".
+      Files.move(parent, tmp.resolve("elsewhere"));
+      Files.writeString(parent, "not a directory");
+      assertThatThrownBy(() -> readRoot(root)).isInstanceOf(IOException.class)
+          .isNotInstanceOf(java.nio.file.NoSuchFileException.class);
+
+      long t0 = System.nanoTime();
+      tree.checkRoots(t0);
+      assertThat(log.warnings()).singleElement().asString().contains("cannot check its root");
+      tree.checkRoots(t0 + WatchedTree.UNREADABLE_GRACE_NANOS);
+      changes.publishDue(t0 + WatchedTree.UNREADABLE_GRACE_NANOS);
+      assertThat(log.warnings()).hasSize(2).last().asString().contains("lost its root");
+      assertThat(published).extracting(FileChange::filePath, FileChange::changeType)
+          .containsExactly(tuple(file.toString(), ChangeType.DELETED));
+    }
+  }
+
+  @Test
+  void checkRoots_permissionDenied_staysWatchedPastTheGrace() throws Exception {
+    Path root = Files.createDirectory(tmp.resolve("root"));
+    RateLimitedLog warnings = warnings();
+    DebouncedChanges changes = changes(inlineBus(), "denied", warnings);
+    AtomicReference<IOException> failing = new AtomicReference<>();
+    WatchedTree.RootReader denying = r -> {
+      IOException f = failing.get();
+      if (f != null) {
+        throw f;
+      }
+      return readRoot(r);
+    };
+    try (WatchService service = FileSystems.getDefault().newWatchService();
+        ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
+      WatchedTree tree = new WatchedTree(refusing(service), denying, changes, "denied", warnings);
+      tree.addRoot(root);
+      failing.set(new AccessDeniedException(root.toString()));
+      long t0 = System.nanoTime();
+      for (int i = 0; i <= 3; i++) {
+        tree.checkRoots(t0 + i * WatchedTree.UNREADABLE_GRACE_NANOS);
+      }
+      failing.set(null);
+      tree.checkRoots(t0 + 4 * WatchedTree.UNREADABLE_GRACE_NANOS);
+      assertThat(tree.knownDirectories()).containsExactly(root);
+      assertThat(log.warnings()).isNotEmpty()
+          .allSatisfy(w -> assertThat(w).contains("cannot check its root"));
+    }
+  }
 }
