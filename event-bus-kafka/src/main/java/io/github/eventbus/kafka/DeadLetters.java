@@ -10,6 +10,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,18 +42,18 @@ final class DeadLetters implements AutoCloseable {
   }
 
   /**
-   * Publishes from the dead-letter thread; for the producer's callbacks. Once {@link #close} has
-   * stopped that thread, only the thread itself (a DeadLetter handler that closed the bridge)
-   * still publishes; a producer callback later than the close's wait for it is logged instead,
-   * never published on the producer's network thread.
+   * Publishes from the dead-letter thread; for the producer's callbacks and failed sends. Once
+   * {@link #close} has stopped that thread, a letter is published on the calling thread (a bus
+   * worker whose send failed as the bridge closed, or the dead-letter thread itself), except on a
+   * producer's network thread: a callback later than the close's wait for it is logged instead.
    */
   void later(Event<?> event, String subscriber, Throwable cause, int attempts) {
     Letter letter = new Letter(new DeadLetter(event, subscriber, cause, attempts));
     if (executor.isShutdown()) {
-      if (onItsThread()) {
-        letter.run();
-      } else {
+      if (Thread.currentThread().getName().startsWith(KafkaProducer.NETWORK_THREAD_PREFIX)) {
         letter.unpublished(CLOSED);
+      } else {
+        letter.run();
       }
     } else {
       try {

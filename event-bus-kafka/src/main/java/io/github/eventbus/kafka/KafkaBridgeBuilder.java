@@ -34,7 +34,8 @@ public final class KafkaBridgeBuilder {
   private static final Set<String> OWNED = Set.of(
       ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
       ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-      ProducerConfig.ACKS_CONFIG, ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+      ProducerConfig.ACKS_CONFIG, ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
       ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
       ConsumerConfig.GROUP_ID_CONFIG);
 
@@ -308,7 +309,8 @@ public final class KafkaBridgeBuilder {
   /**
    * Sets a property of the Kafka producer, such as {@code max.request.size},
    * {@code delivery.timeout.ms} or security settings. The bridge owns bootstrap servers,
-   * serializers, {@code enable.idempotence} (true) and {@code acks} (all).
+   * serializers, {@code enable.idempotence} (true), {@code acks} (all) and
+   * {@code transactional.id} (none: the bridge does not send in transactions).
    *
    * @param property the property name
    * @param value its value

@@ -28,9 +28,10 @@ package io.github.eventbus.kafka;
  *     counted in {@code consumed})
  * @param pollFailures polls that failed (an unauthorised topic, no committed offset under
  *     {@code auto.offset.reset=none}, a broken record batch); each is retried after the poll
- *     timeout, with a WARN at most every 10 s. A consumed topic that does not exist counts here
- *     too, once per look: Kafka's consumer waits for it without an error, so while the bridge has
- *     no partition it asks which topics exist every 10 s. One that keeps rising needs you to act.
+ *     timeout, with a WARN at most every 10 s. A consumed topic that does not exist (or that the
+ *     bridge may not describe) counts here too, once per look: Kafka's consumer waits for it
+ *     without an error, so until each topic has been seen once the bridge asks every 10 s which
+ *     topics it can see. One that keeps rising needs you to act.
  * @param commitFailures offset commits that failed (their records may be delivered again)
  * @param pausedPartitions partitions paused now
  * @param lag records behind the end of the assigned partitions, summed over those whose lag the

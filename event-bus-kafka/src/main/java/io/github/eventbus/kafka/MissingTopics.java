@@ -2,8 +2,10 @@ package io.github.eventbus.kafka;
 
 import io.github.eventbus.internal.RateLimitedLog;
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.KafkaException;
@@ -12,17 +14,17 @@ import org.apache.kafka.common.errors.WakeupException;
 
 /**
  * Tells when a consumed topic does not exist. Kafka's consumer polls a missing topic without an
- * error, for ever, so a misspelt name would consume nothing without a word: while the consumer
- * has no partition, this asks the cluster which topics exist, at most every
- * {@link #INTERVAL_NANOS}, and counts a missing one as a failed poll, with a rate-limited WARN.
- * Used by the consumer thread only.
+ * error, for ever, so a misspelt name would consume nothing without a word: until each consumed
+ * topic has been seen once, this asks the cluster which topics it can see, at most every
+ * {@link #INTERVAL_NANOS}, and counts one it cannot as a failed poll, with a rate-limited WARN.
+ * (A topic the bridge may not describe looks missing too.) Used by the consumer thread only.
  */
 final class MissingTopics {
 
   static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private final Consumer<byte[], byte[]> consumer;
-  private final List<String> topics;
+  private final Set<String> unseen;
   private final Duration timeout;
   private final Counters counters;
   private final RateLimitedLog failures;
@@ -31,16 +33,16 @@ final class MissingTopics {
   MissingTopics(Consumer<byte[], byte[]> consumer, List<String> topics, Duration timeout,
       Counters counters, RateLimitedLog failures) {
     this.consumer = consumer;
-    this.topics = List.copyOf(topics);
+    this.unseen = new LinkedHashSet<>(topics);
     this.timeout = timeout;
     this.counters = counters;
     this.failures = failures;
   }
 
-  /** After a poll: looks for the topics if the consumer has no partition and a look is due. */
+  /** After a poll: looks for the topics not seen yet, if a look is due. */
   void afterPoll() {
     long now = System.nanoTime();
-    if (!consumer.assignment().isEmpty() || now - next < 0) {
+    if (unseen.isEmpty() || now - next < 0) {
       return;
     }
     next = now + INTERVAL_NANOS;
@@ -50,13 +52,15 @@ final class MissingTopics {
     } catch (WakeupException closing) {
       throw closing;
     } catch (KafkaException e) {
-      return; // the cluster does not answer: the next poll fails and says so, or the next look
+      // The cluster does not answer (the next poll fails and says so), or an interrupt, which
+      // only close() sends and the next poll meets: the next look asks again.
+      return;
     }
-    List<String> missing = topics.stream().filter(t -> !existing.containsKey(t)).toList();
-    if (!missing.isEmpty()) {
+    unseen.removeIf(existing::containsKey);
+    if (!unseen.isEmpty()) {
       counters.pollFailures.increment();
-      failures.warn("missing topic", "the Kafka bridge consumes topic(s) {} that do not exist;"
-          + " it consumes them once they do", missing);
+      failures.warn("missing topic", "the Kafka bridge consumes topic(s) {} that do not exist or"
+          + " that it may not see; it consumes them once they are there", List.copyOf(unseen));
     }
   }
 }

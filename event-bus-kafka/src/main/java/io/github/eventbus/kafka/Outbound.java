@@ -1,6 +1,5 @@
 package io.github.eventbus.kafka;
 
-import com.google.common.util.concurrent.Uninterruptibles;
 import io.github.eventbus.DeadEvent;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
@@ -14,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -51,12 +52,15 @@ final class Outbound implements AutoCloseable {
   // thread, as its first callback finds it: a close cut short waits for both (see close).
   private final AtomicLong unsettled = new AtomicLong();
   private volatile Thread network;
+  private final String networkThreadName;
 
   Outbound(EventBus bus, List<Route> routes, Map<String, Object> producerConfig, RecordCodec codec,
       DeadLetters deadLetters, Counters counters, RateLimitedLog failures) {
     this.bus = bus;
     this.producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(),
         new ByteArraySerializer());
+    this.networkThreadName = KafkaProducer.NETWORK_THREAD_PREFIX + " | "
+        + producerConfig.get(ProducerConfig.CLIENT_ID_CONFIG);
     this.codec = codec;
     this.deadLetters = deadLetters;
     this.counters = counters;
@@ -107,15 +111,20 @@ final class Outbound implements AutoCloseable {
           + event.type() + " could not be encoded: " + e.getMessage(), e));
       return;
     }
+    // Settled once: by its callback, or by send throwing. Kafka may do both for one record (a
+    // check after the record was buffered throws, and the buffered batch fails later): the first
+    // reports it, so the event has one outcome and one dead letter.
+    AtomicBoolean settled = new AtomicBoolean();
     unsettled.incrementAndGet();
     try {
       producer.send(record, (metadata, error) -> {
+        if (Thread.currentThread().getName().equals(networkThreadName)) {
+          network = Thread.currentThread(); // not a sending thread, where a failed send calls back
+        }
+        if (!settled.compareAndSet(false, true)) {
+          return;
+        }
         try {
-          Thread current = Thread.currentThread();
-          if (network == null
-              && current.getName().startsWith(KafkaProducer.NETWORK_THREAD_PREFIX)) {
-            network = current; // not a sending thread, on which a failed send calls back
-          }
           if (error == null) {
             counters.produced.increment();
           } else {
@@ -126,10 +135,17 @@ final class Outbound implements AutoCloseable {
           unsettled.decrementAndGet(); // after its dead letter is handed on
         }
       });
-    } catch (RuntimeException e) { // buffer full past max.block.ms, record too large, closed
-      unsettled.decrementAndGet(); // thrown, so no callback
-      failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
-          + event.type() + " was not sent to topic " + topic + ": " + e, e));
+    } catch (RuntimeException | Error e) { // buffer full past max.block.ms, too large, closed
+      if (settled.compareAndSet(false, true)) {
+        unsettled.decrementAndGet();
+        if (e instanceof Error error) {
+          throw error;
+        }
+        failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
+            + event.type() + " was not sent to topic " + topic + ": " + e, e));
+      } else if (e instanceof Error error) {
+        throw error;
+      }
     }
   }
 
@@ -199,9 +215,16 @@ final class Outbound implements AutoCloseable {
       interrupted |= Thread.interrupted();
     }
     Thread t = network;
-    if (t != null) {
-      Uninterruptibles.joinUninterruptibly(t, Math.max(0, deadline - System.nanoTime()),
-          TimeUnit.NANOSECONDS);
+    if (t == null) { // no callback ran on it: found by its name, only on this rare path
+      t = Thread.getAllStackTraces().keySet().stream()
+          .filter(th -> th.getName().equals(networkThreadName)).findFirst().orElse(null);
+    }
+    while (t != null && t.isAlive() && deadline - System.nanoTime() > 0) {
+      try {
+        TimeUnit.NANOSECONDS.timedJoin(t, deadline - System.nanoTime());
+      } catch (InterruptedException e) {
+        interrupted = true; // returned, not set again: the caller keeps it
+      }
     }
     return interrupted;
   }

@@ -56,7 +56,7 @@ class KafkaBridgeBuilderTest {
   void propertiesTheBridgeOwns_cannotBeOverridden() {
     KafkaBridgeBuilder b = KafkaBridge.builder(bus);
     for (String p : new String[] {"acks", "enable.idempotence", "bootstrap.servers",
-        "key.serializer", "value.serializer", "ENABLE.IDEMPOTENCE"}) {
+        "key.serializer", "value.serializer", "ENABLE.IDEMPOTENCE", "transactional.id"}) {
       assertThatThrownBy(() -> b.producerProperty(p, "x")).as(p)
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(p);
     }

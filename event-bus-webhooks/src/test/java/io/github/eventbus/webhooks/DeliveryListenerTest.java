@@ -266,13 +266,17 @@ class DeliveryListenerTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 
     Thread closing = new Thread(client::close, "test-closing");
+    closing.setDaemon(true); // a failed assertion below leaves no thread behind for long
     closing.start();
-    // The drain waits for the retry; nothing will wake it when the scheduler ends.
-    while (!waitingInDrain(closing) && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+    try {
+      // The drain waits for the retry; nothing will wake it when the scheduler ends.
+      while (!waitingInDrain(closing) && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
+      assertThat(waitingInDrain(closing)).as("close waiting for the retry").isTrue();
+    } finally {
+      mine.shutdownNow(); // the queued retry is dropped: it will never run
     }
-    assertThat(waitingInDrain(closing)).as("close waiting for the retry").isTrue();
-    mine.shutdownNow(); // the queued retry is dropped: it will never run
     assertThat(mine.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
 
     closing.join(TimeUnit.SECONDS.toMillis(30));

@@ -142,10 +142,13 @@ class ReceiverServerTest {
       client.setSoTimeout(10_000);
       client.getOutputStream().write(("POST /hooks HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
           + "\r\n{}").getBytes(StandardCharsets.US_ASCII));
-      assertThat(begun.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      // Its thread has read the first bytes and not yet marked the connection busy.
-      assertThat(connection.evictIfIdle()).as("still idle, so evicted").isTrue();
-      evicted.countDown();
+      try {
+        assertThat(begun.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // Its thread has read the first bytes and not yet marked the connection busy.
+        assertThat(connection.evictIfIdle()).as("still idle, so evicted").isTrue();
+      } finally {
+        evicted.countDown(); // never leaves the serving thread parked
+      }
 
       RawHttp.Answer answer = RawHttp.read(client.getInputStream());
       assertThat(answer).as("an answer, not a bare end of stream").isNotNull();
