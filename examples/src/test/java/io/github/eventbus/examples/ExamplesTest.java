@@ -119,7 +119,7 @@ class ExamplesTest {
 
     assertThat(printed.lines()).containsExactlyInAnyOrder(
         "dead letter from invoicing: ledger offline",
-        "invoicing: DEAD_LETTERED after 2 attempts, ledger offline");
+        "invoicing: DEAD_LETTERED after 2 attempts: ledger offline");
   }
 
   @Test
