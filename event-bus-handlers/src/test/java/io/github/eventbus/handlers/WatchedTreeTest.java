@@ -114,6 +114,17 @@ class WatchedTreeTest extends HandlersProbes {
     return Files.readAttributes(root, BasicFileAttributes.class);
   }
 
+  /** Reads a root as the OS does, except that it throws what {@code failing} holds, if set. */
+  private static WatchedTree.RootReader failingWhileSet(AtomicReference<IOException> failing) {
+    return r -> {
+      IOException f = failing.get();
+      if (f != null) {
+        throw f;
+      }
+      return readRoot(r);
+    };
+  }
+
   @Test
   void checkRoots_rootWhoseAttributesCannotBeRead_staysWatched_untilItIsReallyGone()
       throws Exception {
@@ -124,13 +135,7 @@ class WatchedTreeTest extends HandlersProbes {
     RateLimitedLog warnings = warnings();
     DebouncedChanges changes = changes(bus, "roots", warnings);
     AtomicReference<IOException> failing = new AtomicReference<>();
-    WatchedTree.RootReader flaky = r -> {
-      IOException f = failing.get();
-      if (f != null) {
-        throw f;
-      }
-      return readRoot(r);
-    };
+    WatchedTree.RootReader flaky = failingWhileSet(failing);
     try (WatchService service = FileSystems.getDefault().newWatchService();
         ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
       WatchedTree tree = new WatchedTree(refusing(service), flaky, changes, "roots", warnings);
@@ -203,13 +208,7 @@ class WatchedTreeTest extends HandlersProbes {
     RateLimitedLog warnings = warnings();
     DebouncedChanges changes = changes(inlineBus(), "denied", warnings);
     AtomicReference<IOException> failing = new AtomicReference<>();
-    WatchedTree.RootReader denying = r -> {
-      IOException f = failing.get();
-      if (f != null) {
-        throw f;
-      }
-      return readRoot(r);
-    };
+    WatchedTree.RootReader denying = failingWhileSet(failing);
     try (WatchService service = FileSystems.getDefault().newWatchService();
         ProbeSupport.CapturedLog log = new ProbeSupport.CapturedLog(FileWatcher.class.getName())) {
       WatchedTree tree = new WatchedTree(refusing(service), denying, changes, "denied", warnings);

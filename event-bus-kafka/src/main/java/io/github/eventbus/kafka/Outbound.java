@@ -48,10 +48,9 @@ final class Outbound implements AutoCloseable {
   private final Counters counters;
   private final RateLimitedLog failures;
   private final List<Subscription> subscriptions = new ArrayList<>();
-  // Sends handed to the producer whose callback has not run yet, and the producer's network
-  // thread, as its first callback finds it: a close cut short waits for both (see close).
+  // Sends handed to the producer whose callback has not run yet: a close cut short waits for
+  // them, and for the producer's network thread, found by this name (see close).
   private final AtomicLong unsettled = new AtomicLong();
-  private volatile Thread network;
   private final String networkThreadName;
 
   Outbound(EventBus bus, List<Route> routes, Map<String, Object> producerConfig, RecordCodec codec,
@@ -118,9 +117,6 @@ final class Outbound implements AutoCloseable {
     unsettled.incrementAndGet();
     try {
       producer.send(record, (metadata, error) -> {
-        if (Thread.currentThread().getName().equals(networkThreadName)) {
-          network = Thread.currentThread(); // not a sending thread, where a failed send calls back
-        }
         if (!settled.compareAndSet(false, true)) {
           return;
         }
@@ -128,25 +124,29 @@ final class Outbound implements AutoCloseable {
           if (error == null) {
             counters.produced.increment();
           } else {
-            failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
-                + event.type() + " was not sent to topic " + topic + ": " + error, error));
+            failed(event, subscriber, notSent(event, topic, error));
           }
         } finally {
           unsettled.decrementAndGet(); // after its dead letter is handed on
         }
       });
     } catch (RuntimeException | Error e) { // buffer full past max.block.ms, too large, closed
-      if (settled.compareAndSet(false, true)) {
+      boolean first = settled.compareAndSet(false, true);
+      if (first) {
         unsettled.decrementAndGet();
-        if (e instanceof Error error) {
-          throw error;
-        }
-        failed(event, subscriber, new KafkaBridgeException("event " + event.id() + " of type "
-            + event.type() + " was not sent to topic " + topic + ": " + e, e));
-      } else if (e instanceof Error error) {
+      }
+      if (e instanceof Error error) {
         throw error;
       }
+      if (first) {
+        failed(event, subscriber, notSent(event, topic, e));
+      }
     }
+  }
+
+  private static KafkaBridgeException notSent(Event<?> event, String topic, Throwable cause) {
+    return new KafkaBridgeException("event " + event.id() + " of type " + event.type()
+        + " was not sent to topic " + topic + ": " + cause, cause);
   }
 
   private void failed(Event<?> event, String subscriber, KafkaBridgeException cause) {
@@ -214,11 +214,9 @@ final class Outbound implements AutoCloseable {
       LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, deadline - System.nanoTime()));
       interrupted |= Thread.interrupted();
     }
-    Thread t = network;
-    if (t == null) { // no callback ran on it: found by its name, only on this rare path
-      t = Thread.getAllStackTraces().keySet().stream()
-          .filter(th -> th.getName().equals(networkThreadName)).findFirst().orElse(null);
-    }
+    // Found by its name, on this rare path only: the producer does not hand its thread out.
+    Thread t = Thread.getAllStackTraces().keySet().stream()
+        .filter(th -> th.getName().equals(networkThreadName)).findFirst().orElse(null);
     while (t != null && t.isAlive() && deadline - System.nanoTime() > 0) {
       try {
         TimeUnit.NANOSECONDS.timedJoin(t, deadline - System.nanoTime());
