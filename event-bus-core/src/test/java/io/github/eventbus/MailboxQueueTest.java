@@ -338,7 +338,10 @@ class MailboxQueueTest {
           return;
         }
         next[producer]++;
-        received[0]++;
+        if (++received[0] % Mailbox.BATCH == 0) { // a run ends, unlinking the chunks it left
+          queue.store(at);
+          at = queue.cursor();
+        }
       }
     }, "t-queue-consumer");
     consumer.start();
@@ -374,6 +377,10 @@ class MailboxQueueTest {
         consumed.add(d.payload);
         if (consumed.size() == closeAfter) {
           reached.countDown();
+        }
+        if (consumed.size() % Mailbox.BATCH == 0) { // a run ends while close walks the queue
+          queue.store(at);
+          at = queue.cursor();
         }
       }
       queue.store(at);
