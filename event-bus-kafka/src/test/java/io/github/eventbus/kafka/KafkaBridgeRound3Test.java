@@ -453,6 +453,33 @@ class KafkaBridgeRound3Test extends BridgeProbes {
     soft.assertAll();
   }
 
+  @Test
+  void missingSecondTopic_isCounted_whileTheFirstIsConsumed_andExistingTopicsAloneAreNot()
+      throws Exception {
+    kafka.createTopic("adv-present", 1);
+    EventBus mixedBus = bus("mixed");
+    Received mixed = Received.on(mixedBus, "present.*");
+    KafkaBridge mixedBridge = closing(bridge(mixedBus).consume("adv-present", "adv-misspelt")
+        .groupId("adv-mixed").build());
+    EventBus presentBus = bus("present");
+    Received present = Received.on(presentBus, "present.*");
+    KafkaBridge presentBridge = closing(bridge(presentBus).consume("adv-present")
+        .groupId("adv-present").build());
+    raw().send("adv-present", seq("present.n", 0));
+    // Each bridge has polled, and so looked at its topics, once its record has arrived.
+    boolean arrived =
+        within(Duration.ofSeconds(60), () -> mixed.size() == 1 && present.size() == 1);
+    boolean counted = within(Duration.ofSeconds(15),
+        () -> mixedBridge.metrics().pollFailures() > 0);
+    SoftAssertions soft = new SoftAssertions();
+    soft.assertThat(arrived).as("the existing topic's record reached both buses").isTrue();
+    soft.assertThat(counted).as("the misspelt second topic counted: %s", mixedBridge.metrics())
+        .isTrue();
+    soft.assertThat(presentBridge.metrics().pollFailures()).as("existing topics alone")
+        .isZero();
+    soft.assertAll();
+  }
+
   private static List<Integer> range(int n) {
     List<Integer> r = new ArrayList<>();
     for (int i = 0; i < n; i++) {
