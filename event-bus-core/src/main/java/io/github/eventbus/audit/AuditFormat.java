@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -102,8 +103,10 @@ public final class AuditFormat {
     }
     // Not copy() or rebuild(): a subclass of JsonFactory need not override copy(), nor name its
     // format, which rebuild() requires. The builder takes the factory's settings either way.
+    // A key given twice is refused: readers disagree on which one counts, so a payload written
+    // raw (@JsonRawValue) that repeats "type" or "event_id" could make a line say two things.
     return new JsonFactoryBuilder(mapper.getFactory()).streamReadConstraints(admitting.build())
-        .build();
+        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   }
 
   /**
@@ -220,6 +223,10 @@ public final class AuditFormat {
     JsonNode node;
     try (JsonParser parser = lineParsers.createParser(text)) {
       node = mapper.readTree(parser);
+      // Two entries joined on one line (or split by a lone CR) must not read as the first alone.
+      if (node != null && parser.nextToken() != null) {
+        throw new IllegalArgumentException("more than one JSON value on the line");
+      }
     } catch (JsonProcessingException e) {
       // The parser's own message can quote the text; say only where it broke.
       throw new IllegalArgumentException("not JSON" + where(e));
@@ -230,7 +237,8 @@ public final class AuditFormat {
       throw new IllegalArgumentException("not a JSON object");
     }
     JsonNode version = node.get("format_version");
-    if (version != null && !(version.isIntegralNumber() && version.asLong() == VERSION)) {
+    if (version != null && !(version.isIntegralNumber() && version.canConvertToLong()
+        && version.asLong() == VERSION)) {
       throw new IllegalArgumentException(
           "unsupported format_version (this library reads " + VERSION + ")");
     }
@@ -247,10 +255,19 @@ public final class AuditFormat {
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("timestamp is not ISO-8601");
     }
+    checkEnvelope(id, type, text(node, "correlation_id"));
     Map<String, String> headers = new HashMap<>();
     JsonNode h = node.get("headers");
-    if (h != null && h.isObject()) {
-      h.properties().forEach(f -> headers.put(f.getKey(), f.getValue().asText()));
+    if (h != null && !h.isNull()) {
+      if (!h.isObject()) {
+        throw new IllegalArgumentException("headers is not a JSON object");
+      }
+      for (Map.Entry<String, JsonNode> f : h.properties()) {
+        if (f.getKey().isBlank() || !f.getValue().isTextual()) {
+          throw new IllegalArgumentException("a header has a blank name or a value not a string");
+        }
+        headers.put(f.getKey(), f.getValue().textValue());
+      }
     }
     JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
     String src = text(node, "source");
@@ -263,9 +280,29 @@ public final class AuditFormat {
         : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
   }
 
+  /** The field's text; null if absent or null. */
   private static String text(JsonNode node, String field) {
     JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isTextual()) { // asText() would make an object "" and a number its digits
+      throw new IllegalArgumentException(field + " is not a string");
+    }
+    return value.textValue();
+  }
+
+  /** What {@link #toEvent} would refuse in the envelope, refused here with the field's name. */
+  private static void checkEnvelope(String id, String type, String correlation) {
+    if (id.isBlank()) {
+      throw new IllegalArgumentException("event_id is blank");
+    }
+    if (correlation != null && correlation.isBlank()) {
+      throw new IllegalArgumentException("correlation_id is blank");
+    }
+    if (!TypeNames.isValid(type)) {
+      throw new IllegalArgumentException("type is not a valid event type name");
+    }
   }
 
   /**

@@ -168,12 +168,60 @@ class AuditFormatTest {
   void decode_anotherFormatVersion_isRejected_andNoVersionReadsAsThisOne() {
     AuditFormat format = AuditFormat.standard();
     String rest = "\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t\"}";
-    for (String version : new String[] {"2", "0", "\"1\"", "1.5", "\"banana\"", "null"}) {
+    for (String version : new String[] {"2", "0", "\"1\"", "1.5", "\"banana\"", "null",
+        "18446744073709551617", "-18446744073709551615"}) { // 2^64 + 1 and its kin: not 1
       assertThatThrownBy(() -> format.decode("{\"format_version\":" + version + "," + rest))
           .as("format_version %s", version)
           .hasMessage("unsupported format_version (this library reads " + AuditFormat.VERSION + ")");
     }
     assertThat(format.decode("{\"format_version\":1," + rest).eventId()).isEqualTo("e");
     assertThat(format.decode("{" + rest).eventId()).isEqualTo("e");
+  }
+
+  private static final String ENTRY =
+      "{\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t.a\"";
+
+  @Test
+  void decode_aSecondValueOrARepeatedKey_isRejected_notReadAsTheFirst() {
+    AuditFormat format = AuditFormat.standard();
+    String whole = ENTRY + "}";
+    String other = whole.replace("\"e\"", "\"f\"");
+    assertThatThrownBy(() -> format.decode(whole + other))
+        .hasMessage("more than one JSON value on the line");
+    assertThatThrownBy(() -> format.decode(whole + "\r" + other))
+        .hasMessage("more than one JSON value on the line");
+    assertThatThrownBy(() -> format.decode(whole + " xyz!!")).hasMessageStartingWith("not JSON")
+        .hasMessageNotContaining("xyz");
+    // What a raw payload (@JsonRawValue) that closes "data" early would write.
+    String forged = ENTRY + ",\"data\":{\"a\":1},\"type\":\"admin.granted\",\"data\":{}}";
+    assertThatThrownBy(() -> format.decode(forged)).hasMessageStartingWith("not JSON")
+        .hasMessageNotContaining("admin");
+    assertThat(format.decode(whole + " \r").eventId()).isEqualTo("e"); // spaces after are fine
+  }
+
+  @Test
+  void decode_envelopeFieldsOfTheWrongKindOrBlank_areRejected_namingTheField() {
+    AuditFormat format = AuditFormat.standard();
+    String base = ENTRY + "}";
+    Map<String, String> cases = Map.ofEntries(
+        Map.entry(base.replace("\"e\"", "{\"x\":1}"), "event_id is not a string"),
+        Map.entry(base.replace("\"t.a\"", "42"), "type is not a string"),
+        Map.entry(base.replace("\"e\"", "\" \""), "event_id is blank"),
+        Map.entry(base.replace("\"t.a\"", "\"\""), "type is not a valid event type name"),
+        Map.entry(base.replace("\"t.a\"", "\"t..a\""), "type is not a valid event type name"),
+        Map.entry(ENTRY + ",\"source\":7}", "source is not a string"),
+        Map.entry(ENTRY + ",\"correlation_id\":\" \"}", "correlation_id is blank"),
+        Map.entry(ENTRY + ",\"headers\":[]}", "headers is not a JSON object"),
+        Map.entry(ENTRY + ",\"headers\":{\"n\":5}}",
+            "a header has a blank name or a value not a string"),
+        Map.entry(ENTRY + ",\"headers\":{\"k\":null}}",
+            "a header has a blank name or a value not a string"),
+        Map.entry(ENTRY + ",\"headers\":{\"\":\"v\"}}",
+            "a header has a blank name or a value not a string"));
+    cases.forEach((line, message) ->
+        assertThatThrownBy(() -> format.decode(line)).as(line).hasMessage(message));
+    AuditEntry fine =
+        format.decode(ENTRY + ",\"correlation_id\":\"c\",\"headers\":{\"k\":\"v\"}}");
+    assertThat(format.toEvent(fine).metadata().headers()).containsEntry("k", "v");
   }
 }

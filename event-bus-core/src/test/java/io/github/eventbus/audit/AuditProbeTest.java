@@ -1,6 +1,7 @@
 package io.github.eventbus.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.github.eventbus.DynamicEvent;
@@ -185,16 +186,18 @@ class AuditProbeTest {
   }
 
   @Test
-  void read_duplicateKeys_lastValueWins_documentingCurrentBehaviour() throws Exception {
-    // Not documented either way; a hostile line can carry two "type" keys. Jackson's readTree
-    // keeps the last, so a filter on type sees the last value only.
+  void read_duplicateKeys_areReportedCorrupt_neitherValueIsRead() throws Exception {
+    // A hostile line can carry two "type" keys; readers disagree on which one counts.
     Path file = dir.resolve(WRITTEN_HERE);
-    Files.writeString(file, line("a").replace("\"type\":\"t\"", "\"type\":\"safe\",\"type\":\"evil\""));
+    Files.writeString(file,
+        line("a").replace("\"type\":\"t\"", "\"type\":\"safe\",\"type\":\"evil\"")
+        + line("b"));
 
-    Result r = read(AuditReader.builder().types("safe"), file);
+    Result r = read(AuditReader.builder(), file);
 
-    assertThat(r.ids()).isEmpty();
-    assertThat(read(AuditReader.builder().types("evil"), file).ids()).containsExactly("a");
+    assertThat(r.ids()).containsExactly("b");
+    assertThat(r.corrupt()).extracting(CorruptLine::line).containsExactly(1L);
+    assertThat(read(AuditReader.builder().types("evil"), file).ids()).isEmpty();
   }
 
   @Test
@@ -312,6 +315,28 @@ class AuditProbeTest {
       }
     }
     return logs;
+  }
+
+  @Test
+  void replay_anEnvelopeToEventWouldRefuse_isReportedWithTheField_andTheRestIsReplayed()
+      throws Exception {
+    Path file = dir.resolve(WRITTEN_HERE);
+    Files.writeString(file, line("a") + line("b", "t..a", "2026-11-23T01:00:00Z")
+        + line("c").replace("\"source\":\"s\"", "\"source\":\"s\",\"headers\":{\"n\":5}")
+        + line("d"));
+    List<CorruptLine> corrupt = new ArrayList<>();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    long count;
+    try (EventBus bus = EventBus.builder().build()) {
+      bus.subscribe("*", e -> seen.add(e.id()));
+      count = AuditReader.builder().onCorrupt(corrupt::add).build().replay(file, bus);
+    }
+
+    assertThat(count).isEqualTo(2);
+    assertThat(seen).containsExactly("a", "d");
+    assertThat(corrupt).extracting(CorruptLine::line, CorruptLine::reason).containsExactly(
+        tuple(2L, "type is not a valid event type name"),
+        tuple(3L, "a header has a blank name or a value not a string"));
   }
 
   @Test

@@ -144,7 +144,7 @@ class KafkaBridgeHostileRecordsTest extends BridgeProbes {
     closing(bridge(bus).format(TYPED).consume("probe-quote").groupId("probe-quote").build());
     Eventually.await(() -> dead.size() >= 2, dead::toString);
     assertThat(dead).extracting(d -> undecodable(d).reason()).containsExactly(
-        "its type name or id do not make a valid event",
+        "type is not a valid event type name",
         "the data does not decode into the class registered for its type");
     assertThat(dead).allSatisfy(d -> {
       assertThat(undecodable(d).reason()).doesNotContain("FORGED", "SECRET", "\u2028");
