@@ -60,7 +60,9 @@ abstract class MailboxQueue extends PaddedBefore {
 
   /**
    * A run of slots. Producers reserve in {@code reserved}; the consumer follows {@code next}, which
-   * points to the chunk itself once the consumer has left it (see {@link MailboxQueue#store}).
+   * points to the chunk itself once a run that left it has ended (see {@link MailboxQueue#store}).
+   * The consumer's looks ({@link MailboxQueue#hasWritten} and the rest) are for a cursor at or past
+   * the stored place, which never stands on such a chunk.
    */
   static final class Chunk extends ChunkPadAfter {
     private static final VarHandle RESERVED =
@@ -197,9 +199,10 @@ abstract class MailboxQueue extends PaddedBefore {
    * points to itself. A chunk that was in the queue during a young collection can be promoted to
    * the old generation and die there; until an old-generation collection finds it dead, a young
    * collection takes it for alive, and through its {@code next} every chunk after it, for ever
-   * (each such collection promotes them too). In the 1-to-1 benchmark this happened in some JVMs
-   * and not in others: every young collection copied every chunk allocated since the last (tens of
-   * megabytes, pauses of 20 to 75 ms) and about a batch in five took twice the median.
+   * (each such collection promotes them too). In a harness of the 1-to-1 benchmark (200 batches
+   * per JVM) this happened in some JVMs and not in others: every young collection copied every
+   * chunk allocated since the last (tens of megabytes, pauses of 20 to 75 ms) and about a batch in
+   * five took over 1.5 times the median.
    */
   void store(Cursor at) {
     Chunk left = head;
@@ -208,8 +211,13 @@ abstract class MailboxQueue extends PaddedBefore {
     headTaken = at.taken;
     head = at.chunk;
     // After the head's write: whoever meets a self-link finds the head past that chunk.
+    // The cursor came from the stored place and only moved on, so this reaches it; the checks on
+    // n only keep a mistaken caller from walking off the list or round a self-link.
     for (Chunk c = left; c != at.chunk; ) {
       Chunk n = c.next;
+      if (n == null || n == c) {
+        break;
+      }
       c.next = c;
       c = n;
     }
