@@ -97,7 +97,8 @@ public final class AuditReader {
    * @return a lazy stream; close it to release the open file (its iterator then throws
    *     {@code IllegalStateException} if used on). A file that cannot be read once
    *     the stream has begun is thrown by the stream as an {@code UncheckedIOException}.
-   * @throws IOException if the path cannot be listed or does not exist
+   * @throws IOException if the path cannot be listed or does not exist, or is neither a regular
+   *     file nor a directory (a named pipe, a device)
    */
   public Stream<AuditEntry> read(Path fileOrDirectory) throws IOException {
     List<Path> files = LogFiles.inWriteOrder(requireNonNull(fileOrDirectory, "fileOrDirectory"));

@@ -135,12 +135,18 @@ public final class LogFiles {
    * @param fileOrDirectory a JSON Lines file or a directory of them
    * @return the files, oldest first
    * @throws java.nio.file.NoSuchFileException if the path does not exist
+   * @throws java.nio.file.FileSystemException if it is neither a regular file nor a directory (a
+   *     named pipe would block the first read until something writes to it)
    * @throws IOException if the directory cannot be listed
    */
   public static List<Path> inWriteOrder(Path fileOrDirectory) throws IOException {
     if (!Files.isDirectory(fileOrDirectory)) {
       if (!Files.exists(fileOrDirectory)) {
         throw new java.nio.file.NoSuchFileException(fileOrDirectory.toString());
+      }
+      if (!Files.isRegularFile(fileOrDirectory)) {
+        throw new java.nio.file.FileSystemException(fileOrDirectory.toString(), null,
+            "neither a regular file nor a directory");
       }
       return List.of(fileOrDirectory);
     }

@@ -3,6 +3,9 @@ package io.github.eventbus.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
@@ -12,6 +15,7 @@ import io.github.eventbus.EventType;
 import io.github.eventbus.ManualClock;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -315,6 +320,19 @@ class AuditProbeTest {
       }
     }
     return logs;
+  }
+
+  @Test
+  void read_aNamedPipeGivenAsTheFile_throwsAtOnce_insteadOfWaitingForAWriter() throws Exception {
+    Path fifo = dir.resolve("events_20261123.jsonl");
+    Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assumeTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "mkfifo available");
+    AuditReader reader = AuditReader.builder().build();
+
+    assertTimeoutPreemptively(Duration.ofSeconds(10), () ->
+        assertThatThrownBy(() -> reader.read(fifo)).isInstanceOf(FileSystemException.class)
+            .hasMessageContaining("neither a regular file nor a directory"));
+    assertThat(read(dir).entries()).isEmpty(); // in a directory it is skipped, as before
   }
 
   @Test
