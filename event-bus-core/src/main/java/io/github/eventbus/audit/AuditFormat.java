@@ -255,7 +255,8 @@ public final class AuditFormat {
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("timestamp is not ISO-8601");
     }
-    checkEnvelope(id, type, text(node, "correlation_id"));
+    String correlation = text(node, "correlation_id");
+    checkEnvelope(id, type, correlation);
     Map<String, String> headers = new HashMap<>();
     JsonNode h = node.get("headers");
     if (h != null && !h.isNull()) {
@@ -271,8 +272,8 @@ public final class AuditFormat {
     }
     JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
     String src = text(node, "source");
-    return new AuditEntry(id, type, timestamp, src == null ? "" : src, text(node, "correlation_id"),
-        headers, data, file, number);
+    return new AuditEntry(id, type, timestamp, src == null ? "" : src, correlation, headers, data,
+        file, number);
   }
 
   private static String where(JsonProcessingException e) {

@@ -9,6 +9,8 @@ import io.github.eventbus.EventType;
 import io.github.eventbus.Metadata;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -30,6 +32,9 @@ class AuditFormatTest {
 
   @EventType("order.placed")
   public record OrderPlaced(String orderId, long cents) {}
+
+  @EventType("order.paid")
+  public record Paid(java.math.BigDecimal amount) {}
 
   @Test
   void encodeThenDecode_givesBackTheSameEnvelope_typedAndDynamic() {
@@ -223,5 +228,27 @@ class AuditFormatTest {
     AuditEntry fine =
         format.decode(ENTRY + ",\"correlation_id\":\"c\",\"headers\":{\"k\":\"v\"}}");
     assertThat(format.toEvent(fine).metadata().headers()).containsEntry("k", "v");
+  }
+
+  @Test
+  void decimals_readAsDoublesByDefault_exactWithBigDecimalForFloats_asTheReadmeSays() {
+    AuditFormat plain = AuditFormat.builder().register(Paid.class).build();
+    AuditFormat decimals = AuditFormat.builder().register(Paid.class)
+        .mapper(JsonLinesWriter.defaultMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false))
+        .build();
+    Map<String, String> readAsDouble = Map.of(
+        "12345678901234567.89", "12345678901234568", "1.10", "1.1");
+    readAsDouble.forEach((written, readBack) -> {
+      java.math.BigDecimal amount = new java.math.BigDecimal(written);
+      String line = new String(plain.encode(Event.builder(new Paid(amount)).id("p")
+          .timestamp(Instant.EPOCH).build()), StandardCharsets.UTF_8);
+      assertThat(line).contains("\"amount\":" + written); // the line keeps every digit
+      assertThat(((Paid) plain.toEvent(plain.decode(line)).payload()).amount())
+          .isEqualTo(new java.math.BigDecimal(readBack)); // equals: value and scale
+      assertThat(((Paid) decimals.toEvent(decimals.decode(line)).payload()).amount())
+          .isEqualTo(amount);
+    });
   }
 }

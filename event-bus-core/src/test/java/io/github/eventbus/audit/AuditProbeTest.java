@@ -324,7 +324,7 @@ class AuditProbeTest {
 
   @Test
   void read_aNamedPipeGivenAsTheFile_throwsAtOnce_insteadOfWaitingForAWriter() throws Exception {
-    Path fifo = dir.resolve("events_20261123.jsonl");
+    Path fifo = dir.resolve("piped.jsonl"); // any name: a directory read skips it by kind
     Process p = new ProcessBuilder("mkfifo", fifo.toString()).start();
     assumeTrue(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "mkfifo available");
     AuditReader reader = AuditReader.builder().build();
