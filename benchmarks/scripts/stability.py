@@ -17,7 +17,7 @@ parser.add_argument("result")
 parser.add_argument("--against", help="benchmark method name to compare with, e.g. disruptorBlocking")
 args = parser.parse_args()
 
-NOISE = ("steal", "other-processes", "jit", "gc", "runqueue-wait")
+NOISE = ("steal", "other-processes", "jit", "gc", "runqueue-wait", "idle")
 rows = []
 for run in json.load(open(args.result)):
     name = run["benchmark"].rsplit(".", 1)[1]

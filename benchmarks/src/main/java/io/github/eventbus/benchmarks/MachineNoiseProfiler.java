@@ -32,13 +32,15 @@ import org.openjdk.jmh.results.ScalarResult;
  *       threads ({@code CompilationMXBean});
  *   <li>{@code ·gc}: time of this JVM's collections ({@code GarbageCollectorMXBean}s);
  *   <li>{@code ·runqueue-wait}: time this JVM's threads were ready to run but waited for a
- *       processor, summed over its threads ({@code /proc/self/task/<tid>/schedstat}).
+ *       processor, summed over its threads ({@code /proc/self/task/<tid>/schedstat});
+ *   <li>{@code ·idle}: time the processors had nothing to run, in ticks; with a long run-queue
+ *       wait and no other cause, the kernel kept two busy threads on one processor.
  * </ul>
  *
  * <p>All in milliseconds. It reads these before and after each iteration, outside the timed
- * part, and reads them a few hundred times when JMH creates it, so that compiling its own reading
- * code does not land in a measured iteration; on a system without {@code /proc} it reports
- * nothing.
+ * part, and reads them two thousand times when JMH creates it (about a second), so that C2 has
+ * compiled its own reading code before the first iteration (with a few hundred reads, that compile
+ * landed in a measured one); on a system without {@code /proc} it reports nothing.
  * {@code benchmarks/scripts/stability.py} prints these next to each slow iteration. JMH creates one
  * per fork and calls it from one thread.
  */
@@ -49,20 +51,23 @@ public final class MachineNoiseProfiler implements InternalProfiler {
   private static final Path TASKS = Path.of("/proc/self/task");
   private static final double MS_PER_TICK = 10; // USER_HZ is 100 on every Linux JMH runs on here
 
-  private static final int WARM_UP_READS = 300;
+  private static final int WARM_UP_READS = 2_000;
 
   private Snapshot before;
 
   /** Creates the profiler; JMH calls this once per fork, before the first iteration. */
   public MachineNoiseProfiler() {
+    Snapshot last = read();
     for (int i = 0; i < WARM_UP_READS; i++) {
-      read();
+      Snapshot next = read();
+      between(last, next);
+      last = next;
     }
   }
 
   /** What one reading of {@code /proc} found, in milliseconds. */
-  private record Snapshot(double steal, double busy, double ownTicks, double jit, double gc,
-      double queued) {
+  private record Snapshot(double steal, double busy, double idle, double ownTicks, double jit,
+      double gc, double queued) {
 
     static Snapshot take() throws IOException {
       String[] cpu = Files.readAllLines(STAT, StandardCharsets.US_ASCII).get(0).trim()
@@ -94,7 +99,8 @@ public final class MachineNoiseProfiler implements InternalProfiler {
       for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
         gc += Math.max(0, collector.getCollectionTime());
       }
-      return new Snapshot(steal, busy * MS_PER_TICK, own,
+      double idle = (Long.parseLong(cpu[4]) + Long.parseLong(cpu[5])) * MS_PER_TICK;
+      return new Snapshot(steal, busy * MS_PER_TICK, idle, own,
           ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), gc, queued);
     }
   }
@@ -107,7 +113,10 @@ public final class MachineNoiseProfiler implements InternalProfiler {
   @Override
   public Collection<? extends Result> afterIteration(BenchmarkParams benchmark,
       IterationParams iteration, IterationResult result) {
-    Snapshot after = read();
+    return between(before, read());
+  }
+
+  private static List<Result> between(Snapshot before, Snapshot after) {
     List<Result> results = new ArrayList<>();
     if (before != null && after != null) {
       // a thread that ended during the iteration takes its time with it; only ever an undercount
@@ -117,6 +126,7 @@ public final class MachineNoiseProfiler implements InternalProfiler {
       results.add(ms("·jit", after.jit - before.jit));
       results.add(ms("·gc", after.gc - before.gc));
       results.add(ms("·runqueue-wait", after.queued - before.queued));
+      results.add(ms("·idle", after.idle - before.idle));
     }
     return results;
   }
