@@ -91,7 +91,7 @@ public final class AuditReader {
 
   /**
    * Streams the entries that pass the filters. For a directory, its {@code .jsonl} files are read
-   * in order of day and roll-over number.
+   * in order of day and roll-over number; symbolic links among them are skipped.
    *
    * @param fileOrDirectory an audit log file or a directory of them
    * @return a lazy stream; close it to release the open file (its iterator then throws

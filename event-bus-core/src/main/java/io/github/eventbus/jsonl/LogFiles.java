@@ -130,7 +130,9 @@ public final class LogFiles {
 
   /**
    * Lists the {@code .jsonl} files of a directory in the order they were written: by prefix, day
-   * and roll-over number, other names after them by name. A regular file is returned alone.
+   * and roll-over number, other names after them by name. Symbolic links in the directory are
+   * skipped (a {@code latest.jsonl} pointing at one of its files would read that file twice; the
+   * library's writers make none). A regular file, or a link to one, is returned alone.
    *
    * @param fileOrDirectory a JSON Lines file or a directory of them
    * @return the files, oldest first
@@ -152,7 +154,8 @@ public final class LogFiles {
     }
     List<Path> files = new ArrayList<>();
     try (Stream<Path> listing = Files.list(fileOrDirectory)) {
-      listing.filter(p -> p.getFileName().toString().endsWith(".jsonl") && Files.isRegularFile(p))
+      listing.filter(p -> p.getFileName().toString().endsWith(".jsonl")
+              && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
           .forEach(files::add);
     }
     files.sort(Comparator.comparing(LogFiles::orderKey));

@@ -336,6 +336,24 @@ class AuditProbeTest {
   }
 
   @Test
+  void read_aDirectory_skipsSymbolicLinks_soALatestLinkDoesNotReadAFileTwice() throws Exception {
+    Path file = dir.resolve(WRITTEN_HERE);
+    Files.writeString(file, line("a") + line("b"));
+    Path elsewhere = Files.createDirectory(dir.resolve("other")).resolve("x.jsonl");
+    Files.writeString(elsewhere, line("c"));
+    try {
+      Files.createSymbolicLink(dir.resolve("latest.jsonl"), file.getFileName());
+      Files.createSymbolicLink(dir.resolve("outside.jsonl"), elsewhere);
+    } catch (UnsupportedOperationException | java.io.IOException noLinks) {
+      assumeTrue(false, "symbolic links supported");
+    }
+
+    assertThat(read(dir).ids()).containsExactly("a", "b");
+    // given as the file itself, a link is followed: the caller named it
+    assertThat(read(dir.resolve("latest.jsonl")).ids()).containsExactly("a", "b");
+  }
+
+  @Test
   void replay_anEnvelopeToEventWouldRefuse_isReportedWithTheField_andTheRestIsReplayed()
       throws Exception {
     Path file = dir.resolve(WRITTEN_HERE);
