@@ -23,28 +23,22 @@ public class ComputeFloorBenchmark extends SingleShotBatches {
 
   private volatile int started;
   private volatile int finished;
-  private volatile boolean stop;
+  private int partnerRound; // the partner thread's own
   private long partnerResult; // written before finished, read after it
-  private Thread partner;
+  private SpinningPartner partner;
 
   /** Starts the partner thread, which spins until each batch starts. */
   @Setup(Level.Trial)
   public void setUp() {
-    partner = new Thread(() -> {
-      int round = 0;
-      while (true) {
-        while (started == round) {
-          if (stop) {
-            return;
-          }
-          Thread.onSpinWait();
-        }
-        round++;
-        partnerResult = compute(STEPS, 7 + round);
-        finished = round;
+    partner = new SpinningPartner("bench-floor-partner", () -> {
+      if (started == partnerRound) {
+        Thread.onSpinWait();
+        return;
       }
-    }, "bench-floor-partner");
-    partner.start();
+      int round = ++partnerRound;
+      partnerResult = compute(STEPS, 7 + round);
+      finished = round;
+    });
   }
 
   /**
@@ -54,8 +48,7 @@ public class ComputeFloorBenchmark extends SingleShotBatches {
    */
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
-    stop = true;
-    partner.join();
+    partner.stop();
   }
 
   /**

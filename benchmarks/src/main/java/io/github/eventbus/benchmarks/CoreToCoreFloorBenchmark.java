@@ -48,23 +48,19 @@ public class CoreToCoreFloorBenchmark extends SingleShotBatches {
   }
 
   private final Ball ball = new Ball();
-  private volatile boolean stop;
-  private Thread partner;
+  private SpinningPartner partner;
 
   /** Starts the partner thread, which spins, answering each odd value with the next one. */
   @Setup(Level.Trial)
   public void setUp() {
-    partner = new Thread(() -> {
-      while (!stop) {
-        long v = ball.value;
-        if ((v & 1) != 0) {
-          ball.value = v + 1;
-        } else {
-          Thread.onSpinWait();
-        }
+    partner = new SpinningPartner("bench-core-to-core-partner", () -> {
+      long v = ball.value;
+      if ((v & 1) != 0) {
+        ball.value = v + 1;
+      } else {
+        Thread.onSpinWait();
       }
-    }, "bench-core-to-core-partner");
-    partner.start();
+    });
   }
 
   /**
@@ -74,8 +70,7 @@ public class CoreToCoreFloorBenchmark extends SingleShotBatches {
    */
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
-    stop = true;
-    partner.join();
+    partner.stop();
   }
 
   /**
