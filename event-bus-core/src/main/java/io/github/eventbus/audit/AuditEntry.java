@@ -20,7 +20,8 @@ import java.util.Optional;
  * @param source the event's source
  * @param correlationId the correlation id, or {@code null}
  * @param headers the metadata headers
- * @param data the payload as JSON
+ * @param data the payload as JSON; a decimal is a {@code DoubleNode} if a {@code double} holds
+ *     it as written, otherwise a {@code DecimalNode} (see {@link AuditFormat})
  * @param file the file the line was read from; {@code null} for text decoded by
  *     {@link AuditFormat#decode(String)}
  * @param line the line's number in that file, from 1; 0 when there is no file

@@ -11,10 +11,13 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
@@ -50,7 +53,11 @@ import java.util.Map;
  * Decoding reads strings and names of any length and nesting up to the mapper's write limit, as
  * encoding writes them (Jackson's default read limits are below its write limits; limits the
  * mapper sets itself stand). Numbers keep Jackson's read limit of 1,000 digits: a longer one
- * makes the line unreadable (reported as corrupt by {@link AuditReader}).
+ * makes the line unreadable (reported as corrupt by {@link AuditReader}). A decimal reads as a
+ * {@code double} if a {@code double} holds it as written (every {@code double} the writer wrote
+ * does), and as a {@link java.math.BigDecimal}, with its scale, if not ({@code 1.10},
+ * {@code 12345678901234567.89}, {@code 1E400}): in {@link AuditEntry#data()}, in a
+ * {@code DynamicEvent}'s map and in a registered class's untyped fields.
  *
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
@@ -63,6 +70,7 @@ public final class AuditFormat {
 
   private final ObjectMapper mapper;
   private final JsonFactory lineParsers;
+  private final ObjectReader lineReader;
   private final ObjectWriter payloadWriter;
   private final Map<String, Class<?>> registry;
 
@@ -75,6 +83,8 @@ public final class AuditFormat {
         .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
     this.lineParsers = lineParsers(mapper);
+    // Decimals keep their scale (1.10) where they are kept as BigDecimal (see ExactDecimals).
+    this.lineReader = mapper.reader().without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
   }
 
   /**
@@ -222,7 +232,10 @@ public final class AuditFormat {
   AuditEntry decode(String text, Path file, long number) {
     JsonNode node;
     try (JsonParser parser = lineParsers.createParser(text)) {
-      node = mapper.readTree(parser);
+      // A mapper that reads every decimal as a BigDecimal already loses none.
+      node = lineReader.readTree(
+          lineReader.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              ? parser : new ExactDecimals(parser));
       // Two entries joined on one line (or split by a lone CR) must not read as the first alone.
       if (node != null && parser.nextToken() != null) {
         throw new IllegalArgumentException("more than one JSON value on the line");

@@ -16,17 +16,24 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.github.eventbus.jsonl.JsonLinesWriter;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class AuditFormatTest {
 
@@ -34,7 +41,7 @@ class AuditFormatTest {
   public record OrderPlaced(String orderId, long cents) {}
 
   @EventType("order.paid")
-  public record Paid(java.math.BigDecimal amount) {}
+  public record Paid(BigDecimal amount) {}
 
   @Test
   void encodeThenDecode_givesBackTheSameEnvelope_typedAndDynamic() {
@@ -230,25 +237,81 @@ class AuditFormatTest {
     assertThat(format.toEvent(fine).metadata().headers()).containsEntry("k", "v");
   }
 
+  private static String lineOf(AuditFormat format, Object payload) {
+    return new String(format.encode(Event.builder(payload).id("p").timestamp(Instant.EPOCH)
+        .build()), StandardCharsets.UTF_8);
+  }
+
   @Test
-  void decimals_readAsDoublesByDefault_exactWithBigDecimalForFloats_asTheReadmeSays() {
-    AuditFormat plain = AuditFormat.builder().register(Paid.class).build();
-    AuditFormat decimals = AuditFormat.builder().register(Paid.class)
-        .mapper(JsonLinesWriter.defaultMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false))
-        .build();
-    Map<String, String> readAsDouble = Map.of(
-        "12345678901234567.89", "12345678901234568", "1.10", "1.1");
-    readAsDouble.forEach((written, readBack) -> {
-      java.math.BigDecimal amount = new java.math.BigDecimal(written);
-      String line = new String(plain.encode(Event.builder(new Paid(amount)).id("p")
-          .timestamp(Instant.EPOCH).build()), StandardCharsets.UTF_8);
+  void decimals_aDoubleCannotHold_readBackExactly_withTheirScale() {
+    AuditFormat format = AuditFormat.builder().register(Paid.class).build();
+    for (String written : List.of("12345678901234567.89", "1.10", "0.10000000000000000001",
+        "-7.500", "1E+400", "123456789012345678901234567890.000")) {
+      BigDecimal amount = new BigDecimal(written);
+      String line = lineOf(format, new Paid(amount));
       assertThat(line).contains("\"amount\":" + written); // the line keeps every digit
-      assertThat(((Paid) plain.toEvent(plain.decode(line)).payload()).amount())
-          .isEqualTo(new java.math.BigDecimal(readBack)); // equals: value and scale
-      assertThat(((Paid) decimals.toEvent(decimals.decode(line)).payload()).amount())
+
+      assertThat(((Paid) format.toEvent(format.decode(line)).payload()).amount())
+          .isEqualTo(amount); // equals: value and scale
+      AuditEntry entry = format.decode(line.replace("order.paid", "order.unknown"));
+      assertThat(entry.data().get("amount").decimalValue()).isEqualTo(amount);
+      assertThat(((DynamicEvent) format.toEvent(entry).payload()).data().get("amount"))
           .isEqualTo(amount);
-    });
+    }
+  }
+
+  @Test
+  void decimals_theMapperAlreadyReadsAsBigDecimal_areLeftToIt() {
+    AuditFormat format = AuditFormat.builder().mapper(JsonLinesWriter.defaultMapper()
+        .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)).build();
+    AuditEntry entry = format.decode(lineOf(format, DynamicEvent.of("t", Map.of("x", 1.5))));
+    assertThat(entry.data().get("x").isBigDecimal()).isTrue();
+  }
+
+  static Stream<Long> seeds() {
+    return Stream.of(1L, 2L, 3L, 20261203L);
+  }
+
+  /** Random bits, so every kind of double comes up: subnormals, huge, tiny, negative zero. */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void doubles_theWriterWrote_readBackAsTheSameDouble_inADynamicEvent(long seed) {
+    AuditFormat format = AuditFormat.builder().build();
+    Random random = new Random(seed);
+    List<Double> written = new ArrayList<>(List.of(-0.0, 0.1, 1e20, Double.MIN_VALUE,
+        Double.MAX_VALUE, 4.9e-324, 1.0));
+    while (written.size() < 500) {
+      double d = Double.longBitsToDouble(random.nextLong());
+      if (Double.isFinite(d)) {
+        written.add(d);
+      }
+    }
+    AuditEntry entry = format.decode(lineOf(format, DynamicEvent.of("t", Map.of("v", written))));
+
+    List<?> read = (List<?>) ((DynamicEvent) format.toEvent(entry).payload()).data().get("v");
+    assertThat(read).hasSize(written.size())
+        .allSatisfy(v -> assertThat(v).isInstanceOf(Double.class));
+    for (int k = 0; k < written.size(); k++) {
+      // bits, not equals: -0.0 must stay negative
+      assertThat(Double.doubleToRawLongBits((Double) read.get(k)))
+          .as("double %s", written.get(k))
+          .isEqualTo(Double.doubleToRawLongBits(written.get(k)));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void bigDecimals_inARegisteredClass_readBackWithTheirValueAndScale(long seed) {
+    AuditFormat format = AuditFormat.builder().register(Paid.class).build();
+    Random random = new Random(seed);
+    for (int k = 0; k < 300; k++) {
+      BigDecimal amount = new BigDecimal(
+          new BigInteger(1 + random.nextInt(100), random), random.nextInt(30) - 5);
+      if (random.nextBoolean()) {
+        amount = amount.negate();
+      }
+      Paid back = (Paid) format.toEvent(format.decode(lineOf(format, new Paid(amount)))).payload();
+      assertThat(back.amount()).as("amount %s", amount).isEqualTo(amount);
+    }
   }
 }
