@@ -88,6 +88,7 @@ final class Drain {
       abandonLeftovers(interrupted ? "close() was interrupted"
           : "the drain timeout of " + timeout + " elapsed");
     }
+    lifecycle.drainOver();
     interrupted |= workers.shutDown(deadline, queued::refused);
     if (lifecycle.isAbandoned()) {
       // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.

@@ -270,7 +270,7 @@ public interface EventBus extends AutoCloseable {
    * a handler that ignores interrupts (what is queued for a subscription closed meanwhile is
    * discarded instead, as {@link Subscription#close()} promises), marks every subscription
    * inactive (a {@code publishSync} already under way on another thread still finishes its
-   * dispatch) and stops the threads the bus created, returning once they have ended (a thread
+   * dispatch, without retries: a delivery of it that fails is dead-lettered) and stops the threads the bus created, returning once they have ended (a thread
    * stuck in a handler that ignores interrupts is waited for at most one second more, then
    * logged). If the calling thread is interrupted, it stops waiting
    * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with

@@ -13,6 +13,7 @@ final class Lifecycle {
   private final String bus;
   private volatile int state = RUNNING;
   private volatile boolean abandoned;
+  private volatile boolean drainOver;
   private volatile String abandonedBecause = "its executor refused the delivery";
 
   Lifecycle(String bus) {
@@ -42,6 +43,19 @@ final class Lifecycle {
   /** Tells whether the drain timed out: whatever is still queued is reported, not delivered. */
   boolean isAbandoned() {
     return abandoned;
+  }
+
+  /** Marks the drain over, delivered or given up: close() waits for no retry made from now on. */
+  void drainOver() {
+    drainOver = true;
+  }
+
+  /**
+   * Tells whether a failed delivery may still be tried again: not once the drain is over (a
+   * {@code publishSync} on another thread may fail after close() returned) or gave up.
+   */
+  boolean acceptsRetries() {
+    return !drainOver && !abandoned;
   }
 
   /**

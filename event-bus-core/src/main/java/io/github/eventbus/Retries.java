@@ -11,6 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -59,7 +60,7 @@ final class Retries {
     Duration delay = null;
     // A retry its subscription's close() stopped: discarded like the retries already waiting.
     boolean unsubscribed = false;
-    if (next <= s.retry.maxAttempts() && !lifecycle.isAbandoned()) {
+    if (next <= s.retry.maxAttempts() && lifecycle.acceptsRetries()) {
       Duration candidate = s.retry.delayBefore(next, guard.jitterUnit());
       if (s.retry.allowsAttempt(next, Duration.ofMillis(now - first).plus(candidate))) {
         if (!s.active) {
@@ -69,20 +70,21 @@ final class Retries {
         }
       }
     }
-    deadLetters.reportFailure(cause, s, event, failed.attempt, delay != null);
-    if (delay != null) {
-      RetryTask scheduled = schedule(s, new Delivery(failed.payload, event, failed.route, next,
-          first, failed.tracker, failed.index, failed.context), delay);
-      if (scheduled != null) {
-        scheduled.count();
-        if (!s.active) {
-          // close() may have looked for waiting retries before this one was added: whichever of
-          // the two sees the other discards it (each reads after its own write; pending is the
-          // one claim).
-          discard(s);
-        }
-        return;
+    // Scheduled before the failure is reported, so that "will retry" is said only of a retry the
+    // scheduler took; the retry waits for the report (RetryTask.reported) to keep them in order.
+    RetryTask scheduled = delay == null ? null : schedule(s, new Delivery(failed.payload, event,
+        failed.route, next, first, failed.tracker, failed.index, failed.context), delay);
+    deadLetters.reportFailure(cause, s, event, failed.attempt, scheduled != null);
+    if (scheduled != null) {
+      scheduled.count();
+      if (!s.active) {
+        // close() may have looked for waiting retries before this one was added: whichever of
+        // the two sees the other discards it (each reads after its own write; pending is the
+        // one claim).
+        discard(s);
       }
+      scheduled.reported();
+      return;
     }
     // Counted before the place is freed: whoever sees the queue empty sees the outcome too.
     if (unsubscribed) {
@@ -169,6 +171,10 @@ final class Retries {
     return count;
   }
 
+  private static final int REPORTING = 0;
+  private static final int DUE = 1;
+  private static final int REPORTED = 2;
+
   /** A retry waiting on the scheduler; it re-enters the subscriber's queue when due. */
   private final class RetryTask implements Runnable {
     final Subscriber subscriber;
@@ -176,6 +182,8 @@ final class Retries {
     volatile Future<?> future;
     private final AtomicBoolean counting = new AtomicBoolean();
     private volatile boolean counted;
+    // 0: the failure it follows is being reported; 1: came due meanwhile; 2: reported
+    private final AtomicInteger phase = new AtomicInteger();
 
     RetryTask(Subscriber subscriber, Delivery delivery) {
       this.subscriber = subscriber;
@@ -199,6 +207,14 @@ final class Retries {
       }
     }
 
+    /** Lets the retry run: if it came due while its failure was reported, runs it now. */
+    void reported() {
+      if (!phase.compareAndSet(REPORTING, REPORTED)) {
+        phase.set(REPORTED);
+        run();
+      }
+    }
+
     /**
      * Puts the retry back in its subscriber's queue. An executor that runs tasks inline runs the
      * handler here, and one that refuses makes its dead letter here: their Errors go to this
@@ -207,6 +223,9 @@ final class Retries {
      */
     @Override
     public void run() {
+      if (phase.get() != REPORTED && phase.compareAndSet(REPORTING, DUE)) {
+        return; // reported() runs it, after the failure's report
+      }
       if (pending.remove(this)) {
         count();
         try {

@@ -14,7 +14,9 @@ import java.lang.reflect.Method;
  * @param subscriber the subscription's {@linkplain Subscription#name() name}
  * @param event the envelope of the event being delivered
  * @param attempt which attempt failed, from 1
- * @param willRetry whether the bus will try again
+ * @param willRetry whether the bus will try again: the retry is on its scheduler (it starts only
+ *     after this report; a close() or {@link Subscription#close()} may still abandon it, which
+ *     the event's outcome then reports)
  * @param listener the object given to {@link EventBus#register(Object)} for a {@code @Subscribe}
  *     method, or the {@link EventHandler} itself for a handler subscribed directly (a lambda);
  *     {@code null} only in contexts made without one
