@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * framing error the answer is sent with {@code Connection: close}, the sending side is shut, and
  * at most a bounded number of further bytes are read and discarded before closing, so that the
  * client reads the answer instead of a TCP reset. Any other 4xx is also answered with
- * {@code Connection: close}, so a rejected client holds no connection afterwards.
+ * {@code Connection: close}, so a rejected client holds no connection afterwards: while its
+ * connection discards, the server may {@linkplain #evictIfLingering close it} at once to make
+ * room for a new one.
  *
  * <p>Between requests a kept-alive connection is idle, and so is a new connection from when its
  * thread begins until the first byte of its request (for at most the header timeout, counted
@@ -65,6 +67,8 @@ final class HttpConnection implements Runnable {
   private static final int LAST_ANSWER = 3;
   /** Closed by the server. */
   private static final int CLOSED = 4;
+  /** Answered with Connection: close, discarding what the client still sends; evictable. */
+  private static final int LINGERING = 5;
 
   HttpConnection(Socket socket, HttpLimits limits, Handler handler) {
     this(socket, limits, handler, () -> { });
@@ -228,6 +232,12 @@ final class HttpConnection implements Runnable {
   }
 
   private void lingeringClose(SocketInput in) {
+    // A client that reads its answer and keeps the socket open holds the connection until the
+    // discard ends; lingering, it is the first to make room (evictIfLingering).
+    int now = state.get();
+    if ((now != READING && now != ANSWERING) || !state.compareAndSet(now, LINGERING)) {
+      return; // the server is closing it
+    }
     try {
       socket.shutdownOutput();
       in.deadline(limits.headerTimeout().compareTo(Duration.ofSeconds(2)) < 0
@@ -236,6 +246,20 @@ final class HttpConnection implements Runnable {
     } catch (IOException ignored) {
       // closing anyway
     }
+  }
+
+  /**
+   * Closes the connection if it was answered and is only discarding what its client still sends,
+   * to make room for a new one.
+   *
+   * @return whether it was lingering and is now closed
+   */
+  boolean evictIfLingering() {
+    if (state.get() != LINGERING || !state.compareAndSet(LINGERING, CLOSED)) {
+      return false;
+    }
+    close();
+    return true;
   }
 
   /** Tells whether the connection is idle between requests now. */

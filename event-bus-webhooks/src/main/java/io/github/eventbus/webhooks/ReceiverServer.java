@@ -3,6 +3,7 @@ package io.github.eventbus.webhooks;
 import io.github.eventbus.internal.RateLimitedLog;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,10 +30,13 @@ import org.slf4j.LoggerFactory;
  * ({@code webhook-receiver-accept}), one pooled thread per open connection
  * ({@code webhook-receiver-<n>}), at most {@code maxConnections} of them, and one thread
  * ({@code webhook-receiver-reaper}) that closes connections whose answer cannot be written in
- * time. A connection over the limit first takes the place of the connection idle longest (between
+ * time. A connection over the limit first takes the place of a connection that was refused and
+ * only discards what its client still sends, or else of the connection idle longest (between
  * kept-alive requests, or silent since it connected), if there is one; otherwise it is answered
- * 503 with {@code Retry-After} and closed at once, so stalled clients can hold at most their
- * own connections, each for at most its deadlines, and idle or silent ones cannot lock new
+ * 503 with {@code Retry-After} and closed {@value #REFUSED_LINGER_MILLIS} ms later, once what it
+ * sent meanwhile is read and dropped (so that its client reads the 503, not a reset). So stalled
+ * clients can hold at most their own connections, each for at most its deadlines, and idle,
+ * silent or rejected ones cannot lock new
  * senders out. A connection no thread can be made for (the OS's limit) is answered 503 too,
  * with a rate-limited WARN, and accepting goes on. Thread-safe.
  */
@@ -41,11 +45,18 @@ final class ReceiverServer implements AutoCloseable {
   /** How long closing waits for answers being written: the bus has taken or refused them. */
   static final long ANSWER_GRACE_MILLIS = 2_000;
 
+  /** How long a refused connection stays open after its 503, for its request to arrive. */
+  static final long REFUSED_LINGER_MILLIS = 250;
+
+  /** How many refused connections may wait for their close at once. */
+  static final int MAX_REFUSED_OPEN = 256;
+
   private final ServerSocket listener;
   private final HttpLimits limits;
   private final HttpConnection.Handler handler;
   private final Semaphore permits;
   private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+  private final Set<Socket> refused = ConcurrentHashMap.newKeySet(); // answered 503, closing
   private final ExecutorService connections;
   private final ScheduledExecutorService reaper;
   private final Thread acceptor;
@@ -180,8 +191,16 @@ final class ReceiverServer implements AutoCloseable {
     }
   }
 
-  /** Closes the connection idle longest; false if none is idle. */
+  /**
+   * Closes a connection that was answered and only discards what its client still sends (a
+   * rejected one), or else the connection idle longest; false if there is neither.
+   */
   private boolean evictLongestIdle() {
+    for (HttpConnection c : open) {
+      if (c.evictIfLingering()) {
+        return true;
+      }
+    }
     List<Map.Entry<HttpConnection, Long>> idle = new ArrayList<>();
     for (HttpConnection c : open) {
       if (c.idle()) {
@@ -208,16 +227,59 @@ final class ReceiverServer implements AutoCloseable {
     }
   }
 
-  /** Answers 503 on a connection over the limit; the answer fits the socket's empty buffer. */
+  /**
+   * Answers 503 on a connection over the limit (the answer fits the socket's empty buffer) and
+   * closes it a moment later. Closed at once, with the request the client sends meanwhile
+   * unread, the socket would answer that request with a reset, and an HTTP client would report
+   * a network error instead of the 503 and its {@code Retry-After}.
+   */
   private void refuse(Socket socket, String reason) {
     handler.refuse(503, reason, String.valueOf(socket.getRemoteSocketAddress()));
-    try (socket) {
+    try {
       OutputStream out = socket.getOutputStream();
       out.write(busy);
       out.flush();
       socket.shutdownOutput();
+    } catch (IOException gone) {
+      closeQuietly(socket);
+      return;
+    }
+    // Bounded (a flood of connections must not hold a socket each): beyond, a reset is the
+    // lesser harm.
+    if (refused.size() >= MAX_REFUSED_OPEN || !refused.add(socket)) {
+      closeQuietly(socket);
+      return;
+    }
+    try {
+      reaper.schedule(() -> discardAndClose(socket), REFUSED_LINGER_MILLIS,
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException closing) {
+      refused.remove(socket);
+      closeQuietly(socket);
+    }
+  }
+
+  /** Reads and drops what a refused client sent (without waiting for more), then closes. */
+  private void discardAndClose(Socket socket) {
+    try {
+      InputStream in = socket.getInputStream();
+      long left = limits.maxDiscardBytes();
+      for (int ready = in.available(); ready > 0 && left > 0; ready = in.available()) {
+        left -= in.skip(Math.min(ready, left));
+      }
+    } catch (IOException gone) {
+      // closing anyway
+    } finally {
+      refused.remove(socket);
+      closeQuietly(socket);
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
     } catch (IOException ignored) {
-      // the client is gone
+      // already closed
     }
   }
 
@@ -267,5 +329,9 @@ final class ReceiverServer implements AutoCloseable {
     }
     connections.shutdownNow();
     reaper.shutdownNow();
+    for (Socket s : refused) {
+      refused.remove(s);
+      closeQuietly(s);
+    }
   }
 }

@@ -65,8 +65,9 @@ import java.util.Map;
  * {@link Builder#bodyTimeout}), kept-alive connections wait at most {@link Builder#idleTimeout},
  * an answer that cannot be written within the body timeout closes its connection, a 4xx answer
  * closes its connection, and open connections are bounded ({@link Builder#maxConnections}); at
- * the bound, the connection idle longest (between requests, or silent since it connected) makes
- * room for a new one. A stalled client delays only itself, and idle, silent or rejected ones
+ * the bound, a rejected connection still discarding what its client sends, or else the
+ * connection idle longest (between requests, or silent since it connected), makes room for a new
+ * one. A stalled client delays only itself, and idle, silent or rejected ones
  * cannot lock senders out.
  *
  * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut

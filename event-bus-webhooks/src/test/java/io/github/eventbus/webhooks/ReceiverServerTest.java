@@ -7,16 +7,21 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The receiver's HTTP server on its own, with a thread factory the test controls. */
 class ReceiverServerTest {
@@ -158,6 +163,70 @@ class ReceiverServerTest {
       assertThat(client.getInputStream().read()).as("closed after the answer").isEqualTo(-1);
       serving.join(10_000);
       assertThat(serving.isAlive()).isFalse();
+    }
+  }
+
+  /**
+   * A rejected client that reads its 4xx and keeps its socket open holds the connection while the
+   * server discards what it may still send (so that it reads the answer, not a reset); that
+   * connection is the first to make room for a new one, or such clients, two here, 256 by
+   * default, would keep every sender out for as long as they repeat.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"GARBAGE\r\n\r\n", "POST /hooks HTTP/1.1\r\nHost: x\r\n"
+      + "Content-Length: 999999\r\n\r\n"})
+  void rejectedClientsThatDoNotHangUp_makeRoomForANewConnection(String rejected)
+      throws Exception {
+    HttpLimits two = HttpLimits.receiver(Duration.ofSeconds(5), Duration.ofSeconds(5),
+        Duration.ofSeconds(5), 2, 1024);
+    List<Socket> holding = new ArrayList<>();
+    try (ReceiverServer server = new ReceiverServer(new InetSocketAddress("127.0.0.1", 0), two,
+        handler, ReceiverResponse.of(503, "busy", "reason", "busy"), clock)) {
+      URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/hooks");
+      for (int i = 0; i < 2; i++) {
+        Socket s = RawHttp.connect(uri);
+        holding.add(s);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(rejected.getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        assertThat(RawHttp.read(s.getInputStream()).status()).isIn(400, 413);
+      }
+
+      assertThat(status(uri)).as("a sender after two rejected clients").isEqualTo(202);
+    } finally {
+      for (Socket s : holding) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * With every connection busy, the 503 reaches an HTTP client that writes its request as it
+   * connects: the server reads and drops that request before it closes, instead of closing with
+   * it unread, which answers it with a reset ("header parser received no bytes").
+   */
+  @Test
+  void aConnectionOverTheLimit_isAnswered503_thatAnHttpClientReads_notAReset() throws Exception {
+    HttpLimits one = HttpLimits.receiver(Duration.ofSeconds(5), Duration.ofSeconds(5),
+        Duration.ofSeconds(5), 1, 1024);
+    try (ReceiverServer server = new ReceiverServer(new InetSocketAddress("127.0.0.1", 0), one,
+        handler, ReceiverResponse.of(503, "busy", "reason", "busy"), clock);
+        Socket stalled = new Socket("127.0.0.1", server.address().getPort())) {
+      URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/hooks");
+      stalled.getOutputStream().write('P'); // a request begun: busy, not evictable
+      stalled.getOutputStream().flush();
+      HttpClient client = HttpClient.newHttpClient();
+      List<String> answers = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        try {
+          answers.add(String.valueOf(client.send(java.net.http.HttpRequest.newBuilder(uri)
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode()));
+        } catch (IOException e) {
+          answers.add(e.toString());
+        }
+      }
+      assertThat(answers).containsOnly("503");
     }
   }
 
