@@ -118,7 +118,13 @@ final class BusPublisher implements AutoCloseable {
    */
   @Override
   public void close() {
+    close(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+  }
+
+  /** As {@link #close()}, waiting until {@code deadline} ({@link System#nanoTime()}) at most. */
+  void close(long deadline) {
     threads.shutdownNow();
-    threadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
+    threadFactory.awaitExitUninterruptibly(Math.max(0, deadline - System.nanoTime()),
+        TimeUnit.NANOSECONDS);
   }
 }

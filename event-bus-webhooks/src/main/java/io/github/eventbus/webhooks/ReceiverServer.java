@@ -318,9 +318,15 @@ final class ReceiverServer implements AutoCloseable {
    */
   @Override
   public void close() {
+    close(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_GRACE_MILLIS));
+  }
+
+  /** As {@link #close()}, waiting for answers until {@code deadline}, in nanoTime. */
+  void close(long deadline) {
     stopAccepting();
     try {
-      connections.awaitTermination(ANSWER_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+      connections.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+          TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -157,7 +157,7 @@ final class RequestReader {
       }
       String name = line.substring(0, colon).toLowerCase(Locale.ROOT);
       String value = trimOptionalWhitespace(line.substring(colon + 1));
-      if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7F)) {
+      if (hasControl(value, 0)) {
         throw new HttpError(400, "control character in a header field");
       }
       List<String> values = headers.computeIfAbsent(name, k -> new ArrayList<>(1));
@@ -208,9 +208,10 @@ final class RequestReader {
 
   /**
    * Reads a chunk line's size as RFC 9112 spells it: 1 to 8 ASCII hex digits, then either the
-   * end of the line or optional spaces or tabs and a {@code ;} that starts extensions (ignored).
-   * Anything else (other digits, signs, whitespace elsewhere) is refused: a proxy in front might
-   * read such a size otherwise, and the two would disagree on where the request ends.
+   * end of the line or optional spaces or tabs and a {@code ;} that starts extensions (ignored,
+   * but without control characters other than tab, as in header fields). Anything else (other
+   * digits, signs, whitespace elsewhere) is refused: a proxy in front might read such a size
+   * otherwise, and the two would disagree on where the request ends.
    */
   private static long chunkSize(String line) throws HttpError {
     int end = 0;
@@ -227,7 +228,15 @@ final class RequestReader {
     if (end == 0 || end > 8 || !rest) {
       throw new HttpError(400, "malformed chunk size");
     }
+    if (hasControl(line, next)) {
+      throw new HttpError(400, "control character in a chunk extension");
+    }
     return size;
+  }
+
+  /** Whether {@code text} from {@code from} on holds a control character other than tab. */
+  private static boolean hasControl(String text, int from) {
+    return text.chars().skip(from).anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7F);
   }
 
   private static int hexDigit(char c) {

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Receives webhooks over HTTP, verifies them, drops replays, and publishes each accepted event
@@ -184,12 +185,15 @@ public final class WebhookReceiver implements AutoCloseable {
       closed = true;
       s = server;
     }
+    // One grace for both: the answers wait for the publishes, so waits in turn would add up.
+    long deadline = System.nanoTime()
+        + TimeUnit.MILLISECONDS.toNanos(ReceiverServer.ANSWER_GRACE_MILLIS);
     if (s != null) {
       s.stopAccepting();
     }
-    publisher.close();
+    publisher.close(deadline);
     if (s != null) {
-      s.close();
+      s.close(deadline);
     }
   }
 

@@ -242,12 +242,14 @@ class ReceiverHttpTest {
 
     assertThat(exchange(uri, good).status()).isEqualTo(202);
     for (String broken : List.of("zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcdef\r\n0\r\n\r\n",
-        "3\r\nabc", "3\nabc\r\n0\r\n\r\n", "123456789\r\n", "-1\r\n", "\r\n")) {
+        "3\r\nabc", "3\nabc\r\n0\r\n\r\n", "123456789\r\n", "-1\r\n", "\r\n",
+        "3;a\u0000b\r\nabc\r\n0\r\n\r\n", "3;a=\u001bb\r\nabc\r\n0\r\n\r\n",
+        "3;a\u007f\r\nabc\r\n0\r\n\r\n")) {
       RawHttp.Answer answer = exchange(uri, concat(ascii(head), ascii(broken)));
       assertThat(answer.status()).as(broken).isEqualTo(400);
     }
     assertThat(published).hasSize(1);
-    assertThat(receiver.metrics().malformed()).isEqualTo(7);
+    assertThat(receiver.metrics().malformed()).isEqualTo(10);
   }
 
   @Test
