@@ -22,6 +22,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
+import io.github.eventbus.internal.ExactDecimals;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.ByteArrayOutputStream;

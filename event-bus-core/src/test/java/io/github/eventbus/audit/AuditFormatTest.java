@@ -261,6 +261,18 @@ class AuditFormatTest {
   }
 
   @Test
+  void decimals_withAnExponentBeyondAThousandPlaces_makeTheLineUnreadable() {
+    AuditFormat format = AuditFormat.builder().build();
+    String line = lineOf(format, DynamicEvent.of("t", Map.of("x", 1.5)));
+    for (String huge : List.of("1e999999999", "1e-1001", "-2.5E+1002")) {
+      assertThatThrownBy(() -> format.decode(line.replace("1.5", huge)))
+          .as(huge).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not JSON");
+    }
+    assertThat(format.decode(line.replace("1.5", "1e-1000")).data().get("x").decimalValue())
+        .isEqualTo(new BigDecimal("1e-1000"));
+  }
+
+  @Test
   void decimals_theMapperAlreadyReadsAsBigDecimal_areLeftToIt() {
     AuditFormat format = AuditFormat.builder().mapper(JsonLinesWriter.defaultMapper()
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)).build();

@@ -3,16 +3,18 @@ package io.github.eventbus.webhooks;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
+import io.github.eventbus.internal.ExactDecimals;
 import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Utf8;
 import io.github.eventbus.jsonl.JsonLinesWriter;
@@ -47,9 +49,10 @@ final class PayloadParser {
   }
 
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+  // Decimals keep their digits and scale where a double would change them (ExactDecimals).
   private final ObjectReader reader = mapper.reader()
-      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
   private final Map<String, Class<?>> types;
   private final Clock clock;
 
@@ -103,7 +106,12 @@ final class PayloadParser {
           || body[0] == '\r' || body[0] == '\n')) {
         throw new Malformed("the body must be a JSON object in UTF-8");
       }
-      root = reader.readTree(utf8(body));
+      try (JsonParser parser = reader.createParser(utf8(body))) {
+        root = reader.readTree(new ExactDecimals(parser));
+        if (root != null && parser.nextToken() != null) {
+          throw new JsonParseException(parser, "data after the JSON document");
+        }
+      }
     } catch (JsonProcessingException e) {
       // Where, not what: the parser's message quotes the request's text back to its sender.
       JsonLocation at = e.getLocation();

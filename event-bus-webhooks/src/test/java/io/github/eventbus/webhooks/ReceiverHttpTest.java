@@ -7,6 +7,7 @@ import static io.github.eventbus.webhooks.RawHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import java.io.IOException;
@@ -481,7 +482,10 @@ class ReceiverHttpTest {
         "{\"event_type\":\"deployment\",\"event_id\":7,\"data\":{}}",
         "{\"event_type\":\"deployment\",\"event_id\":\"" + "i".repeat(300) + "\",\"data\":{}}",
         "{\"event_type\":\"deployment\",\"event_id\":\"a\\nb\",\"data\":{}}",
-        "{\"event_type\":\"deployment\",\"data\":{\"service\":5,\"status\":[]}}");
+        "{\"event_type\":\"deployment\",\"data\":{\"service\":5,\"status\":[]}}",
+        // held exactly, the first sum or plain rendering of these would not end
+        "{\"event_type\":\"payment\",\"event_id\":\"e9\",\"data\":{\"n\":1e999999999}}",
+        "{\"event_type\":\"payment\",\"event_id\":\"e10\",\"data\":{\"n\":1e-1001}}");
     for (String text : bodies) {
       byte[] b = text.getBytes(StandardCharsets.UTF_8);
       RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-t"
@@ -490,6 +494,21 @@ class ReceiverHttpTest {
       assertThat(answer.body()).doesNotContain("\n", "\r");
     }
     assertThat(published).isEmpty();
+  }
+
+  @Test
+  void decimalsInData_arePublishedAsWritten_doublesAsDoubles() throws Exception {
+    byte[] b = ("{\"event_type\":\"payment\",\"event_id\":\"e-dec\",\"data\":"
+        + "{\"amount\":12345678901234567.89,\"rate\":1.10,\"share\":0.1,\"big\":1E400}}")
+        .getBytes(StandardCharsets.UTF_8);
+    RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-dec", NOW, b), b));
+
+    assertThat(answer.status()).isEqualTo(202);
+    Map<String, Object> data = ((DynamicEvent) published.get(0).payload()).data();
+    assertThat(data.get("amount")).isEqualTo(new java.math.BigDecimal("12345678901234567.89"));
+    assertThat(data.get("rate")).isEqualTo(new java.math.BigDecimal("1.10")); // and its scale
+    assertThat(data.get("share")).isEqualTo(0.1);
+    assertThat(data.get("big")).isEqualTo(new java.math.BigDecimal("1E400"));
   }
 
   @Test
