@@ -270,14 +270,17 @@ public interface EventBus extends AutoCloseable {
    * a handler that ignores interrupts (what is queued for a subscription closed meanwhile is
    * discarded instead, as {@link Subscription#close()} promises), marks every subscription
    * inactive (a {@code publishSync} already under way on another thread still finishes its
-   * dispatch, without retries: a delivery of it that fails is dead-lettered) and stops the threads the bus created, returning once they have ended (a thread
-   * stuck in a handler that ignores interrupts is waited for at most one second more, then
-   * logged). If the calling thread is interrupted, it stops waiting
-   * for the queues as if the drain timeout had elapsed, still ends the threads, and returns with
-   * its interrupt status set. Idempotent; a second call returns once the first has finished,
-   * except one from a callback that the close itself runs on its thread (such as a report's
-   * callback, completed as the close gives up on what is queued): that one returns at once, and
-   * the first call finishes the close.
+   * dispatch, without retries: a delivery of it that fails is dead-lettered) and stops the
+   * threads the bus created, returning once they have ended (a thread stuck in a handler that
+   * ignores interrupts is waited for at most one second more, then logged). Every report of a
+   * delivery made on a thread of the bus's that ended is complete when it returns; one made on a
+   * user's {@linkplain EventBusBuilder#executor executor} or on a publisher's thread
+   * ({@link BackpressurePolicy#CALLER_RUNS}) may complete just after, on that thread. If the
+   * calling thread is interrupted, it stops waiting for the queues as if the drain timeout had
+   * elapsed, still ends the threads, and returns with its interrupt status set. Idempotent; a
+   * second call returns once the first has finished, except one from a callback that the close
+   * itself runs on its thread (such as a report's callback, completed as the close gives up on
+   * what is queued): that one returns at once, and the first call finishes the close.
    *
    * @throws IllegalStateException if called while this thread delivers for this bus (from a
    *     handler): it would wait for itself. Close the bus from another thread.
