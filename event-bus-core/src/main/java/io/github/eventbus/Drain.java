@@ -90,10 +90,9 @@ final class Drain {
     }
     lifecycle.drainOver();
     interrupted |= workers.shutDown(deadline, queued::refused);
-    if (lifecycle.isAbandoned()) {
-      // A retry scheduled while abandonLeftovers ran never runs now that the scheduler stopped.
-      retries.abandon();
-    }
+    // A retry scheduled while abandonLeftovers ran, or planned before the drain ended and
+    // scheduled after it, would never run (the bus's scheduler stopped) or find the bus closed.
+    retries.abandon();
     if (ownedAudit != null) {
       ownedAudit.close();
     }

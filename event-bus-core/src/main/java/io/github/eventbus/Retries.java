@@ -74,6 +74,16 @@ final class Retries {
     // scheduler took; the retry waits for the report (RetryTask.reported) to keep them in order.
     RetryTask scheduled = delay == null ? null : schedule(s, new Delivery(failed.payload, event,
         failed.route, next, first, failed.tracker, failed.index, failed.context), delay);
+    if (scheduled != null && !lifecycle.acceptsRetries() && pending.remove(scheduled)) {
+      // close()'s drain ended after the check above (user code, the jitter, ran in between):
+      // nobody waits for this retry now, so it is not made. If close() took it from pending
+      // first, close() reports it.
+      Future<?> future = scheduled.future;
+      if (future != null) {
+        future.cancel(false);
+      }
+      scheduled = null;
+    }
     deadLetters.reportFailure(cause, s, event, failed.attempt, scheduled != null);
     if (scheduled != null) {
       scheduled.count();

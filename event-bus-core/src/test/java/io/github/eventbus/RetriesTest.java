@@ -133,6 +133,59 @@ class RetriesTest {
   }
 
   /**
+   * The same, with close() ending its drain between the failing thread's check that retries are
+   * still made and its scheduling of one (the jitter source, user code, runs in between; here it
+   * holds the thread there until close() has returned).
+   */
+  @Test
+  @Timeout(30)
+  void syncDispatch_whoseRetryIsPlannedAsTheDrainEnds_isNotRetried_butDeadLettered()
+      throws Exception {
+    ScheduledThreadPoolExecutor userScheduler = new ScheduledThreadPoolExecutor(1);
+    CountDownLatch planning = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    List<SubscriberExceptionContext> reports = new CopyOnWriteArrayList<>();
+    EventBus bus = EventBus.builder().name("retries-planned-at-close").scheduler(userScheduler)
+        .jitterSource(() -> {
+          if (Thread.currentThread().getName().equals("retries-publisher")) {
+            planning.countDown();
+            TestThreads.awaitQuietly(closed);
+          }
+          return 0.5;
+        })
+        .exceptionHandler((e, c) -> reports.add(c)).build();
+    AtomicInteger calls = new AtomicInteger();
+    bus.on(String.class).name("failing").retry(THREE_QUICK).subscribe(m -> {
+      calls.incrementAndGet();
+      throw new IllegalStateException("handler failed");
+    });
+    CompletableFuture<DeliveryReport> report = new CompletableFuture<>();
+    Thread publisher = new Thread(() -> bus.publishSyncAndTrack("x").whenComplete((r, e) -> {
+      if (e != null) {
+        report.completeExceptionally(e);
+      } else {
+        report.complete(r);
+      }
+    }), "retries-publisher");
+    publisher.start();
+    assertThat(planning.await(10, TimeUnit.SECONDS)).isTrue();
+    bus.close();
+    closed.countDown();
+
+    DeliveryReport r = report.get(10, TimeUnit.SECONDS);
+    userScheduler.shutdown(); // runs any retry it holds before it terminates
+    assertThat(userScheduler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(calls).hasValue(1);
+    assertThat(reports).singleElement().satisfies(c -> assertThat(c.willRetry()).isFalse());
+    assertThat(r.outcomes()).singleElement().satisfies(o -> {
+      assertThat(o.status()).isEqualTo(DeliveryStatus.DEAD_LETTERED);
+      assertThat(o.failure()).hasMessage("handler failed");
+    });
+    assertThat(bus.metrics().queueDepth()).isZero();
+  }
+
+  /**
    * A retry that comes due while its failure is still being reported (here at once, in
    * schedule()) waits for the report: the exception handler of attempt 1 ends before attempt 2
    * starts, even when the retry is handed to another thread.

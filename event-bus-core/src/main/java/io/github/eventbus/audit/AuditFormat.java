@@ -17,7 +17,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
@@ -84,8 +83,9 @@ public final class AuditFormat {
         .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
     this.lineParsers = lineParsers(mapper);
-    // Decimals keep their scale (1.10) where they are kept as BigDecimal (see ExactDecimals).
-    this.lineReader = mapper.reader().without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+    // A mapper that reads every decimal as a BigDecimal already loses none: its own way stands.
+    this.lineReader = mapper.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+        ? mapper.reader() : ExactDecimals.configure(mapper.reader());
   }
 
   /**
@@ -233,7 +233,6 @@ public final class AuditFormat {
   AuditEntry decode(String text, Path file, long number) {
     JsonNode node;
     try (JsonParser parser = lineParsers.createParser(text)) {
-      // A mapper that reads every decimal as a BigDecimal already loses none.
       node = lineReader.readTree(
           lineReader.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
               ? parser : new ExactDecimals(parser));

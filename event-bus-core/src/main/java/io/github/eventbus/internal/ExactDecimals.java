@@ -3,17 +3,25 @@ package io.github.eventbus.internal;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import java.io.IOException;
 import java.math.BigDecimal;
 
 /**
  * A parser that tells Jackson's tree reader to keep a decimal as a {@link BigDecimal} when a
  * {@code double} would change it (its digits, as in {@code 12345678901234567.89}, its scale, as
- * in {@code 1.10}, or its range, as in {@code 1E400}), and as a {@code double} otherwise. Every
- * {@code double} the writer wrote reads back as that {@code double} (the writer writes the
- * shortest text that reads back as the same value), so payloads and {@code DynamicEvent} maps keep
- * their {@code Double}s, and nothing written is rounded. A decimal whose exponent puts it more
+ * in {@code 1.10}, or its range, as in {@code 1E400}), and as a {@code double} otherwise: when
+ * the text is the {@code double}'s as {@link Double#toString(double)} or a shortest-digits writer
+ * (Jackson's fast writer, Java 19 and later) writes it. So every {@code double} a writer of
+ * either kind wrote reads back as that {@code double}, payloads and {@code DynamicEvent} maps keep
+ * their {@code Double}s, a {@code BigDecimal} read from either node is the number written, and
+ * nothing written is rounded. Read trees through a reader made by {@link #configure}. A decimal whose exponent puts it more
  * than {@value #MAX_SCALE} places from the decimal point ({@code 1e999999999}) is refused: held
  * exactly, the first sum or plain rendering of it would take time and memory without bound.
  * Used for one document on one thread.
@@ -46,19 +54,78 @@ public final class ExactDecimals extends JsonParserDelegate {
     // The double first: read after the BigDecimal, it would be taken from it and lose -0.0.
     double d = delegate.getDoubleValue();
     String text = delegate.getText();
-    if (Double.toString(d).equals(text) || Double.isNaN(d) || text.endsWith("Infinity")) {
-      return NumberTypeFP.DOUBLE64; // the common case, and the non-numeric tokens a mapper allows
+    if (!Double.isFinite(d) && text.chars().noneMatch(Character::isDigit)) {
+      return NumberTypeFP.DOUBLE64; // NaN, Infinity, INF: the tokens a lenient mapper allows
     }
-    BigDecimal written = delegate.getDecimalValue();
+    // The common case: the text a double's Double.toString gives (a writer's default).
+    String plain = Double.toString(d);
+    if (text.equals(plain)) {
+      return NumberTypeFP.DOUBLE64;
+    }
+    BigDecimal written;
+    try {
+      written = delegate.getDecimalValue();
+    } catch (NumberFormatException exponentOverflow) { // its message would quote the text
+      throw new JsonParseException(this, "a number's exponent is out of range");
+    }
     if (Math.abs((long) written.scale()) > MAX_SCALE) {
       throw new JsonParseException(this, "a number's exponent is out of range");
     }
-    if (Double.isInfinite(d)) {
-      return NumberTypeFP.BIG_DECIMAL; // out of a double's range
-    }
-    BigDecimal asDouble = new BigDecimal(Double.toString(d));
-    return asDouble.compareTo(written) == 0 && asDouble.scale() == written.scale()
+    // As a double, the node's decimalValue() is the BigDecimal of Double.toString: the same
+    // number only if that text is. Otherwise NODES decides, given the BigDecimal.
+    return Double.isFinite(d) && same(written, plain)
         ? NumberTypeFP.DOUBLE64
         : NumberTypeFP.BIG_DECIMAL;
+  }
+
+  /** Whether {@code text} is {@code number}: the same value with the same scale. */
+  private static boolean same(BigDecimal number, String text) {
+    BigDecimal other = new BigDecimal(text);
+    return other.scale() == number.scale() && other.compareTo(number) == 0;
+  }
+
+  /**
+   * Makes a decimal that a shortest-digits writer wrote for a {@code double} (Jackson's fast
+   * writer; {@code Double.toString} from Java 19 on; Java 17's is not always the shortest) a
+   * {@code double} node that still gives the written number as its {@code decimalValue()}, and
+   * any other a {@code DecimalNode}.
+   */
+  private static final JsonNodeFactory NODES = new JsonNodeFactory(false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public ValueNode numberNode(BigDecimal v) {
+      double d = v.doubleValue();
+      return Double.isFinite(d) && same(v, NumberOutput.toString(d, true))
+          ? new WrittenDouble(d, v)
+          : super.numberNode(v);
+    }
+  };
+
+  /** A double read from text that {@code Double.toString} would write otherwise. */
+  private static final class WrittenDouble extends DoubleNode {
+    private static final long serialVersionUID = 1L;
+    private final BigDecimal written;
+
+    WrittenDouble(double value, BigDecimal written) {
+      super(value);
+      this.written = written;
+    }
+
+    @Override
+    public BigDecimal decimalValue() {
+      return written;
+    }
+  }
+
+  /**
+   * The reader to read a tree through this parser with: it keeps a decimal's scale, and makes
+   * decimal nodes as described above.
+   *
+   * @param reader a mapper's reader
+   * @return that reader, configured
+   */
+  public static ObjectReader configure(ObjectReader reader) {
+    return reader.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).with(NODES);
   }
 }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
@@ -50,9 +49,8 @@ final class PayloadParser {
 
   private final ObjectMapper mapper = JsonLinesWriter.defaultMapper();
   // Decimals keep their digits and scale where a double would change them (ExactDecimals).
-  private final ObjectReader reader = mapper.reader()
-      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES);
+  private final ObjectReader reader = ExactDecimals.configure(mapper.reader()
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
   private final Map<String, Class<?>> types;
   private final Clock clock;
 

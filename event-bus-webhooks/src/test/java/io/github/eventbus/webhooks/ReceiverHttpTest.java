@@ -485,7 +485,8 @@ class ReceiverHttpTest {
         "{\"event_type\":\"deployment\",\"data\":{\"service\":5,\"status\":[]}}",
         // held exactly, the first sum or plain rendering of these would not end
         "{\"event_type\":\"payment\",\"event_id\":\"e9\",\"data\":{\"n\":1e999999999}}",
-        "{\"event_type\":\"payment\",\"event_id\":\"e10\",\"data\":{\"n\":1e-1001}}");
+        "{\"event_type\":\"payment\",\"event_id\":\"e10\",\"data\":{\"n\":1e-1001}}",
+        "{\"event_type\":\"payment\",\"event_id\":\"e11\",\"data\":{\"n\":1e2147483648}}");
     for (String text : bodies) {
       byte[] b = text.getBytes(StandardCharsets.UTF_8);
       RawHttp.Answer answer = exchange(uri, post(uri, RawHttp.signed(SECRET, "msg-t"
