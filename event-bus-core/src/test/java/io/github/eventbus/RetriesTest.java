@@ -110,12 +110,36 @@ class RetriesTest {
         throw new IllegalStateException("failed after close");
       }
     });
-    CompletableFuture<DeliveryReport> report = CompletableFuture
-        .supplyAsync(() -> bus.publishSyncAndTrack("x").toCompletableFuture().join());
+    CompletableFuture<DeliveryReport> report = publishSyncOn("retries-publisher", bus);
     assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
     bus.close();
     release.countDown();
 
+    assertTriedOnceAndDeadLettered(bus, report, userScheduler, calls, reports,
+        "failed after close");
+  }
+
+  /** Publishes "x" with publishSyncAndTrack on a new thread named {@code name}. */
+  private static CompletableFuture<DeliveryReport> publishSyncOn(String name, EventBus bus) {
+    CompletableFuture<DeliveryReport> report = new CompletableFuture<>();
+    new Thread(() -> bus.publishSyncAndTrack("x").whenComplete((r, e) -> {
+      if (e != null) {
+        report.completeExceptionally(e);
+      } else {
+        report.complete(r);
+      }
+    }), name).start();
+    return report;
+  }
+
+  /**
+   * Waits for the report and for the user scheduler to run what it holds, then checks that the
+   * handler ran once, its failure was reported without a retry, and the event was dead-lettered.
+   */
+  private static void assertTriedOnceAndDeadLettered(EventBus bus,
+      CompletableFuture<DeliveryReport> report, ScheduledThreadPoolExecutor userScheduler,
+      AtomicInteger calls, List<SubscriberExceptionContext> reports, String failure)
+      throws Exception {
     DeliveryReport r = report.get(10, TimeUnit.SECONDS);
     userScheduler.shutdown(); // runs any retry it holds before it terminates
     assertThat(userScheduler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
@@ -124,7 +148,7 @@ class RetriesTest {
     assertThat(reports).singleElement().satisfies(c -> assertThat(c.willRetry()).isFalse());
     assertThat(r.outcomes()).singleElement().satisfies(o -> {
       assertThat(o.status()).isEqualTo(DeliveryStatus.DEAD_LETTERED);
-      assertThat(o.failure()).hasMessage("failed after close");
+      assertThat(o.failure()).hasMessage(failure);
     });
     DeliveryStats totals = bus.metrics().totals();
     assertThat(totals.retried()).as("%s", totals).isZero();
@@ -159,30 +183,12 @@ class RetriesTest {
       calls.incrementAndGet();
       throw new IllegalStateException("handler failed");
     });
-    CompletableFuture<DeliveryReport> report = new CompletableFuture<>();
-    Thread publisher = new Thread(() -> bus.publishSyncAndTrack("x").whenComplete((r, e) -> {
-      if (e != null) {
-        report.completeExceptionally(e);
-      } else {
-        report.complete(r);
-      }
-    }), "retries-publisher");
-    publisher.start();
+    CompletableFuture<DeliveryReport> report = publishSyncOn("retries-publisher", bus);
     assertThat(planning.await(10, TimeUnit.SECONDS)).isTrue();
     bus.close();
     closed.countDown();
 
-    DeliveryReport r = report.get(10, TimeUnit.SECONDS);
-    userScheduler.shutdown(); // runs any retry it holds before it terminates
-    assertThat(userScheduler.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-
-    assertThat(calls).hasValue(1);
-    assertThat(reports).singleElement().satisfies(c -> assertThat(c.willRetry()).isFalse());
-    assertThat(r.outcomes()).singleElement().satisfies(o -> {
-      assertThat(o.status()).isEqualTo(DeliveryStatus.DEAD_LETTERED);
-      assertThat(o.failure()).hasMessage("handler failed");
-    });
-    assertThat(bus.metrics().queueDepth()).isZero();
+    assertTriedOnceAndDeadLettered(bus, report, userScheduler, calls, reports, "handler failed");
   }
 
   /**
