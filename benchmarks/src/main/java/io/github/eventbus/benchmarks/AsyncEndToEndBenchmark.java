@@ -4,11 +4,13 @@ import io.github.eventbus.EventBus;
 import java.util.concurrent.CountDownLatch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * One producer publishes {@value #EVENTS} events to one subscriber; one iteration is one batch,
+ * One producer publishes {@code events} ({@value #EVENTS} unless {@code -p events=...} says
+ * otherwise) events to one subscriber; one iteration is one batch,
  * timed until the subscriber has handled them all, so JMH prints every iteration and stability
  * (each iteration against the median) can be read off directly. The contenders are
  * {@link OneToOnePeers}: ours ({@code publish}, one worker; with its defaults, and without
@@ -22,34 +24,56 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
   static final int EVENTS = 1_000_000;
   static final int CAPACITY = 65_536;
 
-  /** A counting subscriber that counts a latch down at its last event; one thread at a time. */
+  /**
+   * A counting subscriber that counts a latch down at its {@code expected}-th event, then starts
+   * over; one thread at a time.
+   */
   static final class Counter implements OneToOnePeers.Sink {
+    private final int expected;
     private long seen;
     volatile CountDownLatch done;
 
+    Counter(int expected) {
+      this.expected = expected;
+    }
+
     @Override
     public void accept(Object event) {
-      if (++seen == EVENTS) {
+      if (++seen == expected) {
         seen = 0;
         done.countDown();
       }
     }
   }
 
-  private final Counter oursCounter = new Counter();
-  private final Counter oursNoMdcCounter = new Counter();
-  private final Counter greenrobotCounter = new Counter();
-  private final Counter guavaCounter = new Counter();
-  private final Counter disruptorCounter = new Counter();
-  private final Counter queueCounter = new Counter();
+  /**
+   * Events per batch. The README's rows use the default; a longer batch shows how much of a
+   * batch's spread is disturbances of fixed length (a 40 ms one is 1.5x of a 30 ms batch).
+   */
+  @Param({"" + EVENTS})
+  public int events;
+
+  private Counter oursCounter;
+  private Counter oursNoMdcCounter;
+  private Counter greenrobotCounter;
+  private Counter guavaCounter;
+  private Counter disruptorCounter;
+  private Counter queueCounter;
   private OneToOnePeers peers;
-  private final Long[] events = new Long[EVENTS];
+  private Long[] batch;
 
   @Setup(Level.Trial)
   public void setUp() {
-    for (int i = 0; i < EVENTS; i++) {
-      events[i] = (long) i;
+    batch = new Long[events];
+    for (int i = 0; i < events; i++) {
+      batch[i] = (long) i;
     }
+    oursCounter = new Counter(events);
+    oursNoMdcCounter = new Counter(events);
+    greenrobotCounter = new Counter(events);
+    guavaCounter = new Counter(events);
+    disruptorCounter = new Counter(events);
+    queueCounter = new Counter(events);
     peers = new OneToOnePeers("bench-async", CAPACITY, oursCounter, oursNoMdcCounter,
         greenrobotCounter, guavaCounter, disruptorCounter, queueCounter);
   }
@@ -72,7 +96,7 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
 
   private void publishAll(EventBus bus, Counter counter) throws InterruptedException {
     CountDownLatch done = expect(counter);
-    for (Long event : events) {
+    for (Long event : batch) {
       bus.publish(event);
     }
     done.await();
@@ -87,7 +111,7 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
   @Benchmark
   public void greenrobotBackground() throws InterruptedException {
     CountDownLatch done = expect(greenrobotCounter);
-    for (Long event : events) {
+    for (Long event : batch) {
       peers.greenrobot.post(event);
     }
     done.await();
@@ -96,7 +120,7 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
   @Benchmark
   public void guavaAsync() throws InterruptedException {
     CountDownLatch done = expect(guavaCounter);
-    for (Long event : events) {
+    for (Long event : batch) {
       peers.guava.post(event);
     }
     done.await();
@@ -105,7 +129,7 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
   @Benchmark
   public void disruptorBlocking() throws InterruptedException {
     CountDownLatch done = expect(disruptorCounter);
-    for (Long event : events) {
+    for (Long event : batch) {
       peers.toRing(event);
     }
     done.await();
@@ -114,7 +138,7 @@ public class AsyncEndToEndBenchmark extends SingleShotBatches {
   @Benchmark
   public void arrayBlockingQueue() throws InterruptedException {
     CountDownLatch done = expect(queueCounter);
-    for (Long event : events) {
+    for (Long event : batch) {
       peers.queue.put(event);
     }
     done.await();

@@ -44,7 +44,7 @@ public class AsyncFanOutBenchmark extends SingleShotBatches {
   private static Counter[] counters() {
     Counter[] counters = new Counter[SUBSCRIBERS];
     for (int i = 0; i < SUBSCRIBERS; i++) {
-      counters[i] = new Counter();
+      counters[i] = new Counter(EVENTS);
     }
     return counters;
   }
