@@ -11,7 +11,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -83,9 +82,7 @@ public final class AuditFormat {
         .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     this.registry = Map.copyOf(registry);
     this.lineParsers = lineParsers(mapper);
-    // A mapper that reads every decimal as a BigDecimal already loses none: its own way stands.
-    this.lineReader = mapper.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-        ? mapper.reader() : ExactDecimals.configure(mapper.reader());
+    this.lineReader = ExactDecimals.configure(mapper.reader());
   }
 
   /**
@@ -233,9 +230,7 @@ public final class AuditFormat {
   AuditEntry decode(String text, Path file, long number) {
     JsonNode node;
     try (JsonParser parser = lineParsers.createParser(text)) {
-      node = lineReader.readTree(
-          lineReader.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-              ? parser : new ExactDecimals(parser));
+      node = ExactDecimals.readTree(lineReader, parser);
       // Two entries joined on one line (or split by a lone CR) must not read as the first alone.
       if (node != null && parser.nextToken() != null) {
         throw new IllegalArgumentException("more than one JSON value on the line");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.core.util.JsonParserDelegate;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.DoubleNode;
@@ -21,10 +23,12 @@ import java.math.BigDecimal;
  * (Jackson's fast writer, Java 19 and later) writes it. So every {@code double} a writer of
  * either kind wrote reads back as that {@code double}, payloads and {@code DynamicEvent} maps keep
  * their {@code Double}s, a {@code BigDecimal} read from either node is the number written, and
- * nothing written is rounded. Read trees through a reader made by {@link #configure}. A decimal whose exponent puts it more
- * than {@value #MAX_SCALE} places from the decimal point ({@code 1e999999999}) is refused: held
- * exactly, the first sum or plain rendering of it would take time and memory without bound.
- * Used for one document on one thread.
+ * nothing written is rounded. A decimal whose exponent puts it more than {@value #MAX_SCALE}
+ * places from the decimal point ({@code 1e999999999}) is refused: held exactly, the first sum or
+ * plain rendering of it would take time and memory without bound. Read through
+ * {@link #readTree}, with a reader made by {@link #configure}; used for one document on one
+ * thread. A mapper that reads every decimal as a {@code BigDecimal}
+ * ({@code USE_BIG_DECIMAL_FOR_FLOATS}) loses none already, and is left to its own way.
  */
 public final class ExactDecimals extends JsonParserDelegate {
 
@@ -126,6 +130,23 @@ public final class ExactDecimals extends JsonParserDelegate {
    * @return that reader, configured
    */
   public static ObjectReader configure(ObjectReader reader) {
-    return reader.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).with(NODES);
+    return bigDecimalsAlready(reader) ? reader
+        : reader.without(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).with(NODES);
+  }
+
+  /**
+   * Reads one JSON value from {@code parser} as a tree, decimals as described above.
+   *
+   * @param reader a reader made by {@link #configure}
+   * @param parser the document's parser, left after the value (to check that nothing follows)
+   * @return the tree, or {@code null} at the end of input
+   * @throws IOException if the text is not JSON or a decimal's exponent is out of range
+   */
+  public static JsonNode readTree(ObjectReader reader, JsonParser parser) throws IOException {
+    return reader.readTree(bigDecimalsAlready(reader) ? parser : new ExactDecimals(parser));
+  }
+
+  private static boolean bigDecimalsAlready(ObjectReader reader) {
+    return reader.isEnabled(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   }
 }

@@ -105,7 +105,7 @@ final class PayloadParser {
         throw new Malformed("the body must be a JSON object in UTF-8");
       }
       try (JsonParser parser = reader.createParser(utf8(body))) {
-        root = reader.readTree(new ExactDecimals(parser));
+        root = ExactDecimals.readTree(reader, parser);
         if (root != null && parser.nextToken() != null) {
           throw new JsonParseException(parser, "data after the JSON document");
         }

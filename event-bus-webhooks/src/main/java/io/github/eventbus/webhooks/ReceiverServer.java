@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * 503 with {@code Retry-After} and closed {@value #REFUSED_LINGER_MILLIS} ms later, once what it
  * sent meanwhile is read and dropped (so that its client reads the 503, not a reset). So stalled
  * clients can hold at most their own connections, each for at most its deadlines, and idle,
- * silent or rejected ones cannot lock new
- * senders out. A connection no thread can be made for (the OS's limit) is answered 503 too,
- * with a rate-limited WARN, and accepting goes on. Thread-safe.
+ * silent or rejected ones cannot lock new senders out. A connection no thread can be made for
+ * (the OS's limit) is answered 503 too, with a rate-limited WARN, and accepting goes on.
+ * Thread-safe.
  */
 final class ReceiverServer implements AutoCloseable {
 

@@ -68,8 +68,8 @@ import java.util.concurrent.TimeUnit;
  * closes its connection, and open connections are bounded ({@link Builder#maxConnections}); at
  * the bound, a rejected connection still discarding what its client sends, or else the
  * connection idle longest (between requests, or silent since it connected), makes room for a new
- * one. A stalled client delays only itself, and idle, silent or rejected ones
- * cannot lock senders out.
+ * one. A stalled client delays only itself, and idle, silent or rejected ones cannot lock senders
+ * out.
  *
  * <p><b>Logging.</b> Rejected requests are logged at DEBUG, with request text escaped and cut
  * short. Repeated verification failures raise one WARN a minute at most, naming the likely
