@@ -45,7 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Durability#NONE} or with a backlog can be just after midnight for a record made just
  * before it. Directories are created as needed. On opening a
  * file that ends in a torn line (a crash mid-write), the torn bytes are moved to
- * {@code <file>.corrupt} and cut off, so new lines never append to them. A file has one writer
+ * {@code <file>.corrupt} and cut off, so new lines never append to them (that path must be a
+ * regular file or nothing: a link there is not written through, and the open fails, reported like
+ * any other failure, until it is gone). A file has one writer
  * at a time: that repair cannot tell a line another live writer is writing from a torn one.
  * Without {@code maxFileBytes} the writer writes only the file at its path (a {@code <file>.1}
  * is another tool's, such as logrotate's); a file truncated in place counts from its new size.

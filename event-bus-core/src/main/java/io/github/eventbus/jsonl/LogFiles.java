@@ -3,6 +3,7 @@ package io.github.eventbus.jsonl;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -200,6 +201,9 @@ public final class LogFiles {
   /**
    * Cuts a last line that has no newline (left by a crash mid-write) off the end of {@code file}
    * and appends it to {@code <file>.corrupt}. Returns how many bytes were moved.
+   *
+   * @throws FileSystemException if {@code <file>.corrupt} is not a regular file: the file is left
+   *     as it is
    */
   static long repairTornTail(Path file) throws IOException {
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -216,8 +220,15 @@ public final class LogFiles {
       channel.read(torn, cut);
       torn.flip();
       Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
+      if (Files.exists(corrupt, LinkOption.NOFOLLOW_LINKS)
+          && !Files.isRegularFile(corrupt, LinkOption.NOFOLLOW_LINKS)) {
+        // As for the log itself: a link would have the torn bytes appended to whatever file it
+        // points to, and a named pipe would block the open until a reader came.
+        throw new FileSystemException(corrupt.toString(), null, "is not a regular file (a"
+            + " symbolic link, named pipe or directory); a torn line is never moved into one");
+      }
       try (FileChannel out = FileChannel.open(corrupt, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+          StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
         while (torn.hasRemaining()) {
           out.write(torn);
         }

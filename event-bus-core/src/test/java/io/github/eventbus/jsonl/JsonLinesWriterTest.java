@@ -160,6 +160,29 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void open_withALinkAtTheCorruptPath_neitherWritesThroughIt_norCutsTheTornLine()
+      throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    Files.writeString(file, "{\"n\":1}\n{\"torn", StandardCharsets.UTF_8);
+    Path victim = Files.writeString(dir.resolve("victim.txt"), "precious\n");
+    Files.createSymbolicLink(dir.resolve("out.jsonl.corrupt"), victim);
+    List<String> problems = new CopyOnWriteArrayList<>();
+    CountDownLatch reported = new CountDownLatch(1);
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(20)).closeTimeout(Duration.ofMillis(100))
+        .errorHandler((f, problem, cause) -> {
+          problems.add(problem);
+          reported.countDown();
+        }).build()) {
+      w.append(Map.of("n", 2));
+      assertThat(reported.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+    assertThat(Files.readString(file)).isEqualTo("{\"n\":1}\n{\"torn");
+    assertThat(problems.get(0)).contains("out.jsonl.corrupt", "symbolic link");
+  }
+
+  @Test
   void writeFailure_isReportedAndRetried_andWritingResumesWhenTheCauseGoesAway() throws Exception {
     Path logDir = dir.resolve("logs");
     CountDownLatch failed = new CountDownLatch(1);
