@@ -349,7 +349,8 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
    * still busy then (held up in the file system by a stalled disk, in an encoder, or in the error
    * handler) gets a second more; if it is still busy with records
    * {@linkplain WriterStats#pending() pending}, that is reported once to the error handler (or
-   * logged): it writes or reports them if it comes back. Idempotent: once close gave up on the
+   * logged; logged in any case when the writer thread is held up in the error handler itself,
+   * which close() does not call again then): it writes or reports them if it comes back. Idempotent: once close gave up on the
    * thread, a later call returns at once.
    */
   @Override
@@ -366,10 +367,10 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
       long pending;
       if (!joinQuietly(CLOSE_GRACE_MILLIS) && (pending = stats().pending()) > 0
           && reportedStuck.compareAndSet(false, true)) {
-        loop.reportError(target.current(), "stuck", "close() gave up on a writer thread still "
-            + "busy (in the file system, an encoder or the error handler); " + pending
-            + " record(s) are not written yet, and are written or reported if it comes back",
-            new IOException("writer thread held up at close"));
+        String problem = "close() gave up on a writer thread still busy (in the file system, an"
+            + " encoder or the error handler); " + pending + " record(s) are not written yet, and"
+            + " are written or reported if it comes back";
+        loop.reportStuck(target.current(), problem);
       }
     }
   }

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * write or fsync fails, or a record cannot be encoded as JSON. The writer keeps the lines it could
  * not write and retries; the handler is for alerting.
  *
- * <p><b>Thread-safety:</b> called from the writer's own thread, from {@code close()}, and from
+ * <p><b>Thread-safety:</b> called from the writer's own thread, from {@code close()} (unless the
+ * writer thread is held up in this handler: then close() logs instead of waiting on it), and from
  * an appending thread whose record was dropped (buffer full past an {@code offerTimeout}) or
  * left unwritten by a writer that had ended, so it may be called from several threads at once;
  * an exception it throws is logged and ignored.

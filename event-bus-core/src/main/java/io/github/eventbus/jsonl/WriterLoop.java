@@ -67,6 +67,8 @@ final class WriterLoop<T> implements Runnable {
   private final CountDownLatch givingUp = new CountDownLatch(1);
   private volatile boolean closed;
   private volatile boolean finished; // the thread is done with the queue
+  private volatile Thread runner; // the writer thread, once it runs
+  private volatile boolean runnerInHandler; // the writer thread is in the error handler
 
   final AtomicLong written = new AtomicLong();
   final AtomicLong failedWrites = new AtomicLong();
@@ -123,6 +125,7 @@ final class WriterLoop<T> implements Runnable {
 
   @Override
   public void run() {
+    runner = Thread.currentThread();
     // Entries leave the batch as they are encoded, so that if the thread ends abruptly (an Error
     // while writing) abandon() can report the rest.
     ArrayDeque<Object> batch = new ArrayDeque<>(MAX_BATCH);
@@ -534,10 +537,32 @@ final class WriterLoop<T> implements Runnable {
           String.valueOf(cause));
       return;
     }
+    boolean onRunner = Thread.currentThread() == runner;
+    if (onRunner) {
+      runnerInHandler = true;
+    }
     try {
       errorHandler.onError(file, problem, cause);
     } catch (RuntimeException | Error e) { // an Error too: see encode()
       warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
+    } finally {
+      if (onRunner) {
+        runnerInHandler = false;
+      }
+    }
+  }
+
+  /**
+   * Reports, from close(), a writer thread that close() gave up on. Logged rather than told to
+   * the error handler if the thread is held up in the handler: a handler that serialises its
+   * calls would hold close() up too. Thread-safe.
+   */
+  void reportStuck(Path file, String problem) {
+    if (runnerInHandler) {
+      log.warn("JSON Lines writer of {}: {} (not told to the error handler, which holds the writer"
+          + " thread)", file, problem);
+    } else {
+      reportError(file, "stuck", problem, new IOException("writer thread held up at close"));
     }
   }
 

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.github.eventbus.TestThreads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -279,6 +281,49 @@ class JsonLinesWriterFailureTest {
     assertThat(problems).last().asString().contains("1 record(s) could not be written");
     assertThat(w.stats().unwritten()).isEqualTo(1);
     assertThat(ack).isCompletedExceptionally();
+  }
+
+  /**
+   * An error handler that serialises its calls and never returns from the writer thread's: close()
+   * still returns after its timeout and grace, telling the log (not that handler) about the
+   * thread it gave up on.
+   */
+  @Test
+  @Timeout(60)
+  void close_whileTheWriterIsHeldInASerialisedErrorHandler_returns_andLogsTheStuckThread()
+      throws Exception {
+    Path logDir = dir.resolve("logs");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Object handlerLock = new Object();
+    JsonLinesWriter<Object> w = JsonLinesWriter.daily(logDir, "events", JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(20)).closeTimeout(Duration.ofMillis(200))
+        .errorHandler((file, problem, cause) -> {
+          synchronized (handlerLock) {
+            problems.add(problem);
+            entered.countDown();
+            TestThreads.awaitQuietly(release);
+          }
+        }).build();
+    try {
+      Files.writeString(logDir, "a file where the directory should be");
+      w.append(Map.of("n", 1));
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+      CompletableFuture<Void> closed = CompletableFuture.runAsync(w::close);
+      assertThat(closed).succeedsWithin(Duration.ofSeconds(20));
+
+      assertThat(problems).hasSize(1);
+      assertThat(logged.list).anySatisfy(e -> {
+        assertThat(e.getLevel()).isEqualTo(Level.WARN);
+        assertThat(e.getFormattedMessage()).contains("close() gave up on a writer thread",
+            "1 record(s) are not written yet", "not told to the error handler");
+      });
+    } finally {
+      release.countDown();
+    }
+    assertThat(TestThreads.await(w::isTerminated, Duration.ofSeconds(10))).isTrue();
+    assertThat(w.stats().unwritten()).isEqualTo(1);
   }
 
   @Test
