@@ -1,7 +1,10 @@
 package io.github.eventbus.webhooks;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.common.collect.Lists;
 import io.github.eventbus.internal.DurableFiles;
 import io.github.eventbus.internal.Utf8;
@@ -54,6 +57,14 @@ final class Outbox implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookClient.class);
   private static final ObjectMapper MAPPER = JsonLinesWriter.defaultMapper();
+  /**
+   * Reads what MAPPER wrote: Jackson's default limit on a string (20 million characters) is below
+   * what a body of over 15 MB takes in base64, which the file holds whole; the line is in memory
+   * already, so its length bounds the string.
+   */
+  private static final ObjectReader LINES = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE)
+          .build()).build()).reader();
   /** The least size at which a running outbox compacts its file. */
   static final long COMPACT_ABOVE = 1 << 20;
   /** The highest key number read from a file that new keys count up from. */
@@ -244,7 +255,7 @@ final class Outbox implements AutoCloseable {
       if (line == null) {
         return false;
       }
-      JsonNode node = MAPPER.readTree(line);
+      JsonNode node = LINES.readTree(line);
       String op = text(node, "op");
       String key = text(node, "key");
       if (op == null || key == null || key.isEmpty()) {

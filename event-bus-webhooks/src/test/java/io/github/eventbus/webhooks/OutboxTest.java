@@ -185,6 +185,26 @@ class OutboxTest {
     }
   }
 
+  @Test
+  void aBodyWhoseBase64PassesJacksonsStringLimit_isResumed_notMovedToCorrupt() throws Exception {
+    // 15.5 MB of body is 20.7 million characters of base64 in one JSON string: more than
+    // Jackson reads by default, so the record would be written durably and lost on reopening.
+    Path file = dir.resolve("large.jsonl");
+    byte[] body = new byte[15_500_000];
+    new Random(7).nextBytes(body);
+    try (Outbox outbox = new Outbox(file, null)) {
+      outbox.pending(new Outbox.Entry(OutboxProbes.key("large"), "large", OutboxProbes.ENDPOINT,
+          "t", body, false)).get(60, TimeUnit.SECONDS);
+    }
+    try (Outbox outbox = new Outbox(file, null)) {
+      assertThat(outbox.pending()).singleElement().satisfies(e -> {
+        assertThat(e.id()).isEqualTo("large");
+        assertThat(e.body()).isEqualTo(body);
+      });
+    }
+    assertThat(dir.resolve("large.jsonl.corrupt")).doesNotExist();
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void recordsOfAnySize_andCorruptLinesBetween_areReadAcrossPieces(long seed) throws Exception {
