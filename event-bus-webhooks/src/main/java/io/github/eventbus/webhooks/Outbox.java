@@ -22,6 +22,7 @@ import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -238,8 +239,9 @@ final class Outbox implements AutoCloseable {
    */
   private static void keepUnreadable(Path file, List<byte[]> unreadable) throws IOException {
     Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
+    // Never through a link: it would have the lines appended to whatever file it points to.
     try (OutputStream out = Files.newOutputStream(corrupt, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND)) {
+        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
       for (byte[] line : unreadable) {
         out.write(line);
       }

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,6 +146,22 @@ class OutboxEnvAdversaryTest {
     assertThat(Files.exists(dir.resolve("outbox.jsonl.corrupt"))).isFalse();
     byte[] compacted = Files.readAllBytes(file);
     assertThat(new String(compacted, StandardCharsets.UTF_8)).doesNotContain("\0").endsWith("\n");
+  }
+
+  @Test
+  void unreadableLine_withALinkAtTheCorruptPath_failsTheOpen_andWritesNothingThroughIt()
+      throws Exception {
+    Path file = dir.resolve("outbox.jsonl");
+    String content = pendingLine("a") + "\nnot a record\n";
+    Files.writeString(file, content, StandardCharsets.UTF_8);
+    Path victim = Files.writeString(dir.resolve("victim.txt"), "precious\n");
+    Files.createSymbolicLink(dir.resolve("outbox.jsonl.corrupt"), victim);
+
+    assertThatThrownBy(() -> new Outbox(file, null).close())
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("cannot open the webhook outbox");
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+    assertThat(Files.readString(file)).isEqualTo(content);
   }
 
   @ParameterizedTest
