@@ -91,7 +91,7 @@ final class DeliveryRunner {
   private CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message,
       String outboxKey, boolean record) {
     OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
-        EndpointGate.origin(endpoint), k -> new EndpointGate(perEndpoint)), outboxKey);
+        EndpointGate.gateKey(endpoint), k -> new EndpointGate(perEndpoint)), outboxKey);
     if (record && outbox.enabled()) {
       d.recorded = outbox.accepted(d); // before a drain can see the delivery
     }

@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import java.net.URI;
+import java.util.Locale;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -21,6 +22,20 @@ final class EndpointGate {
     int port = endpoint.getPort();
     return endpoint.getScheme() + "://" + (host != null ? host : "?")
         + (port >= 0 ? ":" + port : "");
+  }
+
+  /**
+   * The origin whose requests one gate bounds: scheme and host are case-insensitive, and no port
+   * is the scheme's own, so that each spelling of one origin does not get a limit of its own.
+   */
+  static String gateKey(URI endpoint) {
+    String scheme = endpoint.getScheme().toLowerCase(Locale.ROOT);
+    String host = endpoint.getHost();
+    int port = endpoint.getPort();
+    if (port < 0) {
+      port = scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -1;
+    }
+    return scheme + "://" + (host != null ? host.toLowerCase(Locale.ROOT) : "?") + ":" + port;
   }
 
   EndpointGate(int permits) {

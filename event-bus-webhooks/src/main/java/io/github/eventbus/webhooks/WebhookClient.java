@@ -403,7 +403,8 @@ public final class WebhookClient implements AutoCloseable {
 
     /**
      * Bounds the requests in flight per endpoint origin (scheme, host and port: {@code /a} and
-     * {@code /b} on one host share it); default 8.
+     * {@code /b} on one host share it, and so do spellings of one origin, such as
+     * {@code HTTP://Example.com} and {@code http://example.com:80}); default 8.
      *
      * @param limit at least 1
      * @return this builder

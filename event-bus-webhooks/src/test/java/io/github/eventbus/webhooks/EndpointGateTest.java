@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -11,11 +12,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The per-endpoint gate: at most its permits in flight, every attempt run once. */
 class EndpointGateTest {
+
+  @Test
+  void gateKey_isOneHoweverSchemeHostAndDefaultPortAreSpelled() {
+    List<String> spellings = List.of("http://localhost/a", "HTTP://localhost:80/b",
+        "http://LOCALHOST/c", "Http://LocalHost:80/d?q=1");
+    assertThat(spellings).extracting(u -> EndpointGate.gateKey(URI.create(u)))
+        .containsOnly("http://localhost:80");
+    assertThat(EndpointGate.gateKey(URI.create("HTTPS://Example.COM/x")))
+        .isEqualTo(EndpointGate.gateKey(URI.create("https://example.com:443/y")));
+    assertThat(EndpointGate.gateKey(URI.create("http://example.com:8080/")))
+        .isNotEqualTo(EndpointGate.gateKey(URI.create("http://example.com/")))
+        .isNotEqualTo(EndpointGate.gateKey(URI.create("https://example.com:8080/")));
+  }
 
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(ints = {1, 2, 3})
