@@ -16,9 +16,10 @@ import java.time.Instant;
  * comes when the record is on disk, which may be after the first attempt began, or even after the
  * delivery ended (say, abandoned by a close that stopped the threads before they told it).
  *
- * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox, on the thread
- * that called {@code send}, and for an {@code accepted} still untold when {@code close()} stops
- * those threads, on the closing thread); they must be quick and must not block. Whatever a listener
+ * <p>Methods run on the client's threads (or, for {@code accepted} without an outbox and for the
+ * {@code attemptStarted} of a first attempt, on the thread that called {@code send}, and for an
+ * {@code accepted} still untold when {@code close()} stops those threads, on the closing thread),
+ * never on the JDK's shared pool; they must be quick and must not block. Whatever a listener
  * throws is logged (rate-limited) and goes no further: it never changes a delivery, and the other
  * listeners still hear the event. An {@link Error} is also handed to the thread's
  * uncaught-exception handler.

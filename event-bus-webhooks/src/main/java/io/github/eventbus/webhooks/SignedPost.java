@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,17 +47,25 @@ final class SignedPost {
   private final Duration requestTimeout;
   private final boolean publicOnly;
   private final ScheduledExecutorService timer;
+  private final Executor onClientThreads;
   private final Set<CompletableFuture<Answer>> inFlight = ConcurrentHashMap.newKeySet();
   private final SignatureScheme standardHeaders = SignatureScheme.standardWebhooks();
   private final SignatureScheme signatureHeader = SignatureScheme.xWebhookSignature();
 
   SignedPost(HttpClient http, List<WebhookSecret> secrets, Duration requestTimeout,
-      boolean publicOnly, ScheduledExecutorService timer) {
+      boolean publicOnly, ScheduledExecutorService timer, Executor httpThreads) {
     this.http = http;
     this.secrets = secrets;
     this.requestTimeout = requestTimeout;
     this.publicOnly = publicOnly;
     this.timer = timer;
+    this.onClientThreads = task -> {
+      try {
+        httpThreads.execute(task);
+      } catch (RejectedExecutionException closing) {
+        task.run(); // close() stopped the threads: this thread ends the attempt
+      }
+    };
   }
 
   /**
@@ -86,7 +95,8 @@ final class SignedPost {
     long started = System.nanoTime();
     CompletableFuture<HttpResponse<Void>> call;
     try {
-      call = http.sendAsync(signedRequest(endpoint, message, now), info -> new BoundedDiscard());
+      call = http.sendAsync(signedRequest(endpoint, message, now),
+          info -> new BoundedDiscard(info, answer, onClientThreads));
     } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
       return CompletableFuture.completedFuture(new Answer(0, null, e, false));
     }
@@ -101,10 +111,11 @@ final class SignedPost {
       deadline = null;
     }
     ScheduledFuture<?> timeout = deadline;
-    call.whenComplete((response, error) -> {
-      if (timeout != null) {
-        timeout.cancel(false);
-      }
+    // The JDK completes the call on its shared pool (ForkJoinPool.commonPool(), or a new thread
+    // per call where that has one thread): a busy pool would hold a prompt answer past the
+    // deadline, and run listeners on threads not the client's. An answer with a body is had
+    // from the body subscriber instead; the call tells only errors, read on the client's threads.
+    call.whenCompleteAsync((response, error) -> {
       Throwable failure = error == null ? null : unwrap(error);
       if (failure != null && System.nanoTime() - started >= Settings.nanos(requestTimeout)) {
         // the JDK's own timer (or a busy machine) may end the exchange a moment before ours
@@ -113,10 +124,15 @@ final class SignedPost {
       answer.complete(response != null
           ? new Answer(response.statusCode(), response.headers(), null, false)
           : new Answer(0, null, failure, false));
-    });
+    }, onClientThreads);
     answer.whenComplete((a, e) -> {
       inFlight.remove(answer);
-      if (!call.isDone()) { // the deadline or cancelAll() answered first: end the exchange too
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      // The deadline or cancelAll() answered first: end the exchange too. (A response answered
+      // from its body has ended its exchange; the call completes a moment later.)
+      if (!call.isDone() && a.status() == 0) {
         call.cancel(true);
       }
     });
@@ -154,11 +170,31 @@ final class SignedPost {
     }
   }
 
-  /** Counts the response body and drops it; past 64 KiB it stops reading. */
+  /**
+   * Counts the response body and drops it; past 64 KiB it stops reading. When the body has ended
+   * (or been cut off), completes the attempt's answer with the status, on the client's threads.
+   */
   private static final class BoundedDiscard implements HttpResponse.BodySubscriber<Void> {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final HttpResponse.ResponseInfo info;
+    private final CompletableFuture<Answer> answer;
+    private final Executor onClientThreads;
     private Flow.Subscription subscription;
     private long seen;
+
+    BoundedDiscard(HttpResponse.ResponseInfo info, CompletableFuture<Answer> answer,
+        Executor onClientThreads) {
+      this.info = info;
+      this.answer = answer;
+      this.onClientThreads = onClientThreads;
+    }
+
+    private void answered() {
+      if (done.complete(null)) {
+        onClientThreads.execute(() ->
+            answer.complete(new Answer(info.statusCode(), info.headers(), null, false)));
+      }
+    }
 
     @Override
     public CompletionStage<Void> getBody() {
@@ -178,7 +214,7 @@ final class SignedPost {
       }
       if (seen > MAX_RESPONSE_BYTES && !done.isDone()) {
         subscription.cancel(); // the status is all we need; the connection is not reused
-        done.complete(null);
+        answered();
       }
     }
 
@@ -189,7 +225,7 @@ final class SignedPost {
 
     @Override
     public void onComplete() {
-      done.complete(null);
+      answered();
     }
   }
 }

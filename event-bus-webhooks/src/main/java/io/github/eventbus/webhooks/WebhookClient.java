@@ -73,10 +73,12 @@ import java.util.function.DoubleSupplier;
  * <p><b>Attempt log.</b> Each attempt is a line of the JSON Lines attempt log: id, endpoint,
  * attempt, status or error, duration, next retry time and outcome; never a secret.
  *
- * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP and
- * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
- * retries; {@link #close()} stops them and returns once they have ended. On Java 21 and later it also shuts down the JDK client's
- * own selector thread; on Java 17 that thread ends when the client is garbage-collected.
+ * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP (answers
+ * are handled there, not on the JDK's shared pool) and one {@code webhook-client-timer} for
+ * request deadlines and, unless a scheduler is given, retries; with an outbox or an attempt log,
+ * each has its writer's thread {@code jsonl-writer-<file name>}. {@link #close()} stops them all
+ * and returns once they have ended. On Java 21 and later it also shuts down the JDK client's own
+ * selector thread; on Java 17 that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -118,7 +120,7 @@ public final class WebhookClient implements AutoCloseable {
         b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5));
     this.post = new SignedPost(threads.http(), secrets,
         b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
-        Boolean.TRUE.equals(b.publicOnly), threads.timer());
+        Boolean.TRUE.equals(b.publicOnly), threads.timer(), threads.httpThreads());
     this.runner = new DeliveryRunner(post, retryRules, events, outbox,
         clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
         b.perEndpoint != null ? b.perEndpoint : 8);

@@ -8,14 +8,19 @@ import io.github.eventbus.ManualClock;
 import io.github.eventbus.ManualScheduler;
 import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.TestFiles;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -143,6 +148,55 @@ class DeliveryListenerTest {
       assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
     }
     assertThat(heard).contains("rejected 404", "exhausted 1", "abandoned false");
+  }
+
+  /**
+   * Answers, refusals and errors are heard on the client's threads: the JDK completes its calls on
+   * its shared pool (or a new thread for each, where that pool has one thread).
+   */
+  @Test
+  void outcomes_areHeardOnTheClientsThreads_notTheJdksSharedPool() throws Exception {
+    server.script(ScriptedServer.Reply.of(200), ScriptedServer.Reply.of(404),
+        ScriptedServer.Reply.of(500));
+    Set<String> threads = new ConcurrentSkipListSet<>();
+    DeliveryListener where = new DeliveryListener() {
+      @Override
+      public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
+        threads.add(Thread.currentThread().getName());
+      }
+
+      @Override
+      public void delivered(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+        threads.add(Thread.currentThread().getName());
+      }
+
+      @Override
+      public void rejected(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+        threads.add(Thread.currentThread().getName());
+      }
+
+      @Override
+      public void exhausted(WebhookMessage message, AttemptResult last, WebhookDelivery result) {
+        threads.add(Thread.currentThread().getName());
+      }
+    };
+    URI refusing;
+    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      refusing = URI.create("http://127.0.0.1:" + closed.getLocalPort() + "/h");
+    }
+    List<DeliveryOutcome> outcomes = new ArrayList<>();
+    try (WebhookClient client = WebhookClient.builder().secret("s3cret")
+        .retry(RetryPolicy.builder().maxAttempts(1).build()).listener(where).build()) {
+      for (int i = 0; i < 3; i++) {
+        outcomes.add(client.send(server.uri("/h"), message("m" + i)).get(10, TimeUnit.SECONDS)
+            .outcome());
+      }
+      outcomes.add(client.send(refusing, message("refused")).get(10, TimeUnit.SECONDS).outcome());
+    }
+    assertThat(outcomes).containsExactly(DeliveryOutcome.DELIVERED, DeliveryOutcome.REJECTED,
+        DeliveryOutcome.EXHAUSTED, DeliveryOutcome.EXHAUSTED);
+    assertThat(threads).isNotEmpty().allSatisfy(name -> assertThat(name)
+        .matches("webhook-client-\\d+"));
   }
 
   /** Throws an Error from every callback. */
