@@ -14,6 +14,9 @@ import java.util.Map;
  */
 final class Fields {
 
+  /** How many bad elements of one list are named each; the rest are counted. */
+  static final int MAX_NAMED_ELEMENTS = 10;
+
   private final String type;
   private final Map<String, ?> data;
   private final List<String> problems = new ArrayList<>();
@@ -127,12 +130,19 @@ final class Fields {
       return List.of();
     }
     List<String> out = new ArrayList<>();
+    int bad = 0;
     for (int i = 0; i < list.size(); i++) {
       if (list.get(i) instanceof String s) {
         out.add(s);
-      } else {
+      } else if (++bad <= MAX_NAMED_ELEMENTS) {
         problems.add(field + "[" + i + "] must be a string, but was " + describe(list.get(i)));
       }
+    }
+    if (bad > MAX_NAMED_ELEMENTS) {
+      // A sender's list of a million numbers would otherwise make a message, log line and dead
+      // letter many times its own size.
+      problems.add(field + " has " + (bad - MAX_NAMED_ELEMENTS) + " more elements that are not"
+          + " strings");
     }
     return out;
   }
@@ -180,8 +190,24 @@ final class Fields {
     }
   }
 
+  /** For records: collects a problem naming each null element of a list (at most a few). */
+  static void requireNoNulls(List<String> problems, String field, List<String> list) {
+    if (list == null) {
+      return;
+    }
+    int bad = 0;
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) == null && ++bad <= MAX_NAMED_ELEMENTS) {
+        problems.add(field + "[" + i + "] must be a string, but was null");
+      }
+    }
+    if (bad > MAX_NAMED_ELEMENTS) {
+      problems.add(field + " has " + (bad - MAX_NAMED_ELEMENTS) + " more null elements");
+    }
+  }
+
   private static String describe(Object value) {
-    return value.getClass().getSimpleName();
+    return value == null ? "null" : value.getClass().getSimpleName();
   }
 
   private static <E extends Enum<E>> String allowed(Class<E> enumType) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,13 +28,25 @@ public final class Handlers {
    * @param reports the report-ready handler
    * @param risks the risk-alert handler
    * @return one subscription that ends all of them
+   * @throws NullPointerException naming the argument that is null; nothing is registered
+   * @throws IllegalStateException if the bus is closed; nothing is left registered
    */
   public static Subscription register(
       EventBus bus, FileChangeHandler files, ReportReadyHandler reports, RiskAlertHandler risks) {
     requireNonNull(bus, "bus");
-    return new Registration("handlers", List.of(
-        requireNonNull(files, "files").register(bus),
-        requireNonNull(reports, "reports").register(bus),
-        requireNonNull(risks, "risks").register(bus)));
+    requireNonNull(files, "files");
+    requireNonNull(reports, "reports");
+    requireNonNull(risks, "risks");
+    List<Subscription> made = new ArrayList<>(3);
+    try {
+      made.add(files.register(bus));
+      made.add(reports.register(bus));
+      made.add(risks.register(bus));
+    } catch (RuntimeException | Error e) {
+      // The caller gets no subscription to close: none made so far is left behind.
+      made.forEach(Subscription::close);
+      throw e;
+    }
+    return new Registration("handlers", made);
   }
 }

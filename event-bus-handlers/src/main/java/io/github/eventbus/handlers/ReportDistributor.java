@@ -30,8 +30,10 @@ public interface ReportDistributor {
    *
    * @param bus the bus
    * @return the distributor
+   * @throws NullPointerException if {@code bus} is null
    */
   static ReportDistributor publishing(EventBus bus) {
+    java.util.Objects.requireNonNull(bus, "bus");
     return (report, file, recipient) ->
         bus.publish(new ReportDistribution(report.reportId(), file.toString(), report.reportFormat(),
             recipient));

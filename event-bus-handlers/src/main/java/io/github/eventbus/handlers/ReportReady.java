@@ -62,6 +62,7 @@ public record ReportReady(
     Fields.require(problems, reportFormat != null, "report_format is required");
     Fields.require(problems, sizeBytes == null || sizeBytes >= 0,
         "size_bytes must not be negative, but was " + sizeBytes);
+    Fields.requireNoNulls(problems, "recipients", recipients);
     if (!problems.isEmpty()) {
       throw new InvalidEventException(TYPE, problems);
     }

@@ -1,6 +1,8 @@
 package io.github.eventbus.handlers;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.EventType;
 import java.time.Instant;
@@ -36,7 +38,8 @@ public record RiskAlert(
     @JsonProperty("title") String title,
     @JsonProperty("description") String description,
     @JsonProperty("affected_resources") List<String> affectedResources,
-    @JsonProperty("risk_score") double riskScore,
+    @JsonProperty(value = "risk_score", required = true) @JsonSetter(nulls = Nulls.FAIL)
+    double riskScore,
     @JsonProperty("detected_at") Instant detectedAt,
     @JsonProperty("source_system") String sourceSystem,
     @JsonProperty("mitigation_steps") List<String> mitigationSteps,
@@ -69,6 +72,8 @@ public record RiskAlert(
     Fields.require(problems, title != null && !title.isBlank(), "title is required");
     Fields.require(problems, riskScore >= 0.0 && riskScore <= 1.0,
         "risk_score must be between 0.0 and 1.0, but was " + riskScore);
+    Fields.requireNoNulls(problems, "affected_resources", affectedResources);
+    Fields.requireNoNulls(problems, "mitigation_steps", mitigationSteps);
     if (!problems.isEmpty()) {
       throw new InvalidEventException(TYPE, problems);
     }

@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.EventBus;
 import io.github.eventbus.Subscription;
@@ -26,6 +27,18 @@ class HandlersTest {
       all.close();
 
       assertThat(all.isActive()).isFalse();
+      assertThat(bus.subscribers()).isEmpty();
+    }
+  }
+
+  @Test
+  void register_withANullHandler_namesIt_andLeavesNothingSubscribed() {
+    try (EventBus bus = EventBus.builder().build();
+        FileChangeHandler files = FileChangeHandler.builder().logRoot(logs).build();
+        RiskAlertHandler risks = RiskAlertHandler.builder().logRoot(logs).build()) {
+      assertThatThrownBy(() -> Handlers.register(bus, files, null, risks))
+          .isInstanceOf(NullPointerException.class).hasMessage("reports");
+
       assertThat(bus.subscribers()).isEmpty();
     }
   }

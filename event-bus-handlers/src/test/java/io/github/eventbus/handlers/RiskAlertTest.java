@@ -64,4 +64,62 @@ class RiskAlertTest {
     assertThat(json.get("detected_at").asText()).isEqualTo("2025-01-15T10:00:00Z");
     assertThat(mapper.treeToValue(json, RiskAlert.class)).isEqualTo(alert);
   }
+
+  @Test
+  void from_nullElementsInLists_areProblemsNamingTheField_notANullPointerException() {
+    Map<String, Object> data = new java.util.HashMap<>(DesignExamples.riskAlert());
+    data.put("affected_resources", java.util.Arrays.asList("ok", null));
+    data.put("mitigation_steps", java.util.Arrays.asList((Object) null));
+
+    assertThatThrownBy(() -> RiskAlert.from(DynamicEvent.of("risk_alert", data)))
+        .isInstanceOf(InvalidEventException.class)
+        .satisfies(e -> assertThat(((InvalidEventException) e).problems()).containsExactly(
+            "affected_resources[1] must be a string, but was null",
+            "mitigation_steps[0] must be a string, but was null"));
+  }
+
+  @Test
+  void constructor_nullElementsInLists_areProblemsNamingTheField() {
+    assertThatThrownBy(() -> new RiskAlert("a", RiskType.SECURITY, Severity.LOW, "t", null,
+            java.util.Arrays.asList("r", null), 0.1, null, null,
+            java.util.Arrays.asList((String) null), null))
+        .isInstanceOf(InvalidEventException.class)
+        .satisfies(e -> assertThat(((InvalidEventException) e).problems()).containsExactly(
+            "affected_resources[1] must be a string, but was null",
+            "mitigation_steps[0] must be a string, but was null"));
+    assertThatThrownBy(() -> new ReportReady("r", ReportType.DAILY, "/tmp/r.pdf",
+            ReportFormat.PDF, null, null, java.util.Arrays.asList("a@example.com", null), null))
+        .isInstanceOf(InvalidEventException.class)
+        .hasMessageContaining("recipients[1] must be a string, but was null");
+  }
+
+  @Test
+  void from_aHugeListOfNonStrings_namesTheFirstFew_andCountsTheRest() {
+    Map<String, Object> data = new java.util.HashMap<>(DesignExamples.riskAlert());
+    data.put("affected_resources", java.util.Collections.nCopies(100_000, 0));
+
+    assertThatThrownBy(() -> RiskAlert.from(DynamicEvent.of("risk_alert", data)))
+        .isInstanceOf(InvalidEventException.class)
+        .satisfies(e -> {
+          List<String> problems = ((InvalidEventException) e).problems();
+          assertThat(problems).hasSize(Fields.MAX_NAMED_ELEMENTS + 1)
+              .endsWith("affected_resources has " + (100_000 - Fields.MAX_NAMED_ELEMENTS)
+                  + " more elements that are not strings");
+          assertThat(e.getMessage()).hasSizeLessThan(2_000);
+        });
+  }
+
+  @Test
+  void json_withoutARiskScore_orWithANullOne_isRefused_notReadAsZero() throws Exception {
+    ObjectMapper mapper = JsonLinesWriter.defaultMapper();
+    var json = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.valueToTree(
+        RiskAlert.from(DynamicEvent.of("risk_alert", DesignExamples.riskAlert())));
+
+    json.remove("risk_score");
+    assertThatThrownBy(() -> mapper.treeToValue(json, RiskAlert.class))
+        .hasMessageContaining("risk_score");
+    json.putNull("risk_score");
+    assertThatThrownBy(() -> mapper.treeToValue(json, RiskAlert.class))
+        .hasMessageContaining("risk_score");
+  }
 }
