@@ -78,8 +78,8 @@ final class DebouncedChanges {
     }
     try {
       known.put(file, checksum == ChecksumAlgorithm.NONE ? "" : checksum(file));
-    } catch (NoSuchFileException gone) {
-      // deleted while the watch started: nothing to remember
+    } catch (NoSuchFileException | Digests.Stopped goneOrClosing) {
+      // deleted while the watch started, or the watcher closes: nothing to remember
     } catch (IOException e) {
       known.put(file, "");
       warnings.warn("unreadable", "File watcher {} cannot read {} for its checksum: {}", name,
@@ -222,12 +222,19 @@ final class DebouncedChanges {
         known.put(path, sum == null ? "" : sum);
       } catch (NoSuchFileException gone) {
         return; // gone again before we could read it; its deletion is reported on its own
+      } catch (Digests.Stopped closing) {
+        dueWhileStopped++;
+        return;
       } catch (IOException e) {
         // There but unreadable (permissions, a disk error): not reported, so it is said.
         warnings.warn("unreadable", "File watcher {} cannot read {} to report its change: {}",
             name, path.toString(), e.toString());
         return;
       }
+    }
+    if (stopped) { // close() came while the file was read: it publishes nothing more
+      dueWhileStopped++;
+      return;
     }
     try {
       bus.publish(change);
@@ -264,7 +271,7 @@ final class DebouncedChanges {
 
   private String checksum(Path file) throws IOException {
     return checksum.name().toLowerCase(Locale.ROOT) + ":"
-        + Digests.hex(file, checksum.jdkName);
+        + Digests.hex(file, checksum.jdkName, () -> stopped);
   }
 
   /** Publishes nothing from now on: the watcher is closing. Thread-safe. */

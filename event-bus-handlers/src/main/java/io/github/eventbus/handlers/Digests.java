@@ -7,13 +7,30 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.function.BooleanSupplier;
 
 /** Lower-case hex digests of files, read in 64 KiB chunks. */
 final class Digests {
 
   private Digests() {}
 
+  /** Thrown when the reader was told to stop before the whole file was read. */
+  static final class Stopped extends IOException {
+    Stopped(Path file) {
+      super("stopped before " + file + " was read to its end");
+    }
+  }
+
   static String hex(Path file, String algorithm) throws IOException {
+    return hex(file, algorithm, () -> false);
+  }
+
+  /**
+   * The digest, read until {@code stop} says otherwise (asked before each chunk).
+   *
+   * @throws Stopped if {@code stop} said so before the end
+   */
+  static String hex(Path file, String algorithm, BooleanSupplier stop) throws IOException {
     MessageDigest digest;
     try {
       digest = MessageDigest.getInstance(algorithm);
@@ -25,6 +42,9 @@ final class Digests {
     try (InputStream in = Files.newInputStream(file)) {
       byte[] buffer = new byte[64 * 1024];
       for (int n; (n = in.read(buffer)) > 0; ) {
+        if (stop.getAsBoolean()) {
+          throw new Stopped(file);
+        }
         digest.update(buffer, 0, n);
       }
     }

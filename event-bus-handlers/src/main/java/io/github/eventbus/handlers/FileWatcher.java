@@ -182,8 +182,9 @@ public final class FileWatcher implements AutoCloseable {
 
   /**
    * Stops the watcher thread and releases the watch service; no further change is handed to the
-   * bus once this is called (changes still waiting for the debounce time are not published; the
-   * ending thread says how many in one WARN). Interrupts the thread, which a subscriber running
+   * bus once this is called (changes still waiting for the debounce time, or whose file is being
+   * read for its checksum, are not published, and that read stops; the ending thread says how many
+   * in one WARN). Interrupts the thread, which a subscriber running
    * on it (on a synchronous bus) sees, and waits for it up to 10 seconds. Called on the watcher
    * thread itself (from a subscriber), it does not wait. Idempotent.
    */

@@ -287,4 +287,42 @@ class FileWatcherRound2ProbeTest extends HandlersProbes {
         .noneMatch(c -> c.filePath().contains("outside") || c.filePath().contains("while-linked")
             || c.filePath().equals(link.toString()));
   }
+
+  /**
+   * close() while the watcher reads a large file for its checksum: the read stops, close()
+   * returns with the thread ended, and that file's change is not published after close().
+   */
+  @Test
+  void close_whileAChecksumIsRead_stopsTheRead_andPublishesNothingMore() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("large"));
+    EventBus bus = inlineBus();
+    FileWatcher watcher = watch(bus, root, "large");
+    watcher.start();
+    Path huge = root.resolve("huge.bin");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+      f.setLength(64L << 30); // sparse: 64 GiB read as zeros, far longer than this test
+    }
+    assertThat(await(() -> hashing("file-watcher-large") != null, 30_000))
+        .as("the watcher thread reads the file").isTrue();
+    Thread thread = hashing("file-watcher-large");
+
+    watcher.close();
+
+    assertThat(thread.isAlive()).as("watcher thread after close()").isFalse();
+    assertThat(changes).noneMatch(c -> c.filePath().equals(huge.toString()));
+  }
+
+  /** The named thread while it is inside a checksum, or null. */
+  private static Thread hashing(String name) {
+    for (var e : Thread.getAllStackTraces().entrySet()) {
+      if (e.getKey().getName().equals(name)) {
+        for (StackTraceElement frame : e.getValue()) {
+          if (frame.getClassName().equals(Digests.class.getName())) {
+            return e.getKey();
+          }
+        }
+      }
+    }
+    return null;
+  }
 }
