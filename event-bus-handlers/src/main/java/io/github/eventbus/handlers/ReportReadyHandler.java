@@ -129,6 +129,11 @@ public final class ReportReadyHandler extends LoggingHandler {
     Path file = Path.of(report.reportPath());
     List<String> problems;
     try {
+      if (!reportRoots.isEmpty() && Files.isRegularFile(file)) {
+        // Links resolved once: everything from the check on reads, records and sends this path,
+        // so a link re-pointed after the check (outside the roots, say) changes none of it.
+        file = file.toRealPath();
+      }
       problems = validate(report, file);
     } catch (IOException e) {
       problems = List.of("report_path could not be read: " + LogText.escape(e.toString()));
@@ -366,7 +371,9 @@ public final class ReportReadyHandler extends LoggingHandler {
     /**
      * Accepts only reports whose file, with symbolic links resolved, lies in one of these
      * directories; any other is {@code invalid} and neither read further, given a metadata file
-     * nor distributed. Default: any path. Set it whenever {@code report_ready} events can come
+     * nor distributed. Links are resolved once, before the check: the checksum, the metadata file
+     * (beside the resolved file) and the distributors all get the resolved path, so a link
+     * re-pointed meanwhile changes nothing they read. Default: any path. Set it whenever {@code report_ready} events can come
      * from outside the process (a webhook receiver, a Kafka bridge), or such an event could have
      * any readable file mailed and a metadata file written beside it.
      *

@@ -252,6 +252,37 @@ class ReportReadyHandlerTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reportRoots");
   }
 
+  /**
+   * A link inside a root, re-pointed outside it once the check has passed (here by the first
+   * distribution): what is read and sent afterwards is still the file the check accepted.
+   */
+  @Test
+  void reportRoots_aLinkRePointedAfterTheCheck_changesNothingReadOrSent() throws Exception {
+    Path reports = Files.createDirectories(dir.resolve("reports"));
+    Path secret = write("secret.pdf", "%PDF-1.4 outside the report directories");
+    Path inside = Files.writeString(reports.resolve("daily.pdf"), "%PDF-1.4 the report");
+    Path link = Files.createSymbolicLink(reports.resolve("latest.pdf"), inside);
+    List<Path> given = new CopyOnWriteArrayList<>();
+    start(ReportReadyHandler.builder().reportRoots(reports).distributor((r, f, to) -> {
+      given.add(f);
+      sent.add(to + ": " + Files.readString(f));
+      if (given.size() == 1) {
+        Path next = reports.resolve("next.pdf");
+        Files.createSymbolicLink(next, secret);
+        Files.move(next, link, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }));
+
+    bus.publishSync(report(link, ReportFormat.PDF, null, "a@example.com", "b@example.com"));
+
+    assertThat(sent).containsExactly("a@example.com: %PDF-1.4 the report",
+        "b@example.com: %PDF-1.4 the report");
+    assertThat(given).containsOnly(inside.toRealPath());
+    assertThat(logLines()).singleElement().satisfies(l -> assertThat(
+        l.get("metadata_file").asText()).isEqualTo(inside.toRealPath() + ".meta.json"));
+  }
+
   @Test
   void distributionRefusedByAClosedBus_isRecordedForItsRecipient_andTheLineIsWritten()
       throws Exception {
