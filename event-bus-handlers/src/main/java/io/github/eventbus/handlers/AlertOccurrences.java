@@ -3,6 +3,7 @@ package io.github.eventbus.handlers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -14,13 +15,19 @@ import java.util.Set;
  * escalates and runs its mitigation steps afresh. The state of an id expires with the window, so
  * memory holds only the ids seen within the last window, however long the process runs.
  *
- * <p>Thread-safe: the map is guarded by this object, and each {@link Occurrence}'s handling state
- * by the occurrence itself, so alerts with different ids on different threads do not wait for each
- * other.
+ * <p>Thread-safe: the maps are guarded by this object, and each {@link Occurrence}'s handling
+ * state by its id's {@link IdLock}, so alerts with different ids on different threads do not wait
+ * for each other, and two occurrences of one id (the second seen after the window, while the
+ * first is still handled) are handled one after the other.
  */
 final class AlertOccurrences {
 
-  /** One occurrence of an alert id. Its handling fields are guarded by the occurrence. */
+  /** The lock of an alert id while a thread handles (or waits to handle) an alert with it. */
+  static final class IdLock {
+    private int users; // guarded by the AlertOccurrences
+  }
+
+  /** One occurrence of an alert id. Its handling fields are guarded by its id's lock. */
   static final class Occurrence {
     int sightings;
     boolean escalated;
@@ -39,6 +46,8 @@ final class AlertOccurrences {
   // the head. (A clock set back may leave an expired entry behind a younger one until the younger
   // expires too; memory stays bounded.)
   private final LinkedHashMap<String, Occurrence> byId = new LinkedHashMap<>();
+  // Only ids being handled: one lock per id however its occurrences come and expire.
+  private final HashMap<String, IdLock> handled = new HashMap<>();
 
   AlertOccurrences(Clock clock, Duration window) {
     this.clock = clock;
@@ -63,6 +72,20 @@ final class AlertOccurrences {
     occurrence.lastSeen = now;
     byId.put(alertId, occurrence);
     return occurrence;
+  }
+
+  /** Returns the id's lock, for a thread about to handle an alert with it; see {@link #leave}. */
+  synchronized IdLock enter(String alertId) {
+    IdLock lock = handled.computeIfAbsent(alertId, id -> new IdLock());
+    lock.users++;
+    return lock;
+  }
+
+  /** Ends a thread's use of an id's lock: forgotten once no thread uses it. */
+  synchronized void leave(String alertId, IdLock lock) {
+    if (--lock.users == 0) {
+      handled.remove(alertId);
+    }
   }
 
   private boolean expired(Occurrence occurrence, Instant now) {

@@ -138,12 +138,22 @@ public final class RiskAlertHandler extends LoggingHandler {
   }
 
   private void handle(EventBus bus, RiskAlert alert, Event<?> envelope) {
+    AlertOccurrences.IdLock idLock = occurrences.enter(alert.alertId());
+    try {
+      handle(bus, alert, envelope, idLock);
+    } finally {
+      occurrences.leave(alert.alertId(), idLock);
+    }
+  }
+
+  private void handle(EventBus bus, RiskAlert alert, Event<?> envelope,
+      AlertOccurrences.IdLock idLock) {
     AlertOccurrences.Occurrence occurrence = occurrences.sighting(alert.alertId());
     boolean update;
     String escalation = null;
     List<MitigationResult> mitigation = new ArrayList<>();
     List<Error> errors = new ArrayList<>(1);
-    synchronized (occurrence) {
+    synchronized (idLock) {
       update = occurrence.sighted();
       dashboard.record(alert, update, envelope.timestamp());
       if (escalationEnabled && !occurrence.escalated) {
@@ -153,7 +163,7 @@ public final class RiskAlertHandler extends LoggingHandler {
       for (String step : alert.mitigationSteps()) {
         mitigation.add(runStep(step, alert, occurrence, errors));
       }
-      // Logged in the occurrence's lock, so the lines of one id are in the order it was handled.
+      // Logged in the id's lock, so the lines of one id are in the order it was handled.
       Map<String, Object> line = log.line(envelope, update ? "updated" : "created");
       line.put("escalated", escalation != null);
       if (escalation != null) {

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -378,6 +379,52 @@ class RiskAlertHandlerTest {
     assertThat(shown("a").riskScore()).isEqualTo(0.95);
     assertThat(handler.dashboard().snapshot().activeBySeverity())
         .containsEntry(Severity.CRITICAL, 1L).containsEntry(Severity.MEDIUM, 0L);
+  }
+
+  /**
+   * A sighting after the dedupe window starts a new occurrence of the id while the first is still
+   * in its mitigation step: it waits for it rather than run beside it.
+   */
+  @Test
+  void aNewOccurrenceWhileTheFirstIsStillHandled_waitsForIt() throws Exception {
+    bus = EventBus.builder().name("risk-occurrences").workers(2).build();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger inStep = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    handler = RiskAlertHandler.builder().logRoot(logs).clock(clock)
+        .mitigation("isolate", a -> {
+          most.accumulateAndGet(inStep.incrementAndGet(), Math::max);
+          if (a.severity() == Severity.LOW) {
+            holding.countDown();
+            release.await(30, TimeUnit.SECONDS);
+          }
+          inStep.decrementAndGet();
+        })
+        .build();
+    handler.register(bus);
+    bus.subscribe(RiskNotification.class, notifications::add);
+    bus.publish(alert("host-7", Severity.LOW, 0.1, "isolate"));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      clock.advance(Duration.ofMinutes(11));
+      bus.publish(alert("host-7", Severity.CRITICAL, 0.95, "isolate"));
+      // Either the second runs its step beside the first, or it waits for the id's lock.
+      assertThat(ProbeSupport.await(() -> most.get() > 1 || waitsInHandle(), 10_000)).isTrue();
+    } finally {
+      release.countDown();
+    }
+    assertThat(ProbeSupport.await(() -> notifications.size() == 2, 10_000)).isTrue();
+    assertThat(most).hasValue(1);
+    assertThat(notifications).extracting(RiskNotification::escalated)
+        .containsExactlyInAnyOrder(false, true);
+  }
+
+  /** Whether a thread is blocked entering a lock in the handler's handling of an alert. */
+  private static boolean waitsInHandle() {
+    return Thread.getAllStackTraces().entrySet().stream().anyMatch(e ->
+        e.getKey().getState() == Thread.State.BLOCKED && e.getValue().length > 0
+            && e.getValue()[0].getClassName().equals(RiskAlertHandler.class.getName()));
   }
 
   private AlertSummary shown(String id) {
