@@ -25,16 +25,32 @@ public final class LogText {
    * @return text safe for one log line
    */
   public static String escape(String text) {
+    return render(text, MAX, true);
+  }
+
+  /**
+   * Escapes only unsafe characters (not quotes or backslashes), and cuts the text to {@code max}
+   * characters: for text shown as it is, such as an error message that quotes a response.
+   *
+   * @param text the text, or null
+   * @param max the most characters to keep
+   * @return the text with no unsafe character, or null if it was null
+   */
+  public static String printable(String text, int max) {
+    return text == null ? null : render(text, max, false);
+  }
+
+  private static String render(String text, int max, boolean quotes) {
     if (text == null) {
       return "null";
     }
-    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX) + 8);
+    StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 8);
     for (int i = 0; i < text.length(); i++) {
-      if (out.length() >= MAX) {
+      if (out.length() >= max) {
         return out.append("...(").append(text.length()).append(" chars)").toString();
       }
       char c = text.charAt(i);
-      if (c == '\\' || c == '"') {
+      if (quotes && (c == '\\' || c == '"')) {
         out.append('\\').append(c);
       } else if (unsafe(text, i)) {
         out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));

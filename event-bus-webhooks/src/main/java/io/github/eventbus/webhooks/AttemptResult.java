@@ -16,7 +16,9 @@ import java.time.Duration;
  * @param attempt the attempt's number, from 1; for a delivery to an endpoint already known to be
  *     gone, which ends without a request, the number of attempts made before (0 for a new one)
  * @param status the HTTP status, or 0 if no complete response came
- * @param error the error (class and message, never a secret), or null if a response came
+ * @param error the error (class and message, never a secret; control and other characters that
+ *     could forge or hide a log line escaped as a backslash, {@code u} and four hex digits; at
+ *     most 1,000 characters), or null if a response came
  * @param duration how long the attempt took, response body included
  */
 public record AttemptResult(URI endpoint, int attempt, int status, String error, Duration duration) {

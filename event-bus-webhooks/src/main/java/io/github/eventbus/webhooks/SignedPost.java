@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,11 +35,16 @@ import java.util.concurrent.TimeUnit;
 final class SignedPost {
 
   private static final int MAX_RESPONSE_BYTES = 64 * 1024;
+  private static final int MAX_ERROR_CHARS = 1000;
 
   /** The answer of one attempt: a status and headers, or the error that replaced them. */
   record Answer(int status, HttpHeaders headers, Throwable error, boolean refused) {
+    /**
+     * The error as text, for the delivery, its dead letter and the attempt log: unsafe characters
+     * escaped (a hostile status line can carry terminal escapes) and cut to 1,000 characters.
+     */
     String errorText() {
-      return error == null ? null : String.valueOf(error);
+      return error == null ? null : LogText.printable(String.valueOf(error), MAX_ERROR_CHARS);
     }
   }
 

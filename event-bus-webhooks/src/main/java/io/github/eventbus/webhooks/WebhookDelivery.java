@@ -15,7 +15,8 @@ import java.net.URI;
  * @param outcome how it ended
  * @param attempts how many requests were made
  * @param lastStatus the last HTTP status, or 0 if the last attempt got no response
- * @param lastError the last network error, or null
+ * @param lastError the last network error, or null (escaped and cut as
+ *     {@link AttemptResult#error()})
  */
 public record WebhookDelivery(
     String id, URI endpoint, DeliveryOutcome outcome, int attempts, int lastStatus, String lastError) {

@@ -303,6 +303,43 @@ class WebhookClientTest {
     }
   }
 
+  /**
+   * A status line carrying terminal escapes: the error a delivery, its dead letter and its
+   * listeners see holds none of them raw (code printing it could repaint a terminal).
+   */
+  @Test
+  void aHostileStatusLine_reachesTheResultAndTheDeadLetterEscaped() throws Exception {
+    try (ServerSocket hostile = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread answerer = new Thread(() -> {
+        try (Socket s = hostile.accept()) {
+          var in = s.getInputStream();
+          for (int matched = 0; matched < 4; ) { // the request head; the body may stay unread
+            int b = in.read();
+            if (b < 0) {
+              return;
+            }
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+          }
+          s.getOutputStream().write("HTTP/1.1 2x0 \u001b[2J\u001b[31mall good\u0007\r\n\r\n"
+              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          s.getOutputStream().flush();
+        } catch (Exception ignored) {
+          // the test checks the client's side
+        }
+      });
+      answerer.start();
+      WebhookDelivery d = result(client(retries(1), Duration.ofSeconds(5))
+          .send(URI.create("http://127.0.0.1:" + hostile.getLocalPort() + "/hook"), message()));
+      answerer.join(10_000);
+
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+      assertThat(d.lastError()).contains("\\u001b[2J").doesNotContain("\u001b", "\u0007");
+      assertThat(new WebhookDeliveryException(d).getMessage()).doesNotContain("\u001b");
+      assertThat(letters).singleElement().satisfies(l ->
+          assertThat(l.cause().getMessage()).doesNotContain("\u001b"));
+    }
+  }
+
   @Test
   void targetUrls_areValidated_andThePublicGuardRefusesPrivateRanges() throws Exception {
     WebhookClient c = client(retries(1), Duration.ofSeconds(5));
