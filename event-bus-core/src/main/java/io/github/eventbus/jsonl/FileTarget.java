@@ -51,6 +51,7 @@ final class FileTarget {
   private final boolean noticeLoss;
   private Path expected; // the file to open next if it is still there; null: none known
   private volatile Path current;
+  private volatile String currentDay; // the day of `current`, for daily files
 
   private FileChannel channel;
   private Object fileKey; // identity of the open file, or null where the file system has none
@@ -64,7 +65,8 @@ final class FileTarget {
     this.clock = clock;
     this.fsync = fsync;
     this.noticeLoss = noticeLoss;
-    this.current = files.file(files.day(clock.instant()), 0);
+    this.currentDay = files.day(clock.instant());
+    this.current = files.file(currentDay, 0);
     if (noticeLoss) {
       this.expected = fileAtStart();
     }
@@ -84,6 +86,26 @@ final class FileTarget {
   /** The file written now, or to be opened next. Thread-safe. */
   Path current() {
     return current;
+  }
+
+  /**
+   * The file the next line goes to by the clock now: for daily files after midnight, the new
+   * day's, though the writer opens it only with that line. Thread-safe.
+   */
+  Path fileNow() {
+    Path file = current;
+    if (files.isFixed()) {
+      return file;
+    }
+    String today = files.day(clock.instant());
+    if (today.equals(currentDay)) {
+      return file;
+    }
+    try {
+      return files.file(today, files.openingIndex(today, maxFileBytes));
+    } catch (IOException e) {
+      return files.file(today, 0); // unreadable now: the next write says what is wrong
+    }
   }
 
   /**
@@ -252,6 +274,7 @@ final class FileTarget {
 
   private void open(String day, int index) throws IOException {
     Path file = files.file(day, index);
+    currentDay = day;
     current = file;
     if (Files.isSymbolicLink(file)) {
       // Never written through: a link put at a log's path would have the writer change (cut a

@@ -318,12 +318,13 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   /**
-   * Returns the file being written now (for daily files: today's, by the writer's clock).
+   * Returns the file being written now (for daily files: today's, by the writer's clock, also
+   * when the writer has written nothing since midnight and so has not opened it yet).
    *
    * @return the current file
    */
   public Path currentFile() {
-    return target.current();
+    return target.fileNow();
   }
 
   /**

@@ -119,6 +119,27 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void currentFile_afterAnIdleMidnight_isTheNewDaysFile_andTheNextLineGoesThere()
+      throws Exception {
+    // 23:59 on 22 November in Kiritimati (UTC+14), whose 23 November begins at 10:00 UTC.
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-22T09:59:00Z"),
+        java.time.ZoneId.of("Pacific/Kiritimati"));
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "events", JsonLinesWriter.jackson())
+        .clock(clock).build()) {
+      w.append(Map.of("n", 1));
+      w.flush().get(10, TimeUnit.SECONDS);
+      assertThat(w.currentFile()).isEqualTo(dir.resolve("events_20261122.jsonl"));
+
+      clock.advance(Duration.ofMinutes(2)); // nothing written since midnight
+
+      assertThat(w.currentFile()).isEqualTo(dir.resolve("events_20261123.jsonl"));
+      w.append(Map.of("n", 2));
+      w.flush().get(10, TimeUnit.SECONDS);
+      assertThat(lines(w.currentFile())).containsExactly("{\"n\":2}");
+    }
+  }
+
+  @Test
   void daily_rollsOverAtMidnightOfTheClocksZone_notUtc() throws Exception {
     // New York midnight of 4 July 2030 is 04:00 UTC.
     ManualClock clock = new ManualClock(Instant.parse("2030-07-05T03:59:59Z"),
