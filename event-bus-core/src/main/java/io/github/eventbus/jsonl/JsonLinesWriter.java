@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
  * clock (in the clock's zone), rolling over to {@code <prefix>_YYYYMMDD.1.jsonl}, {@code .2}, ...
- * when {@code maxFileBytes} is set and reached (checked per written batch, so a file can pass it
+ * (a fixed {@code state.jsonl} to {@code state.1.jsonl}, ...; {@link LogFiles#inWriteOrder} lists
+ * them in that order) when {@code maxFileBytes} is set and reached (checked per written batch, so a file can pass it
  * by one batch). A line goes to the file of the day on which its batch is written, which under
  * {@link Durability#NONE} or with a backlog can be just after midnight for a record made just
  * before it. Directories are created as needed. On opening a
@@ -49,8 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * regular file or nothing: a link there is not written through, and the open fails, reported like
  * any other failure, until it is gone). A file has one writer
  * at a time: that repair cannot tell a line another live writer is writing from a torn one.
- * Without {@code maxFileBytes} the writer writes only the file at its path (a {@code <file>.1}
- * is another tool's, such as logrotate's); a file truncated in place counts from its new size.
+ * The writer never writes a {@code <file>.1}: that is another tool's, such as logrotate's; a file
+ * truncated in place counts from its new size.
  * A fixed file of state can be compacted as it runs ({@link JsonLinesWriterBuilder#compactAbove}).
  *
  * <p><b>Failures.</b> A failed open, write or fsync (disk full, a path component that is a

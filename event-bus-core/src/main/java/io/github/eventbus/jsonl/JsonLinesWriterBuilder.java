@@ -50,7 +50,9 @@ public final class JsonLinesWriterBuilder<T> {
   }
 
   /**
-   * Rolls over to a numbered file when the current one would pass this size.
+   * Rolls over to a numbered file when the current one would pass this size: the number goes
+   * before the extension ({@code events_20261123.1.jsonl}, or {@code state.1.jsonl} for a fixed
+   * {@code state.jsonl}).
    *
    * @param bytes a positive size
    * @return this builder

@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * How the library's JSON Lines files are named, rolled over and ordered: a fixed file, or daily
- * files {@code <prefix>_YYYYMMDD.jsonl} that roll over by size to
+ * How the library's JSON Lines files are named, rolled over and ordered: a fixed file, which rolls
+ * over by size to its name with {@code .<n>} before the extension ({@code state.jsonl},
+ * {@code state.1.jsonl}, ...), or daily files {@code <prefix>_YYYYMMDD.jsonl} that roll over to
  * {@code <prefix>_YYYYMMDD.<n>.jsonl}. The one place that knows these names: the
  * {@link JsonLinesWriter} asks it which file to write, readers ask it in which order to read.
  * Also repairs a torn last line left by a crash.
@@ -30,6 +31,7 @@ import java.util.stream.Stream;
 public final class LogFiles {
 
   private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
+  private static final Pattern ROLLED = Pattern.compile("(.+)\\.(\\d{1,18})\\.jsonl");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
@@ -104,18 +106,27 @@ public final class LogFiles {
     return fixed != null ? "" : DAY.format(now.atZone(zone));
   }
 
-  /** The file for a day and index; the fixed file ignores both. */
+  /**
+   * The file for a day and index; the fixed file ignores the day, and its index goes before its
+   * extension, as for daily files, so that a logrotate-style {@code <file>.1} is never taken for
+   * one of the writer's.
+   */
   Path file(String day, int index) {
     if (fixed != null) {
-      return index == 0 ? fixed : fixed.resolveSibling(fixed.getFileName() + "." + index);
+      if (index == 0) {
+        return fixed;
+      }
+      String name = fixed.getFileName().toString();
+      int dot = extensionAt(name);
+      return fixed.resolveSibling(name.substring(0, dot) + "." + index + name.substring(dot));
     }
     return directory.resolve(prefix + "_" + day + (index == 0 ? "" : "." + index) + ".jsonl");
   }
 
   /**
    * The index a writer opening {@code day}'s file continues at: without a size limit, 0 (such a
-   * writer makes no numbered files, so {@code <file>.1} is another tool's, such as logrotate's);
-   * with one, the highest in use, or the next one if that file is already full.
+   * writer makes no numbered files); with one, the highest in use, or the next one if that file
+   * is already full.
    */
   int openingIndex(String day, long maxFileBytes) throws IOException {
     if (maxFileBytes <= 0) {
@@ -131,7 +142,8 @@ public final class LogFiles {
 
   /**
    * Lists the {@code .jsonl} files of a directory in the order they were written: by prefix, day
-   * and roll-over number, other names after them by name. Symbolic links in the directory are
+   * and roll-over number, other names after them by name, each followed by its roll-overs by
+   * number ({@code state.jsonl}, {@code state.1.jsonl}, {@code state.2.jsonl}, ...). Symbolic links in the directory are
    * skipped (a {@code latest.jsonl} pointing at one of its files would read that file twice; the
    * library's writers make none). A regular file, or a link to one, is returned alone.
    *
@@ -166,15 +178,26 @@ public final class LogFiles {
   private static String orderKey(Path file) {
     String name = file.getFileName().toString();
     Matcher m = DAILY.matcher(name);
-    if (!m.matches()) {
-      return "~" + name;
+    if (m.matches() && (m.group(3) == null || m.group(3).length() <= 18)) {
+      return m.group(1) + "_" + m.group(2) + index(m.group(3));
     }
-    String digits = m.group(3) == null ? "0" : m.group(3);
-    if (digits.length() > 18) {
-      return "~" + name; // no roll-over index this writer makes: after the others, by name
+    // After the daily files: by name, a fixed file's roll-overs (state.1.jsonl, ...) right after
+    // it (state.jsonl). A NUL ends the stem, so that no other name sorts between them.
+    Matcher rolled = ROLLED.matcher(name);
+    if (rolled.matches()) {
+      return "~" + rolled.group(1) + "\u0000" + index(rolled.group(2));
     }
-    return m.group(1) + "_" + m.group(2)
-        + String.format(java.util.Locale.ROOT, "%019d", Long.parseLong(digits));
+    return "~" + name.substring(0, name.length() - ".jsonl".length()) + "\u0000" + index(null);
+  }
+
+  private static String index(String digits) {
+    return String.format(java.util.Locale.ROOT, "%019d", digits == null ? 0 : Long.parseLong(digits));
+  }
+
+  /** Where a file name's extension begins (at its last dot, not a leading one), or its length. */
+  private static int extensionAt(String name) {
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? dot : name.length();
   }
 
   /** The highest index in use for a day, 0 if none. */
@@ -182,9 +205,15 @@ public final class LogFiles {
     if (!Files.isDirectory(directory)) {
       return 0;
     }
-    Pattern pattern = fixed != null
-        ? Pattern.compile(Pattern.quote(fixed.getFileName().toString()) + "(?:\\.(\\d+))?")
-        : Pattern.compile(Pattern.quote(prefix + "_" + day) + "(?:\\.(\\d+))?\\.jsonl");
+    Pattern pattern;
+    if (fixed != null) {
+      String name = fixed.getFileName().toString();
+      int dot = extensionAt(name);
+      pattern = Pattern.compile(Pattern.quote(name.substring(0, dot)) + "(?:\\.(\\d+))?"
+          + Pattern.quote(name.substring(dot)));
+    } else {
+      pattern = Pattern.compile(Pattern.quote(prefix + "_" + day) + "(?:\\.(\\d+))?\\.jsonl");
+    }
     int last = 0;
     try (Stream<Path> files = Files.list(directory)) {
       for (Path p : (Iterable<Path>) files::iterator) {

@@ -83,13 +83,13 @@ class JsonLinesWriterEnvAdversaryTest {
       for (int i = 0; i < 9; i++) { // about 900 bytes: below the limit
         w.appendAcknowledged(Map.of("n", i, "pad", pad)).get(20, TimeUnit.SECONDS);
       }
-      assertThat(Files.exists(dir.resolve("log.jsonl.1"))).isFalse();
+      assertThat(Files.exists(dir.resolve("log.1.jsonl"))).isFalse();
       truncate(file);
 
       // about 300 bytes: over the limit only with the size from before the truncation
       w.appendAcknowledged(Map.of("n", 99, "pad", pad.repeat(3))).get(20, TimeUnit.SECONDS);
 
-      assertThat(Files.exists(dir.resolve("log.jsonl.1")))
+      assertThat(Files.exists(dir.resolve("log.1.jsonl")))
           .as("rolled over although %s held 0 bytes", file).isFalse();
       assertThat(lines(file)).hasSize(1);
     }
@@ -132,6 +132,44 @@ class JsonLinesWriterEnvAdversaryTest {
       assertThat(Files.exists(file)).as("nothing written at %s", file).isTrue();
       assertThat(lines(file)).containsExactly("{\"n\":2}", "{\"n\":3}");
     }
+  }
+
+  @Test
+  void maxFileBytes_aFixedFilesRollOvers_areListedInWriteOrder_andReadBackWhole()
+      throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).maxFileBytes(50).build()) {
+      for (int i = 0; i < 12; i++) {
+        w.appendAcknowledged(Map.of("n", i, "pad", "x".repeat(30))).get(20, TimeUnit.SECONDS);
+      }
+    }
+    List<Path> ordered = LogFiles.inWriteOrder(dir);
+    try (var listing = Files.list(dir)) {
+      assertThat(ordered).hasSameSizeAs(listing.toList()).hasSize(12);
+    }
+    assertThat(ordered.subList(0, 3)).containsExactly(file, dir.resolve("state.1.jsonl"),
+        dir.resolve("state.2.jsonl"));
+    assertThat(ordered.get(11)).isEqualTo(dir.resolve("state.11.jsonl"));
+    List<String> all = new java.util.ArrayList<>();
+    for (Path p : ordered) {
+      all.addAll(lines(p));
+    }
+    assertThat(all).extracting(l -> l.replaceAll(".*\"n\":(\\d+).*", "$1"))
+        .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+  }
+
+  @Test
+  void start_withMaxFileBytes_nextToALogrotateNumberedFile_neverAppendsToIt() throws Exception {
+    Path file = dir.resolve("log.jsonl");
+    Files.writeString(file, "{\"kept\":true}\n", StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("log.jsonl.1"), "{\"old\":true}\n", StandardCharsets.UTF_8);
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).maxFileBytes(1000).build()) {
+      writeAndWait(w, 1);
+
+      assertThat(w.currentFile()).isEqualTo(file);
+    }
+    assertThat(lines(dir.resolve("log.jsonl.1"))).containsExactly("{\"old\":true}");
+    assertThat(lines(file)).containsExactly("{\"kept\":true}", "{\"n\":1}");
   }
 
   @Test

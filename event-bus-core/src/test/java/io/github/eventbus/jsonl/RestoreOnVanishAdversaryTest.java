@@ -52,13 +52,11 @@ class RestoreOnVanishAdversaryTest {
   }
 
   /** The lines of a fixed file's rolled-over files {@code <file>, <file>.1, ...}, in that order. */
+  /** The lines of a fixed file and its roll-overs, in the order readers take them. */
   private static List<String> allLines(Path file) throws IOException {
     List<String> all = new ArrayList<>();
-    for (int i = 0; i < 1000; i++) {
-      Path p = i == 0 ? file : file.resolveSibling(file.getFileName() + "." + i);
-      if (Files.exists(p)) {
-        all.addAll(lines(p));
-      }
+    for (Path p : LogFiles.inWriteOrder(file.toAbsolutePath().getParent())) {
+      all.addAll(lines(p));
     }
     return all;
   }
@@ -85,7 +83,7 @@ class RestoreOnVanishAdversaryTest {
       for (int n = 0; n < 30; n++) {
         writeAndWait(w, n);
       }
-      assertThat(Files.exists(dir.resolve("state.jsonl.3"))).as("rolled over several times").isTrue();
+      assertThat(Files.exists(dir.resolve("state.3.jsonl"))).as("rolled over several times").isTrue();
       assertThat(calls).hasValue(0);
       assertThat(allLines(dir.resolve("state.jsonl"))).noneMatch(l -> l.contains("live"));
       assertThat(problems).isEmpty();
@@ -133,13 +131,13 @@ class RestoreOnVanishAdversaryTest {
         writeAndWait(w, n % 10); // 8 bytes a line: <file> and <file>.1 full, <file>.2 has 16
       }
       Path current = w.currentFile();
-      assertThat(current).isEqualTo(dir.resolve("state.jsonl.2"));
+      assertThat(current).isEqualTo(dir.resolve("state.2.jsonl"));
       Files.delete(current);
       writeAndWait(w, 7); // fits in the (deleted) file: written there, then found vanished
       List<String> all = allLines(file);
       assertThat(all.subList(all.size() - 3, all.size()))
           .containsExactly("{\"n\":7}", "{\"live\":\"a\"}", "{\"live\":\"b\"}");
-      assertThat(lines(dir.resolve("state.jsonl.1"))).as("nothing restored into a full rolled file")
+      assertThat(lines(dir.resolve("state.1.jsonl"))).as("nothing restored into a full rolled file")
           .noneMatch(l -> l.contains("live"));
       writeAndWait(w, 8);
       List<String> after = allLines(file);
