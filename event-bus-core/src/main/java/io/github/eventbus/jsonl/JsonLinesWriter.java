@@ -37,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * batches and writes each batch with whole lines only, so a reader never sees half a line unless
  * the process dies mid-write. How far a batch is pushed is the {@link Durability}.
  * {@link #appendAcknowledged} returns a future completed once the record is written to that degree.
+ * Text holding half of a surrogate pair without the other half (not text in any encoding; a JSON
+ * reader such as jq 1.6 stops at it) is written with U+FFFD in its place.
  *
  * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
  * clock (in the clock's zone), rolling over to {@code <prefix>_YYYYMMDD.1.jsonl}, {@code .2}, ...

@@ -43,15 +43,67 @@ final class LineBuffer extends OutputStream {
     bytes.put(b, off, len);
   }
 
-  /** Tells whether a line feed or carriage return follows {@code from}. */
-  boolean hasLineBreak(int from) {
-    for (int i = from, end = bytes.position(); i < end; i++) {
+  /**
+   * Checks the JSON after {@code from}, one record's: tells whether a line feed or carriage return
+   * is there, and replaces each escaped half of a surrogate pair that lacks its other half (an
+   * escaped U+D800 alone: not text in any encoding) by the escaped replacement character U+FFFD,
+   * of the same length, since many readers (jq 1.6 among them) stop at such a line.
+   */
+  boolean checkLine(int from) {
+    int end = bytes.position();
+    int high = -1; // where an escaped high surrogate waits for its low half
+    for (int i = from; i < end; i++) {
       byte b = bytes.get(i);
       if (b == '\n' || b == '\r') { // never part of a multi-byte UTF-8 character
         return true;
       }
+      if (b != '\\' || i + 1 >= end) {
+        high = replaceIfAlone(high);
+        continue;
+      }
+      int unit = bytes.get(i + 1) == 'u' ? hex4(i + 2, end) : -1;
+      boolean isLow = unit >= 0xDC00 && unit <= 0xDFFF;
+      if (high >= 0) {
+        high = isLow ? -1 : replaceIfAlone(high);
+        if (isLow) {
+          i += 5;
+          continue;
+        }
+      }
+      if (unit >= 0xD800 && unit <= 0xDBFF) {
+        high = i;
+      } else if (isLow) {
+        replaceIfAlone(i);
+      }
+      i += unit >= 0 ? 5 : 1; // past the escape (a "\\" too, so its second half is not one)
     }
+    replaceIfAlone(high);
     return false;
+  }
+
+  /** Replaces the escape at {@code at} (if not negative) by the escaped U+FFFD; returns -1. */
+  private int replaceIfAlone(int at) {
+    if (at >= 0) {
+      bytes.put(at + 2, (byte) 'f').put(at + 3, (byte) 'f').put(at + 4, (byte) 'f')
+          .put(at + 5, (byte) 'd');
+    }
+    return -1;
+  }
+
+  /** The value of four hex digits at {@code at}, or -1 if they are not that. */
+  private int hex4(int at, int end) {
+    if (at + 4 > end) {
+      return -1;
+    }
+    int value = 0;
+    for (int i = at; i < at + 4; i++) {
+      int digit = Character.digit(bytes.get(i), 16);
+      if (digit < 0) {
+        return -1;
+      }
+      value = value << 4 | digit;
+    }
+    return value;
   }
 
   int size() {

@@ -251,7 +251,7 @@ final class WriterLoop<T> implements Runnable {
     generator.flush();
     // The generator escapes line breaks in strings, but raw values (@JsonRawValue, writeRaw)
     // pass as given: one would split the record over lines that no reader takes for a record.
-    if (lines.hasLineBreak(mark)) {
+    if (lines.checkLine(mark)) {
       throw new JsonGenerationException("a record's JSON holds a line break outside its strings"
           + " (a raw value?)", generator);
     }

@@ -39,8 +39,8 @@ class AuditLogTest {
   private final ManualClock clock = new ManualClock(Instant.parse("2026-11-23T08:30:00Z"));
 
   /**
-   * A source with a lone surrogate (a Java string, but no valid Unicode text) is written escaped,
-   * as the uncached encoding does, not dropped as unencodable.
+   * A source with a lone surrogate (a Java string, but no valid Unicode text) is written with
+   * U+FFFD in its place, by the cached encoding as by the uncached one, not dropped as unencodable.
    */
   @Test
   void aSourceWithALoneSurrogate_isStillLogged() throws Exception {
@@ -55,6 +55,8 @@ class AuditLogTest {
         StandardCharsets.UTF_8);
     assertThat(lines).hasSize(2);
     assertThat(json.readTree(lines.get(1)).get("data").get("n").asInt()).isEqualTo(2);
+    assertThat(lines).allSatisfy(l ->
+        assertThat(json.readTree(l).get("source").asText()).isEqualTo("src\uFFFDx"));
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class JsonLinesWriterTest {
@@ -56,6 +57,35 @@ class JsonLinesWriterTest {
     assertThat(json.readTree(lines.get(0)).get("text").asText())
         .isEqualTo("line one\nline two\r\n\ttabbed \u0001 end");
     assertThat(json.readTree(lines.get(1)).get("text").asText()).isEqualTo("Grüße, 日本語, emoji 🎉");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+    "lone \uD800 end|lone \uFFFD end",
+    "reversed \uDC00\uD800|reversed \uFFFD\uFFFD",
+    "at the end \uD800|at the end \uFFFD",
+    "two highs \uD800\uD83D\uDE00|two highs \uFFFD\uD83D\uDE00",
+    "a pair \uD83D\uDE00 stays|a pair \uD83D\uDE00 stays",
+    "text \\ud800 that only looks escaped|text \\ud800 that only looks escaped",
+  })
+  void halfASurrogatePair_isWrittenAsTheReplacementCharacter_soJqReadsTheLine(String text,
+      String written) throws Exception {
+    Path file = dir.resolve("surrogates.jsonl");
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build()) {
+      w.append(Map.of("text", text, "key " + text, 1));
+      w.append(Map.of("after", "the line"));
+    }
+
+    List<String> lines = lines(file);
+    assertThat(lines).hasSize(2);
+    JsonNode line = json.readTree(lines.get(0));
+    assertThat(line.get("text").asText()).isEqualTo(written);
+    assertThat(line.has("key " + written)).isTrue();
+    Process jq = new ProcessBuilder("jq", "-c", ".text", file.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(jq.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(jq.waitFor()).as("jq said: %s", out).isZero();
+    assertThat(out.lines()).hasSize(2);
   }
 
   /** A payload whose JSON text is its own, as with {@code @JsonRawValue}. */
