@@ -160,7 +160,7 @@ public final class ReportReadyHandler extends LoggingHandler {
       log.write(line);
       throw new HandlerException("report " + LogText.escape(report.reportId())
           + " is valid, but its metadata file"
-          + " could not be written", e);
+          + " could not be written", escaped(e));
     }
     List<Error> errors = new ArrayList<>(1);
     Object distribution = autoDistribute ? distribute(report, file, errors) : "disabled";
@@ -174,6 +174,17 @@ public final class ReportReadyHandler extends LoggingHandler {
     if (!errors.isEmpty()) {
       throw errors.get(0); // an Error is the bus's to handle (its failure rule), once logged
     }
+  }
+
+  /**
+   * The failure as a cause for the bus's log: its message names the event's path, which a log
+   * framework prints raw with the stack trace (a path with a line break would forge a line).
+   */
+  private static IOException escaped(IOException e) {
+    IOException copy = new IOException(e.getClass().getName() + ": "
+        + LogText.printable(e.getMessage(), 1000));
+    copy.setStackTrace(e.getStackTrace());
+    return copy;
   }
 
   /**

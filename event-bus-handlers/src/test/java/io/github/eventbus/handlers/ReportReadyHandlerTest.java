@@ -321,6 +321,24 @@ class ReportReadyHandlerTest {
   }
 
   @Test
+  void metadataFileCannotBeWritten_inADirectoryWithALineBreak_theCauseIsEscapedToo()
+      throws Exception {
+    start(ReportReadyHandler.builder());
+    Path forging = Files.createDirectories(dir.resolve("x\n[main] ERROR FORGED LINE"));
+    Path pdf = Files.writeString(forging.resolve("r.pdf"), "%PDF-1.4");
+    Files.createDirectories(forging.resolve("r.pdf.meta.json").resolve("occupied"));
+
+    bus.publishSync(report(pdf, ReportFormat.PDF, null));
+
+    assertThat(letters).singleElement().satisfies(l -> {
+      for (Throwable t = l.cause(); t != null; t = t.getCause()) {
+        assertThat(t.getMessage()).doesNotContain("\n");
+      }
+      assertThat(l.cause().getCause()).hasMessageContaining("x\\u000a[main] ERROR FORGED LINE");
+    });
+  }
+
+  @Test
   void sizeMismatch_andMissingFile_areValidationFailures() throws Exception {
     start(ReportReadyHandler.builder());
     Path pdf = write("r.pdf", "%PDF-1.4");
