@@ -86,7 +86,16 @@ final class HandlerLog implements AutoCloseable {
     line.put("type", envelope.type());
     line.put("source", envelope.source());
     try {
-      line.put("data", data(envelope.payload()));
+      JsonNode data = data(envelope.payload());
+      int most = mapper.getFactory().streamWriteConstraints().getMaxNestingDepth() - 1;
+      if (deeperThan(data, most)) {
+        // The writer would refuse the whole line (counted unencodable): the line stays without it.
+        line.put("data", null);
+        line.put("data_error", "the data nests deeper than the " + most + " levels the log"
+            + " writes");
+      } else {
+        line.put("data", data);
+      }
     } catch (IllegalArgumentException e) {
       // Values a dynamic event got from code rather than JSON may not serialise; the line stays.
       line.put("data", null);
@@ -116,6 +125,30 @@ final class HandlerLog implements AutoCloseable {
       }
     }
     return tree;
+  }
+
+  /** Whether arrays and objects nest in the tree more than {@code most} levels deep. */
+  private static boolean deeperThan(JsonNode tree, int most) {
+    java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();
+    java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
+    nodes.push(tree);
+    depths.push(1);
+    while (!nodes.isEmpty()) {
+      JsonNode node = nodes.pop();
+      int depth = depths.pop();
+      if (node.isContainerNode()) {
+        if (depth > most) {
+          return true;
+        }
+        for (JsonNode child : node) {
+          if (child.isContainerNode()) {
+            nodes.push(child);
+            depths.push(depth + 1);
+          }
+        }
+      }
+    }
+    return false;
   }
 
   void write(Map<String, Object> line) {

@@ -283,6 +283,32 @@ class RiskAlertHandlerTest {
     assertThat(notifications).isEmpty();
   }
 
+  /**
+   * Data nested deeper than the log writes (the writer would refuse the whole line): the alert is
+   * handled and its line written, with the data left out and said so.
+   */
+  @Test
+  void alertWithDataNestedPastTheWritersLimit_isLogged_withoutItsData() throws Exception {
+    start(RiskAlertHandler.builder());
+    Map<String, Object> data = new HashMap<>(DesignExamples.riskAlert());
+    Map<String, Object> level = new HashMap<>();
+    data.put("metadata", level);
+    for (int i = 0; i < 998; i++) {
+      Map<String, Object> next = new HashMap<>();
+      level.put("in", next);
+      level = next;
+    }
+
+    bus.publishSync(DynamicEvent.of("risk_alert", data));
+
+    assertThat(notifications).hasSize(1);
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("created");
+    assertThat(line.get("data").isNull()).isTrue();
+    assertThat(line.get("data_error").asText()).contains("nests deeper than the 999 levels");
+    assertThat(handler.logStats().orElseThrow().unencodable()).isZero();
+  }
+
   @Test
   void sameIdsFromManyThreads_eachIsOneOccurrence_createdOnce_escalatedOnce() throws Exception {
     start(RiskAlertHandler.builder());
