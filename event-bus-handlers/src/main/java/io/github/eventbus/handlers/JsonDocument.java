@@ -1,10 +1,12 @@
 package io.github.eventbus.handlers;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.github.eventbus.internal.LogText;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ final class JsonDocument {
    * @throws IOException if the file cannot be read
    */
   static String problem(Path file, JsonFactory factory) throws IOException {
-    try (JsonParser parser = factory.createParser(file.toFile())) {
+    try (JsonParser parser = admitting(factory).createParser(file.toFile())) {
       JsonToken first;
       try {
         first = parser.nextToken();
@@ -60,6 +62,18 @@ final class JsonDocument {
       }
       return null;
     }
+  }
+
+  /**
+   * The factory with no limit on the length of numbers, names and strings: valid JSON, and cheap
+   * here, where tokens are skipped, not turned into values (the size of the file bounds them).
+   * Nesting keeps its limit (1,000 levels by default): each level costs the parser memory.
+   */
+  private static JsonFactory admitting(JsonFactory factory) {
+    StreamReadConstraints limits = factory.streamReadConstraints().rebuild()
+        .maxNumberLength(Integer.MAX_VALUE).maxNameLength(Integer.MAX_VALUE)
+        .maxStringLength(Integer.MAX_VALUE).build();
+    return new JsonFactoryBuilder(factory).streamReadConstraints(limits).build();
   }
 
   private static String describe(JsonProcessingException e) {

@@ -39,7 +39,8 @@ import java.util.Map;
  *
  * <p><b>Validation.</b> The file must exist, its size must equal {@code size_bytes} when given, and
  * its content must match {@code report_format}: a PDF starts with {@code %PDF-}, JSON parses (files
- * up to {@link Builder#maxJsonBytes}, 64 MiB by default) as exactly one JSON document, with
+ * up to {@link Builder#maxJsonBytes}, 64 MiB by default) as exactly one JSON document (numbers,
+ * names and strings of any length; nesting up to the mapper's limit, 1,000 levels by default), with
  * nothing but whitespace after it, HTML starts with {@code <!doctype html} or has {@code <html}
  * anywhere in its first KiB (any case, after a byte-order mark and whitespace). A failure is
  * logged as {@code invalid} with the reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.

@@ -150,7 +150,11 @@ class ReportReadyHandlerTest {
         Arguments.of("cut short", "{\"rows\": [1, 2", "does not parse"),
         Arguments.of("a comment", "// rows\n{\"rows\": []}", "does not parse"),
         Arguments.of("nested 100000 deep", "[".repeat(100_000) + "]".repeat(100_000),
-            "does not parse"));
+            "does not parse"),
+        Arguments.of("a number of 5000 digits", "[" + "7".repeat(5_000) + "]", null),
+        Arguments.of("a name of 60000 characters", "{\"" + "k".repeat(60_000) + "\": 1}", null),
+        Arguments.of("a string of 21 million characters",
+            "[\"" + "s".repeat(21_000_000) + "\"]", null));
   }
 
   @ParameterizedTest(name = "{0}")
