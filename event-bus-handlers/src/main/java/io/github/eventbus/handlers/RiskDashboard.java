@@ -20,8 +20,10 @@ import java.util.TreeMap;
 /**
  * The live state of risk alerts kept by a {@link RiskAlertHandler}: every alert seen within the
  * last 48 hours, its status, and counts over time. An alert not seen for 48 hours leaves the
- * dashboard, so its memory is bounded by the alerts of two days. Read it as an immutable {@link #snapshot()} or as JSON ({@link #toJson()});
- * acknowledge and resolve alerts by id.
+ * dashboard, so its memory is bounded by the alerts of two days. Read it as an immutable
+ * {@link #snapshot()} or as JSON ({@link #toJson()}); acknowledge and resolve alerts by id. An
+ * alert seen again after it was resolved is active again, as is an acknowledged one seen again
+ * at a higher severity.
  *
  * <p><b>Thread-safety:</b> thread-safe; updates and snapshots are serialised by one lock, so a
  * snapshot is consistent.
@@ -46,7 +48,8 @@ public final class RiskDashboard {
   /**
    * Records a new alert, or an update of one with the same id; forgets alerts older than 48 h.
    * An update published before the sighting shown is counted but does not replace it; a time
-   * ahead of the dashboard's clock counts as now.
+   * ahead of the dashboard's clock counts as now. An update makes a resolved alert active again,
+   * and an acknowledged one too if it is more severe than the one shown.
    */
   synchronized void record(RiskAlert alert, boolean update, Instant published) {
     Instant now = clock.instant();
@@ -64,7 +67,7 @@ public final class RiskDashboard {
       }
       shownPublishedAt.put(alert.alertId(), published);
       alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), alert.severity(),
-          alert.riskType(), alert.riskScore(), alert.title(), previous.status(),
+          alert.riskType(), alert.riskScore(), alert.title(), statusAfter(previous, alert),
           previous.firstSeen(), now, previous.updates() + 1));
       return;
     }
@@ -73,6 +76,19 @@ public final class RiskDashboard {
         alert.riskScore(), alert.title(), AlertStatus.ACTIVE, now, now, 0));
     perHour.merge(now.truncatedTo(ChronoUnit.HOURS), 1L, Long::sum);
     perHour.headMap(cutoff).clear();
+  }
+
+  /**
+   * The status after an update: a resolved alert seen again is back, and an acknowledged one
+   * that grew more severe needs someone's eyes again; otherwise the status stays.
+   */
+  private static AlertStatus statusAfter(AlertSummary previous, RiskAlert update) {
+    return switch (previous.status()) {
+      case RESOLVED -> AlertStatus.ACTIVE;
+      case ACKNOWLEDGED -> update.severity().compareTo(previous.severity()) > 0
+          ? AlertStatus.ACTIVE : AlertStatus.ACKNOWLEDGED;
+      case ACTIVE -> AlertStatus.ACTIVE;
+    };
   }
 
   /**

@@ -24,6 +24,37 @@ class RiskDashboardTest {
     });
   }
 
+  @Test
+  void aResolvedAlertSeenAgain_isActiveAgain_andCounted() {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    dashboard.record(sighting(Severity.LOW, 0.1), false, clock.instant());
+    assertThat(dashboard.resolve("a-1")).isTrue();
+    assertThat(dashboard.snapshot().activeBySeverity()).containsEntry(Severity.LOW, 0L);
+
+    clock.advance(Duration.ofMinutes(1));
+    dashboard.record(sighting(Severity.CRITICAL, 0.99), true, clock.instant());
+
+    assertThat(dashboard.snapshot().alerts()).singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(AlertStatus.ACTIVE));
+    assertThat(dashboard.snapshot().activeBySeverity()).containsEntry(Severity.CRITICAL, 1L);
+    assertThat(dashboard.acknowledge("a-1")).isTrue();
+  }
+
+  @Test
+  void anAcknowledgedAlert_staysAcknowledgedWhenSeenAgain_untilItGrowsMoreSevere() {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    dashboard.record(sighting(Severity.MEDIUM, 0.4), false, clock.instant());
+    assertThat(dashboard.acknowledge("a-1")).isTrue();
+
+    dashboard.record(sighting(Severity.LOW, 0.2), true, clock.instant().plusSeconds(1));
+    assertThat(dashboard.snapshot().alerts()).singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(AlertStatus.ACKNOWLEDGED));
+
+    dashboard.record(sighting(Severity.HIGH, 0.8), true, clock.instant().plusSeconds(2));
+    assertThat(dashboard.snapshot().alerts()).singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(AlertStatus.ACTIVE));
+  }
+
   private static RiskAlert sighting(Severity severity, double score) {
     return new RiskAlert("a-1", RiskType.PERFORMANCE, severity, "t", null, null, score, null, null,
         null, null);
