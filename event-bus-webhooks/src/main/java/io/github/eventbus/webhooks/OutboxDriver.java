@@ -54,6 +54,19 @@ final class OutboxDriver {
     return sent;
   }
 
+  /** Forgets each dead delivery of {@code id}: recorded done; returns how many. */
+  // Synchronized with redrive: a delivery is either sent again or forgotten, never both.
+  synchronized int discard(String id) {
+    int discarded = 0;
+    for (Outbox.Entry e : outbox.dead()) {
+      if (e.id().equals(id)) {
+        outbox.discard(e);
+        discarded++;
+      }
+    }
+    return discarded;
+  }
+
   /** Reports the deliveries a drain of {@code drainTimeout} left unfinished. */
   void reportAbandoned(int abandoned, Duration drainTimeout) {
     if (abandoned > 0 && outbox.enabled()) {

@@ -46,6 +46,11 @@ final class OutboxRecords implements AutoCloseable {
     return outbox == null ? null : outbox.newKey(message.id(), endpoint);
   }
 
+  /** Forgets a dead delivery for good (a done record). */
+  void discard(Outbox.Entry dead) {
+    outbox.done(dead.key());
+  }
+
   /** Records an accepted delivery; the future completes once the record is on disk. */
   CompletableFuture<Void> accepted(OutgoingDelivery d) {
     return outbox == null ? CompletableFuture.completedFuture(null)

@@ -211,6 +211,24 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
+   * Forgets a rejected or exhausted delivery for good: it is no longer listed by
+   * {@link #deadDeliveryIds()}, re-driven, or read from the outbox by later clients (its body
+   * leaves memory, and the file at its next compaction). For deliveries that no endpoint will
+   * take and that you have dealt with otherwise; the dead letter told of each when it failed.
+   *
+   * @param id the webhook id
+   * @return how many dead deliveries of that id (one per endpoint) were forgotten; 0 if none
+   * @throws IllegalStateException if the client is closed
+   */
+  public int discardDead(String id) {
+    requireNonNull(id, "id");
+    if (closing.isClosed()) {
+      throw new IllegalStateException("the webhook client is closed");
+    }
+    return outboxDriver.discard(id);
+  }
+
+  /**
    * Waits until the attempt log holds every attempt so far. After {@link #close()}, which
    * flushes the log, returns at once.
    *

@@ -1,6 +1,7 @@
 package io.github.eventbus.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.github.eventbus.DynamicEvent;
@@ -257,6 +258,30 @@ class OutboxTest {
       assertThat(after.resumed()).as("the re-driven record replaced the dead one").isEmpty();
       assertThat(after.deadDeliveryIds()).isEmpty();
     }
+  }
+
+  @Test
+  void discardDead_forgetsTheDeadDelivery_forThisClientAndTheNext() throws Exception {
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    failuresLeft.set(2);
+    try (WebhookClient client = client(new ManualScheduler(clock), clock, 1)) {
+      for (String id : List.of("dead-1", "dead-2")) {
+        assertThat(client.send(uri(), message(id)).get(10, TimeUnit.SECONDS).outcome())
+            .isEqualTo(DeliveryOutcome.EXHAUSTED);
+      }
+      assertThat(client.discardDead("dead-1")).isEqualTo(1);
+      assertThat(client.discardDead("dead-1")).isZero();
+      assertThat(client.redrive("dead-1")).isEmpty();
+      assertThat(client.deadDeliveryIds()).containsExactly("dead-2");
+    }
+    try (WebhookClient next = client(new ManualScheduler(clock), clock, 1)) {
+      assertThat(next.deadDeliveryIds()).containsExactly("dead-2");
+      assertThat(next.resumed()).isEmpty();
+    }
+    WebhookClient closed = client(new ManualScheduler(clock), clock, 1);
+    closed.close();
+    assertThatThrownBy(() -> closed.discardDead("dead-2"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 
   @Test
