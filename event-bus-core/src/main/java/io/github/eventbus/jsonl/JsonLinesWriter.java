@@ -43,18 +43,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Files.</b> A fixed file, or daily files {@code <prefix>_YYYYMMDD.jsonl} by the writer's
  * clock (in the clock's zone), rolling over to {@code <prefix>_YYYYMMDD.1.jsonl}, {@code .2}, ...
  * (a fixed {@code state.jsonl} to {@code state.1.jsonl}, ...; {@link LogFiles#inWriteOrder} lists
- * them in that order) when {@code maxFileBytes} is set and reached (checked per written batch, so a file can pass it
- * by one batch). A line goes to the file of the day on which its batch is written, which under
- * {@link Durability#NONE} or with a backlog can be just after midnight for a record made just
- * before it. Directories are created as needed. On opening a
- * file that ends in a torn line (a crash mid-write), the torn bytes are moved to
- * {@code <file>.corrupt} and cut off, so new lines never append to them (that path must be a
- * regular file or nothing: a link there is not written through, and the open fails, reported like
- * any other failure, until it is gone). A file has one writer
- * at a time: that repair cannot tell a line another live writer is writing from a torn one.
- * The writer never writes a {@code <file>.1}: that is another tool's, such as logrotate's; a file
- * truncated in place counts from its new size.
- * A fixed file of state can be compacted as it runs ({@link JsonLinesWriterBuilder#compactAbove}).
+ * them in that order) when {@code maxFileBytes} is set and reached (checked per written batch, so a
+ * file can pass it by one batch). A line goes to the file of the day on which its batch is written,
+ * which under {@link Durability#NONE} or with a backlog can be just after midnight for a record
+ * made just before it. Directories are created as needed. On opening a file that ends in a torn
+ * line (a crash mid-write), the torn bytes are moved to {@code <file>.corrupt} and cut off, so new
+ * lines never append to them (that path must be a regular file or nothing: a link there is not
+ * written through, and the open fails, reported like any other failure, until it is gone). A file
+ * has one writer at a time: that repair cannot tell a line another live writer is writing from a
+ * torn one. The writer never writes a {@code <file>.1}: that is another tool's, such as
+ * logrotate's; a file truncated in place counts from its new size. A fixed file of state can be
+ * compacted as it runs ({@link JsonLinesWriterBuilder#compactAbove}).
  *
  * <p><b>Failures.</b> A failed open, write or fsync (disk full, a path component that is a
  * file, permissions) is counted in {@link WriterStats#failedWrites()} and reported to the
@@ -346,16 +345,16 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   }
 
   /**
-   * Writes everything appended so far and stops the writer thread. Waits at most the
-   * {@linkplain JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while
-   * writes keep failing or a backlog is still being written; then the writer stops, and what is
-   * still unwritten is counted in {@link WriterStats#unwritten()} and reported. A writer thread
-   * still busy then (held up in the file system by a stalled disk, in an encoder, or in the error
-   * handler) gets a second more; if it is still busy with records
-   * {@linkplain WriterStats#pending() pending}, that is reported once to the error handler (or
-   * logged; logged in any case when the writer thread is held up in the error handler itself,
-   * which close() does not call again then): it writes or reports them if it comes back. Idempotent: once close gave up on the
-   * thread, a later call returns at once.
+   * Writes everything appended so far and stops the writer thread. Waits at most the {@linkplain
+   * JsonLinesWriterBuilder#closeTimeout close timeout} (default 10 seconds) while writes keep
+   * failing or a backlog is still being written; then the writer stops, and what is still unwritten
+   * is counted in {@link WriterStats#unwritten()} and reported. A writer thread still busy then
+   * (held up in the file system by a stalled disk, in an encoder, or in the error handler) gets a
+   * second more; if it is still busy with records {@linkplain WriterStats#pending() pending}, that
+   * is reported once to the error handler (or logged; logged in any case when the writer thread is
+   * held up in the error handler itself, which close() does not call again then): it writes or
+   * reports them if it comes back. Idempotent: once close gave up on the thread, a later call
+   * returns at once.
    */
   @Override
   public void close() {

@@ -142,10 +142,10 @@ public final class LogFiles {
 
   /**
    * Lists the {@code .jsonl} files of a directory in the order they were written: by prefix, day
-   * and roll-over number, other names after them by name, each followed by its roll-overs by
-   * number ({@code state.jsonl}, {@code state.1.jsonl}, {@code state.2.jsonl}, ...). Symbolic links in the directory are
-   * skipped (a {@code latest.jsonl} pointing at one of its files would read that file twice; the
-   * library's writers make none). A regular file, or a link to one, is returned alone.
+   * and roll-over number, other names after them by name, each followed by its roll-overs by number
+   * ({@code state.jsonl}, {@code state.1.jsonl}, {@code state.2.jsonl}, ...). Symbolic links in the
+   * directory are skipped (a {@code latest.jsonl} pointing at one of its files would read that file
+   * twice; the library's writers make none). A regular file, or a link to one, is returned alone.
    *
    * @param fileOrDirectory a JSON Lines file or a directory of them
    * @return the files, oldest first
@@ -191,7 +191,8 @@ public final class LogFiles {
   }
 
   private static String index(String digits) {
-    return String.format(java.util.Locale.ROOT, "%019d", digits == null ? 0 : Long.parseLong(digits));
+    long index = digits == null ? 0 : Long.parseLong(digits);
+    return String.format(java.util.Locale.ROOT, "%019d", index);
   }
 
   /** Where a file name's extension begins (at its last dot, not a leading one), or its length. */

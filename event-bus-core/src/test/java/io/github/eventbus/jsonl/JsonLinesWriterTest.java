@@ -71,7 +71,8 @@ class JsonLinesWriterTest {
   void halfASurrogatePair_isWrittenAsTheReplacementCharacter_soJqReadsTheLine(String text,
       String written) throws Exception {
     Path file = dir.resolve("surrogates.jsonl");
-    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build()) {
+    try (JsonLinesWriter<Object> w =
+        JsonLinesWriter.toFile(file, JsonLinesWriter.jackson()).build()) {
       w.append(Map.of("text", text, "key " + text, 1));
       w.append(Map.of("after", "the line"));
     }

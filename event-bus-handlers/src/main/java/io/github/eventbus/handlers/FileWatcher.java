@@ -48,13 +48,12 @@ import org.slf4j.LoggerFactory;
  * watched). A rename within the tree is the old path {@code deleted} and the new one
  * {@code created}. Exclude the temporary files (for example {@code *.tmp}) to hide them.
  *
- * <p><b>What is a file.</b> Only regular files are reported and checksummed: a named pipe,
- * socket or device is skipped (opening one could block for ever), and a known file replaced by
- * one is {@code deleted}. The type is checked before the file is opened: a regular file swapped
- * for a named pipe in between (only something renaming files in the watched tree can do that)
- * holds the watcher thread in the open until something writes to the pipe; Java has no
- * non-blocking open to rule that out. A linked directory is not followed, so a link to an ancestor cannot
- * loop.
+ * <p><b>What is a file.</b> Only regular files are reported and checksummed: a named pipe, socket
+ * or device is skipped (opening one could block for ever), and a known file replaced by one is
+ * {@code deleted}. The type is checked before the file is opened: a regular file swapped for a
+ * named pipe in between (only something renaming files in the watched tree can do that) holds the
+ * watcher thread in the open until something writes to the pipe; Java has no non-blocking open to
+ * rule that out. A linked directory is not followed, so a link to an ancestor cannot loop.
  *
  * <p><b>Missed events and lost roots.</b> When the OS drops the events of a directory (its queue
  * overflowed under a burst), the watcher lists it again and reports what was created or deleted

@@ -382,12 +382,13 @@ public final class ReportReadyHandler extends LoggingHandler {
 
     /**
      * Accepts only reports whose file, with symbolic links resolved, lies in one of these
-     * directories; any other is {@code invalid} and neither read further, given a metadata file
-     * nor distributed. Links are resolved once, before the check: the checksum, the metadata file
+     * directories; any other is {@code invalid} and neither read further, given a metadata file nor
+     * distributed. Links are resolved once, before the check: the checksum, the metadata file
      * (beside the resolved file) and the distributors all get the resolved path, so a link
-     * re-pointed meanwhile changes nothing they read. Default: any path. Set it whenever {@code report_ready} events can come
-     * from outside the process (a webhook receiver, a Kafka bridge), or such an event could have
-     * any readable file mailed and a metadata file written beside it.
+     * re-pointed meanwhile changes nothing they read. Default: any path. Set it whenever
+     * {@code report_ready} events can come from outside the process (a webhook receiver, a Kafka
+     * bridge), or such an event could have any readable file mailed and a metadata file written
+     * beside it.
      *
      * @param directories the report directories
      * @return this builder
