@@ -42,7 +42,8 @@ import java.util.Map;
  * up to {@link Builder#maxJsonBytes}, 64 MiB by default) as exactly one JSON document (numbers,
  * names and strings of any length; nesting up to the mapper's limit, 1,000 levels by default), with
  * nothing but whitespace after it, HTML starts with {@code <!doctype html} or has {@code <html}
- * anywhere in its first KiB (any case, after a byte-order mark and whitespace). A failure is
+ * anywhere in its first KiB (any case, after a byte-order mark, which may say UTF-16, and
+ * whitespace). A failure is
  * logged as {@code invalid} with the reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
  *
  * <p><b>Log.</b> One line per event: {@code timestamp}, {@code event_id}, {@code type},
@@ -273,7 +274,13 @@ public final class ReportReadyHandler extends LoggingHandler {
     try (InputStream in = Files.newInputStream(file)) {
       head = in.readNBytes(HTML_HEAD);
     }
-    String text = new String(head, StandardCharsets.UTF_8).replace("\uFEFF", "").strip()
+    // The byte-order mark says the encoding: UTF-16 in either order, else UTF-8 (with or without
+    // its mark; ASCII is UTF-8 too).
+    java.nio.charset.Charset charset = head.length >= 2 && (head[0] & 0xFF) == 0xFE
+        && (head[1] & 0xFF) == 0xFF ? StandardCharsets.UTF_16BE
+        : head.length >= 2 && (head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE
+            ? StandardCharsets.UTF_16LE : StandardCharsets.UTF_8;
+    String text = new String(head, charset).replace("\uFEFF", "").strip()
         .toLowerCase(Locale.ROOT);
     return text.startsWith("<!doctype html") || text.contains("<html");
   }

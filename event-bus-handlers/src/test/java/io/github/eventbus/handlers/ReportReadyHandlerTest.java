@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ReportReadyHandlerTest {
 
@@ -130,6 +131,20 @@ class ReportReadyHandlerTest {
       assertThat(logLines().get(0).get("action").asText()).isEqualTo("invalid");
       assertThat(Files.exists(dir.resolve(name + ".meta.json"))).isFalse();
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"UTF-16LE", "UTF-16BE", "UTF-8"})
+  void htmlWithAByteOrderMark_isValid_inEachUnicodeEncoding(String encoding) throws Exception {
+    start(ReportReadyHandler.builder().autoDistribute(false));
+    Path file = dir.resolve("report.html");
+    Files.write(file, ("\uFEFF<!DOCTYPE html><html><body>ok</body></html>")
+        .getBytes(java.nio.charset.Charset.forName(encoding)));
+
+    bus.publishSync(report(file, ReportFormat.HTML, null));
+
+    assertThat(letters).isEmpty();
+    assertThat(logLines().get(0).get("action").asText()).isEqualTo("processed");
   }
 
   static Stream<Arguments> jsonDocuments() {
