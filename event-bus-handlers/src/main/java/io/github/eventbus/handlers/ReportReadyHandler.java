@@ -43,8 +43,8 @@ import java.util.Map;
  * names and strings of any length; nesting up to the mapper's limit, 1,000 levels by default), with
  * nothing but whitespace after it, HTML starts with {@code <!doctype html} or has {@code <html}
  * anywhere in its first KiB (any case, after a byte-order mark, which may say UTF-16, and
- * whitespace). A failure is
- * logged as {@code invalid} with the reasons and thrown as {@link InvalidEventException}, so the bus makes it a dead letter.
+ * whitespace). A failure is logged as {@code invalid} with the reasons and thrown as
+ * {@link InvalidEventException}, so the bus makes it a dead letter.
  *
  * <p><b>Log.</b> One line per event: {@code timestamp}, {@code event_id}, {@code type},
  * {@code source} and {@code data} (every field as received), then {@code handled_at},
