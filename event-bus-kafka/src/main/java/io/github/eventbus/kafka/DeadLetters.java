@@ -4,8 +4,10 @@ import io.github.eventbus.DeadLetter;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.TrackedThreads;
 import io.github.eventbus.internal.Uncaught;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -76,6 +78,15 @@ final class DeadLetters implements AutoCloseable {
 
   @Override
   public void close() {
+    close(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Stops the dead-letter thread once it has published what is queued, waiting at most
+   * {@code timeout}; then a DeadLetter handler still holding the thread is interrupted, and the
+   * letters still queued are logged rather than published after close() returned.
+   */
+  void close(Duration timeout) {
     executor.shutdown();
     if (onItsThread()) {
       return; // a DeadLetter handler closed the bridge: the queued letters follow once it returns
@@ -83,10 +94,17 @@ final class DeadLetters implements AutoCloseable {
     try {
       // The pool terminates a moment before its thread has ended; wait for the thread too, so
       // that none outlives close().
-      if (!executor.awaitTermination(10, TimeUnit.SECONDS)
+      if (executor.awaitTermination(Settings.nanos(timeout), TimeUnit.NANOSECONDS)
+          && threads.awaitExit(1, TimeUnit.SECONDS)) {
+        return;
+      }
+      for (Runnable left : executor.shutdownNow()) {
+        ((Letter) left).unpublished(CLOSED);
+      }
+      if (!executor.awaitTermination(1, TimeUnit.SECONDS)
           || !threads.awaitExit(1, TimeUnit.SECONDS)) {
-        log.warn("dead letters of the Kafka bridge were still being published after 10 s; "
-            + "a DeadLetter handler is stuck");
+        log.warn("a DeadLetter handler held the Kafka bridge's dead-letter thread past the close"
+            + " timeout of {} and an interrupt; it is left to finish", timeout);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

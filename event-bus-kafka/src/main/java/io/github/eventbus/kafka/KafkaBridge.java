@@ -139,7 +139,10 @@ public final class KafkaBridge implements AutoCloseable {
    * still in one is then interrupted and waited for up to the timeout again), then until its last
    * commit and its consumer's close are over: together at most the close timeout, with the broker
    * gone too, plus a second for the consumer's own clean-up. A consumer thread still running
-   * after that (a handler that ignores interrupts) is logged at WARN. Events the
+   * after that (a handler that ignores interrupts) is logged at WARN. Last it waits up to the
+   * close timeout for the dead-letter thread to publish the dead letters queued; a DeadLetter
+   * handler holding it past that is interrupted, and letters still queued are logged instead of
+   * published. Events the
    * bridge published onto the bus are delivered by the bus, which this does not close. Called from
    * a handler on the bridge's consumer thread, it does not wait for that thread, which commits
    * and stops once the handler returns; from a DeadLetter handler on the bridge's dead-letter
@@ -178,7 +181,7 @@ public final class KafkaBridge implements AutoCloseable {
         interrupted |= Thread.interrupted();
       }
     } finally {
-      deadLetters.close();
+      deadLetters.close(closeTimeout);
       if (interrupted) {
         Thread.currentThread().interrupt();
       }

@@ -267,7 +267,8 @@ public final class KafkaBridgeBuilder {
    * flight, and the bound of the consumer's last commit and close together. With the broker
    * gone, a close takes about twice this (once for the consumer, once for the producer's
    * backlog) and a second; up to about four times and a second, if a handler also holds the
-   * consumer thread past it. Default 30 seconds.
+   * consumer thread past it, and once more if a DeadLetter handler holds the dead-letter thread.
+   * Default 30 seconds.
    *
    * @param timeout the timeout
    * @return this builder
@@ -399,11 +400,37 @@ public final class KafkaBridgeBuilder {
       closeQuietly(e, deadLetters::close);
       if (e instanceof org.apache.kafka.common.KafkaException) {
         throw new KafkaBridgeException("cannot create the Kafka clients of bridge " + bridgeName
-            + ": " + e.getMessage(), e);
+            + ": " + withoutValues(e.getMessage()), withoutValues(e));
       }
       throw e;
     }
     return new KafkaBridge(bridgeName, id, outbound, inbound, deadLetters, counters, closeWait);
+  }
+
+  /**
+   * Kafka's message for a refused setting quotes the value ("Invalid value 4711 for configuration
+   * ssl.key.password: ..."), which may be a secret given as the wrong type: it is left out.
+   */
+  private static String withoutValues(String message) {
+    return message == null ? null
+        : message.replaceAll("(?s)Invalid value .* for configuration ",
+            "Invalid value for configuration ");
+  }
+
+  /**
+   * The failure, or, if a refused setting is in its causes, a copy of that one with the value
+   * left out (a log prints causes with the stack trace).
+   */
+  private static Throwable withoutValues(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.kafka.common.config.ConfigException refused) {
+        var copy = new org.apache.kafka.common.config.ConfigException(
+            withoutValues(refused.getMessage()));
+        copy.setStackTrace(refused.getStackTrace());
+        return copy;
+      }
+    }
+    return failure;
   }
 
   /** Runs a clean-up after a failed build; what it throws rides along with {@code failure}. */

@@ -221,6 +221,36 @@ class KafkaBridgeCloseProbeTest extends BridgeProbes {
         .isLessThan(Duration.ofSeconds(4));
   }
 
+  /**
+   * A DeadLetter handler holding the dead-letter thread: close() waits for it up to the close
+   * timeout, not a fixed 10 s, then interrupts it, and no thread of the bridge is left.
+   */
+  @Test
+  void closeWhileADeadLetterHandlerHoldsItsThread_waitsTheCloseTimeout_andLeavesNoThread()
+      throws Exception {
+    kafka.createTopic("r2-dl-slow", 1);
+    EventBus bus = bus("dl-slow");
+    CountDownLatch inHandler = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    closing((AutoCloseable) release::countDown);
+    bus.subscribe(DeadLetter.class, d -> {
+      inHandler.countDown();
+      release.await(60, TimeUnit.SECONDS);
+    });
+    KafkaBridge bridge = bridge(bus).produce("big.*", "r2-dl-slow")
+        .closeTimeout(Duration.ofSeconds(1))
+        .producerProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1_024).build();
+    bus.publishSync(DynamicEvent.of("big.n", Map.of("blob", "x".repeat(4_000))));
+    assertThat(inHandler.await(30, TimeUnit.SECONDS)).isTrue();
+
+    long started = System.nanoTime();
+    bridge.close();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+    assertThat(took).isLessThan(Duration.ofSeconds(7));
+    assertThat(threadNames()).noneMatch(n -> n.startsWith("eventbus-kafka-dl-slow"));
+  }
+
   @Test
   void closeFromAConsumerThreadHandlerThatThenBlocks_commitsAndStopsOnceItReturns()
       throws Exception {

@@ -91,6 +91,20 @@ class KafkaBridgeMisuseTest extends BridgeProbes {
   }
 
   @Test
+  void aSecretOfTheWrongType_failsTheBuild_withoutItsValueInTheMessageOrTheCauses() {
+    EventBus bus = bus("secret-type");
+    assertThatThrownBy(() -> bridge(bus).name("secret-type").produce("*", "t")
+        .producerProperty("ssl.key.password", 4711_4711).build())
+        .isInstanceOf(KafkaBridgeException.class)
+        .hasMessageContaining("ssl.key.password")
+        .satisfies(e -> {
+          for (Throwable t = e; t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t)).doesNotContain("47114711");
+          }
+        });
+  }
+
+  @Test
   void buildTwice_givesTwoIndependentBridges() throws Exception {
     kafka.createTopic("probe-twice", 1);
     EventBus bus = bus("twice");
