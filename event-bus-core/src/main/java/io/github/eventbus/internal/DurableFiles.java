@@ -116,4 +116,39 @@ public final class DurableFiles {
       directory.force(true);
     }
   }
+
+  /**
+   * Opens {@code sidecar} (a {@code .corrupt} file beside a log) to append to, creating it if
+   * needed. Only a regular file of one name is written: a symbolic link would have the lines
+   * appended to whatever file it points to, a hard link likewise under another name, and a named
+   * pipe would block the open until a reader came.
+   *
+   * @param sidecar the file
+   * @return a channel positioned at its end
+   * @throws java.nio.file.FileSystemException if something other than such a file is there
+   * @throws IOException if it cannot be opened
+   */
+  public static FileChannel openToAppend(Path sidecar) throws IOException {
+    if (Files.exists(sidecar, LinkOption.NOFOLLOW_LINKS)) {
+      String wrong = !Files.isRegularFile(sidecar, LinkOption.NOFOLLOW_LINKS)
+          ? "is not a regular file (a symbolic link, named pipe or directory)"
+          : links(sidecar) > 1 ? "has another hard link" : null;
+      if (wrong != null) {
+        throw new java.nio.file.FileSystemException(sidecar.toString(), null, wrong
+            + "; nothing is appended to it");
+      }
+    }
+    return FileChannel.open(sidecar, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** The file's number of hard links; 1 where the file system does not say. */
+  private static int links(Path file) throws IOException {
+    try {
+      return Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)
+          instanceof Integer n ? n : 1;
+    } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+      return 1;
+    }
+  }
 }

@@ -50,8 +50,10 @@ final class FileTarget {
   // state into a new file; a plain log just goes on in the next file.
   private final boolean noticeLoss;
   private Path expected; // the file to open next if it is still there; null: none known
-  private volatile Path current;
-  private volatile String currentDay; // the day of `current`, for daily files
+  /** A file and the day it is of ("" for a fixed file): read together, written together. */
+  private record Named(Path file, String day) {}
+
+  private volatile Named current;
 
   private FileChannel channel;
   private Object fileKey; // identity of the open file, or null where the file system has none
@@ -65,8 +67,8 @@ final class FileTarget {
     this.clock = clock;
     this.fsync = fsync;
     this.noticeLoss = noticeLoss;
-    this.currentDay = files.day(clock.instant());
-    this.current = files.file(currentDay, 0);
+    String today = files.day(clock.instant());
+    this.current = new Named(files.file(today, openingIndex(today)), today);
     if (noticeLoss) {
       this.expected = fileAtStart();
     }
@@ -85,7 +87,7 @@ final class FileTarget {
 
   /** The file written now, or to be opened next. Thread-safe. */
   Path current() {
-    return current;
+    return current.file();
   }
 
   /**
@@ -93,18 +95,20 @@ final class FileTarget {
    * day's, though the writer opens it only with that line. Thread-safe.
    */
   Path fileNow() {
-    Path file = current;
+    Named now = current;
     if (files.isFixed()) {
-      return file;
+      return now.file();
     }
     String today = files.day(clock.instant());
-    if (today.equals(currentDay)) {
-      return file;
-    }
+    return today.equals(now.day()) ? now.file() : files.file(today, openingIndex(today));
+  }
+
+  /** The index the first file of a day opens at; 0 if the directory cannot be read now. */
+  private int openingIndex(String day) {
     try {
-      return files.file(today, files.openingIndex(today, maxFileBytes));
-    } catch (IOException e) {
-      return files.file(today, 0); // unreadable now: the next write says what is wrong
+      return files.openingIndex(day, maxFileBytes);
+    } catch (IOException | RuntimeException e) {
+      return 0; // unreadable now: the next write says what is wrong
     }
   }
 
@@ -130,7 +134,7 @@ final class FileTarget {
     String gone = stillThere();
     if (gone != null) {
       close();
-      throw lost(current + " " + gone + " while open; the lines written since are not in it");
+      throw lost(current() + " " + gone + " while open; the lines written since are not in it");
     }
   }
 
@@ -155,15 +159,15 @@ final class FileTarget {
    * @throws IOException if the file could not be replaced
    */
   long replace(DurableFiles.Content content) throws IOException {
-    long replaced = DurableFiles.replace(current, content);
+    long replaced = DurableFiles.replace(current(), content);
     close();
     if (noticeLoss) {
-      expected = current;
+      expected = current();
     }
     try {
-      DurableFiles.forceDirectory(current);
+      DurableFiles.forceDirectory(current());
     } catch (IOException e) {
-      throw new NotForced(current + " was replaced, but its directory could not be forced to "
+      throw new NotForced(current() + " was replaced, but its directory could not be forced to "
           + "disk; a power cut may bring back the file as it was", e);
     }
     return replaced;
@@ -173,7 +177,7 @@ final class FileTarget {
   private String stillThere() {
     BasicFileAttributes now;
     try {
-      now = Files.readAttributes(current, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      now = Files.readAttributes(current(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       return "was deleted (or its directory was)";
     }
@@ -213,7 +217,7 @@ final class FileTarget {
     String gone = noticeLoss ? stillThere() : null;
     close();
     if (gone != null) {
-      throw lost(current + " " + gone + " while open");
+      throw lost(current() + " " + gone + " while open");
     }
   }
 
@@ -233,7 +237,7 @@ final class FileTarget {
       }
       close();
       expected = null;
-      return current + " " + gone + " while open and idle";
+      return current() + " " + gone + " while open and idle";
     }
     if (expected != null && expectedGone()) {
       Path file = expected;
@@ -274,8 +278,7 @@ final class FileTarget {
 
   private void open(String day, int index) throws IOException {
     Path file = files.file(day, index);
-    currentDay = day;
-    current = file;
+    current = new Named(file, day);
     if (Files.isSymbolicLink(file)) {
       // Never written through: a link put at a log's path would have the writer change (cut a
       // torn line from, append to) whatever file it points to.
@@ -316,7 +319,7 @@ final class FileTarget {
       try {
         channel.close();
       } catch (IOException e) {
-        log.debug("Closing {} failed", current, e);
+        log.debug("Closing {} failed", current(), e);
       }
       channel = null;
       fileKey = null;
@@ -325,6 +328,6 @@ final class FileTarget {
 
   @Override
   public String toString() {
-    return "FileTarget{" + current + ", open=" + Objects.nonNull(channel) + "}";
+    return "FileTarget{" + current() + ", open=" + Objects.nonNull(channel) + "}";
   }
 }

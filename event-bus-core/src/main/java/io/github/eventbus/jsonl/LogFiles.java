@@ -1,5 +1,6 @@
 package io.github.eventbus.jsonl;
 
+import io.github.eventbus.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -232,8 +233,8 @@ public final class LogFiles {
    * Cuts a last line that has no newline (left by a crash mid-write) off the end of {@code file}
    * and appends it to {@code <file>.corrupt}. Returns how many bytes were moved.
    *
-   * @throws FileSystemException if {@code <file>.corrupt} is not a regular file: the file is left
-   *     as it is
+   * @throws FileSystemException if {@code <file>.corrupt} is not a regular file of one name: the
+   *     file is left as it is
    */
   static long repairTornTail(Path file) throws IOException {
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -250,15 +251,7 @@ public final class LogFiles {
       channel.read(torn, cut);
       torn.flip();
       Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
-      if (Files.exists(corrupt, LinkOption.NOFOLLOW_LINKS)
-          && !Files.isRegularFile(corrupt, LinkOption.NOFOLLOW_LINKS)) {
-        // As for the log itself: a link would have the torn bytes appended to whatever file it
-        // points to, and a named pipe would block the open until a reader came.
-        throw new FileSystemException(corrupt.toString(), null, "is not a regular file (a"
-            + " symbolic link, named pipe or directory); a torn line is never moved into one");
-      }
-      try (FileChannel out = FileChannel.open(corrupt, StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
+      try (FileChannel out = DurableFiles.openToAppend(corrupt)) {
         while (torn.hasRemaining()) {
           out.write(torn);
         }

@@ -171,6 +171,68 @@ class JsonLinesWriterTest {
   }
 
   @Test
+  void currentFile_beforeTheFirstWrite_isTheRolledFileThatWriteGoesTo() throws Exception {
+    Path file = dir.resolve("state.jsonl");
+    for (int round = 0; round < 2; round++) {
+      try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+          .maxFileBytes(20).build()) {
+        Path before = w.currentFile();
+        w.appendAcknowledged(Map.of("n", round)).get(10, TimeUnit.SECONDS);
+        w.appendAcknowledged(Map.of("n", round)).get(10, TimeUnit.SECONDS);
+        w.appendAcknowledged(Map.of("n", round)).get(10, TimeUnit.SECONDS);
+        assertThat(before).as("round %d", round)
+            .isEqualTo(round == 0 ? file : dir.resolve("state.1.jsonl"));
+      }
+    }
+  }
+
+  /**
+   * A currentFile() that reads the file, then the clock, while the writer opens the new day's
+   * file in between: the file and its day are read as one, so it never names yesterday's.
+   */
+  @Test
+  void currentFile_racingTheFirstWriteAfterMidnight_namesTheNewDay() throws Exception {
+    CountDownLatch inClock = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Instant> now =
+        new java.util.concurrent.atomic.AtomicReference<>(Instant.parse("2026-11-23T23:59:00Z"));
+    java.time.Clock clock = new java.time.Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Instant instant() {
+        if (Thread.currentThread().getName().equals("asking")) {
+          inClock.countDown();
+          TestThreads.awaitQuietly(go);
+        }
+        return now.get();
+      }
+    };
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.daily(dir, "ev", JsonLinesWriter.jackson())
+        .clock(clock).build()) {
+      w.appendAcknowledged(Map.of("n", 1)).get(10, TimeUnit.SECONDS);
+      now.set(Instant.parse("2026-11-24T00:00:05Z"));
+      java.util.concurrent.CompletableFuture<Path> asked =
+          new java.util.concurrent.CompletableFuture<>();
+      Thread asking = new Thread(() -> asked.complete(w.currentFile()), "asking");
+      asking.start();
+      assertThat(inClock.await(10, TimeUnit.SECONDS)).isTrue();
+      w.appendAcknowledged(Map.of("n", 2)).get(10, TimeUnit.SECONDS); // opens the new day's file
+      go.countDown();
+
+      assertThat(asked.get(10, TimeUnit.SECONDS)).isEqualTo(dir.resolve("ev_20261124.jsonl"));
+    }
+  }
+
+  @Test
   void daily_rollsOverAtMidnightOfTheClocksZone_notUtc() throws Exception {
     // New York midnight of 4 July 2030 is 04:00 UTC.
     ManualClock clock = new ManualClock(Instant.parse("2030-07-05T03:59:59Z"),
@@ -232,6 +294,27 @@ class JsonLinesWriterTest {
     assertThat(Files.readString(victim)).isEqualTo("precious\n");
     assertThat(Files.readString(file)).isEqualTo("{\"n\":1}\n{\"torn");
     assertThat(problems.get(0)).contains("out.jsonl.corrupt", "symbolic link");
+  }
+
+  @Test
+  void open_withAHardLinkAtTheCorruptPath_appendsNothingToTheOtherName() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    Files.writeString(file, "{\"n\":1}\n{\"torn", StandardCharsets.UTF_8);
+    Path victim = Files.writeString(dir.resolve("victim.txt"), "precious\n");
+    Files.createLink(dir.resolve("out.jsonl.corrupt"), victim);
+    List<String> problems = new CopyOnWriteArrayList<>();
+    CountDownLatch reported = new CountDownLatch(1);
+    try (JsonLinesWriter<Object> w = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
+        .retryDelay(Duration.ofMillis(20)).closeTimeout(Duration.ofMillis(100))
+        .errorHandler((f, problem, cause) -> {
+          problems.add(problem);
+          reported.countDown();
+        }).build()) {
+      w.append(Map.of("n", 2));
+      assertThat(reported.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(Files.readString(victim)).isEqualTo("precious\n");
+    assertThat(problems.get(0)).contains("out.jsonl.corrupt", "hard link");
   }
 
   @Test

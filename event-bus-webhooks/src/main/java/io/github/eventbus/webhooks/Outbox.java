@@ -15,14 +15,13 @@ import io.github.eventbus.jsonl.WriterStats;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -239,11 +238,12 @@ final class Outbox implements AutoCloseable {
    */
   private static void keepUnreadable(Path file, List<byte[]> unreadable) throws IOException {
     Path corrupt = file.resolveSibling(file.getFileName() + ".corrupt");
-    // Never through a link: it would have the lines appended to whatever file it points to.
-    try (OutputStream out = Files.newOutputStream(corrupt, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS)) {
+    try (FileChannel out = DurableFiles.openToAppend(corrupt)) {
       for (byte[] line : unreadable) {
-        out.write(line);
+        ByteBuffer bytes = ByteBuffer.wrap(line);
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
       }
     }
     log.warn("{} record(s) of the webhook outbox {} could not be read and were moved to {}; the "

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -148,14 +149,22 @@ class OutboxEnvAdversaryTest {
     assertThat(new String(compacted, StandardCharsets.UTF_8)).doesNotContain("\0").endsWith("\n");
   }
 
-  @Test
-  void unreadableLine_withALinkAtTheCorruptPath_failsTheOpen_andWritesNothingThroughIt()
-      throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"symbolic link", "hard link", "named pipe"})
+  @Timeout(30)
+  void unreadableLine_withSomethingElseAtTheCorruptPath_failsTheOpen_andWritesNothingThere(
+      String kind) throws Exception {
     Path file = dir.resolve("outbox.jsonl");
     String content = pendingLine("a") + "\nnot a record\n";
     Files.writeString(file, content, StandardCharsets.UTF_8);
     Path victim = Files.writeString(dir.resolve("victim.txt"), "precious\n");
-    Files.createSymbolicLink(dir.resolve("outbox.jsonl.corrupt"), victim);
+    Path corrupt = dir.resolve("outbox.jsonl.corrupt");
+    switch (kind) {
+      case "symbolic link" -> Files.createSymbolicLink(corrupt, victim);
+      case "hard link" -> Files.createLink(corrupt, victim);
+      default -> assertThat(new ProcessBuilder("mkfifo", corrupt.toString()).start().waitFor())
+          .isZero();
+    }
 
     assertThatThrownBy(() -> new Outbox(file, null).close())
         .isInstanceOf(UncheckedIOException.class)
