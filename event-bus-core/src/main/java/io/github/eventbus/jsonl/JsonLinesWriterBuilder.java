@@ -254,13 +254,19 @@ public final class JsonLinesWriterBuilder<T> {
    * @throws IllegalArgumentException if the directory (or a directory above it) exists and is
    *     not a directory, or the fixed file is a directory
    * @throws IllegalStateException if {@code compactAbove} is set without {@code restoreOnVanish},
-   *     for daily files, or with {@code maxFileBytes}
+   *     for daily files, or with {@code maxFileBytes}; or if {@code maxFileBytes} is set for a
+   *     fixed file whose name has no extension ({@code state}, whose roll-over {@code state.1}
+   *     would be logrotate's name) or ends in a number before it ({@code shard.2.jsonl}, whose
+   *     roll-overs could be taken for another file's)
    */
   public JsonLinesWriter<T> build() {
     if (compactAbove != null && (restoreOnVanish == null || !files.isFixed()
         || maxFileBytes != null)) {
       throw new IllegalStateException("compactAbove needs a fixed file (toFile) without "
           + "maxFileBytes, and restoreOnVanish to give the records that replace its lines");
+    }
+    if (maxFileBytes != null) {
+      files.checkRollOverNames();
     }
     JsonLinesWriterBuilder<T> b = new JsonLinesWriterBuilder<>(files, encoder);
     b.mapper = mapper != null ? mapper : JsonLinesWriter.defaultMapper();

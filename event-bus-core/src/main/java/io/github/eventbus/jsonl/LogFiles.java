@@ -196,6 +196,30 @@ public final class LogFiles {
     return String.format(java.util.Locale.ROOT, "%019d", index);
   }
 
+  /**
+   * Fails if a fixed file's roll-over names would be ambiguous: with no extension, the number
+   * would go last ({@code state.1}, logrotate's name); with a number before the extension
+   * ({@code shard.2.jsonl}), the name itself reads as another file's roll-over.
+   *
+   * @throws IllegalStateException naming the file and the option
+   */
+  void checkRollOverNames() {
+    if (fixed == null) {
+      return;
+    }
+    String name = fixed.getFileName().toString();
+    int dot = extensionAt(name);
+    if (dot == name.length()) {
+      throw new IllegalStateException("maxFileBytes: the file " + fixed + " has no extension to"
+          + " number its roll-overs before (" + name + ".1 is logrotate's name); name it like "
+          + name + ".jsonl");
+    }
+    if (name.substring(0, dot).matches(".*\\.\\d+")) {
+      throw new IllegalStateException("maxFileBytes: the name of " + fixed + " ends in a number"
+          + " before its extension, so it reads as another file's roll-over; name it without");
+    }
+  }
+
   /** Where a file name's extension begins (at its last dot, not a leading one), or its length. */
   private static int extensionAt(String name) {
     int dot = name.lastIndexOf('.');

@@ -5,6 +5,7 @@ import static io.github.eventbus.jsonl.WriterChecks.awaitFailedWrites;
 import static io.github.eventbus.jsonl.WriterChecks.lines;
 import static io.github.eventbus.jsonl.WriterChecks.writeAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -156,6 +157,21 @@ class JsonLinesWriterEnvAdversaryTest {
     }
     assertThat(all).extracting(l -> l.replaceAll(".*\"n\":(\\d+).*", "$1"))
         .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"state", "shard.2.jsonl"})
+  void maxFileBytes_forAFixedNameItsRollOversCouldBeConfusedWith_isRefusedAtBuild(String name)
+      throws Exception {
+    Path file = dir.resolve(name);
+    Files.writeString(dir.resolve(name + ".1"), "{\"rotated\":1}\n", StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> fixed(file, Durability.FLUSH).maxFileBytes(20).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("maxFileBytes").hasMessageContaining(name);
+    try (JsonLinesWriter<Object> w = fixed(file, Durability.FLUSH).build()) {
+      writeAndWait(w, 1); // without a size limit such a name is fine
+    }
+    assertThat(lines(dir.resolve(name + ".1"))).containsExactly("{\"rotated\":1}");
   }
 
   @Test
