@@ -47,6 +47,9 @@ public final class LogText {
     StringBuilder out = new StringBuilder(Math.min(text.length(), max) + 8);
     for (int i = 0; i < text.length(); i++) {
       if (out.length() >= max) {
+        if (Character.isHighSurrogate(out.charAt(out.length() - 1))) {
+          out.setLength(out.length() - 1); // not half a pair at the cut
+        }
         return out.append("...(").append(text.length()).append(" chars)").toString();
       }
       char c = text.charAt(i);

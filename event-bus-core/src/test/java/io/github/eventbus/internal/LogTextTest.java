@@ -30,4 +30,13 @@ class LogTextTest {
     assertThat(LogText.safe("caf\u00e9 \ud83d\ude00")).isTrue();
     assertThat(LogText.safe("\ude00\ud83d")).isFalse(); // halves in the wrong order
   }
+
+  @Test
+  void aCutAtAPair_leavesNeitherHalfAlone() {
+    String pair = "\uD83D\uDE00";
+    assertThat(LogText.safe(LogText.escape("a".repeat(LogText.MAX - 1) + pair + " tail"))).isTrue();
+    assertThat(LogText.safe(LogText.printable("a".repeat(999) + pair + " tail", 1000))).isTrue();
+    assertThat(LogText.printable("a".repeat(998) + pair + " tail", 1000))
+        .startsWith("a".repeat(998) + pair);
+  }
 }

@@ -131,12 +131,14 @@ final class Fields {
     }
     List<String> out = new ArrayList<>();
     int bad = 0;
-    for (int i = 0; i < list.size(); i++) {
-      if (list.get(i) instanceof String s) {
+    int i = 0;
+    for (Object element : list) { // by iterator: get(i) on a linked list is not constant time
+      if (element instanceof String s) {
         out.add(s);
       } else if (++bad <= MAX_NAMED_ELEMENTS) {
-        problems.add(field + "[" + i + "] must be a string, but was " + describe(list.get(i)));
+        problems.add(field + "[" + i + "] must be a string, but was " + describe(element));
       }
+      i++;
     }
     if (bad > MAX_NAMED_ELEMENTS) {
       // A sender's list of a million numbers would otherwise make a message, log line and dead
@@ -196,10 +198,12 @@ final class Fields {
       return;
     }
     int bad = 0;
-    for (int i = 0; i < list.size(); i++) {
-      if (list.get(i) == null && ++bad <= MAX_NAMED_ELEMENTS) {
+    int i = 0;
+    for (String element : list) {
+      if (element == null && ++bad <= MAX_NAMED_ELEMENTS) {
         problems.add(field + "[" + i + "] must be a string, but was null");
       }
+      i++;
     }
     if (bad > MAX_NAMED_ELEMENTS) {
       problems.add(field + " has " + (bad - MAX_NAMED_ELEMENTS) + " more null elements");

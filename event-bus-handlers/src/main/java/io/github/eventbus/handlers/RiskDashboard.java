@@ -61,8 +61,8 @@ public final class RiskDashboard {
       Instant shown = shownPublishedAt.get(alert.alertId());
       if (shown != null && published.isBefore(shown)) {
         alerts.put(alert.alertId(), new AlertSummary(alert.alertId(), previous.severity(),
-            previous.riskType(), previous.riskScore(), previous.title(), previous.status(),
-            previous.firstSeen(), now, previous.updates() + 1));
+            previous.riskType(), previous.riskScore(), previous.title(),
+            statusAfter(previous, alert), previous.firstSeen(), now, previous.updates() + 1));
         return;
       }
       shownPublishedAt.put(alert.alertId(), published);

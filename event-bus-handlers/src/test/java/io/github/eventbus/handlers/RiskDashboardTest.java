@@ -41,6 +41,18 @@ class RiskDashboardTest {
   }
 
   @Test
+  void aResolvedAlertSeenAgain_byASightingPublishedBeforeTheOneShown_isActiveAgainToo() {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    dashboard.record(sighting(Severity.HIGH, 0.7), false, clock.instant().minusSeconds(10));
+    assertThat(dashboard.resolve("a-1")).isTrue();
+
+    dashboard.record(sighting(Severity.HIGH, 0.7), true, clock.instant().minusSeconds(20));
+
+    assertThat(dashboard.snapshot().alerts()).singleElement()
+        .satisfies(a -> assertThat(a.status()).isEqualTo(AlertStatus.ACTIVE));
+  }
+
+  @Test
   void anAcknowledgedAlert_staysAcknowledgedWhenSeenAgain_untilItGrowsMoreSevere() {
     RiskDashboard dashboard = new RiskDashboard(clock);
     dashboard.record(sighting(Severity.MEDIUM, 0.4), false, clock.instant());
