@@ -109,10 +109,11 @@ final class SignedPost {
     inFlight.add(answer);
     ScheduledFuture<?> deadline;
     try {
-      deadline = timer.schedule(() -> {
-        answer.complete(new Answer(0, null, timedOut(null), false));
-        call.cancel(true);
-      }, Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
+      // The timer only fires the deadline: the attempt ends on the client's threads, as others
+      // do, so that a slow listener holds up no other request's deadline.
+      deadline = timer.schedule(() -> onClientThreads.execute(
+          () -> answer.complete(new Answer(0, null, timedOut(null), false))),
+          Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       deadline = null;
     }
@@ -121,6 +122,8 @@ final class SignedPost {
     // per call where that has one thread): a busy pool would hold a prompt answer past the
     // deadline, and run listeners on threads not the client's. An answer with a body is had
     // from the body subscriber instead; the call tells only errors, read on the client's threads.
+    // (An error, a refused connection say, still comes through that pool: a pool busy past the
+    // deadline makes it a timeout.)
     call.whenCompleteAsync((response, error) -> {
       Throwable failure = error == null ? null : unwrap(error);
       if (failure != null && System.nanoTime() - started >= Settings.nanos(requestTimeout)) {

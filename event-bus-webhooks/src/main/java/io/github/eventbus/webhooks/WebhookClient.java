@@ -74,11 +74,14 @@ import java.util.function.DoubleSupplier;
  * attempt, status or error, duration, next retry time and outcome; never a secret.
  *
  * <p><b>Threads.</b> The client owns two daemon threads {@code webhook-client-<n>} for HTTP
- * (answers are handled there, not on the JDK's shared pool) and one {@code webhook-client-timer}
- * for request deadlines and, unless a scheduler is given, retries; with an outbox or an attempt
- * log, each has its writer's thread {@code jsonl-writer-<file name>}. {@link #close()} stops them
- * all and returns once they have ended. On Java 21 and later it also shuts down the JDK client's
- * own selector thread; on Java 17 that thread ends when the client is garbage-collected.
+ * (answers, errors and timeouts are handled there, not on the JDK's shared pool; the JDK still
+ * tells an error, such as a refused connection, through that pool, so an application keeping
+ * {@code ForkJoinPool.commonPool()} busy past the request timeout turns it into a timeout) and
+ * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
+ * retries; with an outbox or an attempt log, each has its writer's thread
+ * {@code jsonl-writer-<file name>}. {@link #close()} stops them all and returns once they have
+ * ended. On Java 21 and later it also shuts down the JDK client's own selector thread; on Java 17
+ * that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */

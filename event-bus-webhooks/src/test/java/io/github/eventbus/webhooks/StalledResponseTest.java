@@ -35,6 +35,7 @@ class StalledResponseTest {
   private final ServerSocket socket;
   private final List<Socket> open = new CopyOnWriteArrayList<>();
   private final AtomicInteger connections = new AtomicInteger();
+  private final List<String> heardOn = new CopyOnWriteArrayList<>();
   private final Thread acceptor;
   private volatile boolean trickle; // the first body comes a byte at a time, for ever
   private volatile boolean flood; // the first body comes as fast as it can, for ever
@@ -159,6 +160,9 @@ class StalledResponseTest {
     assertThat(attempts.get(0).error()).contains("HttpTimeoutException");
     assertThat(attempts.get(0).duration()).isBetween(Duration.ofMillis(1_900), Duration.ofSeconds(10));
     assertThat(attempts.get(1).status()).isEqualTo(204);
+    // The timed-out attempt too: the timer thread only fires deadlines.
+    assertThat(heardOn).hasSize(2).allSatisfy(name -> assertThat(name)
+        .matches("webhook-client-\\d+"));
     for (Thread t : WebhookClientCloseTest.clientThreads(existing)) {
       t.join(10_000);
     }
@@ -175,6 +179,7 @@ class StalledResponseTest {
           @Override
           public void attemptFinished(WebhookMessage message, AttemptResult attempt) {
             attempts.add(attempt);
+            heardOn.add(Thread.currentThread().getName());
           }
         })
         .build();
