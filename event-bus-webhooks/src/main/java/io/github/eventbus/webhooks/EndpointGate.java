@@ -1,6 +1,8 @@
 package io.github.eventbus.webhooks;
 
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -35,7 +37,22 @@ final class EndpointGate {
     if (port < 0) {
       port = scheme.equals("https") ? 443 : scheme.equals("http") ? 80 : -1;
     }
-    return scheme + "://" + (host != null ? host.toLowerCase(Locale.ROOT) : "?") + ":" + port;
+    return scheme + "://" + (host != null ? canonicalHost(host) : "?") + ":" + port;
+  }
+
+  /** A host name in lower case; an IPv6 literal in one spelling ([::1] is [0:0:0:0:0:0:0:1]). */
+  private static String canonicalHost(String host) {
+    String lower = host.toLowerCase(Locale.ROOT);
+    if (lower.length() > 2 && lower.startsWith("[") && lower.endsWith("]")) {
+      try {
+        // A literal: parsed, never looked up.
+        return "[" + InetAddress.getByName(lower.substring(1, lower.length() - 1))
+            .getHostAddress() + "]";
+      } catch (UnknownHostException notALiteral) {
+        return lower;
+      }
+    }
+    return lower;
   }
 
   EndpointGate(int permits) {

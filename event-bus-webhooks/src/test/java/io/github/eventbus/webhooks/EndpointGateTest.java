@@ -27,6 +27,9 @@ class EndpointGateTest {
         .containsOnly("http://localhost:80");
     assertThat(EndpointGate.gateKey(URI.create("HTTPS://Example.COM/x")))
         .isEqualTo(EndpointGate.gateKey(URI.create("https://example.com:443/y")));
+    assertThat(List.of("http://[::1]:8080/a", "http://[0:0:0:0:0:0:0:1]:8080/b",
+        "HTTP://[0::1]:8080/c")).extracting(u -> EndpointGate.gateKey(URI.create(u)))
+        .containsOnly(EndpointGate.gateKey(URI.create("http://[::1]:8080/")));
     assertThat(EndpointGate.gateKey(URI.create("http://example.com:8080/")))
         .isNotEqualTo(EndpointGate.gateKey(URI.create("http://example.com/")))
         .isNotEqualTo(EndpointGate.gateKey(URI.create("https://example.com:8080/")));
