@@ -197,8 +197,9 @@ public final class LogFiles {
   }
 
   /**
-   * Fails if a fixed file's roll-over names would be ambiguous: with no extension, the number
-   * would go last ({@code state.1}, logrotate's name); with a number before the extension
+   * Fails if a fixed file's roll-over names would be ambiguous: with no extension, an empty one
+   * or a number for one, the number would go last or the name is a rotated file's
+   * ({@code state.1}, logrotate's names); with a number before the extension
    * ({@code shard.2.jsonl}), the name itself reads as another file's roll-over.
    *
    * @throws IllegalStateException naming the file and the option
@@ -209,10 +210,13 @@ public final class LogFiles {
     }
     String name = fixed.getFileName().toString();
     int dot = extensionAt(name);
-    if (dot == name.length()) {
+    String extension = name.substring(Math.min(dot + 1, name.length()));
+    if (extension.isEmpty() || extension.chars().allMatch(Character::isDigit)) {
+      // No extension, an empty one (state.), or a number (state.1, app.log.1: itself a rotated
+      // file's name): the roll-overs would be named like logrotate's.
       throw new IllegalStateException("maxFileBytes: the file " + fixed + " has no extension to"
-          + " number its roll-overs before (" + name + ".1 is logrotate's name); name it like "
-          + name + ".jsonl");
+          + " number its roll-overs before (" + name + ".1 is a name logrotate gives); name it"
+          + " like state.jsonl");
     }
     if (name.substring(0, dot).matches(".*\\.\\d+")) {
       throw new IllegalStateException("maxFileBytes: the name of " + fixed + " ends in a number"

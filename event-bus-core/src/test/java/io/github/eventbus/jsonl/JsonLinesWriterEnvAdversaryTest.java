@@ -160,7 +160,7 @@ class JsonLinesWriterEnvAdversaryTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"state", "shard.2.jsonl"})
+  @ValueSource(strings = {"state", "shard.2.jsonl", "state.", "state.1", "app.log.1", ".hidden"})
   void maxFileBytes_forAFixedNameItsRollOversCouldBeConfusedWith_isRefusedAtBuild(String name)
       throws Exception {
     Path file = dir.resolve(name);
