@@ -40,19 +40,27 @@ final class EndpointGate {
     return scheme + "://" + (host != null ? canonicalHost(host) : "?") + ":" + port;
   }
 
-  /** A host name in lower case; an IPv6 literal in one spelling ([::1] is [0:0:0:0:0:0:0:1]). */
+  /**
+   * A host name in lower case; an IPv6 literal in one spelling ([::1] is [0:0:0:0:0:0:0:1], and
+   * [::ffff:127.0.0.1] is 127.0.0.1), its zone id kept as written.
+   */
   private static String canonicalHost(String host) {
     String lower = host.toLowerCase(Locale.ROOT);
-    if (lower.length() > 2 && lower.startsWith("[") && lower.endsWith("]")) {
-      try {
-        // A literal: parsed, never looked up.
-        return "[" + InetAddress.getByName(lower.substring(1, lower.length() - 1))
-            .getHostAddress() + "]";
-      } catch (UnknownHostException notALiteral) {
-        return lower;
-      }
+    if (lower.length() <= 2 || !lower.startsWith("[") || !lower.endsWith("]")) {
+      return lower;
     }
-    return lower;
+    String literal = lower.substring(1, lower.length() - 1);
+    int zone = literal.indexOf('%'); // "%25eth0" in a URI: the zone need not exist here
+    String address = zone < 0 ? literal : literal.substring(0, zone);
+    try {
+      InetAddress parsed = InetAddress.getByName(address); // a literal: parsed, never looked up
+      if (parsed instanceof java.net.Inet4Address) {
+        return parsed.getHostAddress();
+      }
+      return "[" + parsed.getHostAddress() + (zone < 0 ? "" : literal.substring(zone)) + "]";
+    } catch (UnknownHostException notALiteral) {
+      return lower;
+    }
   }
 
   EndpointGate(int permits) {

@@ -166,7 +166,7 @@ final class Outbox implements AutoCloseable {
             e.toString());
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the webhook outbox " + file, e);
+      throw new UncheckedIOException("cannot open the webhook outbox " + file + ": " + e, e);
     }
   }
 

@@ -30,6 +30,11 @@ class EndpointGateTest {
     assertThat(List.of("http://[::1]:8080/a", "http://[0:0:0:0:0:0:0:1]:8080/b",
         "HTTP://[0::1]:8080/c")).extracting(u -> EndpointGate.gateKey(URI.create(u)))
         .containsOnly(EndpointGate.gateKey(URI.create("http://[::1]:8080/")));
+    assertThat(EndpointGate.gateKey(URI.create("http://[::ffff:127.0.0.1]:8080/")))
+        .isEqualTo(EndpointGate.gateKey(URI.create("http://127.0.0.1:8080/")));
+    assertThat(EndpointGate.gateKey(URI.create("http://[FE80:0::1%25eth0]/")))
+        .isEqualTo(EndpointGate.gateKey(URI.create("http://[fe80::1%25eth0]/")))
+        .isNotEqualTo(EndpointGate.gateKey(URI.create("http://[fe80::1%25eth1]/")));
     assertThat(EndpointGate.gateKey(URI.create("http://example.com:8080/")))
         .isNotEqualTo(EndpointGate.gateKey(URI.create("http://example.com/")))
         .isNotEqualTo(EndpointGate.gateKey(URI.create("https://example.com:8080/")));

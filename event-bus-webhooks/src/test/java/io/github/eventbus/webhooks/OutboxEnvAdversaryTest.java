@@ -168,7 +168,8 @@ class OutboxEnvAdversaryTest {
 
     assertThatThrownBy(() -> new Outbox(file, null).close())
         .isInstanceOf(UncheckedIOException.class)
-        .hasMessageContaining("cannot open the webhook outbox");
+        .hasMessageContaining("cannot open the webhook outbox")
+        .hasMessageContaining("outbox.jsonl.corrupt");
     assertThat(Files.readString(victim)).isEqualTo("precious\n");
     assertThat(Files.readString(file)).isEqualTo(content);
   }
