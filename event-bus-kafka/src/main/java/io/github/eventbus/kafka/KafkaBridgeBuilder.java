@@ -412,10 +412,21 @@ public final class KafkaBridgeBuilder {
    * ssl.key.password: ..."), which may be a secret given as the wrong type: it is left out.
    */
   private static String withoutValues(String message) {
-    return message == null ? null
-        : message.replaceAll("(?s)Invalid value .* for configuration ",
-            "Invalid value for configuration ");
+    if (message == null) {
+      return null;
+    }
+    java.util.regex.Matcher m = REFUSED.matcher(message);
+    if (!m.find()) {
+      return message;
+    }
+    // The reason may quote the value again ("Class hunter2 could not be found").
+    String value = m.group(2);
+    String reason = m.group(4) == null ? "" : ": " + m.group(4).replace(value, "<value>");
+    return m.group(1) + "Invalid value for configuration " + m.group(3) + reason;
   }
+
+  private static final java.util.regex.Pattern REFUSED = java.util.regex.Pattern.compile(
+      "(?s)^(.*?)Invalid value (.*) for configuration (\\S+?)(?:: (.*))?$");
 
   /**
    * The failure, or, if a refused setting is in its causes, a copy of that one with the value

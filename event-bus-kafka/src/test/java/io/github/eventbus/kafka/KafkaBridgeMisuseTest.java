@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Probes of builder misuse, and of exact metrics and no threads left at quiescence. */
@@ -90,13 +92,16 @@ class KafkaBridgeMisuseTest extends BridgeProbes {
         || n.contains("eventbus-conflict-"));
   }
 
-  @Test
-  void aSecretOfTheWrongType_failsTheBuild_withoutItsValueInTheMessageOrTheCauses() {
+  @ParameterizedTest
+  @ValueSource(strings = {"ssl.key.password", "ssl.engine.factory.class"})
+  void aSecretUnderTheWrongKeyOrType_failsTheBuild_withoutItsValueInTheMessageOrTheCauses(
+      String key) {
     EventBus bus = bus("secret-type");
+    Object secret = key.endsWith("password") ? (Object) 4711_4711 : "hunter47114711";
     assertThatThrownBy(() -> bridge(bus).name("secret-type").produce("*", "t")
-        .producerProperty("ssl.key.password", 4711_4711).build())
+        .producerProperty(key, secret).build())
         .isInstanceOf(KafkaBridgeException.class)
-        .hasMessageContaining("ssl.key.password")
+        .hasMessageContaining(key)
         .satisfies(e -> {
           for (Throwable t = e; t != null; t = t.getCause()) {
             assertThat(String.valueOf(t)).doesNotContain("47114711");
