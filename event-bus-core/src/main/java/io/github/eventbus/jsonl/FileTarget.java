@@ -76,11 +76,10 @@ final class FileTarget {
 
   /** The file the first write will append to, if it exists now; else null. */
   private Path fileAtStart() {
+    Path first = current();
     try {
-      String today = files.day(clock.instant());
-      Path first = files.file(today, files.openingIndex(today, maxFileBytes));
       return Files.isRegularFile(first, LinkOption.NOFOLLOW_LINKS) ? first : null;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       return null; // unreadable now: the first write reports what is wrong
     }
   }

@@ -36,6 +36,10 @@ public final class LogFiles {
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
+  // The fixed file's name split at its extension's dot (state | .jsonl): its roll-overs' number
+  // goes between. An extension starts at the last dot, not a leading one; "" if none.
+  private final String stem;
+  private final String extension;
   private final Path directory;
   private final String prefix;
   private final ZoneId zone;
@@ -45,6 +49,10 @@ public final class LogFiles {
     this.directory = directory;
     this.prefix = prefix;
     this.zone = zone;
+    String name = fixed == null ? "" : fixed.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    this.stem = dot > 0 ? name.substring(0, dot) : name;
+    this.extension = dot > 0 ? name.substring(dot) : "";
   }
 
   static LogFiles fixed(Path file) {
@@ -114,12 +122,7 @@ public final class LogFiles {
    */
   Path file(String day, int index) {
     if (fixed != null) {
-      if (index == 0) {
-        return fixed;
-      }
-      String name = fixed.getFileName().toString();
-      int dot = extensionAt(name);
-      return fixed.resolveSibling(name.substring(0, dot) + "." + index + name.substring(dot));
+      return index == 0 ? fixed : fixed.resolveSibling(stem + "." + index + extension);
     }
     return directory.resolve(prefix + "_" + day + (index == 0 ? "" : "." + index) + ".jsonl");
   }
@@ -208,26 +211,17 @@ public final class LogFiles {
     if (fixed == null) {
       return;
     }
-    String name = fixed.getFileName().toString();
-    int dot = extensionAt(name);
-    String extension = name.substring(Math.min(dot + 1, name.length()));
-    if (extension.isEmpty() || extension.chars().allMatch(Character::isDigit)) {
+    if (extension.length() <= 1 || extension.chars().skip(1).allMatch(Character::isDigit)) {
       // No extension, an empty one (state.), or a number (state.1, app.log.1: itself a rotated
       // file's name): the roll-overs would be named like logrotate's.
       throw new IllegalStateException("maxFileBytes: the file " + fixed + " has no extension to"
-          + " number its roll-overs before (" + name + ".1 is a name logrotate gives); name it"
-          + " like state.jsonl");
+          + " number its roll-overs before (" + fixed.getFileName() + ".1 is a name logrotate"
+          + " gives); name it like state.jsonl");
     }
-    if (name.substring(0, dot).matches(".*\\.\\d+")) {
+    if (stem.matches(".*\\.\\d+")) {
       throw new IllegalStateException("maxFileBytes: the name of " + fixed + " ends in a number"
           + " before its extension, so it reads as another file's roll-over; name it without");
     }
-  }
-
-  /** Where a file name's extension begins (at its last dot, not a leading one), or its length. */
-  private static int extensionAt(String name) {
-    int dot = name.lastIndexOf('.');
-    return dot > 0 ? dot : name.length();
   }
 
   /** The highest index in use for a day, 0 if none. */
@@ -235,15 +229,9 @@ public final class LogFiles {
     if (!Files.isDirectory(directory)) {
       return 0;
     }
-    Pattern pattern;
-    if (fixed != null) {
-      String name = fixed.getFileName().toString();
-      int dot = extensionAt(name);
-      pattern = Pattern.compile(Pattern.quote(name.substring(0, dot)) + "(?:\\.(\\d+))?"
-          + Pattern.quote(name.substring(dot)));
-    } else {
-      pattern = Pattern.compile(Pattern.quote(prefix + "_" + day) + "(?:\\.(\\d+))?\\.jsonl");
-    }
+    Pattern pattern = fixed != null
+        ? Pattern.compile(Pattern.quote(stem) + "(?:\\.(\\d+))?" + Pattern.quote(extension))
+        : Pattern.compile(Pattern.quote(prefix + "_" + day) + "(?:\\.(\\d+))?\\.jsonl");
     int last = 0;
     try (Stream<Path> files = Files.list(directory)) {
       for (Path p : (Iterable<Path>) files::iterator) {
