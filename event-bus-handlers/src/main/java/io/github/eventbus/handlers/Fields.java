@@ -129,6 +129,15 @@ final class Fields {
       problems.add(field + " must be a list of strings, but was " + describe(value));
       return List.of();
     }
+    return stringsOf(problems, field, list);
+  }
+
+  /**
+   * The strings of a list; each element that is not one (null included) is a problem naming its
+   * index, the first few only, the rest counted: a sender's list of a million numbers would
+   * otherwise make a message, log line and dead letter many times its own size.
+   */
+  private static List<String> stringsOf(List<String> problems, String field, List<?> list) {
     List<String> out = new ArrayList<>();
     int bad = 0;
     int i = 0;
@@ -141,8 +150,6 @@ final class Fields {
       i++;
     }
     if (bad > MAX_NAMED_ELEMENTS) {
-      // A sender's list of a million numbers would otherwise make a message, log line and dead
-      // letter many times its own size.
       problems.add(field + " has " + (bad - MAX_NAMED_ELEMENTS) + " more elements that are not"
           + " strings");
     }
@@ -194,19 +201,8 @@ final class Fields {
 
   /** For records: collects a problem naming each null element of a list (at most a few). */
   static void requireNoNulls(List<String> problems, String field, List<String> list) {
-    if (list == null) {
-      return;
-    }
-    int bad = 0;
-    int i = 0;
-    for (String element : list) {
-      if (element == null && ++bad <= MAX_NAMED_ELEMENTS) {
-        problems.add(field + "[" + i + "] must be a string, but was null");
-      }
-      i++;
-    }
-    if (bad > MAX_NAMED_ELEMENTS) {
-      problems.add(field + " has " + (bad - MAX_NAMED_ELEMENTS) + " more null elements");
+    if (list != null) {
+      stringsOf(problems, field, list);
     }
   }
 
