@@ -3,28 +3,11 @@ package io.github.eventbus.handlers;
 import static java.util.Objects.requireNonNull;
 
 import io.github.eventbus.internal.Settings;
-import jakarta.activation.DataHandler;
-import jakarta.activation.FileDataSource;
-import jakarta.mail.Authenticator;
-import jakarta.mail.Message;
-import jakarta.mail.MessagingException;
-import jakarta.mail.PasswordAuthentication;
-import jakarta.mail.Session;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeBodyPart;
-import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.Properties;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -53,66 +36,27 @@ public final class SmtpReportDistributor implements ReportDistributor {
 
   private final String host;
   private final int port;
-  private final InternetAddress from;
+  private final String from;
   private final String username;
-  private final String password;
   private final boolean startTls;
   private final long maxAttachmentBytes;
   private final Function<Path, String> link; // null: always attach when small enough
   private final Clock clock;
-  private final Session session;
+  private final SmtpSession session;
 
   private SmtpReportDistributor(Builder b) {
     this.host = b.host;
     this.port = b.port;
     this.from = b.from;
     this.username = b.username;
-    this.password = b.password;
     this.startTls = Boolean.TRUE.equals(b.startTls);
-    this.maxAttachmentBytes = b.maxAttachmentBytes != null ? b.maxAttachmentBytes : 10L * 1024 * 1024;
+    this.maxAttachmentBytes =
+        b.maxAttachmentBytes != null ? b.maxAttachmentBytes : 10L * 1024 * 1024;
     this.link = b.link;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
-    Properties props = new Properties();
-    props.put("mail.smtp.host", host);
-    props.put("mail.smtp.port", String.valueOf(port));
-    Duration connect = b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10);
-    Duration read = b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10);
-    // Jakarta Mail reads these as ints.
-    String connectMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(connect)));
-    String readMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read)));
-    props.put("mail.smtp.connectiontimeout", connectMillis);
-    props.put("mail.smtp.timeout", readMillis);
-    props.put("mail.smtp.writetimeout", readMillis);
-    // Times the writes. Left to Jakarta Mail, every connection starts a thread of its own,
-    // unnamed and not a daemon; this one is named, a daemon, and ends after a second idle.
-    props.put("mail.smtp.executor.writetimeout", writeTimer());
-    // A read timeout bounds each wait; this bounds the whole exchange of one message, which a
-    // server answering a little at a time could otherwise hold (and the bus worker with it).
-    props.put("mail.smtp.socketFactory",
-        new DeadlineSocketFactory(connect.plus(read.multipliedBy(5)), connect, read));
-    props.put("mail.smtp.socketFactory.fallback", "false");
-    props.put("mail.smtp.starttls.enable", String.valueOf(startTls));
-    props.put("mail.smtp.starttls.required", String.valueOf(startTls));
-    props.put("mail.smtp.auth", String.valueOf(username != null));
-    Authenticator auth = username == null ? null : new Authenticator() {
-      @Override
-      protected PasswordAuthentication getPasswordAuthentication() {
-        return new PasswordAuthentication(username, password);
-      }
-    };
-    this.session = Session.getInstance(props, auth);
-  }
-
-  private static ScheduledThreadPoolExecutor writeTimer() {
-    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "report-mail-write-timer");
-      t.setDaemon(true);
-      return t;
-    });
-    timer.setRemoveOnCancelPolicy(true); // a write's timeout is cancelled once it is written
-    timer.setKeepAliveTime(1, TimeUnit.SECONDS);
-    timer.allowCoreThreadTimeOut(true);
-    return timer;
+    this.session = new SmtpSession(host, port, from, username, b.password, startTls,
+        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10),
+        b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10));
   }
 
   /**
@@ -139,25 +83,24 @@ public final class SmtpReportDistributor implements ReportDistributor {
     try {
       Class.forName("jakarta.mail.Session", false, loader);
     } catch (ClassNotFoundException e) {
-      throw new HandlerException("SmtpReportDistributor needs Jakarta Mail, which event-bus-handlers"
-          + " declares optional: add the dependency org.eclipse.angus:angus-mail (2.0 or later)", e);
+      throw new HandlerException("SmtpReportDistributor needs Jakarta Mail, which"
+          + " event-bus-handlers declares optional: add the dependency"
+          + " org.eclipse.angus:angus-mail (2.0 or later)", e);
     }
   }
 
+  /**
+   * Sends one message to the recipient: the report attached, or a link to it.
+   *
+   * @throws IOException if the report file cannot be read
+   * @throws Exception a {@code jakarta.mail.MessagingException} if the address is not valid or
+   *     the server refuses or fails the message (declared as {@code Exception} so that the class
+   *     names no Jakarta Mail type, which reflection over it would have to load)
+   */
   @Override
-  public void distribute(ReportReady report, Path file, String recipient)
-      throws MessagingException, IOException {
-    MimeMessage message = new MimeMessage(session);
-    message.setFrom(from);
-    // Set here, from the clock and in UTC: left unset, Jakarta Mail stamps the JVM's wall clock in
-    // its default time zone.
-    message.setHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(
-        clock.instant().atOffset(ZoneOffset.UTC)));
-    message.setRecipient(Message.RecipientType.TO, new InternetAddress(recipient, true));
-    message.setSubject("Report ready: " + report.reportId() + " (" + report.reportType().json()
-        + ")", "UTF-8");
+  public void distribute(ReportReady report, Path file, String recipient) throws Exception {
     long size = Files.size(file);
-    boolean attach = link == null ? size <= maxAttachmentBytes : false;
+    boolean attach = link == null && size <= maxAttachmentBytes;
     StringBuilder text = new StringBuilder()
         .append("The ").append(report.reportType().json()).append(" report ")
         .append(report.reportId()).append(" (").append(report.reportFormat().json()).append(", ")
@@ -166,18 +109,9 @@ public final class SmtpReportDistributor implements ReportDistributor {
       text.append("\nIt is available at: ")
           .append(link != null ? link.apply(file) : file.toAbsolutePath().toString()).append('\n');
     }
-    MimeBodyPart body = new MimeBodyPart();
-    body.setText(text.toString(), "UTF-8");
-    MimeMultipart content = new MimeMultipart();
-    content.addBodyPart(body);
-    if (attach) {
-      MimeBodyPart attachment = new MimeBodyPart();
-      attachment.setDataHandler(new DataHandler(new FileDataSource(file.toFile())));
-      attachment.setFileName(file.getFileName().toString());
-      content.addBodyPart(attachment);
-    }
-    message.setContent(content);
-    Transport.send(message);
+    session.send(recipient,
+        "Report ready: " + report.reportId() + " (" + report.reportType().json() + ")",
+        text.toString(), attach ? file : null, clock.instant());
   }
 
   @Override
@@ -191,7 +125,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
   public static final class Builder {
     private final String host;
     private final int port;
-    private InternetAddress from;
+    private String from;
     private String username;
     private String password;
     private Boolean startTls;
@@ -216,11 +150,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
      */
     public Builder from(String address) {
       requireNonNull(address, "from");
-      try {
-        this.from = Settings.setOnce(this.from, new InternetAddress(address, true), "from");
-      } catch (jakarta.mail.internet.AddressException e) {
-        throw new IllegalArgumentException("from is not a valid e-mail address: " + address, e);
-      }
+      this.from = Settings.setOnce(this.from, SmtpSession.checkAddress(address, "from"), "from");
       return this;
     }
 
@@ -262,7 +192,8 @@ public final class SmtpReportDistributor implements ReportDistributor {
       if (bytes <= 0) {
         throw new IllegalArgumentException("maxAttachmentBytes must be positive, but was " + bytes);
       }
-      this.maxAttachmentBytes = Settings.setOnce(this.maxAttachmentBytes, bytes, "maxAttachmentBytes");
+      this.maxAttachmentBytes =
+          Settings.setOnce(this.maxAttachmentBytes, bytes, "maxAttachmentBytes");
       return this;
     }
 

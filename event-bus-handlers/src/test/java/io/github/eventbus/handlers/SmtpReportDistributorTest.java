@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetup;
@@ -9,11 +10,18 @@ import io.github.eventbus.ManualClock;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
+import java.io.File;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -143,13 +151,33 @@ class SmtpReportDistributorTest {
   }
 
   @Test
-  void withoutJakartaMailOnTheClassPath_builderSaysWhichDependencyToAdd() {
-    ClassLoader bootstrapOnly = new ClassLoader(null) {};
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> SmtpReportDistributor.requireJakartaMail(bootstrapOnly))
-        .isInstanceOf(HandlerException.class)
-        .hasMessageContaining("org.eclipse.angus:angus-mail");
-    SmtpReportDistributor.requireJakartaMail(getClass().getClassLoader()); // present in tests
+  void builder_withoutJakartaMailOnTheClassPath_saysWhichDependencyToAdd() throws Exception {
+    String classPath = System.getProperty("java.class.path");
+    URL[] withoutMail = Arrays.stream(classPath.split(File.pathSeparator))
+        .map(Path::of)
+        .filter(entry -> !entry.getFileName().toString().matches(".*(mail|activation).*"))
+        .map(entry -> {
+          try {
+            return entry.toUri().toURL();
+          } catch (MalformedURLException e) {
+            throw new IllegalStateException(e);
+          }
+        })
+        .toArray(URL[]::new);
+    try (URLClassLoader loader =
+        new URLClassLoader(withoutMail, ClassLoader.getPlatformClassLoader())) {
+      assertThatThrownBy(() -> Class.forName("jakarta.mail.Session", false, loader))
+          .isInstanceOf(ClassNotFoundException.class);
+      Method builder = Class.forName(SmtpReportDistributor.class.getName(), true, loader)
+          .getMethod("builder", String.class, int.class);
+
+      assertThatThrownBy(() -> builder.invoke(null, "smtp.example.com", 587))
+          .isInstanceOf(InvocationTargetException.class)
+          .cause()
+          .hasMessageContaining("org.eclipse.angus:angus-mail")
+          .satisfies(e -> assertThat(e.getClass().getName())
+              .isEqualTo(HandlerException.class.getName()));
+    }
   }
 
   @Test
