@@ -112,7 +112,8 @@ public final class Demo {
       });
       receiver.start();
       String base = receiver.uri().toString();
-      out.println("2. Webhook receiver on " + base + "; forwarder routes from the environment:");
+      out.println("2. Webhook receiver on " + base + "; forwarder routes from these variables"
+          + " (routesFromEnvironment, given a map, not the process's environment):");
       Map<String, String> env = new TreeMap<>(Map.of(
           "FILE_CHANGE_WEBHOOK_URL", base + "/files",
           "REPORT_READY_WEBHOOK_URL", base + "/reports",
