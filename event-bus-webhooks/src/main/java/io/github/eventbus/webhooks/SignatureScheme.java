@@ -93,6 +93,8 @@ public interface SignatureScheme {
    *
    * @param tolerance how far the timestamp may be from the clock, either way
    * @return the scheme
+   * @throws NullPointerException if {@code tolerance} is null
+   * @throws IllegalArgumentException if {@code tolerance} is not positive
    */
   static SignatureScheme standardWebhooks(Duration tolerance) {
     return new StandardWebhooksScheme(tolerance);
@@ -130,6 +132,8 @@ public interface SignatureScheme {
    *
    * @param tolerance how far the timestamp may be from the clock, either way
    * @return the scheme
+   * @throws NullPointerException if {@code tolerance} is null
+   * @throws IllegalArgumentException if {@code tolerance} is not positive
    */
   static SignatureScheme stripe(Duration tolerance) {
     return new StripeScheme(tolerance);
@@ -140,6 +144,8 @@ public interface SignatureScheme {
    *
    * @param tolerance how far the timestamp may be from the clock, either way
    * @return the scheme
+   * @throws NullPointerException if {@code tolerance} is null
+   * @throws IllegalArgumentException if {@code tolerance} is not positive
    */
   static SignatureScheme slack(Duration tolerance) {
     return new SlackScheme(tolerance);

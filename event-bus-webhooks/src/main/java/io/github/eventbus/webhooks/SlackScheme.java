@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -13,7 +14,7 @@ final class SlackScheme implements SignatureScheme {
   private final Duration tolerance;
 
   SlackScheme(Duration tolerance) {
-    this.tolerance = tolerance;
+    this.tolerance = Settings.positive(tolerance, "tolerance");
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.github.eventbus.webhooks;
 
+import io.github.eventbus.internal.Settings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ final class StripeScheme implements SignatureScheme {
   private final Duration tolerance;
 
   StripeScheme(Duration tolerance) {
-    this.tolerance = tolerance;
+    this.tolerance = Settings.positive(tolerance, "tolerance");
   }
 
   @Override

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -188,10 +190,10 @@ class WebhookVerifierTest {
         .verify(body, headers).isValid()).isTrue();
     assertThat(verifierAt(SignatureScheme.slack(), "8f742231b10e8888abcd99yyyzzz85a5",
         t.minusSeconds(301)).verify(body, headers).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
-    assertThat(verifierAt(SignatureScheme.slack(java.time.Duration.ofSeconds(30)),
+    assertThat(verifierAt(SignatureScheme.slack(Duration.ofSeconds(30)),
         "8f742231b10e8888abcd99yyyzzz85a5", t.plusSeconds(31)).verify(body, headers).reason())
         .contains(VerificationFailure.STALE_TIMESTAMP);
-    assertThat(verifierAt(SignatureScheme.stripe(java.time.Duration.ofSeconds(30)),
+    assertThat(verifierAt(SignatureScheme.stripe(Duration.ofSeconds(30)),
         "whsec_x", t.plusSeconds(31)).verify(body, SignatureScheme.stripe().sign(null, t, body,
             List.of(WebhookSecret.of("whsec_x")))).reason()).contains(VerificationFailure.STALE_TIMESTAMP);
   }
@@ -207,5 +209,25 @@ class WebhookVerifierTest {
   private static WebhookVerifier verifierAt(SignatureScheme scheme, String secret, Instant now) {
     return WebhookVerifier.builder().scheme(scheme).secret(secret)
         .clock(Clock.fixed(now, ZoneOffset.UTC)).build();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"standardWebhooks", "stripe", "slack"})
+  void schemeTolerance_notPositive_isRefusedNamingIt(String scheme) {
+    Function<Duration, SignatureScheme> factory = switch (scheme) {
+      case "standardWebhooks" -> SignatureScheme::standardWebhooks;
+      case "stripe" -> SignatureScheme::stripe;
+      default -> SignatureScheme::slack;
+    };
+    // Regression: a negative tolerance made every fresh request fail, and null failed later,
+    // in the receiver's build, as a bare NullPointerException.
+    for (Duration bad : List.of(Duration.ofSeconds(-5), Duration.ZERO)) {
+      assertThatThrownBy(() -> factory.apply(bad))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tolerance");
+    }
+    assertThatThrownBy(() -> factory.apply(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("tolerance");
+    assertThat(factory.apply(Duration.ofSeconds(1)).replayWindow())
+        .contains(Duration.ofSeconds(2));
   }
 }
