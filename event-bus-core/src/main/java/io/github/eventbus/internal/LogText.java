@@ -2,9 +2,10 @@ package io.github.eventbus.internal;
 
 /**
  * Makes text that came from a request safe for a log line: {@linkplain #unsafe unsafe
- * characters} (C0 and C1 controls, line and paragraph separators, bidirectional controls, lone
- * surrogates), quotes and backslashes are escaped, and the result is cut to a bounded length, so
- * that a request can neither forge, hide nor reorder log lines, nor flood them.
+ * characters} (C0 and C1 controls, line and paragraph separators, bidirectional and other
+ * invisible format characters, lone surrogates), quotes and backslashes are escaped, and the
+ * result is cut to a bounded length, so that a request can neither forge, hide nor reorder log
+ * lines, nor flood them.
  *
  * <p><b>Not part of the API.</b> This package is public only so that the library's modules can
  * share it; it may change in any release without notice.
@@ -81,9 +82,10 @@ public final class LogText {
 
   /**
    * Tells whether the char at {@code i} could break, hide or reorder a log line, or is not text:
-   * a C0 or C1 control or DEL, U+2028 or U+2029, a bidirectional control (U+061C, U+200E,
-   * U+200F, U+202A to U+202E, U+2066 to U+2069), or half of a surrogate pair without its other
-   * half.
+   * a C0 or C1 control or DEL, U+2028 or U+2029, a format character (Unicode category Cf: the
+   * bidirectional controls such as U+202E and U+2066, and invisible ones such as U+200B, U+2060,
+   * U+FEFF, U+00AD and the tag characters, which make two different texts look alike), or half
+   * of a surrogate pair without its other half.
    *
    * @param text the text
    * @param i the index of the char
@@ -92,13 +94,14 @@ public final class LogText {
   public static boolean unsafe(String text, int i) {
     char c = text.charAt(i);
     if (Character.isHighSurrogate(c)) {
-      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+          || Character.getType(text.codePointAt(i)) == Character.FORMAT;
     }
     if (Character.isLowSurrogate(c)) {
-      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
+      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1))
+          || Character.getType(text.codePointAt(i - 1)) == Character.FORMAT;
     }
     return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029'
-        || c == '\u061C' || c == '\u200E' || c == '\u200F' || (c >= '\u202A' && c <= '\u202E')
-        || (c >= '\u2066' && c <= '\u2069');
+        || Character.getType(c) == Character.FORMAT;
   }
 }

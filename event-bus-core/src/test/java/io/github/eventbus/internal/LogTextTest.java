@@ -39,4 +39,15 @@ class LogTextTest {
     assertThat(LogText.printable("a".repeat(998) + pair + " tail", 1000))
         .startsWith("a".repeat(998) + pair);
   }
+
+  @Test
+  void invisibleFormatCharacters_areEscaped_soTwoIdsCannotLookAlike() {
+    // Zero-width space, word joiner, byte-order mark, soft hyphen, a tag character (a pair).
+    String escaped = LogText.escape("a\u200bb\u2060c\ufeffd\u00ade\udb40\udc41f");
+
+    assertThat(escaped)
+        .isEqualTo("a\\u200bb\\u2060c\\ufeffd\\u00ade\\udb40\\udc41f");
+    assertThat(LogText.safe("evt-\u200b1")).isFalse();
+    assertThat(LogText.safe("evt-\u00e9-\ud83d\ude00")).isTrue();
+  }
 }

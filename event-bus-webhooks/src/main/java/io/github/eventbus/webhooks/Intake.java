@@ -86,9 +86,8 @@ final class Intake {
     }
     String signedId = verifier.scheme().signsWebhookId() ? verification.webhookId() : null;
     if (signedId != null && PayloadParser.checkedId(signedId) == null) {
-      return ReceiverResponse.of(400, "rejected", "reason", "the webhook id must be at most "
-          + PayloadParser.MAX_ID_LENGTH + " characters without control, line-separator or"
-          + " bidirectional characters or lone surrogates");
+      return ReceiverResponse.of(400, "rejected", "reason",
+          "the webhook id must be " + PayloadParser.ID_RULE);
     }
     Event<?> event;
     try {

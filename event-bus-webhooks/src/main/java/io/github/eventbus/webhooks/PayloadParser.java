@@ -36,6 +36,11 @@ final class PayloadParser {
 
   /** The longest id or source accepted. */
   static final int MAX_ID_LENGTH = 256;
+
+  /** What an id may hold, for the messages of a 400. */
+  static final String ID_RULE = "at most " + MAX_ID_LENGTH + " characters without control,"
+      + " line-separator, bidirectional or invisible format characters or lone surrogates";
+
   private static final long MAX_SECONDS = 253_402_300_799L; // 9999-12-31T23:59:59Z
 
   /** A payload that does not follow the format; the message says which rule it broke. */
@@ -214,9 +219,7 @@ final class PayloadParser {
     }
     String value = node.isTextual() ? checkedId(node.asText()) : null;
     if (value == null) {
-      throw new Malformed(field + " must be a non-blank string of at most " + MAX_ID_LENGTH
-          + " characters without control, line-separator or bidirectional characters or lone"
-          + " surrogates");
+      throw new Malformed(field + " must be a non-blank string of " + ID_RULE);
     }
     return value;
   }

@@ -266,12 +266,15 @@ class WebhookReceiverTest {
     }
   }
 
-  /** Characters that break, hide or reorder a log line, or are not text at all (lone halves). */
+  /**
+   * Characters that break, hide or reorder a log line, make two ids look alike (invisible), or
+   * are not text at all (lone halves).
+   */
   @ParameterizedTest
   @ValueSource(strings = {"\u0085", "\u009b", "\u0080", "\u009f", "\u2028", "\u2029", "\u202a",
       "\u202e", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c", "\ud800", "\udfff",
-      "\udc00\ud800"})
-  void idsAndSource_withLineBreakingBidiOrLoneSurrogateCharacters_are400(String bad) {
+      "\udc00\ud800", "\u200b", "\u2060", "\ufeff", "\u00ad", "\udb40\udc41"})
+  void idsAndSource_withLineBreakingBidiInvisibleOrLoneSurrogateCharacters_are400(String bad) {
     StringBuilder escaped = new StringBuilder(); // as JSON escapes: lone halves survive them
     bad.chars().forEach(c -> escaped.append(String.format(java.util.Locale.ROOT, "\\u%04x", c)));
     String id = "evt" + escaped + "x";
