@@ -21,12 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Between requests a kept-alive connection is idle, and so is a new connection from when its
  * thread begins until the first byte of its request (for at most the header timeout, counted
- * from then; then it is closed, without a 408, having begun no request); the server may
- * {@linkplain #evictIfIdle evict} it then, once idle for {@link #EVICTABLE_AFTER_NANOS}, to make
- * room for a new connection, never while a request is being read or answered. When the server
- * closes, a connection idle or still reading a request is closed at once (no request of it was
- * taken), and one answering a request {@linkplain #closeAfterAnswer finishes the answer} and then
- * closes, so that a sender is told what became of every request the receiver took.
+ * from then; then it is closed, without a 408, having begun no request). Line ends before a
+ * request leave it idle. The server may {@linkplain #evictIfIdle evict} it then, once idle for
+ * {@link #EVICTABLE_AFTER_NANOS}, to make room for a new connection, never while a request is
+ * being read or answered. When the server closes, a connection idle or still reading a request
+ * is closed at once (no request of it was taken), and one answering a request
+ * {@linkplain #closeAfterAnswer finishes the answer} and then closes, so that a sender is told
+ * what became of every request the receiver took.
  */
 final class HttpConnection implements Runnable {
 
@@ -131,10 +132,22 @@ final class HttpConnection implements Runnable {
     }
   }
 
-  /** Waits for the first byte of the next request; false if the client closed or stayed idle. */
+  /**
+   * Waits for the first byte of the next request; false if the client closed or stayed idle.
+   * Line ends before it leave the connection idle: some clients end a body with one more CRLF
+   * (RFC 9112 2.2), which is no request begun. Past one header budget of them, they begin one,
+   * which the reader refuses as too large.
+   */
   private boolean awaitNextRequest(SocketInput in) throws IOException {
     try {
-      return in.ready();
+      for (int skipped = 0; in.ready(); skipped++) {
+        int next = in.peek();
+        if ((next != '\r' && next != '\n') || skipped >= limits.maxHeaderBytes()) {
+          return true;
+        }
+        in.read();
+      }
+      return false;
     } catch (SocketTimeoutException idle) {
       return false;
     }

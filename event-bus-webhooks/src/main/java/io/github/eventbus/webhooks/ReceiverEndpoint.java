@@ -16,11 +16,11 @@ final class ReceiverEndpoint implements HttpConnection.Handler {
 
   private static final Logger log = LoggerFactory.getLogger(WebhookReceiver.class);
 
-  private final String path;
+  private final ReceiverPath path;
   private final Intake intake;
   private final ReceiverCounters counters;
 
-  ReceiverEndpoint(String path, Intake intake, ReceiverCounters counters) {
+  ReceiverEndpoint(ReceiverPath path, Intake intake, ReceiverCounters counters) {
     this.path = path;
     this.intake = intake;
     this.counters = counters;
@@ -28,7 +28,7 @@ final class ReceiverEndpoint implements HttpConnection.Handler {
 
   @Override
   public ReceiverResponse serve(HttpRequest request, String remote) {
-    ReceiverResponse response = served(request.path())
+    ReceiverResponse response = path.serves(request.path())
         ? intake.process(request.method(), request.headers(), request.body())
         : ReceiverResponse.of(404, "rejected", "reason", "no webhooks are received here");
     return finish(response, remote);
@@ -49,12 +49,6 @@ final class ReceiverEndpoint implements HttpConnection.Handler {
   /** The answer to a new connection when every connection is in use. */
   ReceiverResponse busy() {
     return intake.retryLater("every connection is in use");
-  }
-
-  /** Tells whether a request path is the receiver's path or beneath it. */
-  private boolean served(String requestPath) {
-    return requestPath.equals(path) || (requestPath.startsWith(path)
-        && (path.endsWith("/") || requestPath.charAt(path.length()) == '/'));
   }
 
   private ReceiverResponse finish(ReceiverResponse response, String remote) {

@@ -37,6 +37,14 @@ final class SocketInput {
     return pos < end || fill();
   }
 
+  /** The next byte without reading it; -1 at the end of the stream. */
+  int peek() throws IOException {
+    if (pos == end && !fill()) {
+      return -1;
+    }
+    return buffer[pos] & 0xFF;
+  }
+
   /** Reads one byte; -1 at the end of the stream. */
   int read() throws IOException {
     if (pos == end && !fill()) {

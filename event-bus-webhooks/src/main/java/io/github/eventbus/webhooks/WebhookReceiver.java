@@ -86,7 +86,7 @@ public final class WebhookReceiver implements AutoCloseable {
 
   private final WebhookVerifier verifier;
   private final InetSocketAddress address;
-  private final String path;
+  private final ReceiverPath path;
   private final HttpLimits limits;
   private final RecentIds recent;
   private final BusPublisher publisher;
@@ -99,7 +99,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private WebhookReceiver(Builder b) {
     this.verifier = requireNonNull(b.verifier, "verifier");
     this.address = b.address != null ? b.address : new InetSocketAddress("127.0.0.1", 0);
-    this.path = b.path != null ? b.path : "/webhooks";
+    this.path = b.path != null ? b.path : ReceiverPath.of("/webhooks");
     int maxBodyBytes = b.maxBodyBytes != null ? b.maxBodyBytes : 1024 * 1024;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     Duration window = RecentIds.window(b.dedupeWindow, verifier.scheme());
@@ -156,7 +156,7 @@ public final class WebhookReceiver implements AutoCloseable {
     InetSocketAddress bound = server.address();
     String host = bound.getHostString();
     return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":"
-        + bound.getPort() + path);
+        + bound.getPort() + path.path());
   }
 
   /**
@@ -227,7 +227,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final EventBus bus;
     private WebhookVerifier verifier;
     private InetSocketAddress address;
-    private String path;
+    private ReceiverPath path;
     private Integer maxBodyBytes;
     private Duration dedupeWindow;
     private Integer maxRememberedIds;
@@ -270,20 +270,21 @@ public final class WebhookReceiver implements AutoCloseable {
 
     /**
      * Sets the path; default {@code /webhooks}. Requests to it and to paths beneath it (such as
-     * {@code /webhooks/alerts}) are served; requests to other paths get 404.
+     * {@code /webhooks/alerts}) are served; requests to other paths get 404, as do paths with a
+     * {@code .} or {@code ..} segment. The path is given as a client sends it, percent-encoded
+     * ({@code /hooks/%C3%BC}, not {@code /hooks/ü}); the hex digits of an encoding may be in
+     * either case, in the path and in requests.
      *
-     * @param path a path starting with '/', without a query
+     * @param path a URI path starting with '/', without a query or fragment
      * @return this builder
-     * @throws IllegalArgumentException if it does not start with '/' or has a query
+     * @throws IllegalArgumentException if it does not start with '/', has a query or fragment, a
+     *     character a URI path must percent-encode (a space, a non-ASCII letter), a '%' not
+     *     followed by two hex digits, or a dot segment
      * @throws IllegalStateException if already set
      */
     public Builder path(String path) {
       requireNonNull(path, "path");
-      if (!path.startsWith("/") || path.contains("?")) {
-        throw new IllegalArgumentException("path must start with '/' and have no query, but was "
-            + path);
-      }
-      this.path = Settings.setOnce(this.path, path, "path");
+      this.path = Settings.setOnce(this.path, ReceiverPath.of(path), "path");
       return this;
     }
 

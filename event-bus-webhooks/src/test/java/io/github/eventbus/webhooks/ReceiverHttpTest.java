@@ -175,6 +175,49 @@ class ReceiverHttpTest {
         .status()).isEqualTo(202);
   }
 
+  /** What a dot segment names depends on who resolves it; an encoded slash is no slash. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/webhooks/../x", "/webhooks/./alerts", "/webhooks/%2e%2E/x",
+      "/webhooks/.%2e", "/webhooks/alerts/..", "/webhooks%2Falerts", "/webhooksx", "/webhooks/%zz"})
+  void dotSegmentsAndLookalikesOfThePath_are404_andNothingIsPublished(String path)
+      throws Exception {
+    byte[] body = body("evt-dot");
+    String request = new String(post(uri, RawHttp.signed(SECRET, "msg-dot", NOW, body), body),
+        StandardCharsets.UTF_8).replaceFirst("^POST /webhooks ", "POST " + path + " ");
+
+    assertThat(exchange(uri, request.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(404);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void anEncodedPath_isReachedThroughUri_withItsHexDigitsInEitherCase() throws Exception {
+    try (WebhookReceiver encoded = WebhookReceiver.builder(bus).clock(clock).path("/hooks/%c3%bc")
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      encoded.start();
+      URI target = encoded.uri();
+      URI lower = URI.create(target.toString().replace("%C3%BC", "%c3%bc") + "/alerts");
+      byte[] first = body("evt-enc-1");
+      byte[] second = body("evt-enc-2");
+
+      assertThat(target.getRawPath()).isEqualTo("/hooks/%C3%BC");
+      assertThat(exchange(target, post(target, RawHttp.signed(SECRET, "m1", NOW, first), first))
+          .status()).isEqualTo(202);
+      assertThat(exchange(lower, post(lower, RawHttp.signed(SECRET, "m2", NOW, second), second))
+          .status()).isEqualTo(202);
+    }
+    assertThat(published).extracting(Event::id).containsExactly("evt-enc-1", "evt-enc-2");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/hooks/\u00fc", "/a#b", "/a b", "/a%zz", "/a%2", "/a/../b", "/a/.",
+      "/a?x=1", "hooks", "/a\r\nb", "/a\u200bb"})
+  void builderPath_thatNoClientSendsAsGiven_isRefused(String path) {
+    assertThatThrownBy(() -> WebhookReceiver.builder(bus).path(path))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("path must be a URI path as sent")
+        .hasMessageNotContaining("\r");
+  }
+
   /** Chunk sizes only a lenient parser reads, where a front proxy may read them otherwise. */
   @ParameterizedTest
   @ValueSource(strings = {"\uff10", "\u0660", "\u0966", " 0", "0 ", "0\t", "\t0", "+0", "0x0",
@@ -657,5 +700,48 @@ class ReceiverHttpTest {
       }
       assertThat(published).extracting(Event::id).containsExactly("evt-idle-1", "evt-idle-2");
     }
+  }
+
+  @Test
+  void aCrlfAfterARequest_leavesTheConnectionIdle_evictableAndNotTimedOut() throws Exception {
+    // Regression: the extra line end some clients send after a body began a "request": the
+    // connection could not make room, and its client was sent a 408 for a request never made.
+    try (WebhookReceiver small = WebhookReceiver.builder(bus).clock(clock).maxConnections(1)
+        .headerTimeout(Duration.ofMillis(700)).idleTimeout(Duration.ofSeconds(60))
+        .verifier(WebhookVerifier.builder().secret(SECRET).clock(clock).build()).build()) {
+      small.start();
+      URI target = small.uri();
+      try (Socket idle = RawHttp.connect(target)) {
+        byte[] first = body("evt-crlf-1");
+        idle.getOutputStream().write(concat(
+            post(target, RawHttp.signed(SECRET, "m1", NOW, first), first), ascii("\r\n")));
+        assertThat(RawHttp.read(idle.getInputStream()).status()).isEqualTo(202);
+
+        byte[] second = body("evt-crlf-2");
+        RawHttp.Answer answer =
+            retryWhileBusy(target, post(target, RawHttp.signed(SECRET, "m2", NOW, second), second));
+
+        assertThat(answer.status()).isEqualTo(202);
+        assertThat(idle.getInputStream().read()).isEqualTo(-1); // closed to make room, no 408
+      }
+      assertThat(published).extracting(Event::id).containsExactly("evt-crlf-1", "evt-crlf-2");
+      assertThat(small.metrics().timedOut()).isZero();
+    }
+  }
+
+  @Test
+  void lineEndsBeforeAKeptAliveRequest_areSkipped_andTheRequestServed() throws Exception {
+    try (Socket s = RawHttp.connect(uri)) {
+      byte[] first = body("evt-lines-1");
+      byte[] second = body("evt-lines-2");
+      s.getOutputStream().write(concat(ascii("\r\n"),
+          post(uri, RawHttp.signed(SECRET, "m1", NOW, first), first), ascii("\r\n\r\n"),
+          post(uri, RawHttp.signed(SECRET, "m2", NOW, second), second)));
+      InputStream in = s.getInputStream();
+
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+      assertThat(RawHttp.read(in).status()).isEqualTo(202);
+    }
+    assertThat(published).extracting(Event::id).containsExactly("evt-lines-1", "evt-lines-2");
   }
 }
