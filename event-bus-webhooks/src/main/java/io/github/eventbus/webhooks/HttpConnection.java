@@ -171,11 +171,14 @@ final class HttpConnection implements Runnable {
   private boolean serveOne(SocketInput in, RequestReader reader, OutputStream out)
       throws IOException {
     RequestReader.Head head;
+    boolean headRequest = false;
     try {
       head = reader.readHead();
       if (head == null) {
         return false;
       }
+      // RFC 9110 9.3.2: the answer to HEAD has the head of the answer to GET, and no content.
+      headRequest = head.method().equals("HEAD");
       if (!head.chunked() && head.contentLength() > limits.maxBodyBytes()) {
         throw new HttpError(413, "body larger than " + limits.maxBodyBytes() + " bytes");
       }
@@ -199,17 +202,18 @@ final class HttpConnection implements Runnable {
       keepAlive &= state.get() == ANSWERING;
       if (response.status() >= 400 && response.status() < 500) {
         // A rejected client (unsigned, or broken) keeps no idle connection to fill the limit.
-        send(out, response, true);
+        send(out, response, true, headRequest);
         lingeringClose(in);
         return false;
       }
-      send(out, response, !keepAlive);
+      send(out, response, !keepAlive, headRequest);
       return keepAlive;
     } catch (SocketTimeoutException slow) {
-      send(out, handler.refuse(408, "the request was not received in time", remote), true);
+      send(out, handler.refuse(408, "the request was not received in time", remote), true,
+          headRequest);
       return false;
     } catch (HttpError e) {
-      send(out, handler.refuse(e.status(), e.getMessage(), remote), true);
+      send(out, handler.refuse(e.status(), e.getMessage(), remote), true, headRequest);
       lingeringClose(in);
       return false;
     }
@@ -230,14 +234,23 @@ final class HttpConnection implements Runnable {
     return false;
   }
 
-  /** Writes under the write deadline, which the server's reaper enforces by closing the socket. */
-  private void send(OutputStream out, ReceiverResponse response, boolean close) throws IOException {
+  private void send(OutputStream out, ReceiverResponse response, boolean close)
+      throws IOException {
+    send(out, response, close, false);
+  }
+
+  /**
+   * Writes under the write deadline, which the server's reaper enforces by closing the socket;
+   * without the body if {@code headOnly}.
+   */
+  private void send(OutputStream out, ReceiverResponse response, boolean close, boolean headOnly)
+      throws IOException {
     writeDeadline = Math.max(1, System.nanoTime() + Settings.nanos(limits.writeTimeout()));
     try {
       if (response == null) {
         ResponseWriter.writeContinue(out);
       } else {
-        ResponseWriter.write(out, response, close);
+        ResponseWriter.write(out, response, close, headOnly);
       }
     } finally {
       writeDeadline = 0;

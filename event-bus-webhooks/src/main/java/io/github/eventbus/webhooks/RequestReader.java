@@ -129,11 +129,13 @@ final class RequestReader {
     long length = 0;
     if (cl != null) {
       String value = cl.get(0);
-      if (cl.size() != 1 || value.isEmpty() || value.length() > 18
+      if (cl.size() != 1 || value.isEmpty()
           || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
         throw new HttpError(400, "Content-Length must be one decimal number");
       }
-      length = Long.parseLong(value);
+      // A well-formed length too large for a long is a body too large, not a broken request.
+      String digits = value.replaceFirst("^0+(?=.)", "");
+      length = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
     } else if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
       throw new HttpError(411, "a body needs Content-Length or chunked encoding");
     }

@@ -19,6 +19,11 @@ final class ResponseWriter {
   private ResponseWriter() {}
 
   static byte[] bytes(ReceiverResponse response, boolean close) {
+    return bytes(response, close, false);
+  }
+
+  /** The response; without its body if {@code headOnly} (the answer to HEAD). */
+  static byte[] bytes(ReceiverResponse response, boolean close, boolean headOnly) {
     byte[] body = response.body().getBytes(StandardCharsets.UTF_8);
     StringBuilder head = new StringBuilder(160).append("HTTP/1.1 ").append(response.status())
         .append(' ').append(REASONS.getOrDefault(response.status(), "Status")).append("\r\n")
@@ -30,14 +35,18 @@ final class ResponseWriter {
       head.append("Connection: close\r\n");
     }
     byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    if (headOnly) {
+      return headBytes;
+    }
     byte[] all = new byte[headBytes.length + body.length];
     System.arraycopy(headBytes, 0, all, 0, headBytes.length);
     System.arraycopy(body, 0, all, headBytes.length, body.length);
     return all;
   }
 
-  static void write(OutputStream out, ReceiverResponse response, boolean close) throws IOException {
-    out.write(bytes(response, close));
+  static void write(OutputStream out, ReceiverResponse response, boolean close, boolean headOnly)
+      throws IOException {
+    out.write(bytes(response, close, headOnly));
     out.flush();
   }
 

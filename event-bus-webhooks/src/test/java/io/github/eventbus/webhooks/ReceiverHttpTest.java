@@ -218,6 +218,41 @@ class ReceiverHttpTest {
         .hasMessageNotContaining("\r");
   }
 
+  @Test
+  void head_isAnswered405_withTheHeadOnly() throws Exception {
+    try (Socket s = RawHttp.connect(uri)) {
+      s.getOutputStream().write(ascii("HEAD " + uri.getPath() + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+      String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+
+      // RFC 9110 9.3.2: no content after the head, whatever its Content-Length says.
+      assertThat(answer).startsWith("HTTP/1.1 405 ").contains("\r\nContent-Length: ")
+          .endsWith("\r\n\r\n");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"1000000000000000000", "99999999999999999999999999"})
+  void contentLength_tooLargeForALong_is413(String length) throws Exception {
+    byte[] body = body("evt-cl");
+    String request = new String(post(uri, RawHttp.signed(SECRET, "msg-cl", NOW, body), body),
+        StandardCharsets.UTF_8)
+        .replace("Content-Length: " + body.length, "Content-Length: " + length);
+
+    assertThat(exchange(uri, request.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(413);
+    assertThat(published).isEmpty();
+  }
+
+  @Test
+  void contentLength_withManyLeadingZeros_isItsNumber() throws Exception {
+    byte[] body = body("evt-zeros");
+    String request = new String(post(uri, RawHttp.signed(SECRET, "msg-zeros", NOW, body), body),
+        StandardCharsets.UTF_8).replace("Content-Length: " + body.length,
+            "Content-Length: " + "0".repeat(30) + body.length);
+
+    assertThat(exchange(uri, request.getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(202);
+    assertThat(published).extracting(Event::id).containsExactly("evt-zeros");
+  }
+
   /** Chunk sizes only a lenient parser reads, where a front proxy may read them otherwise. */
   @ParameterizedTest
   @ValueSource(strings = {"\uff10", "\u0660", "\u0966", " 0", "0 ", "0\t", "\t0", "+0", "0x0",
