@@ -3,7 +3,9 @@ package io.github.eventbus.webhooks;
 /**
  * A snapshot of a {@link WebhookReceiver}'s counters: one count per answer it gave, since it was
  * built, whether the request came over its own HTTP server or through
- * {@link WebhookReceiver#handle}.
+ * {@link WebhookReceiver#handle}. An answer is counted when it is decided, before it is written:
+ * one that never reached its client (the client left, or the receiver closed the connection
+ * first) is counted too.
  *
  * <p><b>Thread-safety:</b> immutable.
  *
