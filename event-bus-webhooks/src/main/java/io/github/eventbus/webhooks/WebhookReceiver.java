@@ -177,9 +177,9 @@ public final class WebhookReceiver implements AutoCloseable {
    * are closed at once; a request already read whole is answered first (two seconds at most), so
    * that its sender learns whether the bus took the event: a publish still waiting for the bus is
    * interrupted, and so rejected by the bus and answered 503. A publish that ignores the
-   * interrupt (a bus interceptor or a blocking policy's wait that does) cannot be stopped: its
-   * thread outlives this call, its sender gets no answer, and the event may still be published
-   * after this returns, so the sender's retry may publish it twice. Idempotent.
+   * interrupt (a bus interceptor that does, say) cannot be stopped: its thread outlives this
+   * call, its sender gets no answer, and the event may still be published after this returns,
+   * so the sender's retry may publish it twice. Idempotent.
    */
   @Override
   public void close() {
