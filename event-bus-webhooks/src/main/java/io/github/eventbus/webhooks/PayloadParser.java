@@ -195,9 +195,12 @@ final class PayloadParser {
       Instant at;
       if (node.isIntegralNumber() && node.canConvertToLong()) {
         at = Instant.ofEpochSecond(node.asLong());
-      } else if (node.isFloatingPointNumber() && Double.isFinite(node.asDouble())
-          && Math.abs(node.asDouble()) <= MAX_SECONDS) {
-        at = Instant.ofEpochMilli(Math.round(node.asDouble() * 1000));
+      } else if (node.isFloatingPointNumber()) {
+        double seconds = node.asDouble();
+        if (!Double.isFinite(seconds) || Math.abs(seconds) > MAX_SECONDS + 1) {
+          throw new Malformed("timestamp is outside 1970 to 9999");
+        }
+        at = Instant.ofEpochMilli(Math.round(seconds * 1000));
       } else if (node.isTextual()) {
         at = Instant.parse(node.asText());
       } else {

@@ -292,6 +292,19 @@ class WebhookReceiverTest {
     assertThat(published).isEmpty();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"253402300799.9999", "-0.5", "1e300", "253402300800",
+      "\"+10000-01-01T00:00:00Z\""})
+  void timestamps_pastTheYear9999OrBefore1970_are400_sayingSo(String timestamp) {
+    byte[] body = ("{\"event_type\":\"deployment\",\"event_id\":\"e\",\"data\":{},"
+        + "\"timestamp\":" + timestamp + "}").getBytes(StandardCharsets.UTF_8);
+    ReceiverResponse answer = receiver.handle("POST", signed("msg-ts", NOW, body), body);
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body()).contains("1970 to 9999");
+    assertThat(published).isEmpty();
+  }
+
   @Test
   void idsWithPairedSurrogatesAndOtherNonAscii_areAccepted() {
     byte[] body = payload("deployment", "evt-\ud83d\ude00-\u00e9-\u4e2d");
