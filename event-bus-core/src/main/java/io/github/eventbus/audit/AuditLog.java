@@ -52,7 +52,7 @@ import java.util.concurrent.TimeoutException;
  * {@link #close()} waits at most the {@link Builder#closeTimeout close timeout}.
  *
  * <p>Events republished by {@link AuditReader#replay} carry the header {@code replay=true} and are
- * not logged again.
+ * not logged again; the header alone, set by any other publisher, does not keep an event out.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -115,7 +115,9 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Tells whether an event is a replay from an audit log (and so is not logged again).
+   * Tells whether an event carries the header {@code replay=true} that {@link AuditReader#replay}
+   * gives the events it republishes. Any publisher can set that header: it does not by itself
+   * keep an event out of the log (see {@link #record}).
    *
    * @param event an envelope
    * @return {@code true} if it carries the replay header
@@ -125,9 +127,12 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Logs an event if its type is included and it is not a replay. Returns once the line is
-   * buffered, or, with {@link Builder#acknowledge(Duration)}, once it is written to the log's
-   * durability.
+   * Logs an event if its type is included and it is not a replay. A replay is an event that
+   * {@link AuditReader#replay} is publishing, seen on the thread it publishes on (where the bus
+   * hands its events to its audit log); an event that only carries the {@code replay=true}
+   * header, set by another publisher or arriving from elsewhere, is logged like any other.
+   * Returns once the line is buffered, or, with {@link Builder#acknowledge(Duration)}, once it
+   * is written to the log's durability.
    *
    * @param event the envelope
    * @throws IllegalStateException if the log is closed
@@ -138,7 +143,7 @@ public final class AuditLog implements AutoCloseable {
       // Before the filters: a call after close is refused whatever the event's type.
       throw new IllegalStateException("audit log " + writer.currentFile() + " is closed");
     }
-    if (!include.matches(event.type()) || isReplay(event)) {
+    if (!include.matches(event.type()) || (ReplayingThread.now() && isReplay(event))) {
       return;
     }
     if (acknowledgeTimeout == null) {

@@ -152,7 +152,8 @@ public final class AuditReader {
               "the entry's data does not decode into the class registered for its type"));
           continue;
         }
-        bus.publish(event);
+        Event<?> replayed = event;
+        ReplayingThread.publishing(() -> bus.publish(replayed));
         count++;
       }
     }

@@ -170,6 +170,30 @@ class AuditLogTest {
   }
 
   @Test
+  void aReplayHeaderFromAnyoneButTheReader_doesNotKeepAnEventOutOfTheLog() throws Exception {
+    // Regression: any publisher (or a header copied from upstream) could hide an event from the
+    // audit log by marking it replay=true.
+    Path log = dir.resolve("marked");
+    try (EventBus bus = EventBus.builder().clock(clock).executor(Runnable::run).auditLog(log)
+        .build()) {
+      bus.subscribe("job.failed", e -> bus.publishSync(DynamicEvent.of("job.retried", Map.of())));
+      bus.publishSync(DynamicEvent.of("job.done", Map.of()),
+          Metadata.builder().header("replay", "true").build());
+      // The reader replays job.failed; its subscriber's job.retried, published meanwhile on the
+      // same thread but no replay, is logged.
+      Files.createDirectories(dir.resolve("source"));
+      try (EventBus source = EventBus.builder().clock(clock).auditLog(dir.resolve("source"))
+          .build()) {
+        source.publishSync(DynamicEvent.of("job.failed", Map.of()));
+      }
+      assertThat(AuditReader.builder().build().replay(dir.resolve("source"), bus)).isEqualTo(1);
+    }
+    assertThat(Files.readAllLines(log.resolve("events_20261123.jsonl")))
+        .extracting(line -> line.replaceAll(".*\"type\":\"([^\"]+)\".*", "$1"))
+        .containsExactly("job.done", "job.retried");
+  }
+
+  @Test
   void busBuiltLog_namesDailyFileByTheBusClock_inItsZone() throws Exception {
     // 12:00 UTC on 31 Dec 1999 is already 1 Jan 2000 at UTC+14: the zone, not UTC, picks the day.
     ManualClock kiritimati = new ManualClock(Instant.parse("1999-12-31T12:00:00Z"),
