@@ -16,8 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Registry {
 
   static final Subscriber[] NONE = new Subscriber[0];
+  // Higher priority first, compared rather than negated: -Integer.MIN_VALUE is itself.
   private static final Comparator<Subscriber> ORDER =
-      Comparator.comparingInt((Subscriber s) -> -s.priority).thenComparingLong(s -> s.sequence);
+      ((Comparator<Subscriber>) (a, b) -> Integer.compare(b.priority, a.priority))
+          .thenComparingLong(s -> s.sequence);
   // Dynamic type names can come from outside (webhooks); cache only so many routes for them.
   private static final int MAX_DYNAMIC_ROUTES = 4096;
 

@@ -144,6 +144,21 @@ class DefaultEventBusTest {
   }
 
   @Test
+  void publishSync_extremePriorities_keepTheirOrder() {
+    // Regression: ordering negated the priority, and -Integer.MIN_VALUE is Integer.MIN_VALUE,
+    // so the lowest priority ran first.
+    List<String> got = new CopyOnWriteArrayList<>();
+    bus.on(ReportReady.class).priority(Integer.MIN_VALUE).subscribe(e -> got.add("min"));
+    bus.onType("report.*").priority(Integer.MIN_VALUE + 1).subscribe(e -> got.add("min+1"));
+    bus.on(ReportReady.class).subscribe(e -> got.add("default"));
+    bus.onType("report.*").priority(Integer.MAX_VALUE).subscribe(e -> got.add("max"));
+
+    bus.publishSync(new ReportReady("r"));
+
+    assertThat(got).containsExactly("max", "default", "min+1", "min");
+  }
+
+  @Test
   void filter_skipsEventsWithoutCountingFailures() {
     List<String> got = new CopyOnWriteArrayList<>();
     bus.on(ReportReady.class).filter(r -> r.id().startsWith("keep")).subscribe(r -> got.add(r.id()));
