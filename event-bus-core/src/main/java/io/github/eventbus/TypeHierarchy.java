@@ -5,7 +5,12 @@ import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-/** Every class and interface an event class can be assigned to, each once; cached per class. */
+/**
+ * Every class and interface an event class can be assigned to, each once; cached per class. For
+ * an array of references that includes the arrays of its component's supertypes ({@code String[]}
+ * is an {@code Object[]} and a {@code CharSequence[]}), which the class's own superclass and
+ * interfaces do not name.
+ */
 final class TypeHierarchy {
 
   private static final ClassValue<Class<?>[]> SUPERTYPES =
@@ -22,6 +27,12 @@ final class TypeHierarchy {
                 todo.add(next.getSuperclass());
               }
               todo.addAll(java.util.Arrays.asList(next.getInterfaces()));
+            }
+          }
+          Class<?> component = type.getComponentType();
+          if (component != null && !component.isPrimitive()) {
+            for (Class<?> supertype : SUPERTYPES.get(component)) {
+              all.add(supertype.arrayType());
             }
           }
           return all.toArray(new Class<?>[0]);

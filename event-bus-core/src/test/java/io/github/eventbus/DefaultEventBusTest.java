@@ -159,6 +159,26 @@ class DefaultEventBusTest {
   }
 
   @Test
+  void arrayEvents_reachSubscribersOfTheArraysOfTheirComponentsSupertypes() {
+    // Regression: an array's superclass is Object, so an Object[] subscriber missed a String[].
+    List<String> got = new CopyOnWriteArrayList<>();
+    bus.subscribe(Object[].class, a -> got.add("Object[] " + a.length));
+    bus.subscribe(CharSequence[].class, a -> got.add("CharSequence[] " + a.length));
+    bus.subscribe(Number[].class, a -> got.add("Number[] " + a.length));
+    bus.subscribe(Object[][].class, a -> got.add("Object[][] " + a.length));
+    bus.subscribe(Cloneable.class, a -> got.add("Cloneable"));
+
+    bus.publishSync(new String[] {"a"});
+    bus.publishSync(new String[][] {{"b"}, {"c"}});
+    bus.publishSync(new int[] {1, 2, 3});
+
+    assertThat(got).containsExactlyInAnyOrder(
+        "Object[] 1", "CharSequence[] 1", "Cloneable",
+        "Object[] 2", "Object[][] 2", "Cloneable",
+        "Cloneable");
+  }
+
+  @Test
   void filter_skipsEventsWithoutCountingFailures() {
     List<String> got = new CopyOnWriteArrayList<>();
     bus.on(ReportReady.class).filter(r -> r.id().startsWith("keep")).subscribe(r -> got.add(r.id()));
