@@ -81,15 +81,18 @@ final class ListenerMethods {
           + parameter + "; events are objects");
     }
     boolean envelope = parameter == Event.class;
-    Class<?> type = envelope ? envelopePayloadType(m.getGenericParameterTypes()[0]) : parameter;
+    Type payloadType = envelope
+        ? envelopePayloadType(m.getGenericParameterTypes()[0])
+        : m.getGenericParameterTypes()[0];
+    Class<?> type = envelope ? com.google.common.reflect.TypeToken.of(payloadType).getRawType()
+        : parameter;
     Subscribe ours = m.getAnnotation(Subscribe.class);
     boolean concurrent = ours != null ? ours.concurrent() : hasGuavaConcurrent(m);
     int priority = ours != null ? ours.priority() : 0;
-    // A parameter such as List<Order> only receives events known to be List<Order>.
-    com.google.common.reflect.TypeToken<?> generic = envelope
-        ? null
-        : GenericTypes.parameterised(
-            com.google.common.reflect.TypeToken.of(m.getGenericParameterTypes()[0]));
+    // A parameter such as List<Order>, or Event<List<Order>>, only receives events known to be
+    // List<Order>.
+    com.google.common.reflect.TypeToken<?> generic =
+        GenericTypes.parameterised(com.google.common.reflect.TypeToken.of(payloadType));
     EventHandler<Object> handler = handler(listener, m, parameter);
     return new Method(type, generic, envelope, concurrent ? handler : serialised(handler), priority,
         concurrent, label + "(" + parameter.getSimpleName() + ")", m);
@@ -117,17 +120,15 @@ final class ListenerMethods {
     return false;
   }
 
-  private static Class<?> envelopePayloadType(Type type) {
+  /** The payload type of an {@code Event<T>} parameter: a class or a parameterised type. */
+  private static Type envelopePayloadType(Type type) {
     if (type instanceof ParameterizedType p) {
       Type argument = p.getActualTypeArguments()[0];
       if (argument instanceof WildcardType w) {
         argument = w.getUpperBounds()[0];
       }
-      if (argument instanceof ParameterizedType inner) {
-        argument = inner.getRawType();
-      }
-      if (argument instanceof Class<?> c) {
-        return c;
+      if (argument instanceof Class<?> || argument instanceof ParameterizedType) {
+        return argument;
       }
     }
     return Object.class;

@@ -10,9 +10,12 @@ import java.lang.annotation.Target;
  * Marks a method of a listener object as a handler for {@link EventBus#register(Object)}.
  *
  * <p>The method takes exactly one parameter. Its type is the subscribed event class (instances of
- * subclasses and implementations are delivered too); a parameter of type {@link Event Event&lt;T&gt;}
- * receives the envelope of events of type {@code T}. The method may be private; it is invoked
- * through a generated lambda, not by reflection per event.
+ * subclasses and implementations are delivered too); a parameter of type
+ * {@link Event Event&lt;T&gt;} receives the envelope of events of type {@code T}. A parameterised
+ * type, such as {@code List<Order>} or {@code Event<List<Order>>}, receives only events known to
+ * be of that type, as {@link EventBus#subscribe(com.google.common.reflect.TypeToken,
+ * EventHandler)} does. The method may be private; it is invoked through a generated lambda, not
+ * by reflection per event.
  *
  * <p>Guava's {@code com.google.common.eventbus.Subscribe} is accepted as well, and Guava's
  * {@code @AllowConcurrentEvents} is honoured as {@link #concurrent()}, so a Guava listener

@@ -66,6 +66,42 @@ class GenericTypesTest {
     assertThat(got).containsExactlyInAnyOrder("invoices:i1", "records", "raw");
   }
 
+  /** Listener methods, with the payload and with its envelope. */
+  static final class OrderListener {
+    final List<String> got = new CopyOnWriteArrayList<>();
+
+    @Subscribe
+    public void orders(Envelope<Order> e) {
+      got.add("orders:" + e.body.id());
+    }
+
+    @Subscribe
+    public void orderEnvelopes(Event<Envelope<Order>> e) {
+      got.add("event-orders:" + e.payload().body.id());
+    }
+
+    @Subscribe
+    public void anyEnvelopes(Event<? extends Envelope<?>> e) {
+      got.add("event-any");
+    }
+  }
+
+  @Test
+  void listenerMethods_withEnvelopeOrPayloadParameters_areMatchedTheSameWay() {
+    // Regression: Event<Envelope<Order>> was reduced to Event<Envelope>, so an Envelope<Invoice>
+    // reached it and failed with a ClassCastException inside the method.
+    OrderListener listener = new OrderListener();
+    bus.register(listener);
+
+    bus.publishSync(new Envelope<>(new Invoice("i1")), new TypeToken<Envelope<Invoice>>() {});
+    bus.publishSync(new Envelope<>(new Invoice("i2")));
+    bus.publishSync(new OrderEnvelope(new Order("o1")));
+
+    assertThat(listener.got)
+        .containsExactlyInAnyOrder("event-any", "orders:o1", "event-orders:o1", "event-any");
+    assertThat(bus.metrics().totals().failed()).isZero();
+  }
+
   @Test
   void erasedEvent_reachesOnlyRawSubscribers_neverAWrongHandler() {
     subscribeAll();
