@@ -21,6 +21,7 @@ import io.github.eventbus.Event;
 import io.github.eventbus.Metadata;
 import io.github.eventbus.TypeNames;
 import io.github.eventbus.internal.ExactDecimals;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.io.ByteArrayOutputStream;
@@ -61,6 +62,9 @@ import java.util.Map;
  * <p><b>Thread-safety:</b> immutable and thread-safe.
  */
 public final class AuditFormat {
+
+  /** The longest name a class can have (the class file's limit on a name's encoded bytes). */
+  private static final int MAX_CLASS_NAME = 65_535;
 
   /** The value of {@code format_version} this library writes. */
   public static final int VERSION = 1;
@@ -309,9 +313,47 @@ public final class AuditFormat {
     if (correlation != null && correlation.isBlank()) {
       throw new IllegalArgumentException("correlation_id is blank");
     }
-    if (!TypeNames.isValid(type)) {
+    if (!TypeNames.isValid(type) && !classNameShaped(type)) {
       throw new IllegalArgumentException("type is not a valid event type name");
     }
+  }
+
+  /**
+   * Whether a type outside the type-name grammar is a class's binary name as the bus names events
+   * of such a class (an array, a lambda, a class named with a non-ASCII letter): written by the
+   * log, so read back, though only the class registered for it can decode it.
+   */
+  private static boolean classNameShaped(String type) {
+    if (type.length() > MAX_CLASS_NAME || !LogText.safe(type)
+        || type.chars().anyMatch(Character::isWhitespace)) {
+      return false;
+    }
+    int dimensions = 0;
+    while (dimensions < type.length() && type.charAt(dimensions) == '[') {
+      dimensions++;
+    }
+    String name = type.substring(dimensions);
+    if (dimensions > 0) { // [I, [[J, [Lcom.acme.Order;
+      if (name.length() == 1) {
+        return "ZBCSIJFD".contains(name);
+      }
+      if (!name.startsWith("L") || !name.endsWith(";")) {
+        return false;
+      }
+      name = name.substring(1, name.length() - 1);
+    }
+    // Dot-separated, no segment empty; a hidden class (a lambda) adds "/suffix" to the last.
+    String[] segments = name.split("\\.", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String segment = segments[i];
+      int slash = segment.indexOf('/');
+      if (segment.isEmpty() || slash == 0 || segment.indexOf(';') >= 0 || segment.indexOf('[') >= 0
+          || (slash > 0 && (i < segments.length - 1 || slash == segment.length() - 1
+              || segment.indexOf('/', slash + 1) >= 0))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -320,7 +362,8 @@ public final class AuditFormat {
    *
    * @param entry the entry
    * @return the envelope
-   * @throws IllegalArgumentException if the data does not fit the registered class
+   * @throws IllegalArgumentException if the data does not fit the registered class, or if no
+   *     class is registered for a type outside the type-name grammar (a class's binary name)
    */
   public Event<?> toEvent(AuditEntry entry) {
     return toEvent(entry, entry.headers());
@@ -336,8 +379,18 @@ public final class AuditFormat {
         .source(entry.source()).metadata(meta.build()).build();
   }
 
+  /** Whether a class is registered for a type name. */
+  boolean registers(String type) {
+    return registry.containsKey(type);
+  }
+
   private Object payloadOf(AuditEntry entry) {
     Class<?> type = registry.get(entry.type());
+    if (type == null && !TypeNames.isValid(entry.type())) {
+      throw new IllegalArgumentException("entry " + entry.eventId() + " has the type of a class"
+          + " whose name no DynamicEvent can have (\"" + LogText.escape(entry.type())
+          + "\"): register that class to read it back");
+    }
     if (type == null) {
       Map<String, Object> data = entry.data().isObject()
           ? mapper.convertValue(entry.data(), MAP)

@@ -126,8 +126,10 @@ public final class AuditReader {
    * Republishes the selected entries onto a bus, in log order, each with its original id and
    * timestamp and the metadata header {@code replay=true}, so that the bus's audit log does not
    * record it again. Publishing uses {@link EventBus#publish(Object)}. An entry whose data does
-   * not decode into the class registered for its type is reported to the corrupt-line handler,
-   * not republished, and the replay goes on.
+   * not decode into the class registered for its type, or whose type is a class's binary name
+   * outside the type-name grammar (an array, a lambda, a class named with a non-ASCII letter)
+   * with no class registered for it, is reported to the corrupt-line handler, not republished,
+   * and the replay goes on.
    *
    * @param fileOrDirectory an audit log file or a directory of them
    * @param bus the bus
@@ -146,10 +148,12 @@ public final class AuditReader {
         try {
           event = format.toEvent(entry, headers);
         } catch (IllegalArgumentException e) {
-          // Its data does not fit the class registered for its type: reported like a corrupt
-          // line, and the rest is replayed.
+          // Reported like a corrupt line, and the rest is replayed.
           onCorrupt.accept(new CorruptLine(entry.file(), entry.line(),
-              "the entry's data does not decode into the class registered for its type"));
+              format.registers(entry.type())
+                  ? "the entry's data does not decode into the class registered for its type"
+                  : "the entry's type is a class's name that no DynamicEvent can have: register"
+                      + " that class to replay it"));
           continue;
         }
         Event<?> replayed = event;

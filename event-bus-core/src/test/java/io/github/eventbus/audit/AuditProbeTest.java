@@ -428,4 +428,42 @@ class AuditProbeTest {
     assertThat(seen).extracting(Event::id).containsExactly("a", "c");
     assertThat(corrupt).extracting(CorruptLine::line).containsExactly(2L);
   }
+
+  /** A class whose binary name is outside the type-name grammar (a non-ASCII letter). */
+  public record Größe(int value) {}
+
+  @Test
+  void classNamesOutsideTheGrammar_areLoggedAndReadBack_replayedWhenTheirClassIsRegistered()
+      throws Exception {
+    // Regression: the log wrote these events and its own reader called their lines corrupt,
+    // so replay skipped them.
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-23T10:00:00Z"));
+    Runnable lambda = () -> { };
+    try (EventBus bus = EventBus.builder().clock(clock).auditLog(dir).build()) {
+      bus.publishSync(new String[] {"x"});
+      bus.publishSync(new Größe(7));
+      bus.publishSync(lambda);
+    }
+
+    Result read = read(dir);
+    assertThat(read.corrupt()).isEmpty();
+    assertThat(read.entries()).extracting(AuditEntry::type).containsExactly(
+        "[Ljava.lang.String;", Größe.class.getName(), lambda.getClass().getName());
+
+    List<CorruptLine> unregistered = new ArrayList<>();
+    List<Object> replayed = new CopyOnWriteArrayList<>();
+    try (EventBus bus = EventBus.builder().build()) {
+      bus.subscribe(Object.class, replayed::add);
+      AuditReader reader = AuditReader.builder().register(String[].class).register(Größe.class)
+          .onCorrupt(unregistered::add).build();
+      assertThat(reader.replay(dir, bus)).isEqualTo(2);
+      assertThatThrownBy(() -> reader.toEvent(read.entries().get(2)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("register that class");
+    }
+    assertThat(replayed).hasSize(2).satisfiesExactly(
+        a -> assertThat((String[]) a).containsExactly("x"),
+        g -> assertThat(g).isEqualTo(new Größe(7)));
+    assertThat(unregistered).singleElement().satisfies(c -> assertThat(c.reason())
+        .contains("register that class to replay it"));
+  }
 }
