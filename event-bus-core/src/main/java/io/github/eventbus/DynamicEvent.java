@@ -34,10 +34,15 @@ public record DynamicEvent(String type, Map<String, Object> data) {
    * @param type the event's type name
    * @param data the event's data
    * @throws IllegalArgumentException if {@code type} is not a valid {@linkplain TypeNames type name}
+   *     or is {@linkplain TypeNames#isReserved reserved}
    * @throws NullPointerException if {@code type}, {@code data} or a key of {@code data} is null
    */
   public DynamicEvent {
     TypeNames.requireValid(type);
+    if (TypeNames.isReserved(type)) {
+      throw new IllegalArgumentException(
+          "Invalid event type name \"" + type + "\": " + TypeNames.RESERVED);
+    }
     requireNonNull(data, "data");
     Map<String, Object> copy = new LinkedHashMap<>(Math.max(4, data.size() * 4 / 3 + 1));
     for (Map.Entry<String, Object> entry : data.entrySet()) {
@@ -53,6 +58,7 @@ public record DynamicEvent(String type, Map<String, Object> data) {
    * @param data the event's data, copied
    * @return the event
    * @throws IllegalArgumentException if {@code type} is not a valid {@linkplain TypeNames type name}
+   *     or is {@linkplain TypeNames#isReserved reserved}
    */
   public static DynamicEvent of(String type, Map<String, ?> data) {
     @SuppressWarnings("unchecked")

@@ -7,7 +7,12 @@ import static java.util.Objects.requireNonNull;
  * record.
  *
  * <p><b>Grammar.</b> A type name is one or more segments separated by {@code '.'}; a segment is
- * one or more of the characters {@code A-Z a-z 0-9 _ - $}. At most 255 characters. Examples: {@code file_change}, {@code report.ready}, {@code com.acme.Order$Placed}.
+ * one or more of the characters {@code A-Z a-z 0-9 _ - $}. At most 255 characters. Examples:
+ * {@code file_change}, {@code report.ready}, {@code com.acme.Order$Placed}.
+ *
+ * <p><b>Reserved.</b> {@code bus.dead_letter} and {@code bus.dead_event} name the bus's own
+ * {@link DeadLetter} and {@link DeadEvent}: no {@link DynamicEvent} or {@link EventType @EventType}
+ * may take them (see {@link #isReserved}); patterns may name them.
  *
  * <p><b>Naming.</b> An event's name is, in this order: the {@link DynamicEvent#type()} of a
  * dynamic event; the value of its class's {@link EventType @EventType}; otherwise its class's
@@ -35,6 +40,10 @@ public final class TypeNames {
           }
           String name = annotation.value();
           String problem = problemWith(name);
+          if (problem == null && type != DeadLetter.class && type != DeadEvent.class
+              && isReserved(name)) {
+            problem = RESERVED;
+          }
           if (problem != null) {
             throw new IllegalArgumentException(
                 "@EventType(\"" + name + "\") on " + type.getName() + " is not a valid type name: "
@@ -75,6 +84,22 @@ public final class TypeNames {
     }
     return of(event.getClass());
   }
+
+  /**
+   * Tells whether a type name is the bus's own, {@code bus.dead_letter} ({@link DeadLetter}) or
+   * {@code bus.dead_event} ({@link DeadEvent}), which no other event may have: its metrics are
+   * left out of the totals, and a pattern naming it is meant for the bus's reports. Patterns
+   * may name it.
+   *
+   * @param name a type name
+   * @return {@code true} if it is one of the two
+   */
+  public static boolean isReserved(String name) {
+    return "bus.dead_letter".equals(name) || "bus.dead_event".equals(name);
+  }
+
+  /** Why an event may not have a reserved name. */
+  static final String RESERVED = "it is reserved for the bus's own DeadLetter and DeadEvent";
 
   /**
    * Tells whether a string is a valid type name.

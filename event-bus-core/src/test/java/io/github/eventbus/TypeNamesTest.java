@@ -16,6 +16,9 @@ class TypeNamesTest {
   @EventType("bad name")
   record Malformed() {}
 
+  @EventType("bus.dead_letter")
+  record PosingAsADeadLetter() {}
+
   @Test
   void of_annotatedClass_usesAnnotation() {
     assertThat(TypeNames.of(Annotated.class)).isEqualTo("file_change");
@@ -56,5 +59,21 @@ class TypeNamesTest {
     assertThatThrownBy(() -> DynamicEvent.of("no spaces", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("Invalid event type name \"no spaces\"");
+  }
+
+  @Test
+  void theBusOwnNames_areReservedForItsReports_butPatternsMayNameThem() {
+    // Regression: a user event named bus.dead_letter was left out of the totals as the bus's own,
+    // and reached subscribers of the bus's dead letters by name.
+    assertThat(TypeNames.isReserved("bus.dead_letter")).isTrue();
+    assertThat(TypeNames.isReserved("bus.dead_event")).isTrue();
+    assertThat(TypeNames.isReserved("bus.arrived")).isFalse();
+    assertThat(MetricsRegistry.BUS_TYPES).allMatch(TypeNames::isReserved);
+    assertThatThrownBy(() -> DynamicEvent.of("bus.dead_letter", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+    assertThatThrownBy(() -> TypeNames.of(PosingAsADeadLetter.class))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+    assertThat(TypeNames.of(DeadLetter.class)).isEqualTo("bus.dead_letter");
+    assertThat(TypePattern.compile("bus.dead_letter").matches("bus.dead_letter")).isTrue();
   }
 }

@@ -131,6 +131,9 @@ final class PayloadParser {
       throw new Malformed("event_type is missing or not a valid type name");
     }
     String type = typeNode.asText();
+    if (TypeNames.isReserved(type)) {
+      throw new Malformed("event_type " + type + " is the bus's own; no received event has it");
+    }
     JsonNode data = root.get("data");
     if (data == null || !data.isObject()) {
       throw new Malformed("data is missing or not an object");

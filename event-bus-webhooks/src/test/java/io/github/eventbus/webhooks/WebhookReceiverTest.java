@@ -306,6 +306,16 @@ class WebhookReceiverTest {
   }
 
   @Test
+  void anEventTypeReservedForTheBus_is400_soNoSenderCanPoseAsADeadLetter() {
+    byte[] body = payload("bus.dead_letter", "evt-posing");
+    ReceiverResponse answer = receiver.handle("POST", signed("msg-posing", NOW, body), body);
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body()).contains("the bus's own");
+    assertThat(published).isEmpty();
+  }
+
+  @Test
   void idsWithPairedSurrogatesAndOtherNonAscii_areAccepted() {
     byte[] body = payload("deployment", "evt-\ud83d\ude00-\u00e9-\u4e2d");
     assertThat(receiver.handle("POST", signed("msg-\u00e9", NOW, body), body).status())
