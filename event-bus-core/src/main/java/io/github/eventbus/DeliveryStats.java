@@ -20,8 +20,10 @@ package io.github.eventbus;
  *     {@code deadLettered})
  * @param vetoed deliveries an {@link EventInterceptor} vetoed
  * @param discarded deliveries never attempted and not dead-lettered: their subscription was
- *     closed first (a tracked publish reports them as {@link DeliveryStatus#UNSUBSCRIBED}), or,
- *     under {@link ReentrantDispatch#QUEUED}, an {@code Error} ended the dispatch that queued them
+ *     closed first (a tracked publish reports them as {@link DeliveryStatus#UNSUBSCRIBED}); an
+ *     {@code Error}, or under {@link EventBus#publishSyncFailFast} the first failure, ended a
+ *     synchronous dispatch before them; or, under {@link ReentrantDispatch#QUEUED}, an
+ *     {@code Error} ended the dispatch that queued them
  * @param latency handler latency of the timed deliveries
  */
 public record DeliveryStats(

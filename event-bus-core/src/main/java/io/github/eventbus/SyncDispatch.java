@@ -98,12 +98,14 @@ final class SyncDispatch {
     Object previous = slot.enter(targets);
     boolean timed = invoker.samplePublish(route);
     int delivered = 0;
+    int reached = 0; // targets whose call was made
     Error error = null;
     try {
       for (int i = 0; i < targets.length; i++) {
         Subscriber s = targets[i];
         long start = tracker != null ? System.nanoTime() : 0;
         Outcome outcome = invoker.invoke(s, payload, envelope, stats, slot, timed);
+        reached = i + 1;
         if (outcome == Outcome.DELIVERED && tracker == null) {
           delivered++;
           continue;
@@ -128,6 +130,11 @@ final class SyncDispatch {
       slot.flushTimed();
       if (delivered > 0) {
         stats.delivered.add(delivered);
+      }
+      // An Error, or a fail-fast failure, ended the dispatch: the targets after it were never
+      // called, and are counted so that every delivery of the publish shows somewhere.
+      if (reached < targets.length) {
+        stats.discarded.add(targets.length - reached);
       }
     }
     if (error != null) {

@@ -45,8 +45,32 @@ class FailureRuleTest {
       assertThat(letters).isEmpty();
       assertThat(bus.metrics().totals().failed()).isEqualTo(1);
       assertThat(bus.metrics().totals().deadLettered()).isZero();
+      // Regression: the subscriber the Error kept from its call was counted nowhere.
+      assertThat(bus.metrics().totals().discarded()).isEqualTo(1);
       bus.publishSync(new Item(2)); // the bus is consistent: the next publish works
       assertThat(later).hasValue(1);
+      assertThat(bus.metrics().totals().delivered()).isEqualTo(2);
+      assertThat(bus.metrics().totals().discarded()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void publishSyncFailFast_subscribersAfterTheFailure_areCountedDiscarded() {
+    try (EventBus bus = EventBus.builder().name("fail-fast-count").build()) {
+      bus.on(Item.class).priority(10).subscribe(i -> {
+        throw new IllegalStateException("no");
+      });
+      bus.on(Item.class).priority(5).subscribe(i -> { });
+      bus.on(Item.class).priority(0).subscribe(i -> { });
+
+      assertThatThrownBy(() -> bus.publishSyncFailFast(new Item(1)))
+          .isInstanceOf(DeliveryFailedException.class);
+
+      DeliveryStats totals = bus.metrics().totals();
+      assertThat(totals.published()).isEqualTo(1);
+      assertThat(totals.failed()).isEqualTo(1);
+      assertThat(totals.delivered()).isZero();
+      assertThat(totals.discarded()).isEqualTo(2); // three deliveries, each counted once
     }
   }
 
