@@ -251,7 +251,9 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /**
-     * Rolls over to {@code events_YYYYMMDD.1.jsonl}, {@code .2}, ... past this size.
+     * Rolls over to {@code events_YYYYMMDD.1.jsonl}, {@code .2}, ... past this size. The size
+     * is checked per written batch (see {@link JsonLinesWriterBuilder#maxFileBytes}), so a file
+     * can pass it by up to one batch: set it well above 64 KiB.
      *
      * @param bytes a positive size
      * @return this builder

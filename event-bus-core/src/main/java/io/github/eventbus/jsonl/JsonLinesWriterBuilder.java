@@ -52,7 +52,10 @@ public final class JsonLinesWriterBuilder<T> {
   /**
    * Rolls over to a numbered file when the current one would pass this size: the number goes
    * before the extension ({@code events_20261123.1.jsonl}, or {@code state.1.jsonl} for a fixed
-   * {@code state.jsonl}).
+   * {@code state.jsonl}). The size is checked per written batch, not per line: a batch that
+   * would pass it goes whole to the next file, and a batch larger than the limit fills a file
+   * alone, so a file can pass it by up to one batch (64 KiB of lines; under
+   * {@link Durability#FSYNC}, up to 4,096 records). Set it well above that.
    *
    * @param bytes a positive size
    * @return this builder
