@@ -137,7 +137,9 @@ final class Subscriptions {
   Map<String, Integer> counts() {
     Map<String, Integer> counts = new TreeMap<>();
     for (Subscriber s : registry.all()) {
-      counts.merge(s.subscribedTo(), 1, Integer::sum);
+      if (s.isActive()) { // after the bus's close(), none is
+        counts.merge(s.subscribedTo(), 1, Integer::sum);
+      }
     }
     return Collections.unmodifiableMap(counts);
   }

@@ -282,6 +282,8 @@ class DefaultEventBusTest {
         Map.entry("report.*", 1), Map.entry("report.ready", 2));
     a.close();
     assertThat(bus.subscribers()).containsEntry("report.ready", 1);
+    bus.close();
+    assertThat(bus.subscribers()).as("close() ends every subscription").isEmpty();
   }
 
   @Test
