@@ -9,8 +9,9 @@ import java.time.Duration;
  * synchronous dispatch, so by default the bus times one synchronous publish in 64 of each event
  * type, and one queued delivery in 64 per subscription (see
  * {@link EventBusBuilder#latencySampling(int)}; 1 times every delivery). A type published fewer
- * times than that may show no sample. {@link #count()} is the number of timed deliveries, not
- * of all deliveries, and {@link #max()} the longest of those.
+ * times than that may show no sample. A timed call counts whether the handler returned or
+ * threw. {@link #count()} is the number of timed deliveries, not of all deliveries, and
+ * {@link #max()} the longest of those.
  *
  * <p><b>Thread-safety:</b> immutable.
  *

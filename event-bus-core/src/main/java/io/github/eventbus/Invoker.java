@@ -86,9 +86,11 @@ final class Invoker {
   }
 
   /**
-   * Calls a handler and keeps its latency in the slot (the caller flushes it). Back-to-back timed
-   * calls, as when every subscriber of a synchronous publish is sampled at once, share a clock
-   * read: one call's end is the next one's start.
+   * Calls a handler and keeps its latency in the slot (the caller flushes it), whether it returns
+   * or throws: a slow handler that ends by failing (a timeout, say) shows in the latency too.
+   * Back-to-back timed calls, as when every subscriber of a synchronous publish is sampled at
+   * once, share a clock read: one call's end is the next one's start (not after a failure, whose
+   * handling comes between).
    */
   private static void timed(Subscriber s, Object argument, TypeStats stats, InFlight.Slot slot)
       throws Exception {
@@ -97,7 +99,12 @@ final class Invoker {
       start = System.nanoTime();
     }
     slot.chainedStart = 0; // a publish from inside the handler starts its own chain
-    s.handler.handle(argument);
+    try {
+      s.handler.handle(argument);
+    } catch (Throwable failed) {
+      slot.timed(stats, System.nanoTime() - start);
+      throw failed;
+    }
     long end = System.nanoTime();
     slot.timed(stats, end - start);
     slot.chainedStart = end;
