@@ -37,7 +37,7 @@
  * events (typed for registered classes, {@link io.github.eventbus.DynamicEvent} otherwise) and
  * replays them onto a bus, marked so that they are not logged twice.
  *
- * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>}, stopped
- * by {@code close()}. Every public type states whether it is thread-safe.
+ * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>}
+ * ({@code jsonl-writer-events_YYYYMMDD.jsonl} for the audit log), stopped by {@code close()}. Every public type states whether it is thread-safe.
  */
 package io.github.eventbus.audit;

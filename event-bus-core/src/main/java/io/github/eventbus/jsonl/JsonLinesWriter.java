@@ -33,8 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  *
  * <p><b>Writing.</b> {@link #append} puts a record in a bounded buffer and returns; the writer
- * thread (named {@code jsonl-writer-<file name>}, a daemon) encodes records, gathers them into
- * batches and writes each batch with whole lines only, so a reader never sees half a line unless
+ * thread (named {@code jsonl-writer-<file name>}, such as {@code jsonl-writer-state.jsonl} or,
+ * for daily files, {@code jsonl-writer-events_YYYYMMDD.jsonl}; a daemon) encodes records,
+ * gathers them into batches and writes each batch with whole lines only, so a reader never sees half a line unless
  * the process dies mid-write. How far a batch is pushed is the {@link Durability}.
  * {@link #appendAcknowledged} returns a future completed once the record is written to that degree.
  * Text holding half of a surrogate pair without the other half (not text in any encoding; a JSON
@@ -123,7 +124,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
     this.offerTimeout = b.offerTimeout;
     this.closeTimeout = b.closeTimeout;
     this.durability = b.durability;
-    this.thread = new Thread(loop, "jsonl-writer-" + target.current().getFileName());
+    this.thread = new Thread(loop, "jsonl-writer-" + files.namePattern());
     this.thread.setDaemon(true);
     this.thread.start();
   }

@@ -69,6 +69,15 @@ public final class LogFiles {
     return fixed != null ? this : new LogFiles(null, directory, prefix, zone);
   }
 
+  /**
+   * What the files are called, for a thread's name: the fixed file's name, or the daily files'
+   * pattern ({@code events_YYYYMMDD.jsonl}), which, unlike one day's name, stays true after
+   * midnight.
+   */
+  String namePattern() {
+    return fixed != null ? fixed.getFileName().toString() : prefix + "_YYYYMMDD.jsonl";
+  }
+
   /** Whether this is one fixed file rather than daily files. */
   boolean isFixed() {
     return fixed != null;

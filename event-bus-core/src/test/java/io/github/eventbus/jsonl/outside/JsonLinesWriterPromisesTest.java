@@ -132,12 +132,13 @@ class JsonLinesWriterPromisesTest {
   }
 
   @Test
-  void writerThread_isADaemonNamedAfterTheFile_andCloseStopsIt() throws Exception {
+  void writerThread_isADaemonNamedAfterItsFiles_andCloseStopsIt() throws Exception {
     Clock clock = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
     JsonLinesWriter<Object> w =
         JsonLinesWriter.daily(dir, "promises", JsonLinesWriter.jackson()).clock(clock).build();
     String file = DailyFiles.name("promises", clock);
-    String name = "jsonl-writer-" + file;
+    // The daily files' pattern, not the first day's name, which would be wrong after midnight.
+    String name = "jsonl-writer-promises_YYYYMMDD.jsonl";
     assertThat(w.currentFile()).isEqualTo(dir.resolve(file));
     Thread thread = Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
