@@ -283,7 +283,8 @@ public interface EventBus extends AutoCloseable {
    * what is queued): that one returns at once, and the first call finishes the close.
    *
    * @throws IllegalStateException if called while this thread delivers for this bus (from a
-   *     handler): it would wait for itself. Close the bus from another thread.
+   *     handler, a {@code DeadLetter} handler that the close itself runs among them): it would
+   *     wait for itself. Close the bus from another thread.
    */
   @Override
   void close();

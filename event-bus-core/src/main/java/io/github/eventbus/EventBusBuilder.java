@@ -156,7 +156,10 @@ public final class EventBusBuilder {
    * thread; an executor that runs it inline hands a handler's Error on to the publisher), its
    * deliveries are reported {@link DeliveryStatus#UNDELIVERED} (the dead letters say the executor
    * refused; a rate-limited warning is logged); a queue that is running and would hand itself back
-   * after a batch goes on on its thread instead.
+   * after a batch goes on on its thread instead. The executor must run every task it accepts: one
+   * that accepts a task and drops it ({@code ThreadPoolExecutor.DiscardPolicy}, say) stalls that
+   * subscriber's queue, with no error to see, until {@link EventBus#close()} reports what is
+   * still queued as undelivered.
    *
    * @param executor the executor
    * @return this builder
