@@ -127,10 +127,11 @@ public final class AuditLog implements AutoCloseable {
   }
 
   /**
-   * Logs an event if its type is included and it is not a replay. A replay is an event that
+   * Logs an event if its type is included and it is not a replay. A replay is the event that
    * {@link AuditReader#replay} is publishing, seen on the thread it publishes on (where the bus
    * hands its events to its audit log); an event that only carries the {@code replay=true}
-   * header, set by another publisher or arriving from elsewhere, is logged like any other.
+   * header (set by another publisher, arriving from elsewhere, or carried on by a handler that
+   * publishes a new event with a replayed event's metadata) is logged like any other.
    * Returns once the line is buffered, or, with {@link Builder#acknowledge(Duration)}, once it
    * is written to the log's durability.
    *
@@ -143,7 +144,7 @@ public final class AuditLog implements AutoCloseable {
       // Before the filters: a call after close is refused whatever the event's type.
       throw new IllegalStateException("audit log " + writer.currentFile() + " is closed");
     }
-    if (!include.matches(event.type()) || (ReplayingThread.now() && isReplay(event))) {
+    if (!include.matches(event.type()) || (isReplay(event) && ReplayingThread.replaying(event))) {
       return;
     }
     if (acknowledgeTimeout == null) {

@@ -116,7 +116,10 @@ public final class AuditReader {
    *
    * @param entry the entry
    * @return the envelope
-   * @throws IllegalArgumentException if the data does not fit the registered class
+   * @throws IllegalArgumentException if the data does not fit the registered class, or if no
+   *     class is registered for a type no {@code DynamicEvent} can have (a class's binary name
+   *     outside the type-name grammar, or a {@linkplain io.github.eventbus.TypeNames#isReserved
+   *     reserved} name)
    */
   public Event<?> toEvent(AuditEntry entry) {
     return format.toEvent(entry);
@@ -152,12 +155,14 @@ public final class AuditReader {
           onCorrupt.accept(new CorruptLine(entry.file(), entry.line(),
               format.registers(entry.type())
                   ? "the entry's data does not decode into the class registered for its type"
-                  : "the entry's type is a class's name that no DynamicEvent can have: register"
-                      + " that class to replay it"));
+                  : TypeNames.isReserved(entry.type())
+                      ? "the entry's type is reserved for the bus's own DeadLetter and DeadEvent"
+                      : "the entry's type is a class's name that no DynamicEvent can have:"
+                          + " register that class to replay it"));
           continue;
         }
         Event<?> replayed = event;
-        ReplayingThread.publishing(() -> bus.publish(replayed));
+        ReplayingThread.publishing(replayed, () -> bus.publish(replayed));
         count++;
       }
     }

@@ -1,24 +1,27 @@
 package io.github.eventbus.audit;
 
+import io.github.eventbus.Event;
+
 /**
- * Marks the thread on which {@link AuditReader#replay} is publishing, so that the audit log skips
- * the events it republishes and only those: the {@code replay=true} header alone can be set by
- * any publisher, and would keep an ordinary event out of the log. The bus hands an event to its
- * audit log on the publishing thread, before it returns. Thread-safe: each thread has its own
- * mark.
+ * Marks the thread on which {@link AuditReader#replay} is publishing with the id of the event it
+ * republishes, so that the audit log skips that event and only it: the {@code replay=true}
+ * header alone can be set by any publisher, or carried on by a handler that publishes a new
+ * event with the metadata of the one it received, and would keep an event never logged out of
+ * the log. The bus hands an event to its audit log on the publishing thread, before it returns.
+ * Thread-safe: each thread has its own mark.
  */
 final class ReplayingThread {
 
-  // One per class loader, not per bus: the mark belongs to a call on a thread, set and cleared
-  // around it, and holds nothing between calls.
-  private static final ThreadLocal<Boolean> MARK = new ThreadLocal<>();
+  // Static: the reader and the bus's log share no object. The mark belongs to one call on one
+  // thread, set and restored around it, and holds nothing between calls.
+  private static final ThreadLocal<String> MARK = new ThreadLocal<>();
 
   private ReplayingThread() {}
 
-  /** Runs {@code publish} with this thread marked, restoring the mark it had (replays nest). */
-  static void publishing(Runnable publish) {
-    Boolean before = MARK.get();
-    MARK.set(Boolean.TRUE);
+  /** Runs {@code publish} with this thread marked by the event's id (replays may nest). */
+  static void publishing(Event<?> event, Runnable publish) {
+    String before = MARK.get();
+    MARK.set(event.id());
     try {
       publish.run();
     } finally {
@@ -30,8 +33,9 @@ final class ReplayingThread {
     }
   }
 
-  /** Tells whether this thread is publishing a replay now. */
-  static boolean now() {
-    return MARK.get() != null;
+  /** Tells whether this thread is publishing that event as a replay now. */
+  static boolean replaying(Event<?> event) {
+    String id = MARK.get();
+    return id != null && id.equals(event.id());
   }
 }

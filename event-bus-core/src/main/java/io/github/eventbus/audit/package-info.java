@@ -38,6 +38,7 @@
  * replays them onto a bus, marked so that they are not logged twice.
  *
  * <p><b>Threads.</b> Each writer owns one daemon thread named {@code jsonl-writer-<file>}
- * ({@code jsonl-writer-events_YYYYMMDD.jsonl} for the audit log), stopped by {@code close()}. Every public type states whether it is thread-safe.
+ * ({@code jsonl-writer-events_YYYYMMDD.jsonl} for the audit log), stopped by {@code close()}.
+ * Every public type states whether it is thread-safe.
  */
 package io.github.eventbus.audit;
