@@ -34,6 +34,8 @@ final class TypeHierarchy {
             for (Class<?> supertype : SUPERTYPES.get(component)) {
               all.add(supertype.arrayType());
             }
+            // An interface's hierarchy holds no Object, but a Runnable[] is an Object[].
+            all.add(Object[].class);
           }
           return all.toArray(new Class<?>[0]);
         }

@@ -168,14 +168,20 @@ class DefaultEventBusTest {
     bus.subscribe(Object[][].class, a -> got.add("Object[][] " + a.length));
     bus.subscribe(Cloneable.class, a -> got.add("Cloneable"));
 
+    bus.subscribe(Runnable[].class, a -> got.add("Runnable[] " + a.length));
+
     bus.publishSync(new String[] {"a"});
     bus.publishSync(new String[][] {{"b"}, {"c"}});
     bus.publishSync(new int[] {1, 2, 3});
+    bus.publishSync(new Runnable[] {() -> { }, () -> { }, () -> { }, () -> { }});
+    bus.publishSync(new Runnable[][] {{}, {}, {}, {}, {}});
 
     assertThat(got).containsExactlyInAnyOrder(
         "Object[] 1", "CharSequence[] 1", "Cloneable",
         "Object[] 2", "Object[][] 2", "Cloneable",
-        "Cloneable");
+        "Cloneable",
+        "Object[] 4", "Runnable[] 4", "Cloneable",
+        "Object[] 5", "Object[][] 5", "Cloneable");
   }
 
   @Test
