@@ -16,9 +16,26 @@ final class GenericTypes {
 
   private GenericTypes() {}
 
-  /** Returns the token if it has type arguments worth checking, else null (a plain class). */
+  /**
+   * Returns the token if it has type arguments worth checking, else null: a plain class, or a
+   * type whose arguments are all an unbounded {@code ?} ({@code Envelope<?>}), which every
+   * instance of its class is, erased or not.
+   */
   static TypeToken<?> parameterised(TypeToken<?> token) {
-    return token.getType() instanceof Class<?> ? null : token;
+    Type type = token.getType();
+    if (type instanceof Class<?>) {
+      return null;
+    }
+    if (type instanceof ParameterizedType p && !(p.getOwnerType() instanceof ParameterizedType)) {
+      for (Type argument : p.getActualTypeArguments()) {
+        if (!(argument instanceof WildcardType w) || w.getLowerBounds().length > 0
+            || w.getUpperBounds().length != 1 || w.getUpperBounds()[0] != Object.class) {
+          return token;
+        }
+      }
+      return null;
+    }
+    return token;
   }
 
   /**
