@@ -36,6 +36,10 @@ public final class TypeNames {
         protected String computeValue(Class<?> type) {
           EventType annotation = type.getAnnotation(EventType.class);
           if (annotation == null) {
+            if (isReserved(type.getName())) { // a class dead_letter in a package bus
+              throw new IllegalArgumentException("class " + type.getName() + " is named like the"
+                  + " bus's own reports, whose type names are reserved: give it an @EventType");
+            }
             return type.getName();
           }
           String name = annotation.value();

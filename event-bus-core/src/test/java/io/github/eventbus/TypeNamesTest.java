@@ -73,6 +73,8 @@ class TypeNamesTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
     assertThatThrownBy(() -> TypeNames.of(PosingAsADeadLetter.class))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
+    assertThatThrownBy(() -> TypeNames.of(bus.dead_letter.class)) // by its binary name
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved");
     assertThat(TypeNames.of(DeadLetter.class)).isEqualTo("bus.dead_letter");
     assertThat(TypePattern.compile("bus.dead_letter").matches("bus.dead_letter")).isTrue();
   }
