@@ -105,7 +105,8 @@ final class HttpConnection implements Runnable {
       boolean first = true;
       boolean open = true;
       while (open) {
-        if (!awaitNextRequest(in)) {
+        int next = awaitNextRequest(in);
+        if (next == NO_REQUEST) {
           return; // the client closed or stayed idle, or the connection was evicted or closed
         }
         requestBegun.run();
@@ -117,7 +118,7 @@ final class HttpConnection implements Runnable {
           in.deadline(limits.headerTimeout());
         }
         first = false;
-        open = serveOne(in, reader, out);
+        open = next == BARE_CR ? refuse(in, out, 400, "CR without LF") : serveOne(in, reader, out);
         if (open) {
           in.deadline(limits.idleTimeout());
           idleSince = System.nanoTime();
@@ -132,25 +133,47 @@ final class HttpConnection implements Runnable {
     }
   }
 
+  /** {@link #awaitNextRequest}: the client closed or stayed idle. */
+  private static final int NO_REQUEST = 0;
+  /** {@link #awaitNextRequest}: a request's first byte is ready. */
+  private static final int REQUEST = 1;
+  /** {@link #awaitNextRequest}: a CR not followed by LF, which RFC 9112 2.2 calls invalid. */
+  private static final int BARE_CR = 2;
+
   /**
-   * Waits for the first byte of the next request; false if the client closed or stayed idle.
-   * Line ends before it leave the connection idle: some clients end a body with one more CRLF
-   * (RFC 9112 2.2), which is no request begun. Past one header budget of them, they begin one,
-   * which the reader refuses as too large.
+   * Waits for the first byte of the next request. Line ends (CRLF, or LF alone) before it leave
+   * the connection idle: some clients end a body with one more CRLF (RFC 9112 2.2), which is no
+   * request begun. Past one header budget of them, they begin one, which the reader refuses as
+   * too large.
    */
-  private boolean awaitNextRequest(SocketInput in) throws IOException {
+  private int awaitNextRequest(SocketInput in) throws IOException {
     try {
       for (int skipped = 0; in.ready(); skipped++) {
         int next = in.peek();
         if ((next != '\r' && next != '\n') || skipped >= limits.maxHeaderBytes()) {
-          return true;
+          return REQUEST;
         }
         in.read();
+        if (next == '\r') {
+          int after = in.peek();
+          if (after != '\n') {
+            return after < 0 ? NO_REQUEST : BARE_CR;
+          }
+          in.read();
+        }
       }
-      return false;
+      return NO_REQUEST;
     } catch (SocketTimeoutException idle) {
-      return false;
+      return NO_REQUEST;
     }
+  }
+
+  /** Answers a request refused before its head was read, and closes as after a framing error. */
+  private boolean refuse(SocketInput in, OutputStream out, int status, String reason)
+      throws IOException {
+    send(out, handler.refuse(status, reason, remote), true);
+    lingeringClose(in);
+    return false;
   }
 
   /**
@@ -319,7 +342,10 @@ final class HttpConnection implements Runnable {
     return true;
   }
 
-  /** Whether bytes have arrived that the connection's thread has not read: a request begun. */
+  /**
+   * Whether bytes have arrived that the connection's thread has not read: a request begun, or
+   * line ends before one, which its thread reads as idle once it runs.
+   */
   private boolean hasUnreadInput() {
     try {
       return socket.getInputStream().available() > 0;

@@ -196,7 +196,10 @@ final class PayloadParser {
     }
     try {
       Instant at;
-      if (node.isIntegralNumber() && node.canConvertToLong()) {
+      if (node.isIntegralNumber()) {
+        if (!node.canConvertToLong()) {
+          throw new Malformed("timestamp is outside 1970 to 9999");
+        }
         at = Instant.ofEpochSecond(node.asLong());
       } else if (node.isFloatingPointNumber()) {
         double seconds = node.asDouble();

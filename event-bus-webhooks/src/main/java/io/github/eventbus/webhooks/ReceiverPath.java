@@ -65,8 +65,8 @@ final class ReceiverPath {
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
       if (c == '%') {
-        if (i + 2 >= path.length() || Character.digit(path.charAt(i + 1), 16) < 0
-            || Character.digit(path.charAt(i + 2), 16) < 0) {
+        if (i + 2 >= path.length() || !hexDigit(path.charAt(i + 1))
+            || !hexDigit(path.charAt(i + 2))) {
           return false;
         }
         i += 2;
@@ -75,6 +75,11 @@ final class ReceiverPath {
       }
     }
     return true;
+  }
+
+  /** ASCII only: {@code Character.digit} also takes other scripts' digits, which URIs refuse. */
+  private static boolean hexDigit(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   }
 
   private static boolean hasDotSegment(String path) {

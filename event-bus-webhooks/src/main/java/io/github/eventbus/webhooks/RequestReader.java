@@ -134,7 +134,11 @@ final class RequestReader {
         throw new HttpError(400, "Content-Length must be one decimal number");
       }
       // A well-formed length too large for a long is a body too large, not a broken request.
-      String digits = value.replaceFirst("^0+(?=.)", "");
+      int zeros = 0;
+      while (zeros < value.length() - 1 && value.charAt(zeros) == '0') {
+        zeros++;
+      }
+      String digits = value.substring(zeros);
       length = digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
     } else if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {
       throw new HttpError(411, "a body needs Content-Length or chunked encoding");

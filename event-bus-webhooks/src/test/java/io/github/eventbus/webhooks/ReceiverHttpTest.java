@@ -175,6 +175,17 @@ class ReceiverHttpTest {
         .status()).isEqualTo(202);
   }
 
+  @Test
+  void aBareCrBeforeARequest_is400_asInsideOne() throws Exception {
+    // RFC 9112 2.2: a CR not followed by LF is invalid, before a request as inside it.
+    byte[] body = body("evt-cr");
+    byte[] request =
+        concat(ascii("\r"), post(uri, RawHttp.signed(SECRET, "m-cr", NOW, body), body));
+
+    assertThat(exchange(uri, request).status()).isEqualTo(400);
+    assertThat(published).isEmpty();
+  }
+
   /** What a dot segment names depends on who resolves it; an encoded slash is no slash. */
   @ParameterizedTest
   @ValueSource(strings = {"/webhooks/../x", "/webhooks/./alerts", "/webhooks/%2e%2E/x",
@@ -210,7 +221,7 @@ class ReceiverHttpTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"/hooks/\u00fc", "/a#b", "/a b", "/a%zz", "/a%2", "/a/../b", "/a/.",
-      "/a?x=1", "hooks", "/a\r\nb", "/a\u200bb"})
+      "/a?x=1", "hooks", "/a\r\nb", "/a\u200bb", "/a%\u0663\u0663", "/a%\uff21\uff21"})
   void builderPath_thatNoClientSendsAsGiven_isRefused(String path) {
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).path(path))
         .isInstanceOf(IllegalArgumentException.class)
@@ -770,7 +781,7 @@ class ReceiverHttpTest {
       byte[] first = body("evt-lines-1");
       byte[] second = body("evt-lines-2");
       s.getOutputStream().write(concat(ascii("\r\n"),
-          post(uri, RawHttp.signed(SECRET, "m1", NOW, first), first), ascii("\r\n\r\n"),
+          post(uri, RawHttp.signed(SECRET, "m1", NOW, first), first), ascii("\r\n\n\r\n"),
           post(uri, RawHttp.signed(SECRET, "m2", NOW, second), second)));
       InputStream in = s.getInputStream();
 
