@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Writing.</b> {@link #append} puts a record in a bounded buffer and returns; the writer
  * thread (named {@code jsonl-writer-<file name>}, such as {@code jsonl-writer-state.jsonl} or,
  * for daily files, {@code jsonl-writer-events_YYYYMMDD.jsonl}; a daemon) encodes records,
- * gathers them into batches and writes each batch with whole lines only, so a reader never sees half a line unless
- * the process dies mid-write. How far a batch is pushed is the {@link Durability}.
+ * gathers them into batches and writes each batch with whole lines only, so a reader never sees
+ * half a line unless the process dies mid-write. How far a batch is pushed is the
+ * {@link Durability}.
  * {@link #appendAcknowledged} returns a future completed once the record is written to that degree.
  * Text holding half of a surrogate pair without the other half (not text in any encoding; a JSON
  * reader such as jq 1.6 stops at it) is written with U+FFFD in its place.
