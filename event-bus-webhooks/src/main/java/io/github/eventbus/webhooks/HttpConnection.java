@@ -22,12 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Between requests a kept-alive connection is idle, and so is a new connection from when its
  * thread begins until the first byte of its request (for at most the header timeout, counted
  * from then; then it is closed, without a 408, having begun no request). Line ends before a
- * request leave it idle. The server may {@linkplain #evictIfIdle evict} it then, once idle for
- * {@link #EVICTABLE_AFTER_NANOS}, to make room for a new connection, never while a request is
- * being read or answered. When the server closes, a connection idle or still reading a request
- * is closed at once (no request of it was taken), and one answering a request
- * {@linkplain #closeAfterAnswer finishes the answer} and then closes, so that a sender is told
- * what became of every request the receiver took.
+ * request leave it idle (a bare CR does not: it is answered 400). The server may
+ * {@linkplain #evictIfIdle evict} it then, once idle for {@link #EVICTABLE_AFTER_NANOS}, to make
+ * room for a new connection, never while a request is being read or answered. When the server
+ * closes, a connection idle or still reading a request is closed at once (no request of it was
+ * taken), and one answering a request {@linkplain #closeAfterAnswer finishes the answer} and
+ * then closes, so that a sender is told what became of every request the receiver took.
  */
 final class HttpConnection implements Runnable {
 
@@ -118,7 +118,12 @@ final class HttpConnection implements Runnable {
           in.deadline(limits.headerTimeout());
         }
         first = false;
-        open = next == BARE_CR ? refuse(in, out, 400, "CR without LF") : serveOne(in, reader, out);
+        open = switch (next) {
+          case BARE_CR -> refuse(in, out, 400, "CR without LF");
+          case TOO_MANY_LINE_ENDS ->
+              refuse(in, out, 431, "the request line and header fields are too large");
+          default -> serveOne(in, reader, out);
+        };
         if (open) {
           in.deadline(limits.idleTimeout());
           idleSince = System.nanoTime();
@@ -139,27 +144,33 @@ final class HttpConnection implements Runnable {
   private static final int REQUEST = 1;
   /** {@link #awaitNextRequest}: a CR not followed by LF, which RFC 9112 2.2 calls invalid. */
   private static final int BARE_CR = 2;
+  /** {@link #awaitNextRequest}: more line ends than a request's head may hold. */
+  private static final int TOO_MANY_LINE_ENDS = 3;
 
   /**
    * Waits for the first byte of the next request. Line ends (CRLF, or LF alone) before it leave
    * the connection idle: some clients end a body with one more CRLF (RFC 9112 2.2), which is no
-   * request begun. Past one header budget of them, they begin one, which the reader refuses as
-   * too large.
+   * request begun. A CR not followed by LF (even by the end of the stream) is a request begun,
+   * refused, as are line ends past one header budget of bytes (431, as for a head too large).
    */
   private int awaitNextRequest(SocketInput in) throws IOException {
     try {
-      for (int skipped = 0; in.ready(); skipped++) {
+      for (int skipped = 0; in.ready(); ) {
         int next = in.peek();
-        if ((next != '\r' && next != '\n') || skipped >= limits.maxHeaderBytes()) {
+        if (next != '\r' && next != '\n') {
           return REQUEST;
         }
+        if (skipped >= limits.maxHeaderBytes()) {
+          return TOO_MANY_LINE_ENDS;
+        }
         in.read();
+        skipped++;
         if (next == '\r') {
-          int after = in.peek();
-          if (after != '\n') {
-            return after < 0 ? NO_REQUEST : BARE_CR;
+          if (in.peek() != '\n') {
+            return BARE_CR;
           }
           in.read();
+          skipped++;
         }
       }
       return NO_REQUEST;

@@ -184,6 +184,18 @@ class ReceiverHttpTest {
 
     assertThat(exchange(uri, request).status()).isEqualTo(400);
     assertThat(published).isEmpty();
+    try (Socket s = RawHttp.connect(uri)) { // a CR and the end of the stream: 400 all the same
+      s.getOutputStream().write(ascii("\r"));
+      s.shutdownOutput();
+      assertThat(RawHttp.read(s.getInputStream()).status()).isEqualTo(400);
+    }
+  }
+
+  @Test
+  void lineEndsPastOneHeaderBudget_areRefusedAsTooLarge() throws Exception {
+    byte[] request = concat(ascii("\r\n".repeat(9000)), ascii(head(uri, "Content-Length: 0")));
+
+    assertThat(exchange(uri, request).status()).isEqualTo(431);
   }
 
   /** What a dot segment names depends on who resolves it; an encoded slash is no slash. */
