@@ -33,8 +33,8 @@ public record DynamicEvent(String type, Map<String, Object> data) {
    *
    * @param type the event's type name
    * @param data the event's data
-   * @throws IllegalArgumentException if {@code type} is not a valid {@linkplain TypeNames type name}
-   *     or is {@linkplain TypeNames#isReserved reserved}
+   * @throws IllegalArgumentException if {@code type} is not a valid
+   *     {@linkplain TypeNames type name} or is {@linkplain TypeNames#isReserved reserved}
    * @throws NullPointerException if {@code type}, {@code data} or a key of {@code data} is null
    */
   public DynamicEvent {
@@ -57,8 +57,8 @@ public record DynamicEvent(String type, Map<String, Object> data) {
    * @param type the event's type name
    * @param data the event's data, copied
    * @return the event
-   * @throws IllegalArgumentException if {@code type} is not a valid {@linkplain TypeNames type name}
-   *     or is {@linkplain TypeNames#isReserved reserved}
+   * @throws IllegalArgumentException if {@code type} is not a valid
+   *     {@linkplain TypeNames type name} or is {@linkplain TypeNames#isReserved reserved}
    */
   public static DynamicEvent of(String type, Map<String, ?> data) {
     @SuppressWarnings("unchecked")

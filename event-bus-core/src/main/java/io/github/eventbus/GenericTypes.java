@@ -18,13 +18,16 @@ final class GenericTypes {
 
   /**
    * Returns the token if it has type arguments worth checking, else null: a plain class, or a
-   * type whose arguments are all an unbounded {@code ?} ({@code Envelope<?>}), which every
-   * instance of its class is, erased or not.
+   * type whose arguments are all an unbounded {@code ?} ({@code Envelope<?>}, or an array of
+   * one), which every instance of its class is, erased or not.
    */
   static TypeToken<?> parameterised(TypeToken<?> token) {
     Type type = token.getType();
     if (type instanceof Class<?>) {
       return null;
+    }
+    if (type instanceof GenericArrayType array) {
+      return parameterised(TypeToken.of(array.getGenericComponentType())) == null ? null : token;
     }
     if (type instanceof ParameterizedType p && !(p.getOwnerType() instanceof ParameterizedType)) {
       for (Type argument : p.getActualTypeArguments()) {

@@ -14,8 +14,8 @@ import java.lang.annotation.Target;
  * {@link Event Event&lt;T&gt;} receives the envelope of events of type {@code T}. A parameterised
  * type, such as {@code List<Order>} or {@code Event<List<Order>>}, receives only events known to
  * be of that type, as {@link EventBus#subscribe(com.google.common.reflect.TypeToken,
- * EventHandler)} does. The method may be private; it is invoked through a generated lambda, not
- * by reflection per event.
+ * EventHandler)} does ({@code List<?>} is any {@code List}). The method may be private; it is
+ * invoked through a generated lambda, not by reflection per event.
  *
  * <p>Guava's {@code com.google.common.eventbus.Subscribe} is accepted as well, and Guava's
  * {@code @AllowConcurrentEvents} is honoured as {@link #concurrent()}, so a Guava listener

@@ -11,8 +11,8 @@ import static java.util.Objects.requireNonNull;
  * {@code file_change}, {@code report.ready}, {@code com.acme.Order$Placed}.
  *
  * <p><b>Reserved.</b> {@code bus.dead_letter} and {@code bus.dead_event} name the bus's own
- * {@link DeadLetter} and {@link DeadEvent}: no {@link DynamicEvent} or {@link EventType @EventType}
- * may take them (see {@link #isReserved}); patterns may name them.
+ * {@link DeadLetter} and {@link DeadEvent}: no {@link DynamicEvent}, {@link EventType @EventType}
+ * or class so named may take them (see {@link #isReserved}); patterns may name them.
  *
  * <p><b>Naming.</b> An event's name is, in this order: the {@link DynamicEvent#type()} of a
  * dynamic event; the value of its class's {@link EventType @EventType}; otherwise its class's
@@ -64,7 +64,8 @@ public final class TypeNames {
    *
    * @param type the event class
    * @return its type name
-   * @throws IllegalArgumentException if the class's {@link EventType @EventType} is malformed
+   * @throws IllegalArgumentException if the class's {@link EventType @EventType} is malformed,
+   *     or its name (given or binary) is {@linkplain #isReserved reserved}
    */
   public static String of(Class<?> type) {
     return NAMES.get(requireNonNull(type, "type"));
@@ -76,7 +77,8 @@ public final class TypeNames {
    *
    * @param event a payload, a {@link DynamicEvent} or an {@link Event}
    * @return its type name
-   * @throws IllegalArgumentException if the class's {@link EventType @EventType} is malformed
+   * @throws IllegalArgumentException if the class's {@link EventType @EventType} is malformed,
+   *     or its name (given or binary) is {@linkplain #isReserved reserved}
    */
   public static String of(Object event) {
     requireNonNull(event, "event");

@@ -115,9 +115,11 @@
  * class declares the type arguments, or the publisher stated them with
  * {@link io.github.eventbus.EventBus#publish(Object, com.google.common.reflect.TypeToken)}. Erased
  * events never reach a parameterised subscription, so no handler fails with a hidden
- * {@code ClassCastException}. A stated type that contradicts the type arguments the event's class
- * declares (stating {@code List<String>} for a {@code class Orders extends ArrayList<Order>}) is
- * rejected with an {@code IllegalArgumentException} that names both.
+ * {@code ClassCastException}; a type written with only {@code ?} arguments ({@code Envelope<?>})
+ * is its raw class, which every instance is. A stated type that contradicts the type arguments
+ * the event's class declares (stating {@code List<String>} for a
+ * {@code class Orders extends ArrayList<Order>}) is rejected with an
+ * {@code IllegalArgumentException} that names both.
  *
  * <p><b>Interceptors.</b> {@link io.github.eventbus.EventInterceptor}s run in order around each
  * publish (and may add metadata) and each delivery (and may veto it with a reason, counted and

@@ -112,6 +112,11 @@ class GenericTypesTest {
     bus.publishSync(new Envelope<>(new Invoice("i1")));
 
     assertThat(got).containsExactly("any"); // a bounded wildcard still needs to be known
+
+    got.clear();
+    bus.subscribe(new TypeToken<Envelope<?>[]>() {}, e -> got.add("array of any " + e.length));
+    bus.publishSync(new Envelope<?>[] {new Envelope<>(new Invoice("i2"))});
+    assertThat(got).containsExactly("array of any 1");
   }
 
   @Test
