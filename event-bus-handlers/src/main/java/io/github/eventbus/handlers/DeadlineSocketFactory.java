@@ -20,6 +20,12 @@ import javax.net.SocketFactory;
  */
 final class DeadlineSocketFactory extends SocketFactory {
 
+  /**
+   * The most a server may send over one connection: the replies to one message's commands are a
+   * few kilobytes.
+   */
+  static final long MAX_RECEIVED_BYTES = 1024 * 1024;
+
   private final long totalNanos;
   private final int readMillis;
   private final int connectMillis;
@@ -77,6 +83,7 @@ final class DeadlineSocketFactory extends SocketFactory {
     private final long deadline;
     private final int readMillis;
     private InputStream in;
+    private long received; // by the one thread that reads the socket
 
     DeadlineSocket(long deadline, int readMillis) {
       this.deadline = deadline;
@@ -89,21 +96,31 @@ final class DeadlineSocketFactory extends SocketFactory {
         in = new FilterInputStream(super.getInputStream()) {
           @Override
           public int read() throws IOException {
-            arm();
-            return super.read();
+            arm(1);
+            int b = super.read();
+            received += b < 0 ? 0 : 1;
+            return b;
           }
 
           @Override
           public int read(byte[] b, int off, int len) throws IOException {
-            arm();
-            return super.read(b, off, len);
+            arm(len);
+            int n = super.read(b, off, (int) Math.min(len, MAX_RECEIVED_BYTES - received));
+            received += Math.max(n, 0);
+            return n;
           }
         };
       }
       return in;
     }
 
-    private void arm() throws IOException {
+    private void arm(int wanted) throws IOException {
+      if (wanted > 0 && received >= MAX_RECEIVED_BYTES) {
+        // The client keeps what a server sends until a line ends: a server that never ends one
+        // (or sends line after line) would fill the heap well within the deadline.
+        throw new IOException("the server sent more than " + MAX_RECEIVED_BYTES
+            + " bytes for one message");
+      }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         throw new SocketTimeoutException("the exchange did not end within its deadline");

@@ -27,6 +27,10 @@ import java.util.function.Function;
  * the connect timeout plus five read timeouts (60 s by default), even with a server that answers
  * a little at a time. Each message's {@code Date} header comes from the
  * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
+ * A server may send at most 1 MiB over one message's connection (its replies are a few
+ * kilobytes), so one that never ends a reply line cannot fill the heap. A recipient is one
+ * mailbox: a group address ({@code team: a@x, b@y;}) fails as invalid. A control character in
+ * the attached file's name is sent as {@code _}.
  * Writes are timed by one daemon thread of the distributor's, {@code report-mail-write-timer},
  * which ends after a second without a message being sent (nothing to shut down).
  *
@@ -54,9 +58,16 @@ public final class SmtpReportDistributor implements ReportDistributor {
         b.maxAttachmentBytes != null ? b.maxAttachmentBytes : 10L * 1024 * 1024;
     this.link = b.link;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.session = new SmtpSession(host, port, from, username, b.password, startTls,
-        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10),
-        b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10));
+    try {
+      this.session = new SmtpSession(host, port, from, username, b.password, startTls,
+          b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10),
+          b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10));
+    } catch (IllegalStateException noProvider) {
+      // The Jakarta Mail API without an implementation: jakarta.mail-api alone, say.
+      throw new HandlerException("SmtpReportDistributor found the Jakarta Mail API but no"
+          + " implementation of it (" + noProvider.getMessage() + "): add the dependency"
+          + " org.eclipse.angus:angus-mail (2.0 or later)", noProvider);
+    }
   }
 
   /**
@@ -246,6 +257,8 @@ public final class SmtpReportDistributor implements ReportDistributor {
      *
      * @return the distributor
      * @throws IllegalStateException if {@code from} was not set
+     * @throws HandlerException if the Jakarta Mail API is on the class path without an
+     *     implementation (add {@code org.eclipse.angus:angus-mail})
      */
     public SmtpReportDistributor build() {
       if (from == null) {

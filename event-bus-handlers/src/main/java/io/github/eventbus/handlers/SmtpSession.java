@@ -107,7 +107,13 @@ final class SmtpSession {
     message.setFrom(from);
     message.setHeader("Date",
         DateTimeFormatter.RFC_1123_DATE_TIME.format(date.atOffset(ZoneOffset.UTC)));
-    message.setRecipient(Message.RecipientType.TO, new InternetAddress(recipient, true));
+    InternetAddress to = new InternetAddress(recipient, true);
+    if (to.isGroup()) {
+      // A group ("team: a@x, b@y;") is a list of addresses: one recipient must be one mailbox,
+      // or the log shows one "sent" for many, and a failure for one member fails all.
+      throw new AddressException("a group address is not one recipient", recipient);
+    }
+    message.setRecipient(Message.RecipientType.TO, to);
     message.setSubject(subject, "UTF-8");
     MimeBodyPart body = new MimeBodyPart();
     body.setText(text, "UTF-8");
@@ -116,7 +122,9 @@ final class SmtpSession {
     if (attachment != null) {
       MimeBodyPart part = new MimeBodyPart();
       part.setDataHandler(new DataHandler(new FileDataSource(attachment.toFile())));
-      part.setFileName(attachment.getFileName().toString());
+      // A line break in the name would end the part's header line and start a header of the
+      // file name's choosing.
+      part.setFileName(attachment.getFileName().toString().replaceAll("\\p{Cntrl}", "_"));
       content.addBodyPart(part);
     }
     message.setContent(content);

@@ -150,12 +150,12 @@ class SmtpReportDistributorTest {
         .contains("https://files.example.com/big.pdf");
   }
 
-  @Test
-  void builder_withoutJakartaMailOnTheClassPath_saysWhichDependencyToAdd() throws Exception {
+  /** A class loader of the test class path without the jars whose names match {@code drop}. */
+  private static URLClassLoader classPathWithout(String drop) {
     String classPath = System.getProperty("java.class.path");
-    URL[] withoutMail = Arrays.stream(classPath.split(File.pathSeparator))
+    URL[] kept = Arrays.stream(classPath.split(File.pathSeparator))
         .map(Path::of)
-        .filter(entry -> !entry.getFileName().toString().matches(".*(mail|activation).*"))
+        .filter(entry -> !entry.getFileName().toString().matches(drop))
         .map(entry -> {
           try {
             return entry.toUri().toURL();
@@ -164,8 +164,12 @@ class SmtpReportDistributorTest {
           }
         })
         .toArray(URL[]::new);
-    try (URLClassLoader loader =
-        new URLClassLoader(withoutMail, ClassLoader.getPlatformClassLoader())) {
+    return new URLClassLoader(kept, ClassLoader.getPlatformClassLoader());
+  }
+
+  @Test
+  void builder_withoutJakartaMailOnTheClassPath_saysWhichDependencyToAdd() throws Exception {
+    try (URLClassLoader loader = classPathWithout(".*(mail|activation).*")) {
       assertThatThrownBy(() -> Class.forName("jakarta.mail.Session", false, loader))
           .isInstanceOf(ClassNotFoundException.class);
       Method builder = Class.forName(SmtpReportDistributor.class.getName(), true, loader)
@@ -178,6 +182,96 @@ class SmtpReportDistributorTest {
           .satisfies(e -> assertThat(e.getClass().getName())
               .isEqualTo(HandlerException.class.getName()));
     }
+  }
+
+  @Test
+  void build_withTheApiButNoImplementation_saysWhichDependencyToAdd() throws Exception {
+    // Regression: jakarta.mail-api without Angus failed in build() with an IllegalStateException
+    // about a missing StreamProvider.
+    try (URLClassLoader loader = classPathWithout(".*angus.*")) {
+      Class.forName("jakarta.mail.Session", false, loader); // the API is there
+      Object builder = Class.forName(SmtpReportDistributor.class.getName(), true, loader)
+          .getMethod("builder", String.class, int.class).invoke(null, "smtp.example.com", 587);
+      builder.getClass().getMethod("from", String.class).invoke(builder, "reports@example.com");
+      Method build = builder.getClass().getMethod("build");
+
+      assertThatThrownBy(() -> build.invoke(builder))
+          .isInstanceOf(InvocationTargetException.class)
+          .cause()
+          .hasMessageContaining("no implementation")
+          .hasMessageContaining("org.eclipse.angus:angus-mail")
+          .satisfies(e -> assertThat(e.getClass().getName())
+              .isEqualTo(HandlerException.class.getName()));
+    }
+  }
+
+  @Test
+  void aServerThatNeverEndsItsGreeting_failsTheMessage_withinBoundedMemory() throws Exception {
+    // Regression: Jakarta Mail keeps a reply line until it ends; a server sending an endless
+    // one filled the heap (an OutOfMemoryError on the bus worker) well within the deadline.
+    Path pdf = Files.writeString(dir.resolve("f.pdf"), "%PDF-1.7");
+    ReportReady report = new ReportReady("f", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of(), Map.of());
+    try (java.net.ServerSocket server = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      Thread flood = new Thread(() -> {
+        try (java.net.Socket s = server.accept()) {
+          byte[] chunk = new byte[64 * 1024];
+          Arrays.fill(chunk, (byte) 'A');
+          s.getOutputStream().write("220-".getBytes(StandardCharsets.US_ASCII));
+          while (true) {
+            s.getOutputStream().write(chunk); // until the client gives up and closes
+          }
+        } catch (java.io.IOException closed) {
+          // the client closed the connection
+        }
+      }, "smtp-flood");
+      flood.start();
+      SmtpReportDistributor mail = SmtpReportDistributor.builder("127.0.0.1", server.getLocalPort())
+          .from("reports@example.com").timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10))
+          .build();
+
+      assertThatThrownBy(() -> mail.distribute(report, pdf, "a@example.com"))
+          .satisfies(e -> assertThat(chain(e)).contains("more than 1048576 bytes"));
+      flood.join(10_000);
+      assertThat(flood.isAlive()).isFalse();
+    }
+  }
+
+  private static String chain(Throwable e) {
+    StringBuilder all = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      all.append(t).append('\n');
+    }
+    return all.toString();
+  }
+
+  @Test
+  void aGroupAddress_isNotOneRecipient_andNothingIsSent() throws Exception {
+    // Regression: "team: a@x, b@y;" was mailed to every member and logged as one "sent".
+    Path pdf = Files.writeString(dir.resolve("g.pdf"), "%PDF-1.7");
+    ReportReady report = new ReportReady("g", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of(), Map.of());
+
+    assertThatThrownBy(() -> distributor().build().distribute(report, pdf,
+        "team: v1@example.com, v2@example.org;"))
+        .isInstanceOf(jakarta.mail.internet.AddressException.class)
+        .hasMessageContaining("group");
+    assertThat(smtp.getReceivedMessages()).isEmpty();
+  }
+
+  @Test
+  void aLineBreakInTheAttachedFilesName_cannotAddAHeaderToItsPart() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("rep\r\nX-Injected: yes\r\n.pdf"), "%PDF-1.7");
+    ReportReady report = new ReportReady("i", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of(), Map.of());
+
+    distributor().build().distribute(report, pdf, "a@example.com");
+
+    MimeMessage received = smtp.getReceivedMessages()[0];
+    jakarta.mail.BodyPart attachment = ((Multipart) received.getContent()).getBodyPart(1);
+    assertThat(attachment.getFileName()).isEqualTo("rep__X-Injected: yes__.pdf");
+    assertThat(attachment.getHeader("X-Injected")).isNull();
   }
 
   @Test
