@@ -28,7 +28,7 @@ public enum ChangeType {
   }
 
   /**
-   * Parses the JSON form, in any case.
+   * Parses the JSON form, in any ASCII case.
    *
    * @param value the name
    * @return the constant
@@ -36,6 +36,6 @@ public enum ChangeType {
    */
   @JsonCreator
   public static ChangeType of(String value) {
-    return valueOf(value.toUpperCase(Locale.ROOT));
+    return EnumNames.parse(ChangeType.class, value);
   }
 }

@@ -51,7 +51,7 @@ final class Fields {
       return null;
     }
     try {
-      return Enum.valueOf(enumType, text.toUpperCase(Locale.ROOT));
+      return EnumNames.parse(enumType, text);
     } catch (IllegalArgumentException e) {
       problems.add(field + " must be one of " + allowed(enumType) + ", but was \""
           + LogText.escape(text) + "\"");

@@ -22,7 +22,7 @@ final class FollowUps {
       } catch (RuntimeException e) {
         HandlerException refused = new HandlerException("event " + handled.id() + " ("
             + handled.type() + ") was handled and logged, but its follow-up "
-            + event.getClass().getSimpleName() + " was refused: " + e.getMessage(), e);
+            + event.getClass().getSimpleName() + " was refused: " + FailureText.of(e), e);
         if (failure == null) {
           failure = refused;
         } else {

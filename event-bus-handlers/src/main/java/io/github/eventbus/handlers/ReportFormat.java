@@ -28,7 +28,7 @@ public enum ReportFormat {
   }
 
   /**
-   * Parses the JSON form, in any case.
+   * Parses the JSON form, in any ASCII case.
    *
    * @param value the name
    * @return the constant
@@ -36,6 +36,6 @@ public enum ReportFormat {
    */
   @JsonCreator
   public static ReportFormat of(String value) {
-    return valueOf(value.toUpperCase(Locale.ROOT));
+    return EnumNames.parse(ReportFormat.class, value);
   }
 }

@@ -183,8 +183,7 @@ public final class ReportReadyHandler extends LoggingHandler {
    * framework prints raw with the stack trace (a path with a line break would forge a line).
    */
   private static IOException escaped(IOException e) {
-    IOException copy = new IOException(e.getClass().getName() + ": "
-        + LogText.printable(e.getMessage(), 1000));
+    IOException copy = new IOException(e.getClass().getName() + ": " + FailureText.of(e));
     copy.setStackTrace(e.getStackTrace());
     return copy;
   }
@@ -204,7 +203,7 @@ public final class ReportReadyHandler extends LoggingHandler {
           result.put("status", "sent");
         } catch (Exception | Error e) {
           result.put("status", "failed");
-          result.put("error", String.valueOf(e.getMessage()));
+          result.put("error", FailureText.of(e));
           if (e instanceof Error error) {
             errors.add(error);
           }

@@ -121,7 +121,7 @@ public final class RiskAlertHandler extends LoggingHandler {
   }
 
   private static boolean isCritical(DynamicEvent event) {
-    return "critical".equalsIgnoreCase(String.valueOf(event.get("severity")));
+    return EnumNames.sameName(String.valueOf(event.get("severity")), "critical");
   }
 
   private void handleDynamic(EventBus bus, Event<?> envelope) {
@@ -223,7 +223,7 @@ public final class RiskAlertHandler extends LoggingHandler {
       if (e instanceof Error error) {
         errors.add(error);
       }
-      return new MitigationResult(step, "failed", String.valueOf(e.getMessage()));
+      return new MitigationResult(step, "failed", FailureText.of(e));
     }
   }
 

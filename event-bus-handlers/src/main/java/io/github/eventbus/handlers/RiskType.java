@@ -30,7 +30,7 @@ public enum RiskType {
   }
 
   /**
-   * Parses the JSON form, in any case.
+   * Parses the JSON form, in any ASCII case.
    *
    * @param value the name
    * @return the constant
@@ -38,6 +38,6 @@ public enum RiskType {
    */
   @JsonCreator
   public static RiskType of(String value) {
-    return valueOf(value.toUpperCase(Locale.ROOT));
+    return EnumNames.parse(RiskType.class, value);
   }
 }

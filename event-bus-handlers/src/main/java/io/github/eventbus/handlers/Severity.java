@@ -30,7 +30,7 @@ public enum Severity {
   }
 
   /**
-   * Parses the JSON form, in any case.
+   * Parses the JSON form, in any ASCII case.
    *
    * @param value the name
    * @return the constant
@@ -38,6 +38,6 @@ public enum Severity {
    */
   @JsonCreator
   public static Severity of(String value) {
-    return valueOf(value.toUpperCase(Locale.ROOT));
+    return EnumNames.parse(Severity.class, value);
   }
 }

@@ -407,4 +407,25 @@ class ReportReadyHandlerTest {
             "size_bytes must be at least 0, but was -1"));
     assertThat(logLines()).extracting(l -> l.get("action").asText()).containsExactly("processed", "rejected");
   }
+
+  @Test
+  void aDistributorWhoseFailureCannotSayItsMessage_isLoggedFailed_andTheNextOneRuns()
+      throws Exception {
+    // Regression: reading the message threw out of the handler: no log line, nothing else sent.
+    start(ReportReadyHandler.builder()
+        .distributor((r, f, to) -> {
+          throw RiskAlertHandlerTest.unreadableMessage();
+        })
+        .distributor((r, f, to) -> sent.add("chat:" + to)));
+    Path pdf = write("odd.pdf", "%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n");
+
+    bus.publishSync(report(pdf, ReportFormat.PDF, Files.size(pdf), "a@example.com"));
+
+    assertThat(sent).containsExactly("chat:a@example.com");
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("distribution")).extracting(d -> d.get("status").asText())
+        .containsExactly("failed", "sent");
+    assertThat(line.get("distribution").get(0).get("error").asText())
+        .contains("its message could not be read");
+  }
 }

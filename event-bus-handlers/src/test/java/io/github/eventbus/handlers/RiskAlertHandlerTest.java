@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -523,5 +524,52 @@ class RiskAlertHandlerTest {
             .contains("bus closed"));
     assertThat(logLines()).singleElement().satisfies(l ->
         assertThat(l.get("mitigation").get(0).get("status").asText()).isEqualTo("failed"));
+  }
+
+  /** A failure whose message cannot be read. */
+  static RuntimeException unreadableMessage() {
+    return new RuntimeException() {
+      @Override
+      public String getMessage() {
+        throw new IllegalStateException("getMessage failed");
+      }
+    };
+  }
+
+  @Test
+  void aStepWhoseFailureCannotSayItsMessage_isLoggedFailed_andTheOtherStepsRun() throws Exception {
+    // Regression: reading the message threw out of the handler: no log line, later steps skipped.
+    start(RiskAlertHandler.builder().mitigation("mute", a -> {
+      throw unreadableMessage();
+    }));
+
+    bus.publishSync(alert("m1", Severity.LOW, 0.1, "mute", "rotate_keys"));
+
+    assertThat(ran).containsExactly("rotate_keys:m1");
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("created");
+    assertThat(line.get("mitigation").get(0).get("status").asText()).isEqualTo("failed");
+    assertThat(line.get("mitigation").get(0).get("error").asText())
+        .contains("its message could not be read");
+    assertThat(line.get("mitigation").get(1).get("status").asText()).isEqualTo("done");
+  }
+
+  @Test
+  void severitySpelledWithNonAsciiLetters_isRejected_notReadAsCritical() throws Exception {
+    // Regression: upper-casing read the Turkish dotless i as I, so "cr\u0131t\u0131cal" was
+    // handled as critical while its text did not say "critical".
+    start(RiskAlertHandler.builder());
+    Map<String, Object> data = new java.util.HashMap<>(DesignExamples.riskAlert());
+    data.put("alert_id", "t1");
+    data.put("severity", "cr\u0131t\u0131cal");
+    bus.publishSync(DynamicEvent.of("risk_alert", DesignExamples.riskAlert())); // accepted
+
+    bus.publishSync(DynamicEvent.of("risk_alert", data));
+
+    assertThat(logLines()).extracting(l -> l.get("action").asText())
+        .containsExactly("created", "rejected");
+    assertThatThrownBy(() -> Severity.of("cr\u0131t\u0131cal"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(Severity.of("CRITICAL")).isEqualTo(Severity.CRITICAL);
   }
 }
