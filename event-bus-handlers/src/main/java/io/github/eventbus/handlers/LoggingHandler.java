@@ -67,7 +67,13 @@ abstract class LoggingHandler implements AutoCloseable {
     return log.stats();
   }
 
-  /** Closes the handler's log; close its subscriptions (or the bus) first. */
+  /**
+   * Closes the handler's log; close its subscriptions (or the bus) first. While the log cannot
+   * be written and its buffer is full, a delivery waits for room, and closing a subscription
+   * waits for that delivery: then close the handler, which after its close timeout gives up
+   * the unwritten lines (counted as unwritten in {@link #logStats()}), and the delivery and the
+   * subscription's close go on.
+   */
   @Override
   public void close() {
     log.close();

@@ -63,7 +63,11 @@ import java.util.Map;
  * subscriptions one at a time and in order (critical alerts have subscriptions of their own, ahead
  * of the rest); alerts with the same id are also handled one at a time across subscriptions. So
  * a mitigation step that hangs holds up the later non-critical (or critical) alerts behind it,
- * but not the other kind: keep steps short, or hand long work to a thread of your own.
+ * but not the other kind: keep steps short, or hand long work to a thread of your own. A step
+ * that publishes an alert of the same id with {@code publishSync} has it handled at once, on its
+ * own thread, inside the first (the lock is re-entrant): the nested alert's log line comes
+ * before the first's, and a step the first already ran shows {@code skipped}. Publish such
+ * alerts with {@code publish} to have them handled after.
  */
 public final class RiskAlertHandler extends LoggingHandler {
 
