@@ -88,11 +88,12 @@ final class HandlerLog implements AutoCloseable {
     try {
       JsonNode data = data(envelope.payload());
       int most = mapper.getFactory().streamWriteConstraints().getMaxNestingDepth() - 1;
-      if (deeperThan(data, most)) {
-        // The writer would refuse the whole line (counted unencodable): the line stays without it.
+      String problem = problemWith(data, most);
+      if (problem != null) {
+        // Too deep, the writer would refuse the whole line (counted unencodable); NaN or an
+        // infinity it would write as a string, which is not the value. The line stays without.
         line.put("data", null);
-        line.put("data_error", "the data nests deeper than the " + most + " levels the log"
-            + " writes");
+        line.put("data_error", problem);
       } else {
         line.put("data", data);
       }
@@ -127,8 +128,11 @@ final class HandlerLog implements AutoCloseable {
     return tree;
   }
 
-  /** Whether arrays and objects nest in the tree more than {@code most} levels deep. */
-  private static boolean deeperThan(JsonNode tree, int most) {
+  /**
+   * What keeps the tree from being logged as it is, or null: arrays and objects nesting more
+   * than {@code most} levels deep, or a number JSON has no form for (NaN, an infinity).
+   */
+  private static String problemWith(JsonNode tree, int most) {
     java.util.ArrayDeque<JsonNode> nodes = new java.util.ArrayDeque<>();
     java.util.ArrayDeque<Integer> depths = new java.util.ArrayDeque<>();
     nodes.push(tree);
@@ -136,20 +140,22 @@ final class HandlerLog implements AutoCloseable {
     while (!nodes.isEmpty()) {
       JsonNode node = nodes.pop();
       int depth = depths.pop();
+      if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+        return "the data holds a number JSON cannot write: " + node.doubleValue();
+      }
       if (node.isContainerNode()) {
         if (depth > most) {
-          return true;
+          return "the data nests deeper than the " + most + " levels the log writes";
         }
         for (JsonNode child : node) {
-          if (child.isContainerNode()) {
-            nodes.push(child);
-            depths.push(depth + 1);
-          }
+          nodes.push(child);
+          depths.push(depth + 1);
         }
       }
     }
-    return false;
+    return null;
   }
+
 
   void write(Map<String, Object> line) {
     writer.append(line);

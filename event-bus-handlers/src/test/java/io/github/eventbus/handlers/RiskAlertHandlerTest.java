@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class RiskAlertHandlerTest {
@@ -308,6 +310,24 @@ class RiskAlertHandlerTest {
     assertThat(line.get("data").isNull()).isTrue();
     assertThat(line.get("data_error").asText()).contains("nests deeper than the 999 levels");
     assertThat(handler.logStats().orElseThrow().unencodable()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+  void alertWithANumberJsonCannotWrite_isLogged_withoutItsData_sayingWhy(double odd)
+      throws Exception {
+    // Regression: the writer wrote NaN and the infinities as the strings "NaN", "Infinity".
+    start(RiskAlertHandler.builder());
+    Map<String, Object> data = new HashMap<>(DesignExamples.riskAlert());
+    data.put("metadata", Map.of("ratio", odd));
+
+    bus.publishSync(DynamicEvent.of("risk_alert", data));
+
+    JsonNode line = logLines().get(0);
+    assertThat(line.get("action").asText()).isEqualTo("created");
+    assertThat(line.get("data").isNull()).isTrue();
+    assertThat(line.get("data_error").asText())
+        .isEqualTo("the data holds a number JSON cannot write: " + odd);
   }
 
   @Test
