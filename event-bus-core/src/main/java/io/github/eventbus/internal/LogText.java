@@ -66,6 +66,28 @@ public final class LogText {
   }
 
   /**
+   * Replaces each half of a surrogate pair without its other half by U+FFFD, so that the text can
+   * be encoded as UTF-8 (a lone half is not text in any encoding); all else is kept.
+   *
+   * @param text the text
+   * @return the text, the same instance if it had no lone half
+   */
+  public static String withoutLoneSurrogates(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean lone = Character.isSurrogate(c) && unsafe(text, i);
+      if (lone && out == null) {
+        out = new StringBuilder(text.length()).append(text, 0, i);
+      }
+      if (out != null) {
+        out.append(lone ? '\ufffd' : c);
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  /**
    * Tells whether text holds no {@linkplain #unsafe unsafe} character.
    *
    * @param text the text

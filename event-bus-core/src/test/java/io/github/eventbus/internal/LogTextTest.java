@@ -50,4 +50,12 @@ class LogTextTest {
     assertThat(LogText.safe("evt-\u200b1")).isFalse();
     assertThat(LogText.safe("evt-\u00e9-\ud83d\ude00")).isTrue();
   }
+
+  @Test
+  void withoutLoneSurrogates_replacesOnlyLoneHalves() {
+    String pair = "\ud83d\ude00";
+    assertThat(LogText.withoutLoneSurrogates("a" + pair + "b")).isEqualTo("a" + pair + "b");
+    assertThat(LogText.withoutLoneSurrogates("\ud800a\udfff" + pair + "\udc00\ud800"))
+        .isEqualTo("\ufffda\ufffd" + pair + "\ufffd\ufffd");
+  }
 }

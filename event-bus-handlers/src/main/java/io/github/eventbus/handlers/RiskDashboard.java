@@ -2,6 +2,7 @@ package io.github.eventbus.handlers;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import java.time.Clock;
 import java.time.Duration;
@@ -179,7 +180,9 @@ public final class RiskDashboard {
    */
   public String toJson() {
     try {
-      return mapper.writeValueAsString(snapshot());
+      // An alert's text may hold half a surrogate pair; written as it is, the JSON could not be
+      // encoded as UTF-8. The handler's log writes U+FFFD in its place, and so does this.
+      return LogText.withoutLoneSurrogates(mapper.writeValueAsString(snapshot()));
     } catch (JsonProcessingException e) {
       throw new HandlerException("the dashboard could not be serialised", e);
     }

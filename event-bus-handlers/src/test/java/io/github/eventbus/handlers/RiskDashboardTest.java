@@ -95,4 +95,20 @@ class RiskDashboardTest {
     assertThat(active).containsEntry(Severity.LOW, (long) 48 * 60);
     assertThat(dashboard.acknowledge("alert-0")).isFalse();
   }
+
+  @Test
+  void toJson_withHalfASurrogatePairInATitle_isEncodableUtf8_withUfffdInItsPlace()
+      throws Exception {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    dashboard.record(new RiskAlert("a-2", RiskType.PERFORMANCE, Severity.LOW, "t\ud800x", null,
+        null, 0.1, null, null, null, null), false, clock.instant());
+
+    String json = dashboard.toJson();
+
+    java.nio.charset.StandardCharsets.UTF_8.newEncoder()
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .encode(java.nio.CharBuffer.wrap(json)); // throws on a lone half
+    assertThat(json).contains("t\ufffdx");
+  }
 }
