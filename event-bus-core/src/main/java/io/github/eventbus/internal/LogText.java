@@ -76,7 +76,12 @@ public final class LogText {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean lone = Character.isSurrogate(c) && unsafe(text, i);
+      // Not unsafe(): that also takes a pair whose character is a format one (a tag character,
+      // as in the flag of England), which is text.
+      boolean lone = Character.isHighSurrogate(c)
+          ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+          : Character.isLowSurrogate(c)
+              && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
       if (lone && out == null) {
         out = new StringBuilder(text.length()).append(text, 0, i);
       }

@@ -57,5 +57,9 @@ class LogTextTest {
     assertThat(LogText.withoutLoneSurrogates("a" + pair + "b")).isEqualTo("a" + pair + "b");
     assertThat(LogText.withoutLoneSurrogates("\ud800a\udfff" + pair + "\udc00\ud800"))
         .isEqualTo("\ufffda\ufffd" + pair + "\ufffd\ufffd");
+    // The flag of England: tag characters, pairs whose characters are format ones, are text.
+    String england = "\ud83c\udff4\udb40\udc67\udb40\udc62\udb40\udc65\udb40\udc6e"
+        + "\udb40\udc67\udb40\udc7f";
+    assertThat(LogText.withoutLoneSurrogates(england)).isSameAs(england);
   }
 }

@@ -19,7 +19,7 @@ final class FailureText {
     String message;
     try {
       message = failure.getMessage();
-    } catch (RuntimeException unreadable) {
+    } catch (RuntimeException | Error unreadable) { // a StackOverflowError, say
       return failure.getClass().getName() + " (its message could not be read: "
           + unreadable.getClass().getName() + ")";
     }

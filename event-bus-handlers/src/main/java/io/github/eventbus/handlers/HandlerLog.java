@@ -140,20 +140,28 @@ final class HandlerLog implements AutoCloseable {
     while (!nodes.isEmpty()) {
       JsonNode node = nodes.pop();
       int depth = depths.pop();
-      if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
-        return "the data holds a number JSON cannot write: " + node.doubleValue();
+      if (depth > most) {
+        return "the data nests deeper than the " + most + " levels the log writes";
       }
-      if (node.isContainerNode()) {
-        if (depth > most) {
-          return "the data nests deeper than the " + most + " levels the log writes";
-        }
-        for (JsonNode child : node) {
+      for (JsonNode child : node) {
+        if (child.isContainerNode()) {
           nodes.push(child);
           depths.push(depth + 1);
+        } else if (unwritable(child)) {
+          return "the data holds a number JSON cannot write: " + child.doubleValue();
         }
       }
     }
-    return null;
+    return unwritable(tree) ? "the data holds a number JSON cannot write: " + tree.doubleValue()
+        : null;
+  }
+
+  /**
+   * A double or float that is NaN or infinite, which the writer would write as a string. Not a
+   * decimal: {@code 1E400} is beyond a double but written as it is.
+   */
+  private static boolean unwritable(JsonNode node) {
+    return (node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue());
   }
 
 

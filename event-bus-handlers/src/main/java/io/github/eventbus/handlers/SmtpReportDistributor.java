@@ -29,8 +29,8 @@ import java.util.function.Function;
  * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
  * A server may send at most 1 MiB over one message's connection (its replies are a few
  * kilobytes), so one that never ends a reply line cannot fill the heap. A recipient is one
- * mailbox: a group address ({@code team: a@x, b@y;}) fails as invalid. A control character in
- * the attached file's name is sent as {@code _}.
+ * mailbox: a group address ({@code team: a@x, b@y;}) fails as invalid. A CR, LF or other ASCII
+ * control character in the attached file's name is sent as {@code _}.
  * Writes are timed by one daemon thread of the distributor's, {@code report-mail-write-timer},
  * which ends after a second without a message being sent (nothing to shut down).
  *
@@ -64,6 +64,9 @@ public final class SmtpReportDistributor implements ReportDistributor {
           b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10));
     } catch (IllegalStateException noProvider) {
       // The Jakarta Mail API without an implementation: jakarta.mail-api alone, say.
+      if (!String.valueOf(noProvider.getMessage()).contains("Provider")) {
+        throw noProvider;
+      }
       throw new HandlerException("SmtpReportDistributor found the Jakarta Mail API but no"
           + " implementation of it (" + noProvider.getMessage() + "): add the dependency"
           + " org.eclipse.angus:angus-mail (2.0 or later)", noProvider);

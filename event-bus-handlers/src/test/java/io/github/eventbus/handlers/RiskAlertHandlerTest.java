@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 class RiskAlertHandlerTest {
 
@@ -328,6 +328,20 @@ class RiskAlertHandlerTest {
     assertThat(line.get("data").isNull()).isTrue();
     assertThat(line.get("data_error").asText())
         .isEqualTo("the data holds a number JSON cannot write: " + odd);
+  }
+
+  @Test
+  void alertWithADecimalBeyondADouble_isLoggedAsItIs() throws Exception {
+    start(RiskAlertHandler.builder());
+    Map<String, Object> data = new HashMap<>(DesignExamples.riskAlert());
+    data.put("metadata", Map.of("big", new java.math.BigDecimal("1E400")));
+
+    bus.publishSync(DynamicEvent.of("risk_alert", data));
+
+    assertThat(logLines().get(0).get("data_error")).isNull();
+    // As written (a reader's default double would make it Infinity): the number itself.
+    assertThat(Files.readString(logs.resolve("risk_alerts/risk_alerts.jsonl")))
+        .contains("\"big\":1E+400");
   }
 
   @Test

@@ -226,6 +226,7 @@ class SmtpReportDistributorTest {
           // the client closed the connection
         }
       }, "smtp-flood");
+      flood.setDaemon(true); // never outlives the test run, whatever fails first
       flood.start();
       SmtpReportDistributor mail = SmtpReportDistributor.builder("127.0.0.1", server.getLocalPort())
           .from("reports@example.com").timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10))
