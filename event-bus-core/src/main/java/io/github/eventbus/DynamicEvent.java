@@ -38,11 +38,7 @@ public record DynamicEvent(String type, Map<String, Object> data) {
    * @throws NullPointerException if {@code type}, {@code data} or a key of {@code data} is null
    */
   public DynamicEvent {
-    TypeNames.requireValid(type);
-    if (TypeNames.isReserved(type)) {
-      throw new IllegalArgumentException(
-          "Invalid event type name \"" + type + "\": " + TypeNames.RESERVED);
-    }
+    TypeNames.requireEventName(type);
     requireNonNull(data, "data");
     Map<String, Object> copy = new LinkedHashMap<>(Math.max(4, data.size() * 4 / 3 + 1));
     for (Map.Entry<String, Object> entry : data.entrySet()) {

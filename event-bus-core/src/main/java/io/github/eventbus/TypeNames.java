@@ -43,11 +43,8 @@ public final class TypeNames {
             return type.getName();
           }
           String name = annotation.value();
-          String problem = problemWith(name);
-          if (problem == null && type != DeadLetter.class && type != DeadEvent.class
-              && isReserved(name)) {
-            problem = RESERVED;
-          }
+          String problem = type == DeadLetter.class || type == DeadEvent.class
+              ? problemWith(name) : eventNameProblem(name);
           if (problem != null) {
             throw new IllegalArgumentException(
                 "@EventType(\"" + name + "\") on " + type.getName() + " is not a valid type name: "
@@ -105,7 +102,8 @@ public final class TypeNames {
   }
 
   /** Why an event may not have a reserved name. */
-  static final String RESERVED = "it is reserved for the bus's own DeadLetter and DeadEvent";
+  private static final String RESERVED =
+      "it is reserved for the bus's own DeadLetter and DeadEvent";
 
   /**
    * Tells whether a string is a valid type name.
@@ -118,19 +116,26 @@ public final class TypeNames {
   }
 
   /**
-   * Returns the name if valid.
+   * Returns the name if a user's event may have it: valid, and not {@linkplain #isReserved
+   * reserved}.
    *
    * @param name the candidate
    * @return the name
    * @throws IllegalArgumentException naming what is wrong with it
    */
-  static String requireValid(String name) {
+  static String requireEventName(String name) {
     requireNonNull(name, "type name");
-    String problem = problemWith(name);
+    String problem = eventNameProblem(name);
     if (problem != null) {
       throw new IllegalArgumentException("Invalid event type name \"" + name + "\": " + problem);
     }
     return name;
+  }
+
+  /** What keeps a name from naming a user's event, or {@code null}: the grammar, or a reserve. */
+  private static String eventNameProblem(String name) {
+    String problem = problemWith(name);
+    return problem == null && isReserved(name) ? RESERVED : problem;
   }
 
   /** Returns what is wrong with a name, or {@code null} if it is valid. */

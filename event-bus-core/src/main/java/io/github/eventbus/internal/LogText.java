@@ -78,10 +78,7 @@ public final class LogText {
       char c = text.charAt(i);
       // Not unsafe(): that also takes a pair whose character is a format one (a tag character,
       // as in the flag of England), which is text.
-      boolean lone = Character.isHighSurrogate(c)
-          ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
-          : Character.isLowSurrogate(c)
-              && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
+      boolean lone = loneHalf(text, i);
       if (lone && out == null) {
         out = new StringBuilder(text.length()).append(text, 0, i);
       }
@@ -120,15 +117,21 @@ public final class LogText {
    */
   public static boolean unsafe(String text, int i) {
     char c = text.charAt(i);
-    if (Character.isHighSurrogate(c)) {
-      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
-          || Character.getType(text.codePointAt(i)) == Character.FORMAT;
-    }
-    if (Character.isLowSurrogate(c)) {
-      return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1))
-          || Character.getType(text.codePointAt(i - 1)) == Character.FORMAT;
+    if (Character.isSurrogate(c)) {
+      return loneHalf(text, i) || Character.getType(
+          text.codePointAt(Character.isHighSurrogate(c) ? i : i - 1)) == Character.FORMAT;
     }
     return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == '\u2028' || c == '\u2029'
         || Character.getType(c) == Character.FORMAT;
+  }
+
+  /** Whether the char at {@code i} is half of a surrogate pair without its other half. */
+  private static boolean loneHalf(String text, int i) {
+    char c = text.charAt(i);
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+    }
+    return Character.isLowSurrogate(c)
+        && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
   }
 }
