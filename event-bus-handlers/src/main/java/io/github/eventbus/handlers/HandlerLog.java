@@ -164,7 +164,6 @@ final class HandlerLog implements AutoCloseable {
     return (node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue());
   }
 
-
   void write(Map<String, Object> line) {
     writer.append(line);
   }

@@ -119,9 +119,9 @@ final class HttpConnection implements Runnable {
         }
         first = false;
         open = switch (next) {
-          case BARE_CR -> refuse(in, out, 400, "CR without LF");
+          case BARE_CR -> refuse(in, out, 400, "CR without LF", false);
           case TOO_MANY_LINE_ENDS ->
-              refuse(in, out, 431, "the request line and header fields are too large");
+              refuse(in, out, 431, "the request line and header fields are too large", false);
           default -> serveOne(in, reader, out);
         };
         if (open) {
@@ -179,10 +179,14 @@ final class HttpConnection implements Runnable {
     }
   }
 
-  /** Answers a request refused before its head was read, and closes as after a framing error. */
-  private boolean refuse(SocketInput in, OutputStream out, int status, String reason)
-      throws IOException {
-    send(out, handler.refuse(status, reason, remote), true);
+  /**
+   * Answers a request the HTTP layer refused (broken framing, too large) with
+   * {@code Connection: close}, and discards what its client still sends; returns false, the
+   * connection ending.
+   */
+  private boolean refuse(SocketInput in, OutputStream out, int status, String reason,
+      boolean headOnly) throws IOException {
+    send(out, handler.refuse(status, reason, remote), true, headOnly);
     lingeringClose(in);
     return false;
   }
@@ -247,9 +251,7 @@ final class HttpConnection implements Runnable {
           headRequest);
       return false;
     } catch (HttpError e) {
-      send(out, handler.refuse(e.status(), e.getMessage(), remote), true, headRequest);
-      lingeringClose(in);
-      return false;
+      return refuse(in, out, e.status(), e.getMessage(), headRequest);
     }
   }
 
