@@ -218,7 +218,9 @@ public final class EventBusBuilder {
 
   /**
    * Waits for retries on your scheduler instead of a thread of the bus's own. The bus never shuts
-   * it down. Tests pass a manual scheduler to drive retries without waiting.
+   * it down. Tests pass a manual scheduler to drive retries without waiting. A retry it refuses
+   * or throws on is given up as a dead letter; what it throws follows the failure rule (see the
+   * package guide): an exception is logged, an {@code Error} thrown once the delivery is complete.
    *
    * @param scheduler the scheduler
    * @return this builder

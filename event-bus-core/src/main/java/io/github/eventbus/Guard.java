@@ -182,6 +182,11 @@ final class Guard {
     }
   }
 
+  /** The retry scheduler threw (other than a refusal) while taking a retry, now given up. */
+  void schedulerThrew(Throwable t, Object scheduler) {
+    ignored(t, scheduler, "schedule (the retry is given up)");
+  }
+
   /** A number in [0, 1] from the jitter source; 0.5 (no jitter) if it misbehaves. */
   double jitterUnit() {
     try {

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,17 +131,19 @@ final class Retries {
   private RetryTask schedule(Subscriber s, Delivery delivery, Duration delay) {
     RetryTask task = new RetryTask(s, delivery);
     pending.add(task);
+    ScheduledExecutorService scheduler = null;
     try {
-      task.future = workers.scheduler().schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
+      scheduler = workers.scheduler();
+      task.future = scheduler.schedule(task, Settings.nanos(delay), TimeUnit.NANOSECONDS);
       return task;
     } catch (RuntimeException | Error e) {
       // A handler's Error never comes out of here (RetryTask hands it on), so whatever this is,
       // the scheduler's: a refusal, a bug, or no thread to be had.
       boolean ours = pending.remove(task);
       if (!(e instanceof RejectedExecutionException)) {
-        // A user's scheduler may throw anything; one that cannot make its thread, an Error.
-        warnings.warn("retry-scheduler", "The retry scheduler of bus '{}' threw {}; the retry is"
-            + " given up", lifecycle.bus(), e.toString());
+        // A user's scheduler may throw anything; one that cannot make its thread, an Error. Either
+        // goes by the failure rule: logged, or an Error held for the end of this delivery.
+        guard.schedulerThrew(e, scheduler == null ? workers : scheduler);
       }
       return ours ? null : task; // taken meanwhile (run inline, or cancelled)
     }

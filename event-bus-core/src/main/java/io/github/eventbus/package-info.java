@@ -44,8 +44,8 @@
  * delivered, so a handler that always fails cannot make the bus recurse or loop for ever.
  *
  * <p><b>The failure rule.</b> One rule covers every call the bus makes into user code: handlers
- * and their filters, interceptors, context propagators, the exception handler, the jitter source
- * and dead-letter subscribers.
+ * and their filters, interceptors, context propagators, the exception handler, the jitter source,
+ * a retry scheduler of the user's and dead-letter subscribers.
  * <ul>
  *   <li>An <em>exception</em> is a failure. From a handler or filter it is isolated, reported, and
  *       retried by the subscription's policy or dead-lettered; from a dead-letter subscriber,
