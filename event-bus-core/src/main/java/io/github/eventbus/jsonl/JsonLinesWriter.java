@@ -70,8 +70,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * the file, or if the file was moved away rather than deleted. A record that cannot be encoded
  * (the encoder throws an exception or an {@code Error}, or writes a line break outside a JSON
  * string, as a {@code @JsonRawValue} can) is counted, reported and skipped, and the
- * writer goes on; an {@code Error} from the error handler is logged and ignored, as an exception
- * is: the writer's thread has no caller to throw it to. {@link JsonLinesWriterBuilder#build()}
+ * writer goes on; an exception from the error handler is logged and ignored. An {@code Error}
+ * from either, on the writer's thread, is then handed to that thread's uncaught-exception handler
+ * (by default, the JVM's, which prints it), and the thread goes on: it has no caller to throw it
+ * to, and ending it would stop the log. {@link JsonLinesWriterBuilder#build()}
  * fails at once if the directory, or one above it, exists and is not a directory.
  *
  * <p><b>Closing.</b> {@link #close()} writes everything appended before it, waiting at most

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  * writer thread is held up in this handler: then close() logs instead of waiting on it), and from
  * an appending thread whose record was dropped (buffer full past an {@code offerTimeout}) or
  * left unwritten by a writer that had ended, so it may be called from several threads at once;
- * an exception it throws is logged and ignored.
+ * an exception it throws is logged and ignored. An {@code Error} it throws is logged too, and on
+ * the writer's thread then handed to that thread's uncaught-exception handler; the writer goes on.
  */
 @FunctionalInterface
 public interface WriteErrorHandler {

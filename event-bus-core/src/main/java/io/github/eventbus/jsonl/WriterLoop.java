@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.eventbus.internal.RateLimitedLog;
+import io.github.eventbus.internal.Uncaught;
 import io.github.eventbus.internal.Settings;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -208,7 +209,7 @@ final class WriterLoop<T> implements Runnable {
       encodeLine((T) record, mark);
     } catch (IOException | RuntimeException | Error e) {
       // An Error too (a payload's accessor failing an assertion, a recursive payload overflowing
-      // the stack): this thread has no caller to throw it to, and ending it would stop the log.
+      // the stack): reportError hands it on.
       dropPartialLine(mark);
       unencodable.incrementAndGet();
       reportError(target.current(), "unencodable", "a record of " + record.getClass().getName()
@@ -442,7 +443,7 @@ final class WriterLoop<T> implements Runnable {
         }
       }
     } catch (RuntimeException | Error e) {
-      // An Error too, as from an encoder: this thread has no caller to throw it to.
+      // An Error too, as from an encoder: reportError hands it on.
       reportError(target.current(), "restore", "the records to restore could not all be had: "
           + e + "; the new file holds the lines written from now on and those restored before it",
           e);
@@ -528,27 +529,40 @@ final class WriterLoop<T> implements Runnable {
     }
   }
 
-  /** Reports a problem to the error handler, or in a rate-limited WARN. Thread-safe. */
+  /**
+   * Reports a problem to the error handler, or in a rate-limited WARN. On the writer's thread, an
+   * {@code Error} from user code (the cause, or the handler's own) then goes to the thread's
+   * uncaught-exception handler, and the thread goes on: it has no caller to throw it to, and
+   * ending it would stop the log. Thread-safe.
+   */
   void reportError(Path file, String condition, String problem, Throwable cause) {
+    boolean onRunner = Thread.currentThread() == runner;
     if (errorHandler == null) {
       // One line per interval per kind of problem: an unencodable payload or a full buffer can
       // repeat once per record. The stats count every one.
       warnings.warn(condition, "JSON Lines writer of {}: {}: {}", file, problem,
           String.valueOf(cause));
-      return;
-    }
-    boolean onRunner = Thread.currentThread() == runner;
-    if (onRunner) {
-      runnerInHandler = true;
-    }
-    try {
-      errorHandler.onError(file, problem, cause);
-    } catch (RuntimeException | Error e) { // an Error too: see encode()
-      warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
-    } finally {
+    } else {
       if (onRunner) {
-        runnerInHandler = false;
+        runnerInHandler = true;
       }
+      try {
+        errorHandler.onError(file, problem, cause);
+      } catch (RuntimeException | Error e) {
+        warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
+        handOnIfError(e, onRunner);
+      } finally {
+        if (onRunner) {
+          runnerInHandler = false;
+        }
+      }
+    }
+    handOnIfError(cause, onRunner);
+  }
+
+  private void handOnIfError(Throwable t, boolean onRunner) {
+    if (onRunner && t instanceof Error error) {
+      Uncaught.handOn(error, warnings);
     }
   }
 

@@ -269,25 +269,78 @@ class JsonLinesWriterPromisesTest {
       throws Exception {
     Path file = dir.resolve("out.jsonl");
     List<String> problems = new CopyOnWriteArrayList<>();
+    AssertionError bug = new AssertionError("a bug in the user's encoder");
     JsonLinesWriter.Encoder<String> buggy = (s, g) -> {
       if (s.equals("bad")) {
-        throw new AssertionError("a bug in the user's encoder");
+        throw bug;
       }
       g.writeString(s);
     };
-    JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, buggy)
-        .errorHandler((f, problem, cause) -> problems.add(problem)).build();
-    try {
-      CompletableFuture<Void> bad = w.appendAcknowledged("bad");
-      assertThatThrownBy(() -> bad.get(WAIT.toSeconds(), TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class);
-      w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    } finally {
-      w.close();
-    }
+    List<Throwable> uncaught = withUncaughtCollected(() -> {
+      JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, buggy)
+          .errorHandler((f, problem, cause) -> problems.add(problem)).build();
+      try {
+        CompletableFuture<Void> bad = w.appendAcknowledged("bad");
+        assertThatThrownBy(() -> bad.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+            .isInstanceOf(ExecutionException.class);
+        w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      } finally {
+        w.close();
+      }
+      assertThat(w.stats().unencodable()).isEqualTo(1);
+    });
     assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly("\"good\"");
-    assertThat(w.stats().unencodable()).isEqualTo(1);
     assertThat(problems).hasSize(1);
+    // The failure rule: the Error is not only logged but goes to the thread's handler.
+    assertThat(uncaught).containsExactly(bug);
+  }
+
+  @Test
+  void errorHandlerThrowingAnError_isHandedToTheUncaughtHandler_andTheWriterGoesOn()
+      throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    AssertionError bug = new AssertionError("a bug in the user's error handler");
+    JsonLinesWriter.Encoder<String> refusing = (s, g) -> {
+      if (s.equals("bad")) {
+        throw new IllegalStateException("not encodable");
+      }
+      g.writeString(s);
+    };
+    List<Throwable> uncaught = withUncaughtCollected(() -> {
+      try (JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, refusing)
+          .errorHandler((f, problem, cause) -> {
+            throw bug;
+          }).build()) {
+        w.append("bad");
+        w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    });
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly("\"good\"");
+    assertThat(uncaught).containsExactly(bug);
+  }
+
+  /**
+   * Runs {@code body} with the default uncaught-exception handler collecting what the writer's
+   * thread hands it, and returns that; the handler is restored after.
+   */
+  private static List<Throwable> withUncaughtCollected(ThrowingRunnable body) throws Exception {
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+      if (t.getName().startsWith("jsonl-writer-")) {
+        uncaught.add(e);
+      }
+    });
+    try {
+      body.run();
+    } finally {
+      Thread.setDefaultUncaughtExceptionHandler(previous);
+    }
+    return uncaught;
+  }
+
+  private interface ThrowingRunnable {
+    void run() throws Exception;
   }
 
   @Test
