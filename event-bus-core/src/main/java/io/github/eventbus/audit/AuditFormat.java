@@ -282,7 +282,11 @@ public final class AuditFormat {
         headers.put(f.getKey(), f.getValue().textValue());
       }
     }
-    JsonNode data = node.has("data") ? node.get("data") : mapper.createObjectNode();
+    // Required: an entry read without it would replay as an event with an empty payload.
+    JsonNode data = node.get("data");
+    if (data == null) {
+      throw new IllegalArgumentException("missing data (the payload; null if it is null)");
+    }
     String src = text(node, "source");
     return new AuditEntry(id, type, timestamp, src == null ? "" : src, correlation, headers, data,
         file, number);

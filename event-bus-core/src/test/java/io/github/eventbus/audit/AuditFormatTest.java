@@ -179,7 +179,8 @@ class AuditFormatTest {
   @Test
   void decode_anotherFormatVersion_isRejected_andNoVersionReadsAsThisOne() {
     AuditFormat format = AuditFormat.standard();
-    String rest = "\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t\"}";
+    String rest =
+        "\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t\",\"data\":1}";
     for (String version : new String[] {"2", "0", "\"1\"", "1.5", "\"banana\"", "null",
         "18446744073709551617", "-18446744073709551615"}) { // 2^64 + 1 and its kin: not 1
       assertThatThrownBy(() -> format.decode("{\"format_version\":" + version + "," + rest))
@@ -191,7 +192,7 @@ class AuditFormatTest {
   }
 
   private static final String ENTRY =
-      "{\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t.a\"";
+      "{\"timestamp\":\"2030-01-01T00:00:00Z\",\"event_id\":\"e\",\"type\":\"t.a\",\"data\":{}";
 
   @Test
   void decode_aSecondValueOrARepeatedKey_isRejected_notReadAsTheFirst() {
@@ -222,6 +223,8 @@ class AuditFormatTest {
         Map.entry(base.replace("\"t.a\"", "\"\""), "type is not a valid event type name"),
         Map.entry(base.replace("\"t.a\"", "\"t..a\""), "type is not a valid event type name"),
         Map.entry(ENTRY + ",\"source\":7}", "source is not a string"),
+        Map.entry(base.replace(",\"data\":{}", ""),
+            "missing data (the payload; null if it is null)"),
         Map.entry(ENTRY + ",\"correlation_id\":\" \"}", "correlation_id is blank"),
         Map.entry(ENTRY + ",\"headers\":[]}", "headers is not a JSON object"),
         Map.entry(ENTRY + ",\"headers\":{\"n\":5}}",
