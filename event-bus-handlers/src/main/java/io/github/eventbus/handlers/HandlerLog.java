@@ -49,6 +49,8 @@ final class HandlerLog implements AutoCloseable {
    *
    * @param root the log root; null for {@code logs}
    * @param errors told when a line cannot be written; null: the writer's rate-limited WARN only
+   * @throws HandlerException if the log's directory, or one above it, exists and is not a
+   *     directory
    */
   static HandlerLog open(Path root, String directory, String name, Clock clock,
       WriteErrorHandler errors) {
@@ -57,7 +59,13 @@ final class HandlerLog implements AutoCloseable {
     if (errors != null) {
       builder.errorHandler(errors);
     }
-    return new HandlerLog(builder.build(), null, clock);
+    try {
+      return new HandlerLog(builder.build(), null, clock);
+    } catch (IllegalArgumentException e) {
+      // A path the log can never be written at (a file where its directory goes): refused now,
+      // as the module's exception; one blocked later is retried instead.
+      throw new HandlerException("cannot open the log " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** A log that is off, for the reason given (which {@link #file()} reports). */

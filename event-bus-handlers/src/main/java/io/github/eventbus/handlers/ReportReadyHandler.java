@@ -430,6 +430,8 @@ public final class ReportReadyHandler extends LoggingHandler {
      * Builds the handler and opens its log.
      *
      * @return the handler
+     * @throws HandlerException if the log's directory, or one above it, exists and is not a
+     *     directory (a log blocked later keeps its lines and retries)
      */
     public ReportReadyHandler build() {
       return new ReportReadyHandler(this);

@@ -360,6 +360,8 @@ public final class RiskAlertHandler extends LoggingHandler {
      * Builds the handler and opens its log.
      *
      * @return the handler
+     * @throws HandlerException if the log's directory, or one above it, exists and is not a
+     *     directory (a log blocked later keeps its lines and retries)
      */
     public RiskAlertHandler build() {
       return new RiskAlertHandler(this);

@@ -1,0 +1,52 @@
+package io.github.eventbus.handlers.outside;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.handlers.FileChangeHandler;
+import io.github.eventbus.handlers.HandlerException;
+import io.github.eventbus.handlers.ReportReadyHandler;
+import io.github.eventbus.handlers.RiskAlertHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A log root that can never hold the handler's log is refused by build(), as documented. */
+class LogRootPromisesTest {
+
+  @TempDir Path dir;
+
+  /** Builds one of the handlers with the given log root. */
+  private static Function<Path, AutoCloseable> handler(String which) {
+    return switch (which) {
+      case "file_changes" -> root -> FileChangeHandler.builder().logRoot(root).build();
+      case "reports" -> root -> ReportReadyHandler.builder().logRoot(root).build();
+      case "risk_alerts" -> root -> RiskAlertHandler.builder().logRoot(root).build();
+      default -> throw new IllegalArgumentException(which);
+    };
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"file_changes", "reports", "risk_alerts"})
+  void build_logRootIsAFile_throwsHandlerException_namingTheLog(String which) throws Exception {
+    Path file = Files.writeString(dir.resolve("logs"), "not a directory");
+
+    assertThatThrownBy(() -> handler(which).apply(file))
+        .isInstanceOf(HandlerException.class)
+        .hasMessageContaining(file.resolve(which).toString())
+        .hasMessageContaining("not a directory");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"file_changes", "reports", "risk_alerts"})
+  void build_handlersDirectoryIsAFile_throwsHandlerException(String which) throws Exception {
+    Path root = Files.createDirectory(dir.resolve("logs"));
+    Files.writeString(root.resolve(which), "not a directory");
+
+    assertThatThrownBy(() -> handler(which).apply(root))
+        .isInstanceOf(HandlerException.class)
+        .hasMessageContaining(root.resolve(which).toString());
+  }
+}
