@@ -253,20 +253,25 @@ final class DebouncedChanges {
   }
 
   /**
-   * The change, or null (said once per interval) if its path is not one a {@link FileChange}
-   * takes: with a file-name encoding that is not UTF-8 (the C locale), a name outside it reads
-   * as U+FFFD, which that encoding cannot name a file with.
+   * The change, or null (said once per interval) if its path cannot be named as text: a name
+   * whose bytes are not valid in the platform's file-name encoding reads as U+FFFD, which names
+   * another file (under UTF-8) or none ({@link FileChange} refuses it under the C locale). Its
+   * handler would look at the wrong file and log it {@code missing}.
    */
   private FileChange change(Path path, ChangeType type, Long size, java.time.Instant modified,
       String sum) {
-    try {
-      return new FileChange(path.toString(), type, size, modified, sum);
-    } catch (InvalidEventException e) {
-      warnings.warn("unnamable", "File watcher {} cannot report a change of {}: its name is not"
-          + " valid in the platform's file-name encoding ({}); watching goes on", name,
-          path.toString(), System.getProperty("sun.jnu.encoding"));
-      return null;
+    String text = path.toString();
+    if (path.getFileSystem().getPath(text).equals(path)) {
+      try {
+        return new FileChange(text, type, size, modified, sum);
+      } catch (InvalidEventException refused) {
+        // said below
+      }
     }
+    warnings.warn("unnamable", "File watcher {} cannot report a change of {}: its name is not"
+        + " valid in the platform's file-name encoding ({}); watching goes on", name, text,
+        System.getProperty("sun.jnu.encoding"));
+    return null;
   }
 
   private String checksum(Path file) throws IOException {

@@ -73,8 +73,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>When the bus refuses.</b> A change the bus refuses (closed, or its queue full) is lost;
  * the watcher logs one WARN per ten seconds for such changes, saying how many it left out, and
  * likewise for changes to files that are there but cannot be read (permissions, a disk error).
- * File names in log lines are escaped. Paths are Java strings: a file name not valid in the
- * platform's file-name encoding (on Linux, bytes that are not UTF-8) is published with U+FFFD.
+ * File names in log lines are escaped. Paths are Java strings: a change to a file whose name is
+ * not valid in the platform's file-name encoding (on Linux, bytes that are not UTF-8) is not
+ * published, since Java reads the name with U+FFFD, which names another file; the same
+ * rate-limited WARN says so.
  *
  * <p><b>Filters.</b> Include and exclude globs are matched against the path relative to the
  * watched directory and against the file name, so {@code *.txt} matches {@code a/b/c.txt}. With

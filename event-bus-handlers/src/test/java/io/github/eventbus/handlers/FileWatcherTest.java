@@ -1,6 +1,7 @@
 package io.github.eventbus.handlers;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.EventBus;
@@ -241,6 +242,23 @@ class FileWatcherTest {
       assertThat(change).as("a change of " + deep).isNotNull();
     } while (!change.filePath().equals(deep.toString()));
     assertThat(change.changeType()).isEqualTo(ChangeType.CREATED);
+  }
+
+  @Test
+  void aNameNotValidInTheFileNameEncoding_isNotReportedAsAnotherFile() throws Exception {
+    assumeThat(System.getProperty("os.name")).startsWith("Linux");
+    assumeThat(System.getProperty("sun.jnu.encoding")).isEqualTo("UTF-8");
+    start(FileWatcher.builder(bus).watch(dir));
+
+    // Byte 0xFF is never UTF-8: Java reads the name as "a\uFFFDb.txt", which names another file.
+    Process touch = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'a\\377b.txt')\"")
+        .directory(dir.toFile()).redirectErrorStream(true).start();
+    assertThat(touch.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(touch.exitValue()).isZero();
+    Files.writeString(dir.resolve("after.txt"), "two");
+
+    assertThat(changesUntilSentinel("s1")).extracting(c -> Path.of(c.filePath()).getFileName()
+        .toString()).containsExactly("after.txt");
   }
 
   @Test
