@@ -6,6 +6,7 @@ import io.github.eventbus.internal.Settings;
 import io.github.eventbus.internal.Uncaught;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -261,12 +262,12 @@ final class DebouncedChanges {
   private FileChange change(Path path, ChangeType type, Long size, java.time.Instant modified,
       String sum) {
     String text = path.toString();
-    if (path.getFileSystem().getPath(text).equals(path)) {
-      try {
+    try {
+      if (path.getFileSystem().getPath(text).equals(path)) {
         return new FileChange(text, type, size, modified, sum);
-      } catch (InvalidEventException refused) {
-        // said below
       }
+    } catch (InvalidPathException | InvalidEventException unnamable) {
+      // said below
     }
     warnings.warn("unnamable", "File watcher {} cannot report a change of {}: its name is not"
         + " valid in the platform's file-name encoding ({}); watching goes on", name, text,
