@@ -106,11 +106,13 @@ final class RetryRules {
     if (value == null) {
       return null;
     }
+    String text = value.strip();
     Duration wait;
-    try {
-      wait = Duration.ofSeconds(Long.parseLong(value.strip()));
-    } catch (NumberFormatException notSeconds) {
-      Instant at = httpDate(value.strip(), now);
+    if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      // delay-seconds is any run of digits: one too long for a long is still a wait, the cap.
+      wait = text.length() > 18 ? maxRetryAfter : Duration.ofSeconds(Long.parseLong(text));
+    } else {
+      Instant at = httpDate(text, now);
       if (at == null) {
         return null;
       }

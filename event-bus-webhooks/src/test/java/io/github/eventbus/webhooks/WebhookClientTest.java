@@ -248,6 +248,28 @@ class WebhookClientTest {
   }
 
   /**
+   * Seconds past what a long holds are still seconds (RFC 9110's delay-seconds is any run of
+   * digits): clamped to maxRetryAfter. A sign is not a digit, so "+3" is no Retry-After at all.
+   */
+  @Test
+  void retryAfter_pastALong_isClamped_andASignedNumber_isIgnored() throws Exception {
+    script(new Reply(503, Map.of("Retry-After", "99999999999999999999"), null),
+        new Reply(503, Map.of("Retry-After", "+3"), null));
+    CompletableFuture<WebhookDelivery> f = client(retries(5), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+
+    Duration policys = retries(5).delayBefore(3, 1.0); // the jitter source says 1.0
+    next();
+    fireRetry(Duration.ofHours(1));
+    next();
+    fireRetry(policys);
+    next();
+
+    assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(scheduler.delays()).containsExactly(Duration.ofHours(1), policys);
+  }
+
+  /**
    * An endpoint answering the largest Retry-After there is, to a client whose maxRetryAfter says
    * "no limit": the wait is capped at about 146 years, and the delivery waits; no overflow loses it.
    */
