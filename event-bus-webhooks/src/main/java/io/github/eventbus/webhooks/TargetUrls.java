@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Checks webhook target URLs: http or https, a host, no user info; and, when asked, that the host
- * resolves only to globally reachable addresses.
+ * Checks webhook target URLs: http or https, a host, a port (if any) from 1 to 65535, no user
+ * info; and, when asked, that the host resolves only to globally reachable addresses.
  *
  * <p>Refused are every range of the IANA IPv4 and IPv6 Special-Purpose Address Registries that is
  * not globally reachable, and more: IPv4 {@code 0.0.0.0/8}, {@code 10.0.0.0/8},
@@ -100,6 +100,11 @@ final class TargetUrls {
     }
     if (uri.getRawUserInfo() != null) {
       throw new IllegalArgumentException("webhook URL must not carry user info (credentials)");
+    }
+    // URI takes any run of digits as a port; no connection can be made to 0 or past 65535.
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw new IllegalArgumentException("webhook URL port must be 1 to 65535, but was "
+          + uri.getPort());
     }
     if (publicOnly) {
       try {

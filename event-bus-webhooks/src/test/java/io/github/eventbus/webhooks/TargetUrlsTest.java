@@ -45,9 +45,16 @@ class TargetUrlsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ftp://8.8.8.8/", "http://user:pw@8.8.8.8/", "http:///x"})
+  @ValueSource(strings = {"ftp://8.8.8.8/", "http://user:pw@8.8.8.8/", "http:///x",
+      "http://8.8.8.8:0/x", "http://8.8.8.8:65536/x", "https://8.8.8.8:99999999999/x"})
   void badUrls_areRefusedEvenWithoutTheGuard(String url) {
     assertThatThrownBy(() -> TargetUrls.check(URI.create(url), false))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"http://8.8.8.8:1/x", "http://8.8.8.8:65535/x", "https://8.8.8.8/x"})
+  void portsAConnectionCanUse_areAccepted(String url) {
+    assertThat(TargetUrls.check(URI.create(url), false)).isEqualTo(URI.create(url));
   }
 }

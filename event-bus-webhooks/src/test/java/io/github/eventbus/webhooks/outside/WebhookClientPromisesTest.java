@@ -112,6 +112,15 @@ class WebhookClientPromisesTest {
   }
 
   @Test
+  void send_toAPortNoConnectionCanUse_throwsAtOnce_namingThePort() {
+    try (WebhookClient client = WebhookClient.builder().secret("s").build()) {
+      assertThatThrownBy(() -> client.send(URI.create("http://127.0.0.1:99999/h"), message("m")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port")
+          .hasMessageContaining("99999");
+    }
+  }
+
+  @Test
   void withoutAnOutbox_resumedDeadIdsAndRedrive_areEmpty() {
     try (WebhookClient client = WebhookClient.builder().secret("s").build()) {
       assertThat(client.resumed()).isEmpty();
