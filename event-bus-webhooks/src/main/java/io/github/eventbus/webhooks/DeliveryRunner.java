@@ -283,7 +283,9 @@ final class DeliveryRunner {
         }
         events.tell("retryScheduled", l -> l.retryScheduled(d.message, result, at));
         try {
-          retries.schedule(() -> attempt(d), Settings.nanos(decision.delay()),
+          // The scheduler only wakes the retry: its attempt (signing, the address check, the
+          // listeners) runs on the HTTP threads, not on the timer or on a user's scheduler.
+          retries.schedule(() -> elsewhere(() -> attempt(d)), Settings.nanos(decision.delay()),
               TimeUnit.NANOSECONDS);
         } catch (RuntimeException e) { // a scheduler of the user's, shut down or failing
           if (!stopped) {

@@ -80,8 +80,11 @@ import java.util.function.DoubleSupplier;
  * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
  * retries; with an outbox or an attempt log, each has its writer's thread
  * {@code jsonl-writer-<file name>}. {@link #close()} stops them all and returns once they have
- * ended. On Java 21 and later it also shuts down the JDK client's own selector thread; on Java 17
- * that thread ends when the client is garbage-collected.
+ * ended, or, for a thread that ignores its interrupt, after waiting a second for it: the JDK
+ * client resolves host names on the HTTP threads, so a host whose DNS stalls holds one of them
+ * for the system resolver's timeout, delaying other endpoints' answers and timeouts meanwhile,
+ * and outliving close() by as long. On Java 21 and later it also shuts down the JDK client's own
+ * selector thread; on Java 17 that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -151,7 +154,8 @@ public final class WebhookClient implements AutoCloseable {
   }
 
   /**
-   * Sends a message to an endpoint, retrying as the policy allows. Returns at once; with an
+   * Sends a message to an endpoint, retrying as the policy allows. Returns without waiting for
+   * the endpoint (with {@link Builder#publicAddressesOnly()}, after a DNS lookup); with an
    * outbox, the delivery's record is appended now and forced to disk beside the first attempt
    * ({@link DeliveryListener#accepted} tells when it is durable).
    *
@@ -235,8 +239,10 @@ public final class WebhookClient implements AutoCloseable {
    * Waits until the attempt log holds every attempt so far. After {@link #close()}, which
    * flushes the log, returns at once.
    *
-   * @throws IllegalStateException if the log's buffer is full: its file has not been writable for
-   *     long, and lines past the buffer are dropped (counted in {@link #attemptLogStats()})
+   * @throws IllegalStateException if the lines could not all be written: the log's buffer is
+   *     full (its file has not been writable for long, and lines past the buffer are dropped), or
+   *     a {@code close()} running meanwhile gave them up; either way they are counted in
+   *     {@link #attemptLogStats()}
    */
   public void flushLog() {
     if (attemptLog != null && !closing.isClosed()) {
@@ -399,8 +405,10 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     /**
-     * Waits for retries on your scheduler; the client never shuts it down. Once it refuses a
-     * retry (shut down, say), that delivery is abandoned, with a WARN.
+     * Waits for retries on your scheduler; the client never shuts it down. The scheduler only
+     * wakes a retry: the attempt itself (signing, the address check, listener calls) runs on the
+     * client's HTTP threads. Once it refuses a retry (shut down, say), that delivery is
+     * abandoned, with a WARN.
      *
      * @param scheduler the scheduler
      * @return this builder
@@ -414,7 +422,8 @@ public final class WebhookClient implements AutoCloseable {
     /**
      * Refuses endpoints that resolve to loopback, private, link-local, carrier-grade NAT,
      * unique-local or other non-public addresses; for URLs that users supply. Checked in
-     * {@code send} and again before every attempt. Off by default.
+     * {@code send}, which therefore waits for the host's DNS lookup on the calling thread (a
+     * refused address fails the call), and again before every attempt. Off by default.
      *
      * @return this builder
      * @throws IllegalStateException if already set

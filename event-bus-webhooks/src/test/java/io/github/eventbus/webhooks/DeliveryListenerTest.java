@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -129,6 +130,36 @@ class DeliveryListenerTest {
     }
     assertThat(heard).containsExactly("accepted m1", "started 1", "finished 1 503",
         "retry at 2026-11-23T10:00:02Z", "started 2", "finished 2 200", "delivered 2");
+  }
+
+  /**
+   * A scheduler of the user's only wakes a retry: the attempt, and so its listener calls, run on
+   * the client's threads, not on the thread that ran the scheduled task.
+   */
+  @Test
+  void aRetryWokenByYourScheduler_startsOnTheClientsThreads() throws Exception {
+    server.script(ScriptedServer.Reply.of(503));
+    List<String> starts = new CopyOnWriteArrayList<>();
+    CountDownLatch second = new CountDownLatch(1);
+    try (WebhookClient client = WebhookClient.builder().secret("s3cret").clock(clock)
+        .scheduler(scheduler).retry(RetryPolicy.builder().maxAttempts(2)
+            .initialDelay(Duration.ofSeconds(2)).jitter(0).build())
+        .listener(new DeliveryListener() {
+          @Override
+          public void attemptStarted(WebhookMessage message, URI endpoint, int attempt) {
+            starts.add(attempt + " " + Thread.currentThread().getName());
+            if (attempt == 2) {
+              second.countDown();
+            }
+          }
+        }).build()) {
+      CompletableFuture<WebhookDelivery> f = client.send(server.uri("/h"), message("m"));
+      assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+      scheduler.advance(Duration.ofSeconds(2)); // runs the scheduled task on this thread
+      assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    }
+    assertThat(starts).hasSize(2).last().asString().matches("2 webhook-client-\\d+");
   }
 
   @Test
