@@ -26,10 +26,15 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
 
   /** Opens the log; {@code errors} (maybe null) is told when a line cannot be written. */
   AttemptLog(Path file, Clock clock, WriteErrorHandler errors) {
+    this(file, clock, errors, Duration.ofSeconds(10));
+  }
+
+  /** As above, with how long close() waits for a failing disk ({@code closeTimeout}). */
+  AttemptLog(Path file, Clock clock, WriteErrorHandler errors, Duration closeTimeout) {
     // Never wait for room: no sending thread waits on the disk. Past the buffer (a disk failing
     // for long), lines are dropped, counted and reported.
     var builder = JsonLinesWriter.toFile(file, JsonLinesWriter.jackson())
-        .offerTimeout(Duration.ZERO);
+        .offerTimeout(Duration.ZERO).closeTimeout(closeTimeout);
     if (errors != null) {
       builder.errorHandler(errors);
     }
@@ -113,13 +118,19 @@ final class AttemptLog implements DeliveryListener, AutoCloseable {
     }
   }
 
-  /** Waits until the file holds every line appended so far. */
+  /**
+   * Waits until the file holds every line appended so far.
+   *
+   * @throws IllegalStateException if they could not all be written: the buffer is full (the
+   *     file has not been writable for long), or a close gave them up
+   */
   void flush() {
     try {
       writer.flush().join();
-    } catch (CompletionException full) {
-      throw new IllegalStateException("the attempt log's buffer is full (its file has not been"
-          + " writable for long); lines past it are dropped and counted", full.getCause());
+    } catch (CompletionException failed) {
+      throw new IllegalStateException("the attempt log could not be flushed ("
+          + failed.getCause().getMessage() + "); lines not written are counted",
+          failed.getCause());
     }
   }
 
