@@ -66,6 +66,8 @@ public interface EventBus extends AutoCloseable {
    * @param <E> the event type
    * @return the subscription, to close
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the class is {@link Event}, a primitive type, or carries
+   *     a malformed or reserved {@link EventType @EventType} name (see {@link TypeNames})
    */
   <E> Subscription subscribe(Class<E> type, EventHandler<? super E> handler);
 
@@ -77,6 +79,8 @@ public interface EventBus extends AutoCloseable {
    * @param <E> the event type
    * @return the subscription, to close
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the class is {@link Event}, a primitive type, or carries
+   *     a malformed or reserved {@link EventType @EventType} name (see {@link TypeNames})
    */
   <E> Subscription subscribeEnvelope(Class<E> type, EventHandler<? super Event<? extends E>> handler);
 
@@ -121,6 +125,8 @@ public interface EventBus extends AutoCloseable {
    * @param type the event class
    * @param <E> the event type
    * @return a builder that subscribes when given the handler
+   * @throws IllegalArgumentException if the class is {@link Event}, a primitive type, or carries
+   *     a malformed or reserved {@link EventType @EventType} name (see {@link TypeNames})
    */
   <E> SubscriptionBuilder<E> on(Class<E> type);
 
@@ -159,6 +165,11 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload, or an envelope
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the event's class carries a malformed or reserved
+   *     {@link EventType @EventType} name (see {@link TypeNames})
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publish(Object event);
 
@@ -169,7 +180,11 @@ public interface EventBus extends AutoCloseable {
    * @param metadata correlation id, source and headers for the envelope
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
    * @throws IllegalStateException if the bus is closed
-   * @throws IllegalArgumentException if {@code event} is an {@link Event} (it has metadata already)
+   * @throws IllegalArgumentException if {@code event} is an {@link Event} (it has metadata
+   *     already), or its class carries a malformed or reserved {@link EventType @EventType} name
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publish(Object event, Metadata metadata);
 
@@ -179,10 +194,14 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @param type the event's full type, such as {@code new TypeToken<Envelope<Order>>() {}}
-   * @throws IllegalArgumentException if the event is not an instance of the type's class, or is a
-   *     {@link DynamicEvent}
+   * @throws IllegalArgumentException if the event is not an instance of the type's class, is a
+   *     {@link DynamicEvent}, or its class carries a malformed or reserved
+   *     {@link EventType @EventType} name
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
    * @throws IllegalStateException if the bus is closed
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publish(Object event, com.google.common.reflect.TypeToken<?> type);
 
@@ -191,9 +210,13 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @param type the event's full type
-   * @throws IllegalArgumentException if the event is not an instance of the type's class, or is a
-   *     {@link DynamicEvent}
+   * @throws IllegalArgumentException if the event is not an instance of the type's class, is a
+   *     {@link DynamicEvent}, or its class carries a malformed or reserved
+   *     {@link EventType @EventType} name
    * @throws IllegalStateException if the bus is closed
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publishSync(Object event, com.google.common.reflect.TypeToken<?> type);
 
@@ -206,6 +229,11 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the event's class carries a malformed or reserved
+   *     {@link EventType @EventType} name (see {@link TypeNames})
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publishSync(Object event);
 
@@ -215,7 +243,11 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload
    * @param metadata correlation id, source and headers for the envelope
    * @throws IllegalStateException if the bus is closed
-   * @throws IllegalArgumentException if {@code event} is an {@link Event}
+   * @throws IllegalArgumentException if {@code event} is an {@link Event}, or its class carries a
+   *     malformed or reserved {@link EventType @EventType} name
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publishSync(Object event, Metadata metadata);
 
@@ -230,6 +262,11 @@ public interface EventBus extends AutoCloseable {
    * @return the report, when complete
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the event's class carries a malformed or reserved
+   *     {@link EventType @EventType} name (see {@link TypeNames})
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   CompletionStage<DeliveryReport> publishAndTrack(Object event);
 
@@ -243,6 +280,11 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload, or an envelope
    * @return the report, when complete
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the event's class carries a malformed or reserved
+   *     {@link EventType @EventType} name (see {@link TypeNames})
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   CompletionStage<DeliveryReport> publishSyncAndTrack(Object event);
 
@@ -254,6 +296,11 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload, or an envelope
    * @throws DeliveryFailedException if a handler threw; its cause is the handler's exception
    * @throws IllegalStateException if the bus is closed
+   * @throws IllegalArgumentException if the event's class carries a malformed or reserved
+   *     {@link EventType @EventType} name (see {@link TypeNames})
+   * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
+   *     writes and the event's line is not written in time or cannot be written (a payload it
+   *     cannot encode, say); the event is then not delivered
    */
   void publishSyncFailFast(Object event);
 

@@ -148,6 +148,24 @@ class AuditLogPromisesTest {
   }
 
   @Test
+  void busPublish_ofAPayloadTheAcknowledgedLogCannotEncode_throws_andIsNotDelivered()
+      throws Exception {
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    try (AuditLog log = AuditLog.builder(dir).clock(CLOCK).acknowledge(WAIT)
+        .errorHandler((f, p, c) -> { }).build();
+        EventBus bus = EventBus.builder().auditLog(log).build()) {
+      bus.subscribe(Object.class, e -> delivered.add(e.getClass().getSimpleName()));
+      assertThatThrownBy(() -> bus.publishSync(new Bomb("boom")))
+          .isInstanceOf(AuditLogException.class);
+      assertThatThrownBy(() -> bus.publish(new Bomb("boom")))
+          .isInstanceOf(AuditLogException.class);
+      bus.publishSync(new Note("after"));
+      assertThat(log.stats().unencodable()).isEqualTo(2);
+    }
+    assertThat(delivered).containsExactly("Note");
+  }
+
+  @Test
   void acknowledgedRecord_onADirectoryThatCannotBeWritten_throwsAuditLogExceptionInTime()
       throws Exception {
     Path logDir = dir.resolve("audit");
