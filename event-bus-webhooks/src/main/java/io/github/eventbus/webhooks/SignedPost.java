@@ -229,7 +229,9 @@ final class SignedPost {
 
     @Override
     public void onError(Throwable error) {
-      done.completeExceptionally(error);
+      // The status line and headers came: the endpoint has said what it did with the message. A
+      // body cut off after them changes nothing (a 2xx sent again would be a duplicate).
+      answered();
     }
 
     @Override

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Against a real HTTP server on 127.0.0.1 (ephemeral port); retries on a manual clock. */
 class WebhookClientTest {
@@ -322,6 +324,44 @@ class WebhookClientTest {
       assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
       assertThat(d.lastStatus()).isZero();
       assertThat(d.lastError()).isNotNull();
+    }
+  }
+
+  /**
+   * The status line and headers came, then the body was cut off (Content-Length promised more):
+   * the endpoint has said what it did with the message, so a 2xx is delivered, not sent again,
+   * and a 404 rejected, not retried as a network error.
+   */
+  @ParameterizedTest
+  @CsvSource({"200 OK, DELIVERED", "404 Not Found, REJECTED"})
+  void anAnswerWhoseBodyIsCutOff_isTakenAtItsStatus(String statusLine, DeliveryOutcome outcome)
+      throws Exception {
+    try (ServerSocket cutting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread answerer = new Thread(() -> {
+        try (Socket s = cutting.accept()) {
+          var in = s.getInputStream();
+          for (int matched = 0; matched < 4; ) { // the request head; the body may stay unread
+            int b = in.read();
+            if (b < 0) {
+              return;
+            }
+            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+          }
+          s.getOutputStream().write(("HTTP/1.1 " + statusLine + "\r\nContent-Length: 100\r\n"
+              + "\r\nonly this").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          s.getOutputStream().flush();
+        } catch (Exception ignored) {
+          // the test checks the client's side
+        }
+      });
+      answerer.start();
+      WebhookDelivery d = result(client(retries(3), Duration.ofSeconds(5))
+          .send(URI.create("http://127.0.0.1:" + cutting.getLocalPort() + "/hook"), message()));
+      answerer.join(10_000);
+
+      assertThat(d.outcome()).isEqualTo(outcome);
+      assertThat(d.attempts()).isEqualTo(1);
+      assertThat(scheduler.delays()).isEmpty();
     }
   }
 
