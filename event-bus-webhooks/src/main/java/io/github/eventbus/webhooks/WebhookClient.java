@@ -11,6 +11,7 @@ import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -548,6 +549,7 @@ public final class WebhookClient implements AutoCloseable {
      *     client (in this process or another; each outbox file has one client at a time), or its
      *     file has another hard link (where the file system counts links; a symbolic link is
      *     followed instead)
+     * @throws IllegalArgumentException if the outbox and the attempt log are one file
      * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
      *     example, its path is a directory); no thread has been started then
      */
@@ -555,7 +557,22 @@ public final class WebhookClient implements AutoCloseable {
       if (secrets.isEmpty()) {
         throw new IllegalStateException("add at least one signing secret with secret(...)");
       }
+      if (outbox != null && attemptLog != null && sameFile(outbox, attemptLog)) {
+        // attempt lines in the outbox would be read back as damaged records
+        throw new IllegalArgumentException("outbox and attemptLog must be different files");
+      }
       return new WebhookClient(this);
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+      if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
+        return true;
+      }
+      try {
+        return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+      } catch (java.io.IOException unreadable) {
+        return false; // opening them says what is wrong
+      }
     }
   }
 }

@@ -15,6 +15,7 @@ import io.github.eventbus.webhooks.WebhookClient;
 import io.github.eventbus.webhooks.WebhookDelivery;
 import io.github.eventbus.webhooks.WebhookMessage;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -118,6 +119,21 @@ class WebhookClientPromisesTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port")
           .hasMessageContaining("99999");
     }
+  }
+
+  @Test
+  void build_withTheOutboxAndTheAttemptLogOneFile_failsFast_andLeavesNoThreads(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("one-for-both.jsonl");
+    Path link = Files.createSymbolicLink(dir.resolve("link.jsonl"), Files.writeString(file, ""));
+    for (Path attempts : List.of(file, dir.resolve("x/../one-for-both.jsonl"), link)) {
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(file)
+          .attemptLog(attempts).build()).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("outbox").hasMessageContaining("attemptLog");
+    }
+    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName()
+        .startsWith("jsonl-writer-one-for-both"));
+    assertThat(Files.readString(file)).isEmpty();
   }
 
   @Test
