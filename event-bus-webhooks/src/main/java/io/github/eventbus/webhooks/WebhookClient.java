@@ -208,7 +208,8 @@ public final class WebhookClient implements AutoCloseable {
    * again.
    *
    * @param id the webhook id
-   * @return one future per endpoint the id was dead for; empty if none
+   * @return one future per dead delivery of the id: one per endpoint it was sent to, more where
+   *     it was sent to one endpoint more than once (each send is a delivery); empty if none
    * @throws IllegalStateException if the client is closed
    */
   public List<CompletableFuture<WebhookDelivery>> redrive(String id) {
@@ -226,7 +227,8 @@ public final class WebhookClient implements AutoCloseable {
    * take and that you have dealt with otherwise; the dead letter told of each when it failed.
    *
    * @param id the webhook id
-   * @return how many dead deliveries of that id (one per endpoint) were forgotten; 0 if none
+   * @return how many dead deliveries of that id (one per send: per endpoint, unless it was sent
+   *     to one more than once) were forgotten; 0 if none
    * @throws IllegalStateException if the client is closed
    */
   public int discardDead(String id) {
