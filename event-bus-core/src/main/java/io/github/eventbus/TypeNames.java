@@ -157,7 +157,8 @@ public final class TypeNames {
         segmentStart = i + 1;
       } else if (!isNameChar(c)) {
         return "character '" + c + "' at index " + i
-            + " is not allowed (use letters, digits, '_', '-', '$', and '.' between segments)";
+            + " is not allowed (use ASCII letters and digits, '_', '-', '$', and '.' between"
+            + " segments)";
       }
     }
     return null;

@@ -86,7 +86,7 @@ public final class TypePattern {
           throw invalid(
               pattern,
               "character '" + c + "' in segment " + (i + 1)
-                  + " is not allowed (use letters, digits, '_', '-', '$', '*' and '.')");
+                  + " is not allowed (use ASCII letters and digits, '_', '-', '$', '*' and '.')");
         }
       }
     }

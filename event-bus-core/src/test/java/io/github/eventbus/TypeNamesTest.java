@@ -41,7 +41,7 @@ class TypeNamesTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("@EventType(\"bad name\")")
         .hasMessageContaining("Malformed")
-        .hasMessageContaining("character ' '");
+        .hasMessageContaining("character ' '").hasMessageContaining("use ASCII letters");
   }
 
   @Test

@@ -43,6 +43,7 @@ class TypePatternTest {
     "a.**|'*' must be a whole segment",
     "a b|character ' ' in segment 1",
     "a/b|character '/' in segment 1",
+    "café.*|character 'é' in segment 1 is not allowed (use ASCII letters",
   })
   void compile_malformed_throwsWithReason(String pattern, String reason) {
     assertThatThrownBy(() -> TypePattern.compile(pattern))

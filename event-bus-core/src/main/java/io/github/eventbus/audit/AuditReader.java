@@ -128,7 +128,10 @@ public final class AuditReader {
   /**
    * Republishes the selected entries onto a bus, in log order, each with its original id and
    * timestamp and the metadata header {@code replay=true}, so that the bus's audit log does not
-   * record it again. Publishing uses {@link EventBus#publish(Object)}. An entry whose data does
+   * record it again. Publishing uses {@link EventBus#publish(Object)}, so it is asynchronous:
+   * when this returns, the events are accepted by the bus, not necessarily handled (close the
+   * bus, or track deliveries, to wait for them), and the bus's backpressure policy applies to
+   * each; an exception from {@code publish} ends the replay there. An entry whose data does
    * not decode into the class registered for its type, or whose type is a class's binary name
    * outside the type-name grammar (an array, a lambda, a class named with a non-ASCII letter)
    * with no class registered for it, is reported to the corrupt-line handler, not republished,
@@ -138,6 +141,9 @@ public final class AuditReader {
    * @param bus the bus
    * @return how many events were republished
    * @throws IOException if the path cannot be read
+   * @throws io.github.eventbus.RejectedEventException if the bus's queue is full and its
+   *     backpressure policy rejects an event; the events before it were republished
+   * @throws IllegalStateException if the bus is closed
    */
   public long replay(Path fileOrDirectory, EventBus bus) throws IOException {
     requireNonNull(bus, "bus");

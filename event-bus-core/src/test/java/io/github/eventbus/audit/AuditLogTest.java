@@ -169,6 +169,38 @@ class AuditLogTest {
     assertThat(Files.readAllLines(first.resolve("events_20261123.jsonl"))).hasSize(2); // not 3
   }
 
+  /**
+   * Replay publishes asynchronously, under the bus's backpressure: a full queue under REJECT ends
+   * it with the bus's exception, and what it republished before is delivered, in log order.
+   */
+  @Test
+  void replay_intoAFullRejectingQueue_throwsTheRejection_afterTheEventsBeforeIt() throws Exception {
+    Path source = dir.resolve("source");
+    try (EventBus bus = EventBus.builder().clock(clock).auditLog(source).build()) {
+      for (int i = 0; i < 5; i++) {
+        bus.publishSync(DynamicEvent.of("job.failed", Map.of("n", i)));
+      }
+    }
+    List<Object> handled = new CopyOnWriteArrayList<>();
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch running = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().clock(clock).queueCapacity(1)
+        .backpressure(io.github.eventbus.BackpressurePolicy.REJECT).build()) {
+      bus.subscribe("job.failed", e -> {
+        running.countDown();
+        release.await();
+        handled.add(((Number) ((DynamicEvent) e.payload()).get("n")).intValue());
+      });
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> AuditReader.builder().build().replay(source, bus))
+          .isInstanceOf(io.github.eventbus.RejectedEventException.class);
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      release.countDown();
+    } // close drains what was accepted
+    assertThat(handled).isNotEmpty().hasSizeLessThan(5)
+        .isEqualTo(List.of(0, 1, 2, 3, 4).subList(0, handled.size()));
+  }
+
   @Test
   void aReplayHeaderFromAnyoneButTheReader_doesNotKeepAnEventOutOfTheLog() throws Exception {
     // Regression: any publisher (or a header copied from upstream) could hide an event from the
