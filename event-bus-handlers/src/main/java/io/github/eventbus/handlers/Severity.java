@@ -5,7 +5,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * How serious a risk alert is, from {@code low} to {@code critical}; ordered, so {@code compareTo} ranks them. In JSON, the lower-case name.
+ * How serious a risk alert is, from {@code low} to {@code critical}; ordered, so
+ * {@code compareTo} ranks them. In JSON, the lower-case name.
  *
  * <p><b>Thread-safety:</b> an immutable enum.
  */

@@ -67,6 +67,36 @@ class RiskDashboardTest {
         .satisfies(a -> assertThat(a.status()).isEqualTo(AlertStatus.ACTIVE));
   }
 
+  /**
+   * The JSON a dashboard page reads: severities low to critical, risk types in declared order,
+   * hours oldest first, whatever the hash order of the names; statuses in lower case, as every
+   * other enum in the handlers' JSON.
+   */
+  @Test
+  void toJson_ordersSeveritiesTypesAndHours_andWritesStatusesInLowerCase() throws Exception {
+    RiskDashboard dashboard = new RiskDashboard(clock);
+    for (int hour = 0; hour < 30; hour++) {
+      dashboard.record(new RiskAlert("h-" + hour, RiskType.values()[hour % RiskType.values().length],
+          Severity.values()[hour % 4], "t", null, null, 0.5, null, null, null, null), false,
+          clock.instant());
+      clock.advance(Duration.ofHours(1));
+    }
+    dashboard.acknowledge("h-1");
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.toJson());
+
+    assertThat(json.get("active_by_severity").fieldNames()).toIterable()
+        .containsExactly("low", "medium", "high", "critical");
+    assertThat(json.get("active_by_risk_type").fieldNames()).toIterable()
+        .containsExactlyElementsOf(java.util.Arrays.stream(RiskType.values())
+            .map(RiskType::json).toList());
+    java.util.List<String> hours = new java.util.ArrayList<>();
+    json.get("alerts_per_hour").fieldNames().forEachRemaining(hours::add);
+    assertThat(hours).hasSize(30).isSortedAccordingTo(
+        java.util.Comparator.comparing(Instant::parse));
+    assertThat(json.get("alerts")).extracting(a -> a.get("status").asText()).containsOnly(
+        "active", "acknowledged").contains("acknowledged");
+  }
+
   private static RiskAlert sighting(Severity severity, double score) {
     return new RiskAlert("a-1", RiskType.PERFORMANCE, severity, "t", null, null, score, null, null,
         null, null);
