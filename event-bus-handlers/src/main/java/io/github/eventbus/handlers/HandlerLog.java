@@ -108,7 +108,7 @@ final class HandlerLog implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       // Values a dynamic event got from code rather than JSON may not serialise; the line stays.
       line.put("data", null);
-      line.put("data_error", "the data could not be written as JSON: " + e.getClass().getName());
+      line.put("data_error", "the data could not be written as JSON: " + FailureText.of(e));
     }
     line.put("handled_at", clock.instant().toString());
     line.put("action", action);

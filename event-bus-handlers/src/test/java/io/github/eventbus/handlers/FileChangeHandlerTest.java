@@ -155,7 +155,9 @@ class FileChangeHandlerTest {
 
     assertThat(logLines()).singleElement().satisfies(l -> {
       assertThat(l.get("data").isNull()).isTrue();
-      assertThat(l.get("data_error").asText()).startsWith("the data could not be written as JSON");
+      // which value, and why: the class with no serialiser, and where it sits in the data
+      assertThat(l.get("data_error").asText()).startsWith("the data could not be written as JSON")
+          .contains("java.lang.Object", "\"handle\"");
       assertThat(l.get("action").asText()).isEqualTo("deleted");
     });
   }
