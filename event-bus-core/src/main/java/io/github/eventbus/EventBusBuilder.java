@@ -176,6 +176,8 @@ public final class EventBusBuilder {
 
   /**
    * Bounds the asynchronous queue, counted in pending deliveries (one per subscriber per event).
+   * A delivery counts until its handler returns, so the one running is in the count: with a
+   * capacity of 1, a publish waits (or is refused) while a handler runs.
    *
    * @param capacity at least 1
    * @return this builder

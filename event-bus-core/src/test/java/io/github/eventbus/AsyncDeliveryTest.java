@@ -1,6 +1,7 @@
 package io.github.eventbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -121,6 +122,40 @@ class AsyncDeliveryTest {
     assertThat(names).containsOnly("mine");
     assertThat(mine.isShutdown()).isFalse();
     mine.shutdown();
+  }
+
+  @Test
+  void aRunningDelivery_countsAgainstTheQueueCapacity_untilItsHandlerReturns() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch second = new CountDownLatch(1);
+    try (EventBus bus = EventBus.builder().workers(1).queueCapacity(1)
+        .backpressure(BackpressurePolicy.REJECT).build()) {
+      bus.subscribe(Seq.class, s -> {
+        if (s.n() == 0) {
+          running.countDown();
+          release.await();
+        } else {
+          second.countDown();
+        }
+      });
+      bus.publish(new Seq(0, 0));
+      assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> bus.publish(new Seq(0, 1)))
+          .isInstanceOf(RejectedEventException.class);
+      release.countDown();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (true) { // room comes once the handler has returned
+        try {
+          bus.publish(new Seq(0, 2));
+          break;
+        } catch (RejectedEventException notYet) {
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+      }
+      assertThat(second.await(10, TimeUnit.SECONDS)).isTrue();
+    }
   }
 
   @Test
