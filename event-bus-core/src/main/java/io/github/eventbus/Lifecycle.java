@@ -14,7 +14,7 @@ final class Lifecycle {
   private volatile int state = RUNNING;
   private volatile boolean abandoned;
   private volatile boolean drainOver;
-  private volatile String abandonedBecause = "its executor refused the delivery";
+  private volatile String abandonedBecause;
 
   Lifecycle(String bus) {
     this.bus = bus;
@@ -69,9 +69,18 @@ final class Lifecycle {
     }
   }
 
-  /** Why deliveries were given up, for the dead letters that report them. */
+  /**
+   * Why deliveries were given up, for the dead letters that report them: the reason the drain
+   * gave up; else, once a drain has ended, that it had (a retry planned before it ended and
+   * scheduled after); else, the executor's refusal.
+   */
   String abandonedBecause() {
-    return abandonedBecause;
+    String why = abandonedBecause;
+    if (why != null) {
+      return why;
+    }
+    return drainOver ? "its drain had ended when this delivery came due"
+        : "its executor refused the delivery";
   }
 
   void ensureOpen() {

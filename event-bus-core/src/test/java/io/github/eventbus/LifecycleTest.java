@@ -19,6 +19,25 @@ class LifecycleTest {
   record Item(int n) {}
 
   @Test
+  void theReasonGivenForAnUndeliveredEvent_followsWhatEndedIt() {
+    Lifecycle refused = new Lifecycle("b");
+    assertThat(refused.abandonedBecause()).contains("executor refused");
+
+    Lifecycle lateRetry = new Lifecycle("b");
+    lateRetry.closing();
+    lateRetry.drainOver(); // drained in time: a retry that comes due now finds no worker
+    assertThat(lateRetry.abandonedBecause()).contains("drain had ended")
+        .doesNotContain("executor");
+
+    Lifecycle timedOut = new Lifecycle("b");
+    timedOut.closing();
+    timedOut.abandon("the drain timeout of PT1S elapsed");
+    timedOut.abandon("close() was interrupted"); // the first reason stands
+    timedOut.drainOver();
+    assertThat(timedOut.abandonedBecause()).isEqualTo("the drain timeout of PT1S elapsed");
+  }
+
+  @Test
   void close_drainsEverythingAccepted_noLoss() {
     AtomicLong handled = new AtomicLong();
     EventBus bus = EventBus.builder().name("drain").workers(2).build();
