@@ -25,7 +25,9 @@ import java.util.function.Function;
  * <p>The password is never logged and {@link #toString()} does not show it. Connect and read
  * timeouts are explicit (default 10 s each), and the whole exchange of one message ends within
  * the connect timeout plus five read timeouts (60 s by default), even with a server that answers
- * a little at a time. Each message's {@code Date} header comes from the
+ * a little at a time; DNS lookups are outside that bound (the server's name, and this machine's
+ * for {@code EHLO} unless {@link Builder#heloName} gives it). The {@code Message-ID} takes the
+ * sender's domain. Each message's {@code Date} header comes from the
  * distributor's {@linkplain Builder#clock(Clock) clock}, in UTC, whatever the JVM's time zone.
  * A server may send at most 1 MiB over one message's connection (its replies are a few
  * kilobytes), so one that never ends a reply line cannot fill the heap. A recipient is one
@@ -59,7 +61,7 @@ public final class SmtpReportDistributor implements ReportDistributor {
     this.link = b.link;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     try {
-      this.session = new SmtpSession(host, port, from, username, b.password, startTls,
+      this.session = new SmtpSession(host, port, from, b.heloName, username, b.password, startTls,
           b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(10),
           b.readTimeout != null ? b.readTimeout : Duration.ofSeconds(10));
     } catch (IllegalStateException noProvider) {
@@ -137,9 +139,12 @@ public final class SmtpReportDistributor implements ReportDistributor {
 
   /** Configures an {@link SmtpReportDistributor}. Not thread-safe; each option may be set once. */
   public static final class Builder {
+    private static final java.util.regex.Pattern HELO_NAME = java.util.regex.Pattern.compile(
+        "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*|\\[(IPv6:)?[0-9A-Fa-f:.]+]");
     private final String host;
     private final int port;
     private String from;
+    private String heloName;
     private String username;
     private String password;
     private Boolean startTls;
@@ -165,6 +170,28 @@ public final class SmtpReportDistributor implements ReportDistributor {
     public Builder from(String address) {
       requireNonNull(address, "from");
       this.from = Settings.setOnce(this.from, SmtpSession.checkAddress(address, "from"), "from");
+      return this;
+    }
+
+    /**
+     * Sets the name this client gives itself in {@code EHLO}: its fully qualified domain name, or
+     * an address literal such as {@code [192.0.2.7]}. Without it, Jakarta Mail looks up the
+     * machine's canonical host name, a DNS lookup that no timeout of this distributor bounds
+     * (a machine whose reverse DNS does not answer waits for the resolver's own timeout).
+     *
+     * @param name a domain name ({@code A-Z a-z 0-9 -}, dot-separated) or an address literal
+     * @return this builder
+     * @throws IllegalArgumentException if it is neither
+     * @throws IllegalStateException if already set
+     */
+    public Builder heloName(String name) {
+      requireNonNull(name, "heloName");
+      if (name.length() > 255 || !HELO_NAME.matcher(name).matches()) {
+        // never quoted: it would go on the wire after EHLO, and so into a log line here
+        throw new IllegalArgumentException("heloName must be a domain name or an address literal"
+            + " such as [192.0.2.7]");
+      }
+      this.heloName = Settings.setOnce(this.heloName, name, "heloName");
       return this;
     }
 

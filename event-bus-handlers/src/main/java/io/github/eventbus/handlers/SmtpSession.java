@@ -34,12 +34,18 @@ final class SmtpSession {
   private final Session session;
   private final InternetAddress from;
 
-  SmtpSession(String host, int port, String from, String username, String password,
-      boolean startTls, Duration connect, Duration read) {
+  SmtpSession(String host, int port, String from, String heloName, String username,
+      String password, boolean startTls, Duration connect, Duration read) {
     this.from = address(from, "from");
     Properties props = new Properties();
     props.put("mail.smtp.host", host);
     props.put("mail.smtp.port", String.valueOf(port));
+    // The Message-ID's domain: without it, Jakarta Mail looks up the machine's host name (a DNS
+    // lookup no timeout bounds) and writes the JVM's user name into every message.
+    props.put("mail.from", from);
+    if (heloName != null) {
+      props.put("mail.smtp.localhost", heloName);
+    }
     // Jakarta Mail reads these as ints.
     String connectMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(connect)));
     String readMillis = String.valueOf(Math.min(Integer.MAX_VALUE, Settings.millis(read)));

@@ -29,6 +29,8 @@ import java.util.TimeZone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Against a real SMTP server (GreenMail) on 127.0.0.1 with an ephemeral port. */
 class SmtpReportDistributorTest {
@@ -126,6 +128,42 @@ class SmtpReportDistributorTest {
     }
     sender.join(20_000);
     assertThat(sender.isAlive()).isFalse();
+  }
+
+  /**
+   * Neither the EHLO name nor the Message-ID needs the machine's host name (a DNS lookup outside
+   * the exchange's deadline): the first is heloName, the second takes the sender's domain.
+   */
+  @Test
+  void heloName_namesTheClient_andTheMessageIdTakesTheSendersDomain() throws Exception {
+    Path pdf = Files.writeString(dir.resolve("h.pdf"), "%PDF-1.7 helo");
+    ReportReady report = new ReportReady("h_1", ReportType.DAILY, pdf.toString(), ReportFormat.PDF,
+        null, null, List.of("a@example.com"), Map.of());
+    try (StallingSmtpServer server = new StallingSmtpServer()) {
+      SmtpReportDistributor mail = SmtpReportDistributor.builder("127.0.0.1", server.port())
+          .from("reports@example.com").heloName("mailer.example.org")
+          .timeouts(Duration.ofSeconds(5), Duration.ofMillis(500)).build();
+      assertThatThrownBy(() -> mail.distribute(report, pdf, "a@example.com"))
+          .as("the server never answers the message's end").isNotNull();
+      assertThat(server.awaitMessageEnd(20)).isTrue();
+      assertThat(server.lines).contains("EHLO mailer.example.org")
+          .filteredOn(l -> l.regionMatches(true, 0, "Message-ID:", 0, 11)).singleElement()
+          .asString().endsWith("@example.com>");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "two words", "a\r\nRSET", "mailer.example.org.", "[1.2.3.4",
+      "caf\u00e9.example"})
+  void heloName_thatIsNoDomainOrAddressLiteral_isRefused(String name) {
+    assertThatThrownBy(() -> distributor().heloName(name))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heloName");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"mailer", "mail-1.example.org", "[192.0.2.7]", "[IPv6:2001:db8::1]"})
+  void heloName_aDomainOrAnAddressLiteral_isTaken(String name) {
+    assertThat(distributor().heloName(name).build()).isNotNull();
   }
 
   @Test

@@ -8,6 +8,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +23,8 @@ final class StallingSmtpServer implements AutoCloseable {
   private final Thread thread;
   private final CountDownLatch messageEnded = new CountDownLatch(1);
   private volatile Socket client;
+  /** Every line the client sent, commands and message alike. */
+  final List<String> lines = new CopyOnWriteArrayList<>();
 
   StallingSmtpServer() throws IOException {
     server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
@@ -48,6 +52,7 @@ final class StallingSmtpServer implements AutoCloseable {
       String line;
       boolean data = false;
       while ((line = in.readLine()) != null) {
+        lines.add(line);
         if (data) {
           if (line.equals(".")) {
             messageEnded.countDown(); // and no answer
