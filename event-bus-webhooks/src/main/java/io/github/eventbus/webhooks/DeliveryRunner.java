@@ -90,8 +90,9 @@ final class DeliveryRunner {
    */
   private CompletableFuture<WebhookDelivery> accept(URI endpoint, WebhookMessage message,
       String outboxKey, boolean record) {
-    OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gates.computeIfAbsent(
-        EndpointGate.gateKey(endpoint), k -> new EndpointGate(perEndpoint)), outboxKey);
+    EndpointGate gate = gates.compute(EndpointGate.gateKey(endpoint),
+        (k, g) -> (g != null ? g : new EndpointGate(perEndpoint)).use());
+    OutgoingDelivery d = new OutgoingDelivery(endpoint, message, gate, outboxKey);
     if (record && outbox.enabled()) {
       d.recorded = outbox.accepted(d); // before a drain can see the delivery
     }
@@ -324,6 +325,8 @@ final class DeliveryRunner {
       case ABANDONED -> tellAbandoned(d, result);
       default -> throw new AssertionError(outcome);
     }
+    gates.computeIfPresent(EndpointGate.gateKey(d.endpoint),
+        (k, g) -> g == d.gate ? g.release() : g);
     d.done.complete(result);
     active.remove(d);
     signalProgress();
@@ -358,6 +361,11 @@ final class DeliveryRunner {
     synchronized (progress) {
       progress.notifyAll();
     }
+  }
+
+  /** How many endpoint gates are kept: one per origin with unfinished deliveries. */
+  int gateCount() {
+    return gates.size();
   }
 
   /**

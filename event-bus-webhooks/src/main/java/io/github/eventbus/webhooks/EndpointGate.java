@@ -7,12 +7,17 @@ import java.util.Locale;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
-/** Bounds the requests in flight to one endpoint; the rest wait in order. */
+/**
+ * Bounds the requests in flight to one endpoint; the rest wait in order. The runner keeps one
+ * gate per origin while deliveries to it are unfinished, counted by {@link #use} and
+ * {@link #release}, so that a client sending to ever new origins keeps no gate for each.
+ */
 final class EndpointGate {
 
   private final int permits;
   private int inFlight;
   private final Deque<Runnable> waiting = new ArrayDeque<>();
+  private int users; // changed only inside the runner's map compute for this gate's key
 
   /**
    * The endpoint's scheme, host and port: what one gate covers, and all that is ever shown of an
@@ -65,6 +70,17 @@ final class EndpointGate {
 
   EndpointGate(int permits) {
     this.permits = permits;
+  }
+
+  /** Counts one more unfinished delivery; returns this gate, for the map. */
+  EndpointGate use() {
+    users++;
+    return this;
+  }
+
+  /** Counts a delivery finished; returns this gate, or null (for the map to drop it) if unused. */
+  EndpointGate release() {
+    return --users == 0 ? null : this;
   }
 
   /** Runs {@code attempt} now if a permit is free, else when one is released. */

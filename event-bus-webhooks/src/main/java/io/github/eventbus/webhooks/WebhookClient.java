@@ -254,6 +254,11 @@ public final class WebhookClient implements AutoCloseable {
     }
   }
 
+  /** How many endpoint origins the client keeps a request limit for: those with deliveries. */
+  int endpointGates() {
+    return runner.gateCount();
+  }
+
   /**
    * Returns the counts of the attempt log's writer: lines appended, written and pending, and
    * failed writes, which {@link Builder#writeErrorHandler} is told of one by one.

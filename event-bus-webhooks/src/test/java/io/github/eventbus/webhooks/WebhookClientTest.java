@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -291,6 +292,39 @@ class WebhookClientTest {
     assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
     assertThat(scheduler.delays()).containsExactly(cap);
     assertThat(letters).isEmpty();
+  }
+
+  /**
+   * A client sending to ever new origins (URLs its users supply) keeps a request limit only for
+   * those with deliveries under way, not one for every origin it ever sent to.
+   */
+  @Test
+  void originsWithNothingUnderWay_keepNoRequestLimit() throws Exception {
+    int port;
+    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    }
+    client(retries(1), Duration.ofSeconds(5));
+    List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
+    for (int host = 1; host <= 50; host++) { // 127.0.0.0/8 is all loopback: 50 origins
+      sent.add(client.send(URI.create("http://127.0.0." + host + ":" + port + "/h"), message()));
+    }
+    for (CompletableFuture<WebhookDelivery> f : sent) {
+      assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED); // refused
+    }
+    assertThat(client.endpointGates()).isZero();
+    client.close();
+
+    script(new Reply(503, Map.of(), null));
+    CompletableFuture<WebhookDelivery> waiting = client(retries(2), Duration.ofSeconds(5))
+        .send(uri("/hook"), message());
+    next();
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    assertThat(client.endpointGates()).as("kept while a retry is due").isEqualTo(1);
+    fireRetry(retries(2).delayBefore(2, 1.0));
+    next();
+    assertThat(result(waiting).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+    assertThat(client.endpointGates()).isZero();
   }
 
   @Test
