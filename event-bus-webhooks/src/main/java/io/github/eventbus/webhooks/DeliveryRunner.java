@@ -41,10 +41,16 @@ final class DeliveryRunner {
   private static final long LOOK_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private final Executor background; // the HTTP threads: where work hops to rather than nest
   private final int perEndpoint;
+  /** How many URLs that answered 410 Gone the client remembers. */
+  static final int GONE_REMEMBERED = 1_000;
+
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
   /** Endpoints that answered 410: for this client's lifetime, nothing more is sent to them. */
-  private final Set<URI> gone = ConcurrentHashMap.newKeySet();
+  // The URLs that answered 410, the most recent 1,000: one forgotten costs one request.
+  private final Set<URI> gone = java.util.Collections.newSetFromMap(
+      com.google.common.cache.CacheBuilder.newBuilder().maximumSize(GONE_REMEMBERED)
+          .<URI, Boolean>build().asMap());
   /**
    * What an outbox record's outcome has yet to be told ({@link Recorded}, {@link Abandoned}):
    * handed to the HTTP threads, never told on the outbox writer's; see tellUntold.

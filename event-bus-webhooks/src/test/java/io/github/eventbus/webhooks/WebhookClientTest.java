@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -325,6 +326,49 @@ class WebhookClientTest {
     next();
     assertThat(result(waiting).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
     assertThat(client.endpointGates()).isZero();
+  }
+
+  /**
+   * URLs that answered 410 are remembered up to a bound: a client whose users' endpoints come
+   * and go does not keep every one for its lifetime. One forgotten gets one more request.
+   */
+  @Test
+  @org.junit.jupiter.api.Tag("slow")
+  void goneUrls_areRememberedUpToABound_theOldestForgotten() throws Exception {
+    AtomicInteger requests = new AtomicInteger();
+    com.sun.net.httpserver.HttpServer gone = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    gone.createContext("/", exchange -> {
+      requests.incrementAndGet();
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(410, -1);
+      exchange.close();
+    });
+    gone.start();
+    try {
+      client(retries(1), Duration.ofSeconds(5));
+      String base = "http://127.0.0.1:" + gone.getAddress().getPort() + "/gone-";
+      int urls = 2 * DeliveryRunner.GONE_REMEMBERED;
+      for (int batch = 0; batch < urls; batch += 500) {
+        List<CompletableFuture<WebhookDelivery>> sent = new ArrayList<>();
+        for (int i = batch; i < batch + 500; i++) {
+          sent.add(client.send(URI.create(base + i), message()));
+        }
+        for (CompletableFuture<WebhookDelivery> f : sent) {
+          assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.GONE);
+        }
+      }
+      assertThat(requests.get()).isEqualTo(urls);
+
+      WebhookDelivery latest = result(client.send(URI.create(base + (urls - 1)), message()));
+      WebhookDelivery oldest = result(client.send(URI.create(base + 0), message()));
+      assertThat(latest.attempts()).as("remembered: no request").isZero();
+      assertThat(oldest.attempts()).as("forgotten: asked again").isEqualTo(1);
+      assertThat(oldest.outcome()).isEqualTo(DeliveryOutcome.GONE);
+      assertThat(requests.get()).isEqualTo(urls + 1);
+    } finally {
+      gone.stop(0);
+    }
   }
 
   @Test
