@@ -550,7 +550,9 @@ final class WriterLoop<T> implements Runnable {
         errorHandler.onError(file, problem, cause);
       } catch (RuntimeException | Error e) {
         warnings.warn("error-handler", "The WriteErrorHandler of {} threw; ignoring it", file, e);
-        handOnIfError(e, onRunner);
+        if (e != cause) { // a handler rethrowing the Error it was told of: handed on below
+          handOnIfError(e, onRunner);
+        }
       } finally {
         if (onRunner) {
           runnerInHandler = false;

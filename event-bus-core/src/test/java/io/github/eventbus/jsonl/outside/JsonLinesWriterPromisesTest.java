@@ -319,6 +319,32 @@ class JsonLinesWriterPromisesTest {
     assertThat(uncaught).containsExactly(bug);
   }
 
+  /** A handler that rethrows the Error it is told of ("never swallow an Error"): handed on once. */
+  @Test
+  void errorHandlerRethrowingTheErrorItWasGiven_isHandedOnOnce() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    AssertionError bug = new AssertionError("a bug in the encoder");
+    JsonLinesWriter.Encoder<String> failing = (s, g) -> {
+      if (s.equals("bad")) {
+        throw bug;
+      }
+      g.writeString(s);
+    };
+    List<Throwable> uncaught = withUncaughtCollected(() -> {
+      try (JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, failing)
+          .errorHandler((f, problem, cause) -> {
+            if (cause instanceof Error e) {
+              throw e;
+            }
+          }).build()) {
+        w.append("bad");
+        w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      }
+    });
+    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly("\"good\"");
+    assertThat(uncaught).containsExactly(bug);
+  }
+
   /**
    * Runs {@code body} with the default uncaught-exception handler collecting what the writer's
    * thread hands it, and returns that; the handler is restored after.
