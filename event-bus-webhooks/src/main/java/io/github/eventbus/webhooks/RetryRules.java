@@ -110,7 +110,8 @@ final class RetryRules {
     Duration wait;
     if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
       // delay-seconds is any run of digits: one too long for a long is still a wait, the cap.
-      wait = text.length() > 18 ? maxRetryAfter : Duration.ofSeconds(Long.parseLong(text));
+      String digits = text.replaceFirst("^0+(?=.)", "");
+      wait = digits.length() > 18 ? maxRetryAfter : Duration.ofSeconds(Long.parseLong(digits));
     } else {
       Instant at = httpDate(text, now);
       if (at == null) {

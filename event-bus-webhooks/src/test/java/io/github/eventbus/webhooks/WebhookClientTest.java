@@ -253,12 +253,14 @@ class WebhookClientTest {
 
   /**
    * Seconds past what a long holds are still seconds (RFC 9110's delay-seconds is any run of
-   * digits): clamped to maxRetryAfter. A sign is not a digit, so "+3" is no Retry-After at all.
+   * digits): clamped to maxRetryAfter; leading zeros add nothing. A sign is not a digit, so "+3"
+   * is no Retry-After at all.
    */
   @Test
   void retryAfter_pastALong_isClamped_andASignedNumber_isIgnored() throws Exception {
     script(new Reply(503, Map.of("Retry-After", "99999999999999999999"), null),
-        new Reply(503, Map.of("Retry-After", "+3"), null));
+        new Reply(503, Map.of("Retry-After", "+3"), null),
+        new Reply(503, Map.of("Retry-After", "0000000000000000000000007"), null));
     CompletableFuture<WebhookDelivery> f = client(retries(5), Duration.ofSeconds(5))
         .send(uri("/hook"), message());
 
@@ -268,9 +270,12 @@ class WebhookClientTest {
     next();
     fireRetry(policys);
     next();
+    fireRetry(Duration.ofSeconds(7)); // leading zeros are no size
+    next();
 
     assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
-    assertThat(scheduler.delays()).containsExactly(Duration.ofHours(1), policys);
+    assertThat(scheduler.delays()).containsExactly(Duration.ofHours(1), policys,
+        Duration.ofSeconds(7));
   }
 
   /**
