@@ -572,14 +572,31 @@ public final class WebhookClient implements AutoCloseable {
     }
 
     private static boolean sameFile(Path a, Path b) {
-      if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
-        return true;
-      }
       try {
-        return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        if (Files.exists(a) && Files.exists(b)) {
+          return Files.isSameFile(a, b); // hard links too
+        }
+        return real(a).equals(real(b));
       } catch (java.io.IOException unreadable) {
         return false; // opening them says what is wrong
       }
+    }
+
+    /**
+     * Where a path leads, for a file that may not exist yet: the real path of its nearest
+     * existing ancestor (links and {@code ..} resolved by the file system, as opening the file
+     * would) with the rest, none of which exists and so none a link, appended.
+     */
+    private static Path real(Path path) throws java.io.IOException {
+      Path absolute = path.toAbsolutePath();
+      Path existing = absolute;
+      while (existing != null && !Files.exists(existing)) {
+        existing = existing.getParent();
+      }
+      if (existing == null) {
+        return absolute.normalize();
+      }
+      return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
     }
   }
 }

@@ -136,6 +136,27 @@ class WebhookClientPromisesTest {
     assertThat(Files.readString(file)).isEmpty();
   }
 
+  /** Files not there yet are compared where they would be: through links, not as text. */
+  @Test
+  void build_comparesFilesNotYetMade_whereOpeningThemWouldLead(@TempDir Path dir)
+      throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    assertThatThrownBy(() -> WebhookClient.builder().secret("s")
+        .outbox(real.resolve("both.jsonl")).attemptLog(link.resolve("both.jsonl")).build())
+        .isInstanceOf(IllegalArgumentException.class);
+
+    // deep/.. through a link to other/deep is other/, not here/: two files
+    Path deep = Files.createDirectories(dir.resolve("other/deep"));
+    Path here = Files.createDirectories(dir.resolve("here"));
+    Path hop = Files.createSymbolicLink(here.resolve("hop"), deep);
+    try (WebhookClient client = WebhookClient.builder().secret("s")
+        .outbox(hop.resolve("../apart.jsonl")).attemptLog(here.resolve("apart.jsonl")).build()) {
+      assertThat(client.outboxStats()).isPresent();
+    }
+    assertThat(dir.resolve("other/apart.jsonl")).exists();
+  }
+
   @Test
   void withoutAnOutbox_resumedDeadIdsAndRedrive_areEmpty() {
     try (WebhookClient client = WebhookClient.builder().secret("s").build()) {
