@@ -24,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One HTTP attempt: checks the target with the address guard, signs the message's bytes for this
@@ -100,9 +101,12 @@ final class SignedPost {
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     long started = System.nanoTime();
     CompletableFuture<HttpResponse<Void>> call;
+    AtomicReference<HttpResponse.ResponseInfo> head = new AtomicReference<>();
     try {
-      call = http.sendAsync(signedRequest(endpoint, message, now),
-          info -> new BoundedDiscard(info, answer, onClientThreads));
+      call = http.sendAsync(signedRequest(endpoint, message, now), info -> {
+        head.set(info);
+        return new BoundedDiscard(info, answer, onClientThreads);
+      });
     } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
       return CompletableFuture.completedFuture(new Answer(0, null, e, false));
     }
@@ -111,9 +115,16 @@ final class SignedPost {
     try {
       // The timer only fires the deadline: the attempt ends on the client's threads, as others
       // do, so that a slow listener holds up no other request's deadline.
-      deadline = timer.schedule(() -> onClientThreads.execute(
-          () -> answer.complete(new Answer(0, null, timedOut(null), false))),
-          Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
+      // Status and headers in, the body stalled: the endpoint has said what it did with the
+      // message, so that is the answer, and the exchange is ended here.
+      deadline = timer.schedule(() -> onClientThreads.execute(() -> {
+        HttpResponse.ResponseInfo info = head.get();
+        if (info != null && answer.complete(new Answer(info.statusCode(), info.headers(), null,
+            false))) {
+          call.cancel(true);
+        }
+        answer.complete(new Answer(0, null, timedOut(null), false));
+      }), Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       deadline = null;
     }

@@ -40,7 +40,8 @@ import java.util.function.DoubleSupplier;
  *
  * <p><b>Policy.</b> Connect timeout 5 s and request timeout 15 s by default; the request timeout
  * covers the whole exchange, response body included. Only 2xx is success; an answer is its
- * status, even if its body is then cut off (a 2xx is not sent again). Network errors,
+ * status, even if its body is then cut off, or stalls until the request timeout ends the
+ * exchange (a 2xx is not sent again). Network errors,
  * timeouts, 408, 425, 429, 5xx and 3xx (redirects are not followed) are retried by the
  * {@link RetryPolicy} (default: 5 attempts, exponential from 1 s, up to 5 min apart, jitter 0.2),
  * waiting on a scheduler, never blocking a thread; a {@code Retry-After} of seconds or an

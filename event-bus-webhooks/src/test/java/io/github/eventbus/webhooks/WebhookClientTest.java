@@ -419,6 +419,20 @@ class WebhookClientTest {
   @CsvSource({"200 OK, DELIVERED", "404 Not Found, REJECTED"})
   void anAnswerWhoseBodyIsCutOff_isTakenAtItsStatus(String statusLine, DeliveryOutcome outcome)
       throws Exception {
+    answerWithAShortBody(statusLine, outcome, false);
+  }
+
+  /** The same answer, its body then stalled until the request timeout ends the exchange. */
+  @ParameterizedTest
+  @CsvSource({"200 OK, DELIVERED", "404 Not Found, REJECTED"})
+  void anAnswerWhoseBodyStalls_isTakenAtItsStatus_atTheRequestTimeout(String statusLine,
+      DeliveryOutcome outcome) throws Exception {
+    answerWithAShortBody(statusLine, outcome, true);
+  }
+
+  private void answerWithAShortBody(String statusLine, DeliveryOutcome outcome, boolean stall)
+      throws Exception {
+    CountDownLatch ended = new CountDownLatch(1);
     try (ServerSocket cutting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Thread answerer = new Thread(() -> {
         try (Socket s = cutting.accept()) {
@@ -433,13 +447,17 @@ class WebhookClientTest {
           s.getOutputStream().write(("HTTP/1.1 " + statusLine + "\r\nContent-Length: 100\r\n"
               + "\r\nonly this").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
           s.getOutputStream().flush();
+          if (stall) {
+            ended.await(10, TimeUnit.SECONDS); // the socket stays open, the body unfinished
+          }
         } catch (Exception ignored) {
           // the test checks the client's side
         }
       });
       answerer.start();
-      WebhookDelivery d = result(client(retries(3), Duration.ofSeconds(5))
+      WebhookDelivery d = result(client(retries(3), Duration.ofMillis(stall ? 500 : 5000))
           .send(URI.create("http://127.0.0.1:" + cutting.getLocalPort() + "/hook"), message()));
+      ended.countDown();
       answerer.join(10_000);
 
       assertThat(d.outcome()).isEqualTo(outcome);
