@@ -107,8 +107,9 @@ public interface EventBus extends AutoCloseable {
    * {@code Envelope<Order>} never gets an {@code Envelope<Invoice>} and fails with a hidden
    * {@code ClassCastException}; with no other subscriber it becomes a {@link DeadEvent}. The check
    * is made once per event class and stated type, not per event. For a type without type
-   * arguments, or whose arguments are all {@code ?} ({@code Envelope<?>}, which every
-   * {@code Envelope} is, erased or not), this is {@link #subscribe(Class, EventHandler)}.
+   * arguments, or that every instance of its class is, erased or not (arguments all {@code ?},
+   * as in {@code Envelope<?>}, or bounded exactly as their type variables, owner types alike),
+   * this is {@link #subscribe(Class, EventHandler)}.
    *
    * @param type the event type
    * @param handler receives the payloads

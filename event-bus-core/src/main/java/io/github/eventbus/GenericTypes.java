@@ -18,27 +18,41 @@ final class GenericTypes {
 
   /**
    * Returns the token if it has type arguments worth checking, else null: a plain class, or a
-   * type whose arguments are all an unbounded {@code ?} ({@code Envelope<?>}, or an array of
-   * one), which every instance of its class is, erased or not.
+   * type every instance of its class is, erased or not: arguments that are all a wildcard
+   * admitting whatever its type variable admits ({@code Envelope<?>}, or
+   * {@code Measure<? extends Number>} for {@code Measure<N extends Number>}), an owner type that
+   * is so too ({@code Outer<?>.Inner<?>}), or an array of such a type.
    */
   static TypeToken<?> parameterised(TypeToken<?> token) {
-    Type type = token.getType();
+    return coversItsClass(token.getType()) ? null : token;
+  }
+
+  private static boolean coversItsClass(Type type) {
     if (type instanceof Class<?>) {
-      return null;
+      return true;
     }
     if (type instanceof GenericArrayType array) {
-      return parameterised(TypeToken.of(array.getGenericComponentType())) == null ? null : token;
+      return coversItsClass(array.getGenericComponentType());
     }
-    if (type instanceof ParameterizedType p && !(p.getOwnerType() instanceof ParameterizedType)) {
-      for (Type argument : p.getActualTypeArguments()) {
-        if (!(argument instanceof WildcardType w) || w.getLowerBounds().length > 0
-            || w.getUpperBounds().length != 1 || w.getUpperBounds()[0] != Object.class) {
-          return token;
-        }
+    if (!(type instanceof ParameterizedType p) || !(p.getRawType() instanceof Class<?> raw)
+        || (p.getOwnerType() != null && !coversItsClass(p.getOwnerType()))) {
+      return false;
+    }
+    Type[] arguments = p.getActualTypeArguments();
+    TypeVariable<?>[] variables = raw.getTypeParameters();
+    for (int i = 0; i < arguments.length; i++) {
+      if (!(arguments[i] instanceof WildcardType w) || w.getLowerBounds().length > 0
+          || !admitsAll(w.getUpperBounds(), variables[i].getBounds())) {
+        return false;
       }
-      return null;
     }
-    return token;
+    return true;
+  }
+
+  /** Whether a wildcard with these upper bounds admits all its type variable does. */
+  private static boolean admitsAll(Type[] wildcardBounds, Type[] variableBounds) {
+    return (wildcardBounds.length == 1 && wildcardBounds[0] == Object.class)
+        || java.util.Arrays.equals(wildcardBounds, variableBounds);
   }
 
   /**

@@ -119,6 +119,37 @@ class GenericTypesTest {
     assertThat(got).containsExactly("array of any 1");
   }
 
+  static class Measure<N extends Number> {
+    final N value;
+
+    Measure(N value) {
+      this.value = value;
+    }
+  }
+
+  static class Outer<T> {
+    class Inner<U> {}
+  }
+
+  /**
+   * Types every instance of their class is: a wildcard bounded exactly as its type variable
+   * ({@code Measure<? extends Number>}), and an inner class of a wildcard owner
+   * ({@code Outer<?>.Inner<?>}). Erased events reach them as they reach the raw class.
+   */
+  @Test
+  void typesThatAdmitEveryInstanceOfTheirClass_areTheRawClass() {
+    bus.subscribe(new TypeToken<Measure<? extends Number>>() {}, m -> got.add("numbers"));
+    bus.subscribe(new TypeToken<Measure<? extends Integer>>() {}, m -> got.add("integers"));
+    bus.subscribe(new TypeToken<Outer<?>.Inner<?>>() {}, i -> got.add("inner"));
+    bus.subscribe(new TypeToken<Outer<String>.Inner<?>>() {}, i -> got.add("inner of strings"));
+
+    bus.publishSync(new Measure<>(1.5));
+    bus.publishSync(new Outer<String>().new Inner<Integer>());
+
+    // a tighter bound, or a known owner argument, still needs its type known
+    assertThat(got).containsExactly("numbers", "inner");
+  }
+
   @Test
   void erasedEvent_reachesOnlyRawSubscribers_neverAWrongHandler() {
     subscribeAll();
