@@ -50,7 +50,7 @@ final class HandlerLog implements AutoCloseable {
    * @param root the log root; null for {@code logs}
    * @param errors told when a line cannot be written; null: the writer's rate-limited WARN only
    * @throws HandlerException if the log's directory, or one above it, exists and is not a
-   *     directory
+   *     directory, or the log file's path is a directory
    */
   static HandlerLog open(Path root, String directory, String name, Clock clock,
       WriteErrorHandler errors) {

@@ -49,4 +49,16 @@ class LogRootPromisesTest {
         .isInstanceOf(HandlerException.class)
         .hasMessageContaining(root.resolve(which).toString());
   }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"file_changes/file_changes.jsonl", "reports/report_generations.jsonl",
+      "risk_alerts/risk_alerts.jsonl"})
+  void build_logFileIsADirectory_throwsHandlerException_namingIt(String log) throws Exception {
+    Path root = Files.createDirectory(dir.resolve("logs"));
+    Path blocked = Files.createDirectories(root.resolve(log));
+
+    assertThatThrownBy(() -> handler(log.substring(0, log.indexOf('/'))).apply(root))
+        .isInstanceOf(HandlerException.class)
+        .hasMessageContaining(blocked.toString());
+  }
 }
