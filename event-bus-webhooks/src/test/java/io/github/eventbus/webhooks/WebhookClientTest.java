@@ -434,27 +434,8 @@ class WebhookClientTest {
       throws Exception {
     CountDownLatch ended = new CountDownLatch(1);
     try (ServerSocket cutting = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread answerer = new Thread(() -> {
-        try (Socket s = cutting.accept()) {
-          var in = s.getInputStream();
-          for (int matched = 0; matched < 4; ) { // the request head; the body may stay unread
-            int b = in.read();
-            if (b < 0) {
-              return;
-            }
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-          }
-          s.getOutputStream().write(("HTTP/1.1 " + statusLine + "\r\nContent-Length: 100\r\n"
-              + "\r\nonly this").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-          s.getOutputStream().flush();
-          if (stall) {
-            ended.await(10, TimeUnit.SECONDS); // the socket stays open, the body unfinished
-          }
-        } catch (Exception ignored) {
-          // the test checks the client's side
-        }
-      });
-      answerer.start();
+      Thread answerer = answerOnce(cutting, "HTTP/1.1 " + statusLine
+          + "\r\nContent-Length: 100\r\n\r\nonly this", stall ? ended : null);
       WebhookDelivery d = result(client(retries(3), Duration.ofMillis(stall ? 500 : 5000))
           .send(URI.create("http://127.0.0.1:" + cutting.getLocalPort() + "/hook"), message()));
       ended.countDown();
@@ -467,30 +448,43 @@ class WebhookClientTest {
   }
 
   /**
+   * Starts a thread that takes one connection on {@code server}, reads the request head (the
+   * body may stay unread), writes {@code response} as it is, and then, if {@code holdOpen} is
+   * not null, keeps the connection open until it is counted down.
+   */
+  private static Thread answerOnce(ServerSocket server, String response, CountDownLatch holdOpen) {
+    Thread answerer = new Thread(() -> {
+      try (Socket s = server.accept()) {
+        var in = s.getInputStream();
+        for (int matched = 0; matched < 4; ) {
+          int b = in.read();
+          if (b < 0) {
+            return;
+          }
+          matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        s.getOutputStream().write(response.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        s.getOutputStream().flush();
+        if (holdOpen != null) {
+          holdOpen.await(10, TimeUnit.SECONDS);
+        }
+      } catch (Exception ignored) {
+        // the test checks the client's side
+      }
+    }, "answer-once");
+    answerer.start();
+    return answerer;
+  }
+
+  /**
    * A status line carrying terminal escapes: the error a delivery, its dead letter and its
    * listeners see holds none of them raw (code printing it could repaint a terminal).
    */
   @Test
   void aHostileStatusLine_reachesTheResultAndTheDeadLetterEscaped() throws Exception {
     try (ServerSocket hostile = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread answerer = new Thread(() -> {
-        try (Socket s = hostile.accept()) {
-          var in = s.getInputStream();
-          for (int matched = 0; matched < 4; ) { // the request head; the body may stay unread
-            int b = in.read();
-            if (b < 0) {
-              return;
-            }
-            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
-          }
-          s.getOutputStream().write("HTTP/1.1 2x0 \u001b[2J\u001b[31mall good\u0007\r\n\r\n"
-              .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-          s.getOutputStream().flush();
-        } catch (Exception ignored) {
-          // the test checks the client's side
-        }
-      });
-      answerer.start();
+      Thread answerer = answerOnce(hostile,
+          "HTTP/1.1 2x0 \u001b[2J\u001b[31mall good\u0007\r\n\r\n", null);
       WebhookDelivery d = result(client(retries(1), Duration.ofSeconds(5))
           .send(URI.create("http://127.0.0.1:" + hostile.getLocalPort() + "/hook"), message()));
       answerer.join(10_000);

@@ -8,6 +8,7 @@ import io.github.eventbus.TestThreads;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.JsonLinesWriterBuilder;
+import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
 import io.github.eventbus.outside.BuilderPromises;
 import java.nio.charset.StandardCharsets;
@@ -298,51 +299,52 @@ class JsonLinesWriterPromisesTest {
   @Test
   void errorHandlerThrowingAnError_isHandedToTheUncaughtHandler_andTheWriterGoesOn()
       throws Exception {
-    Path file = dir.resolve("out.jsonl");
     AssertionError bug = new AssertionError("a bug in the user's error handler");
-    JsonLinesWriter.Encoder<String> refusing = (s, g) -> {
-      if (s.equals("bad")) {
-        throw new IllegalStateException("not encodable");
-      }
-      g.writeString(s);
-    };
-    List<Throwable> uncaught = withUncaughtCollected(() -> {
-      try (JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, refusing)
-          .errorHandler((f, problem, cause) -> {
-            throw bug;
-          }).build()) {
-        w.append("bad");
-        w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      }
-    });
-    assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly("\"good\"");
+    List<Throwable> uncaught = badThenGood(new IllegalStateException("not encodable"),
+        (f, problem, cause) -> {
+          throw bug;
+        });
     assertThat(uncaught).containsExactly(bug);
   }
 
   /** A handler that rethrows the Error it is told of ("never swallow an Error"): handed on once. */
   @Test
   void errorHandlerRethrowingTheErrorItWasGiven_isHandedOnOnce() throws Exception {
-    Path file = dir.resolve("out.jsonl");
     AssertionError bug = new AssertionError("a bug in the encoder");
+    List<Throwable> uncaught = badThenGood(bug, (f, problem, cause) -> {
+      if (cause instanceof Error e) {
+        throw e;
+      }
+    });
+    assertThat(uncaught).containsExactly(bug);
+  }
+
+  /**
+   * Appends "bad", which the encoder fails on with {@code failure} (an Error or a runtime
+   * exception), then "good", through a writer with {@code handler}; checks only "good" was
+   * written and returns what the writer's thread handed to the uncaught-exception handler.
+   */
+  private List<Throwable> badThenGood(Throwable failure, WriteErrorHandler handler)
+      throws Exception {
+    Path file = dir.resolve("out.jsonl");
     JsonLinesWriter.Encoder<String> failing = (s, g) -> {
       if (s.equals("bad")) {
-        throw bug;
+        if (failure instanceof Error e) {
+          throw e;
+        }
+        throw (RuntimeException) failure;
       }
       g.writeString(s);
     };
     List<Throwable> uncaught = withUncaughtCollected(() -> {
       try (JsonLinesWriter<String> w = JsonLinesWriter.toFile(file, failing)
-          .errorHandler((f, problem, cause) -> {
-            if (cause instanceof Error e) {
-              throw e;
-            }
-          }).build()) {
+          .errorHandler(handler).build()) {
         w.append("bad");
         w.appendAcknowledged("good").get(WAIT.toSeconds(), TimeUnit.SECONDS);
       }
     });
     assertThat(Files.readAllLines(file, StandardCharsets.UTF_8)).containsExactly("\"good\"");
-    assertThat(uncaught).containsExactly(bug);
+    return uncaught;
   }
 
   /**
