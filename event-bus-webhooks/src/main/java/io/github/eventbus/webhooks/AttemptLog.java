@@ -16,8 +16,8 @@ import java.util.concurrent.CompletionException;
  * Writes one JSON Lines record per finished attempt: id, event type, endpoint, attempt, status or
  * error, duration, next retry time and outcome ({@code retrying} or how the delivery ended:
  * {@code delivered}, {@code gone}, {@code rejected}, {@code exhausted}). A delivery abandoned at
- * close gets a line too ({@code abandoned}, with {@code kept_in_outbox}), for the attempt in
- * flight or the retry it was waiting for. Never a secret or a body.
+ * close gets a line too ({@code abandoned}, with {@code kept_in_outbox}), numbered with the
+ * attempts started, one cut off in flight included (0 if none was). Never a secret or a body.
  */
 final class AttemptLog implements DeliveryListener, AutoCloseable {
 

@@ -520,6 +520,28 @@ class WebhookClientTest {
     assertThat(TargetUrls.isPublic(InetAddress.getByName("2001:4860:4860::8888"))).isTrue();
   }
 
+  /** Abandoned while waiting for a retry: numbered with the attempts started, as documented. */
+  @Test
+  void attemptLog_abandonedWhileWaitingForARetry_isNumberedWithTheAttemptsStarted()
+      throws Exception {
+    script(new Reply(503, Map.of(), null));
+    Path log = dir.resolve("waiting/webhook_attempts.jsonl");
+    WebhookClient c = WebhookClient.builder().secret(SECRET).clock(clock).scheduler(scheduler)
+        .jitterSource(() -> 1.0).retry(retries(5)).attemptLog(log).drainTimeout(Duration.ZERO)
+        .build();
+    CompletableFuture<WebhookDelivery> f = c.send(uri("/hook"), message());
+    next();
+    assertThat(scheduler.awaitPending(1, Duration.ofSeconds(10))).isTrue();
+    c.close();
+
+    assertThat(result(f).outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+    assertThat(result(f).attempts()).isEqualTo(1);
+    List<String> lines = Files.readAllLines(log);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).contains("\"attempt\":1", "\"outcome\":\"retrying\"");
+    assertThat(lines.get(1)).contains("\"attempt\":1", "\"outcome\":\"abandoned\"");
+  }
+
   @Test
   void attemptLog_hasALineForEveryAttempt_rejectedGoneAndAbandonedIncluded() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
