@@ -403,14 +403,20 @@ public final class AuditFormat {
               mapper.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
+    String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
+    Object payload;
     try {
-      return mapper.treeToValue(entry.data(), type);
+      payload = mapper.treeToValue(entry.data(), type);
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
       throw new IllegalArgumentException("entry " + entry.eventId() + where
           + " does not decode into " + type.getName() + " (" + e.getClass().getSimpleName()
           + (e instanceof JsonProcessingException j ? where(j) : "") + ")", e);
     }
+    if (payload == null) { // "data": null, which no event of a class is
+      throw new IllegalArgumentException("entry " + entry.eventId() + where
+          + " does not decode into " + type.getName() + " (its data is null)");
+    }
+    return payload;
   }
 
   @Override

@@ -173,6 +173,33 @@ class AuditLogTest {
    * Replay publishes asynchronously, under the bus's backpressure: a full queue under REJECT ends
    * it with the bus's exception, and what it republished before is delivered, in log order.
    */
+  /**
+   * {@code "data": null} is a valid line, but no event of a registered class: reading it as one
+   * is a reported corrupt line, and the replay goes on (it was a NullPointerException that ended
+   * the replay).
+   */
+  @Test
+  void replay_ofNullDataForARegisteredClass_isReportedAsCorrupt_andTheRestIsReplayed()
+      throws Exception {
+    Path file = dir.resolve("events_20261123.jsonl");
+    Files.writeString(file, String.join("\n",
+        "{\"event_id\":\"e1\",\"type\":\"report_ready\",\"timestamp\":\"2026-11-23T08:00:00Z\","
+            + "\"source\":\"pm\",\"data\":null}",
+        "{\"event_id\":\"e2\",\"type\":\"report_ready\",\"timestamp\":\"2026-11-23T08:01:00Z\","
+            + "\"source\":\"pm\",\"data\":{\"reportId\":\"r2\"}}") + "\n");
+    List<CorruptLine> corrupt = new CopyOnWriteArrayList<>();
+    List<Object> got = new CopyOnWriteArrayList<>();
+    long replayed;
+    try (EventBus bus = EventBus.builder().clock(clock).build()) {
+      bus.subscribe(ReportReady.class, got::add);
+      replayed = AuditReader.builder().register(ReportReady.class).onCorrupt(corrupt::add).build()
+          .replay(file, bus);
+    }
+    assertThat(replayed).isEqualTo(1);
+    assertThat(got).singleElement().isEqualTo(new ReportReady("r2", null, null, null));
+    assertThat(corrupt).singleElement().satisfies(c -> assertThat(c.line()).isEqualTo(1));
+  }
+
   @Test
   void replay_intoAFullRejectingQueue_throwsTheRejection_afterTheEventsBeforeIt() throws Exception {
     Path source = dir.resolve("source");
