@@ -330,6 +330,11 @@ final class Inbound {
         if (error != null) {
           dirty = true; // else, with no new record, nothing would commit them before close
           commitFailed(error);
+        } else {
+          // As after a blocking commit: the consumer's close, revoking the partitions, must not
+          // commit these again (with the broker gone it would fail, and say so, for offsets
+          // that are safe). An offset accepted since stays.
+          committed.forEach(accepted::remove);
         }
       });
     } catch (KafkaException e) {
@@ -387,6 +392,7 @@ final class Inbound {
         log.warn("the Kafka bridge's consumer did not close cleanly: {}", e.toString());
       }
       counters.pausedPartitions = 0;
+      counters.lag = -1; // nothing is assigned any more
       stopped.countDown();
       if (interrupted) {
         Thread.currentThread().interrupt();

@@ -35,7 +35,7 @@ package io.github.eventbus.kafka;
  * @param commitFailures offset commits that failed (their records may be delivered again)
  * @param pausedPartitions partitions paused now
  * @param lag records behind the end of the assigned partitions, summed over those whose lag the
- *     consumer knows; -1 when it knows none (no inbound, nothing assigned yet)
+ *     consumer knows; -1 when it knows none (no inbound, nothing assigned yet, or closed)
  */
 public record KafkaBridgeMetrics(
     long produced,

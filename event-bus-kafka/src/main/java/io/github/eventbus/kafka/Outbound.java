@@ -168,8 +168,10 @@ final class Outbound implements AutoCloseable {
    * producer first wakes a send that waits for metadata or for room (an unreachable broker),
    * which then fails and is dead-lettered, so a stuck send cannot hold
    * {@link Subscription#close()} past the timeout; an event that reaches the bridge after that is
-   * dead-lettered too. What is still queued when the subscriptions close is discarded by the bus
-   * and counted in its {@code discarded}.
+   * dead-lettered too, and the close waits for the bus's queue again, in the time left, so that
+   * events held up behind a stuck send are dead-lettered rather than discarded. What is still
+   * queued when the subscriptions close is discarded by the bus and counted in its
+   * {@code discarded}.
    */
   void close(Duration timeout) {
     long start = System.nanoTime();
@@ -178,12 +180,7 @@ final class Outbound implements AutoCloseable {
     long busDeadline = start + Settings.nanos(timeout) / 2;
     boolean interrupted = false;
     try {
-      while (bus.metrics().queueDepth() > 0 && busDeadline - System.nanoTime() > 0) {
-        LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, busDeadline - System.nanoTime()));
-        // An interrupt (a pool shut down while this closes) would end every park at once, and
-        // then the producer's close: kept for the caller instead.
-        interrupted |= Thread.interrupted();
-      }
+      interrupted |= awaitBusQueue(busDeadline);
       long deadline = start + Settings.nanos(timeout);
       try {
         producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
@@ -195,12 +192,30 @@ final class Outbound implements AutoCloseable {
         interrupted |= Thread.interrupted();
         interrupted |= awaitSender(Math.max(deadline, System.nanoTime() + ABORT_GRACE_NANOS));
       }
+      // The producer closed, a send fails at once: what the bus still holds for the bridge (held
+      // up behind a send that waited for a missing topic, say) becomes dead letters in the time
+      // left, rather than discarded by the subscriptions' close.
+      interrupted |= awaitBusQueue(deadline);
     } finally {
       unsubscribe();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * Waits until the bus's queue is empty, or until {@code deadline} ({@link System#nanoTime});
+   * returns whether an interrupt came meanwhile. An interrupt (a pool shut down while this
+   * closes) would end every park at once, and then the producer's close: kept for the caller.
+   */
+  private boolean awaitBusQueue(long deadline) {
+    boolean interrupted = false;
+    while (bus.metrics().queueDepth() > 0 && deadline - System.nanoTime() > 0) {
+      LockSupport.parkNanos(Math.min(DRAIN_LOOK_NANOS, deadline - System.nanoTime()));
+      interrupted |= Thread.interrupted();
+    }
+    return interrupted;
   }
 
   /**

@@ -203,6 +203,67 @@ class KafkaBridgeCloseTest extends BridgeProbes {
   }
 
   @Test
+  void closeWithSendsHeldUpByAMissingTopic_deadLettersEveryOne_noneDiscarded() throws Exception {
+    // Regression: the first send waited for the missing topic's metadata until the producer's
+    // close failed it; the 19 events queued behind it were then discarded by the subscription's
+    // close, with half the close timeout unused, though each would now fail (and be reported)
+    // at once.
+    EventBus bus = bus("missing-topic");
+    List<DeadLetter> dead = deadLetters(bus);
+    CountDownLatch sending = new CountDownLatch(1);
+    KafkaBridge bridge = bridge(bus).produce("missing.*", "probe-no-such-topic")
+        .closeTimeout(Duration.ofSeconds(2)).key(e -> {
+          sending.countDown();
+          return null;
+        }).build();
+    int total = 20;
+    for (int i = 0; i < total; i++) {
+      bus.publish(DynamicEvent.of("missing.n", Map.of("n", i)));
+    }
+    assertThat(sending.await(60, TimeUnit.SECONDS)).isTrue();
+    bridge.close();
+
+    KafkaBridgeMetrics m = bridge.metrics();
+    assertThat(m.produced() + m.produceFailed()).as("%s", m).isEqualTo(total);
+    Eventually.await(() -> dead.size() == total, dead::toString);
+    assertThat(bus.metrics().totals().discarded()).isZero();
+  }
+
+  @Test
+  void brokerGoneAfterEveryOffsetWasCommitted_closeReportsNoCommitFailure() throws Exception {
+    // Regression: offsets committed in the background stayed "to commit", so the consumer's
+    // close committed them again on revoking its partitions; with the broker gone, that failed
+    // and warned that records would be redelivered, which they would not.
+    try (DoomedBroker doomed = new DoomedBroker()) {
+      doomed.broker.createTopic("probe-gone-committed", 1);
+      EventBus bus = bus("gone-committed");
+      Received got = Received.on(bus, "gone.*");
+      KafkaBridge bridge = KafkaBridge.builder(bus)
+          .bootstrapServers(doomed.broker.bootstrapServers()).consume("probe-gone-committed")
+          .groupId("probe-gone-committed").pollTimeout(Duration.ofMillis(100))
+          .closeTimeout(Duration.ofSeconds(2)).build();
+      try (RawKafka raw = new RawKafka(doomed.broker)) {
+        for (int i = 0; i < 5; i++) {
+          raw.send("probe-gone-committed", line("gone.n", Map.of("n", i)));
+        }
+        got.awaitAtLeast(5);
+        Eventually.await(() -> {
+          try {
+            return raw.committed("probe-gone-committed", "probe-gone-committed", 0) == 5;
+          } catch (Exception notYet) {
+            return false;
+          }
+        }, bridge::metrics);
+      }
+      doomed.stop();
+      bridge.close();
+
+      assertThat(bridge.metrics().commitFailures()).as("%s", bridge.metrics()).isZero();
+      assertThat(bridge.metrics().lag()).as("nothing assigned once closed").isEqualTo(-1);
+    }
+  }
+
+  @Test
   void brokerStoppedMidStream_everyEventIsSentOrDeadLettered_andCloseReturns() throws Exception {
     try (DoomedBroker doomed = new DoomedBroker()) {
       doomed.broker.createTopic("probe-doomed", 1);
