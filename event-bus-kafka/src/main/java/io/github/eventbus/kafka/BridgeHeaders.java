@@ -3,7 +3,9 @@ package io.github.eventbus.kafka;
 /**
  * Names of the Kafka record headers the bridge writes, and of the metadata header it adds to
  * events that came from Kafka. Values are UTF-8 strings. A consumer that does not use the bridge
- * can route on them without parsing the value.
+ * can route on them without parsing the value. A lone surrogate (which UTF-8 cannot encode; an id
+ * may hold one through a JSON escape) is written as {@code ?} in a header and in the key, so two
+ * ids that differ only there share their header value; the record's value keeps each exactly.
  *
  * <p><b>Thread-safety:</b> constants only.
  */

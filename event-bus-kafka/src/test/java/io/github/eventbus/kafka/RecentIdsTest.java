@@ -43,4 +43,22 @@ class RecentIdsTest {
     assertThat(ids.contains("sur-?", 1)).isFalse();
     assertThat(ids.contains("sur-\ud800", 1)).isTrue();
   }
+
+  /**
+   * A clock set back keeps ids longer (until it catches up with the newest id's time), never
+   * shorter: an id is not forgotten before the window has passed since it was added.
+   */
+  @Test
+  void aClockSetBack_keepsIdsLonger_neverForgetsOneEarly() {
+    RecentIds ids = new RecentIds(1_000, 100);
+    ids.add("a", 10_000);
+    ids.add("b", 0); // the clock stepped back ten seconds
+    ids.add("c", 500);
+    assertThat(ids.contains("b", 900)).isTrue();
+    assertThat(ids.contains("c", 1_400)).isTrue();
+    assertThat(ids.contains("c", 10_900)).as("until the newest id's window ends").isTrue();
+    assertThat(ids.contains("b", 11_001)).isFalse();
+    assertThat(ids.contains("c", 11_001)).isFalse();
+    assertThat(ids.size()).isZero();
+  }
 }

@@ -9,6 +9,7 @@ import io.github.eventbus.Metadata;
 import io.github.eventbus.audit.AuditFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -50,6 +51,21 @@ class RecordCodecTest {
     RecordCodec other = new RecordCodec(AuditFormat.standard(), RecordKey.type(), "other");
     assertThat(other.isOwn(consumed(record))).isFalse();
     assertThat(other.decode(consumed(record)).payload()).isInstanceOf(DynamicEvent.class);
+  }
+
+  /** As BridgeHeaders says: the headers cannot carry a lone surrogate; the value can. */
+  @Test
+  void idsDifferingOnlyInLoneSurrogates_shareTheirHeader_butDecodeApart() {
+    List<Event<DynamicEvent>> sent = List.of("id-\ud800", "id-\udc00").stream().map(id -> Event
+        .builder(DynamicEvent.of("a.b", Map.of())).id(id).timestamp(Instant.EPOCH).build())
+        .toList();
+    List<ProducerRecord<byte[], byte[]>> records = sent.stream().map(e -> codec.encode("t", e))
+        .toList();
+    assertThat(records).extracting(r -> new String(
+        r.headers().lastHeader(BridgeHeaders.EVENT_ID).value(), StandardCharsets.UTF_8))
+        .containsExactly("id-?", "id-?");
+    assertThat(records).extracting(r -> codec.decode(consumed(r)).id())
+        .containsExactly("id-\ud800", "id-\udc00");
   }
 
   @Test
