@@ -38,10 +38,11 @@ final class DefaultEventBus implements EventBus {
   private final Workers workers;
   private final Drain drain;
   private final AuditLog audit; // null: no audit log
+  private final RateLimitedLog warnings;
 
   DefaultEventBus(EventBusBuilder.Config config) {
     String name = config.name();
-    RateLimitedLog warnings = new RateLimitedLog(LoggerFactory.getLogger(EventBus.class),
+    this.warnings = new RateLimitedLog(LoggerFactory.getLogger(EventBus.class),
         config.clock(), RateLimitedLog.INTERVAL);
     this.lifecycle = new Lifecycle(name);
     this.stamps = new Stamper(config.clock(), config.source());
@@ -408,7 +409,13 @@ final class DefaultEventBus implements EventBus {
 
   @Override
   public void close() {
-    drain.close();
+    try {
+      drain.close();
+    } finally {
+      if (lifecycle.isClosed()) {
+        warnings.reportLeftOut(); // a quiet spell cut short by the close still has its count told
+      }
+    }
   }
 
   @Override

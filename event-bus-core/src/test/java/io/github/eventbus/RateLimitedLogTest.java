@@ -41,6 +41,28 @@ class RateLimitedLogTest {
     return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 
+  /**
+   * A bus closed within the interval of its last warning still tells how many it left out: the
+   * next line, which would have said so, never comes.
+   */
+  @Test
+  void close_withinAnInterval_tellsTheCountLeftOut_onceAndOnlyThen() {
+    EventBus bus = EventBus.builder().name("left-out").clock(clock).build();
+    bus.subscribe(Item.class, i -> {
+      throw new IllegalStateException("handler bug");
+    });
+    for (int i = 0; i < 5; i++) {
+      bus.publishSync(new Item(i));
+    }
+    long before = lines().stream().filter(l -> l.contains("left out before the end")).count();
+    bus.close();
+    bus.close();
+
+    assertThat(before).isZero();
+    assertThat(lines()).filteredOn(l -> l.contains("left out before the end")).isNotEmpty()
+        .allSatisfy(l -> assertThat(l).startsWith("4 more warning(s)"));
+  }
+
   @Test
   void warn_repeatedWithinInterval_oneLine_thenCountSinceLastLine() {
     RateLimitedLog log = new RateLimitedLog(logger, clock, Duration.ofSeconds(10));
@@ -295,7 +317,9 @@ class RateLimitedLogTest {
       }
       assertThat(handled.await(10, TimeUnit.SECONDS)).isTrue();
     }
-    assertThat(lines()).singleElement().asString().contains("FailingUndo").contains("undo");
+    assertThat(lines()).hasSize(2); // the line, and at close the count of those left out
+    assertThat(lines().get(0)).contains("FailingUndo").contains("undo");
+    assertThat(lines().get(1)).startsWith("499 more warning(s)");
   }
 
   @Test

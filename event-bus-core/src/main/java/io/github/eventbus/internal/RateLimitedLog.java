@@ -74,6 +74,21 @@ public final class RateLimitedLog {
   }
 
   /**
+   * Says, in one WARN line per condition, how many lines were left out since that condition's
+   * last line: for an owner that stops (a bus closing), whose quiet spell would otherwise end
+   * without the count ever being told.
+   */
+  public void reportLeftOut() {
+    windows.forEach((condition, window) -> {
+      long left = window.takeSkipped();
+      if (left > 0) {
+        log.warn("{} more warning(s) like the last '{}' line were left out before the end",
+            left, LogText.escape(condition));
+      }
+    });
+  }
+
+  /**
    * The arguments as text safe for one line ({@link LogText}): an event id, a type or a
    * subscriber name may come from a request, and must not forge or hide log lines. A trailing
    * Throwable stays as it is, for its stack trace.
@@ -105,6 +120,13 @@ public final class RateLimitedLog {
     private boolean logged;
     private long lastMillis;
     private long skipped;
+
+    /** How many lines were left out since the last one; counted from zero again. */
+    synchronized long takeSkipped() {
+      long left = skipped;
+      skipped = 0;
+      return left;
+    }
 
     /** Returns -1 to stay quiet, else how many lines were left out since the last one. */
     synchronized long pass(long now, long interval) {
