@@ -428,8 +428,14 @@ public final class AuditReader {
      * Builds the reader.
      *
      * @return the reader
+     * @throws IllegalStateException if {@code until} is not after {@code from}: no entry could be
+     *     read
      */
     public AuditReader build() {
+      if (from != null && until != null && !until.isAfter(from)) {
+        throw new IllegalStateException("until (" + until + ") must be after from (" + from
+            + "): no entry could be read");
+      }
       return new AuditReader(this);
     }
   }

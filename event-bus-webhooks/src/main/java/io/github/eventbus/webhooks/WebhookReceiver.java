@@ -464,11 +464,14 @@ public final class WebhookReceiver implements AutoCloseable {
      * Builds the receiver; {@link WebhookReceiver#start()} starts it.
      *
      * @return the receiver
-     * @throws NullPointerException if no verifier was set
-     * @throws IllegalStateException if the de-duplication window is shorter than the scheme's
-     *     replay window
+     * @throws IllegalStateException if no verifier was set, or the de-duplication window is
+     *     shorter than the scheme's replay window
      */
     public WebhookReceiver build() {
+      if (verifier == null) {
+        throw new IllegalStateException("set the verifier that checks signatures with"
+            + " verifier(WebhookVerifier.builder().secret(...).build())");
+      }
       return new WebhookReceiver(this);
     }
   }

@@ -124,6 +124,17 @@ class AuditReaderPromisesTest {
   }
 
   @Test
+  void build_withUntilNotAfterFrom_failsFast_ratherThanReadingNothing() {
+    Instant t = Instant.parse("2026-11-23T10:00:00Z");
+    for (Instant until : List.of(t, t.minusSeconds(1))) {
+      assertThatThrownBy(() -> AuditReader.builder().from(t).until(until).build())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("until")
+          .hasMessageContaining("from");
+    }
+    AuditReader.builder().from(t).until(t.plusNanos(1)).build();
+  }
+
+  @Test
   void toEvent_keepsIdTimestampSourceAndMetadata_typedWhenRegistered_dynamicOtherwise()
       throws Exception {
     Path file = dir.resolve(WRITTEN_HERE);

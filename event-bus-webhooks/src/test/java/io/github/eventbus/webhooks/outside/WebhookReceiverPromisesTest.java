@@ -253,7 +253,7 @@ class WebhookReceiverPromisesTest {
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).register(First.class, Second.class))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).build())
-        .isInstanceOf(NullPointerException.class).hasMessageContaining("verifier");
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("verifier(");
     assertThatThrownBy(() -> WebhookReceiver.builder(bus).verifier(verifier())
         .dedupeWindow(Duration.ofSeconds(599)).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("dedupeWindow");
