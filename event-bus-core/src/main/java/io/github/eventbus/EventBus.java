@@ -165,7 +165,8 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if the event's class carries a malformed or reserved
    *     {@link EventType @EventType} name (see {@link TypeNames})
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -180,7 +181,8 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload
    * @param metadata correlation id, source and headers for the envelope
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if {@code event} is an {@link Event} (it has metadata
    *     already), or its class carries a malformed or reserved {@link EventType @EventType} name
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -199,7 +201,8 @@ public interface EventBus extends AutoCloseable {
    *     {@link DynamicEvent}, or its class carries a malformed or reserved
    *     {@link EventType @EventType} name
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
    *     writes and the event's line is not written in time or cannot be written (a payload it
    *     cannot encode, say); the event is then not delivered
@@ -214,7 +217,8 @@ public interface EventBus extends AutoCloseable {
    * @throws IllegalArgumentException if the event is not an instance of the type's class, is a
    *     {@link DynamicEvent}, or its class carries a malformed or reserved
    *     {@link EventType @EventType} name
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
    *     writes and the event's line is not written in time or cannot be written (a payload it
    *     cannot encode, say); the event is then not delivered
@@ -229,7 +233,8 @@ public interface EventBus extends AutoCloseable {
    * rethrown here.
    *
    * @param event the payload, or an envelope
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if the event's class carries a malformed or reserved
    *     {@link EventType @EventType} name (see {@link TypeNames})
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -243,7 +248,8 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload
    * @param metadata correlation id, source and headers for the envelope
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if {@code event} is an {@link Event}, or its class carries a
    *     malformed or reserved {@link EventType @EventType} name
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -262,7 +268,8 @@ public interface EventBus extends AutoCloseable {
    * @param event the payload, or an envelope
    * @return the report, when complete
    * @throws RejectedEventException if the queue is full and the backpressure policy rejects
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if the event's class carries a malformed or reserved
    *     {@link EventType @EventType} name (see {@link TypeNames})
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -280,7 +287,8 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @return the report, when complete
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if the event's class carries a malformed or reserved
    *     {@link EventType @EventType} name (see {@link TypeNames})
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
@@ -296,7 +304,8 @@ public interface EventBus extends AutoCloseable {
    *
    * @param event the payload, or an envelope
    * @throws DeliveryFailedException if a handler threw; its cause is the handler's exception
-   * @throws IllegalStateException if the bus is closed
+   * @throws IllegalStateException if the bus is closed, or so is the audit log you built and
+   *     gave it
    * @throws IllegalArgumentException if the event's class carries a malformed or reserved
    *     {@link EventType @EventType} name (see {@link TypeNames})
    * @throws io.github.eventbus.audit.AuditLogException if the bus's audit log acknowledges
