@@ -116,9 +116,9 @@
  * {@link io.github.eventbus.EventBus#publish(Object, com.google.common.reflect.TypeToken)}. Erased
  * events never reach a parameterised subscription, so no handler fails with a hidden
  * {@code ClassCastException}; a type every instance of its class is (written with only
- * {@code ?} arguments, {@code Envelope<?>}, or bounded as its type variables) is its raw class. A stated type that contradicts the type arguments
- * the event's class declares (stating {@code List<String>} for a
- * {@code class Orders extends ArrayList<Order>}) is rejected with an
+ * {@code ?} arguments, {@code Envelope<?>}, or bounded as its type variables) is its raw class.
+ * A stated type that contradicts the type arguments the event's class declares (stating
+ * {@code List<String>} for a {@code class Orders extends ArrayList<Order>}) is rejected with an
  * {@code IllegalArgumentException} that names both.
  *
  * <p><b>Interceptors.</b> {@link io.github.eventbus.EventInterceptor}s run in order around each

@@ -403,7 +403,8 @@ public final class AuditFormat {
               mapper.convertValue(entry.data(), Object.class));
       return DynamicEvent.of(entry.type(), data);
     }
-    String where = entry.file() == null ? "" : " (line " + entry.line() + " of " + entry.file() + ")";
+    String where = entry.file() == null ? ""
+        : " (line " + entry.line() + " of " + entry.file() + ")";
     Object payload;
     try {
       payload = mapper.treeToValue(entry.data(), type);

@@ -181,7 +181,7 @@ class AuditLogTest {
   @Test
   void replay_ofNullDataForARegisteredClass_isReportedAsCorrupt_andTheRestIsReplayed()
       throws Exception {
-    Path file = dir.resolve("events_20261123.jsonl");
+    Path file = dir.resolve("written-by-hand.jsonl"); // given to replay by path: no day in it
     Files.writeString(file, String.join("\n",
         "{\"event_id\":\"e1\",\"type\":\"report_ready\",\"timestamp\":\"2026-11-23T08:00:00Z\","
             + "\"source\":\"pm\",\"data\":null}",

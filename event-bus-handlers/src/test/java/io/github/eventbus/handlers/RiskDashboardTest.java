@@ -76,9 +76,9 @@ class RiskDashboardTest {
   void toJson_ordersSeveritiesTypesAndHours_andWritesStatusesInLowerCase() throws Exception {
     RiskDashboard dashboard = new RiskDashboard(clock);
     for (int hour = 0; hour < 30; hour++) {
-      dashboard.record(new RiskAlert("h-" + hour, RiskType.values()[hour % RiskType.values().length],
-          Severity.values()[hour % 4], "t", null, null, 0.5, null, null, null, null), false,
-          clock.instant());
+      RiskType type = RiskType.values()[hour % RiskType.values().length];
+      dashboard.record(new RiskAlert("h-" + hour, type, Severity.values()[hour % 4], "t", null,
+          null, 0.5, null, null, null, null), false, clock.instant());
       clock.advance(Duration.ofHours(1));
     }
     dashboard.acknowledge("h-1");

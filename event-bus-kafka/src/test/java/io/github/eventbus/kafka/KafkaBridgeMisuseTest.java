@@ -162,7 +162,8 @@ class KafkaBridgeMisuseTest extends BridgeProbes {
     in.close();
     assertThat(out.metrics()).isEqualTo(new KafkaBridgeMetrics(total, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
     // lag -1: closed, nothing is assigned (0 was its last value while consuming)
-    assertThat(in.metrics()).isEqualTo(new KafkaBridgeMetrics(0, 0, 0, total, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
+    assertThat(in.metrics())
+        .isEqualTo(new KafkaBridgeMetrics(0, 0, 0, total, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1));
     assertThat(made).containsExactly("probe-factory-0");
     assertThat(threadNames()).noneMatch(n -> n.startsWith("probe-factory-")
         || n.contains("eventbus-quiet-") || n.startsWith("eventbus-kafka-quiet"));

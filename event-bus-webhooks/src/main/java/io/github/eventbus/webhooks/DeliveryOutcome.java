@@ -10,9 +10,9 @@ public enum DeliveryOutcome {
   DELIVERED,
   /**
    * The endpoint answered 410 Gone: it does not want webhooks any more; not retried, a dead
-   * letter was made. The client remembers the URL for its lifetime (the last 1,000 such URLs;
-   * one forgotten gets one more request): later deliveries to it end so at once, without a
-   * request ({@link WebhookDelivery#attempts()} 0 if none was made).
+   * letter was made. The client remembers the URL for its lifetime (up to 1,000 such URLs, the
+   * oldest forgotten first; one forgotten gets one more request): later deliveries to it end so
+   * at once, without a request ({@link WebhookDelivery#attempts()} 0 if none was made).
    */
   GONE,
   /**

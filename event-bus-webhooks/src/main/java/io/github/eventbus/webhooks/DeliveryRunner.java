@@ -47,7 +47,8 @@ final class DeliveryRunner {
   private final Map<String, EndpointGate> gates = new ConcurrentHashMap<>();
   private final Set<OutgoingDelivery> active = ConcurrentHashMap.newKeySet();
   /** Endpoints that answered 410: for this client's lifetime, nothing more is sent to them. */
-  // The URLs that answered 410, the most recent 1,000: one forgotten costs one request.
+  // The URLs that answered 410, up to 1,000, the oldest forgotten first (Guava's bound may
+  // evict a little early): one forgotten costs one request.
   private final Set<URI> gone = java.util.Collections.newSetFromMap(
       com.google.common.cache.CacheBuilder.newBuilder().maximumSize(GONE_REMEMBERED)
           .<URI, Boolean>build().asMap());
