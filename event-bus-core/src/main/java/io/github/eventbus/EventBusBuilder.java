@@ -374,7 +374,8 @@ public final class EventBusBuilder {
    * Logs every published event to daily JSON Lines files {@code events_YYYYMMDD.jsonl} in a
    * directory, with the defaults of {@link AuditLog#open(Path)} except the clock: the bus's
    * {@link #clock} (and its zone) picks each day's file. The bus owns this log: it opens it in
-   * {@link #build()} and closes it when the bus closes.
+   * {@link #build()} and closes it when the bus closes. One live bus per directory: building a
+   * second from this builder before the first is closed fails.
    *
    * @param directory the directory, created if needed
    * @return this builder
@@ -410,7 +411,11 @@ public final class EventBusBuilder {
    * Builds a running bus.
    *
    * @return the bus
-   * @throws IllegalStateException if {@code blockTimeout} is set with a policy that never blocks
+   * @throws IllegalStateException if {@code blockTimeout} is set with a policy that never blocks,
+   *     or the {@link #auditLog(Path)} directory is written by another bus's log in this process
+   *     that is not closed (a second bus built from this builder, say)
+   * @throws IllegalArgumentException if the {@link #auditLog(Path)} directory, or a directory
+   *     above it, exists and is not a directory
    */
   public EventBus build() {
     BackpressurePolicy policy = backpressure != null ? backpressure : BackpressurePolicy.BLOCK;

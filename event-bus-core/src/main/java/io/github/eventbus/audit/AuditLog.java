@@ -99,6 +99,10 @@ public final class AuditLog implements AutoCloseable {
    *
    * @param directory where the daily files go; created if needed
    * @return the log
+   * @throws IllegalArgumentException if the directory, or a directory above it, exists and is
+   *     not a directory
+   * @throws IllegalStateException if another log in this process, not closed, writes in the
+   *     directory
    */
   public static AuditLog open(Path directory) {
     return builder(directory).build();
@@ -364,6 +368,8 @@ public final class AuditLog implements AutoCloseable {
      * @return the log
      * @throws IllegalArgumentException if the directory, or a directory above it, exists and is
      *     not a directory
+     * @throws IllegalStateException if another log in this process, not closed, writes in the
+     *     directory (reached by whatever path); one log per directory
      */
     public AuditLog build() {
       return new AuditLog(this);

@@ -121,15 +121,29 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private final AtomicBoolean reportedStuck = new AtomicBoolean(); // by close(), once
 
   JsonLinesWriter(JsonLinesWriterBuilder<T> b, LogFiles files) {
-    this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
-    this.loop = new WriterLoop<>(b, files, queue);
-    this.target = loop.target;
-    this.offerTimeout = b.offerTimeout;
-    this.closeTimeout = b.closeTimeout;
-    this.durability = b.durability;
-    this.thread = new Thread(loop, "jsonl-writer-" + files.namePattern());
-    this.thread.setDaemon(true);
-    this.thread.start();
+    Path claimed = WrittenFiles.claim(files);
+    try {
+      this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
+      this.loop = new WriterLoop<>(b, files, queue);
+      this.target = loop.target;
+      this.offerTimeout = b.offerTimeout;
+      this.closeTimeout = b.closeTimeout;
+      this.durability = b.durability;
+      // Released when the thread ends, not at close(): a close that gives up on a stuck thread
+      // leaves it able to write.
+      this.thread = new Thread(() -> {
+        try {
+          loop.run();
+        } finally {
+          WrittenFiles.release(claimed);
+        }
+      }, "jsonl-writer-" + files.namePattern());
+      this.thread.setDaemon(true);
+      this.thread.start();
+    } catch (RuntimeException | Error e) {
+      WrittenFiles.release(claimed);
+      throw e;
+    }
   }
 
   /**

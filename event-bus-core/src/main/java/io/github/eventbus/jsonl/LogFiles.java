@@ -101,6 +101,14 @@ public final class LogFiles {
   }
 
   /**
+   * The files as one path: the fixed file, or the daily files' pattern in their directory
+   * ({@code <dir>/events_YYYYMMDD.jsonl}), which no other writer's files share.
+   */
+  Path namePath() {
+    return fixed != null ? fixed : directory.resolve(namePattern());
+  }
+
+  /**
    * Fails if these files can never be written because a path that must be a directory is a
    * file, or the fixed file is a directory.
    *

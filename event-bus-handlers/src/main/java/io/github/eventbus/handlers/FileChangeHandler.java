@@ -158,8 +158,8 @@ public final class FileChangeHandler extends LoggingHandler {
      *
      * @return the handler
      * @throws HandlerException if the log's directory, or one above it, exists and is not a
-     *     directory, or the log file's path is a directory
-     *     (a log blocked later keeps its lines and retries)
+     *     directory, or the log file's path is a directory (a log blocked later keeps its
+     *     lines and retries), or another handler in this process, not closed, writes the file
      */
     public FileChangeHandler build() {
       return new FileChangeHandler(this);

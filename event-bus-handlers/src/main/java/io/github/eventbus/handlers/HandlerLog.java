@@ -50,7 +50,8 @@ final class HandlerLog implements AutoCloseable {
    * @param root the log root; null for {@code logs}
    * @param errors told when a line cannot be written; null: the writer's rate-limited WARN only
    * @throws HandlerException if the log's directory, or one above it, exists and is not a
-   *     directory, or the log file's path is a directory
+   *     directory, or the log file's path is a directory, or another writer in this process
+   *     writes the file
    */
   static HandlerLog open(Path root, String directory, String name, Clock clock,
       WriteErrorHandler errors) {
@@ -61,9 +62,9 @@ final class HandlerLog implements AutoCloseable {
     }
     try {
       return new HandlerLog(builder.build(), null, clock);
-    } catch (IllegalArgumentException e) {
-      // A path the log can never be written at (a file where its directory goes): refused now,
-      // as the module's exception; one blocked later is retried instead.
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      // A path the log can never be written at (a file where its directory goes), or one another
+      // writer has: refused now, as the module's exception; one blocked later is retried instead.
       throw new HandlerException("cannot open the log " + file + ": " + e.getMessage(), e);
     }
   }

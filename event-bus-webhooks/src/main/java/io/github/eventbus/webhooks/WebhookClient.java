@@ -6,6 +6,7 @@ import io.github.eventbus.DeadLetter;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.internal.CloseOnce;
+import io.github.eventbus.internal.FilePaths;
 import io.github.eventbus.internal.Settings;
 import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
@@ -556,7 +557,8 @@ public final class WebhookClient implements AutoCloseable {
      * @throws IllegalStateException if no secret was added, or the outbox is in use by another
      *     client (in this process or another; each outbox file has one client at a time), or its
      *     file has another hard link (where the file system counts links; a symbolic link is
-     *     followed instead)
+     *     followed instead), or the attempt log is written by another client (or any other
+     *     writer) in this process that is not closed
      * @throws IllegalArgumentException if the outbox and the attempt log are one file
      * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
      *     example, its path is a directory); no thread has been started then
@@ -577,27 +579,10 @@ public final class WebhookClient implements AutoCloseable {
         if (Files.exists(a) && Files.exists(b)) {
           return Files.isSameFile(a, b); // hard links too
         }
-        return real(a).equals(real(b));
+        return FilePaths.whereItLeads(a).equals(FilePaths.whereItLeads(b));
       } catch (java.io.IOException unreadable) {
         return false; // opening them says what is wrong
       }
-    }
-
-    /**
-     * Where a path leads, for a file that may not exist yet: the real path of its nearest
-     * existing ancestor (links and {@code ..} resolved by the file system, as opening the file
-     * would) with the rest, none of which exists and so none a link, appended.
-     */
-    private static Path real(Path path) throws java.io.IOException {
-      Path absolute = path.toAbsolutePath();
-      Path existing = absolute;
-      while (existing != null && !Files.exists(existing)) {
-        existing = existing.getParent();
-      }
-      if (existing == null) {
-        return absolute.normalize();
-      }
-      return existing.toRealPath().resolve(existing.relativize(absolute)).normalize();
     }
   }
 }

@@ -309,4 +309,19 @@ class AuditLogPromisesTest {
         .extracting(n -> n.get("data").get("text").asText()).containsExactly("after");
     assertThat(problems).hasSize(1);
   }
+
+  @Test
+  void secondBus_fromOneBuilderWithAuditLogDir_isRefused_untilTheFirstIsClosed() throws Exception {
+    var builder = EventBus.builder().clock(CLOCK).auditLog(dir);
+    try (EventBus first = builder.build()) {
+      assertThatThrownBy(builder::build).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("events_YYYYMMDD.jsonl");
+      first.publishSync(new Note("first"));
+    }
+    try (EventBus next = builder.build()) {
+      next.publishSync(new Note("next"));
+    }
+    assertThat(lines(dir.resolve(TODAY)))
+        .extracting(n -> n.get("data").get("text").asText()).containsExactly("first", "next");
+  }
 }

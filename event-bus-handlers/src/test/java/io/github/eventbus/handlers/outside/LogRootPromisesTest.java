@@ -61,4 +61,21 @@ class LogRootPromisesTest {
         .isInstanceOf(HandlerException.class)
         .hasMessageContaining(blocked.toString());
   }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"file_changes", "reports", "risk_alerts"})
+  void build_whileAnotherHandlerWritesTheLog_throwsHandlerException_untilItIsClosed(String which)
+      throws Exception {
+    Path root = dir.resolve("logs");
+    try (AutoCloseable first = handler(which).apply(root)) {
+      assertThatThrownBy(() -> handler(which).apply(root))
+          .isInstanceOf(HandlerException.class)
+          .hasMessageContaining(root.resolve(which).toString())
+          .hasMessageContaining("one writer per file");
+      // another handler kind shares the root, not the file
+      String other = which.equals("reports") ? "risk_alerts" : "reports";
+      handler(other).apply(root).close();
+    }
+    handler(which).apply(root).close();
+  }
 }

@@ -136,6 +136,29 @@ class WebhookClientPromisesTest {
     assertThat(Files.readString(file)).isEmpty();
   }
 
+  @Test
+  void build_withAnAttemptLogAnotherClientWrites_failsFast_untilThatClientIsClosed(
+      @TempDir Path dir) {
+    Path attempts = dir.resolve("attempts.jsonl");
+    try (WebhookClient first = WebhookClient.builder().secret("s").attemptLog(attempts).build()) {
+      long writers = writerThreads("jsonl-writer-attempts.jsonl");
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").attemptLog(attempts).build())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining(attempts.toString());
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(attempts).build())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining(attempts.toString());
+      assertThat(writerThreads("jsonl-writer-attempts.jsonl")).isEqualTo(writers);
+      assertThat(first.attemptLogStats()).isPresent();
+    }
+    try (WebhookClient next = WebhookClient.builder().secret("s").outbox(attempts).build()) {
+      assertThat(next.outboxStats()).isPresent();
+    }
+  }
+
+  private static long writerThreads(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals(name)).count();
+  }
+
   /** Files not there yet are compared where they would be: through links, not as text. */
   @Test
   void build_comparesFilesNotYetMade_whereOpeningThemWouldLead(@TempDir Path dir)

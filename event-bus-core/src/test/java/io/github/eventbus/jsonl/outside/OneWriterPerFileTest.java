@@ -1,0 +1,162 @@
+package io.github.eventbus.jsonl.outside;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.eventbus.TestThreads;
+import io.github.eventbus.jsonl.JsonLinesWriter;
+import io.github.eventbus.jsonl.JsonLinesWriterBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A second live writer of one file in this process is refused at {@code build()}, whatever path
+ * reaches the file, until the first writer's thread has ended.
+ */
+class OneWriterPerFileTest {
+
+  private static final JsonLinesWriter.Encoder<String> STRINGS = (s, g) -> g.writeString(s);
+
+  @TempDir Path dir;
+
+  private static JsonLinesWriterBuilder<String> toFile(Path file) {
+    return JsonLinesWriter.toFile(file, STRINGS);
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.readAllLines(file, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void build_ofAFileAnotherWriterHas_throws_andTheFirstWritesOn() throws Exception {
+    Path file = dir.resolve("out.jsonl");
+    List<String> before = TestThreads.alive("jsonl-writer-out.jsonl");
+    try (JsonLinesWriter<String> first = toFile(file).build()) {
+      assertThatThrownBy(() -> toFile(file).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(file.toString())
+          .hasMessageContaining("one writer per file");
+      assertThat(TestThreads.alive("jsonl-writer-out.jsonl")).as("no thread for the refused")
+          .hasSize(before.size() + 1);
+      first.append("one");
+      first.flush().get(20, TimeUnit.SECONDS);
+    }
+    try (JsonLinesWriter<String> next = toFile(file).build()) {
+      next.append("two");
+      next.flush().get(20, TimeUnit.SECONDS);
+    }
+    assertThat(lines(file)).containsExactly("\"one\"", "\"two\"");
+  }
+
+  @Test
+  void build_throughALinkOrDotDot_isTheSameFile() throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real"));
+    Path link = dir.resolve("link");
+    try {
+      Files.createSymbolicLink(link, real);
+    } catch (UnsupportedOperationException | IOException noLinks) {
+      assumeTrue(false, "no symbolic links here: " + noLinks);
+    }
+    try (JsonLinesWriter<String> first = toFile(real.resolve("out.jsonl")).build()) {
+      for (Path other : List.of(link.resolve("out.jsonl"),
+          real.resolve("sub/../out.jsonl"), link.resolve("not-yet/../out.jsonl"))) {
+        assertThatThrownBy(() -> toFile(other).build()).as(other.toString())
+            .isInstanceOf(IllegalStateException.class);
+      }
+      Path relative = Path.of("").toAbsolutePath().relativize(real.resolve("out.jsonl"));
+      assertThatThrownBy(() -> toFile(relative).build()).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void dailyFiles_areOneFileByDirectoryAndPrefix() {
+    Path logs = dir.resolve("logs");
+    try (JsonLinesWriter<String> events = JsonLinesWriter.daily(logs, "events", STRINGS).build();
+        JsonLinesWriter<String> other = JsonLinesWriter.daily(logs, "other", STRINGS).build();
+        JsonLinesWriter<String> elsewhere =
+            JsonLinesWriter.daily(dir.resolve("more"), "events", STRINGS).build();
+        JsonLinesWriter<String> fixed = toFile(logs.resolve("events.jsonl")).build()) {
+      assertThatThrownBy(() -> JsonLinesWriter.daily(logs, "events", STRINGS).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("events_YYYYMMDD.jsonl");
+    }
+  }
+
+  @Test
+  void closeThatGivesUpOnAStuckWriter_keepsTheFile_untilItsThreadEnds() throws Exception {
+    Path file = dir.resolve("stuck.jsonl");
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    JsonLinesWriter<String> stuck = JsonLinesWriter.<String>toFile(file, (s, g) -> {
+      entered.countDown();
+      TestThreads.awaitIgnoringInterrupts(release);
+      g.writeString(s);
+    }).closeTimeout(Duration.ofMillis(50)).errorHandler((f, p, c) -> { }).build();
+    Thread writer = thread("jsonl-writer-stuck.jsonl");
+    try {
+      stuck.append("late");
+      assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
+      stuck.close(); // gives up: the thread may still write the line it holds
+      assertThatThrownBy(() -> toFile(file).build()).isInstanceOf(IllegalStateException.class);
+    } finally {
+      release.countDown();
+    }
+    writer.join(TimeUnit.SECONDS.toMillis(20));
+    assertThat(writer.isAlive()).isFalse();
+    try (JsonLinesWriter<String> next = toFile(file).build()) {
+      next.append("after");
+      next.flush().get(20, TimeUnit.SECONDS);
+    }
+    // "late" is written or reported unwritten, as close's give-up allows; nothing interleaves
+    assertThat(lines(file)).last().isEqualTo("\"after\"");
+    assertThat(lines(file)).allMatch(l -> l.equals("\"late\"") || l.equals("\"after\""));
+  }
+
+  private static Thread thread(String name) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void concurrentBuilds_ofOneFile_exactlyOneSucceeds_everyTime() throws Exception {
+    int threads = 4;
+    for (int round = 0; round < 100; round++) {
+      Path file = dir.resolve("race-" + round + ".jsonl");
+      CyclicBarrier start = new CyclicBarrier(threads);
+      AtomicInteger refused = new AtomicInteger();
+      List<JsonLinesWriter<String>> built = java.util.Collections.synchronizedList(
+          new ArrayList<>());
+      List<Thread> racers = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        Thread t = new Thread(() -> {
+          TestThreads.awaitBarrier(start);
+          try {
+            built.add(toFile(file).build());
+          } catch (IllegalStateException e) {
+            refused.incrementAndGet();
+          }
+        }, "builder-" + i);
+        racers.add(t);
+        t.start();
+      }
+      for (Thread t : racers) {
+        t.join(TimeUnit.SECONDS.toMillis(20));
+      }
+      assertThat(built).as("round " + round).hasSize(1);
+      assertThat(refused.get()).isEqualTo(threads - 1);
+      built.get(0).close();
+    }
+  }
+}
