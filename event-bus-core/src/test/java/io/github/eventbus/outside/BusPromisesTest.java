@@ -14,6 +14,7 @@ import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.Subscribe;
 import io.github.eventbus.Subscription;
+import io.github.eventbus.TestThreads;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -330,5 +331,29 @@ class BusPromisesTest {
       assertThat(bus.metrics().queueDepth()).isZero();
     }
     assertThat(calls).hasValue(1);
+  }
+
+  @Test
+  void publishFromAHandler_afterADrainThatGaveUp_throwsIllegalStateException() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    EventBus bus = EventBus.builder().drainTimeout(Duration.ofMillis(50)).build();
+    bus.subscribe(String.class, s -> {
+      running.countDown();
+      TestThreads.awaitIgnoringInterrupts(release);
+      try {
+        bus.publish(1);
+        thrown.complete(null);
+      } catch (RuntimeException e) {
+        thrown.complete(e);
+      }
+    });
+    bus.publish("slow");
+    assertThat(running.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    bus.close(); // the drain gives up on the handler after 50 ms
+    release.countDown();
+    assertThat(thrown.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+        .isInstanceOf(IllegalStateException.class);
   }
 }
