@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The threads a {@link WebhookClient} creates, and so stops: two daemon threads
  * {@code webhook-client-<n>} that run the JDK HTTP client (which follows no redirect), and one
- * {@code webhook-client-timer} for request deadlines and, unless a scheduler is given, retries.
- * On Java 21 and later {@link #shutdownNow()} also stops the JDK client's selector thread; on
- * Java 17 that thread ends when the client is garbage-collected.
+ * {@code webhook-client-timer} for request deadlines and, unless a scheduler is given, retries;
+ * and the {@link HostLookups} threads {@code webhook-client-dns-<n>}, made as needed. On Java
+ * 21 and later {@link #shutdownNow()} also stops the JDK client's selector thread; on Java 17
+ * that thread ends when the client is garbage-collected.
  */
 final class ClientThreads {
 
@@ -25,6 +26,7 @@ final class ClientThreads {
   private final ExecutorService httpThreads;
   private final HttpClient http;
   private final ScheduledExecutorService timer;
+  private final HostLookups lookups;
   private final TrackedThreads httpThreadFactory = TrackedThreads.named("webhook-client-");
   private final TrackedThreads timerThreadFactory = TrackedThreads.of(r -> {
     Thread t = new Thread(r, "webhook-client-timer");
@@ -32,7 +34,8 @@ final class ClientThreads {
     return t;
   });
 
-  ClientThreads(Duration connectTimeout) {
+  ClientThreads(Duration connectTimeout, HostLookups.Resolver resolver) {
+    this.lookups = new HostLookups(resolver);
     this.httpThreads = Executors.newFixedThreadPool(2, httpThreadFactory);
     this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER).executor(httpThreads).build();
@@ -51,19 +54,26 @@ final class ClientThreads {
     return http;
   }
 
+  /** The host name lookups, on threads of their own. */
+  HostLookups lookups() {
+    return lookups;
+  }
+
   /** The timer thread. */
   ScheduledExecutorService timer() {
     return timer;
   }
 
   /**
-   * Stops the timer, the HTTP threads and, where the JDK allows, the client's selector, and waits
-   * (a second for each kind at most) until the threads have ended, so that none outlives the
-   * client's close(). An interrupt does not cut the wait short; it is kept for the caller.
+   * Stops the timer, the HTTP threads, the lookups and, where the JDK allows, the client's
+   * selector, and waits (a second for each kind at most) until the threads have ended, so that
+   * none outlives the client's close() (but a lookup stuck in the system resolver). An interrupt
+   * does not cut the wait short; it is kept for the caller.
    */
   void shutdownNow() {
     timer.shutdownNow();
     httpThreads.shutdownNow();
+    lookups.shutdownNow();
     shutDownJdkClient();
     timerThreadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
     httpThreadFactory.awaitExitUninterruptibly(1, TimeUnit.SECONDS);

@@ -3,6 +3,7 @@ package io.github.eventbus.webhooks;
 import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
@@ -50,6 +51,7 @@ final class SignedPost {
   }
 
   private final HttpClient http;
+  private final HostLookups lookups;
   private final List<WebhookSecret> secrets;
   private final Duration requestTimeout;
   private final boolean publicOnly;
@@ -59,9 +61,11 @@ final class SignedPost {
   private final SignatureScheme standardHeaders = SignatureScheme.standardWebhooks();
   private final SignatureScheme signatureHeader = SignatureScheme.xWebhookSignature();
 
-  SignedPost(HttpClient http, List<WebhookSecret> secrets, Duration requestTimeout,
-      boolean publicOnly, ScheduledExecutorService timer, Executor httpThreads) {
+  SignedPost(HttpClient http, HostLookups lookups, List<WebhookSecret> secrets,
+      Duration requestTimeout, boolean publicOnly, ScheduledExecutorService timer,
+      Executor httpThreads) {
     this.http = http;
+    this.lookups = lookups;
     this.secrets = secrets;
     this.requestTimeout = requestTimeout;
     this.publicOnly = publicOnly;
@@ -89,27 +93,20 @@ final class SignedPost {
     }
   }
 
-  /** Posts the message, signed at {@code now}; the future never fails, it carries the error. */
+  /**
+   * Posts the message, signed at {@code now}, once its host is looked up (on the lookup threads,
+   * within the request timeout); the future never fails, it carries the error.
+   */
   CompletableFuture<Answer> post(URI endpoint, WebhookMessage message, Instant now) {
     try {
-      TargetUrls.check(endpoint, publicOnly);
-    } catch (TargetUrls.Unresolved passing) {
-      return CompletableFuture.completedFuture(new Answer(0, null, passing, false));
+      TargetUrls.check(endpoint, false); // the address guard, if on, checks the lookup's result
     } catch (IllegalArgumentException refused) {
       return CompletableFuture.completedFuture(new Answer(0, null, refused, true));
     }
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     long started = System.nanoTime();
-    CompletableFuture<HttpResponse<Void>> call;
+    AtomicReference<CompletableFuture<HttpResponse<Void>>> call = new AtomicReference<>();
     AtomicReference<HttpResponse.ResponseInfo> head = new AtomicReference<>();
-    try {
-      call = http.sendAsync(signedRequest(endpoint, message, now), info -> {
-        head.set(info);
-        return new BoundedDiscard(info, answer, onClientThreads);
-      });
-    } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
-      return CompletableFuture.completedFuture(new Answer(0, null, e, false));
-    }
     inFlight.add(answer);
     ScheduledFuture<?> deadline;
     try {
@@ -121,7 +118,7 @@ final class SignedPost {
         HttpResponse.ResponseInfo info = head.get();
         if (info != null && answer.complete(new Answer(info.statusCode(), info.headers(), null,
             false))) {
-          call.cancel(true);
+          cancel(call.get());
         }
         answer.complete(new Answer(0, null, timedOut(null), false));
       }), Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
@@ -129,13 +126,64 @@ final class SignedPost {
       deadline = null;
     }
     ScheduledFuture<?> timeout = deadline;
+    answer.whenComplete((a, e) -> {
+      inFlight.remove(answer);
+      if (timeout != null) {
+        timeout.cancel(false);
+      }
+      // The deadline or cancelAll() answered first: end the exchange too. (A response answered
+      // from its body has ended its exchange; the call completes a moment later.)
+      cancelUnanswered(call.get(), a);
+    });
+    lookups.lookUp(endpoint.getHost()).whenCompleteAsync((addresses, error) -> {
+      if (answer.isDone()) {
+        return; // the deadline, or close(), came first
+      }
+      if (error != null) {
+        Throwable cause = unwrap(error);
+        answer.complete(new Answer(0, null, cause instanceof UnknownHostException
+            ? TargetUrls.unresolved(endpoint.getHost(), cause) : cause, false));
+        return;
+      }
+      if (publicOnly) {
+        try {
+          TargetUrls.checkPublic(endpoint.getHost(), addresses);
+        } catch (IllegalArgumentException refused) {
+          answer.complete(new Answer(0, null, refused, true));
+          return;
+        }
+      }
+      send(endpoint, message, now, answer, call, head, started);
+    }, onClientThreads);
+    return answer;
+  }
+
+  /** Hands the signed request to the JDK client, whose outcome completes {@code answer}. */
+  private void send(URI endpoint, WebhookMessage message, Instant now,
+      CompletableFuture<Answer> answer, AtomicReference<CompletableFuture<HttpResponse<Void>>> call,
+      AtomicReference<HttpResponse.ResponseInfo> head, long started) {
+    CompletableFuture<HttpResponse<Void>> sent;
+    try {
+      sent = http.sendAsync(signedRequest(endpoint, message, now), info -> {
+        head.set(info);
+        return new BoundedDiscard(info, answer, onClientThreads);
+      });
+    } catch (RuntimeException e) { // an attempt that cannot start is a failed attempt
+      answer.complete(new Answer(0, null, e, false));
+      return;
+    }
+    call.set(sent);
+    if (answer.isDone()) { // the deadline, or close(), came while the request was handed over
+      cancelUnanswered(sent, answer.join());
+      return;
+    }
     // The JDK completes the call on its shared pool (ForkJoinPool.commonPool(), or a new thread
     // per call where that has one thread): a busy pool would hold a prompt answer past the
     // deadline, and run listeners on threads not the client's. An answer with a body is had
     // from the body subscriber instead; the call tells only errors, read on the client's threads.
     // (An error, a refused connection say, still comes through that pool: a pool busy past the
     // deadline makes it a timeout.)
-    call.whenCompleteAsync((response, error) -> {
+    sent.whenCompleteAsync((response, error) -> {
       Throwable failure = error == null ? null : unwrap(error);
       if (failure != null && System.nanoTime() - started >= Settings.nanos(requestTimeout)) {
         // the JDK's own timer (or a busy machine) may end the exchange a moment before ours
@@ -145,18 +193,20 @@ final class SignedPost {
           ? new Answer(response.statusCode(), response.headers(), null, false)
           : new Answer(0, null, failure, false));
     }, onClientThreads);
-    answer.whenComplete((a, e) -> {
-      inFlight.remove(answer);
-      if (timeout != null) {
-        timeout.cancel(false);
-      }
-      // The deadline or cancelAll() answered first: end the exchange too. (A response answered
-      // from its body has ended its exchange; the call completes a moment later.)
-      if (!call.isDone() && a.status() == 0) {
-        call.cancel(true);
-      }
-    });
-    return answer;
+  }
+
+  /** Ends an exchange whose attempt was answered without a status (the deadline, or close). */
+  private static void cancelUnanswered(CompletableFuture<HttpResponse<Void>> call, Answer a) {
+    if (a.status() == 0) {
+      cancel(call);
+    }
+  }
+
+  /** Ends an exchange, if it was started and is not over. */
+  private static void cancel(CompletableFuture<HttpResponse<Void>> call) {
+    if (call != null && !call.isDone()) {
+      call.cancel(true);
+    }
   }
 
   private HttpRequest signedRequest(URI endpoint, WebhookMessage message, Instant now) {

@@ -108,18 +108,31 @@ final class TargetUrls {
     }
     if (publicOnly) {
       try {
-        for (InetAddress address : InetAddress.getAllByName(uri.getHost())) {
-          if (!isPublic(address)) {
-            throw new IllegalArgumentException("webhook URL " + uri.getHost()
-                + " resolves to a non-public address, refused by the public-only guard");
-          }
-        }
+        checkPublic(uri.getHost(), InetAddress.getAllByName(uri.getHost()));
       } catch (UnknownHostException e) {
-        throw new Unresolved("webhook URL host does not resolve: "
-            + LogText.escape(uri.getHost()), e);
+        throw unresolved(uri.getHost(), e);
       }
     }
     return uri;
+  }
+
+  /**
+   * The public-only guard on a host's addresses, looked up already.
+   *
+   * @throws IllegalArgumentException if one of them is not public
+   */
+  static void checkPublic(String host, InetAddress[] addresses) {
+    for (InetAddress address : addresses) {
+      if (!isPublic(address)) {
+        throw new IllegalArgumentException("webhook URL " + LogText.escape(host)
+            + " resolves to a non-public address, refused by the public-only guard");
+      }
+    }
+  }
+
+  /** A host that did not resolve: an attempt that failed, to be tried again. */
+  static Unresolved unresolved(String host, Throwable cause) {
+    return new Unresolved("webhook URL host does not resolve: " + LogText.escape(host), cause);
   }
 
   /**

@@ -84,10 +84,14 @@ import java.util.function.DoubleSupplier;
  * one {@code webhook-client-timer} for request deadlines and, unless a scheduler is given,
  * retries; with an outbox or an attempt log, each has its writer's thread
  * {@code jsonl-writer-<file name>}. {@link #close()} stops them all and returns once they have
- * ended, or, for a thread that ignores its interrupt, after waiting a second for it: the JDK
- * client resolves host names on the HTTP threads, so a host whose DNS stalls holds one of them
- * for the system resolver's timeout, delaying other endpoints' answers and timeouts meanwhile,
- * and outliving close() by as long. On Java 21 and later it also shuts down the JDK client's own
+ * ended, or, for a thread that ignores its interrupt, after waiting a second for it. Host names
+ * are looked up before each attempt on up to four daemon threads
+ * {@code webhook-client-dns-<n>}, made as needed, within the attempt's request timeout: a host
+ * whose DNS stalls holds one of them (attempts to one host share its lookup), not the HTTP
+ * threads, and its attempt times out; a lookup stuck in the system resolver cannot be
+ * interrupted and may outlive close(). The JDK client then finds the addresses in the JVM's
+ * address cache ({@code networkaddress.cache.ttl}, 30 seconds by default; set to 0, it looks them
+ * up again on the HTTP threads). On Java 21 and later it also shuts down the JDK client's own
  * selector thread; on Java 17 that thread ends when the client is garbage-collected.
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -127,8 +131,8 @@ public final class WebhookClient implements AutoCloseable {
     this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter,
         jitter == null ? null : () -> events.jitter(jitter));
     this.threads = new ClientThreads(
-        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5));
-    this.post = new SignedPost(threads.http(), secrets,
+        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5), b.resolver);
+    this.post = new SignedPost(threads.http(), threads.lookups(), secrets,
         b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
         Boolean.TRUE.equals(b.publicOnly), threads.timer(), threads.httpThreads());
     this.runner = new DeliveryRunner(post, retryRules, events, outbox,
@@ -331,9 +335,16 @@ public final class WebhookClient implements AutoCloseable {
     private Path outbox;
     private WriteErrorHandler writeErrors;
     private Duration drainTimeout;
+    private HostLookups.Resolver resolver; // null: the system resolver
     private final List<DeliveryListener> listeners = new ArrayList<>();
 
     private Builder() {}
+
+    /** Replaces the system resolver, for tests of a lookup that stalls or fails. */
+    Builder resolver(HostLookups.Resolver resolver) {
+      this.resolver = Settings.setOnce(this.resolver, resolver, "resolver");
+      return this;
+    }
 
     /**
      * Adds a signing secret; the first is the primary, all are used for Standard Webhooks.

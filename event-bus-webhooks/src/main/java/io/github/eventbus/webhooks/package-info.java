@@ -32,10 +32,12 @@
  * again.
  *
  * <p><b>Threads.</b> A client owns {@code webhook-client-<n>} and {@code webhook-client-timer}
- * daemon threads, and a {@code jsonl-writer-<file name>} thread for its outbox and for its attempt
- * log, all stopped by its {@code close()}. A started receiver owns daemon threads
- * {@code webhook-receiver-accept}, {@code webhook-receiver-reaper}, {@code webhook-receiver-<n>}
- * (one per open connection) and {@code webhook-receiver-publish-<n>}, stopped by {@code close()}.
+ * daemon threads, up to four {@code webhook-client-dns-<n>} for host name lookups (made as
+ * needed), and a {@code jsonl-writer-<file name>} thread for its outbox and for its attempt log,
+ * all stopped by its {@code close()} (a lookup stuck in the system resolver may outlive it). A
+ * started receiver owns daemon threads {@code webhook-receiver-accept},
+ * {@code webhook-receiver-reaper}, {@code webhook-receiver-<n>} (one per open connection) and
+ * {@code webhook-receiver-publish-<n>}, stopped by {@code close()}.
  * Every public type states whether it is thread-safe.
  */
 package io.github.eventbus.webhooks;

@@ -1,0 +1,167 @@
+package io.github.eventbus.webhooks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.eventbus.DynamicEvent;
+import io.github.eventbus.Event;
+import io.github.eventbus.RetryPolicy;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Host names are looked up on the client's lookup threads, within the request timeout: a host
+ * whose DNS stalls holds neither the HTTP threads nor other endpoints. The system resolver cannot
+ * be made to stall in a test, so a stalling one is given for one name; every other name goes to
+ * the system resolver, whose answer the JDK client then takes from the JVM's cache.
+ */
+class HostLookupsTest {
+
+  private static final String STALLED = "stalled.example";
+
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final AtomicInteger stalledLookups = new AtomicInteger();
+  private final ScriptedServer server = new ScriptedServer();
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    server.close();
+  }
+
+  /** Blocks lookups of {@link #STALLED}, ignoring interrupts as a native lookup does. */
+  private InetAddress[] resolve(String host) throws UnknownHostException {
+    if (!host.equals(STALLED)) {
+      return InetAddress.getAllByName(host);
+    }
+    stalledLookups.incrementAndGet();
+    boolean released = false;
+    while (!released) {
+      try {
+        released = release.await(1, TimeUnit.MINUTES);
+      } catch (InterruptedException ignored) {
+        // a lookup in the system resolver does not end when interrupted either
+      }
+    }
+    throw new UnknownHostException(STALLED);
+  }
+
+  private WebhookClient client(Duration requestTimeout) {
+    return builder(requestTimeout).build();
+  }
+
+  private WebhookClient.Builder builder(Duration requestTimeout) {
+    return WebhookClient.builder().secret("s3cret").resolver(this::resolve)
+        .timeouts(Duration.ofSeconds(5), requestTimeout)
+        .retry(RetryPolicy.builder().maxAttempts(1).build());
+  }
+
+  private URI url(String host) {
+    URI local = server.uri("/hook");
+    return URI.create("http://" + host + ":" + local.getPort() + local.getPath());
+  }
+
+  private static WebhookMessage message(String id) {
+    return WebhookMessage.of(Event.builder(DynamicEvent.of("t", Map.of())).id(id)
+        .timestamp(Instant.EPOCH).build());
+  }
+
+  @Test
+  void stalledLookup_holdsNoHttpThread_othersAreDelivered_andItsAttemptsTimeOut()
+      throws Exception {
+    try (WebhookClient client = client(Duration.ofSeconds(2))) {
+      List<CompletableFuture<WebhookDelivery>> stalled = new ArrayList<>();
+      for (int i = 0; i < 6; i++) { // more than the HTTP threads
+        stalled.add(client.send(url(STALLED), message("stalled-" + i)));
+      }
+      WebhookDelivery ok = client.send(url("localhost"), message("ok")).get(20, TimeUnit.SECONDS);
+      assertThat(ok.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(server.received).hasSize(1);
+      for (CompletableFuture<WebhookDelivery> d : stalled) {
+        WebhookDelivery done = d.get(20, TimeUnit.SECONDS); // the lookup is still stalled
+        assertThat(done.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+        assertThat(done.lastError()).contains("no complete response within PT2S");
+      }
+      assertThat(stalledLookups.get()).as("one lookup shared by the host's attempts").isEqualTo(1);
+      assertThat(release.getCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void lookupThatFails_isAFailedAttempt_namingTheHost() throws Exception {
+    try (WebhookClient client = client(Duration.ofSeconds(10))) {
+      release.countDown(); // the stalled name now fails at once
+      WebhookDelivery d = client.send(url(STALLED), message("unknown")).get(20, TimeUnit.SECONDS);
+      assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+      assertThat(d.lastError()).contains("does not resolve", STALLED);
+      assertThat(server.received).isEmpty();
+    }
+  }
+
+  @Test
+  void afterALookupEnds_theNextAttemptLooksUpAgain() throws Exception {
+    release.countDown();
+    try (WebhookClient client = client(Duration.ofSeconds(10))) {
+      client.send(url(STALLED), message("one")).get(20, TimeUnit.SECONDS);
+      client.send(url(STALLED), message("two")).get(20, TimeUnit.SECONDS);
+    }
+    assertThat(stalledLookups.get()).isEqualTo(2);
+  }
+
+  @Test
+  void addressLiterals_areNotLookedUp() throws Exception {
+    HostLookups lookups = new HostLookups(host -> {
+      throw new AssertionError("looked up " + host);
+    });
+    try {
+      assertThat(lookups.lookUp("127.0.0.1").get(5, TimeUnit.SECONDS))
+          .containsExactly(InetAddress.getByName("127.0.0.1"));
+      assertThat(lookups.lookUp("[::1]").get(5, TimeUnit.SECONDS))
+          .containsExactly(InetAddress.getByName("::1"));
+    } finally {
+      lookups.shutdownNow();
+    }
+  }
+
+  @Test
+  void close_whileALookupStalls_endsItsDelivery_andRefusesLaterLookups() throws Exception {
+    Set<Thread> existing = WebhookClientCloseTest.clientThreadsNow();
+    WebhookClient client = builder(Duration.ofSeconds(30)).drainTimeout(Duration.ofMillis(200))
+        .build();
+    CompletableFuture<WebhookDelivery> d = client.send(url(STALLED), message("closing"));
+    HostLookups lookups = new HostLookups(this::resolve);
+    CompletableFuture<InetAddress[]> waiting = lookups.lookUp(STALLED);
+    try {
+      client.close(); // the drain gives up on the lookup after 200 ms
+      WebhookDelivery ended = d.get(20, TimeUnit.SECONDS);
+      assertThat(ended.outcome()).isEqualTo(DeliveryOutcome.ABANDONED);
+      lookups.shutdownNow();
+      assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(RejectedExecutionException.class);
+      assertThatThrownBy(() -> lookups.lookUp("localhost").get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(RejectedExecutionException.class);
+    } finally {
+      release.countDown();
+    }
+    for (Thread t : WebhookClientCloseTest.clientThreads(existing)) {
+      t.join(10_000);
+    }
+    assertThat(WebhookClientCloseTest.clientThreads(existing)).isEmpty();
+  }
+}
