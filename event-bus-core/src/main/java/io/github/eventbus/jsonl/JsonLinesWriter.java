@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.WrittenFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,7 +122,7 @@ public final class JsonLinesWriter<T> implements AutoCloseable {
   private final AtomicBoolean reportedStuck = new AtomicBoolean(); // by close(), once
 
   JsonLinesWriter(JsonLinesWriterBuilder<T> b, LogFiles files) {
-    Path claimed = WrittenFiles.claim(files);
+    Object claimed = WrittenFiles.claim(files.names(b.maxFileBytes), files.namePath());
     try {
       this.queue = new ArrayBlockingQueue<>(b.bufferCapacity);
       this.loop = new WriterLoop<>(b, files, queue);

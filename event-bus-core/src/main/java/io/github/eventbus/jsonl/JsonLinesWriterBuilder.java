@@ -260,9 +260,10 @@ public final class JsonLinesWriterBuilder<T> {
    *     for daily files, or with {@code maxFileBytes}; or if {@code maxFileBytes} is set for a
    *     fixed file whose name has no extension ({@code state}, whose roll-over {@code state.1}
    *     would be logrotate's name) or ends in a number before it ({@code shard.2.jsonl}, whose
-   *     roll-overs could be taken for another file's); or if a writer in this process, not
-   *     closed, writes the same file (the same daily files: directory and prefix), reached by
-   *     whatever path
+   *     roll-overs could be taken for another file's); or if a writer in this process whose
+   *     thread has not ended writes the same file (through links or hard links, as they are
+   *     now), the same daily files (directory and prefix), or files named as these (a fixed file
+   *     named like a daily file or like a roll-over of a writer with {@code maxFileBytes})
    */
   public JsonLinesWriter<T> build() {
     if (compactAbove != null && (restoreOnVanish == null || !files.isFixed()

@@ -1,6 +1,7 @@
 package io.github.eventbus.jsonl;
 
 import io.github.eventbus.internal.DurableFiles;
+import io.github.eventbus.internal.WrittenFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,6 +34,7 @@ public final class LogFiles {
 
   private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
   private static final Pattern ROLLED = Pattern.compile("(.+)\\.(\\d{1,18})\\.jsonl");
+  private static final Pattern NUMBERED_STEM = Pattern.compile("(.+)\\.\\d{1,18}");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
@@ -101,11 +103,33 @@ public final class LogFiles {
   }
 
   /**
-   * The files as one path: the fixed file, or the daily files' pattern in their directory
-   * ({@code <dir>/events_YYYYMMDD.jsonl}), which no other writer's files share.
+   * The files as one path, for messages: the fixed file, or the daily files' pattern in their
+   * directory ({@code <dir>/events_YYYYMMDD.jsonl}).
    */
   Path namePath() {
     return fixed != null ? fixed : directory.resolve(namePattern());
+  }
+
+  /**
+   * What a writer of these files writes, for {@link WrittenFiles}: daily files are a family; a
+   * fixed file is one, and with {@code maxFileBytes} its roll-overs ({@code state.N.jsonl}) are
+   * a family; a fixed file named like a daily file or a roll-over is a member of that family.
+   */
+  WrittenFiles.Names names(long maxFileBytes) {
+    if (fixed == null) {
+      return new WrittenFiles.Names(null, namePath(), List.of());
+    }
+    List<Path> memberOf = new ArrayList<>();
+    Matcher daily = DAILY.matcher(fixed.getFileName().toString());
+    if (daily.matches()) {
+      memberOf.add(fixed.resolveSibling(daily.group(1) + "_YYYYMMDD.jsonl"));
+    }
+    Matcher rolled = NUMBERED_STEM.matcher(stem);
+    if (rolled.matches()) {
+      memberOf.add(fixed.resolveSibling(rolled.group(1) + ".N" + extension));
+    }
+    return new WrittenFiles.Names(fixed,
+        maxFileBytes > 0 ? fixed.resolveSibling(stem + ".N" + extension) : null, memberOf);
   }
 
   /**

@@ -17,9 +17,9 @@
  * they were written. A fixed file that holds state can be kept bounded by that state
  * ({@link io.github.eventbus.jsonl.JsonLinesWriterBuilder#compactAbove}): the writer's thread
  * replaces it, atomically and between writes, by the records that restate it. One writer per
- * file: {@code build()} refuses a file (daily files: a directory and prefix) that another
- * writer in this process writes, until that writer's thread has ended; another process's writer
- * is not seen.
+ * file: {@code build()} refuses a file (daily files: a directory and prefix; roll-overs count as
+ * their writer's) that another writer in this process writes, until that writer's thread has
+ * ended; another process's writer is not seen.
  *
  * <p><b>Failures.</b> A write that fails is counted in
  * {@link io.github.eventbus.jsonl.WriterStats}, reported to the

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.common.collect.Lists;
 import io.github.eventbus.internal.DurableFiles;
 import io.github.eventbus.internal.Utf8;
+import io.github.eventbus.internal.WrittenFiles;
 import io.github.eventbus.jsonl.Durability;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.WriteErrorHandler;
@@ -90,6 +91,8 @@ final class Outbox implements AutoCloseable {
     Path target = followLink(file);
     this.lock = OutboxLock.acquire(target);
     try {
+      // Before load(), which may rewrite the file: another writer's file is refused untouched.
+      WrittenFiles.refuseIfWritten(target);
       load(target);
       this.writer = openWriter(target, errors, compactAbove);
     } catch (RuntimeException | Error e) {

@@ -8,6 +8,7 @@ import io.github.eventbus.RetryPolicy;
 import io.github.eventbus.internal.CloseOnce;
 import io.github.eventbus.internal.FilePaths;
 import io.github.eventbus.internal.Settings;
+import io.github.eventbus.internal.WrittenFiles;
 import io.github.eventbus.jsonl.WriteErrorHandler;
 import io.github.eventbus.jsonl.WriterStats;
 import java.net.URI;
@@ -114,6 +115,10 @@ public final class WebhookClient implements AutoCloseable {
     this.secrets = List.copyOf(b.secrets);
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.drainTimeout = b.drainTimeout != null ? b.drainTimeout : Duration.ofSeconds(30);
+    if (b.attemptLog != null) {
+      // Before the outbox is opened, which may rewrite it: a refused build leaves it as it was.
+      WrittenFiles.refuseIfWritten(b.attemptLog);
+    }
     // First: an outbox that cannot be opened fails the build before any thread exists.
     this.outbox = new OutboxRecords(b.outbox, b.writeErrors);
     List<DeliveryListener> listeners = new ArrayList<>();

@@ -159,4 +159,57 @@ class OneWriterPerFileTest {
       built.get(0).close();
     }
   }
+
+  @Test
+  void build_throughAHardLink_isTheSameFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.jsonl"), "");
+    Path link;
+    try {
+      link = Files.createLink(dir.resolve("b.jsonl"), file);
+    } catch (UnsupportedOperationException | IOException noLinks) {
+      assumeTrue(false, "no hard links here: " + noLinks);
+      return;
+    }
+    try (JsonLinesWriter<String> first = toFile(file).build()) {
+      assertThatThrownBy(() -> toFile(link).build()).isInstanceOf(IllegalStateException.class);
+    }
+    try (JsonLinesWriter<String> first = toFile(link).build()) {
+      assertThatThrownBy(() -> toFile(file).build()).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void fixedFileNamedLikeADailyFile_andTheDailyWriter_refuseEachOther() {
+    Path logs = dir.resolve("logs");
+    for (String name : List.of("events_20261204.jsonl", "events_20300101.2.jsonl")) {
+      try (JsonLinesWriter<String> daily = JsonLinesWriter.daily(logs, "events", STRINGS).build()) {
+        assertThatThrownBy(() -> toFile(logs.resolve(name)).build()).as(name)
+            .isInstanceOf(IllegalStateException.class);
+      }
+      try (JsonLinesWriter<String> fixed = toFile(logs.resolve(name)).build();
+          JsonLinesWriter<String> other = toFile(logs.resolve("other_20261204.jsonl")).build()) {
+        assertThatThrownBy(() -> JsonLinesWriter.daily(logs, "events", STRINGS).build()).as(name)
+            .isInstanceOf(IllegalStateException.class);
+      }
+    }
+  }
+
+  @Test
+  void rollOversOfAFixedFile_areItsFiles_butNumberedFilesAloneAreNot() {
+    Path state = dir.resolve("state.jsonl");
+    Path rolled = dir.resolve("state.1.jsonl");
+    try (JsonLinesWriter<String> first = toFile(state).maxFileBytes(1 << 20).build()) {
+      assertThatThrownBy(() -> toFile(rolled).build()).isInstanceOf(IllegalStateException.class);
+    }
+    try (JsonLinesWriter<String> first = toFile(rolled).build()) {
+      assertThatThrownBy(() -> toFile(state).maxFileBytes(1 << 20).build())
+          .isInstanceOf(IllegalStateException.class);
+    }
+    // without maxFileBytes nothing rolls over into another's name: all three may run at once
+    try (JsonLinesWriter<String> plain = toFile(state).build();
+        JsonLinesWriter<String> one = toFile(rolled).build();
+        JsonLinesWriter<String> two = toFile(dir.resolve("state.2.jsonl")).build()) {
+      assertThat(List.of(plain, one, two)).hasSize(3);
+    }
+  }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,21 +138,43 @@ class WebhookClientPromisesTest {
   }
 
   @Test
-  void build_withAnAttemptLogAnotherClientWrites_failsFast_untilThatClientIsClosed(
-      @TempDir Path dir) {
+  void build_withAnAttemptLogAnotherClientWrites_failsFast_andLeavesItsFileAlone(
+      @TempDir Path dir) throws Exception {
     Path attempts = dir.resolve("attempts.jsonl");
-    try (WebhookClient first = WebhookClient.builder().secret("s").attemptLog(attempts).build()) {
+    try (WebhookClient first = WebhookClient.builder().secret("s").retry(RetryPolicy.none())
+        .attemptLog(attempts).build()) {
+      first.send(URI.create("http://127.0.0.1:1/refused"), WebhookMessage.of(Event.builder(
+          DynamicEvent.of("t", Map.of())).id("m1").timestamp(Instant.EPOCH).build()))
+          .get(20, TimeUnit.SECONDS);
+      first.flushLog();
+      String written = Files.readString(attempts);
+      assertThat(written).contains("\"m1\"");
       long writers = writerThreads("jsonl-writer-attempts.jsonl");
       assertThatThrownBy(() -> WebhookClient.builder().secret("s").attemptLog(attempts).build())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining(attempts.toString());
+      // as an outbox, it would be read (its lines are no records) and rewritten: refused first
       assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(attempts).build())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining(attempts.toString());
       assertThat(writerThreads("jsonl-writer-attempts.jsonl")).isEqualTo(writers);
-      assertThat(first.attemptLogStats()).isPresent();
+      assertThat(Files.readString(attempts)).isEqualTo(written);
+      assertThat(dir.resolve("attempts.jsonl.corrupt")).doesNotExist();
     }
-    try (WebhookClient next = WebhookClient.builder().secret("s").outbox(attempts).build()) {
-      assertThat(next.outboxStats()).isPresent();
+    try (WebhookClient next = WebhookClient.builder().secret("s").attemptLog(attempts).build()) {
+      assertThat(next.attemptLogStats()).isPresent();
     }
+  }
+
+  @Test
+  void build_refusedForItsAttemptLog_leavesItsOwnOutboxAsItWas(@TempDir Path dir)
+      throws Exception {
+    Path taken = dir.resolve("taken.jsonl");
+    Path outbox = Files.writeString(dir.resolve("outbox.jsonl"), "not a record\n");
+    try (WebhookClient first = WebhookClient.builder().secret("s").outbox(taken).build()) {
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(outbox)
+          .attemptLog(taken).build()).isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(Files.readString(outbox)).isEqualTo("not a record\n");
+    assertThat(dir.resolve("outbox.jsonl.corrupt")).doesNotExist();
   }
 
   private static long writerThreads(String name) {
