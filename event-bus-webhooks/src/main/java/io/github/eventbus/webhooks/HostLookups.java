@@ -1,9 +1,11 @@
 package io.github.eventbus.webhooks;
 
 import com.google.common.net.InetAddresses;
+import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.TrackedThreads;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -21,10 +23,12 @@ import java.util.concurrent.TimeUnit;
  * 0 it looks them up again itself).
  *
  * <p>Up to four daemon threads {@code webhook-client-dns-<n>}, made when needed and ended after
- * 30 seconds idle; attempts to a host being looked up share its lookup, so a stalled host holds
- * one thread, and four stalled at once delay the others' lookups. An address literal is not
- * looked up. A thread stuck in the system resolver cannot be interrupted and may outlive
- * {@link #shutdownNow()}.
+ * 30 seconds idle; attempts to a host being looked up share its lookup (however the host's name
+ * is cased, with or without a final dot), so a stalled host holds one thread, and four stalled
+ * at once delay the others' lookups. A lookup runs once queued, even if its attempts have timed
+ * out meanwhile: a burst of stalled hosts delays later lookups by up to the resolver's timeout
+ * for every four. An address literal is not looked up. A thread stuck in the system resolver
+ * cannot be interrupted and may outlive {@link #shutdownNow()}.
  *
  * <p><b>Thread-safety:</b> thread-safe.
  */
@@ -41,8 +45,11 @@ final class HostLookups {
   private final Resolver resolver;
   private final TrackedThreads threads = TrackedThreads.named("webhook-client-dns-");
   private final ThreadPoolExecutor pool;
-  private final ConcurrentMap<String, CompletableFuture<InetAddress[]>> running =
-      new ConcurrentHashMap<>();
+  /** The lookups under way, by host name in lower case without a final dot. */
+  private final ConcurrentMap<String, Lookup> running = new ConcurrentHashMap<>();
+
+  /** A lookup of a host as one attempt spelled it. */
+  private record Lookup(String spelling, CompletableFuture<InetAddress[]> result) {}
 
   HostLookups(Resolver resolver) {
     this.resolver = resolver != null ? resolver : InetAddress::getAllByName;
@@ -53,38 +60,60 @@ final class HostLookups {
 
   /**
    * The addresses of a URL's host (as {@link java.net.URI#getHost()} gives it), completed on a
-   * lookup thread: exceptionally with {@link UnknownHostException} if it does not resolve, or
+   * lookup thread: exceptionally with {@link UnknownHostException} if it does not resolve (an
+   * address literal whose zone names no interface here included), or
    * {@link RejectedExecutionException} once shut down. An address literal completes at once.
+   * Never throws.
    */
   CompletableFuture<InetAddress[]> lookUp(String host) {
     if (InetAddresses.isUriInetAddress(host)) {
-      return CompletableFuture.completedFuture(
-          new InetAddress[] {InetAddresses.forUriString(host)});
+      try {
+        return CompletableFuture.completedFuture(
+            new InetAddress[] {InetAddresses.forUriString(host)});
+      } catch (IllegalArgumentException noSuchInterface) {
+        UnknownHostException e = new UnknownHostException(LogText.escape(host) + ": "
+            + LogText.escape(String.valueOf(noSuchInterface.getMessage())));
+        return CompletableFuture.failedFuture(e);
+      }
     }
-    CompletableFuture<InetAddress[]> mine = new CompletableFuture<>();
-    CompletableFuture<InetAddress[]> shared = running.putIfAbsent(host, mine);
-    if (shared != null) {
-      return shared;
+    // DNS names are case-insensitive, and a final dot names the same host: one lookup for all
+    // spellings, so that one stalled host holds one thread however it is written.
+    String key = host.toLowerCase(Locale.ROOT);
+    key = key.endsWith(".") ? key.substring(0, key.length() - 1) : key;
+    Lookup mine = new Lookup(host, new CompletableFuture<>());
+    Lookup shared = running.putIfAbsent(key, mine);
+    if (shared == null) {
+      start(key, mine);
+      return mine.result();
     }
-    try {
-      pool.execute(() -> resolve(host, mine));
-    } catch (RejectedExecutionException closed) {
-      running.remove(host, mine);
-      mine.completeExceptionally(closed);
+    if (shared.spelling().equals(host)) {
+      return shared.result();
     }
-    return mine;
+    // Then this spelling too, now quick: the JDK client looks the host up as written, and
+    // finds it in the JVM's cache only under that spelling.
+    return shared.result().thenCompose(done -> lookUp(host));
   }
 
-  private void resolve(String host, CompletableFuture<InetAddress[]> result) {
+  private void start(String key, Lookup lookup) {
     try {
-      InetAddress[] addresses = resolver.resolve(host);
-      running.remove(host, result); // before completing: a later attempt asks again
+      pool.execute(() -> resolve(key, lookup));
+    } catch (RejectedExecutionException closed) {
+      running.remove(key, lookup);
+      lookup.result().completeExceptionally(closed);
+    }
+  }
+
+  private void resolve(String key, Lookup lookup) {
+    CompletableFuture<InetAddress[]> result = lookup.result();
+    try {
+      InetAddress[] addresses = resolver.resolve(lookup.spelling());
+      running.remove(key, lookup); // before completing: a later attempt asks again
       result.complete(addresses);
     } catch (UnknownHostException | RuntimeException e) {
-      running.remove(host, result);
+      running.remove(key, lookup);
       result.completeExceptionally(e);
     } catch (Error e) { // the attempts waiting on it end with it, and the thread with it
-      running.remove(host, result);
+      running.remove(key, lookup);
       result.completeExceptionally(e);
       throw e;
     }
@@ -93,8 +122,8 @@ final class HostLookups {
   /** Stops the lookup threads, waiting a second at most for them to end. */
   void shutdownNow() {
     pool.shutdownNow();
-    for (CompletableFuture<InetAddress[]> waiting : running.values()) {
-      waiting.completeExceptionally(new RejectedExecutionException("the webhook client closed"));
+    for (Lookup waiting : running.values()) {
+      waiting.result().completeExceptionally(new RejectedExecutionException("the webhook client closed"));
     }
     threads.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
   }

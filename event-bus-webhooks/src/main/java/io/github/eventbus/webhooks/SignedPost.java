@@ -2,6 +2,7 @@ package io.github.eventbus.webhooks;
 
 import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.Settings;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -108,6 +109,7 @@ final class SignedPost {
     AtomicReference<CompletableFuture<HttpResponse<Void>>> call = new AtomicReference<>();
     AtomicReference<HttpResponse.ResponseInfo> head = new AtomicReference<>();
     inFlight.add(answer);
+    CompletableFuture<InetAddress[]> lookup = lookups.lookUp(endpoint.getHost());
     ScheduledFuture<?> deadline;
     try {
       // The timer only fires the deadline: the attempt ends on the client's threads, as others
@@ -120,7 +122,9 @@ final class SignedPost {
             false))) {
           cancel(call.get());
         }
-        answer.complete(new Answer(0, null, timedOut(null), false));
+        answer.complete(new Answer(0, null, lookup.isDone() ? timedOut(null)
+            : new HttpTimeoutException("the host name lookup did not end within "
+                + requestTimeout), false));
       }), Settings.nanos(requestTimeout), TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException closing) {
       deadline = null;
@@ -135,7 +139,7 @@ final class SignedPost {
       // from its body has ended its exchange; the call completes a moment later.)
       cancelUnanswered(call.get(), a);
     });
-    lookups.lookUp(endpoint.getHost()).whenCompleteAsync((addresses, error) -> {
+    lookup.whenCompleteAsync((addresses, error) -> {
       if (answer.isDone()) {
         return; // the deadline, or close(), came first
       }

@@ -8,11 +8,13 @@ import io.github.eventbus.Event;
 import io.github.eventbus.RetryPolicy;
 import java.net.InetAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Host names are looked up on the client's lookup threads, within the request timeout: a host
@@ -44,9 +47,12 @@ class HostLookupsTest {
     server.close();
   }
 
-  /** Blocks lookups of {@link #STALLED}, ignoring interrupts as a native lookup does. */
+  /**
+   * Blocks lookups of {@link #STALLED}, however spelled, ignoring interrupts as a native lookup
+   * does.
+   */
   private InetAddress[] resolve(String host) throws UnknownHostException {
-    if (!host.equals(STALLED)) {
+    if (!host.toLowerCase(Locale.ROOT).replaceAll("\\.$", "").equals(STALLED)) {
       return InetAddress.getAllByName(host);
     }
     stalledLookups.incrementAndGet();
@@ -95,7 +101,7 @@ class HostLookupsTest {
       for (CompletableFuture<WebhookDelivery> d : stalled) {
         WebhookDelivery done = d.get(20, TimeUnit.SECONDS); // the lookup is still stalled
         assertThat(done.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
-        assertThat(done.lastError()).contains("no complete response within PT2S");
+        assertThat(done.lastError()).contains("the host name lookup did not end within PT2S");
       }
       assertThat(stalledLookups.get()).as("one lookup shared by the host's attempts").isEqualTo(1);
       assertThat(release.getCount()).isEqualTo(1);
@@ -163,5 +169,37 @@ class HostLookupsTest {
       t.join(10_000);
     }
     assertThat(WebhookClientCloseTest.clientThreads(existing)).isEmpty();
+  }
+
+  @Test
+  void oneHostSpelledFourWays_holdsOneLookupThread() throws Exception {
+    try (WebhookClient client = client(Duration.ofSeconds(2))) {
+      for (String spelling : List.of(STALLED, "STALLED.example", "Stalled.Example",
+          STALLED + ".")) {
+        client.send(url(spelling), message(spelling));
+      }
+      WebhookDelivery ok = client.send(url("localhost"), message("ok")).get(20, TimeUnit.SECONDS);
+      assertThat(ok.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(stalledLookups.get()).isEqualTo(1);
+    }
+  }
+
+  /** An address whose zone names no interface here cannot be reached: a failed attempt. */
+  @Test
+  void addressLiteralWithAnUnknownZone_isAFailedAttempt_andTheOutboxStaysUsable(@TempDir Path dir)
+      throws Exception {
+    URI zoned = URI.create("http://[fe80::1%25nosuch0]:9/hook");
+    Path outbox = dir.resolve("outbox.jsonl");
+    try (WebhookClient client = builder(Duration.ofSeconds(2)).outbox(outbox)
+        .maxInFlightPerEndpoint(1).build()) {
+      for (String id : List.of("one", "two")) { // the first must have let the endpoint go
+        WebhookDelivery d = client.send(zoned, message(id)).get(20, TimeUnit.SECONDS);
+        assertThat(d.outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+        assertThat(d.lastError()).contains("does not resolve");
+      }
+    }
+    try (WebhookClient next = builder(Duration.ofSeconds(2)).outbox(outbox).build()) {
+      assertThat(next.deadDeliveryIds()).containsExactlyInAnyOrder("one", "two");
+    }
   }
 }
