@@ -123,7 +123,8 @@ final class HostLookups {
   void shutdownNow() {
     pool.shutdownNow();
     for (Lookup waiting : running.values()) {
-      waiting.result().completeExceptionally(new RejectedExecutionException("the webhook client closed"));
+      waiting.result().completeExceptionally(
+          new RejectedExecutionException("the webhook client closed"));
     }
     threads.awaitExitUninterruptibly(1, TimeUnit.SECONDS);
   }
