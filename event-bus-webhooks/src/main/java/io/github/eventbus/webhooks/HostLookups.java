@@ -5,6 +5,7 @@ import io.github.eventbus.internal.LogText;
 import io.github.eventbus.internal.TrackedThreads;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Looks up endpoint host names on threads of the client's own before an attempt hands its request
@@ -25,9 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Up to four daemon threads {@code webhook-client-dns-<n>}, made when needed and ended after
  * 30 seconds idle; attempts to a host being looked up share its lookup (however the host's name
  * is cased, with or without a final dot), so a stalled host holds one thread, and four stalled
- * at once delay the others' lookups. A lookup runs once queued, even if its attempts have timed
- * out meanwhile: a burst of stalled hosts delays later lookups by up to the resolver's timeout
- * for every four. An address literal is not looked up. A thread stuck in the system resolver
+ * at once delay the others' lookups; a lookup still queued when its attempts have timed out is
+ * not made. An address literal is not looked up. A thread stuck in the system resolver
  * cannot be interrupted and may outlive {@link #shutdownNow()}.
  *
  * <p><b>Thread-safety:</b> thread-safe.
@@ -48,8 +49,9 @@ final class HostLookups {
   /** The lookups under way, by host name in lower case without a final dot. */
   private final ConcurrentMap<String, Lookup> running = new ConcurrentHashMap<>();
 
-  /** A lookup of a host as one attempt spelled it. */
-  private record Lookup(String spelling, CompletableFuture<InetAddress[]> result) {}
+  /** A lookup of a host as one attempt spelled it, wanted until the latest caller's deadline. */
+  private record Lookup(String spelling, CompletableFuture<InetAddress[]> result,
+      AtomicLong wantedUntil) {}
 
   HostLookups(Resolver resolver) {
     this.resolver = resolver != null ? resolver : InetAddress::getAllByName;
@@ -64,8 +66,12 @@ final class HostLookups {
    * address literal whose zone names no interface here included), or
    * {@link RejectedExecutionException} once shut down. An address literal completes at once.
    * Never throws.
+   *
+   * @param wantedUntil the {@link System#nanoTime()} past which the caller no longer waits: a
+   *     lookup still queued when every caller's time is past is not made (it fails with an
+   *     {@link HttpTimeoutException})
    */
-  CompletableFuture<InetAddress[]> lookUp(String host) {
+  CompletableFuture<InetAddress[]> lookUp(String host, long wantedUntil) {
     if (InetAddresses.isUriInetAddress(host)) {
       try {
         return CompletableFuture.completedFuture(
@@ -80,18 +86,19 @@ final class HostLookups {
     // spellings, so that one stalled host holds one thread however it is written.
     String key = host.toLowerCase(Locale.ROOT);
     key = key.endsWith(".") ? key.substring(0, key.length() - 1) : key;
-    Lookup mine = new Lookup(host, new CompletableFuture<>());
+    Lookup mine = new Lookup(host, new CompletableFuture<>(), new AtomicLong(wantedUntil));
     Lookup shared = running.putIfAbsent(key, mine);
     if (shared == null) {
       start(key, mine);
       return mine.result();
     }
+    shared.wantedUntil().accumulateAndGet(wantedUntil, (a, b) -> b - a > 0 ? b : a);
     if (shared.spelling().equals(host)) {
       return shared.result();
     }
     // Then this spelling too, now quick: the JDK client looks the host up as written, and
     // finds it in the JVM's cache only under that spelling.
-    return shared.result().thenCompose(done -> lookUp(host));
+    return shared.result().thenCompose(done -> lookUp(host, wantedUntil));
   }
 
   private void start(String key, Lookup lookup) {
@@ -105,6 +112,14 @@ final class HostLookups {
 
   private void resolve(String key, Lookup lookup) {
     CompletableFuture<InetAddress[]> result = lookup.result();
+    if (System.nanoTime() - lookup.wantedUntil().get() > 0) {
+      // Queued behind stalled lookups until its attempts had timed out: made now, it would
+      // only hold a thread from lookups still wanted.
+      running.remove(key, lookup);
+      result.completeExceptionally(new HttpTimeoutException(
+          "the host name lookup did not start before its attempts' deadline"));
+      return;
+    }
     try {
       InetAddress[] addresses = resolver.resolve(lookup.spelling());
       running.remove(key, lookup); // before completing: a later attempt asks again

@@ -109,7 +109,8 @@ final class SignedPost {
     AtomicReference<CompletableFuture<HttpResponse<Void>>> call = new AtomicReference<>();
     AtomicReference<HttpResponse.ResponseInfo> head = new AtomicReference<>();
     inFlight.add(answer);
-    CompletableFuture<InetAddress[]> lookup = lookups.lookUp(endpoint.getHost());
+    CompletableFuture<InetAddress[]> lookup =
+        lookups.lookUp(endpoint.getHost(), started + Settings.nanos(requestTimeout));
     ScheduledFuture<?> deadline;
     try {
       // The timer only fires the deadline: the attempt ends on the client's threads, as others

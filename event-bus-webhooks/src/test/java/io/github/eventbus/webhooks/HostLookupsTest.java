@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.TestThreads;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -56,14 +58,7 @@ class HostLookupsTest {
       return InetAddress.getAllByName(host);
     }
     stalledLookups.incrementAndGet();
-    boolean released = false;
-    while (!released) {
-      try {
-        released = release.await(1, TimeUnit.MINUTES);
-      } catch (InterruptedException ignored) {
-        // a lookup in the system resolver does not end when interrupted either
-      }
-    }
+    TestThreads.awaitIgnoringInterrupts(release); // as a lookup in the system resolver
     throw new UnknownHostException(STALLED);
   }
 
@@ -80,6 +75,11 @@ class HostLookupsTest {
   private URI url(String host) {
     URI local = server.uri("/hook");
     return URI.create("http://" + host + ":" + local.getPort() + local.getPath());
+  }
+
+  /** A caller's deadline a minute away. */
+  private static long soon() {
+    return System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
   }
 
   private static WebhookMessage message(String id) {
@@ -135,9 +135,9 @@ class HostLookupsTest {
       throw new AssertionError("looked up " + host);
     });
     try {
-      assertThat(lookups.lookUp("127.0.0.1").get(5, TimeUnit.SECONDS))
+      assertThat(lookups.lookUp("127.0.0.1", soon()).get(5, TimeUnit.SECONDS))
           .containsExactly(InetAddress.getByName("127.0.0.1"));
-      assertThat(lookups.lookUp("[::1]").get(5, TimeUnit.SECONDS))
+      assertThat(lookups.lookUp("[::1]", soon()).get(5, TimeUnit.SECONDS))
           .containsExactly(InetAddress.getByName("::1"));
     } finally {
       lookups.shutdownNow();
@@ -151,7 +151,7 @@ class HostLookupsTest {
         .build();
     CompletableFuture<WebhookDelivery> d = client.send(url(STALLED), message("closing"));
     HostLookups lookups = new HostLookups(this::resolve);
-    CompletableFuture<InetAddress[]> waiting = lookups.lookUp(STALLED);
+    CompletableFuture<InetAddress[]> waiting = lookups.lookUp(STALLED, soon());
     try {
       client.close(); // the drain gives up on the lookup after 200 ms
       WebhookDelivery ended = d.get(20, TimeUnit.SECONDS);
@@ -160,7 +160,7 @@ class HostLookupsTest {
       assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
           .hasCauseInstanceOf(RejectedExecutionException.class);
-      assertThatThrownBy(() -> lookups.lookUp("localhost").get(5, TimeUnit.SECONDS))
+      assertThatThrownBy(() -> lookups.lookUp("localhost", soon()).get(5, TimeUnit.SECONDS))
           .hasCauseInstanceOf(RejectedExecutionException.class);
     } finally {
       release.countDown();
@@ -200,6 +200,40 @@ class HostLookupsTest {
     }
     try (WebhookClient next = builder(Duration.ofSeconds(2)).outbox(outbox).build()) {
       assertThat(next.deadDeliveryIds()).containsExactlyInAnyOrder("one", "two");
+    }
+  }
+
+  /**
+   * Eight hosts stall (four lookups run, four wait) past their attempts' deadline: once the
+   * four end, the four queued are not made, and a healthy host's lookup runs next.
+   */
+  @Test
+  void lookupsQueuedPastTheirAttemptsDeadline_areNotMade() throws Exception {
+    List<String> looked = new CopyOnWriteArrayList<>();
+    CountDownLatch slow = new CountDownLatch(1);
+    WebhookClient.Builder b = WebhookClient.builder().secret("s3cret").resolver(host -> {
+      looked.add(host);
+      if (host.startsWith("slow")) {
+        TestThreads.awaitIgnoringInterrupts(slow);
+        throw new UnknownHostException(host);
+      }
+      return InetAddress.getAllByName(host);
+    }).timeouts(Duration.ofSeconds(5), Duration.ofSeconds(1))
+        .retry(RetryPolicy.builder().maxAttempts(1).build());
+    try (WebhookClient client = b.build()) {
+      List<CompletableFuture<WebhookDelivery>> stalled = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        stalled.add(client.send(url("slow" + i + ".example"), message("slow-" + i)));
+      }
+      for (CompletableFuture<WebhookDelivery> d : stalled) {
+        assertThat(d.get(20, TimeUnit.SECONDS).outcome()).isEqualTo(DeliveryOutcome.EXHAUSTED);
+      }
+      slow.countDown(); // the four running lookups end; the four queued are past their time
+      WebhookDelivery ok = client.send(url("localhost"), message("ok")).get(20, TimeUnit.SECONDS);
+      assertThat(ok.outcome()).isEqualTo(DeliveryOutcome.DELIVERED);
+      assertThat(looked).filteredOn(h -> h.startsWith("slow")).hasSize(4);
+    } finally {
+      slow.countDown();
     }
   }
 }
