@@ -426,6 +426,19 @@ public final class EventBusBuilder {
     }
     String busName = name != null ? name : "event-bus";
     Clock busClock = clock != null ? clock : Clock.systemUTC();
+    AuditLog owned = auditLog == null && auditDirectory != null
+        ? AuditLog.builder(auditDirectory).clock(busClock).build() : null;
+    try {
+      return bus(policy, busName, busClock, owned);
+    } catch (RuntimeException | Error e) {
+      if (owned != null) {
+        owned.close(); // its thread, and its claim on the directory's files, end with the build
+      }
+      throw e;
+    }
+  }
+
+  private EventBus bus(BackpressurePolicy policy, String busName, Clock busClock, AuditLog owned) {
     return new DefaultEventBus(new Config(
         busName,
         source != null ? source : busName,
@@ -441,8 +454,7 @@ public final class EventBusBuilder {
         drainTimeout != null ? drainTimeout : Duration.ofSeconds(30),
         latencySampling != null ? latencySampling : 64,
         maxTrackedTypes != null ? maxTrackedTypes : 1024,
-        auditLog != null ? auditLog
-            : auditDirectory != null ? AuditLog.builder(auditDirectory).clock(busClock).build() : null,
+        auditLog != null ? auditLog : owned,
         auditDirectory != null,
         java.util.List.copyOf(interceptors),
         propagators(),

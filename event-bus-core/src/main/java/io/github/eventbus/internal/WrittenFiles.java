@@ -10,6 +10,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The files this process's JSON Lines writers write, so that a second writer of one file (a
@@ -17,8 +19,8 @@ import java.util.Set;
  * the file. Two writers of one file interleave their lines, each takes the other's line under
  * way for a torn one when it opens the file, and both roll it over. Files are compared as they
  * are when claimed: by where their path leads (links and {@code ..} resolved) and, for a file
- * that exists, by its identity (hard links). A link changed afterwards, or another process's
- * writer, is not seen.
+ * that exists where the file system gives a file key, by its identity (hard links). A link
+ * changed afterwards, or another process's writer, is not seen.
  *
  * <p>A writer may write a family of names: daily files ({@code events_YYYYMMDD.jsonl}, rolled
  * over to {@code events_YYYYMMDD.1.jsonl}), or a fixed file's roll-overs ({@code state.1.jsonl}
@@ -30,6 +32,9 @@ import java.util.Set;
  * <p><b>Thread-safety:</b> thread-safe.
  */
 public final class WrittenFiles {
+
+  private static final Pattern DAILY = Pattern.compile("(.*)_\\d{8}(?:\\.\\d+)?\\.jsonl");
+  private static final Pattern NUMBERED_STEM = Pattern.compile("(.+)\\.\\d{1,18}");
 
   /**
    * What a writer writes, as paths that may not exist.
@@ -44,15 +49,54 @@ public final class WrittenFiles {
     public Names {
       memberOf = List.copyOf(memberOf);
     }
+
+    /**
+     * The names of daily files {@code <prefix>_YYYYMMDD.jsonl} and their roll-overs.
+     *
+     * @param directory their directory
+     * @param prefix their prefix
+     * @return the names
+     */
+    public static Names daily(Path directory, String prefix) {
+      return new Names(null, directory.resolve(prefix + "_YYYYMMDD.jsonl"), List.of());
+    }
+
+    /**
+     * The names of a fixed file: itself and, if it rolls over, its roll-overs
+     * ({@code state.N.jsonl}); a member of the daily files or roll-overs its name is like.
+     *
+     * @param file the file
+     * @param rollsOver whether it rolls over by size
+     * @return the names
+     */
+    public static Names fixed(Path file, boolean rollsOver) {
+      String name = file.getFileName().toString();
+      int dot = name.lastIndexOf('.');
+      String stem = dot > 0 ? name.substring(0, dot) : name;
+      String extension = dot > 0 ? name.substring(dot) : "";
+      List<Path> memberOf = new ArrayList<>();
+      Matcher daily = DAILY.matcher(name);
+      if (daily.matches()) {
+        memberOf.add(file.resolveSibling(daily.group(1) + "_YYYYMMDD.jsonl"));
+      }
+      Matcher rolled = NUMBERED_STEM.matcher(stem);
+      if (rolled.matches()) {
+        memberOf.add(file.resolveSibling(rolled.group(1) + ".N" + extension));
+      }
+      return new Names(file, rollsOver ? file.resolveSibling(stem + ".N" + extension) : null,
+          memberOf);
+    }
   }
 
   private static final Object LOCK = new Object();
-  private static final Set<Object> FILES = new HashSet<>(); // guarded by LOCK
+  private static final Set<Path> FILES = new HashSet<>(); // guarded by LOCK
+  /** Claimed files' identities, with the path each was claimed at. Guarded by LOCK. */
+  private static final Map<Object, Path> IDENTITIES = new HashMap<>();
   private static final Set<Path> FAMILIES = new HashSet<>(); // guarded by LOCK
   private static final Map<Path, Integer> MEMBERS = new HashMap<>(); // guarded by LOCK
 
   /** What one writer claimed, to release. */
-  private record Claim(List<Object> files, Path family, List<Path> memberOf) {}
+  private record Claim(Path file, Path given, Object identity, Path family, List<Path> memberOf) {}
 
   private WrittenFiles() {}
 
@@ -70,7 +114,12 @@ public final class WrittenFiles {
       if (taken(claim)) {
         throw refused(shown);
       }
-      FILES.addAll(claim.files());
+      if (claim.file() != null) {
+        FILES.add(claim.file());
+      }
+      if (claim.identity() != null) {
+        IDENTITIES.put(claim.identity(), claim.given());
+      }
       if (claim.family() != null) {
         FAMILIES.add(claim.family());
       }
@@ -80,14 +129,14 @@ public final class WrittenFiles {
   }
 
   /**
-   * Fails if a writer in this process writes {@code file}, for a caller that reads and rewrites
-   * it before building its writer.
+   * Fails if a writer in this process writes {@code file} or files named as it, for a caller
+   * that reads and rewrites it before building its writer (which claims it then).
    *
-   * @param file the file
+   * @param file the file, as a fixed file that does not roll over
    * @throws IllegalStateException if a writer in this process writes it
    */
   public static void refuseIfWritten(Path file) {
-    Claim claim = keys(new Names(file, null, List.of()));
+    Claim claim = keys(Names.fixed(file, false));
     synchronized (LOCK) {
       if (taken(claim)) {
         throw refused(file);
@@ -103,7 +152,12 @@ public final class WrittenFiles {
   public static void release(Object claim) {
     Claim c = (Claim) claim;
     synchronized (LOCK) {
-      FILES.removeAll(c.files());
+      if (c.file() != null) {
+        FILES.remove(c.file());
+      }
+      if (c.identity() != null) {
+        IDENTITIES.remove(c.identity(), c.given());
+      }
       if (c.family() != null) {
         FAMILIES.remove(c.family());
       }
@@ -114,10 +168,23 @@ public final class WrittenFiles {
   }
 
   private static boolean taken(Claim c) {
-    return c.files().stream().anyMatch(FILES::contains)
+    return c.file() != null && FILES.contains(c.file())
+        || c.identity() != null && sameFileStill(IDENTITIES.get(c.identity()), c.given())
         || c.family() != null
             && (FAMILIES.contains(c.family()) || MEMBERS.containsKey(c.family()))
         || c.memberOf().stream().anyMatch(FAMILIES::contains);
+  }
+
+  /**
+   * Whether a file claimed at {@code claimed} is still the one at {@code given}: a file
+   * replaced since (compacted, re-created) may have left its identity to an unrelated file.
+   */
+  private static boolean sameFileStill(Path claimed, Path given) {
+    try {
+      return claimed != null && Files.isSameFile(claimed, given);
+    } catch (IOException gone) {
+      return false;
+    }
   }
 
   private static IllegalStateException refused(Path shown) {
@@ -127,22 +194,18 @@ public final class WrittenFiles {
   }
 
   private static Claim keys(Names names) {
-    List<Object> files = new ArrayList<>();
+    Object identity = null;
     if (names.file() != null) {
-      files.add(whereItLeads(names.file()));
       try {
-        Object identity = Files.readAttributes(names.file(), BasicFileAttributes.class).fileKey();
-        if (identity != null) {
-          files.add(identity);
-        }
+        identity = Files.readAttributes(names.file(), BasicFileAttributes.class).fileKey();
       } catch (IOException notThereYet) {
         // compared by path alone
       }
     }
     List<Path> memberOf = new ArrayList<>();
     names.memberOf().forEach(f -> memberOf.add(whereItLeads(f)));
-    return new Claim(files, names.family() == null ? null : whereItLeads(names.family()),
-        memberOf);
+    return new Claim(names.file() == null ? null : whereItLeads(names.file()), names.file(),
+        identity, names.family() == null ? null : whereItLeads(names.family()), memberOf);
   }
 
   private static Path whereItLeads(Path path) {

@@ -34,7 +34,6 @@ public final class LogFiles {
 
   private static final Pattern DAILY = Pattern.compile("(.*)_(\\d{8})(?:\\.(\\d+))?\\.jsonl");
   private static final Pattern ROLLED = Pattern.compile("(.+)\\.(\\d{1,18})\\.jsonl");
-  private static final Pattern NUMBERED_STEM = Pattern.compile("(.+)\\.\\d{1,18}");
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd", java.util.Locale.ROOT);
 
   private final Path fixed; // null for daily files
@@ -110,26 +109,10 @@ public final class LogFiles {
     return fixed != null ? fixed : directory.resolve(namePattern());
   }
 
-  /**
-   * What a writer of these files writes, for {@link WrittenFiles}: daily files are a family; a
-   * fixed file is one, and with {@code maxFileBytes} its roll-overs ({@code state.N.jsonl}) are
-   * a family; a fixed file named like a daily file or a roll-over is a member of that family.
-   */
+  /** What a writer of these files writes, for {@link WrittenFiles}. */
   WrittenFiles.Names names(long maxFileBytes) {
-    if (fixed == null) {
-      return new WrittenFiles.Names(null, namePath(), List.of());
-    }
-    List<Path> memberOf = new ArrayList<>();
-    Matcher daily = DAILY.matcher(fixed.getFileName().toString());
-    if (daily.matches()) {
-      memberOf.add(fixed.resolveSibling(daily.group(1) + "_YYYYMMDD.jsonl"));
-    }
-    Matcher rolled = NUMBERED_STEM.matcher(stem);
-    if (rolled.matches()) {
-      memberOf.add(fixed.resolveSibling(rolled.group(1) + ".N" + extension));
-    }
-    return new WrittenFiles.Names(fixed,
-        maxFileBytes > 0 ? fixed.resolveSibling(stem + ".N" + extension) : null, memberOf);
+    return fixed == null ? WrittenFiles.Names.daily(directory, prefix)
+        : WrittenFiles.Names.fixed(fixed, maxFileBytes > 0);
   }
 
   /**

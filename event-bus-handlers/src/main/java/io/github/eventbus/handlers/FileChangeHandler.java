@@ -159,7 +159,8 @@ public final class FileChangeHandler extends LoggingHandler {
      * @return the handler
      * @throws HandlerException if the log's directory, or one above it, exists and is not a
      *     directory, or the log file's path is a directory (a log blocked later keeps its
-     *     lines and retries), or another handler in this process, not closed, writes the file
+     *     lines and retries), or another writer in this process writes the file, until its
+     *     thread has ended (its {@code close()} waits for that)
      */
     public FileChangeHandler build() {
       return new FileChangeHandler(this);

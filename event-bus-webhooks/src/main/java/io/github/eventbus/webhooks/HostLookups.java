@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -87,17 +88,25 @@ final class HostLookups {
     String key = host.toLowerCase(Locale.ROOT);
     key = key.endsWith(".") ? key.substring(0, key.length() - 1) : key;
     Lookup mine = new Lookup(host, new CompletableFuture<>(), new AtomicLong(wantedUntil));
-    Lookup shared = running.putIfAbsent(key, mine);
-    if (shared == null) {
+    // Joined and extended in one step, so that a lookup is never dropped as unwanted (see
+    // resolve) once an attempt still waiting has joined it.
+    Lookup shared = running.compute(key, (k, current) -> {
+      if (current == null) {
+        return mine;
+      }
+      current.wantedUntil().accumulateAndGet(wantedUntil, (a, b) -> b - a > 0 ? b : a);
+      return current;
+    });
+    if (shared == mine) {
       start(key, mine);
       return mine.result();
     }
-    shared.wantedUntil().accumulateAndGet(wantedUntil, (a, b) -> b - a > 0 ? b : a);
     if (shared.spelling().equals(host)) {
       return shared.result();
     }
-    // Then this spelling too, now quick: the JDK client looks the host up as written, and
-    // finds it in the JVM's cache only under that spelling.
+    // Then this spelling too (the JDK client looks the host up as written, and finds it in the
+    // JVM's cache only under that spelling): a full query unless the system caches answers, but
+    // one made once the host has answered.
     return shared.result().thenCompose(done -> lookUp(host, wantedUntil));
   }
 
@@ -112,10 +121,17 @@ final class HostLookups {
 
   private void resolve(String key, Lookup lookup) {
     CompletableFuture<InetAddress[]> result = lookup.result();
-    if (System.nanoTime() - lookup.wantedUntil().get() > 0) {
+    AtomicBoolean unwanted = new AtomicBoolean();
+    running.computeIfPresent(key, (k, current) -> {
+      if (current == lookup && System.nanoTime() - lookup.wantedUntil().get() > 0) {
+        unwanted.set(true);
+        return null;
+      }
+      return current;
+    });
+    if (unwanted.get()) {
       // Queued behind stalled lookups until its attempts had timed out: made now, it would
       // only hold a thread from lookups still wanted.
-      running.remove(key, lookup);
       result.completeExceptionally(new HttpTimeoutException(
           "the host name lookup did not start before its attempts' deadline"));
       return;

@@ -127,24 +127,38 @@ public final class WebhookClient implements AutoCloseable {
     if (attemptLog != null) {
       listeners.add(attemptLog);
     }
-    if (b.deadLetters != null) {
-      listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
+    ClientThreads started = null;
+    try {
+      if (b.deadLetters != null) {
+        listeners.add(new DeadLetterPublisher(b.deadLetters, clock));
+      }
+      listeners.addAll(b.listeners);
+      DeliveryEvents events = new DeliveryEvents(listeners, clock);
+      DoubleSupplier jitter = b.jitter;
+      this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter,
+          jitter == null ? null : () -> events.jitter(jitter));
+      started = new ClientThreads(
+          b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5), b.resolver);
+      this.threads = started;
+      this.post = new SignedPost(threads.http(), threads.lookups(), secrets,
+          b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
+          Boolean.TRUE.equals(b.publicOnly), threads.timer(), threads.httpThreads());
+      this.runner = new DeliveryRunner(post, retryRules, events, outbox,
+          clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
+          b.perEndpoint != null ? b.perEndpoint : 8);
+      this.outboxDriver = new OutboxDriver(outbox, b.outbox, runner);
+      this.resumed = outboxDriver.resumePending();
+    } catch (RuntimeException | Error e) {
+      // A build that fails leaves no thread, and no file held, behind.
+      if (started != null) {
+        started.shutdownNow();
+      }
+      if (attemptLog != null) {
+        attemptLog.close();
+      }
+      outbox.close();
+      throw e;
     }
-    listeners.addAll(b.listeners);
-    DeliveryEvents events = new DeliveryEvents(listeners, clock);
-    DoubleSupplier jitter = b.jitter;
-    this.retryRules = RetryRules.withDefaults(b.retry, b.maxRetryAfter,
-        jitter == null ? null : () -> events.jitter(jitter));
-    this.threads = new ClientThreads(
-        b.connectTimeout != null ? b.connectTimeout : Duration.ofSeconds(5), b.resolver);
-    this.post = new SignedPost(threads.http(), threads.lookups(), secrets,
-        b.requestTimeout != null ? b.requestTimeout : Duration.ofSeconds(15),
-        Boolean.TRUE.equals(b.publicOnly), threads.timer(), threads.httpThreads());
-    this.runner = new DeliveryRunner(post, retryRules, events, outbox,
-        clock, b.scheduler != null ? b.scheduler : threads.timer(), threads.httpThreads(),
-        b.perEndpoint != null ? b.perEndpoint : 8);
-    this.outboxDriver = new OutboxDriver(outbox, b.outbox, runner);
-    this.resumed = outboxDriver.resumePending();
   }
 
   /** Opens the attempt log; if it cannot be, closes the outbox opened before, then throws. */

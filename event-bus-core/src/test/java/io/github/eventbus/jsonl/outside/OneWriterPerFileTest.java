@@ -13,11 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -99,12 +102,15 @@ class OneWriterPerFileTest {
     Path file = dir.resolve("stuck.jsonl");
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    Set<Thread> before = threads("jsonl-writer-stuck.jsonl");
     JsonLinesWriter<String> stuck = JsonLinesWriter.<String>toFile(file, (s, g) -> {
       entered.countDown();
       TestThreads.awaitIgnoringInterrupts(release);
       g.writeString(s);
     }).closeTimeout(Duration.ofMillis(50)).errorHandler((f, p, c) -> { }).build();
-    Thread writer = thread("jsonl-writer-stuck.jsonl");
+    Set<Thread> made = threads("jsonl-writer-stuck.jsonl");
+    made.removeAll(before);
+    Thread writer = made.iterator().next(); // this writer's, not one another test left
     try {
       stuck.append("late");
       assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
@@ -124,9 +130,10 @@ class OneWriterPerFileTest {
     assertThat(lines(file)).allMatch(l -> l.equals("\"late\"") || l.equals("\"after\""));
   }
 
-  private static Thread thread(String name) {
+  private static Set<Thread> threads(String name) {
     return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().equals(name)).findFirst().orElseThrow();
+        .filter(t -> t.isAlive() && t.getName().equals(name))
+        .collect(Collectors.toCollection(HashSet::new));
   }
 
   @Test
@@ -151,12 +158,16 @@ class OneWriterPerFileTest {
         racers.add(t);
         t.start();
       }
-      for (Thread t : racers) {
-        t.join(TimeUnit.SECONDS.toMillis(20));
+      try {
+        for (Thread t : racers) {
+          t.join(TimeUnit.SECONDS.toMillis(20));
+          assertThat(t.isAlive()).isFalse();
+        }
+        assertThat(built).as("round " + round).hasSize(1);
+        assertThat(refused.get()).isEqualTo(threads - 1);
+      } finally {
+        built.forEach(JsonLinesWriter::close);
       }
-      assertThat(built).as("round " + round).hasSize(1);
-      assertThat(refused.get()).isEqualTo(threads - 1);
-      built.get(0).close();
     }
   }
 
@@ -210,6 +221,20 @@ class OneWriterPerFileTest {
         JsonLinesWriter<String> one = toFile(rolled).build();
         JsonLinesWriter<String> two = toFile(dir.resolve("state.2.jsonl")).build()) {
       assertThat(List.of(plain, one, two)).hasSize(3);
+    }
+  }
+
+  /** An identity is the claimed path's only while that path still holds the file. */
+  @Test
+  void aFileMovedAwayFromAWritersPath_isAnotherFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("a.jsonl"), "");
+    try (JsonLinesWriter<String> first = toFile(file).build()) {
+      Path moved = Files.move(file, dir.resolve("moved.jsonl"));
+      try (JsonLinesWriter<String> other = toFile(moved).build()) {
+        other.append("elsewhere");
+        other.flush().get(20, TimeUnit.SECONDS);
+      }
+      assertThatThrownBy(() -> toFile(file).build()).isInstanceOf(IllegalStateException.class);
     }
   }
 }

@@ -8,6 +8,7 @@ import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
 import io.github.eventbus.EventBus;
 import io.github.eventbus.RetryPolicy;
+import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.webhooks.AttemptResult;
 import io.github.eventbus.webhooks.DeliveryListener;
 import io.github.eventbus.webhooks.DeliveryOutcome;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -174,6 +176,31 @@ class WebhookClientPromisesTest {
           .attemptLog(taken).build()).isInstanceOf(IllegalStateException.class);
     }
     assertThat(Files.readString(outbox)).isEqualTo("not a record\n");
+    assertThat(dir.resolve("outbox.jsonl.corrupt")).doesNotExist();
+  }
+
+  /** Named like another writer's daily file or roll-over: refused before anything is read. */
+  @Test
+  void build_onFilesNamedAsAnotherWritersFamily_leavesEveryFileAlone(@TempDir Path dir)
+      throws Exception {
+    Clock day = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
+    Path audit = dir.resolve("events_20310203.jsonl");
+    Path outbox = Files.writeString(dir.resolve("outbox.jsonl"), "not a record\n");
+    try (JsonLinesWriter<String> daily = JsonLinesWriter.<String>daily(dir, "events",
+            (line, g) -> g.writeString(line)).clock(day).build();
+        JsonLinesWriter<String> rolling = JsonLinesWriter.<String>toFile(dir.resolve("state.jsonl"),
+            (line, g) -> g.writeString(line)).maxFileBytes(1 << 20).build()) {
+      daily.append("audited");
+      daily.flush().get(20, TimeUnit.SECONDS);
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(audit).build())
+          .isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> WebhookClient.builder().secret("s").outbox(outbox)
+          .attemptLog(dir.resolve("state.1.jsonl")).build())
+          .isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(Files.readString(audit)).isEqualTo("\"audited\"\n");
+    assertThat(Files.readString(outbox)).isEqualTo("not a record\n");
+    assertThat(dir.resolve("events_20310203.jsonl.corrupt")).doesNotExist();
     assertThat(dir.resolve("outbox.jsonl.corrupt")).doesNotExist();
   }
 
