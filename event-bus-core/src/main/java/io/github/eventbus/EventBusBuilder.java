@@ -412,8 +412,8 @@ public final class EventBusBuilder {
    *
    * @return the bus
    * @throws IllegalStateException if {@code blockTimeout} is set with a policy that never blocks,
-   *     or the {@link #auditLog(Path)} directory is written by another bus's log in this process
-   *     that is not closed (a second bus built from this builder, say)
+   *     or another writer in this process writes the {@link #auditLog(Path)} directory's files (a
+   *     second bus built from this builder, say), until its thread has ended
    * @throws IllegalArgumentException if the {@link #auditLog(Path)} directory, or a directory
    *     above it, exists and is not a directory
    */

@@ -368,8 +368,8 @@ public final class AuditLog implements AutoCloseable {
      * @return the log
      * @throws IllegalArgumentException if the directory, or a directory above it, exists and is
      *     not a directory
-     * @throws IllegalStateException if another log in this process, not closed, writes in the
-     *     directory (reached by whatever path); one log per directory
+     * @throws IllegalStateException if another writer in this process writes the directory's
+     *     {@code events_} files, until its thread has ended (its {@code close()} waits for that)
      */
     public AuditLog build() {
       return new AuditLog(this);

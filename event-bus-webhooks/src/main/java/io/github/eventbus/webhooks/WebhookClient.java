@@ -587,8 +587,9 @@ public final class WebhookClient implements AutoCloseable {
      * @throws IllegalStateException if no secret was added, or the outbox is in use by another
      *     client (in this process or another; each outbox file has one client at a time), or its
      *     file has another hard link (where the file system counts links; a symbolic link is
-     *     followed instead), or the attempt log is written by another client (or any other
-     *     writer) in this process that is not closed
+     *     followed instead), or another writer in this process (a client's attempt log, an audit
+     *     log, a handler's log) writes the outbox or the attempt log or files named as its, until
+     *     its thread has ended
      * @throws IllegalArgumentException if the outbox and the attempt log are one file
      * @throws java.io.UncheckedIOException if the outbox cannot be opened or rewritten (for
      *     example, its path is a directory); no thread has been started then

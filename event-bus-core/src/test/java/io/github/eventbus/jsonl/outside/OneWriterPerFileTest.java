@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.TestThreads;
 import io.github.eventbus.jsonl.JsonLinesWriter;
 import io.github.eventbus.jsonl.JsonLinesWriterBuilder;
@@ -11,7 +12,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -192,15 +196,22 @@ class OneWriterPerFileTest {
   @Test
   void fixedFileNamedLikeADailyFile_andTheDailyWriter_refuseEachOther() {
     Path logs = dir.resolve("logs");
-    for (String name : List.of("events_20261204.jsonl", "events_20300101.2.jsonl")) {
-      try (JsonLinesWriter<String> daily = JsonLinesWriter.daily(logs, "events", STRINGS).build()) {
+    Clock clock = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
+    // the writer's day, and a roll-over of a day far from it: every day's names are its
+    String today = DailyFiles.name("events", clock);
+    String rolledLater = DailyFiles.name("events", Clock.offset(clock, Duration.ofDays(400)))
+        .replace(".jsonl", ".2.jsonl");
+    for (String name : List.of(today, rolledLater)) {
+      try (JsonLinesWriter<String> daily =
+          JsonLinesWriter.daily(logs, "events", STRINGS).clock(clock).build()) {
         assertThatThrownBy(() -> toFile(logs.resolve(name)).build()).as(name)
             .isInstanceOf(IllegalStateException.class);
       }
       try (JsonLinesWriter<String> fixed = toFile(logs.resolve(name)).build();
-          JsonLinesWriter<String> other = toFile(logs.resolve("other_20261204.jsonl")).build()) {
-        assertThatThrownBy(() -> JsonLinesWriter.daily(logs, "events", STRINGS).build()).as(name)
-            .isInstanceOf(IllegalStateException.class);
+          JsonLinesWriter<String> other =
+              toFile(logs.resolve(DailyFiles.name("other", clock))).build()) {
+        assertThatThrownBy(() -> JsonLinesWriter.daily(logs, "events", STRINGS).clock(clock)
+            .build()).as(name).isInstanceOf(IllegalStateException.class);
       }
     }
   }

@@ -3,6 +3,7 @@ package io.github.eventbus.webhooks.outside;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.eventbus.DailyFiles;
 import io.github.eventbus.DeadLetter;
 import io.github.eventbus.DynamicEvent;
 import io.github.eventbus.Event;
@@ -184,7 +185,7 @@ class WebhookClientPromisesTest {
   void build_onFilesNamedAsAnotherWritersFamily_leavesEveryFileAlone(@TempDir Path dir)
       throws Exception {
     Clock day = Clock.fixed(Instant.parse("2031-02-03T04:05:06Z"), ZoneOffset.UTC);
-    Path audit = dir.resolve("events_20310203.jsonl");
+    Path audit = dir.resolve(DailyFiles.name("events", day));
     Path outbox = Files.writeString(dir.resolve("outbox.jsonl"), "not a record\n");
     try (JsonLinesWriter<String> daily = JsonLinesWriter.<String>daily(dir, "events",
             (line, g) -> g.writeString(line)).clock(day).build();
@@ -200,7 +201,7 @@ class WebhookClientPromisesTest {
     }
     assertThat(Files.readString(audit)).isEqualTo("\"audited\"\n");
     assertThat(Files.readString(outbox)).isEqualTo("not a record\n");
-    assertThat(dir.resolve("events_20310203.jsonl.corrupt")).doesNotExist();
+    assertThat(dir.resolve(audit.getFileName() + ".corrupt")).doesNotExist();
     assertThat(dir.resolve("outbox.jsonl.corrupt")).doesNotExist();
   }
 
