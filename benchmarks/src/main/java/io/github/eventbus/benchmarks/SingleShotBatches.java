@@ -3,10 +3,12 @@ package io.github.eventbus.benchmarks;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
@@ -21,6 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1-to-1 benchmark warmed event-bus up for under a second, and its compile log showed C2 still
  * compiling the worker's loop (the executor's {@code runWorker}, on-stack) and the rescheduling
  * path in the 21st to 29th batch of every fork, where most slow single batches were.
+ *
+ * <p>Each batch starts once the machine has been quiet for 10 ms ({@link QuietStart}), so that
+ * JMH's handling of the last result does not run into it.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -29,4 +34,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public abstract class SingleShotBatches {
+
+  /** Holds each batch back until the machine is quiet: see {@link QuietStart}. */
+  @Setup(Level.Iteration)
+  public void startQuiet() {
+    QuietStart.await();
+  }
 }
