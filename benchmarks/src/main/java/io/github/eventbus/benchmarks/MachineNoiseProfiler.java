@@ -38,9 +38,10 @@ import org.openjdk.jmh.results.ScalarResult;
  * </ul>
  *
  * <p>All in milliseconds. It reads these before and after each iteration, outside the timed
- * part (before: once the machine is quiet, as the batch itself waits for, see {@link QuietStart}), and reads them two thousand times when JMH creates it (about a second), so that C2 has
- * compiled its own reading code before the first iteration (with a few hundred reads, that compile
- * landed in a measured one); on a system without {@code /proc} it reports nothing.
+ * part (before: once the machine is quiet, as the batch itself waits for, see
+ * {@link QuietStart}), and reads them two thousand times when JMH creates it (about a second), so
+ * that C2 has compiled its own reading code before the first iteration (with a few hundred reads,
+ * that compile landed in a measured one); on a system without {@code /proc} it reports nothing.
  * {@code benchmarks/scripts/stability.py} prints these next to each slow iteration. JMH creates one
  * per fork and calls it from one thread.
  */
