@@ -1,22 +1,19 @@
 package io.github.eventbus.benchmarks;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Not a hand-off: how far the machine alone (its scheduler, the hypervisor, the JVM's own threads)
  * moves a two-thread batch of about the length of event-bus's batch in
  * {@link AsyncEndToEndBenchmark}, measured the same way. The benchmark's thread and a partner each
  * run a fixed serial computation, sharing nothing but a start and a finish flag; the batch ends
- * when both are done. Both threads spin between batches (neither parks), so no wake-up is timed.
+ * when both are done.
  *
  * <p>It reads registers, not memory, so it does not show what a hand-off adds through caches and
  * the memory system; it shows the part of the 1.5x stability margin that the machine takes from a
  * batch this long before any hand-off starts.
  */
-public class ComputeFloorBenchmark extends SingleShotBatches {
+public class ComputeFloorBenchmark extends PartneredBatches {
 
   /** Steps of {@link #compute} per thread and batch: about 40 ms on the reference VM. */
   static final long STEPS = 23_000_000;
@@ -25,30 +22,22 @@ public class ComputeFloorBenchmark extends SingleShotBatches {
   private volatile int finished;
   private int partnerRound; // the partner thread's own
   private long partnerResult; // written before finished, read after it
-  private SpinningPartner partner;
 
-  /** Starts the partner thread, which spins until each batch starts. */
-  @Setup(Level.Trial)
-  public void setUp() {
-    partner = new SpinningPartner("bench-floor-partner", () -> {
-      if (started == partnerRound) {
-        Thread.onSpinWait();
-        return;
-      }
-      int round = ++partnerRound;
-      partnerResult = compute(STEPS, 7 + round);
-      finished = round;
-    });
+  @Override
+  String partnerName() {
+    return "bench-floor-partner";
   }
 
-  /**
-   * Stops the partner thread and waits for it.
-   *
-   * @throws InterruptedException if interrupted while waiting
-   */
-  @TearDown(Level.Trial)
-  public void tearDown() throws InterruptedException {
-    partner.stop();
+  /** Waits for a batch to start, then computes its share of it. */
+  @Override
+  void partnerStep() {
+    if (started == partnerRound) {
+      Thread.onSpinWait();
+      return;
+    }
+    int round = ++partnerRound;
+    partnerResult = compute(STEPS, 7 + round);
+    finished = round;
   }
 
   /**

@@ -1,21 +1,19 @@
 package io.github.eventbus.benchmarks;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Not a hand-off either: how steady the machine keeps the cost of moving one cache line between
  * two cores, measured the same way as {@link AsyncEndToEndBenchmark}. The benchmark's thread and
  * a partner bounce one counter {@value #ROUND_TRIPS} times per batch, each waiting (spinning) for
- * the other's write; nothing else is shared and nothing parks. Every hand-off between threads,
- * ours and every peer's, pays this cost in some number of cache-line moves per event, so a batch
- * of this benchmark outside 1.5x of its median says the machine moved the threads' processors
- * further apart (or closer) during the run, which no queue design can absorb.
+ * the other's write; nothing else is shared and nothing parks during a batch (between batches the
+ * partner parks, as a bus worker does once idle). Every hand-off between threads, ours and every
+ * peer's, pays this cost in some number of cache-line moves per event, so a batch of this
+ * benchmark outside 1.5x of its median says the machine moved the threads' processors further
+ * apart (or closer) during the run, which no queue design can absorb.
  * {@link ComputeFloorBenchmark} reads registers only and does not see this.
  */
-public class CoreToCoreFloorBenchmark extends SingleShotBatches {
+public class CoreToCoreFloorBenchmark extends PartneredBatches {
 
   /** Round trips per batch: about 30 ms at 60 ns each on the reference VM. */
   static final int ROUND_TRIPS = 500_000;
@@ -48,29 +46,21 @@ public class CoreToCoreFloorBenchmark extends SingleShotBatches {
   }
 
   private final Ball ball = new Ball();
-  private SpinningPartner partner;
 
-  /** Starts the partner thread, which spins, answering each odd value with the next one. */
-  @Setup(Level.Trial)
-  public void setUp() {
-    partner = new SpinningPartner("bench-core-to-core-partner", () -> {
-      long v = ball.value;
-      if ((v & 1) != 0) {
-        ball.value = v + 1;
-      } else {
-        Thread.onSpinWait();
-      }
-    });
+  @Override
+  String partnerName() {
+    return "bench-core-to-core-partner";
   }
 
-  /**
-   * Stops the partner thread and waits for it.
-   *
-   * @throws InterruptedException if interrupted while waiting
-   */
-  @TearDown(Level.Trial)
-  public void tearDown() throws InterruptedException {
-    partner.stop();
+  /** Answers an odd value with the next one. */
+  @Override
+  void partnerStep() {
+    long v = ball.value;
+    if ((v & 1) != 0) {
+      ball.value = v + 1;
+    } else {
+      Thread.onSpinWait();
+    }
   }
 
   /**

@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -25,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * path in the 21st to 29th batch of every fork, where most slow single batches were.
  *
  * <p>Each batch starts once the machine has been quiet for 10 ms ({@link QuietStart}), so that
- * JMH's handling of the last result does not run into it.
+ * JMH's handling of the last result does not run into it. A contender that keeps a thread running
+ * through a batch ({@link PartneredBatches}) quiets it in {@link #afterBatch()} and starts it again
+ * in {@link #beforeBatch()}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -35,9 +38,31 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public abstract class SingleShotBatches {
 
-  /** Holds each batch back until the machine is quiet: see {@link QuietStart}. */
+  /**
+   * Holds each batch back until the machine is quiet (see {@link QuietStart}), then readies the
+   * contender ({@link #beforeBatch()}).
+   */
   @Setup(Level.Iteration)
   public void startQuiet() {
     QuietStart.await();
+    beforeBatch();
   }
+
+  /** Lets the contender go quiet after each batch ({@link #afterBatch()}). */
+  @TearDown(Level.Iteration)
+  public void endBatch() {
+    afterBatch();
+  }
+
+  /**
+   * Readies the contender once the machine is quiet, outside the timed part. A contender whose
+   * threads must be running when the batch starts starts them here. Does nothing by default.
+   */
+  protected void beforeBatch() {}
+
+  /**
+   * Quiets the contender after a batch, outside the timed part, before the next batch's
+   * {@link QuietStart} (and the noise profiler's first reading). Does nothing by default.
+   */
+  protected void afterBatch() {}
 }
