@@ -65,7 +65,8 @@ final class HandlerLog implements AutoCloseable {
     } catch (IllegalArgumentException | IllegalStateException e) {
       // A path the log can never be written at (a file where its directory goes), or one another
       // writer has: refused now, as the module's exception; one blocked later is retried instead.
-      throw new HandlerException("cannot open the log " + file + ": " + e.getMessage(), e);
+      // The writer's message names the path in the way.
+      throw new HandlerException("cannot open the log: " + e.getMessage(), e);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.github.eventbus.handlers.outside;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.eventbus.handlers.FileChangeHandler;
@@ -9,6 +10,7 @@ import io.github.eventbus.handlers.RiskAlertHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -60,6 +62,19 @@ class LogRootPromisesTest {
     assertThatThrownBy(() -> handler(log.substring(0, log.indexOf('/'))).apply(root))
         .isInstanceOf(HandlerException.class)
         .hasMessageContaining(blocked.toString());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"file_changes/file_changes.jsonl", "reports/report_generations.jsonl",
+      "risk_alerts/risk_alerts.jsonl"})
+  void build_logFileIsADirectory_namesThePathOnce(String log) throws Exception {
+    Path root = Files.createDirectory(dir.resolve("logs"));
+    String blocked = Files.createDirectories(root.resolve(log)).toString();
+
+    assertThatThrownBy(() -> handler(log.substring(0, log.indexOf('/'))).apply(root))
+        .isInstanceOf(HandlerException.class)
+        .satisfies(e -> assertThat(e.getMessage().split(Pattern.quote(blocked), -1))
+            .as("pieces of the message around the path").hasSize(2));
   }
 
   @ParameterizedTest(name = "{0}")
