@@ -29,6 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * JMH's handling of the last result does not run into it. A contender that keeps a thread running
  * through a batch ({@link PartneredBatches}) quiets it in {@link #afterBatch()} and starts it again
  * in {@link #beforeBatch()}.
+ *
+ * <p>The same benchmarks also run in JMH's average-time mode, chosen on the command line
+ * ({@code -bm avgt -wi 5 -w 1s -i 10 -r 1s}): batches back to back, each iteration a second of
+ * them scored as its time per batch. A disturbance of fixed length (a 20 ms one is 1.5x of a 40 ms
+ * batch) then weighs on a second, not on one batch, while a contender whose batches are slow for
+ * a stretch still shows. {@link QuietStart} and the hooks run once per iteration, around its
+ * batches.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
