@@ -12,8 +12,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * One producer publishes {@code events} ({@value #EVENTS} unless {@code -p events=...} says
  * otherwise) events to one subscriber; one operation is one batch, timed until the subscriber has
  * handled them all. By default one iteration is one batch, so JMH prints every batch; in
- * average-time mode an iteration is a second of batches back to back (see
- * {@link SingleShotBatches}). Stability is each iteration against the median. The contenders are
+ * average-time mode an iteration is batches back to back for the iteration's time (a second with
+ * the README's command; see {@link SingleShotBatches}). Stability is each iteration against the
+ * median. The contenders are
  * {@link OneToOnePeers}: ours ({@code publish}, one worker; with its defaults, and without
  * carrying the MDC), greenrobot EventBus 3 ({@code ThreadMode.BACKGROUND}), Guava's
  * {@code AsyncEventBus}, LMAX Disruptor with its {@code BlockingWaitStrategy}, and an
